@@ -1,0 +1,62 @@
+#!/bin/sh
+# scripts/deps.sh — install the Debian packages Oxios needs to build, test
+# and run.  Idempotent: only packages that are missing are installed, and a
+# machine that has them all is left untouched (no apt-get update either).
+#
+# Usage: scripts/deps.sh [--check]
+#   --check   only report what is missing; exit 1 if anything is.
+set -eu
+
+PACKAGES="
+build-essential
+pkg-config
+meson
+ninja-build
+clang
+clang-format
+libclang-rt-14-dev
+valgrind
+libjansson-dev
+libsqlite3-dev
+sqlite3
+libsodium-dev
+libcmocka-dev
+python3
+python3-pytest
+"
+
+missing=""
+for p in $PACKAGES; do
+	if ! dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null |
+	    grep -q '^install ok installed$'; then
+		missing="$missing $p"
+	fi
+done
+
+if [ -z "$missing" ]; then
+	echo "deps: all $(echo $PACKAGES | wc -w) packages present"
+	exit 0
+fi
+
+echo "deps: missing:$missing"
+if [ "${1:-}" = "--check" ]; then
+	exit 1
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+	if command -v sudo >/dev/null 2>&1; then
+		SUDO=sudo
+	else
+		echo "deps: installing packages needs root; run as root or install" >&2
+		echo "deps: sudo, or install them yourself: apt-get install$missing" >&2
+		exit 1
+	fi
+else
+	SUDO=
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -q --no-install-recommends $missing
+echo "deps: installed:$missing"

@@ -1,0 +1,72 @@
+/*
+ * cli.h — the command table and what every command shares.
+ *
+ * A command is one `struct cmd_entry` in its own file (cmd_NAME.c),
+ * collected in cmd_table[] (cli.c).  Help and shell completion are
+ * generated from the table.  Exit codes: 0 ok, 1 failure, 2 usage.
+ */
+#ifndef OXIOS_CLI_CLI_H
+#define OXIOS_CLI_CLI_H
+
+#include <stdio.h>
+
+#include "config/config.h"
+
+#define EXIT_OK 0
+#define EXIT_FAIL 1
+#define EXIT_USAGE 2
+
+#define CMD_HIDDEN 0x1 /* not listed in help or completion */
+
+struct cmd_entry {
+	const char *name;
+	const char *usage;	/* what follows the name: "[--json]" */
+	const char *summary;	/* one line, for `oxios help` */
+	const char *help;	/* the rest of `oxios help NAME`, or NULL */
+	const char *words;	/* completion words: subcommands and flags */
+	int flags;		/* CMD_* */
+	int (*exec)(int argc, char **argv); /* argv[0] is the name */
+};
+
+extern const struct cmd_entry *const cmd_table[];
+
+extern const struct cmd_entry cmd_completion_entry;
+extern const struct cmd_entry cmd_config_entry;
+extern const struct cmd_entry cmd_doctor_entry;
+extern const struct cmd_entry cmd_help_entry;
+extern const struct cmd_entry cmd_onboard_entry;
+extern const struct cmd_entry cmd_version_entry;
+extern const struct cmd_entry cmd_toml_entry;
+
+/* The command called `name`, or NULL. */
+const struct cmd_entry *cli_find(const char *name);
+/* Run argv[0] as a command; returns its exit code. */
+int cli_exec(int argc, char **argv);
+
+/* "oxios: message" on stderr. */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "oxios: warning: message" on stderr. */
+void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "usage: oxios NAME USAGE" on stderr; returns EXIT_USAGE. */
+int cli_usage(const struct cmd_entry *e);
+/* The list of commands, for `oxios help` and a bare `oxios`. */
+void cli_overview(FILE *f);
+/* Full help of a command on `f`. */
+void cli_help(FILE *f, const struct cmd_entry *e);
+/* Whether argv has -h or --help before any "--". */
+int cli_wants_help(int argc, char **argv);
+
+enum cli_color { CLI_GREEN, CLI_YELLOW, CLI_RED, CLI_BOLD };
+/* Whether to colour `f`: a terminal, NO_COLOR unset, TERM not "dumb". */
+int cli_color_on(FILE *f);
+/* Write `s` to f, coloured when cli_color_on(f). */
+void cli_paint(FILE *f, enum cli_color c, const char *s);
+
+/*
+ * Make $OXIOS_HOME, load its config (printing warnings for unknown keys)
+ * and set up logging from it.  On failure prints one line and returns
+ * NULL.  The result is the caller's (config_free()).
+ */
+struct config *cli_setup(void);
+
+#endif

@@ -1,0 +1,380 @@
+/*
+ * cmd_config.c — oxios config show|get|set|list|reset|path|schema
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "config/home.h"
+#include "util/buf.h"
+#include "util/json.h"
+#include "util/toml.h"
+#include "util/xalloc.h"
+
+#define CONFIG_MAX_STDIN 65536
+
+static int cmd_config(int, char **);
+
+const struct cmd_entry cmd_config_entry = {
+	.name = "config",
+	.usage = "show|get|set|list|reset|path|schema [ARGS]",
+	.summary = "Show or change the configuration ($OXIOS_HOME/config.toml).",
+	.help =
+	    "Subcommands:\n"
+	    "  show [--json]          the effective configuration, as TOML\n"
+	    "  get KEY                one value (strings without quotes)\n"
+	    "  set KEY VALUE          change a value in config.toml, keeping\n"
+	    "                         its comments; VALUE - reads stdin\n"
+	    "  list [PREFIX] [--json] every key with its value and source\n"
+	    "  reset [KEY]            one key back to its default, or the\n"
+	    "                         whole file (the old one is kept as\n"
+	    "                         config.toml.bak)\n"
+	    "  path                   where config.toml is\n"
+	    "  schema [--markdown|--keys]\n"
+	    "                         every key: type, default, meaning\n"
+	    "\n"
+	    "Values are checked before anything is written: `set gateway.port\n"
+	    "http` fails and leaves the file as it was.  Lists take TOML\n"
+	    "(['a', 'b']) or a comma-separated string (a,b).  Secrets (API\n"
+	    "keys, tokens) are never shown; prefer the environment for them.\n",
+	.words = "show get set list reset path schema --json --markdown --keys",
+	.exec = cmd_config,
+};
+
+static int
+cmd_config_has(int argc, char **argv, const char *flag)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], flag) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* Positional arguments after the subcommand, flags removed. */
+static int
+cmd_config_args(int argc, char **argv, char **out, int max,
+    const char *flags)
+{
+	int i, n = 0;
+
+	for (i = 2; i < argc; i++) {
+		if (argv[i][0] == '-' && argv[i][1] == '-') {
+			if (strstr(flags, argv[i]) == NULL) {
+				cli_error("config %s: unknown option '%s'",
+				    argv[1], argv[i]);
+				return -1;
+			}
+			continue;
+		}
+		if (n == max) {
+			cli_error("config %s: too many arguments", argv[1]);
+			return -1;
+		}
+		out[n++] = argv[i];
+	}
+	return n;
+}
+
+static int
+cmd_config_show(struct config *cfg, int json)
+{
+	json_t *tree = config_tree(cfg);
+	char *text;
+
+	if (json)
+		oxjson_print(stdout, tree, 1);
+	else {
+		text = toml_dump(tree);
+		fputs(text, stdout);
+		free(text);
+	}
+	json_decref(tree);
+	return EXIT_OK;
+}
+
+static int
+cmd_config_get(struct config *cfg, const char *key)
+{
+	const struct config_key *k;
+	json_t *v;
+	char *text;
+
+	if ((k = config_schema_find(key)) == NULL) {
+		if (config_schema_is_table(key))
+			cli_error("'%s' is a table; try: oxios config list %s",
+			    key, key);
+		else
+			cli_error("unknown key '%s' (see: oxios config schema)",
+			    key);
+		return EXIT_FAIL;
+	}
+	if ((v = config_get(cfg, key)) == NULL) {
+		cli_error("%s is not set", key);
+		return EXIT_FAIL;
+	}
+	text = config_show_value(k, v);
+	printf("%s\n", text);
+	free(text);
+	return EXIT_OK;
+}
+
+static int
+cmd_config_prefix_ok(const char *key, const char *prefix)
+{
+	size_t n;
+
+	if (prefix == NULL)
+		return 1;
+	n = strlen(prefix);
+	return strncmp(key, prefix, n) == 0 &&
+	    (key[n] == '\0' || key[n] == '.');
+}
+
+static int
+cmd_config_list(struct config *cfg, const char *prefix, int json)
+{
+	const struct config_key *k;
+	const char *key;
+	json_t *v, *arr = json_array();
+	char *text;
+	int found = 0;
+
+	json_object_foreach(cfg->values, key, v) {
+		if (!cmd_config_prefix_ok(key, prefix))
+			continue;
+		found = 1;
+		k = config_schema_find(key);
+		text = config_show_value(k, v);
+		if (json)
+			json_array_append_new(arr,
+			    json_pack("{s:s, s:o, s:s, s:O}", "key", key,
+				"value",
+				k != NULL && (k->flags & CK_SECRET) ?
+				    json_string(CONFIG_REDACTED) :
+				    json_incref(v),
+				"type",
+				config_type_name(k != NULL ? k->type :
+							     CT_STRING),
+				"source", json_object_get(cfg->sources, key)));
+		else
+			printf("%s = %s  (%s)\n", key, text,
+			    json_string_value(json_object_get(cfg->sources,
+				key)));
+		free(text);
+	}
+	if (json)
+		oxjson_print(stdout, arr, 1);
+	json_decref(arr);
+	if (!found && !json && prefix != NULL) {
+		cli_error("no keys under '%s'", prefix);
+		return EXIT_FAIL;
+	}
+	return EXIT_OK;
+}
+
+static char *
+cmd_config_stdin(void)
+{
+	struct buf b;
+	char chunk[4096];
+	size_t n;
+
+	buf_init(&b, CONFIG_MAX_STDIN);
+	while ((n = fread(chunk, 1, sizeof chunk, stdin)) > 0) {
+		if (buf_add(&b, chunk, n) != 0) {
+			buf_free(&b);
+			return NULL;
+		}
+	}
+	while (b.len > 0 && (b.data[b.len - 1] == '\n' ||
+	    b.data[b.len - 1] == '\r'))
+		b.data[--b.len] = '\0';
+	return buf_detach(&b);
+}
+
+static int
+cmd_config_set(const char *path, const char *key, const char *value)
+{
+	const struct config_key *k;
+	char *input, *cause = NULL;
+	int rc = EXIT_OK;
+
+	if (strcmp(value, "-") == 0) {
+		if ((input = cmd_config_stdin()) == NULL) {
+			cli_error("value on stdin is larger than %d bytes",
+			    CONFIG_MAX_STDIN);
+			return EXIT_FAIL;
+		}
+	} else
+		input = xstrdup(value);
+	if (config_set(path, key, input, &cause) != 0) {
+		cli_error("%s", cause);
+		rc = EXIT_FAIL;
+	} else if ((k = config_schema_find(key)) != NULL &&
+	    (k->flags & CK_SECRET)) {
+		printf("%s set in %s (mode 0600)\n", key, path);
+		if (k->env != NULL)
+			printf("note: %s in the environment overrides it\n",
+			    k->env);
+	} else
+		printf("%s = %s\n", key, input);
+	xfree_secret(input);
+	free(cause);
+	return rc;
+}
+
+static int
+cmd_config_reset(const char *path, const char *key)
+{
+	char *cause = NULL, *backup = NULL;
+
+	if (key != NULL) {
+		if (config_unset(path, key, &cause) != 0) {
+			cli_error("%s", cause);
+			free(cause);
+			return EXIT_FAIL;
+		}
+		printf("%s reset to its default\n", key);
+		return EXIT_OK;
+	}
+	if (config_reset(path, &backup, &cause) != 0) {
+		cli_error("%s", cause);
+		free(cause);
+		return EXIT_FAIL;
+	}
+	printf("%s reset to defaults", path);
+	if (backup != NULL)
+		printf(" (previous file kept as %s)", backup);
+	printf("\n");
+	free(backup);
+	return EXIT_OK;
+}
+
+static int
+cmd_config_schema(int markdown, int keys)
+{
+	const struct config_key *k;
+	size_t i;
+
+	if (markdown)
+		printf("| Key | Type | Default | Environment | Meaning |\n"
+		       "|---|---|---|---|---|\n");
+	for (i = 0; i < config_schema_len; i++) {
+		k = &config_schema[i];
+		if (keys) {
+			if (strchr(k->key, '*') == NULL)
+				printf("%s\n", k->key);
+		} else if (markdown) {
+			printf("| `%s` | %s%s%s | %s%s%s | %s%s%s | %s",
+			    k->key, config_type_name(k->type),
+			    k->flags & CK_SECRET ? ", secret" : "", "",
+			    k->def != NULL ? "`" : "",
+			    k->def != NULL ? k->def : "(unset)",
+			    k->def != NULL ? "`" : "",
+			    k->env != NULL ? "`" : "",
+			    k->env != NULL ? k->env : "",
+			    k->env != NULL ? "`" : "", k->doc);
+			if (k->choices != NULL)
+				printf(" (one of: %s)", k->choices);
+			if (k->min <= k->max)
+				printf(" (%.15g to %.15g)", k->min, k->max);
+			printf(" |\n");
+		} else {
+			printf("%s (%s%s) = %s\n    %s\n", k->key,
+			    config_type_name(k->type),
+			    k->flags & CK_SECRET ? ", secret" : "",
+			    k->def != NULL ? k->def : "(unset)", k->doc);
+			if (k->env != NULL)
+				printf("    environment: %s\n", k->env);
+		}
+	}
+	return EXIT_OK;
+}
+
+static int
+cmd_config(int argc, char **argv)
+{
+	struct config *cfg = NULL;
+	char *path = NULL, *args[2];
+	const char *sub;
+	int n, rc = EXIT_USAGE, json;
+
+	if (argc < 2)
+		return cli_usage(&cmd_config_entry);
+	sub = argv[1];
+	json = cmd_config_has(argc, argv, "--json");
+	if (strcmp(sub, "schema") == 0) {
+		if ((n = cmd_config_args(argc, argv, args, 0,
+			 "--markdown --keys")) < 0)
+			return EXIT_USAGE;
+		return cmd_config_schema(cmd_config_has(argc, argv,
+					     "--markdown"),
+		    cmd_config_has(argc, argv, "--keys"));
+	}
+	if (strcmp(sub, "path") == 0) {
+		if (argc != 2)
+			return cli_usage(&cmd_config_entry);
+		path = home_path("config.toml");
+		printf("%s\n", path);
+		free(path);
+		return EXIT_OK;
+	}
+
+	path = home_path("config.toml");
+	if (strcmp(sub, "set") == 0 || strcmp(sub, "reset") == 0 ||
+	    strcmp(sub, "unset") == 0) {
+		/* Editing must work on a broken file too (to mend it). */
+		char *cause = NULL;
+
+		if (home_ensure(&cause) != 0) {
+			cli_error("%s", cause);
+			free(cause);
+			rc = EXIT_FAIL;
+			goto out;
+		}
+		n = cmd_config_args(argc, argv, args, 2, "");
+		if (n < 0)
+			goto out;
+		if (strcmp(sub, "set") == 0)
+			rc = n == 2 ? cmd_config_set(path, args[0], args[1]) :
+				      cli_usage(&cmd_config_entry);
+		else if (strcmp(sub, "unset") == 0)
+			rc = n == 1 ? cmd_config_reset(path, args[0]) :
+				      cli_usage(&cmd_config_entry);
+		else
+			rc = n <= 1 ? cmd_config_reset(path,
+					  n == 1 ? args[0] : NULL) :
+				      cli_usage(&cmd_config_entry);
+		goto out;
+	}
+
+	if (strcmp(sub, "show") != 0 && strcmp(sub, "get") != 0 &&
+	    strcmp(sub, "list") != 0) {
+		cli_error("config: unknown subcommand '%s'", sub);
+		goto out;
+	}
+	if ((cfg = cli_setup()) == NULL) {
+		rc = EXIT_FAIL;
+		goto out;
+	}
+	if (strcmp(sub, "show") == 0) {
+		if (cmd_config_args(argc, argv, args, 0, "--json") == 0)
+			rc = cmd_config_show(cfg, json);
+	} else if (strcmp(sub, "get") == 0) {
+		if ((n = cmd_config_args(argc, argv, args, 1, "")) == 1)
+			rc = cmd_config_get(cfg, args[0]);
+		else if (n == 0)
+			rc = cli_usage(&cmd_config_entry);
+	} else {
+		if ((n = cmd_config_args(argc, argv, args, 1, "--json")) >= 0)
+			rc = cmd_config_list(cfg, n == 1 ? args[0] : NULL,
+			    json);
+	}
+out:
+	config_free(cfg);
+	free(path);
+	return rc;
+}

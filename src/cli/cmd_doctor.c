@@ -1,0 +1,421 @@
+/*
+ * cmd_doctor.c — oxios doctor [--json]: check the installation, one line
+ * per check with ok, warn or fail.  Exit 1 when any check fails.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "config/home.h"
+#include "security/probe.h"
+#include "store/db.h"
+#include "store/migrate.h"
+#include "util/file.h"
+#include "util/path.h"
+#include "util/json.h"
+#include "util/xalloc.h"
+
+#define DOCTOR_DISK_WARN (1024ULL * 1024 * 1024)
+#define DOCTOR_DISK_FAIL (100ULL * 1024 * 1024)
+
+enum doctor_status { DOCTOR_OK, DOCTOR_WARN, DOCTOR_FAIL };
+
+struct doctor {
+	char *home;
+	struct config *cfg;	/* what loaded, or the defaults */
+	json_t *results;	/* [{name, status, message}] */
+	int failed;
+};
+
+static int cmd_doctor(int, char **);
+
+const struct cmd_entry cmd_doctor_entry = {
+	.name = "doctor",
+	.usage = "[--json]",
+	.summary = "Check the installation: config, files, database, keys, "
+		   "port, sandbox, disk.",
+	.help =
+	    "Each check prints one line: ok, warn or fail.  The exit code is 1\n"
+	    "when any check fails, 0 otherwise.  --json prints\n"
+	    "{\"ok\": bool, \"checks\": [{\"name\", \"status\", \"message\"}]}.\n"
+	    "Keys are reported as set or not set, never printed.\n",
+	.words = "--json",
+	.exec = cmd_doctor,
+};
+
+static const char *const doctor_names[] = { "ok", "warn", "fail" };
+
+static void __attribute__((format(printf, 4, 5)))
+doctor_add(struct doctor *d, const char *name, enum doctor_status st,
+    const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+
+	va_start(ap, fmt);
+	xvasprintf(&msg, fmt, ap);
+	va_end(ap);
+	if (st == DOCTOR_FAIL)
+		d->failed = 1;
+	json_array_append_new(d->results,
+	    json_pack("{s:s, s:s, s:s}", "name", name, "status",
+		doctor_names[st], "message", msg));
+	free(msg);
+}
+
+static void
+doctor_config(struct doctor *d)
+{
+	char *path = path_join(d->home, "config.toml"), *cause = NULL;
+	size_t nwarn;
+
+	if (config_load(path, &d->cfg, &cause) != 0) {
+		doctor_add(d, "config", DOCTOR_FAIL, "%s", cause);
+		free(cause);
+		cause = NULL;
+		/* Go on with the defaults so that the other checks run. */
+		if (config_load_text(path, NULL, 0, &d->cfg, &cause) != 0)
+			free(cause);
+	} else if ((nwarn = json_array_size(d->cfg->warnings)) > 0)
+		doctor_add(d, "config", DOCTOR_WARN, "%s%s",
+		    json_string_value(json_array_get(d->cfg->warnings, 0)),
+		    nwarn > 1 ? " (and more)" : "");
+	else
+		doctor_add(d, "config", DOCTOR_OK, "%s %s", path,
+		    d->cfg->exists ? "parses" : "absent: using defaults");
+	free(path);
+}
+
+/* One file or directory: exists, kind, no group/other access, ours. */
+static void
+doctor_mode(struct doctor *d, const char *name, const char *path, int dir,
+    int optional)
+{
+	struct stat st;
+
+	if (stat(path, &st) == -1) {
+		if (errno == ENOENT && optional)
+			return;
+		doctor_add(d, "files", DOCTOR_FAIL, "%s: %s", path,
+		    strerror(errno));
+		return;
+	}
+	if (dir != !!S_ISDIR(st.st_mode)) {
+		doctor_add(d, "files", DOCTOR_FAIL, "%s: not a %s", path,
+		    dir ? "directory" : "file");
+		return;
+	}
+	if (st.st_uid != geteuid())
+		doctor_add(d, "files", DOCTOR_WARN, "%s: owned by uid %u, not %u",
+		    path, (unsigned)st.st_uid, (unsigned)geteuid());
+	else if (st.st_mode & 077)
+		doctor_add(d, "files", DOCTOR_WARN,
+		    "%s: mode %04o lets others in; run: chmod %s %s", path,
+		    (unsigned)(st.st_mode & 07777), dir ? "700" : "600", path);
+	else if (access(path, dir ? (R_OK | W_OK | X_OK) : (R_OK | W_OK)) ==
+	    -1)
+		doctor_add(d, "files", DOCTOR_FAIL, "%s: %s", path,
+		    strerror(errno));
+	(void)name;
+}
+
+static void
+doctor_files(struct doctor *d)
+{
+	static const char *const subdirs[] = { "workspace", "logs", "run" };
+	size_t before = json_array_size(d->results), i;
+	char *p;
+
+	doctor_mode(d, "home", d->home, 1, 0);
+	for (i = 0; i < sizeof subdirs / sizeof subdirs[0]; i++) {
+		p = path_join(d->home, subdirs[i]);
+		doctor_mode(d, subdirs[i], p, 1, 0);
+		free(p);
+	}
+	p = path_join(d->home, "config.toml");
+	doctor_mode(d, "config", p, 0, 1);
+	free(p);
+	p = path_join(d->home, "oxios.db");
+	doctor_mode(d, "db", p, 0, 1);
+	free(p);
+	if (json_array_size(d->results) == before)
+		doctor_add(d, "files", DOCTOR_OK,
+		    "%s and its workspace/, logs/, run/ are private (0700)",
+		    d->home);
+}
+
+static void
+doctor_database(struct doctor *d)
+{
+	char *path = path_join(d->home, "oxios.db"), *cause = NULL;
+	char *result = NULL;
+	sqlite3 *db = NULL;
+	int version = 0;
+
+	if (db_open(path, &db, &cause) != 0) {
+		doctor_add(d, "database", DOCTOR_FAIL, "%s", cause);
+		goto out;
+	}
+	if (db_integrity(db, &result) != 0) {
+		doctor_add(d, "database", DOCTOR_FAIL,
+		    "%s: integrity check could not run: %s", path, result);
+		goto out;
+	}
+	if (strcmp(result, "ok") != 0) {
+		doctor_add(d, "database", DOCTOR_FAIL,
+		    "%s: integrity check failed: %.200s", path, result);
+		goto out;
+	}
+	if (migrate_version(db, &version, &cause) != 0) {
+		doctor_add(d, "database", DOCTOR_FAIL, "%s: %s", path, cause);
+		goto out;
+	}
+	doctor_add(d, "database", DOCTOR_OK,
+	    "%s: integrity ok, schema version %d (latest %d)", path, version,
+	    migrate_latest());
+out:
+	db_close(db);
+	free(result);
+	free(cause);
+	free(path);
+}
+
+static void
+doctor_keys(struct doctor *d)
+{
+	static const char *const builtin[] = { "anthropic", "openai" };
+	const char *model, *slash, *src;
+	char *key, *want;
+	size_t i, wantlen;
+
+	model = d->cfg != NULL ? config_str(d->cfg, "engine.default_model") :
+				 "";
+	slash = strchr(model, '/');
+	wantlen = slash != NULL ? (size_t)(slash - model) : 0;
+	want = xstrndup(model, wantlen);
+	for (i = 0; i < sizeof builtin / sizeof builtin[0]; i++) {
+		xasprintf(&key, "providers.%s.api_key", builtin[i]);
+		src = d->cfg != NULL ? json_string_value(json_object_get(
+					   d->cfg->sources, key)) :
+				       NULL;
+		if (src != NULL)
+			doctor_add(d, "keys", DOCTOR_OK, "%s key set (%s)",
+			    builtin[i],
+			    strncmp(src, "env:", 4) == 0 ?
+				src + 4 :
+				"config.toml");
+		else if (strcmp(want, builtin[i]) == 0)
+			doctor_add(d, "keys", DOCTOR_WARN,
+			    "%s key not set, and the default model %s needs "
+			    "it: export %s=... or run oxios onboard",
+			    builtin[i], model,
+			    strcmp(builtin[i], "anthropic") == 0 ?
+				"ANTHROPIC_API_KEY" :
+				"OPENAI_API_KEY");
+		else
+			doctor_add(d, "keys", DOCTOR_OK,
+			    "%s key not set (not needed by the default model)",
+			    builtin[i]);
+		free(key);
+	}
+	if (slash == NULL)
+		doctor_add(d, "keys", DOCTOR_FAIL,
+		    "engine.default_model \"%s\" is not provider/model", model);
+	free(want);
+}
+
+/* Whether the pid in run/oxios.pid is alive and is oxios. */
+static long
+doctor_daemon_pid(struct doctor *d)
+{
+	char *path, *text = NULL, *cause = NULL, *comm = NULL;
+	size_t len;
+	long pid = 0;
+
+	path = path_join(d->home, "run/oxios.pid");
+	if (file_read(path, 64, &text, &len, &cause) == 0) {
+		pid = strtol(text, NULL, 10);
+		free(text);
+		text = NULL;
+		xasprintf(&comm, "/proc/%ld/comm", pid);
+		if (pid <= 0 || kill((pid_t)pid, 0) == -1 ||
+		    file_read(comm, 64, &text, &len, &cause) != 0 ||
+		    strncmp(text, "oxios", 5) != 0)
+			pid = 0;
+	}
+	free(cause);
+	free(text);
+	free(comm);
+	free(path);
+	return pid;
+}
+
+static void
+doctor_port(struct doctor *d)
+{
+	struct addrinfo hints, *ai = NULL;
+	const char *host;
+	char port[16];
+	long pid;
+	int fd = -1, one = 1, err;
+
+	host = d->cfg != NULL ? config_str(d->cfg, "gateway.host") :
+				"127.0.0.1";
+	snprintf(port, sizeof port, "%lld",
+	    d->cfg != NULL ? config_int(d->cfg, "gateway.port") : 4200LL);
+	memset(&hints, 0, sizeof hints);
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	if ((err = getaddrinfo(host, port, &hints, &ai)) != 0) {
+		doctor_add(d, "port", DOCTOR_FAIL, "gateway.host %s: %s", host,
+		    gai_strerror(err));
+		return;
+	}
+	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
+	    ai->ai_protocol);
+	if (fd != -1)
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	if (fd == -1 || bind(fd, ai->ai_addr, ai->ai_addrlen) == -1) {
+		err = errno;
+		if (err == EADDRINUSE && (pid = doctor_daemon_pid(d)) != 0)
+			doctor_add(d, "port", DOCTOR_OK,
+			    "%s:%s held by the Oxios daemon (pid %ld)", host,
+			    port, pid);
+		else if (err == EADDRINUSE)
+			doctor_add(d, "port", DOCTOR_FAIL,
+			    "%s:%s is in use by another program; free it or "
+			    "run: oxios config set gateway.port N",
+			    host, port);
+		else
+			doctor_add(d, "port", DOCTOR_FAIL, "%s:%s: %s", host,
+			    port, strerror(err));
+	} else
+		doctor_add(d, "port", DOCTOR_OK, "%s:%s is free", host, port);
+	if (fd != -1)
+		close(fd);
+	freeaddrinfo(ai);
+}
+
+static void
+doctor_sandbox(struct doctor *d)
+{
+	const char *why;
+	int abi, required;
+
+	required = d->cfg != NULL &&
+	    strcmp(config_str(d->cfg, "security.sandbox"), "required") == 0;
+	if ((abi = probe_landlock_abi(&why)) > 0)
+		doctor_add(d, "landlock", DOCTOR_OK, "Landlock ABI %d", abi);
+	else
+		doctor_add(d, "landlock", required ? DOCTOR_FAIL : DOCTOR_WARN,
+		    "unavailable: %s; agents' file access is confined by path "
+		    "checks only",
+		    why);
+	if (probe_seccomp(&why))
+		doctor_add(d, "seccomp", DOCTOR_OK, "%s", why);
+	else
+		doctor_add(d, "seccomp", required ? DOCTOR_FAIL : DOCTOR_WARN,
+		    "unavailable: %s", why);
+	if (probe_userns(&why))
+		doctor_add(d, "userns", DOCTOR_OK, "user namespaces %s", why);
+	else
+		doctor_add(d, "userns", DOCTOR_WARN, "user namespaces %s", why);
+}
+
+static void
+doctor_disk(struct doctor *d)
+{
+	struct statvfs sv;
+	unsigned long long avail;
+
+	if (statvfs(d->home, &sv) == -1) {
+		doctor_add(d, "disk", DOCTOR_FAIL, "%s: %s", d->home,
+		    strerror(errno));
+		return;
+	}
+	avail = (unsigned long long)sv.f_bavail * sv.f_frsize;
+	doctor_add(d, "disk",
+	    avail < DOCTOR_DISK_FAIL	? DOCTOR_FAIL :
+		avail < DOCTOR_DISK_WARN ? DOCTOR_WARN :
+					   DOCTOR_OK,
+	    "%.1f GiB free on the file system of %s",
+	    (double)avail / (1024.0 * 1024 * 1024), d->home);
+}
+
+static void (*const doctor_checks[])(struct doctor *) = {
+	doctor_config,
+	doctor_files,
+	doctor_database,
+	doctor_keys,
+	doctor_port,
+	doctor_sandbox,
+	doctor_disk,
+};
+
+static void
+doctor_print(struct doctor *d)
+{
+	static const enum cli_color colors[] = { CLI_GREEN, CLI_YELLOW,
+		CLI_RED };
+	json_t *r;
+	size_t i;
+	int st;
+
+	json_array_foreach(d->results, i, r) {
+		const char *status = oxjson_str(r, "status", "fail");
+
+		st = strcmp(status, "ok") == 0 ? 0 :
+		    strcmp(status, "warn") == 0 ? 1 : 2;
+		cli_paint(stdout, colors[st], st == 0 ? "ok  " :
+		    st == 1 ? "warn" : "fail");
+		printf("  %-9s %s\n", oxjson_str(r, "name", ""),
+		    oxjson_str(r, "message", ""));
+	}
+}
+
+static int
+cmd_doctor(int argc, char **argv)
+{
+	struct doctor d;
+	char *cause = NULL;
+	size_t i;
+	int json = 0;
+
+	for (i = 1; i < (size_t)argc; i++) {
+		if (strcmp(argv[i], "--json") == 0)
+			json = 1;
+		else
+			return cli_usage(&cmd_doctor_entry);
+	}
+	memset(&d, 0, sizeof d);
+	d.home = home_dir();
+	d.results = json_array();
+	if (home_ensure(&cause) != 0) {
+		doctor_add(&d, "files", DOCTOR_FAIL, "%s", cause);
+		free(cause);
+	} else {
+		for (i = 0; i < sizeof doctor_checks / sizeof doctor_checks[0];
+		     i++)
+			doctor_checks[i](&d);
+	}
+	if (json) {
+		json_t *out = json_pack("{s:b, s:O}", "ok", !d.failed, "checks",
+		    d.results);
+
+		oxjson_print(stdout, out, 1);
+		json_decref(out);
+	} else
+		doctor_print(&d);
+	json_decref(d.results);
+	config_free(d.cfg);
+	free(d.home);
+	return d.failed ? EXIT_FAIL : EXIT_OK;
+}

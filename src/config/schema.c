@@ -1,0 +1,275 @@
+/*
+ * schema.c — every configuration key: type, default, range, meaning.
+ *
+ * This table is the single source of truth: `oxios config schema`,
+ * the template written on first use, docs/config.md and shell completion
+ * are generated from it.  Keep it sorted by section.
+ */
+#include <string.h>
+
+#include "config/config.h"
+
+#define NORANGE 1, 0
+#define R(lo, hi) (lo), (hi)
+
+/* clang-format off */
+const struct config_key config_schema[] = {
+	/* [kernel] */
+	{ "kernel.max_agents", CT_INT, "8", R(1, 1024), NULL, NULL, 0,
+	  "Agents running at once; more wait in a queue" },
+	{ "kernel.max_agent_depth", CT_INT, "3", R(1, 8), NULL, NULL, 0,
+	  "How deep sub-agents may nest" },
+	{ "kernel.agent_timeout_secs", CT_INT, "1800", R(1, 604800), NULL, NULL, 0,
+	  "Wall-clock limit of one agent run" },
+	{ "kernel.shutdown_grace_secs", CT_INT, "10", R(0, 3600), NULL, NULL, 0,
+	  "On stop, how long running agents get to finish" },
+	{ "kernel.workspace", CT_STRING, "\"\"", NORANGE, NULL, NULL, 0,
+	  "Agents' workspace directory; empty means $OXIOS_HOME/workspace" },
+
+	/* [engine] */
+	{ "engine.default_model", CT_STRING, "\"anthropic/claude-sonnet-4-5\"", NORANGE, NULL, NULL, 0,
+	  "Model used when none is given, as provider/model" },
+	{ "engine.max_iterations", CT_INT, "50", R(1, 10000), NULL, NULL, 0,
+	  "Most LLM turns in one agent run" },
+	{ "engine.repeat_guard", CT_INT, "3", R(1, 100), NULL, NULL, 0,
+	  "Stop a run after this many identical tool calls in a row" },
+	{ "engine.tool_output_max_chars", CT_INT, "30000", R(1000, 10000000), NULL, NULL, 0,
+	  "Tool output longer than this is truncated (and says so)" },
+	{ "engine.max_tokens", CT_INT, "8192", R(1, 1000000), NULL, NULL, 0,
+	  "max_tokens of each LLM request" },
+	{ "engine.temperature", CT_FLOAT, "0.0", R(0, 2), NULL, NULL, 0,
+	  "Sampling temperature" },
+	{ "engine.connect_timeout_secs", CT_INT, "10", R(1, 300), NULL, NULL, 0,
+	  "Time allowed to connect to a provider" },
+	{ "engine.idle_timeout_secs", CT_INT, "120", R(1, 3600), NULL, NULL, 0,
+	  "A stream silent this long is abandoned" },
+	{ "engine.max_retries", CT_INT, "4", R(0, 20), NULL, NULL, 0,
+	  "Retries of a transient provider error" },
+
+	/* [providers.*] */
+	{ "providers.anthropic.api_key", CT_STRING, NULL, NORANGE, NULL, "ANTHROPIC_API_KEY", CK_SECRET,
+	  "Anthropic API key (better: the environment variable)" },
+	{ "providers.anthropic.base_url", CT_STRING, "\"https://api.anthropic.com\"", NORANGE, NULL, "ANTHROPIC_BASE_URL", 0,
+	  "Anthropic API base URL, without /v1" },
+	{ "providers.openai.api_key", CT_STRING, NULL, NORANGE, NULL, "OPENAI_API_KEY", CK_SECRET,
+	  "OpenAI API key (better: the environment variable)" },
+	{ "providers.openai.base_url", CT_STRING, "\"https://api.openai.com/v1\"", NORANGE, NULL, "OPENAI_BASE_URL", 0,
+	  "OpenAI-compatible API base URL, with /v1" },
+	{ "providers.*.kind", CT_STRING, "\"openai\"", NORANGE, "anthropic|openai", NULL, 0,
+	  "Wire format of an extra provider (e.g. [providers.local])" },
+	{ "providers.*.base_url", CT_STRING, NULL, NORANGE, NULL, NULL, 0,
+	  "Base URL of an extra provider" },
+	{ "providers.*.api_key", CT_STRING, NULL, NORANGE, NULL, NULL, CK_SECRET,
+	  "API key of an extra provider, if it needs one" },
+	{ "providers.*.api_key_env", CT_STRING, NULL, NORANGE, NULL, NULL, 0,
+	  "Environment variable holding that provider's key" },
+
+	/* [gateway] */
+	{ "gateway.host", CT_STRING, "\"127.0.0.1\"", NORANGE, NULL, NULL, 0,
+	  "Address the daemon listens on" },
+	{ "gateway.port", CT_INT, "4200", R(1, 65535), NULL, NULL, 0,
+	  "Port the daemon listens on" },
+	{ "gateway.api_key", CT_STRING, NULL, NORANGE, NULL, "OXIOS_API_KEY", CK_SECRET,
+	  "Extra bearer token accepted by the API (for scripts and CI)" },
+	{ "gateway.max_body_bytes", CT_INT, "1048576", R(1024, 1073741824), NULL, NULL, 0,
+	  "Largest request body accepted (413 beyond)" },
+	{ "gateway.rate_limit_per_min", CT_INT, "600", R(1, 1000000), NULL, NULL, 0,
+	  "Requests per minute per client address (429 beyond)" },
+	{ "gateway.cors_origins", CT_STRINGS, "[]", NORANGE, NULL, NULL, 0,
+	  "Origins allowed to call the API from a browser" },
+
+	/* [exec] */
+	{ "exec.allowlist", CT_STRINGS,
+	  "[\"ls\", \"cat\", \"head\", \"tail\", \"wc\", \"grep\", \"find\", \"sort\", \"diff\", \"git\", \"make\", \"python3\", \"node\"]",
+	  NORANGE, NULL, NULL, 0,
+	  "Programs the exec tool may run in structured mode" },
+	{ "exec.allow_shell", CT_BOOL, "false", NORANGE, NULL, NULL, 0,
+	  "Whether the exec tool may run shell command lines" },
+	{ "exec.timeout_secs", CT_INT, "60", R(1, 86400), NULL, NULL, 0,
+	  "Default time limit of one command" },
+	{ "exec.max_output_bytes", CT_INT, "1048576", R(1024, 1073741824), NULL, NULL, 0,
+	  "Command output kept beyond this is cut" },
+
+	/* [security] */
+	{ "security.sandbox", CT_STRING, "\"auto\"", NORANGE, "auto|required|off", NULL, 0,
+	  "auto: use Landlock/seccomp when the kernel has them; required: refuse to run without" },
+	{ "security.allow_network", CT_BOOL, "false", NORANGE, NULL, NULL, 0,
+	  "Whether agent workers may open network sockets" },
+	{ "security.approval", CT_STRING, "\"dangerous\"", NORANGE, "never|dangerous|always", NULL, 0,
+	  "Which tool calls wait for a human approval" },
+	{ "security.worker_cpu_secs", CT_INT, "300", R(1, 86400), NULL, NULL, 0,
+	  "CPU-time limit of an agent's worker process" },
+	{ "security.worker_memory_mb", CT_INT, "2048", R(64, 1048576), NULL, NULL, 0,
+	  "Address-space limit of an agent's worker process" },
+
+	/* [orchestrator] */
+	{ "orchestrator.max_generations", CT_INT, "5", R(1, 100), NULL, NULL, 0,
+	  "Most evolve generations of one Ouroboros run" },
+	{ "orchestrator.ambiguity_threshold", CT_FLOAT, "0.2", R(0, 1), NULL, NULL, 0,
+	  "The interview asks questions until ambiguity is at most this" },
+	{ "orchestrator.interview", CT_BOOL, "true", NORANGE, NULL, NULL, 0,
+	  "Whether spec-first runs start with an interview" },
+
+	/* [memory] */
+	{ "memory.enabled", CT_BOOL, "true", NORANGE, NULL, NULL, 0,
+	  "Whether agents remember across sessions" },
+	{ "memory.hot_tokens", CT_INT, "3000", R(0, 100000), NULL, NULL, 0,
+	  "Token budget of the hot tier loaded into every context" },
+	{ "memory.embedder", CT_STRING, "\"tfidf\"", NORANGE, "tfidf|api", NULL, 0,
+	  "tfidf (offline) or api (an OpenAI-compatible /v1/embeddings)" },
+	{ "memory.embedding_dim", CT_INT, "256", R(8, 8192), NULL, NULL, 0,
+	  "Vector dimension of the tfidf embedder" },
+	{ "memory.hnsw_m", CT_INT, "16", R(2, 128), NULL, NULL, 0,
+	  "HNSW graph degree M" },
+	{ "memory.hnsw_ef_construction", CT_INT, "200", R(8, 4096), NULL, NULL, 0,
+	  "HNSW ef at insert time" },
+	{ "memory.hnsw_ef_search", CT_INT, "64", R(8, 4096), NULL, NULL, 0,
+	  "HNSW ef at query time" },
+	{ "memory.dream_interval_mins", CT_INT, "360", R(0, 100000), NULL, NULL, 0,
+	  "Minutes between background consolidations; 0 turns them off" },
+	{ "memory.prune_threshold", CT_FLOAT, "0.05", R(0, 1), NULL, NULL, 0,
+	  "Unprotected memories whose retention falls below this are pruned" },
+
+	/* [cron] */
+	{ "cron.enabled", CT_BOOL, "true", NORANGE, NULL, NULL, 0,
+	  "Whether scheduled jobs run" },
+	{ "cron.timezone", CT_STRING, "\"local\"", NORANGE, NULL, NULL, 0,
+	  "Time zone of cron expressions: local, UTC or a zone name" },
+
+	/* [budget] */
+	{ "budget.daily_usd", CT_FLOAT, "0.0", R(0, 1e9), NULL, NULL, 0,
+	  "Spending limit per day in USD; 0 means none" },
+	{ "budget.monthly_usd", CT_FLOAT, "0.0", R(0, 1e9), NULL, NULL, 0,
+	  "Spending limit per month in USD; 0 means none" },
+	{ "budget.max_tokens_per_run", CT_INT, "0", R(0, 1e12), NULL, NULL, 0,
+	  "Token limit of one agent run; 0 means none" },
+
+	/* [audit] */
+	{ "audit.enabled", CT_BOOL, "true", NORANGE, NULL, NULL, 0,
+	  "Whether the tamper-evident audit log is kept" },
+	{ "audit.sign_interval_secs", CT_INT, "300", R(1, 86400), NULL, NULL, 0,
+	  "How often a signed tree head is published" },
+
+	/* [logging] */
+	{ "logging.level", CT_STRING, "\"info\"", NORANGE, "debug|info|warn|error|off", "OXIOS_LOG_LEVEL", 0,
+	  "Least severe level written" },
+	{ "logging.format", CT_STRING, "\"text\"", NORANGE, "text|json", NULL, 0,
+	  "text lines or JSON lines" },
+	{ "logging.target", CT_STRING, "\"file\"", NORANGE, "file|stderr", NULL, 0,
+	  "file: $OXIOS_HOME/logs/oxios.log; stderr: standard error" },
+
+	/* [mcp.servers.*] */
+	{ "mcp.servers.*.command", CT_STRING, NULL, NORANGE, NULL, NULL, 0,
+	  "Program of a stdio MCP server" },
+	{ "mcp.servers.*.args", CT_STRINGS, "[]", NORANGE, NULL, NULL, 0,
+	  "Its arguments" },
+	{ "mcp.servers.*.env", CT_STRMAP, "{}", NORANGE, NULL, NULL, 0,
+	  "Extra environment for it" },
+	{ "mcp.servers.*.url", CT_STRING, NULL, NORANGE, NULL, NULL, 0,
+	  "URL of an HTTP MCP server (instead of command)" },
+	{ "mcp.servers.*.enabled", CT_BOOL, "true", NORANGE, NULL, NULL, 0,
+	  "Whether the server is used" },
+
+	/* [channels] */
+	{ "channels.telegram.enabled", CT_BOOL, "false", NORANGE, NULL, NULL, 0,
+	  "Whether the Telegram channel runs" },
+	{ "channels.telegram.bot_token", CT_STRING, NULL, NORANGE, NULL, "TELEGRAM_BOT_TOKEN", CK_SECRET,
+	  "Telegram bot token" },
+	{ "channels.telegram.allowed_chats", CT_INTS, "[]", NORANGE, NULL, NULL, 0,
+	  "Chat ids that may talk to agents; empty means none" },
+};
+/* clang-format on */
+
+const size_t config_schema_len = sizeof config_schema / sizeof config_schema[0];
+
+const char *
+config_type_name(enum config_type t)
+{
+	switch (t) {
+	case CT_STRING:
+		return "string";
+	case CT_INT:
+		return "integer";
+	case CT_FLOAT:
+		return "float";
+	case CT_BOOL:
+		return "boolean";
+	case CT_STRINGS:
+		return "array of strings";
+	case CT_INTS:
+		return "array of integers";
+	case CT_STRMAP:
+		return "table of strings";
+	}
+	return "unknown";
+}
+
+size_t
+config_segment_len(const char *k)
+{
+	size_t i;
+
+	if (*k != '"')
+		return strcspn(k, ".");
+	for (i = 1; k[i] != '\0' && k[i] != '"'; i++) {
+		if (k[i] == '\\' && k[i + 1] != '\0')
+			i++;
+	}
+	return k[i] == '"' ? i + 1 : i;
+}
+
+/*
+ * Compare dotted `key` with schema pattern `pat` segment by segment; '*'
+ * matches one segment.  With `prefix`, `key` need only match the first
+ * segments of `pat` (it names a table above the leaf).
+ */
+static int
+config_schema_match(const char *pat, const char *key, int prefix)
+{
+	const char *p = pat, *k = key;
+	size_t pl, kl;
+
+	for (;;) {
+		pl = strcspn(p, ".");
+		kl = config_segment_len(k);
+		if (!(pl == 1 && p[0] == '*') && (pl != kl || memcmp(p, k, kl) != 0))
+			return 0;
+		p += pl;
+		k += kl;
+		if (*k == '\0')
+			return prefix ? *p == '.' : *p == '\0';
+		if (*p == '\0')
+			return 0;
+		p++;
+		k++;
+	}
+}
+
+const struct config_key *
+config_schema_find(const char *key)
+{
+	size_t i;
+
+	/* An exact entry wins over a wildcard one (providers.openai.*). */
+	for (i = 0; i < config_schema_len; i++) {
+		if (strcmp(config_schema[i].key, key) == 0)
+			return &config_schema[i];
+	}
+	for (i = 0; i < config_schema_len; i++) {
+		if (config_schema_match(config_schema[i].key, key, 0))
+			return &config_schema[i];
+	}
+	return NULL;
+}
+
+int
+config_schema_is_table(const char *prefix)
+{
+	size_t i;
+
+	for (i = 0; i < config_schema_len; i++) {
+		if (config_schema_match(config_schema[i].key, prefix, 1))
+			return 1;
+	}
+	return 0;
+}

@@ -1,0 +1,183 @@
+/*
+ * db.c — SQLite connections.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "store/db.h"
+#include "store/migrate.h"
+#include "util/buf.h"
+#include "util/log.h"
+#include "util/xalloc.h"
+
+static pthread_mutex_t db_lock = PTHREAD_MUTEX_INITIALIZER;
+static char *db_path;		/* set by db_init(), guarded by db_lock */
+static pthread_key_t db_key;
+static pthread_once_t db_key_once = PTHREAD_ONCE_INIT;
+
+static const char db_pragmas[] =
+    "PRAGMA journal_mode = WAL;"
+    "PRAGMA synchronous = NORMAL;"
+    "PRAGMA foreign_keys = ON;";
+
+int
+db_open(const char *path, sqlite3 **out, char **cause)
+{
+	sqlite3 *db = NULL;
+	char *err = NULL;
+	int fd;
+
+	*out = NULL;
+	/* Create the file ourselves so that it is 0600 from the start. */
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) == -1) {
+		xasprintf(cause, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	close(fd);
+	if (sqlite3_open_v2(path, &db,
+		SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+		    SQLITE_OPEN_NOMUTEX,
+		NULL) != SQLITE_OK) {
+		xasprintf(cause, "%s: %s", path,
+		    db != NULL ? sqlite3_errmsg(db) : "cannot open");
+		goto fail;
+	}
+	sqlite3_extended_result_codes(db, 1);
+	sqlite3_busy_timeout(db, DB_BUSY_TIMEOUT_MS);
+	if (sqlite3_exec(db, db_pragmas, NULL, NULL, &err) != SQLITE_OK) {
+		xasprintf(cause, "%s: %s", path,
+		    err != NULL ? err : sqlite3_errmsg(db));
+		sqlite3_free(err);
+		goto fail;
+	}
+	if (migrate_apply(db, &err) != 0) {
+		xasprintf(cause, "%s: %s", path, err);
+		free(err);
+		goto fail;
+	}
+	*out = db;
+	return 0;
+fail:
+	sqlite3_close(db);
+	return -1;
+}
+
+void
+db_close(sqlite3 *db)
+{
+	if (db != NULL && sqlite3_close(db) != SQLITE_OK) {
+		log_warn("closing database: %s (statements left open)",
+		    sqlite3_errmsg(db));
+		sqlite3_close_v2(db);
+	}
+}
+
+static void
+db_thread_exit(void *p)
+{
+	db_close(p);
+}
+
+static void
+db_make_key(void)
+{
+	pthread_key_create(&db_key, db_thread_exit);
+}
+
+int
+db_init(const char *path, char **cause)
+{
+	pthread_once(&db_key_once, db_make_key);
+	pthread_mutex_lock(&db_lock);
+	free(db_path);
+	db_path = xstrdup(path);
+	pthread_mutex_unlock(&db_lock);
+	if (db_get() == NULL) {
+		sqlite3 *db;
+
+		/* Open once more to report why. */
+		if (db_open(path, &db, cause) == 0) {
+			db_close(db);
+			xasprintf(cause, "%s: cannot open", path);
+		}
+		return -1;
+	}
+	return 0;
+}
+
+sqlite3 *
+db_get(void)
+{
+	sqlite3 *db;
+	char *path, *cause = NULL;
+
+	pthread_once(&db_key_once, db_make_key);
+	if ((db = pthread_getspecific(db_key)) != NULL)
+		return db;
+	pthread_mutex_lock(&db_lock);
+	path = db_path != NULL ? xstrdup(db_path) : NULL;
+	pthread_mutex_unlock(&db_lock);
+	if (path == NULL) {
+		log_error("database used before db_init()");
+		return NULL;
+	}
+	if (db_open(path, &db, &cause) != 0) {
+		log_error("%s", cause);
+		free(cause);
+		free(path);
+		return NULL;
+	}
+	free(path);
+	pthread_setspecific(db_key, db);
+	return db;
+}
+
+void
+db_shutdown(void)
+{
+	sqlite3 *db;
+
+	pthread_once(&db_key_once, db_make_key);
+	if ((db = pthread_getspecific(db_key)) != NULL) {
+		pthread_setspecific(db_key, NULL);
+		db_close(db);
+	}
+	pthread_mutex_lock(&db_lock);
+	free(db_path);
+	db_path = NULL;
+	pthread_mutex_unlock(&db_lock);
+}
+
+int
+db_integrity(sqlite3 *db, char **result)
+{
+	sqlite3_stmt *st = NULL;
+	struct buf b;
+	int rc;
+
+	if (sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &st, NULL) !=
+	    SQLITE_OK) {
+		xasprintf(result, "%s", sqlite3_errmsg(db));
+		return -1;
+	}
+	buf_init(&b, 64 * 1024);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *line = (const char *)sqlite3_column_text(st, 0);
+
+		if (b.len > 0)
+			buf_addc(&b, '\n');
+		buf_adds(&b, line != NULL ? line : "");
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		buf_free(&b);
+		xasprintf(result, "%s", sqlite3_errmsg(db));
+		return -1;
+	}
+	*result = buf_detach(&b);
+	return 0;
+}

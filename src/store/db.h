@@ -1,0 +1,42 @@
+/*
+ * db.h — the one SQLite database ($OXIOS_HOME/oxios.db): WAL, busy
+ * timeout, foreign keys, migrations applied at open; one connection per
+ * thread, opened lazily.
+ */
+#ifndef OXIOS_STORE_DB_H
+#define OXIOS_STORE_DB_H
+
+#include <sqlite3.h>
+
+#define DB_BUSY_TIMEOUT_MS 5000
+
+/*
+ * Open (creating it 0600 if needed) the database at `path`, set the
+ * pragmas and apply pending migrations.  *out is the new connection
+ * (caller db_close()s it).  Returns 0, or -1 with *cause (caller frees).
+ */
+int db_open(const char *path, sqlite3 **out, char **cause);
+void db_close(sqlite3 *db);
+
+/*
+ * Remember the database path for this process and open the calling
+ * thread's connection now, so that errors show up early.
+ * Returns 0, or -1 with *cause (caller frees).
+ */
+int db_init(const char *path, char **cause);
+/*
+ * The calling thread's connection, opened on first use and closed when
+ * the thread exits.  NULL (with a log line) if it cannot be opened.
+ */
+sqlite3 *db_get(void);
+/* Close the calling thread's connection and forget the path. */
+void db_shutdown(void);
+
+/*
+ * Run PRAGMA integrity_check.  *result is "ok" or the problems found, one
+ * per line (caller frees).  Returns 0 when the check could run, else -1
+ * with *result describing why.
+ */
+int db_integrity(sqlite3 *db, char **result);
+
+#endif

@@ -1,0 +1,124 @@
+"""oxios doctor: one line per check, JSON, and each failure it must see."""
+import json
+import os
+import re
+import socket
+import sqlite3
+
+import pytest
+
+
+def checks(oxios, *args, env=None):
+    r = oxios.run('doctor', '--json', *args, env=env)
+    doc = json.loads(r.stdout)
+    return r.returncode, doc
+
+
+def test_fresh_home_is_healthy(oxios):
+    rc, doc = checks(oxios, env={'ANTHROPIC_API_KEY': 'x'})
+    names = {c['name'] for c in doc['checks']}
+    assert {'config', 'files', 'database', 'keys', 'port', 'landlock',
+            'seccomp', 'userns', 'disk'} <= names
+    for c in doc['checks']:
+        assert set(c) == {'name', 'status', 'message'}
+        assert c['status'] in ('ok', 'warn', 'fail')
+    if any(c['status'] == 'fail' for c in doc['checks']):
+        pytest.fail(doc)
+    assert rc == 0 and doc['ok'] is True
+    db = [c for c in doc['checks'] if c['name'] == 'database'][0]
+    assert re.search(r'integrity ok, schema version (\d+) \(latest \1\)',
+                     db['message'])
+
+
+def test_text_output_one_line_per_check(oxios):
+    r = oxios.run('doctor')
+    lines = r.stdout.splitlines()
+    assert len(lines) >= 9
+    for line in lines:
+        assert re.match(r'^(ok  |warn|fail)  \S+ +\S', line), line
+
+
+def test_missing_key_for_default_model_warns(oxios):
+    rc, doc = checks(oxios)
+    keys = [c for c in doc['checks'] if c['name'] == 'keys']
+    warn = [c for c in keys if c['status'] == 'warn']
+    assert len(warn) == 1
+    assert 'ANTHROPIC_API_KEY' in warn[0]['message']
+    rc, doc = checks(oxios, env={'ANTHROPIC_API_KEY': 'sk-x'})
+    keys = [c for c in doc['checks'] if c['name'] == 'keys']
+    assert all(c['status'] == 'ok' for c in keys)
+    assert any('ANTHROPIC_API_KEY' in c['message'] for c in keys)
+
+
+def test_port_in_use_fails(oxios):
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(('127.0.0.1', 0))
+    s.listen()
+    port = s.getsockname()[1]
+    try:
+        oxios.write_config('[gateway]\nport = %d\n' % port)
+        rc, doc = checks(oxios)
+        c = [c for c in doc['checks'] if c['name'] == 'port'][0]
+        assert c['status'] == 'fail'
+        assert 'in use by another program' in c['message']
+        assert rc == 1 and doc['ok'] is False
+    finally:
+        s.close()
+    rc, doc = checks(oxios)
+    c = [c for c in doc['checks'] if c['name'] == 'port'][0]
+    assert c['status'] == 'ok'
+
+
+def test_loose_permissions_warn(oxios):
+    oxios.run('doctor', check=0)
+    os.chmod(oxios.home, 0o755)
+    oxios.write_config('')
+    os.chmod(oxios.path('config.toml'), 0o644)
+    rc, doc = checks(oxios)
+    files = [c for c in doc['checks'] if c['name'] == 'files']
+    msgs = ' '.join(c['message'] for c in files)
+    assert all(c['status'] == 'warn' for c in files)
+    assert 'chmod 700 %s' % oxios.home in msgs
+    assert 'chmod 600 %s' % oxios.path('config.toml') in msgs
+
+
+def test_corrupt_database_fails(oxios):
+    oxios.run('doctor', check=0)
+    # Fill a table so the file has pages to damage, then damage them.
+    db = sqlite3.connect(oxios.path('oxios.db'))
+    db.execute('PRAGMA journal_mode=DELETE')
+    db.executemany('INSERT INTO meta VALUES (?, ?)',
+                   [('k%d' % i, 'v' * 200) for i in range(400)])
+    db.commit()
+    db.close()
+    size = os.path.getsize(oxios.path('oxios.db'))
+    with open(oxios.path('oxios.db'), 'r+b') as f:
+        f.seek(size // 2)
+        f.write(b'\x00\xff' * 2048)
+    rc, doc = checks(oxios)
+    c = [c for c in doc['checks'] if c['name'] == 'database'][0]
+    assert c['status'] == 'fail', c
+    assert rc == 1
+
+
+def test_newer_database_fails(oxios):
+    oxios.run('doctor', check=0)
+    db = sqlite3.connect(oxios.path('oxios.db'))
+    db.execute("INSERT INTO schema_migrations VALUES (99, 'future', 'x')")
+    db.commit()
+    db.close()
+    rc, doc = checks(oxios)
+    c = [c for c in doc['checks'] if c['name'] == 'database'][0]
+    assert c['status'] == 'fail'
+    assert 'newer than this Oxios' in c['message']
+
+
+def test_database_is_wal_and_private(oxios):
+    oxios.run('doctor', check=0)
+    assert os.stat(oxios.path('oxios.db')).st_mode & 0o777 == 0o600
+    db = sqlite3.connect(oxios.path('oxios.db'))
+    assert db.execute('PRAGMA journal_mode').fetchone()[0] == 'wal'
+    rows = db.execute('SELECT version, name FROM schema_migrations').fetchall()
+    assert rows[0] == (1, 'init')
+    db.close()

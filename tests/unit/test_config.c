@@ -1,0 +1,466 @@
+/* test_config.c — schema, loading, validation, environment, editing. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "config/config.h"
+#include "util/file.h"
+#include "util/xalloc.h"
+
+static char dir[64];
+static char path[128];
+
+static int
+setup(void **state)
+{
+	(void)state;
+	strcpy(dir, "/tmp/oxios-config-XXXXXX");
+	if (mkdtemp(dir) == NULL)
+		return -1;
+	snprintf(path, sizeof path, "%s/config.toml", dir);
+	unsetenv("ANTHROPIC_API_KEY");
+	unsetenv("OPENAI_BASE_URL");
+	unsetenv("OXIOS_LOG_LEVEL");
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	char *cmd;
+
+	(void)state;
+	xasprintf(&cmd, "rm -rf '%s'", dir);
+	system(cmd);
+	free(cmd);
+	return 0;
+}
+
+static void
+write_file(const char *text)
+{
+	char *cause = NULL;
+
+	assert_int_equal(file_write_atomic(path, text, strlen(text), 0600,
+			     &cause),
+	    0);
+}
+
+static char *
+read_back(void)
+{
+	char *data, *cause = NULL;
+	size_t len;
+
+	assert_int_equal(file_read(path, 1 << 20, &data, &len, &cause), 0);
+	return data;
+}
+
+/* Load text; on failure the cause, else NULL (cfg in *out). */
+static char *
+load(const char *text, struct config **out)
+{
+	char *cause = NULL;
+
+	if (config_load_text("c.toml", text, strlen(text), out, &cause) != 0)
+		return cause;
+	return NULL;
+}
+
+static void
+test_schema_sane(void **state)
+{
+	const struct config_key *k;
+	struct config *cfg;
+	char *cause = NULL;
+	size_t i, j;
+
+	(void)state;
+	for (i = 0; i < config_schema_len; i++) {
+		k = &config_schema[i];
+		assert_non_null(k->doc);
+		assert_non_null(strchr(k->key, '.'));
+		for (j = i + 1; j < config_schema_len; j++) {
+			if (strcmp(k->key, config_schema[j].key) == 0)
+				fail_msg("duplicate key %s", k->key);
+		}
+		assert_ptr_equal(config_schema_find(k->key), k);
+	}
+	/* Every default parses, has its type and is in range. */
+	assert_int_equal(config_load_text("none", NULL, 0, &cfg, &cause), 0);
+	for (i = 0; i < config_schema_len; i++) {
+		k = &config_schema[i];
+		if (k->def == NULL || strchr(k->key, '*') != NULL)
+			continue;
+		assert_non_null(config_get(cfg, k->key));
+	}
+	assert_int_equal(config_int(cfg, "gateway.port"), 4200);
+	assert_string_equal(config_str(cfg, "gateway.host"), "127.0.0.1");
+	assert_string_equal(config_str(cfg, "engine.default_model"),
+	    "anthropic/claude-sonnet-4-5");
+	assert_null(config_get(cfg, "providers.anthropic.api_key"));
+	assert_false(cfg->exists);
+	config_free(cfg);
+
+	/* The template is every default, commented: it loads as defaults. */
+	{
+		char *t = config_template();
+
+		assert_null(load(t, &cfg));
+		assert_int_equal(json_array_size(cfg->warnings), 0);
+		assert_int_equal(config_int(cfg, "kernel.max_agents"), 8);
+		assert_non_null(strstr(t, "# port = 4200"));
+		config_free(cfg);
+		free(t);
+	}
+}
+
+static void
+test_load_values_and_sources(void **state)
+{
+	struct config *cfg;
+
+	(void)state;
+	assert_null(load("[gateway]\nport = 4300\n"
+			 "[engine]\ntemperature = 1\n"
+			 "[exec]\nallowlist = [\"ls\"]\n",
+	    &cfg));
+	assert_true(cfg->exists);
+	assert_int_equal(config_int(cfg, "gateway.port"), 4300);
+	assert_string_equal(json_string_value(json_object_get(cfg->sources,
+				"gateway.port")),
+	    "file");
+	assert_string_equal(json_string_value(json_object_get(cfg->sources,
+				"gateway.host")),
+	    "default");
+	/* An integer for a float key is kept as a float. */
+	assert_true(json_is_real(config_get(cfg, "engine.temperature")));
+	assert_true(config_float(cfg, "engine.temperature") == 1.0);
+	assert_int_equal(json_array_size(config_get(cfg, "exec.allowlist")), 1);
+	config_free(cfg);
+}
+
+static void
+test_errors_have_location(void **state)
+{
+	struct config *cfg = NULL;
+	char *cause;
+
+	(void)state;
+	cause = load("[gateway]\nport = \"http\"\n", &cfg);
+	assert_non_null(cause);
+	assert_null(cfg);
+	assert_string_equal(cause,
+	    "c.toml:2:1: gateway.port: expected integer, got string");
+	free(cause);
+
+	cause = load("\n\n[gateway]\n  port = 70000\n", &cfg);
+	assert_non_null(cause);
+	assert_non_null(strstr(cause, "c.toml:4:3: gateway.port: 70000 is out "
+				      "of range 1..65535"));
+	free(cause);
+
+	cause = load("[logging]\nlevel = \"loud\"\n", &cfg);
+	assert_non_null(strstr(cause, "c.toml:2:1: logging.level: \"loud\" is "
+				      "not one of"));
+	free(cause);
+
+	cause = load("gateway = 5\n", &cfg);
+	assert_non_null(strstr(cause, "c.toml:1:1: gateway: expected a table, "
+				      "got integer"));
+	free(cause);
+
+	cause = load("[exec]\nallowlist = [\"ls\", 3]\n", &cfg);
+	assert_non_null(strstr(cause, "expected array of strings"));
+	free(cause);
+
+	/* Bad TOML: the parser's position. */
+	cause = load("[gateway]\nport = = 1\n", &cfg);
+	assert_non_null(cause);
+	assert_true(strncmp(cause, "c.toml:2:", 9) == 0);
+	free(cause);
+}
+
+static void
+test_unknown_keys_warn(void **state)
+{
+	struct config *cfg;
+	const char *w;
+
+	(void)state;
+	assert_null(load("[gateway]\nprot = 1\n[nonsense]\nx = 1\n", &cfg));
+	assert_int_equal(json_array_size(cfg->warnings), 2);
+	w = json_string_value(json_array_get(cfg->warnings, 0));
+	assert_string_equal(w, "c.toml:2:1: unknown key 'gateway.prot' "
+			       "(ignored)");
+	assert_int_equal(config_int(cfg, "gateway.port"), 4200);
+	config_free(cfg);
+}
+
+static void
+test_wildcards(void **state)
+{
+	struct config *cfg;
+	json_t *tree;
+
+	(void)state;
+	assert_null(load("[mcp.servers.fs]\ncommand = \"mcp-fs\"\n"
+			 "[mcp.servers.\"my.srv\"]\nurl = \"http://x\"\n"
+			 "[providers.local]\nbase_url = \"http://127.0.0.1:1/v1\"\n",
+	    &cfg));
+	assert_int_equal(json_array_size(cfg->warnings), 0);
+	assert_string_equal(config_str(cfg, "mcp.servers.fs.command"), "mcp-fs");
+	/* Defaults of wildcard keys fill each instance. */
+	assert_true(config_bool(cfg, "mcp.servers.fs.enabled"));
+	assert_true(config_bool(cfg, "mcp.servers.\"my.srv\".enabled"));
+	assert_string_equal(config_str(cfg, "providers.local.kind"), "openai");
+	/* ...but not instances the schema names itself. */
+	assert_null(config_get(cfg, "providers.anthropic.kind"));
+	/* The tree splits quoted segments correctly. */
+	tree = config_tree(cfg);
+	assert_non_null(json_object_get(json_object_get(json_object_get(tree,
+							    "mcp"),
+					    "servers"),
+	    "my.srv"));
+	json_decref(tree);
+	config_free(cfg);
+}
+
+static void
+test_env_and_secrets(void **state)
+{
+	struct config *cfg;
+	json_t *tree;
+	char *cause, *shown;
+
+	(void)state;
+	setenv("ANTHROPIC_API_KEY", "sk-ant-secret-123", 1);
+	setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1", 1);
+	assert_null(load("[providers.openai]\nbase_url = \"http://file\"\n",
+	    &cfg));
+	assert_string_equal(config_str(cfg, "providers.anthropic.api_key"),
+	    "sk-ant-secret-123");
+	assert_string_equal(json_string_value(json_object_get(cfg->sources,
+				"providers.anthropic.api_key")),
+	    "env:ANTHROPIC_API_KEY");
+	/* The environment wins over the file. */
+	assert_string_equal(config_str(cfg, "providers.openai.base_url"),
+	    "http://127.0.0.1:9/v1");
+	shown = config_show_value(config_schema_find(
+				      "providers.anthropic.api_key"),
+	    config_get(cfg, "providers.anthropic.api_key"));
+	assert_string_equal(shown, CONFIG_REDACTED);
+	free(shown);
+	tree = config_tree(cfg);
+	shown = json_dumps(tree, 0);
+	assert_null(strstr(shown, "sk-ant"));
+	assert_non_null(strstr(shown, CONFIG_REDACTED));
+	free(shown);
+	json_decref(tree);
+	config_free(cfg);
+
+	setenv("OXIOS_LOG_LEVEL", "loud", 1);
+	cause = load("", &cfg);
+	assert_non_null(strstr(cause, "environment variable OXIOS_LOG_LEVEL"));
+	free(cause);
+	unsetenv("OXIOS_LOG_LEVEL");
+	unsetenv("ANTHROPIC_API_KEY");
+	unsetenv("OPENAI_BASE_URL");
+}
+
+static void
+test_parse_input(void **state)
+{
+	const struct config_key *k;
+	char *cause = NULL;
+	json_t *v;
+
+	(void)state;
+	k = config_schema_find("gateway.port");
+	v = config_parse_input(k, "gateway.port", "4300", &cause);
+	assert_int_equal(json_integer_value(v), 4300);
+	json_decref(v);
+	assert_null(config_parse_input(k, "gateway.port", "http", &cause));
+	assert_string_equal(cause, "gateway.port: expected integer, got 'http'");
+	free(cause);
+	assert_null(config_parse_input(k, "gateway.port", "0", &cause));
+	free(cause);
+	/* No injection of further keys through a value. */
+	assert_null(config_parse_input(k, "gateway.port", "1\nx = 2", &cause));
+	free(cause);
+
+	k = config_schema_find("exec.allowlist");
+	v = config_parse_input(k, "exec.allowlist", "ls, cat ,git", &cause);
+	assert_int_equal(json_array_size(v), 3);
+	assert_string_equal(json_string_value(json_array_get(v, 1)), "cat");
+	json_decref(v);
+	v = config_parse_input(k, "exec.allowlist", "['a', \"b\"]", &cause);
+	assert_int_equal(json_array_size(v), 2);
+	json_decref(v);
+
+	k = config_schema_find("engine.default_model");
+	v = config_parse_input(k, "engine.default_model", "openai/gpt-4.1",
+	    &cause);
+	assert_string_equal(json_string_value(v), "openai/gpt-4.1");
+	json_decref(v);
+
+	k = config_schema_find("exec.allow_shell");
+	assert_null(config_parse_input(k, "exec.allow_shell", "yes", &cause));
+	free(cause);
+}
+
+static void
+test_set_keeps_comments(void **state)
+{
+	char *cause = NULL, *text;
+	struct config *cfg;
+
+	(void)state;
+	write_file("# my config\n"
+		   "[gateway]\n"
+		   "# the port\n"
+		   "port = 4200 # trailing\n"
+		   "\n"
+		   "[engine]\n"
+		   "default_model = \"anthropic/x\"\n");
+	/* Replace an existing value in place. */
+	assert_int_equal(config_set(path, "gateway.port", "4300", &cause), 0);
+	text = read_back();
+	assert_non_null(strstr(text, "# my config\n[gateway]\n# the port\n"
+				     "port = 4300 # trailing\n"));
+	free(text);
+	/* Add a key to an existing section. */
+	assert_int_equal(config_set(path, "gateway.host", "0.0.0.0", &cause),
+	    0);
+	text = read_back();
+	assert_non_null(strstr(text, "port = 4300 # trailing\nhost = "
+				     "\"0.0.0.0\"\n"));
+	assert_non_null(strstr(text, "[engine]\ndefault_model = \"anthropic/x\""));
+	free(text);
+	/* A new section at the end. */
+	assert_int_equal(config_set(path, "mcp.servers.fs.command", "mcp-fs",
+			     &cause),
+	    0);
+	assert_int_equal(config_set(path, "exec.allowlist", "ls,git", &cause),
+	    0);
+	text = read_back();
+	assert_non_null(strstr(text, "[mcp.servers.fs]\ncommand = \"mcp-fs\"\n"));
+	assert_non_null(strstr(text, "[exec]\nallowlist = [\"ls\", \"git\"]\n"));
+	free(text);
+	assert_int_equal(config_load(path, &cfg, &cause), 0);
+	assert_int_equal(config_int(cfg, "gateway.port"), 4300);
+	assert_string_equal(config_str(cfg, "gateway.host"), "0.0.0.0");
+	config_free(cfg);
+}
+
+static void
+test_set_refuses_bad_values(void **state)
+{
+	char *cause = NULL, *before, *after;
+
+	(void)state;
+	write_file("[gateway]\nport = 4200\n");
+	before = read_back();
+	assert_int_equal(config_set(path, "gateway.port", "http", &cause), -1);
+	assert_non_null(strstr(cause, "expected integer"));
+	free(cause);
+	assert_int_equal(config_set(path, "gateway.nope", "1", &cause), -1);
+	assert_non_null(strstr(cause, "unknown key 'gateway.nope'"));
+	free(cause);
+	assert_int_equal(config_set(path, "logging.level", "loud", &cause), -1);
+	free(cause);
+	after = read_back();
+	assert_string_equal(before, after);
+	free(after);
+	free(before);
+
+	/* A file that does not parse is not edited blindly. */
+	write_file("[gateway\nport = 1\n");
+	assert_int_equal(config_set(path, "gateway.port", "2", &cause), -1);
+	assert_non_null(strstr(cause, "config.toml:1:"));
+	free(cause);
+}
+
+static void
+test_set_creates_file(void **state)
+{
+	char *cause = NULL, *text;
+	struct stat st;
+
+	(void)state;
+	unlink(path);
+	assert_int_equal(config_set(path, "kernel.max_agents", "4", &cause), 0);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	text = read_back();
+	assert_non_null(strstr(text, "# Oxios configuration"));
+	assert_non_null(strstr(text, "[kernel]\nmax_agents = 4\n"));
+	free(text);
+}
+
+static void
+test_unset_and_reset(void **state)
+{
+	char *cause = NULL, *text, *backup = NULL;
+	struct config *cfg;
+
+	(void)state;
+	write_file("[gateway]\nport = 4300 # mine\nhost = \"::1\"\n");
+	assert_int_equal(config_unset(path, "gateway.port", &cause), 0);
+	text = read_back();
+	assert_string_equal(text, "[gateway]\nhost = \"::1\"\n");
+	free(text);
+	/* Unsetting what is not there is fine. */
+	assert_int_equal(config_unset(path, "gateway.port", &cause), 0);
+	assert_int_equal(config_unset(path, "gateway.zzz", &cause), -1);
+	free(cause);
+
+	write_file("gateway = { port = 1, host = \"x\" }\n");
+	assert_int_equal(config_unset(path, "gateway.port", &cause), -1);
+	assert_non_null(strstr(cause, "by hand"));
+	free(cause);
+
+	assert_int_equal(config_reset(path, &backup, &cause), 0);
+	assert_non_null(backup);
+	assert_int_equal(access(backup, F_OK), 0);
+	free(backup);
+	assert_int_equal(config_load(path, &cfg, &cause), 0);
+	assert_int_equal(config_int(cfg, "gateway.port"), 4200);
+	config_free(cfg);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_schema_sane, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_load_values_and_sources,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_errors_have_location, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_unknown_keys_warn, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_wildcards, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_env_and_secrets, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_parse_input, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_set_keeps_comments, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_set_refuses_bad_values,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_set_creates_file, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_unset_and_reset, setup,
+		    teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,193 @@
+/* test_store.c — SQLite open, pragmas, migrations, per-thread handles. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "store/db.h"
+#include "store/migrate.h"
+#include "util/xalloc.h"
+
+static char dir[64];
+static char dbpath[128];
+
+static int
+setup(void **state)
+{
+	(void)state;
+	strcpy(dir, "/tmp/oxios-store-XXXXXX");
+	if (mkdtemp(dir) == NULL)
+		return -1;
+	snprintf(dbpath, sizeof dbpath, "%s/oxios.db", dir);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	char *cmd;
+
+	(void)state;
+	xasprintf(&cmd, "rm -rf '%s'", dir);
+	system(cmd);
+	free(cmd);
+	return 0;
+}
+
+static const char *
+pragma_text(sqlite3 *db, const char *sql, char *buf, size_t size)
+{
+	sqlite3_stmt *st;
+
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	snprintf(buf, size, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return buf;
+}
+
+static void
+test_open_migrates(void **state)
+{
+	sqlite3 *db;
+	char *cause = NULL, *result = NULL, b[64];
+	struct stat st;
+	int version;
+
+	(void)state;
+	assert_int_equal(db_open(dbpath, &db, &cause), 0);
+	assert_int_equal(stat(dbpath, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_string_equal(pragma_text(db, "PRAGMA journal_mode", b, sizeof b),
+	    "wal");
+	assert_string_equal(pragma_text(db, "PRAGMA foreign_keys", b, sizeof b),
+	    "1");
+	assert_int_equal(migrate_version(db, &version, &cause), 0);
+	assert_int_equal(version, migrate_latest());
+	assert_true(migrate_latest() >= 1);
+	/* The first migration made its table. */
+	assert_int_equal(sqlite3_exec(db,
+			     "INSERT INTO meta (key, value) VALUES ('k', 'v')",
+			     NULL, NULL, NULL),
+	    SQLITE_OK);
+	assert_int_equal(db_integrity(db, &result), 0);
+	assert_string_equal(result, "ok");
+	free(result);
+	db_close(db);
+
+	/* Reopening applies nothing twice and keeps the data. */
+	assert_int_equal(db_open(dbpath, &db, &cause), 0);
+	assert_string_equal(pragma_text(db,
+				"SELECT COUNT(*) FROM schema_migrations", b,
+				sizeof b),
+	    "1");
+	assert_string_equal(pragma_text(db,
+				"SELECT value FROM meta WHERE key = 'k'", b,
+				sizeof b),
+	    "v");
+	db_close(db);
+}
+
+static void
+test_newer_schema_refused(void **state)
+{
+	sqlite3 *db;
+	char *cause = NULL;
+
+	(void)state;
+	assert_int_equal(db_open(dbpath, &db, &cause), 0);
+	assert_int_equal(sqlite3_exec(db,
+			     "INSERT INTO schema_migrations VALUES "
+			     "(999, 'future', '2099-01-01')",
+			     NULL, NULL, NULL),
+	    SQLITE_OK);
+	db_close(db);
+	assert_int_equal(db_open(dbpath, &db, &cause), -1);
+	assert_null(db);
+	assert_non_null(strstr(cause, "newer than this Oxios"));
+	free(cause);
+}
+
+static void
+test_not_a_database(void **state)
+{
+	sqlite3 *db;
+	char *cause = NULL;
+	FILE *f;
+
+	(void)state;
+	unlink(dbpath);
+	f = fopen(dbpath, "w");
+	fputs("this is not an SQLite database, but it is long enough to "
+	      "have a header of one hundred bytes or so ................",
+	    f);
+	fclose(f);
+	assert_int_equal(db_open(dbpath, &db, &cause), -1);
+	assert_non_null(strstr(cause, dbpath));
+	free(cause);
+	unlink(dbpath);
+	assert_int_equal(db_open("/nonexistent/dir/x.db", &db, &cause), -1);
+	free(cause);
+}
+
+static void *
+thread_main(void *arg)
+{
+	sqlite3 *db = db_get();
+
+	*(sqlite3 **)arg = db;
+	if (db != NULL)
+		sqlite3_exec(db, "INSERT INTO meta VALUES ('thread', 't')", NULL,
+		    NULL, NULL);
+	return NULL;
+}
+
+static void
+test_per_thread(void **state)
+{
+	sqlite3 *mine, *theirs = NULL;
+	pthread_t t;
+	char *cause = NULL, b[16];
+
+	(void)state;
+	assert_int_equal(db_init(dbpath, &cause), 0);
+	mine = db_get();
+	assert_non_null(mine);
+	assert_ptr_equal(db_get(), mine); /* same thread: same handle */
+	assert_int_equal(pthread_create(&t, NULL, thread_main, &theirs), 0);
+	pthread_join(t, NULL);
+	assert_non_null(theirs);
+	assert_ptr_not_equal(theirs, mine);
+	assert_string_equal(pragma_text(mine,
+				"SELECT value FROM meta WHERE key = 'thread'",
+				b, sizeof b),
+	    "t");
+	db_shutdown();
+	assert_int_equal(db_init("/nonexistent/dir/x.db", &cause), -1);
+	free(cause);
+	db_shutdown();
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_open_migrates, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_not_a_database, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_per_thread, setup,
+		    teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
