@@ -28,8 +28,8 @@ main(int argc, char **argv)
 	else if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
 		argv[1] = (char *)"help";
 	else if (argv[1][0] == '-') {
-		fprintf(stderr, "oxios: unknown option '%s' (see: oxios help)\n",
-		    argv[1]);
+		fprintf(stderr,
+		    "oxios: unknown option '%s' (see: oxios help)\n", argv[1]);
 		return EXIT_USAGE;
 	}
 	rc = cli_exec(argc - 1, argv + 1);

@@ -20,11 +20,11 @@
 
 struct cmd_entry {
 	const char *name;
-	const char *usage;	/* what follows the name: "[--json]" */
-	const char *summary;	/* one line, for `oxios help` */
-	const char *help;	/* the rest of `oxios help NAME`, or NULL */
-	const char *words;	/* completion words: subcommands and flags */
-	int flags;		/* CMD_* */
+	const char *usage;   /* what follows the name: "[--json]" */
+	const char *summary; /* one line, for `oxios help` */
+	const char *help;    /* the rest of `oxios help NAME`, or NULL */
+	const char *words;   /* completion words: subcommands and flags */
+	int flags;           /* CMD_* */
 	int (*exec)(int argc, char **argv); /* argv[0] is the name */
 };
 

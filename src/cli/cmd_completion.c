@@ -95,8 +95,7 @@ cmd_completion_zsh(void)
 	for (e = cmd_table; *e != NULL; e++) {
 		if ((*e)->flags & CMD_HIDDEN)
 			continue;
-		snprintf(item, sizeof item, "%s:%s", (*e)->name,
-		    (*e)->summary);
+		snprintf(item, sizeof item, "%s:%s", (*e)->name, (*e)->summary);
 		printf("\t\t");
 		cmd_completion_quoted(item);
 		printf("\n");

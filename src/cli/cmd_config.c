@@ -18,7 +18,8 @@ static int cmd_config(int, char **);
 const struct cmd_entry cmd_config_entry = {
 	.name = "config",
 	.usage = "show|get|set|list|reset|path|schema [ARGS]",
-	.summary = "Show or change the configuration ($OXIOS_HOME/config.toml).",
+	.summary =
+	    "Show or change the configuration ($OXIOS_HOME/config.toml).",
 	.help =
 	    "Subcommands:\n"
 	    "  show [--json]          the effective configuration, as TOML\n"
@@ -55,8 +56,7 @@ cmd_config_has(int argc, char **argv, const char *flag)
 
 /* Positional arguments after the subcommand, flags removed. */
 static int
-cmd_config_args(int argc, char **argv, char **out, int max,
-    const char *flags)
+cmd_config_args(int argc, char **argv, char **out, int max, const char *flags)
 {
 	int i, n = 0;
 
@@ -156,13 +156,13 @@ cmd_config_list(struct config *cfg, const char *prefix, int json)
 				    json_string(CONFIG_REDACTED) :
 				    json_incref(v),
 				"type",
-				config_type_name(k != NULL ? k->type :
-							     CT_STRING),
+				config_type_name(
+				    k != NULL ? k->type : CT_STRING),
 				"source", json_object_get(cfg->sources, key)));
 		else
 			printf("%s = %s  (%s)\n", key, text,
-			    json_string_value(json_object_get(cfg->sources,
-				key)));
+			    json_string_value(
+				json_object_get(cfg->sources, key)));
 		free(text);
 	}
 	if (json)
@@ -189,8 +189,8 @@ cmd_config_stdin(void)
 			return NULL;
 		}
 	}
-	while (b.len > 0 && (b.data[b.len - 1] == '\n' ||
-	    b.data[b.len - 1] == '\r'))
+	while (b.len > 0 &&
+	    (b.data[b.len - 1] == '\n' || b.data[b.len - 1] == '\r'))
 		b.data[--b.len] = '\0';
 	return buf_detach(&b);
 }
@@ -268,8 +268,8 @@ cmd_config_schema(int markdown, int keys)
 			if (strchr(k->key, '*') == NULL)
 				printf("%s\n", k->key);
 		} else if (markdown) {
-			printf("| `%s` | %s%s%s | %s%s%s | %s%s%s | %s",
-			    k->key, config_type_name(k->type),
+			printf("| `%s` | %s%s%s | %s%s%s | %s%s%s | %s", k->key,
+			    config_type_name(k->type),
 			    k->flags & CK_SECRET ? ", secret" : "", "",
 			    k->def != NULL ? "`" : "",
 			    k->def != NULL ? k->def : "(unset)",
@@ -345,9 +345,9 @@ cmd_config(int argc, char **argv)
 			rc = n == 1 ? cmd_config_reset(path, args[0]) :
 				      cli_usage(&cmd_config_entry);
 		else
-			rc = n <= 1 ? cmd_config_reset(path,
-					  n == 1 ? args[0] : NULL) :
-				      cli_usage(&cmd_config_entry);
+			rc = n <= 1 ?
+			    cmd_config_reset(path, n == 1 ? args[0] : NULL) :
+			    cli_usage(&cmd_config_entry);
 		goto out;
 	}
 
@@ -370,8 +370,8 @@ cmd_config(int argc, char **argv)
 			rc = cli_usage(&cmd_config_entry);
 	} else {
 		if ((n = cmd_config_args(argc, argv, args, 1, "--json")) >= 0)
-			rc = cmd_config_list(cfg, n == 1 ? args[0] : NULL,
-			    json);
+			rc =
+			    cmd_config_list(cfg, n == 1 ? args[0] : NULL, json);
 	}
 out:
 	config_free(cfg);

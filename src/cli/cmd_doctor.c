@@ -30,8 +30,8 @@ enum doctor_status { DOCTOR_OK, DOCTOR_WARN, DOCTOR_FAIL };
 
 struct doctor {
 	char *home;
-	struct config *cfg;	/* what loaded, or the defaults */
-	json_t *results;	/* [{name, status, message}] */
+	struct config *cfg; /* what loaded, or the defaults */
+	json_t *results;    /* [{name, status, message}] */
 	int failed;
 };
 
@@ -53,7 +53,10 @@ const struct cmd_entry cmd_doctor_entry = {
 
 static const char *const doctor_names[] = { "ok", "warn", "fail" };
 
-static void __attribute__((format(printf, 4, 5)))
+static void doctor_add(struct doctor *, const char *, enum doctor_status,
+    const char *, ...) __attribute__((format(printf, 4, 5)));
+
+static void
 doctor_add(struct doctor *d, const char *name, enum doctor_status st,
     const char *fmt, ...)
 {
@@ -114,14 +117,14 @@ doctor_mode(struct doctor *d, const char *name, const char *path, int dir,
 		return;
 	}
 	if (st.st_uid != geteuid())
-		doctor_add(d, "files", DOCTOR_WARN, "%s: owned by uid %u, not %u",
-		    path, (unsigned)st.st_uid, (unsigned)geteuid());
+		doctor_add(d, "files", DOCTOR_WARN,
+		    "%s: owned by uid %u, not %u", path, (unsigned)st.st_uid,
+		    (unsigned)geteuid());
 	else if (st.st_mode & 077)
 		doctor_add(d, "files", DOCTOR_WARN,
 		    "%s: mode %04o lets others in; run: chmod %s %s", path,
 		    (unsigned)(st.st_mode & 07777), dir ? "700" : "600", path);
-	else if (access(path, dir ? (R_OK | W_OK | X_OK) : (R_OK | W_OK)) ==
-	    -1)
+	else if (access(path, dir ? (R_OK | W_OK | X_OK) : (R_OK | W_OK)) == -1)
 		doctor_add(d, "files", DOCTOR_FAIL, "%s: %s", path,
 		    strerror(errno));
 	(void)name;
@@ -196,22 +199,21 @@ doctor_keys(struct doctor *d)
 	char *key, *want;
 	size_t i, wantlen;
 
-	model = d->cfg != NULL ? config_str(d->cfg, "engine.default_model") :
-				 "";
+	model =
+	    d->cfg != NULL ? config_str(d->cfg, "engine.default_model") : "";
 	slash = strchr(model, '/');
 	wantlen = slash != NULL ? (size_t)(slash - model) : 0;
 	want = xstrndup(model, wantlen);
 	for (i = 0; i < sizeof builtin / sizeof builtin[0]; i++) {
 		xasprintf(&key, "providers.%s.api_key", builtin[i]);
-		src = d->cfg != NULL ? json_string_value(json_object_get(
-					   d->cfg->sources, key)) :
-				       NULL;
+		src = d->cfg != NULL ?
+		    json_string_value(json_object_get(d->cfg->sources, key)) :
+		    NULL;
 		if (src != NULL)
 			doctor_add(d, "keys", DOCTOR_OK, "%s key set (%s)",
 			    builtin[i],
-			    strncmp(src, "env:", 4) == 0 ?
-				src + 4 :
-				"config.toml");
+			    strncmp(src, "env:", 4) == 0 ? src + 4 :
+							   "config.toml");
 		else if (strcmp(want, builtin[i]) == 0)
 			doctor_add(d, "keys", DOCTOR_WARN,
 			    "%s key not set, and the default model %s needs "
@@ -267,8 +269,8 @@ doctor_port(struct doctor *d)
 	long pid;
 	int fd = -1, one = 1, err;
 
-	host = d->cfg != NULL ? config_str(d->cfg, "gateway.host") :
-				"127.0.0.1";
+	host =
+	    d->cfg != NULL ? config_str(d->cfg, "gateway.host") : "127.0.0.1";
 	snprintf(port, sizeof port, "%lld",
 	    d->cfg != NULL ? config_int(d->cfg, "gateway.port") : 4200LL);
 	memset(&hints, 0, sizeof hints);
@@ -335,6 +337,7 @@ doctor_disk(struct doctor *d)
 {
 	struct statvfs sv;
 	unsigned long long avail;
+	enum doctor_status st;
 
 	if (statvfs(d->home, &sv) == -1) {
 		doctor_add(d, "disk", DOCTOR_FAIL, "%s: %s", d->home,
@@ -342,11 +345,13 @@ doctor_disk(struct doctor *d)
 		return;
 	}
 	avail = (unsigned long long)sv.f_bavail * sv.f_frsize;
-	doctor_add(d, "disk",
-	    avail < DOCTOR_DISK_FAIL	? DOCTOR_FAIL :
-		avail < DOCTOR_DISK_WARN ? DOCTOR_WARN :
-					   DOCTOR_OK,
-	    "%.1f GiB free on the file system of %s",
+	if (avail < DOCTOR_DISK_FAIL)
+		st = DOCTOR_FAIL;
+	else if (avail < DOCTOR_DISK_WARN)
+		st = DOCTOR_WARN;
+	else
+		st = DOCTOR_OK;
+	doctor_add(d, "disk", st, "%.1f GiB free on the file system of %s",
 	    (double)avail / (1024.0 * 1024 * 1024), d->home);
 }
 
@@ -363,19 +368,21 @@ static void (*const doctor_checks[])(struct doctor *) = {
 static void
 doctor_print(struct doctor *d)
 {
+	static const char *const labels[] = { "ok  ", "warn", "fail" };
 	static const enum cli_color colors[] = { CLI_GREEN, CLI_YELLOW,
 		CLI_RED };
+	const char *status;
 	json_t *r;
 	size_t i;
 	int st;
 
 	json_array_foreach(d->results, i, r) {
-		const char *status = oxjson_str(r, "status", "fail");
-
-		st = strcmp(status, "ok") == 0 ? 0 :
-		    strcmp(status, "warn") == 0 ? 1 : 2;
-		cli_paint(stdout, colors[st], st == 0 ? "ok  " :
-		    st == 1 ? "warn" : "fail");
+		status = oxjson_str(r, "status", "fail");
+		for (st = DOCTOR_OK; st < DOCTOR_FAIL; st++) {
+			if (strcmp(status, doctor_names[st]) == 0)
+				break;
+		}
+		cli_paint(stdout, colors[st], labels[st]);
 		printf("  %-9s %s\n", oxjson_str(r, "name", ""),
 		    oxjson_str(r, "message", ""));
 	}

@@ -42,9 +42,9 @@ const struct cmd_entry cmd_onboard_entry = {
 
 struct onboard_provider {
 	const char *name;
-	const char *model;	/* default model */
-	const char *env;	/* key variable, or NULL */
-	const char *base_url;	/* default base URL for local */
+	const char *model;    /* default model */
+	const char *env;      /* key variable, or NULL */
+	const char *base_url; /* default base URL for local */
 };
 
 static const struct onboard_provider onboard_providers[] = {
@@ -205,7 +205,8 @@ cmd_onboard(int argc, char **argv)
 	}
 	path = home_path("config.toml");
 	if (ask) {
-		printf("Welcome to Oxios.  Press Enter to take the [default].\n");
+		printf(
+		    "Welcome to Oxios.  Press Enter to take the [default].\n");
 		tmp = onboard_ask("Provider (anthropic, openai, local)",
 		    provider != NULL ? provider : "anthropic");
 		free(provider);
@@ -243,10 +244,11 @@ cmd_onboard(int argc, char **argv)
 		if (envkey != NULL && *envkey != '\0')
 			printf("Using %s from the environment.\n", prov->env);
 		else {
-			ans = onboard_ask("API key: [e]xport it yourself later, "
-					  "or [p]aste it now to store in "
-					  "config.toml (0600)",
-			    "e");
+			ans =
+			    onboard_ask("API key: [e]xport it yourself later, "
+					"or [p]aste it now to store in "
+					"config.toml (0600)",
+				"e");
 			if (ans[0] == 'p' || ans[0] == 'P')
 				key = onboard_secret("API key (not shown)");
 		}
@@ -325,8 +327,9 @@ cmd_onboard(int argc, char **argv)
 		printf("  key:       stored in config.toml (not shown)\n");
 	else if (prov->env != NULL)
 		printf("  key:       from %s (%s)\n", prov->env,
-		    envkey != NULL && *envkey != '\0' ? "set now" :
-							"not set yet: export it");
+		    envkey != NULL && *envkey != '\0' ?
+			"set now" :
+			"not set yet: export it");
 	printf("  workspace: %s\n",
 	    wsabs != NULL ? wsabs : "$OXIOS_HOME/workspace");
 	printf("Next: oxios doctor\n");

@@ -40,7 +40,8 @@ cmd_toml(int argc, char **argv)
 	buf_init(&in, TOML_MAX_INPUT);
 	while ((n = fread(chunk, 1, sizeof chunk, stdin)) > 0) {
 		if (buf_add(&in, chunk, n) != 0) {
-			cli_error("stdin: larger than %d bytes", TOML_MAX_INPUT);
+			cli_error("stdin: larger than %d bytes",
+			    TOML_MAX_INPUT);
 			goto out;
 		}
 	}

@@ -16,8 +16,8 @@
 #define CONFIG_PATH_MAX 1024
 
 struct config_walk {
-	const char *name;	/* file name for messages */
-	json_t *pos;		/* locations from toml_parse() */
+	const char *name; /* file name for messages */
+	json_t *pos;      /* locations from toml_parse() */
 	struct config *cfg;
 	char **cause;
 };
@@ -157,8 +157,7 @@ config_where(const struct config_walk *w, const char *path)
 }
 
 static int
-config_walk_table(struct config_walk *w, json_t *table, char *path,
-    size_t size)
+config_walk_table(struct config_walk *w, json_t *table, char *path, size_t size)
 {
 	const struct config_key *k;
 	const char *key;
@@ -255,8 +254,8 @@ config_wild_defaults(struct config *cfg, const struct config_key *k)
 		named = 0;
 		for (i = 0; i < config_schema_len; i++) {
 			if (strchr(config_schema[i].key, '*') == NULL &&
-			    strncmp(config_schema[i].key, inst,
-				strlen(inst)) == 0 &&
+			    strncmp(config_schema[i].key, inst, strlen(inst)) ==
+				0 &&
 			    config_schema[i].key[strlen(inst)] == '.')
 				named = 1;
 		}
@@ -305,7 +304,8 @@ config_defaults_env(struct config *cfg, char **cause)
 		v = config_coerce(k, dv);
 		json_decref(dv);
 		json_object_set_new(cfg->values, k->key, v);
-		json_object_set_new(cfg->sources, k->key, json_string("default"));
+		json_object_set_new(cfg->sources, k->key,
+		    json_string("default"));
 	}
 	for (i = 0; i < config_schema_len; i++) {
 		k = &config_schema[i];
@@ -512,7 +512,8 @@ config_tree(const struct config *cfg)
 		n = json_array_size(segs);
 		t = root;
 		for (i = 0; i + 1 < n; i++) {
-			const char *seg = json_string_value(json_array_get(segs, i));
+			const char *seg =
+			    json_string_value(json_array_get(segs, i));
 
 			if ((child = json_object_get(t, seg)) == NULL) {
 				child = json_object();

@@ -20,33 +20,33 @@ enum config_type {
 	CT_INT,
 	CT_FLOAT,
 	CT_BOOL,
-	CT_STRINGS,	/* array of strings */
-	CT_INTS,	/* array of integers */
-	CT_STRMAP,	/* table of string values */
+	CT_STRINGS, /* array of strings */
+	CT_INTS,    /* array of integers */
+	CT_STRMAP,  /* table of string values */
 };
 
-#define CK_SECRET 0x1	/* never shown: redacted in show/get/list */
+#define CK_SECRET 0x1 /* never shown: redacted in show/get/list */
 
 struct config_key {
-	const char *key;	/* "gateway.port" */
+	const char *key; /* "gateway.port" */
 	enum config_type type;
-	const char *def;	/* default as a TOML literal; NULL: unset */
-	double min, max;	/* numbers: allowed range when min <= max */
-	const char *choices;	/* strings: "a|b|c", or NULL for any */
-	const char *env;	/* environment variable that overrides it */
-	int flags;		/* CK_* */
-	const char *doc;	/* one line: what it means */
+	const char *def;     /* default as a TOML literal; NULL: unset */
+	double min, max;     /* numbers: allowed range when min <= max */
+	const char *choices; /* strings: "a|b|c", or NULL for any */
+	const char *env;     /* environment variable that overrides it */
+	int flags;           /* CK_* */
+	const char *doc;     /* one line: what it means */
 };
 
 extern const struct config_key config_schema[];
 extern const size_t config_schema_len;
 
 struct config {
-	char *path;		/* the config.toml this came from */
-	int exists;		/* whether that file exists */
-	json_t *values;		/* key -> effective value (flat, owned) */
-	json_t *sources;	/* key -> "default" | "file" | "env:NAME" */
-	json_t *warnings;	/* array of strings: unknown keys etc. */
+	char *path;       /* the config.toml this came from */
+	int exists;       /* whether that file exists */
+	json_t *values;   /* key -> effective value (flat, owned) */
+	json_t *sources;  /* key -> "default" | "file" | "env:NAME" */
+	json_t *warnings; /* array of strings: unknown keys etc. */
 };
 
 /* The schema entry for `key` (exact or through '*'), or NULL. */

@@ -37,14 +37,14 @@ config_edit_read(const char *path, char **text, size_t *len, char **cause)
 
 /* Parse and check `text`; on success write it to `path`. */
 static int
-config_edit_commit(const char *path, const char *text, size_t len,
-    char **cause)
+config_edit_commit(const char *path, const char *text, size_t len, char **cause)
 {
 	struct config *cfg;
 	char *why = NULL;
 
 	if (config_load_text(path, text, len, &cfg, &why) != 0) {
-		xasprintf(cause, "the edited file would not load (%s); "
+		xasprintf(cause,
+		    "the edited file would not load (%s); "
 		    "edit it by hand",
 		    why);
 		free(why);
@@ -56,8 +56,7 @@ config_edit_commit(const char *path, const char *text, size_t len,
 
 /* Locations of `text` (a config that parses).  New reference or NULL. */
 static json_t *
-config_edit_pos(const char *path, const char *text, size_t len,
-    char **cause)
+config_edit_pos(const char *path, const char *text, size_t len, char **cause)
 {
 	struct toml_error err;
 	json_t *root = NULL, *pos = NULL;
@@ -85,13 +84,13 @@ config_edit_split(const char *key, char **table, char **leaf)
 		p += n + 1;
 		last = p;
 	}
-	*table = last == key ? xstrdup("") : xstrndup(key, (size_t)(last - key - 1));
+	*table =
+	    last == key ? xstrdup("") : xstrndup(key, (size_t)(last - key - 1));
 	*leaf = xstrdup(last);
 }
 
 int
-config_set(const char *path, const char *key, const char *input,
-    char **cause)
+config_set(const char *path, const char *key, const char *input, char **cause)
 {
 	const struct config_key *k;
 	struct buf out;
@@ -211,9 +210,11 @@ config_unset(const char *path, const char *key, char **cause)
 	for (eol = end; eol < len && (text[eol] == ' ' || text[eol] == '\t');
 	     eol++)
 		;
-	if (i != keyoff || (eol < len && text[eol] != '\n' &&
-	    text[eol] != '\r' && text[eol] != '#')) {
-		xasprintf(cause, "%s: '%s' shares its line with other keys; "
+	if (i != keyoff ||
+	    (eol < len && text[eol] != '\n' && text[eol] != '\r' &&
+		text[eol] != '#')) {
+		xasprintf(cause,
+		    "%s: '%s' shares its line with other keys; "
 		    "edit it by hand",
 		    path, key);
 		goto out;

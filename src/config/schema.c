@@ -232,7 +232,8 @@ config_schema_match(const char *pat, const char *key, int prefix)
 	for (;;) {
 		pl = strcspn(p, ".");
 		kl = config_segment_len(k);
-		if (!(pl == 1 && p[0] == '*') && (pl != kl || memcmp(p, k, kl) != 0))
+		if (!(pl == 1 && p[0] == '*') &&
+		    (pl != kl || memcmp(p, k, kl) != 0))
 			return 0;
 		p += pl;
 		k += kl;

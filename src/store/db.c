@@ -15,14 +15,13 @@
 #include "util/xalloc.h"
 
 static pthread_mutex_t db_lock = PTHREAD_MUTEX_INITIALIZER;
-static char *db_path;		/* set by db_init(), guarded by db_lock */
+static char *db_path; /* set by db_init(), guarded by db_lock */
 static pthread_key_t db_key;
 static pthread_once_t db_key_once = PTHREAD_ONCE_INIT;
 
-static const char db_pragmas[] =
-    "PRAGMA journal_mode = WAL;"
-    "PRAGMA synchronous = NORMAL;"
-    "PRAGMA foreign_keys = ON;";
+static const char db_pragmas[] = "PRAGMA journal_mode = WAL;"
+				 "PRAGMA synchronous = NORMAL;"
+				 "PRAGMA foreign_keys = ON;";
 
 int
 db_open(const char *path, sqlite3 **out, char **cause)

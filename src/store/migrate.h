@@ -8,8 +8,8 @@
 #include <sqlite3.h>
 
 struct migration {
-	int version;		/* 1, 2, 3 ... */
-	const char *name;	/* "init" */
+	int version;      /* 1, 2, 3 ... */
+	const char *name; /* "init" */
 	const char *sql;
 };
 

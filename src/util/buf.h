@@ -14,15 +14,15 @@
 #define BUF_NOCAP ((size_t)-1)
 
 struct buf {
-	char *data;	/* owned; NUL-terminated; NULL until first append */
-	size_t len;	/* bytes used, without the NUL */
-	size_t size;	/* bytes allocated */
-	size_t cap;	/* most bytes len may reach */
+	char *data;  /* owned; NUL-terminated; NULL until first append */
+	size_t len;  /* bytes used, without the NUL */
+	size_t size; /* bytes allocated */
+	size_t cap;  /* most bytes len may reach */
 };
 
-void buf_init(struct buf *b, size_t cap);	/* empty buffer, no memory */
-void buf_free(struct buf *b);			/* frees data; b is empty */
-void buf_reset(struct buf *b);			/* len = 0, keeps memory */
+void buf_init(struct buf *b, size_t cap); /* empty buffer, no memory */
+void buf_free(struct buf *b);             /* frees data; b is empty */
+void buf_reset(struct buf *b);            /* len = 0, keeps memory */
 int buf_add(struct buf *b, const void *p, size_t n); /* 0, or -1 over cap */
 int buf_adds(struct buf *b, const char *s);
 int buf_addc(struct buf *b, char c);

@@ -35,9 +35,9 @@ file_read(const char *path, size_t cap, char **data, size_t *len, char **cause)
 		xasprintf(cause, "%s: %s", path, strerror(saved));
 		goto fail;
 	}
-	size = (S_ISREG(st.st_mode) && (size_t)st.st_size < cap)
-	    ? (size_t)st.st_size + 1
-	    : 4096;
+	size = (S_ISREG(st.st_mode) && (size_t)st.st_size < cap) ?
+	    (size_t)st.st_size + 1 :
+	    4096;
 	p = xmalloc(size + 1);
 	for (;;) {
 		if (n == size) {
@@ -63,8 +63,8 @@ file_read(const char *path, size_t cap, char **data, size_t *len, char **cause)
 		n += (size_t)r;
 		if (n > cap) {
 			saved = EFBIG;
-			xasprintf(
-			    cause, "%s: larger than %zu bytes", path, cap);
+			xasprintf(cause, "%s: larger than %zu bytes", path,
+			    cap);
 			goto fail;
 		}
 	}
@@ -97,8 +97,8 @@ file_fsync_dir(const char *path)
 }
 
 int
-file_write_atomic(
-    const char *path, const void *data, size_t len, mode_t mode, char **cause)
+file_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
+    char **cause)
 {
 	char *tmp = NULL;
 	const char *p = data;
@@ -171,8 +171,8 @@ file_mkdirs(const char *path, mode_t mode, char **cause)
 			goto out;
 		}
 		if (stat(copy, &st) == -1 || !S_ISDIR(st.st_mode)) {
-			xasprintf(
-			    cause, "%s: exists and is not a directory", copy);
+			xasprintf(cause, "%s: exists and is not a directory",
+			    copy);
 			goto out;
 		}
 	}

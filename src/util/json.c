@@ -17,8 +17,8 @@ oxjson_parse(const char *text, size_t len, size_t cap, char **cause)
 		    len, cap);
 		return NULL;
 	}
-	v = json_loadb(
-	    text, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &err);
+	v = json_loadb(text, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES,
+	    &err);
 	if (v == NULL)
 		xasprintf(cause,
 		    "invalid JSON at line %d, column %d (byte %d): %s",

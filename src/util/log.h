@@ -30,10 +30,10 @@ void log_write(enum log_level level, const char *func, const char *fmt, ...)
 void fatal(const char *fmt, ...)
     __attribute__((format(printf, 1, 2), noreturn));
 
-#define log_at(lvl, ...)                                                    \
-	do {                                                                \
-		if ((lvl) >= log_threshold)                                 \
-			log_write((lvl), __func__, __VA_ARGS__);            \
+#define log_at(lvl, ...) \
+	do { \
+		if ((lvl) >= log_threshold) \
+			log_write((lvl), __func__, __VA_ARGS__); \
 	} while (0)
 #define log_debug(...) log_at(LOG_DEBUG, __VA_ARGS__)
 #define log_info(...) log_at(LOG_INFO, __VA_ARGS__)

@@ -7,9 +7,9 @@
 #include <stdarg.h>
 #include <stddef.h>
 
-void *xmalloc(size_t size);			/* never NULL */
-void *xcalloc(size_t n, size_t size);		/* zeroed, overflow-checked */
-void *xrealloc(void *p, size_t size);		/* never NULL */
+void *xmalloc(size_t size);           /* never NULL */
+void *xcalloc(size_t n, size_t size); /* zeroed, overflow-checked */
+void *xrealloc(void *p, size_t size); /* never NULL */
 void *xreallocarray(void *p, size_t n, size_t size); /* overflow-checked */
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);

@@ -99,7 +99,7 @@ test_uuid(void **state)
 	assert_int_equal(strlen(a), 36);
 	assert_true(uuid_valid(a));
 	assert_string_not_equal(a, b);
-	assert_int_equal(a[14], '4');	/* version */
+	assert_int_equal(a[14], '4');           /* version */
 	assert_non_null(strchr("89ab", a[19])); /* variant */
 	assert_false(uuid_valid("not-a-uuid"));
 	assert_false(uuid_valid("0123456789abcdef0123456789abcdef0123"));

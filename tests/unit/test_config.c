@@ -135,11 +135,11 @@ test_load_values_and_sources(void **state)
 	    &cfg));
 	assert_true(cfg->exists);
 	assert_int_equal(config_int(cfg, "gateway.port"), 4300);
-	assert_string_equal(json_string_value(json_object_get(cfg->sources,
-				"gateway.port")),
+	assert_string_equal(json_string_value(
+				json_object_get(cfg->sources, "gateway.port")),
 	    "file");
-	assert_string_equal(json_string_value(json_object_get(cfg->sources,
-				"gateway.host")),
+	assert_string_equal(json_string_value(
+				json_object_get(cfg->sources, "gateway.host")),
 	    "default");
 	/* An integer for a float key is kept as a float. */
 	assert_true(json_is_real(config_get(cfg, "engine.temperature")));
@@ -164,18 +164,21 @@ test_errors_have_location(void **state)
 
 	cause = load("\n\n[gateway]\n  port = 70000\n", &cfg);
 	assert_non_null(cause);
-	assert_non_null(strstr(cause, "c.toml:4:3: gateway.port: 70000 is out "
-				      "of range 1..65535"));
+	assert_non_null(strstr(cause,
+	    "c.toml:4:3: gateway.port: 70000 is out "
+	    "of range 1..65535"));
 	free(cause);
 
 	cause = load("[logging]\nlevel = \"loud\"\n", &cfg);
-	assert_non_null(strstr(cause, "c.toml:2:1: logging.level: \"loud\" is "
-				      "not one of"));
+	assert_non_null(strstr(cause,
+	    "c.toml:2:1: logging.level: \"loud\" is "
+	    "not one of"));
 	free(cause);
 
 	cause = load("gateway = 5\n", &cfg);
-	assert_non_null(strstr(cause, "c.toml:1:1: gateway: expected a table, "
-				      "got integer"));
+	assert_non_null(strstr(cause,
+	    "c.toml:1:1: gateway: expected a table, "
+	    "got integer"));
 	free(cause);
 
 	cause = load("[exec]\nallowlist = [\"ls\", 3]\n", &cfg);
@@ -199,8 +202,9 @@ test_unknown_keys_warn(void **state)
 	assert_null(load("[gateway]\nprot = 1\n[nonsense]\nx = 1\n", &cfg));
 	assert_int_equal(json_array_size(cfg->warnings), 2);
 	w = json_string_value(json_array_get(cfg->warnings, 0));
-	assert_string_equal(w, "c.toml:2:1: unknown key 'gateway.prot' "
-			       "(ignored)");
+	assert_string_equal(w,
+	    "c.toml:2:1: unknown key 'gateway.prot' "
+	    "(ignored)");
 	assert_int_equal(config_int(cfg, "gateway.port"), 4200);
 	config_free(cfg);
 }
@@ -212,12 +216,14 @@ test_wildcards(void **state)
 	json_t *tree;
 
 	(void)state;
-	assert_null(load("[mcp.servers.fs]\ncommand = \"mcp-fs\"\n"
-			 "[mcp.servers.\"my.srv\"]\nurl = \"http://x\"\n"
-			 "[providers.local]\nbase_url = \"http://127.0.0.1:1/v1\"\n",
-	    &cfg));
+	assert_null(
+	    load("[mcp.servers.fs]\ncommand = \"mcp-fs\"\n"
+		 "[mcp.servers.\"my.srv\"]\nurl = \"http://x\"\n"
+		 "[providers.local]\nbase_url = \"http://127.0.0.1:1/v1\"\n",
+		&cfg));
 	assert_int_equal(json_array_size(cfg->warnings), 0);
-	assert_string_equal(config_str(cfg, "mcp.servers.fs.command"), "mcp-fs");
+	assert_string_equal(config_str(cfg, "mcp.servers.fs.command"),
+	    "mcp-fs");
 	/* Defaults of wildcard keys fill each instance. */
 	assert_true(config_bool(cfg, "mcp.servers.fs.enabled"));
 	assert_true(config_bool(cfg, "mcp.servers.\"my.srv\".enabled"));
@@ -226,10 +232,10 @@ test_wildcards(void **state)
 	assert_null(config_get(cfg, "providers.anthropic.kind"));
 	/* The tree splits quoted segments correctly. */
 	tree = config_tree(cfg);
-	assert_non_null(json_object_get(json_object_get(json_object_get(tree,
-							    "mcp"),
-					    "servers"),
-	    "my.srv"));
+	assert_non_null(
+	    json_object_get(json_object_get(json_object_get(tree, "mcp"),
+				"servers"),
+		"my.srv"));
 	json_decref(tree);
 	config_free(cfg);
 }
@@ -244,8 +250,8 @@ test_env_and_secrets(void **state)
 	(void)state;
 	setenv("ANTHROPIC_API_KEY", "sk-ant-secret-123", 1);
 	setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1", 1);
-	assert_null(load("[providers.openai]\nbase_url = \"http://file\"\n",
-	    &cfg));
+	assert_null(
+	    load("[providers.openai]\nbase_url = \"http://file\"\n", &cfg));
 	assert_string_equal(config_str(cfg, "providers.anthropic.api_key"),
 	    "sk-ant-secret-123");
 	assert_string_equal(json_string_value(json_object_get(cfg->sources,
@@ -254,9 +260,9 @@ test_env_and_secrets(void **state)
 	/* The environment wins over the file. */
 	assert_string_equal(config_str(cfg, "providers.openai.base_url"),
 	    "http://127.0.0.1:9/v1");
-	shown = config_show_value(config_schema_find(
-				      "providers.anthropic.api_key"),
-	    config_get(cfg, "providers.anthropic.api_key"));
+	shown =
+	    config_show_value(config_schema_find("providers.anthropic.api_key"),
+		config_get(cfg, "providers.anthropic.api_key"));
 	assert_string_equal(shown, CONFIG_REDACTED);
 	free(shown);
 	tree = config_tree(cfg);
@@ -289,7 +295,8 @@ test_parse_input(void **state)
 	assert_int_equal(json_integer_value(v), 4300);
 	json_decref(v);
 	assert_null(config_parse_input(k, "gateway.port", "http", &cause));
-	assert_string_equal(cause, "gateway.port: expected integer, got 'http'");
+	assert_string_equal(cause,
+	    "gateway.port: expected integer, got 'http'");
 	free(cause);
 	assert_null(config_parse_input(k, "gateway.port", "0", &cause));
 	free(cause);
@@ -334,16 +341,19 @@ test_set_keeps_comments(void **state)
 	/* Replace an existing value in place. */
 	assert_int_equal(config_set(path, "gateway.port", "4300", &cause), 0);
 	text = read_back();
-	assert_non_null(strstr(text, "# my config\n[gateway]\n# the port\n"
-				     "port = 4300 # trailing\n"));
+	assert_non_null(strstr(text,
+	    "# my config\n[gateway]\n# the port\n"
+	    "port = 4300 # trailing\n"));
 	free(text);
 	/* Add a key to an existing section. */
 	assert_int_equal(config_set(path, "gateway.host", "0.0.0.0", &cause),
 	    0);
 	text = read_back();
-	assert_non_null(strstr(text, "port = 4300 # trailing\nhost = "
-				     "\"0.0.0.0\"\n"));
-	assert_non_null(strstr(text, "[engine]\ndefault_model = \"anthropic/x\""));
+	assert_non_null(strstr(text,
+	    "port = 4300 # trailing\nhost = "
+	    "\"0.0.0.0\"\n"));
+	assert_non_null(
+	    strstr(text, "[engine]\ndefault_model = \"anthropic/x\""));
 	free(text);
 	/* A new section at the end. */
 	assert_int_equal(config_set(path, "mcp.servers.fs.command", "mcp-fs",
@@ -352,8 +362,10 @@ test_set_keeps_comments(void **state)
 	assert_int_equal(config_set(path, "exec.allowlist", "ls,git", &cause),
 	    0);
 	text = read_back();
-	assert_non_null(strstr(text, "[mcp.servers.fs]\ncommand = \"mcp-fs\"\n"));
-	assert_non_null(strstr(text, "[exec]\nallowlist = [\"ls\", \"git\"]\n"));
+	assert_non_null(
+	    strstr(text, "[mcp.servers.fs]\ncommand = \"mcp-fs\"\n"));
+	assert_non_null(
+	    strstr(text, "[exec]\nallowlist = [\"ls\", \"git\"]\n"));
 	free(text);
 	assert_int_equal(config_load(path, &cfg, &cause), 0);
 	assert_int_equal(config_int(cfg, "gateway.port"), 4300);
@@ -441,17 +453,20 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_schema_sane, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_schema_sane, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_load_values_and_sources,
 		    setup, teardown),
-		cmocka_unit_test_setup_teardown(test_errors_have_location, setup,
-		    teardown),
+		cmocka_unit_test_setup_teardown(test_errors_have_location,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_keys_warn, setup,
 		    teardown),
-		cmocka_unit_test_setup_teardown(test_wildcards, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wildcards, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_env_and_secrets, setup,
 		    teardown),
-		cmocka_unit_test_setup_teardown(test_parse_input, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_parse_input, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_set_keeps_comments, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_set_refuses_bad_values,

@@ -21,8 +21,8 @@ check_norm(const char *in, const char *want)
 	char *out = path_normalize(in);
 
 	if (strcmp(out, want) != 0)
-		fail_msg("path_normalize(\"%s\") = \"%s\", want \"%s\"", in, out,
-		    want);
+		fail_msg("path_normalize(\"%s\") = \"%s\", want \"%s\"", in,
+		    out, want);
 	free(out);
 }
 

@@ -144,8 +144,8 @@ thread_main(void *arg)
 
 	*(sqlite3 **)arg = db;
 	if (db != NULL)
-		sqlite3_exec(db, "INSERT INTO meta VALUES ('thread', 't')", NULL,
-		    NULL, NULL);
+		sqlite3_exec(db, "INSERT INTO meta VALUES ('thread', 't')",
+		    NULL, NULL, NULL);
 	return NULL;
 }
 
@@ -181,8 +181,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_open_migrates, setup,
 		    teardown),
-		cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup,
-		    teardown),
+		cmocka_unit_test_setup_teardown(test_newer_schema_refused,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_a_database, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_per_thread, setup,
