@@ -3,8 +3,9 @@
 # and run.  Idempotent: only packages that are missing are installed, and a
 # machine that has them all is left untouched (no apt-get update either).
 #
-# Usage: scripts/deps.sh [--check]
+# Usage: scripts/deps.sh [--check] [--bench]
 #   --check   only report what is missing; exit 1 if anything is.
+#   --bench   also the packages the benchmarks in bench/ compare against.
 set -eu
 
 PACKAGES="
@@ -25,6 +26,24 @@ python3
 python3-pytest
 "
 
+BENCH_PACKAGES="
+g++
+libcpptoml-dev
+hyperfine
+"
+
+check=0
+for arg in "$@"; do
+	case "$arg" in
+	--check) check=1 ;;
+	--bench) PACKAGES="$PACKAGES $BENCH_PACKAGES" ;;
+	*)
+		echo "usage: scripts/deps.sh [--check] [--bench]" >&2
+		exit 2
+		;;
+	esac
+done
+
 missing=""
 for p in $PACKAGES; do
 	if ! dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null |
@@ -39,7 +58,7 @@ if [ -z "$missing" ]; then
 fi
 
 echo "deps: missing:$missing"
-if [ "${1:-}" = "--check" ]; then
+if [ "$check" = 1 ]; then
 	exit 1
 fi
 

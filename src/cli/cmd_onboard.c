@@ -102,7 +102,11 @@ onboard_ask(const char *question, const char *def)
 	return line;
 }
 
-/* Read a secret from the terminal with echo off. */
+/*
+ * Read a secret from the terminal with echo off.  Echo goes off before the
+ * prompt is shown, so nothing typed after it is echoed, and the input
+ * queue is kept (TCSANOW, not TCSAFLUSH): a fast paste is not lost.
+ */
 static char *
 onboard_secret(const char *question)
 {
@@ -110,19 +114,20 @@ onboard_secret(const char *question)
 	char *line;
 	int tty;
 
-	printf("%s: ", question);
-	fflush(stdout);
 	tty = tcgetattr(STDIN_FILENO, &old) == 0;
 	if (tty) {
 		quiet = old;
 		quiet.c_lflag &= ~(tcflag_t)ECHO;
-		tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+		quiet.c_lflag |= ECHONL;
+		tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
 	}
+	printf("%s: ", question);
+	fflush(stdout);
 	line = onboard_line();
-	if (tty) {
-		tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+	if (tty)
+		tcsetattr(STDIN_FILENO, TCSANOW, &old);
+	else
 		printf("\n");
-	}
 	return line;
 }
 

@@ -10,7 +10,8 @@
  * array -> array, string -> string, integer -> integer, float -> real,
  * boolean -> true/false.  Values jansson cannot hold keep their TOML text as
  * a string: offset/local date-times, dates and times (RFC 3339 text as
- * written, with 'T' separator), and the floats inf, -inf and nan.
+ * written, with 'T' separator and 'Z' in upper case), and the floats inf,
+ * -inf and nan (also what a float too large for a double reads as).
  *
  * Tagged mode (TOML_TAGGED) keeps every type: each scalar becomes
  * {"type": T, "value": S} as in toml-test, with T one of string, integer,
@@ -24,14 +25,14 @@
 #include <jansson.h>
 
 #define TOML_MAX_INPUT (8 * 1024 * 1024) /* bytes; larger input is refused */
-#define TOML_MAX_DEPTH 256		  /* nesting of arrays/inline tables */
+#define TOML_MAX_DEPTH 256               /* nesting of tables and arrays */
 
 #define TOML_TAGGED 0x1 /* scalars as {"type","value"} (see above) */
 
 struct toml_error {
-	int line;	/* 1-based; 0 when the error has no position */
-	int col;	/* 1-based, in UTF-8 characters */
-	char msg[200];	/* what is wrong, without the position */
+	int line;      /* 1-based; 0 when the error has no position */
+	int col;       /* 1-based, in UTF-8 characters */
+	char msg[200]; /* what is wrong, without the position */
 };
 
 /*
@@ -45,7 +46,8 @@ struct toml_error {
  * For a [table] or [[array]] header: start is the offset of the header's
  * first byte; end is the offset of the end of the last line that belongs to
  * the table's section (header or key/value line, comments excluded), i.e.
- * the offset of that line's '\n', or the length of the input.
+ * the offset of that line's '\n' (of the '\r' of a CRLF), or the length of
+ * the input.
  * Tables created implicitly (by a dotted key or a sub-table header) have no
  * entry of their own.
  */
