@@ -21,6 +21,7 @@ libjansson-dev
 libsqlite3-dev
 sqlite3
 libsodium-dev
+libcurl4-openssl-dev
 libcmocka-dev
 python3
 python3-pytest

@@ -15,11 +15,13 @@
 const struct cmd_entry *const cmd_table[] = {
 	&cmd_onboard_entry,
 	&cmd_doctor_entry,
+	&cmd_models_entry,
 	&cmd_config_entry,
 	&cmd_completion_entry,
 	&cmd_help_entry,
 	&cmd_version_entry,
 	&cmd_toml_entry,
+	&cmd_llm_entry,
 	NULL,
 };
 

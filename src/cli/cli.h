@@ -34,6 +34,8 @@ extern const struct cmd_entry cmd_completion_entry;
 extern const struct cmd_entry cmd_config_entry;
 extern const struct cmd_entry cmd_doctor_entry;
 extern const struct cmd_entry cmd_help_entry;
+extern const struct cmd_entry cmd_llm_entry;
+extern const struct cmd_entry cmd_models_entry;
 extern const struct cmd_entry cmd_onboard_entry;
 extern const struct cmd_entry cmd_version_entry;
 extern const struct cmd_entry cmd_toml_entry;

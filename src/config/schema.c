@@ -44,7 +44,11 @@ const struct config_key config_schema[] = {
 	{ "engine.idle_timeout_secs", CT_INT, "120", R(1, 3600), NULL, NULL, 0,
 	  "A stream silent this long is abandoned" },
 	{ "engine.max_retries", CT_INT, "4", R(0, 20), NULL, NULL, 0,
-	  "Retries of a transient provider error" },
+	  "Retries of a transient or rate-limited provider call" },
+	{ "engine.retry_base_ms", CT_INT, "500", R(1, 60000), NULL, NULL, 0,
+	  "First retry backoff; it doubles each time, with jitter" },
+	{ "engine.retry_max_secs", CT_INT, "120", R(1, 3600), NULL, NULL, 0,
+	  "No retry starts once a call has taken this long" },
 
 	/* [providers.*] */
 	{ "providers.anthropic.api_key", CT_STRING, NULL, NORANGE, NULL, "ANTHROPIC_API_KEY", CK_SECRET,

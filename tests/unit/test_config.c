@@ -11,6 +11,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "tmpdir.h"
+
 #include "config/config.h"
 #include "util/file.h"
 #include "util/xalloc.h"
@@ -22,8 +24,7 @@ static int
 setup(void **state)
 {
 	(void)state;
-	strcpy(dir, "/tmp/oxios-config-XXXXXX");
-	if (mkdtemp(dir) == NULL)
+	if (tmpdir_make(dir, sizeof dir, "config") != 0)
 		return -1;
 	snprintf(path, sizeof path, "%s/config.toml", dir);
 	unsetenv("ANTHROPIC_API_KEY");
@@ -35,12 +36,8 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	char *cmd;
-
 	(void)state;
-	xasprintf(&cmd, "rm -rf '%s'", dir);
-	system(cmd);
-	free(cmd);
+	tmpdir_remove(dir);
 	return 0;
 }
 

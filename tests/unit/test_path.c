@@ -11,6 +11,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "tmpdir.h"
+
 #include "util/file.h"
 #include "util/path.h"
 #include "util/xalloc.h"
@@ -118,12 +120,12 @@ test_expand_home(void **state)
 static void
 test_file_io(void **state)
 {
-	char dir[] = "/tmp/oxios-test-XXXXXX", *p, *q, *data, *cause = NULL;
+	char dir[64], *p, *q, *data, *cause = NULL;
 	struct stat st;
 	size_t len;
 
 	(void)state;
-	assert_non_null(mkdtemp(dir));
+	assert_int_equal(tmpdir_make(dir, sizeof dir, "path"), 0);
 	p = path_join(dir, "a/b/c");
 	assert_int_equal(file_mkdirs(p, 0700, &cause), 0);
 	assert_int_equal(file_mkdirs(p, 0700, &cause), 0); /* exists: fine */
@@ -166,9 +168,7 @@ test_file_io(void **state)
 
 	free(q);
 	free(p);
-	xasprintf(&p, "rm -rf '%s'", dir);
-	assert_int_equal(system(p), 0);
-	free(p);
+	tmpdir_remove(dir);
 }
 
 int

@@ -11,6 +11,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "tmpdir.h"
+
 #include "store/db.h"
 #include "store/migrate.h"
 #include "util/xalloc.h"
@@ -22,8 +24,7 @@ static int
 setup(void **state)
 {
 	(void)state;
-	strcpy(dir, "/tmp/oxios-store-XXXXXX");
-	if (mkdtemp(dir) == NULL)
+	if (tmpdir_make(dir, sizeof dir, "store") != 0)
 		return -1;
 	snprintf(dbpath, sizeof dbpath, "%s/oxios.db", dir);
 	return 0;
@@ -32,12 +33,8 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	char *cmd;
-
 	(void)state;
-	xasprintf(&cmd, "rm -rf '%s'", dir);
-	system(cmd);
-	free(cmd);
+	tmpdir_remove(dir);
 	return 0;
 }
 

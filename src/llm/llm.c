@@ -1,0 +1,711 @@
+/*
+ * llm.c — the provider-independent driver: one HTTP exchange over libcurl
+ * (streamed through the SSE parser, or whole), error classes, and retries
+ * with jittered exponential backoff that honour Retry-After.
+ */
+#include <ctype.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "llm/llm_int.h"
+#include "util/json.h"
+#include "util/log.h"
+#include "util/time.h"
+#include "util/xalloc.h"
+
+#define LLM_BACKOFF_CAP_MS 30000
+
+struct llm_http {
+	struct llm_stream *s;
+	const struct llm_ops *ops;
+	const struct llm_request *req;
+	struct sse_parser *sse;	/* set once a 2xx event stream starts */
+	struct buf body;	/* a whole answer, or an error body */
+	long status;
+	long retry_after_ms;
+	int started;		/* the first body byte arrived */
+	int too_large;
+	const volatile int *cancel;
+	CURL *curl;
+};
+
+static pthread_once_t llm_curl_once = PTHREAD_ONCE_INIT;
+
+static void
+llm_curl_init(void)
+{
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+const char *
+llm_error_class_name(enum llm_error_class c)
+{
+	static const char *const names[] = { "ok", "transient", "rate_limited",
+		"auth", "context_overflow", "bad_request", "protocol",
+		"cancelled", "config" };
+
+	if ((size_t)c < sizeof names / sizeof names[0])
+		return names[c];
+	return "unknown";
+}
+
+static void
+llm_error_set(struct llm_error *err, enum llm_error_class cls,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	err->cls = cls;
+	va_start(ap, fmt);
+	vsnprintf(err->message, sizeof err->message, fmt, ap);
+	va_end(ap);
+}
+
+void
+llm_stream_fail(struct llm_stream *s, enum llm_error_class cls,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	if (s->failed)
+		return;
+	s->failed = 1;
+	s->err->cls = cls;
+	va_start(ap, fmt);
+	vsnprintf(s->err->message, sizeof s->err->message, fmt, ap);
+	va_end(ap);
+}
+
+struct llm_block *
+llm_stream_block(struct llm_stream *s, int index, const char *type)
+{
+	struct llm_block *b;
+
+	if (index < 0 || index >= LLM_MAX_BLOCKS) {
+		llm_stream_fail(s, LLM_ERR_PROTOCOL,
+		    "content block index %d out of range", index);
+		return NULL;
+	}
+	while (s->nblocks <= index) {
+		b = &s->blocks[s->nblocks++];
+		memset(b, 0, sizeof *b);
+		buf_init(&b->text, LLM_MAX_RESPONSE);
+	}
+	b = &s->blocks[index];
+	if (b->type == NULL && type != NULL)
+		b->type = xstrdup(type);
+	return b;
+}
+
+int
+llm_stream_delta(struct llm_stream *s, enum llm_delta_kind kind, int index,
+    const char *text, size_t len)
+{
+	struct llm_block *b;
+	struct llm_delta d;
+	char *piece = NULL;
+	int rc;
+
+	if ((b = llm_stream_block(s, index, NULL)) == NULL)
+		return -1;
+	if (kind == LLM_DELTA_TOOL_START)
+		len = 0;
+	else if (buf_add(&b->text, text, len) != 0) {
+		llm_stream_fail(s, LLM_ERR_PROTOCOL, "answer larger than %d bytes",
+		    LLM_MAX_RESPONSE);
+		return -1;
+	}
+	if (s->cb == NULL)
+		return 0;
+	memset(&d, 0, sizeof d);
+	d.kind = kind;
+	d.index = index;
+	d.text = piece = xstrndup(len > 0 ? text : "", len);
+	d.len = len;
+	d.tool_id = b->tool_id;
+	d.tool_name = b->tool_name;
+	s->delivered = 1;
+	rc = s->cb(&d, s->arg);
+	free(piece);
+	if (rc != 0) {
+		s->cancelled = 1;
+		return -1;
+	}
+	return 0;
+}
+
+json_t *
+llm_content_blocks(const json_t *content)
+{
+	if (json_is_string(content))
+		return json_pack("[{s:s, s:O}]", "type", "text", "text",
+		    content);
+	if (json_is_array(content))
+		return json_incref((json_t *)content);
+	return json_array();
+}
+
+const char *
+llm_stop_reason(const char *r)
+{
+	if (r == NULL)
+		return "end_turn";
+	if (strcmp(r, "stop") == 0)
+		return "end_turn";
+	if (strcmp(r, "tool_calls") == 0 || strcmp(r, "function_call") == 0)
+		return "tool_use";
+	if (strcmp(r, "length") == 0)
+		return "max_tokens";
+	return r;
+}
+
+static void
+llm_stream_reset(struct llm_stream *s)
+{
+	int i;
+
+	for (i = 0; i < s->nblocks; i++) {
+		free(s->blocks[i].type);
+		free(s->blocks[i].tool_id);
+		free(s->blocks[i].tool_name);
+		buf_free(&s->blocks[i].text);
+	}
+	s->nblocks = 0;
+	free(s->stop_reason);
+	free(s->id);
+	free(s->model);
+	s->stop_reason = s->id = s->model = NULL;
+	memset(&s->usage, 0, sizeof s->usage);
+	s->done = s->failed = s->cancelled = 0;
+}
+
+/* Blocks -> canonical content.  0, or -1 with the stream failed. */
+static int
+llm_stream_finish(struct llm_stream *s, struct llm_response *out)
+{
+	struct llm_block *b;
+	json_t *content = json_array(), *input;
+	json_error_t jerr;
+	int i;
+
+	for (i = 0; i < s->nblocks; i++) {
+		b = &s->blocks[i];
+		if (b->type == NULL)
+			continue;
+		if (strcmp(b->type, "tool_use") == 0) {
+			if (b->text.len == 0)
+				input = json_object();
+			else if ((input = json_loadb(b->text.data, b->text.len,
+				      0, &jerr)) == NULL ||
+			    !json_is_object(input)) {
+				json_decref(input);
+				llm_stream_fail(s, LLM_ERR_PROTOCOL,
+				    "arguments of tool call '%s' are not a "
+				    "JSON object",
+				    b->tool_name != NULL ? b->tool_name : "?");
+				json_decref(content);
+				return -1;
+			}
+			json_array_append_new(content,
+			    json_pack("{s:s, s:s, s:s, s:o}", "type", "tool_use",
+				"id", b->tool_id != NULL ? b->tool_id : "",
+				"name", b->tool_name != NULL ? b->tool_name : "",
+				"input", input));
+		} else if (strcmp(b->type, "thinking") == 0)
+			json_array_append_new(content,
+			    json_pack("{s:s, s:s%}", "type", "thinking",
+				"thinking", buf_str(&b->text), b->text.len));
+		else if (b->text.len > 0 || strcmp(b->type, "text") == 0)
+			json_array_append_new(content,
+			    json_pack("{s:s, s:s%}", "type", "text", "text",
+				buf_str(&b->text), b->text.len));
+	}
+	out->content = content;
+	out->stop_reason = xstrdup(s->stop_reason != NULL ? s->stop_reason :
+							     "end_turn");
+	out->id = xstrdup(s->id != NULL ? s->id : "");
+	out->model = xstrdup(s->model != NULL ? s->model : "");
+	out->usage = s->usage;
+	return 0;
+}
+
+static int
+llm_sse_event(const struct sse_event *ev, void *arg)
+{
+	struct llm_http *h = arg;
+
+	if (h->s->done)
+		return 0;
+	if (h->ops->event(h->s, ev) != 0 || h->s->failed || h->s->cancelled)
+		return 1;
+	return 0;
+}
+
+/* "1s", "6m0s", "20ms", "1.5s": OpenAI's reset durations, in ms. */
+static long
+llm_parse_duration(const char *v)
+{
+	double total = 0, n;
+	char *end;
+
+	while (*v != '\0') {
+		n = strtod(v, &end);
+		if (end == v)
+			return -1;
+		if (strncmp(end, "ms", 2) == 0) {
+			total += n;
+			end += 2;
+		} else if (*end == 'h') {
+			total += n * 3600000;
+			end++;
+		} else if (*end == 'm') {
+			total += n * 60000;
+			end++;
+		} else if (*end == 's') {
+			total += n * 1000;
+			end++;
+		} else
+			return -1;
+		v = end;
+	}
+	return (long)total;
+}
+
+static size_t
+llm_header(char *line, size_t size, size_t n, void *arg)
+{
+	struct llm_http *h = arg;
+	size_t len = size * n;
+	char name[64], *colon, value[128];
+	size_t nl, vl;
+	long ms = -1;
+
+	if ((colon = memchr(line, ':', len)) == NULL)
+		return len;
+	nl = (size_t)(colon - line);
+	if (nl >= sizeof name)
+		return len;
+	memcpy(name, line, nl);
+	name[nl] = '\0';
+	colon++;
+	while (colon < line + len && (*colon == ' ' || *colon == '\t'))
+		colon++;
+	vl = (size_t)(line + len - colon);
+	while (vl > 0 && isspace((unsigned char)colon[vl - 1]))
+		vl--;
+	if (vl >= sizeof value)
+		return len;
+	memcpy(value, colon, vl);
+	value[vl] = '\0';
+
+	if (strcasecmp(name, "retry-after-ms") == 0)
+		ms = (long)strtod(value, NULL);
+	else if (strcasecmp(name, "retry-after") == 0 && h->retry_after_ms < 0)
+		ms = isdigit((unsigned char)value[0]) ?
+		    (long)(strtod(value, NULL) * 1000) : -1;
+	else if (strcasecmp(name, "x-ratelimit-reset-requests") == 0 &&
+	    h->retry_after_ms < 0)
+		ms = llm_parse_duration(value);
+	else if (strcasecmp(name, "anthropic-ratelimit-requests-reset") == 0 &&
+	    h->retry_after_ms < 0) {
+		struct tm tm;
+
+		memset(&tm, 0, sizeof tm);
+		if (strptime(value, "%Y-%m-%dT%H:%M:%S", &tm) != NULL)
+			ms = (long)((timegm(&tm) * 1000LL) - time_wall_ms());
+		if (ms < 0)
+			ms = -1;
+	}
+	if (ms >= 0)
+		h->retry_after_ms = ms;
+	return len;
+}
+
+static size_t
+llm_write(char *data, size_t size, size_t n, void *arg)
+{
+	struct llm_http *h = arg;
+	size_t len = size * n;
+	char *ctype = NULL;
+
+	if (!h->started) {
+		h->started = 1;
+		curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &h->status);
+		curl_easy_getinfo(h->curl, CURLINFO_CONTENT_TYPE, &ctype);
+		/* A 2xx event stream is parsed as it comes; anything else
+		 * (an error, or a server that answered with plain JSON) is
+		 * collected whole. */
+		if (h->req->stream && h->status >= 200 && h->status < 300 &&
+		    ctype != NULL &&
+		    strncasecmp(ctype, "text/event-stream", 17) == 0)
+			h->sse = sse_new(0, llm_sse_event, NULL, h);
+	}
+	if (h->sse != NULL) {
+		if (sse_feed(h->sse, data, len) != 0)
+			return 0; /* abort: failed, cancelled, or too large */
+		return len;
+	}
+	if (buf_add(&h->body, data, len) != 0) {
+		h->too_large = 1;
+		return 0;
+	}
+	return len;
+}
+
+static int
+llm_progress(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut,
+    curl_off_t un)
+{
+	struct llm_http *h = arg;
+
+	(void)dt, (void)dn, (void)ut, (void)un;
+	return h->cancel != NULL && *h->cancel ? 1 : 0;
+}
+
+/* Classify an HTTP error answer. */
+static void
+llm_http_error(struct llm_http *h, struct llm_error *err)
+{
+	const struct llm_provider *p = h->s->p;
+	json_t *body;
+	const char *msg = NULL;
+	enum llm_error_class cls;
+
+	body = json_loadb(buf_str(&h->body), h->body.len, 0, NULL);
+	if (body != NULL)
+		msg = h->ops->error_message(body);
+	if (h->status == 429)
+		cls = LLM_ERR_RATE_LIMIT;
+	else if (h->status == 401 || h->status == 403)
+		cls = LLM_ERR_AUTH;
+	else if (h->status >= 500 || h->status == 408 || h->status == 409)
+		cls = LLM_ERR_TRANSIENT;
+	else if (body != NULL && h->ops->is_context_error(body))
+		cls = LLM_ERR_CONTEXT;
+	else
+		cls = LLM_ERR_BAD_REQUEST;
+	llm_error_set(err, cls, "%s: %s (HTTP %ld)%s%.300s", p->name,
+	    cls == LLM_ERR_RATE_LIMIT ? "rate limited" :
+	    cls == LLM_ERR_AUTH	       ? "authentication failed" :
+	    cls == LLM_ERR_TRANSIENT   ? (h->status == 529 ? "overloaded" :
+							 "server error") :
+	    cls == LLM_ERR_CONTEXT     ? "prompt too long for the model" :
+					 "request refused",
+	    h->status, msg != NULL ? ": " : "", msg != NULL ? msg : "");
+	json_decref(body);
+}
+
+/* Remove the key, and anything shaped like one, from a message. */
+static void
+llm_scrub(char *msg, const char *key)
+{
+	char *p;
+	size_t klen;
+
+	if (key != NULL && (klen = strlen(key)) >= 4) {
+		while ((p = strstr(msg, key)) != NULL)
+			memmove(p + 5, p + klen, strlen(p + klen) + 1),
+			    memcpy(p, "[key]", 5);
+	}
+	for (p = msg; (p = strstr(p, "sk-")) != NULL;) {
+		size_t n = strspn(p + 3,
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+		    "0123456789-_*.");
+
+		if (n >= 4) {
+			memmove(p + 5, p + 3 + n, strlen(p + 3 + n) + 1);
+			memcpy(p, "[key]", 5);
+		}
+		p += 3;
+	}
+}
+
+/* One exchange.  0 with the stream complete, or -1 with err. */
+static int
+llm_attempt(const struct llm_provider *p, const struct llm_ops *ops,
+    const struct llm_request *req, const char *body, struct llm_stream *s,
+    const volatile int *cancel, struct llm_error *err)
+{
+	struct llm_http h;
+	struct curl_slist *headers;
+	char *url, cerr[CURL_ERROR_SIZE] = "";
+	json_t *answer;
+	CURL *curl;
+	CURLcode res;
+	long idle;
+	int rc = -1;
+
+	memset(&h, 0, sizeof h);
+	h.s = s;
+	h.ops = ops;
+	h.req = req;
+	h.retry_after_ms = -1;
+	h.cancel = cancel;
+	buf_init(&h.body, LLM_MAX_RESPONSE);
+	err->retry_after_ms = -1;
+	err->status = 0;
+
+	if ((curl = curl_easy_init()) == NULL) {
+		llm_error_set(err, LLM_ERR_TRANSIENT, "%s: cannot start libcurl",
+		    p->name);
+		buf_free(&h.body);
+		return -1;
+	}
+	h.curl = curl;
+	url = ops->url(p);
+	headers = ops->headers(p);
+	idle = p->idle_timeout_ms > 0 ? (p->idle_timeout_ms + 999) / 1000 : 60;
+	curl_easy_setopt(curl, CURLOPT_URL, url);
+	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+	curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
+	    p->connect_timeout_ms > 0 ? p->connect_timeout_ms : 10000L);
+	curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, idle);
+	curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, llm_header);
+	curl_easy_setopt(curl, CURLOPT_HEADERDATA, &h);
+	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, llm_write);
+	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &h);
+	curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, llm_progress);
+	curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &h);
+	curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, cerr);
+	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(curl, CURLOPT_USERAGENT, "oxios/" OXIOS_VERSION);
+	curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "");
+
+	res = curl_easy_perform(curl);
+	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &h.status);
+	err->status = (int)h.status;
+	err->retry_after_ms = h.retry_after_ms;
+
+	if (cancel != NULL && *cancel) {
+		llm_error_set(err, LLM_ERR_CANCELLED, "%s: cancelled", p->name);
+		goto out;
+	}
+	if (s->cancelled) {
+		llm_error_set(err, LLM_ERR_CANCELLED,
+		    "%s: cancelled by the receiver", p->name);
+		goto out;
+	}
+	if (s->failed)
+		goto out; /* the stream said why (err is s->err) */
+	if (h.too_large) {
+		llm_error_set(err, LLM_ERR_PROTOCOL,
+		    "%s: answer larger than %d bytes", p->name,
+		    LLM_MAX_RESPONSE);
+		goto out;
+	}
+	if (res != CURLE_OK && (h.status < 200 || h.status >= 300 ||
+	    h.sse == NULL || !s->done)) {
+		if (h.status >= 300 && h.body.len > 0) {
+			llm_http_error(&h, err);
+			goto out;
+		}
+		llm_error_set(err, LLM_ERR_TRANSIENT, "%s: %s: %s", p->name,
+		    res == CURLE_OPERATION_TIMEDOUT ?
+			(h.started ? "stream stalled" : "timed out") :
+			"connection failed",
+		    cerr[0] != '\0' ? cerr : curl_easy_strerror(res));
+		goto out;
+	}
+	if (h.status < 200 || h.status >= 300) {
+		llm_http_error(&h, err);
+		goto out;
+	}
+	if (h.sse != NULL) {
+		sse_finish(h.sse);
+		if (s->failed)
+			goto out;
+		if (!s->done) {
+			llm_error_set(err, LLM_ERR_TRANSIENT,
+			    "%s: the stream ended before the answer was "
+			    "complete",
+			    p->name);
+			goto out;
+		}
+	} else {
+		if ((answer = json_loadb(buf_str(&h.body), h.body.len, 0,
+			 NULL)) == NULL) {
+			llm_error_set(err, LLM_ERR_PROTOCOL,
+			    "%s: the answer is not valid JSON (%zu bytes)",
+			    p->name, h.body.len);
+			goto out;
+		}
+		rc = ops->parse(s, answer);
+		json_decref(answer);
+		if (rc != 0 || s->failed) {
+			rc = -1;
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	if (h.sse != NULL)
+		sse_free(h.sse);
+	buf_free(&h.body);
+	curl_slist_free_all(headers);
+	curl_easy_cleanup(curl);
+	free(url);
+	return rc;
+}
+
+static int
+llm_retryable(enum llm_error_class c)
+{
+	return c == LLM_ERR_TRANSIENT || c == LLM_ERR_RATE_LIMIT ||
+	    c == LLM_ERR_PROTOCOL;
+}
+
+/* Sleep ms, waking early when cancelled.  -1 if cancelled. */
+static int
+llm_sleep(long ms, const volatile int *cancel)
+{
+	struct timespec ts;
+	long step;
+
+	while (ms > 0) {
+		if (cancel != NULL && *cancel)
+			return -1;
+		step = ms < 50 ? ms : 50;
+		ts.tv_sec = 0;
+		ts.tv_nsec = step * 1000000L;
+		nanosleep(&ts, NULL);
+		ms -= step;
+	}
+	return cancel != NULL && *cancel ? -1 : 0;
+}
+
+int
+llm_call(const struct llm_provider *p, const struct llm_request *req,
+    llm_delta_cb cb, void *arg, const volatile int *cancel,
+    struct llm_response *out, struct llm_error *err)
+{
+	const struct llm_ops *ops;
+	struct llm_stream s;
+	json_t *body;
+	char *text = NULL;
+	uint64_t start = time_mono_ms();
+	long wait, base;
+	int attempt, rc = -1;
+
+	memset(out, 0, sizeof *out);
+	memset(err, 0, sizeof *err);
+	err->retry_after_ms = -1;
+	pthread_once(&llm_curl_once, llm_curl_init);
+	ops = p->kind == LLM_ANTHROPIC ? &llm_anthropic_ops : &llm_openai_ops;
+	if (p->base_url == NULL || *p->base_url == '\0') {
+		llm_error_set(err, LLM_ERR_CONFIG, "%s: no base URL", p->name);
+		return -1;
+	}
+	if ((body = ops->body(req, err)) == NULL)
+		return -1;
+	text = json_dumps(body, JSON_COMPACT);
+	json_decref(body);
+
+	memset(&s, 0, sizeof s);
+	s.p = p;
+	s.cb = req->stream ? cb : NULL;
+	s.arg = arg;
+	s.err = err;
+	base = p->retry_base_ms > 0 ? p->retry_base_ms : 500;
+	for (attempt = 1;; attempt++) {
+		llm_stream_reset(&s);
+		err->attempts = attempt;
+		log_debug("%s: attempt %d, model %s", p->name, attempt,
+		    req->model);
+		if (llm_attempt(p, ops, req, text, &s, cancel, err) == 0) {
+			rc = llm_stream_finish(&s, out);
+			if (rc == 0)
+				break;
+		}
+		if (!llm_retryable(err->cls) || s.delivered ||
+		    attempt > p->max_retries)
+			break;
+		if (err->retry_after_ms >= 0)
+			wait = err->retry_after_ms;
+		else {
+			wait = base << (attempt - 1 < 16 ? attempt - 1 : 16);
+			if (wait > LLM_BACKOFF_CAP_MS)
+				wait = LLM_BACKOFF_CAP_MS;
+			/* Jitter: between half and all of the backoff. */
+			wait = wait / 2 +
+			    (long)randombytes_uniform((uint32_t)(wait / 2 + 1));
+		}
+		if (p->retry_max_total_ms > 0 &&
+		    (long)(time_mono_ms() - start) + wait >
+			p->retry_max_total_ms) {
+			size_t n = strlen(err->message);
+
+			snprintf(err->message + n, sizeof err->message - n,
+			    "; not retried: waiting %ld ms would pass the "
+			    "%ld ms limit",
+			    wait, p->retry_max_total_ms);
+			break;
+		}
+		log_info("%s: %s (%s), retry %d in %ld ms", p->name,
+		    err->message, llm_error_class_name(err->cls), attempt,
+		    wait);
+		if (llm_sleep(wait, cancel) != 0) {
+			llm_error_set(err, LLM_ERR_CANCELLED, "%s: cancelled",
+			    p->name);
+			break;
+		}
+	}
+	if (rc != 0) {
+		size_t n = strlen(err->message);
+
+		if (err->attempts > 1 && err->cls != LLM_ERR_CANCELLED)
+			snprintf(err->message + n, sizeof err->message - n,
+			    " (after %d attempts)", err->attempts);
+		llm_scrub(err->message, p->api_key);
+	}
+	llm_stream_reset(&s);
+	free(text);
+	return rc;
+}
+
+char *
+llm_response_text(const struct llm_response *r)
+{
+	struct buf b;
+	json_t *block;
+	size_t i;
+
+	buf_init(&b, BUF_NOCAP);
+	json_array_foreach(r->content, i, block) {
+		if (strcmp(oxjson_str(block, "type", ""), "text") == 0)
+			buf_adds(&b, oxjson_str(block, "text", ""));
+	}
+	return buf_detach(&b);
+}
+
+void
+llm_response_free(struct llm_response *r)
+{
+	json_decref(r->content);
+	free(r->stop_reason);
+	free(r->id);
+	free(r->model);
+	memset(r, 0, sizeof *r);
+}
+
+void
+llm_provider_free(struct llm_provider *p)
+{
+	if (p == NULL)
+		return;
+	free(p->name);
+	free(p->base_url);
+	xfree_secret(p->api_key);
+	free(p);
+}

@@ -1,0 +1,74 @@
+/*
+ * llm_int.h — what the driver (llm.c) and the wire formats (anthropic.c,
+ * openai.c) share.  Not for use outside src/llm.
+ */
+#ifndef OXIOS_LLM_LLM_INT_H
+#define OXIOS_LLM_LLM_INT_H
+
+#include <curl/curl.h>
+
+#include "llm/llm.h"
+#include "llm/sse.h"
+#include "util/buf.h"
+
+#define LLM_MAX_BLOCKS 256 /* content blocks / tool calls in one answer */
+
+/* One content block being assembled from a stream. */
+struct llm_block {
+	char *type;		/* "text", "thinking", "tool_use" */
+	struct buf text;	/* text, or the tool's JSON arguments */
+	char *tool_id;
+	char *tool_name;
+};
+
+/* A response being assembled, streamed or not. */
+struct llm_stream {
+	const struct llm_provider *p;
+	llm_delta_cb cb;
+	void *arg;
+	struct llm_block blocks[LLM_MAX_BLOCKS];
+	int nblocks;
+	int delivered;		/* deltas handed to cb: no retry after this */
+	int done;		/* the format's end marker was seen */
+	int cancelled;		/* cb asked to stop */
+	char *stop_reason;
+	char *id;
+	char *model;
+	struct llm_usage usage;
+	struct llm_error *err;	/* set when the stream reports an error */
+	int failed;
+};
+
+struct llm_ops {
+	/* URL of a generation request.  New string. */
+	char *(*url)(const struct llm_provider *p);
+	/* Headers: content type, auth, version.  Caller frees the list. */
+	struct curl_slist *(*headers)(const struct llm_provider *p);
+	/* The request body.  New reference, or NULL with err filled. */
+	json_t *(*body)(const struct llm_request *req, struct llm_error *err);
+	/* One SSE event of a stream.  0, or -1 with s->err filled. */
+	int (*event)(struct llm_stream *s, const struct sse_event *ev);
+	/* A whole (non-stream) answer.  0, or -1 with s->err filled. */
+	int (*parse)(struct llm_stream *s, const json_t *body);
+	/* The provider's error message from an error body, or NULL. */
+	const char *(*error_message)(const json_t *body);
+	/* Whether an error body says the context is too long. */
+	int (*is_context_error)(const json_t *body);
+};
+
+extern const struct llm_ops llm_anthropic_ops;
+extern const struct llm_ops llm_openai_ops;
+
+/* Stream helpers for the wire formats. */
+struct llm_block *llm_stream_block(struct llm_stream *s, int index,
+    const char *type);
+int llm_stream_delta(struct llm_stream *s, enum llm_delta_kind kind,
+    int index, const char *text, size_t len);
+void llm_stream_fail(struct llm_stream *s, enum llm_error_class cls,
+    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Canonical message content as an array of blocks (string -> text). */
+json_t *llm_content_blocks(const json_t *content);
+/* The stop reason in Oxios's words. */
+const char *llm_stop_reason(const char *provider_reason);
+
+#endif
