@@ -49,7 +49,7 @@ static int
 cmd_llm_delta(const struct llm_delta *d, void *arg)
 {
 	static const char *const kinds[] = { "text", "thinking", "tool_start",
-		"tool_args", "usage" };
+		"tool_args", "usage", "reset" };
 	json_t *line;
 
 	(void)arg;
@@ -58,6 +58,8 @@ cmd_llm_delta(const struct llm_delta *d, void *arg)
 	if (d->kind == LLM_DELTA_USAGE)
 		json_object_set_new(line, "output_tokens",
 		    json_integer(d->usage->output_tokens));
+	else if (d->kind == LLM_DELTA_RESET)
+		;
 	else if (d->kind == LLM_DELTA_TOOL_START)
 		json_object_set_new(line, "name",
 		    json_string(d->tool_name != NULL ? d->tool_name : ""));

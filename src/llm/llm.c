@@ -31,6 +31,9 @@ struct llm_http {
 	long status;
 	long retry_after_ms;
 	int started;		/* the first body byte arrived */
+	uint64_t last_rx_ms;	/* when bytes last arrived (monotonic) */
+	long idle_ms;		/* silence allowed once connected */
+	int idle;		/* the idle timeout fired */
 	int too_large;
 	const volatile int *cancel;
 	CURL *curl;
@@ -166,7 +169,7 @@ llm_stop_reason(const char *r)
 	return r;
 }
 
-static void
+void
 llm_stream_reset(struct llm_stream *s)
 {
 	int i;
@@ -186,8 +189,7 @@ llm_stream_reset(struct llm_stream *s)
 	s->done = s->failed = s->cancelled = 0;
 }
 
-/* Blocks -> canonical content.  0, or -1 with the stream failed. */
-static int
+int
 llm_stream_finish(struct llm_stream *s, struct llm_response *out)
 {
 	struct llm_block *b;
@@ -283,6 +285,8 @@ llm_header(char *line, size_t size, size_t n, void *arg)
 {
 	struct llm_http *h = arg;
 	size_t len = size * n;
+
+	h->last_rx_ms = time_mono_ms();
 	char name[64], *colon, value[128];
 	size_t nl, vl;
 	long ms = -1;
@@ -335,6 +339,7 @@ llm_write(char *data, size_t size, size_t n, void *arg)
 	size_t len = size * n;
 	char *ctype = NULL;
 
+	h->last_rx_ms = time_mono_ms();
 	if (!h->started) {
 		h->started = 1;
 		curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &h->status);
@@ -366,7 +371,16 @@ llm_progress(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut,
 	struct llm_http *h = arg;
 
 	(void)dt, (void)dn, (void)ut, (void)un;
-	return h->cancel != NULL && *h->cancel ? 1 : 0;
+	if (h->cancel != NULL && *h->cancel)
+		return 1;
+	/* Silence since the last byte (libcurl's low-speed check averages
+	 * over seconds, too coarse for this). */
+	if (h->last_rx_ms != 0 && h->idle_ms > 0 &&
+	    time_mono_ms() - h->last_rx_ms > (uint64_t)h->idle_ms) {
+		h->idle = 1;
+		return 1;
+	}
+	return 0;
 }
 
 /* Classify an HTTP error answer. */
@@ -461,7 +475,8 @@ llm_attempt(const struct llm_provider *p, const struct llm_ops *ops,
 	h.curl = curl;
 	url = ops->url(p);
 	headers = ops->headers(p);
-	idle = p->idle_timeout_ms > 0 ? (p->idle_timeout_ms + 999) / 1000 : 60;
+	h.idle_ms = p->idle_timeout_ms > 0 ? p->idle_timeout_ms : 120000;
+	idle = h.idle_ms / 1000 * 2 + 1; /* a backstop; see llm_progress() */
 	curl_easy_setopt(curl, CURLOPT_URL, url);
 	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
 	curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
@@ -483,6 +498,7 @@ llm_attempt(const struct llm_provider *p, const struct llm_ops *ops,
 	curl_easy_setopt(curl, CURLOPT_USERAGENT, "oxios/" OXIOS_VERSION);
 	curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "");
 
+	h.last_rx_ms = time_mono_ms();
 	res = curl_easy_perform(curl);
 	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &h.status);
 	err->status = (int)h.status;
@@ -499,6 +515,12 @@ llm_attempt(const struct llm_provider *p, const struct llm_ops *ops,
 	}
 	if (s->failed)
 		goto out; /* the stream said why (err is s->err) */
+	if (h.idle) {
+		llm_error_set(err, LLM_ERR_TRANSIENT,
+		    "%s: %s: no data for %ld ms", p->name,
+		    h.started ? "stream stalled" : "no answer", h.idle_ms);
+		goto out;
+	}
 	if (h.too_large) {
 		llm_error_set(err, LLM_ERR_PROTOCOL,
 		    "%s: answer larger than %d bytes", p->name,
@@ -514,7 +536,8 @@ llm_attempt(const struct llm_provider *p, const struct llm_ops *ops,
 		llm_error_set(err, LLM_ERR_TRANSIENT, "%s: %s: %s", p->name,
 		    res == CURLE_OPERATION_TIMEDOUT ?
 			(h.started ? "stream stalled" : "timed out") :
-			"connection failed",
+		    h.started ? "the answer was cut" :
+				"connection failed",
 		    cerr[0] != '\0' ? cerr : curl_easy_strerror(res));
 		goto out;
 	}
@@ -628,8 +651,7 @@ llm_call(const struct llm_provider *p, const struct llm_request *req,
 			if (rc == 0)
 				break;
 		}
-		if (!llm_retryable(err->cls) || s.delivered ||
-		    attempt > p->max_retries)
+		if (!llm_retryable(err->cls) || attempt > p->max_retries)
 			break;
 		if (err->retry_after_ms >= 0)
 			wait = err->retry_after_ms;
@@ -659,6 +681,17 @@ llm_call(const struct llm_provider *p, const struct llm_request *req,
 			llm_error_set(err, LLM_ERR_CANCELLED, "%s: cancelled",
 			    p->name);
 			break;
+		}
+		if (s.delivered) {
+			struct llm_delta d = { .kind = LLM_DELTA_RESET,
+				.text = "" };
+
+			s.delivered = 0;
+			if (cb(&d, arg) != 0) {
+				llm_error_set(err, LLM_ERR_CANCELLED,
+				    "%s: cancelled by the receiver", p->name);
+				break;
+			}
 		}
 	}
 	if (rc != 0) {

@@ -68,6 +68,7 @@ enum llm_delta_kind {
 	LLM_DELTA_TOOL_START,	/* tool_id, tool_name: a tool call begins */
 	LLM_DELTA_TOOL_ARGS,	/* text: a fragment of its JSON arguments */
 	LLM_DELTA_USAGE,	/* usage: counts so far */
+	LLM_DELTA_RESET,	/* the call is retried: drop what came so far */
 };
 
 struct llm_delta {
@@ -107,9 +108,10 @@ struct llm_error {
 const char *llm_error_class_name(enum llm_error_class c);
 
 /*
- * Make one call, retrying what is worth retrying (transient and rate-limit
- * errors, before any delta was delivered) with jittered exponential
- * backoff, honouring Retry-After.  `cancel` (may be NULL) is polled; when
+ * Make one call, retrying what is worth retrying (transient, rate-limit
+ * and protocol errors) with jittered exponential backoff, honouring
+ * Retry-After.  When deltas were already delivered, a LLM_DELTA_RESET
+ * precedes the retry.  `cancel` (may be NULL) is polled; when
  * it becomes nonzero the call ends within a fraction of a second.
  * Returns 0 with *out filled (caller llm_response_free()s it), or -1 with
  * *err filled.

@@ -52,3 +52,36 @@ def root():
 @pytest.fixture
 def bin_path():
     return BIN
+
+
+# The fake LLM providers (tests/fakes), in-process.
+import sys  # noqa: E402
+
+sys.path.insert(0, os.path.join(ROOT, 'tests', 'fakes'))
+
+
+@pytest.fixture
+def fake():
+    from fake_llm import FakeLLM
+    f = FakeLLM().start()
+    yield f
+    f.stop()
+
+
+ANTHROPIC_KEY = 'sk-ant-test-key-0123456789'
+OPENAI_KEY = 'sk-openai-test-key-0123456789'
+
+
+@pytest.fixture
+def llm(oxios, fake):
+    """oxios wired to the fake: both providers, fast retries."""
+    oxios.env.update({
+        'ANTHROPIC_BASE_URL': fake.url,
+        'ANTHROPIC_API_KEY': ANTHROPIC_KEY,
+        'OPENAI_BASE_URL': fake.url + '/v1',
+        'OPENAI_API_KEY': OPENAI_KEY,
+    })
+    oxios.write_config('[engine]\nretry_base_ms = 20\nidle_timeout_secs = 1\n'
+                       'connect_timeout_secs = 2\n')
+    oxios.fake = fake
+    return oxios
