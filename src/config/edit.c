@@ -160,6 +160,9 @@ config_edit_offset(const char *text, size_t len, int line, int col)
 	size_t i = 0;
 	int l = 1, c = 1;
 
+	/* Columns do not count a leading byte-order mark. */
+	if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
+		i = 3;
 	while (i < len && l < line) {
 		if (text[i++] == '\n')
 			l++;
@@ -178,7 +181,7 @@ config_unset(const char *path, const char *key, char **cause)
 {
 	json_t *pos = NULL, *loc;
 	char *text = NULL;
-	size_t len, keyoff, bol, eol, end, i;
+	size_t len, keyoff, bol, eol, end, i, bom;
 	struct buf out;
 	int rc = -1;
 
@@ -200,7 +203,8 @@ config_unset(const char *path, const char *key, char **cause)
 	    (int)json_integer_value(json_array_get(loc, 0)),
 	    (int)json_integer_value(json_array_get(loc, 1)));
 	end = (size_t)json_integer_value(json_array_get(loc, 3));
-	for (bol = keyoff; bol > 0 && text[bol - 1] != '\n'; bol--)
+	bom = len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
+	for (bol = keyoff; bol > bom && text[bol - 1] != '\n'; bol--)
 		;
 	for (i = bol; i < keyoff; i++) {
 		if (text[i] != ' ' && text[i] != '\t')

@@ -35,14 +35,19 @@ struct toml_tflag {
 };
 
 struct toml_seg {
-	char *s;    /* the key, unescaped (owned) */
-	size_t len; /* its length (it may hold NUL bytes) */
-	size_t off; /* its offset in the input */
+	const char *s; /* the key, unescaped; owned when `owned` */
+	size_t len;    /* its length (it may hold NUL bytes) */
+	size_t off;    /* its offset in the input */
+	int owned;     /* quoted keys are copies; bare keys point into
+			  the input */
 };
 
+#define TOML_KEY_INLINE 4
+
 struct toml_key {
-	struct toml_seg *seg;
+	struct toml_seg *seg; /* inl, or allocated when longer */
 	size_t n, cap;
+	struct toml_seg inl[TOML_KEY_INLINE];
 };
 
 static int toml_value(struct toml_parser *, int, json_t **);
@@ -342,9 +347,12 @@ toml_key_free(struct toml_key *k)
 {
 	size_t j;
 
-	for (j = 0; j < k->n; j++)
-		free(k->seg[j].s);
-	free(k->seg);
+	for (j = 0; j < k->n; j++) {
+		if (k->seg[j].owned)
+			free((char *)k->seg[j].s);
+	}
+	if (k->seg != k->inl)
+		free(k->seg);
 }
 
 /* A key at p->i: simple keys joined by '.'; blanks after it skipped. */
@@ -372,15 +380,33 @@ toml_key_parse(struct toml_parser *p, struct toml_key *k)
 				return toml_fail(p, start,
 				    "expected a key, found %s",
 				    toml_desc(p, start, d, sizeof d));
-			(void)buf_add(&b, p->s + start, p->i - start);
 		}
 		if (k->n == k->cap) {
-			k->cap = k->cap == 0 ? 4 : k->cap * 2;
-			k->seg = xreallocarray(k->seg, k->cap, sizeof *k->seg);
+			if (k->cap == 0) {
+				k->seg = k->inl;
+				k->cap = TOML_KEY_INLINE;
+			} else if (k->seg == k->inl) {
+				k->seg = xreallocarray(NULL, k->cap * 2,
+				    sizeof *k->seg);
+				memcpy(k->seg, k->inl, sizeof k->inl);
+				k->cap *= 2;
+			} else {
+				k->cap *= 2;
+				k->seg = xreallocarray(k->seg, k->cap,
+				    sizeof *k->seg);
+			}
 		}
 		seg = &k->seg[k->n++];
-		seg->len = b.len;
-		seg->s = buf_detach(&b);
+		if (b.data != NULL || p->s[start] == '"' ||
+		    p->s[start] == '\'') {
+			seg->len = b.len;
+			seg->s = buf_detach(&b);
+			seg->owned = 1;
+		} else {
+			seg->len = p->i - start;
+			seg->s = p->s + start;
+			seg->owned = 0;
+		}
 		seg->off = start;
 		if (k->n > TOML_MAX_DEPTH)
 			return toml_fail(p, start, "key has too many parts");
@@ -477,7 +503,9 @@ toml_header(struct toml_parser *p)
 	const char *what;
 	char d[32], kr[80];
 
-	toml_loc(p, start, &line, &col);
+	line = col = 0;
+	if (p->pos != NULL)
+		toml_loc(p, start, &line, &col);
 	aot = start + 1 < p->len && p->s[start + 1] == '[';
 	p->i += aot ? 2 : 1;
 	toml_skip_ws(p);
@@ -521,7 +549,6 @@ toml_header(struct toml_parser *p)
 		}
 		t = v;
 	}
-	toml_key_repr(&k, k.n, kr, sizeof kr);
 	toml_path_push(p, seg->s, seg->len);
 	if (aot && v == NULL) {
 		v = toml_json(json_array());
@@ -531,7 +558,7 @@ toml_header(struct toml_parser *p)
 		toml_fail(p, seg->off,
 		    "'%s' is already defined and is not "
 		    "an array of tables",
-		    kr);
+		    toml_key_repr(&k, k.n, kr, sizeof kr));
 		goto out;
 	} else if (!aot && v == NULL) {
 		v = toml_table_new(p, TOML_T_HEADER);
@@ -550,7 +577,8 @@ toml_header(struct toml_parser *p)
 		else if (f & TOML_T_AOT)
 			what = "already defined as an array of tables";
 		toml_fail(p, seg->off, "%s '%s' %s",
-		    toml_is_table(p, v) ? "table" : "key", kr, what);
+		    toml_is_table(p, v) ? "table" : "key",
+		    toml_key_repr(&k, k.n, kr, sizeof kr), what);
 		goto out;
 	}
 	if (aot) {

@@ -289,6 +289,10 @@ toml_scalar_integer(struct toml_parser *p, long long ll, json_t **out)
 {
 	char text[32];
 
+	if (!(p->flags & TOML_TAGGED)) { /* the text is for tagged mode */
+		*out = toml_json(json_integer(ll));
+		return;
+	}
 	snprintf(text, sizeof text, "%lld", ll);
 	*out = toml_scalar_make(p, "integer", toml_json(json_integer(ll)), text,
 	    strlen(text));
@@ -300,6 +304,10 @@ toml_scalar_float(struct toml_parser *p, double d, json_t **out)
 {
 	char text[40];
 
+	if (!(p->flags & TOML_TAGGED) && isfinite(d)) {
+		*out = toml_json(json_real(d));
+		return;
+	}
 	toml_format_real(d, text, sizeof text);
 	*out = toml_scalar_make(p, "float",
 	    toml_json(isfinite(d) ? json_real(d) : json_string(text)), text,

@@ -432,6 +432,13 @@ test_unset_and_reset(void **state)
 	assert_int_equal(config_unset(path, "gateway.zzz", &cause), -1);
 	free(cause);
 
+	/* A byte-order mark before the first key. */
+	write_file("\xef\xbb\xbfgateway.port = 4300\ngateway.host = \"::1\"\n");
+	assert_int_equal(config_unset(path, "gateway.port", &cause), 0);
+	text = read_back();
+	assert_string_equal(text, "\xef\xbb\xbfgateway.host = \"::1\"\n");
+	free(text);
+
 	write_file("gateway = { port = 1, host = \"x\" }\n");
 	assert_int_equal(config_unset(path, "gateway.port", &cause), -1);
 	assert_non_null(strstr(cause, "by hand"));
