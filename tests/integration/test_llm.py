@@ -275,7 +275,8 @@ def test_models_from_the_provider(llm):
 
 
 def test_models_local_provider_without_key(oxios, fake):
-    fake.load({'models': ['qwen3'], 'turns': []})
+    # Like Ollama or llama.cpp: no key asked, none sent.
+    fake.load({'models': ['qwen3'], 'turns': [], 'require_key': False})
     oxios.write_config('[providers.local]\nbase_url = "%s/v1"\n' % fake.url)
     models = json.loads(oxios.run('models', '--json', check=0).stdout)
     assert [m['id'] for m in models] == ['local/qwen3']
