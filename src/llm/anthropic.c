@@ -68,7 +68,8 @@ anthropic_messages(const json_t *messages, struct llm_error *err)
 		    strcmp(oxjson_str(last, "role", ""), role) == 0) {
 			json_array_foreach(blocks, j, b)
 				json_array_append(json_object_get(last,
-				    "content"), b);
+						      "content"),
+				    b);
 			json_decref(blocks);
 			continue;
 		}
@@ -88,9 +89,9 @@ anthropic_body(const struct llm_request *req, struct llm_error *err)
 
 	if ((msgs = anthropic_messages(req->messages, err)) == NULL)
 		return NULL;
-	body = json_pack("{s:s, s:i, s:o, s:b}", "model", req->model,
-	    "max_tokens", req->max_tokens, "messages", msgs, "stream",
-	    req->stream);
+	body =
+	    json_pack("{s:s, s:i, s:o, s:b}", "model", req->model, "max_tokens",
+		req->max_tokens, "messages", msgs, "stream", req->stream);
 	if (req->system != NULL && *req->system != '\0')
 		json_object_set_new(body, "system", json_string(req->system));
 	if (req->temperature >= 0)
@@ -178,8 +179,8 @@ anthropic_event(struct llm_stream *s, const struct sse_event *ev)
 		anthropic_usage(s, json_object_get(m, "usage"));
 	} else if (strcmp(t, "content_block_start") == 0) {
 		cb = json_object_get(data, "content_block");
-		if ((b = llm_stream_block(s, index, oxjson_str(cb, "type",
-						      "text"))) == NULL)
+		if ((b = llm_stream_block(s, index,
+			 oxjson_str(cb, "type", "text"))) == NULL)
 			goto fail;
 		if (strcmp(b->type, "tool_use") == 0) {
 			free(b->tool_id);
@@ -225,6 +226,7 @@ anthropic_event(struct llm_stream *s, const struct sse_event *ev)
 		anthropic_usage(s, json_object_get(data, "usage"));
 		if (s->cb != NULL) {
 			struct llm_delta d = { .kind = LLM_DELTA_USAGE,
+				.text = "",
 				.usage = &s->usage };
 
 			if (s->cb(&d, s->arg) != 0) {
@@ -295,9 +297,10 @@ anthropic_is_context_error(const json_t *body)
 {
 	const char *msg = anthropic_error_message(body);
 
-	return msg != NULL && (strstr(msg, "prompt is too long") != NULL ||
-				  strstr(msg, "context limit") != NULL ||
-				  strstr(msg, "context window") != NULL);
+	return msg != NULL &&
+	    (strstr(msg, "prompt is too long") != NULL ||
+		strstr(msg, "context limit") != NULL ||
+		strstr(msg, "context window") != NULL);
 }
 
 const struct llm_ops llm_anthropic_ops = {

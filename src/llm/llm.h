@@ -74,7 +74,7 @@ enum llm_delta_kind {
 struct llm_delta {
 	enum llm_delta_kind kind;
 	int index;		/* content block / tool call index */
-	const char *text;	/* NUL-terminated piece (TEXT/THINKING/ARGS) */
+	const char *text;	/* NUL-terminated piece; "" for other kinds */
 	size_t len;
 	const char *tool_id;
 	const char *tool_name;

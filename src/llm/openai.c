@@ -69,8 +69,9 @@ openai_messages(const struct llm_request *req, struct llm_error *err)
 	size_t i, j;
 
 	if (req->system != NULL && *req->system != '\0')
-		json_array_append_new(out, json_pack("{s:s, s:s}", "role",
-					       "system", "content", req->system));
+		json_array_append_new(out,
+		    json_pack("{s:s, s:s}", "role", "system", "content",
+			req->system));
 	json_array_foreach(req->messages, i, m) {
 		role = oxjson_str(m, "role", "");
 		blocks = llm_content_blocks(json_object_get(m, "content"));
@@ -83,13 +84,14 @@ openai_messages(const struct llm_request *req, struct llm_error *err)
 				    json_pack("{s:s, s:s, s:s}", "role", "tool",
 					"tool_call_id",
 					oxjson_str(c, "tool_use_id", ""),
-					"content", oxjson_str(c, "content", "")));
+					"content",
+					oxjson_str(c, "content", "")));
 			}
 		} else if (strcmp(role, "user") == 0) {
 			text = openai_text(blocks);
-			json_array_append_new(out, json_pack("{s:s, s:s}",
-						       "role", "user",
-						       "content", text));
+			json_array_append_new(out,
+			    json_pack("{s:s, s:s}", "role", "user", "content",
+				text));
 			free(text);
 		} else if (strcmp(role, "assistant") == 0) {
 			text = openai_text(blocks);
@@ -138,9 +140,9 @@ openai_body(const struct llm_request *req, struct llm_error *err)
 
 	if ((msgs = openai_messages(req, err)) == NULL)
 		return NULL;
-	body = json_pack("{s:s, s:o, s:i, s:b}", "model", req->model,
-	    "messages", msgs, "max_tokens", req->max_tokens, "stream",
-	    req->stream);
+	body =
+	    json_pack("{s:s, s:o, s:i, s:b}", "model", req->model, "messages",
+		msgs, "max_tokens", req->max_tokens, "stream", req->stream);
 	if (req->stream)
 		json_object_set_new(body, "stream_options",
 		    json_pack("{s:b}", "include_usage", 1));
@@ -173,8 +175,9 @@ openai_usage(struct llm_stream *s, const json_t *u)
 		return;
 	s->usage.input_tokens = oxjson_int(u, "prompt_tokens", 0);
 	s->usage.output_tokens = oxjson_int(u, "completion_tokens", 0);
-	s->usage.cache_read_tokens = oxjson_int(
-	    json_object_get(u, "prompt_tokens_details"), "cached_tokens", 0);
+	s->usage.cache_read_tokens =
+	    oxjson_int(json_object_get(u, "prompt_tokens_details"),
+		"cached_tokens", 0);
 }
 
 static void
@@ -206,8 +209,9 @@ openai_tool_delta(struct llm_stream *s, const json_t *tc)
 			return -1;
 	}
 	args = oxjson_str(fn, "arguments", "");
-	if (*args != '\0' && llm_stream_delta(s, LLM_DELTA_TOOL_ARGS, index,
-				 args, strlen(args)) != 0)
+	if (*args != '\0' &&
+	    llm_stream_delta(s, LLM_DELTA_TOOL_ARGS, index, args,
+		strlen(args)) != 0)
 		return -1;
 	return 0;
 }
@@ -232,10 +236,10 @@ openai_event(struct llm_stream *s, const struct sse_event *ev)
 		const char *type = oxjson_str(e, "type", "");
 
 		llm_stream_fail(s,
-		    strstr(type, "rate") != NULL	 ? LLM_ERR_RATE_LIMIT :
-		    strcmp(type, "invalid_request_error") == 0 ?
-						     LLM_ERR_BAD_REQUEST :
-						     LLM_ERR_TRANSIENT,
+		    strstr(type, "rate") != NULL ? LLM_ERR_RATE_LIMIT :
+			strcmp(type, "invalid_request_error") == 0 ?
+						   LLM_ERR_BAD_REQUEST :
+						   LLM_ERR_TRANSIENT,
 		    "openai: error in the stream: %.300s",
 		    oxjson_str(e, "message", type));
 		goto fail;
@@ -248,6 +252,7 @@ openai_event(struct llm_stream *s, const struct sse_event *ev)
 		openai_usage(s, json_object_get(data, "usage"));
 		if (s->cb != NULL) {
 			struct llm_delta d = { .kind = LLM_DELTA_USAGE,
+				.text = "",
 				.usage = &s->usage };
 
 			if (s->cb(&d, s->arg) != 0) {
@@ -262,8 +267,8 @@ openai_event(struct llm_stream *s, const struct sse_event *ev)
 	if (text != NULL && *text != '\0') {
 		if (llm_stream_block(s, 0, "text") == NULL ||
 		    llm_stream_delta(s, LLM_DELTA_TEXT, 0, text,
-			json_string_length(json_object_get(delta, "content"))) !=
-			0)
+			json_string_length(
+			    json_object_get(delta, "content"))) != 0)
 			goto fail;
 	}
 	text = oxjson_str(delta, "reasoning_content", NULL);
@@ -272,7 +277,8 @@ openai_event(struct llm_stream *s, const struct sse_event *ev)
 		 * slot of its own in the layout, so it is only streamed. */
 		if (s->cb != NULL) {
 			struct llm_delta d = { .kind = LLM_DELTA_THINKING,
-				.text = text, .len = strlen(text) };
+				.text = text,
+				.len = strlen(text) };
 
 			s->delivered = 1;
 			if (s->cb(&d, s->arg) != 0) {
@@ -320,11 +326,11 @@ openai_parse(struct llm_stream *s, const json_t *body)
 		if ((b = llm_stream_block(s, 1 + (int)i, "tool_use")) == NULL)
 			return -1;
 		b->tool_id = xstrdup(oxjson_str(tc, "id", ""));
-		b->tool_name = xstrdup(oxjson_str(json_object_get(tc,
-						      "function"),
-		    "name", ""));
-		buf_adds(&b->text, oxjson_str(json_object_get(tc, "function"),
-				       "arguments", ""));
+		b->tool_name = xstrdup(
+		    oxjson_str(json_object_get(tc, "function"), "name", ""));
+		buf_adds(&b->text,
+		    oxjson_str(json_object_get(tc, "function"), "arguments",
+			""));
 	}
 	s->done = 1;
 	return 0;
@@ -343,7 +349,7 @@ openai_is_context_error(const json_t *body)
 	const char *msg = oxjson_str(e, "message", "");
 
 	return strcmp(oxjson_str(e, "code", ""), "context_length_exceeded") ==
-		   0 ||
+	    0 ||
 	    strstr(msg, "maximum context length") != NULL ||
 	    strstr(msg, "context length") != NULL;
 }
