@@ -53,8 +53,8 @@ cmd_llm_delta(const struct llm_delta *d, void *arg)
 	json_t *line;
 
 	(void)arg;
-	line = json_pack("{s:s, s:i}", "delta", kinds[d->kind], "index",
-	    d->index);
+	line =
+	    json_pack("{s:s, s:i}", "delta", kinds[d->kind], "index", d->index);
 	if (d->kind == LLM_DELTA_USAGE)
 		json_object_set_new(line, "output_tokens",
 		    json_integer(d->usage->output_tokens));

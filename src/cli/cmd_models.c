@@ -39,8 +39,8 @@ cmd_models_add(json_t *out, const char *provider, const char *id,
 
 	xasprintf(&full, "%s/%s", provider, id);
 	e = json_pack("{s:s, s:s, s:s, s:b, s:s}", "id", full, "provider",
-	    provider, "model", id, "default", strcmp(full, def) == 0,
-	    "source", source);
+	    provider, "model", id, "default", strcmp(full, def) == 0, "source",
+	    source);
 	if (m != NULL) {
 		json_object_set_new(e, "context", json_integer(m->context));
 		json_object_set_new(e, "max_output",
@@ -123,7 +123,8 @@ cmd_models(int argc, char **argv)
 		oxjson_print(stdout, out, 1);
 	else {
 		json_array_foreach(out, i, e) {
-			printf("%s %-40s", oxjson_bool(e, "default", 0) ? "*" : " ",
+			printf("%s %-40s",
+			    oxjson_bool(e, "default", 0) ? "*" : " ",
 			    oxjson_str(e, "id", ""));
 			if (json_object_get(e, "context") != NULL)
 				printf(" %8lldk ctx  $%g/$%g",

@@ -68,10 +68,9 @@ gate_record_db(const struct gate_record *r, int64_t started)
 }
 
 int
-gate_call(const struct config *cfg, const char *spec,
-    struct llm_request *req, llm_delta_cb cb, void *arg,
-    const volatile int *cancel, struct llm_response *out,
-    struct llm_error *err)
+gate_call(const struct config *cfg, const char *spec, struct llm_request *req,
+    llm_delta_cb cb, void *arg, const volatile int *cancel,
+    struct llm_response *out, struct llm_error *err)
 {
 	struct llm_provider *p;
 	struct gate_record r;

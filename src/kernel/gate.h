@@ -15,12 +15,12 @@ struct gate_record {
 	const char *provider;
 	const char *model;
 	struct llm_usage usage;
-	int priced;		/* whether cost_usd means anything */
+	int priced; /* whether cost_usd means anything */
 	double cost_usd;
 	long duration_ms;
 	int attempts;
-	const char *status;	/* "ok" or the error class name */
-	const char *error;	/* NULL when ok */
+	const char *status; /* "ok" or the error class name */
+	const char *error;  /* NULL when ok */
 };
 
 typedef void (*gate_observer)(const struct gate_record *rec, void *arg);

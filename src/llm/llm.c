@@ -26,14 +26,14 @@ struct llm_http {
 	struct llm_stream *s;
 	const struct llm_ops *ops;
 	const struct llm_request *req;
-	struct sse_parser *sse;	/* set once a 2xx event stream starts */
-	struct buf body;	/* a whole answer, or an error body */
+	struct sse_parser *sse; /* set once a 2xx event stream starts */
+	struct buf body;        /* a whole answer, or an error body */
 	long status;
 	long retry_after_ms;
-	int started;		/* the first body byte arrived */
-	uint64_t last_rx_ms;	/* when bytes last arrived (monotonic) */
-	long idle_ms;		/* silence allowed once connected */
-	int idle;		/* the idle timeout fired */
+	int started;         /* the first body byte arrived */
+	uint64_t last_rx_ms; /* when bytes last arrived (monotonic) */
+	long idle_ms;        /* silence allowed once connected */
+	int idle;            /* the idle timeout fired */
 	int too_large;
 	const volatile int *cancel;
 	CURL *curl;
@@ -60,8 +60,8 @@ llm_error_class_name(enum llm_error_class c)
 }
 
 static void
-llm_error_set(struct llm_error *err, enum llm_error_class cls,
-    const char *fmt, ...)
+llm_error_set(struct llm_error *err, enum llm_error_class cls, const char *fmt,
+    ...)
 {
 	va_list ap;
 
@@ -72,8 +72,8 @@ llm_error_set(struct llm_error *err, enum llm_error_class cls,
 }
 
 void
-llm_stream_fail(struct llm_stream *s, enum llm_error_class cls,
-    const char *fmt, ...)
+llm_stream_fail(struct llm_stream *s, enum llm_error_class cls, const char *fmt,
+    ...)
 {
 	va_list ap;
 
@@ -121,8 +121,8 @@ llm_stream_delta(struct llm_stream *s, enum llm_delta_kind kind, int index,
 	if (kind == LLM_DELTA_TOOL_START)
 		len = 0;
 	else if (buf_add(&b->text, text, len) != 0) {
-		llm_stream_fail(s, LLM_ERR_PROTOCOL, "answer larger than %d bytes",
-		    LLM_MAX_RESPONSE);
+		llm_stream_fail(s, LLM_ERR_PROTOCOL,
+		    "answer larger than %d bytes", LLM_MAX_RESPONSE);
 		return -1;
 	}
 	if (s->cb == NULL)
@@ -216,9 +216,10 @@ llm_stream_finish(struct llm_stream *s, struct llm_response *out)
 				return -1;
 			}
 			json_array_append_new(content,
-			    json_pack("{s:s, s:s, s:s, s:o}", "type", "tool_use",
-				"id", b->tool_id != NULL ? b->tool_id : "",
-				"name", b->tool_name != NULL ? b->tool_name : "",
+			    json_pack("{s:s, s:s, s:s, s:o}", "type",
+				"tool_use", "id",
+				b->tool_id != NULL ? b->tool_id : "", "name",
+				b->tool_name != NULL ? b->tool_name : "",
 				"input", input));
 		} else if (strcmp(b->type, "thinking") == 0)
 			json_array_append_new(content,
@@ -230,8 +231,8 @@ llm_stream_finish(struct llm_stream *s, struct llm_response *out)
 				buf_str(&b->text), b->text.len));
 	}
 	out->content = content;
-	out->stop_reason = xstrdup(s->stop_reason != NULL ? s->stop_reason :
-							     "end_turn");
+	out->stop_reason =
+	    xstrdup(s->stop_reason != NULL ? s->stop_reason : "end_turn");
 	out->id = xstrdup(s->id != NULL ? s->id : "");
 	out->model = xstrdup(s->model != NULL ? s->model : "");
 	out->usage = s->usage;
@@ -313,7 +314,8 @@ llm_header(char *line, size_t size, size_t n, void *arg)
 		ms = (long)strtod(value, NULL);
 	else if (strcasecmp(name, "retry-after") == 0 && h->retry_after_ms < 0)
 		ms = isdigit((unsigned char)value[0]) ?
-		    (long)(strtod(value, NULL) * 1000) : -1;
+		    (long)(strtod(value, NULL) * 1000) :
+		    -1;
 	else if (strcasecmp(name, "x-ratelimit-reset-requests") == 0 &&
 	    h->retry_after_ms < 0)
 		ms = llm_parse_duration(value);
@@ -389,31 +391,39 @@ llm_http_error(struct llm_http *h, struct llm_error *err)
 {
 	const struct llm_provider *p = h->s->p;
 	json_t *body;
-	const char *msg = NULL;
+	const char *msg = NULL, *what;
 	enum llm_error_class cls;
 
 	body = json_loadb(buf_str(&h->body), h->body.len, 0, NULL);
 	if (body != NULL)
 		msg = h->ops->error_message(body);
-	if (h->status == 429)
+	if (h->status == 429) {
 		cls = LLM_ERR_RATE_LIMIT;
-	else if (h->status == 401 || h->status == 403)
+		what = "rate limited";
+	} else if (h->status == 401 || h->status == 403) {
 		cls = LLM_ERR_AUTH;
-	else if (h->status >= 500 || h->status == 408 || h->status == 409)
+		what = "authentication failed";
+	} else if (h->status >= 500 || h->status == 408 || h->status == 409) {
 		cls = LLM_ERR_TRANSIENT;
-	else if (body != NULL && h->ops->is_context_error(body))
+		what = h->status == 529 ? "overloaded" : "server error";
+	} else if (body != NULL && h->ops->is_context_error(body)) {
 		cls = LLM_ERR_CONTEXT;
-	else
+		what = "prompt too long for the model";
+	} else {
 		cls = LLM_ERR_BAD_REQUEST;
-	llm_error_set(err, cls, "%s: %s (HTTP %ld)%s%.300s", p->name,
-	    cls == LLM_ERR_RATE_LIMIT ? "rate limited" :
-	    cls == LLM_ERR_AUTH	       ? "authentication failed" :
-	    cls == LLM_ERR_TRANSIENT   ? (h->status == 529 ? "overloaded" :
-							 "server error") :
-	    cls == LLM_ERR_CONTEXT     ? "prompt too long for the model" :
-					 "request refused",
+		what = "request refused";
+	}
+	llm_error_set(err, cls, "%s: %s (HTTP %ld)%s%.300s", p->name, what,
 	    h->status, msg != NULL ? ": " : "", msg != NULL ? msg : "");
 	json_decref(body);
+}
+
+/* Replace the `len` (>= 5) bytes at p of a NUL-terminated string. */
+static void
+llm_redact(char *p, size_t len)
+{
+	memmove(p + 5, p + len, strlen(p + len) + 1);
+	memcpy(p, "[key]", 5);
 }
 
 /* Remove the key, and anything shaped like one, from a message. */
@@ -421,23 +431,18 @@ static void
 llm_scrub(char *msg, const char *key)
 {
 	char *p;
-	size_t klen;
+	size_t n;
 
-	if (key != NULL && (klen = strlen(key)) >= 4) {
+	if (key != NULL && strlen(key) >= 8) {
 		while ((p = strstr(msg, key)) != NULL)
-			memmove(p + 5, p + klen, strlen(p + klen) + 1),
-			    memcpy(p, "[key]", 5);
+			llm_redact(p, strlen(key));
 	}
-	for (p = msg; (p = strstr(p, "sk-")) != NULL;) {
-		size_t n = strspn(p + 3,
+	for (p = msg; (p = strstr(p, "sk-")) != NULL; p += 3) {
+		n = strspn(p + 3,
 		    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 		    "0123456789-_*.");
-
-		if (n >= 4) {
-			memmove(p + 5, p + 3 + n, strlen(p + 3 + n) + 1);
-			memcpy(p, "[key]", 5);
-		}
-		p += 3;
+		if (n >= 4)
+			llm_redact(p, 3 + n);
 	}
 }
 
@@ -467,8 +472,8 @@ llm_attempt(const struct llm_provider *p, const struct llm_ops *ops,
 	err->status = 0;
 
 	if ((curl = curl_easy_init()) == NULL) {
-		llm_error_set(err, LLM_ERR_TRANSIENT, "%s: cannot start libcurl",
-		    p->name);
+		llm_error_set(err, LLM_ERR_TRANSIENT,
+		    "%s: cannot start libcurl", p->name);
 		buf_free(&h.body);
 		return -1;
 	}
@@ -527,8 +532,8 @@ llm_attempt(const struct llm_provider *p, const struct llm_ops *ops,
 		    LLM_MAX_RESPONSE);
 		goto out;
 	}
-	if (res != CURLE_OK && (h.status < 200 || h.status >= 300 ||
-	    h.sse == NULL || !s->done)) {
+	if (res != CURLE_OK &&
+	    (h.status < 200 || h.status >= 300 || h.sse == NULL || !s->done)) {
 		if (h.status >= 300 && h.body.len > 0) {
 			llm_http_error(&h, err);
 			goto out;
@@ -536,8 +541,8 @@ llm_attempt(const struct llm_provider *p, const struct llm_ops *ops,
 		llm_error_set(err, LLM_ERR_TRANSIENT, "%s: %s: %s", p->name,
 		    res == CURLE_OPERATION_TIMEDOUT ?
 			(h.started ? "stream stalled" : "timed out") :
-		    h.started ? "the answer was cut" :
-				"connection failed",
+			h.started ? "the answer was cut" :
+				    "connection failed",
 		    cerr[0] != '\0' ? cerr : curl_easy_strerror(res));
 		goto out;
 	}

@@ -25,26 +25,26 @@ enum llm_kind { LLM_ANTHROPIC, LLM_OPENAI };
 
 /* A configured provider (see llm_provider_from_config()). */
 struct llm_provider {
-	char *name;		/* "anthropic", "openai", "local" ... */
-	enum llm_kind kind;	/* its wire format */
-	char *base_url;		/* Anthropic: without /v1; OpenAI: with /v1 */
-	char *api_key;		/* secret: never logged; may be NULL */
+	char *name;         /* "anthropic", "openai", "local" ... */
+	enum llm_kind kind; /* its wire format */
+	char *base_url;     /* Anthropic: without /v1; OpenAI: with /v1 */
+	char *api_key;      /* secret: never logged; may be NULL */
 	long connect_timeout_ms;
-	long idle_timeout_ms;	/* a stream silent this long fails */
-	int max_retries;	/* retries of transient and rate-limit errors */
-	long retry_base_ms;	/* first backoff; doubles, with jitter */
+	long idle_timeout_ms; /* a stream silent this long fails */
+	int max_retries;      /* retries of transient and rate-limit errors */
+	long retry_base_ms;   /* first backoff; doubles, with jitter */
 	long retry_max_total_ms; /* no retry starts after this much time */
 };
 
 struct llm_request {
-	const char *model;	/* the provider's model id (no "provider/") */
-	const char *system;	/* or NULL */
-	const json_t *messages;	/* canonical, see above (borrowed) */
-	const json_t *tools;	/* or NULL (borrowed) */
+	const char *model;      /* the provider's model id (no "provider/") */
+	const char *system;     /* or NULL */
+	const json_t *messages; /* canonical, see above (borrowed) */
+	const json_t *tools;    /* or NULL (borrowed) */
 	int max_tokens;
-	double temperature;	/* < 0: the provider's default */
-	const json_t *stop;	/* array of strings, or NULL (borrowed) */
-	int stream;		/* stream deltas to the callback */
+	double temperature; /* < 0: the provider's default */
+	const json_t *stop; /* array of strings, or NULL (borrowed) */
+	int stream;         /* stream deltas to the callback */
 };
 
 struct llm_usage {
@@ -55,26 +55,26 @@ struct llm_usage {
 };
 
 struct llm_response {
-	json_t *content;	/* canonical blocks (owned) */
-	char *stop_reason;	/* end_turn, tool_use, max_tokens, stop_sequence */
-	char *id;		/* the provider's message id */
-	char *model;		/* the model that answered */
+	json_t *content;   /* canonical blocks (owned) */
+	char *stop_reason; /* end_turn, tool_use, max_tokens, stop_sequence */
+	char *id;          /* the provider's message id */
+	char *model;       /* the model that answered */
 	struct llm_usage usage;
 };
 
 enum llm_delta_kind {
-	LLM_DELTA_TEXT,		/* text: a piece of an answer */
-	LLM_DELTA_THINKING,	/* text: a piece of reasoning */
-	LLM_DELTA_TOOL_START,	/* tool_id, tool_name: a tool call begins */
-	LLM_DELTA_TOOL_ARGS,	/* text: a fragment of its JSON arguments */
-	LLM_DELTA_USAGE,	/* usage: counts so far */
-	LLM_DELTA_RESET,	/* the call is retried: drop what came so far */
+	LLM_DELTA_TEXT,       /* text: a piece of an answer */
+	LLM_DELTA_THINKING,   /* text: a piece of reasoning */
+	LLM_DELTA_TOOL_START, /* tool_id, tool_name: a tool call begins */
+	LLM_DELTA_TOOL_ARGS,  /* text: a fragment of its JSON arguments */
+	LLM_DELTA_USAGE,      /* usage: counts so far */
+	LLM_DELTA_RESET,      /* the call is retried: drop what came so far */
 };
 
 struct llm_delta {
 	enum llm_delta_kind kind;
-	int index;		/* content block / tool call index */
-	const char *text;	/* NUL-terminated piece; "" for other kinds */
+	int index;        /* content block / tool call index */
+	const char *text; /* NUL-terminated piece; "" for other kinds */
 	size_t len;
 	const char *tool_id;
 	const char *tool_name;
@@ -86,22 +86,22 @@ typedef int (*llm_delta_cb)(const struct llm_delta *d, void *arg);
 
 enum llm_error_class {
 	LLM_OK,
-	LLM_ERR_TRANSIENT,	/* network, 5xx, 529, cut stream: retried */
-	LLM_ERR_RATE_LIMIT,	/* 429: retried after Retry-After */
-	LLM_ERR_AUTH,		/* 401, 403 */
-	LLM_ERR_CONTEXT,	/* prompt too long for the model */
-	LLM_ERR_BAD_REQUEST,	/* 400 and other 4xx */
-	LLM_ERR_PROTOCOL,	/* the answer broke the wire format */
-	LLM_ERR_CANCELLED,	/* the caller cancelled */
-	LLM_ERR_CONFIG,		/* no key, bad base URL ... */
+	LLM_ERR_TRANSIENT,   /* network, 5xx, 529, cut stream: retried */
+	LLM_ERR_RATE_LIMIT,  /* 429: retried after Retry-After */
+	LLM_ERR_AUTH,        /* 401, 403 */
+	LLM_ERR_CONTEXT,     /* prompt too long for the model */
+	LLM_ERR_BAD_REQUEST, /* 400 and other 4xx */
+	LLM_ERR_PROTOCOL,    /* the answer broke the wire format */
+	LLM_ERR_CANCELLED,   /* the caller cancelled */
+	LLM_ERR_CONFIG,      /* no key, bad base URL ... */
 };
 
 struct llm_error {
 	enum llm_error_class cls;
-	int status;		/* last HTTP status, 0 if none */
-	int attempts;		/* requests made, retries included */
-	long retry_after_ms;	/* what the provider asked for, or -1 */
-	char message[512];	/* for people: names provider and cause */
+	int status;          /* last HTTP status, 0 if none */
+	int attempts;        /* requests made, retries included */
+	long retry_after_ms; /* what the provider asked for, or -1 */
+	char message[512];   /* for people: names provider and cause */
 };
 
 /* "transient", "rate_limited", "auth" ... */

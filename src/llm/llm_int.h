@@ -15,8 +15,8 @@
 
 /* One content block being assembled from a stream. */
 struct llm_block {
-	char *type;		/* "text", "thinking", "tool_use" */
-	struct buf text;	/* text, or the tool's JSON arguments */
+	char *type;      /* "text", "thinking", "tool_use" */
+	struct buf text; /* text, or the tool's JSON arguments */
 	char *tool_id;
 	char *tool_name;
 };
@@ -28,14 +28,14 @@ struct llm_stream {
 	void *arg;
 	struct llm_block blocks[LLM_MAX_BLOCKS];
 	int nblocks;
-	int delivered;		/* deltas handed to cb: no retry after this */
-	int done;		/* the format's end marker was seen */
-	int cancelled;		/* cb asked to stop */
+	int delivered; /* deltas handed to cb: no retry after this */
+	int done;      /* the format's end marker was seen */
+	int cancelled; /* cb asked to stop */
 	char *stop_reason;
 	char *id;
 	char *model;
 	struct llm_usage usage;
-	struct llm_error *err;	/* set when the stream reports an error */
+	struct llm_error *err; /* set when the stream reports an error */
 	int failed;
 };
 
@@ -62,8 +62,8 @@ extern const struct llm_ops llm_openai_ops;
 /* Stream helpers for the wire formats. */
 struct llm_block *llm_stream_block(struct llm_stream *s, int index,
     const char *type);
-int llm_stream_delta(struct llm_stream *s, enum llm_delta_kind kind,
-    int index, const char *text, size_t len);
+int llm_stream_delta(struct llm_stream *s, enum llm_delta_kind kind, int index,
+    const char *text, size_t len);
 void llm_stream_fail(struct llm_stream *s, enum llm_error_class cls,
     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Free what a stream holds and make it empty (for the next attempt). */

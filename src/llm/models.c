@@ -64,8 +64,8 @@ llm_model_find(const char *provider, const char *id)
 }
 
 int
-llm_cost_usd(const char *provider, const char *model,
-    const struct llm_usage *u, double *usd)
+llm_cost_usd(const char *provider, const char *model, const struct llm_usage *u,
+    double *usd)
 {
 	const struct llm_model_info *m = llm_model_find(provider, model);
 
@@ -126,7 +126,8 @@ llm_provider_get(const struct config *cfg, const char *name, char **cause)
 			return NULL;
 		}
 		k = kind != NULL && strcmp(kind, "anthropic") == 0 ?
-		    LLM_ANTHROPIC : LLM_OPENAI;
+		    LLM_ANTHROPIC :
+		    LLM_OPENAI;
 	}
 	if (url == NULL || *url == '\0') {
 		xasprintf(cause, "provider '%s' has no base_url", name);
@@ -142,13 +143,12 @@ llm_provider_get(const struct config *cfg, const char *name, char **cause)
 	p->kind = k;
 	p->base_url = xstrdup(url);
 	p->api_key = key != NULL && *key != '\0' ? xstrdup(key) : NULL;
-	p->connect_timeout_ms = config_int(cfg, "engine.connect_timeout_secs") *
-	    1000;
+	p->connect_timeout_ms =
+	    config_int(cfg, "engine.connect_timeout_secs") * 1000;
 	p->idle_timeout_ms = config_int(cfg, "engine.idle_timeout_secs") * 1000;
 	p->max_retries = (int)config_int(cfg, "engine.max_retries");
 	p->retry_base_ms = config_int(cfg, "engine.retry_base_ms");
-	p->retry_max_total_ms = config_int(cfg, "engine.retry_max_secs") *
-	    1000;
+	p->retry_max_total_ms = config_int(cfg, "engine.retry_max_secs") * 1000;
 	return p;
 }
 
@@ -223,8 +223,8 @@ llm_provider_names(const struct config *cfg)
 			json_t *s = json_loads(name, JSON_DECODE_ANY, NULL);
 
 			free(name);
-			name = xstrdup(json_is_string(s) ? json_string_value(s) :
-							   "");
+			name = xstrdup(
+			    json_is_string(s) ? json_string_value(s) : "");
 			json_decref(s);
 		}
 		if (*name != '\0' && json_object_get(seen, name) == NULL) {
@@ -291,7 +291,7 @@ llm_list_models(const struct llm_provider *p, struct llm_error *err)
 		    cerr[0] != '\0' ? cerr : curl_easy_strerror(res));
 	} else if (status != 200) {
 		err->cls = status == 401 || status == 403 ? LLM_ERR_AUTH :
-							   LLM_ERR_BAD_REQUEST;
+							    LLM_ERR_BAD_REQUEST;
 		snprintf(err->message, sizeof err->message,
 		    "%s: GET %s answered HTTP %ld", p->name,
 		    p->kind == LLM_ANTHROPIC ? "/v1/models" : "/models",

@@ -9,10 +9,10 @@
 #include "llm/llm.h"
 
 struct llm_model_info {
-	const char *provider;	/* "anthropic", "openai" */
-	const char *id;		/* the provider's model id */
-	long context;		/* tokens */
-	long max_output;	/* tokens */
+	const char *provider; /* "anthropic", "openai" */
+	const char *id;       /* the provider's model id */
+	long context;         /* tokens */
+	long max_output;      /* tokens */
 	/* USD per million tokens; all < 0 when unpriced. */
 	double in_usd, out_usd, cache_read_usd, cache_write_usd;
 };

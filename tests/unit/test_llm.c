@@ -20,11 +20,11 @@
 #include "util/xalloc.h"
 
 struct recorder {
-	struct buf text;	/* TEXT deltas joined */
-	struct buf args;	/* TOOL_ARGS deltas joined */
+	struct buf text; /* TEXT deltas joined */
+	struct buf args; /* TOOL_ARGS deltas joined */
 	int starts;
 	int usage;
-	int stop_after;		/* cancel after this many deltas (0: never) */
+	int stop_after; /* cancel after this many deltas (0: never) */
 	int n;
 };
 
@@ -74,8 +74,10 @@ static int
 feed(const struct llm_ops *ops, struct llm_stream *s, const char *type,
     const char *data)
 {
-	struct sse_event ev = { .type = type, .data = data,
-		.data_len = strlen(data), .id = "" };
+	struct sse_event ev = { .type = type,
+		.data = data,
+		.data_len = strlen(data),
+		.id = "" };
 
 	return ops->event(s, &ev);
 }
@@ -130,7 +132,8 @@ test_anthropic_stream_assembly(void **state)
 	assert_true(s.done);
 	assert_false(s.failed);
 
-	assert_string_equal(buf_str(&r.text), "h\xc3\xa9llo \xe6\x97\xa5\xe6\x9c\xac");
+	assert_string_equal(buf_str(&r.text),
+	    "h\xc3\xa9llo \xe6\x97\xa5\xe6\x9c\xac");
 	assert_string_equal(buf_str(&r.args), "{\"path\": \"a\\u00e9.txt\"}");
 	assert_int_equal(r.starts, 1);
 	assert_int_equal(r.usage, 1);
@@ -300,8 +303,7 @@ wire_event(const struct sse_event *ev, void *arg)
 
 /* Parse `bytes` fed as two pieces split at `at`; the answer as JSON. */
 static char *
-wire_parse(const struct llm_ops *ops, const char *bytes, size_t len,
-    size_t at)
+wire_parse(const struct llm_ops *ops, const char *bytes, size_t len, size_t at)
 {
 	struct llm_stream s;
 	struct llm_error err;
@@ -391,7 +393,8 @@ test_one_megabyte_answer(void **state)
 	    "{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"%s\"}}]}",
 	    piece);
 	for (i = 0; i < 256; i++)
-		assert_int_equal(feed(&llm_openai_ops, &s, "message", event), 0);
+		assert_int_equal(feed(&llm_openai_ops, &s, "message", event),
+		    0);
 	feed(&llm_openai_ops, &s, "message", "[DONE]");
 	assert_int_equal(r.text.len, 1024 * 1024);
 	assert_int_equal(llm_stream_finish(&s, &out), 0);
@@ -441,12 +444,12 @@ test_request_bodies(void **state)
 	assert_int_equal(json_array_size(m), 3);
 	assert_string_equal(oxjson_str(json_array_get(m, 2), "role", ""),
 	    "user");
-	assert_int_equal(json_array_size(json_object_get(json_array_get(m, 2),
-			     "content")),
+	assert_int_equal(json_array_size(
+			     json_object_get(json_array_get(m, 2), "content")),
 	    2);
 	assert_string_equal(oxjson_str(json_array_get(json_object_get(body,
-						       "tools"),
-				       0),
+							  "tools"),
+					   0),
 				"name", ""),
 	    "read");
 	json_decref(body);
@@ -457,13 +460,13 @@ test_request_bodies(void **state)
 	assert_int_equal(json_array_size(m), 5);
 	assert_string_equal(oxjson_str(json_array_get(m, 0), "role", ""),
 	    "system");
-	assert_string_equal(oxjson_str(json_object_get(json_array_get(
-					       json_object_get(json_array_get(m,
-								   2),
-						   "tool_calls"),
-					       0),
-					   "function"),
-				"arguments", ""),
+	assert_string_equal(
+	    oxjson_str(json_object_get(
+			   json_array_get(json_object_get(json_array_get(m, 2),
+					      "tool_calls"),
+			       0),
+			   "function"),
+		"arguments", ""),
 	    "{\"path\":\"a.txt\"}");
 	assert_string_equal(oxjson_str(json_array_get(m, 3), "role", ""),
 	    "tool");
@@ -472,17 +475,18 @@ test_request_bodies(void **state)
 	    "t1");
 	assert_true(oxjson_bool(json_object_get(body, "stream_options"),
 	    "include_usage", 0));
-	assert_string_equal(oxjson_str(json_object_get(json_array_get(
-					       json_object_get(body, "tools"),
-					       0),
-					   "function"),
-				"name", ""),
+	assert_string_equal(
+	    oxjson_str(json_object_get(json_array_get(json_object_get(body,
+							  "tools"),
+					   0),
+			   "function"),
+		"name", ""),
 	    "read");
 	json_decref(body);
 
 	/* A bad role is refused before anything is sent. */
-	json_array_append_new(msgs, json_pack("{s:s, s:s}", "role", "robot",
-					"content", "x"));
+	json_array_append_new(msgs,
+	    json_pack("{s:s, s:s}", "role", "robot", "content", "x"));
 	assert_null(llm_anthropic_ops.body(&req, &err));
 	assert_int_equal(err.cls, LLM_ERR_BAD_REQUEST);
 	assert_null(llm_openai_ops.body(&req, &err));
