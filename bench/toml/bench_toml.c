@@ -42,7 +42,8 @@ main(int argc, char **argv)
 			best = t;
 	}
 	printf("oxios toml_parse: %zu bytes, best of %d: %.3f ms, %.1f MB/s\n",
-	    len, n, (double)best / 1e6, (double)len / ((double)best / 1e9) / 1e6);
+	    len, n, (double)best / 1e6,
+	    (double)len / ((double)best / 1e9) / 1e6);
 	free(text);
 	return 0;
 }

@@ -19,10 +19,10 @@
 #define SSE_MAX_EVENT (16 * 1024 * 1024) /* default cap of one event */
 
 struct sse_event {
-	const char *type;	/* "message" when the stream gave none */
-	const char *data;	/* NUL-terminated; may contain '\n' */
+	const char *type; /* "message" when the stream gave none */
+	const char *data; /* NUL-terminated; may contain '\n' */
 	size_t data_len;
-	const char *id;		/* last event id so far, "" if none */
+	const char *id; /* last event id so far, "" if none */
 };
 
 /*

@@ -95,8 +95,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* What `config show` prints loads back to the same values. */
 	tree = config_tree(cfg);
 	text = toml_dump(tree);
-	if (config_load_text("dump.toml", text, strlen(text), &again,
-		&cause) != 0)
+	if (config_load_text("dump.toml", text, strlen(text), &again, &cause) !=
+	    0)
 		abort();
 	a = without_secrets(cfg->values);
 	b = without_secrets(again->values);

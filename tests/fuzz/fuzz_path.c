@@ -28,8 +28,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	if (len > 1 && n1[len - 1] == '/')
 		abort();
-	if (n1[0] == '/' && (strcmp(n1, "/..") == 0 ||
-		strncmp(n1, "/../", 4) == 0))
+	if (n1[0] == '/' &&
+	    (strcmp(n1, "/..") == 0 || strncmp(n1, "/../", 4) == 0))
 		abort();
 
 	if (path_within("/ws/root", in, &out, &cause) == 0) {

@@ -393,6 +393,15 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_corpus_1_0_0),
 	};
+	const char *dir = corpus_dir();
+	struct stat st;
 
+	/* cmocka prints no TAP line for a skipped test: say it here. */
+	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		printf("1..1\nok 1 - test_corpus_1_0_0 # SKIP toml-test corpus "
+		       "not found at %s (set OXIOS_TOML_TEST_DIR)\n",
+		    dir);
+		return 0;
+	}
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
