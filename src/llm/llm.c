@@ -39,14 +39,6 @@ struct llm_http {
 	CURL *curl;
 };
 
-static pthread_once_t llm_curl_once = PTHREAD_ONCE_INIT;
-
-static void
-llm_curl_init(void)
-{
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-}
-
 const char *
 llm_error_class_name(enum llm_error_class c)
 {
@@ -623,13 +615,17 @@ llm_call(const struct llm_provider *p, const struct llm_request *req,
 	json_t *body;
 	char *text = NULL;
 	uint64_t start = time_mono_ms();
+	const char *why;
 	long wait, base;
 	int attempt, rc = -1;
 
 	memset(out, 0, sizeof *out);
 	memset(err, 0, sizeof *err);
 	err->retry_after_ms = -1;
-	pthread_once(&llm_curl_once, llm_curl_init);
+	if (curl_dl_load(&why) != 0) {
+		llm_error_set(err, LLM_ERR_CONFIG, "%s: %s", p->name, why);
+		return -1;
+	}
 	ops = p->kind == LLM_ANTHROPIC ? &llm_anthropic_ops : &llm_openai_ops;
 	if (p->base_url == NULL || *p->base_url == '\0') {
 		llm_error_set(err, LLM_ERR_CONFIG, "%s: no base URL", p->name);

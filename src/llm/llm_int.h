@@ -5,7 +5,7 @@
 #ifndef OXIOS_LLM_LLM_INT_H
 #define OXIOS_LLM_LLM_INT_H
 
-#include <curl/curl.h>
+#include "llm/curl_dl.h"
 
 #include "llm/llm.h"
 #include "llm/sse.h"

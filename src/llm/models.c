@@ -5,8 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <curl/curl.h>
-
+#include "llm/curl_dl.h"
 #include "llm/models.h"
 #include "util/buf.h"
 #include "util/json.h"
@@ -251,11 +250,18 @@ llm_list_models(const struct llm_provider *p, struct llm_error *err)
 	json_t *body = NULL, *ids = NULL, *m;
 	struct buf b;
 	size_t i, n = strlen(p->base_url);
+	const char *why;
 	CURL *curl;
 	CURLcode res;
 	long status = 0;
 
 	memset(err, 0, sizeof *err);
+	if (curl_dl_load(&why) != 0) {
+		err->cls = LLM_ERR_CONFIG;
+		snprintf(err->message, sizeof err->message, "%s: %s", p->name,
+		    why);
+		return NULL;
+	}
 	while (n > 0 && p->base_url[n - 1] == '/')
 		n--;
 	xasprintf(&url, "%.*s%s", (int)n, p->base_url,
@@ -269,7 +275,6 @@ llm_list_models(const struct llm_provider *p, struct llm_error *err)
 	if (hdr != NULL)
 		h = curl_slist_append(h, hdr);
 	buf_init(&b, LLM_MODELS_MAX);
-	curl_global_init(CURL_GLOBAL_DEFAULT);
 	curl = curl_easy_init();
 	curl_easy_setopt(curl, CURLOPT_URL, url);
 	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, h);

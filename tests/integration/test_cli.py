@@ -131,3 +131,13 @@ def test_keys_are_listed_for_completion(oxios):
     keys = oxios.run('config', 'schema', '--keys', check=0).stdout.split()
     assert 'gateway.port' in keys
     assert not any('*' in k for k in keys)
+
+
+def test_binary_does_not_link_libcurl(bin_path):
+    """libcurl and its ~30 libraries are loaded only by commands that talk
+    HTTP (src/llm/curl_dl.h), not at every start nor in workers."""
+    r = subprocess.run(['readelf', '-d', bin_path], capture_output=True,
+                       text=True, check=True)
+    needed = [l for l in r.stdout.splitlines() if '(NEEDED)' in l]
+    assert needed, r.stdout
+    assert not any('libcurl' in l for l in needed), needed

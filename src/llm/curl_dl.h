@@ -1,0 +1,51 @@
+/*
+ * curl_dl.h — libcurl, loaded with dlopen() on first use.
+ *
+ * libcurl brings some thirty shared libraries (TLS, Kerberos, LDAP ...)
+ * whose loading and constructors cost milliseconds at every start.  Most
+ * oxios commands, and every sandboxed worker, never speak HTTP, so the
+ * binary does not link libcurl: the code that needs it includes this
+ * header instead of <curl/curl.h>, calls curl_dl_load() once, and then uses
+ * the usual curl_* names, which resolve to the loaded functions.
+ */
+#ifndef OXIOS_LLM_CURL_DL_H
+#define OXIOS_LLM_CURL_DL_H
+
+#define CURL_DISABLE_TYPECHECK 1
+#include <curl/curl.h>
+
+struct curl_dl {
+	CURLcode (*global_init)(long);
+	CURL *(*easy_init)(void);
+	CURLcode (*easy_setopt)(CURL *, CURLoption, ...);
+	CURLcode (*easy_perform)(CURL *);
+	CURLcode (*easy_getinfo)(CURL *, CURLINFO, ...);
+	void (*easy_cleanup)(CURL *);
+	const char *(*easy_strerror)(CURLcode);
+	struct curl_slist *(*slist_append)(struct curl_slist *, const char *);
+	void (*slist_free_all)(struct curl_slist *);
+};
+
+extern struct curl_dl curl_dl;
+
+/*
+ * Load libcurl and curl_global_init() it, once per process (thread-safe).
+ * Returns 0, or -1 with *why (a static string) when it cannot be loaded.
+ */
+int curl_dl_load(const char **why);
+/* Whether libcurl is mapped in this process (for tests). */
+int curl_dl_loaded(void);
+
+#undef curl_easy_setopt
+#undef curl_easy_getinfo
+#define curl_global_init (*curl_dl.global_init)
+#define curl_easy_init (*curl_dl.easy_init)
+#define curl_easy_setopt (*curl_dl.easy_setopt)
+#define curl_easy_perform (*curl_dl.easy_perform)
+#define curl_easy_getinfo (*curl_dl.easy_getinfo)
+#define curl_easy_cleanup (*curl_dl.easy_cleanup)
+#define curl_easy_strerror (*curl_dl.easy_strerror)
+#define curl_slist_append (*curl_dl.slist_append)
+#define curl_slist_free_all (*curl_dl.slist_free_all)
+
+#endif
