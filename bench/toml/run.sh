@@ -10,7 +10,7 @@ trap 'rm -rf "$out"' EXIT
 size=${1:-1048576}
 /usr/bin/python3 bench/toml/gen.py "$size" > "$out/doc.toml"
 cc -O2 -std=gnu17 -D_GNU_SOURCE -Isrc bench/toml/bench_toml.c \
-    src/util/toml.c src/util/toml_scalar.c src/util/toml_write.c \
+    src/util/toml.c src/util/toml_scalar.c src/util/toml_lex.c src/util/toml_write.c \
     src/util/buf.c src/util/xalloc.c src/util/file.c src/util/time.c \
     -ljansson -lsodium -lm -o "$out/bench_toml"
 "$out/bench_toml" "$out/doc.toml" 20

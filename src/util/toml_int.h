@@ -11,7 +11,18 @@
 #include "util/buf.h"
 #include "util/toml.h"
 
-struct toml_tflag;
+/* What is known about a table (struct toml_tflag.flags). */
+#define TOML_T_TABLE 0x01  /* a table, not a tagged scalar */
+#define TOML_T_HEADER 0x02 /* defined by [header] or [[header]] */
+#define TOML_T_DOTTED 0x04 /* defined by dotted keys, in section .sect */
+#define TOML_T_INLINE 0x08 /* an inline table: closed */
+#define TOML_T_AOT 0x10    /* an array made by [[header]] */
+
+struct toml_tflag {
+	const json_t *v; /* NULL: free slot */
+	unsigned flags;
+	unsigned sect;
+};
 
 struct toml_parser {
 	const char *s;          /* the input; not NUL-terminated */
@@ -40,7 +51,7 @@ struct toml_parser {
 	int loc_col;    /* ... and column */
 };
 
-/* toml.c */
+/* toml_lex.c */
 /* Record an error at byte offset `off`; always returns -1. */
 int toml_fail(struct toml_parser *, size_t off, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -50,6 +61,27 @@ const char *toml_desc(struct toml_parser *, size_t off, char *out, size_t size);
 size_t toml_newline(const struct toml_parser *);
 /* Abort on a NULL from a jansson constructor (out of memory). */
 json_t *toml_json(json_t *);
+/* The flags entry of table/array `v`, or NULL. */
+struct toml_tflag *toml_map_find(const struct toml_parser *, const json_t *v);
+/* Set the flags of `v` (and the section that defined it). */
+void toml_map_set(struct toml_parser *, const json_t *v, unsigned flags,
+    unsigned sect);
+/* The flags of `v` (0 if none). */
+unsigned toml_map_flags(const struct toml_parser *, const json_t *v);
+/* A new table with `flags`. */
+json_t *toml_table_new(struct toml_parser *, unsigned flags);
+/* Whether `v` is a table (not a tagged scalar). */
+int toml_is_table(const struct toml_parser *, const json_t *v);
+/* 1-based line and column (UTF-8 characters) of byte offset `off`. */
+void toml_loc(struct toml_parser *, size_t off, int *line, int *col);
+/* 0 if the whole input is well-formed UTF-8, else -1 (error set). */
+int toml_utf8_check(struct toml_parser *);
+/* Skip spaces and tabs. */
+void toml_skip_ws(struct toml_parser *);
+/* Blanks and a comment, then a newline or the end; *eol its offset. */
+int toml_eol(struct toml_parser *, const char *after, size_t *eol);
+/* Skip blanks, comments and newlines (inside arrays). */
+int toml_skip_wscnl(struct toml_parser *);
 
 /* toml_scalar.c */
 /* A single-line basic or literal string (a quoted key) at p->i. */
