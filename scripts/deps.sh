@@ -22,6 +22,8 @@ libsqlite3-dev
 sqlite3
 libsodium-dev
 libcurl4-openssl-dev
+libseccomp-dev
+libedit-dev
 libcmocka-dev
 python3
 python3-pytest

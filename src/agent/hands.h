@@ -1,0 +1,79 @@
+/*
+ * hands.h — an agent's hands: a sandboxed worker process (`oxios __worker`,
+ * exec'd fresh from /proc/self/exe) that runs the file and exec tools, and
+ * the client the agent's brain uses to talk to it over a socketpair with
+ * newline-delimited JSON (docs/worker-protocol.md).
+ *
+ * The worker holds no key, no token and no database handle: it is exec'd,
+ * not forked from the daemon, and gets only its policy.  Before it runs any
+ * tool it applies PR_SET_NO_NEW_PRIVS, Landlock (read-write: the workspace;
+ * read-only: system directories needed to run programs), seccomp (no
+ * network sockets unless allowed; no ptrace, io_uring, bpf, mount, kexec,
+ * keyctl ...), rlimits, its own process group and a scrubbed environment.
+ * Where the kernel lacks Landlock or seccomp it still runs and says so in
+ * its sandbox report (unless the policy requires the sandbox).
+ */
+#ifndef OXIOS_AGENT_HANDS_H
+#define OXIOS_AGENT_HANDS_H
+
+#include <sys/types.h>
+#include <jansson.h>
+
+struct hands_policy {
+	const char *workspace;	/* absolute directory; created if missing */
+	int allow_network;	/* seccomp lets network sockets through */
+	int allow_shell;	/* exec's shell mode is allowed */
+	const json_t *allowlist; /* programs exec may run (array of names) */
+	int exec_timeout_secs;	/* default timeout of one command */
+	long max_output_bytes;	/* output of one command is cut here */
+	int cpu_secs;		/* RLIMIT_CPU of the worker and its children */
+	long memory_mb;		/* RLIMIT_AS (not applied under ASan) */
+	int sandbox_required;	/* refuse to run without Landlock+seccomp */
+};
+
+struct hands;
+
+/*
+ * Start a worker under `pol`: fork, exec `/proc/self/exe __worker` with the
+ * socketpair as fd 3, send the policy, wait until it reports its sandbox
+ * applied.  Returns 0 with *out, or -1 with *cause (caller frees).
+ */
+int hands_spawn(const struct hands_policy *pol, struct hands **out,
+    char **cause);
+/*
+ * What the worker applied: {"landlock": ABI or 0, "seccomp": bool,
+ * "no_new_privs": bool, "rlimits": bool, "warnings": [strings]}.
+ * Borrowed; lives as long as h.
+ */
+const json_t *hands_sandbox(const struct hands *h);
+/* The worker's pid (also its process group id). */
+pid_t hands_pid(const struct hands *h);
+/*
+ * Run one tool.  On 0, *result is a new object:
+ *   {"ok": true, "output": "...", "truncated": bool}  or
+ *   {"ok": false, "error": "what went wrong"}
+ * (a tool's own failure is ok=false, still 0).  Returns -1 with *cause
+ * when the worker died or broke the protocol, or when `cancel` (may be
+ * NULL) became nonzero: the worker's process group is then killed.
+ */
+int hands_call(struct hands *h, const char *tool, const json_t *args,
+    const volatile int *cancel, json_t **result, char **cause);
+/* SIGKILL the worker's whole process group (its commands too). */
+void hands_kill(struct hands *h);
+/*
+ * End the worker (EOF, then SIGKILL if it does not exit within a second),
+ * reap it and free h.  Returns its wait status, or -1.
+ */
+int hands_close(struct hands *h);
+
+/*
+ * The tools as the LLM sees them: [{"name", "description",
+ * "input_schema"}], only those the policy permits (exec's shell mode is
+ * described only when allowed).  New reference.
+ */
+json_t *hands_tool_defs(const struct hands_policy *pol);
+
+/* `oxios __worker`: serve tools on fd 3 until EOF.  Returns exit code. */
+int worker_main(void);
+
+#endif

@@ -1,0 +1,333 @@
+/*
+ * loop.c — the agent loop (the brain).
+ *
+ * One turn: call the gate with the conversation and the tools; stream the
+ * answer's text to the hooks; if the answer has tool calls, run each in the
+ * model's order through the hands and add exactly one result per call
+ * (errors included); go on.  A watchdog thread turns the wall-clock limit
+ * and an outside cancel into one flag that the gate and the hands poll.
+ */
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "agent/loop.h"
+#include "kernel/gate.h"
+#include "llm/models.h"
+#include "util/buf.h"
+#include "util/json.h"
+#include "util/log.h"
+#include "util/time.h"
+#include "util/xalloc.h"
+
+struct agent_watch {
+	struct agent_loop *l;
+	uint64_t deadline;	/* monotonic ms; 0: none */
+	volatile int stop;	/* what the gate and the hands poll */
+	volatile int timed_out;
+	volatile int done;	/* the loop is over: the watchdog ends */
+};
+
+const char *
+agent_stop_name(enum agent_stop s)
+{
+	static const char *const names[] = { "done", "max_iterations",
+		"repeat", "timeout", "cancelled", "llm_error",
+		"worker_error" };
+
+	return (size_t)s < sizeof names / sizeof names[0] ? names[s] :
+							      "unknown";
+}
+
+char *
+agent_system_prompt(const char *workspace)
+{
+	char *s;
+
+	xasprintf(&s,
+	    "You are an Oxios agent: you complete the user's task on their "
+	    "machine with the tools you are given, then answer briefly with "
+	    "what you did and found.\n"
+	    "Your workspace is %s; tool paths are relative to it and cannot "
+	    "leave it. Commands run sandboxed inside it, without network "
+	    "unless allowed.\n"
+	    "Read before you edit; check your work (run it, test it) when you "
+	    "can. Do not invent file contents or results: use the tools. "
+	    "When the task is done, reply without calling a tool.",
+	    workspace);
+	return s;
+}
+
+static void *
+agent_watchdog(void *arg)
+{
+	struct agent_watch *w = arg;
+	struct timespec ts = { 0, 20 * 1000000L };
+
+	while (!w->done) {
+		if ((w->l->cancel != NULL && *w->l->cancel) ||
+		    (w->l->killed != NULL && *w->l->killed))
+			w->stop = 1;
+		if (w->deadline != 0 && time_mono_ms() >= w->deadline) {
+			w->timed_out = 1;
+			w->stop = 1;
+		}
+		nanosleep(&ts, NULL);
+	}
+	return NULL;
+}
+
+static int
+agent_delta(const struct llm_delta *d, void *arg)
+{
+	struct agent_loop *l = arg;
+
+	if (d->kind == LLM_DELTA_TEXT && l->hooks.text != NULL)
+		l->hooks.text(d->text, d->len, l->hooks.arg);
+	else if (d->kind == LLM_DELTA_RESET && l->hooks.reset != NULL)
+		l->hooks.reset(l->hooks.arg);
+	return 0;
+}
+
+static void
+agent_add(struct agent_loop *l, json_t *msg)
+{
+	json_array_append_new(l->messages, msg);
+	if (l->hooks.message != NULL)
+		l->hooks.message(msg, l->hooks.arg);
+}
+
+/* Cut `text` to `max` UTF-8 characters, saying so.  New string. */
+static char *
+agent_cap(const char *text, long max, int *cut)
+{
+	const unsigned char *p = (const unsigned char *)text;
+	long chars = 0, total;
+	size_t at = 0, i;
+	char *out;
+
+	*cut = 0;
+	for (i = 0; p[i] != '\0'; i++) {
+		if ((p[i] & 0xc0) != 0x80) {
+			if (chars == max)
+				at = i;
+			chars++;
+		}
+	}
+	if (chars <= max)
+		return xstrdup(text);
+	total = chars;
+	*cut = 1;
+	xasprintf(&out,
+	    "%.*s\n[output truncated: %ld of %ld characters shown]",
+	    (int)at, text, max, total);
+	return out;
+}
+
+/* One tool call through the hands; returns its tool_result block. */
+static json_t *
+agent_tool(struct agent_loop *l, struct agent_watch *w, const json_t *use,
+    int *fatal)
+{
+	const char *id = oxjson_str(use, "id", ""), *name;
+	json_t *result = NULL, *block;
+	char *cause = NULL, *text, *capped;
+	int ok, cut;
+
+	name = oxjson_str(use, "name", "");
+	if (l->hooks.tool_start != NULL)
+		l->hooks.tool_start(name, json_object_get(use, "input"),
+		    l->hooks.arg);
+	if (w->stop) {
+		result = json_pack("{s:b, s:s}", "ok", 0, "error",
+		    "not run: the run was stopped");
+	} else if (hands_call(l->hands, name, json_object_get(use, "input"),
+		       &w->stop, &result, &cause) != 0) {
+		result = json_pack("{s:b, s:s}", "ok", 0, "error",
+		    cause != NULL ? cause : "the worker failed");
+		if (!w->stop)
+			*fatal = 1;
+		free(cause);
+	}
+	l->tool_calls++;
+	ok = oxjson_bool(result, "ok", 0);
+	text = xstrdup(ok ? oxjson_str(result, "output", "") :
+			    oxjson_str(result, "error", "failed"));
+	capped = agent_cap(text, l->tool_output_max, &cut);
+	if (cut)
+		json_object_set_new(result, "truncated", json_true());
+	if (l->hooks.tool_end != NULL)
+		l->hooks.tool_end(name, result, l->hooks.arg);
+	block = json_pack("{s:s, s:s, s:s, s:b}", "type", "tool_result",
+	    "tool_use_id", id, "content", capped, "is_error", !ok);
+	json_decref(result);
+	free(text);
+	free(capped);
+	return block;
+}
+
+/* The identity of a call: name and arguments (keys sorted). */
+static char *
+agent_call_key(const json_t *use)
+{
+	char *args, *key;
+
+	args = json_dumps(json_object_get(use, "input"),
+	    JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+	xasprintf(&key, "%s %s", oxjson_str(use, "name", ""),
+	    args != NULL ? args : "");
+	free(args);
+	return key;
+}
+
+static void
+agent_stopped(struct agent_loop *l, enum agent_stop s, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+agent_stopped(struct agent_loop *l, enum agent_stop s, const char *fmt, ...)
+{
+	va_list ap;
+
+	l->stop = s;
+	va_start(ap, fmt);
+	vsnprintf(l->reason, sizeof l->reason, fmt, ap);
+	va_end(ap);
+}
+
+int
+agent_loop_run(struct agent_loop *l)
+{
+	struct agent_watch w;
+	struct llm_request req;
+	struct llm_response resp;
+	struct llm_error err;
+	pthread_t watchdog;
+	json_t *block, *results;
+	char *last = NULL, *key;
+	int repeats = 0, fatal = 0, calls;
+	size_t i;
+	double usd;
+
+	memset(&w, 0, sizeof w);
+	w.l = l;
+	if (l->model == NULL)
+		l->model = config_str(l->cfg, "engine.default_model");
+	if (l->timeout_ms > 0)
+		w.deadline = time_mono_ms() + (uint64_t)l->timeout_ms;
+	pthread_create(&watchdog, NULL, agent_watchdog, &w);
+	l->answer = NULL;
+	l->stop = AGENT_DONE;
+	l->reason[0] = '\0';
+
+	for (;;) {
+		if (w.stop)
+			break;
+		if (l->iterations >= l->max_iterations) {
+			agent_stopped(l, AGENT_MAX_ITERATIONS,
+			    "stopped after %d model turns "
+			    "(engine.max_iterations)",
+			    l->iterations);
+			break;
+		}
+		memset(&req, 0, sizeof req);
+		req.system = l->system;
+		req.messages = l->messages;
+		req.tools = l->tools;
+		req.max_tokens = (int)config_int(l->cfg, "engine.max_tokens");
+		req.temperature = config_float(l->cfg, "engine.temperature");
+		req.stream = 1;
+		l->iterations++;
+		if (gate_call(l->cfg, l->model, &req, agent_delta, l, &w.stop,
+			&resp, &err) != 0) {
+			if (err.cls == LLM_ERR_CANCELLED || w.stop)
+				break;
+			agent_stopped(l, AGENT_LLM_ERROR, "%s", err.message);
+			break;
+		}
+		l->usage.input_tokens += resp.usage.input_tokens;
+		l->usage.output_tokens += resp.usage.output_tokens;
+		l->usage.cache_read_tokens += resp.usage.cache_read_tokens;
+		l->usage.cache_write_tokens += resp.usage.cache_write_tokens;
+		if (l->model != NULL && strchr(l->model, '/') != NULL) {
+			char *prov = xstrndup(l->model,
+			    (size_t)(strchr(l->model, '/') - l->model));
+
+			if (llm_cost_usd(prov, strchr(l->model, '/') + 1,
+				&resp.usage, &usd) == 0)
+				l->cost_usd += usd;
+			free(prov);
+		}
+		agent_add(l, json_pack("{s:s, s:O}", "role", "assistant",
+				 "content", resp.content));
+		free(l->answer);
+		l->answer = llm_response_text(&resp);
+
+		/* Run the calls in the model's order; one result each. */
+		results = json_array();
+		calls = 0;
+		json_array_foreach(resp.content, i, block) {
+			if (strcmp(oxjson_str(block, "type", ""), "tool_use") != 0)
+				continue;
+			calls++;
+			key = agent_call_key(block);
+			repeats = last != NULL && strcmp(key, last) == 0 ?
+			    repeats + 1 : 1;
+			free(last);
+			last = key;
+			json_array_append_new(results,
+			    agent_tool(l, &w, block, &fatal));
+		}
+		llm_response_free(&resp);
+		if (calls == 0) {
+			json_decref(results);
+			break; /* the answer */
+		}
+		agent_add(l, json_pack("{s:s, s:o}", "role", "tool", "content",
+				 results));
+		if (fatal) {
+			agent_stopped(l, AGENT_WORKER_ERROR,
+			    "the agent's worker failed: %s",
+			    oxjson_str(json_array_get(results, 0), "content",
+				""));
+			break;
+		}
+		if (repeats >= l->repeat_guard) {
+			agent_stopped(l, AGENT_REPEAT,
+			    "the model made the same call %d times in a row "
+			    "(engine.repeat_guard): %.200s",
+			    repeats, last);
+			break;
+		}
+	}
+	if (w.stop && l->stop == AGENT_DONE) {
+		if (w.timed_out)
+			agent_stopped(l, AGENT_TIMEOUT,
+			    "stopped by the time limit of %ld s",
+			    l->timeout_ms / 1000);
+		else
+			agent_stopped(l, AGENT_CANCELLED, "cancelled");
+	}
+	if (l->stop == AGENT_DONE)
+		snprintf(l->reason, sizeof l->reason,
+		    "the model answered after %d turn%s and %d tool call%s",
+		    l->iterations, l->iterations == 1 ? "" : "s",
+		    l->tool_calls, l->tool_calls == 1 ? "" : "s");
+	w.done = 1;
+	pthread_join(watchdog, NULL);
+	free(last);
+	if (l->answer == NULL)
+		l->answer = xstrdup("");
+	log_info("agent loop: %s: %s", agent_stop_name(l->stop), l->reason);
+	return l->stop == AGENT_DONE ? 0 : -1;
+}
+
+void
+agent_loop_free(struct agent_loop *l)
+{
+	free(l->answer);
+	l->answer = NULL;
+}

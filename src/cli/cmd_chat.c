@@ -1,0 +1,265 @@
+/*
+ * cmd_chat.c — oxios chat: talk with an agent, turn after turn, in one
+ * session.  Lines are edited with libedit on a terminal.  Ctrl-C cancels
+ * the run in progress (not the chat); Ctrl-D or .quit leaves.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <editline/readline.h>
+
+#include "cli/cli.h"
+#include "cli/cli_out.h"
+#include "config/home.h"
+#include "kernel/kernel.h"
+#include "kernel/sessions.h"
+#include "store/db.h"
+#include "util/xalloc.h"
+
+#define CHAT_LINE_MAX (256 * 1024)
+
+static int cmd_chat(int, char **);
+
+const struct cmd_entry cmd_chat_entry = {
+	.name = "chat",
+	.usage = "[--model P/M] [--session ID]",
+	.summary = "Talk with an agent interactively.",
+	.help =
+	    "Each line you type is a message; the agent answers with its tools\n"
+	    "as `oxios run` does, and the conversation is one session.\n"
+	    "Ctrl-C cancels the answer in progress; Ctrl-D leaves.\n"
+	    "\n"
+	    "  .help            these commands\n"
+	    "  .quit            leave\n"
+	    "  .reset           start a new session\n"
+	    "  .model [P/M]     show or change the model\n"
+	    "  .session [ID]    show the session, or continue another\n",
+	.words = "--model --session",
+	.exec = cmd_chat,
+};
+
+static volatile int chat_cancel;
+static volatile sig_atomic_t chat_sigint;
+
+static void
+chat_on_sigint(int sig)
+{
+	(void)sig;
+	chat_cancel = 1;
+	chat_sigint = 1;
+}
+
+struct chat {
+	struct config *cfg;
+	sqlite3 *db;
+	char *model;		/* NULL: engine.default_model */
+	char session[UUID_STRLEN]; /* "" until the first message */
+	int tty;
+};
+
+/* One line of input; NULL at the end.  Caller frees. */
+static char *
+chat_read(struct chat *c)
+{
+	char *line = NULL;
+	size_t size = 0;
+	ssize_t n;
+
+	if (c->tty) {
+		for (;;) {
+			chat_sigint = 0;
+			line = readline("you> ");
+			if (line != NULL || !chat_sigint)
+				break;
+			printf("\n"); /* Ctrl-C at the prompt: a new prompt */
+		}
+		if (line != NULL && *line != '\0')
+			add_history(line);
+		return line;
+	}
+	if ((n = getline(&line, &size, stdin)) == -1) {
+		free(line);
+		return NULL;
+	}
+	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		line[--n] = '\0';
+	return line;
+}
+
+static void
+chat_help(void)
+{
+	printf(".help            these commands\n"
+	       ".quit            leave (or Ctrl-D)\n"
+	       ".reset           start a new session\n"
+	       ".model [P/M]     show or change the model\n"
+	       ".session [ID]    show the session, or continue another\n"
+	       "Anything else is a message to the agent; Ctrl-C cancels its "
+	       "answer.\n");
+}
+
+/* A line starting with '.': 1 to go on, 0 to quit. */
+static int
+chat_meta(struct chat *c, const char *line)
+{
+	const char *arg = line + strcspn(line, " \t");
+	char *cause = NULL;
+	int n;
+
+	while (*arg == ' ' || *arg == '\t')
+		arg++;
+	if (strcmp(line, ".quit") == 0 || strcmp(line, ".exit") == 0)
+		return 0;
+	if (strcmp(line, ".help") == 0)
+		chat_help();
+	else if (strcmp(line, ".reset") == 0) {
+		c->session[0] = '\0';
+		printf("new session\n");
+	} else if (strncmp(line, ".model", 6) == 0 &&
+	    (line[6] == '\0' || line[6] == ' ')) {
+		if (*arg != '\0') {
+			if (strchr(arg, '/') == NULL) {
+				printf("a model is provider/model, e.g. "
+				       "anthropic/claude-sonnet-4-5\n");
+				return 1;
+			}
+			free(c->model);
+			c->model = xstrdup(arg);
+		}
+		printf("model %s\n", c->model != NULL ? c->model :
+		    config_str(c->cfg, "engine.default_model"));
+	} else if (strncmp(line, ".session", 8) == 0 &&
+	    (line[8] == '\0' || line[8] == ' ')) {
+		if (*arg != '\0') {
+			if ((n = session_exists(c->db, arg, &cause)) == 1)
+				snprintf(c->session, sizeof c->session, "%s",
+				    arg);
+			else
+				printf("no session %s\n", arg);
+			free(cause);
+		}
+		printf("session %s\n", c->session[0] != '\0' ? c->session :
+		    "(new: starts with your next message)");
+	} else
+		printf("unknown command %s (.help lists them)\n", line);
+	return 1;
+}
+
+static void
+chat_turn(struct chat *c, const char *line)
+{
+	struct kernel_run r;
+	struct cli_out out = { 0, 0 };
+
+	memset(&r, 0, sizeof r);
+	r.cfg = c->cfg;
+	r.db = c->db;
+	r.session_id = c->session[0] != '\0' ? c->session : NULL;
+	r.prompt = line;
+	r.model = c->model;
+	r.cancel = &chat_cancel;
+	cli_out_hooks(&out, &r.hooks);
+	chat_cancel = 0;
+	kernel_run(&r);
+	cli_out_finish(&out);
+	if (r.session[0] != '\0')
+		memcpy(c->session, r.session, UUID_STRLEN);
+	if (!r.started)
+		cli_error("%s", r.error);
+	else if (r.stop == AGENT_CANCELLED)
+		fprintf(stderr, "[cancelled]\n");
+	else if (r.stop != AGENT_DONE)
+		cli_error("run stopped (%s): %s", agent_stop_name(r.stop),
+		    r.reason);
+	kernel_run_free(&r);
+	chat_cancel = 0;
+}
+
+static int
+cmd_chat(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "model", required_argument, NULL, 'm' },
+		{ "session", required_argument, NULL, 's' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct chat c;
+	struct sigaction sa;
+	char *line, *dbpath = NULL, *cause = NULL;
+	const char *session = NULL;
+	int ch, rc = EXIT_FAIL;
+
+	memset(&c, 0, sizeof c);
+	optind = 1;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'm':
+			free(c.model);
+			c.model = xstrdup(optarg);
+			break;
+		case 's':
+			session = optarg;
+			break;
+		default:
+			free(c.model);
+			return cli_usage(&cmd_chat_entry);
+		}
+	}
+	if (optind != argc) {
+		free(c.model);
+		return cli_usage(&cmd_chat_entry);
+	}
+	if ((c.cfg = cli_setup()) == NULL)
+		goto out;
+	dbpath = home_path("oxios.db");
+	if (db_init(dbpath, &cause) != 0) {
+		cli_error("%s", cause);
+		goto out;
+	}
+	c.db = db_get();
+	if (session != NULL) {
+		if (session_exists(c.db, session, &cause) != 1) {
+			cli_error("no session %s", session);
+			goto out;
+		}
+		snprintf(c.session, sizeof c.session, "%s", session);
+	}
+	c.tty = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = chat_on_sigint; /* no SA_RESTART: reads return */
+	sigaction(SIGINT, &sa, NULL);
+	if (c.tty)
+		printf("Oxios chat (%s). .help for commands, Ctrl-D to "
+		       "leave.\n",
+		    c.model != NULL ? c.model :
+				      config_str(c.cfg, "engine.default_model"));
+	while ((line = chat_read(&c)) != NULL) {
+		if (strlen(line) > CHAT_LINE_MAX)
+			cli_error("a message is at most %d bytes",
+			    CHAT_LINE_MAX);
+		else if (line[0] == '.') {
+			if (!chat_meta(&c, line)) {
+				free(line);
+				break;
+			}
+		} else if (line[strspn(line, " \t")] != '\0')
+			chat_turn(&c, line);
+		free(line);
+	}
+	if (c.tty)
+		printf("\n");
+	rc = EXIT_OK;
+out:
+	db_shutdown();
+	config_free(c.cfg);
+	free(c.model);
+	free(dbpath);
+	free(cause);
+	return rc;
+}

@@ -1,0 +1,274 @@
+/*
+ * cmd_run.c — oxios run PROMPT: one agent, in this process, to the end.
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "cli/cli_out.h"
+#include "config/home.h"
+#include "kernel/kernel.h"
+#include "store/db.h"
+#include "util/buf.h"
+#include "util/file.h"
+#include "util/json.h"
+#include "util/xalloc.h"
+
+#define RUN_MAX_CONTEXT (4 * 1024 * 1024)
+
+static int cmd_run(int, char **);
+
+const struct cmd_entry cmd_run_entry = {
+	.name = "run",
+	.usage = "[--json] [--exit-code] [--session ID] [--context-file PATH|-] "
+		 "[--model P/M] [--timeout SECS] PROMPT...",
+	.summary = "Run an agent on a task and print its answer.",
+	.help =
+	    "The agent works in the workspace with its tools (read, write,\n"
+	    "edit, ls, find, grep, exec) inside a sandboxed worker, until the\n"
+	    "model answers without calling a tool or a limit stops it.  Text\n"
+	    "streams to stdout, tool activity to stderr.  Ctrl-C cancels.\n"
+	    "\n"
+	    "  --json           print one JSON object at the end instead:\n"
+	    "                   response, session_id, agent_id, exit_code,\n"
+	    "                   duration_ms, stop_reason, ... (null for what\n"
+	    "                   does not exist yet: space_id, space_tag,\n"
+	    "                   seed_id, phase_reached, evaluation_passed)\n"
+	    "  --exit-code      exit 0 only if the agent finished its task\n"
+	    "                   (answered without being stopped by a limit),\n"
+	    "                   1 otherwise\n"
+	    "  --session ID     continue that session (its history is the\n"
+	    "                   context)\n"
+	    "  --context-file F add a file (or - for stdin) before the prompt\n"
+	    "  --model P/M      instead of engine.default_model\n"
+	    "  --timeout SECS   instead of kernel.agent_timeout_secs\n"
+	    "\n"
+	    "Exit status without --exit-code: 0 when the run ended with a\n"
+	    "result (an answer, or a limit such as engine.max_iterations), 1 on\n"
+	    "an error (provider, worker, setup) or a cancel, 2 on bad usage.\n",
+	.words = "--json --exit-code --session --context-file --model --timeout",
+	.exec = cmd_run,
+};
+
+static volatile sig_atomic_t run_interrupted;
+static volatile int run_cancel;
+
+static void
+run_on_signal(int sig)
+{
+	(void)sig;
+	run_interrupted = 1;
+	run_cancel = 1;
+}
+
+/* The prompt: the context file (if any), then the words. */
+static char *
+run_prompt(int argc, char **argv, const char *context_file, char **cause)
+{
+	struct buf b;
+	json_t *check;
+	char *text = NULL, chunk[8192];
+	size_t len, n;
+	int i;
+
+	buf_init(&b, RUN_MAX_CONTEXT);
+	if (context_file != NULL) {
+		if (strcmp(context_file, "-") == 0) {
+			while ((n = fread(chunk, 1, sizeof chunk, stdin)) > 0) {
+				if (buf_add(&b, chunk, n) != 0) {
+					xasprintf(cause,
+					    "stdin: context larger than %d "
+					    "bytes",
+					    RUN_MAX_CONTEXT);
+					buf_free(&b);
+					return NULL;
+				}
+			}
+		} else if (file_read(context_file, RUN_MAX_CONTEXT, &text,
+			       &len, cause) != 0) {
+			buf_free(&b);
+			return NULL;
+		} else {
+			buf_add(&b, text, len);
+			free(text);
+		}
+		if (b.len > 0 && b.data[b.len - 1] != '\n')
+			buf_addc(&b, '\n');
+		buf_adds(&b, "\n");
+	}
+	for (i = 0; i < argc; i++) {
+		if (i > 0)
+			buf_addc(&b, ' ');
+		if (buf_adds(&b, argv[i]) != 0) {
+			xasprintf(cause, "prompt larger than %d bytes",
+			    RUN_MAX_CONTEXT);
+			buf_free(&b);
+			return NULL;
+		}
+	}
+	if ((check = json_string(buf_str(&b))) == NULL) {
+		xasprintf(cause, "the prompt is not valid UTF-8");
+		buf_free(&b);
+		return NULL;
+	}
+	json_decref(check);
+	return buf_detach(&b);
+}
+
+static json_t *
+run_json(const struct kernel_run *r, int exit_code)
+{
+	json_t *o;
+
+	o = json_pack("{s:s?, s:s?, s:n, s:n, s:n, s:s?, s:n, s:n, s:i, s:i}",
+	    "response", r->started ? r->answer : NULL, "session_id",
+	    r->session[0] != '\0' ? r->session : NULL, "space_id", "space_tag",
+	    "seed_id", "agent_id", r->agent[0] != '\0' ? r->agent : NULL,
+	    "phase_reached", "evaluation_passed", "exit_code", exit_code,
+	    "duration_ms", (int)r->duration_ms);
+	if (r->started) {
+		json_object_set_new(o, "stop_reason",
+		    json_string(agent_stop_name(r->stop)));
+		json_object_set_new(o, "stop_detail", json_string(r->reason));
+		json_object_set_new(o, "iterations", json_integer(r->iterations));
+		json_object_set_new(o, "tool_calls", json_integer(r->tool_calls));
+		json_object_set_new(o, "usage",
+		    json_pack("{s:I, s:I}", "input_tokens",
+			(json_int_t)r->usage.input_tokens, "output_tokens",
+			(json_int_t)r->usage.output_tokens));
+		json_object_set_new(o, "cost_usd", json_real(r->cost_usd));
+		json_object_set(o, "sandbox", r->sandbox);
+	} else
+		json_object_set_new(o, "error", json_string(r->error));
+	return o;
+}
+
+static int
+cmd_run(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "exit-code", no_argument, NULL, 'e' },
+		{ "session", required_argument, NULL, 's' },
+		{ "context-file", required_argument, NULL, 'c' },
+		{ "model", required_argument, NULL, 'm' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct kernel_run r;
+	struct cli_out out = { 0, 0 };
+	struct config *cfg = NULL;
+	struct sigaction sa;
+	const char *context = NULL;
+	char *prompt = NULL, *dbpath = NULL, *cause = NULL, *end;
+	int c, exit_code_mode = 0, rc = EXIT_FAIL, code;
+	long timeout = 0;
+	size_t i;
+	json_t *w;
+
+	memset(&r, 0, sizeof r);
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			out.quiet = 1;
+			break;
+		case 'e':
+			exit_code_mode = 1;
+			break;
+		case 's':
+			r.session_id = optarg;
+			break;
+		case 'c':
+			context = optarg;
+			break;
+		case 'm':
+			r.model = optarg;
+			break;
+		case 't':
+			timeout = strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || timeout <= 0 ||
+			    timeout > 604800) {
+				cli_error("run: --timeout wants seconds "
+					  "(1..604800), not '%s'",
+				    optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		default:
+			cli_error("run: unknown or incomplete option '%s'",
+			    argv[optind - 1]);
+			return cli_usage(&cmd_run_entry);
+		}
+	}
+	if (optind >= argc) {
+		cli_error("run: what should the agent do? (a PROMPT)");
+		return cli_usage(&cmd_run_entry);
+	}
+	if ((prompt = run_prompt(argc - optind, argv + optind, context,
+		 &cause)) == NULL) {
+		cli_error("%s", cause);
+		free(cause);
+		return EXIT_FAIL;
+	}
+	if ((cfg = cli_setup()) == NULL)
+		goto out;
+	dbpath = home_path("oxios.db");
+	if (db_init(dbpath, &cause) != 0) {
+		cli_error("%s", cause);
+		goto out;
+	}
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = run_on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	r.cfg = cfg;
+	r.db = db_get();
+	r.prompt = prompt;
+	r.timeout_ms = timeout * 1000;
+	r.cancel = &run_cancel;
+	cli_out_hooks(&out, &r.hooks);
+	kernel_run(&r);
+
+	if (!r.started)
+		code = EXIT_FAIL;
+	else if (exit_code_mode)
+		code = r.stop == AGENT_DONE ? EXIT_OK : EXIT_FAIL;
+	else
+		code = r.stop == AGENT_LLM_ERROR ||
+			r.stop == AGENT_WORKER_ERROR ||
+			r.stop == AGENT_CANCELLED ?
+		    EXIT_FAIL :
+		    EXIT_OK;
+	if (out.quiet) {
+		json_t *o = run_json(&r, code);
+
+		oxjson_print(stdout, o, 0);
+		json_decref(o);
+	} else {
+		cli_out_finish(&out);
+		json_array_foreach(json_object_get(r.sandbox, "warnings"), i, w)
+			cli_warn("sandbox: %s", json_string_value(w));
+		if (!r.started)
+			cli_error("%s", r.error);
+		else if (r.stop != AGENT_DONE)
+			cli_error("run stopped (%s): %s",
+			    agent_stop_name(r.stop), r.reason);
+		if (r.session[0] != '\0')
+			fprintf(stderr, "session %s\n", r.session);
+	}
+	rc = code;
+out:
+	kernel_run_free(&r);
+	db_shutdown();
+	config_free(cfg);
+	free(prompt);
+	free(dbpath);
+	free(cause);
+	return rc;
+}

@@ -1,0 +1,265 @@
+/*
+ * kernel.c — the kernel facade: run an agent.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent/hands.h"
+#include "config/home.h"
+#include "kernel/kernel.h"
+#include "kernel/sessions.h"
+#include "kernel/supervisor.h"
+#include "util/file.h"
+#include "util/log.h"
+#include "util/time.h"
+#include "util/xalloc.h"
+
+char *
+kernel_workspace(const struct config *cfg)
+{
+	const char *ws = config_str(cfg, "kernel.workspace");
+
+	if (ws != NULL && *ws != '\0')
+		return xstrdup(ws);
+	return home_path("workspace");
+}
+
+struct kernel_save {
+	struct kernel_run *r;
+	struct agent_hooks user;	/* the caller's hooks */
+};
+
+/* Save each message as it is added, then tell the caller's hook. */
+static void
+kernel_save_message(const json_t *msg, void *arg)
+{
+	struct kernel_save *ks = arg;
+	char *cause = NULL;
+
+	if (session_append(ks->r->db, ks->r->session, ks->r->agent, msg,
+		&cause) != 0) {
+		log_error("%s", cause);
+		free(cause);
+	}
+	if (ks->user.message != NULL)
+		ks->user.message(msg, ks->user.arg);
+}
+
+static void
+kernel_text(const char *s, size_t n, void *arg)
+{
+	struct kernel_save *ks = arg;
+
+	if (ks->user.text != NULL)
+		ks->user.text(s, n, ks->user.arg);
+}
+
+static void
+kernel_reset(void *arg)
+{
+	struct kernel_save *ks = arg;
+
+	if (ks->user.reset != NULL)
+		ks->user.reset(ks->user.arg);
+}
+
+static void
+kernel_tool_start(const char *name, const json_t *input, void *arg)
+{
+	struct kernel_save *ks = arg;
+
+	if (ks->user.tool_start != NULL)
+		ks->user.tool_start(name, input, ks->user.arg);
+}
+
+static void
+kernel_tool_end(const char *name, const json_t *result, void *arg)
+{
+	struct kernel_save *ks = arg;
+
+	if (ks->user.tool_end != NULL)
+		ks->user.tool_end(name, result, ks->user.arg);
+}
+
+/* The worker's policy from the configuration. */
+static void
+kernel_policy(const struct config *cfg, const char *workspace,
+    struct hands_policy *pol)
+{
+	memset(pol, 0, sizeof *pol);
+	pol->workspace = workspace;
+	pol->allow_network = config_bool(cfg, "security.allow_network");
+	pol->allow_shell = config_bool(cfg, "exec.allow_shell");
+	pol->allowlist = config_get(cfg, "exec.allowlist");
+	pol->exec_timeout_secs = (int)config_int(cfg, "exec.timeout_secs");
+	pol->max_output_bytes = (long)config_int(cfg, "exec.max_output_bytes");
+	pol->cpu_secs = (int)config_int(cfg, "security.worker_cpu_secs");
+	pol->memory_mb = (long)config_int(cfg, "security.worker_memory_mb");
+	pol->sandbox_required =
+	    strcmp(config_str(cfg, "security.sandbox"), "required") == 0;
+}
+
+int
+kernel_run(struct kernel_run *r)
+{
+	struct hands_policy pol;
+	struct hands *hands = NULL;
+	struct agent_loop l;
+	struct kernel_save ks;
+	struct agent *a = NULL;
+	json_t *messages = NULL, *tools = NULL, *user;
+	char *workspace = NULL, *system = NULL, *cause = NULL;
+	const char *state;
+	uint64_t t0 = time_mono_ms();
+	int exists, rc = -1;
+
+	memset(&l, 0, sizeof l);
+	r->started = 0;
+	r->answer = NULL;
+	r->sandbox = NULL;
+	r->error[0] = r->reason[0] = '\0';
+	r->session[0] = r->agent[0] = '\0';
+	supervisor_recover(r->db);
+	supervisor_set_max((int)config_int(r->cfg, "kernel.max_agents"));
+
+	/* The session: resumed, or new. */
+	if (r->session_id != NULL) {
+		if ((exists = session_exists(r->db, r->session_id, &cause)) <= 0) {
+			snprintf(r->error, sizeof r->error, "%s",
+			    exists < 0 ? cause : "no such session");
+			if (exists == 0)
+				snprintf(r->error, sizeof r->error,
+				    "no session %.64s (see the session_id of "
+				    "an earlier run)",
+				    r->session_id);
+			goto out;
+		}
+		snprintf(r->session, sizeof r->session, "%s", r->session_id);
+		if ((messages = session_messages(r->db, r->session, &cause)) ==
+		    NULL) {
+			snprintf(r->error, sizeof r->error, "%s", cause);
+			goto out;
+		}
+	} else {
+		if (session_create(r->db, r->prompt, r->session, &cause) != 0) {
+			snprintf(r->error, sizeof r->error, "%s", cause);
+			goto out;
+		}
+		messages = json_array();
+	}
+
+	/* The agent: a row, a slot, hands. */
+	if ((a = supervisor_create(r->db, r->session, r->model, NULL,
+		 &cause)) == NULL) {
+		snprintf(r->error, sizeof r->error, "%s", cause);
+		goto out;
+	}
+	memcpy(r->agent, a->id, UUID_STRLEN);
+	user = json_pack("{s:s, s:s}", "role", "user", "content", r->prompt);
+	json_array_append(messages, user);
+	if (session_append(r->db, r->session, a->id, user, &cause) != 0) {
+		json_decref(user);
+		snprintf(r->error, sizeof r->error, "%s", cause);
+		supervisor_finish(r->db, a, "failed", r->error, 0, NULL, 0, 0);
+		a = NULL;
+		goto out;
+	}
+	json_decref(user);
+	if (supervisor_admit(r->db, a) != 0) {
+		snprintf(r->error, sizeof r->error, "killed while queued");
+		supervisor_finish(r->db, a, "killed", r->error, 0, NULL, 0, 0);
+		a = NULL;
+		goto out;
+	}
+	workspace = kernel_workspace(r->cfg);
+	if (file_mkdirs(workspace, 0700, &cause) != 0) {
+		snprintf(r->error, sizeof r->error, "%s", cause);
+		supervisor_finish(r->db, a, "failed", r->error, 0, NULL, 0, 0);
+		a = NULL;
+		goto out;
+	}
+	kernel_policy(r->cfg, workspace, &pol);
+	if (hands_spawn(&pol, &hands, &cause) != 0) {
+		snprintf(r->error, sizeof r->error, "starting the agent's worker: %s",
+		    cause);
+		supervisor_finish(r->db, a, "failed", r->error, 0, NULL, 0, 0);
+		a = NULL;
+		goto out;
+	}
+	r->sandbox = json_deep_copy(hands_sandbox(hands));
+	supervisor_attach(r->db, a, hands);
+	tools = hands_tool_defs(&pol);
+	system = agent_system_prompt(workspace);
+
+	/* The brain. */
+	ks.r = r;
+	ks.user = r->hooks;
+	l.cfg = r->cfg;
+	l.model = r->model;
+	l.system = system;
+	l.messages = messages;
+	l.hands = hands;
+	l.tools = tools;
+	l.max_iterations = (int)config_int(r->cfg, "engine.max_iterations");
+	l.repeat_guard = (int)config_int(r->cfg, "engine.repeat_guard");
+	l.tool_output_max =
+	    (long)config_int(r->cfg, "engine.tool_output_max_chars");
+	l.timeout_ms = r->timeout_ms > 0 ? r->timeout_ms :
+	    config_int(r->cfg, "kernel.agent_timeout_secs") * 1000;
+	l.cancel = r->cancel;
+	l.killed = &a->cancel;
+	l.hooks.text = kernel_text;
+	l.hooks.reset = kernel_reset;
+	l.hooks.tool_start = kernel_tool_start;
+	l.hooks.tool_end = kernel_tool_end;
+	l.hooks.message = kernel_save_message;
+	l.hooks.arg = &ks;
+	r->started = 1;
+	rc = agent_loop_run(&l);
+
+	r->stop = l.stop;
+	snprintf(r->reason, sizeof r->reason, "%s", l.reason);
+	r->answer = l.answer;
+	l.answer = NULL;
+	r->iterations = l.iterations;
+	r->tool_calls = l.tool_calls;
+	r->usage = l.usage;
+	r->cost_usd = l.cost_usd;
+	session_touch(r->db, r->session, l.model, l.usage.input_tokens,
+	    l.usage.output_tokens, &cause);
+	free(cause);
+	cause = NULL;
+	if (l.stop == AGENT_DONE)
+		state = "exited";
+	else if (l.stop == AGENT_CANCELLED)
+		state = "killed";
+	else if (l.stop == AGENT_LLM_ERROR || l.stop == AGENT_WORKER_ERROR)
+		state = "failed";
+	else
+		state = "exited"; /* a limit stopped it: it ended cleanly */
+	hands_close(hands);
+	hands = NULL;
+	supervisor_finish(r->db, a, state, l.reason, l.iterations, &l.usage,
+	    l.cost_usd, l.cost_usd > 0);
+	a = NULL;
+out:
+	if (hands != NULL)
+		hands_close(hands);
+	agent_loop_free(&l);
+	json_decref(messages);
+	json_decref(tools);
+	free(workspace);
+	free(system);
+	free(cause);
+	r->duration_ms = (long)(time_mono_ms() - t0);
+	return rc;
+}
+
+void
+kernel_run_free(struct kernel_run *r)
+{
+	free(r->answer);
+	r->answer = NULL;
+	json_decref(r->sandbox);
+	r->sandbox = NULL;
+}

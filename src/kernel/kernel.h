@@ -1,0 +1,54 @@
+/*
+ * kernel.h — the kernel's facade for the faces (CLI, later the HTTP API):
+ * run one agent on a message, from session to answer.
+ */
+#ifndef OXIOS_KERNEL_KERNEL_H
+#define OXIOS_KERNEL_KERNEL_H
+
+#include <sqlite3.h>
+#include <jansson.h>
+
+#include "agent/loop.h"
+#include "config/config.h"
+#include "util/uuid.h"
+
+struct kernel_run {
+	/* In */
+	const struct config *cfg;
+	sqlite3 *db;
+	const char *session_id;	/* resume this session; NULL: a new one */
+	const char *prompt;	/* the user's message */
+	const char *model;	/* provider/model; NULL: engine.default_model */
+	long timeout_ms;	/* 0: kernel.agent_timeout_secs */
+	const volatile int *cancel; /* e.g. set by SIGINT; may be NULL */
+	struct agent_hooks hooks; /* text and tool activity (message is
+				     taken: messages are saved) */
+
+	/* Out */
+	char session[UUID_STRLEN];
+	char agent[UUID_STRLEN];
+	int started;		/* an agent ran (else: error says why) */
+	enum agent_stop stop;
+	char reason[512];
+	char *answer;		/* owned */
+	int iterations;
+	int tool_calls;
+	struct llm_usage usage;
+	double cost_usd;
+	long duration_ms;
+	json_t *sandbox;	/* the worker's sandbox report (owned) */
+	char error[512];	/* when no agent could run */
+};
+
+/*
+ * Run one agent: open or create the session, save the message, wait for a
+ * slot (kernel.max_agents), start its worker, run the loop (saving every
+ * message as it comes), record how it ended.  Returns 0 when the agent
+ * answered (AGENT_DONE), else -1 (r->error or r->reason says why).
+ */
+int kernel_run(struct kernel_run *r);
+void kernel_run_free(struct kernel_run *r);
+/* The agent's workspace directory from the configuration.  New string. */
+char *kernel_workspace(const struct config *cfg);
+
+#endif

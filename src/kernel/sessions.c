@@ -1,0 +1,220 @@
+/*
+ * sessions.c — conversations in SQLite.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernel/sessions.h"
+#include "util/time.h"
+#include "util/xalloc.h"
+
+#define SESSION_TITLE_MAX 80
+
+static int
+session_fail(sqlite3 *db, sqlite3_stmt *st, const char *what, char **cause)
+{
+	xasprintf(cause, "%s: %s", what, sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	return -1;
+}
+
+/* The first line of `title`, at most SESSION_TITLE_MAX bytes, UTF-8 whole. */
+static char *
+session_title(const char *title)
+{
+	size_t n = strcspn(title, "\r\n");
+
+	if (n > SESSION_TITLE_MAX) {
+		n = SESSION_TITLE_MAX;
+		while (n > 0 && ((unsigned char)title[n] & 0xc0) == 0x80)
+			n--;
+	}
+	return xstrndup(title, n);
+}
+
+int
+session_create(sqlite3 *db, const char *title, char id[UUID_STRLEN],
+    char **cause)
+{
+	sqlite3_stmt *st = NULL;
+	char now[40], *t;
+
+	uuid_v4(id);
+	time_rfc3339(time_wall_ms(), now, sizeof now);
+	if (sqlite3_prepare_v2(db,
+		"INSERT INTO sessions (id, created_at, updated_at, title) "
+		"VALUES (?, ?, ?, ?)",
+		-1, &st, NULL) != SQLITE_OK)
+		return session_fail(db, st, "creating a session", cause);
+	t = title != NULL ? session_title(title) : NULL;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, now, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, now, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, t, -1, SQLITE_TRANSIENT);
+	free(t);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return session_fail(db, st, "creating a session", cause);
+	sqlite3_finalize(st);
+	return 0;
+}
+
+int
+session_exists(sqlite3 *db, const char *id, char **cause)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(db, "SELECT 1 FROM sessions WHERE id = ?", -1,
+		&st, NULL) != SQLITE_OK)
+		return session_fail(db, st, "looking up a session", cause);
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return session_fail(db, st, "looking up a session", cause);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW;
+}
+
+json_t *
+session_messages(sqlite3 *db, const char *id, char **cause)
+{
+	sqlite3_stmt *st = NULL;
+	json_t *out = json_array(), *content;
+	int rc;
+
+	if (sqlite3_prepare_v2(db,
+		"SELECT role, content FROM messages WHERE session_id = ? "
+		"ORDER BY seq",
+		-1, &st, NULL) != SQLITE_OK) {
+		session_fail(db, st, "reading a session", cause);
+		json_decref(out);
+		return NULL;
+	}
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		content = json_loads((const char *)sqlite3_column_text(st, 1),
+		    0, NULL);
+		if (content == NULL) {
+			xasprintf(cause, "session %s: a message is not JSON",
+			    id);
+			sqlite3_finalize(st);
+			json_decref(out);
+			return NULL;
+		}
+		json_array_append_new(out,
+		    json_pack("{s:s, s:o}", "role",
+			(const char *)sqlite3_column_text(st, 0), "content",
+			content));
+	}
+	if (rc != SQLITE_DONE) {
+		session_fail(db, st, "reading a session", cause);
+		json_decref(out);
+		return NULL;
+	}
+	sqlite3_finalize(st);
+	return out;
+}
+
+int
+session_append(sqlite3 *db, const char *id, const char *agent_id,
+    const json_t *msg, char **cause)
+{
+	sqlite3_stmt *st = NULL;
+	char now[40], *content;
+	const json_t *c = json_object_get(msg, "content");
+	int rc;
+
+	if (json_is_string(c)) { /* stored as blocks, like the rest */
+		json_t *blocks = json_pack("[{s:s, s:O}]", "type", "text",
+		    "text", c);
+
+		content = json_dumps(blocks, JSON_COMPACT);
+		json_decref(blocks);
+	} else
+		content = json_dumps(c, JSON_COMPACT | JSON_ENCODE_ANY);
+	time_rfc3339(time_wall_ms(), now, sizeof now);
+	if (sqlite3_prepare_v2(db,
+		"INSERT INTO messages (session_id, seq, role, content, "
+		"agent_id, created_at) VALUES (?, (SELECT COALESCE(MAX(seq), "
+		"0) + 1 FROM messages WHERE session_id = ?), ?, ?, ?, ?)",
+		-1, &st, NULL) != SQLITE_OK) {
+		free(content);
+		return session_fail(db, st, "saving a message", cause);
+	}
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, json_string_value(json_object_get(msg,
+				     "role")),
+	    -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, content != NULL ? content : "[]", -1,
+	    SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, agent_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, now, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	free(content);
+	if (rc != SQLITE_DONE)
+		return session_fail(db, st, "saving a message", cause);
+	sqlite3_finalize(st);
+	return 0;
+}
+
+int
+session_touch(sqlite3 *db, const char *id, const char *model,
+    long long input_tokens, long long output_tokens, char **cause)
+{
+	sqlite3_stmt *st = NULL;
+	char now[40];
+
+	time_rfc3339(time_wall_ms(), now, sizeof now);
+	if (sqlite3_prepare_v2(db,
+		"UPDATE sessions SET updated_at = ?, model = COALESCE(?, "
+		"model), input_tokens = input_tokens + ?, output_tokens = "
+		"output_tokens + ? WHERE id = ?",
+		-1, &st, NULL) != SQLITE_OK)
+		return session_fail(db, st, "updating a session", cause);
+	sqlite3_bind_text(st, 1, now, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, model, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, input_tokens);
+	sqlite3_bind_int64(st, 4, output_tokens);
+	sqlite3_bind_text(st, 5, id, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return session_fail(db, st, "updating a session", cause);
+	sqlite3_finalize(st);
+	return 0;
+}
+
+json_t *
+session_list(sqlite3 *db, int limit, char **cause)
+{
+	sqlite3_stmt *st = NULL;
+	json_t *out = json_array(), *row;
+	int rc;
+
+	if (sqlite3_prepare_v2(db,
+		"SELECT s.id, s.title, s.created_at, s.updated_at, s.model, "
+		"(SELECT COUNT(*) FROM messages m WHERE m.session_id = s.id) "
+		"FROM sessions s ORDER BY s.updated_at DESC LIMIT ?",
+		-1, &st, NULL) != SQLITE_OK) {
+		session_fail(db, st, "listing sessions", cause);
+		json_decref(out);
+		return NULL;
+	}
+	sqlite3_bind_int(st, 1, limit);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		row = json_pack("{s:s, s:s?, s:s, s:s, s:s?, s:i}", "id",
+		    (const char *)sqlite3_column_text(st, 0), "title",
+		    (const char *)sqlite3_column_text(st, 1), "created_at",
+		    (const char *)sqlite3_column_text(st, 2), "updated_at",
+		    (const char *)sqlite3_column_text(st, 3), "model",
+		    (const char *)sqlite3_column_text(st, 4), "messages",
+		    sqlite3_column_int(st, 5));
+		json_array_append_new(out, row);
+	}
+	if (rc != SQLITE_DONE) {
+		session_fail(db, st, "listing sessions", cause);
+		json_decref(out);
+		return NULL;
+	}
+	sqlite3_finalize(st);
+	return out;
+}

@@ -1,0 +1,298 @@
+/*
+ * supervisor.c — the agent table and the run queue.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kernel/supervisor.h"
+#include "util/log.h"
+#include "util/time.h"
+#include "util/xalloc.h"
+
+#define SUPERVISOR_MAX_LIVE 4096
+
+static pthread_mutex_t sup_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t sup_cond = PTHREAD_COND_INITIALIZER;
+static int sup_max = 8;
+static int sup_running;
+static unsigned long sup_next_ticket;	/* queue order */
+static unsigned long sup_serving;	/* next ticket to admit */
+static struct agent *sup_live[SUPERVISOR_MAX_LIVE];
+
+void
+supervisor_set_max(int max_agents)
+{
+	pthread_mutex_lock(&sup_lock);
+	sup_max = max_agents > 0 ? max_agents : 1;
+	pthread_cond_broadcast(&sup_cond);
+	pthread_mutex_unlock(&sup_lock);
+}
+
+static int
+sup_exec(sqlite3 *db, const char *sql, const char *id, const char *a,
+    const char *b, long long n)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+		log_error("agent table: %s", sqlite3_errmsg(db));
+		return -1;
+	}
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, a, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, b, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, n);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		log_error("agent table: %s", sqlite3_errmsg(db));
+		return -1;
+	}
+	return 0;
+}
+
+static void
+sup_now(char *buf, size_t size)
+{
+	time_rfc3339(time_wall_ms(), buf, size);
+}
+
+struct agent *
+supervisor_create(sqlite3 *db, const char *session, const char *model,
+    struct agent *parent, char **cause)
+{
+	struct agent *a;
+	sqlite3_stmt *st = NULL;
+	char now[40];
+	size_t i;
+
+	if (parent != NULL && parent->depth + 1 > SUPERVISOR_MAX_DEPTH) {
+		xasprintf(cause, "sub-agents nest at most %d deep",
+		    SUPERVISOR_MAX_DEPTH);
+		return NULL;
+	}
+	a = xcalloc(1, sizeof *a);
+	uuid_v4(a->id);
+	if (parent != NULL) {
+		memcpy(a->parent, parent->id, UUID_STRLEN);
+		memcpy(a->group, parent->group, UUID_STRLEN);
+		a->depth = parent->depth + 1;
+	} else
+		memcpy(a->group, a->id, UUID_STRLEN);
+	if (session != NULL)
+		snprintf(a->session, sizeof a->session, "%s", session);
+	sup_now(now, sizeof now);
+	if (sqlite3_prepare_v2(db,
+		"INSERT INTO agents (id, parent_id, group_id, session_id, "
+		"state, model, host_pid, created_at) VALUES (?, ?, ?, ?, "
+		"'queued', ?, ?, ?)",
+		-1, &st, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_text(st, 1, a->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, parent != NULL ? a->parent : NULL, -1,
+	    SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, a->group, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, session, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, model, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, (long long)getpid());
+	sqlite3_bind_text(st, 7, now, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		goto fail;
+	sqlite3_finalize(st);
+
+	pthread_mutex_lock(&sup_lock);
+	for (i = 0; i < SUPERVISOR_MAX_LIVE && sup_live[i] != NULL; i++)
+		;
+	if (i == SUPERVISOR_MAX_LIVE) {
+		pthread_mutex_unlock(&sup_lock);
+		xasprintf(cause, "too many agents in this process (%d)",
+		    SUPERVISOR_MAX_LIVE);
+		sup_exec(db,
+		    "UPDATE agents SET state = 'failed', exit_reason = ?2 "
+		    "WHERE id = ?1",
+		    a->id, *cause, NULL, 0);
+		free(a);
+		return NULL;
+	}
+	sup_live[i] = a;
+	pthread_mutex_unlock(&sup_lock);
+	return a;
+fail:
+	xasprintf(cause, "agent table: %s", sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	free(a);
+	return NULL;
+}
+
+int
+supervisor_admit(sqlite3 *db, struct agent *a)
+{
+	unsigned long ticket;
+	struct timespec ts;
+	char now[40];
+
+	pthread_mutex_lock(&sup_lock);
+	ticket = sup_next_ticket++;
+	while (!a->cancel && (ticket != sup_serving || sup_running >= sup_max)) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 100 * 1000000L; /* wake to notice a kill */
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&sup_cond, &sup_lock, &ts);
+	}
+	if (ticket == sup_serving)
+		sup_serving++; /* pass the turn on, admitted or killed */
+	if (a->cancel) {
+		pthread_cond_broadcast(&sup_cond);
+		pthread_mutex_unlock(&sup_lock);
+		return -1;
+	}
+	sup_running++;
+	a->admitted = 1;
+	pthread_cond_broadcast(&sup_cond);
+	pthread_mutex_unlock(&sup_lock);
+	sup_now(now, sizeof now);
+	sup_exec(db,
+	    "UPDATE agents SET state = 'running', started_at = ?2 WHERE id = ?1",
+	    a->id, now, NULL, 0);
+	return 0;
+}
+
+void
+supervisor_attach(sqlite3 *db, struct agent *a, struct hands *h)
+{
+	pthread_mutex_lock(&sup_lock);
+	a->hands = h;
+	pthread_mutex_unlock(&sup_lock);
+	if (h != NULL)
+		sup_exec(db, "UPDATE agents SET worker_pid = ?4 WHERE id = ?1",
+		    a->id, NULL, NULL, (long long)hands_pid(h));
+}
+
+void
+supervisor_finish(sqlite3 *db, struct agent *a, const char *state,
+    const char *reason, int iterations, const struct llm_usage *usage,
+    double cost_usd, int priced)
+{
+	sqlite3_stmt *st = NULL;
+	char now[40];
+	size_t i;
+
+	pthread_mutex_lock(&sup_lock);
+	for (i = 0; i < SUPERVISOR_MAX_LIVE; i++) {
+		if (sup_live[i] == a)
+			sup_live[i] = NULL;
+	}
+	if (a->admitted)
+		sup_running--;
+	a->hands = NULL;
+	pthread_cond_broadcast(&sup_cond);
+	pthread_mutex_unlock(&sup_lock);
+
+	sup_now(now, sizeof now);
+	if (sqlite3_prepare_v2(db,
+		"UPDATE agents SET state = ?, ended_at = ?, exit_reason = ?, "
+		"iterations = ?, input_tokens = ?, output_tokens = ?, "
+		"cost_usd = ? WHERE id = ?",
+		-1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, now, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, reason, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 4, iterations);
+		sqlite3_bind_int64(st, 5, usage != NULL ? usage->input_tokens : 0);
+		sqlite3_bind_int64(st, 6,
+		    usage != NULL ? usage->output_tokens : 0);
+		if (priced)
+			sqlite3_bind_double(st, 7, cost_usd);
+		else
+			sqlite3_bind_null(st, 7);
+		sqlite3_bind_text(st, 8, a->id, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			log_error("agent table: %s", sqlite3_errmsg(db));
+	} else
+		log_error("agent table: %s", sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	free(a);
+}
+
+int
+supervisor_kill(const char *id)
+{
+	size_t i;
+	int rc = -1;
+
+	pthread_mutex_lock(&sup_lock);
+	for (i = 0; i < SUPERVISOR_MAX_LIVE; i++) {
+		if (sup_live[i] == NULL || strcmp(sup_live[i]->id, id) != 0)
+			continue;
+		sup_live[i]->cancel = 1;
+		if (sup_live[i]->hands != NULL)
+			hands_kill(sup_live[i]->hands);
+		rc = 0;
+	}
+	pthread_cond_broadcast(&sup_cond);
+	pthread_mutex_unlock(&sup_lock);
+	return rc;
+}
+
+void
+supervisor_counts(int *running, int *queued)
+{
+	size_t i;
+	int live = 0;
+
+	pthread_mutex_lock(&sup_lock);
+	for (i = 0; i < SUPERVISOR_MAX_LIVE; i++)
+		live += sup_live[i] != NULL;
+	*running = sup_running;
+	*queued = live - sup_running;
+	pthread_mutex_unlock(&sup_lock);
+}
+
+int
+supervisor_recover(sqlite3 *db)
+{
+	sqlite3_stmt *st = NULL;
+	char now[40], **ids = NULL;
+	size_t n = 0, i;
+	long long pid;
+
+	if (sqlite3_prepare_v2(db,
+		"SELECT id, host_pid FROM agents WHERE state IN ('running', "
+		"'queued')",
+		-1, &st, NULL) != SQLITE_OK)
+		return 0;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		pid = sqlite3_column_int64(st, 1);
+		/* Its process is alive (this one, or another oxios): leave
+		 * it.  A pid reused by an unrelated process is a rare false
+		 * "alive", never a false "dead". */
+		if (pid > 0 && (pid == getpid() ||
+		    kill((pid_t)pid, 0) == 0 || errno == EPERM))
+			continue;
+		ids = xreallocarray(ids, n + 1, sizeof *ids);
+		ids[n++] = xstrdup((const char *)sqlite3_column_text(st, 0));
+	}
+	sqlite3_finalize(st);
+	sup_now(now, sizeof now);
+	for (i = 0; i < n; i++) {
+		sup_exec(db,
+		    "UPDATE agents SET state = 'failed', ended_at = ?2, "
+		    "exit_reason = 'interrupted: its process ended without "
+		    "finishing it' WHERE id = ?1",
+		    ids[i], now, NULL, 0);
+		free(ids[i]);
+	}
+	free(ids);
+	if (n > 0)
+		log_warn("%zu interrupted agent%s marked failed", n,
+		    n == 1 ? "" : "s");
+	return (int)n;
+}

@@ -1,0 +1,285 @@
+"""oxios run: a real agent (brain + sandboxed hands) against the fake LLM.
+A scripted multi-step task changes the workspace; every tool call gets its
+result; limits, resume, cancel and a kill -9 behave as documented."""
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import time
+
+import pytest
+
+from conftest import BIN
+
+
+@pytest.fixture
+def agent(llm):
+    """oxios with the fake LLM (OpenAI format) and a workspace."""
+    llm.ws = os.path.join(llm.home, 'workspace')
+    os.makedirs(llm.ws, exist_ok=True)
+    llm.write_config(
+        '[engine]\nretry_base_ms = 20\ndefault_model = "openai/gpt-4.1"\n'
+        '[exec]\nallowlist = ["cat", "ls", "sleep", "python3", "wc"]\n')
+    return llm
+
+
+def call(name, cid, **args):
+    return {'id': cid, 'name': name, 'arguments': args}
+
+
+def run(agent, *args, timeout=60, **kw):
+    r = agent.run('run', *args, timeout=timeout, **kw)
+    return r
+
+
+def model_requests(agent):
+    return [q for q in agent.fake.requests()
+            if q['path'].endswith('/chat/completions')]
+
+
+def tool_results(req):
+    """{tool_call_id: content} of the tool messages in one request."""
+    return {m['tool_call_id']: m['content'] for m in req['body']['messages']
+            if m['role'] == 'tool'}
+
+
+def db(agent):
+    return sqlite3.connect(os.path.join(agent.home, 'oxios.db'))
+
+
+def test_multi_step_task(agent):
+    with open(os.path.join(agent.ws, 'notes.txt'), 'w') as f:
+        f.write('hello world\n')
+    agent.fake.load({'turns': [
+        {'text': 'Reading.', 'tool_calls': [
+            call('read', 'c1', path='notes.txt')]},
+        {'tool_calls': [call('edit', 'c2', path='notes.txt',
+                             old_text='world', new_text='oxios')]},
+        {'tool_calls': [call('exec', 'c3', mode='structured',
+                             binary='cat', args=['notes.txt'])]},
+        {'text': 'Done: notes.txt now says hello oxios.'}]})
+    r = run(agent, '--json', 'change world to oxios in notes.txt')
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out['response'] == 'Done: notes.txt now says hello oxios.'
+    assert out['exit_code'] == 0
+    assert out['stop_reason'] == 'done'
+    assert out['iterations'] == 4 and out['tool_calls'] == 3
+    for key in ('space_id', 'space_tag', 'seed_id', 'phase_reached',
+                'evaluation_passed'):
+        assert key in out and out[key] is None
+    assert out['session_id'] and out['agent_id']
+    assert isinstance(out['duration_ms'], int)
+    with open(os.path.join(agent.ws, 'notes.txt')) as f:
+        assert f.read() == 'hello oxios\n'
+
+    # Every tool call was answered, in the next request.
+    reqs = model_requests(agent)
+    assert len(reqs) == 4
+    assert 'hello world' in tool_results(reqs[1])['c1']
+    assert set(tool_results(reqs[2])) == {'c1', 'c2'}
+    assert 'hello oxios' in tool_results(reqs[3])['c3']
+    assert reqs[0]['body']['tools']
+    names = {t['function']['name'] for t in reqs[0]['body']['tools']}
+    assert {'read', 'write', 'edit', 'ls', 'find', 'grep', 'exec'} <= names
+
+    # The session and the agent are in the database.
+    d = db(agent)
+    rows = d.execute('SELECT role FROM messages WHERE session_id = ? '
+                     'ORDER BY seq', (out['session_id'],)).fetchall()
+    assert [r[0] for r in rows] == ['user', 'assistant', 'tool',
+                                    'assistant', 'tool', 'assistant',
+                                    'tool', 'assistant']
+    st, reason, pid = d.execute(
+        'SELECT state, exit_reason, worker_pid FROM agents WHERE id = ?',
+        (out['agent_id'],)).fetchone()
+    assert st == 'exited' and pid > 0
+    d.close()
+    # The worker is gone (reaped, no zombie).
+    assert not os.path.exists('/proc/%d' % pid)
+
+
+def test_text_mode_streams_and_shows_tools(agent):
+    agent.fake.load({'turns': [
+        {'tool_calls': [call('ls', 'c1', path='.')]},
+        {'text': 'The workspace is empty.'}]})
+    r = run(agent, 'what is in the workspace?')
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == 'The workspace is empty.\n'
+    assert '-> ls' in r.stderr
+    assert 'session ' in r.stderr
+
+
+def test_resume_session(agent):
+    agent.fake.load({'turns': [{'text': 'first answer'},
+                               {'text': 'second answer'}]})
+    out = json.loads(run(agent, '--json', 'first question').stdout)
+    r = run(agent, '--json', '--session', out['session_id'],
+            'second question')
+    assert r.returncode == 0
+    assert json.loads(r.stdout)['session_id'] == out['session_id']
+    msgs = model_requests(agent)[-1]['body']['messages']
+    texts = [m.get('content') for m in msgs if m['role'] != 'system']
+    assert texts == ['first question', 'first answer', 'second question']
+    r = run(agent, '--session', 'no-such-session', 'x')
+    assert r.returncode == 1
+    assert 'no session' in r.stderr
+
+
+def test_several_calls_in_one_turn_answered_in_order(agent):
+    for n in ('a', 'b'):
+        with open(os.path.join(agent.ws, n + '.txt'), 'w') as f:
+            f.write(n * 3)
+    agent.fake.load({'turns': [
+        {'tool_calls': [call('read', 'x1', path='a.txt'),
+                        call('nonesuch', 'x2'),
+                        call('read', 'x3', path='b.txt')]},
+        {'text': 'ok'}]})
+    r = run(agent, '--json', 'read both')
+    assert r.returncode == 0, r.stderr
+    msgs = model_requests(agent)[1]['body']['messages']
+    tools = [m for m in msgs if m['role'] == 'tool']
+    assert [m['tool_call_id'] for m in tools] == ['x1', 'x2', 'x3']
+    assert 'aaa' in tools[0]['content']
+    assert 'nonesuch' in tools[1]['content']
+    assert 'bbb' in tools[2]['content']
+
+
+def test_tool_output_is_capped(agent):
+    with open(os.path.join(agent.ws, 'big.txt'), 'w') as f:
+        f.write('x' * 5000)
+    agent.write_config(
+        '[engine]\ndefault_model = "openai/gpt-4.1"\n'
+        'tool_output_max_chars = 1000\n')
+    agent.fake.load({'turns': [
+        {'tool_calls': [call('read', 'c1', path='big.txt')]},
+        {'text': 'ok'}]})
+    assert run(agent, 'read big.txt').returncode == 0
+    content = tool_results(model_requests(agent)[1])['c1']
+    assert 'output truncated: 1000 of' in content
+    assert len(content) < 1200
+
+
+def test_max_iterations_and_exit_codes(agent):
+    agent.write_config('[engine]\ndefault_model = "openai/gpt-4.1"\n'
+                       'max_iterations = 2\n')
+    turns = [{'tool_calls': [call('ls', 'c%d' % i, path='.')]}
+             for i in range(5)]
+    agent.fake.load({'turns': turns})
+    r = run(agent, '--json', 'loop forever')
+    out = json.loads(r.stdout)
+    assert out['stop_reason'] == 'max_iterations'
+    assert 'engine.max_iterations' in out['stop_detail']
+    assert r.returncode == 0 and out['exit_code'] == 0
+    agent.fake.load({'turns': turns})
+    r = run(agent, '--json', '--exit-code', 'loop forever')
+    assert r.returncode == 1 and json.loads(r.stdout)['exit_code'] == 1
+
+
+def test_repeat_guard(agent):
+    agent.fake.load({'turns': [
+        {'tool_calls': [call('ls', 'c%d' % i, path='.')]} for i in range(6)]})
+    out = json.loads(run(agent, '--json', 'repeat').stdout)
+    assert out['stop_reason'] == 'repeat'
+    assert out['tool_calls'] == 3
+
+
+def test_timeout(agent):
+    agent.fake.load({'turns': [
+        {'tool_calls': [call('exec', 'c1', mode='structured',
+                             binary='sleep', args=['30'])]},
+        {'text': 'never'}]})
+    t0 = time.monotonic()
+    r = run(agent, '--json', '--timeout', '1', 'sleep')
+    assert time.monotonic() - t0 < 5
+    out = json.loads(r.stdout)
+    assert out['stop_reason'] == 'timeout'
+
+
+def pids_of(pattern):
+    r = subprocess.run(['pgrep', '-f', pattern], capture_output=True,
+                       text=True)
+    return [int(p) for p in r.stdout.split()]
+
+
+def test_cancel_mid_tool_leaves_no_process(agent):
+    agent.fake.load({'turns': [
+        {'tool_calls': [call('exec', 'c1', mode='structured',
+                             binary='sleep', args=['31.25'])]},
+        {'text': 'never'}]})
+    p = subprocess.Popen([BIN, 'run', '--json', 'sleep a while'],
+                         env=agent.env, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    for _ in range(100):
+        if pids_of('sleep 31.25'):
+            break
+        time.sleep(0.05)
+    assert pids_of('sleep 31.25'), 'the command never started'
+    t0 = time.monotonic()
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=10)
+    assert time.monotonic() - t0 < 1.0
+    assert p.returncode == 1
+    res = json.loads(out)
+    assert res['stop_reason'] == 'cancelled'
+    time.sleep(0.1)
+    assert pids_of('sleep 31.25') == []
+    d = db(agent)
+    st, pid = d.execute('SELECT state, worker_pid FROM agents WHERE id = ?',
+                        (res['agent_id'],)).fetchone()
+    d.close()
+    assert st == 'killed'
+    assert not os.path.exists('/proc/%d' % pid)
+
+
+def test_kill_9_then_recovery(agent):
+    agent.fake.load({'turns': [
+        {'tool_calls': [call('exec', 'c1', mode='structured',
+                             binary='sleep', args=['32.5'])]},
+        {'text': 'never'}, {'text': 'after'}]})
+    p = subprocess.Popen([BIN, 'run', 'sleep'], env=agent.env,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    for _ in range(100):
+        if pids_of('sleep 32.5'):
+            break
+        time.sleep(0.05)
+    p.kill()
+    p.wait()
+    for pid in pids_of('sleep 32.5'):  # the orphaned sandbox, if any
+        os.kill(pid, signal.SIGKILL)
+    agent.fake.load({'turns': [{'text': 'after'}]})
+    r = run(agent, '--json', 'hello again')
+    assert r.returncode == 0
+    d = db(agent)
+    assert d.execute('PRAGMA integrity_check').fetchone()[0] == 'ok'
+    rows = d.execute("SELECT state, exit_reason FROM agents "
+                     "ORDER BY created_at").fetchall()
+    d.close()
+    assert rows[0][0] == 'failed' and 'interrupted' in rows[0][1]
+    assert rows[1][0] == 'exited'
+
+
+def test_context_file_from_stdin(agent):
+    agent.fake.load({'turns': [{'text': 'summarised'}]})
+    r = agent.run('run', '--context-file', '-', 'summarise this',
+                  stdin='line one\nline two\n')
+    assert r.returncode == 0
+    first = model_requests(agent)[0]['body']['messages'][-1]['content']
+    assert first == 'line one\nline two\n\nsummarise this'
+
+
+def test_usage_errors(agent):
+    assert run(agent).returncode == 2
+    assert run(agent, '--timeout', 'x', 'hi').returncode == 2
+    r = run(agent, '--context-file', '/nonexistent/file', 'hi')
+    assert r.returncode == 1 and '/nonexistent/file' in r.stderr
+
+
+def test_llm_failure_is_reported(agent):
+    agent.fake.load({'turns': [{'fault': {'status': 401}}]})
+    r = run(agent, '--json', 'hi')
+    assert r.returncode == 1
+    out = json.loads(r.stdout)
+    assert out['stop_reason'] == 'llm_error'
+    assert 'authentication failed' in out['stop_detail']
