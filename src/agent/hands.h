@@ -20,15 +20,15 @@
 #include <jansson.h>
 
 struct hands_policy {
-	const char *workspace;	/* absolute directory; created if missing */
-	int allow_network;	/* seccomp lets network sockets through */
-	int allow_shell;	/* exec's shell mode is allowed */
+	const char *workspace;   /* absolute directory; created if missing */
+	int allow_network;       /* seccomp lets network sockets through */
+	int allow_shell;         /* exec's shell mode is allowed */
 	const json_t *allowlist; /* programs exec may run (array of names) */
-	int exec_timeout_secs;	/* default timeout of one command */
-	long max_output_bytes;	/* output of one command is cut here */
-	int cpu_secs;		/* RLIMIT_CPU of the worker and its children */
-	long memory_mb;		/* RLIMIT_AS (not applied under ASan) */
-	int sandbox_required;	/* refuse to run without Landlock+seccomp */
+	int exec_timeout_secs;   /* default timeout of one command */
+	long max_output_bytes;   /* output of one command is cut here */
+	int cpu_secs;            /* RLIMIT_CPU of the worker and its children */
+	long memory_mb;          /* RLIMIT_AS (not applied under ASan) */
+	int sandbox_required;    /* refuse to run without Landlock+seccomp */
 };
 
 struct hands;

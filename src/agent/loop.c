@@ -25,21 +25,20 @@
 
 struct agent_watch {
 	struct agent_loop *l;
-	uint64_t deadline;	/* monotonic ms; 0: none */
-	volatile int stop;	/* what the gate and the hands poll */
+	uint64_t deadline; /* monotonic ms; 0: none */
+	volatile int stop; /* what the gate and the hands poll */
 	volatile int timed_out;
-	volatile int done;	/* the loop is over: the watchdog ends */
+	volatile int done; /* the loop is over: the watchdog ends */
 };
 
 const char *
 agent_stop_name(enum agent_stop s)
 {
-	static const char *const names[] = { "done", "max_iterations",
-		"repeat", "timeout", "cancelled", "llm_error",
-		"worker_error" };
+	static const char *const names[] = { "done", "max_iterations", "repeat",
+		"timeout", "cancelled", "llm_error", "worker_error" };
 
 	return (size_t)s < sizeof names / sizeof names[0] ? names[s] :
-							      "unknown";
+							    "unknown";
 }
 
 char *
@@ -121,8 +120,7 @@ agent_cap(const char *text, long max, int *cut)
 		return xstrdup(text);
 	total = chars;
 	*cut = 1;
-	xasprintf(&out,
-	    "%.*s\n[output truncated: %ld of %ld characters shown]",
+	xasprintf(&out, "%.*s\n[output truncated: %ld of %ld characters shown]",
 	    (int)at, text, max, total);
 	return out;
 }
@@ -183,9 +181,8 @@ agent_call_key(const json_t *use)
 	return key;
 }
 
-static void
-agent_stopped(struct agent_loop *l, enum agent_stop s, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+static void agent_stopped(struct agent_loop *l, enum agent_stop s,
+    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 static void
 agent_stopped(struct agent_loop *l, enum agent_stop s, const char *fmt, ...)
@@ -261,8 +258,9 @@ agent_loop_run(struct agent_loop *l)
 				l->cost_usd += usd;
 			free(prov);
 		}
-		agent_add(l, json_pack("{s:s, s:O}", "role", "assistant",
-				 "content", resp.content));
+		agent_add(l,
+		    json_pack("{s:s, s:O}", "role", "assistant", "content",
+			resp.content));
 		free(l->answer);
 		l->answer = llm_response_text(&resp);
 
@@ -270,12 +268,14 @@ agent_loop_run(struct agent_loop *l)
 		results = json_array();
 		calls = 0;
 		json_array_foreach(resp.content, i, block) {
-			if (strcmp(oxjson_str(block, "type", ""), "tool_use") != 0)
+			if (strcmp(oxjson_str(block, "type", ""), "tool_use") !=
+			    0)
 				continue;
 			calls++;
 			key = agent_call_key(block);
 			repeats = last != NULL && strcmp(key, last) == 0 ?
-			    repeats + 1 : 1;
+			    repeats + 1 :
+			    1;
 			free(last);
 			last = key;
 			json_array_append_new(results,
@@ -286,8 +286,9 @@ agent_loop_run(struct agent_loop *l)
 			json_decref(results);
 			break; /* the answer */
 		}
-		agent_add(l, json_pack("{s:s, s:o}", "role", "tool", "content",
-				 results));
+		agent_add(l,
+		    json_pack("{s:s, s:o}", "role", "tool", "content",
+			results));
 		if (fatal) {
 			agent_stopped(l, AGENT_WORKER_ERROR,
 			    "the agent's worker failed: %s",
@@ -314,8 +315,8 @@ agent_loop_run(struct agent_loop *l)
 	if (l->stop == AGENT_DONE)
 		snprintf(l->reason, sizeof l->reason,
 		    "the model answered after %d turn%s and %d tool call%s",
-		    l->iterations, l->iterations == 1 ? "" : "s",
-		    l->tool_calls, l->tool_calls == 1 ? "" : "s");
+		    l->iterations, l->iterations == 1 ? "" : "s", l->tool_calls,
+		    l->tool_calls == 1 ? "" : "s");
 	w.done = 1;
 	pthread_join(watchdog, NULL);
 	free(last);

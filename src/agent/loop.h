@@ -16,19 +16,19 @@
 #include "llm/llm.h"
 
 enum agent_stop {
-	AGENT_DONE,		/* the model answered without tool calls */
-	AGENT_MAX_ITERATIONS,	/* engine.max_iterations LLM turns */
-	AGENT_REPEAT,		/* the same call engine.repeat_guard times */
-	AGENT_TIMEOUT,		/* the wall-clock limit of the run */
-	AGENT_CANCELLED,	/* killed or interrupted */
-	AGENT_LLM_ERROR,	/* the provider failed (after its retries) */
-	AGENT_WORKER_ERROR,	/* the hands died or broke the protocol */
+	AGENT_DONE,           /* the model answered without tool calls */
+	AGENT_MAX_ITERATIONS, /* engine.max_iterations LLM turns */
+	AGENT_REPEAT,         /* the same call engine.repeat_guard times */
+	AGENT_TIMEOUT,        /* the wall-clock limit of the run */
+	AGENT_CANCELLED,      /* killed or interrupted */
+	AGENT_LLM_ERROR,      /* the provider failed (after its retries) */
+	AGENT_WORKER_ERROR,   /* the hands died or broke the protocol */
 };
 
 /* What the loop tells whoever watches it; every hook may be NULL. */
 struct agent_hooks {
-	void (*text)(const char *s, size_t n, void *arg);  /* answer text */
-	void (*reset)(void *arg);	/* streamed text is being redone */
+	void (*text)(const char *s, size_t n, void *arg); /* answer text */
+	void (*reset)(void *arg); /* streamed text is being redone */
 	void (*tool_start)(const char *name, const json_t *input, void *arg);
 	void (*tool_end)(const char *name, const json_t *result, void *arg);
 	/* Each message added to the conversation (to persist it). */
@@ -39,27 +39,27 @@ struct agent_hooks {
 struct agent_loop {
 	/* In */
 	const struct config *cfg;
-	const char *model;	/* provider/model; NULL: engine.default_model */
-	const char *system;	/* the system prompt */
-	json_t *messages;	/* the conversation so far; appended to */
+	const char *model;  /* provider/model; NULL: engine.default_model */
+	const char *system; /* the system prompt */
+	json_t *messages;   /* the conversation so far; appended to */
 	struct hands *hands;
-	const json_t *tools;	/* hands_tool_defs() */
+	const json_t *tools; /* hands_tool_defs() */
 	int max_iterations;
 	int repeat_guard;
-	long tool_output_max;	/* characters of one tool result */
-	long timeout_ms;	/* wall clock of the run; 0: none */
+	long tool_output_max;       /* characters of one tool result */
+	long timeout_ms;            /* wall clock of the run; 0: none */
 	const volatile int *cancel; /* set from elsewhere to stop; or NULL */
 	const volatile int *killed; /* a second such flag (the supervisor's) */
 	struct agent_hooks hooks;
 
 	/* Out */
 	enum agent_stop stop;
-	char reason[512];	/* why it stopped, for people */
-	char *answer;		/* the final text (owned; may be "") */
-	int iterations;		/* LLM turns made */
+	char reason[512]; /* why it stopped, for people */
+	char *answer;     /* the final text (owned; may be "") */
+	int iterations;   /* LLM turns made */
 	int tool_calls;
-	struct llm_usage usage;	/* summed over the turns */
-	double cost_usd;	/* summed; unpriced models add nothing */
+	struct llm_usage usage; /* summed over the turns */
+	double cost_usd;        /* summed; unpriced models add nothing */
 };
 
 /* Run the loop.  Returns 0 when it stopped with AGENT_DONE, else -1. */

@@ -13,6 +13,8 @@
 
 /* Every command, in the order `oxios help` lists them. */
 const struct cmd_entry *const cmd_table[] = {
+	&cmd_run_entry,
+	&cmd_chat_entry,
 	&cmd_onboard_entry,
 	&cmd_doctor_entry,
 	&cmd_models_entry,
@@ -20,6 +22,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_completion_entry,
 	&cmd_help_entry,
 	&cmd_version_entry,
+	&cmd_worker_entry,
 	&cmd_toml_entry,
 	&cmd_llm_entry,
 	NULL,

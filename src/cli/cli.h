@@ -30,6 +30,7 @@ struct cmd_entry {
 
 extern const struct cmd_entry *const cmd_table[];
 
+extern const struct cmd_entry cmd_chat_entry;
 extern const struct cmd_entry cmd_completion_entry;
 extern const struct cmd_entry cmd_config_entry;
 extern const struct cmd_entry cmd_doctor_entry;
@@ -37,8 +38,10 @@ extern const struct cmd_entry cmd_help_entry;
 extern const struct cmd_entry cmd_llm_entry;
 extern const struct cmd_entry cmd_models_entry;
 extern const struct cmd_entry cmd_onboard_entry;
+extern const struct cmd_entry cmd_run_entry;
 extern const struct cmd_entry cmd_version_entry;
 extern const struct cmd_entry cmd_toml_entry;
+extern const struct cmd_entry cmd_worker_entry;
 
 /* The command called `name`, or NULL. */
 const struct cmd_entry *cli_find(const char *name);

@@ -8,8 +8,8 @@
 #include "agent/loop.h"
 
 struct cli_out {
-	int quiet;	/* show nothing (--json) */
-	int wrote;	/* text written since the last newline */
+	int quiet; /* show nothing (--json) */
+	int wrote; /* text written since the last newline */
 };
 
 /* Hooks writing to the terminal through `o`. */

@@ -57,7 +57,7 @@ chat_on_sigint(int sig)
 struct chat {
 	struct config *cfg;
 	sqlite3 *db;
-	char *model;		/* NULL: engine.default_model */
+	char *model;               /* NULL: engine.default_model */
 	char session[UUID_STRLEN]; /* "" until the first message */
 	int tty;
 };
@@ -131,8 +131,10 @@ chat_meta(struct chat *c, const char *line)
 			free(c->model);
 			c->model = xstrdup(arg);
 		}
-		printf("model %s\n", c->model != NULL ? c->model :
-		    config_str(c->cfg, "engine.default_model"));
+		printf("model %s\n",
+		    c->model != NULL ?
+			c->model :
+			config_str(c->cfg, "engine.default_model"));
 	} else if (strncmp(line, ".session", 8) == 0 &&
 	    (line[8] == '\0' || line[8] == ' ')) {
 		if (*arg != '\0') {
@@ -143,8 +145,10 @@ chat_meta(struct chat *c, const char *line)
 				printf("no session %s\n", arg);
 			free(cause);
 		}
-		printf("session %s\n", c->session[0] != '\0' ? c->session :
-		    "(new: starts with your next message)");
+		printf("session %s\n",
+		    c->session[0] != '\0' ?
+			c->session :
+			"(new: starts with your next message)");
 	} else
 		printf("unknown command %s (.help lists them)\n", line);
 	return 1;
@@ -237,8 +241,9 @@ cmd_chat(int argc, char **argv)
 	if (c.tty)
 		printf("Oxios chat (%s). .help for commands, Ctrl-D to "
 		       "leave.\n",
-		    c.model != NULL ? c.model :
-				      config_str(c.cfg, "engine.default_model"));
+		    c.model != NULL ?
+			c.model :
+			config_str(c.cfg, "engine.default_model"));
 	while ((line = chat_read(&c)) != NULL) {
 		if (strlen(line) > CHAT_LINE_MAX)
 			cli_error("a message is at most %d bytes",

@@ -23,8 +23,9 @@ static int cmd_run(int, char **);
 
 const struct cmd_entry cmd_run_entry = {
 	.name = "run",
-	.usage = "[--json] [--exit-code] [--session ID] [--context-file PATH|-] "
-		 "[--model P/M] [--timeout SECS] PROMPT...",
+	.usage =
+	    "[--json] [--exit-code] [--session ID] [--context-file PATH|-] "
+	    "[--model P/M] [--timeout SECS] PROMPT...",
 	.summary = "Run an agent on a task and print its answer.",
 	.help =
 	    "The agent works in the workspace with its tools (read, write,\n"
@@ -49,7 +50,8 @@ const struct cmd_entry cmd_run_entry = {
 	    "Exit status without --exit-code: 0 when the run ended with a\n"
 	    "result (an answer, or a limit such as engine.max_iterations), 1 on\n"
 	    "an error (provider, worker, setup) or a cancel, 2 on bad usage.\n",
-	.words = "--json --exit-code --session --context-file --model --timeout",
+	.words =
+	    "--json --exit-code --session --context-file --model --timeout",
 	.exec = cmd_run,
 };
 
@@ -87,8 +89,8 @@ run_prompt(int argc, char **argv, const char *context_file, char **cause)
 					return NULL;
 				}
 			}
-		} else if (file_read(context_file, RUN_MAX_CONTEXT, &text,
-			       &len, cause) != 0) {
+		} else if (file_read(context_file, RUN_MAX_CONTEXT, &text, &len,
+			       cause) != 0) {
 			buf_free(&b);
 			return NULL;
 		} else {
@@ -133,8 +135,10 @@ run_json(const struct kernel_run *r, int exit_code)
 		json_object_set_new(o, "stop_reason",
 		    json_string(agent_stop_name(r->stop)));
 		json_object_set_new(o, "stop_detail", json_string(r->reason));
-		json_object_set_new(o, "iterations", json_integer(r->iterations));
-		json_object_set_new(o, "tool_calls", json_integer(r->tool_calls));
+		json_object_set_new(o, "iterations",
+		    json_integer(r->iterations));
+		json_object_set_new(o, "tool_calls",
+		    json_integer(r->tool_calls));
 		json_object_set_new(o, "usage",
 		    json_pack("{s:I, s:I}", "input_tokens",
 			(json_int_t)r->usage.input_tokens, "output_tokens",

@@ -26,7 +26,7 @@ kernel_workspace(const struct config *cfg)
 
 struct kernel_save {
 	struct kernel_run *r;
-	struct agent_hooks user;	/* the caller's hooks */
+	struct agent_hooks user; /* the caller's hooks */
 };
 
 /* Save each message as it is added, then tell the caller's hook. */
@@ -124,7 +124,8 @@ kernel_run(struct kernel_run *r)
 
 	/* The session: resumed, or new. */
 	if (r->session_id != NULL) {
-		if ((exists = session_exists(r->db, r->session_id, &cause)) <= 0) {
+		if ((exists = session_exists(r->db, r->session_id, &cause)) <=
+		    0) {
 			snprintf(r->error, sizeof r->error, "%s",
 			    exists < 0 ? cause : "no such session");
 			if (exists == 0)
@@ -180,8 +181,8 @@ kernel_run(struct kernel_run *r)
 	}
 	kernel_policy(r->cfg, workspace, &pol);
 	if (hands_spawn(&pol, &hands, &cause) != 0) {
-		snprintf(r->error, sizeof r->error, "starting the agent's worker: %s",
-		    cause);
+		snprintf(r->error, sizeof r->error,
+		    "starting the agent's worker: %s", cause);
 		supervisor_finish(r->db, a, "failed", r->error, 0, NULL, 0, 0);
 		a = NULL;
 		goto out;
@@ -204,7 +205,8 @@ kernel_run(struct kernel_run *r)
 	l.repeat_guard = (int)config_int(r->cfg, "engine.repeat_guard");
 	l.tool_output_max =
 	    (long)config_int(r->cfg, "engine.tool_output_max_chars");
-	l.timeout_ms = r->timeout_ms > 0 ? r->timeout_ms :
+	l.timeout_ms = r->timeout_ms > 0 ?
+	    r->timeout_ms :
 	    config_int(r->cfg, "kernel.agent_timeout_secs") * 1000;
 	l.cancel = r->cancel;
 	l.killed = &a->cancel;

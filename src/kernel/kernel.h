@@ -16,28 +16,28 @@ struct kernel_run {
 	/* In */
 	const struct config *cfg;
 	sqlite3 *db;
-	const char *session_id;	/* resume this session; NULL: a new one */
-	const char *prompt;	/* the user's message */
-	const char *model;	/* provider/model; NULL: engine.default_model */
-	long timeout_ms;	/* 0: kernel.agent_timeout_secs */
+	const char *session_id; /* resume this session; NULL: a new one */
+	const char *prompt;     /* the user's message */
+	const char *model;      /* provider/model; NULL: engine.default_model */
+	long timeout_ms;        /* 0: kernel.agent_timeout_secs */
 	const volatile int *cancel; /* e.g. set by SIGINT; may be NULL */
-	struct agent_hooks hooks; /* text and tool activity (message is
+	struct agent_hooks hooks;   /* text and tool activity (message is
 				     taken: messages are saved) */
 
 	/* Out */
 	char session[UUID_STRLEN];
 	char agent[UUID_STRLEN];
-	int started;		/* an agent ran (else: error says why) */
+	int started; /* an agent ran (else: error says why) */
 	enum agent_stop stop;
 	char reason[512];
-	char *answer;		/* owned */
+	char *answer; /* owned */
 	int iterations;
 	int tool_calls;
 	struct llm_usage usage;
 	double cost_usd;
 	long duration_ms;
-	json_t *sandbox;	/* the worker's sandbox report (owned) */
-	char error[512];	/* when no agent could run */
+	json_t *sandbox; /* the worker's sandbox report (owned) */
+	char error[512]; /* when no agent could run */
 };
 
 /*

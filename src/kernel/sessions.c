@@ -125,8 +125,8 @@ session_append(sqlite3 *db, const char *id, const char *agent_id,
 	int rc;
 
 	if (json_is_string(c)) { /* stored as blocks, like the rest */
-		json_t *blocks = json_pack("[{s:s, s:O}]", "type", "text",
-		    "text", c);
+		json_t *blocks =
+		    json_pack("[{s:s, s:O}]", "type", "text", "text", c);
 
 		content = json_dumps(blocks, JSON_COMPACT);
 		json_decref(blocks);
@@ -143,9 +143,8 @@ session_append(sqlite3 *db, const char *id, const char *agent_id,
 	}
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, json_string_value(json_object_get(msg,
-				     "role")),
-	    -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3,
+	    json_string_value(json_object_get(msg, "role")), -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, content != NULL ? content : "[]", -1,
 	    SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, agent_id, -1, SQLITE_STATIC);

@@ -19,8 +19,8 @@ static pthread_mutex_t sup_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t sup_cond = PTHREAD_COND_INITIALIZER;
 static int sup_max = 8;
 static int sup_running;
-static unsigned long sup_next_ticket;	/* queue order */
-static unsigned long sup_serving;	/* next ticket to admit */
+static struct agent *sup_queue[SUPERVISOR_MAX_LIVE]; /* waiting, in order */
+static int sup_queued;
 static struct agent *sup_live[SUPERVISOR_MAX_LIVE];
 
 void
@@ -129,16 +129,31 @@ fail:
 	return NULL;
 }
 
+/* Take `a` out of the wait queue (under sup_lock). */
+static void
+sup_dequeue(struct agent *a)
+{
+	int i;
+
+	for (i = 0; i < sup_queued; i++) {
+		if (sup_queue[i] != a)
+			continue;
+		memmove(&sup_queue[i], &sup_queue[i + 1],
+		    (size_t)(sup_queued - i - 1) * sizeof sup_queue[0]);
+		sup_queued--;
+		return;
+	}
+}
+
 int
 supervisor_admit(sqlite3 *db, struct agent *a)
 {
-	unsigned long ticket;
 	struct timespec ts;
 	char now[40];
 
 	pthread_mutex_lock(&sup_lock);
-	ticket = sup_next_ticket++;
-	while (!a->cancel && (ticket != sup_serving || sup_running >= sup_max)) {
+	sup_queue[sup_queued++] = a; /* fewer than SUPERVISOR_MAX_LIVE */
+	while (!a->cancel && (sup_queue[0] != a || sup_running >= sup_max)) {
 		clock_gettime(CLOCK_REALTIME, &ts);
 		ts.tv_nsec += 100 * 1000000L; /* wake to notice a kill */
 		if (ts.tv_nsec >= 1000000000L) {
@@ -147,8 +162,8 @@ supervisor_admit(sqlite3 *db, struct agent *a)
 		}
 		pthread_cond_timedwait(&sup_cond, &sup_lock, &ts);
 	}
-	if (ticket == sup_serving)
-		sup_serving++; /* pass the turn on, admitted or killed */
+	/* Admitted or killed, it leaves the queue: the next one moves up. */
+	sup_dequeue(a);
 	if (a->cancel) {
 		pthread_cond_broadcast(&sup_cond);
 		pthread_mutex_unlock(&sup_lock);
@@ -206,7 +221,8 @@ supervisor_finish(sqlite3 *db, struct agent *a, const char *state,
 		sqlite3_bind_text(st, 2, now, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 3, reason, -1, SQLITE_STATIC);
 		sqlite3_bind_int(st, 4, iterations);
-		sqlite3_bind_int64(st, 5, usage != NULL ? usage->input_tokens : 0);
+		sqlite3_bind_int64(st, 5,
+		    usage != NULL ? usage->input_tokens : 0);
 		sqlite3_bind_int64(st, 6,
 		    usage != NULL ? usage->output_tokens : 0);
 		if (priced)
@@ -274,8 +290,9 @@ supervisor_recover(sqlite3 *db)
 		/* Its process is alive (this one, or another oxios): leave
 		 * it.  A pid reused by an unrelated process is a rare false
 		 * "alive", never a false "dead". */
-		if (pid > 0 && (pid == getpid() ||
-		    kill((pid_t)pid, 0) == 0 || errno == EPERM))
+		if (pid > 0 &&
+		    (pid == getpid() || kill((pid_t)pid, 0) == 0 ||
+			errno == EPERM))
 			continue;
 		ids = xreallocarray(ids, n + 1, sizeof *ids);
 		ids[n++] = xstrdup((const char *)sqlite3_column_text(st, 0));

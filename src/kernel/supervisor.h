@@ -20,12 +20,12 @@
 
 struct agent {
 	char id[UUID_STRLEN];
-	char parent[UUID_STRLEN];	/* "" for a root agent */
-	char group[UUID_STRLEN];	/* the root agent's id */
-	char session[UUID_STRLEN];	/* "" if none */
-	int depth;			/* 0 for a root agent */
-	volatile int cancel;		/* set by supervisor_kill() */
-	struct hands *hands;		/* while it runs, or NULL */
+	char parent[UUID_STRLEN];  /* "" for a root agent */
+	char group[UUID_STRLEN];   /* the root agent's id */
+	char session[UUID_STRLEN]; /* "" if none */
+	int depth;                 /* 0 for a root agent */
+	volatile int cancel;       /* set by supervisor_kill() */
+	struct hands *hands;       /* while it runs, or NULL */
 	int admitted;
 };
 

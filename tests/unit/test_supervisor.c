@@ -62,7 +62,7 @@ state_of(const char *id, char *buf, size_t size)
 
 struct runner {
 	struct agent *a;
-	int admitted;	/* 1 admitted, -1 refused */
+	int admitted; /* 1 admitted, -1 refused */
 	int order;
 };
 
@@ -128,8 +128,8 @@ test_max_agents_queue(void **state)
 	assert_int_equal(supervisor_kill(r[2].a->id), 0);
 	pthread_join(t[2], NULL);
 	assert_int_equal(r[2].admitted, -1);
-	supervisor_finish(db_get(), r[2].a, "killed", "killed while queued",
-	    0, NULL, 0, 0);
+	supervisor_finish(db_get(), r[2].a, "killed", "killed while queued", 0,
+	    NULL, 0, 0);
 
 	/* Ending the running one starts the next, in order. */
 	supervisor_finish(db_get(), r[0].a, "exited", "done", 1, NULL, 0, 0);
@@ -210,9 +210,10 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_max_agents_queue, setup,
 		    teardown),
-		cmocka_unit_test_setup_teardown(test_depth_cap, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_recover_dead_process, setup,
+		cmocka_unit_test_setup_teardown(test_depth_cap, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_recover_dead_process,
+		    setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

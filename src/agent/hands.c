@@ -1,0 +1,544 @@
+/*
+ * hands.c — the brain's side of an agent's hands: start the sandboxed
+ * worker, call its tools, kill it, reap it (docs/worker-protocol.md).
+ *
+ * A struct hands belongs to one thread at a time, but for hands_kill(),
+ * which any thread may call while another waits in hands_call(): it only
+ * sends a signal and sets a flag.  The worker is never reaped before
+ * hands_close(), so its pid (and process group id) cannot be reused while
+ * h lives: killing the group is always safe.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "agent/hands.h"
+#include "agent/proto.h"
+#include "agent/tools.h"
+#include "util/buf.h"
+#include "util/json.h"
+#include "util/xalloc.h"
+
+#define HANDS_READY_MS 5000 /* spawn: the sandbox report comes this soon */
+#define HANDS_CLOSE_MS 1000 /* close: exit this soon after EOF, or die */
+#define HANDS_EXEC_FAILED \
+	"{\"type\":\"error\",\"error\":\"cannot exec /proc/self/exe\"}\n"
+
+struct hands {
+	pid_t pid;
+	int fd;
+	int dead; /* killed, or out of step: no more calls (atomic) */
+	struct proto_reader rd;
+	json_t *sandbox;
+	json_int_t next_id;
+};
+
+/* Write s to a file of /proc (async-signal-safe).  0 or -1. */
+static int
+hands_write_proc(const char *path, const char *s, size_t n)
+{
+	int fd, rc;
+
+	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) == -1)
+		return -1;
+	rc = write(fd, s, n) == (ssize_t)n ? 0 : -1;
+	close(fd);
+	return rc;
+}
+
+/*
+ * fork(), into a new PID namespace when the kernel lets us, so that the
+ * worker is its init and every process it starts dies with it: as root
+ * directly, otherwise inside a user namespace that maps only our own ids
+ * (the child writes them, from `map` prepared here).  Falls back to a
+ * plain fork(); the worker then makes the namespace itself if it can.
+ * The child may only make async-signal-safe calls, as after fork().
+ */
+static pid_t
+hands_fork(char map[2][64], int *userns)
+{
+	pid_t pid;
+
+	*userns = 0;
+	snprintf(map[0], 64, "%lu %lu 1\n", (unsigned long)geteuid(),
+	    (unsigned long)geteuid());
+	snprintf(map[1], 64, "%lu %lu 1\n", (unsigned long)getegid(),
+	    (unsigned long)getegid());
+	pid = (pid_t)syscall(SYS_clone, CLONE_NEWPID | SIGCHLD, 0, 0, 0, 0);
+	if (pid != -1)
+		return pid;
+	if (geteuid() != 0) {
+		pid = (pid_t)syscall(SYS_clone,
+		    CLONE_NEWUSER | CLONE_NEWPID | SIGCHLD, 0, 0, 0, 0);
+		if (pid != -1) {
+			*userns = 1;
+			return pid;
+		}
+	}
+	return fork();
+}
+
+static void hands_child(int, char **, char[2][64], int)
+    __attribute__((noreturn));
+
+/* In the child (async-signal-safe only): become the worker. */
+static void
+hands_child(int sock, char **env, char map[2][64], int userns)
+{
+	char *argv[] = { (char *)"oxios", (char *)"__worker", NULL };
+	struct sigaction sa;
+	sigset_t none;
+	int fd, sig;
+
+	if (userns &&
+	    (hands_write_proc("/proc/self/uid_map", map[0], strlen(map[0])) ==
+		    -1 ||
+		hands_write_proc("/proc/self/setgroups", "deny", 4) == -1 ||
+		hands_write_proc("/proc/self/gid_map", map[1],
+		    strlen(map[1])) == -1))
+		_exit(127);
+	setpgid(0, 0);
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = SIG_DFL;
+	for (sig = 1; sig < NSIG; sig++)
+		sigaction(sig, &sa, NULL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	if (sock == 3)
+		fcntl(3, F_SETFD, 0);
+	else if (dup2(sock, 3) == -1)
+		_exit(127);
+	if ((fd = open("/dev/null", O_RDWR)) != -1) {
+		dup2(fd, 0);
+		dup2(fd, 1);
+		if (fd > 3)
+			close(fd);
+	}
+	if (close_range(4, ~0U, 0) == -1) {
+		for (fd = 4; fd < 65536; fd++)
+			close(fd);
+	}
+	execve("/proc/self/exe", argv, env);
+	if (write(3, HANDS_EXEC_FAILED, sizeof HANDS_EXEC_FAILED - 1) == -1)
+		_exit(127);
+	_exit(127);
+}
+
+/* Whether the worker has exited (not reaped).  *status when it has. */
+static int
+hands_exited(struct hands *h, int *status)
+{
+	siginfo_t si;
+
+	memset(&si, 0, sizeof si);
+	if (waitid(P_PID, (id_t)h->pid, &si, WEXITED | WNOHANG | WNOWAIT) ==
+		-1 ||
+	    si.si_pid != h->pid)
+		return 0;
+	if (status != NULL)
+		*status = si.si_code == CLD_EXITED ?
+		    (si.si_status & 0xff) << 8 :
+		    si.si_status & 0x7f;
+	return 1;
+}
+
+/* "exit status 1", "killed by signal 9" (caller frees). */
+static char *
+hands_describe(int status)
+{
+	char *s;
+
+	if (WIFEXITED(status))
+		xasprintf(&s, "exit status %d", WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		xasprintf(&s, "killed by signal %d (%s)", WTERMSIG(status),
+		    strsignal(WTERMSIG(status)));
+	else
+		xasprintf(&s, "status %d", status);
+	return s;
+}
+
+/* Why the worker stopped answering, after a short wait for its exit. */
+static char *
+hands_gone(struct hands *h, const char *what)
+{
+	struct timespec ts = { 0, 10 * 1000 * 1000 };
+	char *how, *s;
+	int i, status;
+
+	for (i = 0; i < 20 && !hands_exited(h, &status); i++)
+		nanosleep(&ts, NULL);
+	if (i == 20) {
+		xasprintf(&s, "%s", what);
+		return s;
+	}
+	how = hands_describe(status);
+	xasprintf(&s, "%s (worker %s)", what, how);
+	free(how);
+	return s;
+}
+
+/* Reap the worker: kill what is left of its group first.  Status. */
+static int
+hands_reap(struct hands *h)
+{
+	int status;
+
+	kill(-h->pid, SIGKILL);
+	kill(h->pid, SIGKILL);
+	while (waitpid(h->pid, &status, 0) == -1) {
+		if (errno != EINTR)
+			return -1;
+	}
+	return status;
+}
+
+static void
+hands_free(struct hands *h)
+{
+	if (h->fd != -1)
+		close(h->fd);
+	proto_reader_free(&h->rd);
+	json_decref(h->sandbox);
+	free(h);
+}
+
+static json_t *
+hands_policy_json(const struct hands_policy *pol)
+{
+	json_t *allow;
+
+	if (pol->allowlist != NULL && json_is_array(pol->allowlist))
+		allow = json_deep_copy(pol->allowlist);
+	else
+		allow = json_array();
+	return json_pack("{s:s, s:i, s:s, s:b, s:b, s:o, s:i, s:I, s:i, s:I, "
+			 "s:b}",
+	    "type", "policy", "version", 1, "workspace", pol->workspace,
+	    "allow_network", pol->allow_network != 0, "allow_shell",
+	    pol->allow_shell != 0, "allowlist", allow, "exec_timeout_secs",
+	    pol->exec_timeout_secs > 0 ? pol->exec_timeout_secs : 0,
+	    "max_output_bytes",
+	    (json_int_t)(pol->max_output_bytes <= 0 ? 0 :
+		    pol->max_output_bytes > TOOLS_EXEC_MAX_OUTPUT ?
+						      TOOLS_EXEC_MAX_OUTPUT :
+						      pol->max_output_bytes),
+	    "cpu_secs", pol->cpu_secs > 0 ? pol->cpu_secs : 0, "memory_mb",
+	    (json_int_t)(pol->memory_mb > 0 ? pol->memory_mb : 0),
+	    "sandbox_required", pol->sandbox_required != 0);
+}
+
+int
+hands_spawn(const struct hands_policy *pol, struct hands **out, char **cause)
+{
+	struct hands *h = NULL;
+	json_t *policy = NULL, *msg = NULL;
+	char **env = NULL, *line = NULL, *err = NULL, *how, map[2][64];
+	size_t len;
+	int sv[2] = { -1, -1 }, r, rc = -1, userns;
+	pid_t pid;
+
+	*out = NULL;
+	if (getenv(PROTO_MARK) != NULL) {
+		xasprintf(cause,
+		    "cannot start hands inside a worker: this program runs as "
+		    "its own worker (/proc/self/exe) but does not dispatch "
+		    "`__worker` to worker_main()");
+		return -1;
+	}
+	if (pol->workspace == NULL || pol->workspace[0] != '/') {
+		xasprintf(cause, "the workspace must be an absolute path");
+		return -1;
+	}
+	if ((policy = hands_policy_json(pol)) == NULL) {
+		xasprintf(cause, "the policy cannot be encoded (bad UTF-8?)");
+		return -1;
+	}
+	env = proto_env();
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1) {
+		xasprintf(cause, "socketpair: %s", strerror(errno));
+		goto out;
+	}
+	if ((pid = hands_fork(map, &userns)) == -1) {
+		xasprintf(cause, "fork: %s", strerror(errno));
+		goto out;
+	}
+	if (pid == 0)
+		hands_child(sv[1], env, map, userns);
+	setpgid(pid, pid); /* also in the child: whoever runs first */
+	close(sv[1]);
+	sv[1] = -1;
+	h = xcalloc(1, sizeof *h);
+	h->pid = pid;
+	h->fd = sv[0];
+	sv[0] = -1;
+	proto_reader_init(&h->rd, h->fd, PROTO_MAX_RESPONSE);
+
+	/* If this fails the worker is gone: its last line says why. */
+	if (proto_write_json(h->fd, policy, NULL, &err) == -1) {
+		free(err);
+		err = NULL;
+	}
+	r = proto_read_line(&h->rd, HANDS_READY_MS, NULL, &line, &len, &err);
+	if (r == 0)
+		err = hands_gone(h, "the worker exited before it was ready");
+	else if (r == -1 && errno == ETIMEDOUT) {
+		free(err);
+		xasprintf(&err, "the worker did not report ready within %d s",
+		    HANDS_READY_MS / 1000);
+	} else if (r == -1) {
+		how = err;
+		xasprintf(&err, "the worker exited before it was ready (%s)",
+		    how);
+		free(how);
+		how = err;
+		err = hands_gone(h, how);
+		free(how);
+	}
+	if (r != 1)
+		goto fail;
+	msg = json_loadb(line, len, 0, NULL);
+	if (strcmp(oxjson_str(msg, "type", ""), "ready") == 0 &&
+	    json_is_object(json_object_get(msg, "sandbox"))) {
+		h->sandbox = json_incref(json_object_get(msg, "sandbox"));
+		*out = h;
+		h = NULL;
+		rc = 0;
+		goto out;
+	}
+	if (json_is_string(json_object_get(msg, "error")))
+		xasprintf(&err, "the worker refused to start: %s",
+		    json_string_value(json_object_get(msg, "error")));
+	else
+		xasprintf(&err, "the worker sent no ready line");
+fail:
+	r = hands_reap(h);
+	h->pid = -1;
+	how = hands_describe(r);
+	xasprintf(cause, "%s", err != NULL ? err : how);
+	free(how);
+out:
+	if (h != NULL)
+		hands_free(h);
+	if (sv[0] != -1)
+		close(sv[0]);
+	if (sv[1] != -1)
+		close(sv[1]);
+	json_decref(msg);
+	json_decref(policy);
+	proto_env_free(env);
+	free(line);
+	free(err);
+	return rc;
+}
+
+const json_t *
+hands_sandbox(const struct hands *h)
+{
+	return h->sandbox;
+}
+
+pid_t
+hands_pid(const struct hands *h)
+{
+	return h->pid;
+}
+
+void
+hands_kill(struct hands *h)
+{
+	if (h->pid > 0) {
+		kill(-h->pid, SIGKILL);
+		kill(h->pid, SIGKILL);
+	}
+	__atomic_store_n(&h->dead, 1, __ATOMIC_SEQ_CST);
+}
+
+/* The call line: {"type":"call","id":N,"tool":"...","args":{...}}. */
+static char *
+hands_request(json_int_t id, const char *tool, const json_t *args, size_t *len)
+{
+	json_t *name = json_string(tool);
+	char *t = NULL, *a = NULL, *s = NULL;
+
+	if (name == NULL || (t = json_dumps(name, JSON_ENCODE_ANY)) == NULL)
+		goto out;
+	if (args == NULL)
+		a = xstrdup("{}");
+	else if ((a = json_dumps(args, JSON_COMPACT)) == NULL)
+		goto out;
+	*len = (size_t)xasprintf(&s,
+	    "{\"type\":\"call\",\"id\":%" JSON_INTEGER_FORMAT
+	    ",\"tool\":%s,\"args\":%s}\n",
+	    id, t, a);
+out:
+	json_decref(name);
+	free(t);
+	free(a);
+	return s;
+}
+
+int
+hands_call(struct hands *h, const char *tool, const json_t *args,
+    const volatile int *cancel, json_t **result, char **cause)
+{
+	json_t *msg = NULL, *id, *ok;
+	char *req = NULL, *line = NULL, *err = NULL, *how;
+	size_t len;
+	int r, rc = -1;
+
+	*result = NULL;
+	if (__atomic_load_n(&h->dead, __ATOMIC_SEQ_CST)) {
+		xasprintf(cause, "the worker is gone");
+		return -1;
+	}
+	if (args != NULL && !json_is_object(args)) {
+		xasprintf(cause, "the arguments of %s must be an object", tool);
+		return -1;
+	}
+	if ((req = hands_request(++h->next_id, tool, args, &len)) == NULL) {
+		xasprintf(cause, "the call cannot be encoded (bad UTF-8?)");
+		return -1;
+	}
+	if (proto_write_all(h->fd, req, len, cancel, &err) == -1) {
+		if (errno == ECANCELED)
+			goto cancelled;
+		how = err;
+		xasprintf(&err, "the worker is gone (%s)", how);
+		free(how);
+		how = err;
+		err = hands_gone(h, how);
+		free(how);
+		goto broken;
+	}
+	r = proto_read_line(&h->rd, -1, cancel, &line, &len, &err);
+	if (r == -1 && errno == ECANCELED)
+		goto cancelled;
+	if (r == 0)
+		err = hands_gone(h, "the worker closed the connection");
+	else if (r == -1 && errno != EMSGSIZE) {
+		how = err;
+		xasprintf(&err, "the worker is gone (%s)", how);
+		free(how);
+		how = err;
+		err = hands_gone(h, how);
+		free(how);
+	}
+	if (r != 1)
+		goto broken;
+	msg = json_loadb(line, len, 0, NULL);
+	id = json_object_get(msg, "id");
+	ok = json_object_get(msg, "ok");
+	if (strcmp(oxjson_str(msg, "type", ""), "result") != 0 ||
+	    !json_is_integer(id) || json_integer_value(id) != h->next_id ||
+	    !json_is_boolean(ok)) {
+		xasprintf(&err,
+		    "the worker broke the protocol (bad result "
+		    "line)");
+		goto broken;
+	}
+	if (json_is_true(ok) && json_is_string(json_object_get(msg, "output")))
+		*result = json_pack("{s:b, s:O, s:b}", "ok", 1, "output",
+		    json_object_get(msg, "output"), "truncated",
+		    json_is_true(json_object_get(msg, "truncated")));
+	else if (json_is_false(ok) &&
+	    json_is_string(json_object_get(msg, "error")))
+		*result = json_pack("{s:b, s:O}", "ok", 0, "error",
+		    json_object_get(msg, "error"));
+	else {
+		xasprintf(&err,
+		    "the worker broke the protocol (result "
+		    "without output or error)");
+		goto broken;
+	}
+	rc = 0;
+	goto out;
+cancelled:
+	hands_kill(h);
+	xasprintf(cause, "cancelled");
+	goto out;
+broken:
+	hands_kill(h);
+	*cause = err;
+	err = NULL;
+out:
+	json_decref(msg);
+	free(req);
+	free(line);
+	free(err);
+	return rc;
+}
+
+int
+hands_close(struct hands *h)
+{
+	struct timespec ts = { 0, 10 * 1000 * 1000 };
+	int i, status;
+
+	if (h == NULL)
+		return -1;
+	if (h->fd != -1) {
+		close(h->fd);
+		h->fd = -1;
+	}
+	for (i = 0; i < HANDS_CLOSE_MS / 10 && !hands_exited(h, NULL); i++)
+		nanosleep(&ts, NULL);
+	status = hands_reap(h);
+	hands_free(h);
+	return status;
+}
+
+json_t *
+hands_tool_defs(const struct hands_policy *pol)
+{
+	const struct tool *t;
+	json_t *defs, *schema, *v;
+	struct buf desc;
+	size_t i;
+	int n;
+
+	defs = json_array();
+	for (t = tool_table; t->name != NULL; t++) {
+		buf_init(&desc, BUF_NOCAP);
+		buf_adds(&desc, t->description);
+		if (t->flags & TOOL_EXEC) {
+			n = 0;
+			json_array_foreach(pol->allowlist, i, v) {
+				if (json_is_string(v))
+					buf_printf(&desc, "%s%s",
+					    n++ == 0 ? " Allowed programs: " :
+						       ", ",
+					    json_string_value(v));
+			}
+			if (n > 0)
+				buf_addc(&desc, '.');
+			if (pol->allow_shell)
+				buf_adds(&desc, " Shell mode is allowed.");
+			else if (n == 0) {
+				buf_free(&desc);
+				continue; /* nothing could run */
+			}
+		}
+		schema =
+		    json_loads(pol->allow_shell && t->schema_shell != NULL ?
+			    t->schema_shell :
+			    t->schema,
+			0, NULL);
+		if (schema == NULL)
+			abort(); /* the table is wrong: test_tools says so */
+		json_array_append_new(defs,
+		    json_pack("{s:s, s:s, s:o}", "name", t->name, "description",
+			buf_str(&desc), "input_schema", schema));
+		buf_free(&desc);
+	}
+	return defs;
+}

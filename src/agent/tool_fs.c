@@ -1,0 +1,561 @@
+/*
+ * tool_fs.c — the file tools: read, write, edit, ls.  (find and grep walk
+ * directories: tool_search.c.)
+ *
+ * Every path goes through tools_path_check() and tools_open(): nothing is
+ * opened outside the workspace, whatever ".." or symbolic links say.
+ * Files are opened with O_NONBLOCK and must be regular files, so a FIFO
+ * cannot hang the worker.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "agent/tools.h"
+#include "util/buf.h"
+#include "util/xalloc.h"
+
+#define FS_LINE_MAX 2000     /* read: longest line shown */
+#define FS_LS_MAX 2000       /* ls: most entries shown */
+#define FS_BINARY_PROBE 8192 /* bytes looked at for a NUL */
+
+/* Open norm for reading; it must be a regular file.  fd or -1. */
+static int
+fs_open_file(struct tool_ctx *ctx, const char *norm, struct stat *st,
+    char **cause)
+{
+	int fd;
+
+	if ((fd = tools_open(ctx, norm, O_RDONLY | O_NONBLOCK, 0, cause)) == -1)
+		return -1;
+	if (fstat(fd, st) == -1) {
+		xasprintf(cause, "'%s': %s", norm, strerror(errno));
+		goto fail;
+	}
+	if (S_ISDIR(st->st_mode)) {
+		xasprintf(cause, "'%s' is a directory (use ls)", norm);
+		goto fail;
+	}
+	if (!S_ISREG(st->st_mode)) {
+		xasprintf(cause, "'%s' is not a regular file", norm);
+		goto fail;
+	}
+	return fd;
+fail:
+	close(fd);
+	return -1;
+}
+
+/* Whether the first bytes of fd hold a NUL (binary). */
+static int
+fs_is_binary(int fd)
+{
+	char probe[FS_BINARY_PROBE];
+	ssize_t n;
+
+	n = pread(fd, probe, sizeof probe, 0);
+	return n > 0 && memchr(probe, '\0', (size_t)n) != NULL;
+}
+
+/*
+ * One line of f into buf (size > 1), without its '\n'; what passes
+ * size - 1 bytes is read and dropped (*cut).  Returns its length, or -1
+ * at end of file.
+ */
+static long
+fs_getline(FILE *f, char *buf, size_t size, int *cut)
+{
+	size_t n = 0;
+	int c, any = 0;
+
+	*cut = 0;
+	while ((c = getc_unlocked(f)) != EOF) {
+		any = 1;
+		if (c == '\n')
+			break;
+		if (n < size - 1)
+			buf[n++] = (char)c;
+		else
+			*cut = 1;
+	}
+	buf[n] = '\0';
+	return any ? (long)n : -1;
+}
+
+/* Shorten s to at most max bytes without splitting a UTF-8 sequence. */
+static size_t
+fs_cut_utf8(const char *s, size_t len, size_t max)
+{
+	if (len <= max)
+		return len;
+	while (max > 0 && ((unsigned char)s[max] & 0xc0) == 0x80)
+		max--;
+	return max;
+}
+
+int
+tool_read(struct tool_ctx *ctx, json_t *args, struct tool_result *res)
+{
+	char line[FS_LINE_MAX + 8], *norm = NULL, *cause = NULL;
+	struct stat st;
+	struct buf out;
+	FILE *f = NULL;
+	long offset, limit, lineno = 0, shown = 0, n;
+	size_t len;
+	int fd = -1, cut, more = 0, rc = -1;
+
+	buf_init(&out, BUF_NOCAP);
+	if (tools_arg_path(args, "path", NULL, &norm, &cause) == -1 ||
+	    tools_arg_int(args, "offset", 1, LONG_MAX, 1, &offset, &cause) ==
+		-1 ||
+	    tools_arg_int(args, "limit", 1, 10000, 2000, &limit, &cause) == -1)
+		goto out;
+	if ((fd = fs_open_file(ctx, norm, &st, &cause)) == -1)
+		goto out;
+	if (fs_is_binary(fd)) {
+		xasprintf(&cause,
+		    "'%s' looks like a binary file (it holds NUL bytes); "
+		    "not shown",
+		    norm);
+		goto out;
+	}
+	if ((f = fdopen(fd, "r")) == NULL) {
+		xasprintf(&cause, "'%s': %s", norm, strerror(errno));
+		goto out;
+	}
+	fd = -1;
+	while ((n = fs_getline(f, line, sizeof line, &cut)) != -1) {
+		if (++lineno < offset)
+			continue;
+		if (shown == limit) {
+			more = 1;
+			break;
+		}
+		len = (size_t)n;
+		if (len > 0 && line[len - 1] == '\r')
+			len--;
+		if (len > FS_LINE_MAX) {
+			len = fs_cut_utf8(line, len, FS_LINE_MAX);
+			cut = 1;
+		}
+		if (out.len + len + 32 > TOOLS_MAX_OUTPUT) {
+			more = 1;
+			break;
+		}
+		buf_printf(&out, "%6ld\t%.*s%s\n", lineno, (int)len, line,
+		    cut ? " [line cut]" : "");
+		shown++;
+	}
+	if (ferror(f)) {
+		xasprintf(&cause, "'%s': read error", norm);
+		goto out;
+	}
+	if (lineno == 0)
+		buf_printf(&out, "('%s' is empty)\n", norm);
+	else if (shown == 0 && !more) {
+		xasprintf(&cause,
+		    "offset %ld is past the end of '%s' (%ld lines)", offset,
+		    norm, lineno);
+		goto out;
+	}
+	if (more)
+		buf_printf(&out,
+		    "(more lines follow: continue with offset=%ld)\n",
+		    offset + shown);
+	res->truncated = more;
+	res->output = buf_detach(&out);
+	rc = 0;
+out:
+	if (f != NULL)
+		fclose(f);
+	if (fd != -1)
+		close(fd);
+	buf_free(&out);
+	free(norm);
+	if (rc == -1)
+		tools_fail_take(res, cause);
+	return rc;
+}
+
+static int
+fs_write_all(int fd, const char *p, size_t n)
+{
+	ssize_t w;
+
+	while (n > 0) {
+		if ((w = write(fd, p, n)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/*
+ * Make each directory of `dir` (relative, normalised; modified while
+ * running, restored), each looked up again beneath the workspace.
+ * Returns an O_PATH fd of the last, or -1 with *cause.
+ */
+static int
+fs_mkparents(struct tool_ctx *ctx, char *dir, char **cause)
+{
+	char *s = dir, *slash;
+	int pfd = ctx->dirfd, fd;
+
+	for (;;) {
+		if ((slash = strchr(s, '/')) != NULL)
+			*slash = '\0';
+		if (mkdirat(pfd, s, 0755) == -1 && errno != EEXIST) {
+			xasprintf(cause, "'%s': %s", dir, strerror(errno));
+			fd = -1;
+		} else
+			fd = tools_open(ctx, dir, O_PATH | O_DIRECTORY, 0,
+			    cause);
+		if (pfd != ctx->dirfd)
+			close(pfd);
+		if (slash != NULL)
+			*slash = '/';
+		if (fd == -1 || slash == NULL)
+			return fd;
+		pfd = fd;
+		s = slash + 1;
+	}
+}
+
+/*
+ * Replace the file at norm with data: a temporary file beside it, renamed
+ * over it (keeping its mode).  A symbolic link in the workspace is
+ * written through instead.  *created says whether it is new.
+ */
+static int
+fs_replace(struct tool_ctx *ctx, const char *norm, const char *data, size_t len,
+    int mkparents, int *created, char **cause)
+{
+	static unsigned int seq;
+	char *copy, *slash, *tmp = NULL;
+	const char *base;
+	struct stat st;
+	mode_t mode = 0644;
+	int pfd = ctx->dirfd, fd = -1, rc = -1;
+
+	*created = 0;
+	copy = xstrdup(norm);
+	if ((slash = strrchr(copy, '/')) == NULL)
+		base = copy;
+	else {
+		*slash = '\0';
+		base = slash + 1;
+		pfd = mkparents ?
+		    fs_mkparents(ctx, copy, cause) :
+		    tools_open(ctx, copy, O_PATH | O_DIRECTORY, 0, cause);
+		if (pfd == -1)
+			goto out;
+	}
+	if (fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		if (S_ISLNK(st.st_mode)) {
+			if ((fd = tools_open(ctx, norm,
+				 O_WRONLY | O_TRUNC | O_NONBLOCK, 0, cause)) ==
+			    -1)
+				goto out;
+			if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+				xasprintf(cause, "'%s' is not a regular file",
+				    norm);
+				goto out;
+			}
+			goto write;
+		}
+		if (S_ISDIR(st.st_mode)) {
+			xasprintf(cause, "'%s' is a directory", norm);
+			goto out;
+		}
+		if (!S_ISREG(st.st_mode)) {
+			xasprintf(cause, "'%s' is not a regular file", norm);
+			goto out;
+		}
+		mode = st.st_mode & 07777;
+	} else if (errno != ENOENT) {
+		xasprintf(cause, "'%s': %s", norm, strerror(errno));
+		goto out;
+	} else
+		*created = 1;
+	xasprintf(&tmp, ".oxios-%ld-%u.tmp", (long)getpid(), seq++);
+	fd = openat(pfd, tmp,
+	    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd == -1) {
+		xasprintf(cause, "'%s': %s", norm, strerror(errno));
+		goto out;
+	}
+write:
+	if (fs_write_all(fd, data, len) == -1 ||
+	    (tmp != NULL && fchmod(fd, mode) == -1)) {
+		xasprintf(cause, "'%s': %s", norm, strerror(errno));
+		goto out;
+	}
+	if (close(fd) == -1) {
+		fd = -1;
+		xasprintf(cause, "'%s': %s", norm, strerror(errno));
+		goto out;
+	}
+	fd = -1;
+	if (tmp != NULL && renameat(pfd, tmp, pfd, base) == -1) {
+		xasprintf(cause, "'%s': %s", norm, strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	if (fd != -1)
+		close(fd);
+	if (rc == -1 && tmp != NULL)
+		unlinkat(pfd, tmp, 0);
+	if (pfd != ctx->dirfd && pfd != -1)
+		close(pfd);
+	free(tmp);
+	free(copy);
+	return rc;
+}
+
+int
+tool_write(struct tool_ctx *ctx, json_t *args, struct tool_result *res)
+{
+	char *norm = NULL, *cause = NULL;
+	const char *content;
+	size_t len;
+	int created;
+
+	if (tools_arg_path(args, "path", NULL, &norm, &cause) == -1 ||
+	    tools_arg_bytes(args, "content", &content, &len, &cause) == -1)
+		goto fail;
+	if (strcmp(norm, ".") == 0) {
+		xasprintf(&cause, "'.' is the workspace, not a file");
+		goto fail;
+	}
+	if (fs_replace(ctx, norm, content, len, 1, &created, &cause) == -1)
+		goto fail;
+	xasprintf(&res->output, "%s %s (%zu bytes)",
+	    created ? "created" : "replaced", norm, len);
+	free(norm);
+	return 0;
+fail:
+	free(norm);
+	return tools_fail_take(res, cause);
+}
+
+/* All of a regular file (at most TOOLS_MAX_FILE); caller frees *data. */
+static int
+fs_slurp(struct tool_ctx *ctx, const char *norm, char **data, size_t *len,
+    char **cause)
+{
+	struct stat st;
+	size_t size, n = 0;
+	ssize_t r;
+	char *p = NULL;
+	int fd;
+
+	if ((fd = fs_open_file(ctx, norm, &st, cause)) == -1)
+		return -1;
+	if (st.st_size > TOOLS_MAX_FILE) {
+		xasprintf(cause, "'%s' is larger than %d bytes", norm,
+		    TOOLS_MAX_FILE);
+		goto fail;
+	}
+	size = (size_t)st.st_size + 1;
+	p = xmalloc(size + 1);
+	for (;;) {
+		if (n == size) {
+			if (size > TOOLS_MAX_FILE) {
+				xasprintf(cause, "'%s' is larger than %d bytes",
+				    norm, TOOLS_MAX_FILE);
+				goto fail;
+			}
+			size *= 2;
+			p = xrealloc(p, size + 1);
+		}
+		if ((r = read(fd, p + n, size - n)) == -1) {
+			if (errno == EINTR)
+				continue;
+			xasprintf(cause, "'%s': %s", norm, strerror(errno));
+			goto fail;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	close(fd);
+	p[n] = '\0';
+	*data = p;
+	*len = n;
+	return 0;
+fail:
+	close(fd);
+	free(p);
+	return -1;
+}
+
+int
+tool_edit(struct tool_ctx *ctx, json_t *args, struct tool_result *res)
+{
+	char *norm = NULL, *cause = NULL, *data = NULL, *at;
+	const char *old, *new, *p;
+	size_t len, olen, nlen, count = 0;
+	struct buf out;
+	int all, created, rc = -1;
+
+	buf_init(&out, TOOLS_MAX_FILE);
+	if (tools_arg_path(args, "path", NULL, &norm, &cause) == -1 ||
+	    tools_arg_bytes(args, "old_text", &old, &olen, &cause) == -1 ||
+	    tools_arg_bytes(args, "new_text", &new, &nlen, &cause) == -1 ||
+	    tools_arg_bool(args, "replace_all", 0, &all, &cause) == -1)
+		goto out;
+	if (olen == 0) {
+		xasprintf(&cause,
+		    "'old_text' is empty (use write to create "
+		    "a file)");
+		goto out;
+	}
+	if (olen == nlen && memcmp(old, new, olen) == 0) {
+		xasprintf(&cause, "'old_text' and 'new_text' are the same");
+		goto out;
+	}
+	if (fs_slurp(ctx, norm, &data, &len, &cause) == -1)
+		goto out;
+	for (p = data;
+	     (at = memmem(p, len - (size_t)(p - data), old, olen)) != NULL;
+	     p = at + olen)
+		count++;
+	if (count == 0) {
+		xasprintf(&cause,
+		    "'old_text' was not found in '%s' (it must match "
+		    "exactly, whitespace and indentation included)",
+		    norm);
+		goto out;
+	}
+	if (count > 1 && !all) {
+		xasprintf(&cause,
+		    "'old_text' occurs %zu times in '%s'; include more "
+		    "surrounding text to make it unique, or set replace_all "
+		    "to replace every occurrence",
+		    count, norm);
+		goto out;
+	}
+	for (p = data;
+	     (at = memmem(p, len - (size_t)(p - data), old, olen)) != NULL;
+	     p = at + olen) {
+		if (buf_add(&out, p, (size_t)(at - p)) == -1 ||
+		    buf_add(&out, new, nlen) == -1)
+			goto toobig;
+	}
+	if (buf_add(&out, p, len - (size_t)(p - data)) == -1)
+		goto toobig;
+	if (fs_replace(ctx, norm, out.data, out.len, 0, &created, &cause) == -1)
+		goto out;
+	xasprintf(&res->output, "replaced %zu occurrence%s in %s", count,
+	    count == 1 ? "" : "s", norm);
+	rc = 0;
+	goto out;
+toobig:
+	xasprintf(&cause, "'%s' would grow past %d bytes", norm,
+	    TOOLS_MAX_FILE);
+out:
+	buf_free(&out);
+	free(data);
+	free(norm);
+	if (rc == -1)
+		tools_fail_take(res, cause);
+	return rc;
+}
+
+static int
+fs_strcmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int
+tool_ls(struct tool_ctx *ctx, json_t *args, struct tool_result *res)
+{
+	char *norm = NULL, *cause = NULL, **names = NULL, target[PATH_MAX];
+	struct dirent *de;
+	struct stat st;
+	struct buf out;
+	size_t n = 0, alloc = 0, i;
+	ssize_t tl;
+	DIR *d = NULL;
+	int fd, rc = -1;
+
+	buf_init(&out, BUF_NOCAP);
+	if (tools_arg_path(args, "path", ".", &norm, &cause) == -1)
+		goto out;
+	if ((fd = tools_open(ctx, norm, O_RDONLY | O_DIRECTORY, 0, &cause)) ==
+	    -1)
+		goto out;
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		xasprintf(&cause, "'%s': %s", norm, strerror(errno));
+		goto out;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		if (n == alloc) {
+			alloc = alloc == 0 ? 64 : alloc * 2;
+			names = xreallocarray(names, alloc, sizeof *names);
+		}
+		names[n++] = xstrdup(de->d_name);
+	}
+	if (n > 0)
+		qsort(names, n, sizeof *names, fs_strcmp);
+	for (i = 0; i < n && i < FS_LS_MAX; i++) {
+		if (out.len > TOOLS_MAX_OUTPUT)
+			break;
+		if (fstatat(dirfd(d), names[i], &st, AT_SYMLINK_NOFOLLOW) ==
+		    -1) {
+			buf_printf(&out, "%s (%s)\n", names[i],
+			    strerror(errno));
+			continue;
+		}
+		if (S_ISDIR(st.st_mode))
+			buf_printf(&out, "%s/\n", names[i]);
+		else if (S_ISLNK(st.st_mode)) {
+			tl = readlinkat(dirfd(d), names[i], target,
+			    sizeof target - 1);
+			target[tl > 0 ? tl : 0] = '\0';
+			buf_printf(&out, "%s -> %s\n", names[i], target);
+		} else if (S_ISREG(st.st_mode))
+			buf_printf(&out, "%s (%lld bytes)\n", names[i],
+			    (long long)st.st_size);
+		else
+			buf_printf(&out, "%s (%s)\n", names[i],
+			    S_ISFIFO(st.st_mode)     ? "fifo" :
+				S_ISSOCK(st.st_mode) ? "socket" :
+						       "device");
+	}
+	if (n == 0)
+		buf_printf(&out, "('%s' is empty)\n", norm);
+	if (i < n) {
+		buf_printf(&out, "(%zu more entries not shown)\n", n - i);
+		res->truncated = 1;
+	}
+	res->output = buf_detach(&out);
+	rc = 0;
+out:
+	if (d != NULL)
+		closedir(d);
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	buf_free(&out);
+	free(norm);
+	if (rc == -1)
+		tools_fail_take(res, cause);
+	return rc;
+}

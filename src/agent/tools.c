@@ -1,0 +1,633 @@
+/*
+ * tools.c — the tool registry, and what the tools share: checked paths
+ * opened beneath the workspace, argument reading, UTF-8 cleaning, globs.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <linux/openat2.h>
+
+#include "agent/tools.h"
+#include "util/buf.h"
+#include "util/path.h"
+#include "util/xalloc.h"
+
+#ifndef SYS_openat2
+#define SYS_openat2 437
+#endif
+
+#define S_PATH "\"path\":{\"type\":\"string\",\"description\":"
+#define S_OBJ "{\"type\":\"object\",\"additionalProperties\":false,"
+#define S_EXEC_PROPS \
+	"\"mode\":{\"type\":\"string\",\"enum\":[\"structured\",\"shell\"]," \
+	"\"description\":\"structured (default): binary and args; shell: " \
+	"command, when the policy allows it.\"}," \
+	"\"binary\":{\"type\":\"string\",\"description\":\"Name of an " \
+	"allowed program, looked up in /usr/local/bin:/usr/bin:/bin.\"}," \
+	"\"args\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}," \
+	"\"description\":\"Its arguments, passed as they are (no shell).\"}," \
+	"\"cwd\":{\"type\":\"string\",\"description\":\"Directory to run " \
+	"in, relative to the workspace. Default: the workspace.\"}," \
+	"\"timeout\":{\"type\":\"integer\",\"minimum\":1,\"description\":" \
+	"\"Kill the command after this many seconds (at most the policy's " \
+	"limit, which is also the default).\"}"
+
+const struct tool tool_table[] = {
+	{
+	    .name = "read",
+	    .description = "Read a text file of the workspace. Shows numbered "
+			   "lines (like cat -n): from line `offset` (default "
+			   "1), at most `limit` lines (default 2000). Long "
+			   "lines are cut; binary files are refused.",
+	    .schema =
+		S_OBJ "\"properties\":{" S_PATH
+		      "\"File to read, relative to the workspace.\"},"
+		      "\"offset\":{\"type\":\"integer\",\"minimum\":1,"
+		      "\"description\":\"First line to show (1-based).\"},"
+		      "\"limit\":{\"type\":\"integer\",\"minimum\":1,"
+		      "\"maximum\":10000,\"description\":\"Most lines to "
+		      "show.\"}},\"required\":[\"path\"]}",
+	    .fn = tool_read,
+	},
+	{
+	    .name = "write",
+	    .description = "Create or replace a file of the workspace with "
+			   "`content`, creating missing parent directories. "
+			   "The file is replaced atomically.",
+	    .schema = S_OBJ "\"properties\":{" S_PATH
+			    "\"File to write, relative to the workspace.\"},"
+			    "\"content\":{\"type\":\"string\",\"description\":"
+			    "\"The whole new content of the file.\"}},"
+			    "\"required\":[\"path\",\"content\"]}",
+	    .fn = tool_write,
+	},
+	{
+	    .name = "edit",
+	    .description = "Replace text in a file: `old_text` must occur "
+			   "exactly once (include enough surrounding lines to "
+			   "make it unique) unless `replace_all` is true. "
+			   "Whitespace and indentation must match exactly.",
+	    .schema = S_OBJ "\"properties\":{" S_PATH
+			    "\"File to edit, relative to the workspace.\"},"
+			    "\"old_text\":{\"type\":\"string\",\"description\":"
+			    "\"The exact text to replace.\"},"
+			    "\"new_text\":{\"type\":\"string\",\"description\":"
+			    "\"The text to put in its place.\"},"
+			    "\"replace_all\":{\"type\":\"boolean\","
+			    "\"description\":\"Replace every occurrence "
+			    "(default false).\"}},\"required\":[\"path\","
+			    "\"old_text\",\"new_text\"]}",
+	    .fn = tool_edit,
+	},
+	{
+	    .name = "ls",
+	    .description = "List a directory of the workspace: directories end "
+			   "with '/', symbolic links show their target, files "
+			   "their size in bytes.",
+	    .schema = S_OBJ "\"properties\":{" S_PATH
+			    "\"Directory, relative to the workspace. Default: "
+			    "the workspace.\"}}}",
+	    .fn = tool_ls,
+	},
+	{
+	    .name = "find",
+	    .description =
+		"Find files and directories by glob. A pattern "
+		"without '/' matches names at any depth ('*.c'); one "
+		"with '/' matches the path below `path`, '**' "
+		"standing for any number of directories "
+		"('src/**/*.h'). Symbolic links are not followed; "
+		".git is skipped. Prints paths relative to the "
+		"workspace.",
+	    .schema =
+		S_OBJ "\"properties\":{\"pattern\":{\"type\":\"string\","
+		      "\"description\":\"Glob: * ? [abc] and **.\"}," S_PATH
+		      "\"Directory to search, relative to the "
+		      "workspace. Default: the workspace.\"},"
+		      "\"max_results\":{\"type\":\"integer\",\"minimum\":1,"
+		      "\"maximum\":5000,\"description\":\"Stop after this "
+		      "many (default 200).\"}},\"required\":[\"pattern\"]}",
+	    .fn = tool_find,
+	},
+	{
+	    .name = "grep",
+	    .description =
+		"Search file contents with a POSIX extended regular "
+		"expression. Prints path:line:text for each "
+		"matching line, and path-line-text for context "
+		"lines. Binary files, files over 16 MiB and .git are "
+		"skipped.",
+	    .schema =
+		S_OBJ "\"properties\":{\"pattern\":{\"type\":\"string\","
+		      "\"description\":\"Extended regular expression "
+		      "(egrep syntax), matched line by line.\"}," S_PATH
+		      "\"File or directory to search, relative to "
+		      "the workspace. Default: the workspace.\"},"
+		      "\"include\":{\"type\":\"string\",\"description\":"
+		      "\"Only files matching this glob (as in find).\"},"
+		      "\"ignore_case\":{\"type\":\"boolean\"},"
+		      "\"context\":{\"type\":\"integer\",\"minimum\":0,"
+		      "\"maximum\":20,\"description\":\"Lines to show "
+		      "before and after each match (default 0).\"},"
+		      "\"max_results\":{\"type\":\"integer\",\"minimum\":1,"
+		      "\"maximum\":2000,\"description\":\"Stop after this "
+		      "many matching lines (default 100).\"}},"
+		      "\"required\":[\"pattern\"]}",
+	    .fn = tool_grep,
+	},
+	{
+	    .name = "exec",
+	    .description = "Run a program in the workspace without a shell: "
+			   "`binary` names an allowed program, `args` are its "
+			   "arguments, which may not hold shell metacharacters "
+			   "(; | & ` $ < > or a line break). Its output "
+			   "(stdout and stderr together) is cut at the "
+			   "policy's size, and at its timeout it is killed "
+			   "with everything it started. A non-zero exit is an "
+			   "error that carries the output.",
+	    .schema = S_OBJ "\"properties\":{" S_EXEC_PROPS "}}",
+	    .schema_shell = S_OBJ "\"properties\":{" S_EXEC_PROPS ","
+				  "\"command\":{\"type\":\"string\","
+				  "\"description\":\"With mode shell, "
+				  "instead of binary and args: a command line "
+				  "for /bin/sh -c (pipes, redirection, "
+				  "globbing).\"}}}",
+	    .flags = TOOL_EXEC,
+	    .fn = tool_exec,
+	},
+	{ .name = NULL },
+};
+
+const struct tool *
+tools_find(const char *name)
+{
+	const struct tool *t;
+
+	for (t = tool_table; t->name != NULL; t++) {
+		if (strcmp(t->name, name) == 0)
+			return t;
+	}
+	return NULL;
+}
+
+int
+tools_run(struct tool_ctx *ctx, const char *name, json_t *args,
+    struct tool_result *res)
+{
+	const struct tool *t;
+	json_t *empty = NULL;
+	char *s;
+	int rc;
+
+	memset(res, 0, sizeof *res);
+	if ((t = tools_find(name)) == NULL)
+		return tools_fail(res, "unknown tool '%s'", name);
+	if (args == NULL || json_is_null(args))
+		args = empty = json_object();
+	if (!json_is_object(args))
+		return tools_fail(res, "the arguments of %s must be an object",
+		    name);
+	rc = t->fn(ctx, args, res);
+	json_decref(empty);
+	if (rc == 0) {
+		res->ok = 1;
+		s = tools_utf8(res->output != NULL ? res->output : "",
+		    res->output != NULL ? strlen(res->output) : 0);
+		free(res->output);
+		res->output = s;
+		free(res->error);
+		res->error = NULL;
+		return 0;
+	}
+	res->ok = 0;
+	s = tools_utf8(res->error != NULL ? res->error : "failed",
+	    res->error != NULL ? strlen(res->error) : 6);
+	free(res->error);
+	res->error = s;
+	free(res->output);
+	res->output = NULL;
+	res->truncated = 0;
+	return -1;
+}
+
+void
+tools_result_free(struct tool_result *res)
+{
+	free(res->output);
+	free(res->error);
+	memset(res, 0, sizeof *res);
+}
+
+int
+tools_fail_take(struct tool_result *res, char *msg)
+{
+	res->ok = 0;
+	free(res->error);
+	res->error = msg;
+	return -1;
+}
+
+int
+tools_fail(struct tool_result *res, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+
+	va_start(ap, fmt);
+	xvasprintf(&msg, fmt, ap);
+	va_end(ap);
+	return tools_fail_take(res, msg);
+}
+
+int
+tools_path_check(const char *path, size_t len, char **norm, char **cause)
+{
+	char *n;
+
+	*norm = NULL;
+	if (strlen(path) != len) {
+		xasprintf(cause, "the path contains a NUL byte");
+		return -1;
+	}
+	if (len == 0) {
+		xasprintf(cause, "the path is empty (\".\" is the workspace)");
+		return -1;
+	}
+	if (len >= PATH_MAX_LEN) {
+		xasprintf(cause, "the path is too long (over %d bytes)",
+		    PATH_MAX_LEN);
+		return -1;
+	}
+	if (path[0] == '/') {
+		xasprintf(cause,
+		    "'%s': absolute paths are not allowed; paths are relative "
+		    "to the workspace",
+		    path);
+		return -1;
+	}
+	n = path_normalize(path);
+	if (strcmp(n, "..") == 0 || strncmp(n, "../", 3) == 0) {
+		xasprintf(cause, "'%s': the path leaves the workspace", path);
+		free(n);
+		return -1;
+	}
+	*norm = n;
+	return 0;
+}
+
+static int
+tools_open_error(const char *norm, int err, char **cause)
+{
+	switch (err) {
+	case EXDEV:
+		xasprintf(cause,
+		    "'%s': the path leads outside the workspace (through a "
+		    "symbolic link)",
+		    norm);
+		break;
+	case ELOOP:
+		xasprintf(cause,
+		    "'%s': too many symbolic links, or a link that may not be "
+		    "followed",
+		    norm);
+		break;
+	default:
+		xasprintf(cause, "'%s': %s", norm, strerror(err));
+		break;
+	}
+	errno = err;
+	return -1;
+}
+
+/* Component by component, refusing symbolic links (no openat2). */
+static int
+tools_open_nofollow(struct tool_ctx *ctx, const char *norm, int flags,
+    mode_t mode, char **cause)
+{
+	struct stat st;
+	char *copy, *p, *slash;
+	int cur = ctx->dirfd, fd = -1, err;
+
+	if (strcmp(norm, ".") == 0) {
+		if ((fd = openat(ctx->dirfd, ".", flags | O_CLOEXEC, mode)) ==
+		    -1)
+			return tools_open_error(norm, errno, cause);
+		return fd;
+	}
+	copy = xstrdup(norm);
+	for (p = copy;; p = slash + 1) {
+		if ((slash = strchr(p, '/')) != NULL)
+			*slash = '\0';
+		if (slash != NULL)
+			fd = openat(cur, p,
+			    O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		else
+			fd = openat(cur, p, flags | O_NOFOLLOW | O_CLOEXEC,
+			    mode);
+		err = errno;
+		if (fd != -1 && fstat(fd, &st) == 0 && S_ISLNK(st.st_mode)) {
+			close(fd);
+			fd = -1;
+			err = ELOOP;
+		}
+		if (fd == -1 && (err == ELOOP || err == ENOTDIR) &&
+		    fstatat(cur, p, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISLNK(st.st_mode)) {
+			xasprintf(cause,
+			    "'%s': symbolic links are not followed on this "
+			    "kernel (no openat2)",
+			    norm);
+			errno = ELOOP;
+		} else if (fd == -1)
+			tools_open_error(norm, err, cause);
+		if (cur != ctx->dirfd)
+			close(cur);
+		cur = fd;
+		if (fd == -1 || slash == NULL)
+			break;
+	}
+	free(copy);
+	return fd;
+}
+
+int
+tools_open(struct tool_ctx *ctx, const char *norm, int flags, mode_t mode,
+    char **cause)
+{
+	struct open_how how;
+	int fd, tries;
+
+	if (ctx->no_openat2)
+		return tools_open_nofollow(ctx, norm, flags, mode, cause);
+	memset(&how, 0, sizeof how);
+	how.flags = (unsigned)(flags | O_CLOEXEC);
+	if (flags & O_CREAT)
+		how.mode = mode;
+	how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
+	for (tries = 0;; tries++) {
+		fd = (int)syscall(SYS_openat2, ctx->dirfd, norm, &how,
+		    sizeof how);
+		if (fd >= 0)
+			return fd;
+		if (errno == EAGAIN && tries < 16)
+			continue; /* a rename raced the lookup */
+		if (errno == ENOSYS)
+			return tools_open_nofollow(ctx, norm, flags, mode,
+			    cause);
+		return tools_open_error(norm, errno, cause);
+	}
+}
+
+static const char *
+tools_type(const json_t *v)
+{
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:
+		return "an object";
+	case JSON_ARRAY:
+		return "an array";
+	case JSON_STRING:
+		return "a string";
+	case JSON_INTEGER:
+		return "an integer";
+	case JSON_REAL:
+		return "a number";
+	case JSON_TRUE:
+	case JSON_FALSE:
+		return "a boolean";
+	default:
+		return "null";
+	}
+}
+
+int
+tools_arg_bytes(json_t *args, const char *key, const char **out, size_t *len,
+    char **cause)
+{
+	json_t *v = json_object_get(args, key);
+
+	if (v == NULL || json_is_null(v)) {
+		xasprintf(cause, "'%s' is required", key);
+		return -1;
+	}
+	if (!json_is_string(v)) {
+		xasprintf(cause, "'%s' must be a string, not %s", key,
+		    tools_type(v));
+		return -1;
+	}
+	*out = json_string_value(v);
+	*len = json_string_length(v);
+	return 0;
+}
+
+int
+tools_arg_str(json_t *args, const char *key, int required, const char *def,
+    const char **out, char **cause)
+{
+	json_t *v = json_object_get(args, key);
+	size_t len;
+
+	if (v == NULL || json_is_null(v)) {
+		if (required) {
+			xasprintf(cause, "'%s' is required", key);
+			return -1;
+		}
+		*out = def;
+		return 0;
+	}
+	if (tools_arg_bytes(args, key, out, &len, cause) == -1)
+		return -1;
+	if (strlen(*out) != len) {
+		xasprintf(cause, "'%s' contains a NUL byte", key);
+		return -1;
+	}
+	return 0;
+}
+
+int
+tools_arg_int(json_t *args, const char *key, long min, long max, long def,
+    long *out, char **cause)
+{
+	json_t *v = json_object_get(args, key);
+	double d;
+
+	*out = def;
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (json_is_integer(v)) {
+		if (json_integer_value(v) < min || json_integer_value(v) > max)
+			goto range;
+		*out = (long)json_integer_value(v);
+		return 0;
+	}
+	if (json_is_real(v)) {
+		d = json_real_value(v);
+		if (d != (double)(long)d)
+			goto type;
+		if (d < (double)min || d > (double)max)
+			goto range;
+		*out = (long)d;
+		return 0;
+	}
+type:
+	xasprintf(cause, "'%s' must be an integer, not %s", key, tools_type(v));
+	return -1;
+range:
+	xasprintf(cause, "'%s' must be between %ld and %ld", key, min, max);
+	return -1;
+}
+
+int
+tools_arg_bool(json_t *args, const char *key, int def, int *out, char **cause)
+{
+	json_t *v = json_object_get(args, key);
+
+	*out = def;
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (!json_is_boolean(v)) {
+		xasprintf(cause, "'%s' must be true or false, not %s", key,
+		    tools_type(v));
+		return -1;
+	}
+	*out = json_is_true(v);
+	return 0;
+}
+
+int
+tools_arg_path(json_t *args, const char *key, const char *def, char **norm,
+    char **cause)
+{
+	json_t *v = json_object_get(args, key);
+	const char *s;
+	size_t len;
+
+	*norm = NULL;
+	if (def != NULL && (v == NULL || json_is_null(v)))
+		return tools_path_check(def, strlen(def), norm, cause);
+	if (tools_arg_bytes(args, key, &s, &len, cause) == -1)
+		return -1;
+	return tools_path_check(s, len, norm, cause);
+}
+
+/* Length of the valid UTF-8 sequence at p (< end), or 0. */
+static size_t
+tools_utf8_seq(const unsigned char *p, const unsigned char *end)
+{
+	unsigned char lo = 0x80, hi = 0xbf;
+	size_t n, i;
+
+	if (*p >= 0xc2 && *p <= 0xdf)
+		n = 2;
+	else if (*p >= 0xe0 && *p <= 0xef) {
+		n = 3;
+		if (*p == 0xe0)
+			lo = 0xa0;
+		else if (*p == 0xed)
+			hi = 0x9f; /* no surrogates */
+	} else if (*p >= 0xf0 && *p <= 0xf4) {
+		n = 4;
+		if (*p == 0xf0)
+			lo = 0x90;
+		else if (*p == 0xf4)
+			hi = 0x8f; /* up to U+10FFFF */
+	} else
+		return 0;
+	if ((size_t)(end - p) < n || p[1] < lo || p[1] > hi)
+		return 0;
+	for (i = 2; i < n; i++) {
+		if (p[i] < 0x80 || p[i] > 0xbf)
+			return 0;
+	}
+	return n;
+}
+
+char *
+tools_utf8(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + n;
+	const unsigned char *run;
+	struct buf b;
+	size_t len;
+
+	buf_init(&b, BUF_NOCAP);
+	while (p < end) {
+		for (run = p; p < end && *p != 0 && *p < 0x80; p++)
+			;
+		if (p > run)
+			buf_add(&b, run, (size_t)(p - run));
+		if (p == end)
+			break;
+		if (*p != 0 && (len = tools_utf8_seq(p, end)) != 0) {
+			buf_add(&b, p, len);
+			p += len;
+		} else {
+			buf_adds(&b, "\xef\xbf\xbd");
+			p++;
+		}
+	}
+	return buf_detach(&b);
+}
+
+#define TOOLS_GLOB_SEGS 64
+
+/* Split s (modified) at '/' into at most TOOLS_GLOB_SEGS parts. */
+static int
+tools_glob_split(char *s, char **seg)
+{
+	int n = 0;
+
+	for (;;) {
+		if (n == TOOLS_GLOB_SEGS)
+			return -1;
+		seg[n++] = s;
+		if ((s = strchr(s, '/')) == NULL)
+			return n;
+		*s++ = '\0';
+	}
+}
+
+int
+tools_glob(const char *g, const char *p)
+{
+	char *gs[TOOLS_GLOB_SEGS], *ps[TOOLS_GLOB_SEGS];
+	unsigned char m[TOOLS_GLOB_SEGS + 1][TOOLS_GLOB_SEGS + 1];
+	char *gc, *pc;
+	const char *base;
+	int ng, np, i, j, match = 0;
+
+	if (strchr(g, '/') == NULL) {
+		base = strrchr(p, '/');
+		return fnmatch(g, base != NULL ? base + 1 : p, 0) == 0;
+	}
+	gc = xstrdup(g);
+	pc = xstrdup(p);
+	if ((ng = tools_glob_split(gc, gs)) == -1 ||
+	    (np = tools_glob_split(pc, ps)) == -1)
+		goto out;
+	/* m[i][j]: pattern parts i.. match path parts j.. */
+	memset(m, 0, sizeof m);
+	m[ng][np] = 1;
+	for (i = ng - 1; i >= 0; i--) {
+		for (j = np; j >= 0; j--) {
+			if (strcmp(gs[i], "**") == 0)
+				m[i][j] =
+				    m[i + 1][j] || (j < np && m[i][j + 1]);
+			else
+				m[i][j] = j < np && m[i + 1][j + 1] &&
+				    fnmatch(gs[i], ps[j], 0) == 0;
+		}
+	}
+	match = m[0][0];
+out:
+	free(gc);
+	free(pc);
+	return match;
+}

@@ -1,0 +1,49 @@
+/*
+ * sandbox.h — confine the current process (an agent's worker) for good:
+ * a PID namespace of its own, rlimits, a scrubbed environment, dropped
+ * capabilities, PR_SET_NO_NEW_PRIVS, Landlock and seccomp.  What could
+ * not be applied is said in the report (see hands.h).
+ */
+#ifndef OXIOS_SECURITY_SANDBOX_H
+#define OXIOS_SECURITY_SANDBOX_H
+
+#include <jansson.h>
+
+#define SANDBOX_PATH "/usr/local/bin:/usr/bin:/bin"
+#define SANDBOX_TMPDIR ".tmp" /* inside the workspace */
+#define SANDBOX_NPROC_EXTRA 256
+#define SANDBOX_NOFILE 256
+#define SANDBOX_FSIZE (1024L * 1024 * 1024)
+
+struct sandbox_policy {
+	const char *workspace; /* absolute; created (0700) if missing */
+	int allow_network;     /* let network sockets through */
+	int cpu_secs;          /* RLIMIT_CPU per tool call; 0: none */
+	long memory_mb;        /* RLIMIT_AS; 0: none; never under ASan */
+	int required;          /* fail unless Landlock and seccomp apply */
+	int pidns;             /* sandbox_pidns() succeeded (reported) */
+};
+
+/*
+ * Become init of a new PID namespace, so that every process the worker
+ * starts dies with it: unshare, then fork.  The parent stays behind only
+ * to wait for the child and end as it did: it never returns.  Returns 1
+ * in the child, or 0 with *why (static) when the kernel refuses; the
+ * caller then carries on as it is.  Call it before anything else.
+ */
+int sandbox_pidns(const char **why);
+/*
+ * Apply the sandbox to this process; *report (new object, also on
+ * failure) says what was applied.  The working directory becomes the
+ * (real path of the) workspace; *realws is it (caller frees).  Returns
+ * 0, or -1 with *cause (caller frees) when the workspace cannot be made,
+ * or when pol->required and Landlock or seccomp could not be applied.
+ */
+int sandbox_apply(const struct sandbox_policy *pol, json_t **report,
+    char **realws, char **cause);
+/* Let this process use `secs` more seconds of CPU from now (soft limit). */
+void sandbox_cpu_rearm(int secs);
+/* Whether this build runs under AddressSanitizer (no RLIMIT_AS then). */
+int sandbox_asan(void);
+
+#endif
