@@ -16,13 +16,7 @@
 static char *
 anthropic_url(const struct llm_provider *p)
 {
-	char *url;
-	size_t n = strlen(p->base_url);
-
-	while (n > 0 && p->base_url[n - 1] == '/')
-		n--;
-	xasprintf(&url, "%.*s/v1/messages", (int)n, p->base_url);
-	return url;
+	return llm_url(p->base_url, "/v1/messages");
 }
 
 static struct curl_slist *

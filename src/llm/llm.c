@@ -136,6 +136,18 @@ llm_stream_delta(struct llm_stream *s, enum llm_delta_kind kind, int index,
 	return 0;
 }
 
+char *
+llm_url(const char *base_url, const char *path)
+{
+	size_t n = strlen(base_url);
+	char *url;
+
+	while (n > 0 && base_url[n - 1] == '/')
+		n--;
+	xasprintf(&url, "%.*s%s", (int)n, base_url, path);
+	return url;
+}
+
 json_t *
 llm_content_blocks(const json_t *content)
 {

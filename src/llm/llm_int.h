@@ -66,6 +66,8 @@ int llm_stream_delta(struct llm_stream *s, enum llm_delta_kind kind, int index,
     const char *text, size_t len);
 void llm_stream_fail(struct llm_stream *s, enum llm_error_class cls,
     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* base_url (trailing '/' dropped) + path.  New string. */
+char *llm_url(const char *base_url, const char *path);
 /* Free what a stream holds and make it empty (for the next attempt). */
 void llm_stream_reset(struct llm_stream *s);
 /* Blocks -> a response.  0, or -1 with the stream failed. */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "llm/curl_dl.h"
+#include "llm/llm_int.h"
 #include "llm/models.h"
 #include "util/buf.h"
 #include "util/json.h"
@@ -249,7 +250,7 @@ llm_list_models(const struct llm_provider *p, struct llm_error *err)
 	char *url = NULL, *hdr = NULL, cerr[CURL_ERROR_SIZE] = "";
 	json_t *body = NULL, *ids = NULL, *m;
 	struct buf b;
-	size_t i, n = strlen(p->base_url);
+	size_t i;
 	const char *why;
 	CURL *curl;
 	CURLcode res;
@@ -262,9 +263,7 @@ llm_list_models(const struct llm_provider *p, struct llm_error *err)
 		    why);
 		return NULL;
 	}
-	while (n > 0 && p->base_url[n - 1] == '/')
-		n--;
-	xasprintf(&url, "%.*s%s", (int)n, p->base_url,
+	url = llm_url(p->base_url,
 	    p->kind == LLM_ANTHROPIC ? "/v1/models" : "/models");
 	if (p->kind == LLM_ANTHROPIC) {
 		h = curl_slist_append(h, "anthropic-version: 2023-06-01");

@@ -19,13 +19,7 @@
 static char *
 openai_url(const struct llm_provider *p)
 {
-	char *url;
-	size_t n = strlen(p->base_url);
-
-	while (n > 0 && p->base_url[n - 1] == '/')
-		n--;
-	xasprintf(&url, "%.*s/chat/completions", (int)n, p->base_url);
-	return url;
+	return llm_url(p->base_url, "/chat/completions");
 }
 
 static struct curl_slist *
