@@ -88,6 +88,22 @@ seccomp_add(scmp_filter_ctx ctx, uint32_t action, const char *name,
 	return 0;
 }
 
+/*
+ * A comparison on syscall argument `arg` (libseccomp's SCMP_A* macros leave
+ * fields out, which clang's -Wmissing-field-initializers refuses).
+ */
+static struct scmp_arg_cmp
+seccomp_cmp(unsigned int arg, enum scmp_compare op, scmp_datum_t a,
+    scmp_datum_t b)
+{
+	struct scmp_arg_cmp c = { .arg = arg,
+		.op = op,
+		.datum_a = a,
+		.datum_b = b };
+
+	return c;
+}
+
 int
 seccomp_apply(int allow_network, char **cause)
 {
@@ -108,7 +124,7 @@ seccomp_apply(int allow_network, char **cause)
 	}
 	for (i = 0; i < sizeof seccomp_clone_new / sizeof *seccomp_clone_new;
 	     i++) {
-		cmp = SCMP_A0(SCMP_CMP_MASKED_EQ, seccomp_clone_new[i],
+		cmp = seccomp_cmp(0, SCMP_CMP_MASKED_EQ, seccomp_clone_new[i],
 		    seccomp_clone_new[i]);
 		if (seccomp_add(ctx, eperm, "clone", 1, &cmp, cause) == -1)
 			goto out;
@@ -117,27 +133,27 @@ seccomp_apply(int allow_network, char **cause)
 		cause) == -1)
 		goto out;
 	/* Device nodes: mknod(path, mode, dev), mknodat(fd, path, mode, dev) */
-	cmp = SCMP_A1(SCMP_CMP_MASKED_EQ, S_IFMT, S_IFCHR);
+	cmp = seccomp_cmp(1, SCMP_CMP_MASKED_EQ, S_IFMT, S_IFCHR);
 	if (seccomp_add(ctx, eperm, "mknod", 1, &cmp, cause) == -1)
 		goto out;
-	cmp = SCMP_A1(SCMP_CMP_MASKED_EQ, S_IFMT, S_IFBLK);
+	cmp = seccomp_cmp(1, SCMP_CMP_MASKED_EQ, S_IFMT, S_IFBLK);
 	if (seccomp_add(ctx, eperm, "mknod", 1, &cmp, cause) == -1)
 		goto out;
-	cmp = SCMP_A2(SCMP_CMP_MASKED_EQ, S_IFMT, S_IFCHR);
+	cmp = seccomp_cmp(2, SCMP_CMP_MASKED_EQ, S_IFMT, S_IFCHR);
 	if (seccomp_add(ctx, eperm, "mknodat", 1, &cmp, cause) == -1)
 		goto out;
-	cmp = SCMP_A2(SCMP_CMP_MASKED_EQ, S_IFMT, S_IFBLK);
+	cmp = seccomp_cmp(2, SCMP_CMP_MASKED_EQ, S_IFMT, S_IFBLK);
 	if (seccomp_add(ctx, eperm, "mknodat", 1, &cmp, cause) == -1)
 		goto out;
 	/* Typing into a terminal: the kernel compares the low 32 bits. */
-	cmp = SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffUL, TIOCSTI);
+	cmp = seccomp_cmp(1, SCMP_CMP_MASKED_EQ, 0xffffffffUL, TIOCSTI);
 	if (seccomp_add(ctx, eperm, "ioctl", 1, &cmp, cause) == -1)
 		goto out;
-	cmp = SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffUL, TIOCLINUX);
+	cmp = seccomp_cmp(1, SCMP_CMP_MASKED_EQ, 0xffffffffUL, TIOCLINUX);
 	if (seccomp_add(ctx, eperm, "ioctl", 1, &cmp, cause) == -1)
 		goto out;
 	if (!allow_network) {
-		cmp = SCMP_A0(SCMP_CMP_NE, AF_UNIX);
+		cmp = seccomp_cmp(0, SCMP_CMP_NE, AF_UNIX, 0);
 		if (seccomp_add(ctx, eperm, "socket", 1, &cmp, cause) == -1)
 			goto out;
 	}
