@@ -125,6 +125,44 @@ agent_cap(const char *text, long max, int *cut)
 	return out;
 }
 
+json_t *
+agent_spawn_tool_def(void)
+{
+	return json_pack("{s:s, s:s, s:{s:s, s:{s:{s:s, s:s}}, s:[s]}}", "name",
+	    "agent", "description",
+	    "Hand a self-contained sub-task to a sub-agent with its own tools "
+	    "and workspace access; it works until done and returns its "
+	    "answer. Use for independent pieces of a larger task.",
+	    "input_schema", "type", "object", "properties", "task", "type",
+	    "string", "description",
+	    "What the sub-agent must do, with all the context it needs.",
+	    "required", "task");
+}
+
+/* The brain-side "agent" tool: a child agent.  Its result object. */
+static json_t *
+agent_spawn(struct agent_loop *l, struct agent_watch *w, const json_t *use)
+{
+	const char *task =
+	    oxjson_str(json_object_get(use, "input"), "task", NULL);
+	char *answer = NULL, *cause = NULL;
+	json_t *result;
+
+	if (task == NULL || *task == '\0')
+		return json_pack("{s:b, s:s}", "ok", 0, "error",
+		    "'task' is required");
+	if (l->spawn(l->spawn_arg, task, &w->stop, &answer, &cause) != 0) {
+		result = json_pack("{s:b, s:s}", "ok", 0, "error",
+		    cause != NULL ? cause : "the sub-agent failed");
+		free(cause);
+		free(answer);
+		return result;
+	}
+	result = json_pack("{s:b, s:s}", "ok", 1, "output", answer);
+	free(answer);
+	return result;
+}
+
 /* One tool call through the hands; returns its tool_result block. */
 static json_t *
 agent_tool(struct agent_loop *l, struct agent_watch *w, const json_t *use,
@@ -142,6 +180,8 @@ agent_tool(struct agent_loop *l, struct agent_watch *w, const json_t *use,
 	if (w->stop) {
 		result = json_pack("{s:b, s:s}", "ok", 0, "error",
 		    "not run: the run was stopped");
+	} else if (l->spawn != NULL && strcmp(name, "agent") == 0) {
+		result = agent_spawn(l, w, use);
 	} else if (hands_call(l->hands, name, json_object_get(use, "input"),
 		       &w->stop, &result, &cause) != 0) {
 		result = json_pack("{s:b, s:s}", "ok", 0, "error",

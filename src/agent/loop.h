@@ -51,6 +51,13 @@ struct agent_loop {
 	const volatile int *cancel; /* set from elsewhere to stop; or NULL */
 	const volatile int *killed; /* a second such flag (the supervisor's) */
 	struct agent_hooks hooks;
+	/*
+	 * Sub-agents: when set, the brain-side tool "agent" {task} runs a
+	 * child agent through this and returns its answer (or -1 and *cause).
+	 */
+	int (*spawn)(void *arg, const char *task, const volatile int *stop,
+	    char **answer, char **cause);
+	void *spawn_arg;
 
 	/* Out */
 	enum agent_stop stop;
@@ -68,6 +75,8 @@ int agent_loop_run(struct agent_loop *l);
 void agent_loop_free(struct agent_loop *l);
 /* "done", "max_iterations", "repeat", ... */
 const char *agent_stop_name(enum agent_stop s);
+/* The "agent" tool's definition (for the tool list).  New reference. */
+json_t *agent_spawn_tool_def(void);
 /* The default system prompt for a workspace.  New string. */
 char *agent_system_prompt(const char *workspace);
 

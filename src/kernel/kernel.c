@@ -99,17 +99,147 @@ kernel_policy(const struct config *cfg, const char *workspace,
 	    strcmp(config_str(cfg, "security.sandbox"), "required") == 0;
 }
 
-int
-kernel_run(struct kernel_run *r)
+/* What a sub-agent needs to know of where it runs. */
+struct kernel_child {
+	struct kernel_run *r;
+	struct agent *parent;
+	const char *workspace;
+};
+
+static int kernel_agent(struct kernel_run *r, struct agent *a, json_t *messages,
+    const char *workspace, int save, const volatile int *cancel,
+    struct agent_loop *l);
+
+/* The "agent" tool: a child of k->parent, run to its end. */
+static int
+kernel_spawn(void *arg, const char *task, const volatile int *stop,
+    char **answer, char **cause)
+{
+	struct kernel_child *k = arg;
+	struct agent_loop l;
+	struct agent *child;
+	json_t *messages;
+	int rc;
+
+	if ((child = supervisor_create(k->r->db, k->r->session, k->r->model,
+		 k->parent, cause)) == NULL)
+		return -1;
+	supervisor_start_nested(k->r->db, child);
+	messages = json_pack("[{s:s, s:s}]", "role", "user", "content", task);
+	memset(&l, 0, sizeof l);
+	rc = kernel_agent(k->r, child, messages, k->workspace, 0, stop, &l);
+	if (rc == 0)
+		*answer = l.answer;
+	else {
+		xasprintf(cause, "the sub-agent stopped (%s): %s",
+		    agent_stop_name(l.stop), l.reason);
+		free(l.answer);
+	}
+	l.answer = NULL;
+	json_decref(messages);
+	return rc;
+}
+
+/*
+ * Run agent `a` (admitted) on `messages` with its own worker, until it
+ * stops; its row is finished and `a` freed.  Messages are saved to the
+ * session when `save`.  The loop's results are in *l (l->answer is the
+ * caller's).  Returns what agent_loop_run() returned.
+ */
+static int
+kernel_agent(struct kernel_run *r, struct agent *a, json_t *messages,
+    const char *workspace, int save, const volatile int *cancel,
+    struct agent_loop *l)
 {
 	struct hands_policy pol;
 	struct hands *hands = NULL;
-	struct agent_loop l;
 	struct kernel_save ks;
-	struct agent *a = NULL;
-	json_t *messages = NULL, *tools = NULL, *user;
-	char *workspace = NULL, *system = NULL, *cause = NULL;
+	struct kernel_child kc;
+	json_t *tools = NULL;
+	char *system = NULL, *cause = NULL;
 	const char *state;
+	int rc = -1;
+
+	memset(l, 0, sizeof *l);
+	kernel_policy(r->cfg, workspace, &pol);
+	if (hands_spawn(&pol, &hands, &cause) != 0) {
+		l->stop = AGENT_WORKER_ERROR;
+		snprintf(l->reason, sizeof l->reason,
+		    "starting the agent's worker: %s", cause);
+		free(cause);
+		supervisor_finish(r->db, a, "failed", l->reason, 0, NULL, 0, 0);
+		return -1;
+	}
+	if (r->sandbox == NULL)
+		r->sandbox = json_deep_copy(hands_sandbox(hands));
+	supervisor_attach(r->db, a, hands);
+	tools = hands_tool_defs(&pol);
+	if (a->depth < SUPERVISOR_MAX_DEPTH) {
+		json_array_append_new(tools, agent_spawn_tool_def());
+		kc.r = r;
+		kc.parent = a;
+		kc.workspace = workspace;
+		l->spawn = kernel_spawn;
+		l->spawn_arg = &kc;
+	}
+	system = agent_system_prompt(workspace);
+
+	ks.r = r;
+	ks.user = r->hooks;
+	if (a->depth > 0) { /* a child's text is its parent's tool result */
+		ks.user.text = NULL;
+		ks.user.reset = NULL;
+	}
+	l->cfg = r->cfg;
+	l->model = r->model;
+	l->system = system;
+	l->messages = messages;
+	l->hands = hands;
+	l->tools = tools;
+	l->max_iterations = (int)config_int(r->cfg, "engine.max_iterations");
+	l->repeat_guard = (int)config_int(r->cfg, "engine.repeat_guard");
+	l->tool_output_max =
+	    (long)config_int(r->cfg, "engine.tool_output_max_chars");
+	l->timeout_ms = r->timeout_ms > 0 ?
+	    r->timeout_ms :
+	    config_int(r->cfg, "kernel.agent_timeout_secs") * 1000;
+	l->cancel = cancel;
+	l->killed = &a->cancel;
+	l->hooks.text = kernel_text;
+	l->hooks.reset = kernel_reset;
+	l->hooks.tool_start = kernel_tool_start;
+	l->hooks.tool_end = kernel_tool_end;
+	l->hooks.message = save ? kernel_save_message : NULL;
+	l->hooks.arg = &ks;
+	rc = agent_loop_run(l);
+
+	if (l->stop == AGENT_DONE)
+		state = "exited";
+	else if (l->stop == AGENT_CANCELLED)
+		state = "killed";
+	else if (l->stop == AGENT_LLM_ERROR || l->stop == AGENT_WORKER_ERROR)
+		state = "failed";
+	else
+		state = "exited"; /* a limit stopped it: it ended cleanly */
+	hands_close(hands);
+	supervisor_finish(r->db, a, state, l->reason, l->iterations, &l->usage,
+	    l->cost_usd, l->cost_usd > 0);
+	l->spawn = NULL;
+	l->spawn_arg = NULL;
+	json_decref(tools);
+	l->tools = NULL;
+	free(system);
+	l->system = NULL;
+	return rc;
+}
+
+int
+kernel_run(struct kernel_run *r)
+{
+	struct agent_loop l;
+	struct agent *a = NULL;
+	json_t *messages = NULL, *user;
+	char *workspace = NULL, *cause = NULL;
 	uint64_t t0 = time_mono_ms();
 	int exists, rc = -1;
 
@@ -179,46 +309,8 @@ kernel_run(struct kernel_run *r)
 		a = NULL;
 		goto out;
 	}
-	kernel_policy(r->cfg, workspace, &pol);
-	if (hands_spawn(&pol, &hands, &cause) != 0) {
-		snprintf(r->error, sizeof r->error,
-		    "starting the agent's worker: %s", cause);
-		supervisor_finish(r->db, a, "failed", r->error, 0, NULL, 0, 0);
-		a = NULL;
-		goto out;
-	}
-	r->sandbox = json_deep_copy(hands_sandbox(hands));
-	supervisor_attach(r->db, a, hands);
-	tools = hands_tool_defs(&pol);
-	system = agent_system_prompt(workspace);
-
-	/* The brain. */
-	ks.r = r;
-	ks.user = r->hooks;
-	l.cfg = r->cfg;
-	l.model = r->model;
-	l.system = system;
-	l.messages = messages;
-	l.hands = hands;
-	l.tools = tools;
-	l.max_iterations = (int)config_int(r->cfg, "engine.max_iterations");
-	l.repeat_guard = (int)config_int(r->cfg, "engine.repeat_guard");
-	l.tool_output_max =
-	    (long)config_int(r->cfg, "engine.tool_output_max_chars");
-	l.timeout_ms = r->timeout_ms > 0 ?
-	    r->timeout_ms :
-	    config_int(r->cfg, "kernel.agent_timeout_secs") * 1000;
-	l.cancel = r->cancel;
-	l.killed = &a->cancel;
-	l.hooks.text = kernel_text;
-	l.hooks.reset = kernel_reset;
-	l.hooks.tool_start = kernel_tool_start;
-	l.hooks.tool_end = kernel_tool_end;
-	l.hooks.message = kernel_save_message;
-	l.hooks.arg = &ks;
 	r->started = 1;
-	rc = agent_loop_run(&l);
-
+	rc = kernel_agent(r, a, messages, workspace, 1, r->cancel, &l);
 	r->stop = l.stop;
 	snprintf(r->reason, sizeof r->reason, "%s", l.reason);
 	r->answer = l.answer;
@@ -227,31 +319,19 @@ kernel_run(struct kernel_run *r)
 	r->tool_calls = l.tool_calls;
 	r->usage = l.usage;
 	r->cost_usd = l.cost_usd;
+	if (l.stop == AGENT_WORKER_ERROR && l.iterations == 0) {
+		r->started = 0; /* no worker: the agent never ran */
+		snprintf(r->error, sizeof r->error, "%s", l.reason);
+	}
 	session_touch(r->db, r->session, l.model, l.usage.input_tokens,
 	    l.usage.output_tokens, &cause);
 	free(cause);
 	cause = NULL;
-	if (l.stop == AGENT_DONE)
-		state = "exited";
-	else if (l.stop == AGENT_CANCELLED)
-		state = "killed";
-	else if (l.stop == AGENT_LLM_ERROR || l.stop == AGENT_WORKER_ERROR)
-		state = "failed";
-	else
-		state = "exited"; /* a limit stopped it: it ended cleanly */
-	hands_close(hands);
-	hands = NULL;
-	supervisor_finish(r->db, a, state, l.reason, l.iterations, &l.usage,
-	    l.cost_usd, l.cost_usd > 0);
 	a = NULL;
 out:
-	if (hands != NULL)
-		hands_close(hands);
 	agent_loop_free(&l);
 	json_decref(messages);
-	json_decref(tools);
 	free(workspace);
-	free(system);
 	free(cause);
 	r->duration_ms = (long)(time_mono_ms() - t0);
 	return rc;

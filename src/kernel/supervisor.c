@@ -181,6 +181,17 @@ supervisor_admit(sqlite3 *db, struct agent *a)
 }
 
 void
+supervisor_start_nested(sqlite3 *db, struct agent *a)
+{
+	char now[40];
+
+	sup_now(now, sizeof now);
+	sup_exec(db,
+	    "UPDATE agents SET state = 'running', started_at = ?2 WHERE id = ?1",
+	    a->id, now, NULL, 0);
+}
+
+void
 supervisor_attach(sqlite3 *db, struct agent *a, struct hands *h)
 {
 	pthread_mutex_lock(&sup_lock);

@@ -44,6 +44,12 @@ struct agent *supervisor_create(sqlite3 *db, const char *session,
  * agent was killed while it waited.
  */
 int supervisor_admit(sqlite3 *db, struct agent *a);
+/*
+ * Start a sub-agent at once, in its parent's slot (it runs while its
+ * parent waits for it, so it needs none of its own): the row says
+ * "running".
+ */
+void supervisor_start_nested(sqlite3 *db, struct agent *a);
 /* Record the worker (its pid goes into the row) so kill can reach it. */
 void supervisor_attach(sqlite3 *db, struct agent *a, struct hands *h);
 /*

@@ -283,3 +283,54 @@ def test_llm_failure_is_reported(agent):
     out = json.loads(r.stdout)
     assert out['stop_reason'] == 'llm_error'
     assert 'authentication failed' in out['stop_detail']
+
+
+def tool_names(req):
+    return {t['function']['name'] for t in req['body'].get('tools', [])}
+
+
+def test_sub_agent(agent):
+    for n in ('a', 'b'):
+        open(os.path.join(agent.ws, n + '.txt'), 'w').close()
+    agent.fake.load({'turns': [
+        {'tool_calls': [call('agent', 'p1', task='count the files')]},
+        {'tool_calls': [call('ls', 'k1', path='.')]},       # the child
+        {'text': 'There are 2 files.'},                      # its answer
+        {'text': 'The sub-agent counted 2 files.'}]})
+    r = run(agent, '--json', 'delegate the counting')
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out['response'] == 'The sub-agent counted 2 files.'
+    reqs = model_requests(agent)
+    assert 'agent' in tool_names(reqs[0])
+    # The child's own conversation starts with its task.
+    assert reqs[1]['body']['messages'][-1]['content'] == 'count the files'
+    assert 'There are 2 files.' in tool_results(reqs[3])['p1']
+    d = db(agent)
+    rows = d.execute('SELECT id, parent_id, group_id, state FROM agents '
+                     'ORDER BY created_at').fetchall()
+    d.close()
+    assert len(rows) == 2
+    parent, child = rows
+    assert parent[0] == out['agent_id'] and parent[1] is None
+    assert child[1] == parent[0] and child[2] == parent[0]
+    assert child[3] == 'exited' and parent[3] == 'exited'
+
+
+def test_sub_agents_nest_three_deep_at_most(agent):
+    agent.fake.load({'turns': [
+        {'tool_calls': [call('agent', 'd0', task='level 1')]},
+        {'tool_calls': [call('agent', 'd1', task='level 2')]},
+        {'tool_calls': [call('agent', 'd2', task='level 3')]},
+        {'text': 'deepest'},
+        {'text': 'two'}, {'text': 'one'}, {'text': 'top'}]})
+    r = run(agent, '--json', 'go deep')
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)['response'] == 'top'
+    reqs = model_requests(agent)
+    assert ['agent' in tool_names(q) for q in reqs[:4]] == [
+        True, True, True, False]
+    d = db(agent)
+    depth = d.execute('SELECT COUNT(*) FROM agents').fetchone()[0]
+    d.close()
+    assert depth == 4
