@@ -473,20 +473,13 @@ out:
 	return rc;
 }
 
-static int
-fs_strcmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 int
 tool_ls(struct tool_ctx *ctx, json_t *args, struct tool_result *res)
 {
 	char *norm = NULL, *cause = NULL, **names = NULL, target[PATH_MAX];
-	struct dirent *de;
 	struct stat st;
 	struct buf out;
-	size_t n = 0, alloc = 0, i;
+	size_t n = 0, i;
 	ssize_t tl;
 	DIR *d = NULL;
 	int fd, rc = -1;
@@ -502,18 +495,7 @@ tool_ls(struct tool_ctx *ctx, json_t *args, struct tool_result *res)
 		xasprintf(&cause, "'%s': %s", norm, strerror(errno));
 		goto out;
 	}
-	while ((de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 ||
-		    strcmp(de->d_name, "..") == 0)
-			continue;
-		if (n == alloc) {
-			alloc = alloc == 0 ? 64 : alloc * 2;
-			names = xreallocarray(names, alloc, sizeof *names);
-		}
-		names[n++] = xstrdup(de->d_name);
-	}
-	if (n > 0)
-		qsort(names, n, sizeof *names, fs_strcmp);
+	names = tools_dir_names(d, &n);
 	for (i = 0; i < n && i < FS_LS_MAX; i++) {
 		if (out.len > TOOLS_MAX_OUTPUT)
 			break;

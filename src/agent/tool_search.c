@@ -47,20 +47,13 @@ struct walk {
 	int groups;   /* groups printed (for "--") */
 };
 
-static int
-walk_strcmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* Walk the directory fd (owned) whose path below the start is rel. */
 static void
 walk_dir(struct walk *w, int fd, const char *rel, int depth)
 {
-	struct dirent *de;
 	struct stat st;
 	char **names = NULL, *sub;
-	size_t n = 0, alloc = 0, i;
+	size_t n = 0, i;
 	DIR *d;
 	int cfd;
 
@@ -68,18 +61,7 @@ walk_dir(struct walk *w, int fd, const char *rel, int depth)
 		close(fd);
 		return;
 	}
-	while ((de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 ||
-		    strcmp(de->d_name, "..") == 0)
-			continue;
-		if (n == alloc) {
-			alloc = alloc == 0 ? 64 : alloc * 2;
-			names = xreallocarray(names, alloc, sizeof *names);
-		}
-		names[n++] = xstrdup(de->d_name);
-	}
-	if (n > 0)
-		qsort(names, n, sizeof *names, walk_strcmp);
+	names = tools_dir_names(d, &n);
 	for (i = 0; i < n && !w->stopped; i++) {
 		if (++w->visited > WALK_MAX_ENTRIES) {
 			w->stopped = 2;

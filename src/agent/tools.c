@@ -631,3 +631,32 @@ out:
 	free(pc);
 	return match;
 }
+
+static int
+tools_strcmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+char **
+tools_dir_names(DIR *d, size_t *n)
+{
+	struct dirent *de;
+	char **names = NULL;
+	size_t alloc = 0;
+
+	*n = 0;
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		if (*n == alloc) {
+			alloc = alloc == 0 ? 64 : alloc * 2;
+			names = xreallocarray(names, alloc, sizeof *names);
+		}
+		names[(*n)++] = xstrdup(de->d_name);
+	}
+	if (*n > 0)
+		qsort(names, *n, sizeof *names, tools_strcmp);
+	return names;
+}

@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 #include <sys/types.h>
+#include <dirent.h>
 #include <jansson.h>
 
 #define TOOLS_MAX_OUTPUT (256 * 1024)             /* read, ls, find, grep */
@@ -124,6 +125,12 @@ int tools_glob(const char *g, const char *p);
 /* The tools (tool_fs.c, tool_exec.c). */
 int tool_read(struct tool_ctx *, json_t *, struct tool_result *);
 int tool_write(struct tool_ctx *, json_t *, struct tool_result *);
+/*
+ * The entries of an open directory but "." and "..", sorted by name; their
+ * count in *n.  New array of new strings (caller frees both), NULL if none.
+ */
+char **tools_dir_names(DIR *d, size_t *n);
+
 int tool_edit(struct tool_ctx *, json_t *, struct tool_result *);
 int tool_ls(struct tool_ctx *, json_t *, struct tool_result *);
 int tool_find(struct tool_ctx *, json_t *, struct tool_result *);
