@@ -25,14 +25,18 @@ libcurl4-openssl-dev
 libseccomp-dev
 libedit-dev
 libcmocka-dev
+libmicrohttpd-dev
+libssl-dev
 python3
 python3-pytest
+python3-websockets
 "
 
 BENCH_PACKAGES="
 g++
 libcpptoml-dev
 hyperfine
+wrk
 "
 
 check=0

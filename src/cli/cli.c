@@ -19,6 +19,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_doctor_entry,
 	&cmd_models_entry,
 	&cmd_config_entry,
+	&cmd_token_entry,
 	&cmd_completion_entry,
 	&cmd_help_entry,
 	&cmd_version_entry,

@@ -36,6 +36,7 @@ extern const struct cmd_entry cmd_config_entry;
 extern const struct cmd_entry cmd_doctor_entry;
 extern const struct cmd_entry cmd_help_entry;
 extern const struct cmd_entry cmd_llm_entry;
+extern const struct cmd_entry cmd_token_entry;
 extern const struct cmd_entry cmd_models_entry;
 extern const struct cmd_entry cmd_onboard_entry;
 extern const struct cmd_entry cmd_run_entry;

@@ -1,0 +1,70 @@
+/*
+ * events.h — the kernel's event bus.
+ *
+ * Any thread publishes; subscribers (SSE streams, WebSocket clients, the
+ * CLI) read.  Events live in one bounded ring shared by every subscriber:
+ * a subscriber is just a cursor into it, so publishing never waits for a
+ * reader, and a reader that falls behind by more than the ring holds loses
+ * the oldest events and is told how many (events_next() reports the gap).
+ * Ids increase by one per event and start, in each process, at the wall
+ * clock in microseconds, so an id from an earlier run of the daemon is
+ * always older than every id of this one.
+ */
+#ifndef OXIOS_KERNEL_EVENTS_H
+#define OXIOS_KERNEL_EVENTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <jansson.h>
+
+#define EVENTS_RING_DEFAULT 4096
+
+struct event {
+	uint64_t id;
+	int64_t time_ms;  /* wall clock */
+	char type[48];    /* "agent.started", "agent.delta", ... */
+	char *data;       /* compact JSON object text (owned by the ring) */
+	size_t data_len;
+};
+
+/*
+ * Set the ring's size (events kept for late readers and replay) and the
+ * first id.  Called once before any publish; without it the bus starts
+ * itself with EVENTS_RING_DEFAULT on first use.  Calling it again clears
+ * the ring (tests).
+ */
+void events_init(size_t ring_size);
+/* Free the ring; subscribers must be gone. */
+void events_shutdown(void);
+
+/*
+ * Publish an event: `data` (an object; may be NULL for {}) is serialised
+ * at once, the caller keeps its reference.  Every subscriber's notify
+ * callback is called (from this thread, with the bus locked: it must only
+ * wake someone up, never call back into the bus).  Returns the event's id.
+ */
+uint64_t events_publish(const char *type, const json_t *data);
+
+struct events_sub;
+/*
+ * A subscriber whose cursor is `after`: it will read the events with a
+ * larger id.  0 means "from now on"; an id in the past replays what the
+ * ring still holds after it (Last-Event-ID).  `notify(arg)` is called on
+ * every publish (see events_publish()); may be NULL.
+ */
+struct events_sub *events_subscribe(uint64_t after, void (*notify)(void *),
+    void *arg);
+/* Stop: after this returns, notify is never called again. */
+void events_unsubscribe(struct events_sub *s);
+/*
+ * The next event for `s`, copied into *e (e->data is then the caller's:
+ * free it), and the cursor moves past it.  Returns 1 if there was one, 0
+ * if none is waiting.  *lost (may be NULL) is set to how many events this
+ * subscriber missed just before this one because the ring had already
+ * dropped them (0 normally).
+ */
+int events_next(struct events_sub *s, struct event *e, uint64_t *lost);
+/* The id of the newest event (0 if none yet). */
+uint64_t events_last_id(void);
+
+#endif
