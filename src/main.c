@@ -20,8 +20,12 @@ main(int argc, char **argv)
 		return EXIT_FAIL;
 	}
 	if (argc < 2) {
-		cli_overview(stderr);
-		return EXIT_USAGE;
+		/* A bare `oxios` starts the daemon. */
+		static char *start[] = { (char *)"start", NULL };
+
+		rc = cli_exec(1, start);
+		log_close();
+		return rc;
 	}
 	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0)
 		argv[1] = (char *)"version";

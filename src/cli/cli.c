@@ -13,6 +13,11 @@
 
 /* Every command, in the order `oxios help` lists them. */
 const struct cmd_entry *const cmd_table[] = {
+	&cmd_start_entry,
+	&cmd_stop_entry,
+	&cmd_restart_entry,
+	&cmd_status_entry,
+	&cmd_log_entry,
 	&cmd_run_entry,
 	&cmd_chat_entry,
 	&cmd_onboard_entry,
@@ -26,6 +31,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_worker_entry,
 	&cmd_toml_entry,
 	&cmd_llm_entry,
+	&cmd_apidoc_entry,
 	NULL,
 };
 

@@ -21,9 +21,9 @@
 
 struct event {
 	uint64_t id;
-	int64_t time_ms;  /* wall clock */
-	char type[48];    /* "agent.started", "agent.delta", ... */
-	char *data;       /* compact JSON object text (owned by the ring) */
+	int64_t time_ms; /* wall clock */
+	char type[48];   /* "agent.started", "agent.delta", ... */
+	char *data;      /* compact JSON object text (owned by the ring) */
 	size_t data_len;
 };
 
@@ -66,5 +66,7 @@ void events_unsubscribe(struct events_sub *s);
 int events_next(struct events_sub *s, struct event *e, uint64_t *lost);
 /* The id of the newest event (0 if none yet). */
 uint64_t events_last_id(void);
+/* How many events this process has published (not reset by events_init). */
+uint64_t events_published(void);
 
 #endif

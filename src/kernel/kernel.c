@@ -6,6 +6,7 @@
 
 #include "agent/hands.h"
 #include "config/home.h"
+#include "kernel/events.h"
 #include "kernel/kernel.h"
 #include "kernel/sessions.h"
 #include "kernel/supervisor.h"
@@ -26,6 +27,7 @@ kernel_workspace(const struct config *cfg)
 
 struct kernel_save {
 	struct kernel_run *r;
+	const char *agent;       /* the id of the agent that speaks */
 	struct agent_hooks user; /* the caller's hooks */
 };
 
@@ -49,7 +51,11 @@ static void
 kernel_text(const char *s, size_t n, void *arg)
 {
 	struct kernel_save *ks = arg;
+	json_t *ev = json_pack("{s:s, s:s, s:s%}", "agent_id", ks->agent,
+	    "session_id", ks->r->session, "text", s, n);
 
+	events_publish("agent.delta", ev);
+	json_decref(ev);
 	if (ks->user.text != NULL)
 		ks->user.text(s, n, ks->user.arg);
 }
@@ -67,7 +73,11 @@ static void
 kernel_tool_start(const char *name, const json_t *input, void *arg)
 {
 	struct kernel_save *ks = arg;
+	json_t *ev = json_pack("{s:s, s:s, s:s, s:O}", "agent_id", ks->agent,
+	    "session_id", ks->r->session, "name", name, "input", input);
 
+	events_publish("tool.call", ev);
+	json_decref(ev);
 	if (ks->user.tool_start != NULL)
 		ks->user.tool_start(name, input, ks->user.arg);
 }
@@ -76,7 +86,12 @@ static void
 kernel_tool_end(const char *name, const json_t *result, void *arg)
 {
 	struct kernel_save *ks = arg;
+	json_t *ev = json_pack("{s:s, s:s, s:s, s:b}", "agent_id", ks->agent,
+	    "session_id", ks->r->session, "name", name, "ok",
+	    json_is_true(json_object_get(result, "ok")));
 
+	events_publish("tool.result", ev);
+	json_decref(ev);
 	if (ks->user.tool_end != NULL)
 		ks->user.tool_end(name, result, ks->user.arg);
 }
@@ -185,6 +200,7 @@ kernel_agent(struct kernel_run *r, struct agent *a, json_t *messages,
 	system = agent_system_prompt(workspace);
 
 	ks.r = r;
+	ks.agent = a->id;
 	ks.user = r->hooks;
 	if (a->depth > 0) { /* a child's text is its parent's tool result */
 		ks.user.text = NULL;
@@ -310,6 +326,8 @@ kernel_run(struct kernel_run *r)
 		goto out;
 	}
 	r->started = 1;
+	if (r->started_hook != NULL)
+		r->started_hook(r, r->hooks.arg);
 	rc = kernel_agent(r, a, messages, workspace, 1, r->cancel, &l);
 	r->stop = l.stop;
 	snprintf(r->reason, sizeof r->reason, "%s", l.reason);

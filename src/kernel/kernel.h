@@ -23,6 +23,9 @@ struct kernel_run {
 	const volatile int *cancel; /* e.g. set by SIGINT; may be NULL */
 	struct agent_hooks hooks;   /* text and tool activity (message is
 				     taken: messages are saved) */
+	/* Called once the agent has its ids (session, agent), with
+	 * hooks.arg; may be NULL. */
+	void (*started_hook)(const struct kernel_run *r, void *arg);
 
 	/* Out */
 	char session[UUID_STRLEN];

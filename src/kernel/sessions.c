@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "kernel/sessions.h"
+#include "store/db.h"
 #include "util/time.h"
 #include "util/xalloc.h"
 
@@ -216,4 +217,61 @@ session_list(sqlite3 *db, int limit, char **cause)
 	}
 	sqlite3_finalize(st);
 	return out;
+}
+
+json_t *
+session_get(sqlite3 *db, const char *id, char **cause)
+{
+	json_t *s, *rows, *msgs, *m, *content;
+	size_t i;
+
+	if ((s = db_row(db,
+		 "SELECT id, title, created_at, updated_at, model, "
+		 "input_tokens, output_tokens FROM sessions WHERE id = ?1",
+		 1, &id, cause)) == NULL)
+		return NULL;
+	if ((rows = db_rows(db,
+		 "SELECT seq, role, content, agent_id, created_at FROM messages "
+		 "WHERE session_id = ?1 ORDER BY seq",
+		 1, &id, 100000, cause)) == NULL)
+		goto fail;
+	/* content is stored as JSON text: show it as JSON. */
+	msgs = json_array();
+	for (i = 0; i < json_array_size(rows); i++) {
+		m = json_array_get(rows, i);
+		content =
+		    json_loads(json_string_value(json_object_get(m, "content")),
+			0, NULL);
+		json_object_set_new(m, "content",
+		    content != NULL ? content : json_null());
+		json_array_append(msgs, m);
+	}
+	json_decref(rows);
+	json_object_set_new(s, "messages", msgs);
+	if ((rows = db_rows(db,
+		 "SELECT id, parent_id, state, model, created_at, ended_at, "
+		 "exit_reason, iterations FROM agents WHERE session_id = ?1 "
+		 "ORDER BY created_at, rowid",
+		 1, &id, 10000, cause)) == NULL)
+		goto fail;
+	json_object_set_new(s, "agents", rows);
+	return s;
+fail:
+	json_decref(s);
+	return NULL;
+}
+
+int
+session_delete(sqlite3 *db, const char *id, char **cause)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (sqlite3_prepare_v2(db, "DELETE FROM sessions WHERE id = ?1", -1,
+		&st, NULL) != SQLITE_OK)
+		return session_fail(db, st, "deleting a session", cause);
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return session_fail(db, st, "deleting a session", cause);
+	sqlite3_finalize(st);
+	return sqlite3_changes(db) > 0 ? 1 : 0;
 }

@@ -33,4 +33,14 @@ int session_touch(sqlite3 *db, const char *id, const char *model,
  */
 json_t *session_list(sqlite3 *db, int limit, char **cause);
 
+/*
+ * A session with its messages and the agents that ran in it (their state
+ * says whether a run ended, failed or was interrupted).  NULL with *cause
+ * NULL if there is no such session.
+ */
+json_t *session_get(sqlite3 *db, const char *id, char **cause);
+/* Delete a session and its messages: 1, 0 if there was none, -1 with
+ * *cause. */
+int session_delete(sqlite3 *db, const char *id, char **cause);
+
 #endif

@@ -8,7 +8,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "kernel/events.h"
 #include "kernel/supervisor.h"
+#include "store/db.h"
 #include "util/log.h"
 #include "util/time.h"
 #include "util/xalloc.h"
@@ -145,6 +147,24 @@ sup_dequeue(struct agent *a)
 	}
 }
 
+/* Tell the event bus. */
+static void
+sup_event(const char *type, const struct agent *a, const char *state,
+    const char *reason)
+{
+	json_t *ev = json_pack("{s:s, s:s?, s:s?, s:s?, s:i}", "agent_id",
+	    a->id, "parent_id", a->parent[0] != '\0' ? a->parent : NULL,
+	    "group_id", a->group[0] != '\0' ? a->group : NULL, "session_id",
+	    a->session[0] != '\0' ? a->session : NULL, "depth", a->depth);
+
+	if (state != NULL)
+		json_object_set_new(ev, "state", json_string(state));
+	if (reason != NULL)
+		json_object_set_new(ev, "reason", json_string(reason));
+	events_publish(type, ev);
+	json_decref(ev);
+}
+
 int
 supervisor_admit(sqlite3 *db, struct agent *a)
 {
@@ -177,6 +197,7 @@ supervisor_admit(sqlite3 *db, struct agent *a)
 	sup_exec(db,
 	    "UPDATE agents SET state = 'running', started_at = ?2 WHERE id = ?1",
 	    a->id, now, NULL, 0);
+	sup_event("agent.started", a, NULL, NULL);
 	return 0;
 }
 
@@ -189,6 +210,7 @@ supervisor_start_nested(sqlite3 *db, struct agent *a)
 	sup_exec(db,
 	    "UPDATE agents SET state = 'running', started_at = ?2 WHERE id = ?1",
 	    a->id, now, NULL, 0);
+	sup_event("agent.started", a, NULL, NULL);
 }
 
 void
@@ -211,6 +233,7 @@ supervisor_finish(sqlite3 *db, struct agent *a, const char *state,
 	char now[40];
 	size_t i;
 
+	sup_event("agent.exited", a, state, reason);
 	pthread_mutex_lock(&sup_lock);
 	for (i = 0; i < SUPERVISOR_MAX_LIVE; i++) {
 		if (sup_live[i] == a)
@@ -323,4 +346,67 @@ supervisor_recover(sqlite3 *db)
 		log_warn("%zu interrupted agent%s marked failed", n,
 		    n == 1 ? "" : "s");
 	return (int)n;
+}
+
+#define SUP_COLUMNS \
+	"id, parent_id, group_id, session_id, state, model, host_pid, " \
+	"worker_pid, created_at, started_at, ended_at, exit_reason, " \
+	"iterations, input_tokens, output_tokens, cost_usd"
+
+json_t *
+supervisor_list(sqlite3 *db, const char *state, const char *group, long limit,
+    char **cause)
+{
+	const char *params[2] = { state, group };
+
+	return db_rows(db,
+	    "SELECT " SUP_COLUMNS " FROM agents "
+	    "WHERE (?1 IS NULL OR state = ?1) AND (?2 IS NULL OR group_id = ?2) "
+	    "ORDER BY created_at DESC, rowid DESC",
+	    2, params, (size_t)limit, cause);
+}
+
+json_t *
+supervisor_get(sqlite3 *db, const char *id, char **cause)
+{
+	return db_row(db, "SELECT " SUP_COLUMNS " FROM agents WHERE id = ?1", 1,
+	    &id, cause);
+}
+
+json_t *
+supervisor_groups(sqlite3 *db, long limit, char **cause)
+{
+	return db_rows(db,
+	    "SELECT g.group_id AS id, MIN(g.created_at) AS created_at, "
+	    "MAX(COALESCE(g.ended_at, '')) AS last_ended_at, "
+	    "COUNT(*) AS agents, "
+	    "SUM(g.state IN ('running', 'queued')) AS active, "
+	    "(SELECT r.state FROM agents r WHERE r.id = g.group_id) AS state, "
+	    "(SELECT r.session_id FROM agents r WHERE r.id = g.group_id) "
+	    "AS session_id, "
+	    "SUM(g.input_tokens) AS input_tokens, "
+	    "SUM(g.output_tokens) AS output_tokens "
+	    "FROM agents g "
+	    "GROUP BY g.group_id ORDER BY MIN(g.created_at) DESC",
+	    0, NULL, (size_t)limit, cause);
+}
+
+int
+supervisor_kill_all(void)
+{
+	size_t i;
+	int n = 0;
+
+	pthread_mutex_lock(&sup_lock);
+	for (i = 0; i < SUPERVISOR_MAX_LIVE; i++) {
+		if (sup_live[i] == NULL)
+			continue;
+		sup_live[i]->cancel = 1;
+		if (sup_live[i]->hands != NULL)
+			hands_kill(sup_live[i]->hands);
+		n++;
+	}
+	pthread_cond_broadcast(&sup_cond);
+	pthread_mutex_unlock(&sup_lock);
+	return n;
 }

@@ -10,6 +10,7 @@
 #define OXIOS_KERNEL_SUPERVISOR_H
 
 #include <sqlite3.h>
+#include <jansson.h>
 #include <sys/types.h>
 
 #include "agent/hands.h"
@@ -68,5 +69,19 @@ void supervisor_counts(int *running, int *queued);
  * crash) become "failed" with the reason "interrupted".  Returns how many.
  */
 int supervisor_recover(sqlite3 *db);
+
+/* Queries of the agent table (for the API). */
+/*
+ * Agents, newest first; `state` and `group` (may be NULL) filter.  New
+ * reference, or NULL with *cause.
+ */
+json_t *supervisor_list(sqlite3 *db, const char *state, const char *group,
+    long limit, char **cause);
+/* One agent; NULL with *cause NULL if there is none. */
+json_t *supervisor_get(sqlite3 *db, const char *id, char **cause);
+/* Groups (a root agent and its sub-agents), newest first. */
+json_t *supervisor_groups(sqlite3 *db, long limit, char **cause);
+/* Kill every agent of this process (shutdown).  Returns how many. */
+int supervisor_kill_all(void);
 
 #endif

@@ -180,3 +180,73 @@ db_integrity(sqlite3 *db, char **result)
 	*result = buf_detach(&b);
 	return 0;
 }
+
+json_t *
+db_rows(sqlite3 *db, const char *sql, int n, const char *const *params,
+    size_t max_rows, char **cause)
+{
+	sqlite3_stmt *st = NULL;
+	json_t *rows = NULL, *row, *v;
+	int i, rc = SQLITE_DONE, cols;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		goto fail;
+	for (i = 0; i < n; i++) {
+		if (params[i] == NULL)
+			sqlite3_bind_null(st, i + 1);
+		else
+			sqlite3_bind_text(st, i + 1, params[i], -1,
+			    SQLITE_TRANSIENT);
+	}
+	rows = json_array();
+	cols = sqlite3_column_count(st);
+	while (json_array_size(rows) < max_rows &&
+	    (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		row = json_object();
+		for (i = 0; i < cols; i++) {
+			switch (sqlite3_column_type(st, i)) {
+			case SQLITE_INTEGER:
+				v = json_integer(sqlite3_column_int64(st, i));
+				break;
+			case SQLITE_FLOAT:
+				v = json_real(sqlite3_column_double(st, i));
+				break;
+			case SQLITE_NULL:
+				v = json_null();
+				break;
+			default:
+				v = json_stringn((const char *)
+						     sqlite3_column_text(st, i),
+				    (size_t)sqlite3_column_bytes(st, i));
+				if (v == NULL) /* not UTF-8 */
+					v = json_string("");
+				break;
+			}
+			json_object_set_new(row, sqlite3_column_name(st, i), v);
+		}
+		json_array_append_new(rows, row);
+	}
+	if (json_array_size(rows) < max_rows && rc != SQLITE_DONE)
+		goto fail;
+	sqlite3_finalize(st);
+	return rows;
+fail:
+	xasprintf(cause, "database: %s", sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	json_decref(rows);
+	return NULL;
+}
+
+json_t *
+db_row(sqlite3 *db, const char *sql, int n, const char *const *params,
+    char **cause)
+{
+	json_t *rows, *row;
+
+	*cause = NULL;
+	if ((rows = db_rows(db, sql, n, params, 1, cause)) == NULL)
+		return NULL;
+	row = json_incref(json_array_get(rows, 0));
+	json_decref(rows);
+	return row;
+}

@@ -7,6 +7,7 @@
 #define OXIOS_STORE_DB_H
 
 #include <sqlite3.h>
+#include <jansson.h>
 
 #define DB_BUSY_TIMEOUT_MS 5000
 
@@ -38,5 +39,17 @@ void db_shutdown(void);
  * with *result describing why.
  */
 int db_integrity(sqlite3 *db, char **result);
+
+/*
+ * Run a query with `n` text parameters (?1..?n; a NULL one binds NULL) and
+ * return its rows as an array of objects keyed by column name (integers,
+ * reals, text and NULL as JSON).  At most `max_rows` rows.  New
+ * reference, or NULL with *cause (caller frees).
+ */
+json_t *db_rows(sqlite3 *db, const char *sql, int n, const char *const *params,
+    size_t max_rows, char **cause);
+/* The first row of db_rows(), or NULL (no row: *cause stays NULL). */
+json_t *db_row(sqlite3 *db, const char *sql, int n, const char *const *params,
+    char **cause);
 
 #endif

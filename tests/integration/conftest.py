@@ -85,3 +85,128 @@ def llm(oxios, fake):
                        'connect_timeout_secs = 2\n')
     oxios.fake = fake
     return oxios
+
+
+# The daemon (oxios start --foreground) on a free port, with its API token.
+import http.client  # noqa: E402
+import json as _json  # noqa: E402
+import signal as _signal  # noqa: E402
+import socket as _socket  # noqa: E402
+import time as _time  # noqa: E402
+
+
+def free_port():
+    s = _socket.socket()
+    s.bind(('127.0.0.1', 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class Daemon:
+    """A running daemon and a small HTTP client for it."""
+
+    def __init__(self, ox, port, extra_config=''):
+        self.ox = ox
+        self.port = port
+        self.extra_config = extra_config
+        self.proc = None
+        self.token = None
+
+    def start(self, wait=True):
+        self.errlog = open(self.ox.path('daemon.stderr'), 'a')
+        self.proc = subprocess.Popen([BIN, 'start', '--foreground'],
+                                     env=self.ox.env, stdout=subprocess.PIPE,
+                                     stderr=self.errlog, text=True)
+        if wait:
+            self.wait_ready()
+        return self
+
+    def wait_ready(self, timeout=20):
+        end = _time.time() + timeout
+        while _time.time() < end:
+            if self.proc.poll() is not None:
+                raise AssertionError('daemon exited: %d\n%s' % (
+                    self.proc.returncode, self.stderr()))
+            try:
+                st, _, _ = self.request('GET', '/health', auth=False)
+                if st == 200:
+                    return
+            except OSError:
+                pass
+            _time.sleep(0.05)
+        raise AssertionError('daemon not ready\n' + self.stderr())
+
+    def stderr(self):
+        with open(self.ox.path('daemon.stderr')) as f:
+            return f.read()
+
+    def stop(self, sig=_signal.SIGTERM, timeout=30):
+        if self.proc is None or self.proc.poll() is not None:
+            return self.proc.returncode if self.proc else 0
+        self.proc.send_signal(sig)
+        try:
+            rc = self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            rc = self.proc.wait()
+        self.errlog.close()
+        return rc
+
+    def conn(self, timeout=30):
+        return http.client.HTTPConnection('127.0.0.1', self.port,
+                                          timeout=timeout)
+
+    def request(self, method, path, body=None, auth=True, headers=None,
+                raw=None, token=None, timeout=30):
+        h = dict(headers or {})
+        if auth:
+            h['Authorization'] = 'Bearer ' + (token or self.token)
+        data = raw
+        if body is not None:
+            data = _json.dumps(body).encode()
+            h.setdefault('Content-Type', 'application/json')
+        c = self.conn(timeout)
+        try:
+            c.request(method, path, body=data, headers=h)
+            r = c.getresponse()
+            text = r.read()
+            try:
+                j = _json.loads(text) if text else None
+            except ValueError:
+                j = text.decode(errors='replace')
+            return r.status, dict(r.getheaders()), j
+        finally:
+            c.close()
+
+    def get(self, path, **kw):
+        return self.request('GET', path, **kw)
+
+    def post(self, path, body=None, **kw):
+        return self.request('POST', path, body=body, **kw)
+
+
+def make_daemon(ox, extra_config=''):
+    port = free_port()
+    cfg = ('[engine]\nretry_base_ms = 20\nidle_timeout_secs = 30\n'
+           'connect_timeout_secs = 2\n'
+           'default_model = "openai/gpt-4.1"\n'
+           '[gateway]\nport = %d\n' % port) + extra_config
+    ox.write_config(cfg)
+    r = ox.run('token', 'rotate', '--quiet', check=0)
+    d = Daemon(ox, port, extra_config)
+    d.token = r.stdout.strip()
+    return d
+
+
+@pytest.fixture
+def daemon(llm):
+    """A daemon wired to the fake LLM (OpenAI format), token in .token."""
+    d = make_daemon(llm)
+    d.fake = llm.fake
+    d.start()
+    yield d
+    rc = d.stop()
+    err = d.stderr()
+    assert 'Sanitizer' not in err and 'runtime error' not in err, err
+    assert rc == 0, (rc, err)

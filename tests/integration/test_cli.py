@@ -33,7 +33,8 @@ def test_help_of_a_command(oxios):
 
 
 @pytest.mark.parametrize('args', [
-    [], ['nonesuch'], ['--bogus'], ['help', 'nonesuch'], ['help', 'a', 'b'],
+    ['nonesuch'], ['--bogus'], ['start', 'stray'], ['stop', '--timeout', 'x'],
+    ['status', '--yaml'], ['log', '-n', 'x'], ['token', 'frob'], ['help', 'nonesuch'], ['help', 'a', 'b'],
     ['version', 'extra'], ['completion'], ['completion', 'tcsh'],
     ['config'], ['config', 'frobnicate'], ['config', 'get'],
     ['config', 'set', 'gateway.port'], ['doctor', '--yaml'],

@@ -1,0 +1,599 @@
+/*
+ * api.c — the route table, the API's shared state (the configuration in
+ * use), and the system routes: health, status, config, metrics, events,
+ * the OpenAPI document.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "api/api.h"
+#include "config/home.h"
+#include "http/metrics.h"
+#include "kernel/events.h"
+#include "kernel/kernel.h"
+#include "kernel/supervisor.h"
+#include "store/db.h"
+#include "util/buf.h"
+#include "util/log.h"
+#include "util/time.h"
+#include "util/xalloc.h"
+
+const struct route api_routes[] = {
+	{ "GET", "/health", ROUTE_PUBLIC, api_health, "system",
+	    "Liveness: the daemon answers.", NULL,
+	    "{status, version, uptime_ms}" },
+	{ "GET", "/health/ready", ROUTE_PUBLIC, api_ready, "system",
+	    "Readiness: the database and the workspace work (503 if not).",
+	    NULL, "{ready, checks: {database, workspace, accepting}}" },
+	{ "GET", "/metrics", ROUTE_PUBLIC, api_metrics_text, "system",
+	    "Prometheus metrics (text exposition format).", NULL,
+	    "text/plain; version=0.0.4" },
+	{ "GET", "/api/status", 0, api_status, "system",
+	    "The daemon: version, pid, uptime, address, agents, streams.", NULL,
+	    "{version, pid, uptime_ms, listen, agents, ...}" },
+	{ "GET", "/api/config", 0, api_config_show, "system",
+	    "The effective configuration, secrets redacted.", NULL,
+	    "{config, sources, path}" },
+	{ "PUT", "/api/config", ROUTE_BODY, api_config_update, "system",
+	    "Change configuration keys (validated, written to config.toml, "
+	    "applied live where possible).",
+	    "{\"gateway.rate_limit_per_min\": 100, \"key\": null (unset)}",
+	    "{changed, restart_required, config}" },
+	{ "GET", "/api/metrics", 0, api_metrics_json, "system",
+	    "The metrics as JSON.", NULL, "{http, latency, agents, llm, ...}" },
+	{ "GET", "/api/events", ROUTE_STREAM, api_events, "system",
+	    "Server-sent events of the kernel (agent started, delta, tool "
+	    "call, tool result, agent exited); Last-Event-ID replays.",
+	    NULL, "text/event-stream" },
+	{ "GET", "/api/openapi.json", 0, api_openapi, "system",
+	    "This API as an OpenAPI 3.0 document.", NULL, "OpenAPI JSON" },
+
+	{ "POST", "/api/chat", ROUTE_BODY, api_chat, "chat",
+	    "Run an agent on a message and answer when it is done.",
+	    "{content (or message), session_id?, model?}",
+	    "{reply, session_id, agent_id, duration_ms, stop_reason, "
+	    "iterations, tool_calls, usage}" },
+	{ "POST", "/api/chat/ticket", 0, api_chat_ticket, "chat",
+	    "A one-time ticket (30 s) to open the chat WebSocket from a "
+	    "browser.",
+	    NULL, "{ticket, expires_in}" },
+	{ "GET", "/api/chat/stream", ROUTE_STREAM | ROUTE_TICKET,
+	    api_chat_stream, "chat",
+	    "WebSocket: send {type: message, content}, receive started, "
+	    "delta, tool_start, tool_end, done, error; send {type: cancel}.",
+	    NULL, "101 Switching Protocols" },
+
+	{ "GET", "/api/agents", 0, api_agents_list, "agents",
+	    "Agents, newest first (?state=running&limit=50).", NULL,
+	    "{agents: [...]}" },
+	{ "GET", "/api/agents/{id}", 0, api_agents_get, "agents", "One agent.",
+	    NULL, "the agent" },
+	{ "POST", "/api/agents/{id}/kill", 0, api_agents_kill, "agents",
+	    "Kill a running or queued agent (and its sub-agents).", NULL,
+	    "{killed: id}" },
+	{ "GET", "/api/agent-groups", 0, api_groups_list, "agents",
+	    "Agent groups: a root agent and its sub-agents.", NULL,
+	    "{groups: [...]}" },
+	{ "GET", "/api/agent-groups/{id}", 0, api_groups_get, "agents",
+	    "One group with its agents.", NULL, "{id, agents: [...]}" },
+
+	{ "GET", "/api/sessions", 0, api_sessions_list, "sessions",
+	    "Sessions, most recently used first (?limit=50).", NULL,
+	    "{sessions: [...]}" },
+	{ "GET", "/api/sessions/{id}", 0, api_sessions_get, "sessions",
+	    "A session with its messages and the agents that ran in it.", NULL,
+	    "{id, title, messages, agents, ...}" },
+	{ "DELETE", "/api/sessions/{id}", 0, api_sessions_delete, "sessions",
+	    "Delete a session and its messages (409 while an "
+	    "agent runs in it).",
+	    NULL, "{deleted: id}" },
+
+	{ "GET", "/api/workspace/tree", 0, api_workspace_tree, "workspace",
+	    "The workspace's files (?path=sub/dir&depth=3).", NULL,
+	    "{path, entries: [{name, type, size, children?}]}" },
+	{ "GET", "/api/workspace/file/{path*}", 0, api_workspace_read,
+	    "workspace", "Read a file of the workspace (UTF-8 text).", NULL,
+	    "{path, size, content}" },
+	{ "PUT", "/api/workspace/file/{path*}", ROUTE_BODY, api_workspace_write,
+	    "workspace",
+	    "Write a file of the workspace (atomically; parents made).",
+	    "{content}", "{path, size}" },
+	{ NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL },
+};
+
+/* The configuration in use, and the ones still held by requests. */
+struct api_cfg {
+	struct config *cfg;
+	int refs;
+	struct api_cfg *next;
+};
+
+static struct {
+	pthread_mutex_t lock;
+	struct api_cfg *current;
+	struct api_cfg *old; /* replaced, still held */
+	uint64_t start_ms;
+	int stopping;
+} api = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+void
+api_init(struct config *cfg)
+{
+	api.current = xcalloc(1, sizeof *api.current);
+	api.current->cfg = cfg;
+	api.current->refs = 1;
+	api.start_ms = time_mono_ms();
+	api.stopping = 0;
+}
+
+void
+api_shutdown(void)
+{
+	struct api_cfg *c, *next;
+
+	pthread_mutex_lock(&api.lock);
+	for (c = api.old; c != NULL; c = next) {
+		next = c->next;
+		config_free(c->cfg);
+		free(c);
+	}
+	api.old = NULL;
+	if (api.current != NULL) {
+		config_free(api.current->cfg);
+		free(api.current);
+		api.current = NULL;
+	}
+	pthread_mutex_unlock(&api.lock);
+}
+
+const struct config *
+api_config_get(void)
+{
+	const struct config *cfg;
+
+	pthread_mutex_lock(&api.lock);
+	api.current->refs++;
+	cfg = api.current->cfg;
+	pthread_mutex_unlock(&api.lock);
+	return cfg;
+}
+
+void
+api_config_put(const struct config *cfg)
+{
+	struct api_cfg *c, **pp;
+
+	pthread_mutex_lock(&api.lock);
+	if (api.current != NULL && api.current->cfg == cfg) {
+		api.current->refs--;
+		pthread_mutex_unlock(&api.lock);
+		return;
+	}
+	for (pp = &api.old; (c = *pp) != NULL; pp = &c->next) {
+		if (c->cfg != cfg)
+			continue;
+		if (--c->refs == 0) {
+			*pp = c->next;
+			config_free(c->cfg);
+			free(c);
+		}
+		break;
+	}
+	pthread_mutex_unlock(&api.lock);
+}
+
+/* Keys that only a restart applies. */
+static int
+api_restart_key(const char *key)
+{
+	return strcmp(key, "gateway.host") == 0 ||
+	    strcmp(key, "gateway.port") == 0 ||
+	    strcmp(key, "logging.target") == 0 ||
+	    strcmp(key, "logging.format") == 0;
+}
+
+void
+api_config_replace(struct config *cfg, json_t **changed, json_t **restart)
+{
+	struct api_cfg *c, *prev;
+	const char *key;
+	json_t *v, *old;
+
+	*changed = json_array();
+	*restart = json_array();
+	c = xcalloc(1, sizeof *c);
+	c->cfg = cfg;
+	c->refs = 1;
+	pthread_mutex_lock(&api.lock);
+	prev = api.current;
+	json_object_foreach(cfg->values, key, v) {
+		old = json_object_get(prev->cfg->values, key);
+		if (old == NULL || !json_equal(old, v))
+			json_array_append_new(*changed, json_string(key));
+	}
+	json_object_foreach(prev->cfg->values, key, v) {
+		if (json_object_get(cfg->values, key) == NULL)
+			json_array_append_new(*changed, json_string(key));
+	}
+	api.current = c;
+	if (--prev->refs == 0) {
+		config_free(prev->cfg);
+		free(prev);
+	} else {
+		prev->next = api.old;
+		api.old = prev;
+	}
+	pthread_mutex_unlock(&api.lock);
+	{
+		size_t i;
+
+		for (i = 0; i < json_array_size(*changed); i++) {
+			key = json_string_value(json_array_get(*changed, i));
+			if (api_restart_key(key))
+				json_array_append_new(*restart,
+				    json_string(key));
+		}
+	}
+}
+
+void
+api_http_config(const struct config *cfg, struct http_config *hc)
+{
+	memset(hc, 0, sizeof *hc);
+	hc->host = config_str(cfg, "gateway.host");
+	hc->port = (int)config_int(cfg, "gateway.port");
+	hc->routes = api_routes;
+	hc->max_body = (size_t)config_int(cfg, "gateway.max_body_bytes");
+	hc->rate_per_min = (long)config_int(cfg, "gateway.rate_limit_per_min");
+	hc->cors = config_get(cfg, "gateway.cors_origins");
+	hc->api_key = config_str(cfg, "gateway.api_key");
+	hc->ws_max_message = hc->max_body;
+}
+
+void
+api_apply_config(void)
+{
+	const struct config *cfg = api_config_get();
+	struct http_config hc;
+	int level;
+
+	api_http_config(cfg, &hc);
+	http_reconfigure(&hc);
+	supervisor_set_max((int)config_int(cfg, "kernel.max_agents"));
+	if ((level = log_level_parse(config_str(cfg, "logging.level"))) >= 0)
+		log_set_level((enum log_level)level);
+	api_config_put(cfg);
+}
+
+long long
+api_uptime_ms(void)
+{
+	return (long long)(time_mono_ms() - api.start_ms);
+}
+
+int
+api_stopping(void)
+{
+	int s;
+
+	pthread_mutex_lock(&api.lock);
+	s = api.stopping;
+	pthread_mutex_unlock(&api.lock);
+	return s;
+}
+
+void
+api_set_stopping(void)
+{
+	pthread_mutex_lock(&api.lock);
+	api.stopping = 1;
+	pthread_mutex_unlock(&api.lock);
+}
+
+/* ---- helpers ---- */
+
+sqlite3 *
+api_db(struct http_req *r)
+{
+	sqlite3 *db = db_get();
+
+	if (db == NULL)
+		http_error(r, 503, "database_unavailable",
+		    "the database cannot be opened (see the log)");
+	return db;
+}
+
+int
+api_fail(struct http_req *r, char *cause)
+{
+	log_error("%s %s: %s", r->method, r->path, cause);
+	http_error(r, 500, "internal", "%s", cause);
+	free(cause);
+	return 0;
+}
+
+int
+api_query_int(struct http_req *r, const char *name, long min, long max,
+    long def, long *out)
+{
+	const char *s = http_query(r, name);
+	char *end;
+	long v;
+
+	*out = def;
+	if (s == NULL)
+		return 0;
+	v = strtol(s, &end, 10);
+	if (*s == '\0' || *end != '\0' || v < min || v > max) {
+		http_error(r, 400, "bad_parameter",
+		    "%s must be an integer from %ld to %ld", name, min, max);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+const char *
+api_body_str(struct http_req *r, const char *key, int *bad)
+{
+	json_t *v = json_object_get(r->body, key);
+
+	if (v == NULL || json_is_null(v))
+		return NULL;
+	if (!json_is_string(v)) {
+		*bad = 1;
+		return NULL;
+	}
+	return json_string_value(v);
+}
+
+/* ---- system routes ---- */
+
+int
+api_health(struct http_req *r)
+{
+	return http_json(r, 200,
+	    json_pack("{s:s, s:s, s:I}", "status",
+		api_stopping() ? "stopping" : "ok", "version", OXIOS_VERSION,
+		"uptime_ms", (json_int_t)api_uptime_ms()));
+}
+
+int
+api_ready(struct http_req *r)
+{
+	const struct config *cfg = api_config_get();
+	sqlite3 *db = db_get();
+	char *ws = kernel_workspace(cfg), *cause = NULL;
+	int dbok, wsok, accepting = !api_stopping();
+
+	api_config_put(cfg);
+	dbok = db != NULL &&
+	    sqlite3_exec(db, "SELECT 1", NULL, NULL, NULL) == SQLITE_OK;
+	wsok = access(ws, W_OK | X_OK) == 0;
+	free(ws);
+	free(cause);
+	return http_json(r, dbok && wsok && accepting ? 200 : 503,
+	    json_pack("{s:b, s:{s:b, s:b, s:b}}", "ready",
+		dbok && wsok && accepting, "checks", "database", dbok,
+		"workspace", wsok, "accepting", accepting));
+}
+
+int
+api_status(struct http_req *r)
+{
+	const struct config *cfg = api_config_get();
+	int running, queued, sse, ws;
+	char listen[300];
+
+	supervisor_counts(&running, &queued);
+	http_stream_counts(&sse, &ws);
+	snprintf(listen, sizeof listen, "%s:%lld",
+	    config_str(cfg, "gateway.host"), config_int(cfg, "gateway.port"));
+	http_json(r, 200,
+	    json_pack("{s:s, s:s, s:i, s:I, s:s, s:{s:i, s:i}, s:i, s:i, "
+		      "s:i, s:I, s:s}",
+		"status", api_stopping() ? "stopping" : "ok", "version",
+		OXIOS_VERSION, "pid", (int)getpid(), "uptime_ms",
+		(json_int_t)api_uptime_ms(), "listen", listen, "agents",
+		"running", running, "queued", queued, "chats", api_chat_count(),
+		"sse_clients", sse, "ws_clients", ws, "last_event_id",
+		(json_int_t)events_last_id(), "config", cfg->path));
+	api_config_put(cfg);
+	return 0;
+}
+
+int
+api_config_show(struct http_req *r)
+{
+	const struct config *cfg = api_config_get();
+
+	http_json(r, 200,
+	    json_pack("{s:o, s:O, s:s, s:O}", "config", config_tree(cfg),
+		"sources", cfg->sources, "path", cfg->path, "warnings",
+		cfg->warnings));
+	api_config_put(cfg);
+	return 0;
+}
+
+/* The text a user would type for a JSON value (config_parse_input). */
+static char *
+api_config_input(const json_t *v)
+{
+	if (json_is_string(v))
+		return xstrdup(json_string_value(v));
+	return json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+}
+
+int
+api_config_update(struct http_req *r)
+{
+	const struct config *cur;
+	const struct config_key *k;
+	struct config *next = NULL;
+	const char *key;
+	json_t *v, *parsed, *changed, *restart;
+	char *input, *cause = NULL, *path;
+
+	if (!json_is_object(r->body) || json_object_size(r->body) == 0)
+		return http_error(r, 400, "bad_request",
+		    "the body must be an object of keys to set, e.g. "
+		    "{\"gateway.rate_limit_per_min\": 100} (null unsets)");
+	/* Check every key and value before writing any. */
+	json_object_foreach(r->body, key, v) {
+		if ((k = config_schema_find(key)) == NULL)
+			return http_error(r, 400, "unknown_key",
+			    "unknown configuration key '%s' (see: oxios "
+			    "config schema)",
+			    key);
+		if (json_is_null(v))
+			continue;
+		input = api_config_input(v);
+		parsed = config_parse_input(k, key, input, &cause);
+		free(input);
+		if (parsed == NULL) {
+			http_error(r, 400, "invalid_value", "%s", cause);
+			free(cause);
+			return 0;
+		}
+		json_decref(parsed);
+	}
+	cur = api_config_get();
+	path = xstrdup(cur->path);
+	api_config_put(cur);
+	json_object_foreach(r->body, key, v) {
+		int rc;
+
+		if (json_is_null(v))
+			rc = config_unset(path, key, &cause);
+		else {
+			input = api_config_input(v);
+			rc = config_set(path, key, input, &cause);
+			free(input);
+		}
+		if (rc != 0) {
+			http_error(r, 400, "invalid_value", "%s", cause);
+			free(cause);
+			free(path);
+			return 0;
+		}
+	}
+	if (config_load(path, &next, &cause) != 0) {
+		free(path);
+		return api_fail(r, cause);
+	}
+	free(path);
+	api_config_replace(next, &changed, &restart);
+	api_apply_config();
+	log_info("configuration changed through the API: %d key(s)",
+	    (int)json_array_size(changed));
+	cur = api_config_get();
+	http_json(r, 200,
+	    json_pack("{s:o, s:o, s:o}", "changed", changed, "restart_required",
+		restart, "config", config_tree(cur)));
+	api_config_put(cur);
+	return 0;
+}
+
+/* What the metrics need from the kernel and the database. */
+static void
+api_metrics_sample(struct metrics_sample *s)
+{
+	sqlite3 *db = db_get();
+	char *cause = NULL;
+	json_t *rows;
+	size_t i;
+
+	memset(s, 0, sizeof *s);
+	s->uptime_ms = api_uptime_ms();
+	supervisor_counts(&s->agents_running, &s->agents_queued);
+	s->events_published = (long long)events_published();
+	http_stream_counts(&s->sse_clients, &s->ws_clients);
+	http_refusals(&s->rate_limited, &s->auth_failures);
+	if (db == NULL)
+		return;
+	if ((rows = db_rows(db,
+		 "SELECT state, COUNT(*) AS n FROM agents GROUP BY state", 0,
+		 NULL, 100, &cause)) != NULL) {
+		s->agents_by_state = json_object();
+		for (i = 0; i < json_array_size(rows); i++) {
+			json_t *row = json_array_get(rows, i);
+
+			json_object_set(s->agents_by_state,
+			    json_string_value(json_object_get(row, "state")),
+			    json_object_get(row, "n"));
+		}
+		json_decref(rows);
+	}
+	free(cause);
+	cause = NULL;
+	s->llm = db_rows(db,
+	    "SELECT provider, model, status, COUNT(*) AS calls, "
+	    "SUM(input_tokens) AS input_tokens, SUM(output_tokens) AS "
+	    "output_tokens, COALESCE(SUM(cost_usd), 0.0) AS cost_usd "
+	    "FROM llm_calls GROUP BY provider, model, status",
+	    0, NULL, 1000, &cause);
+	free(cause);
+}
+
+static void
+api_metrics_free(struct metrics_sample *s)
+{
+	json_decref(s->agents_by_state);
+	json_decref(s->llm);
+}
+
+int
+api_metrics_json(struct http_req *r)
+{
+	struct metrics_sample s;
+
+	api_metrics_sample(&s);
+	http_json(r, 200, metrics_json(&s));
+	api_metrics_free(&s);
+	return 0;
+}
+
+int
+api_metrics_text(struct http_req *r)
+{
+	struct metrics_sample s;
+	struct buf b;
+
+	api_metrics_sample(&s);
+	buf_init(&b, 16 * 1024 * 1024);
+	metrics_prometheus(&b, &s);
+	api_metrics_free(&s);
+	r->status = 200;
+	r->text_len = b.len;
+	r->text = buf_detach(&b);
+	r->content_type = "text/plain; version=0.0.4; charset=utf-8";
+	return 0;
+}
+
+int
+api_events(struct http_req *r)
+{
+	const char *last = http_header(r, "Last-Event-ID");
+	char *end;
+
+	if (last == NULL)
+		last = http_query(r, "last_event_id");
+	r->sse_after = 0;
+	if (last != NULL && *last != '\0') {
+		r->sse_after = strtoull(last, &end, 10);
+		if (*end != '\0')
+			return http_error(r, 400, "bad_last_event_id",
+			    "Last-Event-ID must be an event id (a number)");
+	}
+	r->sse = 1;
+	return 0;
+}
+
+int
+api_openapi(struct http_req *r)
+{
+	return http_json(r, 200,
+	    router_openapi(api_routes, "Oxios API", OXIOS_VERSION));
+}

@@ -1,0 +1,345 @@
+/*
+ * api_workspace.c — the workspace's files: a tree, read, write.
+ *
+ * Paths are checked as the agent's tools check them (no absolute path, no
+ * ".." out, no NUL) and opened beneath the workspace with openat2()
+ * RESOLVE_BENEATH, so that neither ".." nor a symbolic link leads out.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "agent/tools.h"
+#include "api/api.h"
+#include "http/ws.h"
+#include "kernel/kernel.h"
+#include "util/file.h"
+#include "util/xalloc.h"
+
+#define TREE_MAX_ENTRIES 5000
+#define TREE_MAX_DEPTH 16
+
+/* The workspace as a tool context (ctx->dirfd is the caller's to close). */
+static int
+api_ws_open(struct http_req *r, struct tool_ctx *ctx, char **ws)
+{
+	const struct config *cfg = api_config_get();
+	char *cause = NULL;
+
+	memset(ctx, 0, sizeof *ctx);
+	*ws = kernel_workspace(cfg);
+	api_config_put(cfg);
+	if (file_mkdirs(*ws, 0700, &cause) != 0) {
+		api_fail(r, cause);
+		free(*ws);
+		return -1;
+	}
+	ctx->workspace = *ws;
+	ctx->dirfd = open(*ws, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (ctx->dirfd < 0) {
+		http_error(r, 500, "internal", "the workspace %s: %s", *ws,
+		    strerror(errno));
+		free(*ws);
+		return -1;
+	}
+	return 0;
+}
+
+/* A path from the request, checked; 400 if it is not acceptable. */
+static int
+api_ws_path(struct http_req *r, const char *path, char **norm)
+{
+	char *cause = NULL;
+
+	if (path == NULL || *path == '\0')
+		path = ".";
+	if (tools_path_check(path, strlen(path), norm, &cause) != 0) {
+		http_error(r, 400, "bad_path", "%s", cause);
+		free(cause);
+		return -1;
+	}
+	return 0;
+}
+
+/* An error from tools_open() as an answer. */
+static int
+api_ws_open_error(struct http_req *r, const char *path, int err, char *cause)
+{
+	if (err == ENOENT)
+		http_error(r, 404, "not_found", "no %s in the workspace", path);
+	else if (err == EXDEV || err == ELOOP)
+		http_error(r, 403, "outside_workspace",
+		    "%s leads outside the workspace", path);
+	else
+		http_error(r, 400, "bad_path", "%s", cause);
+	free(cause);
+	return 0;
+}
+
+static json_t *
+api_ws_list(int dirfd, int depth, int max_depth, int *count)
+{
+	json_t *out = json_array(), *e;
+	struct stat st;
+	DIR *d;
+	char **names;
+	size_t n = 0, i;
+	int fd;
+
+	if ((fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return out;
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return out;
+	}
+	names = tools_dir_names(d, &n);
+	for (i = 0; i < n; i++) {
+		if (*count >= TREE_MAX_ENTRIES)
+			break;
+		if (fstatat(dirfd, names[i], &st, AT_SYMLINK_NOFOLLOW) != 0)
+			continue;
+		if (!utf8_valid((const unsigned char *)names[i],
+			strlen(names[i])))
+			continue;
+		(*count)++;
+		e = json_pack("{s:s, s:s, s:I}", "name", names[i], "type",
+		    S_ISDIR(st.st_mode)     ? "dir" :
+			S_ISREG(st.st_mode) ? "file" :
+			S_ISLNK(st.st_mode) ? "symlink" :
+					      "other",
+		    "size", (json_int_t)st.st_size);
+		if (S_ISDIR(st.st_mode) && depth < max_depth) {
+			int sub = openat(dirfd, names[i],
+			    O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+			if (sub >= 0) {
+				json_object_set_new(e, "children",
+				    api_ws_list(sub, depth + 1, max_depth,
+					count));
+				close(sub);
+			}
+		}
+		json_array_append_new(out, e);
+	}
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	closedir(d);
+	return out;
+}
+
+int
+api_workspace_tree(struct http_req *r)
+{
+	struct tool_ctx ctx;
+	char *ws, *norm = NULL, *cause = NULL;
+	long depth;
+	int fd, count = 0;
+	json_t *entries;
+
+	if (api_query_int(r, "depth", 0, TREE_MAX_DEPTH, 3, &depth) != 0 ||
+	    api_ws_path(r, http_query(r, "path"), &norm) != 0)
+		return 0;
+	if (api_ws_open(r, &ctx, &ws) != 0) {
+		free(norm);
+		return 0;
+	}
+	fd = tools_open(&ctx, norm, O_PATH | O_DIRECTORY, 0, &cause);
+	if (fd < 0) {
+		api_ws_open_error(r, norm, errno, cause);
+		goto out;
+	}
+	entries = api_ws_list(fd, 0, (int)depth, &count);
+	close(fd);
+	http_json(r, 200,
+	    json_pack("{s:s, s:o, s:b}", "path", norm, "entries", entries,
+		"truncated", count >= TREE_MAX_ENTRIES));
+out:
+	close(ctx.dirfd);
+	free(ws);
+	free(norm);
+	return 0;
+}
+
+int
+api_workspace_read(struct http_req *r)
+{
+	const struct config *cfg;
+	struct tool_ctx ctx;
+	struct stat st;
+	char *ws, *norm = NULL, *cause = NULL, *data = NULL, *b64;
+	size_t max, got = 0;
+	ssize_t n;
+	int fd = -1;
+
+	if (api_ws_path(r, route_param(&r->match, "path"), &norm) != 0)
+		return 0;
+	if (api_ws_open(r, &ctx, &ws) != 0) {
+		free(norm);
+		return 0;
+	}
+	cfg = api_config_get();
+	max = (size_t)config_int(cfg, "gateway.max_body_bytes");
+	api_config_put(cfg);
+	if ((fd = tools_open(&ctx, norm, O_RDONLY | O_NOFOLLOW, 0, &cause)) <
+	    0) {
+		api_ws_open_error(r, norm, errno, cause);
+		goto out;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		http_error(r, 400, "not_a_file", "%s is not a regular file",
+		    norm);
+		goto out;
+	}
+	if ((size_t)st.st_size > max) {
+		http_error(r, 413, "file_too_large",
+		    "%s is %lld bytes; at most %zu are served (see "
+		    "gateway.max_body_bytes)",
+		    norm, (long long)st.st_size, max);
+		goto out;
+	}
+	data = xmalloc((size_t)st.st_size + 1);
+	while (got < (size_t)st.st_size &&
+	    (n = read(fd, data + got, (size_t)st.st_size - got)) > 0)
+		got += (size_t)n;
+	if (utf8_valid((const unsigned char *)data, got) &&
+	    memchr(data, '\0', got) == NULL)
+		http_json(r, 200,
+		    json_pack("{s:s, s:I, s:s, s:s%}", "path", norm, "size",
+			(json_int_t)got, "encoding", "utf-8", "content", data,
+			got));
+	else {
+		b64 = xmalloc(sodium_base64_encoded_len(got,
+		    sodium_base64_VARIANT_ORIGINAL));
+		sodium_bin2base64(b64,
+		    sodium_base64_encoded_len(got,
+			sodium_base64_VARIANT_ORIGINAL),
+		    (const unsigned char *)data, got,
+		    sodium_base64_VARIANT_ORIGINAL);
+		http_json(r, 200,
+		    json_pack("{s:s, s:I, s:s, s:s}", "path", norm, "size",
+			(json_int_t)got, "encoding", "base64", "content", b64));
+		free(b64);
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	close(ctx.dirfd);
+	free(data);
+	free(ws);
+	free(norm);
+	return 0;
+}
+
+/* Open (making them) the directories of `norm` beneath the workspace;
+ * *leaf points at its last component.  The fd, or -1 with an answer. */
+static int
+api_ws_parent(struct http_req *r, struct tool_ctx *ctx, char *norm,
+    const char **leaf)
+{
+	char *slash, *p = norm, *cause = NULL;
+	int fd, next;
+
+	fd = tools_open(ctx, ".", O_PATH | O_DIRECTORY, 0, &cause);
+	if (fd < 0) {
+		api_ws_open_error(r, ".", errno, cause);
+		return -1;
+	}
+	while ((slash = strchr(p, '/')) != NULL) {
+		*slash = '\0';
+		if (mkdirat(fd, p, 0755) != 0 && errno != EEXIST) {
+			http_error(r, 400, "bad_path", "cannot make %s: %s", p,
+			    strerror(errno));
+			close(fd);
+			return -1;
+		}
+		next = openat(fd, p,
+		    O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		*slash = '/';
+		close(fd);
+		if (next < 0) {
+			http_error(r,
+			    errno == ELOOP || errno == ENOTDIR ? 403 : 400,
+			    "bad_path",
+			    "%s: not a directory of the workspace (or a link)",
+			    norm);
+			return -1;
+		}
+		fd = next;
+		p = slash + 1;
+	}
+	*leaf = p;
+	return fd;
+}
+
+int
+api_workspace_write(struct http_req *r)
+{
+	struct tool_ctx ctx;
+	json_t *content;
+	const char *leaf, *data;
+	char *ws, *norm = NULL, tmp[80];
+	size_t len, off = 0;
+	ssize_t n;
+	int dirfd = -1, fd = -1;
+
+	content = json_object_get(r->body, "content");
+	if (!json_is_string(content))
+		return http_error(r, 400, "bad_request",
+		    "the body must be {\"content\": \"...\"}");
+	if (api_ws_path(r, route_param(&r->match, "path"), &norm) != 0)
+		return 0;
+	if (strcmp(norm, ".") == 0) {
+		free(norm);
+		return http_error(r, 400, "bad_path", "a file name is needed");
+	}
+	if (api_ws_open(r, &ctx, &ws) != 0) {
+		free(norm);
+		return 0;
+	}
+	if ((dirfd = api_ws_parent(r, &ctx, norm, &leaf)) < 0)
+		goto out;
+	data = json_string_value(content);
+	len = json_string_length(content);
+	snprintf(tmp, sizeof tmp, ".oxios-write-%d-%lx", (int)getpid(),
+	    (unsigned long)randombytes_random());
+	if ((fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+		 0644)) < 0) {
+		http_error(r, 500, "internal", "cannot write %s: %s", norm,
+		    strerror(errno));
+		goto out;
+	}
+	while (off < len && (n = write(fd, data + off, len - off)) > 0)
+		off += (size_t)n;
+	if (off < len || fsync(fd) != 0 || close(fd) != 0) {
+		fd = -1;
+		unlinkat(dirfd, tmp, 0);
+		http_error(r, 507, "write_failed", "cannot write %s: %s", norm,
+		    strerror(errno));
+		goto out;
+	}
+	fd = -1;
+	if (renameat(dirfd, tmp, dirfd, leaf) != 0) {
+		unlinkat(dirfd, tmp, 0);
+		http_error(r, errno == EISDIR ? 409 : 500, "write_failed",
+		    "cannot write %s: %s", norm, strerror(errno));
+		goto out;
+	}
+	http_json(r, 200,
+	    json_pack("{s:s, s:I}", "path", norm, "size", (json_int_t)len));
+out:
+	if (fd >= 0)
+		close(fd);
+	if (dirfd >= 0)
+		close(dirfd);
+	close(ctx.dirfd);
+	free(ws);
+	free(norm);
+	return 0;
+}

@@ -1,0 +1,199 @@
+/*
+ * daemon.c — start the services, wait for signals, stop in order.
+ *
+ * Signals are blocked in every thread and taken here with sigtimedwait(),
+ * so no handler ever runs in the middle of a library call.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "api/api.h"
+#include "api/daemon.h"
+#include "config/home.h"
+#include "http/server.h"
+#include "kernel/events.h"
+#include "kernel/supervisor.h"
+#include "security/auth.h"
+#include "store/db.h"
+#include "util/file.h"
+#include "util/log.h"
+#include "util/time.h"
+#include "util/xalloc.h"
+
+static void
+daemon_ready(int fd, const char *msg)
+{
+	if (fd < 0)
+		return;
+	if (write(fd, msg, strlen(msg)) < 0 || write(fd, "\n", 1) < 0)
+		log_warn("could not report readiness: %s", strerror(errno));
+	close(fd);
+}
+
+/* $OXIOS_HOME/run/oxios.json: what `oxios status` shows of us. */
+static void
+daemon_write_state(const struct config *cfg)
+{
+	char *path = home_path("run/oxios.json"), *text, *cause = NULL;
+	char now[40];
+	json_t *st;
+
+	time_rfc3339(time_wall_ms(), now, sizeof now);
+	st = json_pack("{s:i, s:s, s:s, s:I, s:s}", "pid", (int)getpid(),
+	    "version", OXIOS_VERSION, "host", config_str(cfg, "gateway.host"),
+	    "port", (json_int_t)config_int(cfg, "gateway.port"), "started_at",
+	    now);
+	text = json_dumps(st, JSON_INDENT(2));
+	if (file_write_atomic(path, text, strlen(text), 0600, &cause) != 0) {
+		log_warn("%s", cause);
+		free(cause);
+	}
+	free(text);
+	json_decref(st);
+	free(path);
+}
+
+static void
+daemon_reload(void)
+{
+	const struct config *cur = api_config_get();
+	struct config *next = NULL;
+	char *cause = NULL, *list;
+	json_t *changed, *restart, *ev;
+
+	if (config_load(cur->path, &next, &cause) != 0) {
+		log_error("SIGHUP: the configuration was not reloaded: %s",
+		    cause);
+		free(cause);
+		api_config_put(cur);
+		return;
+	}
+	api_config_put(cur);
+	api_config_replace(next, &changed, &restart);
+	api_apply_config();
+	list = json_dumps(changed, JSON_COMPACT);
+	log_info("SIGHUP: configuration reloaded; changed: %s", list);
+	free(list);
+	if (json_array_size(restart) > 0) {
+		list = json_dumps(restart, JSON_COMPACT);
+		log_warn("SIGHUP: these take effect only after a restart: %s",
+		    list);
+		free(list);
+	}
+	ev = json_pack("{s:O, s:O}", "changed", changed, "restart_required",
+	    restart);
+	events_publish("config.reloaded", ev);
+	json_decref(ev);
+	json_decref(changed);
+	json_decref(restart);
+}
+
+/* Stop in order: no new work, running agents finish or are cancelled. */
+static void
+daemon_stop(long grace_ms)
+{
+	json_t *ev = json_pack("{s:I}", "grace_ms", (json_int_t)grace_ms);
+	int left;
+
+	api_set_stopping();
+	events_publish("daemon.stopping", ev);
+	json_decref(ev);
+	http_quiesce();
+	if (api_chat_count() > 0) {
+		log_info("stopping: waiting up to %ld ms for %d chat(s)",
+		    grace_ms, api_chat_count());
+		left = api_chat_wait(grace_ms);
+		if (left > 0) {
+			log_warn("stopping: cancelling %d chat(s)", left);
+			api_chat_cancel_all();
+			supervisor_kill_all();
+			if ((left = api_chat_wait(10000)) > 0)
+				log_error("stopping: %d chat(s) did not end",
+				    left);
+		}
+	}
+	http_stop();
+}
+
+int
+daemon_serve(struct config *cfg, int ready_fd, char **cause)
+{
+	struct http_config hc;
+	struct timespec tick = { 1, 0 };
+	sigset_t set;
+	char *dbpath = NULL, *state = NULL;
+	const struct config *cur;
+	json_t *ev;
+	long grace_ms;
+	int sig, n;
+
+	/* Every thread started from here on inherits the mask. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	dbpath = home_path("oxios.db");
+	if (db_init(dbpath, cause) != 0)
+		goto fail;
+	if ((n = supervisor_recover(db_get())) > 0)
+		log_warn("%d agent(s) of an earlier run were interrupted; "
+			 "marked failed",
+		    n);
+	events_init(EVENTS_RING_DEFAULT);
+	api_init(cfg);
+	cfg = NULL;
+	api_apply_config();
+	cur = api_config_get();
+	api_http_config(cur, &hc);
+	if (http_start(&hc, cause) != 0) {
+		api_config_put(cur);
+		goto fail;
+	}
+	daemon_write_state(cur);
+	log_info("oxios %s listening on http://%s:%d (pid %d)", OXIOS_VERSION,
+	    hc.host, hc.port, (int)getpid());
+	api_config_put(cur);
+	ev = json_pack("{s:i, s:s}", "pid", (int)getpid(), "version",
+	    OXIOS_VERSION);
+	events_publish("daemon.started", ev);
+	json_decref(ev);
+	daemon_ready(ready_fd, "ok");
+
+	for (;;) {
+		sig = sigtimedwait(&set, NULL, &tick);
+		if (sig == SIGHUP) {
+			daemon_reload();
+			continue;
+		}
+		if (sig == SIGTERM || sig == SIGINT)
+			break;
+	}
+	log_info("%s: stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+	cur = api_config_get();
+	grace_ms = config_int(cur, "kernel.shutdown_grace_secs") * 1000;
+	api_config_put(cur);
+	daemon_stop(grace_ms);
+	state = home_path("run/oxios.json");
+	unlink(state);
+	free(state);
+	api_shutdown();
+	events_shutdown();
+	auth_reset();
+	db_shutdown();
+	free(dbpath);
+	log_info("stopped");
+	return 0;
+fail:
+	daemon_ready(ready_fd, *cause);
+	if (cfg != NULL)
+		config_free(cfg);
+	free(dbpath);
+	return -1;
+}

@@ -1,0 +1,68 @@
+/*
+ * router.h — the HTTP route table as data, and matching against it.
+ *
+ * A pattern is a path whose segments are literals or parameters: "{id}"
+ * matches one non-empty segment, "{path*}" (last only) matches the rest of
+ * the path, slashes included, possibly empty.  Matching is exact on
+ * literals; a path that matches some pattern under another method is a 405
+ * (with the methods that would do, for Allow), none at all a 404.  The same
+ * table generates the OpenAPI document and docs/api.md.
+ */
+#ifndef OXIOS_HTTP_ROUTER_H
+#define OXIOS_HTTP_ROUTER_H
+
+#include <stddef.h>
+#include <jansson.h>
+
+#include "util/buf.h"
+
+#define ROUTER_MAX_PARAMS 4
+#define ROUTER_MAX_PATH 4096 /* longer request paths are refused (414) */
+
+#define ROUTE_PUBLIC 0x01 /* no bearer token needed */
+#define ROUTE_BODY 0x02   /* takes a JSON body */
+#define ROUTE_STREAM 0x04 /* answers with a stream (SSE, WebSocket) */
+#define ROUTE_TICKET 0x08 /* a WebSocket ticket will do for the token */
+
+struct http_req;
+
+struct route {
+	const char *method;  /* "GET", "POST", "PUT", "DELETE" */
+	const char *pattern; /* "/api/agents/{id}" */
+	int flags;           /* ROUTE_* */
+	int (*handler)(struct http_req *r);
+	const char *tag;      /* OpenAPI tag: "agents" */
+	const char *summary;  /* one line */
+	const char *request;  /* the body, in words, or NULL */
+	const char *response; /* the answer, in words */
+};
+
+struct route_match {
+	const struct route *route;
+	int nparams;
+	struct {
+		char name[32];
+		const char *value; /* into the matched path copy below */
+	} params[ROUTER_MAX_PARAMS];
+	char path[ROUTER_MAX_PATH]; /* NUL-separated parameter values */
+};
+
+/*
+ * Find the route for `method` and `path` in `table` (ended by a NULL
+ * method).  Returns 200 and fills *m; 404 if no pattern matches the path;
+ * 405 if only other methods do (their names, comma-separated, into
+ * `allow`); 414 if the path is too long; 400 if it is not absolute or holds
+ * a NUL or control character.
+ */
+int router_match(const struct route *table, const char *method,
+    const char *path, struct route_match *m, char *allow, size_t allow_size);
+/* The value of parameter `name`, or NULL. */
+const char *route_param(const struct route_match *m, const char *name);
+
+/* The OpenAPI 3.0 document for the table.  New reference. */
+json_t *router_openapi(const struct route *table, const char *title,
+    const char *version);
+/* The table as Markdown (docs/api.md).  Into out. */
+void router_markdown(const struct route *table, struct buf *out);
+
+#endif

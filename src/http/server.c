@@ -1,0 +1,930 @@
+/*
+ * server.c — the HTTP server on libmicrohttpd: one epoll thread per core,
+ * and the rules every request passes through in this order: path sanity,
+ * CORS preflight, rate limit, bearer token, route, body (size, type, JSON),
+ * handler, answer.  See server.h.
+ */
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#include "http/hub.h"
+#include "http/metrics.h"
+#include "http/ratelimit.h"
+#include "http/server.h"
+#include "kernel/events.h"
+#include "security/auth.h"
+#include "util/buf.h"
+#include "util/log.h"
+#include "util/time.h"
+#include "util/xalloc.h"
+
+#define HTTP_CONNECTION_LIMIT 1024
+#define HTTP_PER_IP_LIMIT 256
+#define HTTP_TIMEOUT_SECS 30
+#define HTTP_MEMORY_LIMIT (64 * 1024) /* per connection: headers */
+#define HTTP_RATE_CLIENTS 4096
+#define SSE_KEEPALIVE_MS 15000
+#define SSE_RETRY_MS 3000
+
+/* An SSE stream: a subscriber of the event bus feeding a suspended
+ * connection. */
+struct http_sse {
+	struct http_req *r;
+	struct events_sub *sub;
+	struct buf out; /* formatted, not yet handed to MHD */
+	size_t out_off;
+	pthread_mutex_t lock; /* the fields below */
+	int pending;          /* an event or a keep-alive is waiting */
+	int suspended;        /* the connection is suspended */
+	int ended;            /* the server is stopping */
+	uint64_t last_write_ms;
+	struct http_sse *next, *prev;
+};
+
+static struct {
+	struct MHD_Daemon *mhd;
+	pthread_mutex_t lock; /* the fields below */
+	const struct route *routes;
+	size_t max_body;
+	json_t *cors;
+	char *api_key;
+	struct ratelimit *rl;
+	struct http_sse *streams;
+	int nstreams;
+	long long rate_limited, auth_failures;
+	int inflight; /* requests begun and not yet completed */
+	pthread_t ticker;
+	int ticker_run;
+	pthread_cond_t ticker_cond;
+} http = { .lock = PTHREAD_MUTEX_INITIALIZER,
+	.ticker_cond = PTHREAD_COND_INITIALIZER };
+
+static void http_req_unref(struct http_req *r);
+
+int
+http_json(struct http_req *r, int status, json_t *json)
+{
+	r->status = status;
+	json_decref(r->json);
+	r->json = json;
+	return 0;
+}
+
+int
+http_error(struct http_req *r, int status, const char *code, const char *fmt,
+    ...)
+{
+	va_list ap;
+	char *msg;
+
+	va_start(ap, fmt);
+	xvasprintf(&msg, fmt, ap);
+	va_end(ap);
+	http_json(r, status,
+	    json_pack("{s:{s:s, s:s}}", "error", "code", code, "message", msg));
+	free(msg);
+	return 0;
+}
+
+const char *
+http_query(struct http_req *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND,
+	    name);
+}
+
+const char *
+http_header(struct http_req *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+void
+http_hold(struct http_req *r)
+{
+	pthread_mutex_lock(&r->lock);
+	r->refs++;
+	pthread_mutex_unlock(&r->lock);
+}
+
+void
+http_complete(struct http_req *r)
+{
+	pthread_mutex_lock(&r->lock);
+	r->done = 1;
+	if (r->suspended) {
+		r->suspended = 0;
+		MHD_resume_connection(r->conn);
+	}
+	pthread_mutex_unlock(&r->lock);
+	http_req_unref(r);
+}
+
+static void
+http_sse_free(struct http_sse *s)
+{
+	if (s->sub != NULL)
+		events_unsubscribe(s->sub);
+	buf_free(&s->out);
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+}
+
+static void
+http_req_unref(struct http_req *r)
+{
+	int refs;
+
+	pthread_mutex_lock(&r->lock);
+	refs = --r->refs;
+	pthread_mutex_unlock(&r->lock);
+	if (refs > 0)
+		return;
+	json_decref(r->body);
+	json_decref(r->json);
+	free(r->text);
+	free(r->path);
+	if (r->upload != NULL) {
+		buf_free(r->upload);
+		free(r->upload);
+	}
+	pthread_mutex_destroy(&r->lock);
+	free(r);
+}
+
+/* ---- answers ---- */
+
+/* Count the answer now that it is queued (the client may ask for the
+ * metrics before libmicrohttpd reports the request complete). */
+static void
+http_count(struct http_req *r)
+{
+	const struct route *route = r->match.route;
+
+	metrics_http(route != NULL ? route->pattern : "unmatched", r->method,
+	    r->status, (double)(time_mono_ns() - r->start_ns) / 1e9);
+}
+
+static void
+http_add_common(struct http_req *r, struct MHD_Response *resp)
+{
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(resp, "Cache-Control", "no-store");
+	if (r->origin_ok) {
+		MHD_add_response_header(resp, "Access-Control-Allow-Origin",
+		    r->origin);
+		MHD_add_response_header(resp, "Vary", "Origin");
+	}
+}
+
+/* Queue r's answer (json or text). */
+static enum MHD_Result
+http_send(struct http_req *r)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+	char *body;
+	size_t len;
+	const char *type = "application/json";
+
+	if (r->text != NULL) {
+		body = r->text;
+		len = r->text_len;
+		r->text = NULL;
+		if (r->content_type != NULL)
+			type = r->content_type;
+	} else {
+		if (r->json == NULL)
+			r->json = json_object();
+		body = json_dumps(r->json, JSON_COMPACT | JSON_ENSURE_ASCII);
+		if (body == NULL) {
+			body =
+			    xstrdup("{\"error\":{\"code\":\"internal\","
+				    "\"message\":\"unserialisable answer\"}}");
+			r->status = 500;
+		}
+		len = strlen(body);
+		body = xrealloc(body, len + 2);
+		body[len++] = '\n';
+		body[len] = '\0';
+	}
+	if (r->status == 0)
+		r->status = 200;
+	resp =
+	    MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+	if (resp == NULL) {
+		free(body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, "Content-Type", type);
+	http_add_common(r, resp);
+	if (r->retry_after[0] != '\0')
+		MHD_add_response_header(resp, "Retry-After", r->retry_after);
+	if (r->status == 204 && strcmp(r->method, "OPTIONS") == 0) {
+		MHD_add_response_header(resp, "Access-Control-Allow-Methods",
+		    "GET, POST, PUT, DELETE, OPTIONS");
+		MHD_add_response_header(resp, "Access-Control-Allow-Headers",
+		    "Authorization, Content-Type, Last-Event-ID");
+		MHD_add_response_header(resp, "Access-Control-Max-Age", "600");
+	}
+	if (r->status == 401)
+		MHD_add_response_header(resp, "WWW-Authenticate",
+		    "Bearer realm=\"oxios\"");
+	if (r->status == 405 && r->text == NULL) {
+		json_t *allow = json_object_get(r->json, "allow");
+
+		if (json_is_string(allow))
+			MHD_add_response_header(resp, "Allow",
+			    json_string_value(allow));
+	}
+	http_count(r);
+	ret = MHD_queue_response(r->conn, (unsigned)r->status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+/* ---- SSE ---- */
+
+/* Wake a stream: something to send.  Any thread (the bus calls it with
+ * its lock held: take only the stream's). */
+static void
+http_sse_wake(void *arg)
+{
+	struct http_sse *s = arg;
+
+	pthread_mutex_lock(&s->lock);
+	s->pending = 1;
+	if (s->suspended) {
+		s->suspended = 0;
+		MHD_resume_connection(s->r->conn);
+	}
+	pthread_mutex_unlock(&s->lock);
+}
+
+/* Format waiting events into s->out; 1 if there is something to send. */
+static int
+http_sse_fill(struct http_sse *s)
+{
+	struct event e;
+	uint64_t lost;
+	int n = 0;
+
+	while (s->out.len < 64 * 1024 && events_next(s->sub, &e, &lost) == 1) {
+		if (lost > 0)
+			buf_printf(&s->out,
+			    "event: lost\ndata: {\"lost\":%llu}\n\n",
+			    (unsigned long long)lost);
+		buf_printf(&s->out, "id: %llu\nevent: %s\ndata: %s\n\n",
+		    (unsigned long long)e.id, e.type, e.data);
+		free(e.data);
+		n++;
+	}
+	return n > 0;
+}
+
+static ssize_t
+http_sse_read(void *cls, uint64_t pos, char *out, size_t max)
+{
+	struct http_sse *s = cls;
+	uint64_t now = time_mono_ms();
+	size_t n;
+
+	(void)pos;
+	for (;;) {
+		if (s->out_off < s->out.len) {
+			n = s->out.len - s->out_off;
+			if (n > max)
+				n = max;
+			memcpy(out, s->out.data + s->out_off, n);
+			s->out_off += n;
+			if (s->out_off == s->out.len) {
+				buf_reset(&s->out);
+				s->out_off = 0;
+			}
+			s->last_write_ms = now;
+			return (ssize_t)n;
+		}
+		pthread_mutex_lock(&s->lock);
+		if (s->ended) {
+			pthread_mutex_unlock(&s->lock);
+			return MHD_CONTENT_READER_END_OF_STREAM;
+		}
+		s->pending = 0;
+		pthread_mutex_unlock(&s->lock);
+		if (http_sse_fill(s))
+			continue;
+		if (now - s->last_write_ms >= SSE_KEEPALIVE_MS) {
+			buf_adds(&s->out, ": keep-alive\n\n");
+			continue;
+		}
+		pthread_mutex_lock(&s->lock);
+		if (s->pending || s->ended) {
+			pthread_mutex_unlock(&s->lock);
+			continue;
+		}
+		s->suspended = 1;
+		MHD_suspend_connection(s->r->conn);
+		pthread_mutex_unlock(&s->lock);
+		return 0;
+	}
+}
+
+static void
+http_sse_done(void *cls)
+{
+	struct http_sse *s = cls;
+
+	pthread_mutex_lock(&http.lock);
+	if (s->prev != NULL)
+		s->prev->next = s->next;
+	else
+		http.streams = s->next;
+	if (s->next != NULL)
+		s->next->prev = s->prev;
+	http.nstreams--;
+	pthread_mutex_unlock(&http.lock);
+	http_req_unref(s->r);
+	http_sse_free(s);
+}
+
+static enum MHD_Result
+http_sse_start(struct http_req *r)
+{
+	struct MHD_Response *resp;
+	struct http_sse *s;
+	enum MHD_Result ret;
+
+	s = xcalloc(1, sizeof *s);
+	s->r = r;
+	buf_init(&s->out, BUF_NOCAP);
+	pthread_mutex_init(&s->lock, NULL);
+	s->last_write_ms = time_mono_ms();
+	buf_printf(&s->out, "retry: %d\n\n", SSE_RETRY_MS);
+	s->sub = events_subscribe(r->sse_after, http_sse_wake, s);
+	resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16 * 1024,
+	    http_sse_read, s, http_sse_done);
+	if (resp == NULL) {
+		http_sse_free(s);
+		return MHD_NO;
+	}
+	r->refs++; /* the stream's */
+	pthread_mutex_lock(&http.lock);
+	s->next = http.streams;
+	if (s->next != NULL)
+		s->next->prev = s;
+	http.streams = s;
+	http.nstreams++;
+	pthread_mutex_unlock(&http.lock);
+	r->stream = s;
+	MHD_add_response_header(resp, "Content-Type", "text/event-stream");
+	MHD_add_response_header(resp, "X-Accel-Buffering", "no");
+	http_add_common(r, resp);
+	r->status = 200;
+	http_count(r);
+	ret = MHD_queue_response(r->conn, MHD_HTTP_OK, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+/* Every second: streams that have been quiet too long get a keep-alive. */
+static void *
+http_ticker(void *arg)
+{
+	struct http_sse *s;
+	struct timespec ts;
+	uint64_t now;
+
+	(void)arg;
+	pthread_mutex_lock(&http.lock);
+	while (http.ticker_run) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += 1;
+		pthread_cond_timedwait(&http.ticker_cond, &http.lock, &ts);
+		now = time_mono_ms();
+		for (s = http.streams; s != NULL; s = s->next) {
+			if (now - s->last_write_ms >= SSE_KEEPALIVE_MS)
+				http_sse_wake(s);
+		}
+	}
+	pthread_mutex_unlock(&http.lock);
+	return NULL;
+}
+
+/* ---- WebSocket upgrade ---- */
+
+static void
+http_upgraded(void *cls, struct MHD_Connection *conn, void *con_cls,
+    const char *extra, size_t extra_len, MHD_socket sock,
+    struct MHD_UpgradeResponseHandle *urh)
+{
+	struct http_req *r = con_cls;
+
+	(void)cls;
+	(void)conn;
+	hub_add(sock, urh, extra, extra_len, &r->ws);
+}
+
+static enum MHD_Result
+http_ws_start(struct http_req *r)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+
+	resp = MHD_create_response_for_upgrade(http_upgraded, NULL);
+	if (resp == NULL)
+		return MHD_NO;
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_UPGRADE, "websocket");
+	MHD_add_response_header(resp, "Sec-WebSocket-Accept", r->ws_accept);
+	r->status = 101;
+	http_count(r);
+	ret = MHD_queue_response(r->conn, MHD_HTTP_SWITCHING_PROTOCOLS, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+/* ---- the request path ---- */
+
+static int
+http_origin_allowed(const char *origin)
+{
+	size_t i;
+	int ok = 0;
+
+	pthread_mutex_lock(&http.lock);
+	for (i = 0; i < json_array_size(http.cors); i++) {
+		const char *o = json_string_value(json_array_get(http.cors, i));
+
+		if (o != NULL &&
+		    (strcmp(o, "*") == 0 || strcmp(o, origin) == 0))
+			ok = 1;
+	}
+	pthread_mutex_unlock(&http.lock);
+	return ok;
+}
+
+/* Whether the request carries an accepted credential. */
+static int
+http_authorized(struct http_req *r, int ticket_ok)
+{
+	const char *h, *token, *ticket;
+	char *extra;
+	int ok;
+
+	if ((h = http_header(r, "Authorization")) != NULL &&
+	    (token = auth_bearer(h)) != NULL) {
+		pthread_mutex_lock(&http.lock);
+		extra = http.api_key != NULL ? xstrdup(http.api_key) : NULL;
+		pthread_mutex_unlock(&http.lock);
+		ok = auth_check(token, extra);
+		if (extra != NULL) {
+			explicit_bzero(extra, strlen(extra));
+			free(extra);
+		}
+		if (ok)
+			return 1;
+	}
+	if (ticket_ok && (ticket = http_query(r, "ticket")) != NULL)
+		return auth_ticket_use(ticket, time_mono_ms());
+	return 0;
+}
+
+static int
+http_is_json_type(const char *ct)
+{
+	size_t n = strlen("application/json");
+
+	if (ct == NULL)
+		return 0;
+	while (*ct == ' ')
+		ct++;
+	if (strncasecmp(ct, "application/json", n) != 0)
+		return 0;
+	return ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ';
+}
+
+/* Decide what to do with a request once its headers are in.  Returns 1
+ * when an answer is ready (r->status set), 0 to read the body. */
+static int
+http_admit(struct http_req *r)
+{
+	const char *origin, *cl, *ct;
+	char allow[64];
+	const char *method = r->method;
+	int code, secs;
+	unsigned long long len;
+
+	if ((origin = http_header(r, "Origin")) != NULL &&
+	    strlen(origin) < sizeof r->origin && http_origin_allowed(origin)) {
+		r->origin_ok = 1;
+		snprintf(r->origin, sizeof r->origin, "%s", origin);
+	}
+	if (strcmp(method, "HEAD") == 0)
+		method = "GET";
+	code = router_match(http.routes, method, r->path, &r->match, allow,
+	    sizeof allow);
+	if (strcmp(r->method, "OPTIONS") == 0 && origin != NULL) {
+		if (!r->origin_ok || code == 404)
+			return http_error(r, 403, "cors", "origin not allowed"),
+			       1;
+		r->status = 204;
+		r->text = xstrdup("");
+		return 1;
+	}
+	if (code == 400)
+		return http_error(r, 400, "bad_path",
+			   "the path must be absolute and printable"),
+		       1;
+	if (code == 414)
+		return http_error(r, 414, "path_too_long",
+			   "the path is longer than %d bytes", ROUTER_MAX_PATH),
+		       1;
+
+	/* Liveness probes are never rate limited. */
+	if (strncmp(r->path, "/health", 7) != 0 &&
+	    ratelimit_take(http.rl, r->client, time_mono_ms(), &secs) != 0) {
+		pthread_mutex_lock(&http.lock);
+		http.rate_limited++;
+		pthread_mutex_unlock(&http.lock);
+		snprintf(r->retry_after, sizeof r->retry_after, "%d", secs);
+		http_error(r, 429, "rate_limited",
+		    "too many requests; retry in %d s", secs);
+		json_object_set_new(json_object_get(r->json, "error"),
+		    "retry_after", json_integer(secs));
+		return 1;
+	}
+	if (strncmp(r->path, "/api/", 5) == 0 &&
+	    !(code == 200 && (r->match.route->flags & ROUTE_PUBLIC)) &&
+	    !http_authorized(r,
+		code == 200 && (r->match.route->flags & ROUTE_TICKET))) {
+		pthread_mutex_lock(&http.lock);
+		http.auth_failures++;
+		pthread_mutex_unlock(&http.lock);
+		return http_error(r, 401, "unauthorized",
+			   "a valid token is needed: Authorization: Bearer <token> "
+			   "(see: oxios token)"),
+		       1;
+	}
+	if (code == 404)
+		return http_error(r, 404, "not_found", "no route %s", r->path),
+		       1;
+	if (code == 405) {
+		http_error(r, 405, "method_not_allowed",
+		    "%s is not allowed here; allowed: %s", r->method, allow);
+		json_object_set_new(r->json, "allow", json_string(allow));
+		return 1;
+	}
+	if ((cl = http_header(r, "Content-Length")) != NULL) {
+		len = strtoull(cl, NULL, 10);
+		if (len > http.max_body)
+			return http_error(r, 413, "body_too_large",
+				   "the body is %llu bytes; at most %zu are accepted",
+				   len, http.max_body),
+			       1;
+		if (len > 0 && (r->match.route->flags & ROUTE_BODY) &&
+		    !http_is_json_type(ct = http_header(r, "Content-Type")))
+			return http_error(r, 415, "unsupported_media_type",
+				   "the body must be application/json, not %s",
+				   ct != NULL ? ct : "untyped"),
+			       1;
+	}
+	return 0;
+}
+
+/* Whether a body follows the headers. */
+static int
+http_has_body(struct http_req *r)
+{
+	const char *cl = http_header(r, "Content-Length");
+
+	if (http_header(r, "Transfer-Encoding") != NULL)
+		return 1;
+	return cl != NULL && strtoull(cl, NULL, 10) > 0;
+}
+
+/* The body is in: parse it. */
+static int
+http_parse_body(struct http_req *r)
+{
+	json_error_t err;
+	const char *ct;
+
+	if (r->body_too_big)
+		return http_error(r, 413, "body_too_large",
+			   "the body is larger than %zu bytes", http.max_body),
+		       1;
+	if (r->upload == NULL || r->upload->len == 0)
+		return 0;
+	if (!(r->match.route->flags & ROUTE_BODY))
+		return 0; /* ignored */
+	if (!http_is_json_type(ct = http_header(r, "Content-Type")))
+		return http_error(r, 415, "unsupported_media_type",
+			   "the body must be application/json, not %s",
+			   ct != NULL ? ct : "untyped"),
+		       1;
+	r->body = json_loadb(r->upload->data, r->upload->len,
+	    JSON_REJECT_DUPLICATES, &err);
+	if (r->body == NULL) {
+		http_error(r, 400, "invalid_json",
+		    "invalid JSON at line %d, column %d (byte %d): %s",
+		    err.line, err.column, err.position, err.text);
+		json_object_set_new(json_object_get(r->json, "error"),
+		    "position", json_integer(err.position));
+		return 1;
+	}
+	return 0;
+}
+
+static enum MHD_Result
+http_handle(void *cls, struct MHD_Connection *conn, const char *url,
+    const char *method, const char *version, const char *upload,
+    size_t *upload_size, void **con_cls)
+{
+	struct http_req *r = *con_cls;
+	const union MHD_ConnectionInfo *ci;
+	int rc;
+
+	(void)cls;
+	(void)version;
+	if (r == NULL) {
+		r = xcalloc(1, sizeof *r);
+		pthread_mutex_init(&r->lock, NULL);
+		r->refs = 1;
+		r->conn = conn;
+		r->method = method;
+		r->path = xstrdup(url);
+		r->start_ns = time_mono_ns();
+		ci = MHD_get_connection_info(conn,
+		    MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		if (ci != NULL && ci->client_addr != NULL) {
+			const struct sockaddr *sa = ci->client_addr;
+
+			if (sa->sa_family == AF_INET)
+				inet_ntop(AF_INET,
+				    &((const struct sockaddr_in *)(const void *)
+					    sa)
+					 ->sin_addr,
+				    r->client, sizeof r->client);
+			else if (sa->sa_family == AF_INET6)
+				inet_ntop(AF_INET6,
+				    &((const struct sockaddr_in6 *)(const void
+					      *)sa)
+					 ->sin6_addr,
+				    r->client, sizeof r->client);
+		}
+		*con_cls = r;
+		pthread_mutex_lock(&http.lock);
+		http.inflight++;
+		pthread_mutex_unlock(&http.lock);
+		if (http_admit(r)) {
+			/* With a body still coming, answer at once (the body
+			 * is dropped, the connection closed); without, when
+			 * the request is complete (the connection lives). */
+			if (!http_has_body(r))
+				r->phase = 1;
+			else {
+				r->phase = 3;
+				return http_send(r);
+			}
+			return MHD_YES;
+		}
+		r->phase = 2; /* read the body */
+		return MHD_YES;
+	}
+	if (*upload_size > 0) {
+		if (r->phase == 2) {
+			if (r->upload == NULL) {
+				r->upload = xmalloc(sizeof *r->upload);
+				buf_init(r->upload, http.max_body);
+			}
+			if (!r->body_too_big &&
+			    buf_add(r->upload, upload, *upload_size) != 0) {
+				r->body_too_big = 1;
+				buf_free(r->upload);
+			}
+		}
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	switch (r->phase) {
+	case 1:
+		r->phase = 3;
+		return http_send(r);
+	case 2:
+		r->phase = 3;
+		if (http_parse_body(r))
+			return http_send(r);
+		rc = r->match.route->handler(r);
+		if (r->sse)
+			return http_sse_start(r);
+		if (r->ws_accept[0] != '\0' && r->status == 0)
+			return http_ws_start(r);
+		if (rc != HTTP_ASYNC)
+			return http_send(r);
+		r->phase = 4;
+		pthread_mutex_lock(&r->lock);
+		if (!r->done) {
+			r->suspended = 1;
+			MHD_suspend_connection(conn);
+			pthread_mutex_unlock(&r->lock);
+			return MHD_YES;
+		}
+		pthread_mutex_unlock(&r->lock);
+		r->phase = 3;
+		return http_send(r);
+	case 4: /* resumed: the async answer is ready */
+		pthread_mutex_lock(&r->lock);
+		rc = r->done;
+		pthread_mutex_unlock(&r->lock);
+		if (!rc)
+			return MHD_YES;
+		r->phase = 3;
+		return http_send(r);
+	default:
+		return MHD_YES;
+	}
+}
+
+static void
+http_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	struct http_req *r = *con_cls;
+	(void)cls;
+	(void)conn;
+	(void)toe;
+	if (r == NULL)
+		return;
+	*con_cls = NULL;
+	pthread_mutex_lock(&http.lock);
+	http.inflight--;
+	pthread_mutex_unlock(&http.lock);
+	http_req_unref(r);
+}
+
+static void
+http_log(void *cls, const char *fmt, va_list ap)
+{
+	char *msg;
+	size_t n;
+
+	(void)cls;
+	xvasprintf(&msg, fmt, ap);
+	n = strlen(msg);
+	while (n > 0 && msg[n - 1] == '\n')
+		msg[--n] = '\0';
+	log_debug("http: %s", msg);
+	free(msg);
+}
+
+void
+http_reconfigure(const struct http_config *hc)
+{
+	pthread_mutex_lock(&http.lock);
+	json_decref(http.cors);
+	http.cors = hc->cors != NULL ? json_deep_copy(hc->cors) : json_array();
+	free(http.api_key);
+	http.api_key = hc->api_key != NULL && hc->api_key[0] != '\0' ?
+	    xstrdup(hc->api_key) :
+	    NULL;
+	http.max_body = hc->max_body;
+	pthread_mutex_unlock(&http.lock);
+	if (http.rl != NULL)
+		ratelimit_set(http.rl, hc->rate_per_min);
+}
+
+int
+http_start(const struct http_config *hc, char **cause)
+{
+	struct addrinfo hints, *ai = NULL;
+	char port[16];
+	unsigned int flags, threads;
+	long ncpu;
+	int rc;
+
+	memset(&hints, 0, sizeof hints);
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	snprintf(port, sizeof port, "%d", hc->port);
+	if ((rc = getaddrinfo(hc->host, port, &hints, &ai)) != 0) {
+		xasprintf(cause, "gateway.host '%s': %s", hc->host,
+		    gai_strerror(rc));
+		return -1;
+	}
+	http.routes = hc->routes;
+	http.rl = ratelimit_new(hc->rate_per_min, HTTP_RATE_CLIENTS);
+	http_reconfigure(hc);
+	if (hub_start(hc->ws_max_message, cause) != 0) {
+		freeaddrinfo(ai);
+		return -1;
+	}
+	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	threads = ncpu < 2 ? 2 : ncpu > 16 ? 16 : (unsigned)ncpu;
+	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+	    MHD_ALLOW_SUSPEND_RESUME | MHD_ALLOW_UPGRADE | MHD_USE_ERROR_LOG;
+	if (ai->ai_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	http.mhd = MHD_start_daemon(flags, (uint16_t)hc->port, NULL, NULL,
+	    http_handle, NULL, MHD_OPTION_SOCK_ADDR, ai->ai_addr,
+	    MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT,
+	    (unsigned)HTTP_CONNECTION_LIMIT, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+	    (unsigned)HTTP_PER_IP_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT,
+	    (unsigned)HTTP_TIMEOUT_SECS, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+	    (size_t)HTTP_MEMORY_LIMIT, MHD_OPTION_LISTENING_ADDRESS_REUSE,
+	    (unsigned)1, MHD_OPTION_NOTIFY_COMPLETED, http_completed, NULL,
+	    MHD_OPTION_EXTERNAL_LOGGER, http_log, NULL, MHD_OPTION_END);
+	freeaddrinfo(ai);
+	if (http.mhd == NULL) {
+		xasprintf(cause,
+		    "cannot listen on %s:%d (in use, or not an address of "
+		    "this machine; see gateway.host and gateway.port)",
+		    hc->host, hc->port);
+		hub_stop();
+		ratelimit_free(http.rl);
+		http.rl = NULL;
+		return -1;
+	}
+	http.ticker_run = 1;
+	pthread_create(&http.ticker, NULL, http_ticker, NULL);
+	return 0;
+}
+
+void
+http_quiesce(void)
+{
+	if (http.mhd != NULL)
+		MHD_quiesce_daemon(http.mhd);
+}
+
+void
+http_stop(void)
+{
+	struct http_sse *s;
+	int fd;
+
+	if (http.mhd == NULL)
+		return;
+	pthread_mutex_lock(&http.lock);
+	http.ticker_run = 0;
+	pthread_cond_signal(&http.ticker_cond);
+	for (s = http.streams; s != NULL; s = s->next) {
+		pthread_mutex_lock(&s->lock);
+		s->ended = 1;
+		pthread_mutex_unlock(&s->lock);
+		http_sse_wake(s);
+	}
+	pthread_mutex_unlock(&http.lock);
+	pthread_join(http.ticker, NULL);
+	hub_stop();
+	/* Give the streams a moment to end, and the answers of finished
+	 * chats (their connections were just resumed) time to go out. */
+	for (fd = 0; fd < 300; fd++) {
+		int busy;
+
+		pthread_mutex_lock(&http.lock);
+		busy = http.streams != NULL || http.inflight > 0;
+		pthread_mutex_unlock(&http.lock);
+		if (!busy)
+			break;
+		usleep(10000);
+	}
+	if ((fd = MHD_quiesce_daemon(http.mhd)) >= 0)
+		close(fd);
+	MHD_stop_daemon(http.mhd);
+	http.mhd = NULL;
+	ratelimit_free(http.rl);
+	http.rl = NULL;
+	pthread_mutex_lock(&http.lock);
+	json_decref(http.cors);
+	http.cors = NULL;
+	free(http.api_key);
+	http.api_key = NULL;
+	pthread_mutex_unlock(&http.lock);
+}
+
+void
+http_stream_counts(int *sse, int *ws)
+{
+	pthread_mutex_lock(&http.lock);
+	*sse = http.nstreams;
+	pthread_mutex_unlock(&http.lock);
+	*ws = hub_count();
+}
+
+void
+http_refusals(long long *rate_limited, long long *auth_failures)
+{
+	pthread_mutex_lock(&http.lock);
+	*rate_limited = http.rate_limited;
+	*auth_failures = http.auth_failures;
+	pthread_mutex_unlock(&http.lock);
+}

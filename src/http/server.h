@@ -1,0 +1,108 @@
+/*
+ * server.h — the HTTP server (libmicrohttpd): parse, authenticate, route,
+ * answer.  It never blocks: a handler that must wait (a chat) returns
+ * HTTP_ASYNC and its connection is suspended until the producer calls
+ * http_complete(); an SSE stream suspends between events; a WebSocket is
+ * handed to the hub thread (hub.c) after the upgrade.
+ *
+ * Every answer is JSON unless a handler says otherwise; errors are
+ * {"error": {"code": "...", "message": "..."}} with the right status.
+ */
+#ifndef OXIOS_HTTP_SERVER_H
+#define OXIOS_HTTP_SERVER_H
+
+#include <pthread.h>
+#include <stdint.h>
+#include <jansson.h>
+
+#include "http/hub.h"
+#include "http/router.h"
+
+#define HTTP_ASYNC 1 /* handler result: the answer comes later */
+
+struct MHD_Connection;
+struct http_sse;
+
+struct http_req {
+	/* The request. */
+	struct MHD_Connection *conn;
+	const char *method;
+	char *path;
+	struct route_match match;
+	json_t *body;      /* the JSON body, or NULL if there was none */
+	char client[64];   /* the peer's address */
+	uint64_t start_ns; /* monotonic, when the headers arrived */
+
+	/* The answer, set by the handler (or later, with HTTP_ASYNC). */
+	int status;
+	json_t *json; /* taken */
+	char *text;   /* taken; instead of json */
+	size_t text_len;
+	const char *content_type; /* for text */
+	char retry_after[16];     /* seconds, for a 429/503 */
+
+	/* Streams: an SSE stream replaying events after this id (handler sets
+	 * sse = 1), or a WebSocket (handler sets ws_accept). */
+	int sse;
+	uint64_t sse_after;
+	char ws_accept[32];
+	struct hub_handlers ws; /* called on the hub thread */
+
+	/* Private. */
+	pthread_mutex_t lock;
+	int refs;
+	int phase;
+	int done, suspended;
+	int body_too_big;
+	struct buf *upload;
+	struct http_sse *stream;
+	int origin_ok;
+	char origin[256];
+};
+
+struct http_config {
+	const char *host; /* address to listen on */
+	int port;
+	const struct route *routes;
+	size_t max_body;     /* bytes; larger bodies get 413 */
+	long rate_per_min;   /* per client address */
+	const json_t *cors;  /* allowed origins (array of strings) */
+	const char *api_key; /* an extra accepted bearer token, or NULL */
+	size_t ws_max_message;
+};
+
+/*
+ * Listen and serve on threads of libmicrohttpd's.  Returns 0, or -1 with
+ * *cause (the address is taken, ...).
+ */
+int http_start(const struct http_config *hc, char **cause);
+/* Stop accepting new connections (SIGTERM, first step). */
+void http_quiesce(void);
+/* End the SSE streams, close WebSockets, stop the server. */
+void http_stop(void);
+/* Change what can change while running: rate, CORS, extra key. */
+void http_reconfigure(const struct http_config *hc);
+/* How many SSE streams and WebSockets are open. */
+void http_stream_counts(int *sse, int *ws);
+/* Requests answered 429 and 401 so far. */
+void http_refusals(long long *rate_limited, long long *auth_failures);
+
+/* Handler helpers. */
+/* Answer `status` with {"error": {"code", "message"}}.  Returns 0. */
+int http_error(struct http_req *r, int status, const char *code,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Answer `status` with `json` (taken).  Returns 0. */
+int http_json(struct http_req *r, int status, json_t *json);
+/* A query parameter or request header, or NULL. */
+const char *http_query(struct http_req *r, const char *name);
+const char *http_header(struct http_req *r, const char *name);
+/*
+ * An async answer is ready (status and json set by the producer, from any
+ * thread): the connection resumes and sends it.  Drops the producer's
+ * reference (http_hold()).
+ */
+void http_complete(struct http_req *r);
+/* Keep r alive for a producer (before returning HTTP_ASYNC). */
+void http_hold(struct http_req *r);
+
+#endif
