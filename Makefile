@@ -1,7 +1,7 @@
 # Oxios — two commands do everything on a fresh Debian 12 machine:
 #
-#   make run    install missing packages, build, start Oxios in the
-#               foreground (until the daemon exists: `oxios doctor`)
+#   make run    install missing packages, build, start the daemon in
+#               the foreground (Ctrl-C stops it)
 #   make test   install missing packages, build, run every test layer
 #
 # `make` alone builds build/oxios.  See HACKING.md for the rest.
@@ -20,7 +20,7 @@ deps:
 	@sh scripts/deps.sh
 
 run: all
-	$(BUILD)/oxios doctor
+	$(BUILD)/oxios start --foreground
 
 test: deps
 	/usr/bin/python3 tests/run

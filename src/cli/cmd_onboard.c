@@ -13,7 +13,10 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "cli/cli.h"
+#include "security/auth.h"
 #include "config/home.h"
 #include "store/db.h"
 #include "util/file.h"
@@ -142,6 +145,34 @@ onboard_set(const char *path, const char *key, const char *value)
 		return -1;
 	}
 	return 0;
+}
+
+/* The API token, made now if there is none, and shown this once. */
+static void
+onboard_token(void)
+{
+	char token[AUTH_TOKEN_LEN + 1], *cause = NULL;
+	int has = auth_token_exists(&cause);
+
+	if (has != 0) {
+		if (has < 0)
+			cli_warn("%s", cause);
+		else
+			printf("  API token: exists (new one: oxios token "
+			       "rotate)\n");
+		free(cause);
+		return;
+	}
+	if (auth_token_create(token, &cause) != 0) {
+		cli_warn("could not make an API token: %s", cause);
+		free(cause);
+		return;
+	}
+	printf("  API token: %s\n"
+	       "             (shown only this once: keep it; a new one: oxios "
+	       "token rotate)\n",
+	    token);
+	sodium_memzero(token, sizeof token);
 }
 
 static int
@@ -337,7 +368,8 @@ cmd_onboard(int argc, char **argv)
 			"not set yet: export it");
 	printf("  workspace: %s\n",
 	    wsabs != NULL ? wsabs : "$OXIOS_HOME/workspace");
-	printf("Next: oxios doctor\n");
+	onboard_token();
+	printf("Next: oxios doctor, then oxios start\n");
 	rc = EXIT_OK;
 out:
 	xfree_secret(key);

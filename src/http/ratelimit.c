@@ -91,16 +91,12 @@ ratelimit_free(struct ratelimit *rl)
 void
 ratelimit_set(struct ratelimit *rl, long per_min)
 {
-	long long full;
-	int i;
-
+	/*
+	 * A bucket over the new burst is clamped by its next take, before
+	 * any token is spent, so there is nothing to walk here.
+	 */
 	pthread_mutex_lock(&rl->lock);
 	rl->per_min = ratelimit_clamp(per_min);
-	full = rl->per_min * RL_UNIT;
-	for (i = 0; i < rl->used; i++) {
-		if (rl->pool[i].units > full)
-			rl->pool[i].units = full;
-	}
 	pthread_mutex_unlock(&rl->lock);
 }
 
@@ -187,11 +183,10 @@ ratelimit_take(struct ratelimit *rl, const char *addr, uint64_t now_ms,
 		b->units -= RL_UNIT;
 		rc = 0;
 	} else if (retry_after != NULL) {
+		/* need > 0, so both ceilings give at least 1 (second). */
 		need = RL_UNIT - b->units;
 		ms = (need + rl->per_min - 1) / rl->per_min;
 		*retry_after = (int)((ms + 999) / 1000);
-		if (*retry_after < 1)
-			*retry_after = 1;
 	}
 	pthread_mutex_unlock(&rl->lock);
 	return rc;

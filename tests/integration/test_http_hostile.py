@@ -20,10 +20,25 @@ import time
 import pytest
 import websockets
 
-from conftest import make_daemon
+from conftest import BIN, make_daemon
 
 WS_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11'
 MIB = 1024 * 1024
+# After the "ready" message, a moment before the test goes on: the hub may
+# still be finishing hub_add() for the connection (see
+# test_websocket_closed_during_its_handshake_is_safe, which does not wait).
+WS_SETTLE = 0.05
+
+
+def asan_build():
+    try:
+        with open(BIN, 'rb') as f:
+            return b'__asan_init' in f.read()
+    except OSError:
+        return False
+
+
+ASAN = asan_build()
 
 
 # ---- helpers ----
@@ -138,6 +153,12 @@ def workspace(d):
     return d.ox.path('workspace')
 
 
+def workspace_made(d):
+    ws = workspace(d)
+    os.makedirs(ws, exist_ok=True)
+    return ws
+
+
 def start_daemon(llm, gateway='', env=None):
     """A daemon of our own: extra keys in its one [gateway] table, extra
     environment variables.  Stopped by the caller (stop_daemon)."""
@@ -200,9 +221,13 @@ def ws_handshake(d, key=None, token=True, query='', headers=None,
 
 
 def ws_open(d, **kw):
+    """An open WebSocket whose "ready" message has been read."""
     s, status, h, rest = ws_handshake(d, **kw)
     assert status == 101, (status, h)
-    return WsReader(s, rest)
+    ws = WsReader(s, rest)
+    assert ws.text() == {'type': 'ready'}
+    time.sleep(WS_SETTLE)
+    return ws
 
 
 def frame(opcode, payload=b'', fin=True, rsv=0, mask=True, length=None):
@@ -456,9 +481,13 @@ def test_overlong_and_odd_paths_are_refused(daemon):
     s = sock_connect(daemon)
     s.sendall(b'GET api/status HTTP/1.1\r\nHost: x\r\nAuthorization: '
               b'Bearer ' + daemon.token.encode() + b'\r\n\r\n')
-    st, _, _ = read_response(s)
+    st, _, j = read_response(s)
     s.close()
-    assert st is None or 400 <= st < 500, st
+    assert_error(st, j, 400, 'bad_path')
+    # Nor may it hold a control character (decoded from %XX).
+    for path in ['/api/st%01atus', '/api/status%7f', '/api/%0d%0aX:%20y']:
+        st, _, j = raw_request(daemon, path)
+        assert_error(st, j, 400, 'bad_path')
     alive(daemon)
 
 
@@ -755,10 +784,27 @@ def test_path_traversal_reads_are_refused(daemon):
     alive(daemon)
 
 
-def workspace_made(d):
-    ws = workspace(d)
-    os.makedirs(ws, exist_ok=True)
-    return ws
+@pytest.mark.xfail(strict=True, reason=(
+    'BUG: libmicrohttpd decodes %00 into a NUL and the server keeps the '
+    'path only up to it, so "inside.txt%00.png" is served (and written) as '
+    '"inside.txt"; router_match() promises 400 for a NUL'))
+def test_percent_encoded_nul_in_a_path_is_refused(daemon):
+    ws = workspace_made(daemon)
+    with open(os.path.join(ws, 'inside.txt'), 'w') as f:
+        f.write('inside')
+    # A control character is refused...
+    st, _, j = raw_request(daemon, '/api/workspace/file/inside.txt%01.png')
+    assert_error(st, j, 400, 'bad_path')
+    # ...and so must a NUL be, not cut the path short.
+    st, _, j = raw_request(daemon, '/api/workspace/file/inside.txt%00.png')
+    assert st == 400, (st, j)
+    st, _, j = raw_request(daemon, '/api/workspace/file/inside.txt%00.bak',
+                           method='PUT', body=b'{"content": "overwritten"}',
+                           headers={'Content-Type': 'application/json'})
+    assert st == 400, (st, j)
+    with open(os.path.join(ws, 'inside.txt')) as f:
+        assert f.read() == 'inside'
+    alive(daemon)
 
 
 def test_path_traversal_writes_are_refused(daemon):
@@ -854,6 +900,7 @@ def test_websocket_client_gets_ready_and_binary_is_closed_1003(daemon):
                 open_timeout=5, close_timeout=5) as ws:
             msg = json.loads(await asyncio.wait_for(ws.recv(), 5))
             assert msg == {'type': 'ready'}, msg
+            await asyncio.sleep(WS_SETTLE)
             await ws.send(json.dumps({'type': 'ping'}))
             msg = json.loads(await asyncio.wait_for(ws.recv(), 5))
             assert msg == {'type': 'pong'}, msg
@@ -871,7 +918,6 @@ def test_websocket_answers_a_ping_by_hand(daemon):
     # The control for the malformed-frame cases: a good frame works.
     ws = ws_open(daemon)
     try:
-        assert ws.text() == {'type': 'ready'}
         ws.send(frame(0x9, b'abc'))
         fin, op, payload = ws.frame()
         assert (fin, op, payload) == (True, 0xa, b'abc')
@@ -925,7 +971,6 @@ def test_malformed_websocket_frame_is_closed_with_the_right_code(daemon,
     frames, code = MALFORMED[name]
     ws = ws_open(daemon)
     try:
-        assert ws.text() == {'type': 'ready'}
         for f in frames:
             try:
                 ws.send(f)
@@ -939,24 +984,37 @@ def test_malformed_websocket_frame_is_closed_with_the_right_code(daemon,
     alive(daemon)
 
 
-def test_malformed_frame_in_the_handshake_packet_is_closed(daemon):
-    # The bad frame arrives with the upgrade request itself.
-    key = ws_key()
-    req = ('GET /api/chat/stream HTTP/1.1\r\nHost: x\r\n'
-           'Upgrade: websocket\r\nConnection: Upgrade\r\n'
-           'Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n'
-           'Authorization: Bearer %s\r\n\r\n' % (key, daemon.token))
-    s = sock_connect(daemon)
-    s.sendall(req.encode() + frame(0x1, b'hi', mask=False))
-    st, h, rest = read_head(s)
-    assert st == 101, (st, h)
-    ws = WsReader(s, rest)
+@pytest.mark.xfail(ASAN, strict=True, reason=(
+    'BUG: hub_add() writes c->in_epoll (hub.c:418) after epoll_ctl(ADD) has '
+    'handed the connection to the hub thread, which may already have '
+    'closed and freed it: heap-use-after-free'))
+def test_websocket_closed_during_its_handshake_is_safe(llm):
+    # The bad frame arrives in the same packet as the upgrade request, so
+    # the hub can end the connection while hub_add() is still running.
+    # Many times over, to hit the window.
+    d = start_daemon(llm)
     try:
-        assert ws.close_code()[0] == 1002
-        ws.expect_eof()
+        end = time.time() + 4
+        for i in range(100000):
+            if time.time() > end:
+                break
+            req = ('GET /api/chat/stream HTTP/1.1\r\nHost: x\r\n'
+                   'Upgrade: websocket\r\nConnection: Upgrade\r\n'
+                   'Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n'
+                   'Authorization: Bearer %s\r\n\r\n' % (ws_key(), d.token))
+            s = sock_connect(d)
+            s.sendall(req.encode() + frame(0x1, b'hi', mask=False))
+            st, h, rest = read_head(s)
+            assert st == 101, (i, st, h)
+            ws = WsReader(s, rest)
+            try:
+                assert ws.close_code()[0] == 1002, i
+                ws.expect_eof()
+            finally:
+                ws.close()
+        alive(d)
     finally:
-        ws.close()
-    alive(daemon)
+        stop_daemon(d)
 
 
 def test_websocket_without_upgrade_is_426(daemon):
@@ -1011,10 +1069,7 @@ def test_websocket_ticket_works_once(daemon):
     ticket = j['ticket']
     assert j['expires_in'] > 0
     ws = ws_open(daemon, token=False, query='?ticket=' + ticket)
-    try:
-        assert ws.text() == {'type': 'ready'}
-    finally:
-        ws.close()
+    ws.close()
     s, st, h, _ = ws_handshake(daemon, token=False, query='?ticket=' + ticket)
     s.close()
     assert st == 401, (st, h)

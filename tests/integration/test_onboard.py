@@ -126,3 +126,20 @@ def test_interactive_on_a_terminal(oxios, bin_path):
     c = config(oxios)
     assert c['engine']['default_model'] == 'openai/gpt-4.1'
     assert c['providers']['openai']['api_key'] == key
+
+
+def test_onboarding_makes_the_api_token_once(oxios):
+    r = oxios.run('onboard', check=0)
+    line = [l for l in r.stdout.splitlines() if 'API token:' in l][0]
+    token = line.split()[-1]
+    assert token.startswith('oxt_') and len(token) == 47
+    with open(oxios.path('auth', 'token.hash')) as f:
+        stored = f.read()
+    assert token not in stored and stored.startswith('blake2b-256:')
+    assert oct(os.stat(oxios.path('auth', 'token.hash')).st_mode & 0o777) \
+        == '0o600'
+    # Onboarding again keeps it (and does not show it again).
+    r = oxios.run('onboard', '--yes', check=0)
+    assert 'oxt_' not in r.stdout and 'API token: exists' in r.stdout
+    r = oxios.run('token', 'status', '--json', check=0)
+    assert '"exists": true' in r.stdout

@@ -58,6 +58,12 @@ test_refill(void **state)
 		assert_int_equal(ratelimit_take(rl, "a", T0 + 11000, &retry),
 		    0);
 	assert_int_equal(ratelimit_take(rl, "a", T0 + 11000, &retry), -1);
+	/* Half a minute after one take refills to the burst, not beyond. */
+	assert_int_equal(ratelimit_take(rl, "b", T0, &retry), 0);
+	for (i = 0; i < 60; i++)
+		assert_int_equal(ratelimit_take(rl, "b", T0 + 30000, &retry),
+		    0);
+	assert_int_equal(ratelimit_take(rl, "b", T0 + 30000, &retry), -1);
 	/* An hour idle refills to the burst, not beyond. */
 	for (i = 0; i < 60; i++)
 		assert_int_equal(ratelimit_take(rl, "a", T0 + 3600000, &retry),
@@ -65,6 +71,13 @@ test_refill(void **state)
 	assert_int_equal(ratelimit_take(rl, "a", T0 + 3600000, &retry), -1);
 	/* A clock going back gives nothing. */
 	assert_int_equal(ratelimit_take(rl, "a", T0, &retry), -1);
+	ratelimit_free(rl);
+
+	/* The largest rate after a year idle: full, not overflowed. */
+	rl = ratelimit_new(1000000000L, 4);
+	assert_int_equal(ratelimit_take(rl, "a", T0, &retry), 0);
+	assert_int_equal(ratelimit_take(rl, "a", T0 + 31536000000ULL, &retry),
+	    0);
 	ratelimit_free(rl);
 }
 

@@ -1,0 +1,85 @@
+/*
+ * hnsw.h — a Hierarchical Navigable Small World index (Malkov & Yashunin),
+ * written for Oxios: cosine similarity over float vectors of one fixed
+ * dimension, ids chosen by the caller (the memory's row id), deletes, and
+ * a file format that can be saved and loaded.
+ *
+ * Vectors are stored L2-normalised, so cosine similarity is a dot
+ * product; a zero vector is refused.  Not thread-safe: the caller (the
+ * memory store) holds a lock around it.
+ */
+#ifndef OXIOS_MEMORY_HNSW_H
+#define OXIOS_MEMORY_HNSW_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define HNSW_DEFAULT_M 16
+#define HNSW_DEFAULT_EF_CONSTRUCTION 200
+#define HNSW_DEFAULT_EF_SEARCH 64
+#define HNSW_MAX_LEVEL 16
+
+struct hnsw;
+
+struct hnsw_params {
+	int dim;             /* vector dimension, 1..65536 */
+	int m;               /* links per node per layer (layer 0: 2*m) */
+	int ef_construction; /* candidate list while inserting */
+	int ef_search;       /* candidate list while searching (>= k used) */
+	uint64_t seed;       /* level generator seed; 0: a fixed default */
+};
+
+struct hnsw_hit {
+	int64_t id;
+	float score; /* cosine similarity, -1..1 (higher is closer) */
+};
+
+/* A new empty index.  NULL with *cause if the parameters are invalid. */
+struct hnsw *hnsw_new(const struct hnsw_params *p, char **cause);
+void hnsw_free(struct hnsw *h);
+
+/*
+ * Add `vec` (dim floats) under `id`.  An id already present is replaced
+ * (its old vector deleted).  Returns 0, or -1 with *cause (zero or
+ * non-finite vector).
+ */
+int hnsw_add(struct hnsw *h, int64_t id, const float *vec, char **cause);
+/* Delete `id`: it is never returned again; its node keeps routing until
+ * the graph is repaired or rebuilt.  Returns 1 if it was there, else 0. */
+int hnsw_delete(struct hnsw *h, int64_t id);
+/* Whether `id` is present (and not deleted). */
+int hnsw_contains(const struct hnsw *h, int64_t id);
+/* Live (not deleted) vectors, and deleted ones still in the graph. */
+size_t hnsw_count(const struct hnsw *h);
+size_t hnsw_deleted(const struct hnsw *h);
+
+/*
+ * The k nearest live vectors to `query`, best first, into hits[] (room for
+ * k).  `ef` 0 means the index's ef_search (max(ef, k) is used).  Returns
+ * how many were found (<= k).
+ */
+size_t hnsw_search(const struct hnsw *h, const float *query, size_t k,
+    int ef, struct hnsw_hit *hits);
+/* The same by brute force over every live vector (tests, recall). */
+size_t hnsw_search_exact(const struct hnsw *h, const float *query, size_t k,
+    struct hnsw_hit *hits);
+
+/* Change ef_search (memory.hnsw_ef_search at run time). */
+void hnsw_set_ef(struct hnsw *h, int ef_search);
+const struct hnsw_params *hnsw_params(const struct hnsw *h);
+
+/*
+ * Save to `path` atomically (a temporary file, fsync, rename) with a
+ * header (magic, version, parameters, counts, a caller-given `stamp` such
+ * as the database's last change) and a checksum.  0, or -1 with *cause.
+ */
+int hnsw_save(const struct hnsw *h, const char *path, uint64_t stamp,
+    char **cause);
+/*
+ * Load from `path`; *stamp (may be NULL) is what was saved.  A missing,
+ * truncated, corrupt (checksum) or other-version file is an error: the
+ * caller rebuilds from the database.  NULL with *cause.
+ */
+struct hnsw *hnsw_load(const char *path, uint64_t *stamp, char **cause);
+
+#endif
