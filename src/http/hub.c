@@ -34,6 +34,8 @@ struct hub_conn {
 	int gone; /* the socket is closed */
 	int refs;
 	int in_epoll;
+	char *extra; /* bytes read past the handshake, until the hub feeds them */
+	size_t extra_len;
 	uint64_t last_rx_ms, last_tx_ms;
 	struct hub_conn *next, *prev; /* the hub's list */
 };
@@ -45,6 +47,7 @@ static struct {
 	int run;
 	size_t max_message;
 	struct hub_conn *conns;
+	struct hub_conn *pending; /* handed over, not yet taken by the hub */
 	int count;
 } hub = { .lock = PTHREAD_MUTEX_INITIALIZER, .epfd = -1, .evfd = -1 };
 
@@ -68,6 +71,7 @@ hub_unref(struct hub_conn *c)
 		return;
 	ws_parser_free(&c->parser);
 	buf_free(&c->out);
+	free(c->extra);
 	pthread_mutex_destroy(&c->lock);
 	free(c);
 }
@@ -304,6 +308,8 @@ hub_tick(void)
 		hub_drop(dead[i]);
 }
 
+static void hub_take_pending(void);
+
 static void *
 hub_main(void *arg)
 {
@@ -320,6 +326,7 @@ hub_main(void *arg)
 		pthread_mutex_unlock(&hub.lock);
 		if (!i)
 			break;
+		hub_take_pending();
 		for (i = 0; i < n; i++) {
 			if (evs[i].data.ptr == NULL) {
 				if (read(hub.evfd, &v, sizeof v) < 0 &&
@@ -367,7 +374,6 @@ hub_add(int sock, struct MHD_UpgradeResponseHandle *urh, const char *extra,
     size_t extra_len, const struct hub_handlers *h)
 {
 	struct hub_conn *c;
-	struct epoll_event ev;
 	int fl;
 
 	c = xcalloc(1, sizeof *c);
@@ -379,9 +385,16 @@ hub_add(int sock, struct MHD_UpgradeResponseHandle *urh, const char *extra,
 	buf_init(&c->out, HUB_MAX_PENDING);
 	ws_parser_init(&c->parser, hub.max_message);
 	c->last_rx_ms = c->last_tx_ms = time_mono_ms();
+	if (extra_len > 0) {
+		c->extra = xmalloc(extra_len);
+		memcpy(c->extra, extra, extra_len);
+		c->extra_len = extra_len;
+	}
 	if ((fl = fcntl(sock, F_GETFL)) >= 0)
 		fcntl(sock, F_SETFL, fl | O_NONBLOCK);
 
+	/* The hub thread takes it from here: every change of a connection
+	 * but its output happens on that one thread. */
 	pthread_mutex_lock(&hub.lock);
 	if (!hub.run) {
 		pthread_mutex_unlock(&hub.lock);
@@ -391,34 +404,58 @@ hub_add(int sock, struct MHD_UpgradeResponseHandle *urh, const char *extra,
 		hub_unref(c);
 		return -1;
 	}
-	c->next = hub.conns;
-	if (c->next != NULL)
-		c->next->prev = c;
-	hub.conns = c;
+	c->next = hub.pending;
+	hub.pending = c;
 	hub.count++;
 	pthread_mutex_unlock(&hub.lock);
-	if (c->h.open != NULL)
-		c->h.open(c, c->h.arg);
-	if (extra_len > 0 &&
-	    ws_parser_feed(&c->parser, (const unsigned char *)extra, extra_len,
-		hub_on_message, c) != 0) {
-		hub_close(c,
-		    c->parser.close_code != 0 ? c->parser.close_code :
-						WS_CLOSE_PROTOCOL,
-		    c->parser.error);
-		c->close_seen = 1;
-	}
-	memset(&ev, 0, sizeof ev);
-	ev.events = EPOLLIN | EPOLLRDHUP | EPOLLOUT;
-	ev.data.ptr = c;
-	if (epoll_ctl(hub.epfd, EPOLL_CTL_ADD, sock, &ev) != 0) {
-		log_warn("hub: epoll: %s", strerror(errno));
-		hub_drop(c);
-		return -1;
-	}
-	c->in_epoll = 1;
 	hub_kick();
 	return 0;
+}
+
+/* Take the connections handed over by hub_add() (hub thread). */
+static void
+hub_take_pending(void)
+{
+	struct hub_conn *c, *next;
+	struct epoll_event ev;
+
+	pthread_mutex_lock(&hub.lock);
+	c = hub.pending;
+	hub.pending = NULL;
+	pthread_mutex_unlock(&hub.lock);
+	for (; c != NULL; c = next) {
+		pthread_mutex_lock(&hub.lock);
+		next = c->next;
+		c->prev = NULL;
+		c->next = hub.conns;
+		if (c->next != NULL)
+			c->next->prev = c;
+		hub.conns = c;
+		pthread_mutex_unlock(&hub.lock);
+		memset(&ev, 0, sizeof ev);
+		ev.events = EPOLLIN | EPOLLRDHUP | EPOLLOUT;
+		ev.data.ptr = c;
+		if (epoll_ctl(hub.epfd, EPOLL_CTL_ADD, c->fd, &ev) != 0) {
+			log_warn("hub: epoll: %s", strerror(errno));
+			hub_drop(c);
+			continue;
+		}
+		c->in_epoll = 1;
+		if (c->h.open != NULL)
+			c->h.open(c, c->h.arg);
+		if (c->extra_len > 0 &&
+		    ws_parser_feed(&c->parser, (const unsigned char *)c->extra,
+			c->extra_len, hub_on_message, c) != 0) {
+			hub_close(c,
+			    c->parser.close_code != 0 ? c->parser.close_code :
+							WS_CLOSE_PROTOCOL,
+			    c->parser.error);
+			c->close_seen = 1;
+		}
+		free(c->extra);
+		c->extra = NULL;
+		c->extra_len = 0;
+	}
 }
 
 int
@@ -475,6 +512,7 @@ hub_stop(void)
 	pthread_mutex_unlock(&hub.lock);
 	hub_kick();
 	pthread_join(hub.thread, NULL);
+	hub_take_pending();
 	while ((c = hub.conns) != NULL)
 		hub_drop(c);
 	close(hub.epfd);

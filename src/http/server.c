@@ -549,7 +549,8 @@ http_admit(struct http_req *r)
 		       1;
 
 	/* Liveness probes are never rate limited. */
-	if (strncmp(r->path, "/health", 7) != 0 &&
+	if (strcmp(r->path, "/health") != 0 &&
+	    strcmp(r->path, "/health/ready") != 0 &&
 	    ratelimit_take(http.rl, r->client, time_mono_ms(), &secs) != 0) {
 		pthread_mutex_lock(&http.lock);
 		http.rate_limited++;
@@ -770,6 +771,46 @@ http_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	http_req_unref(r);
 }
 
+static int
+http_hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * Percent-decoding of the path and the query, in place.  A "%00" would
+ * end the C string early (and name another file than the one asked
+ * for): it becomes DEL, which the router refuses as a control character.
+ */
+static size_t
+http_unescape(void *cls, struct MHD_Connection *conn, char *s)
+{
+	char *r = s, *w = s;
+	int hi, lo;
+
+	(void)cls;
+	(void)conn;
+	while (*r != '\0') {
+		if (r[0] == '%' && (hi = http_hexval(r[1])) >= 0 &&
+		    (lo = http_hexval(r[2])) >= 0) {
+			*w = (char)(hi << 4 | lo);
+			if (*w == '\0')
+				*w = 0x7f;
+			w++;
+			r += 3;
+		} else
+			*w++ = *r++;
+	}
+	*w = '\0';
+	return (size_t)(w - s);
+}
+
 static void
 http_log(void *cls, const char *fmt, va_list ap)
 {
@@ -833,15 +874,21 @@ http_start(const struct http_config *hc, char **cause)
 	    MHD_ALLOW_SUSPEND_RESUME | MHD_ALLOW_UPGRADE | MHD_USE_ERROR_LOG;
 	if (ai->ai_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
+	/* clang-format off */
 	http.mhd = MHD_start_daemon(flags, (uint16_t)hc->port, NULL, NULL,
-	    http_handle, NULL, MHD_OPTION_SOCK_ADDR, ai->ai_addr,
-	    MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT,
-	    (unsigned)HTTP_CONNECTION_LIMIT, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-	    (unsigned)HTTP_PER_IP_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT,
-	    (unsigned)HTTP_TIMEOUT_SECS, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-	    (size_t)HTTP_MEMORY_LIMIT, MHD_OPTION_LISTENING_ADDRESS_REUSE,
-	    (unsigned)1, MHD_OPTION_NOTIFY_COMPLETED, http_completed, NULL,
-	    MHD_OPTION_EXTERNAL_LOGGER, http_log, NULL, MHD_OPTION_END);
+	    http_handle, NULL,
+	    MHD_OPTION_EXTERNAL_LOGGER, http_log, NULL,
+	    MHD_OPTION_SOCK_ADDR, ai->ai_addr,
+	    MHD_OPTION_THREAD_POOL_SIZE, threads,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)HTTP_CONNECTION_LIMIT,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)HTTP_PER_IP_LIMIT,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTP_TIMEOUT_SECS,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_MEMORY_LIMIT,
+	    MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
+	    MHD_OPTION_NOTIFY_COMPLETED, http_completed, NULL,
+	    MHD_OPTION_UNESCAPE_CALLBACK, http_unescape, NULL,
+	    MHD_OPTION_END);
+	/* clang-format on */
 	freeaddrinfo(ai);
 	if (http.mhd == NULL) {
 		xasprintf(cause,
