@@ -34,7 +34,8 @@ struct hub_conn {
 	int gone; /* the socket is closed */
 	int refs;
 	int in_epoll;
-	char *extra; /* bytes read past the handshake, until the hub feeds them */
+	char *
+	    extra; /* bytes read past the handshake, until the hub feeds them */
 	size_t extra_len;
 	uint64_t last_rx_ms, last_tx_ms;
 	struct hub_conn *next, *prev; /* the hub's list */

@@ -15,8 +15,10 @@
 
 /* Latency histogram buckets, seconds (upper bounds; +Inf is implicit). */
 #define METRICS_BUCKETS \
-	{ 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, \
-	  1, 2.5, 5, 10, 30, 60 }
+	{ \
+		0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, \
+		    0.5, 1, 2.5, 5, 10, 30, 60 \
+	}
 
 /* Count one answered request.  `route` is the pattern ("/api/agents/{id}")
  * or "unmatched".  */
@@ -27,14 +29,14 @@ void metrics_http(const char *route, const char *method, int status,
 struct metrics_sample {
 	long long uptime_ms;
 	int agents_running, agents_queued;
-	json_t *agents_by_state;  /* {"exited": 3, ...} from the database */
-	json_t *llm;              /* [{"provider","model","status","calls",
+	json_t *agents_by_state; /* {"exited": 3, ...} from the database */
+	json_t *llm;             /* [{"provider","model","status","calls",
 				     "input_tokens","output_tokens",
 				     "cost_usd"}] from llm_calls */
 	long long events_published;
 	int sse_clients, ws_clients;
-	long long rate_limited;   /* requests answered 429 */
-	long long auth_failures;  /* requests answered 401 */
+	long long rate_limited;  /* requests answered 429 */
+	long long auth_failures; /* requests answered 401 */
 };
 
 /* Render everything as Prometheus text into `out`.  0, or -1 over cap. */
