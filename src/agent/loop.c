@@ -182,6 +182,10 @@ agent_tool(struct agent_loop *l, struct agent_watch *w, const json_t *use,
 		    "not run: the run was stopped");
 	} else if (l->spawn != NULL && strcmp(name, "agent") == 0) {
 		result = agent_spawn(l, w, use);
+	} else if (l->kernel_tool != NULL &&
+	    (result = l->kernel_tool(l->kernel_tool_arg, name,
+		 json_object_get(use, "input"))) != NULL) {
+		/* answered by the kernel */
 	} else if (hands_call(l->hands, name, json_object_get(use, "input"),
 		       &w->stop, &result, &cause) != 0) {
 		result = json_pack("{s:b, s:s}", "ok", 0, "error",

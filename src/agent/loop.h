@@ -58,6 +58,14 @@ struct agent_loop {
 	int (*spawn)(void *arg, const char *task, const volatile int *stop,
 	    char **answer, char **cause);
 	void *spawn_arg;
+	/*
+	 * The kernel's brain-side tools (memory_write, ...): the result
+	 * object {ok, output | error} when `name` is one of them, else NULL
+	 * (the hands get the call).
+	 */
+	json_t *(
+	    *kernel_tool)(void *arg, const char *name, const json_t *input);
+	void *kernel_tool_arg;
 
 	/* Out */
 	enum agent_stop stop;

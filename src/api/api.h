@@ -78,6 +78,17 @@ int api_sessions_list(struct http_req *r);
 int api_sessions_get(struct http_req *r);
 int api_sessions_delete(struct http_req *r);
 
+int api_memory_list(struct http_req *r);
+int api_memory_add(struct http_req *r);
+int api_memory_get(struct http_req *r);
+int api_memory_delete(struct http_req *r);
+int api_memory_search(struct http_req *r);
+int api_memory_semantic(struct http_req *r);
+int api_memory_tiers(struct http_req *r);
+int api_memory_stats(struct http_req *r);
+int api_memory_dream(struct http_req *r);
+int api_memory_reports(struct http_req *r);
+
 int api_workspace_tree(struct http_req *r);
 int api_workspace_read(struct http_req *r);
 int api_workspace_write(struct http_req *r);

@@ -5,6 +5,7 @@
  * so no handler ever runs in the middle of a library call.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,8 @@
 #include "config/home.h"
 #include "http/server.h"
 #include "kernel/events.h"
+#include "kernel/memtools.h"
+#include "memory/memory.h"
 #include "kernel/supervisor.h"
 #include "security/auth.h"
 #include "store/db.h"
@@ -55,6 +58,60 @@ daemon_write_state(const struct config *cfg)
 	free(text);
 	json_decref(st);
 	free(path);
+}
+
+/* Background dream consolidation, every memory.dream_interval_mins. */
+static struct {
+	pthread_mutex_t lock;
+	int running;
+	uint64_t last_ms;
+} dream = { PTHREAD_MUTEX_INITIALIZER, 0, 0 };
+
+static void *
+daemon_dream(void *arg)
+{
+	json_t *report;
+	char *cause = NULL;
+	sqlite3 *db = db_get();
+
+	(void)arg;
+	if (db != NULL &&
+	    (report = memory_dream(db, "schedule", &cause)) != NULL)
+		json_decref(report);
+	else if (cause != NULL) {
+		log_warn("memory: scheduled dream: %s", cause);
+		free(cause);
+	}
+	pthread_mutex_lock(&dream.lock);
+	dream.running = 0;
+	dream.last_ms = time_mono_ms();
+	pthread_mutex_unlock(&dream.lock);
+	return NULL;
+}
+
+static void
+daemon_tick(void)
+{
+	const struct config *cfg = api_config_get();
+	long long mins = config_int(cfg, "memory.dream_interval_mins");
+	int on = config_bool(cfg, "memory.enabled");
+	pthread_attr_t attr;
+	pthread_t t;
+
+	api_config_put(cfg);
+	if (!on || mins <= 0 || api_stopping())
+		return;
+	pthread_mutex_lock(&dream.lock);
+	if (!dream.running &&
+	    time_mono_ms() - dream.last_ms >= (uint64_t)mins * 60000) {
+		dream.running = 1;
+		pthread_attr_init(&attr);
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		if (pthread_create(&t, &attr, daemon_dream, NULL) != 0)
+			dream.running = 0;
+		pthread_attr_destroy(&attr);
+	}
+	pthread_mutex_unlock(&dream.lock);
 }
 
 static void
@@ -147,6 +204,10 @@ daemon_serve(struct config *cfg, int ready_fd, char **cause)
 			 "marked failed",
 		    n);
 	events_init(EVENTS_RING_DEFAULT);
+	/* The first dream comes one interval after the start. */
+	dream.last_ms = time_mono_ms();
+	if (!memtools_ready(db_get(), cfg))
+		log_info("memory: off");
 	api_init(cfg);
 	cfg = NULL;
 	api_apply_config();
@@ -174,12 +235,22 @@ daemon_serve(struct config *cfg, int ready_fd, char **cause)
 		}
 		if (sig == SIGTERM || sig == SIGINT)
 			break;
+		daemon_tick();
 	}
 	log_info("%s: stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
 	cur = api_config_get();
 	grace_ms = config_int(cur, "kernel.shutdown_grace_secs") * 1000;
 	api_config_put(cur);
 	daemon_stop(grace_ms);
+	for (n = 0; n < 300; n++) { /* a dream in progress finishes */
+		pthread_mutex_lock(&dream.lock);
+		sig = dream.running;
+		pthread_mutex_unlock(&dream.lock);
+		if (!sig)
+			break;
+		usleep(100000);
+	}
+	memory_close();
 	state = home_path("run/oxios.json");
 	unlink(state);
 	free(state);

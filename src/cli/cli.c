@@ -20,6 +20,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_log_entry,
 	&cmd_run_entry,
 	&cmd_chat_entry,
+	&cmd_memory_entry,
 	&cmd_onboard_entry,
 	&cmd_doctor_entry,
 	&cmd_models_entry,

@@ -8,6 +8,8 @@
 #include "config/home.h"
 #include "kernel/events.h"
 #include "kernel/kernel.h"
+#include "kernel/memtools.h"
+#include "memory/memory.h"
 #include "kernel/sessions.h"
 #include "kernel/supervisor.h"
 #include "util/file.h"
@@ -170,8 +172,9 @@ kernel_agent(struct kernel_run *r, struct agent *a, json_t *messages,
 	struct hands *hands = NULL;
 	struct kernel_save ks;
 	struct kernel_child kc;
+	struct memtools mt;
 	json_t *tools = NULL;
-	char *system = NULL, *cause = NULL;
+	char *system = NULL, *cause = NULL, *recall = NULL;
 	const char *state;
 	int rc = -1;
 
@@ -198,6 +201,25 @@ kernel_agent(struct kernel_run *r, struct agent *a, json_t *messages,
 		l->spawn_arg = &kc;
 	}
 	system = agent_system_prompt(workspace);
+	if (memtools_ready(r->db, r->cfg)) {
+		memtools_defs(tools);
+		mt.db = r->db;
+		mt.session_id = r->session;
+		mt.agent_id = a->id;
+		l->kernel_tool = memtools_call;
+		l->kernel_tool_arg = &mt;
+		/* What the agent remembers, before it starts. */
+		if (a->depth == 0 && r->prompt != NULL &&
+		    *(recall = memory_recall(r->db, r->prompt, 5)) != '\0') {
+			char *joined;
+
+			xasprintf(&joined, "%s\n\n%s", system, recall);
+			free(system);
+			system = joined;
+		}
+		free(recall);
+		recall = NULL;
+	}
 
 	ks.r = r;
 	ks.agent = a->id;
@@ -242,6 +264,8 @@ kernel_agent(struct kernel_run *r, struct agent *a, json_t *messages,
 	    l->cost_usd, l->cost_usd > 0);
 	l->spawn = NULL;
 	l->spawn_arg = NULL;
+	l->kernel_tool = NULL;
+	l->kernel_tool_arg = NULL;
 	json_decref(tools);
 	l->tools = NULL;
 	free(system);

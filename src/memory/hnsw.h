@@ -58,8 +58,8 @@ size_t hnsw_deleted(const struct hnsw *h);
  * k).  `ef` 0 means the index's ef_search (max(ef, k) is used).  Returns
  * how many were found (<= k).
  */
-size_t hnsw_search(const struct hnsw *h, const float *query, size_t k,
-    int ef, struct hnsw_hit *hits);
+size_t hnsw_search(const struct hnsw *h, const float *query, size_t k, int ef,
+    struct hnsw_hit *hits);
 /* The same by brute force over every live vector (tests, recall). */
 size_t hnsw_search_exact(const struct hnsw *h, const float *query, size_t k,
     struct hnsw_hit *hits);

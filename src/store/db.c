@@ -21,7 +21,8 @@ static pthread_once_t db_key_once = PTHREAD_ONCE_INIT;
 
 static const char db_pragmas[] = "PRAGMA journal_mode = WAL;"
 				 "PRAGMA synchronous = NORMAL;"
-				 "PRAGMA foreign_keys = ON;";
+				 "PRAGMA foreign_keys = ON;"
+				 "PRAGMA mmap_size = 268435456;";
 
 int
 db_open(const char *path, sqlite3 **out, char **cause)

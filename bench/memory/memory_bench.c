@@ -1,0 +1,185 @@
+/*
+ * memory_bench — the memory store end to end: insert rate (classify,
+ * TF-IDF embed, SQLite row + FTS5, HNSW) and hybrid search latency
+ * (BM25 + vectors + fusion + rows) at growing sizes.
+ *
+ *   memory_bench [SIZES...]      default: 10000 100000
+ *
+ * Synthetic memories: 8 to 30 words drawn from a 20 000-word vocabulary
+ * with a Zipf-like skew, fixed seed.  Runs in a temporary $OXIOS_HOME.
+ * Prints figures; asserts nothing.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/config.h"
+#include "memory/memory.h"
+#include "store/db.h"
+#include "util/buf.h"
+#include "util/time.h"
+
+#define VOCAB 20000
+#define QUERIES 1000
+#define WARMUP 200
+
+static uint64_t rng = 0x9e3779b97f4a7c15ULL;
+
+static uint64_t
+next(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng;
+}
+
+/* A word of the vocabulary, skewed towards the first ones. */
+static void
+word(struct buf *b)
+{
+	double u = (double)(next() % 1000000) / 1000000.0;
+	unsigned w = (unsigned)(pow(u, 3.0) * VOCAB);
+	static const char *const syl[] = { "ka", "ro", "mi", "te", "su", "na",
+		"lo", "vi", "pe", "da", "zu", "ho", "gi", "fa", "be", "xo" };
+
+	do {
+		buf_adds(b, syl[w % 16]);
+		w /= 16;
+	} while (w > 0);
+}
+
+static void
+text(struct buf *b, int words)
+{
+	int i;
+
+	buf_reset(b);
+	for (i = 0; i < words; i++) {
+		if (i > 0)
+			buf_addc(b, ' ');
+		word(b);
+	}
+}
+
+static int
+cmp_d(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const char cfgtext[] = "[memory]\ndream_interval_mins = 0\n";
+	long sizes[8] = { 10000, 100000 };
+	int nsizes = 2, s, q;
+	char dir[256] = "/tmp/oxios-membench-XXXXXX", path[300], *cause = NULL;
+	struct config *cfg = NULL;
+	struct mem_new m;
+	struct mem_query mq;
+	struct buf b;
+	sqlite3 *db = NULL;
+	double lat[QUERIES], cold[WARMUP];
+	long have = 0, i;
+	uint64_t t0;
+	json_t *r;
+
+	if (argc > 1) {
+		nsizes = 0;
+		for (s = 1; s < argc && nsizes < 8; s++)
+			sizes[nsizes++] = strtol(argv[s], NULL, 10);
+	}
+	/* MEMBENCH_HOME: keep the store there, and reuse it next time. */
+	if (getenv("MEMBENCH_HOME") != NULL)
+		snprintf(dir, sizeof dir, "%s", getenv("MEMBENCH_HOME"));
+	else if (mkdtemp(dir) == NULL)
+		return 1;
+	setenv("OXIOS_HOME", dir, 1);
+	snprintf(path, sizeof path, "%s/oxios.db", dir);
+	if (config_load_text("bench", cfgtext, strlen(cfgtext), &cfg, &cause) !=
+		0 ||
+	    db_open(path, &db, &cause) != 0 ||
+	    memory_open(db, cfg, &cause) != 0) {
+		fprintf(stderr, "memory_bench: %s\n", cause);
+		return 1;
+	}
+	buf_init(&b, BUF_NOCAP);
+	{
+		json_t *st = memory_stats(db, &cause);
+
+		have = (long)json_integer_value(json_object_get(st, "total"));
+		json_decref(st);
+	}
+	printf("memory_bench: TF-IDF %d-d, HNSW M=%lld efC=%lld ef=%lld\n",
+	    memory_dim(), config_int(cfg, "memory.hnsw_m"),
+	    config_int(cfg, "memory.hnsw_ef_construction"),
+	    config_int(cfg, "memory.hnsw_ef_search"));
+	for (s = 0; s < nsizes; s++) {
+		t0 = time_mono_ns();
+		for (i = have; i < sizes[s]; i++) {
+			text(&b, 8 + (int)(next() % 23));
+			memset(&m, 0, sizeof m);
+			m.content = b.data;
+			m.len = b.len;
+			m.type = m.protect = -1;
+			m.importance = -1;
+			if (memory_add(db, &m, &cause) < 0) {
+				fprintf(stderr, "memory_bench: %s\n", cause);
+				return 1;
+			}
+		}
+		if (sizes[s] > have)
+			printf("%7ld memories: inserted %ld at %.0f/s\n",
+			    sizes[s], sizes[s] - have,
+			    (double)(sizes[s] - have) /
+				((double)(time_mono_ns() - t0) / 1e9));
+		if (sizes[s] > have)
+			have = sizes[s];
+		/* Warm up first (page cache, mmap): a daemon is long-lived
+		 * and searches a warm store; the first searches are shown
+		 * apart. */
+		for (q = 0; q < WARMUP + QUERIES; q++) {
+			text(&b, 2 + (int)(next() % 4));
+			memset(&mq, 0, sizeof mq);
+			mq.text = b.data;
+			mq.mode = MEM_HYBRID;
+			mq.limit = 10;
+			mq.type = -1;
+			mq.include_cold = 1;
+			t0 = time_mono_ns();
+			r = memory_search(db, &mq, &cause);
+			if (q < WARMUP)
+				cold[q] = (double)(time_mono_ns() - t0) / 1e6;
+			else
+				lat[q - WARMUP] =
+				    (double)(time_mono_ns() - t0) / 1e6;
+			json_decref(r);
+			free(cause);
+			cause = NULL;
+		}
+		qsort(lat, QUERIES, sizeof lat[0], cmp_d);
+		qsort(cold, WARMUP, sizeof cold[0], cmp_d);
+		printf("%7ld memories: first %d searches p50 %.2f ms, p99 %.2f "
+		       "ms\n",
+		    sizes[s], WARMUP, cold[WARMUP / 2],
+		    cold[WARMUP * 99 / 100]);
+		printf("%7ld memories: hybrid search p50 %.2f ms, p99 %.2f ms "
+		       "(%d queries, 10 results)\n",
+		    sizes[s], lat[QUERIES / 2], lat[QUERIES * 99 / 100],
+		    QUERIES);
+	}
+	buf_free(&b);
+	memory_close();
+	db_close(db);
+	config_free(cfg);
+	if (getenv("MEMBENCH_HOME") == NULL) {
+		snprintf(path, sizeof path, "rm -rf '%s'", dir);
+		if (system(path) != 0)
+			return 1;
+	}
+	return 0;
+}

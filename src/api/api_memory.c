@@ -1,0 +1,332 @@
+/*
+ * api_memory.c — /api/memory: store, read, forget, search, tiers, stats,
+ * dream consolidation and its reports.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "kernel/memtools.h"
+#include "memory/memory.h"
+#include "store/db.h"
+
+/* The memory service, or a 503 answer and NULL. */
+static sqlite3 *
+api_mem_db(struct http_req *r)
+{
+	const struct config *cfg;
+	sqlite3 *db;
+	int ok;
+
+	if ((db = api_db(r)) == NULL)
+		return NULL;
+	cfg = api_config_get();
+	ok = memtools_ready(db, cfg);
+	api_config_put(cfg);
+	if (!ok) {
+		http_error(r, 503, "memory_off",
+		    "memory is turned off (memory.enabled) or could not "
+		    "start (see the log)");
+		return NULL;
+	}
+	return db;
+}
+
+static int
+api_mem_id(struct http_req *r, int64_t *id)
+{
+	const char *s = route_param(&r->match, "id");
+	char *end;
+
+	*id = strtoll(s, &end, 10);
+	if (*s == '\0' || *end != '\0' || *id < 1) {
+		http_error(r, 404, "not_found", "no memory %.64s", s);
+		return -1;
+	}
+	return 0;
+}
+
+int
+api_memory_list(struct http_req *r)
+{
+	const char *type = http_query(r, "type"), *tier = http_query(r, "tier");
+	char *cause = NULL;
+	sqlite3 *db;
+	json_t *list;
+	long limit, offset;
+
+	if (api_query_int(r, "limit", 1, 1000, 100, &limit) != 0 ||
+	    api_query_int(r, "offset", 0, 100000000, 0, &offset) != 0)
+		return 0;
+	if (type != NULL && mem_type_parse(type) < 0)
+		return http_error(r, 400, "bad_parameter",
+		    "unknown memory type '%.64s'", type);
+	if (tier != NULL && mem_tier_parse(tier) < 0)
+		return http_error(r, 400, "bad_parameter",
+		    "tier must be hot, warm or cold");
+	if ((db = api_mem_db(r)) == NULL)
+		return 0;
+	if ((list = memory_list(db, type, tier, limit, offset, &cause)) == NULL)
+		return api_fail(r, cause);
+	return http_json(r, 200, json_pack("{s:o}", "memories", list));
+}
+
+int
+api_memory_add(struct http_req *r)
+{
+	struct mem_new m;
+	const char *s;
+	char *cause = NULL;
+	sqlite3 *db;
+	json_t *v;
+	int64_t id;
+	int bad = 0;
+
+	if (!json_is_object(r->body))
+		return http_error(r, 400, "bad_request",
+		    "the body must be {\"content\": \"...\", \"type\"?, "
+		    "\"tags\"?, \"protection\"?, \"importance\"?}");
+	memset(&m, 0, sizeof m);
+	m.type = m.protect = -1;
+	m.importance = -1;
+	v = json_object_get(r->body, "content");
+	if (!json_is_string(v))
+		return http_error(r, 400, "bad_request",
+		    "\"content\" must be a string");
+	m.content = json_string_value(v);
+	m.len = json_string_length(v);
+	if ((s = api_body_str(r, "type", &bad)) != NULL &&
+	    (m.type = mem_type_parse(s)) < 0)
+		return http_error(r, 400, "bad_request",
+		    "unknown memory type '%.64s'", s);
+	if ((s = api_body_str(r, "protection", &bad)) != NULL &&
+	    (m.protect = mem_protect_parse(s)) < 0)
+		return http_error(r, 400, "bad_request",
+		    "protection is none, low, medium, high or permanent");
+	if ((v = json_object_get(r->body, "importance")) != NULL) {
+		if (!json_is_number(v) || json_number_value(v) < 0 ||
+		    json_number_value(v) > 1)
+			return http_error(r, 400, "bad_request",
+			    "importance is a number from 0 to 1");
+		m.importance = json_number_value(v);
+	}
+	m.tags = json_object_get(r->body, "tags");
+	m.session_id = api_body_str(r, "session_id", &bad);
+	m.space = api_body_str(r, "space", &bad);
+	if (bad)
+		return http_error(r, 400, "bad_request",
+		    "type, protection, session_id and space are strings");
+	if ((db = api_mem_db(r)) == NULL)
+		return 0;
+	if ((id = memory_add(db, &m, &cause)) < 0) {
+		http_error(r, 400, "invalid_memory", "%s", cause);
+		free(cause);
+		return 0;
+	}
+	if ((v = memory_get(db, id, 0, &cause)) == NULL)
+		return api_fail(r, cause);
+	return http_json(r, 201, v);
+}
+
+int
+api_memory_get(struct http_req *r)
+{
+	char *cause = NULL;
+	sqlite3 *db;
+	json_t *m;
+	int64_t id;
+
+	if (api_mem_id(r, &id) != 0 || (db = api_mem_db(r)) == NULL)
+		return 0;
+	if ((m = memory_get(db, id, 1, &cause)) == NULL) {
+		if (cause != NULL)
+			return api_fail(r, cause);
+		return http_error(r, 404, "not_found", "no memory %lld",
+		    (long long)id);
+	}
+	return http_json(r, 200, m);
+}
+
+int
+api_memory_delete(struct http_req *r)
+{
+	char *cause = NULL;
+	sqlite3 *db;
+	int64_t id;
+	int rc;
+
+	if (api_mem_id(r, &id) != 0 || (db = api_mem_db(r)) == NULL)
+		return 0;
+	if ((rc = memory_forget(db, id, &cause)) < 0)
+		return api_fail(r, cause);
+	if (rc == 0)
+		return http_error(r, 404, "not_found", "no memory %lld",
+		    (long long)id);
+	return http_json(r, 200, json_pack("{s:I}", "deleted", (json_int_t)id));
+}
+
+/* POST /api/memory/search and /semantic: the query and its filters. */
+static int
+api_memory_query(struct http_req *r, enum mem_mode mode)
+{
+	struct mem_query q;
+	const char *s;
+	char *cause = NULL;
+	sqlite3 *db;
+	json_t *v, *found;
+	int bad = 0;
+
+	if (!json_is_object(r->body))
+		return http_error(r, 400, "bad_request",
+		    "the body must be {\"query\": \"...\", \"limit\"?, "
+		    "\"type\"?, \"tag\"?, \"space\"?}");
+	memset(&q, 0, sizeof q);
+	q.mode = mode;
+	q.type = -1;
+	q.include_cold = 1;
+	q.touch = 1;
+	q.text = api_body_str(r, "query", &bad);
+	if (q.text == NULL || *q.text == '\0')
+		return http_error(r, 400, "bad_request",
+		    "\"query\" must be a non-empty string");
+	if ((v = json_object_get(r->body, "limit")) != NULL) {
+		if (!json_is_integer(v) || json_integer_value(v) < 1 ||
+		    json_integer_value(v) > 1000)
+			return http_error(r, 400, "bad_request",
+			    "limit is an integer from 1 to 1000");
+		q.limit = (size_t)json_integer_value(v);
+	}
+	if ((s = api_body_str(r, "mode", &bad)) != NULL) {
+		if (strcmp(s, "hybrid") == 0)
+			q.mode = MEM_HYBRID;
+		else if (strcmp(s, "keyword") == 0)
+			q.mode = MEM_KEYWORD;
+		else if (strcmp(s, "semantic") == 0)
+			q.mode = MEM_SEMANTIC;
+		else
+			return http_error(r, 400, "bad_request",
+			    "mode is hybrid, keyword or semantic");
+	}
+	if ((s = api_body_str(r, "type", &bad)) != NULL &&
+	    (q.type = mem_type_parse(s)) < 0)
+		return http_error(r, 400, "bad_request",
+		    "unknown memory type '%.64s'", s);
+	q.tag = api_body_str(r, "tag", &bad);
+	q.space = api_body_str(r, "space", &bad);
+	if ((v = json_object_get(r->body, "since_ms")) != NULL)
+		q.since_ms = json_integer_value(v);
+	if ((v = json_object_get(r->body, "until_ms")) != NULL)
+		q.until_ms = json_integer_value(v);
+	if (bad)
+		return http_error(r, 400, "bad_request",
+		    "query, mode, type, tag and space are strings");
+	if ((db = api_mem_db(r)) == NULL)
+		return 0;
+	if ((found = memory_search(db, &q, &cause)) == NULL) {
+		http_error(r, 400, "bad_request", "%s", cause);
+		free(cause);
+		return 0;
+	}
+	return http_json(r, 200, json_pack("{s:o}", "results", found));
+}
+
+int
+api_memory_search(struct http_req *r)
+{
+	return api_memory_query(r, MEM_KEYWORD);
+}
+
+int
+api_memory_semantic(struct http_req *r)
+{
+	return api_memory_query(r, MEM_SEMANTIC);
+}
+
+int
+api_memory_tiers(struct http_req *r)
+{
+	char *cause = NULL;
+	sqlite3 *db;
+	json_t *t;
+
+	if ((db = api_mem_db(r)) == NULL)
+		return 0;
+	if ((t = memory_tiers(db, &cause)) == NULL)
+		return api_fail(r, cause);
+	return http_json(r, 200, t);
+}
+
+int
+api_memory_stats(struct http_req *r)
+{
+	char *cause = NULL;
+	sqlite3 *db;
+	json_t *t;
+
+	if ((db = api_mem_db(r)) == NULL)
+		return 0;
+	if ((t = memory_stats(db, &cause)) == NULL)
+		return api_fail(r, cause);
+	return http_json(r, 200, t);
+}
+
+/* A dream runs for a while: on a thread of its own, answered later. */
+static void *
+api_dream_thread(void *arg)
+{
+	struct http_req *r = arg;
+	char *cause = NULL;
+	sqlite3 *db = db_get();
+	json_t *t = NULL;
+
+	if (db != NULL)
+		t = memory_dream(db, "api", &cause);
+	if (t != NULL) {
+		r->status = 200;
+		json_decref(r->json);
+		r->json = t;
+	} else
+		api_fail(r,
+		    cause != NULL ? cause :
+				    strdup("the database cannot be opened"));
+	http_complete(r);
+	return NULL;
+}
+
+int
+api_memory_dream(struct http_req *r)
+{
+	pthread_attr_t attr;
+	pthread_t t;
+	int rc;
+
+	if (api_mem_db(r) == NULL)
+		return 0;
+	http_hold(r);
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	rc = pthread_create(&t, &attr, api_dream_thread, r);
+	pthread_attr_destroy(&attr);
+	if (rc != 0) {
+		http_complete(r);
+		return http_error(r, 503, "busy", "cannot start a thread");
+	}
+	return HTTP_ASYNC;
+}
+
+int
+api_memory_reports(struct http_req *r)
+{
+	char *cause = NULL;
+	sqlite3 *db;
+	json_t *t;
+	long limit;
+
+	if (api_query_int(r, "limit", 1, 1000, 20, &limit) != 0 ||
+	    (db = api_mem_db(r)) == NULL)
+		return 0;
+	if ((t = memory_dream_reports(db, limit, &cause)) == NULL)
+		return api_fail(r, cause);
+	return http_json(r, 200, json_pack("{s:o}", "reports", t));
+}

@@ -1,0 +1,597 @@
+/*
+ * dream.c — consolidation, in four steps, with a report of each run:
+ *
+ *   orient       what is there (counts by tier and type)
+ *   gather       retention, protection earned by use, tiers
+ *   consolidate  near-duplicates (same type, cosine >= DREAM_MERGE_SIM)
+ *                merged into the more valuable one; the merged text is kept
+ *                in memory_merged and its id in the survivor's sources
+ *   prune/index  unprotected memories below memory.prune_threshold go;
+ *                vectors of another embedder or of a stale IDF are
+ *                re-embedded; a graph with many tombstones is rebuilt
+ *
+ * And the reasoning bank: chains of reasoning that worked, found again by
+ * the similarity of their tasks.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "memory/memory_int.h"
+#include "util/log.h"
+#include "util/time.h"
+#include "util/xalloc.h"
+
+#define DREAM_MERGE_SIM 0.92
+#define DREAM_NEIGHBOURS 5
+#define DREAM_REEMBED_GROWTH 1.25 /* corpus growth that makes IDF stale */
+#define DREAM_MAX_LISTED 100      /* ids listed in a report */
+
+struct dream_row {
+	int64_t id;
+	char type[32];
+	double value; /* importance x retention: who survives a merge */
+	int gone;
+};
+
+static int
+dream_row_cmp(const void *a, const void *b)
+{
+	const struct dream_row *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static struct dream_row *
+dream_find(struct dream_row *r, size_t n, int64_t id)
+{
+	struct dream_row key;
+
+	key.id = id;
+	return bsearch(&key, r, n, sizeof *r, dream_row_cmp);
+}
+
+/* Merge `from` into `into` (mem.lock held, in a transaction). */
+static int
+dream_merge(sqlite3 *db, int64_t into, int64_t from, double sim, char **cause)
+{
+	static const char *const sql[] = {
+		/* Provenance first: the merged text is kept. */
+		"INSERT INTO memory_merged (id, into_id, content, type, "
+		"created_ms, merged_ms, similarity) SELECT id, ?1, content, "
+		"type, created_ms, ?3, ?4 FROM memories WHERE id = ?2",
+		/* The survivor takes its use, weight and tags. */
+		"UPDATE memories SET "
+		"access_count = access_count + (SELECT access_count FROM "
+		"memories WHERE id = ?2), "
+		"importance = max(importance, (SELECT importance FROM memories "
+		"WHERE id = ?2)), "
+		"protection = max(protection, (SELECT protection FROM memories "
+		"WHERE id = ?2)), "
+		"last_access_ms = max(last_access_ms, (SELECT last_access_ms "
+		"FROM memories WHERE id = ?2)), "
+		"tags = (SELECT json_group_array(DISTINCT value) FROM (SELECT "
+		"value FROM json_each(memories.tags) UNION SELECT value FROM "
+		"json_each((SELECT tags FROM memories WHERE id = ?2)))), "
+		"sources = (SELECT json_group_array(value) FROM (SELECT value "
+		"FROM json_each(memories.sources) UNION SELECT ?2 UNION SELECT "
+		"value FROM json_each((SELECT sources FROM memories WHERE id = "
+		"?2)))) "
+		"WHERE id = ?1",
+	};
+	sqlite3_stmt *st = NULL;
+	size_t i;
+
+	for (i = 0; i < sizeof sql / sizeof sql[0]; i++) {
+		if (sqlite3_prepare_v2(db, sql[i], -1, &st, NULL) != SQLITE_OK)
+			goto fail;
+		sqlite3_bind_int64(st, 1, into);
+		sqlite3_bind_int64(st, 2, from);
+		if (i == 0) {
+			sqlite3_bind_int64(st, 3, time_wall_ms());
+			sqlite3_bind_double(st, 4, sim);
+		}
+		if (sqlite3_step(st) != SQLITE_DONE)
+			goto fail;
+		sqlite3_finalize(st);
+		st = NULL;
+	}
+	return mem_delete_row(db, from, cause) < 0 ? -1 : 0;
+fail:
+	xasprintf(cause, "memory: merge: %s", sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	return -1;
+}
+
+/* Consolidate: near-duplicates of the same type. */
+static int
+dream_consolidate(sqlite3 *db, json_t *pairs, int *merged, char **cause)
+{
+	struct dream_row *r = NULL, *a, *b;
+	struct hnsw_hit hits[DREAM_NEIGHBOURS + 1];
+	sqlite3_stmt *st = NULL;
+	const void *blob;
+	size_t n = 0, i, k, nh;
+	int64_t keep, drop;
+	int rc = -1;
+
+	*merged = 0;
+	if (sqlite3_prepare_v2(db,
+		"SELECT id, type, importance, embedding, embedder FROM memories "
+		"WHERE embedding IS NOT NULL ORDER BY id",
+		-1, &st, NULL) != SQLITE_OK)
+		goto dberr;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		r = xreallocarray(r, n + 1, sizeof *r);
+		r[n].id = sqlite3_column_int64(st, 0);
+		snprintf(r[n].type, sizeof r[n].type, "%s",
+		    (const char *)sqlite3_column_text(st, 1));
+		r[n].value = sqlite3_column_double(st, 2);
+		r[n].gone = 0;
+		n++;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (sqlite3_prepare_v2(db,
+		"SELECT embedding FROM memories WHERE id = ?1 AND embedder = ?2",
+		-1, &st, NULL) != SQLITE_OK)
+		goto dberr;
+	for (i = 0; i < n; i++) {
+		a = &r[i];
+		if (a->gone)
+			continue;
+		pthread_mutex_lock(&mem.lock);
+		sqlite3_bind_int64(st, 1, a->id);
+		sqlite3_bind_text(st, 2, mem.embedder, -1, SQLITE_STATIC);
+		nh = 0;
+		if (sqlite3_step(st) == SQLITE_ROW && mem.index != NULL &&
+		    (blob = sqlite3_column_blob(st, 0)) != NULL &&
+		    sqlite3_column_bytes(st, 0) == mem.dim * (int)sizeof(float))
+			nh = hnsw_search(mem.index, blob, DREAM_NEIGHBOURS + 1,
+			    0, hits);
+		sqlite3_reset(st);
+		for (k = 0; k < nh; k++) {
+			if (hits[k].id == a->id ||
+			    hits[k].score < DREAM_MERGE_SIM)
+				continue;
+			if ((b = dream_find(r, n, hits[k].id)) == NULL ||
+			    b->gone || strcmp(a->type, b->type) != 0)
+				continue;
+			/* The more important one stays; at a tie, the older
+			 * (it has the longer history). */
+			if (b->value > a->value) {
+				keep = b->id;
+				drop = a->id;
+			} else {
+				keep = a->id;
+				drop = b->id;
+			}
+			if (mem_exec(db, "BEGIN IMMEDIATE", cause) != 0 ||
+			    dream_merge(db, keep, drop, hits[k].score, cause) !=
+				0 ||
+			    mem_exec(db, "COMMIT", cause) != 0) {
+				sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+				pthread_mutex_unlock(&mem.lock);
+				goto out;
+			}
+			(*merged)++;
+			if (json_array_size(pairs) < DREAM_MAX_LISTED)
+				json_array_append_new(pairs,
+				    json_pack("{s:I, s:I, s:f}", "kept",
+					(json_int_t)keep, "merged",
+					(json_int_t)drop, "similarity",
+					round(hits[k].score * 1e4) / 1e4));
+			dream_find(r, n, drop)->gone = 1;
+			if (drop == a->id)
+				break;
+		}
+		pthread_mutex_unlock(&mem.lock);
+	}
+	rc = 0;
+	goto out;
+dberr:
+	xasprintf(cause, "memory: dream: %s", sqlite3_errmsg(db));
+out:
+	sqlite3_finalize(st);
+	free(r);
+	return rc;
+}
+
+/* Prune: unprotected memories whose retention fell below the threshold. */
+static int
+dream_prune(sqlite3 *db, json_t *ids, int *pruned, char **cause)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t *victims = NULL, now = time_wall_ms();
+	size_t n = 0, i;
+	enum mem_type type;
+	double r;
+	int rc = -1;
+
+	*pruned = 0;
+	if (sqlite3_prepare_v2(db,
+		"SELECT id, type, access_count, last_access_ms FROM memories "
+		"WHERE protection = 0",
+		-1, &st, NULL) != SQLITE_OK) {
+		xasprintf(cause, "memory: prune: %s", sqlite3_errmsg(db));
+		return -1;
+	}
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		type = (enum mem_type)mem_type_parse(
+		    (const char *)sqlite3_column_text(st, 1));
+		r = mem_retention((int)type < 0 ? MEM_FACT : type, PROT_NONE,
+		    sqlite3_column_int64(st, 2),
+		    (double)(now - sqlite3_column_int64(st, 3)) / 3600000.0);
+		if (r >= mem.prune_threshold)
+			continue;
+		victims = xreallocarray(victims, n + 1, sizeof *victims);
+		victims[n++] = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_finalize(st);
+	if (n == 0) {
+		rc = 0;
+		goto out;
+	}
+	pthread_mutex_lock(&mem.lock);
+	if (mem_exec(db, "BEGIN IMMEDIATE", cause) != 0) {
+		pthread_mutex_unlock(&mem.lock);
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if (mem_delete_row(db, victims[i], cause) < 0) {
+			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+			pthread_mutex_unlock(&mem.lock);
+			goto out;
+		}
+		if (json_array_size(ids) < DREAM_MAX_LISTED)
+			json_array_append_new(ids, json_integer(victims[i]));
+	}
+	if (mem_exec(db, "COMMIT", cause) != 0) {
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		pthread_mutex_unlock(&mem.lock);
+		goto out;
+	}
+	pthread_mutex_unlock(&mem.lock);
+	*pruned = (int)n;
+	rc = 0;
+out:
+	free(victims);
+	return rc;
+}
+
+/*
+ * Re-embed what another embedder made, or (TF-IDF) what was embedded
+ * while the corpus was much smaller.  Returns how many, or -1.
+ */
+static int
+dream_reembed(sqlite3 *db, char **cause)
+{
+	sqlite3_stmt *st = NULL, *up = NULL;
+	char embedder[128];
+	long long docs, then;
+	int64_t *ids = NULL;
+	char **texts = NULL;
+	size_t n = 0, i;
+	float *v;
+	int all, done = 0, dim;
+
+	pthread_mutex_lock(&mem.lock);
+	snprintf(embedder, sizeof embedder, "%s", mem.embedder);
+	pthread_mutex_unlock(&mem.lock);
+	docs = 0;
+	then = 0;
+	if (sqlite3_prepare_v2(db,
+		"SELECT (SELECT value FROM memory_meta WHERE key = 'docs'), "
+		"(SELECT value FROM memory_meta WHERE key = 'idf_docs')",
+		-1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW) {
+		docs = sqlite3_column_int64(st, 0);
+		then = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	all = strncmp(embedder, "tfidf:", 6) == 0 &&
+	    (double)docs > (double)then * DREAM_REEMBED_GROWTH;
+	if (sqlite3_prepare_v2(db,
+		"SELECT id, content FROM memories WHERE ?1 OR embedder != ?2 "
+		"OR embedding IS NULL",
+		-1, &st, NULL) != SQLITE_OK)
+		goto dberr;
+	sqlite3_bind_int(st, 1, all);
+	sqlite3_bind_text(st, 2, embedder, -1, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		ids = xreallocarray(ids, n + 1, sizeof *ids);
+		texts = xreallocarray(texts, n + 1, sizeof *texts);
+		ids[n] = sqlite3_column_int64(st, 0);
+		texts[n] = xstrdup((const char *)sqlite3_column_text(st, 1));
+		n++;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (sqlite3_prepare_v2(db,
+		"UPDATE memories SET embedding = ?2, embedder = ?3 WHERE id = ?1",
+		-1, &up, NULL) != SQLITE_OK)
+		goto dberr;
+	for (i = 0; i < n; i++) {
+		if ((v = mem_embed(db, texts[i], strlen(texts[i]), cause)) ==
+		    NULL) {
+			log_warn("memory: re-embedding #%lld: %s",
+			    (long long)ids[i], *cause);
+			free(*cause);
+			*cause = NULL;
+			continue;
+		}
+		dim = memory_dim();
+		sqlite3_bind_int64(up, 1, ids[i]);
+		sqlite3_bind_blob(up, 2, v, dim * (int)sizeof(float),
+		    SQLITE_TRANSIENT);
+		sqlite3_bind_text(up, 3, embedder, -1, SQLITE_STATIC);
+		if (sqlite3_step(up) == SQLITE_DONE)
+			done++;
+		sqlite3_reset(up);
+		pthread_mutex_lock(&mem.lock);
+		if (mem.index != NULL) {
+			hnsw_add(mem.index, ids[i], v, NULL);
+			mem.dirty = 1;
+		}
+		pthread_mutex_unlock(&mem.lock);
+		free(v);
+	}
+	if (all) {
+		sqlite3_finalize(up);
+		up = NULL;
+		if (sqlite3_prepare_v2(db,
+			"INSERT INTO memory_meta (key, value) VALUES "
+			"('idf_docs', ?1) ON CONFLICT (key) DO UPDATE SET "
+			"value = ?1",
+			-1, &up, NULL) == SQLITE_OK) {
+			sqlite3_bind_int64(up, 1, docs);
+			sqlite3_step(up);
+		}
+	}
+	goto out;
+dberr:
+	xasprintf(cause, "memory: re-embedding: %s", sqlite3_errmsg(db));
+	done = -1;
+out:
+	sqlite3_finalize(st);
+	sqlite3_finalize(up);
+	for (i = 0; i < n; i++)
+		free(texts[i]);
+	free(texts);
+	free(ids);
+	return done;
+}
+
+json_t *
+memory_dream(sqlite3 *db, const char *reason, char **cause)
+{
+	json_t *report = NULL, *before, *after, *pairs, *pruned_ids;
+	sqlite3_stmt *st = NULL;
+	uint64_t t0 = time_mono_ms();
+	char started[40];
+	int promoted = 0, demoted = 0, protect = 0, merged = 0, pruned = 0;
+	int reembedded, rebuilt = 0;
+	char *text;
+
+	time_rfc3339(time_wall_ms(), started, sizeof started);
+	pairs = json_array();
+	pruned_ids = json_array();
+	/* Orient. */
+	if ((before = memory_stats(db, cause)) == NULL)
+		goto out;
+	/* Index first: consolidation compares vectors of one embedder. */
+	if ((reembedded = dream_reembed(db, cause)) < 0)
+		goto out;
+	/* Gather signal. */
+	if (mem_retier(db, &promoted, &demoted, &protect, cause) != 0)
+		goto out;
+	/* Consolidate. */
+	if (dream_consolidate(db, pairs, &merged, cause) != 0)
+		goto out;
+	/* Prune and index. */
+	if (dream_prune(db, pruned_ids, &pruned, cause) != 0)
+		goto out;
+	if (mem_retier(db, NULL, NULL, NULL, cause) != 0)
+		goto out;
+	pthread_mutex_lock(&mem.lock);
+	if (mem.index != NULL &&
+	    hnsw_deleted(mem.index) > hnsw_count(mem.index) / 4 + 16) {
+		hnsw_free(mem.index);
+		mem.index = NULL;
+		rebuilt = 1;
+	}
+	mem.generation = -1; /* check against the database */
+	mem_sync(db, cause);
+	free(*cause);
+	*cause = NULL;
+	pthread_mutex_unlock(&mem.lock);
+	if (memory_flush(cause) != 0)
+		goto out;
+	if ((after = memory_stats(db, cause)) == NULL)
+		goto out;
+
+	report = json_pack("{s:s, s:s, s:I, s:{s:O, s:O}, s:{s:i, s:i, "
+			   "s:i}, s:{s:i, s:o}, s:{s:i, s:o, s:f}, s:{s:i, "
+			   "s:b, s:O}, s:{s:O, s:O}, s:s}",
+	    "started_at", started, "reason", reason, "duration_ms",
+	    (json_int_t)0, "orient", "total", json_object_get(before, "total"),
+	    "tiers", json_object_get(before, "tiers"), "signal", "promoted",
+	    promoted, "demoted", demoted, "protected", protect, "consolidate",
+	    "merged", merged, "pairs", pairs, "prune", "pruned", pruned, "ids",
+	    pruned_ids, "threshold", mem.prune_threshold, "index", "reembedded",
+	    reembedded, "rebuilt", rebuilt, "vectors",
+	    json_object_get(json_object_get(after, "index"), "vectors"),
+	    "after", "total", json_object_get(after, "total"), "tiers",
+	    json_object_get(after, "tiers"), "summaries",
+	    "not made: clusters are merged, not summarised by an LLM");
+	pairs = pruned_ids = NULL;
+	json_decref(after);
+	json_object_set_new(report, "duration_ms",
+	    json_integer((json_int_t)(time_mono_ms() - t0)));
+	text = json_dumps(report, JSON_COMPACT);
+	if (sqlite3_prepare_v2(db,
+		"INSERT INTO memory_dreams (started_at, duration_ms, reason, "
+		"report) VALUES (?1, ?2, ?3, ?4)",
+		-1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, started, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)(time_mono_ms() - t0));
+		sqlite3_bind_text(st, 3, reason, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, text, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_DONE)
+			json_object_set_new(report, "id",
+			    json_integer(sqlite3_last_insert_rowid(db)));
+	}
+	sqlite3_finalize(st);
+	free(text);
+	log_info("memory: dream (%s): %d merged, %d pruned, %d promoted, %d "
+		 "demoted, %d re-embedded",
+	    reason, merged, pruned, promoted, demoted, reembedded);
+out:
+	json_decref(before);
+	json_decref(pairs);
+	json_decref(pruned_ids);
+	return report;
+}
+
+json_t *
+memory_dream_reports(sqlite3 *db, long limit, char **cause)
+{
+	sqlite3_stmt *st = NULL;
+	json_t *out = json_array(), *r;
+	int rc;
+
+	if (sqlite3_prepare_v2(db,
+		"SELECT id, report FROM memory_dreams ORDER BY id DESC LIMIT ?1",
+		-1, &st, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_int64(st, 1, limit);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		r = json_loads((const char *)sqlite3_column_text(st, 1), 0,
+		    NULL);
+		if (r == NULL)
+			continue;
+		json_object_set_new(r, "id",
+		    json_integer(sqlite3_column_int64(st, 0)));
+		json_array_append_new(out, r);
+	}
+	if (rc != SQLITE_DONE)
+		goto fail;
+	sqlite3_finalize(st);
+	return out;
+fail:
+	xasprintf(cause, "memory: %s", sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	json_decref(out);
+	return NULL;
+}
+
+/* ---- the reasoning bank ---- */
+
+int64_t
+memory_reasoning_add(sqlite3 *db, const char *task, const json_t *steps,
+    const char *outcome, char **cause)
+{
+	sqlite3_stmt *st = NULL;
+	float *v;
+	char *text;
+	int64_t id = -1;
+
+	if (task == NULL || *task == '\0' || outcome == NULL ||
+	    !json_is_array(steps)) {
+		xasprintf(cause,
+		    "a reasoning chain needs a task, steps (a "
+		    "list) and an outcome");
+		return -1;
+	}
+	if (strlen(task) > MEMORY_MAX_CONTENT) {
+		xasprintf(cause, "the task is over %d bytes",
+		    MEMORY_MAX_CONTENT);
+		return -1;
+	}
+	if ((v = mem_embed(db, task, strlen(task), cause)) == NULL)
+		return -1;
+	text = json_dumps(steps, JSON_COMPACT);
+	if (sqlite3_prepare_v2(db,
+		"INSERT INTO reasoning (task, steps, outcome, created_ms, "
+		"embedding) VALUES (?1, ?2, ?3, ?4, ?5)",
+		-1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, task, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, text, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, outcome, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 4, time_wall_ms());
+		sqlite3_bind_blob(st, 5, v, memory_dim() * (int)sizeof(float),
+		    SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_DONE)
+			id = sqlite3_last_insert_rowid(db);
+	}
+	if (id < 0)
+		xasprintf(cause, "memory: reasoning: %s", sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	free(text);
+	free(v);
+	return id;
+}
+
+json_t *
+memory_reasoning_similar(sqlite3 *db, const char *task, size_t k, char **cause)
+{
+	sqlite3_stmt *st = NULL;
+	json_t *all = json_array(), *out, *row;
+	const float *e;
+	float *v;
+	double dot;
+	int dim, i;
+	size_t j;
+
+	if ((v = mem_embed(db, task, strlen(task), cause)) == NULL) {
+		json_decref(all);
+		return NULL;
+	}
+	dim = memory_dim();
+	/* A few thousand chains at most: a scan is fast enough. */
+	if (sqlite3_prepare_v2(db,
+		"SELECT id, task, steps, outcome, embedding FROM reasoning", -1,
+		&st, NULL) == SQLITE_OK) {
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			e = sqlite3_column_blob(st, 4);
+			if (e == NULL ||
+			    sqlite3_column_bytes(st, 4) !=
+				dim * (int)sizeof(float))
+				continue;
+			for (dot = 0, i = 0; i < dim; i++)
+				dot += (double)e[i] * v[i];
+			row = json_pack("{s:I, s:s, s:o, s:s, s:f}", "id",
+			    (json_int_t)sqlite3_column_int64(st, 0), "task",
+			    (const char *)sqlite3_column_text(st, 1), "steps",
+			    json_loads((const char *)sqlite3_column_text(st, 2),
+				0, NULL),
+			    "outcome", (const char *)sqlite3_column_text(st, 3),
+			    "score", round(dot * 1e4) / 1e4);
+			if (row != NULL)
+				json_array_append_new(all, row);
+		}
+	}
+	sqlite3_finalize(st);
+	free(v);
+	/* Best first. */
+	out = json_array();
+	while (json_array_size(out) < k && json_array_size(all) > 0) {
+		size_t best = 0;
+
+		json_array_foreach(all, j, row) {
+			if (json_real_value(json_object_get(row, "score")) >
+			    json_real_value(
+				json_object_get(json_array_get(all, best),
+				    "score")))
+				best = j;
+		}
+		if (json_real_value(json_object_get(json_array_get(all, best),
+			"score")) <= 0)
+			break;
+		json_array_append(out, json_array_get(all, best));
+		json_array_remove(all, best);
+	}
+	json_decref(all);
+	return out;
+}

@@ -1,0 +1,178 @@
+/*
+ * memory.h — what agents remember across sessions.
+ *
+ * A memory is a row of SQLite (content, type, tier, importance,
+ * protection, access statistics, origin, tags, embedding) indexed twice:
+ * FTS5 for BM25 keyword search and an HNSW graph (hnsw.c) for vectors.
+ * Retention decays with time since the last access, slower for protected
+ * and often-used memories; tiers follow it: Hot (loaded into every
+ * context, within memory.hot_tokens), Warm (recalled on demand), Cold
+ * (archived: searchable, never recalled on its own).  Dream consolidation
+ * (dream.c) merges near-duplicates, re-tiers, prunes and re-indexes.
+ *
+ * Thread-safe: one mutex guards the in-memory index; every thread uses its
+ * own database connection (db_get()).
+ */
+#ifndef OXIOS_MEMORY_MEMORY_H
+#define OXIOS_MEMORY_MEMORY_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sqlite3.h>
+#include <jansson.h>
+
+#include "config/config.h"
+
+#define MEMORY_MAX_CONTENT (64 * 1024) /* bytes of one memory */
+#define MEMORY_MAX_TAGS 32
+#define MEMORY_MAX_TAG 64 /* bytes of one tag */
+#define MEMORY_RRF_K 60   /* reciprocal rank fusion constant */
+
+enum mem_type {
+	MEM_USER_PROFILE,
+	MEM_PREFERENCE,
+	MEM_DECISION,
+	MEM_KNOWLEDGE,
+	MEM_SKILL,
+	MEM_FACT,
+	MEM_EPISODE,
+	MEM_SESSION,
+	MEM_CONVERSATION,
+	MEM_NTYPES
+};
+
+enum mem_tier { TIER_HOT, TIER_WARM, TIER_COLD, TIER_NTIERS };
+
+enum mem_protect {
+	PROT_NONE,
+	PROT_LOW,
+	PROT_MEDIUM,
+	PROT_HIGH,
+	PROT_PERMANENT,
+	PROT_NLEVELS
+};
+
+/* Per type: how much it matters at first, and how fast it fades. */
+struct mem_type_info {
+	const char *name;
+	double importance; /* base importance, 0..1 */
+	double decay;      /* decay rate per hour */
+};
+extern const struct mem_type_info mem_types[MEM_NTYPES];
+
+/* Names <-> values; -1 for an unknown name. */
+int mem_type_parse(const char *s);
+int mem_tier_parse(const char *s);
+int mem_protect_parse(const char *s);
+const char *mem_tier_name(enum mem_tier t);
+const char *mem_protect_name(enum mem_protect p);
+/* How much protection slows decay (Permanent: 0, never decays). */
+double mem_protect_multiplier(enum mem_protect p);
+
+/*
+ * Retention R = exp(-rate * m / (1 + ln(1 + access_count)) * hours), where
+ * m is the protection multiplier and hours the time since the last access.
+ */
+double mem_retention(enum mem_type type, enum mem_protect prot,
+    long long access_count, double hours);
+/* The protection that access frequency earns (never lowers `prot`). */
+enum mem_protect mem_auto_protect(enum mem_protect prot,
+    long long access_count);
+/* The type of `content` by rules (the LLM may refine it later). */
+enum mem_type mem_classify(const char *content, size_t len);
+
+/* A memory as the callers see it. */
+struct mem_new {
+	const char *content;
+	size_t len;
+	int type;           /* enum mem_type, or -1: classify */
+	int protect;        /* enum mem_protect, or -1: none */
+	double importance;  /* < 0: the type's base importance */
+	const json_t *tags; /* array of strings, or NULL */
+	const char *session_id, *agent_id, *space; /* origin; may be NULL */
+};
+
+/*
+ * Open the memory service: the index file $OXIOS_HOME/memory.hnsw is loaded
+ * if it matches the database, else rebuilt from it.  Reads the memory.*
+ * keys.  0, or -1 with *cause.
+ */
+int memory_open(sqlite3 *db, const struct config *cfg, char **cause);
+/* Save the index and free it. */
+void memory_close(void);
+/* Save the index now (after a batch, at shutdown). */
+int memory_flush(char **cause);
+
+/*
+ * Store a memory: check it (non-empty, at most MEMORY_MAX_CONTENT, UTF-8,
+ * known type, tags), classify, embed, insert row and FTS entry in one
+ * transaction, add to the index.  Nothing is stored on error.  Returns
+ * the new id, or -1 with *cause.
+ */
+int64_t memory_add(sqlite3 *db, const struct mem_new *m, char **cause);
+/* One memory as JSON (counts an access when `touch`).  NULL, with *cause
+ * NULL if there is none. */
+json_t *memory_get(sqlite3 *db, int64_t id, int touch, char **cause);
+/* Delete one: 1, 0 if none, -1 with *cause. */
+int memory_forget(sqlite3 *db, int64_t id, char **cause);
+/* Newest first, with filters (type, tier; NULL for any). */
+json_t *memory_list(sqlite3 *db, const char *type, const char *tier, long limit,
+    long offset, char **cause);
+
+enum mem_mode { MEM_HYBRID, MEM_KEYWORD, MEM_SEMANTIC };
+
+struct mem_query {
+	const char *text;
+	enum mem_mode mode;
+	size_t limit;
+	int type;          /* -1: any */
+	const char *tag;   /* NULL: any */
+	const char *space; /* NULL: any */
+	int64_t since_ms;  /* created at or after (0: any) */
+	int64_t until_ms;  /* created before (0: any) */
+	int include_cold;  /* cold memories too (search: yes; recall: no) */
+	int touch;         /* count an access on the hits */
+};
+
+/*
+ * Search: BM25 (FTS5) and vector (HNSW) results merged by reciprocal rank
+ * fusion, each weighted by retention and tier.  A list of objects with at
+ * least id, content, score (and type, tier, tags, retention, ...).  New
+ * reference, or NULL with *cause.
+ */
+json_t *memory_search(sqlite3 *db, const struct mem_query *q, char **cause);
+/*
+ * Proactive recall: for the user's message, the hot tier (within
+ * memory.hot_tokens) and the top warm memories scoring above a threshold,
+ * as text ready for the agent's context ("" if none).  New string.
+ */
+char *memory_recall(sqlite3 *db, const char *message, size_t max_items);
+
+/* Counts by tier and type, index size, embedder. */
+json_t *memory_stats(sqlite3 *db, char **cause);
+/* Each tier with its memories (ids, content preview, retention). */
+json_t *memory_tiers(sqlite3 *db, char **cause);
+
+/*
+ * Dream consolidation: orient (counts), gather signal (retention, auto-
+ * protection, tiers), consolidate (merge near-duplicates, keeping
+ * provenance), prune (unprotected below memory.prune_threshold) and
+ * re-index.  Writes a report row; returns it (new reference), or NULL with
+ * *cause.  `reason` is "schedule", "api", "cli".
+ */
+json_t *memory_dream(sqlite3 *db, const char *reason, char **cause);
+json_t *memory_dream_reports(sqlite3 *db, long limit, char **cause);
+
+/* The reasoning bank: chains of reasoning that worked. */
+int64_t memory_reasoning_add(sqlite3 *db, const char *task, const json_t *steps,
+    const char *outcome, char **cause);
+json_t *memory_reasoning_similar(sqlite3 *db, const char *task, size_t k,
+    char **cause);
+
+/* The embedding of `text` with the configured embedder, dim floats into
+ * out (L2-normalised; all zero if the text has no terms).  0, or -1. */
+int memory_embed(sqlite3 *db, const char *text, size_t len, float *out,
+    char **cause);
+int memory_dim(void);
+
+#endif

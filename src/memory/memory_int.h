@@ -1,0 +1,57 @@
+/*
+ * memory_int.h — what memory.c, search.c and dream.c share.
+ */
+#ifndef OXIOS_MEMORY_MEMORY_INT_H
+#define OXIOS_MEMORY_MEMORY_INT_H
+
+#include <pthread.h>
+
+#include "memory/hnsw.h"
+#include "memory/memory.h"
+
+struct mem_state {
+	pthread_mutex_t lock; /* everything below */
+	int open;
+	struct hnsw *index; /* vectors of the current embedder, or NULL */
+	int dim;            /* 0 until known (API embedder) */
+	char embedder[128]; /* "tfidf:256", "api:<model>" */
+	int api;
+	char *api_url, *api_model, *api_key;
+	int m, ef_construction, ef_search;
+	long long generation; /* of the database, as the index has it */
+	int dirty;            /* changed since saved */
+	char *path;           /* $OXIOS_HOME/memory.hnsw */
+	long hot_tokens;
+	double prune_threshold;
+};
+
+extern struct mem_state mem;
+
+/* The memory row `id` as JSON (the API's shape). */
+json_t *mem_row_json(sqlite3_stmt *st);
+#define MEM_COLUMNS \
+	"id, content, type, tier, importance, protection, access_count, " \
+	"last_access_ms, created_ms, session_id, agent_id, space, tags, " \
+	"sources"
+
+/* Run SQL with no result; 0 or -1 with *cause. */
+int mem_exec(sqlite3 *db, const char *sql, char **cause);
+/* The database's generation counter. */
+long long mem_generation(sqlite3 *db);
+/* Bump it by one (inside the caller's transaction); the new value. */
+long long mem_bump(sqlite3 *db);
+/* Bring the index up to date with the database (mem.lock held). */
+int mem_sync(sqlite3 *db, char **cause);
+/* Embed `text` (mem.lock NOT held: the API may be slow). */
+float *mem_embed(sqlite3 *db, const char *text, size_t len, char **cause);
+/* Update document frequencies for a text added (+1) or removed (-1). */
+int mem_df(sqlite3 *db, const char *text, size_t len, int delta, char **cause);
+/* Recompute retention, protection and tiers of every memory.  Counts of
+ * changes into *promoted, *demoted, *protected (may be NULL). */
+int mem_retier(sqlite3 *db, int *promoted, int *demoted, int *protect,
+    char **cause);
+/* Delete a memory's row and keyword entry, fix the IDF (caller holds a
+ * transaction); its vector leaves the index (mem.lock held by caller). */
+int mem_delete_row(sqlite3 *db, int64_t id, char **cause);
+
+#endif
