@@ -35,6 +35,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 DEFAULT_MODELS = ['claude-sonnet-4-5', 'gpt-4o-mini']
 EXHAUSTED_TURN = {'text': '(fake: no more turns)'}
 MAX_BODY = 32 << 20          # request bodies above this get 413
+EMBED_DIM = 64               # dimension of the fake embeddings
 MODEL_CREATED = 1700000000   # fixed, so listings are reproducible
 
 SCRIPT_KEYS = {'api_key', 'require_key', 'models', 'turns'}
@@ -656,6 +657,7 @@ class _Handler(BaseHTTPRequestHandler):
         fake._log_request(self.command, self.path, self.headers, body)
         route = {'/v1/messages': ('POST', self._anthropic),
                  '/v1/chat/completions': ('POST', self._openai),
+                 '/v1/embeddings': ('POST', self._embeddings),
                  '/v1/models': ('GET', self._models)}.get(path)
         if route is None and path.startswith('/v1/models/'):
             route = ('GET', self._models)
@@ -702,6 +704,40 @@ class _Handler(BaseHTTPRequestHandler):
             self._error(flavour, 400, 'the request body must be an object')
             return None
         return req
+
+    # -- OpenAI Embeddings: deterministic vectors (words hashed into
+    #    EMBED_DIM buckets), so that texts sharing words are similar.
+
+    def _embeddings(self, path, body):
+        if not self._openai_auth():
+            return
+        req = self._parse('openai', body)
+        if req is None:
+            return
+        inp, model = req.get('input'), req.get('model')
+        if isinstance(inp, str):
+            inp = [inp]
+        if (not isinstance(model, str) or not isinstance(inp, list) or
+                not inp or not all(isinstance(x, str) for x in inp)):
+            return self._error('openai', 400,
+                               "'model' and 'input' (a string or a list "
+                               "of strings) are required")
+        data = []
+        for i, text in enumerate(inp):
+            vec = [0.0] * EMBED_DIM
+            for w in text.lower().split():
+                w = ''.join(c for c in w if c.isalnum())
+                if w:
+                    h = 0
+                    for c in w.encode():
+                        h = (h * 131 + c) % 1000003
+                    vec[h % EMBED_DIM] += 1.0
+            data.append({'object': 'embedding', 'index': i,
+                         'embedding': vec})
+        self._send_json(200, {'object': 'list', 'data': data,
+                              'model': model,
+                              'usage': {'prompt_tokens': 1,
+                                        'total_tokens': 1}})
 
     # -- Anthropic Messages
 

@@ -1,0 +1,57 @@
+"""Memory with the API embedder (an OpenAI-compatible /v1/embeddings, here
+the fake's), and what changing the embedder does: the next dream re-embeds
+every memory with the new one."""
+import json
+
+
+def mem(ox, *args, check=0):
+    return ox.run('memory', *args, check=check)
+
+
+def test_api_embedder_and_switching_back(llm):
+    fake = llm.fake
+    llm.write_config('[memory]\nembedder = "api"\n'
+                     'embedding_url = "%s/v1"\n'
+                     'embedding_model = "fake-embed"\n' % fake.url)
+    llm.env['OXIOS_EMBEDDING_API_KEY'] = 'sk-openai-test-key-0123456789'
+    mem(llm, 'add', 'the build uses meson and ninja')
+    mem(llm, 'add', 'lunch is at noon on fridays')
+    calls = [r for r in fake.requests() if r['path'] == '/v1/embeddings']
+    assert len(calls) == 2
+    assert calls[0]['body']['model'] == 'fake-embed'
+    assert calls[0]['body']['input'] == 'the build uses meson and ninja'
+    hits = json.loads(mem(llm, 'search', 'meson ninja', '--mode',
+                          'semantic', '--json').stdout)
+    assert hits[0]['content'] == 'the build uses meson and ninja'
+    assert hits[0]['similarity'] > 0.5
+    st = json.loads(mem(llm, 'stats').stdout)
+    assert st['embedder'] == 'api:fake-embed' and st['dim'] == 64
+    assert st['index']['vectors'] == 2
+
+    # Back to TF-IDF: vectors of the other embedder are redone by a dream.
+    llm.write_config('[memory]\nembedder = "tfidf"\n')
+    st = json.loads(mem(llm, 'stats').stdout)
+    assert st['embedder'] == 'tfidf:256' and st['index']['vectors'] == 0
+    report = json.loads(mem(llm, 'dream').stdout)
+    assert report['index']['reembedded'] == 2
+    st = json.loads(mem(llm, 'stats').stdout)
+    assert st['index']['vectors'] == 2
+    hits = json.loads(mem(llm, 'search', 'lunch fridays', '--json').stdout)
+    assert hits[0]['content'] == 'lunch is at noon on fridays'
+
+
+def test_api_embedder_down_is_a_clear_error(llm):
+    llm.write_config('[memory]\nembedder = "api"\n'
+                     'embedding_url = "http://127.0.0.1:9/v1"\n'
+                     'embedding_model = "m"\n')
+    r = mem(llm, 'add', 'something', check=1)
+    assert 'embeddings: cannot reach http://127.0.0.1:9/v1/embeddings' \
+        in r.stderr
+    r = mem(llm, 'list', '--json')
+    assert json.loads(r.stdout) == []
+
+
+def test_api_embedder_needs_url_and_model(llm):
+    llm.write_config('[memory]\nembedder = "api"\n')
+    r = mem(llm, 'add', 'x', check=1)
+    assert 'memory.embedding_url' in r.stderr
