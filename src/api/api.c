@@ -14,6 +14,7 @@
 #include "kernel/events.h"
 #include "kernel/kernel.h"
 #include "kernel/supervisor.h"
+#include "security/audit.h"
 #include "store/db.h"
 #include "util/buf.h"
 #include "util/log.h"
@@ -123,6 +124,32 @@ const struct route api_routes[] = {
 	    "One memory (counts as an access).", NULL, "the memory" },
 	{ "DELETE", "/api/memory/{id}", 0, api_memory_delete, "memory",
 	    "Forget a memory.", NULL, "{deleted: id}" },
+
+	{ "GET", "/api/audit/entries", 0, api_audit_entries, "audit",
+	    "Audit entries, oldest first (?after=SEQ&limit=&action=&actor=&"
+	    "resource=).",
+	    NULL,
+	    "{entries: [{seq, time, actor, action, resource, detail, "
+	    "leaf}]}" },
+	{ "GET", "/api/audit/verify", 0, api_audit_verify, "audit",
+	    "Recompute every hash, root and signature.", NULL,
+	    "{ok, entries, heads, problem?, first_bad_seq?, first_bad_head?}" },
+	{ "GET", "/api/audit/agent/{id}", 0, api_audit_agent, "audit",
+	    "What an agent did, and what was done to it.", NULL,
+	    "{agent_id, by: [...], on: [...]}" },
+	{ "POST", "/api/audit/export", 0, api_audit_export, "audit",
+	    "The log and its signed heads as JSON lines (verifiable offline: "
+	    "oxios audit verify --file).",
+	    NULL, "application/x-ndjson" },
+	{ "POST", "/api/audit/flush", 0, api_audit_flush, "audit",
+	    "Sign a tree head for the log as it is now.", NULL,
+	    "{size, root, time, signature, public_key}" },
+	{ "GET", "/api/audit/proof/{seq}", 0, api_audit_proof, "audit",
+	    "Inclusion proof of an entry in the newest signed head "
+	    "(?from=SIZE adds a consistency proof).",
+	    NULL,
+	    "{seq, leaf, size, root, inclusion: [...], head, "
+	    "consistency?}" },
 
 	{ "GET", "/api/workspace/tree", 0, api_workspace_tree, "workspace",
 	    "The workspace's files (?path=sub/dir&depth=3).", NULL,
@@ -328,6 +355,13 @@ api_set_stopping(void)
 
 /* ---- helpers ---- */
 
+/* This thread's connection, or NULL (then nothing is audited). */
+static sqlite3 *
+api_db_quiet(void)
+{
+	return db_get();
+}
+
 sqlite3 *
 api_db(struct http_req *r)
 {
@@ -497,8 +531,17 @@ api_config_update(struct http_req *r)
 	path = xstrdup(cur->path);
 	api_config_put(cur);
 	json_object_foreach(r->body, key, v) {
+		const struct config_key *ck = config_schema_find(key);
+		json_t *d;
 		int rc;
 
+		d = json_pack("{s:s, s:o, s:s}", "key", key, "value",
+		    ck != NULL && (ck->flags & CK_SECRET) && !json_is_null(v) ?
+			json_string("<redacted>") :
+			json_incref(v),
+		    "via", "api");
+		audit_note(api_db_quiet(), "user", AUDIT_CONFIG_CHANGE, key, d);
+		json_decref(d);
 		if (json_is_null(v))
 			rc = config_unset(path, key, &cause);
 		else {

@@ -89,6 +89,13 @@ int api_memory_stats(struct http_req *r);
 int api_memory_dream(struct http_req *r);
 int api_memory_reports(struct http_req *r);
 
+int api_audit_entries(struct http_req *r);
+int api_audit_agent(struct http_req *r);
+int api_audit_verify(struct http_req *r);
+int api_audit_flush(struct http_req *r);
+int api_audit_proof(struct http_req *r);
+int api_audit_export(struct http_req *r);
+
 int api_workspace_tree(struct http_req *r);
 int api_workspace_read(struct http_req *r);
 int api_workspace_write(struct http_req *r);

@@ -9,6 +9,7 @@
 #include "api/api.h"
 #include "kernel/memtools.h"
 #include "memory/memory.h"
+#include "security/audit.h"
 #include "store/db.h"
 
 /* The memory service, or a 503 answer and NULL. */
@@ -126,6 +127,17 @@ api_memory_add(struct http_req *r)
 	}
 	if ((v = memory_get(db, id, 0, &cause)) == NULL)
 		return api_fail(r, cause);
+	{
+		char resource[32];
+		json_t *d = json_pack("{s:O, s:O, s:s}", "type",
+		    json_object_get(v, "type"), "content",
+		    json_object_get(v, "content"), "via", "api");
+
+		snprintf(resource, sizeof resource, "memory:%lld",
+		    (long long)id);
+		audit_note(db, "user", AUDIT_MEMORY_WRITE, resource, d);
+		json_decref(d);
+	}
 	return http_json(r, 201, v);
 }
 

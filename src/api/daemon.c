@@ -18,6 +18,7 @@
 #include "http/server.h"
 #include "kernel/events.h"
 #include "kernel/memtools.h"
+#include "security/audit.h"
 #include "memory/memory.h"
 #include "kernel/supervisor.h"
 #include "security/auth.h"
@@ -99,6 +100,7 @@ daemon_tick(void)
 	pthread_t t;
 
 	api_config_put(cfg);
+	audit_tick(db_get());
 	if (!on || mins <= 0 || api_stopping())
 		return;
 	pthread_mutex_lock(&dream.lock);
@@ -119,9 +121,10 @@ daemon_reload(void)
 {
 	const struct config *cur = api_config_get();
 	struct config *next = NULL;
-	char *cause = NULL, *list;
+	char *cause = NULL, *list, cur_path[1024];
 	json_t *changed, *restart, *ev;
 
+	snprintf(cur_path, sizeof cur_path, "%s", cur->path);
 	if (config_load(cur->path, &next, &cause) != 0) {
 		log_error("SIGHUP: the configuration was not reloaded: %s",
 		    cause);
@@ -132,6 +135,12 @@ daemon_reload(void)
 	api_config_put(cur);
 	api_config_replace(next, &changed, &restart);
 	api_apply_config();
+	if (json_array_size(changed) > 0) {
+		ev = json_pack("{s:O, s:s}", "keys", changed, "via", "sighup");
+		audit_note(db_get(), "system", AUDIT_CONFIG_CHANGE, cur_path,
+		    ev);
+		json_decref(ev);
+	}
 	list = json_dumps(changed, JSON_COMPACT);
 	log_info("SIGHUP: configuration reloaded; changed: %s", list);
 	free(list);
@@ -251,6 +260,16 @@ daemon_serve(struct config *cfg, int ready_fd, char **cause)
 		usleep(100000);
 	}
 	memory_close();
+	/* A last signed head over everything logged. */
+	{
+		char *why = NULL;
+		json_t *h = audit_flush(db_get(), &why);
+
+		if (h == NULL && why != NULL)
+			log_warn("%s", why);
+		free(why);
+		json_decref(h);
+	}
 	state = home_path("run/oxios.json");
 	unlink(state);
 	free(state);

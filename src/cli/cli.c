@@ -8,6 +8,8 @@
 
 #include "cli/cli.h"
 #include "config/home.h"
+#include "security/audit.h"
+#include "store/db.h"
 #include "util/log.h"
 #include "util/xalloc.h"
 
@@ -21,6 +23,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_run_entry,
 	&cmd_chat_entry,
 	&cmd_memory_entry,
+	&cmd_audit_entry,
 	&cmd_onboard_entry,
 	&cmd_doctor_entry,
 	&cmd_models_entry,
@@ -190,6 +193,8 @@ cli_setup(void)
 
 	if ((level = log_level_parse(config_str(cfg, "logging.level"))) >= 0)
 		log_set_level((enum log_level)level);
+	audit_open(config_bool(cfg, "audit.enabled"),
+	    config_int(cfg, "audit.sign_interval_secs"), NULL);
 	if (strcmp(config_str(cfg, "logging.format"), "json") == 0)
 		log_set_format(LOG_JSON);
 	if (strcmp(config_str(cfg, "logging.target"), "file") == 0) {
@@ -205,4 +210,28 @@ out:
 	free(path);
 	free(logfile);
 	return cfg;
+}
+
+void
+cli_audit(enum audit_action action, const char *resource, json_t *detail)
+{
+	struct config *cfg = NULL;
+	sqlite3 *db = NULL;
+	char *path = home_path("config.toml"), *dbpath = home_path("oxios.db");
+	char *cause = NULL;
+
+	/* A configuration that does not load (what `config set` may be
+	 * fixing) says nothing of auditing: the default is on. */
+	if (config_load(path, &cfg, &cause) != 0 ||
+	    config_bool(cfg, "audit.enabled")) {
+		audit_open(1, 300, NULL);
+		if (db_open(dbpath, &db, &cause) == 0)
+			audit_note(db, "user", action, resource, detail);
+		db_close(db);
+	}
+	free(cause);
+	config_free(cfg);
+	free(path);
+	free(dbpath);
+	json_decref(detail);
 }

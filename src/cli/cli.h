@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "config/config.h"
+#include "security/audit.h"
 
 #define EXIT_OK 0
 #define EXIT_FAIL 1
@@ -44,6 +45,7 @@ extern const struct cmd_entry cmd_status_entry;
 extern const struct cmd_entry cmd_log_entry;
 extern const struct cmd_entry cmd_apidoc_entry;
 extern const struct cmd_entry cmd_memory_entry;
+extern const struct cmd_entry cmd_audit_entry;
 extern const struct cmd_entry cmd_models_entry;
 extern const struct cmd_entry cmd_onboard_entry;
 extern const struct cmd_entry cmd_run_entry;
@@ -81,5 +83,9 @@ void cli_paint(FILE *f, enum cli_color c, const char *s);
  * NULL.  The result is the caller's (config_free()).
  */
 struct config *cli_setup(void);
+
+/* Append an entry by the user to the audit log of $OXIOS_HOME (for
+ * commands that do not otherwise open the database); detail is taken. */
+void cli_audit(enum audit_action action, const char *resource, json_t *detail);
 
 #endif

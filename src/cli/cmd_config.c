@@ -212,9 +212,16 @@ cmd_config_set(const char *path, const char *key, const char *value)
 		input = xstrdup(value);
 	if (config_set(path, key, input, &cause) != 0) {
 		cli_error("%s", cause);
-		rc = EXIT_FAIL;
-	} else if ((k = config_schema_find(key)) != NULL &&
-	    (k->flags & CK_SECRET)) {
+		xfree_secret(input);
+		free(cause);
+		return EXIT_FAIL;
+	}
+	k = config_schema_find(key);
+	cli_audit(AUDIT_CONFIG_CHANGE, key,
+	    json_pack("{s:s, s:s, s:s}", "key", key, "value",
+		k != NULL && (k->flags & CK_SECRET) ? "<redacted>" : input,
+		"via", "cli"));
+	if (k != NULL && (k->flags & CK_SECRET)) {
 		printf("%s set in %s (mode 0600)\n", key, path);
 		if (k->env != NULL)
 			printf("note: %s in the environment overrides it\n",
@@ -237,6 +244,9 @@ cmd_config_reset(const char *path, const char *key)
 			free(cause);
 			return EXIT_FAIL;
 		}
+		cli_audit(AUDIT_CONFIG_CHANGE, key,
+		    json_pack("{s:s, s:n, s:s}", "key", key, "value", "via",
+			"cli"));
 		printf("%s reset to its default\n", key);
 		return EXIT_OK;
 	}
@@ -245,6 +255,8 @@ cmd_config_reset(const char *path, const char *key)
 		free(cause);
 		return EXIT_FAIL;
 	}
+	cli_audit(AUDIT_CONFIG_CHANGE, "*",
+	    json_pack("{s:s, s:s}", "reset", "all keys", "via", "cli"));
 	printf("%s reset to defaults", path);
 	if (backup != NULL)
 		printf(" (previous file kept as %s)", backup);

@@ -9,6 +9,7 @@
 #include "cli/cli.h"
 #include "config/home.h"
 #include "memory/memory.h"
+#include "security/audit.h"
 #include "store/db.h"
 #include "util/buf.h"
 #include "util/json.h"
@@ -167,6 +168,18 @@ mem_print(const json_t *m, int score)
 	printf("]\n    %s\n", json_string_value(json_object_get(m, "content")));
 }
 
+static void
+mem_audit(sqlite3 *db, int64_t id, const struct mem_new *m)
+{
+	char resource[32];
+	json_t *d = json_pack("{s:s%, s:s}", "content", m->content, m->len,
+	    "via", "cli");
+
+	snprintf(resource, sizeof resource, "memory:%lld", (long long)id);
+	audit_note(db, "user", AUDIT_MEMORY_WRITE, resource, d);
+	json_decref(d);
+}
+
 static int64_t
 mem_id(const char *s)
 {
@@ -219,6 +232,8 @@ mem_run(const char *sub, int argc, char **argv, sqlite3 *db)
 			m.tags = tags;
 			id = memory_add(db, &m, &cause);
 			json_decref(tags);
+			if (id > 0)
+				mem_audit(db, id, &m);
 			if (id > 0 &&
 			    (j = memory_get(db, id, 0, &cause)) != NULL) {
 				if (o.json)

@@ -21,7 +21,9 @@
 #include "http/ratelimit.h"
 #include "http/server.h"
 #include "kernel/events.h"
+#include "security/audit.h"
 #include "security/auth.h"
+#include "store/db.h"
 #include "util/buf.h"
 #include "util/log.h"
 #include "util/time.h"
@@ -497,6 +499,21 @@ http_authorized(struct http_req *r, int ticket_ok)
 	return 0;
 }
 
+/* A refused credential goes into the audit log (never the credential). */
+static void
+http_audit_denied(struct http_req *r)
+{
+	char actor[96];
+	json_t *d = json_pack("{s:s, s:s, s:b}", "method", r->method, "reason",
+	    "missing or invalid token", "had_credential",
+	    http_header(r, "Authorization") != NULL ||
+		http_query(r, "ticket") != NULL);
+
+	snprintf(actor, sizeof actor, "client:%s", r->client);
+	audit_note(db_get(), actor, AUDIT_AUTH, r->path, d);
+	json_decref(d);
+}
+
 static int
 http_is_json_type(const char *ct)
 {
@@ -569,6 +586,7 @@ http_admit(struct http_req *r)
 		pthread_mutex_lock(&http.lock);
 		http.auth_failures++;
 		pthread_mutex_unlock(&http.lock);
+		http_audit_denied(r);
 		return http_error(r, 401, "unauthorized",
 			   "a valid token is needed: Authorization: Bearer <token> "
 			   "(see: oxios token)"),

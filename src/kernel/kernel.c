@@ -9,6 +9,7 @@
 #include "kernel/events.h"
 #include "kernel/kernel.h"
 #include "kernel/memtools.h"
+#include "security/audit.h"
 #include "memory/memory.h"
 #include "kernel/sessions.h"
 #include "kernel/supervisor.h"
@@ -49,6 +50,31 @@ kernel_save_message(const json_t *msg, void *arg)
 		ks->user.message(msg, ks->user.arg);
 }
 
+/* A tool call or result into the audit log, by the agent. */
+static void
+kernel_audit(struct kernel_save *ks, enum audit_action action, const char *name,
+    const json_t *input, const json_t *result)
+{
+	char actor[64];
+	json_t *d;
+
+	snprintf(actor, sizeof actor, "agent:%s", ks->agent);
+	if (input != NULL)
+		d = json_pack("{s:O}", "input", input);
+	else {
+		d = json_pack("{s:b}", "ok",
+		    json_is_true(json_object_get(result, "ok")));
+		if (json_object_get(result, "error") != NULL)
+			json_object_set(d, "error",
+			    json_object_get(result, "error"));
+		if (json_object_get(result, "output") != NULL)
+			json_object_set(d, "output",
+			    json_object_get(result, "output"));
+	}
+	audit_note(ks->r->db, actor, action, name, d);
+	json_decref(d);
+}
+
 static void
 kernel_text(const char *s, size_t n, void *arg)
 {
@@ -80,6 +106,7 @@ kernel_tool_start(const char *name, const json_t *input, void *arg)
 
 	events_publish("tool.call", ev);
 	json_decref(ev);
+	kernel_audit(ks, AUDIT_TOOL_CALL, name, input, NULL);
 	if (ks->user.tool_start != NULL)
 		ks->user.tool_start(name, input, ks->user.arg);
 }
@@ -94,6 +121,7 @@ kernel_tool_end(const char *name, const json_t *result, void *arg)
 
 	events_publish("tool.result", ev);
 	json_decref(ev);
+	kernel_audit(ks, AUDIT_TOOL_RESULT, name, NULL, result);
 	if (ks->user.tool_end != NULL)
 		ks->user.tool_end(name, result, ks->user.arg);
 }

@@ -7,6 +7,7 @@
 
 #include "kernel/memtools.h"
 #include "memory/memory.h"
+#include "security/audit.h"
 #include "util/log.h"
 #include "util/xalloc.h"
 
@@ -72,6 +73,19 @@ memtools_defs(json_t *tools)
 		"integer", "required", "id"));
 }
 
+static void
+memtools_audit(struct memtools *mt, int64_t id, const struct mem_new *m)
+{
+	char actor[64], resource[32];
+	json_t *d = json_pack("{s:s, s:s%}", "type", mem_types[m->type].name,
+	    "content", m->content, m->len);
+
+	snprintf(actor, sizeof actor, "agent:%s", mt->agent_id);
+	snprintf(resource, sizeof resource, "memory:%lld", (long long)id);
+	audit_note(mt->db, actor, AUDIT_MEMORY_WRITE, resource, d);
+	json_decref(d);
+}
+
 static json_t *
 memtools_fail(char *cause)
 {
@@ -126,6 +140,7 @@ memtools_call(void *arg, const char *name, const json_t *input)
 			m.type = (int)mem_classify(m.content, m.len);
 		if ((id = memory_add(mt->db, &m, &cause)) < 0)
 			return memtools_fail(cause);
+		memtools_audit(mt, id, &m);
 		return memtools_ok(json_pack("{s:I, s:s}", "remembered",
 		    (json_int_t)id, "as", mem_types[m.type].name));
 	}

@@ -10,6 +10,7 @@
 
 #include "kernel/events.h"
 #include "kernel/supervisor.h"
+#include "security/audit.h"
 #include "store/db.h"
 #include "util/log.h"
 #include "util/time.h"
@@ -63,6 +64,10 @@ sup_now(char *buf, size_t size)
 {
 	time_rfc3339(time_wall_ms(), buf, size);
 }
+
+static void sup_audit(sqlite3 *db, const struct agent *a,
+    enum audit_action action, const char *model, const char *state,
+    const char *reason);
 
 struct agent *
 supervisor_create(sqlite3 *db, const char *session, const char *model,
@@ -123,6 +128,7 @@ supervisor_create(sqlite3 *db, const char *session, const char *model,
 	}
 	sup_live[i] = a;
 	pthread_mutex_unlock(&sup_lock);
+	sup_audit(db, a, AUDIT_AGENT_SPAWN, model, NULL, NULL);
 	return a;
 fail:
 	xasprintf(cause, "agent table: %s", sqlite3_errmsg(db));
@@ -145,6 +151,34 @@ sup_dequeue(struct agent *a)
 		sup_queued--;
 		return;
 	}
+}
+
+/* Into the audit log: who started it (the user, or its parent agent),
+ * and how it ended. */
+static void
+sup_audit(sqlite3 *db, const struct agent *a, enum audit_action action,
+    const char *model, const char *state, const char *reason)
+{
+	char actor[64], resource[64];
+	json_t *d = json_pack("{s:s?, s:s?, s:i}", "session_id",
+	    a->session[0] != '\0' ? a->session : NULL, "group_id",
+	    a->group[0] != '\0' ? a->group : NULL, "depth", a->depth);
+
+	if (action == AUDIT_AGENT_SPAWN && a->parent[0] != '\0')
+		snprintf(actor, sizeof actor, "agent:%s", a->parent);
+	else if (action == AUDIT_AGENT_SPAWN)
+		snprintf(actor, sizeof actor, "user");
+	else
+		snprintf(actor, sizeof actor, "agent:%s", a->id);
+	snprintf(resource, sizeof resource, "agent:%s", a->id);
+	if (model != NULL)
+		json_object_set_new(d, "model", json_string(model));
+	if (state != NULL)
+		json_object_set_new(d, "state", json_string(state));
+	if (reason != NULL)
+		json_object_set_new(d, "reason", json_string(reason));
+	audit_note(db, actor, action, resource, d);
+	json_decref(d);
 }
 
 /* Tell the event bus. */
@@ -234,6 +268,7 @@ supervisor_finish(sqlite3 *db, struct agent *a, const char *state,
 	size_t i;
 
 	sup_event("agent.exited", a, state, reason);
+	sup_audit(db, a, AUDIT_AGENT_EXIT, NULL, state, reason);
 	pthread_mutex_lock(&sup_lock);
 	for (i = 0; i < SUPERVISOR_MAX_LIVE; i++) {
 		if (sup_live[i] == a)

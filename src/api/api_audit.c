@@ -1,0 +1,148 @@
+/*
+ * api_audit.c — /api/audit: entries, verification, proofs, export, flush.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "security/audit.h"
+#include "store/db.h"
+
+int
+api_audit_entries(struct http_req *r)
+{
+	const char *action = http_query(r, "action");
+	char *cause = NULL;
+	sqlite3 *db;
+	json_t *l;
+	long after, limit;
+
+	if (api_query_int(r, "after", 0, 0x7fffffffL, 0, &after) != 0 ||
+	    api_query_int(r, "limit", 1, 10000, 100, &limit) != 0)
+		return 0;
+	if (action != NULL && audit_action_parse(action) < 0)
+		return http_error(r, 400, "bad_parameter",
+		    "unknown action '%.64s'", action);
+	if ((db = api_db(r)) == NULL)
+		return 0;
+	if ((l = audit_list(db, after, limit, action, http_query(r, "actor"),
+		 http_query(r, "resource"), &cause)) == NULL)
+		return api_fail(r, cause);
+	return http_json(r, 200, json_pack("{s:o}", "entries", l));
+}
+
+int
+api_audit_agent(struct http_req *r)
+{
+	const char *id = route_param(&r->match, "id");
+	char actor[128], *cause = NULL;
+	sqlite3 *db;
+	json_t *as_actor, *as_resource;
+	long limit;
+
+	if (strlen(id) > 64)
+		return http_error(r, 404, "not_found", "no agent %.64s", id);
+	if (api_query_int(r, "limit", 1, 10000, 1000, &limit) != 0 ||
+	    (db = api_db(r)) == NULL)
+		return 0;
+	/* What it did, and what was done to it (spawned, exited). */
+	snprintf(actor, sizeof actor, "agent:%s", id);
+	if ((as_actor = audit_list(db, 0, limit, NULL, actor, NULL, &cause)) ==
+	    NULL)
+		return api_fail(r, cause);
+	if ((as_resource = audit_list(db, 0, limit, NULL, NULL, actor,
+		 &cause)) == NULL) {
+		json_decref(as_actor);
+		return api_fail(r, cause);
+	}
+	return http_json(r, 200,
+	    json_pack("{s:s, s:o, s:o}", "agent_id", id, "by", as_actor, "on",
+		as_resource));
+}
+
+int
+api_audit_verify(struct http_req *r)
+{
+	char *cause = NULL;
+	sqlite3 *db;
+	json_t *rep;
+
+	if ((db = api_db(r)) == NULL)
+		return 0;
+	if ((rep = audit_verify(db, &cause)) == NULL)
+		return api_fail(r, cause);
+	return http_json(r, 200, rep);
+}
+
+int
+api_audit_flush(struct http_req *r)
+{
+	char *cause = NULL;
+	sqlite3 *db;
+	json_t *h;
+
+	if ((db = api_db(r)) == NULL)
+		return 0;
+	if ((h = audit_flush(db, &cause)) == NULL) {
+		http_error(r, 409, "audit_off", "%s", cause);
+		free(cause);
+		return 0;
+	}
+	return http_json(r, 200, h);
+}
+
+int
+api_audit_proof(struct http_req *r)
+{
+	const char *s = route_param(&r->match, "seq");
+	char *end, *cause = NULL;
+	sqlite3 *db;
+	json_t *p;
+	long long seq = strtoll(s, &end, 10);
+	long from;
+
+	if (*s == '\0' || *end != '\0' || seq < 1)
+		return http_error(r, 404, "not_found", "no entry %.64s", s);
+	if (api_query_int(r, "from", 0, 0x7fffffffL, 0, &from) != 0 ||
+	    (db = api_db(r)) == NULL)
+		return 0;
+	if ((p = audit_prove(db, seq, from, &cause)) == NULL) {
+		http_error(r, strstr(cause, "no entry") != NULL ? 404 : 409,
+		    "no_proof", "%s", cause);
+		free(cause);
+		return 0;
+	}
+	return http_json(r, 200, p);
+}
+
+int
+api_audit_export(struct http_req *r)
+{
+	char *cause = NULL, *text = NULL;
+	size_t len = 0;
+	sqlite3 *db;
+	json_t *h;
+	FILE *f;
+
+	if ((db = api_db(r)) == NULL)
+		return 0;
+	/* The export ends with a head covering all of it. */
+	h = audit_flush(db, &cause);
+	json_decref(h);
+	free(cause);
+	cause = NULL;
+	if ((f = open_memstream(&text, &len)) == NULL)
+		return http_error(r, 500, "internal", "out of memory");
+	if (audit_export(db, f, &cause) != 0) {
+		fclose(f);
+		free(text);
+		return api_fail(r, cause);
+	}
+	fclose(f);
+	r->status = 200;
+	r->text = text;
+	r->text_len = len;
+	r->content_type = "application/x-ndjson";
+	return 0;
+}

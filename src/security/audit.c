@@ -1,0 +1,1216 @@
+/*
+ * audit.c — the audit trail: append, sign heads, verify, prove, export.
+ *
+ * An entry's leaf hash is merkle_leaf() of its canonical encoding:
+ *
+ *   "OXA1" ‖ field ‖ field ‖ ...   each field a 4-byte big-endian length
+ *                                  and its bytes: seq and ts_ms in
+ *                                  decimal, actor, action, resource, and
+ *                                  detail exactly as stored (compact JSON,
+ *                                  sorted keys)
+ *
+ * A head signs "OXH1" ‖ size (8 bytes BE) ‖ root (32) ‖ ts_ms (8 bytes BE)
+ * with Ed25519.  The key lives in $OXIOS_HOME/audit/signing.key (0600,
+ * hex of the 64-byte secret key); the public key is in every head.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <stdarg.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "config/home.h"
+#include "security/audit.h"
+#include "security/merkle.h"
+#include "util/buf.h"
+#include "util/file.h"
+#include "util/log.h"
+#include "util/time.h"
+#include "util/xalloc.h"
+
+#define AUDIT_MAX_EXPORT_LINE (1024 * 1024)
+
+static const char *const audit_names[AUDIT_NACTIONS] = {
+	[AUDIT_AGENT_SPAWN] = "agent_spawn",
+	[AUDIT_AGENT_EXIT] = "agent_exit",
+	[AUDIT_TOOL_CALL] = "tool_call",
+	[AUDIT_TOOL_RESULT] = "tool_result",
+	[AUDIT_MEMORY_WRITE] = "memory_write",
+	[AUDIT_CONFIG_CHANGE] = "config_change",
+	[AUDIT_ACCESS_DENIED] = "access_denied",
+	[AUDIT_APPROVAL] = "approval",
+	[AUDIT_CRON_TRIGGER] = "cron_trigger",
+	[AUDIT_GIT_COMMIT] = "git_commit",
+	[AUDIT_AUTH] = "auth",
+	[AUDIT_OTHER] = "other",
+};
+
+static struct {
+	pthread_mutex_t lock;
+	int enabled;
+	long interval_ms;
+	unsigned char sk[crypto_sign_SECRETKEYBYTES];
+	unsigned char pk[crypto_sign_PUBLICKEYBYTES];
+	uint64_t last_head_ms; /* monotonic */
+	int have_key;          /* loaded (at first use) */
+} aud = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+const char *
+audit_action_name(enum audit_action a)
+{
+	return (unsigned)a < AUDIT_NACTIONS ? audit_names[a] : "other";
+}
+
+int
+audit_action_parse(const char *s)
+{
+	int i;
+
+	for (i = 0; s != NULL && i < AUDIT_NACTIONS; i++) {
+		if (strcmp(audit_names[i], s) == 0)
+			return i;
+	}
+	return -1;
+}
+
+/* ---- the key ---- */
+
+static int
+audit_key_load(char **cause)
+{
+	char *dir = home_path("audit"), *path = home_path("audit/signing.key");
+	char *text = NULL, hex[2 * crypto_sign_SECRETKEYBYTES + 2];
+	size_t len, got;
+	int rc = -1;
+
+	if (access(path, F_OK) == 0) {
+		/* Never replaced: a key that cannot be read is an error. */
+		if (file_read(path, 4096, &text, &len, cause) != 0)
+			goto out;
+		if (len < 2 * crypto_sign_SECRETKEYBYTES ||
+		    sodium_hex2bin(aud.sk, sizeof aud.sk, text,
+			2 * crypto_sign_SECRETKEYBYTES, NULL, &got,
+			NULL) != 0 ||
+		    got != sizeof aud.sk) {
+			xasprintf(cause,
+			    "%s is not an audit signing key (it must hold %d "
+			    "hex digits)",
+			    path, 2 * crypto_sign_SECRETKEYBYTES);
+			goto out;
+		}
+		crypto_sign_ed25519_sk_to_pk(aud.pk, aud.sk);
+		rc = 0;
+		goto out;
+	}
+	/* First use: a new key, readable by this user only. */
+	if (file_mkdirs(dir, 0700, cause) != 0)
+		goto out;
+	crypto_sign_keypair(aud.pk, aud.sk);
+	sodium_bin2hex(hex, sizeof hex, aud.sk, sizeof aud.sk);
+	strcat(hex, "\n");
+	if (file_write_atomic(path, hex, strlen(hex), 0600, cause) != 0)
+		goto out;
+	log_info("audit: made a signing key in %s", path);
+	rc = 0;
+out:
+	sodium_memzero(hex, sizeof hex);
+	if (text != NULL) {
+		sodium_memzero(text, len);
+		free(text);
+	}
+	free(dir);
+	free(path);
+	return rc;
+}
+
+static int
+audit_key_exists(void)
+{
+	char *path = home_path("audit/signing.key");
+	int e = access(path, F_OK) == 0;
+
+	free(path);
+	return e;
+}
+
+int
+audit_open(int enabled, long sign_interval_secs, char **cause)
+{
+	int rc = 0;
+
+	(void)cause;
+	pthread_mutex_lock(&aud.lock);
+	aud.enabled = enabled;
+	aud.have_key = 0;
+	aud.interval_ms = sign_interval_secs * 1000;
+	aud.last_head_ms = time_mono_ms();
+	pthread_mutex_unlock(&aud.lock);
+	return rc;
+}
+
+void
+audit_close(void)
+{
+	pthread_mutex_lock(&aud.lock);
+	aud.enabled = 0;
+	aud.have_key = 0;
+	sodium_memzero(aud.sk, sizeof aud.sk);
+	pthread_mutex_unlock(&aud.lock);
+}
+
+/* ---- sanitising ---- */
+
+static int
+audit_secret_key(const char *k)
+{
+	static const char *const words[] = { "token", "secret", "password",
+		"passwd", "authorization", "cookie", "credential", "api_key",
+		"apikey", "private_key", "signing_key", NULL };
+	char low[64];
+	size_t i, n;
+
+	for (i = 0; k[i] != '\0' && i < sizeof low - 1; i++)
+		low[i] = (char)tolower((unsigned char)k[i]);
+	low[i] = '\0';
+	n = i;
+	for (i = 0; words[i] != NULL; i++) {
+		if (strstr(low, words[i]) != NULL)
+			return 1;
+	}
+	/* "x_key", "x-key": a key of something; a bare "key" is a name. */
+	return n > 4 && strcmp(low + n - 4, "_key") == 0;
+}
+
+/* Strings that look like credentials whatever key they are under. */
+static int
+audit_secret_value(const char *s)
+{
+	static const char *const prefixes[] = { "sk-", "oxt_", "xoxb-", "ghp_",
+		"github_pat_", "AKIA", "Bearer ", "bearer ", NULL };
+	size_t i;
+
+	for (i = 0; prefixes[i] != NULL; i++) {
+		if (strncmp(s, prefixes[i], strlen(prefixes[i])) == 0 &&
+		    strlen(s) >= strlen(prefixes[i]) + 8)
+			return 1;
+	}
+	return 0;
+}
+
+static json_t *
+audit_clean(const json_t *v, int depth)
+{
+	json_t *out, *x;
+	const char *k;
+	size_t i, n;
+	unsigned char h[16];
+	char hex[33];
+
+	if (depth > 16)
+		return json_string("<too deep>");
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:
+		out = json_object();
+		json_object_foreach((json_t *)v, k, x) {
+			if (audit_secret_key(k))
+				json_object_set_new(out, k,
+				    json_string("<redacted>"));
+			else
+				json_object_set_new(out, k,
+				    audit_clean(x, depth + 1));
+		}
+		return out;
+	case JSON_ARRAY:
+		out = json_array();
+		json_array_foreach(v, i, x)
+			json_array_append_new(out, audit_clean(x, depth + 1));
+		return out;
+	case JSON_STRING:
+		n = json_string_length(v);
+		if (audit_secret_value(json_string_value(v)))
+			return json_string("<redacted>");
+		if (n <= AUDIT_MAX_STRING)
+			return json_incref((json_t *)v);
+		/* File contents and the like: what it was, not what it
+		 * said. */
+		crypto_generichash(h, sizeof h,
+		    (const unsigned char *)json_string_value(v), n, NULL, 0);
+		sodium_bin2hex(hex, sizeof hex, h, sizeof h);
+		return json_pack("{s:I, s:s}", "bytes", (json_int_t)n,
+		    "blake2b_128", hex);
+	default:
+		return json_incref((json_t *)v);
+	}
+}
+
+json_t *
+audit_sanitize(const json_t *detail)
+{
+	if (detail == NULL || !json_is_object(detail))
+		return json_object();
+	return audit_clean(detail, 0);
+}
+
+/* ---- hashing ---- */
+
+static void
+audit_field(crypto_generichash_state *st, const char *s, size_t n)
+{
+	unsigned char len[4] = { (unsigned char)(n >> 24),
+		(unsigned char)(n >> 16), (unsigned char)(n >> 8),
+		(unsigned char)n };
+
+	crypto_generichash_update(st, len, 4);
+	crypto_generichash_update(st, (const unsigned char *)s, n);
+}
+
+/* The leaf hash of an entry, from its fields as stored. */
+static void
+audit_leaf(int64_t seq, int64_t ts, const char *actor, const char *action,
+    const char *resource, const char *detail, size_t detail_len,
+    merkle_hash out)
+{
+	crypto_generichash_state st;
+	unsigned char zero = 0x00;
+	char num[32];
+
+	crypto_generichash_init(&st, NULL, 0, MERKLE_HASH);
+	crypto_generichash_update(&st, &zero, 1);
+	crypto_generichash_update(&st, (const unsigned char *)"OXA1", 4);
+	snprintf(num, sizeof num, "%lld", (long long)seq);
+	audit_field(&st, num, strlen(num));
+	snprintf(num, sizeof num, "%lld", (long long)ts);
+	audit_field(&st, num, strlen(num));
+	audit_field(&st, actor, strlen(actor));
+	audit_field(&st, action, strlen(action));
+	audit_field(&st, resource, strlen(resource));
+	audit_field(&st, detail, detail_len);
+	crypto_generichash_final(&st, out, MERKLE_HASH);
+}
+
+static void
+audit_put64(unsigned char *p, uint64_t v)
+{
+	int i;
+
+	for (i = 7; i >= 0; i--) {
+		p[i] = (unsigned char)v;
+		v >>= 8;
+	}
+}
+
+/* The bytes a head's signature covers. */
+static void
+audit_head_msg(uint64_t size, const merkle_hash root, int64_t ts,
+    unsigned char msg[52])
+{
+	memcpy(msg, "OXH1", 4);
+	audit_put64(msg + 4, size);
+	memcpy(msg + 12, root, MERKLE_HASH);
+	audit_put64(msg + 44, (uint64_t)ts);
+}
+
+/* ---- appending ---- */
+
+static void
+audit_cut(const char *in, char *out, size_t size)
+{
+	size_t n = strlen(in);
+
+	if (n < size) {
+		memcpy(out, in, n + 1);
+		return;
+	}
+	/* Cut on a UTF-8 boundary. */
+	n = size - 1;
+	while (n > 0 && ((unsigned char)in[n] & 0xc0) == 0x80)
+		n--;
+	memcpy(out, in, n);
+	out[n] = '\0';
+}
+
+int64_t
+audit_append(sqlite3 *db, const char *actor, enum audit_action action,
+    const char *resource, const json_t *detail, char **cause)
+{
+	sqlite3_stmt *st = NULL;
+	char a[AUDIT_MAX_FIELD], r[AUDIT_MAX_FIELD], *text = NULL;
+	json_t *clean;
+	merkle_hash leaf;
+	int64_t seq = -1, ts = time_wall_ms();
+	int own, enabled;
+
+	pthread_mutex_lock(&aud.lock);
+	enabled = aud.enabled;
+	pthread_mutex_unlock(&aud.lock);
+	if (!enabled)
+		return 0;
+	audit_cut(actor != NULL ? actor : "system", a, sizeof a);
+	audit_cut(resource != NULL ? resource : "", r, sizeof r);
+	clean = audit_sanitize(detail);
+	text = json_dumps(clean, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(clean);
+	if (text == NULL)
+		text = xstrdup("{}");
+
+	own = sqlite3_get_autocommit(db);
+	if (own &&
+	    sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		goto dberr;
+	if (sqlite3_prepare_v2(db,
+		"SELECT COALESCE(MAX(seq), 0) + 1 FROM audit_log", -1, &st,
+		NULL) != SQLITE_OK ||
+	    sqlite3_step(st) != SQLITE_ROW)
+		goto dberr;
+	seq = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	st = NULL;
+	audit_leaf(seq, ts, a, audit_action_name(action), r, text, strlen(text),
+	    leaf);
+	if (sqlite3_prepare_v2(db,
+		"INSERT INTO audit_log (seq, ts_ms, actor, action, resource, "
+		"detail, leaf) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+		-1, &st, NULL) != SQLITE_OK)
+		goto dberr;
+	sqlite3_bind_int64(st, 1, seq);
+	sqlite3_bind_int64(st, 2, ts);
+	sqlite3_bind_text(st, 3, a, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, audit_action_name(action), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, r, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, text, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 7, leaf, MERKLE_HASH, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		goto dberr;
+	sqlite3_finalize(st);
+	st = NULL;
+	if (own && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		goto dberr;
+	free(text);
+	return seq;
+dberr:
+	xasprintf(cause, "audit: %s", sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	if (own && !sqlite3_get_autocommit(db))
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	free(text);
+	return -1;
+}
+
+void
+audit_note(sqlite3 *db, const char *actor, enum audit_action action,
+    const char *resource, const json_t *detail)
+{
+	char *cause = NULL;
+
+	if (db == NULL)
+		return;
+	if (audit_append(db, actor, action, resource, detail, &cause) < 0) {
+		log_error("%s", cause);
+		free(cause);
+	}
+}
+
+/* ---- reading the tree ---- */
+
+/* Every leaf hash, in order; *n how many.  NULL with *cause. */
+static merkle_hash *
+audit_leaves(sqlite3 *db, uint64_t *n, char **cause)
+{
+	sqlite3_stmt *st = NULL;
+	merkle_hash *l = NULL;
+	uint64_t cap = 0;
+
+	*n = 0;
+	if (sqlite3_prepare_v2(db,
+		"SELECT seq, leaf FROM audit_log ORDER BY seq", -1, &st,
+		NULL) != SQLITE_OK) {
+		xasprintf(cause, "audit: %s", sqlite3_errmsg(db));
+		return NULL;
+	}
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 1024;
+			l = xreallocarray(l, cap, sizeof *l);
+		}
+		if (sqlite3_column_bytes(st, 1) == MERKLE_HASH)
+			memcpy(l[*n], sqlite3_column_blob(st, 1), MERKLE_HASH);
+		else
+			memset(l[*n], 0, MERKLE_HASH);
+		(*n)++;
+	}
+	sqlite3_finalize(st);
+	if (l == NULL)
+		l = xmalloc(sizeof *l);
+	return l;
+}
+
+static json_t *
+audit_head_json(int64_t size, const void *root, int64_t ts, const void *sig,
+    const void *pk)
+{
+	char rh[2 * MERKLE_HASH + 1], sh[2 * crypto_sign_BYTES + 1];
+	char kh[2 * crypto_sign_PUBLICKEYBYTES + 1], at[40];
+
+	merkle_hex(root, rh);
+	sodium_bin2hex(sh, sizeof sh, sig, crypto_sign_BYTES);
+	sodium_bin2hex(kh, sizeof kh, pk, crypto_sign_PUBLICKEYBYTES);
+	time_rfc3339(ts, at, sizeof at);
+	return json_pack("{s:I, s:s, s:I, s:s, s:s, s:s}", "size",
+	    (json_int_t)size, "root", rh, "ts_ms", (json_int_t)ts, "time", at,
+	    "signature", sh, "public_key", kh);
+}
+
+json_t *
+audit_head(sqlite3 *db, char **cause)
+{
+	sqlite3_stmt *st = NULL;
+	json_t *h = NULL;
+
+	*cause = NULL;
+	if (sqlite3_prepare_v2(db,
+		"SELECT size, root, ts_ms, signature, public_key FROM "
+		"audit_heads ORDER BY size DESC LIMIT 1",
+		-1, &st, NULL) != SQLITE_OK) {
+		xasprintf(cause, "audit: %s", sqlite3_errmsg(db));
+		return NULL;
+	}
+	if (sqlite3_step(st) == SQLITE_ROW &&
+	    sqlite3_column_bytes(st, 1) == MERKLE_HASH &&
+	    sqlite3_column_bytes(st, 3) == crypto_sign_BYTES &&
+	    sqlite3_column_bytes(st, 4) == crypto_sign_PUBLICKEYBYTES)
+		h = audit_head_json(sqlite3_column_int64(st, 0),
+		    sqlite3_column_blob(st, 1), sqlite3_column_int64(st, 2),
+		    sqlite3_column_blob(st, 3), sqlite3_column_blob(st, 4));
+	sqlite3_finalize(st);
+	return h;
+}
+
+json_t *
+audit_flush(sqlite3 *db, char **cause)
+{
+	sqlite3_stmt *st = NULL;
+	merkle_hash *leaves = NULL, root;
+	unsigned char msg[52], sig[crypto_sign_BYTES];
+	uint64_t n;
+	int64_t last = -1, ts = time_wall_ms();
+	json_t *head = NULL;
+
+	pthread_mutex_lock(&aud.lock);
+	if (!aud.enabled) {
+		pthread_mutex_unlock(&aud.lock);
+		xasprintf(cause, "the audit log is off (audit.enabled)");
+		return NULL;
+	}
+	if (!aud.have_key) {
+		if (audit_key_load(cause) != 0) {
+			pthread_mutex_unlock(&aud.lock);
+			return NULL;
+		}
+		aud.have_key = 1;
+	}
+	/* One writer at a time: the log cannot grow under the head. */
+	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		goto dberr;
+	if (sqlite3_prepare_v2(db, "SELECT MAX(size) FROM audit_heads", -1, &st,
+		NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW &&
+	    sqlite3_column_type(st, 0) != SQLITE_NULL)
+		last = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	st = NULL;
+	if ((leaves = audit_leaves(db, &n, cause)) == NULL)
+		goto fail;
+	if ((int64_t)n == last) {
+		/* Nothing new (even when forced: a head is never replaced). */
+		sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+		pthread_mutex_unlock(&aud.lock);
+		free(leaves);
+		return audit_head(db, cause);
+	}
+	merkle_root(leaves, n, root);
+	audit_head_msg(n, root, ts, msg);
+	crypto_sign_detached(sig, NULL, msg, sizeof msg, aud.sk);
+	if (sqlite3_prepare_v2(db,
+		"INSERT INTO audit_heads (size, root, ts_ms, signature, "
+		"public_key) VALUES (?1, ?2, ?3, ?4, ?5)",
+		-1, &st, NULL) != SQLITE_OK)
+		goto dberr;
+	sqlite3_bind_int64(st, 1, (int64_t)n);
+	sqlite3_bind_blob(st, 2, root, MERKLE_HASH, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, ts);
+	sqlite3_bind_blob(st, 4, sig, sizeof sig, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 5, aud.pk, sizeof aud.pk, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		goto dberr;
+	sqlite3_finalize(st);
+	st = NULL;
+	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		goto dberr;
+	aud.last_head_ms = time_mono_ms();
+	head = audit_head_json((int64_t)n, root, ts, sig, aud.pk);
+	pthread_mutex_unlock(&aud.lock);
+	free(leaves);
+	return head;
+dberr:
+	xasprintf(cause, "audit: %s", sqlite3_errmsg(db));
+fail:
+	sqlite3_finalize(st);
+	if (!sqlite3_get_autocommit(db))
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	pthread_mutex_unlock(&aud.lock);
+	free(leaves);
+	return NULL;
+}
+
+void
+audit_tick(sqlite3 *db)
+{
+	char *cause = NULL;
+	json_t *h;
+	int due;
+
+	pthread_mutex_lock(&aud.lock);
+	due = aud.enabled &&
+	    time_mono_ms() - aud.last_head_ms >= (uint64_t)aud.interval_ms;
+	pthread_mutex_unlock(&aud.lock);
+	if (!due)
+		return;
+	if ((h = audit_flush(db, &cause)) == NULL && cause != NULL) {
+		log_error("%s", cause);
+		free(cause);
+	}
+	json_decref(h);
+	pthread_mutex_lock(&aud.lock);
+	aud.last_head_ms = time_mono_ms();
+	pthread_mutex_unlock(&aud.lock);
+}
+
+/* ---- listing ---- */
+
+static json_t *
+audit_row_json(sqlite3_stmt *st)
+{
+	char at[40], lh[2 * MERKLE_HASH + 1] = "";
+	json_t *detail;
+
+	time_rfc3339(sqlite3_column_int64(st, 1), at, sizeof at);
+	if (sqlite3_column_bytes(st, 6) == MERKLE_HASH)
+		merkle_hex(sqlite3_column_blob(st, 6), lh);
+	detail = json_loads((const char *)sqlite3_column_text(st, 5), 0, NULL);
+	return json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:o, s:s}", "seq",
+	    (json_int_t)sqlite3_column_int64(st, 0), "ts_ms",
+	    (json_int_t)sqlite3_column_int64(st, 1), "time", at, "actor",
+	    (const char *)sqlite3_column_text(st, 2), "action",
+	    (const char *)sqlite3_column_text(st, 3), "resource",
+	    (const char *)sqlite3_column_text(st, 4), "detail",
+	    detail != NULL ? detail : json_object(), "leaf", lh);
+}
+
+json_t *
+audit_list(sqlite3 *db, int64_t after, long limit, const char *action,
+    const char *actor, const char *resource, char **cause)
+{
+	sqlite3_stmt *st = NULL;
+	json_t *out = json_array();
+	int rc;
+
+	if (sqlite3_prepare_v2(db,
+		"SELECT seq, ts_ms, actor, action, resource, detail, leaf FROM "
+		"audit_log WHERE seq > ?1 AND (?2 IS NULL OR action = ?2) AND "
+		"(?3 IS NULL OR actor = ?3) AND (?4 IS NULL OR resource = ?4) "
+		"ORDER BY seq LIMIT ?5",
+		-1, &st, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_int64(st, 1, after);
+	sqlite3_bind_text(st, 2, action, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, actor, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, resource, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, limit);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		json_array_append_new(out, audit_row_json(st));
+	if (rc != SQLITE_DONE)
+		goto fail;
+	sqlite3_finalize(st);
+	return out;
+fail:
+	xasprintf(cause, "audit: %s", sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	json_decref(out);
+	return NULL;
+}
+
+json_t *
+audit_get(sqlite3 *db, int64_t seq, char **cause)
+{
+	json_t *l = audit_list(db, seq - 1, 1, NULL, NULL, NULL, cause), *e;
+
+	if (l == NULL)
+		return NULL;
+	e = json_incref(json_array_get(l, 0));
+	json_decref(l);
+	if (e != NULL && json_integer_value(json_object_get(e, "seq")) != seq) {
+		json_decref(e);
+		e = NULL;
+	}
+	return e;
+}
+
+/* ---- verifying ---- */
+
+/*
+ * The checker, fed entries and heads in order (from the database or an
+ * export).  The first problem is kept.
+ */
+struct audit_check {
+	struct merkle_stream tree;
+	int64_t entries, heads, expect_seq;
+	int64_t bad_seq, bad_head;
+	char problem[512];
+	int failed;
+	const unsigned char *trusted_pk; /* or NULL: the heads' own */
+	unsigned char first_pk[crypto_sign_PUBLICKEYBYTES];
+	int have_pk;
+	struct {
+		int64_t size;
+		merkle_hash root;
+	} * pending; /* heads ahead of the entries read so far */
+	size_t npending;
+};
+
+static void audit_check_fail(struct audit_check *c, int64_t seq, int64_t head,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static void
+audit_check_fail(struct audit_check *c, int64_t seq, int64_t head,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	if (c->failed)
+		return;
+	c->failed = 1;
+	c->bad_seq = seq;
+	c->bad_head = head;
+	va_start(ap, fmt);
+	vsnprintf(c->problem, sizeof c->problem, fmt, ap);
+	va_end(ap);
+}
+
+/* Compare the heads waiting for this size with the tree. */
+static void
+audit_check_heads(struct audit_check *c)
+{
+	merkle_hash root;
+	size_t i, w = 0;
+
+	for (i = 0; i < c->npending; i++) {
+		if (c->pending[i].size != c->entries) {
+			c->pending[w++] = c->pending[i];
+			continue;
+		}
+		merkle_stream_root(&c->tree, root);
+		if (sodium_memcmp(root, c->pending[i].root, MERKLE_HASH) != 0)
+			audit_check_fail(c, -1, c->pending[i].size,
+			    "the signed head of size %lld does not match "
+			    "entries 1..%lld: one of them was changed, "
+			    "removed or reordered",
+			    (long long)c->pending[i].size,
+			    (long long)c->pending[i].size);
+	}
+	c->npending = w;
+}
+
+static void
+audit_check_entry(struct audit_check *c, int64_t seq, int64_t ts,
+    const char *actor, const char *action, const char *resource,
+    const char *detail, size_t detail_len, const void *stored, int stored_len)
+{
+	merkle_hash leaf;
+
+	if (seq != c->expect_seq) {
+		if (seq > c->expect_seq)
+			audit_check_fail(c, c->expect_seq, -1,
+			    "entry %lld is missing (the next one is %lld)",
+			    (long long)c->expect_seq, (long long)seq);
+		else
+			audit_check_fail(c, seq, -1,
+			    "entry %lld is out of order (expected %lld)",
+			    (long long)seq, (long long)c->expect_seq);
+		c->expect_seq = seq;
+	}
+	c->expect_seq++;
+	audit_leaf(seq, ts, actor, action, resource, detail, detail_len, leaf);
+	if (stored_len != MERKLE_HASH ||
+	    sodium_memcmp(leaf, stored, MERKLE_HASH) != 0)
+		audit_check_fail(c, seq, -1,
+		    "entry %lld does not match its hash: a field was edited",
+		    (long long)seq);
+	/* The tree is built from the recomputed leaves: a stored hash made
+	 * to match an edit still fails against the signed heads. */
+	merkle_stream_add(&c->tree, leaf);
+	c->entries++;
+	audit_check_heads(c);
+}
+
+static void
+audit_check_head(struct audit_check *c, int64_t size, const void *root,
+    int root_len, int64_t ts, const void *sig, int sig_len, const void *pk,
+    int pk_len)
+{
+	unsigned char msg[52];
+	const unsigned char *key;
+
+	c->heads++;
+	if (root_len != MERKLE_HASH || sig_len != crypto_sign_BYTES ||
+	    pk_len != crypto_sign_PUBLICKEYBYTES) {
+		audit_check_fail(c, -1, size,
+		    "the head of size %lld is "
+		    "malformed",
+		    (long long)size);
+		return;
+	}
+	if (!c->have_pk) {
+		memcpy(c->first_pk, pk, sizeof c->first_pk);
+		c->have_pk = 1;
+	}
+	key = c->trusted_pk != NULL ? c->trusted_pk : c->first_pk;
+	audit_head_msg((uint64_t)size, root, ts, msg);
+	if (sodium_memcmp(pk, key, crypto_sign_PUBLICKEYBYTES) != 0 ||
+	    crypto_sign_verify_detached(sig, msg, sizeof msg, key) != 0) {
+		audit_check_fail(c, -1, size,
+		    "the head of size %lld has no valid signature of the "
+		    "audit key: forged or altered",
+		    (long long)size);
+		return;
+	}
+	c->pending =
+	    xreallocarray(c->pending, c->npending + 1, sizeof *c->pending);
+	c->pending[c->npending].size = size;
+	memcpy(c->pending[c->npending].root, root, MERKLE_HASH);
+	c->npending++;
+	audit_check_heads(c);
+}
+
+static json_t *
+audit_check_report(struct audit_check *c)
+{
+	json_t *r;
+	size_t i;
+
+	/* Heads larger than the log: entries at its end are gone. */
+	for (i = 0; i < c->npending; i++) {
+		if (c->pending[i].size > c->entries)
+			audit_check_fail(c, c->entries + 1, c->pending[i].size,
+			    "the log ends at entry %lld but a signed head "
+			    "covers %lld: it was truncated",
+			    (long long)c->entries,
+			    (long long)c->pending[i].size);
+	}
+	r = json_pack("{s:b, s:I, s:I}", "ok", !c->failed, "entries",
+	    (json_int_t)c->entries, "heads", (json_int_t)c->heads);
+	if (c->failed) {
+		json_object_set_new(r, "problem", json_string(c->problem));
+		if (c->bad_seq > 0)
+			json_object_set_new(r, "first_bad_seq",
+			    json_integer(c->bad_seq));
+		if (c->bad_head >= 0)
+			json_object_set_new(r, "first_bad_head",
+			    json_integer(c->bad_head));
+	}
+	free(c->pending);
+	return r;
+}
+
+/* A text column, "" for NULL (a tampered row may hold anything). */
+static const char *
+audit_text(sqlite3_stmt *st, int col)
+{
+	const char *s = (const char *)sqlite3_column_text(st, col);
+
+	return s != NULL ? s : "";
+}
+
+json_t *
+audit_verify(sqlite3 *db, char **cause)
+{
+	struct audit_check c;
+	sqlite3_stmt *st = NULL, *hd = NULL;
+	int64_t next_head = -1;
+	int rc, hr = SQLITE_DONE;
+
+	memset(&c, 0, sizeof c);
+	merkle_stream_init(&c.tree);
+	c.expect_seq = 1;
+	c.bad_head = -1;
+	pthread_mutex_lock(&aud.lock);
+	if (aud.enabled && !aud.have_key && audit_key_exists() &&
+	    audit_key_load(cause) == 0)
+		aud.have_key = 1;
+	free(*cause);
+	*cause = NULL;
+	if (aud.have_key) {
+		c.trusted_pk = xmalloc(sizeof aud.pk);
+		memcpy((unsigned char *)c.trusted_pk, aud.pk, sizeof aud.pk);
+	}
+	pthread_mutex_unlock(&aud.lock);
+	if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db,
+		"SELECT seq, ts_ms, actor, action, resource, detail, leaf FROM "
+		"audit_log ORDER BY seq",
+		-1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db,
+		"SELECT size, root, ts_ms, signature, public_key FROM "
+		"audit_heads ORDER BY size",
+		-1, &hd, NULL) != SQLITE_OK) {
+		xasprintf(cause, "audit: %s", sqlite3_errmsg(db));
+		sqlite3_finalize(st);
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		free((void *)c.trusted_pk);
+		return NULL;
+	}
+	/* Heads are read as the entries reach their sizes. */
+#define NEXT_HEAD() \
+	do { \
+		hr = sqlite3_step(hd); \
+		next_head = \
+		    hr == SQLITE_ROW ? sqlite3_column_int64(hd, 0) : -1; \
+	} while (0)
+#define TAKE_HEAD() \
+	audit_check_head(&c, sqlite3_column_int64(hd, 0), \
+	    sqlite3_column_blob(hd, 1), sqlite3_column_bytes(hd, 1), \
+	    sqlite3_column_int64(hd, 2), sqlite3_column_blob(hd, 3), \
+	    sqlite3_column_bytes(hd, 3), sqlite3_column_blob(hd, 4), \
+	    sqlite3_column_bytes(hd, 4))
+	NEXT_HEAD();
+	while (next_head >= 0 && next_head <= c.entries) {
+		TAKE_HEAD();
+		NEXT_HEAD();
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		audit_check_entry(&c, sqlite3_column_int64(st, 0),
+		    sqlite3_column_int64(st, 1), audit_text(st, 2),
+		    audit_text(st, 3), audit_text(st, 4), audit_text(st, 5),
+		    (size_t)sqlite3_column_bytes(st, 5),
+		    sqlite3_column_blob(st, 6), sqlite3_column_bytes(st, 6));
+		while (next_head >= 0 && next_head <= c.entries) {
+			TAKE_HEAD();
+			NEXT_HEAD();
+		}
+	}
+	while (next_head >= 0) {
+		TAKE_HEAD();
+		NEXT_HEAD();
+	}
+#undef NEXT_HEAD
+#undef TAKE_HEAD
+	sqlite3_finalize(st);
+	sqlite3_finalize(hd);
+	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+	free((void *)c.trusted_pk);
+	c.trusted_pk = NULL;
+	(void)hr;
+	return audit_check_report(&c);
+}
+
+/* ---- export ---- */
+
+int
+audit_export(sqlite3 *db, FILE *f, char **cause)
+{
+	sqlite3_stmt *st = NULL;
+	json_t *line;
+	char *text;
+	int rc;
+
+	if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db,
+		"SELECT seq, ts_ms, actor, action, resource, detail, leaf FROM "
+		"audit_log ORDER BY seq",
+		-1, &st, NULL) != SQLITE_OK)
+		goto fail;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		char lh[2 * MERKLE_HASH + 1] = "";
+
+		if (sqlite3_column_bytes(st, 6) == MERKLE_HASH)
+			merkle_hex(sqlite3_column_blob(st, 6), lh);
+		/* detail as the exact stored text: it is what is hashed. */
+		line = json_pack("{s:s, s:I, s:I, s:s, s:s, s:s, s:s%, s:s}",
+		    "type", "entry", "seq",
+		    (json_int_t)sqlite3_column_int64(st, 0), "ts_ms",
+		    (json_int_t)sqlite3_column_int64(st, 1), "actor",
+		    (const char *)sqlite3_column_text(st, 2), "action",
+		    (const char *)sqlite3_column_text(st, 3), "resource",
+		    (const char *)sqlite3_column_text(st, 4), "detail",
+		    (const char *)sqlite3_column_text(st, 5),
+		    (size_t)sqlite3_column_bytes(st, 5), "leaf", lh);
+		text = json_dumps(line, JSON_COMPACT);
+		fprintf(f, "%s\n", text);
+		free(text);
+		json_decref(line);
+	}
+	if (rc != SQLITE_DONE)
+		goto fail;
+	sqlite3_finalize(st);
+	if (sqlite3_prepare_v2(db,
+		"SELECT size, root, ts_ms, signature, public_key FROM "
+		"audit_heads ORDER BY size",
+		-1, &st, NULL) != SQLITE_OK)
+		goto fail;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (sqlite3_column_bytes(st, 1) != MERKLE_HASH ||
+		    sqlite3_column_bytes(st, 3) != crypto_sign_BYTES ||
+		    sqlite3_column_bytes(st, 4) != crypto_sign_PUBLICKEYBYTES)
+			continue;
+		line = audit_head_json(sqlite3_column_int64(st, 0),
+		    sqlite3_column_blob(st, 1), sqlite3_column_int64(st, 2),
+		    sqlite3_column_blob(st, 3), sqlite3_column_blob(st, 4));
+		json_object_set_new(line, "type", json_string("head"));
+		text = json_dumps(line, JSON_COMPACT);
+		fprintf(f, "%s\n", text);
+		free(text);
+		json_decref(line);
+	}
+	if (rc != SQLITE_DONE)
+		goto fail;
+	sqlite3_finalize(st);
+	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+	if (fflush(f) != 0 || ferror(f)) {
+		xasprintf(cause, "audit: export: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+fail:
+	xasprintf(cause, "audit: %s", sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
+
+struct audit_xhead {
+	int64_t size, ts;
+	merkle_hash root;
+	unsigned char sig[crypto_sign_BYTES], pk[crypto_sign_PUBLICKEYBYTES];
+};
+
+static int
+audit_xhead_cmp(const void *a, const void *b)
+{
+	const struct audit_xhead *x = a, *y = b;
+
+	return x->size < y->size ? -1 : x->size > y->size;
+}
+
+json_t *
+audit_verify_file(FILE *f, const char *public_key_hex, char **cause)
+{
+	struct audit_check c;
+	struct audit_xhead *heads = NULL, *h;
+	unsigned char trusted[crypto_sign_PUBLICKEYBYTES], leaf[MERKLE_HASH];
+	char *line = NULL;
+	size_t cap = 0, nheads = 0, hi = 0, got;
+	ssize_t len;
+	json_t *j;
+	json_error_t err;
+	long lineno = 0;
+	const char *type, *s;
+
+	memset(&c, 0, sizeof c);
+	merkle_stream_init(&c.tree);
+	c.expect_seq = 1;
+	c.bad_head = -1;
+	if (public_key_hex != NULL) {
+		if (sodium_hex2bin(trusted, sizeof trusted, public_key_hex,
+			strlen(public_key_hex), NULL, &got, NULL) != 0 ||
+		    got != sizeof trusted) {
+			xasprintf(cause, "the public key must be %d hex digits",
+			    2 * crypto_sign_PUBLICKEYBYTES);
+			return NULL;
+		}
+		c.trusted_pk = trusted;
+	}
+	/* Heads first (they may come after the entries in the file). */
+	while ((len = getline(&line, &cap, f)) > 0) {
+		lineno++;
+		if (len > AUDIT_MAX_EXPORT_LINE) {
+			xasprintf(cause, "line %ld: longer than %d bytes",
+			    lineno, AUDIT_MAX_EXPORT_LINE);
+			goto fail;
+		}
+		if ((j = json_loadb(line, (size_t)len, 0, &err)) == NULL) {
+			xasprintf(cause, "line %ld: not JSON: %s", lineno,
+			    err.text);
+			goto fail;
+		}
+		type = json_string_value(json_object_get(j, "type"));
+		if (type != NULL && strcmp(type, "head") == 0) {
+			heads = xreallocarray(heads, nheads + 1, sizeof *heads);
+			h = &heads[nheads];
+			memset(h, 0, sizeof *h);
+			h->size =
+			    json_integer_value(json_object_get(j, "size"));
+			h->ts = json_integer_value(json_object_get(j, "ts_ms"));
+			s = json_string_value(json_object_get(j, "root"));
+			if (s == NULL || merkle_unhex(s, h->root) != 0 ||
+			    (s = json_string_value(
+				 json_object_get(j, "signature"))) == NULL ||
+			    sodium_hex2bin(h->sig, sizeof h->sig, s, strlen(s),
+				NULL, &got, NULL) != 0 ||
+			    got != sizeof h->sig ||
+			    (s = json_string_value(
+				 json_object_get(j, "public_key"))) == NULL ||
+			    sodium_hex2bin(h->pk, sizeof h->pk, s, strlen(s),
+				NULL, &got, NULL) != 0 ||
+			    got != sizeof h->pk) {
+				json_decref(j);
+				xasprintf(cause, "line %ld: a malformed head",
+				    lineno);
+				goto fail;
+			}
+			nheads++;
+		} else if (type == NULL || strcmp(type, "entry") != 0) {
+			json_decref(j);
+			xasprintf(cause,
+			    "line %ld: neither an entry nor a head", lineno);
+			goto fail;
+		}
+		json_decref(j);
+	}
+	qsort(heads, nheads, sizeof *heads, audit_xhead_cmp);
+	rewind(f);
+	while (hi < nheads && heads[hi].size == 0) {
+		h = &heads[hi++];
+		audit_check_head(&c, h->size, h->root, MERKLE_HASH, h->ts,
+		    h->sig, crypto_sign_BYTES, h->pk,
+		    crypto_sign_PUBLICKEYBYTES);
+	}
+	while ((len = getline(&line, &cap, f)) > 0) {
+		j = json_loadb(line, (size_t)len, 0, NULL);
+		type = json_string_value(json_object_get(j, "type"));
+		if (type != NULL && strcmp(type, "entry") == 0) {
+			json_t *d = json_object_get(j, "detail");
+			const char *a = json_string_value(
+				       json_object_get(j, "actor")),
+				   *ac = json_string_value(
+				       json_object_get(j, "action")),
+				   *r = json_string_value(
+				       json_object_get(j, "resource"));
+
+			s = json_string_value(json_object_get(j, "leaf"));
+			if (s == NULL || merkle_unhex(s, leaf) != 0)
+				memset(leaf, 0, sizeof leaf);
+			audit_check_entry(&c,
+			    json_integer_value(json_object_get(j, "seq")),
+			    json_integer_value(json_object_get(j, "ts_ms")),
+			    a != NULL ? a : "", ac != NULL ? ac : "",
+			    r != NULL ? r : "",
+			    json_is_string(d) ? json_string_value(d) : "",
+			    json_is_string(d) ? json_string_length(d) : 0, leaf,
+			    MERKLE_HASH);
+			while (hi < nheads && heads[hi].size <= c.entries) {
+				h = &heads[hi++];
+				audit_check_head(&c, h->size, h->root,
+				    MERKLE_HASH, h->ts, h->sig,
+				    crypto_sign_BYTES, h->pk,
+				    crypto_sign_PUBLICKEYBYTES);
+			}
+		}
+		json_decref(j);
+	}
+	while (hi < nheads) {
+		h = &heads[hi++];
+		audit_check_head(&c, h->size, h->root, MERKLE_HASH, h->ts,
+		    h->sig, crypto_sign_BYTES, h->pk,
+		    crypto_sign_PUBLICKEYBYTES);
+	}
+	free(line);
+	free(heads);
+	return audit_check_report(&c);
+fail:
+	free(line);
+	free(heads);
+	free(c.pending);
+	return NULL;
+}
+
+/* ---- proofs ---- */
+
+static json_t *
+audit_hashes(const merkle_hash *h, int n)
+{
+	json_t *a = json_array();
+	char hex[2 * MERKLE_HASH + 1];
+	int i;
+
+	for (i = 0; i < n; i++) {
+		merkle_hex(h[i], hex);
+		json_array_append_new(a, json_string(hex));
+	}
+	return a;
+}
+
+json_t *
+audit_prove(sqlite3 *db, int64_t seq, int64_t old_size, char **cause)
+{
+	merkle_hash *leaves = NULL, proof[MERKLE_MAX_PROOF], root, old_root;
+	json_t *head = NULL, *out = NULL;
+	char lh[2 * MERKLE_HASH + 1], rh[2 * MERKLE_HASH + 1];
+	uint64_t n, size;
+	int len;
+
+	if ((head = audit_head(db, cause)) == NULL && *cause != NULL)
+		return NULL;
+	if (head == NULL ||
+	    json_integer_value(json_object_get(head, "size")) < seq) {
+		/* The entry is newer than every head: sign one now. */
+		json_decref(head);
+		if ((head = audit_flush(db, cause)) == NULL)
+			return NULL;
+	}
+	size = (uint64_t)json_integer_value(json_object_get(head, "size"));
+	if (seq < 1 || (uint64_t)seq > size) {
+		xasprintf(cause, "no entry %lld (the log has %llu)",
+		    (long long)seq, (unsigned long long)size);
+		goto out;
+	}
+	if ((leaves = audit_leaves(db, &n, cause)) == NULL)
+		goto out;
+	if (n < size) {
+		xasprintf(cause, "the log has %llu entries but its head %llu",
+		    (unsigned long long)n, (unsigned long long)size);
+		goto out;
+	}
+	merkle_root(leaves, size, root);
+	merkle_hex(root, rh);
+	if (strcmp(rh, json_string_value(json_object_get(head, "root"))) != 0) {
+		xasprintf(cause,
+		    "the log does not match its signed head: run "
+		    "oxios audit verify");
+		goto out;
+	}
+	len = merkle_inclusion_proof(leaves, size, (uint64_t)seq - 1, proof);
+	merkle_hex(leaves[seq - 1], lh);
+	out = json_pack("{s:I, s:I, s:s, s:I, s:s, s:o, s:O}", "seq",
+	    (json_int_t)seq, "leaf_index", (json_int_t)(seq - 1), "leaf", lh,
+	    "size", (json_int_t)size, "root", rh, "inclusion",
+	    audit_hashes(proof, len < 0 ? 0 : len), "head", head);
+	if (old_size > 0 && (uint64_t)old_size <= size) {
+		len = merkle_consistency_proof(leaves, size, (uint64_t)old_size,
+		    proof);
+		merkle_root(leaves, (uint64_t)old_size, old_root);
+		merkle_hex(old_root, lh);
+		json_object_set_new(out, "consistency",
+		    json_pack("{s:I, s:s, s:o}", "from_size",
+			(json_int_t)old_size, "from_root", lh, "proof",
+			audit_hashes(proof, len < 0 ? 0 : len)));
+	}
+out:
+	json_decref(head);
+	free(leaves);
+	return out;
+}
