@@ -9,6 +9,7 @@
  * (CLUSTERS, default 100) draws gaussian blobs instead of uniform data.  With a
  * datafile, the vectors, queries and exact top-10 are written there for
  * hnswlib_bench.cpp, so both sides see the same data and the same truth.
+ * EFS="16,32,64,128,256" (environment; those by default) lists the ef.
  * Output lines: "build ..." and "ef <ef> recall@10 <r> qps <q>".
  */
 #include <math.h>
@@ -22,6 +23,7 @@
 #include "util/xalloc.h"
 
 #define BENCH_K 10
+#define BENCH_MAX_EF 16
 #define BENCH_SEED 0x5eed5eed12345678ULL
 /* Each ef runs the query set until at least this long, for stable q/s. */
 #define BENCH_MIN_SECONDS 1.0
@@ -92,6 +94,27 @@ bench_fill_clustered(float *v, size_t n, size_t d, size_t nc, uint64_t *s)
 	free(c);
 }
 
+/* EFS="16,32,..." (environment) replaces the ef list; returns its length. */
+static unsigned
+bench_efs(int *efs, unsigned n)
+{
+	const char *s = getenv("EFS");
+	char *end;
+	long v;
+
+	if (s == NULL || *s == '\0')
+		return n;
+	for (n = 0; n < BENCH_MAX_EF && *s != '\0'; s = end) {
+		v = strtol(s, &end, 10);
+		if (end == s || v < 1 || v > 1000000)
+			break;
+		efs[n++] = (int)v;
+		while (*end == ',' || *end == ' ')
+			end++;
+	}
+	return n;
+}
+
 static int
 bench_write(const char *path, uint32_t n, uint32_t d, uint32_t q,
     const float *base, const float *queries, const int64_t *truth)
@@ -119,7 +142,7 @@ bench_write(const char *path, uint32_t n, uint32_t d, uint32_t q,
 int
 main(int argc, char **argv)
 {
-	static const int efs[] = { 16, 32, 64, 128, 256 };
+	int efs[BENCH_MAX_EF] = { 16, 32, 64, 128, 256 };
 	struct hnsw_params p;
 	struct hnsw_hit hits[BENCH_K];
 	struct hnsw *h;
@@ -130,7 +153,7 @@ main(int argc, char **argv)
 	uint64_t rng = BENCH_SEED;
 	size_t n, d, q, i, j, t, found, done, nc;
 	double t0, el;
-	unsigned e;
+	unsigned e, nef = 5;
 
 	if (argc != 5 && argc != 6) {
 		fprintf(stderr, "usage: hnsw_bench N D M efC [datafile]\n");
@@ -191,7 +214,8 @@ main(int argc, char **argv)
 		queries, truth) == -1)
 		return 1;
 
-	for (e = 0; e < sizeof efs / sizeof efs[0]; e++) {
+	nef = bench_efs(efs, nef);
+	for (e = 0; e < nef; e++) {
 		found = 0;
 		for (i = 0; i < q; i++) {
 			t = hnsw_search(h, queries + i * d, BENCH_K, efs[e],

@@ -37,7 +37,7 @@ normalise(const float *in, float *out, size_t d)
 int
 main(int argc, char **argv)
 {
-	static const int efs[] = { 16, 32, 64, 128, 256 };
+	std::vector<int> efs = { 16, 32, 64, 128, 256 };
 	uint32_t hdr[4];
 
 	if (argc != 4) {
@@ -61,6 +61,22 @@ main(int argc, char **argv)
 		return 1;
 	}
 	std::fclose(f);
+
+	// EFS="16,32,..." replaces the ef list, as in hnsw_bench.
+	if (const char *s = std::getenv("EFS")) {
+		std::vector<int> v;
+		char *end;
+		for (; *s != '\0'; s = end) {
+			long e = std::strtol(s, &end, 10);
+			if (end == s || e < 1 || e > 1000000)
+				break;
+			v.push_back((int)e);
+			while (*end == ',' || *end == ' ')
+				end++;
+		}
+		if (!v.empty())
+			efs = v;
+	}
 
 	hnswlib::InnerProductSpace space(d);
 	hnswlib::HierarchicalNSW<float> index(&space, n, m, efc);

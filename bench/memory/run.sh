@@ -4,7 +4,9 @@
 # queries, the same exact top-10, the same M, ef_construction and ef.
 # Prints build rate, then recall@10 and queries/s per ef.
 #
-# Environment: N (default 100000), D (256), M (16), EFC (200), Q (1000).
+# Environment: N (default 100000), D (256), M (16), EFC (200), Q (1000),
+# EFS (the ef list, default "16,32,64,128,256"), DIST=clustered (gaussian
+# blobs instead of uniform data; CLUSTERS, default 100).
 # Needs a build in build/ (meson, debugoptimized = -O2), g++ and hnswlib
 # (scripts/deps.sh --bench; Debian packages g++ and libhnswlib-dev).
 set -eu
@@ -36,18 +38,20 @@ build/hnsw_bench "$N" "$D" "$M" "$EFC" "$out/data.bin" >"$out/oxios.txt"
 awk '
 FNR == 1 { side++ }
 /^build/ { rate[side] = $(NF - 1); secs[side] = $(NF - 3) }
-/^ef / { ef[$2] = 1; rec[side, $2] = $4; qps[side, $2] = $6 }
+/^ef / {
+	if (side == 1)
+		efs[++n] = $2
+	rec[side, $2] = $4
+	qps[side, $2] = $6
+}
 END {
 	printf "%-28s %14s %14s\n", "", "oxios", "hnswlib"
 	printf "%-28s %14s %14s\n", "build (vectors/s)", rate[1], rate[2]
 	printf "%-28s %14s %14s\n", "build (s)", secs[1], secs[2]
 	printf "%-6s %21s %14s %14s %14s %8s\n", "ef", "oxios recall@10",
 	    "hnswlib", "oxios q/s", "hnswlib q/s", "ratio"
-	n = split("16 32 64 128 256", efs, " ")
 	for (i = 1; i <= n; i++) {
 		e = efs[i]
-		if (!(e in ef))
-			continue
 		printf "%-6s %21s %14s %14s %14s %8.2f\n", e, rec[1, e],
 		    rec[2, e], qps[1, e], qps[2, e], qps[1, e] / qps[2, e]
 	}

@@ -129,6 +129,8 @@ out:
 	return rc;
 }
 
+static void audit_stmts_drop(void *unused);
+
 static int
 audit_key_exists(void)
 {
@@ -157,6 +159,7 @@ audit_open(int enabled, long sign_interval_secs, char **cause)
 void
 audit_close(void)
 {
+	audit_stmts_drop(NULL);
 	pthread_mutex_lock(&aud.lock);
 	aud.enabled = 0;
 	aud.have_key = 0;
@@ -318,6 +321,58 @@ audit_head_msg(uint64_t size, const merkle_hash root, int64_t ts,
 
 /* ---- appending ---- */
 
+/*
+ * The two statements of an append, prepared once per thread and
+ * connection: parsing SQL is most of the cost of a small insert.  A
+ * connection closed meanwhile (db_close() is sqlite3_close_v2()) lives on
+ * until they are finalized, so the pointer cannot be reused under us.
+ */
+static __thread struct {
+	sqlite3 *db;
+	sqlite3_stmt *next, *insert;
+} audit_stmts;
+static pthread_key_t audit_stmts_key;
+static pthread_once_t audit_stmts_once = PTHREAD_ONCE_INIT;
+
+static void
+audit_stmts_drop(void *unused)
+{
+	(void)unused;
+	sqlite3_finalize(audit_stmts.next);
+	sqlite3_finalize(audit_stmts.insert);
+	memset(&audit_stmts, 0, sizeof audit_stmts);
+}
+
+static void
+audit_stmts_key_make(void)
+{
+	pthread_key_create(&audit_stmts_key, audit_stmts_drop);
+}
+
+static int
+audit_stmts_get(sqlite3 *db)
+{
+	if (audit_stmts.db == db && audit_stmts.next != NULL)
+		return 0;
+	audit_stmts_drop(NULL);
+	pthread_once(&audit_stmts_once, audit_stmts_key_make);
+	pthread_setspecific(audit_stmts_key, &audit_stmts);
+	if (sqlite3_prepare_v3(db,
+		"SELECT COALESCE(MAX(seq), 0) + 1 FROM audit_log", -1,
+		SQLITE_PREPARE_PERSISTENT, &audit_stmts.next,
+		NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v3(db,
+		"INSERT INTO audit_log (seq, ts_ms, actor, action, resource, "
+		"detail, leaf) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+		-1, SQLITE_PREPARE_PERSISTENT, &audit_stmts.insert,
+		NULL) != SQLITE_OK) {
+		audit_stmts_drop(NULL);
+		return -1;
+	}
+	audit_stmts.db = db;
+	return 0;
+}
+
 static void
 audit_cut(const char *in, char *out, size_t size)
 {
@@ -363,21 +418,16 @@ audit_append(sqlite3 *db, const char *actor, enum audit_action action,
 	if (own &&
 	    sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
 		goto dberr;
-	if (sqlite3_prepare_v2(db,
-		"SELECT COALESCE(MAX(seq), 0) + 1 FROM audit_log", -1, &st,
-		NULL) != SQLITE_OK ||
-	    sqlite3_step(st) != SQLITE_ROW)
+	if (audit_stmts_get(db) != 0)
+		goto dberr;
+	st = audit_stmts.next;
+	if (sqlite3_step(st) != SQLITE_ROW)
 		goto dberr;
 	seq = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	st = NULL;
+	sqlite3_reset(st);
 	audit_leaf(seq, ts, a, audit_action_name(action), r, text, strlen(text),
 	    leaf);
-	if (sqlite3_prepare_v2(db,
-		"INSERT INTO audit_log (seq, ts_ms, actor, action, resource, "
-		"detail, leaf) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-		-1, &st, NULL) != SQLITE_OK)
-		goto dberr;
+	st = audit_stmts.insert;
 	sqlite3_bind_int64(st, 1, seq);
 	sqlite3_bind_int64(st, 2, ts);
 	sqlite3_bind_text(st, 3, a, -1, SQLITE_STATIC);
@@ -387,7 +437,8 @@ audit_append(sqlite3 *db, const char *actor, enum audit_action action,
 	sqlite3_bind_blob(st, 7, leaf, MERKLE_HASH, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		goto dberr;
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
 	st = NULL;
 	if (own && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
 		goto dberr;
@@ -395,7 +446,10 @@ audit_append(sqlite3 *db, const char *actor, enum audit_action action,
 	return seq;
 dberr:
 	xasprintf(cause, "audit: %s", sqlite3_errmsg(db));
-	sqlite3_finalize(st);
+	if (st != NULL) {
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+	}
 	if (own && !sqlite3_get_autocommit(db))
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 	free(text);

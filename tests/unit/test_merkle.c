@@ -26,7 +26,7 @@
 #include "util/xalloc.h"
 
 #define SHAPE_MAX 80
-#define ALL_BITS_UPTO 16 /* trees this small get every bit flipped */
+#define ALL_BITS_UPTO 8 /* trees this small get every bit flipped */
 
 /* Leaf hashes of "entry-0", "entry-1", ...; caller frees. */
 static merkle_hash *
@@ -456,18 +456,44 @@ test_merkle_inclusion_edges(void **state)
 	free(leaves);
 }
 
-/* PROOF(m, D[n]) over leaves and every tampering. */
+/*
+ * The roots of every prefix of leaves[0..n), roots[0..n]: the consistency
+ * checks need the old head of many sizes.  Caller frees.
+ */
+static merkle_hash *
+prefix_roots(const merkle_hash *leaves, uint64_t n)
+{
+	struct merkle_stream s;
+	merkle_hash *roots;
+	uint64_t i;
+
+	roots = xcalloc(n + 1, sizeof *roots);
+	merkle_stream_init(&s);
+	for (i = 0;; i++) {
+		merkle_stream_root(&s, roots[i]);
+		if (i == n)
+			break;
+		merkle_stream_add(&s, leaves[i]);
+	}
+	return roots;
+}
+
+/*
+ * PROOF(m, D[n]) over leaves and every tampering; roots[] are the roots
+ * of the prefixes.
+ */
 static void
-check_consistency(const merkle_hash *leaves, uint64_t n, uint64_t m, int flips)
+check_consistency(const merkle_hash *leaves, const merkle_hash *roots,
+    uint64_t n, uint64_t m, int flips)
 {
 	merkle_hash proof[MERKLE_MAX_PROOF + 1], want[MERKLE_MAX_PROOF + 1];
-	merkle_hash rm, rn, tmp;
+	merkle_hash rm, rn;
 	char shape[SHAPE_MAX], other[SHAPE_MAX];
 	uint64_t m2, n2;
 	int len, wlen = 0, i;
 
-	merkle_root(leaves, m, rm);
-	merkle_root(leaves, n, rn);
+	memcpy(rm, roots[m], MERKLE_HASH);
+	memcpy(rn, roots[n], MERKLE_HASH);
 	len = merkle_consistency_proof(leaves, n, m, proof);
 	ref_subproof(m, leaves, n, 1, want, &wlen);
 	assert_int_equal(len, wlen);
@@ -486,9 +512,8 @@ check_consistency(const merkle_hash *leaves, uint64_t n, uint64_t m, int flips)
 		memcpy(proof[0], rm, MERKLE_HASH);
 		assert_false(merkle_consistency_verify(m, n, rm, rn, proof, 1));
 		if (n > 1) {
-			merkle_root(leaves, n - 1, tmp);
-			assert_false(
-			    merkle_consistency_verify(m, n, tmp, rn, NULL, 0));
+			assert_false(merkle_consistency_verify(m, n,
+			    roots[n - 1], rn, NULL, 0));
 		}
 		return;
 	}
@@ -511,9 +536,8 @@ check_consistency(const merkle_hash *leaves, uint64_t n, uint64_t m, int flips)
 	for (m2 = 1; m2 < n; m2++) {
 		if (m2 == m)
 			continue;
-		merkle_root(leaves, m2, tmp);
-		assert_false(
-		    merkle_consistency_verify(m2, n, tmp, rn, proof, len));
+		assert_false(merkle_consistency_verify(m2, n, roots[m2], rn,
+		    proof, len));
 	}
 	/*
 	 * Another size with the same heads: refused unless it has the same
@@ -563,14 +587,15 @@ check_consistency(const merkle_hash *leaves, uint64_t n, uint64_t m, int flips)
 static void
 test_merkle_consistency_all(void **state)
 {
-	merkle_hash *leaves, proof[MERKLE_MAX_PROOF], r;
+	merkle_hash *leaves, *roots, proof[MERKLE_MAX_PROOF], r;
 	uint64_t n, m;
 
 	(void)state;
 	leaves = make_leaves(40);
+	roots = prefix_roots(leaves, 40);
 	for (n = 1; n <= 40; n++) {
 		for (m = 1; m <= n; m++)
-			check_consistency(leaves, n, m, flip_step(n));
+			check_consistency(leaves, roots, n, m, flip_step(n));
 		merkle_root(leaves, n, r);
 		assert_int_equal(merkle_consistency_proof(leaves, n, 0, proof),
 		    -1);
@@ -582,24 +607,26 @@ test_merkle_consistency_all(void **state)
 		assert_false(
 		    merkle_consistency_verify(n + 1, n, r, r, NULL, 0));
 	}
+	free(roots);
 	free(leaves);
 }
 
 static void
 test_merkle_consistency_edges(void **state)
 {
-	merkle_hash *leaves, proof[MERKLE_MAX_PROOF];
+	merkle_hash *leaves, *roots, proof[MERKLE_MAX_PROOF];
 	uint64_t n;
 
 	(void)state;
 	leaves = make_leaves(1025);
-	check_consistency(leaves, 1025, 1, 32);
-	check_consistency(leaves, 1025, 512, 32);
-	check_consistency(leaves, 1025, 1024, 32);
-	check_consistency(leaves, 1025, 1000, 32);
-	check_consistency(leaves, 1024, 1023, 32);
-	check_consistency(leaves, 1000, 999, 32);
-	check_consistency(leaves, 1025, 1025, 0);
+	roots = prefix_roots(leaves, 1025);
+	check_consistency(leaves, roots, 1025, 1, 32);
+	check_consistency(leaves, roots, 1025, 512, 32);
+	check_consistency(leaves, roots, 1025, 1024, 32);
+	check_consistency(leaves, roots, 1025, 1000, 32);
+	check_consistency(leaves, roots, 1024, 1023, 32);
+	check_consistency(leaves, roots, 1000, 999, 32);
+	check_consistency(leaves, roots, 1025, 1025, 0);
 	/* A power-of-two old tree inside a perfect one: one hash per level. */
 	assert_int_equal(merkle_consistency_proof(leaves, 1024, 256, proof), 2);
 	/*
@@ -608,6 +635,7 @@ test_merkle_consistency_edges(void **state)
 	 */
 	n = ((uint64_t)1 << 63) + 1;
 	assert_int_equal(merkle_consistency_proof(NULL, n, 3, proof), -1);
+	free(roots);
 	free(leaves);
 }
 
