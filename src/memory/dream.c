@@ -140,6 +140,9 @@ dream_consolidate(sqlite3 *db, json_t *pairs, int *merged, char **cause)
 		a = &r[i];
 		if (a->gone)
 			continue;
+		/* The neighbours under the index's lock, the merges after
+		 * it: a writer takes the database before the index, never the
+		 * other way round. */
 		pthread_mutex_lock(&mem.lock);
 		sqlite3_bind_int64(st, 1, a->id);
 		sqlite3_bind_text(st, 2, mem.embedder, -1, SQLITE_STATIC);
@@ -150,6 +153,7 @@ dream_consolidate(sqlite3 *db, json_t *pairs, int *merged, char **cause)
 			nh = hnsw_search(mem.index, blob, DREAM_NEIGHBOURS + 1,
 			    0, hits);
 		sqlite3_reset(st);
+		pthread_mutex_unlock(&mem.lock);
 		for (k = 0; k < nh; k++) {
 			if (hits[k].id == a->id ||
 			    hits[k].score < DREAM_MERGE_SIM)
@@ -166,14 +170,17 @@ dream_consolidate(sqlite3 *db, json_t *pairs, int *merged, char **cause)
 				keep = a->id;
 				drop = b->id;
 			}
-			if (mem_exec(db, "BEGIN IMMEDIATE", cause) != 0 ||
-			    dream_merge(db, keep, drop, hits[k].score, cause) !=
+			if (mem_exec(db, "BEGIN IMMEDIATE", cause) != 0)
+				goto out;
+			pthread_mutex_lock(&mem.lock);
+			if (dream_merge(db, keep, drop, hits[k].score, cause) !=
 				0 ||
 			    mem_exec(db, "COMMIT", cause) != 0) {
 				sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 				pthread_mutex_unlock(&mem.lock);
 				goto out;
 			}
+			pthread_mutex_unlock(&mem.lock);
 			(*merged)++;
 			if (json_array_size(pairs) < DREAM_MAX_LISTED)
 				json_array_append_new(pairs,
@@ -185,7 +192,6 @@ dream_consolidate(sqlite3 *db, json_t *pairs, int *merged, char **cause)
 			if (drop == a->id)
 				break;
 		}
-		pthread_mutex_unlock(&mem.lock);
 	}
 	rc = 0;
 	goto out;
@@ -232,11 +238,9 @@ dream_prune(sqlite3 *db, json_t *ids, int *pruned, char **cause)
 		rc = 0;
 		goto out;
 	}
-	pthread_mutex_lock(&mem.lock);
-	if (mem_exec(db, "BEGIN IMMEDIATE", cause) != 0) {
-		pthread_mutex_unlock(&mem.lock);
+	if (mem_exec(db, "BEGIN IMMEDIATE", cause) != 0)
 		goto out;
-	}
+	pthread_mutex_lock(&mem.lock);
 	for (i = 0; i < n; i++) {
 		if (mem_delete_row(db, victims[i], cause) < 0) {
 			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
@@ -273,7 +277,7 @@ dream_reembed(sqlite3 *db, char **cause)
 	char **texts = NULL;
 	size_t n = 0, i;
 	float *v;
-	int all, done = 0, dim;
+	int all, done = 0, dim, zero, k;
 
 	pthread_mutex_lock(&mem.lock);
 	snprintf(embedder, sizeof embedder, "%s", mem.embedder);
@@ -322,18 +326,26 @@ dream_reembed(sqlite3 *db, char **cause)
 			continue;
 		}
 		dim = memory_dim();
+		zero = 1;
+		for (k = 0; k < dim && zero; k++)
+			zero = v[k] == 0;
 		sqlite3_bind_int64(up, 1, ids[i]);
-		sqlite3_bind_blob(up, 2, v, dim * (int)sizeof(float),
-		    SQLITE_TRANSIENT);
+		/* No term to index ("the of and"): no vector. */
+		if (zero)
+			sqlite3_bind_null(up, 2);
+		else
+			sqlite3_bind_blob(up, 2, v, dim * (int)sizeof(float),
+			    SQLITE_TRANSIENT);
 		sqlite3_bind_text(up, 3, embedder, -1, SQLITE_STATIC);
 		if (sqlite3_step(up) == SQLITE_DONE)
 			done++;
 		sqlite3_reset(up);
 		pthread_mutex_lock(&mem.lock);
-		if (mem.index != NULL) {
-			hnsw_add(mem.index, ids[i], v, NULL);
+		if (mem.index != NULL && !zero &&
+		    hnsw_add(mem.index, ids[i], v, cause) == 0)
 			mem.dirty = 1;
-		}
+		free(*cause);
+		*cause = NULL;
 		pthread_mutex_unlock(&mem.lock);
 		free(v);
 	}

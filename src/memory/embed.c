@@ -69,13 +69,23 @@ embed_terms(const char *s, size_t len, struct embed_term **out)
 			i++;
 			continue;
 		}
-		/* Never cut a UTF-8 character in half. */
-		while (k > 0 && k == EMBED_MAX_TERM &&
-		    ((unsigned char)term[k - 1] & 0xc0) == 0x80)
-			k--;
-		if (k > 0 && k == EMBED_MAX_TERM &&
-		    ((unsigned char)term[k - 1] & 0xc0) == 0xc0)
-			k--;
+		/* Never cut a UTF-8 character in half: drop the last one
+		 * if the cap left it incomplete. */
+		if (k > 0) {
+			size_t p = k - 1, need;
+			unsigned char lead;
+
+			while (p > 0 && ((unsigned char)term[p] & 0xc0) == 0x80)
+				p--;
+			lead = (unsigned char)term[p];
+			need = lead < 0x80 ? 1 :
+			    lead >= 0xf0   ? 4 :
+			    lead >= 0xe0   ? 3 :
+			    lead >= 0xc0   ? 2 :
+					     1;
+			if (p + need > k)
+				k = p;
+		}
 		term[k] = '\0';
 		if (k < 2 || embed_is_stop(term))
 			continue;

@@ -426,6 +426,7 @@ mem_sync(sqlite3 *db, char **cause)
 	long long gen = mem_generation(db), rows = 0;
 	int64_t id;
 	const void *blob;
+	char *why = NULL;
 	int bytes, rebuilt = 0;
 
 	if (mem.index != NULL && gen == mem.generation)
@@ -446,17 +447,19 @@ again:
 	}
 	sqlite3_bind_text(st, 1, mem.embedder, -1, SQLITE_STATIC);
 	while (sqlite3_step(st) == SQLITE_ROW) {
-		rows++;
 		id = sqlite3_column_int64(st, 0);
-		if (hnsw_contains(mem.index, id))
-			continue;
 		blob = sqlite3_column_blob(st, 1);
 		bytes = sqlite3_column_bytes(st, 1);
 		if (blob == NULL || bytes != mem.dim * (int)sizeof(float) ||
 		    !mem_vec_ok(blob, mem.dim))
+			continue; /* nothing to index */
+		rows++;
+		if (hnsw_contains(mem.index, id))
 			continue;
-		if (hnsw_add(mem.index, id, blob, NULL) == 0)
+		if (hnsw_add(mem.index, id, blob, &why) == 0)
 			mem.dirty = 1;
+		free(why);
+		why = NULL;
 	}
 	sqlite3_finalize(st);
 	if (!rebuilt && (long long)hnsw_count(mem.index) > rows) {
@@ -648,7 +651,8 @@ mem_check(const struct mem_new *m, char **tags_json, char **cause)
 	json_t *s, *copy;
 	size_t i;
 
-	if (m->content == NULL || m->len == 0) {
+	if (m->content == NULL || m->len == 0 ||
+	    strspn(m->content, " \t\r\n") >= m->len) {
 		xasprintf(cause, "a memory needs content");
 		return -1;
 	}
@@ -773,8 +777,14 @@ memory_add(sqlite3 *db, const struct mem_new *m, char **cause)
 	if (mem.index == NULL)
 		mem_sync(db, cause); /* the first vector of an API embedder */
 	else if (mem_vec_ok(vec, mem.dim)) {
-		hnsw_add(mem.index, id, vec, NULL);
-		mem.dirty = 1;
+		char *why = NULL;
+
+		if (hnsw_add(mem.index, id, vec, &why) == 0)
+			mem.dirty = 1;
+		else
+			log_warn("memory #%lld not indexed: %s", (long long)id,
+			    why);
+		free(why);
 		if (before == mem.generation)
 			mem.generation = before + 1;
 	}
@@ -953,7 +963,7 @@ mem_retier(sqlite3 *db, int *promoted, int *demoted, int *protect, char **cause)
 
 	if (sqlite3_prepare_v2(db,
 		"SELECT id, type, tier, importance, protection, access_count, "
-		"last_access_ms, length(content) FROM memories",
+		"last_access_ms, length(CAST(content AS BLOB)) FROM memories",
 		-1, &st, NULL) != SQLITE_OK)
 		goto dberr;
 	while (sqlite3_step(st) == SQLITE_ROW) {
@@ -978,7 +988,8 @@ mem_retier(sqlite3 *db, int *promoted, int *demoted, int *protect, char **cause)
 	}
 	sqlite3_finalize(st);
 	st = NULL;
-	qsort(r, n, sizeof *r, mem_rank_cmp);
+	if (n > 0)
+		qsort(r, n, sizeof *r, mem_rank_cmp);
 	if (sqlite3_prepare_v2(db,
 		"UPDATE memories SET tier = ?2, protection = ?3 WHERE id = ?1",
 		-1, &up, NULL) != SQLITE_OK)

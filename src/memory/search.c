@@ -73,8 +73,7 @@ search_fts_query(sqlite3 *db, const char *text, int *ranked)
 				qt[k].df = sqlite3_column_int64(st, 1);
 			}
 			sqlite3_reset(st);
-			if (qt[k].df == 0)
-				continue; /* in no memory: nothing to find */
+			/* df counts contents only; FTS has the tags too. */
 			qt[k++].term = t[i].term;
 		}
 	}
@@ -301,7 +300,8 @@ memory_search(sqlite3 *db, const struct mem_query *q, char **cause)
 	}
 	sqlite3_finalize(st);
 	st = NULL;
-	qsort(hits, n, sizeof *hits, search_hit_cmp);
+	if (n > 0)
+		qsort(hits, n, sizeof *hits, search_hit_cmp);
 	if (sqlite3_prepare_v2(db,
 		"SELECT " MEM_COLUMNS " FROM memories WHERE id = ?1", -1, &st,
 		NULL) != SQLITE_OK)

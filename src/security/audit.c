@@ -1135,7 +1135,8 @@ audit_verify_file(FILE *f, const char *public_key_hex, char **cause)
 		}
 		json_decref(j);
 	}
-	qsort(heads, nheads, sizeof *heads, audit_xhead_cmp);
+	if (nheads > 0)
+		qsort(heads, nheads, sizeof *heads, audit_xhead_cmp);
 	rewind(f);
 	while (hi < nheads && heads[hi].size == 0) {
 		h = &heads[hi++];

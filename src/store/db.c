@@ -32,12 +32,21 @@ db_open(const char *path, sqlite3 **out, char **cause)
 	int fd;
 
 	*out = NULL;
-	/* Create the file ourselves so that it is 0600 from the start. */
-	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) == -1) {
-		xasprintf(cause, "%s: %s", path, strerror(errno));
-		return -1;
+	/*
+	 * Create the file ourselves so that it is 0600 from the start — only
+	 * when it does not exist: closing any descriptor of a file drops
+	 * every POSIX lock this process holds on it, SQLite's included (and
+	 * another process would then think it alone uses the WAL).
+	 */
+	if (access(path, F_OK) != 0) {
+		fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fd == -1 && errno != EEXIST) {
+			xasprintf(cause, "%s: %s", path, strerror(errno));
+			return -1;
+		}
+		if (fd != -1)
+			close(fd);
 	}
-	close(fd);
 	if (sqlite3_open_v2(path, &db,
 		SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 		    SQLITE_OPEN_NOMUTEX,

@@ -688,6 +688,15 @@ test_tiers(void **state)
 	assert_string_equal(tier_of(a), "hot");
 	assert_string_equal(tier_of(b), "hot");
 	assert_string_equal(tier_of(c), "warm");
+	/* Recall keeps to the budget even before re-tiering: b is hot but
+	 * does not fit. */
+	{
+		char *r = memory_recall(db, NULL, 5);
+
+		assert_non_null(strstr(r, a_text));
+		assert_null(strstr(r, "structural engineer"));
+		free(r);
+	}
 	age(e, 500); /* episode: e^-5 */
 	age(f, 20000);
 	execf(db, "UPDATE memories SET access_count = 30 WHERE id = %lld",
