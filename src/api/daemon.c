@@ -65,8 +65,9 @@ daemon_write_state(const struct config *cfg)
 static struct {
 	pthread_mutex_t lock;
 	int running;
+	int now; /* at the next tick, whatever the interval */
 	uint64_t last_ms;
-} dream = { PTHREAD_MUTEX_INITIALIZER, 0, 0 };
+} dream = { PTHREAD_MUTEX_INITIALIZER, 0, 0, 0 };
 
 static void *
 daemon_dream(void *arg)
@@ -101,12 +102,16 @@ daemon_tick(void)
 
 	api_config_put(cfg);
 	audit_tick(db_get());
-	if (!on || mins <= 0 || api_stopping())
+	if (!on || api_stopping())
 		return;
 	pthread_mutex_lock(&dream.lock);
 	if (!dream.running &&
-	    time_mono_ms() - dream.last_ms >= (uint64_t)mins * 60000) {
+	    (dream.now ||
+		(mins > 0 &&
+		    time_mono_ms() - dream.last_ms >=
+			(uint64_t)mins * 60000))) {
 		dream.running = 1;
+		dream.now = 0;
 		pthread_attr_init(&attr);
 		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 		if (pthread_create(&t, &attr, daemon_dream, NULL) != 0)
@@ -217,6 +222,11 @@ daemon_serve(struct config *cfg, int ready_fd, char **cause)
 	dream.last_ms = time_mono_ms();
 	if (!memtools_ready(db_get(), cfg))
 		log_info("memory: off");
+	else if ((n = (int)memory_stale(db_get())) > 0) {
+		/* The embedder changed: re-embed in the background now. */
+		log_info("memory: %d memories to re-embed", n);
+		dream.now = 1;
+	}
 	api_init(cfg);
 	cfg = NULL;
 	api_apply_config();

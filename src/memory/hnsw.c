@@ -168,24 +168,6 @@ hnsw_dist(const struct hnsw *h, const float *q, uint32_t i)
 	return -hnsw_dot(q, hnsw_row(h, i), h->dim);
 }
 
-/*
- * Ask for the whole row of the next neighbour while this one is scored:
- * rows are scattered, so each is a cache miss, and asking for all its
- * lines at once (not only the first, as hnswlib does) overlaps them.
- * Capped: beyond 2 KiB the hardware prefetcher has caught on.
- */
-static inline void
-hnsw_prefetch_row(const struct hnsw *h, uint32_t i)
-{
-	const char *p = (const char *)hnsw_row(h, i);
-	size_t len = h->dim * sizeof(float), o;
-
-	if (len > 2048)
-		len = 2048;
-	for (o = 0; o < len; o += 64)
-		__builtin_prefetch(p + o);
-}
-
 /* Node i's list at layer lc: [0] is the count, the links follow. */
 static inline uint32_t *
 hnsw_links(const struct hnsw *h, uint32_t i, int lc)
@@ -514,12 +496,12 @@ hnsw_search_layer(const struct hnsw *h, const float *q,
 		ll = hnsw_links(h, c.i, lc);
 		cnt = ll[0];
 		if (cnt > 0)
-			hnsw_prefetch_row(h, ll[1]);
+			__builtin_prefetch(hnsw_row(h, ll[1]));
 		for (j = 1; j <= cnt; j++) {
 			nb = ll[j];
 			if (j < cnt) {
 				__builtin_prefetch(&visit[ll[j + 1]]);
-				hnsw_prefetch_row(h, ll[j + 1]);
+				__builtin_prefetch(hnsw_row(h, ll[j + 1]));
 			}
 			if (visit[nb] == epoch)
 				continue;

@@ -1107,3 +1107,22 @@ memory_tiers(sqlite3 *db, char **cause)
 	}
 	return out;
 }
+
+long long
+memory_stale(sqlite3 *db)
+{
+	sqlite3_stmt *st = NULL;
+	long long n = 0;
+
+	pthread_mutex_lock(&mem.lock);
+	if (sqlite3_prepare_v2(db,
+		"SELECT COUNT(*) FROM memories WHERE embedder != ?1", -1, &st,
+		NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, mem.embedder, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			n = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&mem.lock);
+	return n;
+}

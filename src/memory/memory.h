@@ -162,6 +162,9 @@ json_t *memory_tiers(sqlite3 *db, char **cause);
  */
 json_t *memory_dream(sqlite3 *db, const char *reason, char **cause);
 json_t *memory_dream_reports(sqlite3 *db, long limit, char **cause);
+/* How many memories wait to be re-embedded (made by another embedder,
+ * or never): the next dream does it. */
+long long memory_stale(sqlite3 *db);
 
 /* The reasoning bank: chains of reasoning that worked. */
 int64_t memory_reasoning_add(sqlite3 *db, const char *task, const json_t *steps,
