@@ -323,6 +323,8 @@ api_apply_config(void)
 	api_http_config(cfg, &hc);
 	http_reconfigure(&hc);
 	supervisor_set_max((int)config_int(cfg, "kernel.max_agents"));
+	audit_open(config_bool(cfg, "audit.enabled"),
+	    config_int(cfg, "audit.sign_interval_secs"), NULL);
 	if ((level = log_level_parse(config_str(cfg, "logging.level"))) >= 0)
 		log_set_level((enum log_level)level);
 	api_config_put(cfg);

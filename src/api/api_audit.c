@@ -108,8 +108,11 @@ api_audit_proof(struct http_req *r)
 	    (db = api_db(r)) == NULL)
 		return 0;
 	if ((p = audit_prove(db, seq, from, &cause)) == NULL) {
-		http_error(r, strstr(cause, "no entry") != NULL ? 404 : 409,
-		    "no_proof", "%s", cause);
+		http_error(r,
+		    cause != NULL && strstr(cause, "no entry") != NULL ? 404 :
+									 409,
+		    "no_proof", "%s",
+		    cause != NULL ? cause : "no proof can be made");
 		free(cause);
 		return 0;
 	}

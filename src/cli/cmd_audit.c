@@ -237,7 +237,9 @@ audit_run(const char *sub, int argc, char **argv, sqlite3 *db)
 			cli_error("%s: %s", argv[0], strerror(errno));
 			return EXIT_FAIL;
 		}
-		if (audit_flush(db, &cause) != NULL || cause == NULL) {
+		if ((j = audit_flush(db, &cause)) != NULL || cause == NULL) {
+			json_decref(j);
+			j = NULL;
 			free(cause);
 			cause = NULL;
 			if (audit_export(db, f, &cause) == 0)

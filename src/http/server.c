@@ -505,7 +505,7 @@ http_audit_denied(struct http_req *r)
 {
 	char actor[96];
 	json_t *d = json_pack("{s:s, s:s, s:b}", "method", r->method, "reason",
-	    "missing or invalid token", "had_credential",
+	    "missing or invalid token", "bearer_sent",
 	    http_header(r, "Authorization") != NULL ||
 		http_query(r, "ticket") != NULL);
 

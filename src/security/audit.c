@@ -174,36 +174,73 @@ audit_secret_key(const char *k)
 {
 	static const char *const words[] = { "token", "secret", "password",
 		"passwd", "authorization", "cookie", "credential", "api_key",
-		"apikey", "private_key", "signing_key", NULL };
-	char low[64];
-	size_t i, n;
+		"api-key", "apikey", "private_key", "private-key",
+		"signing_key", "signing-key", NULL };
+	size_t i, n = strlen(k);
 
-	for (i = 0; k[i] != '\0' && i < sizeof low - 1; i++)
-		low[i] = (char)tolower((unsigned char)k[i]);
-	low[i] = '\0';
-	n = i;
 	for (i = 0; words[i] != NULL; i++) {
-		if (strstr(low, words[i]) != NULL)
+		if (strcasestr(k, words[i]) != NULL)
 			return 1;
 	}
 	/* "x_key", "x-key": a key of something; a bare "key" is a name. */
-	return n > 4 && strcmp(low + n - 4, "_key") == 0;
+	return n > 4 &&
+	    (strcasecmp(k + n - 4, "_key") == 0 ||
+		strcasecmp(k + n - 4, "-key") == 0);
 }
 
-/* Strings that look like credentials whatever key they are under. */
-static int
-audit_secret_value(const char *s)
-{
-	static const char *const prefixes[] = { "sk-", "oxt_", "xoxb-", "ghp_",
-		"github_pat_", "AKIA", "Bearer ", "bearer ", NULL };
-	size_t i;
+/* Prefixes of credentials, wherever they appear in a string. */
+static const char *const audit_secret_prefixes[] = { "sk-", "oxt_", "xoxb-",
+	"xoxp-", "ghp_", "gho_", "github_pat_", "AKIA", "Bearer ", "bearer ",
+	NULL };
 
-	for (i = 0; prefixes[i] != NULL; i++) {
-		if (strncmp(s, prefixes[i], strlen(prefixes[i])) == 0 &&
-		    strlen(s) >= strlen(prefixes[i]) + 8)
-			return 1;
+static int
+audit_token_char(char c)
+{
+	return isalnum((unsigned char)c) || c == '-' || c == '_' || c == '.' ||
+	    c == '/' || c == '+' || c == '=';
+}
+
+/*
+ * A copy of s with every credential-looking run (a known prefix followed
+ * by at least 8 token characters) replaced by "<redacted>", or NULL if
+ * there is none.
+ */
+static char *
+audit_redact(const char *s)
+{
+	struct buf b;
+	const char *p = s, *best, *q, *t;
+	size_t i, plen = 0, run;
+	int found = 0;
+
+	buf_init(&b, BUF_NOCAP);
+	for (;;) {
+		best = NULL;
+		for (i = 0; audit_secret_prefixes[i] != NULL; i++) {
+			q = strstr(p, audit_secret_prefixes[i]);
+			if (q != NULL && (best == NULL || q < best)) {
+				best = q;
+				plen = strlen(audit_secret_prefixes[i]);
+			}
+		}
+		if (best == NULL)
+			break;
+		for (t = best + plen, run = 0; audit_token_char(*t); t++)
+			run++;
+		buf_add(&b, p, (size_t)(best - p));
+		if (run >= 8) {
+			buf_adds(&b, "<redacted>");
+			found = 1;
+		} else
+			buf_add(&b, best, (size_t)(t - best));
+		p = t;
 	}
-	return 0;
+	if (!found) {
+		buf_free(&b);
+		return NULL;
+	}
+	buf_adds(&b, p);
+	return buf_detach(&b);
 }
 
 static json_t *
@@ -236,10 +273,15 @@ audit_clean(const json_t *v, int depth)
 		return out;
 	case JSON_STRING:
 		n = json_string_length(v);
-		if (audit_secret_value(json_string_value(v)))
-			return json_string("<redacted>");
-		if (n <= AUDIT_MAX_STRING)
-			return json_incref((json_t *)v);
+		if (n <= AUDIT_MAX_STRING) {
+			char *clean = audit_redact(json_string_value(v));
+
+			if (clean == NULL)
+				return json_incref((json_t *)v);
+			out = json_string(clean);
+			free(clean);
+			return out != NULL ? out : json_string("<redacted>");
+		}
 		/* File contents and the like: what it was, not what it
 		 * said. */
 		crypto_generichash(h, sizeof h,
@@ -551,10 +593,15 @@ audit_flush(sqlite3 *db, char **cause)
 	sqlite3_stmt *st = NULL;
 	merkle_hash *leaves = NULL, root;
 	unsigned char msg[52], sig[crypto_sign_BYTES];
+	unsigned char sk[crypto_sign_SECRETKEYBYTES];
+	unsigned char pk[crypto_sign_PUBLICKEYBYTES];
 	uint64_t n;
 	int64_t last = -1, ts = time_wall_ms();
 	json_t *head = NULL;
+	int own = sqlite3_get_autocommit(db);
 
+	/* The key under the lock; the database without it (a writer waiting
+	 * for the database must never hold up the appenders). */
 	pthread_mutex_lock(&aud.lock);
 	if (!aud.enabled) {
 		pthread_mutex_unlock(&aud.lock);
@@ -568,8 +615,14 @@ audit_flush(sqlite3 *db, char **cause)
 		}
 		aud.have_key = 1;
 	}
-	/* One writer at a time: the log cannot grow under the head. */
-	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+	memcpy(sk, aud.sk, sizeof sk);
+	memcpy(pk, aud.pk, sizeof pk);
+	pthread_mutex_unlock(&aud.lock);
+
+	/* One writer at a time: the log cannot grow under the head (in the
+	 * caller's transaction if one is open). */
+	if (own &&
+	    sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
 		goto dberr;
 	if (sqlite3_prepare_v2(db, "SELECT MAX(size) FROM audit_heads", -1, &st,
 		NULL) == SQLITE_OK &&
@@ -580,44 +633,48 @@ audit_flush(sqlite3 *db, char **cause)
 	st = NULL;
 	if ((leaves = audit_leaves(db, &n, cause)) == NULL)
 		goto fail;
-	if ((int64_t)n == last) {
-		/* Nothing new (even when forced: a head is never replaced). */
-		sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
-		pthread_mutex_unlock(&aud.lock);
-		free(leaves);
-		return audit_head(db, cause);
+	if ((int64_t)n != last) {
+		merkle_root(leaves, n, root);
+		audit_head_msg(n, root, ts, msg);
+		crypto_sign_detached(sig, NULL, msg, sizeof msg, sk);
+		if (sqlite3_prepare_v2(db,
+			"INSERT INTO audit_heads (size, root, ts_ms, signature, "
+			"public_key) VALUES (?1, ?2, ?3, ?4, ?5)",
+			-1, &st, NULL) != SQLITE_OK)
+			goto dberr;
+		sqlite3_bind_int64(st, 1, (int64_t)n);
+		sqlite3_bind_blob(st, 2, root, MERKLE_HASH, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, ts);
+		sqlite3_bind_blob(st, 4, sig, sizeof sig, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 5, pk, sizeof pk, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			goto dberr;
+		sqlite3_finalize(st);
+		st = NULL;
+		head = audit_head_json((int64_t)n, root, ts, sig, pk);
 	}
-	merkle_root(leaves, n, root);
-	audit_head_msg(n, root, ts, msg);
-	crypto_sign_detached(sig, NULL, msg, sizeof msg, aud.sk);
-	if (sqlite3_prepare_v2(db,
-		"INSERT INTO audit_heads (size, root, ts_ms, signature, "
-		"public_key) VALUES (?1, ?2, ?3, ?4, ?5)",
-		-1, &st, NULL) != SQLITE_OK)
+	/* else nothing new: a head is never replaced. */
+	if (own && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
 		goto dberr;
-	sqlite3_bind_int64(st, 1, (int64_t)n);
-	sqlite3_bind_blob(st, 2, root, MERKLE_HASH, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, ts);
-	sqlite3_bind_blob(st, 4, sig, sizeof sig, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 5, aud.pk, sizeof aud.pk, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		goto dberr;
-	sqlite3_finalize(st);
-	st = NULL;
-	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-		goto dberr;
+	pthread_mutex_lock(&aud.lock);
 	aud.last_head_ms = time_mono_ms();
-	head = audit_head_json((int64_t)n, root, ts, sig, aud.pk);
 	pthread_mutex_unlock(&aud.lock);
+	sodium_memzero(sk, sizeof sk);
 	free(leaves);
+	if (head == NULL && (head = audit_head(db, cause)) == NULL &&
+	    *cause == NULL)
+		xasprintf(cause,
+		    "the newest signed head is malformed (see: "
+		    "oxios audit verify)");
 	return head;
 dberr:
 	xasprintf(cause, "audit: %s", sqlite3_errmsg(db));
 fail:
 	sqlite3_finalize(st);
-	if (!sqlite3_get_autocommit(db))
+	json_decref(head);
+	if (own && !sqlite3_get_autocommit(db))
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-	pthread_mutex_unlock(&aud.lock);
+	sodium_memzero(sk, sizeof sk);
 	free(leaves);
 	return NULL;
 }
@@ -735,6 +792,8 @@ struct audit_check {
 		merkle_hash root;
 	} * pending; /* heads ahead of the entries read so far */
 	size_t npending;
+	int64_t covered; /* the largest size a good head signs */
+	int need_cover;  /* an export: every entry must be signed */
 };
 
 static void audit_check_fail(struct audit_check *c, int64_t seq, int64_t head,
@@ -843,6 +902,8 @@ audit_check_head(struct audit_check *c, int64_t size, const void *root,
 		    (long long)size);
 		return;
 	}
+	if (size > c->covered)
+		c->covered = size;
 	c->pending =
 	    xreallocarray(c->pending, c->npending + 1, sizeof *c->pending);
 	c->pending[c->npending].size = size;
@@ -866,8 +927,16 @@ audit_check_report(struct audit_check *c)
 			    (long long)c->entries,
 			    (long long)c->pending[i].size);
 	}
-	r = json_pack("{s:b, s:I, s:I}", "ok", !c->failed, "entries",
-	    (json_int_t)c->entries, "heads", (json_int_t)c->heads);
+	/* An export is signed as a whole (export flushes first): entries
+	 * no head covers could have been written by anyone. */
+	if (c->need_cover && c->entries > c->covered)
+		audit_check_fail(c, c->covered + 1, -1,
+		    "entries %lld to %lld are covered by no signed head",
+		    (long long)c->covered + 1, (long long)c->entries);
+	r = json_pack("{s:b, s:I, s:I, s:I}", "ok", !c->failed, "entries",
+	    (json_int_t)c->entries, "heads", (json_int_t)c->heads, "unsigned",
+	    (json_int_t)(c->entries > c->covered ? c->entries - c->covered :
+						   0));
 	if (c->failed) {
 		json_object_set_new(r, "problem", json_string(c->problem));
 		if (c->bad_seq > 0)
@@ -979,8 +1048,13 @@ audit_export(sqlite3 *db, FILE *f, char **cause)
 {
 	sqlite3_stmt *st = NULL;
 	json_t *line;
-	char *text;
+	char *text, *why = NULL;
 	int rc;
+
+	/* A head over everything first: an export is signed as a whole
+	 * (with auditing off, what is unsigned stays so and says so). */
+	json_decref(audit_flush(db, &why));
+	free(why);
 
 	if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(db,
@@ -1073,11 +1147,35 @@ audit_verify_file(FILE *f, const char *public_key_hex, char **cause)
 	json_error_t err;
 	long lineno = 0;
 	const char *type, *s;
+	FILE *tmp = NULL;
 
 	memset(&c, 0, sizeof c);
 	merkle_stream_init(&c.tree);
 	c.expect_seq = 1;
 	c.bad_head = -1;
+	c.need_cover = 1;
+	/* The file is read twice (heads, then entries): a pipe is first
+	 * copied to a temporary file. */
+	if (fseek(f, 0, SEEK_SET) != 0) {
+		char chunk[65536];
+		size_t got_n;
+
+		if ((tmp = tmpfile()) == NULL) {
+			xasprintf(cause, "a temporary file: %s",
+			    strerror(errno));
+			return NULL;
+		}
+		while ((got_n = fread(chunk, 1, sizeof chunk, f)) > 0)
+			fwrite(chunk, 1, got_n, tmp);
+		if (ferror(f) || fflush(tmp) != 0) {
+			xasprintf(cause, "reading the export: %s",
+			    strerror(errno));
+			fclose(tmp);
+			return NULL;
+		}
+		rewind(tmp);
+		f = tmp;
+	}
 	if (public_key_hex != NULL) {
 		if (sodium_hex2bin(trusted, sizeof trusted, public_key_hex,
 			strlen(public_key_hex), NULL, &got, NULL) != 0 ||
@@ -1185,11 +1283,15 @@ audit_verify_file(FILE *f, const char *public_key_hex, char **cause)
 	}
 	free(line);
 	free(heads);
+	if (tmp != NULL)
+		fclose(tmp);
 	return audit_check_report(&c);
 fail:
 	free(line);
 	free(heads);
 	free(c.pending);
+	if (tmp != NULL)
+		fclose(tmp);
 	return NULL;
 }
 
