@@ -214,6 +214,24 @@ chat_job_free(struct chat_job *j)
 	free(j);
 }
 
+/* Take j off the list of running chats (waking api_chat_wait()) and free
+ * it. */
+static void
+chat_job_unlink(struct chat_job *j)
+{
+	pthread_mutex_lock(&chat.lock);
+	if (j->prev != NULL)
+		j->prev->next = j->next;
+	else
+		chat.jobs = j->next;
+	if (j->next != NULL)
+		j->next->prev = j->prev;
+	chat.count--;
+	pthread_cond_broadcast(&chat.cond);
+	pthread_mutex_unlock(&chat.lock);
+	chat_job_free(j);
+}
+
 static void *
 chat_thread(void *arg)
 {
@@ -238,18 +256,7 @@ chat_thread(void *arg)
 	else
 		kernel_run(r);
 	chat_finish(j);
-
-	pthread_mutex_lock(&chat.lock);
-	if (j->prev != NULL)
-		j->prev->next = j->next;
-	else
-		chat.jobs = j->next;
-	if (j->next != NULL)
-		j->next->prev = j->prev;
-	chat.count--;
-	pthread_cond_broadcast(&chat.cond);
-	pthread_mutex_unlock(&chat.lock);
-	chat_job_free(j);
+	chat_job_unlink(j);
 	return NULL;
 }
 
@@ -285,16 +292,7 @@ chat_job_start(struct chat_job *j)
 	pthread_attr_destroy(&attr);
 	if (rc == 0)
 		return 0;
-	pthread_mutex_lock(&chat.lock);
-	if (j->prev != NULL)
-		j->prev->next = j->next;
-	else
-		chat.jobs = j->next;
-	if (j->next != NULL)
-		j->next->prev = j->prev;
-	chat.count--;
-	pthread_mutex_unlock(&chat.lock);
-	chat_job_free(j);
+	chat_job_unlink(j);
 	return -1;
 }
 

@@ -512,6 +512,8 @@ hnsw_search_layer(const struct hnsw *h, const float *q,
 			c.d = d;
 			c.i = nb;
 			hnsw_cand_push(&s->cand, c);
+			/* The next node to expand: fetch its links meanwhile. */
+			__builtin_prefetch(hnsw_links(h, s->cand.v[0].i, lc));
 			if (!live || !h->dead[nb]) {
 				hnsw_res_push(&s->res, c);
 				if (s->res.n > ef)

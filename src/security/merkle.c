@@ -343,38 +343,21 @@ merkle_hex(const merkle_hash h, char out[2 * MERKLE_HASH + 1])
 	sodium_bin2hex(out, 2 * MERKLE_HASH + 1, h, MERKLE_HASH);
 }
 
-static int
-merkle_hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int
 merkle_unhex(const char *s, merkle_hash out)
 {
 	merkle_hash h;
-	int i, hi, lo;
+	const char *end = NULL;
+	size_t n = 0;
 
 	/*
-	 * Strict, unlike sodium_hex2bin (which stops at the first non-hex
-	 * byte): exactly 64 digits, nothing after them, and `out` untouched
-	 * on failure.
+	 * Strict: exactly 64 digits, nothing after them, and `out` untouched
+	 * on failure (sodium_hex2bin alone stops at the first non-hex byte).
 	 */
-	if (s == NULL)
-		return -1;
-	for (i = 0; i < MERKLE_HASH; i++) {
-		if ((hi = merkle_hexval(s[2 * i])) == -1 ||
-		    (lo = merkle_hexval(s[2 * i + 1])) == -1)
-			return -1;
-		h[i] = (unsigned char)(hi << 4 | lo);
-	}
-	if (s[2 * MERKLE_HASH] != '\0')
+	if (s == NULL || strlen(s) != 2 * MERKLE_HASH ||
+	    sodium_hex2bin(h, sizeof h, s, 2 * MERKLE_HASH, NULL, &n, &end) !=
+		0 ||
+	    n != MERKLE_HASH || end != s + 2 * MERKLE_HASH)
 		return -1;
 	memcpy(out, h, MERKLE_HASH);
 	return 0;
