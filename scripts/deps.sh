@@ -37,6 +37,7 @@ g++
 libcpptoml-dev
 hyperfine
 wrk
+libhnswlib-dev
 "
 
 check=0
