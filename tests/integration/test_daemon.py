@@ -7,6 +7,7 @@ import json
 import os
 import signal
 import socket
+import subprocess
 import sqlite3
 import threading
 import time
@@ -14,7 +15,7 @@ import time
 import pytest
 import websockets
 
-from conftest import Daemon, free_port, make_daemon
+from conftest import BIN, Daemon, free_port, make_daemon
 
 
 def call(name, cid, **args):
@@ -533,3 +534,29 @@ def test_sigterm_lets_a_running_chat_finish(llm):
     assert d.proc.wait(30) == 0
     st, _, j = out['r']
     assert st == 200 and j['reply'] == 'finished in time', j
+
+
+def test_log_follows_the_daemon(oxios):
+    d = make_daemon(oxios)
+    r = oxios.run('log', check=0)
+    assert 'no log yet' in r.stdout
+    oxios.run('start', check=0, timeout=30)
+    try:
+        f = subprocess.Popen([BIN, 'log', '-f', '-n', '1'], env=oxios.env,
+                             stdout=subprocess.PIPE, text=True)
+        try:
+            first = f.stdout.readline()
+            assert first.strip(), first
+            # Something new in the log reaches the follower.
+            oxios.run('stop', check=0, timeout=60)
+            deadline = time.time() + 10
+            seen = ''
+            while time.time() < deadline and 'stopped' not in seen:
+                seen += f.stdout.readline()
+            assert 'stopping' in seen or 'stopped' in seen, seen
+        finally:
+            f.kill()
+            f.wait()
+    finally:
+        oxios.run('stop', check=0, timeout=60)
+    assert d.port > 0
