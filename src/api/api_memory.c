@@ -288,12 +288,14 @@ static void *
 api_dream_thread(void *arg)
 {
 	struct http_req *r = arg;
+	const struct config *cfg = api_config_get();
 	char *cause = NULL;
 	sqlite3 *db = db_get();
 	json_t *t = NULL;
 
 	if (db != NULL)
-		t = memory_dream(db, "api", &cause);
+		t = memory_dream(db, cfg, "api", &cause);
+	api_config_put(cfg);
 	if (t != NULL) {
 		r->status = 200;
 		json_decref(r->json);

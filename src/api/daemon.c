@@ -72,18 +72,20 @@ static struct {
 static void *
 daemon_dream(void *arg)
 {
+	const struct config *cfg = api_config_get();
 	json_t *report;
 	char *cause = NULL;
 	sqlite3 *db = db_get();
 
 	(void)arg;
 	if (db != NULL &&
-	    (report = memory_dream(db, "schedule", &cause)) != NULL)
+	    (report = memory_dream(db, cfg, "schedule", &cause)) != NULL)
 		json_decref(report);
 	else if (cause != NULL) {
 		log_warn("memory: scheduled dream: %s", cause);
 		free(cause);
 	}
+	api_config_put(cfg);
 	pthread_mutex_lock(&dream.lock);
 	dream.running = 0;
 	dream.last_ms = time_mono_ms();

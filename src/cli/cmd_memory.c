@@ -197,7 +197,8 @@ mem_id(const char *s)
 }
 
 static int
-mem_run(const char *sub, int argc, char **argv, sqlite3 *db)
+mem_run(const char *sub, int argc, char **argv, sqlite3 *db,
+    const struct config *cfg)
 {
 	struct mem_opts o;
 	struct mem_new m;
@@ -308,7 +309,7 @@ mem_run(const char *sub, int argc, char **argv, sqlite3 *db)
 		if (argc != 0)
 			return cli_usage(&cmd_memory_entry);
 		j = strcmp(sub, "dream") == 0 ?
-		    memory_dream(db, "cli", &cause) :
+		    memory_dream(db, cfg, "cli", &cause) :
 		    memory_stats(db, &cause);
 		if (j != NULL) {
 			oxjson_print(stdout, j, 1);
@@ -345,7 +346,7 @@ cmd_memory(int argc, char **argv)
 		cli_error("%s", cause);
 		goto out;
 	}
-	rc = mem_run(argv[1], argc - 1, argv + 1, db);
+	rc = mem_run(argv[1], argc - 1, argv + 1, db, cfg);
 	memory_close();
 out:
 	free(cause);

@@ -17,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernel/gate.h"
+#include "llm/models.h"
 #include "memory/memory_int.h"
 #include "util/log.h"
 #include "util/time.h"
@@ -49,6 +51,158 @@ dream_find(struct dream_row *r, size_t n, int64_t id)
 
 	key.id = id;
 	return bsearch(&key, r, n, sizeof *r, dream_row_cmp);
+}
+
+/*
+ * One statement that says what both near-duplicates say, from the model
+ * of engine.default_model if its provider is configured.  A new string,
+ * or NULL (no model, or it failed: the survivor keeps its text).
+ */
+static char *
+dream_summarise(const struct config *cfg, const char *a, const char *b,
+    char **why)
+{
+	struct llm_request req;
+	struct llm_response resp;
+	struct llm_error err;
+	const char *spec;
+	char provider[64], *prompt = NULL, *text = NULL;
+	json_t *messages, *check;
+	size_t n, start;
+
+	if (cfg == NULL ||
+	    (spec = config_str(cfg, "engine.default_model")) == NULL)
+		return NULL;
+	n = strcspn(spec, "/");
+	if (n == 0 || n >= sizeof provider || spec[n] != '/')
+		return NULL;
+	memcpy(provider, spec, n);
+	provider[n] = '\0';
+	if (!llm_provider_configured(cfg, provider))
+		return NULL;
+	xasprintf(&prompt,
+	    "These two notes of a memory store say nearly the same thing. "
+	    "Write one short note that keeps every fact of both. Answer with "
+	    "the note only.\n\n1. %s\n2. %s",
+	    a, b);
+	messages = json_pack("[{s:s, s:s}]", "role", "user", "content", prompt);
+	free(prompt);
+	memset(&req, 0, sizeof req);
+	memset(&resp, 0, sizeof resp);
+	req.system = "You consolidate notes. Never add facts.";
+	req.messages = messages;
+	req.max_tokens = 400;
+	req.temperature = 0;
+	if (messages == NULL ||
+	    gate_call(cfg, NULL, &req, NULL, NULL, NULL, &resp, &err) != 0) {
+		if (messages != NULL)
+			xasprintf(why, "%s", err.message);
+		json_decref(messages);
+		return NULL;
+	}
+	json_decref(messages);
+	text = llm_response_text(&resp);
+	llm_response_free(&resp);
+	/* Trimmed, non-empty, of a memory's size, UTF-8. */
+	start = strspn(text, " \t\r\n");
+	n = strlen(text + start);
+	while (n > 0 && strchr(" \t\r\n", text[start + n - 1]) != NULL)
+		n--;
+	check = json_stringn(text + start, n);
+	if (n == 0 || n > MEMORY_MAX_CONTENT || check == NULL) {
+		json_decref(check);
+		free(text);
+		xasprintf(why,
+		    "the model's summary was empty, too long or not "
+		    "UTF-8");
+		return NULL;
+	}
+	json_decref(check);
+	memmove(text, text + start, n);
+	text[n] = '\0';
+	return text;
+}
+
+/* The survivor of a merge takes the summary as its text (mem.lock held,
+ * in a transaction): terms, vector and index follow. */
+static int
+dream_rewrite(sqlite3 *db, int64_t id, const char *text, const float *apivec,
+    char **cause)
+{
+	sqlite3_stmt *st = NULL;
+	char *old = NULL;
+	float *vec = NULL;
+	const float *v = apivec;
+	int rc = -1, ok;
+
+	if (sqlite3_prepare_v2(db, "SELECT content FROM memories WHERE id = ?1",
+		-1, &st, NULL) != SQLITE_OK)
+		goto dberr;
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		old = xstrdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	st = NULL;
+	if (old == NULL)
+		return 0;
+	if (!mem.api) {
+		if (mem_df(db, old, strlen(old), -1, cause) != 0 ||
+		    mem_df(db, text, strlen(text), 1, cause) != 0)
+			goto out;
+		v = vec = mem_embed_tfidf(db, text, strlen(text));
+	}
+	for (ok = 0, rc = 0; v != NULL && rc < mem.dim; rc++)
+		ok |= v[rc] != 0;
+	rc = -1;
+	if (sqlite3_prepare_v2(db,
+		"UPDATE memories SET content = ?2, embedding = ?3, embedder = ?4 "
+		"WHERE id = ?1",
+		-1, &st, NULL) != SQLITE_OK)
+		goto dberr;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, text, -1, SQLITE_STATIC);
+	if (ok)
+		sqlite3_bind_blob(st, 3, v, mem.dim * (int)sizeof(float),
+		    SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 3);
+	sqlite3_bind_text(st, 4, mem.embedder, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		goto dberr;
+	if (mem.index != NULL) {
+		if (ok && hnsw_add(mem.index, id, v, cause) != 0)
+			goto out;
+		if (!ok)
+			hnsw_delete(mem.index, id);
+		mem.dirty = 1;
+	}
+	mem_bump(db);
+	rc = 0;
+	goto out;
+dberr:
+	xasprintf(cause, "memory: summary: %s", sqlite3_errmsg(db));
+out:
+	sqlite3_finalize(st);
+	free(old);
+	free(vec);
+	return rc;
+}
+
+/* The text of a memory (new string), or NULL. */
+static char *
+dream_text(sqlite3 *db, int64_t id)
+{
+	sqlite3_stmt *st = NULL;
+	char *t = NULL;
+
+	if (sqlite3_prepare_v2(db, "SELECT content FROM memories WHERE id = ?1",
+		-1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, id);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			t = xstrdup((const char *)sqlite3_column_text(st, 0));
+	}
+	sqlite3_finalize(st);
+	return t;
 }
 
 /* Merge `from` into `into` (mem.lock held, in a transaction). */
@@ -105,12 +259,16 @@ fail:
 
 /* Consolidate: near-duplicates of the same type. */
 static int
-dream_consolidate(sqlite3 *db, json_t *pairs, int *merged, char **cause)
+dream_consolidate(sqlite3 *db, const struct config *cfg, json_t *pairs,
+    int *merged, int *summarised, char **cause)
 {
 	struct dream_row *r = NULL, *a, *b;
 	struct hnsw_hit hits[DREAM_NEIGHBOURS + 1];
 	sqlite3_stmt *st = NULL;
 	const void *blob;
+	char *ta = NULL, *tb = NULL, *summary = NULL, *why = NULL;
+	float *apivec = NULL;
+	json_t *pair;
 	size_t n = 0, i, k, nh;
 	int64_t keep, drop;
 	int rc = -1;
@@ -170,11 +328,31 @@ dream_consolidate(sqlite3 *db, json_t *pairs, int *merged, char **cause)
 				keep = a->id;
 				drop = b->id;
 			}
+			/* The model (and an API embedding) before any
+			 * lock: both may take seconds. */
+			ta = dream_text(db, keep);
+			tb = dream_text(db, drop);
+			summary = ta != NULL && tb != NULL ?
+			    dream_summarise(cfg, ta, tb, &why) :
+			    NULL;
+			if (why != NULL) {
+				log_warn("memory: dream: no summary: %s", why);
+				free(why);
+				why = NULL;
+			}
+			apivec = summary != NULL && mem.api ?
+			    mem_embed(db, summary, strlen(summary), &why) :
+			    NULL;
+			free(why);
+			why = NULL;
 			if (mem_exec(db, "BEGIN IMMEDIATE", cause) != 0)
 				goto out;
 			pthread_mutex_lock(&mem.lock);
 			if (dream_merge(db, keep, drop, hits[k].score, cause) !=
 				0 ||
+			    (summary != NULL && (!mem.api || apivec != NULL) &&
+				dream_rewrite(db, keep, summary, apivec,
+				    cause) != 0) ||
 			    mem_exec(db, "COMMIT", cause) != 0) {
 				sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 				pthread_mutex_unlock(&mem.lock);
@@ -182,12 +360,27 @@ dream_consolidate(sqlite3 *db, json_t *pairs, int *merged, char **cause)
 			}
 			pthread_mutex_unlock(&mem.lock);
 			(*merged)++;
+			pair = json_pack("{s:I, s:I, s:f}", "kept",
+			    (json_int_t)keep, "merged", (json_int_t)drop,
+			    "similarity", round(hits[k].score * 1e4) / 1e4);
+			if (summary != NULL && (!mem.api || apivec != NULL)) {
+				/* Provenance of the rewrite: both texts. */
+				(*summarised)++;
+				json_object_set_new(pair, "summary",
+				    json_pack("{s:s, s:s?, s:s?}", "text",
+					summary, "kept_text", ta, "merged_text",
+					tb));
+			}
 			if (json_array_size(pairs) < DREAM_MAX_LISTED)
-				json_array_append_new(pairs,
-				    json_pack("{s:I, s:I, s:f}", "kept",
-					(json_int_t)keep, "merged",
-					(json_int_t)drop, "similarity",
-					round(hits[k].score * 1e4) / 1e4));
+				json_array_append_new(pairs, pair);
+			else
+				json_decref(pair);
+			free(ta);
+			free(tb);
+			free(summary);
+			free(apivec);
+			ta = tb = summary = NULL;
+			apivec = NULL;
 			dream_find(r, n, drop)->gone = 1;
 			if (drop == a->id)
 				break;
@@ -200,6 +393,10 @@ dberr:
 out:
 	sqlite3_finalize(st);
 	free(r);
+	free(ta);
+	free(tb);
+	free(summary);
+	free(apivec);
 	return rc;
 }
 
@@ -376,14 +573,15 @@ out:
 }
 
 json_t *
-memory_dream(sqlite3 *db, const char *reason, char **cause)
+memory_dream(sqlite3 *db, const struct config *cfg, const char *reason,
+    char **cause)
 {
 	json_t *report = NULL, *before, *after, *pairs, *pruned_ids;
 	sqlite3_stmt *st = NULL;
 	uint64_t t0 = time_mono_ms();
 	char started[40];
 	int promoted = 0, demoted = 0, protect = 0, merged = 0, pruned = 0;
-	int reembedded, rebuilt = 0;
+	int reembedded, rebuilt = 0, summarised = 0;
 	char *text;
 
 	time_rfc3339(time_wall_ms(), started, sizeof started);
@@ -399,7 +597,7 @@ memory_dream(sqlite3 *db, const char *reason, char **cause)
 	if (mem_retier(db, &promoted, &demoted, &protect, cause) != 0)
 		goto out;
 	/* Consolidate. */
-	if (dream_consolidate(db, pairs, &merged, cause) != 0)
+	if (dream_consolidate(db, cfg, pairs, &merged, &summarised, cause) != 0)
 		goto out;
 	/* Prune and index. */
 	if (dream_prune(db, pruned_ids, &pruned, cause) != 0)
@@ -435,8 +633,8 @@ memory_dream(sqlite3 *db, const char *reason, char **cause)
 	    reembedded, "rebuilt", rebuilt, "vectors",
 	    json_object_get(json_object_get(after, "index"), "vectors"),
 	    "after", "total", json_object_get(after, "total"), "tiers",
-	    json_object_get(after, "tiers"), "summaries",
-	    "not made: clusters are merged, not summarised by an LLM");
+	    json_object_get(after, "tiers"), "summaries", "");
+	json_object_set_new(report, "summaries", json_integer(summarised));
 	pairs = pruned_ids = NULL;
 	json_decref(after);
 	json_object_set_new(report, "duration_ms",

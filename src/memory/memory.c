@@ -297,7 +297,7 @@ out:
 }
 
 /* The TF-IDF vector of a text with the corpus as it is now. */
-static float *
+float *
 mem_embed_tfidf(sqlite3 *db, const char *text, size_t len)
 {
 	struct embed_term *t;

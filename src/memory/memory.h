@@ -156,11 +156,14 @@ json_t *memory_tiers(sqlite3 *db, char **cause);
 /*
  * Dream consolidation: orient (counts), gather signal (retention, auto-
  * protection, tiers), consolidate (merge near-duplicates, keeping
- * provenance), prune (unprotected below memory.prune_threshold) and
- * re-index.  Writes a report row; returns it (new reference), or NULL with
- * *cause.  `reason` is "schedule", "api", "cli".
+ * provenance; with `cfg` and an LLM configured for engine.default_model,
+ * the merged text is the model's summary of both), prune (unprotected
+ * below memory.prune_threshold) and re-index.  Writes a report row;
+ * returns it (new reference), or NULL with *cause.  `reason` is
+ * "schedule", "api", "cli".  `cfg` may be NULL (no summaries).
  */
-json_t *memory_dream(sqlite3 *db, const char *reason, char **cause);
+json_t *memory_dream(sqlite3 *db, const struct config *cfg, const char *reason,
+    char **cause);
 json_t *memory_dream_reports(sqlite3 *db, long limit, char **cause);
 /* How many memories wait to be re-embedded (made by another embedder,
  * or never): the next dream does it. */

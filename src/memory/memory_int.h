@@ -42,6 +42,8 @@ long long mem_generation(sqlite3 *db);
 long long mem_bump(sqlite3 *db);
 /* Bring the index up to date with the database (mem.lock held). */
 int mem_sync(sqlite3 *db, char **cause);
+/* The TF-IDF vector of `text` (mem.lock held; mem.dim floats). */
+float *mem_embed_tfidf(sqlite3 *db, const char *text, size_t len);
 /* Embed `text` (mem.lock NOT held: the API may be slow). */
 float *mem_embed(sqlite3 *db, const char *text, size_t len, char **cause);
 /* Update document frequencies for a text added (+1) or removed (-1). */

@@ -55,3 +55,52 @@ def test_api_embedder_needs_url_and_model(llm):
     llm.write_config('[memory]\nembedder = "api"\n')
     r = mem(llm, 'add', 'x', check=1)
     assert 'memory.embedding_url' in r.stderr
+
+
+def test_dream_summarises_duplicates_with_the_model(llm):
+    fake = llm.fake
+    mem(llm, 'add', 'The staging server is db2.internal on port 5432',
+        '--type', 'fact')
+    mem(llm, 'add', 'The staging server is db2.internal on port 5432!',
+        '--type', 'fact')
+    fake.load({'turns': [{'text': '  Staging database: db2.internal, '
+                                  'port 5432.\n'}]})
+    report = json.loads(mem(llm, 'dream').stdout)
+    assert report['consolidate']['merged'] == 1
+    assert report['summaries'] == 1
+    pair = report['consolidate']['pairs'][0]
+    assert pair['summary']['text'] == \
+        'Staging database: db2.internal, port 5432.'
+    assert pair['summary']['kept_text'].startswith('The staging server')
+    assert pair['summary']['merged_text'].startswith('The staging server')
+    # The model saw both notes.
+    ask = [r for r in fake.requests() if r['path'].endswith('/messages')][-1]
+    asked = json.dumps(ask['body'])
+    assert asked.count('db2.internal') >= 2 and 'port 5432!' in asked
+    rows = json.loads(mem(llm, 'list', '--json').stdout)
+    assert [r['content'] for r in rows] == [
+        'Staging database: db2.internal, port 5432.']
+    assert rows[0]['sources'] == [pair['merged']]
+    # Its terms and vector follow the new text.
+    hits = json.loads(mem(llm, 'search', 'staging database', '--mode',
+                          'keyword', '--json').stdout)
+    assert hits and hits[0]['id'] == pair['kept']
+
+
+def test_dream_merges_without_a_model(oxios):
+    mem(oxios, 'add', 'lunch is at noon', '--type', 'fact')
+    mem(oxios, 'add', 'lunch is at noon!', '--type', 'fact')
+    report = json.loads(mem(oxios, 'dream').stdout)
+    assert report['consolidate']['merged'] == 1
+    assert report['summaries'] == 0
+    rows = json.loads(mem(oxios, 'list', '--json').stdout)
+    assert len(rows) == 1 and rows[0]['content'].startswith('lunch is')
+
+
+def test_dream_when_the_model_fails_still_merges(llm):
+    mem(llm, 'add', 'the cat is called Tom', '--type', 'fact')
+    mem(llm, 'add', 'the cat is called Tom.', '--type', 'fact')
+    llm.fake.load({'turns': [{'fault': {'status': 400}}]})
+    report = json.loads(mem(llm, 'dream').stdout)
+    assert report['consolidate']['merged'] == 1
+    assert report['summaries'] == 0

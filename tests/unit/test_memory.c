@@ -991,7 +991,7 @@ static json_t *
 dream(void)
 {
 	char *cause = NULL;
-	json_t *rep = memory_dream(db, "test", &cause);
+	json_t *rep = memory_dream(db, NULL, "test", &cause);
 
 	if (rep == NULL)
 		fail_msg("memory_dream: %s", cause);
