@@ -5,8 +5,10 @@
  * a file format that can be saved and loaded.
  *
  * Vectors are stored L2-normalised, so cosine similarity is a dot
- * product; a zero vector is refused.  Not thread-safe: the caller (the
- * memory store) holds a lock around it.
+ * product; a zero vector is refused.  Not thread-safe, searches included
+ * (they use working memory inside the index): the caller (the memory
+ * store) holds an exclusive lock around every call.  Deleted nodes stay
+ * as tombstones until the caller rebuilds the index.
  */
 #ifndef OXIOS_MEMORY_HNSW_H
 #define OXIOS_MEMORY_HNSW_H
