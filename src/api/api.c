@@ -659,6 +659,8 @@ api_events(struct http_req *r)
 
 	if (last == NULL)
 		last = http_query(r, "last_event_id");
+	if (api_stopping())
+		return http_error(r, 503, "stopping", "the daemon is stopping");
 	r->sse_after = 0;
 	if (last != NULL && *last != '\0') {
 		r->sse_after = strtoull(last, &end, 10);

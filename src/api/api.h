@@ -88,6 +88,8 @@ int api_memory_tiers(struct http_req *r);
 int api_memory_stats(struct http_req *r);
 int api_memory_dream(struct http_req *r);
 int api_memory_reports(struct http_req *r);
+/* How many dreams asked through the API still run. */
+int api_memory_dreams_running(void);
 
 int api_audit_entries(struct http_req *r);
 int api_audit_agent(struct http_req *r);

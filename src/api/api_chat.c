@@ -176,9 +176,7 @@ chat_finish(struct chat_job *j)
 		json_object_set_new(res, "error", err);
 	}
 	if (j->req != NULL) {
-		j->req->status = status;
-		json_decref(j->req->json);
-		j->req->json = json_incref(res);
+		http_answer(j->req, status, json_incref(res));
 		http_complete(j->req);
 		j->req = NULL;
 	}

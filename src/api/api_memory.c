@@ -283,6 +283,10 @@ api_memory_stats(struct http_req *r)
 	return http_json(r, 200, t);
 }
 
+/* Dreams asked through the API, running (the daemon waits for them). */
+static pthread_mutex_t api_dreams_lock = PTHREAD_MUTEX_INITIALIZER;
+static int api_dreams;
+
 /* A dream runs for a while: on a thread of its own, answered later. */
 static void *
 api_dream_thread(void *arg)
@@ -296,15 +300,19 @@ api_dream_thread(void *arg)
 	if (db != NULL)
 		t = memory_dream(db, cfg, "api", &cause);
 	api_config_put(cfg);
-	if (t != NULL) {
-		r->status = 200;
-		json_decref(r->json);
-		r->json = t;
-	} else
-		api_fail(r,
-		    cause != NULL ? cause :
-				    strdup("the database cannot be opened"));
+	if (t != NULL)
+		http_answer(r, 200, t);
+	else {
+		http_answer(r, 500,
+		    json_pack("{s:{s:s, s:s}}", "error", "code", "internal",
+			"message",
+			cause != NULL ? cause : "the database cannot be opened"));
+		free(cause);
+	}
 	http_complete(r);
+	pthread_mutex_lock(&api_dreams_lock);
+	api_dreams--;
+	pthread_mutex_unlock(&api_dreams_lock);
 	return NULL;
 }
 
@@ -315,18 +323,37 @@ api_memory_dream(struct http_req *r)
 	pthread_t t;
 	int rc;
 
+	if (api_stopping())
+		return http_error(r, 503, "stopping", "the daemon is stopping");
 	if (api_mem_db(r) == NULL)
 		return 0;
+	pthread_mutex_lock(&api_dreams_lock);
+	api_dreams++;
+	pthread_mutex_unlock(&api_dreams_lock);
 	http_hold(r);
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	rc = pthread_create(&t, &attr, api_dream_thread, r);
 	pthread_attr_destroy(&attr);
 	if (rc != 0) {
+		pthread_mutex_lock(&api_dreams_lock);
+		api_dreams--;
+		pthread_mutex_unlock(&api_dreams_lock);
 		http_complete(r);
 		return http_error(r, 503, "busy", "cannot start a thread");
 	}
 	return HTTP_ASYNC;
+}
+
+int
+api_memory_dreams_running(void)
+{
+	int n;
+
+	pthread_mutex_lock(&api_dreams_lock);
+	n = api_dreams;
+	pthread_mutex_unlock(&api_dreams_lock);
+	return n;
 }
 
 int

@@ -265,7 +265,7 @@ daemon_serve(struct config *cfg, int ready_fd, char **cause)
 	daemon_stop(grace_ms);
 	for (n = 0; n < 300; n++) { /* a dream in progress finishes */
 		pthread_mutex_lock(&dream.lock);
-		sig = dream.running;
+		sig = dream.running || api_memory_dreams_running() > 0;
 		pthread_mutex_unlock(&dream.lock);
 		if (!sig)
 			break;

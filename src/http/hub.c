@@ -82,9 +82,13 @@ hub_kick(void)
 {
 	uint64_t one = 1;
 
+	/* Under the lock: hub_stop() closes the descriptor, and a number
+	 * read before could name another file by then. */
+	pthread_mutex_lock(&hub.lock);
 	if (hub.evfd >= 0 && write(hub.evfd, &one, sizeof one) < 0 &&
 	    errno != EAGAIN)
 		log_warn("hub: eventfd: %s", strerror(errno));
+	pthread_mutex_unlock(&hub.lock);
 }
 
 /* Queue a frame; c->lock held.  -1 if the client is too far behind. */
@@ -516,7 +520,9 @@ hub_stop(void)
 	hub_take_pending();
 	while ((c = hub.conns) != NULL)
 		hub_drop(c);
+	pthread_mutex_lock(&hub.lock);
 	close(hub.epfd);
 	close(hub.evfd);
 	hub.epfd = hub.evfd = -1;
+	pthread_mutex_unlock(&hub.lock);
 }

@@ -63,12 +63,16 @@ static struct {
 	struct http_sse *streams;
 	int nstreams;
 	long long rate_limited, auth_failures;
-	int inflight; /* requests begun and not yet completed */
+	int inflight;  /* requests begun and not yet completed */
+	int stopping;  /* http_stop() has begun */
+	int listen_fd; /* handed back by MHD_quiesce_daemon(), or -1 */
+	struct http_req *waiting; /* async requests not yet answered */
 	pthread_t ticker;
 	int ticker_run;
 	pthread_cond_t ticker_cond;
 } http = { .lock = PTHREAD_MUTEX_INITIALIZER,
-	.ticker_cond = PTHREAD_COND_INITIALIZER };
+	.ticker_cond = PTHREAD_COND_INITIALIZER,
+	.listen_fd = -1 };
 
 static void http_req_unref(struct http_req *r);
 
@@ -119,8 +123,41 @@ http_hold(struct http_req *r)
 }
 
 void
+http_answer(struct http_req *r, int status, json_t *json)
+{
+	pthread_mutex_lock(&r->lock);
+	if (r->done) {
+		/* Answered already: the server stopped (503) meanwhile. */
+		pthread_mutex_unlock(&r->lock);
+		json_decref(json);
+		return;
+	}
+	r->status = status;
+	json_decref(r->json);
+	r->json = json;
+	pthread_mutex_unlock(&r->lock);
+}
+
+/* Take r off the list of async requests (under http.lock). */
+static void
+http_unwait(struct http_req *r)
+{
+	struct http_req **pp;
+
+	for (pp = &http.waiting; *pp != NULL; pp = &(*pp)->next_waiting) {
+		if (*pp == r) {
+			*pp = r->next_waiting;
+			break;
+		}
+	}
+}
+
+void
 http_complete(struct http_req *r)
 {
+	pthread_mutex_lock(&http.lock);
+	http_unwait(r);
+	pthread_mutex_unlock(&http.lock);
 	pthread_mutex_lock(&r->lock);
 	r->done = 1;
 	if (r->suspended) {
@@ -354,6 +391,9 @@ http_sse_done(void *cls)
 		s->next->prev = s->prev;
 	http.nstreams--;
 	pthread_mutex_unlock(&http.lock);
+	/* No more wake-ups before r may go. */
+	events_unsubscribe(s->sub);
+	s->sub = NULL;
 	http_req_unref(s->r);
 	http_sse_free(s);
 }
@@ -380,6 +420,7 @@ http_sse_start(struct http_req *r)
 	}
 	r->refs++; /* the stream's */
 	pthread_mutex_lock(&http.lock);
+	s->ended = http.stopping; /* a stream begun too late ends at once */
 	s->next = http.streams;
 	if (s->next != NULL)
 		s->next->prev = s;
@@ -749,6 +790,12 @@ http_handle(void *cls, struct MHD_Connection *conn, const char *url,
 		if (rc != HTTP_ASYNC)
 			return http_send(r);
 		r->phase = 4;
+		/* Listed first, so that a stopping server can answer it;
+		 * no MHD call under http.lock. */
+		pthread_mutex_lock(&http.lock);
+		r->next_waiting = http.waiting;
+		http.waiting = r;
+		pthread_mutex_unlock(&http.lock);
 		pthread_mutex_lock(&r->lock);
 		if (!r->done) {
 			r->suspended = 1;
@@ -926,19 +973,27 @@ http_start(const struct http_config *hc, char **cause)
 void
 http_quiesce(void)
 {
-	if (http.mhd != NULL)
-		MHD_quiesce_daemon(http.mhd);
+	int fd;
+
+	/* MHD hands the listening socket back; it is closed after the
+	 * daemon stops (not before: MHD's threads may still poll it). */
+	if (http.mhd != NULL && http.listen_fd < 0 &&
+	    (fd = MHD_quiesce_daemon(http.mhd)) >= 0)
+		http.listen_fd = fd;
 }
 
 void
 http_stop(void)
 {
 	struct http_sse *s;
+	struct http_req *w, *list;
 	int fd;
 
 	if (http.mhd == NULL)
 		return;
+	http_quiesce();
 	pthread_mutex_lock(&http.lock);
+	http.stopping = 1;
 	http.ticker_run = 0;
 	pthread_cond_signal(&http.ticker_cond);
 	for (s = http.streams; s != NULL; s = s->next) {
@@ -962,10 +1017,52 @@ http_stop(void)
 			break;
 		usleep(10000);
 	}
-	if ((fd = MHD_quiesce_daemon(http.mhd)) >= 0)
-		close(fd);
+	/* What still waits for an answer (a chat that would not stop, a
+	 * dream) gets 503 now: MHD must not stop with suspended
+	 * connections. */
+	pthread_mutex_lock(&http.lock);
+	list = http.waiting;
+	http.waiting = NULL;
+	for (w = list; w != NULL; w = w->next_waiting) {
+		pthread_mutex_lock(&w->lock);
+		w->refs++; /* ours, while we answer it */
+		pthread_mutex_unlock(&w->lock);
+	}
+	pthread_mutex_unlock(&http.lock);
+	while ((w = list) != NULL) {
+		list = w->next_waiting;
+		pthread_mutex_lock(&w->lock);
+		if (!w->done) {
+			w->done = 1;
+			w->status = 503;
+			json_decref(w->json);
+			w->json = json_pack("{s:{s:s, s:s}}", "error", "code",
+			    "stopping", "message",
+			    "the daemon stopped before the answer was ready");
+			if (w->suspended) {
+				w->suspended = 0;
+				MHD_resume_connection(w->conn);
+			}
+		}
+		pthread_mutex_unlock(&w->lock);
+		http_req_unref(w);
+	}
+	for (fd = 0; fd < 100; fd++) {
+		int busy;
+
+		pthread_mutex_lock(&http.lock);
+		busy = http.streams != NULL || http.inflight > 0;
+		pthread_mutex_unlock(&http.lock);
+		if (!busy)
+			break;
+		usleep(10000);
+	}
 	MHD_stop_daemon(http.mhd);
 	http.mhd = NULL;
+	if (http.listen_fd >= 0) {
+		close(http.listen_fd);
+		http.listen_fd = -1;
+	}
 	ratelimit_free(http.rl);
 	http.rl = NULL;
 	pthread_mutex_lock(&http.lock);

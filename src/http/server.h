@@ -56,6 +56,7 @@ struct http_req {
 	int body_too_big;
 	struct buf *upload;
 	struct http_sse *stream;
+	struct http_req *next_waiting; /* http.waiting */
 	int origin_ok;
 	char origin[256];
 };
@@ -102,6 +103,11 @@ const char *http_header(struct http_req *r, const char *name);
  * reference (http_hold()).
  */
 void http_complete(struct http_req *r);
+/*
+ * Set the async answer (any thread; `json` taken).  Ignored when the
+ * request was answered meanwhile (the server stopping answers 503).
+ */
+void http_answer(struct http_req *r, int status, json_t *json);
 /* Keep r alive for a producer (before returning HTTP_ASYNC). */
 void http_hold(struct http_req *r);
 

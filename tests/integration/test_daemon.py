@@ -560,3 +560,47 @@ def test_log_follows_the_daemon(oxios):
     finally:
         oxios.run('stop', check=0, timeout=60)
     assert d.port > 0
+
+
+def test_sigterm_with_streams_open_and_a_chat_that_hangs(llm):
+    d = make_daemon(llm, '')
+    llm.write_config(open(llm.path('config.toml')).read() +
+                     '[kernel]\nshutdown_grace_secs = 1\n')
+    d.fake = llm.fake
+    d.start()
+    d.fake.load({'turns': [{'text': 'never', 'fault': {'hang': True}}]})
+    out = {}
+    t = threading.Thread(target=lambda: out.update(r=chat(d, 'wait')))
+    t.start()
+    for _ in range(100):
+        if d.get('/api/agents?state=running')[2]['agents']:
+            break
+        time.sleep(0.05)
+    sse = SSE(d)
+    sse.event()
+
+    async def hold_ws():
+        async with websockets.connect(
+                'ws://127.0.0.1:%d/api/chat/stream' % d.port,
+                extra_headers={'Authorization': 'Bearer ' + d.token}) as ws:
+            await ws.recv()
+            d.proc.send_signal(signal.SIGTERM)
+            try:
+                while True:
+                    await asyncio.wait_for(ws.recv(), 20)
+            except websockets.exceptions.ConnectionClosed as e:
+                return e.code
+    t0 = time.time()
+    code = asyncio.run(hold_ws())
+    assert code == 1001
+    assert d.proc.wait(30) == 0
+    assert time.time() - t0 < 15
+    t.join(30)
+    st, _, j = out['r']
+    assert st == 503 and j['error']['code'] == 'cancelled', j
+    # The SSE stream ended too.
+    with pytest.raises((EOFError, OSError)):
+        for _ in range(100):
+            sse.event()
+    err = d.stderr()
+    assert 'Sanitizer' not in err and 'runtime error' not in err, err
