@@ -306,7 +306,8 @@ api_dream_thread(void *arg)
 		http_answer(r, 500,
 		    json_pack("{s:{s:s, s:s}}", "error", "code", "internal",
 			"message",
-			cause != NULL ? cause : "the database cannot be opened"));
+			cause != NULL ? cause :
+					"the database cannot be opened"));
 		free(cause);
 	}
 	http_complete(r);
