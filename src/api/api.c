@@ -385,6 +385,17 @@ api_fail(struct http_req *r, char *cause)
 }
 
 int
+api_found(struct http_req *r, json_t *v, char *cause, const char *what,
+    const char *id)
+{
+	if (v != NULL)
+		return http_json(r, 200, v);
+	if (cause != NULL)
+		return api_fail(r, cause);
+	return http_error(r, 404, "not_found", "no %s %.64s", what, id);
+}
+
+int
 api_query_int(struct http_req *r, const char *name, long min, long max,
     long def, long *out)
 {

@@ -107,6 +107,12 @@ int api_workspace_write(struct http_req *r);
 struct sqlite3 *api_db(struct http_req *r);
 /* Answer 500 with `cause` (freed). */
 int api_fail(struct http_req *r, char *cause);
+/*
+ * Answer a lookup: `v` (taken) with 200; else, with `cause` set, 500
+ * (cause freed); else 404 "no WHAT ID".  Returns 0.
+ */
+int api_found(struct http_req *r, json_t *v, char *cause, const char *what,
+    const char *id);
 /* An integer query parameter in [min, max], or def; -1 and a 400 answer if
  * it is not one. */
 int api_query_int(struct http_req *r, const char *name, long min, long max,

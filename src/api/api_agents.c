@@ -73,12 +73,8 @@ api_agents_get(struct http_req *r)
 
 	if (!api_id_ok(r, id, "agent") || (db = api_db(r)) == NULL)
 		return 0;
-	if ((a = supervisor_get(db, id, &cause)) == NULL) {
-		if (cause != NULL)
-			return api_fail(r, cause);
-		return http_error(r, 404, "not_found", "no agent %s", id);
-	}
-	return http_json(r, 200, a);
+	a = supervisor_get(db, id, &cause);
+	return api_found(r, a, cause, "agent", id);
 }
 
 int
@@ -166,12 +162,8 @@ api_sessions_get(struct http_req *r)
 
 	if (!api_id_ok(r, id, "session") || (db = api_db(r)) == NULL)
 		return 0;
-	if ((s = session_get(db, id, &cause)) == NULL) {
-		if (cause != NULL)
-			return api_fail(r, cause);
-		return http_error(r, 404, "not_found", "no session %s", id);
-	}
-	return http_json(r, 200, s);
+	s = session_get(db, id, &cause);
+	return api_found(r, s, cause, "session", id);
 }
 
 int

@@ -144,20 +144,16 @@ api_memory_add(struct http_req *r)
 int
 api_memory_get(struct http_req *r)
 {
-	char *cause = NULL;
+	char *cause = NULL, num[32];
 	sqlite3 *db;
 	json_t *m;
 	int64_t id;
 
 	if (api_mem_id(r, &id) != 0 || (db = api_mem_db(r)) == NULL)
 		return 0;
-	if ((m = memory_get(db, id, 1, &cause)) == NULL) {
-		if (cause != NULL)
-			return api_fail(r, cause);
-		return http_error(r, 404, "not_found", "no memory %lld",
-		    (long long)id);
-	}
-	return http_json(r, 200, m);
+	snprintf(num, sizeof num, "%lld", (long long)id);
+	m = memory_get(db, id, 1, &cause);
+	return api_found(r, m, cause, "memory", num);
 }
 
 int
