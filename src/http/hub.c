@@ -31,7 +31,8 @@ struct hub_conn {
 	size_t out_off;
 	int closing; /* a close frame is queued: no more output */
 	int close_sent, close_seen;
-	int gone; /* the socket is closed */
+	int gone;   /* the socket is closed */
+	int doomed; /* drop it without a close frame */
 	int refs;
 	int in_epoll;
 	char *
@@ -110,10 +111,15 @@ hub_send(struct hub_conn *c, const char *text, size_t len)
 	pthread_mutex_lock(&c->lock);
 	rc = hub_queue(c, WS_OP_TEXT, text, len);
 	if (rc != 0 && !c->gone && !c->closing) {
-		/* Over HUB_MAX_PENDING: the client does not read. */
-		buf_reset(&c->out);
-		c->out_off = 0;
-		ws_frame_close(&c->out, WS_CLOSE_POLICY, "too slow");
+		/* Over HUB_MAX_PENDING: the client does not read.  A close
+		 * frame may follow only whole frames: with one half sent,
+		 * the connection is simply dropped. */
+		if (c->out_off > 0)
+			c->doomed = 1;
+		else {
+			buf_reset(&c->out);
+			ws_frame_close(&c->out, WS_CLOSE_POLICY, "too slow");
+		}
 		c->closing = 1;
 	}
 	pthread_mutex_unlock(&c->lock);
@@ -362,7 +368,7 @@ hub_main(void *arg)
 			pthread_mutex_lock(&hub.lock);
 			next = c->next;
 			pthread_mutex_unlock(&hub.lock);
-			if (!c->gone && hub_flush(c) != 0)
+			if (!c->gone && (c->doomed || hub_flush(c) != 0))
 				hub_drop(c);
 			hub_unref(c);
 		}

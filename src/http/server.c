@@ -473,6 +473,7 @@ http_upgraded(void *cls, struct MHD_Connection *conn, void *con_cls,
 
 	(void)cls;
 	(void)conn;
+	r->upgraded = 1;
 	hub_add(sock, urh, extra, extra_len, &r->ws);
 }
 
@@ -833,6 +834,10 @@ http_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	pthread_mutex_lock(&http.lock);
 	http.inflight--;
 	pthread_mutex_unlock(&http.lock);
+	/* A WebSocket that never reached the hub: its handlers' state goes
+	 * (the hub would have closed it). */
+	if (r->ws.close != NULL && !r->upgraded)
+		r->ws.close(NULL, r->ws.arg);
 	http_req_unref(r);
 }
 

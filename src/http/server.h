@@ -47,6 +47,7 @@ struct http_req {
 	uint64_t sse_after;
 	char ws_accept[32];
 	struct hub_handlers ws; /* called on the hub thread */
+	int upgraded;           /* the hub has the socket (and ws) */
 
 	/* Private. */
 	pthread_mutex_t lock;
