@@ -34,6 +34,12 @@ json_t *mem_row_json(sqlite3_stmt *st);
 	"last_access_ms, created_ms, session_id, agent_id, space, tags, " \
 	"sources"
 
+/* A counter of memory_meta ("docs", "generation"), 0 if none. */
+long long mem_meta(sqlite3 *db, const char *key);
+/* The integer a query answers (0 if none). */
+long long mem_scalar(sqlite3 *db, const char *sql);
+/* Whether a vector of dim floats is not all zero. */
+int mem_vec_ok(const float *v, int dim);
 /* Run SQL with no result; 0 or -1 with *cause. */
 int mem_exec(sqlite3 *db, const char *sql, char **cause);
 /* The database's generation counter. */
