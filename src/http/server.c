@@ -20,6 +20,7 @@
 #include "http/metrics.h"
 #include "http/ratelimit.h"
 #include "http/server.h"
+#include "http/server_int.h"
 #include "kernel/events.h"
 #include "security/audit.h"
 #include "security/auth.h"
@@ -34,47 +35,10 @@
 #define HTTP_TIMEOUT_SECS 30
 #define HTTP_MEMORY_LIMIT (64 * 1024) /* per connection: headers */
 #define HTTP_RATE_CLIENTS 4096
-#define SSE_KEEPALIVE_MS 15000
-#define SSE_RETRY_MS 3000
 
-/* An SSE stream: a subscriber of the event bus feeding a suspended
- * connection. */
-struct http_sse {
-	struct http_req *r;
-	struct events_sub *sub;
-	struct buf out; /* formatted, not yet handed to MHD */
-	size_t out_off;
-	pthread_mutex_t lock; /* the fields below */
-	int pending;          /* an event or a keep-alive is waiting */
-	int suspended;        /* the connection is suspended */
-	int ended;            /* the server is stopping */
-	uint64_t last_write_ms;
-	struct http_sse *next, *prev;
-};
-
-static struct {
-	struct MHD_Daemon *mhd;
-	pthread_mutex_t lock; /* the fields below */
-	const struct route *routes;
-	size_t max_body;
-	json_t *cors;
-	char *api_key;
-	struct ratelimit *rl;
-	struct http_sse *streams;
-	int nstreams;
-	long long rate_limited, auth_failures;
-	int inflight;  /* requests begun and not yet completed */
-	int stopping;  /* http_stop() has begun */
-	int listen_fd; /* handed back by MHD_quiesce_daemon(), or -1 */
-	struct http_req *waiting; /* async requests not yet answered */
-	pthread_t ticker;
-	int ticker_run;
-	pthread_cond_t ticker_cond;
-} http = { .lock = PTHREAD_MUTEX_INITIALIZER,
+struct http_state http = { .lock = PTHREAD_MUTEX_INITIALIZER,
 	.ticker_cond = PTHREAD_COND_INITIALIZER,
 	.listen_fd = -1 };
-
-static void http_req_unref(struct http_req *r);
 
 int
 http_json(struct http_req *r, int status, json_t *json)
@@ -168,17 +132,7 @@ http_complete(struct http_req *r)
 	http_req_unref(r);
 }
 
-static void
-http_sse_free(struct http_sse *s)
-{
-	if (s->sub != NULL)
-		events_unsubscribe(s->sub);
-	buf_free(&s->out);
-	pthread_mutex_destroy(&s->lock);
-	free(s);
-}
-
-static void
+void
 http_req_unref(struct http_req *r)
 {
 	int refs;
@@ -204,7 +158,7 @@ http_req_unref(struct http_req *r)
 
 /* Count the answer now that it is queued (the client may ask for the
  * metrics before libmicrohttpd reports the request complete). */
-static void
+void
 http_count(struct http_req *r)
 {
 	const struct route *route = r->match.route;
@@ -213,7 +167,7 @@ http_count(struct http_req *r)
 	    r->status, (double)(time_mono_ns() - r->start_ns) / 1e9);
 }
 
-static void
+void
 http_add_common(struct http_req *r, struct MHD_Response *resp)
 {
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
@@ -291,177 +245,6 @@ http_send(struct http_req *r)
 	return ret;
 }
 
-/* ---- SSE ---- */
-
-/* Wake a stream: something to send.  Any thread (the bus calls it with
- * its lock held: take only the stream's). */
-static void
-http_sse_wake(void *arg)
-{
-	struct http_sse *s = arg;
-
-	pthread_mutex_lock(&s->lock);
-	s->pending = 1;
-	if (s->suspended) {
-		s->suspended = 0;
-		MHD_resume_connection(s->r->conn);
-	}
-	pthread_mutex_unlock(&s->lock);
-}
-
-/* Format waiting events into s->out; 1 if there is something to send. */
-static int
-http_sse_fill(struct http_sse *s)
-{
-	struct event e;
-	uint64_t lost;
-	int n = 0;
-
-	while (s->out.len < 64 * 1024 && events_next(s->sub, &e, &lost) == 1) {
-		if (lost > 0)
-			buf_printf(&s->out,
-			    "event: lost\ndata: {\"lost\":%llu}\n\n",
-			    (unsigned long long)lost);
-		buf_printf(&s->out, "id: %llu\nevent: %s\ndata: %s\n\n",
-		    (unsigned long long)e.id, e.type, e.data);
-		free(e.data);
-		n++;
-	}
-	return n > 0;
-}
-
-static ssize_t
-http_sse_read(void *cls, uint64_t pos, char *out, size_t max)
-{
-	struct http_sse *s = cls;
-	uint64_t now = time_mono_ms();
-	size_t n;
-
-	(void)pos;
-	for (;;) {
-		if (s->out_off < s->out.len) {
-			n = s->out.len - s->out_off;
-			if (n > max)
-				n = max;
-			memcpy(out, s->out.data + s->out_off, n);
-			s->out_off += n;
-			if (s->out_off == s->out.len) {
-				buf_reset(&s->out);
-				s->out_off = 0;
-			}
-			s->last_write_ms = now;
-			return (ssize_t)n;
-		}
-		pthread_mutex_lock(&s->lock);
-		if (s->ended) {
-			pthread_mutex_unlock(&s->lock);
-			return MHD_CONTENT_READER_END_OF_STREAM;
-		}
-		s->pending = 0;
-		pthread_mutex_unlock(&s->lock);
-		if (http_sse_fill(s))
-			continue;
-		if (now - s->last_write_ms >= SSE_KEEPALIVE_MS) {
-			buf_adds(&s->out, ": keep-alive\n\n");
-			continue;
-		}
-		pthread_mutex_lock(&s->lock);
-		if (s->pending || s->ended) {
-			pthread_mutex_unlock(&s->lock);
-			continue;
-		}
-		s->suspended = 1;
-		MHD_suspend_connection(s->r->conn);
-		pthread_mutex_unlock(&s->lock);
-		return 0;
-	}
-}
-
-static void
-http_sse_done(void *cls)
-{
-	struct http_sse *s = cls;
-
-	pthread_mutex_lock(&http.lock);
-	if (s->prev != NULL)
-		s->prev->next = s->next;
-	else
-		http.streams = s->next;
-	if (s->next != NULL)
-		s->next->prev = s->prev;
-	http.nstreams--;
-	pthread_mutex_unlock(&http.lock);
-	/* No more wake-ups before r may go. */
-	events_unsubscribe(s->sub);
-	s->sub = NULL;
-	http_req_unref(s->r);
-	http_sse_free(s);
-}
-
-static enum MHD_Result
-http_sse_start(struct http_req *r)
-{
-	struct MHD_Response *resp;
-	struct http_sse *s;
-	enum MHD_Result ret;
-
-	s = xcalloc(1, sizeof *s);
-	s->r = r;
-	buf_init(&s->out, BUF_NOCAP);
-	pthread_mutex_init(&s->lock, NULL);
-	s->last_write_ms = time_mono_ms();
-	buf_printf(&s->out, "retry: %d\n\n", SSE_RETRY_MS);
-	s->sub = events_subscribe(r->sse_after, http_sse_wake, s);
-	resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16 * 1024,
-	    http_sse_read, s, http_sse_done);
-	if (resp == NULL) {
-		http_sse_free(s);
-		return MHD_NO;
-	}
-	r->refs++; /* the stream's */
-	pthread_mutex_lock(&http.lock);
-	s->ended = http.stopping; /* a stream begun too late ends at once */
-	s->next = http.streams;
-	if (s->next != NULL)
-		s->next->prev = s;
-	http.streams = s;
-	http.nstreams++;
-	pthread_mutex_unlock(&http.lock);
-	r->stream = s;
-	MHD_add_response_header(resp, "Content-Type", "text/event-stream");
-	MHD_add_response_header(resp, "X-Accel-Buffering", "no");
-	http_add_common(r, resp);
-	r->status = 200;
-	http_count(r);
-	ret = MHD_queue_response(r->conn, MHD_HTTP_OK, resp);
-	MHD_destroy_response(resp);
-	return ret;
-}
-
-/* Every second: streams that have been quiet too long get a keep-alive. */
-static void *
-http_ticker(void *arg)
-{
-	struct http_sse *s;
-	struct timespec ts;
-	uint64_t now;
-
-	(void)arg;
-	pthread_mutex_lock(&http.lock);
-	while (http.ticker_run) {
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_sec += 1;
-		pthread_cond_timedwait(&http.ticker_cond, &http.lock, &ts);
-		now = time_mono_ms();
-		for (s = http.streams; s != NULL; s = s->next) {
-			if (now - s->last_write_ms >= SSE_KEEPALIVE_MS)
-				http_sse_wake(s);
-		}
-	}
-	pthread_mutex_unlock(&http.lock);
-	return NULL;
-}
-
 /* ---- WebSocket upgrade ---- */
 
 static void
@@ -496,213 +279,6 @@ http_ws_start(struct http_req *r)
 }
 
 /* ---- the request path ---- */
-
-static int
-http_origin_allowed(const char *origin)
-{
-	size_t i;
-	int ok = 0;
-
-	pthread_mutex_lock(&http.lock);
-	for (i = 0; i < json_array_size(http.cors); i++) {
-		const char *o = json_string_value(json_array_get(http.cors, i));
-
-		if (o != NULL &&
-		    (strcmp(o, "*") == 0 || strcmp(o, origin) == 0))
-			ok = 1;
-	}
-	pthread_mutex_unlock(&http.lock);
-	return ok;
-}
-
-/* Whether the request carries an accepted credential. */
-static int
-http_authorized(struct http_req *r, int ticket_ok)
-{
-	const char *h, *token, *ticket;
-	char *extra;
-	int ok;
-
-	if ((h = http_header(r, "Authorization")) != NULL &&
-	    (token = auth_bearer(h)) != NULL) {
-		pthread_mutex_lock(&http.lock);
-		extra = http.api_key != NULL ? xstrdup(http.api_key) : NULL;
-		pthread_mutex_unlock(&http.lock);
-		ok = auth_check(token, extra);
-		if (extra != NULL) {
-			explicit_bzero(extra, strlen(extra));
-			free(extra);
-		}
-		if (ok)
-			return 1;
-	}
-	if (ticket_ok && (ticket = http_query(r, "ticket")) != NULL)
-		return auth_ticket_use(ticket, time_mono_ms());
-	return 0;
-}
-
-/* A refused credential goes into the audit log (never the credential). */
-static void
-http_audit_denied(struct http_req *r)
-{
-	char actor[96];
-	json_t *d = json_pack("{s:s, s:s, s:b}", "method", r->method, "reason",
-	    "missing or invalid token", "bearer_sent",
-	    http_header(r, "Authorization") != NULL ||
-		http_query(r, "ticket") != NULL);
-
-	snprintf(actor, sizeof actor, "client:%s", r->client);
-	audit_note(db_get(), actor, AUDIT_AUTH, r->path, d);
-	json_decref(d);
-}
-
-static int
-http_is_json_type(const char *ct)
-{
-	size_t n = strlen("application/json");
-
-	if (ct == NULL)
-		return 0;
-	while (*ct == ' ')
-		ct++;
-	if (strncasecmp(ct, "application/json", n) != 0)
-		return 0;
-	return ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ';
-}
-
-/* Decide what to do with a request once its headers are in.  Returns 1
- * when an answer is ready (r->status set), 0 to read the body. */
-static int
-http_admit(struct http_req *r)
-{
-	const char *origin, *cl, *ct;
-	char allow[64];
-	const char *method = r->method;
-	int code, secs;
-	unsigned long long len;
-
-	if ((origin = http_header(r, "Origin")) != NULL &&
-	    strlen(origin) < sizeof r->origin && http_origin_allowed(origin)) {
-		r->origin_ok = 1;
-		snprintf(r->origin, sizeof r->origin, "%s", origin);
-	}
-	if (strcmp(method, "HEAD") == 0)
-		method = "GET";
-	code = router_match(http.routes, method, r->path, &r->match, allow,
-	    sizeof allow);
-	if (strcmp(r->method, "OPTIONS") == 0 && origin != NULL) {
-		if (!r->origin_ok || code == 404)
-			return http_error(r, 403, "cors", "origin not allowed"),
-			       1;
-		r->status = 204;
-		r->text = xstrdup("");
-		return 1;
-	}
-	if (code == 400)
-		return http_error(r, 400, "bad_path",
-			   "the path must be absolute and printable"),
-		       1;
-	if (code == 414)
-		return http_error(r, 414, "path_too_long",
-			   "the path is longer than %d bytes", ROUTER_MAX_PATH),
-		       1;
-
-	/* Liveness probes are never rate limited. */
-	if (strcmp(r->path, "/health") != 0 &&
-	    strcmp(r->path, "/health/ready") != 0 &&
-	    ratelimit_take(http.rl, r->client, time_mono_ms(), &secs) != 0) {
-		pthread_mutex_lock(&http.lock);
-		http.rate_limited++;
-		pthread_mutex_unlock(&http.lock);
-		snprintf(r->retry_after, sizeof r->retry_after, "%d", secs);
-		http_error(r, 429, "rate_limited",
-		    "too many requests; retry in %d s", secs);
-		json_object_set_new(json_object_get(r->json, "error"),
-		    "retry_after", json_integer(secs));
-		return 1;
-	}
-	if (strncmp(r->path, "/api/", 5) == 0 &&
-	    !(code == 200 && (r->match.route->flags & ROUTE_PUBLIC)) &&
-	    !http_authorized(r,
-		code == 200 && (r->match.route->flags & ROUTE_TICKET))) {
-		pthread_mutex_lock(&http.lock);
-		http.auth_failures++;
-		pthread_mutex_unlock(&http.lock);
-		http_audit_denied(r);
-		return http_error(r, 401, "unauthorized",
-			   "a valid token is needed: Authorization: Bearer <token> "
-			   "(see: oxios token)"),
-		       1;
-	}
-	if (code == 404)
-		return http_error(r, 404, "not_found", "no route %s", r->path),
-		       1;
-	if (code == 405) {
-		http_error(r, 405, "method_not_allowed",
-		    "%s is not allowed here; allowed: %s", r->method, allow);
-		json_object_set_new(r->json, "allow", json_string(allow));
-		return 1;
-	}
-	if ((cl = http_header(r, "Content-Length")) != NULL) {
-		len = strtoull(cl, NULL, 10);
-		if (len > http.max_body)
-			return http_error(r, 413, "body_too_large",
-				   "the body is %llu bytes; at most %zu are accepted",
-				   len, http.max_body),
-			       1;
-		if (len > 0 && (r->match.route->flags & ROUTE_BODY) &&
-		    !http_is_json_type(ct = http_header(r, "Content-Type")))
-			return http_error(r, 415, "unsupported_media_type",
-				   "the body must be application/json, not %s",
-				   ct != NULL ? ct : "untyped"),
-			       1;
-	}
-	return 0;
-}
-
-/* Whether a body follows the headers. */
-static int
-http_has_body(struct http_req *r)
-{
-	const char *cl = http_header(r, "Content-Length");
-
-	if (http_header(r, "Transfer-Encoding") != NULL)
-		return 1;
-	return cl != NULL && strtoull(cl, NULL, 10) > 0;
-}
-
-/* The body is in: parse it. */
-static int
-http_parse_body(struct http_req *r)
-{
-	json_error_t err;
-	const char *ct;
-
-	if (r->body_too_big)
-		return http_error(r, 413, "body_too_large",
-			   "the body is larger than %zu bytes", http.max_body),
-		       1;
-	if (r->upload == NULL || r->upload->len == 0)
-		return 0;
-	if (!(r->match.route->flags & ROUTE_BODY))
-		return 0; /* ignored */
-	if (!http_is_json_type(ct = http_header(r, "Content-Type")))
-		return http_error(r, 415, "unsupported_media_type",
-			   "the body must be application/json, not %s",
-			   ct != NULL ? ct : "untyped"),
-		       1;
-	r->body = json_loadb(r->upload->data, r->upload->len,
-	    JSON_REJECT_DUPLICATES, &err);
-	if (r->body == NULL) {
-		http_error(r, 400, "invalid_json",
-		    "invalid JSON at line %d, column %d (byte %d): %s",
-		    err.line, err.column, err.position, err.text);
-		json_object_set_new(json_object_get(r->json, "error"),
-		    "position", json_integer(err.position));
-		return 1;
-	}
-	return 0;
-}
 
 static enum MHD_Result
 http_handle(void *cls, struct MHD_Connection *conn, const char *url,

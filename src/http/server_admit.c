@@ -1,0 +1,237 @@
+/*
+ * server_admit.c — what a request must pass before its handler runs, in
+ * order: path sanity, CORS preflight, rate limit, bearer token (a refusal
+ * is audited), route, body size and type; then the JSON body.
+ */
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#include "http/hub.h"
+#include "http/metrics.h"
+#include "http/ratelimit.h"
+#include "http/server.h"
+#include "http/server_int.h"
+#include "kernel/events.h"
+#include "security/audit.h"
+#include "security/auth.h"
+#include "store/db.h"
+#include "util/buf.h"
+#include "util/log.h"
+#include "util/time.h"
+#include "util/xalloc.h"
+
+static int
+http_origin_allowed(const char *origin)
+{
+	size_t i;
+	int ok = 0;
+
+	pthread_mutex_lock(&http.lock);
+	for (i = 0; i < json_array_size(http.cors); i++) {
+		const char *o = json_string_value(json_array_get(http.cors, i));
+
+		if (o != NULL &&
+		    (strcmp(o, "*") == 0 || strcmp(o, origin) == 0))
+			ok = 1;
+	}
+	pthread_mutex_unlock(&http.lock);
+	return ok;
+}
+
+/* Whether the request carries an accepted credential. */
+static int
+http_authorized(struct http_req *r, int ticket_ok)
+{
+	const char *h, *token, *ticket;
+	char *extra;
+	int ok;
+
+	if ((h = http_header(r, "Authorization")) != NULL &&
+	    (token = auth_bearer(h)) != NULL) {
+		pthread_mutex_lock(&http.lock);
+		extra = http.api_key != NULL ? xstrdup(http.api_key) : NULL;
+		pthread_mutex_unlock(&http.lock);
+		ok = auth_check(token, extra);
+		if (extra != NULL) {
+			explicit_bzero(extra, strlen(extra));
+			free(extra);
+		}
+		if (ok)
+			return 1;
+	}
+	if (ticket_ok && (ticket = http_query(r, "ticket")) != NULL)
+		return auth_ticket_use(ticket, time_mono_ms());
+	return 0;
+}
+
+/* A refused credential goes into the audit log (never the credential). */
+static void
+http_audit_denied(struct http_req *r)
+{
+	char actor[96];
+	json_t *d = json_pack("{s:s, s:s, s:b}", "method", r->method, "reason",
+	    "missing or invalid token", "bearer_sent",
+	    http_header(r, "Authorization") != NULL ||
+		http_query(r, "ticket") != NULL);
+
+	snprintf(actor, sizeof actor, "client:%s", r->client);
+	audit_note(db_get(), actor, AUDIT_AUTH, r->path, d);
+	json_decref(d);
+}
+
+static int
+http_is_json_type(const char *ct)
+{
+	size_t n = strlen("application/json");
+
+	if (ct == NULL)
+		return 0;
+	while (*ct == ' ')
+		ct++;
+	if (strncasecmp(ct, "application/json", n) != 0)
+		return 0;
+	return ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ';
+}
+
+/* Decide what to do with a request once its headers are in.  Returns 1
+ * when an answer is ready (r->status set), 0 to read the body. */
+int
+http_admit(struct http_req *r)
+{
+	const char *origin, *cl, *ct;
+	char allow[64];
+	const char *method = r->method;
+	int code, secs;
+	unsigned long long len;
+
+	if ((origin = http_header(r, "Origin")) != NULL &&
+	    strlen(origin) < sizeof r->origin && http_origin_allowed(origin)) {
+		r->origin_ok = 1;
+		snprintf(r->origin, sizeof r->origin, "%s", origin);
+	}
+	if (strcmp(method, "HEAD") == 0)
+		method = "GET";
+	code = router_match(http.routes, method, r->path, &r->match, allow,
+	    sizeof allow);
+	if (strcmp(r->method, "OPTIONS") == 0 && origin != NULL) {
+		if (!r->origin_ok || code == 404)
+			return http_error(r, 403, "cors", "origin not allowed"),
+			       1;
+		r->status = 204;
+		r->text = xstrdup("");
+		return 1;
+	}
+	if (code == 400)
+		return http_error(r, 400, "bad_path",
+			   "the path must be absolute and printable"),
+		       1;
+	if (code == 414)
+		return http_error(r, 414, "path_too_long",
+			   "the path is longer than %d bytes", ROUTER_MAX_PATH),
+		       1;
+
+	/* Liveness probes are never rate limited. */
+	if (strcmp(r->path, "/health") != 0 &&
+	    strcmp(r->path, "/health/ready") != 0 &&
+	    ratelimit_take(http.rl, r->client, time_mono_ms(), &secs) != 0) {
+		pthread_mutex_lock(&http.lock);
+		http.rate_limited++;
+		pthread_mutex_unlock(&http.lock);
+		snprintf(r->retry_after, sizeof r->retry_after, "%d", secs);
+		http_error(r, 429, "rate_limited",
+		    "too many requests; retry in %d s", secs);
+		json_object_set_new(json_object_get(r->json, "error"),
+		    "retry_after", json_integer(secs));
+		return 1;
+	}
+	if (strncmp(r->path, "/api/", 5) == 0 &&
+	    !(code == 200 && (r->match.route->flags & ROUTE_PUBLIC)) &&
+	    !http_authorized(r,
+		code == 200 && (r->match.route->flags & ROUTE_TICKET))) {
+		pthread_mutex_lock(&http.lock);
+		http.auth_failures++;
+		pthread_mutex_unlock(&http.lock);
+		http_audit_denied(r);
+		return http_error(r, 401, "unauthorized",
+			   "a valid token is needed: Authorization: Bearer <token> "
+			   "(see: oxios token)"),
+		       1;
+	}
+	if (code == 404)
+		return http_error(r, 404, "not_found", "no route %s", r->path),
+		       1;
+	if (code == 405) {
+		http_error(r, 405, "method_not_allowed",
+		    "%s is not allowed here; allowed: %s", r->method, allow);
+		json_object_set_new(r->json, "allow", json_string(allow));
+		return 1;
+	}
+	if ((cl = http_header(r, "Content-Length")) != NULL) {
+		len = strtoull(cl, NULL, 10);
+		if (len > http.max_body)
+			return http_error(r, 413, "body_too_large",
+				   "the body is %llu bytes; at most %zu are accepted",
+				   len, http.max_body),
+			       1;
+		if (len > 0 && (r->match.route->flags & ROUTE_BODY) &&
+		    !http_is_json_type(ct = http_header(r, "Content-Type")))
+			return http_error(r, 415, "unsupported_media_type",
+				   "the body must be application/json, not %s",
+				   ct != NULL ? ct : "untyped"),
+			       1;
+	}
+	return 0;
+}
+
+/* Whether a body follows the headers. */
+int
+http_has_body(struct http_req *r)
+{
+	const char *cl = http_header(r, "Content-Length");
+
+	if (http_header(r, "Transfer-Encoding") != NULL)
+		return 1;
+	return cl != NULL && strtoull(cl, NULL, 10) > 0;
+}
+
+/* The body is in: parse it. */
+int
+http_parse_body(struct http_req *r)
+{
+	json_error_t err;
+	const char *ct;
+
+	if (r->body_too_big)
+		return http_error(r, 413, "body_too_large",
+			   "the body is larger than %zu bytes", http.max_body),
+		       1;
+	if (r->upload == NULL || r->upload->len == 0)
+		return 0;
+	if (!(r->match.route->flags & ROUTE_BODY))
+		return 0; /* ignored */
+	if (!http_is_json_type(ct = http_header(r, "Content-Type")))
+		return http_error(r, 415, "unsupported_media_type",
+			   "the body must be application/json, not %s",
+			   ct != NULL ? ct : "untyped"),
+		       1;
+	r->body = json_loadb(r->upload->data, r->upload->len,
+	    JSON_REJECT_DUPLICATES, &err);
+	if (r->body == NULL) {
+		http_error(r, 400, "invalid_json",
+		    "invalid JSON at line %d, column %d (byte %d): %s",
+		    err.line, err.column, err.position, err.text);
+		json_object_set_new(json_object_get(r->json, "error"),
+		    "position", json_integer(err.position));
+		return 1;
+	}
+	return 0;
+}
