@@ -10,7 +10,12 @@
  * datafile, the vectors, queries and exact top-10 are written there for
  * hnswlib_bench.cpp, so both sides see the same data and the same truth.
  * EFS="16,32,64,128,256" (environment; those by default) lists the ef.
- * Output lines: "build ..." and "ef <ef> recall@10 <r> qps <q>".
+ * Then the index tunes itself (hnsw_tune(): recall@10 >= TARGET, default
+ * 0.95, on 200 of its own vectors held out) and the ef it picks, the
+ * default ef_search (auto), is measured last, on the same fresh queries
+ * as the others; TUNE=0 leaves that out.
+ * Output lines: "build ...", "exact ...", "tune ..." and
+ * "ef <ef> recall@10 <r> qps <q>" (the tuned one ends in " auto").
  */
 #include <math.h>
 #include <stdint.h>
@@ -76,22 +81,21 @@ bench_fill(float *v, size_t n, uint64_t *s)
  * DIST=clustered: gaussian blobs (sigma 0.3 per coordinate) around
  * CLUSTERS uniform centres, for data with structure, as embeddings have;
  * uniform data in high dimension has almost none, and every graph index
- * does poorly on it.
+ * does poorly on it.  The data and the queries are drawn from the same
+ * centres c[].
  */
 static void
-bench_fill_clustered(float *v, size_t n, size_t d, size_t nc, uint64_t *s)
+bench_fill_clustered(float *v, size_t n, size_t d, const float *c, size_t nc,
+    uint64_t *s)
 {
-	float *c = xreallocarray(NULL, nc, d * sizeof *c);
 	size_t i, j, k;
 
-	bench_fill(c, nc * d, s);
 	for (i = 0; i < n; i++) {
 		k = bench_rand(s) % nc;
 		for (j = 0; j < d; j++)
 			v[i * d + j] =
 			    c[k * d + j] + (float)(0.3 * bench_gauss(s));
 	}
-	free(c);
 }
 
 /* EFS="16,32,..." (environment) replaces the ef list; returns its length. */
@@ -145,14 +149,15 @@ main(int argc, char **argv)
 	int efs[BENCH_MAX_EF] = { 16, 32, 64, 128, 256 };
 	struct hnsw_params p;
 	struct hnsw_hit hits[BENCH_K];
+	struct hnsw_tuning tn;
 	struct hnsw *h;
-	float *base, *queries;
+	float *base, *queries, *centres;
 	int64_t *truth;
 	char *cause = NULL;
-	const char *qenv, *dist, *cenv;
+	const char *qenv, *dist, *cenv, *tenv;
 	uint64_t rng = BENCH_SEED;
 	size_t n, d, q, i, j, t, found, done, nc;
-	double t0, el;
+	double t0, el, target;
 	unsigned e, nef = 5;
 
 	if (argc != 5 && argc != 6) {
@@ -166,7 +171,7 @@ main(int argc, char **argv)
 	p.dim = (int)d;
 	p.m = atoi(argv[3]);
 	p.ef_construction = atoi(argv[4]);
-	p.ef_search = HNSW_DEFAULT_EF_SEARCH;
+	p.ef_search = 0; /* auto: measured last, once tuned */
 	p.seed = 0;
 	if (n == 0 || q == 0 || (h = hnsw_new(&p, &cause)) == NULL) {
 		fprintf(stderr, "hnsw_bench: %s\n",
@@ -182,8 +187,11 @@ main(int argc, char **argv)
 		nc = cenv != NULL ? strtoul(cenv, NULL, 10) : 100;
 		if (nc == 0)
 			nc = 1;
-		bench_fill_clustered(base, n, d, nc, &rng);
-		bench_fill_clustered(queries, q, d, nc, &rng);
+		centres = xreallocarray(NULL, nc, d * sizeof *centres);
+		bench_fill(centres, nc * d, &rng);
+		bench_fill_clustered(base, n, d, centres, nc, &rng);
+		bench_fill_clustered(queries, q, d, centres, nc, &rng);
+		free(centres);
 	} else {
 		bench_fill(base, n * d, &rng);
 		bench_fill(queries, q * d, &rng);
@@ -207,14 +215,28 @@ main(int argc, char **argv)
 		for (j = 0; j < t; j++)
 			truth[i * BENCH_K + j] = hits[j].id;
 	}
-	fprintf(stderr, "exact top-%d of %zu queries: %.2f s\n", BENCH_K, q,
-	    bench_now() - t0);
+	el = bench_now() - t0;
+	printf("exact top-%d of %zu queries: %.2f s, qps %.0f\n", BENCH_K, q,
+	    el, (double)q / el);
 	if (argc == 6 &&
 	    bench_write(argv[5], (uint32_t)n, (uint32_t)d, (uint32_t)q, base,
 		queries, truth) == -1)
 		return 1;
 
 	nef = bench_efs(efs, nef);
+	tenv = getenv("TUNE");
+	if (tenv == NULL || strcmp(tenv, "0") != 0) {
+		tenv = getenv("TARGET");
+		target = tenv != NULL ? strtod(tenv, NULL) : 0.95;
+		t0 = bench_now();
+		hnsw_tune(h, BENCH_K, target, HNSW_TUNE_SAMPLES, &tn);
+		printf("tune ef %d recall@10 %.4f target %.3f samples %zu "
+		       "%s: %.2f s\n",
+		    tn.ef, tn.recall, tn.target, tn.samples,
+		    tn.reached ? "reached" : "NOT reached", bench_now() - t0);
+		if (nef < BENCH_MAX_EF)
+			efs[nef++] = 0; /* 0: the index's own, the tuned one */
+	}
 	for (e = 0; e < nef; e++) {
 		found = 0;
 		for (i = 0; i < q; i++) {
@@ -242,8 +264,10 @@ main(int argc, char **argv)
 			done += q;
 			el = bench_now() - t0;
 		} while (el < BENCH_MIN_SECONDS);
-		printf("ef %d recall@10 %.4f qps %.0f\n", efs[e],
-		    (double)found / (double)(q * BENCH_K), (double)done / el);
+		printf("ef %d recall@10 %.4f qps %.0f%s\n",
+		    efs[e] > 0 ? efs[e] : hnsw_ef(h),
+		    (double)found / (double)(q * BENCH_K), (double)done / el,
+		    efs[e] > 0 ? "" : " auto");
 	}
 	hnsw_free(h);
 	free(base);

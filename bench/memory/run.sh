@@ -2,7 +2,10 @@
 # bench/memory/run.sh — the HNSW index against hnswlib, side by side on the
 # same data: N random vectors (uniform in [-1, 1]^D, normalised), the same
 # queries, the same exact top-10, the same M, ef_construction and ef.
-# Prints build rate, then recall@10 and queries/s per ef.
+# Prints build rate, then recall@10 and queries/s per ef, and last at the
+# default ef_search: auto, which Oxios tunes to recall@10 >= TARGET (0.95)
+# on its own data; hnswlib is run at the ef Oxios picked.  Exact search
+# (a scan of every vector) is the reference for queries/s.
 #
 # Environment: N (default 100000), D (256), M (16), EFC (200), Q (1000),
 # EFS (the ef list, default "16,32,64,128,256"), DIST=clustered (gaussian
@@ -33,7 +36,10 @@ g++ -O2 -march=x86-64-v2 -std=c++14 bench/memory/hnswlib_bench.cpp \
 
 echo "$N x $D, M=$M, efC=$EFC, $Q queries, k=10 ($(nproc) cores, one used)"
 build/hnsw_bench "$N" "$D" "$M" "$EFC" "$out/data.bin" >"$out/oxios.txt"
-"$out/hnswlib_bench" "$out/data.bin" "$M" "$EFC" >"$out/hnswlib.txt"
+grep -E '^(exact|tune)' "$out/oxios.txt"
+auto=$(awk '/^tune ef/ { print $3 }' "$out/oxios.txt")
+EFS=${EFS:-16,32,64,128,256}${auto:+,$auto} \
+    "$out/hnswlib_bench" "$out/data.bin" "$M" "$EFC" >"$out/hnswlib.txt"
 
 awk '
 FNR == 1 { side++ }
@@ -43,6 +49,8 @@ FNR == 1 { side++ }
 		efs[++n] = $2
 	rec[side, $2] = $4
 	qps[side, $2] = $6
+	if ($7 == "auto")
+		auto = $2
 }
 END {
 	printf "%-28s %14s %14s\n", "", "oxios", "hnswlib"
@@ -52,8 +60,11 @@ END {
 	    "hnswlib", "oxios q/s", "hnswlib q/s", "ratio"
 	for (i = 1; i <= n; i++) {
 		e = efs[i]
-		printf "%-6s %21s %14s %14s %14s %8.2f\n", e, rec[1, e],
-		    rec[2, e], qps[1, e], qps[2, e], qps[1, e] / qps[2, e]
+		if (e == auto && i < n)
+			continue # measured again below, as the default
+		printf "%-6s %21s %14s %14s %14s %8.2f%s\n", e, rec[1, e],
+		    rec[2, e], qps[1, e], qps[2, e], qps[1, e] / qps[2, e],
+		    e == auto ? "  <- default (auto)" : ""
 	}
 	# At equal recall: hnswlib q/s interpolated (linearly in recall,
 	# between its two ef around it) at each recall oxios reached.

@@ -93,9 +93,31 @@ daemon_dream(void *arg)
 	return NULL;
 }
 
+/* The vector index's auto ef_search, tuned again when it is due. */
+static void *
+daemon_tune(void *arg)
+{
+	json_t *r;
+	char *cause = NULL;
+	sqlite3 *db = db_get();
+
+	(void)arg;
+	if (db != NULL && (r = memory_tune(db, api_stopping, &cause)) != NULL)
+		json_decref(r);
+	else if (cause != NULL) {
+		log_warn("%s", cause);
+		free(cause);
+	}
+	pthread_mutex_lock(&dream.lock);
+	dream.running = 0;
+	pthread_mutex_unlock(&dream.lock);
+	return NULL;
+}
+
 static void
 daemon_tick(void)
 {
+	void *(*job)(void *) = NULL;
 	const struct config *cfg = api_config_get();
 	long long mins = config_int(cfg, "memory.dream_interval_mins");
 	int on = config_bool(cfg, "memory.enabled");
@@ -112,11 +134,15 @@ daemon_tick(void)
 		(mins > 0 &&
 		    time_mono_ms() - dream.last_ms >=
 			(uint64_t)mins * 60000))) {
-		dream.running = 1;
 		dream.now = 0;
+		job = daemon_dream;
+	} else if (!dream.running && memory_tune_due())
+		job = daemon_tune;
+	if (job != NULL) {
+		dream.running = 1;
 		pthread_attr_init(&attr);
 		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-		if (pthread_create(&t, &attr, daemon_dream, NULL) != 0)
+		if (pthread_create(&t, &attr, job, NULL) != 0)
 			dream.running = 0;
 		pthread_attr_destroy(&attr);
 	}

@@ -1,6 +1,6 @@
 /*
  * cmd_memory.c — oxios memory: add, search, list, show, forget, dream,
- * stats.
+ * stats, tune.
  */
 #include <getopt.h>
 #include <stdlib.h>
@@ -19,7 +19,7 @@ static int cmd_memory(int, char **);
 
 const struct cmd_entry cmd_memory_entry = {
 	.name = "memory",
-	.usage = "add|search|list|show|forget|dream|stats ...",
+	.usage = "add|search|list|show|forget|dream|stats|tune ...",
 	.summary = "What agents remember: add, search, forget, consolidate.",
 	.help =
 	    "  add TEXT [--type T] [--tags a,b] [--protect P] [--json]\n"
@@ -36,11 +36,16 @@ const struct cmd_entry cmd_memory_entry = {
 	    "  dream [--json]     consolidate now: re-tier, merge duplicates,\n"
 	    "                     prune, re-index; prints the report\n"
 	    "  stats [--json]     counts by tier and type, the index\n"
+	    "  tune [--json]      measure the vector index's recall against\n"
+	    "                     exact search and pick the smallest\n"
+	    "                     ef_search reaching\n"
+	    "                     memory.hnsw_target_recall (the daemon\n"
+	    "                     does this by itself as memory grows)\n"
 	    "\n"
 	    "Types: user_profile, preference, decision, knowledge, skill,\n"
 	    "fact, episode, session, conversation.  Protection: none, low,\n"
 	    "medium, high, permanent.\n",
-	.words = "add search list show forget dream stats --type --tags "
+	.words = "add search list show forget dream stats tune --type --tags "
 		 "--protect --limit --mode --tier --tag --json",
 	.exec = cmd_memory,
 };
@@ -166,6 +171,29 @@ mem_print(const json_t *m, int score)
 	json_array_foreach(tags, i, t)
 		printf("%s%s", i == 0 ? ", tags " : ",", json_string_value(t));
 	printf("]\n    %s\n", json_string_value(json_object_get(m, "content")));
+}
+
+static void
+mem_print_tuning(const json_t *t)
+{
+	printf("ef_search %lld: recall@%lld %.3f, target %.3f %s\n"
+	       "measured on %lld queries (%lld recent searches, the rest "
+	       "held-out memories) over %lld vectors in %lld ms\n",
+	    (long long)json_integer_value(json_object_get(t, "ef_search")),
+	    (long long)json_integer_value(json_object_get(t, "k")),
+	    json_real_value(json_object_get(t, "recall")),
+	    json_real_value(json_object_get(t, "target")),
+	    json_is_true(json_object_get(t, "reached")) ?
+		"reached" :
+		"NOT reached (ef_search is at its largest)",
+	    (long long)json_integer_value(json_object_get(t, "samples")),
+	    (long long)json_integer_value(json_object_get(t, "recent_queries")),
+	    (long long)json_integer_value(json_object_get(t, "vectors")),
+	    (long long)json_integer_value(json_object_get(t, "duration_ms")));
+	if (strcmp(json_string_value(json_object_get(t, "ef_search_mode")),
+		"fixed") == 0)
+		printf("memory.hnsw_ef_search is set, so searches use that; "
+		       "set it to 0 to use this one\n");
 }
 
 static void
@@ -305,6 +333,16 @@ mem_run(const char *sub, int argc, char **argv, sqlite3 *db,
 			rc = EXIT_OK;
 		} else if (cause == NULL)
 			cli_error("no memory #%lld", (long long)id);
+	} else if (strcmp(sub, "tune") == 0) {
+		if (argc != 0)
+			return cli_usage(&cmd_memory_entry);
+		if ((j = memory_tune(db, NULL, &cause)) != NULL) {
+			if (o.json)
+				oxjson_print(stdout, j, 1);
+			else
+				mem_print_tuning(j);
+			rc = EXIT_OK;
+		}
 	} else if (strcmp(sub, "dream") == 0 || strcmp(sub, "stats") == 0) {
 		if (argc != 0)
 			return cli_usage(&cmd_memory_entry);

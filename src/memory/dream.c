@@ -574,6 +574,7 @@ memory_dream(sqlite3 *db, const struct config *cfg, const char *reason,
     char **cause)
 {
 	json_t *report = NULL, *before, *after, *pairs, *pruned_ids;
+	json_t *tuned = NULL;
 	sqlite3_stmt *st = NULL;
 	uint64_t t0 = time_mono_ms();
 	char started[40];
@@ -615,6 +616,12 @@ memory_dream(sqlite3 *db, const struct config *cfg, const char *reason,
 	pthread_mutex_unlock(&mem.lock);
 	if (memory_flush(cause) != 0)
 		goto out;
+	if (memory_tune_due() &&
+	    (tuned = memory_tune(db, NULL, cause)) == NULL) {
+		log_warn("%s", *cause);
+		free(*cause);
+		*cause = NULL;
+	}
 	if ((after = memory_stats(db, cause)) == NULL)
 		goto out;
 
@@ -632,6 +639,13 @@ memory_dream(sqlite3 *db, const struct config *cfg, const char *reason,
 	    "after", "total", json_object_get(after, "total"), "tiers",
 	    json_object_get(after, "tiers"), "summaries", "");
 	json_object_set_new(report, "summaries", json_integer(summarised));
+	if (tuned == NULL) { /* not due: the one in use */
+		pthread_mutex_lock(&mem.lock);
+		tuned = mem_tuning_json();
+		pthread_mutex_unlock(&mem.lock);
+	}
+	json_object_set_new(json_object_get(report, "index"), "tuning", tuned);
+	tuned = NULL;
 	pairs = pruned_ids = NULL;
 	json_decref(after);
 	json_object_set_new(report, "duration_ms",
@@ -655,6 +669,7 @@ memory_dream(sqlite3 *db, const struct config *cfg, const char *reason,
 		 "demoted, %d re-embedded",
 	    reason, merged, pruned, promoted, demoted, reembedded);
 out:
+	json_decref(tuned);
 	json_decref(before);
 	json_decref(pairs);
 	json_decref(pruned_ids);

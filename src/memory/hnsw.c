@@ -17,7 +17,9 @@
  *
  * File format (little-endian): magic "OXHNSW1\0", u32 version, u32 dim,
  * u32 m, u32 ef_construction, u32 ef_search, u64 seed, u64 rng state,
- * u64 node count, u32 entry point, u32 max level, u64 stamp; per node:
+ * u64 node count, u32 entry point, u32 max level, u64 stamp; from
+ * version 2 the tuning (hnsw_tune.c): u32 ef, u32 k, u32 target and u32
+ * recall in millionths, u32 samples, u32 reached, u64 count; per node:
  * i64 id, u8 deleted, u8 level, dim f32, then for each layer 0..level a
  * u32 count and that many u32 links; then BLAKE2b-256 of all that.
  */
@@ -56,8 +58,8 @@ hnsw_check_params(const struct hnsw_params *p, char **cause)
 		    p->ef_construction);
 		return -1;
 	}
-	if (p->ef_search < 1 || p->ef_search > 4096) {
-		xasprintf(cause, "hnsw: ef_search %d not in 1..4096",
+	if (p->ef_search < 0 || p->ef_search > 4096) {
+		xasprintf(cause, "hnsw: ef_search %d not in 0 (auto)..4096",
 		    p->ef_search);
 		return -1;
 	}
@@ -120,8 +122,7 @@ hnsw_score(float d)
 	return s > 1.0f ? 1.0f : (s < -1.0f ? -1.0f : s);
 }
 
-/* Unit-length copy of `in` into `out`; -1 if zero or not finite. */
-static int
+int
 hnsw_normalise(size_t dim, const float *in, float *out)
 {
 	double ss = 0, inv;
@@ -270,10 +271,11 @@ hnsw_epoch(const struct hnsw *h)
 	return s->epoch;
 }
 
-/* Greedy walk (ef = 1) from `cur` down through layers from..to+1. */
+/* Greedy walk (ef = 1) from `cur` down through layers from..to+1,
+ * never through `skip`. */
 static struct hnsw_cand
 hnsw_descend(const struct hnsw *h, const float *q, struct hnsw_cand cur,
-    int from, int to)
+    int from, int to, uint32_t skip)
 {
 	const uint32_t *ll;
 	uint32_t j;
@@ -285,6 +287,8 @@ hnsw_descend(const struct hnsw *h, const float *q, struct hnsw_cand cur,
 			changed = 0;
 			ll = hnsw_links(h, cur.i, lc);
 			for (j = 1; j <= ll[0]; j++) {
+				if (ll[j] == skip)
+					continue;
 				d = hnsw_dist(h, q, ll[j]);
 				if (d < cur.d) {
 					cur.d = d;
@@ -301,11 +305,13 @@ hnsw_descend(const struct hnsw *h, const float *q, struct hnsw_cand cur,
  * Best-first search of layer lc from ep[0..nep), leaving the ef closest
  * in s->res.  With `live`, deleted nodes are walked through but not kept
  * (a query must still find ef live ones); an insertion keeps them all and
- * filters when it picks neighbours.
+ * filters when it picks neighbours.  `skip` (HNSW_NONE: none) counts as
+ * seen from the start: it is neither walked through nor kept.
  */
 static void
 hnsw_search_layer(const struct hnsw *h, const float *q,
-    const struct hnsw_cand *ep, size_t nep, size_t ef, int lc, int live)
+    const struct hnsw_cand *ep, size_t nep, size_t ef, int lc, int live,
+    uint32_t skip)
 {
 	struct hnsw_scratch *s = h->s;
 	uint32_t epoch = hnsw_epoch(h), *visit = s->visit;
@@ -315,6 +321,8 @@ hnsw_search_layer(const struct hnsw *h, const float *q,
 	uint32_t j, nb, cnt;
 	size_t e;
 
+	if (skip != HNSW_NONE)
+		visit[skip] = epoch;
 	s->cand.n = s->res.n = 0;
 	hnsw_heap_reserve(&s->res, ef + 1);
 	for (e = 0; e < nep; e++) {
@@ -368,18 +376,22 @@ hnsw_search_layer(const struct hnsw *h, const float *q,
 /* --- insertion --- */
 
 /*
- * The paper's heuristic (Algorithm 4, no extension, pruned ones not
- * kept): walking c[] closest first, take a candidate only if it is closer
- * to the base than to every one already taken.  That spreads links over
- * directions instead of spending them all on one dense cluster, which is
- * what keeps clustered data navigable.  Live nodes first; deleted ones
- * only if there is nothing else, so a node is never left without links.
+ * The paper's heuristic (Algorithm 4, with keepPrunedConnections): walking
+ * c[] closest first, take a candidate if it is closer to the base than to
+ * every one already taken.  That spreads links over directions instead
+ * of spending them all on one dense cluster, which is what keeps
+ * clustered data navigable.  The slots left are then filled with the
+ * closest of those passed over: without that, points around one hub
+ * (memories that differ by a word) keep a link or two each, and the hub,
+ * once its list is full, drops some of them for good; on 60 such notes
+ * a fifth had no way in at all.  Live nodes first; deleted ones only if
+ * there is nothing else, so a node is never left without links.
  */
 static size_t
 hnsw_select(const struct hnsw *h, const struct hnsw_cand *c, size_t nc,
     size_t max, struct hnsw_cand *out)
 {
-	size_t n = 0, i, j;
+	size_t n = 0, taken, i, j;
 	const float *v;
 	int pass;
 
@@ -396,6 +408,16 @@ hnsw_select(const struct hnsw *h, const struct hnsw_cand *c, size_t nc,
 				out[n++] = c[i];
 		}
 	}
+	/* The fill: the passed-over live ones, closest first. */
+	taken = n;
+	for (i = 0; i < nc && n < max; i++) {
+		if (h->dead[c[i].i])
+			continue;
+		for (j = 0; j < taken && out[j].i != c[i].i; j++)
+			;
+		if (j == taken)
+			out[n++] = c[i];
+	}
 	return n;
 }
 
@@ -407,6 +429,47 @@ hnsw_cand_cmp(const void *a, const void *b)
 	if (x->d != y->d)
 		return x->d < y->d ? -1 : 1;
 	return x->i < y->i ? -1 : (x->i > y->i);
+}
+
+/* A rank for node i in the ties of base's list: a hash of both. */
+static uint32_t
+hnsw_tie_rank(uint32_t i, uint32_t base)
+{
+	uint32_t x = i * 0x9e3779b1u ^ base * 0x85ebca6bu;
+
+	x ^= x >> 16;
+	x *= 0x7feb352du;
+	x ^= x >> 15;
+	return x;
+}
+
+/*
+ * Reorder each run of equal distances in c[0..n) (sorted by distance)
+ * by a rank that depends on the base node.  Ties are common in memory:
+ * texts that share the same words and differ by one are all equally
+ * close to each other.  In any one fixed order (by node number, say)
+ * the same nodes would lose every tie in every list, and be left with
+ * no way in; an order per list spreads the losses.
+ */
+static void
+hnsw_ties(struct hnsw_cand *c, size_t n, uint32_t base)
+{
+	struct hnsw_cand x;
+	size_t lo, hi, i, j;
+
+	for (lo = 0; lo < n; lo = hi) {
+		for (hi = lo + 1; hi < n && c[hi].d == c[lo].d; hi++)
+			;
+		for (i = lo + 1; i < hi; i++) { /* runs are short */
+			x = c[i];
+			for (j = i; j > lo &&
+			     hnsw_tie_rank(c[j - 1].i, base) >
+				 hnsw_tie_rank(x.i, base);
+			     j--)
+				c[j] = c[j - 1];
+			c[j] = x;
+		}
+	}
 }
 
 /* Link `from` -> `to` at layer lc, pruning a full list by the heuristic. */
@@ -431,6 +494,7 @@ hnsw_link_back(struct hnsw *h, uint32_t from, uint32_t to, int lc)
 	s->prune[max].i = to;
 	s->prune[max].d = hnsw_dist(h, v, to);
 	qsort(s->prune, max + 1, sizeof *s->prune, hnsw_cand_cmp);
+	hnsw_ties(s->prune, max + 1, from);
 	n = hnsw_select(h, s->prune, max + 1, max, s->kept);
 	for (j = 0; j < n; j++)
 		ll[1 + j] = s->kept[j].i;
@@ -456,13 +520,14 @@ hnsw_connect(struct hnsw *h, uint32_t i, int l)
 
 	cur.i = h->entry;
 	cur.d = hnsw_dist(h, q, cur.i);
-	cur = hnsw_descend(h, q, cur, h->maxlevel, l);
+	cur = hnsw_descend(h, q, cur, h->maxlevel, l, HNSW_NONE);
 	s->w[0] = cur;
 	nw = 1;
 	for (lc = l < h->maxlevel ? l : h->maxlevel; lc >= 0; lc--) {
 		hnsw_search_layer(h, q, s->w, nw, (size_t)h->p.ef_construction,
-		    lc, 0);
+		    lc, 0, HNSW_NONE);
 		nw = hnsw_res_drain(&s->res, s->w);
+		hnsw_ties(s->w, nw, i);
 		nsel = hnsw_select(h, s->w, nw, lc == 0 ? h->m0 : h->m, s->sel);
 		ll = hnsw_links(h, i, lc);
 		for (j = 0; j < nsel; j++)
@@ -644,60 +709,35 @@ hnsw_deleted(const struct hnsw *h)
 	return h->ndead;
 }
 
-size_t
-hnsw_search(const struct hnsw *h, const float *query, size_t k, int ef,
-    struct hnsw_hit *hits)
-{
-	struct hnsw_scratch *s = h->s;
-	struct hnsw_cand cur;
-	size_t want, n, i;
-
-	if (k == 0 || hnsw_count(h) == 0)
-		return 0;
-	if (hnsw_normalise(h->dim, query, s->q) == -1)
-		return 0;
-	want = ef > 0 ? (size_t)ef : (size_t)h->p.ef_search;
-	if (want < k)
-		want = k;
-	if (want > h->n) /* no more to find, and it bounds the heap */
-		want = h->n;
-
-	cur.i = h->entry;
-	cur.d = hnsw_dist(h, s->q, cur.i);
-	cur = hnsw_descend(h, s->q, cur, h->maxlevel, 0);
-	hnsw_search_layer(h, s->q, &cur, 1, want, 0, 1);
-	while (s->res.n > k)
-		hnsw_res_pop(&s->res);
-	n = s->res.n;
-	for (i = n; i-- > 0;) {
-		hits[i].id = h->ids[s->res.v[0].i];
-		hits[i].score = hnsw_score(s->res.v[0].d);
-		hnsw_res_pop(&s->res);
-	}
-	return n;
-}
-
-size_t
-hnsw_search_exact(const struct hnsw *h, const float *query, size_t k,
-    struct hnsw_hit *hits)
+void
+hnsw_knn(const struct hnsw *h, const float *q, size_t k, size_t ef,
+    uint32_t skip)
 {
 	struct hnsw_scratch *s = h->s;
 	struct hnsw_cand c;
-	size_t n, i;
 	uint32_t j;
 
-	if (k == 0 || hnsw_count(h) == 0)
-		return 0;
-	if (hnsw_normalise(h->dim, query, s->q) == -1)
-		return 0;
-	if (k > hnsw_count(h))
-		k = hnsw_count(h);
 	s->res.n = 0;
+	if (k == 0 || hnsw_count(h) == 0 || h->entry == skip)
+		return;
+	if (ef > 0) {
+		if (ef < k)
+			ef = k;
+		if (ef > h->n) /* no more to find, and it bounds the heap */
+			ef = h->n;
+		c.i = h->entry;
+		c.d = hnsw_dist(h, q, c.i);
+		c = hnsw_descend(h, q, c, h->maxlevel, 0, skip);
+		hnsw_search_layer(h, q, &c, 1, ef, 0, 1, skip);
+		while (s->res.n > k)
+			hnsw_res_pop(&s->res);
+		return;
+	}
 	hnsw_heap_reserve(&s->res, k + 1);
 	for (j = 0; j < h->n; j++) {
-		if (h->dead[j])
+		if (h->dead[j] || j == skip)
 			continue;
-		c.d = hnsw_dist(h, s->q, j);
+		c.d = hnsw_dist(h, q, j);
 		c.i = j;
 		if (s->res.n == k && c.d >= s->res.v[0].d)
 			continue;
@@ -705,20 +745,59 @@ hnsw_search_exact(const struct hnsw *h, const float *query, size_t k,
 		if (s->res.n > k)
 			hnsw_res_pop(&s->res);
 	}
-	n = s->res.n;
+}
+
+/* The k nearest to `query` (ef 0: all of them, exactly) as hits. */
+static size_t
+hnsw_find(const struct hnsw *h, const float *query, size_t k, size_t ef,
+    struct hnsw_hit *hits)
+{
+	struct hnsw_heap *res = &h->s->res;
+	size_t n, i;
+
+	if (k == 0 || hnsw_count(h) == 0)
+		return 0;
+	if (hnsw_normalise(h->dim, query, h->s->q) == -1)
+		return 0;
+	hnsw_knn(h, h->s->q, k, ef, HNSW_NONE);
+	n = res->n;
 	for (i = n; i-- > 0;) {
-		hits[i].id = h->ids[s->res.v[0].i];
-		hits[i].score = hnsw_score(s->res.v[0].d);
-		hnsw_res_pop(&s->res);
+		hits[i].id = h->ids[res->v[0].i];
+		hits[i].score = hnsw_score(res->v[0].d);
+		hnsw_res_pop(res);
 	}
 	return n;
+}
+
+int
+hnsw_ef(const struct hnsw *h)
+{
+	if (h->p.ef_search > 0)
+		return h->p.ef_search;
+	if (h->tuned.ef > 0)
+		return h->tuned.ef;
+	return HNSW_DEFAULT_EF_SEARCH;
+}
+
+size_t
+hnsw_search(const struct hnsw *h, const float *query, size_t k, int ef,
+    struct hnsw_hit *hits)
+{
+	return hnsw_find(h, query, k, (size_t)(ef > 0 ? ef : hnsw_ef(h)), hits);
+}
+
+size_t
+hnsw_search_exact(const struct hnsw *h, const float *query, size_t k,
+    struct hnsw_hit *hits)
+{
+	return hnsw_find(h, query, k, 0, hits);
 }
 
 void
 hnsw_set_ef(struct hnsw *h, int ef_search)
 {
 	h->p.ef_search =
-	    ef_search < 1 ? 1 : (ef_search > 4096 ? 4096 : ef_search);
+	    ef_search < 0 ? 0 : (ef_search > 4096 ? 4096 : ef_search);
 }
 
 const struct hnsw_params *

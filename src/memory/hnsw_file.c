@@ -133,6 +133,15 @@ hnsw_fsync_dir(const char *path)
 	return rc;
 }
 
+/* A fraction in 0..1 as millionths. */
+static uint32_t
+hnsw_ppm(double x)
+{
+	if (!(x > 0))
+		return 0;
+	return x >= 1 ? 1000000 : (uint32_t)lround(x * 1e6);
+}
+
 int
 hnsw_save(const struct hnsw *h, const char *path, uint64_t stamp, char **cause)
 {
@@ -163,6 +172,13 @@ hnsw_save(const struct hnsw *h, const char *path, uint64_t stamp, char **cause)
 	hnsw_out_u32(o, h->entry);
 	hnsw_out_u32(o, (uint32_t)h->maxlevel);
 	hnsw_out_u64(o, stamp);
+	hnsw_out_u32(o, (uint32_t)h->tuned.ef);
+	hnsw_out_u32(o, (uint32_t)h->tuned.k);
+	hnsw_out_u32(o, hnsw_ppm(h->tuned.target));
+	hnsw_out_u32(o, hnsw_ppm(h->tuned.recall));
+	hnsw_out_u32(o, (uint32_t)h->tuned.samples);
+	hnsw_out_u32(o, (uint32_t)h->tuned.reached);
+	hnsw_out_u64(o, (uint64_t)h->tuned.count);
 	for (i = 0; i < h->n && o->err == 0; i++)
 		hnsw_out_node(o, h, i);
 	hnsw_out_flush(o);
@@ -337,6 +353,35 @@ hnsw_check_links(const struct hnsw *h, char **cause)
 	return 0;
 }
 
+/* The tuning (version 2 on): an ef of 0 means never tuned. */
+static int
+hnsw_in_tuning(struct hnsw_in *in, struct hnsw_tuning *t, char **cause)
+{
+	uint32_t ef, k, target, recall, samples, reached;
+	uint64_t count;
+
+	if (hnsw_in_u32(in, &ef) == -1 || hnsw_in_u32(in, &k) == -1 ||
+	    hnsw_in_u32(in, &target) == -1 || hnsw_in_u32(in, &recall) == -1 ||
+	    hnsw_in_u32(in, &samples) == -1 ||
+	    hnsw_in_u32(in, &reached) == -1 || hnsw_in_u64(in, &count) == -1) {
+		xasprintf(cause, "truncated header");
+		return -1;
+	}
+	if (ef > 4096 || k > 4096 || target > 1000000 || recall > 1000000 ||
+	    reached > 1 || (ef > 0 && k == 0)) {
+		xasprintf(cause, "tuning out of range");
+		return -1;
+	}
+	t->ef = (int)ef;
+	t->k = (int)k;
+	t->target = target / 1e6;
+	t->recall = recall / 1e6;
+	t->samples = samples;
+	t->reached = (int)reached;
+	t->count = (size_t)count;
+	return 0;
+}
+
 static struct hnsw *
 hnsw_parse(struct hnsw_in *in, uint64_t *stamp, char **cause)
 {
@@ -345,6 +390,7 @@ hnsw_parse(struct hnsw_in *in, uint64_t *stamp, char **cause)
 	uint32_t version = 0, dim = 0, m = 0, efc = 0, efs = 0, entry = 0;
 	uint32_t maxlevel = 0;
 	uint64_t seed = 0, rng = 0, count = 0, i;
+	struct hnsw_tuning tuned;
 	size_t minnode;
 
 	if (memcmp(in->p, HNSW_MAGIC, HNSW_MAGIC_LEN) != 0) {
@@ -364,10 +410,13 @@ hnsw_parse(struct hnsw_in *in, uint64_t *stamp, char **cause)
 	hnsw_in_u32(in, &entry);
 	hnsw_in_u32(in, &maxlevel);
 	hnsw_in_u64(in, stamp);
-	if (version != HNSW_VERSION) {
+	if (version != 1 && version != HNSW_VERSION) {
 		xasprintf(cause, "version %u not supported", version);
 		return NULL;
 	}
+	memset(&tuned, 0, sizeof tuned);
+	if (version >= 2 && hnsw_in_tuning(in, &tuned, cause) == -1)
+		return NULL;
 	if (dim > 65536 || m > 128 || efc > 4096 || efs > 4096) {
 		xasprintf(cause, "parameters out of range");
 		return NULL;
@@ -396,6 +445,7 @@ hnsw_parse(struct hnsw_in *in, uint64_t *stamp, char **cause)
 	}
 	h = hnsw_alloc(&p);
 	h->rng = rng;
+	h->tuned = tuned;
 	h->maxlevel = (int)maxlevel;
 	hnsw_reserve(h, (size_t)count);
 	for (i = 0; i < count; i++) {
@@ -428,7 +478,7 @@ hnsw_load(const char *path, uint64_t *stamp, char **cause)
 	struct hnsw_in in;
 	struct hnsw *h = NULL;
 	char *data = NULL, *why = NULL;
-	uint64_t st;
+	uint64_t st = 0;
 	size_t len;
 
 	if (file_read(path, HNSW_FILE_CAP, &data, &len, cause) == -1)

@@ -14,10 +14,11 @@
 #define HNSW_MAX_NODES (UINT32_MAX - 1)
 #define HNSW_MAGIC "OXHNSW1" /* with its NUL: 8 bytes */
 #define HNSW_MAGIC_LEN 8
-#define HNSW_VERSION 1
+#define HNSW_VERSION 2 /* 1: the same without the tuning */
 #define HNSW_DEFAULT_SEED 0x6f78696f73686e77ULL
 #define HNSW_SUM_LEN crypto_generichash_BYTES
 #define HNSW_HEADER_LEN (HNSW_MAGIC_LEN + 5 * 4 + 3 * 8 + 2 * 4 + 8)
+#define HNSW_TUNING_LEN (6 * 4 + 8) /* version 2 on */
 /* Whole-file reads: the index is in memory anyway. */
 #define HNSW_FILE_CAP ((size_t)1 << 40)
 #define HNSW_OUT_BUF 65536
@@ -74,6 +75,7 @@ struct hnsw {
 	uint32_t *mval; /* HNSW_NONE: empty slot */
 	size_t mcap, mlen;
 
+	struct hnsw_tuning tuned; /* ef 0: never tuned */
 	struct hnsw_scratch *s;
 };
 
@@ -87,5 +89,17 @@ void hnsw_map_del(struct hnsw *h, int64_t id);
 void hnsw_map_grow(struct hnsw *h);
 void hnsw_reserve(struct hnsw *h, size_t need);
 const float *hnsw_row(const struct hnsw *h, uint32_t i);
+/* Unit-length copy of `in` into `out`; -1 if zero or not finite. */
+int hnsw_normalise(size_t dim, const float *in, float *out);
+/*
+ * The k nearest live nodes to the unit vector q, left in h->s->res: by
+ * the graph with a candidate list of ef, or (ef 0) by a scan of every
+ * node; a max-heap on distance, the farthest first.  `skip` (HNSW_NONE:
+ * none) is treated as absent, neither walked through nor returned: the
+ * tuner holds a node out that way and asks for the neighbours of its
+ * vector.
+ */
+void hnsw_knn(const struct hnsw *h, const float *q, size_t k, size_t ef,
+    uint32_t skip);
 
 #endif

@@ -408,13 +408,21 @@ static struct hnsw *
 mem_index_new(char **cause)
 {
 	struct hnsw_params p;
+	struct hnsw *h;
 
 	memset(&p, 0, sizeof p);
 	p.dim = mem.dim;
 	p.m = mem.m;
 	p.ef_construction = mem.ef_construction;
 	p.ef_search = mem.ef_search;
-	return hnsw_new(&p, cause);
+	if ((h = hnsw_new(&p, cause)) == NULL)
+		return NULL;
+	/* A rebuild of the same memories: the last tuning holds until the
+	 * next one, which a change in size brings. */
+	if (mem.tuning.ef > 0)
+		hnsw_set_tuning(h, &mem.tuning);
+	mem.serial++;
+	return h;
 }
 
 /* Add the vectors of the current embedder the index lacks; rebuild if
@@ -506,6 +514,7 @@ memory_open(sqlite3 *db, const struct config *cfg, char **cause)
 	if (mem.ef_construction < mem.m)
 		mem.ef_construction = mem.m;
 	mem.ef_search = (int)config_int(cfg, "memory.hnsw_ef_search");
+	mem.target_recall = config_float(cfg, "memory.hnsw_target_recall");
 	mem.hot_tokens = (long)config_int(cfg, "memory.hot_tokens");
 	mem.prune_threshold = config_float(cfg, "memory.prune_threshold");
 	mem.api = strcmp(config_str(cfg, "memory.embedder"), "api") == 0;
@@ -561,6 +570,9 @@ memory_open(sqlite3 *db, const struct config *cfg, char **cause)
 		} else {
 			hnsw_set_ef(mem.index, mem.ef_search);
 			mem.generation = (long long)stamp;
+			if (hnsw_tuning(mem.index) != NULL)
+				mem.tuning = *hnsw_tuning(mem.index);
+			mem.serial++;
 		}
 	}
 	free(why);
@@ -596,6 +608,10 @@ memory_close(void)
 		memset(mem.api_key, 0, strlen(mem.api_key));
 	free(mem.api_key);
 	mem.path = mem.api_url = mem.api_model = mem.api_key = NULL;
+	free(mem.queries);
+	mem.queries = NULL;
+	mem.nqueries = mem.qnext = 0;
+	memset(&mem.tuning, 0, sizeof mem.tuning);
 	mem.open = 0;
 	mem.dirty = 0;
 	pthread_mutex_unlock(&mem.lock);

@@ -165,6 +165,17 @@ json_t *memory_tiers(sqlite3 *db, char **cause);
 json_t *memory_dream(sqlite3 *db, const struct config *cfg, const char *reason,
     char **cause);
 json_t *memory_dream_reports(sqlite3 *db, long limit, char **cause);
+/*
+ * Tune the vector index: the smallest ef_search that reaches recall@10 >=
+ * memory.hnsw_target_recall, measured against exact search on recent
+ * queries and held-out memories (see tune.c).  Takes the lock a search at
+ * a time; `stop` (may be NULL) is asked between searches.  Returns the
+ * result as JSON (new reference), or NULL with *cause.
+ */
+json_t *memory_tune(sqlite3 *db, int (*stop)(void), char **cause);
+/* Whether memory.hnsw_ef_search is auto and the index is untuned, or
+ * tuned for another target or a size a quarter away from today's. */
+int memory_tune_due(void);
 /* How many memories wait to be re-embedded (made by another embedder,
  * or never): the next dream does it. */
 long long memory_stale(sqlite3 *db);

@@ -23,7 +23,15 @@ struct mem_state {
 	char *path;           /* $OXIOS_HOME/memory.hnsw */
 	long hot_tokens;
 	double prune_threshold;
+	double target_recall;      /* memory.hnsw_target_recall */
+	unsigned long serial;      /* bumped by every new index */
+	struct hnsw_tuning tuning; /* the last one, kept over rebuilds */
+	float *queries;            /* ring of the last searches' vectors */
+	size_t nqueries, qnext;
 };
+
+#define MEM_TUNE_K 10        /* tuned for recall@10 */
+#define MEM_TUNE_QUERIES 100 /* recent queries in a tuning sample */
 
 extern struct mem_state mem;
 
@@ -46,6 +54,10 @@ int mem_exec(sqlite3 *db, const char *sql, char **cause);
 long long mem_generation(sqlite3 *db);
 /* Bump it by one (inside the caller's transaction); the new value. */
 long long mem_bump(sqlite3 *db);
+/* Remember a query's vector for the next tuning (mem.lock held). */
+void mem_note_query(const float *vec);
+/* The index's tuning as JSON, null if none (mem.lock held). */
+json_t *mem_tuning_json(void);
 /* Bring the index up to date with the database (mem.lock held). */
 int mem_sync(sqlite3 *db, char **cause);
 /* The TF-IDF vector of `text` (mem.lock held; mem.dim floats). */

@@ -262,6 +262,8 @@ memory_search(sqlite3 *db, const struct mem_query *q, char **cause)
 		if (mem.index != NULL) {
 			vh = xcalloc(depth, sizeof *vh);
 			nv = hnsw_search(mem.index, vec, depth, 0, vh);
+			if (mem_vec_ok(vec, mem.dim))
+				mem_note_query(vec);
 		}
 		pthread_mutex_unlock(&mem.lock);
 		for (i = 0; i < nv; i++) {

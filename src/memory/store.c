@@ -495,11 +495,15 @@ memory_stats(sqlite3 *db, char **cause)
 	    "deleted",
 	    (json_int_t)(mem.index != NULL ? hnsw_deleted(mem.index) : 0), "m",
 	    mem.m, "ef_construction", mem.ef_construction, "ef_search",
-	    mem.ef_search, "documents", (json_int_t)mem_meta(db, "docs"),
-	    "terms",
+	    mem.index != NULL ? hnsw_ef(mem.index) : mem.ef_search, "documents",
+	    (json_int_t)mem_meta(db, "docs"), "terms",
 	    (json_int_t)mem_scalar(db, "SELECT COUNT(*) FROM memory_terms"),
 	    "merged",
 	    (json_int_t)mem_scalar(db, "SELECT COUNT(*) FROM memory_merged"));
+	json_object_set_new(json_object_get(out, "index"), "ef_search_mode",
+	    json_string(mem.ef_search == 0 ? "auto" : "fixed"));
+	json_object_set_new(json_object_get(out, "index"), "tuning",
+	    mem_tuning_json());
 	pthread_mutex_unlock(&mem.lock);
 	return out;
 }

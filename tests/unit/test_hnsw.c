@@ -15,105 +15,16 @@
 #include "util/file.h"
 #include "util/xalloc.h"
 #include "tmpdir.h"
-
-/* Smaller data under valgrind, which runs these in CI at ~50x cost. */
-#if defined(__has_include)
-#if __has_include(<valgrind/valgrind.h>)
-#include <valgrind/valgrind.h>
-#define UNDER_VALGRIND() RUNNING_ON_VALGRIND
-#endif
-#endif
-#ifndef UNDER_VALGRIND
-#define UNDER_VALGRIND() 0
-#endif
+#include "vecdata.h"
 
 /* Offsets in the file format (see hnsw.c). */
 #define OFF_VERSION 8
 #define OFF_DIM 12
 #define OFF_COUNT 44
 #define OFF_ENTRY 52
-#define OFF_NODES 68
+#define OFF_TUNING 68 /* version 2 on */
+#define OFF_NODES 100
 #define SUM_LEN 32
-
-static uint64_t
-rnd(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-static float
-uniform(uint64_t *s)
-{
-	return (float)((double)(rnd(s) >> 11) * 0x1.0p-53 * 2.0 - 1.0);
-}
-
-static float
-gauss(uint64_t *s)
-{
-	double u = ((double)(rnd(s) >> 11) + 1) * 0x1.0p-53;
-	double v = (double)(rnd(s) >> 11) * 0x1.0p-53;
-
-	return (float)(sqrt(-2.0 * log(u)) * cos(2.0 * M_PI * v));
-}
-
-/* n random vectors in [-1, 1]^dim; caller frees. */
-static float *
-random_vectors(size_t n, size_t dim, uint64_t seed)
-{
-	float *v = xreallocarray(NULL, n, dim * sizeof *v);
-	size_t i;
-
-	for (i = 0; i < n * dim; i++)
-		v[i] = uniform(&seed);
-	return v;
-}
-
-/* n vectors around `blobs` random centres (gaussian blobs); caller frees. */
-static float *
-clustered_vectors(size_t n, size_t dim, size_t blobs, uint64_t seed)
-{
-	float *c = random_vectors(blobs, dim, seed);
-	float *v = xreallocarray(NULL, n, dim * sizeof *v);
-	size_t i, j, b;
-
-	for (i = 0; i < n; i++) {
-		b = rnd(&seed) % blobs;
-		for (j = 0; j < dim; j++)
-			v[i * dim + j] = c[b * dim + j] + 0.15f * gauss(&seed);
-	}
-	free(c);
-	return v;
-}
-
-static struct hnsw *
-new_index(int dim)
-{
-	struct hnsw_params p = { dim, HNSW_DEFAULT_M,
-		HNSW_DEFAULT_EF_CONSTRUCTION, HNSW_DEFAULT_EF_SEARCH, 0 };
-	struct hnsw *h;
-	char *cause = NULL;
-
-	h = hnsw_new(&p, &cause);
-	assert_non_null(h);
-	assert_null(cause);
-	return h;
-}
-
-static void
-add_all(struct hnsw *h, const float *v, size_t n, size_t dim)
-{
-	char *cause = NULL;
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		assert_int_equal(hnsw_add(h, (int64_t)i, v + i * dim, &cause),
-		    0);
-	assert_null(cause);
-}
 
 /* recall@10 of hnsw_search against hnsw_search_exact. */
 static double
@@ -150,7 +61,7 @@ test_hnsw_params(void **state)
 		{ 8, 16, 7, 64, 0 },
 		{ 8, 64, 32, 64, 0 }, /* ef_construction < m */
 		{ 8, 16, 4097, 64, 0 },
-		{ 8, 16, 200, 0, 0 },
+		{ 8, 16, 200, -1, 0 },
 		{ 8, 16, 200, 4097, 0 },
 	};
 	struct hnsw_params ok = { 65536, 128, 4096, 4096, 7 };
@@ -173,8 +84,11 @@ test_hnsw_params(void **state)
 	assert_int_equal(hnsw_params(h)->ef_search, 4096);
 	hnsw_set_ef(h, 32);
 	assert_int_equal(hnsw_params(h)->ef_search, 32);
-	hnsw_set_ef(h, 0);
-	assert_int_equal(hnsw_params(h)->ef_search, 1);
+	hnsw_set_ef(h, 5000);
+	assert_int_equal(hnsw_params(h)->ef_search, 4096);
+	hnsw_set_ef(h, -3); /* 0: auto */
+	assert_int_equal(hnsw_params(h)->ef_search, 0);
+	assert_int_equal(hnsw_ef(h), HNSW_DEFAULT_EF_SEARCH);
 	hnsw_free(h);
 	hnsw_free(NULL);
 }
@@ -551,7 +465,12 @@ test_hnsw_load_corrupt(void **state)
 		assert_load_fails(bad); \
 	} while (0)
 	CORRUPT(memcpy(body, "OXHNSW2", 8));
-	CORRUPT(put32(body + OFF_VERSION, 2));
+	CORRUPT(put32(body + OFF_VERSION, 3));
+	CORRUPT(put32(body + OFF_TUNING, 4097)); /* ef */
+	CORRUPT((put32(body + OFF_TUNING, 64),
+	    put32(body + OFF_TUNING + 4, 0)));          /* an ef with no k */
+	CORRUPT(put32(body + OFF_TUNING + 8, 1000001)); /* target */
+	CORRUPT(put32(body + OFF_TUNING + 20, 2));      /* reached */
 	CORRUPT(put32(body + OFF_DIM, 0));
 	CORRUPT(put32(body + OFF_DIM, 9));
 	CORRUPT(put32(body + OFF_DIM, 0xffffffffu));
