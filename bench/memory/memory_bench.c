@@ -7,6 +7,8 @@
  *
  * Synthetic memories: 8 to 30 words drawn from a 20 000-word vocabulary
  * with a Zipf-like skew, fixed seed.  Runs in a temporary $OXIOS_HOME.
+ * The index's ef_search is auto: tuned after the warm-up searches, as
+ * the daemon tunes it when memory has grown by a quarter.
  * Prints figures; asserts nothing.
  */
 #include <math.h>
@@ -69,6 +71,31 @@ cmp_d(const void *a, const void *b)
 	double x = *(const double *)a, y = *(const double *)b;
 
 	return x < y ? -1 : x > y;
+}
+
+/* What the daemon does when the index's size has moved by a quarter. */
+static void
+bench_tune(sqlite3 *db, long size)
+{
+	char *cause = NULL;
+	json_t *t;
+
+	if (!memory_tune_due())
+		return;
+	if ((t = memory_tune(db, NULL, &cause)) == NULL) {
+		fprintf(stderr, "memory_bench: %s\n", cause);
+		free(cause);
+		return;
+	}
+	printf("%7ld memories: tuned ef_search %lld, recall@10 %.3f on %lld "
+	       "queries (%lld recent), %lld ms\n",
+	    size,
+	    (long long)json_integer_value(json_object_get(t, "ef_search")),
+	    json_real_value(json_object_get(t, "recall")),
+	    (long long)json_integer_value(json_object_get(t, "samples")),
+	    (long long)json_integer_value(json_object_get(t, "recent_queries")),
+	    (long long)json_integer_value(json_object_get(t, "duration_ms")));
+	json_decref(t);
 }
 
 int
@@ -141,8 +168,11 @@ main(int argc, char **argv)
 			have = sizes[s];
 		/* Warm up first (page cache, mmap): a daemon is long-lived
 		 * and searches a warm store; the first searches are shown
-		 * apart. */
+		 * apart.  Then the index tunes its ef_search as the daemon
+		 * would (on those searches and held-out memories). */
 		for (q = 0; q < WARMUP + QUERIES; q++) {
+			if (q == WARMUP)
+				bench_tune(db, sizes[s]);
 			text(&b, 2 + (int)(next() % 4));
 			memset(&mq, 0, sizeof mq);
 			mq.text = b.data;

@@ -15,28 +15,14 @@
  * searches walk through them but never return them, and new nodes do not
  * pick them as neighbours unless nothing else is there.
  *
- * File format (little-endian): magic "OXHNSW1\0", u32 version, u32 dim,
- * u32 m, u32 ef_construction, u32 ef_search, u64 seed, u64 rng state,
- * u64 node count, u32 entry point, u32 max level, u64 stamp; from
- * version 2 the tuning (hnsw_tune.c): u32 ef, u32 k, u32 target and u32
- * recall in millionths, u32 samples, u32 reached, u64 count; per node:
- * i64 id, u8 deleted, u8 level, dim f32, then for each layer 0..level a
- * u32 count and that many u32 links; then BLAKE2b-256 of all that.
+ * The file format is in hnsw_file.c.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <float.h>
-#include <libgen.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <sodium.h>
 
 #include "memory/hnsw.h"
-#include "util/file.h"
 #include "util/xalloc.h"
 #include "memory/hnsw_int.h"
 

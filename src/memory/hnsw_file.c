@@ -1,8 +1,16 @@
 /*
- * hnsw_file.c — saving the HNSW index to a file and loading it back (the
- * format is described in hnsw.c).  A loaded file is outside input: every
- * count, level and link is checked, and a BLAKE2b-256 of the whole must
- * match, before the index is trusted.
+ * hnsw_file.c — saving the HNSW index to a file and loading it back.  A
+ * loaded file is outside input: every count, level and link is checked,
+ * and a BLAKE2b-256 of the whole must match, before the index is trusted.
+ *
+ * Format (little-endian): magic "OXHNSW1\0", u32 version, u32 dim, u32 m,
+ * u32 ef_construction, u32 ef_search, u64 seed, u64 rng state, u64 node
+ * count, u32 entry point, u32 max level, u64 stamp; from version 2 the
+ * tuning (hnsw_tune.c): u32 ef, u32 k, u32 target and u32 recall in
+ * millionths, u32 samples, u32 reached, u64 count; per node: i64 id, u8
+ * deleted, u8 level, dim f32, then for each layer 0..level a u32 count
+ * and that many u32 links; then BLAKE2b-256 of all that.  Version 1
+ * files (no tuning) are read too.
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -4,9 +4,11 @@
  * reaches the parser behind it); even, the rest is the file as is.
  * Invariants: a refused file has a reason; a loaded index answers
  * searches with live, distinct ids, scores in -1..1 best first, the
- * exact search finds min(k, count); it saves and loads back to the same
- * answers and stamp; and it takes a new vector.
+ * exact search finds min(k, count); a tuning stays in range; it saves
+ * and loads back to the same answers, stamp and tuning; and it takes a
+ * new vector.
  */
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,11 +46,23 @@ fuzz_check_hits(const struct hnsw *h, const struct hnsw_hit *hits, size_t n)
 	}
 }
 
+static void
+fuzz_check_tuning(const struct hnsw_tuning *t)
+{
+	if (t == NULL)
+		return;
+	if (t->ef < 1 || t->ef > 4096 || t->k < 1 || !(t->recall >= 0) ||
+	    !(t->recall <= 1) || !(t->target >= 0) || !(t->target <= 1) ||
+	    (t->reached != 0 && t->reached != 1))
+		abort();
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static char path[64], path2[64];
 	struct hnsw_hit hits[FUZZ_K], hits2[FUZZ_K];
+	struct hnsw_tuning tn;
 	struct hnsw *h, *g;
 	unsigned char *file;
 	char *cause = NULL;
@@ -92,6 +106,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		q[i] = (float)(data[i % size] % 17) - 8.0f;
 	q[0] = 1.0f; /* never the zero vector */
 
+	/* The tuning read (if any) is in range; a new one on a few
+	 * held-out vectors too, and it is what searches use. */
+	fuzz_check_tuning(hnsw_tuning(h));
+	hnsw_set_ef(h, 0);
+	hnsw_tune(h, FUZZ_K, 0.9, 4, &tn);
+	fuzz_check_tuning(hnsw_tuning(h));
+	if (hnsw_ef(h) != tn.ef || tn.count != hnsw_count(h))
+		abort();
+
 	n = hnsw_search(h, q, FUZZ_K, 0, hits);
 	fuzz_check_hits(h, hits, n);
 	n2 = hnsw_search_exact(h, q, FUZZ_K, hits2);
@@ -109,6 +132,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (stamp2 != stamp || hnsw_count(g) != hnsw_count(h) ||
 	    hnsw_deleted(g) != hnsw_deleted(h) ||
 	    memcmp(hnsw_params(g), hnsw_params(h), sizeof *hnsw_params(h)) != 0)
+		abort();
+	if (hnsw_tuning(g) == NULL || hnsw_tuning(g)->ef != tn.ef ||
+	    hnsw_tuning(g)->samples != tn.samples ||
+	    hnsw_tuning(g)->reached != tn.reached ||
+	    !(fabs(hnsw_tuning(g)->recall - tn.recall) < 1e-6))
 		abort();
 	if (hnsw_search(g, q, FUZZ_K, 0, hits2) != n)
 		abort();
