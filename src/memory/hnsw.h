@@ -86,13 +86,15 @@ int hnsw_ef(const struct hnsw *h);
  * size), then halves the gap down to an eighth.
  */
 struct hnsw_tuning {
-	int ef;         /* the chosen ef_search; 0: never tuned */
-	int k;          /* recall@k */
-	double target;  /* the recall aimed at */
-	double recall;  /* measured at ef on the sample */
-	size_t samples; /* held-out queries */
-	size_t count;   /* live vectors when tuned */
-	int reached;    /* 0: the largest ef tried still fell short */
+	int ef;          /* the chosen ef_search; 0: never tuned */
+	int k;           /* recall@k */
+	double target;   /* the recall aimed at */
+	double recall;   /* measured at ef on the sample */
+	size_t samples;  /* held-out queries */
+	size_t count;    /* live vectors when tuned */
+	int reached;     /* 0: the largest ef tried still fell short */
+	double exact_us; /* time of one exact search (a scan), and */
+	double graph_us; /* of one graph search at ef, microseconds */
 };
 
 #define HNSW_TUNE_SAMPLES 200
@@ -122,6 +124,10 @@ void hnsw_tune(struct hnsw *h, size_t k, double target, size_t samples,
 void hnsw_set_tuning(struct hnsw *h, const struct hnsw_tuning *t);
 /* The tuning in use, or NULL if never tuned. */
 const struct hnsw_tuning *hnsw_tuning(const struct hnsw *h);
+/* Whether ef_search is auto and tuned to an ef at which the graph took
+ * longer than a scan of every vector: a caller that wants speed and
+ * recall both then does better with hnsw_search_exact(). */
+int hnsw_scan_cheaper(const struct hnsw *h);
 
 /*
  * Save to `path` atomically (a temporary file, fsync, rename) with a

@@ -7,7 +7,8 @@
  * u32 ef_construction, u32 ef_search, u64 seed, u64 rng state, u64 node
  * count, u32 entry point, u32 max level, u64 stamp; from version 2 the
  * tuning (hnsw_tune.c): u32 ef, u32 k, u32 target and u32 recall in
- * millionths, u32 samples, u32 reached, u64 count; per node: i64 id, u8
+ * millionths, u32 samples, u32 reached, u64 count, u32 nanoseconds of
+ * an exact search and of a graph search at ef; per node: i64 id, u8
  * deleted, u8 level, dim f32, then for each layer 0..level a u32 count
  * and that many u32 links; then BLAKE2b-256 of all that.  Version 1
  * files (no tuning) are read too.
@@ -141,6 +142,16 @@ hnsw_fsync_dir(const char *path)
 	return rc;
 }
 
+/* Microseconds as nanoseconds, saturated. */
+static uint32_t
+hnsw_ns(double us)
+{
+	if (!(us > 0))
+		return 0;
+	return us * 1e3 >= 4294967295.0 ? UINT32_MAX :
+					  (uint32_t)lround(us * 1e3);
+}
+
 /* A fraction in 0..1 as millionths. */
 static uint32_t
 hnsw_ppm(double x)
@@ -187,6 +198,8 @@ hnsw_save(const struct hnsw *h, const char *path, uint64_t stamp, char **cause)
 	hnsw_out_u32(o, (uint32_t)h->tuned.samples);
 	hnsw_out_u32(o, (uint32_t)h->tuned.reached);
 	hnsw_out_u64(o, (uint64_t)h->tuned.count);
+	hnsw_out_u32(o, hnsw_ns(h->tuned.exact_us));
+	hnsw_out_u32(o, hnsw_ns(h->tuned.graph_us));
 	for (i = 0; i < h->n && o->err == 0; i++)
 		hnsw_out_node(o, h, i);
 	hnsw_out_flush(o);
@@ -365,13 +378,14 @@ hnsw_check_links(const struct hnsw *h, char **cause)
 static int
 hnsw_in_tuning(struct hnsw_in *in, struct hnsw_tuning *t, char **cause)
 {
-	uint32_t ef, k, target, recall, samples, reached;
+	uint32_t ef, k, target, recall, samples, reached, exact, graph;
 	uint64_t count;
 
 	if (hnsw_in_u32(in, &ef) == -1 || hnsw_in_u32(in, &k) == -1 ||
 	    hnsw_in_u32(in, &target) == -1 || hnsw_in_u32(in, &recall) == -1 ||
 	    hnsw_in_u32(in, &samples) == -1 ||
-	    hnsw_in_u32(in, &reached) == -1 || hnsw_in_u64(in, &count) == -1) {
+	    hnsw_in_u32(in, &reached) == -1 || hnsw_in_u64(in, &count) == -1 ||
+	    hnsw_in_u32(in, &exact) == -1 || hnsw_in_u32(in, &graph) == -1) {
 		xasprintf(cause, "truncated header");
 		return -1;
 	}
@@ -387,6 +401,8 @@ hnsw_in_tuning(struct hnsw_in *in, struct hnsw_tuning *t, char **cause)
 	t->samples = samples;
 	t->reached = (int)reached;
 	t->count = (size_t)count;
+	t->exact_us = exact / 1e3;
+	t->graph_us = graph / 1e3;
 	return 0;
 }
 

@@ -18,7 +18,6 @@
 #define HNSW_DEFAULT_SEED 0x6f78696f73686e77ULL
 #define HNSW_SUM_LEN crypto_generichash_BYTES
 #define HNSW_HEADER_LEN (HNSW_MAGIC_LEN + 5 * 4 + 3 * 8 + 2 * 4 + 8)
-#define HNSW_TUNING_LEN (6 * 4 + 8) /* version 2 on */
 /* Whole-file reads: the index is in memory anyway. */
 #define HNSW_FILE_CAP ((size_t)1 << 40)
 #define HNSW_OUT_BUF 65536

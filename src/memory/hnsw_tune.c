@@ -16,6 +16,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "memory/hnsw.h"
 #include "util/xalloc.h"
@@ -42,8 +43,18 @@ struct hnsw_tuner {
 	size_t lo, hi; /* largest ef that failed, smallest that passed */
 	double hi_recall, last_recall;
 	size_t hits, misses;
+	uint64_t exact_ns, probe_ns, hi_ns; /* hi_ns: per query */
 	struct hnsw_tuning res;
 };
+
+static uint64_t
+tune_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
 
 static uint64_t
 tune_rand(uint64_t *state)
@@ -156,8 +167,12 @@ hnsw_tuner_free(struct hnsw_tuner *t)
 }
 
 static void
-tune_finish(struct hnsw_tuner *t, size_t ef, double recall, int reached)
+tune_finish(struct hnsw_tuner *t, size_t ef, double recall, int reached,
+    uint64_t graph_ns)
 {
+	t->res.exact_us =
+	    t->ns > 0 ? (double)t->exact_ns / (double)t->ns / 1e3 : 0;
+	t->res.graph_us = (double)graph_ns / 1e3;
 	t->res.ef = (int)ef;
 	t->res.k = (int)t->k;
 	t->res.target = t->target;
@@ -183,19 +198,23 @@ tune_need(const struct hnsw_tuner *t)
 static void
 tune_judge(struct hnsw_tuner *t, int pass)
 {
+	uint64_t last_ns;
 	size_t gap;
 
 	t->last_recall = (double)t->hits / (double)(t->hits + t->misses);
 	if (pass) {
 		t->hi = t->ef;
 		t->hi_recall = t->last_recall;
+		t->hi_ns = t->probe_ns / t->ns; /* a pass measures them all */
 	} else
 		t->lo = t->ef;
+	last_ns = t->probe_ns / t->next;
 	t->next = t->hits = t->misses = 0;
+	t->probe_ns = 0;
 
 	if (t->hi == 0) { /* nothing passed yet: double */
 		if (t->ef >= t->maxef) {
-			tune_finish(t, t->maxef, t->last_recall, 0);
+			tune_finish(t, t->maxef, t->last_recall, 0, last_ns);
 			return;
 		}
 		t->ef = t->ef * 2 > t->maxef ? t->maxef : t->ef * 2;
@@ -203,7 +222,7 @@ tune_judge(struct hnsw_tuner *t, int pass)
 	}
 	if (t->lo == 0) { /* nothing failed yet: halve */
 		if (t->hi <= t->k) {
-			tune_finish(t, t->hi, t->hi_recall, 1);
+			tune_finish(t, t->hi, t->hi_recall, 1, t->hi_ns);
 			return;
 		}
 		t->ef = t->hi / 2 < t->k ? t->k : t->hi / 2;
@@ -211,7 +230,7 @@ tune_judge(struct hnsw_tuner *t, int pass)
 	}
 	gap = t->lo / 8 > 1 ? t->lo / 8 : 1;
 	if (t->hi - t->lo <= gap) {
-		tune_finish(t, t->hi, t->hi_recall, 1);
+		tune_finish(t, t->hi, t->hi_recall, 1, t->hi_ns);
 		return;
 	}
 	t->ef = t->lo + (t->hi - t->lo) / 2;
@@ -244,9 +263,12 @@ hnsw_tuner_step(struct hnsw_tuner *t, const struct hnsw *h,
 	uint32_t skip;
 	size_t m;
 
+	uint64_t t0 = tune_now_ns();
+
 	if (t->phase == TUNE_TRUTH && t->next < t->ns) {
 		q = tune_query(t, h, t->next, &skip);
 		hnsw_knn(h, q, t->k, 0, skip);
+		t->exact_ns += tune_now_ns() - t0;
 		/* The result heap has the farthest on top. */
 		t->ntruth[t->next] = h->s->res.n;
 		t->kth[t->next] = h->s->res.n > 0 ? h->s->res.v[0].d : 0;
@@ -255,7 +277,7 @@ hnsw_tuner_step(struct hnsw_tuner *t, const struct hnsw *h,
 	} else if (t->phase == TUNE_TRUTH) {
 		t->next = 0;
 		if (t->total == 0) /* one vector, or none: nothing to miss */
-			tune_finish(t, t->k, 1.0, 1);
+			tune_finish(t, t->k, 1.0, 1, 0);
 		else {
 			t->need = tune_need(t);
 			t->phase = TUNE_PROBE;
@@ -263,6 +285,7 @@ hnsw_tuner_step(struct hnsw_tuner *t, const struct hnsw *h,
 	} else if (t->phase == TUNE_PROBE) {
 		q = tune_query(t, h, t->next, &skip);
 		hnsw_knn(h, q, t->k, t->ef, skip);
+		t->probe_ns += tune_now_ns() - t0;
 		m = tune_matches(t, h, t->next);
 		t->hits += m;
 		t->misses += t->ntruth[t->next] - m;
@@ -305,4 +328,11 @@ const struct hnsw_tuning *
 hnsw_tuning(const struct hnsw *h)
 {
 	return h->tuned.ef > 0 ? &h->tuned : NULL;
+}
+
+int
+hnsw_scan_cheaper(const struct hnsw *h)
+{
+	return h->p.ef_search == 0 && h->tuned.ef > 0 &&
+	    h->tuned.graph_us > h->tuned.exact_us;
 }

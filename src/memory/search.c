@@ -261,7 +261,11 @@ memory_search(sqlite3 *db, const struct mem_query *q, char **cause)
 		*cause = NULL;
 		if (mem.index != NULL) {
 			vh = xcalloc(depth, sizeof *vh);
-			nv = hnsw_search(mem.index, vec, depth, 0, vh);
+			/* Where the graph needs so wide a search for the
+			 * target recall that a scan is faster, scan. */
+			nv = hnsw_scan_cheaper(mem.index) ?
+			    hnsw_search_exact(mem.index, vec, depth, vh) :
+			    hnsw_search(mem.index, vec, depth, 0, vh);
 			if (mem_vec_ok(vec, mem.dim))
 				mem_note_query(vec);
 		}

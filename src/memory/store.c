@@ -504,6 +504,10 @@ memory_stats(sqlite3 *db, char **cause)
 	    json_string(mem.ef_search == 0 ? "auto" : "fixed"));
 	json_object_set_new(json_object_get(out, "index"), "tuning",
 	    mem_tuning_json());
+	json_object_set_new(json_object_get(out, "index"), "search",
+	    json_string(mem.index != NULL && hnsw_scan_cheaper(mem.index) ?
+		    "scan" :
+		    "graph"));
 	pthread_mutex_unlock(&mem.lock);
 	return out;
 }

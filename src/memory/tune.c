@@ -121,10 +121,12 @@ memory_tune(sqlite3 *db, int (*stop)(void), char **cause)
 	    res.reached ? "" : ", not reached", res.count, res.samples,
 	    nq < res.samples ? nq : res.samples,
 	    (unsigned long long)(time_mono_ms() - t0));
-	return json_pack("{s:i, s:s, s:i, s:f, s:f, s:b, s:I, s:I, s:I, s:I}",
+	return json_pack("{s:i, s:s, s:i, s:f, s:f, s:b, s:f, s:f, s:I, s:I, "
+			 "s:I, s:I}",
 	    "ef_search", res.ef, "ef_search_mode",
 	    mem.ef_search == 0 ? "auto" : "fixed", "k", res.k, "recall",
-	    res.recall, "target", res.target, "reached", res.reached, "vectors",
+	    res.recall, "target", res.target, "reached", res.reached,
+	    "exact_us", res.exact_us, "graph_us", res.graph_us, "vectors",
 	    (json_int_t)res.count, "samples", (json_int_t)res.samples,
 	    "recent_queries", (json_int_t)(nq < res.samples ? nq : res.samples),
 	    "duration_ms", (json_int_t)(time_mono_ms() - t0));
@@ -138,9 +140,10 @@ mem_tuning_json(void)
 	t = mem.index != NULL ? hnsw_tuning(mem.index) : NULL;
 	if (t == NULL)
 		return json_null();
-	return json_pack("{s:i, s:i, s:f, s:f, s:b, s:I, s:I, s:b}",
+	return json_pack("{s:i, s:i, s:f, s:f, s:b, s:I, s:I, s:b, s:f, s:f}",
 	    "ef_search", t->ef, "k", t->k, "recall", t->recall, "target",
 	    t->target, "reached", t->reached, "vectors", (json_int_t)t->count,
 	    "samples", (json_int_t)t->samples, "stale",
-	    mem_tuning_stale(t, hnsw_count(mem.index)));
+	    mem_tuning_stale(t, hnsw_count(mem.index)), "exact_us", t->exact_us,
+	    "graph_us", t->graph_us);
 }

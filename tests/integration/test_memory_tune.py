@@ -60,6 +60,11 @@ def test_cli_tune_reports_and_keeps_the_tuning(oxios):
     assert after['tuning']['ef_search'] == t['ef_search']
     assert after['tuning']['stale'] is False
     assert after['ef_search'] == t['ef_search']
+    # The graph, unless a scan of every vector was found faster.
+    assert t['exact_us'] > 0 and t['graph_us'] > 0
+    assert abs(after['tuning']['graph_us'] - t['graph_us']) <= 0.001
+    assert after['search'] == (
+        'scan' if t['graph_us'] > t['exact_us'] else 'graph')
 
     human = tune(oxios).stdout
     assert 'recall@10' in human and 'reached' in human, human
@@ -73,6 +78,7 @@ def test_fixed_ef_search_wins(oxios):
     assert t['ef_search_mode'] == 'fixed'
     st = stats(oxios)['index']
     assert st['ef_search'] == 32 and st['ef_search_mode'] == 'fixed'
+    assert st['search'] == 'graph'  # a fixed ef is always the graph's
     assert 'memory.hnsw_ef_search is set' in tune(oxios).stdout
 
 

@@ -23,7 +23,7 @@
 #define OFF_COUNT 44
 #define OFF_ENTRY 52
 #define OFF_TUNING 68 /* version 2 on */
-#define OFF_NODES 100
+#define OFF_NODES 108
 #define SUM_LEN 32
 
 /* recall@10 of hnsw_search against hnsw_search_exact. */

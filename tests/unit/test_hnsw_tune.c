@@ -173,7 +173,20 @@ test_tune_queries_and_steps(void **state)
 		;
 	hnsw_tuner_free(t);
 	assert_int_equal(r.samples, 10);
+	/* Where the graph took longer than a scan, a scan is cheaper, if
+	 * the ef is auto. */
+	r.exact_us = 10;
+	r.graph_us = 5;
+	hnsw_set_tuning(h, &r);
+	assert_false(hnsw_scan_cheaper(h));
+	r.graph_us = 20;
+	hnsw_set_tuning(h, &r);
+	assert_true(hnsw_scan_cheaper(h));
+	hnsw_set_ef(h, 64);
+	assert_false(hnsw_scan_cheaper(h));
+	hnsw_set_ef(h, 0);
 	hnsw_set_tuning(h, NULL);
+	assert_false(hnsw_scan_cheaper(h));
 	assert_null(hnsw_tuning(h));
 	assert_int_equal(hnsw_ef(h), HNSW_DEFAULT_EF_SEARCH);
 	hnsw_free(h);
@@ -263,7 +276,7 @@ put32(unsigned char *p, uint32_t v)
 static void
 test_tune_saved(void **state)
 {
-	const size_t n = 300, dim = 16, off = 68, tlen = 32, sum = 32;
+	const size_t n = 300, dim = 16, off = 68, tlen = 40, sum = 32;
 	float *v = random_vectors(n, dim, 26);
 	struct hnsw *h = auto_index((int)dim), *h2;
 	struct hnsw_tuning t;
@@ -289,6 +302,9 @@ test_tune_saved(void **state)
 	assert_int_equal(l->samples, 40);
 	assert_int_equal(l->count, n);
 	assert_int_equal(l->reached, t.reached);
+	assert_true(fabs(l->exact_us - t.exact_us) < 0.001);
+	assert_true(fabs(l->graph_us - t.graph_us) < 0.001);
+	assert_true(t.exact_us > 0 && t.graph_us > 0);
 	assert_int_equal(hnsw_ef(h2), t.ef);
 	hnsw_free(h2);
 
