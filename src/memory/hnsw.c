@@ -52,32 +52,6 @@ hnsw_check_params(const struct hnsw_params *p, char **cause)
 	return 0;
 }
 
-/*
- * Eight partial sums: without -ffast-math gcc may not reorder one float
- * accumulator, but it does turn eight independent ones into two SIMD
- * registers at -O2, which also breaks the add latency chain.
- */
-static inline float
-hnsw_dot(const float *a, const float *b, size_t n)
-{
-	float s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
-	size_t i;
-
-	for (i = 0; i + 8 <= n; i += 8) {
-		s0 += a[i] * b[i];
-		s1 += a[i + 1] * b[i + 1];
-		s2 += a[i + 2] * b[i + 2];
-		s3 += a[i + 3] * b[i + 3];
-		s4 += a[i + 4] * b[i + 4];
-		s5 += a[i + 5] * b[i + 5];
-		s6 += a[i + 6] * b[i + 6];
-		s7 += a[i + 7] * b[i + 7];
-	}
-	for (; i < n; i++)
-		s0 += a[i] * b[i];
-	return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
-}
-
 const float *
 hnsw_row(const struct hnsw *h, uint32_t i)
 {
@@ -87,7 +61,19 @@ hnsw_row(const struct hnsw *h, uint32_t i)
 static inline float
 hnsw_dist(const struct hnsw *h, const float *q, uint32_t i)
 {
-	return -hnsw_dot(q, hnsw_row(h, i), h->dim);
+	return -h->dot(q, hnsw_row(h, i), h->dim);
+}
+
+/* Ask for a whole row ahead of its use: a 256-d row is 16 cache lines,
+ * and rows are visited in no order the hardware could guess. */
+static inline void
+hnsw_prefetch_row(const struct hnsw *h, uint32_t i)
+{
+	const char *p = (const char *)hnsw_row(h, i);
+	size_t off, len = h->dim * sizeof(float);
+
+	for (off = 0; off < len; off += 64)
+		__builtin_prefetch(p + off);
 }
 
 /* Node i's list at layer lc: [0] is the count, the links follow. */
@@ -331,12 +317,12 @@ hnsw_search_layer(const struct hnsw *h, const float *q,
 		ll = hnsw_links(h, c.i, lc);
 		cnt = ll[0];
 		if (cnt > 0)
-			__builtin_prefetch(hnsw_row(h, ll[1]));
+			hnsw_prefetch_row(h, ll[1]);
 		for (j = 1; j <= cnt; j++) {
 			nb = ll[j];
 			if (j < cnt) {
 				__builtin_prefetch(&visit[ll[j + 1]]);
-				__builtin_prefetch(hnsw_row(h, ll[j + 1]));
+				hnsw_prefetch_row(h, ll[j + 1]);
 			}
 			if (visit[nb] == epoch)
 				continue;
@@ -580,6 +566,7 @@ hnsw_alloc(const struct hnsw_params *p)
 	h->mult = 1.0 / log((double)p->m);
 	h->rng = p->seed != 0 ? p->seed : HNSW_DEFAULT_SEED;
 	h->entry = HNSW_NONE;
+	h->dot = hnsw_dot_pick();
 	h->s = s;
 	s->wcap = (size_t)p->ef_construction + 1;
 	s->w = xreallocarray(NULL, s->wcap, sizeof *s->w);

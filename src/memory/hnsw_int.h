@@ -51,8 +51,11 @@ struct hnsw_scratch {
 	float *q; /* the normalised query */
 };
 
+typedef float (*hnsw_dot_fn)(const float *, const float *, size_t);
+
 struct hnsw {
 	struct hnsw_params p;
+	hnsw_dot_fn dot; /* the fastest this processor has (hnsw_dot.c) */
 	size_t dim;
 	uint32_t m, m0;
 	double mult; /* level generator: 1 / ln(m) */
@@ -79,6 +82,7 @@ struct hnsw {
 };
 
 struct hnsw *hnsw_alloc(const struct hnsw_params *p);
+hnsw_dot_fn hnsw_dot_pick(void);
 uint32_t hnsw_append(struct hnsw *h, int64_t id, int dead, int level);
 int hnsw_check_params(const struct hnsw_params *p, char **cause);
 uint32_t *hnsw_links(const struct hnsw *h, uint32_t i, int lc);
