@@ -113,8 +113,7 @@ hnsw_normalise(size_t dim, const float *in, float *out)
 	return 0;
 }
 
-/* splitmix64: small, fast, and any state (even 0) is a good one. */
-static uint64_t
+uint64_t
 hnsw_rand(uint64_t *state)
 {
 	uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);

@@ -83,6 +83,8 @@ struct hnsw {
 
 struct hnsw *hnsw_alloc(const struct hnsw_params *p);
 hnsw_dot_fn hnsw_dot_pick(void);
+/* splitmix64: small, fast, and any state (even 0) is a good one. */
+uint64_t hnsw_rand(uint64_t *state);
 uint32_t hnsw_append(struct hnsw *h, int64_t id, int dead, int level);
 int hnsw_check_params(const struct hnsw_params *p, char **cause);
 uint32_t *hnsw_links(const struct hnsw *h, uint32_t i, int lc);

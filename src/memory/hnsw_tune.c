@@ -56,16 +56,6 @@ tune_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-static uint64_t
-tune_rand(uint64_t *state)
-{
-	uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
 /* A node is a possible sample if it is live and not the entry point (a
  * search has to start somewhere). */
 static int
@@ -91,7 +81,7 @@ tune_pick(const struct hnsw *h, size_t want, uint32_t *out)
 		return n;
 	}
 	while (n < want) {
-		i = (uint32_t)(tune_rand(&rng) % h->n);
+		i = (uint32_t)(hnsw_rand(&rng) % h->n);
 		if (!tune_usable(h, i))
 			continue;
 		for (j = 0; j < n && out[j] != i; j++)

@@ -24,7 +24,6 @@
 #define OFF_ENTRY 52
 #define OFF_TUNING 68 /* version 2 on */
 #define OFF_NODES 108
-#define SUM_LEN 32
 
 /* recall@10 of hnsw_search against hnsw_search_exact. */
 static double
@@ -362,31 +361,6 @@ test_hnsw_save_load(void **state)
 	hnsw_free(h);
 	free(v);
 	tmpdir_remove(dir);
-}
-
-static void
-put32(unsigned char *p, uint32_t v)
-{
-	p[0] = (unsigned char)v;
-	p[1] = (unsigned char)(v >> 8);
-	p[2] = (unsigned char)(v >> 16);
-	p[3] = (unsigned char)(v >> 24);
-}
-
-/* Write data[0..len) to path, with a valid checksum appended if asked. */
-static void
-write_file(const char *path, const unsigned char *data, size_t len, int sum)
-{
-	unsigned char *buf = xmalloc(len + SUM_LEN);
-	char *cause = NULL;
-
-	memcpy(buf, data, len);
-	if (sum) {
-		crypto_generichash(buf + len, SUM_LEN, buf, len, NULL, 0);
-		len += SUM_LEN;
-	}
-	assert_int_equal(file_write_atomic(path, buf, len, 0600, &cause), 0);
-	free(buf);
 }
 
 /* Loading `path` must fail with a reason. */

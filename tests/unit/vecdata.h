@@ -1,7 +1,8 @@
 /*
  * vecdata.h — vectors for the HNSW tests (test_hnsw.c, test_hnsw_tune.c):
  * seeded random and clustered data, an index with the default
- * parameters, and adding them all.  Include after cmocka.h.
+ * parameters, adding them all; and writing index files by hand.  Include
+ * after cmocka.h.
  */
 #ifndef OXIOS_TESTS_VECDATA_H
 #define OXIOS_TESTS_VECDATA_H
@@ -10,8 +11,13 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include <sodium.h>
+
 #include "memory/hnsw.h"
+#include "util/file.h"
 #include "util/xalloc.h"
+
+#define SUM_LEN 32 /* the checksum at the end of an index file */
 
 /* Smaller data under valgrind, which runs these in CI at ~50x cost. */
 #if defined(__has_include)
@@ -102,6 +108,31 @@ add_all(struct hnsw *h, const float *v, size_t n, size_t dim)
 		assert_int_equal(hnsw_add(h, (int64_t)i, v + i * dim, &cause),
 		    0);
 	assert_null(cause);
+}
+
+static inline void
+put32(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)v;
+	p[1] = (unsigned char)(v >> 8);
+	p[2] = (unsigned char)(v >> 16);
+	p[3] = (unsigned char)(v >> 24);
+}
+
+/* Write data[0..len) to path, with a valid checksum appended if asked. */
+static inline void
+write_file(const char *path, const unsigned char *data, size_t len, int sum)
+{
+	unsigned char *buf = xmalloc(len + SUM_LEN);
+	char *cause = NULL;
+
+	memcpy(buf, data, len);
+	if (sum) {
+		crypto_generichash(buf + len, SUM_LEN, buf, len, NULL, 0);
+		len += SUM_LEN;
+	}
+	assert_int_equal(file_write_atomic(path, buf, len, 0600, &cause), 0);
+	free(buf);
 }
 
 #endif
