@@ -23,29 +23,6 @@
 
 #define K 10
 
-/* recall@10 at the index's own ef (auto) on fresh queries. */
-static double
-fresh_recall(const struct hnsw *h, const float *q, size_t nq, size_t dim)
-{
-	struct hnsw_hit a[K], e[K];
-	size_t i, j, l, na, ne, found = 0, total = 0;
-
-	for (i = 0; i < nq; i++) {
-		na = hnsw_search(h, q + i * dim, K, 0, a);
-		ne = hnsw_search_exact(h, q + i * dim, K, e);
-		for (j = 0; j < ne; j++) {
-			for (l = 0; l < na; l++) {
-				if (a[l].id == e[j].id) {
-					found++;
-					break;
-				}
-			}
-		}
-		total += ne;
-	}
-	return (double)found / (double)total;
-}
-
 static struct hnsw *
 auto_index(int dim)
 {
@@ -76,9 +53,9 @@ test_tune_random_256(void **state)
 	add_all(h, v, n, dim);
 	assert_null(hnsw_tuning(h));
 	assert_int_equal(hnsw_ef(h), HNSW_DEFAULT_EF_SEARCH);
-	fixed = fresh_recall(h, q, nq, dim);
+	fixed = recall(h, q, nq, dim);
 	hnsw_tune(h, K, 0.95, HNSW_TUNE_SAMPLES, &t);
-	tuned = fresh_recall(h, q, nq, dim);
+	tuned = recall(h, q, nq, dim);
 	print_message("# random %zu x %zu: recall@10 %.4f at ef 64, %.4f at "
 		      "the tuned ef %d (estimated %.4f)\n",
 	    n, dim, fixed, tuned, t.ef, t.recall);
@@ -116,7 +93,7 @@ test_tune_clustered(void **state)
 	(void)state;
 	add_all(h, v, n, dim);
 	hnsw_tune(h, K, 0.95, HNSW_TUNE_SAMPLES, &t);
-	r = fresh_recall(h, v + n * dim, nq, dim);
+	r = recall(h, v + n * dim, nq, dim);
 	print_message("# clustered: tuned ef %d, recall@10 %.4f (estimated "
 		      "%.4f)\n",
 	    t.ef, r, t.recall);

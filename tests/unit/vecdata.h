@@ -135,4 +135,29 @@ write_file(const char *path, const unsigned char *data, size_t len, int sum)
 	free(buf);
 }
 
+/* recall@10 of hnsw_search (at the index's own ef) against
+ * hnsw_search_exact, on nq queries. */
+static inline double
+recall(const struct hnsw *h, const float *queries, size_t nq, size_t dim)
+{
+	struct hnsw_hit a[10], e[10];
+	size_t i, j, k, na, ne, found = 0, total = 0;
+
+	for (i = 0; i < nq; i++) {
+		na = hnsw_search(h, queries + i * dim, 10, 0, a);
+		ne = hnsw_search_exact(h, queries + i * dim, 10, e);
+		assert_int_equal(na, ne);
+		for (j = 0; j < ne; j++) {
+			for (k = 0; k < na; k++) {
+				if (a[k].id == e[j].id) {
+					found++;
+					break;
+				}
+			}
+		}
+		total += ne;
+	}
+	return (double)found / (double)total;
+}
+
 #endif
