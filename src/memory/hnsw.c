@@ -64,13 +64,39 @@ hnsw_dist(const struct hnsw *h, const float *q, uint32_t i)
 	return -h->dot(q, hnsw_row(h, i), h->dim);
 }
 
-/* Ask for a whole row ahead of its use: a 256-d row is 16 cache lines,
- * and rows are visited in no order the hardware could guess. */
+static inline const uint16_t *
+hnsw_half_row(const struct hnsw *h, uint32_t i)
+{
+	return h->half + (size_t)i * h->dim;
+}
+
+/* The distance the graph walk goes by: to the half-precision row.  Close
+ * enough to steer by; what is returned or linked is measured again in
+ * full (hnsw_exact()). */
+static inline float
+hnsw_walk_dist(const struct hnsw *h, const float *q, uint32_t i)
+{
+	return -h->doth(q, hnsw_half_row(h, i), h->dim);
+}
+
+void
+hnsw_set_half(struct hnsw *h, uint32_t i)
+{
+	const float *v = hnsw_row(h, i);
+	uint16_t *o = h->half + (size_t)i * h->dim;
+	size_t k;
+
+	for (k = 0; k < h->dim; k++)
+		o[k] = hnsw_half(v[k]);
+}
+
+/* Ask for a whole row ahead of its use: a 256-d half row is 8 cache
+ * lines, and rows are visited in no order the hardware could guess. */
 static inline void
 hnsw_prefetch_row(const struct hnsw *h, uint32_t i)
 {
-	const char *p = (const char *)hnsw_row(h, i);
-	size_t off, len = h->dim * sizeof(float);
+	const char *p = (const char *)hnsw_half_row(h, i);
+	size_t off, len = h->dim * sizeof(uint16_t);
 
 	for (off = 0; off < len; off += 64)
 		__builtin_prefetch(p + off);
@@ -214,19 +240,6 @@ hnsw_res_pop(struct hnsw_heap *hp)
 	hp->v[i] = last;
 }
 
-/* Empty the result heap into out[], closest first; returns how many. */
-static size_t
-hnsw_res_drain(struct hnsw_heap *hp, struct hnsw_cand *out)
-{
-	size_t n = hp->n, i;
-
-	for (i = n; i-- > 0;) {
-		out[i] = hp->v[0];
-		hnsw_res_pop(hp);
-	}
-	return n;
-}
-
 /* --- search --- */
 
 /* A fresh visited mark: bumping the epoch clears the set in O(1). */
@@ -260,7 +273,7 @@ hnsw_descend(const struct hnsw *h, const float *q, struct hnsw_cand cur,
 			for (j = 1; j <= ll[0]; j++) {
 				if (ll[j] == skip)
 					continue;
-				d = hnsw_dist(h, q, ll[j]);
+				d = hnsw_walk_dist(h, q, ll[j]);
 				if (d < cur.d) {
 					cur.d = d;
 					cur.i = ll[j];
@@ -326,7 +339,7 @@ hnsw_search_layer(const struct hnsw *h, const float *q,
 			if (visit[nb] == epoch)
 				continue;
 			visit[nb] = epoch;
-			d = hnsw_dist(h, q, nb);
+			d = hnsw_walk_dist(h, q, nb);
 			if (s->res.n >= ef && d >= bound)
 				continue;
 			c.d = d;
@@ -473,6 +486,33 @@ hnsw_link_back(struct hnsw *h, uint32_t from, uint32_t to, int lc)
 }
 
 /*
+ * Take what a walk left in s->res into s->w, each measured again against
+ * the full-precision row, closest first; returns how many.  The walk
+ * steers by half precision, but order, scores and links go by this.
+ */
+static size_t
+hnsw_exact(const struct hnsw *h, const float *q)
+{
+	struct hnsw_scratch *s = h->s;
+	struct hnsw_heap *res = &s->res;
+	struct hnsw_cand *w;
+	size_t n = res->n, j;
+
+	if (n > s->wcap) {
+		s->wcap = n;
+		s->w = xreallocarray(s->w, s->wcap, sizeof *s->w);
+	}
+	w = s->w;
+	for (j = 0; j < n; j++) {
+		w[j].i = res->v[j].i;
+		w[j].d = hnsw_dist(h, q, w[j].i);
+	}
+	res->n = 0;
+	qsort(w, n, sizeof *w, hnsw_cand_cmp);
+	return n;
+}
+
+/*
  * Wire node i (level l, already stored) into the graph.  At layer 0 the
  * new node picks up to 2m neighbours, the layer's full width, where the
  * paper and hnswlib pick m (faiss picks 2m too): the same ef then reaches
@@ -490,14 +530,14 @@ hnsw_connect(struct hnsw *h, uint32_t i, int l)
 	int lc;
 
 	cur.i = h->entry;
-	cur.d = hnsw_dist(h, q, cur.i);
+	cur.d = hnsw_walk_dist(h, q, cur.i);
 	cur = hnsw_descend(h, q, cur, h->maxlevel, l, HNSW_NONE);
 	s->w[0] = cur;
 	nw = 1;
 	for (lc = l < h->maxlevel ? l : h->maxlevel; lc >= 0; lc--) {
 		hnsw_search_layer(h, q, s->w, nw, (size_t)h->p.ef_construction,
 		    lc, 0, HNSW_NONE);
-		nw = hnsw_res_drain(&s->res, s->w);
+		nw = hnsw_exact(h, q);
 		hnsw_ties(s->w, nw, i);
 		nsel = hnsw_select(h, s->w, nw, lc == 0 ? h->m0 : h->m, s->sel);
 		ll = hnsw_links(h, i, lc);
@@ -523,6 +563,7 @@ hnsw_reserve(struct hnsw *h, size_t need)
 	if (cap > HNSW_MAX_NODES)
 		cap = HNSW_MAX_NODES;
 	h->vec = xreallocarray(h->vec, cap, h->dim * sizeof *h->vec);
+	h->half = xreallocarray(h->half, cap, h->dim * sizeof *h->half);
 	h->ids = xreallocarray(h->ids, cap, sizeof *h->ids);
 	h->level = xreallocarray(h->level, cap, sizeof *h->level);
 	h->dead = xreallocarray(h->dead, cap, sizeof *h->dead);
@@ -565,7 +606,7 @@ hnsw_alloc(const struct hnsw_params *p)
 	h->mult = 1.0 / log((double)p->m);
 	h->rng = p->seed != 0 ? p->seed : HNSW_DEFAULT_SEED;
 	h->entry = HNSW_NONE;
-	h->dot = hnsw_dot_pick();
+	hnsw_dot_pick(&h->dot, &h->doth);
 	h->s = s;
 	s->wcap = (size_t)p->ef_construction + 1;
 	s->w = xreallocarray(NULL, s->wcap, sizeof *s->w);
@@ -596,6 +637,7 @@ hnsw_free(struct hnsw *h)
 		free(h->upper[i]);
 	free(h->upper);
 	free(h->vec);
+	free(h->half);
 	free(h->ids);
 	free(h->level);
 	free(h->dead);
@@ -636,6 +678,7 @@ hnsw_add(struct hnsw *h, int64_t id, const float *vec, char **cause)
 	l = hnsw_random_level(h);
 	i = hnsw_append(h, id, 0, l);
 	memcpy(h->vec + (size_t)i * h->dim, h->s->q, h->dim * sizeof *h->vec);
+	hnsw_set_half(h, i);
 	hnsw_map_put(h, id, i);
 	if (h->entry == HNSW_NONE) {
 		h->entry = i;
@@ -687,6 +730,7 @@ hnsw_knn(const struct hnsw *h, const float *q, size_t k, size_t ef,
 {
 	struct hnsw_scratch *s = h->s;
 	struct hnsw_cand c;
+	size_t n, e;
 	uint32_t j;
 
 	s->res.n = 0;
@@ -698,11 +742,12 @@ hnsw_knn(const struct hnsw *h, const float *q, size_t k, size_t ef,
 		if (ef > h->n) /* no more to find, and it bounds the heap */
 			ef = h->n;
 		c.i = h->entry;
-		c.d = hnsw_dist(h, q, c.i);
+		c.d = hnsw_walk_dist(h, q, c.i);
 		c = hnsw_descend(h, q, c, h->maxlevel, 0, skip);
 		hnsw_search_layer(h, q, &c, 1, ef, 0, 1, skip);
-		while (s->res.n > k)
-			hnsw_res_pop(&s->res);
+		n = hnsw_exact(h, q);
+		for (e = 0; e < n && e < k; e++)
+			hnsw_res_push(&s->res, s->w[e]);
 		return;
 	}
 	hnsw_heap_reserve(&s->res, k + 1);

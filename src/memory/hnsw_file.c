@@ -314,6 +314,7 @@ hnsw_in_node(struct hnsw_in *in, struct hnsw *h, uint64_t count, char **cause)
 		xasprintf(cause, "node %u: vector not finite or not unit", i);
 		return -1;
 	}
+	hnsw_set_half(h, i);
 	for (lc = 0; lc <= level; lc++) {
 		ll = hnsw_links(h, i, lc);
 		if (hnsw_in_u32(in, &cnt) == -1)

@@ -52,10 +52,12 @@ struct hnsw_scratch {
 };
 
 typedef float (*hnsw_dot_fn)(const float *, const float *, size_t);
+typedef float (*hnsw_doth_fn)(const float *, const uint16_t *, size_t);
 
 struct hnsw {
 	struct hnsw_params p;
-	hnsw_dot_fn dot; /* the fastest this processor has (hnsw_dot.c) */
+	hnsw_dot_fn dot;   /* the fastest this processor has (hnsw_dot.c) */
+	hnsw_doth_fn doth; /* ... against a half-precision row */
 	size_t dim;
 	uint32_t m, m0;
 	double mult; /* level generator: 1 / ln(m) */
@@ -63,6 +65,7 @@ struct hnsw {
 
 	size_t n, cap;
 	float *vec;
+	uint16_t *half; /* vec in half precision, for the graph walk */
 	int64_t *ids;
 	uint8_t *level;
 	uint8_t *dead;
@@ -82,7 +85,11 @@ struct hnsw {
 };
 
 struct hnsw *hnsw_alloc(const struct hnsw_params *p);
-hnsw_dot_fn hnsw_dot_pick(void);
+void hnsw_dot_pick(hnsw_dot_fn *dot, hnsw_doth_fn *doth);
+uint16_t hnsw_half(float f);
+float hnsw_unhalf(uint16_t h);
+/* Node i's half-precision row from its vector (after it is stored). */
+void hnsw_set_half(struct hnsw *h, uint32_t i);
 /* splitmix64: small, fast, and any state (even 0) is a good one. */
 uint64_t hnsw_rand(uint64_t *state);
 uint32_t hnsw_append(struct hnsw *h, int64_t id, int dead, int level);

@@ -14,6 +14,7 @@
 #include "memory/hnsw.h"
 #include "util/file.h"
 #include "util/xalloc.h"
+#include "memory/hnsw_int.h"
 #include "tmpdir.h"
 #include "vecdata.h"
 
@@ -474,6 +475,74 @@ test_hnsw_reproducible(void **state)
 	free(v);
 }
 
+/* Half precision: known values, every half round-trips, rounding to
+ * nearest even; and the two kinds of dot product, portable and SIMD,
+ * agree with a plain sum. */
+static void
+test_hnsw_half_and_dots(void **state)
+{
+	static const struct {
+		float f;
+		uint16_t h;
+	} known[] = {
+		{ 0.0f, 0x0000 },
+		{ -0.0f, 0x8000 },
+		{ 1.0f, 0x3c00 },
+		{ -2.0f, 0xc000 },
+		{ 0.5f, 0x3800 },
+		{ 65504.0f, 0x7bff },
+		{ 1e6f, 0x7c00 },
+		{ 6.103515625e-05f, 0x0400 },
+		{ 5.960464477539063e-08f, 0x0001 },
+		{ 1e-9f, 0x0000 },
+		{ 1.0009765625f, 0x3c01 },
+		{ 1.00048828125f, 0x3c00 }, /* a tie: to even */
+		{ 1.00146484375f, 0x3c02 }, /* a tie: to even, up */
+		{ 0.333333333f, 0x3555 },
+	};
+	hnsw_dot_fn dot[2];
+	hnsw_doth_fn doth[2];
+	uint64_t seed = 31;
+	float a[77], b[77];
+	uint16_t bh[77];
+	double exact;
+	size_t i, v;
+	uint32_t x;
+
+	(void)state;
+	for (i = 0; i < sizeof known / sizeof known[0]; i++) {
+		assert_int_equal(hnsw_half(known[i].f), known[i].h);
+	}
+	for (x = 0; x < 0x10000; x++) {
+		if ((x & 0x7c00) == 0x7c00)
+			continue; /* inf and nan */
+		assert_int_equal(hnsw_half(hnsw_unhalf((uint16_t)x)), x);
+	}
+	setenv("OXIOS_HNSW_GENERIC", "1", 1);
+	hnsw_dot_pick(&dot[0], &doth[0]);
+	unsetenv("OXIOS_HNSW_GENERIC");
+	hnsw_dot_pick(&dot[1], &doth[1]);
+	for (i = 0; i < 77; i++) {
+		a[i] = uniform(&seed);
+		b[i] = uniform(&seed);
+		bh[i] = hnsw_half(b[i]);
+	}
+	for (v = 0; v < 2; v++) {
+		for (i = 1; i <= 77; i += 19) { /* lengths with tails */
+			size_t j;
+
+			exact = 0;
+			for (j = 0; j < i; j++)
+				exact += (double)a[j] * b[j];
+			assert_true(fabs(dot[v](a, b, i) - exact) < 1e-4);
+			exact = 0;
+			for (j = 0; j < i; j++)
+				exact += (double)a[j] * hnsw_unhalf(bh[j]);
+			assert_true(fabs(doth[v](a, bh, i) - exact) < 1e-4);
+		}
+	}
+}
+
 int
 main(void)
 {
@@ -488,6 +557,7 @@ main(void)
 		cmocka_unit_test(test_hnsw_save_load),
 		cmocka_unit_test(test_hnsw_load_corrupt),
 		cmocka_unit_test(test_hnsw_reproducible),
+		cmocka_unit_test(test_hnsw_half_and_dots),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

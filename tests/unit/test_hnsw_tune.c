@@ -64,12 +64,13 @@ test_tune_random_256(void **state)
 	assert_int_equal(t.k, K);
 	assert_int_equal(t.samples, HNSW_TUNE_SAMPLES);
 	assert_int_equal(t.count, n);
-	assert_true(t.ef > HNSW_DEFAULT_EF_SEARCH);
 	assert_int_equal(hnsw_ef(h), t.ef);
 	assert_non_null(hnsw_tuning(h));
 	assert_true(tuned >= 0.95);
-	if (!UNDER_VALGRIND())
+	if (!UNDER_VALGRIND()) { /* 1 000 vectors are too few to be hard */
 		assert_true(fixed < 0.9); /* the test is not trivial */
+		assert_true(t.ef > HNSW_DEFAULT_EF_SEARCH);
+	}
 	/* A fixed ef_search wins over the tuned one; 0 is auto again. */
 	hnsw_set_ef(h, 32);
 	assert_int_equal(hnsw_ef(h), 32);
