@@ -6,8 +6,10 @@
  * Layout: node i owns row i of every array.  Vectors are unit length and
  * packed in one float array so a distance reads one contiguous row.  The
  * distance is -dot (cosine distance 1 - dot shifted by one: the same
- * order, and the score -d is then exact, not 1 - (1 - dot)).  Layer 0
- * links are one flat array of (1 + 2m) uint32 per node (a count, then
+ * order, and the score -d is then exact, not 1 - (1 - dot)).  A second
+ * array holds the vectors in half precision: the walk steers by those
+ * (half the bytes to read), and what it ends with is measured again in
+ * full (hnsw_exact()).  Layer 0 links are one flat array of (1 + 2m) uint32 per node (a count, then
  * the links); a node of level L > 0 has one allocation with L lists of
  * (1 + m) for layers 1..L.
  *
