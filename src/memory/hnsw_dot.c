@@ -194,7 +194,11 @@ hnsw_dot_avx2(const float *a, const float *b, size_t n)
 }
 #endif
 
-/* Every processor with AVX2 and FMA has F16C too (it came earlier). */
+/*
+ * Every processor with AVX2 and FMA has F16C too (it came earlier).
+ * OXIOS_HNSW_GENERIC in the environment keeps the portable versions: the
+ * tests use it to check one against the other on the same machine.
+ */
 void
 hnsw_dot_pick(hnsw_dot_fn *dot, hnsw_doth_fn *doth)
 {
