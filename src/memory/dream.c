@@ -16,6 +16,7 @@
 
 #include "kernel/gate.h"
 #include "llm/models.h"
+#include "store/db.h"
 #include "memory/memory_int.h"
 #include "util/log.h"
 #include "util/time.h"
@@ -676,11 +677,24 @@ out:
 	return report;
 }
 
+/* A stored report (id, report) with its id; NULL if it does not parse. */
+static json_t *
+dream_report_row(sqlite3_stmt *st)
+{
+	json_t *r;
+
+	r = json_loads((const char *)sqlite3_column_text(st, 1), 0, NULL);
+	if (r != NULL)
+		json_object_set_new(r, "id",
+		    json_integer(sqlite3_column_int64(st, 0)));
+	return r;
+}
+
 json_t *
 memory_dream_reports(sqlite3 *db, long limit, char **cause)
 {
 	sqlite3_stmt *st = NULL;
-	json_t *out = json_array(), *r;
+	json_t *out = json_array();
 	int rc;
 
 	if (sqlite3_prepare_v2(db,
@@ -688,19 +702,10 @@ memory_dream_reports(sqlite3 *db, long limit, char **cause)
 		-1, &st, NULL) != SQLITE_OK)
 		goto fail;
 	sqlite3_bind_int64(st, 1, limit);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		r = json_loads((const char *)sqlite3_column_text(st, 1), 0,
-		    NULL);
-		if (r == NULL)
-			continue;
-		json_object_set_new(r, "id",
-		    json_integer(sqlite3_column_int64(st, 0)));
-		json_array_append_new(out, r);
-	}
-	if (rc != SQLITE_DONE)
-		goto fail;
-	sqlite3_finalize(st);
-	return out;
+	rc = db_collect(st, dream_report_row, out);
+	st = NULL;
+	if (rc == 0)
+		return out;
 fail:
 	xasprintf(cause, "memory: %s", sqlite3_errmsg(db));
 	sqlite3_finalize(st);

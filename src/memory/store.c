@@ -9,6 +9,7 @@
 
 #include "memory/embed.h"
 #include "memory/memory_int.h"
+#include "store/db.h"
 #include "util/log.h"
 #include "util/time.h"
 #include "util/xalloc.h"
@@ -331,12 +332,10 @@ memory_list(sqlite3 *db, const char *type, const char *tier, long limit,
 	sqlite3_bind_text(st, 2, tier, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, limit);
 	sqlite3_bind_int64(st, 4, offset);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		json_array_append_new(out, mem_row_json(st));
-	if (rc != SQLITE_DONE)
-		goto fail;
-	sqlite3_finalize(st);
-	return out;
+	rc = db_collect(st, mem_row_json, out);
+	st = NULL;
+	if (rc == 0)
+		return out;
 fail:
 	xasprintf(cause, "memory: %s", sqlite3_errmsg(db));
 	sqlite3_finalize(st);

@@ -26,6 +26,7 @@
 #include <sodium.h>
 
 #include "config/home.h"
+#include "store/db.h"
 #include "security/audit.h"
 #include "security/audit_int.h"
 #include "security/merkle.h"
@@ -734,12 +735,10 @@ audit_list(sqlite3 *db, int64_t after, long limit, const char *action,
 	sqlite3_bind_text(st, 3, actor, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, resource, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 5, limit);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		json_array_append_new(out, audit_row_json(st));
-	if (rc != SQLITE_DONE)
-		goto fail;
-	sqlite3_finalize(st);
-	return out;
+	rc = db_collect(st, audit_row_json, out);
+	st = NULL;
+	if (rc == 0)
+		return out;
 fail:
 	xasprintf(cause, "audit: %s", sqlite3_errmsg(db));
 	sqlite3_finalize(st);

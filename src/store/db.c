@@ -247,6 +247,21 @@ fail:
 	return NULL;
 }
 
+int
+db_collect(sqlite3_stmt *st, json_t *(*row)(sqlite3_stmt *), json_t *out)
+{
+	json_t *r;
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((r = row(st)) != NULL)
+			json_array_append_new(out, r);
+	}
+	/* The error stays readable from the connection after finalize. */
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
 json_t *
 db_row(sqlite3 *db, const char *sql, int n, const char *const *params,
     char **cause)

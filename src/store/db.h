@@ -48,6 +48,13 @@ int db_integrity(sqlite3 *db, char **result);
  */
 json_t *db_rows(sqlite3 *db, const char *sql, int n, const char *const *params,
     size_t max_rows, char **cause);
+/*
+ * Step `st` to its end, appending row(st) of each row to `out` (a NULL
+ * from row() skips the row), then finalize it.  0; or -1 on an SQLite
+ * error, which is left in sqlite3_errmsg() (the statement is finalized
+ * either way).
+ */
+int db_collect(sqlite3_stmt *st, json_t *(*row)(sqlite3_stmt *), json_t *out);
 /* The first row of db_rows(), or NULL (no row: *cause stays NULL). */
 json_t *db_row(sqlite3 *db, const char *sql, int n, const char *const *params,
     char **cause);
