@@ -25,7 +25,7 @@
 #include "util/xalloc.h"
 
 static int bench_listen_fd;
-static volatile int bench_requests;
+static int bench_requests; /* atomic */
 static int bench_steps;
 
 static const char bench_tool_sse[] =

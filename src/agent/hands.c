@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -26,6 +27,7 @@
 #include "agent/tools.h"
 #include "util/buf.h"
 #include "util/json.h"
+#include "util/time.h"
 #include "util/xalloc.h"
 
 #define HANDS_READY_MS 5000 /* spawn: the sandbox report comes this soon */
@@ -35,6 +37,7 @@
 
 struct hands {
 	pid_t pid;
+	int pidfd; /* readable once the worker exits; -1 if unsupported */
 	int fd;
 	int dead; /* killed, or out of step: no more calls (atomic) */
 	struct proto_reader rd;
@@ -151,6 +154,34 @@ hands_exited(struct hands *h, int *status)
 	return 1;
 }
 
+/*
+ * Wait up to `ms` for the worker to exit (not reaping it): on its pidfd
+ * when the kernel gives one, else in 10 ms naps.  1 if it has exited.
+ */
+static int
+hands_wait_exit(struct hands *h, int ms, int *status)
+{
+	struct timespec ts = { 0, 10 * 1000 * 1000 };
+	struct pollfd pfd;
+	uint64_t end = time_mono_ms() + (uint64_t)ms, now;
+
+	for (;;) {
+		if (hands_exited(h, status))
+			return 1;
+		if ((now = time_mono_ms()) >= end)
+			return 0;
+		if (h->pidfd == -1) {
+			nanosleep(&ts, NULL);
+			continue;
+		}
+		pfd.fd = h->pidfd;
+		pfd.events = POLLIN;
+		pfd.revents = 0;
+		if (poll(&pfd, 1, (int)(end - now)) == -1 && errno != EINTR)
+			return hands_exited(h, status);
+	}
+}
+
 /* "exit status 1", "killed by signal 9" (caller frees). */
 static char *
 hands_describe(int status)
@@ -171,13 +202,10 @@ hands_describe(int status)
 static char *
 hands_gone(struct hands *h, const char *what)
 {
-	struct timespec ts = { 0, 10 * 1000 * 1000 };
 	char *how, *s;
-	int i, status;
+	int status;
 
-	for (i = 0; i < 20 && !hands_exited(h, &status); i++)
-		nanosleep(&ts, NULL);
-	if (i == 20) {
+	if (!hands_wait_exit(h, 200, &status)) {
 		xasprintf(&s, "%s", what);
 		return s;
 	}
@@ -207,6 +235,8 @@ hands_free(struct hands *h)
 {
 	if (h->fd != -1)
 		close(h->fd);
+	if (h->pidfd != -1)
+		close(h->pidfd);
 	proto_reader_free(&h->rd);
 	json_decref(h->sandbox);
 	free(h);
@@ -238,13 +268,11 @@ hands_policy_json(const struct hands_policy *pol)
 }
 
 int
-hands_spawn(const struct hands_policy *pol, struct hands **out, char **cause)
+hands_start(struct hands **out, char **cause)
 {
-	struct hands *h = NULL;
-	json_t *policy = NULL, *msg = NULL;
-	char **env = NULL, *line = NULL, *err = NULL, *how, map[2][64];
-	size_t len;
-	int sv[2] = { -1, -1 }, r, rc = -1, userns;
+	struct hands *h;
+	char **env, map[2][64];
+	int sv[2], userns;
 	pid_t pid;
 
 	*out = NULL;
@@ -255,6 +283,41 @@ hands_spawn(const struct hands_policy *pol, struct hands **out, char **cause)
 		    "`__worker` to worker_main()");
 		return -1;
 	}
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1) {
+		xasprintf(cause, "socketpair: %s", strerror(errno));
+		return -1;
+	}
+	env = proto_env();
+	if ((pid = hands_fork(map, &userns)) == -1) {
+		xasprintf(cause, "fork: %s", strerror(errno));
+		proto_env_free(env);
+		close(sv[0]);
+		close(sv[1]);
+		return -1;
+	}
+	if (pid == 0)
+		hands_child(sv[1], env, map, userns);
+	setpgid(pid, pid); /* also in the child: whoever runs first */
+	proto_env_free(env);
+	close(sv[1]);
+	h = xcalloc(1, sizeof *h);
+	h->pid = pid;
+	/* Not reaped before hands_close(): the pid cannot be reused. */
+	h->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	h->fd = sv[0];
+	proto_reader_init(&h->rd, h->fd, PROTO_MAX_RESPONSE);
+	*out = h;
+	return 0;
+}
+
+int
+hands_setup(struct hands *h, const struct hands_policy *pol, char **cause)
+{
+	json_t *policy = NULL, *msg = NULL;
+	char *line = NULL, *err = NULL, *how;
+	size_t len;
+	int r, rc = -1;
+
 	if (pol->workspace == NULL || pol->workspace[0] != '/') {
 		xasprintf(cause, "the workspace must be an absolute path");
 		return -1;
@@ -263,26 +326,6 @@ hands_spawn(const struct hands_policy *pol, struct hands **out, char **cause)
 		xasprintf(cause, "the policy cannot be encoded (bad UTF-8?)");
 		return -1;
 	}
-	env = proto_env();
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1) {
-		xasprintf(cause, "socketpair: %s", strerror(errno));
-		goto out;
-	}
-	if ((pid = hands_fork(map, &userns)) == -1) {
-		xasprintf(cause, "fork: %s", strerror(errno));
-		goto out;
-	}
-	if (pid == 0)
-		hands_child(sv[1], env, map, userns);
-	setpgid(pid, pid); /* also in the child: whoever runs first */
-	close(sv[1]);
-	sv[1] = -1;
-	h = xcalloc(1, sizeof *h);
-	h->pid = pid;
-	h->fd = sv[0];
-	sv[0] = -1;
-	proto_reader_init(&h->rd, h->fd, PROTO_MAX_RESPONSE);
-
 	/* If this fails the worker is gone: its last line says why. */
 	if (proto_write_json(h->fd, policy, NULL, &err) == -1) {
 		free(err);
@@ -310,8 +353,6 @@ hands_spawn(const struct hands_policy *pol, struct hands **out, char **cause)
 	if (strcmp(oxjson_str(msg, "type", ""), "ready") == 0 &&
 	    json_is_object(json_object_get(msg, "sandbox"))) {
 		h->sandbox = json_incref(json_object_get(msg, "sandbox"));
-		*out = h;
-		h = NULL;
 		rc = 0;
 		goto out;
 	}
@@ -321,24 +362,45 @@ hands_spawn(const struct hands_policy *pol, struct hands **out, char **cause)
 	else
 		xasprintf(&err, "the worker sent no ready line");
 fail:
-	r = hands_reap(h);
-	h->pid = -1;
-	how = hands_describe(r);
-	xasprintf(cause, "%s", err != NULL ? err : how);
-	free(how);
+	hands_kill(h);
+	if (err != NULL) {
+		*cause = err;
+		err = NULL;
+	} else
+		xasprintf(cause, "the worker failed to start");
 out:
-	if (h != NULL)
-		hands_free(h);
-	if (sv[0] != -1)
-		close(sv[0]);
-	if (sv[1] != -1)
-		close(sv[1]);
 	json_decref(msg);
 	json_decref(policy);
-	proto_env_free(env);
 	free(line);
 	free(err);
 	return rc;
+}
+
+int
+hands_spawn(const struct hands_policy *pol, struct hands **out, char **cause)
+{
+	struct hands *h;
+
+	*out = NULL;
+	if (pol->workspace == NULL || pol->workspace[0] != '/') {
+		xasprintf(cause, "the workspace must be an absolute path");
+		return -1;
+	}
+	if (hands_start(&h, cause) != 0)
+		return -1;
+	if (hands_setup(h, pol, cause) != 0) {
+		hands_close(h);
+		return -1;
+	}
+	*out = h;
+	return 0;
+}
+
+int
+hands_alive(struct hands *h)
+{
+	return !__atomic_load_n(&h->dead, __ATOMIC_SEQ_CST) &&
+	    !hands_exited(h, NULL);
 }
 
 const json_t *
@@ -389,7 +451,7 @@ out:
 
 int
 hands_call(struct hands *h, const char *tool, const json_t *args,
-    const volatile int *cancel, json_t **result, char **cause)
+    const struct cancel *cancel, json_t **result, char **cause)
 {
 	json_t *msg = NULL, *id, *ok;
 	char *req = NULL, *line = NULL, *err = NULL, *how;
@@ -481,8 +543,7 @@ out:
 int
 hands_close(struct hands *h)
 {
-	struct timespec ts = { 0, 10 * 1000 * 1000 };
-	int i, status;
+	int status;
 
 	if (h == NULL)
 		return -1;
@@ -490,8 +551,7 @@ hands_close(struct hands *h)
 		close(h->fd);
 		h->fd = -1;
 	}
-	for (i = 0; i < HANDS_CLOSE_MS / 10 && !hands_exited(h, NULL); i++)
-		nanosleep(&ts, NULL);
+	hands_wait_exit(h, HANDS_CLOSE_MS, NULL);
 	status = hands_reap(h);
 	hands_free(h);
 	return status;

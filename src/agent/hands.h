@@ -19,6 +19,8 @@
 #include <sys/types.h>
 #include <jansson.h>
 
+#include "util/cancel.h"
+
 struct hands_policy {
 	const char *workspace;   /* absolute directory; created if missing */
 	int allow_network;       /* seccomp lets network sockets through */
@@ -41,6 +43,17 @@ struct hands;
 int hands_spawn(const struct hands_policy *pol, struct hands **out,
     char **cause);
 /*
+ * The two halves of hands_spawn(): start a worker that waits for its
+ * policy (a warm worker: it costs the fork and exec, not the sandbox),
+ * then give it `pol` and wait until it reports ready.  hands_setup() may
+ * run on another thread than hands_start(); after it fails, the caller
+ * still hands_close()s h.
+ */
+int hands_start(struct hands **out, char **cause);
+int hands_setup(struct hands *h, const struct hands_policy *pol, char **cause);
+/* Whether the worker still runs and can take calls. */
+int hands_alive(struct hands *h);
+/*
  * What the worker applied: {"landlock": ABI or 0, "seccomp": bool,
  * "no_new_privs": bool, "rlimits": bool, "warnings": [strings]}.
  * Borrowed; lives as long as h.
@@ -54,10 +67,10 @@ pid_t hands_pid(const struct hands *h);
  *   {"ok": false, "error": "what went wrong"}
  * (a tool's own failure is ok=false, still 0).  Returns -1 with *cause
  * when the worker died or broke the protocol, or when `cancel` (may be
- * NULL) became nonzero: the worker's process group is then killed.
+ * NULL) fired: the worker's process group is then killed.
  */
 int hands_call(struct hands *h, const char *tool, const json_t *args,
-    const volatile int *cancel, json_t **result, char **cause);
+    const struct cancel *cancel, json_t **result, char **cause);
 /* SIGKILL the worker's whole process group (its commands too). */
 void hands_kill(struct hands *h);
 /*
@@ -72,6 +85,25 @@ int hands_close(struct hands *h);
  * described only when allowed).  New reference.
  */
 json_t *hands_tool_defs(const struct hands_policy *pol);
+
+/*
+ * The pool of warm workers: a long-lived thread keeps up to `size` of
+ * them started (hands_start()), so that an agent does not wait for the
+ * fork and exec of its worker.  Workers are forked from that thread, never
+ * from a short-lived one.  hands_pool_start(0) or never starting it:
+ * every worker is started on demand.
+ */
+int hands_pool_start(int size, char **cause);
+/* Stop the thread and end the warm workers (not those handed out). */
+void hands_pool_stop(void);
+/*
+ * A worker set up under `pol`: a warm one from the pool when there is
+ * one, else one started now.  Same contract as hands_spawn().
+ */
+int hands_acquire(const struct hands_policy *pol, struct hands **out,
+    char **cause);
+/* Warm workers waiting now (for tests and status). */
+int hands_pool_count(void);
 
 /* `oxios __worker`: serve tools on fd 3 until EOF.  Returns exit code. */
 int worker_main(void);

@@ -4,15 +4,14 @@
  * One turn: call the gate with the conversation and the tools; stream the
  * answer's text to the hooks; if the answer has tool calls, run each in the
  * model's order through the hands and add exactly one result per call
- * (errors included); go on.  A watchdog thread turns the wall-clock limit
- * and an outside cancel into one flag that the gate and the hands poll.
+ * (errors included); go on.  The run has its own cancel token, chained
+ * below the caller's and carrying the wall-clock deadline: the gate and
+ * the hands poll its fd, so a kill or the deadline stops them at once.
  */
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "agent/loop.h"
 #include "kernel/gate.h"
@@ -22,14 +21,6 @@
 #include "util/log.h"
 #include "util/time.h"
 #include "util/xalloc.h"
-
-struct agent_watch {
-	struct agent_loop *l;
-	uint64_t deadline; /* monotonic ms; 0: none */
-	volatile int stop; /* what the gate and the hands poll */
-	volatile int timed_out;
-	volatile int done; /* the loop is over: the watchdog ends */
-};
 
 const char *
 agent_stop_name(enum agent_stop s)
@@ -58,25 +49,6 @@ agent_system_prompt(const char *workspace)
 	    "When the task is done, reply without calling a tool.",
 	    workspace);
 	return s;
-}
-
-static void *
-agent_watchdog(void *arg)
-{
-	struct agent_watch *w = arg;
-	struct timespec ts = { 0, 20 * 1000000L };
-
-	while (!w->done) {
-		if ((w->l->cancel != NULL && *w->l->cancel) ||
-		    (w->l->killed != NULL && *w->l->killed))
-			w->stop = 1;
-		if (w->deadline != 0 && time_mono_ms() >= w->deadline) {
-			w->timed_out = 1;
-			w->stop = 1;
-		}
-		nanosleep(&ts, NULL);
-	}
-	return NULL;
 }
 
 static int
@@ -141,7 +113,7 @@ agent_spawn_tool_def(void)
 
 /* The brain-side "agent" tool: a child agent.  Its result object. */
 static json_t *
-agent_spawn(struct agent_loop *l, struct agent_watch *w, const json_t *use)
+agent_spawn(struct agent_loop *l, struct cancel *run, const json_t *use)
 {
 	const char *task =
 	    oxjson_str(json_object_get(use, "input"), "task", NULL);
@@ -151,7 +123,7 @@ agent_spawn(struct agent_loop *l, struct agent_watch *w, const json_t *use)
 	if (task == NULL || *task == '\0')
 		return json_pack("{s:b, s:s}", "ok", 0, "error",
 		    "'task' is required");
-	if (l->spawn(l->spawn_arg, task, &w->stop, &answer, &cause) != 0) {
+	if (l->spawn(l->spawn_arg, task, run, &answer, &cause) != 0) {
 		result = json_pack("{s:b, s:s}", "ok", 0, "error",
 		    cause != NULL ? cause : "the sub-agent failed");
 		free(cause);
@@ -165,7 +137,7 @@ agent_spawn(struct agent_loop *l, struct agent_watch *w, const json_t *use)
 
 /* One tool call through the hands; returns its tool_result block. */
 static json_t *
-agent_tool(struct agent_loop *l, struct agent_watch *w, const json_t *use,
+agent_tool(struct agent_loop *l, struct cancel *run, const json_t *use,
     int *fatal)
 {
 	const char *id = oxjson_str(use, "id", ""), *name;
@@ -177,20 +149,20 @@ agent_tool(struct agent_loop *l, struct agent_watch *w, const json_t *use,
 	if (l->hooks.tool_start != NULL)
 		l->hooks.tool_start(name, json_object_get(use, "input"),
 		    l->hooks.arg);
-	if (w->stop) {
+	if (cancel_fired(run)) {
 		result = json_pack("{s:b, s:s}", "ok", 0, "error",
 		    "not run: the run was stopped");
 	} else if (l->spawn != NULL && strcmp(name, "agent") == 0) {
-		result = agent_spawn(l, w, use);
+		result = agent_spawn(l, run, use);
 	} else if (l->kernel_tool != NULL &&
 	    (result = l->kernel_tool(l->kernel_tool_arg, name,
 		 json_object_get(use, "input"))) != NULL) {
 		/* answered by the kernel */
 	} else if (hands_call(l->hands, name, json_object_get(use, "input"),
-		       &w->stop, &result, &cause) != 0) {
+		       run, &result, &cause) != 0) {
 		result = json_pack("{s:b, s:s}", "ok", 0, "error",
 		    cause != NULL ? cause : "the worker failed");
-		if (!w->stop)
+		if (!cancel_fired(run))
 			*fatal = 1;
 		free(cause);
 	}
@@ -242,30 +214,25 @@ agent_stopped(struct agent_loop *l, enum agent_stop s, const char *fmt, ...)
 int
 agent_loop_run(struct agent_loop *l)
 {
-	struct agent_watch w;
+	struct cancel run;
 	struct llm_request req;
 	struct llm_response resp;
 	struct llm_error err;
-	pthread_t watchdog;
 	json_t *block, *results;
 	char *last = NULL, *key;
 	int repeats = 0, fatal = 0, calls;
 	size_t i;
 	double usd;
 
-	memset(&w, 0, sizeof w);
-	w.l = l;
 	if (l->model == NULL)
 		l->model = config_str(l->cfg, "engine.default_model");
-	if (l->timeout_ms > 0)
-		w.deadline = time_mono_ms() + (uint64_t)l->timeout_ms;
-	pthread_create(&watchdog, NULL, agent_watchdog, &w);
+	cancel_init(&run, l->cancel, l->timeout_ms);
 	l->answer = NULL;
 	l->stop = AGENT_DONE;
 	l->reason[0] = '\0';
 
 	for (;;) {
-		if (w.stop)
+		if (cancel_fired(&run))
 			break;
 		if (l->iterations >= l->max_iterations) {
 			agent_stopped(l, AGENT_MAX_ITERATIONS,
@@ -282,9 +249,9 @@ agent_loop_run(struct agent_loop *l)
 		req.temperature = config_float(l->cfg, "engine.temperature");
 		req.stream = 1;
 		l->iterations++;
-		if (gate_call(l->cfg, l->model, &req, agent_delta, l, &w.stop,
+		if (gate_call(l->cfg, l->model, &req, agent_delta, l, &run,
 			&resp, &err) != 0) {
-			if (err.cls == LLM_ERR_CANCELLED || w.stop)
+			if (err.cls == LLM_ERR_CANCELLED || cancel_fired(&run))
 				break;
 			agent_stopped(l, AGENT_LLM_ERROR, "%s", err.message);
 			break;
@@ -323,7 +290,7 @@ agent_loop_run(struct agent_loop *l)
 			free(last);
 			last = key;
 			json_array_append_new(results,
-			    agent_tool(l, &w, block, &fatal));
+			    agent_tool(l, &run, block, &fatal));
 		}
 		llm_response_free(&resp);
 		if (calls == 0) {
@@ -348,8 +315,8 @@ agent_loop_run(struct agent_loop *l)
 			break;
 		}
 	}
-	if (w.stop && l->stop == AGENT_DONE) {
-		if (w.timed_out)
+	if (cancel_fired(&run) && l->stop == AGENT_DONE) {
+		if (cancel_timed_out(&run))
 			agent_stopped(l, AGENT_TIMEOUT,
 			    "stopped by the time limit of %ld s",
 			    l->timeout_ms / 1000);
@@ -361,8 +328,7 @@ agent_loop_run(struct agent_loop *l)
 		    "the model answered after %d turn%s and %d tool call%s",
 		    l->iterations, l->iterations == 1 ? "" : "s", l->tool_calls,
 		    l->tool_calls == 1 ? "" : "s");
-	w.done = 1;
-	pthread_join(watchdog, NULL);
+	cancel_destroy(&run);
 	free(last);
 	if (l->answer == NULL)
 		l->answer = xstrdup("");

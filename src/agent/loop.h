@@ -46,16 +46,18 @@ struct agent_loop {
 	const json_t *tools; /* hands_tool_defs() */
 	int max_iterations;
 	int repeat_guard;
-	long tool_output_max;       /* characters of one tool result */
-	long timeout_ms;            /* wall clock of the run; 0: none */
-	const volatile int *cancel; /* set from elsewhere to stop; or NULL */
-	const volatile int *killed; /* a second such flag (the supervisor's) */
+	long tool_output_max;  /* characters of one tool result */
+	long timeout_ms;       /* wall clock of the run; 0: none */
+	struct cancel *cancel; /* fired elsewhere to stop it; or NULL.  The
+				  run's own token (with the deadline) is
+				  chained below it. */
 	struct agent_hooks hooks;
 	/*
 	 * Sub-agents: when set, the brain-side tool "agent" {task} runs a
 	 * child agent through this and returns its answer (or -1 and *cause).
+	 * `stop` is the run's token: the child's is chained below it.
 	 */
-	int (*spawn)(void *arg, const char *task, const volatile int *stop,
+	int (*spawn)(void *arg, const char *task, struct cancel *stop,
 	    char **answer, char **cause);
 	void *spawn_arg;
 	/*

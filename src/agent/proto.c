@@ -26,7 +26,6 @@ static const char *const proto_env_keep[] = {
 #define PROTO_CHUNK 65536
 #define PROTO_PATH "PATH=" SANDBOX_PATH
 #define PROTO_LANG "LANG=C.UTF-8"
-#define PROTO_SLICE_MS 100 /* how often `cancel` is looked at */
 
 void
 proto_reader_init(struct proto_reader *r, int fd, size_t cap)
@@ -52,26 +51,6 @@ proto_consume(struct proto_reader *r, size_t n)
 	memmove(r->data, r->data + n, r->len - n);
 	r->len -= n;
 	r->scanned = 0;
-}
-
-/*
- * How long the next poll() may sleep: a slice when `cancel` must be
- * watched, the rest of the time until `deadline` (0: none).  Returns -2
- * when the deadline has passed.
- */
-static int
-proto_wait_ms(uint64_t deadline, const volatile int *cancel)
-{
-	uint64_t now;
-	int ms = cancel != NULL ? PROTO_SLICE_MS : -1;
-
-	if (deadline == 0)
-		return ms;
-	if ((now = time_mono_ms()) >= deadline)
-		return -2;
-	if (ms == -1 || deadline - now < (uint64_t)ms)
-		ms = (int)(deadline - now > 1000000 ? 1000000 : deadline - now);
-	return ms;
 }
 
 /* A complete line pending: 1 with it, -1 (EMSGSIZE) if over the cap. */
@@ -107,17 +86,17 @@ proto_take_line(struct proto_reader *r, char **line, size_t *len, char **cause)
 
 int
 proto_read_line(struct proto_reader *r, int timeout_ms,
-    const volatile int *cancel, char **line, size_t *len, char **cause)
+    const struct cancel *cancel, char **line, size_t *len, char **cause)
 {
 	struct pollfd pfd;
-	uint64_t deadline = 0;
+	uint64_t deadline = 0, now;
 	ssize_t nr;
 	int rc, ms, saved;
 
 	*line = NULL;
 	*len = 0;
 	if (timeout_ms >= 0)
-		deadline = time_mono_ms() + (uint64_t)timeout_ms + 1;
+		deadline = time_mono_ms() + (uint64_t)timeout_ms;
 	for (;;) {
 		if ((rc = proto_take_line(r, line, len, cause)) != 0)
 			return rc;
@@ -126,29 +105,32 @@ proto_read_line(struct proto_reader *r, int timeout_ms,
 			r->len = r->scanned = 0;
 			r->skipping = 1;
 		}
-		if (cancel != NULL && *cancel) {
-			xasprintf(cause, "cancelled");
-			errno = ECANCELED;
-			return -1;
-		}
-		if ((ms = proto_wait_ms(deadline, cancel)) == -2) {
-			xasprintf(cause, "no answer within %d ms", timeout_ms);
-			errno = ETIMEDOUT;
-			return -1;
+		ms = -1;
+		if (deadline != 0) {
+			now = time_mono_ms();
+			ms = now >= deadline ? 0 : (int)(deadline - now);
 		}
 		pfd.fd = r->fd;
 		pfd.events = POLLIN;
 		pfd.revents = 0;
-		if ((rc = poll(&pfd, 1, ms)) == -1) {
-			if (errno == EINTR)
-				continue;
+		if ((rc = cancel_poll(cancel, &pfd, 1, ms)) == -1) {
 			saved = errno;
-			xasprintf(cause, "poll: %s", strerror(errno));
+			if (saved == ECANCELED)
+				xasprintf(cause, "cancelled");
+			else
+				xasprintf(cause, "poll: %s", strerror(saved));
 			errno = saved;
 			return -1;
 		}
-		if (rc == 0)
+		if (rc == 0) {
+			if (deadline != 0 && time_mono_ms() >= deadline) {
+				xasprintf(cause, "no answer within %d ms",
+				    timeout_ms);
+				errno = ETIMEDOUT;
+				return -1;
+			}
 			continue;
+		}
 		if (r->size - r->len < PROTO_CHUNK + 1) {
 			r->size = r->size == 0 ? 2 * PROTO_CHUNK : r->size * 2;
 			r->data = xrealloc(r->data, r->size);
@@ -176,7 +158,7 @@ proto_read_line(struct proto_reader *r, int timeout_ms,
 }
 
 int
-proto_write_all(int fd, const void *p, size_t n, const volatile int *cancel,
+proto_write_all(int fd, const void *p, size_t n, const struct cancel *cancel,
     char **cause)
 {
 	const char *s = p;
@@ -185,7 +167,7 @@ proto_write_all(int fd, const void *p, size_t n, const volatile int *cancel,
 	int sock = 1, saved;
 
 	while (n > 0) {
-		if (cancel != NULL && *cancel) {
+		if (cancel_fired(cancel)) {
 			xasprintf(cause, "cancelled");
 			errno = ECANCELED;
 			return -1;
@@ -202,10 +184,13 @@ proto_write_all(int fd, const void *p, size_t n, const volatile int *cancel,
 			pfd.fd = fd;
 			pfd.events = POLLOUT;
 			pfd.revents = 0;
-			if (poll(&pfd, 1, PROTO_SLICE_MS) == -1 &&
-			    errno != EINTR) {
+			if (cancel_poll(cancel, &pfd, 1, -1) == -1) {
 				saved = errno;
-				xasprintf(cause, "poll: %s", strerror(errno));
+				if (saved == ECANCELED)
+					xasprintf(cause, "cancelled");
+				else
+					xasprintf(cause, "poll: %s",
+					    strerror(saved));
 				errno = saved;
 				return -1;
 			}
@@ -226,7 +211,7 @@ proto_write_all(int fd, const void *p, size_t n, const volatile int *cancel,
 }
 
 int
-proto_write_json(int fd, const json_t *v, const volatile int *cancel,
+proto_write_json(int fd, const json_t *v, const struct cancel *cancel,
     char **cause)
 {
 	char *text;

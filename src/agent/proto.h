@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <jansson.h>
 
+#include "util/cancel.h"
+
 #define PROTO_MAX_POLICY (1024 * 1024)        /* the policy line */
 #define PROTO_MAX_REQUEST (16 * 1024 * 1024)  /* one call line */
 #define PROTO_MAX_RESPONSE (32 * 1024 * 1024) /* one result line */
@@ -31,24 +33,24 @@ void proto_reader_free(struct proto_reader *r);
 /*
  * The next line, without its '\n', NUL-terminated in *line (caller
  * frees; it may hold other NULs: *len says how long it is).  Waits at most
- * `timeout_ms` (< 0: forever); `cancel` (may be NULL) is looked at every
- * 100 ms.  Returns 1 with a line, 0 at end of file between lines, or -1
+ * `timeout_ms` (< 0: forever), and no longer than `cancel` (may be NULL)
+ * lets it: its fd is polled beside r->fd.  Returns 1 with a line, 0 at end of file between lines, or -1
  * with *cause (caller frees) and errno: ETIMEDOUT, ECANCELED, EPROTO (end
  * of file inside a line), EMSGSIZE (the line passed the cap: it has been
  * skipped, the next call reads the line after it) or that of read(2).
  */
 int proto_read_line(struct proto_reader *r, int timeout_ms,
-    const volatile int *cancel, char **line, size_t *len, char **cause);
+    const struct cancel *cancel, char **line, size_t *len, char **cause);
 /*
- * Write all `n` bytes; `cancel` (may be NULL) is looked at every 100 ms
- * while the peer does not read.  Never raises SIGPIPE on a socket.
+ * Write all `n` bytes; while the peer does not read, the wait also ends
+ * when `cancel` (may be NULL) fires.  Never raises SIGPIPE on a socket.
  * Returns 0, or -1 with *cause (caller frees) and errno (ECANCELED, EPIPE
  * ...).
  */
-int proto_write_all(int fd, const void *p, size_t n, const volatile int *cancel,
-    char **cause);
+int proto_write_all(int fd, const void *p, size_t n,
+    const struct cancel *cancel, char **cause);
 /* Write `v` as one compact JSON line.  Returns 0, or -1 with *cause. */
-int proto_write_json(int fd, const json_t *v, const volatile int *cancel,
+int proto_write_json(int fd, const json_t *v, const struct cancel *cancel,
     char **cause);
 
 /*

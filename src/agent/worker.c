@@ -25,8 +25,8 @@
 #include "util/xalloc.h"
 
 #define WORKER_FD 3
-#define WORKER_POLICY_MS 10000 /* the policy must come this soon */
-#define WORKER_VERSION 1       /* of the protocol */
+#define WORKER_POLICY_MS (-1) /* a warm worker waits for it (EOF ends) */
+#define WORKER_VERSION 1      /* of the protocol */
 
 /* The policy line, parsed; strings point into `json`. */
 struct worker_policy {

@@ -30,7 +30,7 @@ struct chat_job {
 	char *content;
 	char *session_id;
 	char *model;
-	volatile int cancel;
+	struct cancel cancel;  /* the run's token: the agent's chains below */
 	struct http_req *req;  /* REST: answered at the end (held) */
 	struct hub_conn *ws;   /* WebSocket: streamed to (ref'd) */
 	struct chat_ws *owner; /* its connection's state (ref'd) */
@@ -201,6 +201,7 @@ static void
 chat_job_free(struct chat_job *j)
 {
 	kernel_run_free(&j->run);
+	cancel_destroy(&j->cancel);
 	if (j->ws != NULL)
 		hub_unref(j->ws);
 	if (j->owner != NULL)
@@ -264,6 +265,7 @@ chat_job_new(const char *content, const char *session, const char *model)
 	struct chat_job *j = xcalloc(1, sizeof *j);
 
 	j->cfg = api_config_get();
+	cancel_init(&j->cancel, NULL, 0);
 	j->content = xstrdup(content);
 	j->session_id = session != NULL ? xstrdup(session) : NULL;
 	j->model = model != NULL ? xstrdup(model) : NULL;
@@ -301,7 +303,7 @@ api_chat_cancel_all(void)
 
 	pthread_mutex_lock(&chat.lock);
 	for (j = chat.jobs; j != NULL; j = j->next)
-		j->cancel = 1;
+		cancel_fire(&j->cancel);
 	pthread_mutex_unlock(&chat.lock);
 }
 
@@ -511,11 +513,8 @@ chat_ws_text(struct hub_conn *c, const char *s, size_t n, void *arg)
 	if (strcmp(type, "cancel") == 0) {
 		pthread_mutex_lock(&chat.lock);
 		for (j = chat.jobs; j != NULL; j = j->next) {
-			if (j->owner == cw) {
-				j->cancel = 1;
-				if (j->run.agent[0] != '\0')
-					supervisor_kill(j->run.agent);
-			}
+			if (j->owner == cw)
+				cancel_fire(&j->cancel);
 		}
 		pthread_mutex_unlock(&chat.lock);
 		goto out;
@@ -570,7 +569,7 @@ chat_ws_close(struct hub_conn *c, void *arg)
 	pthread_mutex_lock(&chat.lock);
 	for (j = chat.jobs; j != NULL; j = j->next) {
 		if (j->owner == cw)
-			j->cancel = 1;
+			cancel_fire(&j->cancel);
 	}
 	pthread_mutex_unlock(&chat.lock);
 	chat_ws_unref(cw);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "api/api.h"
+#include "agent/hands.h"
 #include "api/daemon.h"
 #include "config/home.h"
 #include "http/server.h"
@@ -114,6 +115,21 @@ daemon_tune(void *arg)
 	return NULL;
 }
 
+/* Keep kernel.worker_pool warm workers (the pool's thread is ours). */
+static void
+daemon_pool(void)
+{
+	const struct config *cfg = api_config_get();
+	char *cause = NULL;
+
+	if (hands_pool_start((int)config_int(cfg, "kernel.worker_pool"),
+		&cause) != 0) {
+		log_warn("%s", cause);
+		free(cause);
+	}
+	api_config_put(cfg);
+}
+
 static void
 daemon_tick(void)
 {
@@ -126,6 +142,7 @@ daemon_tick(void)
 
 	api_config_put(cfg);
 	audit_tick(db_get());
+	daemon_pool(); /* kernel.worker_pool as it is now */
 	if (!on || api_stopping())
 		return;
 	pthread_mutex_lock(&dream.lock);
@@ -185,7 +202,7 @@ daemon_reload(void)
 	}
 	ev = json_pack("{s:O, s:O}", "changed", changed, "restart_required",
 	    restart);
-	events_publish("config.reloaded", ev);
+	events_emit(EVENT_CONFIG_RELOADED, ev);
 	json_decref(ev);
 	json_decref(changed);
 	json_decref(restart);
@@ -199,7 +216,7 @@ daemon_stop(long grace_ms)
 	int left;
 
 	api_set_stopping();
-	events_publish("daemon.stopping", ev);
+	events_emit(EVENT_DAEMON_STOPPING, ev);
 	json_decref(ev);
 	http_quiesce();
 	if (api_chat_count() > 0) {
@@ -265,12 +282,13 @@ daemon_serve(struct config *cfg, int ready_fd, char **cause)
 		goto fail;
 	}
 	daemon_write_state(cur);
+	daemon_pool();
 	log_info("oxios %s listening on http://%s:%d (pid %d)", OXIOS_VERSION,
 	    hc.host, hc.port, (int)getpid());
 	api_config_put(cur);
 	ev = json_pack("{s:i, s:s}", "pid", (int)getpid(), "version",
 	    OXIOS_VERSION);
-	events_publish("daemon.started", ev);
+	events_emit(EVENT_DAEMON_STARTED, ev);
 	json_decref(ev);
 	daemon_ready(ready_fd, "ok");
 
@@ -297,6 +315,7 @@ daemon_serve(struct config *cfg, int ready_fd, char **cause)
 			break;
 		usleep(100000);
 	}
+	hands_pool_stop(); /* after the agents: it forked their workers */
 	memory_close();
 	/* A last signed head over everything logged. */
 	{

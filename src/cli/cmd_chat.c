@@ -14,6 +14,7 @@
 #include <editline/readline.h>
 
 #include "cli/cli.h"
+#include "cli/interrupt.h"
 #include "cli/cli_out.h"
 #include "config/home.h"
 #include "kernel/kernel.h"
@@ -43,17 +44,6 @@ const struct cmd_entry cmd_chat_entry = {
 	.exec = cmd_chat,
 };
 
-static volatile int chat_cancel;
-static volatile sig_atomic_t chat_sigint;
-
-static void
-chat_on_sigint(int sig)
-{
-	(void)sig;
-	chat_cancel = 1;
-	chat_sigint = 1;
-}
-
 struct chat {
 	struct config *cfg;
 	sqlite3 *db;
@@ -72,9 +62,9 @@ chat_read(struct chat *c)
 
 	if (c->tty) {
 		for (;;) {
-			chat_sigint = 0;
+			cli_interrupt_clear();
 			line = readline("you> ");
-			if (line != NULL || !chat_sigint)
+			if (line != NULL || !cli_interrupted())
 				break;
 			printf("\n"); /* Ctrl-C at the prompt: a new prompt */
 		}
@@ -159,6 +149,7 @@ chat_turn(struct chat *c, const char *line)
 {
 	struct kernel_run r;
 	struct cli_out out = { 0, 0 };
+	struct cancel stop;
 
 	memset(&r, 0, sizeof r);
 	r.cfg = c->cfg;
@@ -166,10 +157,13 @@ chat_turn(struct chat *c, const char *line)
 	r.session_id = c->session[0] != '\0' ? c->session : NULL;
 	r.prompt = line;
 	r.model = c->model;
-	r.cancel = &chat_cancel;
+	cancel_init(&stop, NULL, 0);
+	r.cancel = &stop;
 	cli_out_hooks(&out, &r.hooks);
-	chat_cancel = 0;
+	cli_interrupt_arm(&stop);
 	kernel_run(&r);
+	cli_interrupt_arm(NULL);
+	cancel_destroy(&stop);
 	cli_out_finish(&out);
 	if (r.session[0] != '\0')
 		memcpy(c->session, r.session, UUID_STRLEN);
@@ -181,7 +175,6 @@ chat_turn(struct chat *c, const char *line)
 		cli_error("run stopped (%s): %s", agent_stop_name(r.stop),
 		    r.reason);
 	kernel_run_free(&r);
-	chat_cancel = 0;
 }
 
 static int
@@ -193,7 +186,6 @@ cmd_chat(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct chat c;
-	struct sigaction sa;
 	char *line, *dbpath = NULL, *cause = NULL;
 	const char *session = NULL;
 	int ch, rc = EXIT_FAIL;
@@ -235,9 +227,10 @@ cmd_chat(int argc, char **argv)
 		snprintf(c.session, sizeof c.session, "%s", session);
 	}
 	c.tty = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = chat_on_sigint; /* no SA_RESTART: reads return */
-	sigaction(SIGINT, &sa, NULL);
+	if (cli_interrupt_start(0, &cause) != 0) {
+		cli_error("%s", cause);
+		goto out;
+	}
 	if (c.tty)
 		printf("Oxios chat (%s). .help for commands, Ctrl-D to "
 		       "leave.\n",
@@ -261,6 +254,7 @@ cmd_chat(int argc, char **argv)
 		printf("\n");
 	rc = EXIT_OK;
 out:
+	cli_interrupt_stop();
 	db_shutdown();
 	config_free(c.cfg);
 	free(c.model);

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/interrupt.h"
 #include "config/home.h"
 #include "kernel/gate.h"
 #include "llm/models.h"
@@ -35,15 +36,6 @@ const struct cmd_entry cmd_llm_entry = {
 	.flags = CMD_HIDDEN,
 	.exec = cmd_llm,
 };
-
-static volatile int cmd_llm_cancel;
-
-static void
-cmd_llm_signal(int sig)
-{
-	(void)sig;
-	cmd_llm_cancel = 1;
-}
 
 static int
 cmd_llm_delta(const struct llm_delta *d, void *arg)
@@ -111,6 +103,8 @@ cmd_llm(int argc, char **argv)
 	json_t *messages = NULL, *tools = NULL, *line;
 	const char *model = NULL;
 	char *dbpath = NULL, *cause = NULL;
+	struct cancel stop;
+	int called = 0;
 	int c, rc = EXIT_FAIL;
 	double cost;
 
@@ -167,10 +161,15 @@ cmd_llm(int argc, char **argv)
 		req.max_tokens = (int)config_int(cfg, "engine.max_tokens");
 	req.messages = messages;
 	req.tools = tools;
-	signal(SIGINT, cmd_llm_signal);
-	signal(SIGTERM, cmd_llm_signal);
-	if (gate_call(cfg, model, &req, cmd_llm_delta, NULL, &cmd_llm_cancel,
-		&resp, &err) != 0) {
+	if (cli_interrupt_start(1, &cause) != 0) {
+		cli_error("%s", cause);
+		goto out;
+	}
+	cancel_init(&stop, NULL, 0);
+	cli_interrupt_arm(&stop);
+	called = 1;
+	if (gate_call(cfg, model, &req, cmd_llm_delta, NULL, &stop, &resp,
+		&err) != 0) {
 		line = json_pack("{s:{s:s, s:s, s:i, s:i}}", "error", "class",
 		    llm_error_class_name(err.cls), "message", err.message,
 		    "status", err.status, "attempts", err.attempts);
@@ -192,6 +191,9 @@ cmd_llm(int argc, char **argv)
 	(void)cost;
 	rc = EXIT_OK;
 out:
+	cli_interrupt_stop();
+	if (called)
+		cancel_destroy(&stop);
 	db_shutdown();
 	json_decref(messages);
 	json_decref(tools);

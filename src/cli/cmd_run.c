@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/interrupt.h"
 #include "cli/cli_out.h"
 #include "config/home.h"
 #include "kernel/kernel.h"
@@ -54,17 +55,6 @@ const struct cmd_entry cmd_run_entry = {
 	    "--json --exit-code --session --context-file --model --timeout",
 	.exec = cmd_run,
 };
-
-static volatile sig_atomic_t run_interrupted;
-static volatile int run_cancel;
-
-static void
-run_on_signal(int sig)
-{
-	(void)sig;
-	run_interrupted = 1;
-	run_cancel = 1;
-}
 
 /* The prompt: the context file (if any), then the words. */
 static char *
@@ -165,7 +155,7 @@ cmd_run(int argc, char **argv)
 	struct kernel_run r;
 	struct cli_out out = { 0, 0 };
 	struct config *cfg = NULL;
-	struct sigaction sa;
+	struct cancel stop;
 	const char *context = NULL;
 	char *prompt = NULL, *dbpath = NULL, *cause = NULL, *end;
 	int c, exit_code_mode = 0, rc = EXIT_FAIL, code;
@@ -226,18 +216,22 @@ cmd_run(int argc, char **argv)
 		cli_error("%s", cause);
 		goto out;
 	}
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = run_on_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	if (cli_interrupt_start(1, &cause) != 0) {
+		cli_error("%s", cause);
+		goto out;
+	}
+	cancel_init(&stop, NULL, 0);
+	cli_interrupt_arm(&stop);
 
 	r.cfg = cfg;
 	r.db = db_get();
 	r.prompt = prompt;
 	r.timeout_ms = timeout * 1000;
-	r.cancel = &run_cancel;
+	r.cancel = &stop;
 	cli_out_hooks(&out, &r.hooks);
 	kernel_run(&r);
+	cli_interrupt_stop();
+	cancel_destroy(&stop);
 
 	if (!r.started)
 		code = EXIT_FAIL;

@@ -23,6 +23,8 @@ const struct config_key config_schema[] = {
 	  "Wall-clock limit of one agent run" },
 	{ "kernel.shutdown_grace_secs", CT_INT, "10", R(0, 3600), NULL, NULL, 0,
 	  "On stop, how long running agents get to finish" },
+	{ "kernel.worker_pool", CT_INT, "2", R(0, 64), NULL, NULL, 0,
+	  "Warm workers the daemon keeps started, so that an agent does not wait for its worker's exec; 0: start each on demand" },
 	{ "kernel.workspace", CT_STRING, "\"\"", NORANGE, NULL, NULL, 0,
 	  "Agents' workspace directory; empty means $OXIOS_HOME/workspace" },
 

@@ -124,6 +124,30 @@ events_shutdown(void)
 	pthread_mutex_unlock(&events_lock);
 }
 
+const char *
+events_type_name(enum event_type t)
+{
+	static const char *const names[] = {
+		[EVENT_AGENT_STARTED] = "agent.started",
+		[EVENT_AGENT_EXITED] = "agent.exited",
+		[EVENT_AGENT_DELTA] = "agent.delta",
+		[EVENT_TOOL_CALL] = "tool.call",
+		[EVENT_TOOL_RESULT] = "tool.result",
+		[EVENT_CONFIG_RELOADED] = "config.reloaded",
+		[EVENT_DAEMON_STARTED] = "daemon.started",
+		[EVENT_DAEMON_STOPPING] = "daemon.stopping",
+	};
+
+	return (size_t)t < sizeof names / sizeof names[0] ? names[t] :
+							    "unknown";
+}
+
+uint64_t
+events_emit(enum event_type t, const json_t *data)
+{
+	return events_publish(events_type_name(t), data);
+}
+
 uint64_t
 events_publish(const char *type, const json_t *data)
 {

@@ -37,6 +37,24 @@ void events_init(size_t ring_size);
 /* Free the ring; subscribers must be gone. */
 void events_shutdown(void);
 
+/* The kernel's event types; each has its one name on the wire. */
+enum event_type {
+	EVENT_AGENT_STARTED,   /* "agent.started": admitted, running */
+	EVENT_AGENT_EXITED,    /* "agent.exited": state and reason */
+	EVENT_AGENT_DELTA,     /* "agent.delta": streamed answer text */
+	EVENT_TOOL_CALL,       /* "tool.call": name and input */
+	EVENT_TOOL_RESULT,     /* "tool.result": name and ok */
+	EVENT_CONFIG_RELOADED, /* "config.reloaded": changed keys */
+	EVENT_DAEMON_STARTED,  /* "daemon.started" */
+	EVENT_DAEMON_STOPPING, /* "daemon.stopping": grace */
+	EVENT_TYPE_COUNT
+};
+
+/* The wire name of an event type ("agent.started" ...). */
+const char *events_type_name(enum event_type t);
+/* events_publish() under the type's name.  Returns the event's id. */
+uint64_t events_emit(enum event_type t, const json_t *data);
+
 /*
  * Publish an event: `data` (an object; may be NULL for {}) is serialised
  * at once, the caller keeps its reference.  Every subscriber's notify

@@ -69,7 +69,7 @@ gate_record_db(const struct gate_record *r, int64_t started)
 
 int
 gate_call(const struct config *cfg, const char *spec, struct llm_request *req,
-    llm_delta_cb cb, void *arg, const volatile int *cancel,
+    llm_delta_cb cb, void *arg, const struct cancel *cancel,
     struct llm_response *out, struct llm_error *err)
 {
 	struct llm_provider *p;

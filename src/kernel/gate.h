@@ -36,7 +36,7 @@ void gate_set_observer(gate_observer fn, void *arg);
  */
 int gate_call(const struct config *cfg, const char *spec,
     struct llm_request *req, llm_delta_cb cb, void *arg,
-    const volatile int *cancel, struct llm_response *out,
+    const struct cancel *cancel, struct llm_response *out,
     struct llm_error *err);
 
 #endif

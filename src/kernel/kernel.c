@@ -82,7 +82,7 @@ kernel_text(const char *s, size_t n, void *arg)
 	json_t *ev = json_pack("{s:s, s:s, s:s%}", "agent_id", ks->agent,
 	    "session_id", ks->r->session, "text", s, n);
 
-	events_publish("agent.delta", ev);
+	events_emit(EVENT_AGENT_DELTA, ev);
 	json_decref(ev);
 	if (ks->user.text != NULL)
 		ks->user.text(s, n, ks->user.arg);
@@ -104,7 +104,7 @@ kernel_tool_start(const char *name, const json_t *input, void *arg)
 	json_t *ev = json_pack("{s:s, s:s, s:s, s:O}", "agent_id", ks->agent,
 	    "session_id", ks->r->session, "name", name, "input", input);
 
-	events_publish("tool.call", ev);
+	events_emit(EVENT_TOOL_CALL, ev);
 	json_decref(ev);
 	kernel_audit(ks, AUDIT_TOOL_CALL, name, input, NULL);
 	if (ks->user.tool_start != NULL)
@@ -119,7 +119,7 @@ kernel_tool_end(const char *name, const json_t *result, void *arg)
 	    "session_id", ks->r->session, "name", name, "ok",
 	    json_is_true(json_object_get(result, "ok")));
 
-	events_publish("tool.result", ev);
+	events_emit(EVENT_TOOL_RESULT, ev);
 	json_decref(ev);
 	kernel_audit(ks, AUDIT_TOOL_RESULT, name, NULL, result);
 	if (ks->user.tool_end != NULL)
@@ -152,13 +152,12 @@ struct kernel_child {
 };
 
 static int kernel_agent(struct kernel_run *r, struct agent *a, json_t *messages,
-    const char *workspace, int save, const volatile int *cancel,
-    struct agent_loop *l);
+    const char *workspace, int save, struct agent_loop *l);
 
 /* The "agent" tool: a child of k->parent, run to its end. */
 static int
-kernel_spawn(void *arg, const char *task, const volatile int *stop,
-    char **answer, char **cause)
+kernel_spawn(void *arg, const char *task, struct cancel *stop, char **answer,
+    char **cause)
 {
 	struct kernel_child *k = arg;
 	struct agent_loop l;
@@ -167,12 +166,12 @@ kernel_spawn(void *arg, const char *task, const volatile int *stop,
 	int rc;
 
 	if ((child = supervisor_create(k->r->db, k->r->session, k->r->model,
-		 k->parent, cause)) == NULL)
+		 k->parent, stop, cause)) == NULL)
 		return -1;
 	supervisor_start_nested(k->r->db, child);
 	messages = json_pack("[{s:s, s:s}]", "role", "user", "content", task);
 	memset(&l, 0, sizeof l);
-	rc = kernel_agent(k->r, child, messages, k->workspace, 0, stop, &l);
+	rc = kernel_agent(k->r, child, messages, k->workspace, 0, &l);
 	if (rc == 0)
 		*answer = l.answer;
 	else {
@@ -187,14 +186,13 @@ kernel_spawn(void *arg, const char *task, const volatile int *stop,
 
 /*
  * Run agent `a` (admitted) on `messages` with its own worker, until it
- * stops; its row is finished and `a` freed.  Messages are saved to the
- * session when `save`.  The loop's results are in *l (l->answer is the
+ * stops or its token fires; its row is finished and the caller's
+ * reference dropped.  Messages are saved to the session when `save`.  The loop's results are in *l (l->answer is the
  * caller's).  Returns what agent_loop_run() returned.
  */
 static int
 kernel_agent(struct kernel_run *r, struct agent *a, json_t *messages,
-    const char *workspace, int save, const volatile int *cancel,
-    struct agent_loop *l)
+    const char *workspace, int save, struct agent_loop *l)
 {
 	struct hands_policy pol;
 	struct hands *hands = NULL;
@@ -203,24 +201,26 @@ kernel_agent(struct kernel_run *r, struct agent *a, json_t *messages,
 	struct memtools mt;
 	json_t *tools = NULL;
 	char *system = NULL, *cause = NULL, *recall = NULL;
-	const char *state;
+	enum agent_state state;
 	int rc = -1;
 
 	memset(l, 0, sizeof *l);
 	kernel_policy(r->cfg, workspace, &pol);
-	if (hands_spawn(&pol, &hands, &cause) != 0) {
-		l->stop = AGENT_WORKER_ERROR;
+	if ((hands = supervisor_hands(r->db, a, &pol, &cause)) == NULL) {
+		l->stop = cancel_fired(&a->cancel) ? AGENT_CANCELLED :
+						     AGENT_WORKER_ERROR;
 		snprintf(l->reason, sizeof l->reason,
 		    "starting the agent's worker: %s", cause);
 		free(cause);
-		supervisor_finish(r->db, a, "failed", l->reason, 0, NULL, 0, 0);
+		supervisor_finish(r->db, a,
+		    l->stop == AGENT_CANCELLED ? AGENT_KILLED : AGENT_FAILED,
+		    l->reason, 0, NULL, 0, 0);
 		return -1;
 	}
 	if (r->sandbox == NULL)
 		r->sandbox = json_deep_copy(hands_sandbox(hands));
-	supervisor_attach(r->db, a, hands);
 	tools = hands_tool_defs(&pol);
-	if (a->depth < SUPERVISOR_MAX_DEPTH) {
+	if (a->depth < supervisor_max_depth()) {
 		json_array_append_new(tools, agent_spawn_tool_def());
 		kc.r = r;
 		kc.parent = a;
@@ -269,8 +269,7 @@ kernel_agent(struct kernel_run *r, struct agent *a, json_t *messages,
 	l->timeout_ms = r->timeout_ms > 0 ?
 	    r->timeout_ms :
 	    config_int(r->cfg, "kernel.agent_timeout_secs") * 1000;
-	l->cancel = cancel;
-	l->killed = &a->cancel;
+	l->cancel = &a->cancel;
 	l->hooks.text = kernel_text;
 	l->hooks.reset = kernel_reset;
 	l->hooks.tool_start = kernel_tool_start;
@@ -280,14 +279,13 @@ kernel_agent(struct kernel_run *r, struct agent *a, json_t *messages,
 	rc = agent_loop_run(l);
 
 	if (l->stop == AGENT_DONE)
-		state = "exited";
+		state = AGENT_EXITED;
 	else if (l->stop == AGENT_CANCELLED)
-		state = "killed";
+		state = AGENT_KILLED;
 	else if (l->stop == AGENT_LLM_ERROR || l->stop == AGENT_WORKER_ERROR)
-		state = "failed";
+		state = AGENT_FAILED;
 	else
-		state = "exited"; /* a limit stopped it: it ended cleanly */
-	hands_close(hands);
+		state = AGENT_EXITED; /* a limit stopped it: it ended cleanly */
 	supervisor_finish(r->db, a, state, l->reason, l->iterations, &l->usage,
 	    l->cost_usd, l->cost_usd > 0);
 	l->spawn = NULL;
@@ -319,6 +317,8 @@ kernel_run(struct kernel_run *r)
 	r->session[0] = r->agent[0] = '\0';
 	supervisor_recover(r->db);
 	supervisor_set_max((int)config_int(r->cfg, "kernel.max_agents"));
+	supervisor_set_max_depth(
+	    (int)config_int(r->cfg, "kernel.max_agent_depth"));
 
 	/* The session: resumed, or new. */
 	if (r->session_id != NULL) {
@@ -348,7 +348,7 @@ kernel_run(struct kernel_run *r)
 	}
 
 	/* The agent: a row, a slot, hands. */
-	if ((a = supervisor_create(r->db, r->session, r->model, NULL,
+	if ((a = supervisor_create(r->db, r->session, r->model, NULL, r->cancel,
 		 &cause)) == NULL) {
 		snprintf(r->error, sizeof r->error, "%s", cause);
 		goto out;
@@ -359,28 +359,31 @@ kernel_run(struct kernel_run *r)
 	if (session_append(r->db, r->session, a->id, user, &cause) != 0) {
 		json_decref(user);
 		snprintf(r->error, sizeof r->error, "%s", cause);
-		supervisor_finish(r->db, a, "failed", r->error, 0, NULL, 0, 0);
+		supervisor_finish(r->db, a, AGENT_FAILED, r->error, 0, NULL, 0,
+		    0);
 		a = NULL;
 		goto out;
 	}
 	json_decref(user);
 	if (supervisor_admit(r->db, a) != 0) {
 		snprintf(r->error, sizeof r->error, "killed while queued");
-		supervisor_finish(r->db, a, "killed", r->error, 0, NULL, 0, 0);
+		supervisor_finish(r->db, a, AGENT_KILLED, r->error, 0, NULL, 0,
+		    0);
 		a = NULL;
 		goto out;
 	}
 	workspace = kernel_workspace(r->cfg);
 	if (file_mkdirs(workspace, 0700, &cause) != 0) {
 		snprintf(r->error, sizeof r->error, "%s", cause);
-		supervisor_finish(r->db, a, "failed", r->error, 0, NULL, 0, 0);
+		supervisor_finish(r->db, a, AGENT_FAILED, r->error, 0, NULL, 0,
+		    0);
 		a = NULL;
 		goto out;
 	}
 	r->started = 1;
 	if (r->started_hook != NULL)
 		r->started_hook(r, r->hooks.arg);
-	rc = kernel_agent(r, a, messages, workspace, 1, r->cancel, &l);
+	rc = kernel_agent(r, a, messages, workspace, 1, &l);
 	r->stop = l.stop;
 	snprintf(r->reason, sizeof r->reason, "%s", l.reason);
 	r->answer = l.answer;

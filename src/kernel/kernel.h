@@ -20,8 +20,9 @@ struct kernel_run {
 	const char *prompt;     /* the user's message */
 	const char *model;      /* provider/model; NULL: engine.default_model */
 	long timeout_ms;        /* 0: kernel.agent_timeout_secs */
-	const volatile int *cancel; /* e.g. set by SIGINT; may be NULL */
-	struct agent_hooks hooks;   /* text and tool activity (message is
+	struct cancel *cancel;  /* fired to stop the run (SIGINT, a client
+				   that left); may be NULL */
+	struct agent_hooks hooks; /* text and tool activity (message is
 				     taken: messages are saved) */
 	/* Called once the agent has its ids (session, agent), with
 	 * hooks.arg; may be NULL. */

@@ -1,11 +1,16 @@
 /*
  * supervisor.c — the agent table and the run queue.
+ *
+ * Lock order: sup_lock, then the cancel tree's lock (cancel_fire() under
+ * sup_lock), then a hands' nothing (hands_kill() only signals).  Never
+ * hold sup_lock across a database call, hands_close() or a wait.
  */
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include "kernel/events.h"
@@ -19,20 +24,91 @@
 #define SUPERVISOR_MAX_LIVE 4096
 
 static pthread_mutex_t sup_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t sup_cond = PTHREAD_COND_INITIALIZER;
+/* Guarded by sup_lock: */
 static int sup_max = 8;
+static int sup_max_depth = 3;
 static int sup_running;
 static struct agent *sup_queue[SUPERVISOR_MAX_LIVE]; /* waiting, in order */
 static int sup_queued;
 static struct agent *sup_live[SUPERVISOR_MAX_LIVE];
+
+const char *
+agent_state_name(enum agent_state s)
+{
+	static const char *const names[] = {
+		[AGENT_QUEUED] = "queued",
+		[AGENT_RUNNING] = "running",
+		[AGENT_EXITED] = "exited",
+		[AGENT_KILLED] = "killed",
+		[AGENT_FAILED] = "failed",
+	};
+
+	return (size_t)s < sizeof names / sizeof names[0] ? names[s] :
+							    "unknown";
+}
+
+void
+agent_ref(struct agent *a, const char *from)
+{
+	int refs = __atomic_add_fetch(&a->refs, 1, __ATOMIC_ACQ_REL);
+
+	log_debug("agent %s: ref by %s (%d)", a->id, from, refs);
+}
+
+void
+agent_unref(struct agent *a, const char *from)
+{
+	int refs = __atomic_sub_fetch(&a->refs, 1, __ATOMIC_ACQ_REL);
+
+	log_debug("agent %s: unref by %s (%d)", a->id, from, refs);
+	if (refs > 0)
+		return;
+	cancel_destroy(&a->cancel);
+	free(a);
+}
+
+/* Wake every queued agent to look at the queue again (sup_lock held). */
+static void
+sup_wake_queue(void)
+{
+	uint64_t one = 1;
+	int i;
+
+	for (i = 0; i < sup_queued; i++) {
+		if (sup_queue[i]->wake_fd != -1 &&
+		    write(sup_queue[i]->wake_fd, &one, sizeof one) == -1)
+			(void)errno; /* the counter is not full */
+	}
+}
 
 void
 supervisor_set_max(int max_agents)
 {
 	pthread_mutex_lock(&sup_lock);
 	sup_max = max_agents > 0 ? max_agents : 1;
-	pthread_cond_broadcast(&sup_cond);
+	sup_wake_queue();
 	pthread_mutex_unlock(&sup_lock);
+}
+
+void
+supervisor_set_max_depth(int depth)
+{
+	pthread_mutex_lock(&sup_lock);
+	sup_max_depth = depth < 1        ? 1 :
+	    depth > SUPERVISOR_MAX_DEPTH ? SUPERVISOR_MAX_DEPTH :
+					   depth;
+	pthread_mutex_unlock(&sup_lock);
+}
+
+int
+supervisor_max_depth(void)
+{
+	int d;
+
+	pthread_mutex_lock(&sup_lock);
+	d = sup_max_depth;
+	pthread_mutex_unlock(&sup_lock);
+	return d;
 }
 
 static int
@@ -71,19 +147,23 @@ static void sup_audit(sqlite3 *db, const struct agent *a,
 
 struct agent *
 supervisor_create(sqlite3 *db, const char *session, const char *model,
-    struct agent *parent, char **cause)
+    struct agent *parent, struct cancel *outer, char **cause)
 {
 	struct agent *a;
 	sqlite3_stmt *st = NULL;
 	char now[40];
+	int max_depth = supervisor_max_depth();
 	size_t i;
 
-	if (parent != NULL && parent->depth + 1 > SUPERVISOR_MAX_DEPTH) {
-		xasprintf(cause, "sub-agents nest at most %d deep",
-		    SUPERVISOR_MAX_DEPTH);
+	if (parent != NULL && parent->depth + 1 > max_depth) {
+		xasprintf(cause,
+		    "sub-agents nest at most %d deep (kernel.max_agent_depth)",
+		    max_depth);
 		return NULL;
 	}
 	a = xcalloc(1, sizeof *a);
+	a->wake_fd = -1;
+	a->refs = 1;
 	uuid_v4(a->id);
 	if (parent != NULL) {
 		memcpy(a->parent, parent->id, UUID_STRLEN);
@@ -93,6 +173,7 @@ supervisor_create(sqlite3 *db, const char *session, const char *model,
 		memcpy(a->group, a->id, UUID_STRLEN);
 	if (session != NULL)
 		snprintf(a->session, sizeof a->session, "%s", session);
+	cancel_init(&a->cancel, outer, 0);
 	sup_now(now, sizeof now);
 	if (sqlite3_prepare_v2(db,
 		"INSERT INTO agents (id, parent_id, group_id, session_id, "
@@ -123,17 +204,18 @@ supervisor_create(sqlite3 *db, const char *session, const char *model,
 		    "UPDATE agents SET state = 'failed', exit_reason = ?2 "
 		    "WHERE id = ?1",
 		    a->id, *cause, NULL, 0);
-		free(a);
+		agent_unref(a, "create");
 		return NULL;
 	}
 	sup_live[i] = a;
+	agent_ref(a, "table");
 	pthread_mutex_unlock(&sup_lock);
 	sup_audit(db, a, AUDIT_AGENT_SPAWN, model, NULL, NULL);
 	return a;
 fail:
 	xasprintf(cause, "agent table: %s", sqlite3_errmsg(db));
 	sqlite3_finalize(st);
-	free(a);
+	agent_unref(a, "create");
 	return NULL;
 }
 
@@ -183,7 +265,7 @@ sup_audit(sqlite3 *db, const struct agent *a, enum audit_action action,
 
 /* Tell the event bus. */
 static void
-sup_event(const char *type, const struct agent *a, const char *state,
+sup_event(enum event_type type, const struct agent *a, const char *state,
     const char *reason)
 {
 	json_t *ev = json_pack("{s:s, s:s?, s:s?, s:s?, s:i}", "agent_id",
@@ -195,43 +277,56 @@ sup_event(const char *type, const struct agent *a, const char *state,
 		json_object_set_new(ev, "state", json_string(state));
 	if (reason != NULL)
 		json_object_set_new(ev, "reason", json_string(reason));
-	events_publish(type, ev);
+	events_emit(type, ev);
 	json_decref(ev);
 }
 
 int
 supervisor_admit(sqlite3 *db, struct agent *a)
 {
-	struct timespec ts;
+	struct pollfd pfd;
+	uint64_t drain;
 	char now[40];
+	int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 
 	pthread_mutex_lock(&sup_lock);
+	a->wake_fd = fd;
 	sup_queue[sup_queued++] = a; /* fewer than SUPERVISOR_MAX_LIVE */
-	while (!a->cancel && (sup_queue[0] != a || sup_running >= sup_max)) {
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += 100 * 1000000L; /* wake to notice a kill */
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
-		pthread_cond_timedwait(&sup_cond, &sup_lock, &ts);
+	/* Wait for the head of the queue and a free slot, or a kill: the
+	 * token's fd and our wake fd (written whenever the queue moves). */
+	while (!cancel_fired(&a->cancel) &&
+	    (sup_queue[0] != a || sup_running >= sup_max)) {
+		pthread_mutex_unlock(&sup_lock);
+		pfd.fd = fd;
+		pfd.events = POLLIN;
+		pfd.revents = 0;
+		if (cancel_poll(&a->cancel, &pfd, fd != -1 ? 1 : 0,
+			fd != -1 ? -1 : 50) > 0 &&
+		    read(fd, &drain, sizeof drain) == -1)
+			(void)errno; /* EAGAIN: another pass */
+		pthread_mutex_lock(&sup_lock);
 	}
 	/* Admitted or killed, it leaves the queue: the next one moves up. */
 	sup_dequeue(a);
-	if (a->cancel) {
-		pthread_cond_broadcast(&sup_cond);
+	a->wake_fd = -1;
+	if (cancel_fired(&a->cancel)) {
+		sup_wake_queue();
 		pthread_mutex_unlock(&sup_lock);
+		if (fd != -1)
+			close(fd);
 		return -1;
 	}
 	sup_running++;
 	a->admitted = 1;
-	pthread_cond_broadcast(&sup_cond);
+	sup_wake_queue();
 	pthread_mutex_unlock(&sup_lock);
+	if (fd != -1)
+		close(fd);
 	sup_now(now, sizeof now);
 	sup_exec(db,
 	    "UPDATE agents SET state = 'running', started_at = ?2 WHERE id = ?1",
 	    a->id, now, NULL, 0);
-	sup_event("agent.started", a, NULL, NULL);
+	sup_event(EVENT_AGENT_STARTED, a, NULL, NULL);
 	return 0;
 }
 
@@ -244,40 +339,66 @@ supervisor_start_nested(sqlite3 *db, struct agent *a)
 	sup_exec(db,
 	    "UPDATE agents SET state = 'running', started_at = ?2 WHERE id = ?1",
 	    a->id, now, NULL, 0);
-	sup_event("agent.started", a, NULL, NULL);
+	sup_event(EVENT_AGENT_STARTED, a, NULL, NULL);
 }
 
-void
-supervisor_attach(sqlite3 *db, struct agent *a, struct hands *h)
+struct hands *
+supervisor_hands(sqlite3 *db, struct agent *a, const struct hands_policy *pol,
+    char **cause)
 {
+	struct hands *h;
+
+	if (cancel_fired(&a->cancel)) {
+		xasprintf(cause, "the agent was stopped before it started");
+		return NULL;
+	}
+	if (hands_acquire(pol, &h, cause) != 0)
+		return NULL;
 	pthread_mutex_lock(&sup_lock);
 	a->hands = h;
+	/* A kill between the check above and here found no hands: it
+	 * fired the token, so do its work now. */
+	if (cancel_fired(&a->cancel))
+		hands_kill(h);
 	pthread_mutex_unlock(&sup_lock);
-	if (h != NULL)
-		sup_exec(db, "UPDATE agents SET worker_pid = ?4 WHERE id = ?1",
-		    a->id, NULL, NULL, (long long)hands_pid(h));
+	sup_exec(db, "UPDATE agents SET worker_pid = ?4 WHERE id = ?1", a->id,
+	    NULL, NULL, (long long)hands_pid(h));
+	return h;
 }
 
 void
-supervisor_finish(sqlite3 *db, struct agent *a, const char *state,
+supervisor_finish(sqlite3 *db, struct agent *a, enum agent_state state,
     const char *reason, int iterations, const struct llm_usage *usage,
     double cost_usd, int priced)
 {
+	const char *name = agent_state_name(state);
+	struct hands *h;
 	sqlite3_stmt *st = NULL;
 	char now[40];
 	size_t i;
+	int table = 0;
 
-	sup_event("agent.exited", a, state, reason);
-	sup_audit(db, a, AUDIT_AGENT_EXIT, NULL, state, reason);
+	/* Detach the hands first: from here a kill finds none. */
+	pthread_mutex_lock(&sup_lock);
+	h = a->hands;
+	a->hands = NULL;
+	pthread_mutex_unlock(&sup_lock);
+	if (h != NULL)
+		hands_close(h);
+
+	sup_event(EVENT_AGENT_EXITED, a, name, reason);
+	sup_audit(db, a, AUDIT_AGENT_EXIT, NULL, name, reason);
 	pthread_mutex_lock(&sup_lock);
 	for (i = 0; i < SUPERVISOR_MAX_LIVE; i++) {
-		if (sup_live[i] == a)
+		if (sup_live[i] == a) {
 			sup_live[i] = NULL;
+			table = 1;
+		}
 	}
 	if (a->admitted)
 		sup_running--;
-	a->hands = NULL;
-	pthread_cond_broadcast(&sup_cond);
+	a->admitted = 0;
+	sup_wake_queue();
 	pthread_mutex_unlock(&sup_lock);
 
 	sup_now(now, sizeof now);
@@ -286,7 +407,7 @@ supervisor_finish(sqlite3 *db, struct agent *a, const char *state,
 		"iterations = ?, input_tokens = ?, output_tokens = ?, "
 		"cost_usd = ? WHERE id = ?",
 		-1, &st, NULL) == SQLITE_OK) {
-		sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, now, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 3, reason, -1, SQLITE_STATIC);
 		sqlite3_bind_int(st, 4, iterations);
@@ -304,7 +425,20 @@ supervisor_finish(sqlite3 *db, struct agent *a, const char *state,
 	} else
 		log_error("agent table: %s", sqlite3_errmsg(db));
 	sqlite3_finalize(st);
-	free(a);
+	if (table)
+		agent_unref(a, "table");
+	agent_unref(a, "run");
+}
+
+/* Stop one live agent: its brain and its hands (sup_lock held). */
+static void
+sup_stop(struct agent *a)
+{
+	cancel_fire(&a->cancel);
+	if (a->hands != NULL)
+		hands_kill(a->hands);
+	if (a->wake_fd != -1)
+		sup_wake_queue();
 }
 
 int
@@ -317,14 +451,28 @@ supervisor_kill(const char *id)
 	for (i = 0; i < SUPERVISOR_MAX_LIVE; i++) {
 		if (sup_live[i] == NULL || strcmp(sup_live[i]->id, id) != 0)
 			continue;
-		sup_live[i]->cancel = 1;
-		if (sup_live[i]->hands != NULL)
-			hands_kill(sup_live[i]->hands);
+		sup_stop(sup_live[i]);
 		rc = 0;
 	}
-	pthread_cond_broadcast(&sup_cond);
 	pthread_mutex_unlock(&sup_lock);
 	return rc;
+}
+
+int
+supervisor_kill_all(void)
+{
+	size_t i;
+	int n = 0;
+
+	pthread_mutex_lock(&sup_lock);
+	for (i = 0; i < SUPERVISOR_MAX_LIVE; i++) {
+		if (sup_live[i] == NULL)
+			continue;
+		sup_stop(sup_live[i]);
+		n++;
+	}
+	pthread_mutex_unlock(&sup_lock);
+	return n;
 }
 
 void
@@ -424,24 +572,4 @@ supervisor_groups(sqlite3 *db, long limit, char **cause)
 	    "FROM agents g "
 	    "GROUP BY g.group_id ORDER BY MIN(g.created_at) DESC",
 	    0, NULL, (size_t)limit, cause);
-}
-
-int
-supervisor_kill_all(void)
-{
-	size_t i;
-	int n = 0;
-
-	pthread_mutex_lock(&sup_lock);
-	for (i = 0; i < SUPERVISOR_MAX_LIVE; i++) {
-		if (sup_live[i] == NULL)
-			continue;
-		sup_live[i]->cancel = 1;
-		if (sup_live[i]->hands != NULL)
-			hands_kill(sup_live[i]->hands);
-		n++;
-	}
-	pthread_cond_broadcast(&sup_cond);
-	pthread_mutex_unlock(&sup_lock);
-	return n;
 }

@@ -3,8 +3,15 @@
  * exited, killed, failed) with its worker's pid, times, usage and why it
  * stopped.  At most kernel.max_agents run at once in a process; the others
  * wait in a queue, in order, their row saying "queued" — never dropped.
- * Killing an agent sets its cancel flag (the brain stops) and SIGKILLs its
- * worker's process group (the hands stop), at once.
+ * Killing an agent fires its cancel token (the brain stops) and SIGKILLs
+ * its worker's process group (the hands stop), at once.
+ *
+ * Ownership: an agent is reference counted (agent_ref/agent_unref, with
+ * who holds it in the debug log).  The supervisor's table holds one
+ * reference while the agent is live, its runner another.  The supervisor
+ * owns the agent's hands: supervisor_hands() attaches them, and
+ * supervisor_finish() detaches them under the supervisor's lock before it
+ * closes them, so a kill either reaches a live worker or finds none.
  */
 #ifndef OXIOS_KERNEL_SUPERVISOR_H
 #define OXIOS_KERNEL_SUPERVISOR_H
@@ -17,29 +24,59 @@
 #include "llm/llm.h"
 #include "util/uuid.h"
 
-#define SUPERVISOR_MAX_DEPTH 3 /* sub-agents nest at most this deep */
+#include "util/cancel.h"
+
+#define SUPERVISOR_MAX_DEPTH 8 /* the highest kernel.max_agent_depth */
+
+/* The states of an agent's row, and their names in the table. */
+enum agent_state {
+	AGENT_QUEUED,
+	AGENT_RUNNING,
+	AGENT_EXITED,
+	AGENT_KILLED,
+	AGENT_FAILED,
+};
 
 struct agent {
+	/* Set at creation, then read-only: */
 	char id[UUID_STRLEN];
 	char parent[UUID_STRLEN];  /* "" for a root agent */
 	char group[UUID_STRLEN];   /* the root agent's id */
 	char session[UUID_STRLEN]; /* "" if none */
 	int depth;                 /* 0 for a root agent */
-	volatile int cancel;       /* set by supervisor_kill() */
-	struct hands *hands;       /* while it runs, or NULL */
+	struct cancel cancel;      /* fired by supervisor_kill(); chained
+				      below the creator's token */
+	/* Guarded by the supervisor's lock: */
+	struct hands *hands; /* while it runs, or NULL */
 	int admitted;
+	int refs;
+	int wake_fd; /* eventfd while it waits for a slot, else -1 */
 };
+
+/* "queued", "running", "exited", "killed", "failed". */
+const char *agent_state_name(enum agent_state s);
+/* Take a reference; `from` names the holder (debug log). */
+void agent_ref(struct agent *a, const char *from);
+/* Drop a reference; the last one frees a. */
+void agent_unref(struct agent *a, const char *from);
 
 /* Set the number of agents that may run at once (>= 1). */
 void supervisor_set_max(int max_agents);
+/* Set how deep sub-agents may nest (kernel.max_agent_depth, 1..8). */
+void supervisor_set_max_depth(int depth);
+/* How deep sub-agents may nest now. */
+int supervisor_max_depth(void);
 /*
  * A new agent with its row (state "queued").  `parent` may be NULL, or an
  * agent of this process: the new one joins its group, one level deeper
- * (refused past SUPERVISOR_MAX_DEPTH).  Returns a new agent, or NULL with
- * *cause.  Caller supervisor_finish()es it.
+ * (refused past kernel.max_agent_depth).  Its cancel token is chained
+ * below `outer` (may be NULL; must outlive the agent's run): firing
+ * `outer` stops it too.  Returns a new agent holding the caller's
+ * reference, or NULL with *cause.  Caller supervisor_finish()es it.
  */
 struct agent *supervisor_create(sqlite3 *db, const char *session,
-    const char *model, struct agent *parent, char **cause);
+    const char *model, struct agent *parent, struct cancel *outer,
+    char **cause);
 /*
  * Wait for a slot; then the row says "running".  Returns 0, or -1 if the
  * agent was killed while it waited.
@@ -51,13 +88,22 @@ int supervisor_admit(sqlite3 *db, struct agent *a);
  * "running".
  */
 void supervisor_start_nested(sqlite3 *db, struct agent *a);
-/* Record the worker (its pid goes into the row) so kill can reach it. */
-void supervisor_attach(sqlite3 *db, struct agent *a, struct hands *h);
 /*
- * The agent has ended: `state` is "exited", "killed" or "failed".  Frees
- * the slot (the next queued agent starts), writes the row, frees a.
+ * Give the agent its hands: a worker under `pol` (a warm one from the
+ * pool when there is one), owned by the supervisor from now on; its pid
+ * goes into the row so that a kill can reach it.  Returns the hands
+ * (borrowed: valid until supervisor_finish()), or NULL with *cause.  A
+ * kill that came first is honoured: the worker is not started.
  */
-void supervisor_finish(sqlite3 *db, struct agent *a, const char *state,
+struct hands *supervisor_hands(sqlite3 *db, struct agent *a,
+    const struct hands_policy *pol, char **cause);
+/*
+ * The agent has ended in `state` (AGENT_EXITED, AGENT_KILLED or
+ * AGENT_FAILED).  Detaches and closes its hands, frees the slot (the next
+ * queued agent starts), writes the row, and drops the table's and the
+ * caller's references.
+ */
+void supervisor_finish(sqlite3 *db, struct agent *a, enum agent_state state,
     const char *reason, int iterations, const struct llm_usage *usage,
     double cost_usd, int priced);
 /* Kill a running or queued agent of this process.  0, or -1 if unknown. */

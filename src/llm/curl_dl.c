@@ -30,6 +30,14 @@ static const struct {
 	{ "curl_easy_strerror", offsetof(struct curl_dl, easy_strerror) },
 	{ "curl_slist_append", offsetof(struct curl_dl, slist_append) },
 	{ "curl_slist_free_all", offsetof(struct curl_dl, slist_free_all) },
+	{ "curl_multi_init", offsetof(struct curl_dl, multi_init) },
+	{ "curl_multi_add_handle", offsetof(struct curl_dl, multi_add_handle) },
+	{ "curl_multi_remove_handle",
+	    offsetof(struct curl_dl, multi_remove_handle) },
+	{ "curl_multi_perform", offsetof(struct curl_dl, multi_perform) },
+	{ "curl_multi_poll", offsetof(struct curl_dl, multi_poll) },
+	{ "curl_multi_info_read", offsetof(struct curl_dl, multi_info_read) },
+	{ "curl_multi_cleanup", offsetof(struct curl_dl, multi_cleanup) },
 };
 
 static void

@@ -24,6 +24,14 @@ struct curl_dl {
 	const char *(*easy_strerror)(CURLcode);
 	struct curl_slist *(*slist_append)(struct curl_slist *, const char *);
 	void (*slist_free_all)(struct curl_slist *);
+	CURLM *(*multi_init)(void);
+	CURLMcode (*multi_add_handle)(CURLM *, CURL *);
+	CURLMcode (*multi_remove_handle)(CURLM *, CURL *);
+	CURLMcode (*multi_perform)(CURLM *, int *);
+	CURLMcode (*multi_poll)(CURLM *, struct curl_waitfd *, unsigned int,
+	    int, int *);
+	CURLMsg *(*multi_info_read)(CURLM *, int *);
+	CURLMcode (*multi_cleanup)(CURLM *);
 };
 
 extern struct curl_dl curl_dl;
@@ -47,5 +55,12 @@ int curl_dl_loaded(void);
 #define curl_easy_strerror (*curl_dl.easy_strerror)
 #define curl_slist_append (*curl_dl.slist_append)
 #define curl_slist_free_all (*curl_dl.slist_free_all)
+#define curl_multi_init (*curl_dl.multi_init)
+#define curl_multi_add_handle (*curl_dl.multi_add_handle)
+#define curl_multi_remove_handle (*curl_dl.multi_remove_handle)
+#define curl_multi_perform (*curl_dl.multi_perform)
+#define curl_multi_poll (*curl_dl.multi_poll)
+#define curl_multi_info_read (*curl_dl.multi_info_read)
+#define curl_multi_cleanup (*curl_dl.multi_cleanup)
 
 #endif

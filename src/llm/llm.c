@@ -35,7 +35,7 @@ struct llm_http {
 	long idle_ms;        /* silence allowed once connected */
 	int idle;            /* the idle timeout fired */
 	int too_large;
-	const volatile int *cancel;
+	const struct cancel *cancel;
 	CURL *curl;
 };
 
@@ -377,7 +377,7 @@ llm_progress(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut,
 	struct llm_http *h = arg;
 
 	(void)dt, (void)dn, (void)ut, (void)un;
-	if (h->cancel != NULL && *h->cancel)
+	if (cancel_fired(h->cancel))
 		return 1;
 	/* Silence since the last byte (libcurl's low-speed check averages
 	 * over seconds, too coarse for this). */
@@ -450,11 +450,56 @@ llm_scrub(char *msg, const char *key)
 	}
 }
 
+/*
+ * Run the transfer on a multi handle, so that the wait for the network
+ * also wakes when `cancel` fires (its fd is polled beside the socket).
+ * The progress callback still runs at least once a second (idle check).
+ */
+static CURLcode
+llm_perform(CURL *curl, const struct cancel *cancel)
+{
+	struct curl_waitfd wfd;
+	CURLMsg *msg;
+	CURLM *m;
+	CURLcode res = CURLE_FAILED_INIT;
+	int running = 1, left;
+
+	if ((m = curl_multi_init()) == NULL)
+		return CURLE_OUT_OF_MEMORY;
+	if (curl_multi_add_handle(m, curl) != CURLM_OK) {
+		curl_multi_cleanup(m);
+		return CURLE_FAILED_INIT;
+	}
+	for (;;) {
+		if (curl_multi_perform(m, &running) != CURLM_OK || !running)
+			break;
+		if (cancel_fired(cancel)) {
+			res = CURLE_ABORTED_BY_CALLBACK;
+			goto out;
+		}
+		memset(&wfd, 0, sizeof wfd);
+		wfd.fd = cancel_fd(cancel);
+		wfd.events = CURL_WAIT_POLLIN;
+		if (curl_multi_poll(m, wfd.fd != -1 ? &wfd : NULL,
+			wfd.fd != -1 ? 1 : 0, cancel_wait_ms(cancel, 1000),
+			NULL) != CURLM_OK)
+			break;
+	}
+	while ((msg = curl_multi_info_read(m, &left)) != NULL) {
+		if (msg->msg == CURLMSG_DONE)
+			res = msg->data.result;
+	}
+out:
+	curl_multi_remove_handle(m, curl);
+	curl_multi_cleanup(m);
+	return res;
+}
+
 /* One exchange.  0 with the stream complete, or -1 with err. */
 static int
 llm_attempt(const struct llm_provider *p, const struct llm_ops *ops,
     const struct llm_request *req, const char *body, struct llm_stream *s,
-    const volatile int *cancel, struct llm_error *err)
+    const struct cancel *cancel, struct llm_error *err)
 {
 	struct llm_http h;
 	struct curl_slist *headers;
@@ -508,12 +553,12 @@ llm_attempt(const struct llm_provider *p, const struct llm_ops *ops,
 	curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "");
 
 	h.last_rx_ms = time_mono_ms();
-	res = curl_easy_perform(curl);
+	res = llm_perform(curl, cancel);
 	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &h.status);
 	err->status = (int)h.status;
 	err->retry_after_ms = h.retry_after_ms;
 
-	if (cancel != NULL && *cancel) {
+	if (cancel_fired(cancel)) {
 		llm_error_set(err, LLM_ERR_CANCELLED, "%s: cancelled", p->name);
 		goto out;
 	}
@@ -598,28 +643,9 @@ llm_retryable(enum llm_error_class c)
 	    c == LLM_ERR_PROTOCOL;
 }
 
-/* Sleep ms, waking early when cancelled.  -1 if cancelled. */
-static int
-llm_sleep(long ms, const volatile int *cancel)
-{
-	struct timespec ts;
-	long step;
-
-	while (ms > 0) {
-		if (cancel != NULL && *cancel)
-			return -1;
-		step = ms < 50 ? ms : 50;
-		ts.tv_sec = 0;
-		ts.tv_nsec = step * 1000000L;
-		nanosleep(&ts, NULL);
-		ms -= step;
-	}
-	return cancel != NULL && *cancel ? -1 : 0;
-}
-
 int
 llm_call(const struct llm_provider *p, const struct llm_request *req,
-    llm_delta_cb cb, void *arg, const volatile int *cancel,
+    llm_delta_cb cb, void *arg, const struct cancel *cancel,
     struct llm_response *out, struct llm_error *err)
 {
 	const struct llm_ops *ops;
@@ -690,7 +716,7 @@ llm_call(const struct llm_provider *p, const struct llm_request *req,
 		log_info("%s: %s (%s), retry %d in %ld ms", p->name,
 		    err->message, llm_error_class_name(err->cls), attempt,
 		    wait);
-		if (llm_sleep(wait, cancel) != 0) {
+		if (cancel_sleep(cancel, wait) != 0) {
 			llm_error_set(err, LLM_ERR_CANCELLED, "%s: cancelled",
 			    p->name);
 			break;

@@ -19,6 +19,8 @@
 #include <stddef.h>
 #include <jansson.h>
 
+#include "util/cancel.h"
+
 #define LLM_MAX_RESPONSE (64 * 1024 * 1024) /* bytes of one response */
 
 enum llm_kind { LLM_ANTHROPIC, LLM_OPENAI };
@@ -111,13 +113,13 @@ const char *llm_error_class_name(enum llm_error_class c);
  * Make one call, retrying what is worth retrying (transient, rate-limit
  * and protocol errors) with jittered exponential backoff, honouring
  * Retry-After.  When deltas were already delivered, a LLM_DELTA_RESET
- * precedes the retry.  `cancel` (may be NULL) is polled; when
- * it becomes nonzero the call ends within a fraction of a second.
+ * precedes the retry.  `cancel` (may be NULL) is polled beside the
+ * connection: when it fires the call ends at once (LLM_ERR_CANCELLED).
  * Returns 0 with *out filled (caller llm_response_free()s it), or -1 with
  * *err filled.
  */
 int llm_call(const struct llm_provider *p, const struct llm_request *req,
-    llm_delta_cb cb, void *arg, const volatile int *cancel,
+    llm_delta_cb cb, void *arg, const struct cancel *cancel,
     struct llm_response *out, struct llm_error *err);
 void llm_response_free(struct llm_response *r);
 void llm_provider_free(struct llm_provider *p);

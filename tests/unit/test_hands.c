@@ -241,7 +241,7 @@ test_worker_is_pidns_init(void **state)
 }
 
 struct canceller {
-	volatile int flag;
+	struct cancel flag;
 	int after_ms;
 };
 
@@ -252,14 +252,14 @@ cancel_later(void *arg)
 	struct timespec ts = { 0, (long)c->after_ms * 1000 * 1000 };
 
 	nanosleep(&ts, NULL);
-	c->flag = 1;
+	cancel_fire(&c->flag);
 	return NULL;
 }
 
 static void
 test_cancel_kills_group(void **state)
 {
-	struct canceller c = { 0, 300 };
+	struct canceller c = { .after_ms = 300 };
 	struct timespec t0, t1;
 	struct hands *h;
 	pthread_t th;
@@ -271,6 +271,7 @@ test_cancel_kills_group(void **state)
 	(void)state;
 	if (under_valgrind())
 		skip();
+	cancel_init(&c.flag, NULL, 0);
 	h = spawn();
 	pid = hands_pid(h);
 	a = json_pack("{s:s, s:[s]}", "binary", "sleep", "args", "29.75");
@@ -283,6 +284,7 @@ test_cancel_kills_group(void **state)
 	assert_string_equal(cause, "cancelled");
 	free(cause);
 	cause = NULL;
+	cancel_destroy(&c.flag);
 	assert_null(res);
 	assert_true(t1.tv_sec - t0.tv_sec < 3);
 	/* Gone for good: further calls fail at once. */

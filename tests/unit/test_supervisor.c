@@ -1,8 +1,12 @@
 /*
  * test_supervisor.c — the agent table and the run queue: max_agents holds,
  * queued agents start in order and are never dropped, a kill reaches a
- * queued agent, sub-agents nest at most SUPERVISOR_MAX_DEPTH deep, and
- * rows left by a dead process are recovered as failed.
+ * queued agent, sub-agents nest at most kernel.max_agent_depth deep, rows
+ * left by a dead process are recovered as failed, and a kill racing an
+ * agent's end never touches freed hands (run thousands of times: ASan and
+ * ThreadSanitizer watch).
+ *
+ * This binary is also its own worker (`__worker`, through /proc/self/exe).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,9 +20,11 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "agent/hands.h"
 #include "kernel/supervisor.h"
 #include "store/db.h"
 #include "tmpdir.h"
+#include "util/time.h"
 
 static char dir[64];
 static char dbpath[128];
@@ -75,7 +81,8 @@ run_agent(void *arg)
 	struct runner *r = arg;
 
 	/* Each thread has its own connection (db_get is per thread). */
-	r->admitted = supervisor_admit(db_get(), r->a) == 0 ? 1 : -1;
+	__atomic_store_n(&r->admitted,
+	    supervisor_admit(db_get(), r->a) == 0 ? 1 : -1, __ATOMIC_SEQ_CST);
 	pthread_mutex_lock(&order_lock);
 	r->order = order_next++;
 	pthread_mutex_unlock(&order_lock);
@@ -87,7 +94,8 @@ wait_for(int *flag)
 {
 	int i;
 
-	for (i = 0; i < 500 && *(volatile int *)flag == 0; i++)
+	for (i = 0; i < 500 && __atomic_load_n(flag, __ATOMIC_SEQ_CST) == 0;
+	     i++)
 		usleep(10000);
 }
 
@@ -104,7 +112,8 @@ test_max_agents_queue(void **state)
 	order_next = 0;
 	for (i = 0; i < 4; i++) {
 		memset(&r[i], 0, sizeof r[i]);
-		r[i].a = supervisor_create(db_get(), NULL, "m/x", NULL, &cause);
+		r[i].a = supervisor_create(db_get(), NULL, "m/x", NULL, NULL,
+		    &cause);
 		assert_non_null(r[i].a);
 		assert_string_equal(state_of(r[i].a->id, buf, sizeof buf),
 		    "queued");
@@ -128,21 +137,25 @@ test_max_agents_queue(void **state)
 	assert_int_equal(supervisor_kill(r[2].a->id), 0);
 	pthread_join(t[2], NULL);
 	assert_int_equal(r[2].admitted, -1);
-	supervisor_finish(db_get(), r[2].a, "killed", "killed while queued", 0,
-	    NULL, 0, 0);
+	supervisor_finish(db_get(), r[2].a, AGENT_KILLED, "killed while queued",
+	    0, NULL, 0, 0);
 
 	/* Ending the running one starts the next, in order. */
-	supervisor_finish(db_get(), r[0].a, "exited", "done", 1, NULL, 0, 0);
+	supervisor_finish(db_get(), r[0].a, AGENT_EXITED, "done", 1, NULL, 0,
+	    0);
 	pthread_join(t[0], NULL);
 	pthread_join(t[1], NULL);
 	assert_int_equal(r[1].admitted, 1);
 	usleep(100000);
-	assert_int_equal(r[3].admitted, 0); /* still waiting */
-	supervisor_finish(db_get(), r[1].a, "exited", "done", 1, NULL, 0, 0);
+	assert_int_equal(__atomic_load_n(&r[3].admitted, __ATOMIC_SEQ_CST),
+	    0); /* still waiting */
+	supervisor_finish(db_get(), r[1].a, AGENT_EXITED, "done", 1, NULL, 0,
+	    0);
 	pthread_join(t[3], NULL);
 	assert_int_equal(r[3].admitted, 1);
 	assert_true(r[1].order < r[3].order);
-	supervisor_finish(db_get(), r[3].a, "exited", "done", 1, NULL, 0, 0);
+	supervisor_finish(db_get(), r[3].a, AGENT_EXITED, "done", 1, NULL, 0,
+	    0);
 	supervisor_counts(&running, &queued);
 	assert_int_equal(running, 0);
 	assert_int_equal(queued, 0);
@@ -154,26 +167,132 @@ test_depth_cap(void **state)
 {
 	struct agent *chain[SUPERVISOR_MAX_DEPTH + 1], *deeper;
 	char *cause = NULL;
-	int i;
+	int i, max;
 
 	(void)state;
-	chain[0] = supervisor_create(db_get(), NULL, NULL, NULL, &cause);
-	for (i = 1; i <= SUPERVISOR_MAX_DEPTH; i++) {
-		chain[i] = supervisor_create(db_get(), NULL, NULL, chain[i - 1],
-		    &cause);
-		assert_non_null(chain[i]);
-		assert_int_equal(chain[i]->depth, i);
-		assert_string_equal(chain[i]->group, chain[0]->id);
-		assert_string_equal(chain[i]->parent, chain[i - 1]->id);
+	for (max = 1; max <= SUPERVISOR_MAX_DEPTH; max += 2) {
+		supervisor_set_max_depth(max);
+		assert_int_equal(supervisor_max_depth(), max);
+		chain[0] =
+		    supervisor_create(db_get(), NULL, NULL, NULL, NULL, &cause);
+		for (i = 1; i <= max; i++) {
+			chain[i] = supervisor_create(db_get(), NULL, NULL,
+			    chain[i - 1], NULL, &cause);
+			assert_non_null(chain[i]);
+			assert_int_equal(chain[i]->depth, i);
+			assert_string_equal(chain[i]->group, chain[0]->id);
+			assert_string_equal(chain[i]->parent, chain[i - 1]->id);
+		}
+		deeper = supervisor_create(db_get(), NULL, NULL, chain[max],
+		    NULL, &cause);
+		assert_null(deeper);
+		assert_non_null(strstr(cause, "nest at most"));
+		assert_non_null(strstr(cause, "kernel.max_agent_depth"));
+		free(cause);
+		cause = NULL;
+		for (i = max; i >= 0; i--)
+			supervisor_finish(db_get(), chain[i], AGENT_EXITED, "",
+			    0, NULL, 0, 0);
 	}
-	deeper = supervisor_create(db_get(), NULL, NULL,
-	    chain[SUPERVISOR_MAX_DEPTH], &cause);
-	assert_null(deeper);
-	assert_non_null(strstr(cause, "nest at most"));
-	free(cause);
-	for (i = SUPERVISOR_MAX_DEPTH; i >= 0; i--)
-		supervisor_finish(db_get(), chain[i], "exited", "", 0, NULL, 0,
-		    0);
+	/* Out of range: clamped. */
+	supervisor_set_max_depth(0);
+	assert_int_equal(supervisor_max_depth(), 1);
+	supervisor_set_max_depth(99);
+	assert_int_equal(supervisor_max_depth(), SUPERVISOR_MAX_DEPTH);
+	supervisor_set_max_depth(3);
+}
+
+/* A kill fired on a parent's token reaches the agent below it. */
+static void
+test_cancel_chain(void **state)
+{
+	struct cancel outer;
+	struct agent *a, *child;
+	char *cause = NULL;
+
+	(void)state;
+	cancel_init(&outer, NULL, 0);
+	a = supervisor_create(db_get(), NULL, NULL, NULL, &outer, &cause);
+	child = supervisor_create(db_get(), NULL, NULL, a, &a->cancel, &cause);
+	assert_non_null(child);
+	assert_false(cancel_fired(&child->cancel));
+	cancel_fire(&outer);
+	assert_true(cancel_fired(&a->cancel));
+	assert_true(cancel_fired(&child->cancel));
+	/* A killed agent is not admitted and gets no hands. */
+	assert_int_equal(supervisor_admit(db_get(), a), -1);
+	supervisor_finish(db_get(), child, AGENT_KILLED, "", 0, NULL, 0, 0);
+	supervisor_finish(db_get(), a, AGENT_KILLED, "", 0, NULL, 0, 0);
+	cancel_destroy(&outer);
+}
+
+struct racer {
+	char id[UUID_STRLEN];
+	int go;
+	int rc;
+};
+
+static void *
+race_kill(void *arg)
+{
+	struct racer *r = arg;
+
+	while (!__atomic_load_n(&r->go, __ATOMIC_ACQUIRE))
+		;
+	r->rc = supervisor_kill(r->id);
+	return NULL;
+}
+
+/*
+ * supervisor_kill() against supervisor_finish(), each iteration with a
+ * real worker: the kill either reaches a live worker or finds none, and
+ * never frees memory twice or touches it after (ASan, TSan).
+ */
+static void
+test_kill_races_finish(void **state)
+{
+	struct hands_policy pol;
+	struct racer r;
+	struct agent *a;
+	pthread_t t;
+	char *cause = NULL, ws[128];
+	uint64_t t0 = time_mono_ms();
+	int i, killed = 0, missed = 0;
+
+	(void)state;
+	snprintf(ws, sizeof ws, "%s/ws", dir);
+	memset(&pol, 0, sizeof pol);
+	pol.workspace = ws;
+	pol.exec_timeout_secs = 5;
+	pol.max_output_bytes = 4096;
+	for (i = 0; i < 3000 && (i < 200 || time_mono_ms() - t0 < 15000); i++) {
+		a = supervisor_create(db_get(), NULL, NULL, NULL, NULL, &cause);
+		assert_non_null(a);
+		supervisor_start_nested(db_get(), a);
+		if (supervisor_hands(db_get(), a, &pol, &cause) == NULL)
+			fail_msg("hands: %s", cause);
+		memcpy(r.id, a->id, UUID_STRLEN);
+		r.go = 0;
+		r.rc = 99;
+		assert_int_equal(pthread_create(&t, NULL, race_kill, &r), 0);
+		if (i % 2 == 0)
+			__atomic_store_n(&r.go, 1, __ATOMIC_RELEASE);
+		supervisor_finish(db_get(), a, AGENT_EXITED, "", 0, NULL, 0, 0);
+		__atomic_store_n(&r.go, 1, __ATOMIC_RELEASE);
+		pthread_join(t, NULL);
+		assert_true(r.rc == 0 || r.rc == -1);
+		if (r.rc == 0)
+			killed++;
+		else
+			missed++;
+		/* After the end, nothing is left to kill. */
+		assert_int_equal(supervisor_kill(r.id), -1);
+	}
+	print_message("kill vs finish: %d iterations in %llu ms (%d killed "
+		      "a live agent, %d found it gone)\n",
+	    i, (unsigned long long)(time_mono_ms() - t0), killed, missed);
+	assert_true(i >= 200);
+	assert_true(missed > 0);
 }
 
 static void
@@ -185,7 +304,7 @@ test_recover_dead_process(void **state)
 	char sql[256];
 
 	(void)state;
-	a = supervisor_create(db_get(), NULL, NULL, NULL, &cause);
+	a = supervisor_create(db_get(), NULL, NULL, NULL, NULL, &cause);
 	/* A row whose host process is gone, as after a kill -9. */
 	if ((pid = fork()) == 0)
 		_exit(0);
@@ -201,11 +320,11 @@ test_recover_dead_process(void **state)
 	/* Our own queued agent is alive: left alone. */
 	assert_string_equal(state_of(a->id, buf, sizeof buf), "queued");
 	assert_int_equal(supervisor_recover(db_get()), 0);
-	supervisor_finish(db_get(), a, "exited", "", 0, NULL, 0, 0);
+	supervisor_finish(db_get(), a, AGENT_EXITED, "", 0, NULL, 0, 0);
 }
 
 int
-main(void)
+main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_max_agents_queue, setup,
@@ -214,7 +333,14 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_recover_dead_process,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cancel_chain, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_kill_races_finish, setup,
+		    teardown),
 	};
+
+	if (argc == 2 && strcmp(argv[1], "__worker") == 0)
+		return worker_main();
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
