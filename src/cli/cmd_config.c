@@ -31,13 +31,15 @@ const struct cmd_entry cmd_config_entry = {
 	    "                         whole file (the old one is kept as\n"
 	    "                         config.toml.bak)\n"
 	    "  path                   where config.toml is\n"
-	    "  schema [--markdown|--keys]\n"
+	    "  schema [--markdown|--keys|--json]\n"
 	    "                         every key: type, default, meaning\n"
 	    "\n"
 	    "Values are checked before anything is written: `set gateway.port\n"
 	    "http` fails and leaves the file as it was.  Lists take TOML\n"
 	    "(['a', 'b']) or a comma-separated string (a,b).  Secrets (API\n"
-	    "keys, tokens) are never shown; prefer the environment for them.\n",
+	    "keys, tokens) are never shown; prefer the environment for them.\n"
+	    "Keys the schema marks \"not yet enforced\" are accepted but have\n"
+	    "no effect in this version; setting one is a warning.\n",
 	.words = "show get set list reset path schema --json --markdown --keys",
 	.exec = cmd_config,
 };
@@ -228,6 +230,8 @@ cmd_config_set(const char *path, const char *key, const char *value)
 			    k->env);
 	} else
 		printf("%s = %s\n", key, input);
+	if (k != NULL && (k->flags & CK_PLANNED))
+		cli_warn("%s " CONFIG_PLANNED_NOTE, key);
 	xfree_secret(input);
 	free(cause);
 	return rc;
@@ -265,30 +269,57 @@ cmd_config_reset(const char *path, const char *key)
 	return EXIT_OK;
 }
 
+/* One schema row as JSON (what `schema --json` lists).  New reference. */
+static json_t *
+cmd_config_schema_json(const struct config_key *k)
+{
+	json_t *o = json_pack("{s:s, s:s, s:s?, s:s?, s:b, s:b, s:s}", "key",
+	    k->key, "type", config_type_name(k->type), "default", k->def, "env",
+	    k->env, "secret", (k->flags & CK_SECRET) != 0, "planned",
+	    (k->flags & CK_PLANNED) != 0, "doc", k->doc);
+
+	if (k->choices != NULL)
+		json_object_set_new(o, "choices", json_string(k->choices));
+	if (k->min <= k->max) {
+		json_object_set_new(o, "min", json_real(k->min));
+		json_object_set_new(o, "max", json_real(k->max));
+	}
+	return o;
+}
+
 static int
-cmd_config_schema(int markdown, int keys)
+cmd_config_schema(int markdown, int keys, int json)
 {
 	const struct config_key *k;
+	json_t *arr = NULL;
 	size_t i;
 
-	if (markdown)
+	if (json)
+		arr = json_array();
+	else if (markdown)
 		printf("| Key | Type | Default | Environment | Meaning |\n"
 		       "|---|---|---|---|---|\n");
 	for (i = 0; i < config_schema_len; i++) {
 		k = &config_schema[i];
-		if (keys) {
+		if (json)
+			json_array_append_new(arr, cmd_config_schema_json(k));
+		else if (keys) {
 			if (strchr(k->key, '*') == NULL)
 				printf("%s\n", k->key);
 		} else if (markdown) {
-			printf("| `%s` | %s%s%s | %s%s%s | %s%s%s | %s", k->key,
-			    config_type_name(k->type),
+			printf("| `%s` | %s%s%s | %s%s%s | %s%s%s | %s%s",
+			    k->key, config_type_name(k->type),
 			    k->flags & CK_SECRET ? ", secret" : "", "",
 			    k->def != NULL ? "`" : "",
 			    k->def != NULL ? k->def : "(unset)",
 			    k->def != NULL ? "`" : "",
 			    k->env != NULL ? "`" : "",
 			    k->env != NULL ? k->env : "",
-			    k->env != NULL ? "`" : "", k->doc);
+			    k->env != NULL ? "`" : "",
+			    k->flags & CK_PLANNED ?
+				"**Not yet enforced** (planned): " :
+				"",
+			    k->doc);
 			if (k->choices != NULL)
 				printf(" (one of: %s)", k->choices);
 			if (k->min <= k->max)
@@ -301,7 +332,15 @@ cmd_config_schema(int markdown, int keys)
 			    k->def != NULL ? k->def : "(unset)", k->doc);
 			if (k->env != NULL)
 				printf("    environment: %s\n", k->env);
+			if (k->flags & CK_PLANNED)
+				printf(
+				    "    not yet enforced (planned): setting "
+				    "it has no effect\n");
 		}
+	}
+	if (json) {
+		oxjson_print(stdout, arr, 1);
+		json_decref(arr);
 	}
 	return EXIT_OK;
 }
@@ -320,11 +359,11 @@ cmd_config(int argc, char **argv)
 	json = cmd_config_has(argc, argv, "--json");
 	if (strcmp(sub, "schema") == 0) {
 		if ((n = cmd_config_args(argc, argv, args, 0,
-			 "--markdown --keys")) < 0)
+			 "--markdown --keys --json")) < 0)
 			return EXIT_USAGE;
 		return cmd_config_schema(cmd_config_has(argc, argv,
 					     "--markdown"),
-		    cmd_config_has(argc, argv, "--keys"));
+		    cmd_config_has(argc, argv, "--keys"), json);
 	}
 	if (strcmp(sub, "path") == 0) {
 		if (argc != 2)

@@ -184,6 +184,13 @@ config_walk_table(struct config_walk *w, json_t *table, char *path, size_t size)
 			    config_coerce(k, v));
 			json_object_set_new(w->cfg->sources, path,
 			    json_string("file"));
+			if (k->flags & CK_PLANNED) {
+				where = config_where(w, path);
+				json_array_append_new(w->cfg->warnings,
+				    json_sprintf("%s: %s " CONFIG_PLANNED_NOTE,
+					where, path));
+				free(where);
+			}
 		} else if (config_schema_is_table(path)) {
 			if (!json_is_object(v)) {
 				where = config_where(w, path);
@@ -280,7 +287,7 @@ static int
 config_defaults_env(struct config *cfg, char **cause)
 {
 	const struct config_key *k;
-	const char *env;
+	const char *env, *src;
 	json_t *v, *dv;
 	char *why = NULL;
 	size_t i;
@@ -318,6 +325,14 @@ config_defaults_env(struct config *cfg, char **cause)
 			free(why);
 			return -1;
 		}
+		/* One warning per key: the file's line has said it already. */
+		src = json_string_value(json_object_get(cfg->sources, k->key));
+		if ((k->flags & CK_PLANNED) &&
+		    (src == NULL || strcmp(src, "file") != 0))
+			json_array_append_new(cfg->warnings,
+			    json_sprintf(
+				"environment variable %s: %s " CONFIG_PLANNED_NOTE,
+				k->env, k->key));
 		json_object_set_new(cfg->values, k->key, v);
 		json_object_set_new(cfg->sources, k->key,
 		    json_sprintf("env:%s", k->env));

@@ -293,7 +293,9 @@ config_template(void)
 			prev = k->key;
 			prevlen = seclen;
 		}
-		buf_printf(&b, "# %s", k->doc);
+		buf_printf(&b, "# %s%s",
+		    k->flags & CK_PLANNED ? "Not yet enforced (planned): " : "",
+		    k->doc);
 		if (k->env != NULL)
 			buf_printf(&b, " (environment: %s)", k->env);
 		buf_printf(&b, "\n# %s = %s\n", dot + 1,

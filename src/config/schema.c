@@ -4,6 +4,9 @@
  * This table is the single source of truth: `oxios config schema`,
  * the template written on first use, docs/config.md and shell completion
  * are generated from it.  Keep it sorted by section.
+ *
+ * CK_PLANNED marks a key no code reads yet (config.h): it is accepted, its
+ * setting warns, and docs/config.md says "Not yet enforced".
  */
 #include <string.h>
 
@@ -101,7 +104,7 @@ const struct config_key config_schema[] = {
 	  "auto: use Landlock/seccomp when the kernel has them; required: refuse to run without" },
 	{ "security.allow_network", CT_BOOL, "false", NORANGE, NULL, NULL, 0,
 	  "Whether agent workers may open network sockets" },
-	{ "security.approval", CT_STRING, "\"dangerous\"", NORANGE, "never|dangerous|always", NULL, 0,
+	{ "security.approval", CT_STRING, "\"dangerous\"", NORANGE, "never|dangerous|always", NULL, CK_PLANNED,
 	  "Which tool calls wait for a human approval" },
 	{ "security.worker_cpu_secs", CT_INT, "300", R(1, 86400), NULL, NULL, 0,
 	  "CPU-time limit of an agent's worker process" },
@@ -109,11 +112,11 @@ const struct config_key config_schema[] = {
 	  "Address-space limit of an agent's worker process" },
 
 	/* [orchestrator] */
-	{ "orchestrator.max_generations", CT_INT, "5", R(1, 100), NULL, NULL, 0,
+	{ "orchestrator.max_generations", CT_INT, "5", R(1, 100), NULL, NULL, CK_PLANNED,
 	  "Most evolve generations of one Ouroboros run" },
-	{ "orchestrator.ambiguity_threshold", CT_FLOAT, "0.2", R(0, 1), NULL, NULL, 0,
+	{ "orchestrator.ambiguity_threshold", CT_FLOAT, "0.2", R(0, 1), NULL, NULL, CK_PLANNED,
 	  "The interview asks questions until ambiguity is at most this" },
-	{ "orchestrator.interview", CT_BOOL, "true", NORANGE, NULL, NULL, 0,
+	{ "orchestrator.interview", CT_BOOL, "true", NORANGE, NULL, NULL, CK_PLANNED,
 	  "Whether spec-first runs start with an interview" },
 
 	/* [memory] */
@@ -145,17 +148,17 @@ const struct config_key config_schema[] = {
 	  "Unprotected memories whose retention falls below this are pruned" },
 
 	/* [cron] */
-	{ "cron.enabled", CT_BOOL, "true", NORANGE, NULL, NULL, 0,
+	{ "cron.enabled", CT_BOOL, "true", NORANGE, NULL, NULL, CK_PLANNED,
 	  "Whether scheduled jobs run" },
-	{ "cron.timezone", CT_STRING, "\"local\"", NORANGE, NULL, NULL, 0,
+	{ "cron.timezone", CT_STRING, "\"local\"", NORANGE, NULL, NULL, CK_PLANNED,
 	  "Time zone of cron expressions: local, UTC or a zone name" },
 
 	/* [budget] */
-	{ "budget.daily_usd", CT_FLOAT, "0.0", R(0, 1e9), NULL, NULL, 0,
+	{ "budget.daily_usd", CT_FLOAT, "0.0", R(0, 1e9), NULL, NULL, CK_PLANNED,
 	  "Spending limit per day in USD; 0 means none" },
-	{ "budget.monthly_usd", CT_FLOAT, "0.0", R(0, 1e9), NULL, NULL, 0,
+	{ "budget.monthly_usd", CT_FLOAT, "0.0", R(0, 1e9), NULL, NULL, CK_PLANNED,
 	  "Spending limit per month in USD; 0 means none" },
-	{ "budget.max_tokens_per_run", CT_INT, "0", R(0, 1e12), NULL, NULL, 0,
+	{ "budget.max_tokens_per_run", CT_INT, "0", R(0, 1e12), NULL, NULL, CK_PLANNED,
 	  "Token limit of one agent run; 0 means none" },
 
 	/* [audit] */
@@ -173,23 +176,23 @@ const struct config_key config_schema[] = {
 	  "file: $OXIOS_HOME/logs/oxios.log; stderr: standard error" },
 
 	/* [mcp.servers.*] */
-	{ "mcp.servers.*.command", CT_STRING, NULL, NORANGE, NULL, NULL, 0,
+	{ "mcp.servers.*.command", CT_STRING, NULL, NORANGE, NULL, NULL, CK_PLANNED,
 	  "Program of a stdio MCP server" },
-	{ "mcp.servers.*.args", CT_STRINGS, "[]", NORANGE, NULL, NULL, 0,
+	{ "mcp.servers.*.args", CT_STRINGS, "[]", NORANGE, NULL, NULL, CK_PLANNED,
 	  "Its arguments" },
-	{ "mcp.servers.*.env", CT_STRMAP, "{}", NORANGE, NULL, NULL, 0,
+	{ "mcp.servers.*.env", CT_STRMAP, "{}", NORANGE, NULL, NULL, CK_PLANNED,
 	  "Extra environment for it" },
-	{ "mcp.servers.*.url", CT_STRING, NULL, NORANGE, NULL, NULL, 0,
+	{ "mcp.servers.*.url", CT_STRING, NULL, NORANGE, NULL, NULL, CK_PLANNED,
 	  "URL of an HTTP MCP server (instead of command)" },
-	{ "mcp.servers.*.enabled", CT_BOOL, "true", NORANGE, NULL, NULL, 0,
+	{ "mcp.servers.*.enabled", CT_BOOL, "true", NORANGE, NULL, NULL, CK_PLANNED,
 	  "Whether the server is used" },
 
 	/* [channels] */
-	{ "channels.telegram.enabled", CT_BOOL, "false", NORANGE, NULL, NULL, 0,
+	{ "channels.telegram.enabled", CT_BOOL, "false", NORANGE, NULL, NULL, CK_PLANNED,
 	  "Whether the Telegram channel runs" },
-	{ "channels.telegram.bot_token", CT_STRING, NULL, NORANGE, NULL, "TELEGRAM_BOT_TOKEN", CK_SECRET,
+	{ "channels.telegram.bot_token", CT_STRING, NULL, NORANGE, NULL, "TELEGRAM_BOT_TOKEN", CK_SECRET | CK_PLANNED,
 	  "Telegram bot token" },
-	{ "channels.telegram.allowed_chats", CT_INTS, "[]", NORANGE, NULL, NULL, 0,
+	{ "channels.telegram.allowed_chats", CT_INTS, "[]", NORANGE, NULL, NULL, CK_PLANNED,
 	  "Chat ids that may talk to agents; empty means none" },
 };
 /* clang-format on */
