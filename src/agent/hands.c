@@ -540,6 +540,15 @@ out:
 	return rc;
 }
 
+void
+hands_hangup(struct hands *h)
+{
+	if (h->fd != -1) {
+		close(h->fd);
+		h->fd = -1;
+	}
+}
+
 int
 hands_close(struct hands *h)
 {

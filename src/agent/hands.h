@@ -102,6 +102,14 @@ void hands_pool_stop(void);
  */
 int hands_acquire(const struct hands_policy *pol, struct hands **out,
     char **cause);
+/*
+ * Done with h: hang up (the worker exits on end of file) and let the
+ * pool's thread reap it, or close it here when no pool runs.  h is gone
+ * for the caller either way.
+ */
+void hands_retire(struct hands *h);
+/* Close the connection only: the worker sees end of file and exits. */
+void hands_hangup(struct hands *h);
 /* Warm workers waiting now (for tests and status). */
 int hands_pool_count(void);
 

@@ -24,12 +24,28 @@ static struct {
 	/* Guarded by lock: */
 	struct hands *warm[HANDS_POOL_MAX];
 	int count;
+	struct hands *retired[HANDS_POOL_MAX]; /* to reap */
+	int nretired;
 	int size;    /* the number to keep warm; 0 when stopped */
 	int running; /* the thread was started and not yet joined */
 	int stopping;
 	pthread_t thread;
-} pool = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, { NULL }, 0, 0,
-	0, 0, 0 };
+} pool = { .lock = PTHREAD_MUTEX_INITIALIZER,
+	.cond = PTHREAD_COND_INITIALIZER };
+
+/* Reap the retired workers (pool.lock held; dropped while closing). */
+static void
+hands_pool_reap(void)
+{
+	struct hands *h;
+
+	while (pool.nretired > 0) {
+		h = pool.retired[--pool.nretired];
+		pthread_mutex_unlock(&pool.lock);
+		hands_close(h);
+		pthread_mutex_lock(&pool.lock);
+	}
+}
 
 static void *
 hands_pool_main(void *arg)
@@ -42,6 +58,10 @@ hands_pool_main(void *arg)
 	(void)arg;
 	pthread_mutex_lock(&pool.lock);
 	while (!pool.stopping) {
+		if (pool.nretired > 0) {
+			hands_pool_reap();
+			continue;
+		}
 		if (pool.count >= pool.size) {
 			pthread_cond_wait(&pool.cond, &pool.lock);
 			continue;
@@ -68,6 +88,7 @@ hands_pool_main(void *arg)
 		}
 		pool.warm[pool.count++] = h;
 	}
+	hands_pool_reap();
 	pthread_mutex_unlock(&pool.lock);
 	return NULL;
 }
@@ -162,6 +183,24 @@ hands_acquire(const struct hands_policy *pol, struct hands **out, char **cause)
 		return -1;
 	}
 	return hands_spawn(pol, out, cause);
+}
+
+void
+hands_retire(struct hands *h)
+{
+	if (h == NULL)
+		return;
+	hands_hangup(h); /* the worker starts to exit now */
+	pthread_mutex_lock(&pool.lock);
+	if (pool.running && !pool.stopping &&
+	    pool.nretired < HANDS_POOL_MAX) {
+		pool.retired[pool.nretired++] = h;
+		pthread_cond_broadcast(&pool.cond);
+		pthread_mutex_unlock(&pool.lock);
+		return;
+	}
+	pthread_mutex_unlock(&pool.lock);
+	hands_close(h);
 }
 
 int

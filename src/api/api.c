@@ -10,6 +10,7 @@
 
 #include "api/api.h"
 #include "config/home.h"
+#include "gateway/gateway.h"
 #include "http/metrics.h"
 #include "kernel/events.h"
 #include "kernel/kernel.h"
@@ -478,7 +479,7 @@ api_status(struct http_req *r)
 		"status", api_stopping() ? "stopping" : "ok", "version",
 		OXIOS_VERSION, "pid", (int)getpid(), "uptime_ms",
 		(json_int_t)api_uptime_ms(), "listen", listen, "agents",
-		"running", running, "queued", queued, "chats", api_chat_count(),
+		"running", running, "queued", queued, "chats", gateway_count(),
 		"sse_clients", sse, "ws_clients", ws, "last_event_id",
 		(json_int_t)events_last_id(), "config", cfg->path));
 	api_config_put(cfg);

@@ -46,14 +46,6 @@ long long api_uptime_ms(void);
 int api_stopping(void);
 void api_set_stopping(void);
 
-/* Chats (api_chat.c). */
-/* Cancel every chat that runs (shutdown). */
-void api_chat_cancel_all(void);
-/* Wait until no chat runs, at most `ms`.  Returns how many still run. */
-int api_chat_wait(long ms);
-/* How many chats run. */
-int api_chat_count(void);
-
 /* Handlers, by file. */
 int api_health(struct http_req *r);
 int api_ready(struct http_req *r);

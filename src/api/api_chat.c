@@ -2,8 +2,9 @@
  * api_chat.c — chat: POST /api/chat (answers when the agent is done),
  * the WebSocket /api/chat/stream (streams the run), and its tickets.
  *
- * Each chat runs kernel_run() on a thread of its own (the agent's host
- * thread) so that no HTTP or hub thread ever waits for an agent.
+ * A thin adapter: the gateway runs each chat on a host thread of its own
+ * (no HTTP or hub thread ever waits for an agent); this file checks the
+ * request and turns the run's activity into HTTP and WebSocket answers.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -13,9 +14,9 @@
 #include "api/api.h"
 #include "http/hub.h"
 #include "http/ws.h"
+#include "gateway/gateway.h"
 #include "kernel/kernel.h"
 #include "kernel/sessions.h"
-#include "kernel/supervisor.h"
 #include "security/auth.h"
 #include "store/db.h"
 #include "util/log.h"
@@ -25,21 +26,15 @@
 #define CHAT_MAX_CONTENT (256 * 1024) /* characters of one message */
 #define CHAT_TOOL_PREVIEW 2000        /* characters of a tool result sent */
 
-struct chat_job {
-	const struct config *cfg; /* held */
-	char *content;
-	char *session_id;
-	char *model;
-	struct cancel cancel;  /* the run's token: the agent's chains below */
-	struct http_req *req;  /* REST: answered at the end (held) */
-	struct hub_conn *ws;   /* WebSocket: streamed to (ref'd) */
-	struct chat_ws *owner; /* its connection's state (ref'd) */
-	struct kernel_run run;
-	pthread_t thread;
-	struct chat_job *next, *prev;
+/* One run as this adapter sees it: where its answer goes. */
+struct chat_call {
+	const struct config *cfg; /* held for the run */
+	struct http_req *req;     /* REST: answered at the end (held) */
+	struct hub_conn *ws;      /* WebSocket: streamed to (ref'd) */
+	struct chat_ws *owner;    /* its connection's state (ref'd) */
 };
 
-/* A WebSocket connection's state (hub thread, plus the job under lock). */
+/* A WebSocket connection's state (hub thread, plus runs: ref counted). */
 struct chat_ws {
 	pthread_mutex_t lock;
 	int refs;
@@ -47,23 +42,16 @@ struct chat_ws {
 
 static void chat_ws_unref(struct chat_ws *cw);
 
-static struct {
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	struct chat_job *jobs;
-	int count;
-} chat = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, 0 };
-
-/* ---- the job ---- */
+/* ---- the run's sink ---- */
 
 static void
-chat_ws_send(struct chat_job *j, json_t *msg)
+chat_ws_send(struct chat_call *c, json_t *msg)
 {
 	char *s;
 
-	if (j->ws != NULL &&
+	if (c->ws != NULL &&
 	    (s = json_dumps(msg, JSON_COMPACT | JSON_ENSURE_ASCII)) != NULL) {
-		hub_send(j->ws, s, strlen(s));
+		hub_send(c->ws, s, strlen(s));
 		free(s);
 	}
 	json_decref(msg);
@@ -72,10 +60,9 @@ chat_ws_send(struct chat_job *j, json_t *msg)
 static void
 chat_text(const char *s, size_t n, void *arg)
 {
-	struct chat_job *j = arg;
 	json_t *t = json_stringn_nocheck(s, n);
 
-	chat_ws_send(j, json_pack("{s:s, s:o}", "type", "delta", "text", t));
+	chat_ws_send(arg, json_pack("{s:s, s:o}", "type", "delta", "text", t));
 }
 
 static void
@@ -122,10 +109,8 @@ chat_tool_end(const char *name, const json_t *result, void *arg)
 
 /* The run's outcome as the API shows it. */
 static json_t *
-chat_result(struct chat_job *j)
+chat_result(const struct kernel_run *r)
 {
-	struct kernel_run *r = &j->run;
-
 	return json_pack("{s:s, s:s, s:s, s:I, s:s, s:s, s:i, s:i, "
 			 "s:{s:I, s:I}, s:f}",
 	    "reply", r->answer != NULL ? r->answer : "", "session_id",
@@ -139,13 +124,13 @@ chat_result(struct chat_job *j)
 
 /* The HTTP status and error code of a run that did not answer. */
 static int
-chat_failure(struct chat_job *j, const char **code)
+chat_failure(const struct kernel_run *r, const char **code)
 {
-	if (!j->run.started) {
+	if (!r->started) {
 		*code = "cannot_run";
-		return strstr(j->run.error, "no session") != NULL ? 404 : 503;
+		return strstr(r->error, "no session") != NULL ? 404 : 503;
 	}
-	switch (j->run.stop) {
+	switch (r->stop) {
 	case AGENT_CANCELLED:
 		*code = "cancelled";
 		return api_stopping() ? 503 : 409;
@@ -162,25 +147,26 @@ chat_failure(struct chat_job *j, const char **code)
 }
 
 static void
-chat_finish(struct chat_job *j)
+chat_done(const struct kernel_run *r, void *arg)
 {
+	struct chat_call *c = arg;
 	const char *code = NULL;
-	json_t *res = chat_result(j), *err;
-	int status = j->run.stop == AGENT_DONE && j->run.started ?
+	json_t *res = chat_result(r), *err;
+	int status = r->stop == AGENT_DONE && r->started ?
 	    200 :
-	    chat_failure(j, &code);
+	    chat_failure(r, &code);
 
 	if (status != 200) {
 		err = json_pack("{s:s, s:s}", "code", code, "message",
-		    j->run.started ? j->run.reason : j->run.error);
+		    r->started ? r->reason : r->error);
 		json_object_set_new(res, "error", err);
 	}
-	if (j->req != NULL) {
-		http_answer(j->req, status, json_incref(res));
-		http_complete(j->req);
-		j->req = NULL;
+	if (c->req != NULL) {
+		http_answer(c->req, status, json_incref(res));
+		http_complete(c->req);
+		c->req = NULL;
 	}
-	if (j->ws != NULL) {
+	if (c->ws != NULL) {
 		json_object_set_new(res, "type",
 		    json_string(status == 200 ? "done" : "error"));
 		if (status != 200) {
@@ -192,152 +178,49 @@ chat_finish(struct chat_job *j)
 				"message"));
 			json_object_del(res, "error");
 		}
-		chat_ws_send(j, json_incref(res));
+		chat_ws_send(c, json_incref(res));
 	}
 	json_decref(res);
 }
 
 static void
-chat_job_free(struct chat_job *j)
+chat_release(void *arg)
 {
-	kernel_run_free(&j->run);
-	cancel_destroy(&j->cancel);
-	if (j->ws != NULL)
-		hub_unref(j->ws);
-	if (j->owner != NULL)
-		chat_ws_unref(j->owner);
-	api_config_put(j->cfg);
-	free(j->content);
-	free(j->session_id);
-	free(j->model);
-	free(j);
+	struct chat_call *c = arg;
+
+	if (c->ws != NULL)
+		hub_unref(c->ws);
+	if (c->owner != NULL)
+		chat_ws_unref(c->owner);
+	api_config_put(c->cfg);
+	free(c);
 }
 
-/* Take j off the list of running chats (waking api_chat_wait()) and free
- * it. */
-static void
-chat_job_unlink(struct chat_job *j)
-{
-	pthread_mutex_lock(&chat.lock);
-	if (j->prev != NULL)
-		j->prev->next = j->next;
-	else
-		chat.jobs = j->next;
-	if (j->next != NULL)
-		j->next->prev = j->prev;
-	chat.count--;
-	pthread_cond_broadcast(&chat.cond);
-	pthread_mutex_unlock(&chat.lock);
-	chat_job_free(j);
-}
+static const struct gateway_sink chat_sink = {
+	.started = chat_started,
+	.text = chat_text,
+	.reset = chat_reset,
+	.tool_start = chat_tool_start,
+	.tool_end = chat_tool_end,
+	.done = chat_done,
+	.release = chat_release,
+};
 
-static void *
-chat_thread(void *arg)
-{
-	struct chat_job *j = arg;
-	struct kernel_run *r = &j->run;
-
-	r->cfg = j->cfg;
-	r->db = db_get();
-	r->session_id = j->session_id;
-	r->prompt = j->content;
-	r->model = j->model;
-	r->cancel = &j->cancel;
-	r->hooks.text = chat_text;
-	r->hooks.reset = chat_reset;
-	r->hooks.tool_start = chat_tool_start;
-	r->hooks.tool_end = chat_tool_end;
-	r->hooks.arg = j;
-	r->started_hook = chat_started;
-	if (r->db == NULL)
-		snprintf(r->error, sizeof r->error,
-		    "the database cannot be opened");
-	else
-		kernel_run(r);
-	chat_finish(j);
-	chat_job_unlink(j);
-	return NULL;
-}
-
-static struct chat_job *
-chat_job_new(const char *content, const char *session, const char *model)
-{
-	struct chat_job *j = xcalloc(1, sizeof *j);
-
-	j->cfg = api_config_get();
-	cancel_init(&j->cancel, NULL, 0);
-	j->content = xstrdup(content);
-	j->session_id = session != NULL ? xstrdup(session) : NULL;
-	j->model = model != NULL ? xstrdup(model) : NULL;
-	return j;
-}
-
-/* Start the job's thread.  0, or -1 (j freed). */
+/* Hand the message to the gateway.  0, or -1 (c released). */
 static int
-chat_job_start(struct chat_job *j)
+chat_submit(struct chat_call *c, const char *content, const char *session,
+    const char *model)
 {
-	pthread_attr_t attr;
-	int rc;
+	struct gateway_msg m = { content, session, model };
+	char *cause = NULL;
 
-	pthread_mutex_lock(&chat.lock);
-	j->next = chat.jobs;
-	if (j->next != NULL)
-		j->next->prev = j;
-	chat.jobs = j;
-	chat.count++;
-	pthread_mutex_unlock(&chat.lock);
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	rc = pthread_create(&j->thread, &attr, chat_thread, j);
-	pthread_attr_destroy(&attr);
-	if (rc == 0)
+	if (gateway_submit(c->cfg, &m, &chat_sink, c, c->owner, &cause) ==
+	    0)
 		return 0;
-	chat_job_unlink(j);
+	log_error("chat: %s", cause);
+	free(cause);
+	chat_release(c);
 	return -1;
-}
-
-void
-api_chat_cancel_all(void)
-{
-	struct chat_job *j;
-
-	pthread_mutex_lock(&chat.lock);
-	for (j = chat.jobs; j != NULL; j = j->next)
-		cancel_fire(&j->cancel);
-	pthread_mutex_unlock(&chat.lock);
-}
-
-int
-api_chat_wait(long ms)
-{
-	struct timespec ts;
-	int n;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
-	pthread_mutex_lock(&chat.lock);
-	while (chat.count > 0 &&
-	    pthread_cond_timedwait(&chat.cond, &chat.lock, &ts) == 0)
-		;
-	n = chat.count;
-	pthread_mutex_unlock(&chat.lock);
-	return n;
-}
-
-int
-api_chat_count(void)
-{
-	int n;
-
-	pthread_mutex_lock(&chat.lock);
-	n = chat.count;
-	pthread_mutex_unlock(&chat.lock);
-	return n;
 }
 
 /*
@@ -407,7 +290,7 @@ int
 api_chat(struct http_req *r)
 {
 	const char *content, *session, *model, *code;
-	struct chat_job *j;
+	struct chat_call *c;
 	char msg[256];
 
 	if (api_stopping())
@@ -419,10 +302,11 @@ api_chat(struct http_req *r)
 			strcmp(code, "bad_request") == 0 ? 400 :
 							   503,
 		    code, "%s", msg);
-	j = chat_job_new(content, session, model);
+	c = xcalloc(1, sizeof *c);
+	c->cfg = api_config_get();
 	http_hold(r);
-	j->req = r;
-	if (chat_job_start(j) != 0) {
+	c->req = r;
+	if (chat_submit(c, content, session, model) != 0) {
 		http_complete(r); /* drops the hold; nothing answered yet */
 		return http_error(r, 503, "busy", "cannot start a thread");
 	}
@@ -468,22 +352,6 @@ chat_ws_error(struct hub_conn *c, const char *code, const char *msg)
 	json_decref(m);
 }
 
-/* Whether a job of this connection still runs. */
-static int
-chat_ws_busy(struct chat_ws *cw)
-{
-	struct chat_job *j;
-	int busy = 0;
-
-	pthread_mutex_lock(&chat.lock);
-	for (j = chat.jobs; j != NULL; j = j->next) {
-		if (j->owner == cw)
-			busy = 1;
-	}
-	pthread_mutex_unlock(&chat.lock);
-	return busy;
-}
-
 static void
 chat_ws_open(struct hub_conn *c, void *arg)
 {
@@ -496,7 +364,7 @@ chat_ws_text(struct hub_conn *c, const char *s, size_t n, void *arg)
 {
 	struct chat_ws *cw = arg;
 	const char *content, *session, *model, *code, *type;
-	struct chat_job *j;
+	struct chat_call *call;
 	json_error_t err;
 	json_t *msg;
 	char text[256];
@@ -511,12 +379,7 @@ chat_ws_text(struct hub_conn *c, const char *s, size_t n, void *arg)
 	if (type == NULL)
 		type = "message";
 	if (strcmp(type, "cancel") == 0) {
-		pthread_mutex_lock(&chat.lock);
-		for (j = chat.jobs; j != NULL; j = j->next) {
-			if (j->owner == cw)
-				cancel_fire(&j->cancel);
-		}
-		pthread_mutex_unlock(&chat.lock);
+		gateway_cancel_owner(cw);
 		goto out;
 	}
 	if (strcmp(type, "ping") == 0) {
@@ -534,7 +397,7 @@ chat_ws_text(struct hub_conn *c, const char *s, size_t n, void *arg)
 		chat_ws_error(c, "stopping", "the daemon is stopping");
 		goto out;
 	}
-	if (chat_ws_busy(cw)) {
+	if (gateway_owner_busy(cw)) {
 		chat_ws_error(c, "busy",
 		    "a run is in progress on this connection (cancel it or "
 		    "wait for done)");
@@ -545,14 +408,15 @@ chat_ws_text(struct hub_conn *c, const char *s, size_t n, void *arg)
 		chat_ws_error(c, code, text);
 		goto out;
 	}
-	j = chat_job_new(content, session, model);
+	call = xcalloc(1, sizeof *call);
+	call->cfg = api_config_get();
 	hub_ref(c);
-	j->ws = c;
+	call->ws = c;
 	pthread_mutex_lock(&cw->lock);
 	cw->refs++;
 	pthread_mutex_unlock(&cw->lock);
-	j->owner = cw;
-	if (chat_job_start(j) != 0)
+	call->owner = cw;
+	if (chat_submit(call, content, session, model) != 0)
 		chat_ws_error(c, "busy", "cannot start a thread");
 out:
 	json_decref(msg);
@@ -562,16 +426,10 @@ static void
 chat_ws_close(struct hub_conn *c, void *arg)
 {
 	struct chat_ws *cw = arg;
-	struct chat_job *j;
 
 	(void)c;
 	/* The client left: its run is cancelled. */
-	pthread_mutex_lock(&chat.lock);
-	for (j = chat.jobs; j != NULL; j = j->next) {
-		if (j->owner == cw)
-			cancel_fire(&j->cancel);
-	}
-	pthread_mutex_unlock(&chat.lock);
+	gateway_cancel_owner(cw);
 	chat_ws_unref(cw);
 }
 

@@ -16,6 +16,7 @@
 #include "agent/hands.h"
 #include "api/daemon.h"
 #include "config/home.h"
+#include "gateway/gateway.h"
 #include "http/server.h"
 #include "kernel/events.h"
 #include "kernel/memtools.h"
@@ -219,20 +220,21 @@ daemon_stop(long grace_ms)
 	events_emit(EVENT_DAEMON_STOPPING, ev);
 	json_decref(ev);
 	http_quiesce();
-	if (api_chat_count() > 0) {
+	if (gateway_count() > 0) {
 		log_info("stopping: waiting up to %ld ms for %d chat(s)",
-		    grace_ms, api_chat_count());
-		left = api_chat_wait(grace_ms);
+		    grace_ms, gateway_count());
+		left = gateway_wait(grace_ms);
 		if (left > 0) {
 			log_warn("stopping: cancelling %d chat(s)", left);
-			api_chat_cancel_all();
+			gateway_cancel_all();
 			supervisor_kill_all();
-			if ((left = api_chat_wait(10000)) > 0)
+			if ((left = gateway_wait(10000)) > 0)
 				log_error("stopping: %d chat(s) did not end",
 				    left);
 		}
 	}
 	http_stop();
+	gateway_shutdown();
 }
 
 int

@@ -383,8 +383,7 @@ supervisor_finish(sqlite3 *db, struct agent *a, enum agent_state state,
 	h = a->hands;
 	a->hands = NULL;
 	pthread_mutex_unlock(&sup_lock);
-	if (h != NULL)
-		hands_close(h);
+	hands_retire(h); /* reaped by the pool's thread, off this path */
 
 	sup_event(EVENT_AGENT_EXITED, a, name, reason);
 	sup_audit(db, a, AUDIT_AGENT_EXIT, NULL, name, reason);

@@ -1,0 +1,63 @@
+/*
+ * gateway.h — the message hub: an inbound message becomes an agent run on
+ * a host thread of its own, and what the run does goes back out through
+ * the sink of whoever sent it (REST, the WebSocket; later the dashboard,
+ * cron, A2A and chat channels).  Every face starts runs here, so that
+ * cancelling, counting and waiting for them at shutdown is one thing.
+ *
+ * Host threads are kept when idle (a few, for a while), each with its own
+ * database connection: a run does not pay for a thread and a connection.
+ */
+#ifndef OXIOS_GATEWAY_GATEWAY_H
+#define OXIOS_GATEWAY_GATEWAY_H
+
+#include "config/config.h"
+#include "kernel/kernel.h"
+
+/* An inbound message.  Strings are copied. */
+struct gateway_msg {
+	const char *content;    /* the user's message */
+	const char *session_id; /* continue this session; NULL: a new one */
+	const char *model;      /* provider/model; NULL: the default */
+};
+
+/*
+ * Where a run's activity goes.  Every function is called on the run's
+ * host thread, with `arg`; any may be NULL.  `done` is called once, at
+ * the end, with the finished run; `release` last, to drop what `arg`
+ * holds.
+ */
+struct gateway_sink {
+	void (*started)(const struct kernel_run *r, void *arg);
+	void (*text)(const char *s, size_t n, void *arg);
+	void (*reset)(void *arg);
+	void (*tool_start)(const char *name, const json_t *input, void *arg);
+	void (*tool_end)(const char *name, const json_t *result, void *arg);
+	void (*done)(const struct kernel_run *r, void *arg);
+	void (*release)(void *arg);
+};
+
+/*
+ * Start a run of `m` under `cfg` (held by the caller for the run: it is
+ * given back through sink->release), reporting to `sink` with `arg`.
+ * `owner` (may be NULL) groups runs for gateway_cancel_owner().  Returns
+ * 0, or -1 with *cause (caller frees) when no host thread could be had:
+ * then nothing of the sink was called.
+ */
+int gateway_submit(const struct config *cfg, const struct gateway_msg *m,
+    const struct gateway_sink *sink, void *arg, const void *owner,
+    char **cause);
+/* Cancel the runs of `owner`.  Returns how many. */
+int gateway_cancel_owner(const void *owner);
+/* Whether a run of `owner` is in progress. */
+int gateway_owner_busy(const void *owner);
+/* Cancel every run (shutdown). */
+void gateway_cancel_all(void);
+/* Wait up to `ms` for the runs to end.  Returns how many are left. */
+int gateway_wait(long ms);
+/* Runs in progress. */
+int gateway_count(void);
+/* End the idle host threads (at shutdown, after gateway_wait()). */
+void gateway_shutdown(void);
+
+#endif
