@@ -62,6 +62,13 @@ hands_pool_main(void *arg)
 			hands_pool_reap();
 			continue;
 		}
+		if (pool.count > pool.size) { /* the size went down */
+			h = pool.warm[--pool.count];
+			pthread_mutex_unlock(&pool.lock);
+			hands_close(h);
+			pthread_mutex_lock(&pool.lock);
+			continue;
+		}
 		if (pool.count >= pool.size) {
 			pthread_cond_wait(&pool.cond, &pool.lock);
 			continue;

@@ -10,6 +10,7 @@
 
 #include "api/api.h"
 #include "config/home.h"
+#include "agent/hands.h"
 #include "gateway/gateway.h"
 #include "http/metrics.h"
 #include "kernel/events.h"
@@ -474,12 +475,13 @@ api_status(struct http_req *r)
 	snprintf(listen, sizeof listen, "%s:%lld",
 	    config_str(cfg, "gateway.host"), config_int(cfg, "gateway.port"));
 	http_json(r, 200,
-	    json_pack("{s:s, s:s, s:i, s:I, s:s, s:{s:i, s:i}, s:i, s:i, "
-		      "s:i, s:I, s:s}",
+	    json_pack("{s:s, s:s, s:i, s:I, s:s, s:{s:i, s:i, s:i}, s:i, "
+		      "s:i, s:i, s:I, s:s}",
 		"status", api_stopping() ? "stopping" : "ok", "version",
 		OXIOS_VERSION, "pid", (int)getpid(), "uptime_ms",
 		(json_int_t)api_uptime_ms(), "listen", listen, "agents",
-		"running", running, "queued", queued, "chats", gateway_count(),
+		"running", running, "queued", queued, "warm_workers",
+		hands_pool_count(), "chats", gateway_count(),
 		"sse_clients", sse, "ws_clients", ws, "last_event_id",
 		(json_int_t)events_last_id(), "config", cfg->path));
 	api_config_put(cfg);

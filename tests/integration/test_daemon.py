@@ -176,6 +176,43 @@ def test_chat_with_tools_and_workspace(daemon):
         assert f.read() == '# x\n'
 
 
+def warm_workers(d, want, timeout=20):
+    deadline = time.time() + timeout
+    while True:
+        st, _, j = d.get('/api/status')
+        assert st == 200
+        if j['agents']['warm_workers'] == want or time.time() > deadline:
+            return j['agents']['warm_workers']
+        time.sleep(0.05)
+
+
+def test_worker_pool(daemon, llm):
+    # kernel.worker_pool warm workers wait; a chat takes one and the pool
+    # fills again; the workers are real (their pids are children of the
+    # daemon, exec'd as oxios __worker).
+    assert warm_workers(daemon, 2) == 2
+    kids = subprocess.run(['pgrep', '-P', str(daemon.proc.pid)],
+                          capture_output=True, text=True).stdout.split()
+    cmds = [open('/proc/%s/cmdline' % k, 'rb').read() for k in kids]
+    assert sum(c.startswith(b'oxios\0__worker') for c in cmds) >= 2, cmds
+    daemon.fake.load({'turns': [
+        {'tool_calls': [call('ls', 'c1', path='.')]}, {'text': 'Listed.'}]})
+    st, _, j = chat(daemon, 'List.')
+    assert st == 200 and j['tool_calls'] == 1, j
+    assert warm_workers(daemon, 2) == 2
+    # Set to 0 (applied by the daemon's tick): no warm worker, chats
+    # still run, each worker started on demand.
+    st, _, j = daemon.request('PUT', '/api/config',
+                              body={'kernel.worker_pool': 0})
+    assert st == 200, j
+    assert warm_workers(daemon, 0) == 0
+    daemon.fake.load({'turns': [
+        {'tool_calls': [call('ls', 'c2', path='.')]}, {'text': 'Again.'}]})
+    st, _, j = chat(daemon, 'List again.')
+    assert st == 200 and j['reply'] == 'Again.', j
+    assert warm_workers(daemon, 0) == 0
+
+
 async def ws_chat(d, messages, path='/api/chat/stream', until=('done',)):
     got = []
     async with websockets.connect(

@@ -334,3 +334,38 @@ def test_sub_agents_nest_three_deep_at_most(agent):
     depth = d.execute('SELECT COUNT(*) FROM agents').fetchone()[0]
     d.close()
     assert depth == 4
+
+
+def test_max_agent_depth_is_the_configured_one(agent):
+    """kernel.max_agent_depth = 1: the root may delegate, its child may
+    not (no "agent" tool is offered to it)."""
+    agent.write_config(
+        '[engine]\nretry_base_ms = 20\ndefault_model = "openai/gpt-4.1"\n'
+        '[kernel]\nmax_agent_depth = 1\n')
+    agent.fake.load({'turns': [
+        {'tool_calls': [call('agent', 'd0', task='level 1')]},
+        {'text': 'child answer'},
+        {'text': 'top'}]})
+    r = run(agent, '--json', 'go deep')
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)['response'] == 'top'
+    reqs = model_requests(agent)
+    assert ['agent' in tool_names(q) for q in reqs[:2]] == [True, False]
+    # A model that asks for it anyway is refused, and the run goes on.
+    agent.fake.load({'turns': [
+        {'tool_calls': [call('agent', 'd0', task='level 1')]},
+        {'tool_calls': [call('agent', 'd1', task='level 2')]},
+        {'text': 'child gave up'},
+        {'text': 'top again'}]})
+    r = run(agent, '--json', 'go deeper')
+    assert r.returncode == 0, r.stderr
+    reqs = model_requests(agent)[-2:]
+    assert tool_results(reqs[0]) == {'d1': "unknown tool 'agent'"}
+    d = db(agent)
+    grandchildren = d.execute(
+        'SELECT COUNT(*) FROM agents c JOIN agents p ON c.parent_id = p.id '
+        'WHERE p.parent_id IS NOT NULL').fetchone()[0]
+    children = d.execute('SELECT COUNT(*) FROM agents '
+                         'WHERE parent_id IS NOT NULL').fetchone()[0]
+    d.close()
+    assert (children, grandchildren) == (2, 0)
