@@ -162,7 +162,9 @@ chat_done(const struct kernel_run *r, void *arg)
 		json_object_set_new(res, "error", err);
 	}
 	if (c->req != NULL) {
-		http_answer(c->req, status, json_incref(res));
+		/* A copy: the HTTP thread frees it, and jansson reads a
+		 * shared refcount without an atomic load. */
+		http_answer(c->req, status, json_deep_copy(res));
 		http_complete(c->req);
 		c->req = NULL;
 	}

@@ -31,10 +31,12 @@
 #include "util/file.h"
 #include "util/xalloc.h"
 
-#if defined(__SANITIZE_ADDRESS__)
+/* AddressSanitizer and ThreadSanitizer reserve terabytes of shadow
+ * memory: no RLIMIT_AS fits them. */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define SANDBOX_ASAN 1
 #elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
 #define SANDBOX_ASAN 1
 #endif
 #endif
@@ -185,7 +187,8 @@ sandbox_rlimits(const struct sandbox_policy *pol, json_t *warnings)
 	else if (pol->memory_mb > 0)
 		json_array_append_new(warnings,
 		    json_string("memory_mb is not applied: this build runs "
-				"under AddressSanitizer"));
+				"under a sanitizer (AddressSanitizer or "
+				"ThreadSanitizer)"));
 	if (pol->cpu_secs > 0 && getrlimit(RLIMIT_CPU, &rl) == 0) {
 		rl.rlim_cur = (rlim_t)pol->cpu_secs;
 		if (rl.rlim_max != RLIM_INFINITY && rl.rlim_cur > rl.rlim_max)

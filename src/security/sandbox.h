@@ -43,7 +43,7 @@ int sandbox_apply(const struct sandbox_policy *pol, json_t **report,
     char **realws, char **cause);
 /* Let this process use `secs` more seconds of CPU from now (soft limit). */
 void sandbox_cpu_rearm(int secs);
-/* Whether this build runs under AddressSanitizer (no RLIMIT_AS then). */
+/* Whether this build runs under ASan or TSan (no RLIMIT_AS then). */
 int sandbox_asan(void);
 
 #endif
