@@ -35,7 +35,7 @@ api_id_ok(struct http_req *r, const char *id, const char *what)
 	return 0;
 }
 
-int
+static int
 api_agents_list(struct http_req *r)
 {
 	const char *state = http_query(r, "state"), *group;
@@ -63,7 +63,7 @@ api_agents_list(struct http_req *r)
 	    supervisor_list(db, state, group, limit, &cause), cause);
 }
 
-int
+static int
 api_agents_get(struct http_req *r)
 {
 	const char *id = route_param(&r->match, "id");
@@ -77,7 +77,7 @@ api_agents_get(struct http_req *r)
 	return api_found(r, a, cause, "agent", id);
 }
 
-int
+static int
 api_agents_kill(struct http_req *r)
 {
 	const char *id = route_param(&r->match, "id"), *state;
@@ -104,7 +104,7 @@ api_agents_kill(struct http_req *r)
 	return http_json(r, 200, json_pack("{s:s}", "killed", id));
 }
 
-int
+static int
 api_groups_list(struct http_req *r)
 {
 	char *cause = NULL;
@@ -118,7 +118,7 @@ api_groups_list(struct http_req *r)
 	    cause);
 }
 
-int
+static int
 api_groups_get(struct http_req *r)
 {
 	const char *id = route_param(&r->match, "id");
@@ -138,7 +138,7 @@ api_groups_get(struct http_req *r)
 	    json_pack("{s:s, s:o}", "id", id, "agents", agents));
 }
 
-int
+static int
 api_sessions_list(struct http_req *r)
 {
 	char *cause = NULL;
@@ -152,7 +152,7 @@ api_sessions_list(struct http_req *r)
 	    cause);
 }
 
-int
+static int
 api_sessions_get(struct http_req *r)
 {
 	const char *id = route_param(&r->match, "id");
@@ -166,7 +166,7 @@ api_sessions_get(struct http_req *r)
 	return api_found(r, s, cause, "session", id);
 }
 
-int
+static int
 api_sessions_delete(struct http_req *r)
 {
 	const char *id = route_param(&r->match, "id");
@@ -195,3 +195,73 @@ api_sessions_delete(struct http_req *r)
 		return http_error(r, 404, "not_found", "no session %s", id);
 	return http_json(r, 200, json_pack("{s:s}", "deleted", id));
 }
+
+const struct route api_agents_routes[] = {
+	{
+	    .method = "GET",
+	    .pattern = "/api/agents",
+	    .handler = api_agents_list,
+	    .tag = "agents",
+	    .summary = "Agents, newest first (?state=running&limit=50).",
+	    .response = "{agents: [...]}",
+	},
+	{
+	    .method = "GET",
+	    .pattern = "/api/agents/{id}",
+	    .handler = api_agents_get,
+	    .tag = "agents",
+	    .summary = "One agent.",
+	    .response = "the agent",
+	},
+	{
+	    .method = "POST",
+	    .pattern = "/api/agents/{id}/kill",
+	    .handler = api_agents_kill,
+	    .tag = "agents",
+	    .summary = "Kill a running or queued agent (and its sub-agents).",
+	    .response = "{killed: id}",
+	},
+	{
+	    .method = "GET",
+	    .pattern = "/api/agent-groups",
+	    .handler = api_groups_list,
+	    .tag = "agents",
+	    .summary = "Agent groups: a root agent and its sub-agents.",
+	    .response = "{groups: [...]}",
+	},
+	{
+	    .method = "GET",
+	    .pattern = "/api/agent-groups/{id}",
+	    .handler = api_groups_get,
+	    .tag = "agents",
+	    .summary = "One group with its agents.",
+	    .response = "{id, agents: [...]}",
+	},
+	{
+	    .method = "GET",
+	    .pattern = "/api/sessions",
+	    .handler = api_sessions_list,
+	    .tag = "sessions",
+	    .summary = "Sessions, most recently used first (?limit=50).",
+	    .response = "{sessions: [...]}",
+	},
+	{
+	    .method = "GET",
+	    .pattern = "/api/sessions/{id}",
+	    .handler = api_sessions_get,
+	    .tag = "sessions",
+	    .summary =
+		"A session with its messages and the agents that ran in it.",
+	    .response = "{id, title, messages, agents, ...}",
+	},
+	{
+	    .method = "DELETE",
+	    .pattern = "/api/sessions/{id}",
+	    .handler = api_sessions_delete,
+	    .tag = "sessions",
+	    .summary = "Delete a session and its messages (409 while an "
+		       "agent runs in it).",
+	    .response = "{deleted: id}",
+	},
+	{ .method = NULL },
+};
