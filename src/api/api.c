@@ -13,6 +13,7 @@
 #include "config/home.h"
 #include "http/metrics.h"
 #include "kernel/events.h"
+#include "kernel/gate.h"
 #include "kernel/kernel.h"
 #include "kernel/supervisor.h"
 #include "security/audit.h"
@@ -308,8 +309,7 @@ api_ready(struct http_req *r)
 	int dbok, wsok, accepting = !api_stopping();
 
 	api_config_put(cfg);
-	dbok = db != NULL &&
-	    sqlite3_exec(db, "SELECT 1", NULL, NULL, NULL) == SQLITE_OK;
+	dbok = db_ping(db);
 	wsok = access(ws, W_OK | X_OK) == 0;
 	free(ws);
 	free(cause);
@@ -450,8 +450,6 @@ api_metrics_sample(struct metrics_sample *s)
 {
 	sqlite3 *db = db_get();
 	char *cause = NULL;
-	json_t *rows;
-	size_t i;
 
 	memset(s, 0, sizeof *s);
 	s->uptime_ms = api_uptime_ms();
@@ -461,27 +459,11 @@ api_metrics_sample(struct metrics_sample *s)
 	http_refusals(&s->rate_limited, &s->auth_failures);
 	if (db == NULL)
 		return;
-	if ((rows = db_rows(db,
-		 "SELECT state, COUNT(*) AS n FROM agents GROUP BY state", 0,
-		 NULL, 100, &cause)) != NULL) {
-		s->agents_by_state = json_object();
-		for (i = 0; i < json_array_size(rows); i++) {
-			json_t *row = json_array_get(rows, i);
-
-			json_object_set(s->agents_by_state,
-			    json_string_value(json_object_get(row, "state")),
-			    json_object_get(row, "n"));
-		}
-		json_decref(rows);
-	}
+	/* A figure that cannot be read is left out of the metrics. */
+	s->agents_by_state = supervisor_state_counts(db, &cause);
 	free(cause);
 	cause = NULL;
-	s->llm = db_rows(db,
-	    "SELECT provider, model, status, COUNT(*) AS calls, "
-	    "SUM(input_tokens) AS input_tokens, SUM(output_tokens) AS "
-	    "output_tokens, COALESCE(SUM(cost_usd), 0.0) AS cost_usd "
-	    "FROM llm_calls GROUP BY provider, model, status",
-	    0, NULL, 1000, &cause);
+	s->llm = gate_usage(db, &cause);
 	free(cause);
 }
 

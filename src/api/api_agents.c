@@ -7,7 +7,6 @@
 #include "api/api.h"
 #include "kernel/sessions.h"
 #include "kernel/supervisor.h"
-#include "store/db.h"
 #include "util/uuid.h"
 
 #define API_MAX_LIMIT 1000
@@ -170,30 +169,22 @@ static int
 api_sessions_delete(struct http_req *r)
 {
 	const char *id = route_param(&r->match, "id");
-	const char *params[1] = { id };
 	char *cause = NULL;
 	sqlite3 *db;
-	json_t *busy;
-	int rc;
 
 	if (!api_id_ok(r, id, "session") || (db = api_db(r)) == NULL)
 		return 0;
-	busy = db_row(db,
-	    "SELECT id FROM agents WHERE session_id = ?1 AND state IN "
-	    "('running', 'queued') LIMIT 1",
-	    1, params, &cause);
-	if (busy != NULL) {
-		json_decref(busy);
+	switch (session_delete(db, id, &cause)) {
+	case SESSION_DELETED:
+		return http_json(r, 200, json_pack("{s:s}", "deleted", id));
+	case SESSION_NONE:
+		return http_error(r, 404, "not_found", "no session %s", id);
+	case SESSION_BUSY:
 		return http_error(r, 409, "busy",
 		    "an agent is running in session %s; kill it first", id);
+	default:
+		return api_fail(r, cause);
 	}
-	if (cause != NULL)
-		return api_fail(r, cause);
-	if ((rc = session_delete(db, id, &cause)) < 0)
-		return api_fail(r, cause);
-	if (rc == 0)
-		return http_error(r, 404, "not_found", "no session %s", id);
-	return http_json(r, 200, json_pack("{s:s}", "deleted", id));
 }
 
 const struct route api_agents_routes[] = {
