@@ -1,7 +1,8 @@
 /*
- * api.c — the route table, the API's shared state (the configuration in
- * use), and the system routes: health, status, config, metrics, events,
- * the OpenAPI document.
+ * api.c — the list of route tables (api_route_tables[], at the end), the
+ * API's shared state (the configuration in use), and the system routes
+ * with their table: health, status, config, metrics, events, the OpenAPI
+ * document.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include "gateway/gateway.h"
 #include "http/metrics.h"
 #include "kernel/events.h"
+#include "kernel/gate.h"
 #include "kernel/kernel.h"
 #include "kernel/supervisor.h"
 #include "security/audit.h"
@@ -22,149 +24,6 @@
 #include "util/log.h"
 #include "util/time.h"
 #include "util/xalloc.h"
-
-const struct route api_routes[] = {
-	{ "GET", "/health", ROUTE_PUBLIC, api_health, "system",
-	    "Liveness: the daemon answers.", NULL,
-	    "{status, version, uptime_ms}" },
-	{ "GET", "/health/ready", ROUTE_PUBLIC, api_ready, "system",
-	    "Readiness: the database and the workspace work (503 if not).",
-	    NULL, "{ready, checks: {database, workspace, accepting}}" },
-	{ "GET", "/metrics", ROUTE_PUBLIC, api_metrics_text, "system",
-	    "Prometheus metrics (text exposition format).", NULL,
-	    "text/plain; version=0.0.4" },
-	{ "GET", "/api/status", 0, api_status, "system",
-	    "The daemon: version, pid, uptime, address, agents, streams.", NULL,
-	    "{version, pid, uptime_ms, listen, agents, ...}" },
-	{ "GET", "/api/config", 0, api_config_show, "system",
-	    "The effective configuration, secrets redacted.", NULL,
-	    "{config, sources, path}" },
-	{ "PUT", "/api/config", ROUTE_BODY, api_config_update, "system",
-	    "Change configuration keys (validated, written to config.toml, "
-	    "applied live where possible).",
-	    "{\"gateway.rate_limit_per_min\": 100, \"key\": null (unset)}",
-	    "{changed, restart_required, config}" },
-	{ "GET", "/api/metrics", 0, api_metrics_json, "system",
-	    "The metrics as JSON.", NULL, "{http, latency, agents, llm, ...}" },
-	{ "GET", "/api/events", ROUTE_STREAM, api_events, "system",
-	    "Server-sent events of the kernel (agent started, delta, tool "
-	    "call, tool result, agent exited); Last-Event-ID replays.",
-	    NULL, "text/event-stream" },
-	{ "GET", "/api/openapi.json", 0, api_openapi, "system",
-	    "This API as an OpenAPI 3.0 document.", NULL, "OpenAPI JSON" },
-
-	{ "POST", "/api/chat", ROUTE_BODY, api_chat, "chat",
-	    "Run an agent on a message and answer when it is done.",
-	    "{content (or message), session_id?, model?}",
-	    "{reply, session_id, agent_id, duration_ms, stop_reason, "
-	    "iterations, tool_calls, usage}" },
-	{ "POST", "/api/chat/ticket", 0, api_chat_ticket, "chat",
-	    "A one-time ticket (30 s) to open the chat WebSocket from a "
-	    "browser.",
-	    NULL, "{ticket, expires_in}" },
-	{ "GET", "/api/chat/stream", ROUTE_STREAM | ROUTE_TICKET,
-	    api_chat_stream, "chat",
-	    "WebSocket: send {type: message, content}, receive started, "
-	    "delta, tool_start, tool_end, done, error; send {type: cancel}.",
-	    NULL, "101 Switching Protocols" },
-
-	{ "GET", "/api/agents", 0, api_agents_list, "agents",
-	    "Agents, newest first (?state=running&limit=50).", NULL,
-	    "{agents: [...]}" },
-	{ "GET", "/api/agents/{id}", 0, api_agents_get, "agents", "One agent.",
-	    NULL, "the agent" },
-	{ "POST", "/api/agents/{id}/kill", 0, api_agents_kill, "agents",
-	    "Kill a running or queued agent (and its sub-agents).", NULL,
-	    "{killed: id}" },
-	{ "GET", "/api/agent-groups", 0, api_groups_list, "agents",
-	    "Agent groups: a root agent and its sub-agents.", NULL,
-	    "{groups: [...]}" },
-	{ "GET", "/api/agent-groups/{id}", 0, api_groups_get, "agents",
-	    "One group with its agents.", NULL, "{id, agents: [...]}" },
-
-	{ "GET", "/api/sessions", 0, api_sessions_list, "sessions",
-	    "Sessions, most recently used first (?limit=50).", NULL,
-	    "{sessions: [...]}" },
-	{ "GET", "/api/sessions/{id}", 0, api_sessions_get, "sessions",
-	    "A session with its messages and the agents that ran in it.", NULL,
-	    "{id, title, messages, agents, ...}" },
-	{ "DELETE", "/api/sessions/{id}", 0, api_sessions_delete, "sessions",
-	    "Delete a session and its messages (409 while an "
-	    "agent runs in it).",
-	    NULL, "{deleted: id}" },
-
-	{ "GET", "/api/memory", 0, api_memory_list, "memory",
-	    "Memories, newest first (?type=&tier=hot|warm|cold&limit=&offset=).",
-	    NULL, "{memories: [...]}" },
-	{ "POST", "/api/memory", ROUTE_BODY, api_memory_add, "memory",
-	    "Store a memory (classified, embedded, indexed; 201).",
-	    "{content, type?, tags?, protection?, importance?, session_id?, "
-	    "space?}",
-	    "the memory" },
-	{ "GET", "/api/memory/tiers", 0, api_memory_tiers, "memory",
-	    "The memories of each tier.", NULL, "{hot, warm, cold}" },
-	{ "GET", "/api/memory/stats", 0, api_memory_stats, "memory",
-	    "Counts by tier and type, the index, the embedder.", NULL,
-	    "{total, tiers, types, index, ...}" },
-	{ "POST", "/api/memory/search", ROUTE_BODY, api_memory_search, "memory",
-	    "Keyword search (BM25); \"mode\": \"hybrid\" adds vectors.",
-	    "{query, limit?, mode?, type?, tag?, space?, since_ms?, "
-	    "until_ms?}",
-	    "{results: [{id, content, score, ...}]}" },
-	{ "POST", "/api/memory/semantic", ROUTE_BODY, api_memory_semantic,
-	    "memory", "Vector search (HNSW, cosine).",
-	    "{query, limit?, type?, tag?, space?}",
-	    "{results: [{id, content, score, similarity, ...}]}" },
-	{ "POST", "/api/memory/dream", 0, api_memory_dream, "memory",
-	    "Consolidate now: re-tier, merge near-duplicates, prune, "
-	    "re-index.",
-	    NULL, "the report" },
-	{ "GET", "/api/memory/dream/reports", 0, api_memory_reports, "memory",
-	    "Reports of past consolidations, newest first.", NULL,
-	    "{reports: [...]}" },
-	{ "GET", "/api/memory/{id}", 0, api_memory_get, "memory",
-	    "One memory (counts as an access).", NULL, "the memory" },
-	{ "DELETE", "/api/memory/{id}", 0, api_memory_delete, "memory",
-	    "Forget a memory.", NULL, "{deleted: id}" },
-
-	{ "GET", "/api/audit/entries", 0, api_audit_entries, "audit",
-	    "Audit entries, oldest first (?after=SEQ&limit=&action=&actor=&"
-	    "resource=).",
-	    NULL,
-	    "{entries: [{seq, time, actor, action, resource, detail, "
-	    "leaf}]}" },
-	{ "GET", "/api/audit/verify", 0, api_audit_verify, "audit",
-	    "Recompute every hash, root and signature.", NULL,
-	    "{ok, entries, heads, problem?, first_bad_seq?, first_bad_head?}" },
-	{ "GET", "/api/audit/agent/{id}", 0, api_audit_agent, "audit",
-	    "What an agent did, and what was done to it.", NULL,
-	    "{agent_id, by: [...], on: [...]}" },
-	{ "POST", "/api/audit/export", 0, api_audit_export, "audit",
-	    "The log and its signed heads as JSON lines (verifiable offline: "
-	    "oxios audit verify --file).",
-	    NULL, "application/x-ndjson" },
-	{ "POST", "/api/audit/flush", 0, api_audit_flush, "audit",
-	    "Sign a tree head for the log as it is now.", NULL,
-	    "{size, root, time, signature, public_key}" },
-	{ "GET", "/api/audit/proof/{seq}", 0, api_audit_proof, "audit",
-	    "Inclusion proof of an entry in the newest signed head "
-	    "(?from=SIZE adds a consistency proof).",
-	    NULL,
-	    "{seq, leaf, size, root, inclusion: [...], head, "
-	    "consistency?}" },
-
-	{ "GET", "/api/workspace/tree", 0, api_workspace_tree, "workspace",
-	    "The workspace's files (?path=sub/dir&depth=3).", NULL,
-	    "{path, entries: [{name, type, size, children?}]}" },
-	{ "GET", "/api/workspace/file/{path*}", 0, api_workspace_read,
-	    "workspace", "Read a file of the workspace (UTF-8 text).", NULL,
-	    "{path, size, content}" },
-	{ "PUT", "/api/workspace/file/{path*}", ROUTE_BODY, api_workspace_write,
-	    "workspace",
-	    "Write a file of the workspace (atomically; parents made).",
-	    "{content}", "{path, size}" },
-	{ NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL },
-};
 
 /* The configuration in use, and the ones still held by requests. */
 struct api_cfg {
@@ -307,7 +166,7 @@ api_http_config(const struct config *cfg, struct http_config *hc)
 	memset(hc, 0, sizeof *hc);
 	hc->host = config_str(cfg, "gateway.host");
 	hc->port = (int)config_int(cfg, "gateway.port");
-	hc->routes = api_routes;
+	hc->routes = api_route_tables;
 	hc->max_body = (size_t)config_int(cfg, "gateway.max_body_bytes");
 	hc->rate_per_min = (long)config_int(cfg, "gateway.rate_limit_per_min");
 	hc->cors = config_get(cfg, "gateway.cors_origins");
@@ -434,7 +293,7 @@ api_body_str(struct http_req *r, const char *key, int *bad)
 
 /* ---- system routes ---- */
 
-int
+static int
 api_health(struct http_req *r)
 {
 	return http_json(r, 200,
@@ -443,7 +302,7 @@ api_health(struct http_req *r)
 		"uptime_ms", (json_int_t)api_uptime_ms()));
 }
 
-int
+static int
 api_ready(struct http_req *r)
 {
 	const struct config *cfg = api_config_get();
@@ -452,8 +311,7 @@ api_ready(struct http_req *r)
 	int dbok, wsok, accepting = !api_stopping();
 
 	api_config_put(cfg);
-	dbok = db != NULL &&
-	    sqlite3_exec(db, "SELECT 1", NULL, NULL, NULL) == SQLITE_OK;
+	dbok = db_ping(db);
 	wsok = access(ws, W_OK | X_OK) == 0;
 	free(ws);
 	free(cause);
@@ -463,7 +321,7 @@ api_ready(struct http_req *r)
 		"workspace", wsok, "accepting", accepting));
 }
 
-int
+static int
 api_status(struct http_req *r)
 {
 	const struct config *cfg = api_config_get();
@@ -488,7 +346,7 @@ api_status(struct http_req *r)
 	return 0;
 }
 
-int
+static int
 api_config_show(struct http_req *r)
 {
 	const struct config *cfg = api_config_get();
@@ -510,7 +368,7 @@ api_config_input(const json_t *v)
 	return json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
 }
 
-int
+static int
 api_config_update(struct http_req *r)
 {
 	const struct config *cur;
@@ -595,8 +453,6 @@ api_metrics_sample(struct metrics_sample *s)
 {
 	sqlite3 *db = db_get();
 	char *cause = NULL;
-	json_t *rows;
-	size_t i;
 
 	memset(s, 0, sizeof *s);
 	s->uptime_ms = api_uptime_ms();
@@ -606,27 +462,11 @@ api_metrics_sample(struct metrics_sample *s)
 	http_refusals(&s->rate_limited, &s->auth_failures);
 	if (db == NULL)
 		return;
-	if ((rows = db_rows(db,
-		 "SELECT state, COUNT(*) AS n FROM agents GROUP BY state", 0,
-		 NULL, 100, &cause)) != NULL) {
-		s->agents_by_state = json_object();
-		for (i = 0; i < json_array_size(rows); i++) {
-			json_t *row = json_array_get(rows, i);
-
-			json_object_set(s->agents_by_state,
-			    json_string_value(json_object_get(row, "state")),
-			    json_object_get(row, "n"));
-		}
-		json_decref(rows);
-	}
+	/* A figure that cannot be read is left out of the metrics. */
+	s->agents_by_state = supervisor_state_counts(db, &cause);
 	free(cause);
 	cause = NULL;
-	s->llm = db_rows(db,
-	    "SELECT provider, model, status, COUNT(*) AS calls, "
-	    "SUM(input_tokens) AS input_tokens, SUM(output_tokens) AS "
-	    "output_tokens, COALESCE(SUM(cost_usd), 0.0) AS cost_usd "
-	    "FROM llm_calls GROUP BY provider, model, status",
-	    0, NULL, 1000, &cause);
+	s->llm = gate_usage(db, &cause);
 	free(cause);
 }
 
@@ -637,7 +477,7 @@ api_metrics_free(struct metrics_sample *s)
 	json_decref(s->llm);
 }
 
-int
+static int
 api_metrics_json(struct http_req *r)
 {
 	struct metrics_sample s;
@@ -648,7 +488,7 @@ api_metrics_json(struct http_req *r)
 	return 0;
 }
 
-int
+static int
 api_metrics_text(struct http_req *r)
 {
 	struct metrics_sample s;
@@ -665,7 +505,7 @@ api_metrics_text(struct http_req *r)
 	return 0;
 }
 
-int
+static int
 api_events(struct http_req *r)
 {
 	const char *last = http_header(r, "Last-Event-ID");
@@ -686,9 +526,110 @@ api_events(struct http_req *r)
 	return 0;
 }
 
-int
+static int
 api_openapi(struct http_req *r)
 {
 	return http_json(r, 200,
-	    router_openapi(api_routes, "Oxios API", OXIOS_VERSION));
+	    router_openapi(api_route_tables, "Oxios API", OXIOS_VERSION));
 }
+
+static const struct route api_system_routes[] = {
+	{
+	    .method = "GET",
+	    .pattern = "/health",
+	    .handler = api_health,
+	    .flags = ROUTE_PUBLIC,
+	    .tag = "system",
+	    .summary = "Liveness: the daemon answers.",
+	    .response = "{status, version, uptime_ms}",
+	},
+	{
+	    .method = "GET",
+	    .pattern = "/health/ready",
+	    .handler = api_ready,
+	    .flags = ROUTE_PUBLIC,
+	    .tag = "system",
+	    .summary =
+		"Readiness: the database and the workspace work (503 if not).",
+	    .response = "{ready, checks: {database, workspace, accepting}}",
+	},
+	{
+	    .method = "GET",
+	    .pattern = "/metrics",
+	    .handler = api_metrics_text,
+	    .flags = ROUTE_PUBLIC,
+	    .tag = "system",
+	    .summary = "Prometheus metrics (text exposition format).",
+	    .response = "text/plain; version=0.0.4",
+	},
+	{
+	    .method = "GET",
+	    .pattern = "/api/status",
+	    .handler = api_status,
+	    .tag = "system",
+	    .summary =
+		"The daemon: version, pid, uptime, address, agents, streams.",
+	    .response = "{version, pid, uptime_ms, listen, agents, ...}",
+	},
+	{
+	    .method = "GET",
+	    .pattern = "/api/config",
+	    .handler = api_config_show,
+	    .tag = "system",
+	    .summary = "The effective configuration, secrets redacted.",
+	    .response = "{config, sources, path}",
+	},
+	{
+	    .method = "PUT",
+	    .pattern = "/api/config",
+	    .handler = api_config_update,
+	    .flags = ROUTE_BODY,
+	    .max_body = API_BODY_CONFIG,
+	    .tag = "system",
+	    .summary =
+		"Change configuration keys (validated, written to config.toml, "
+		"applied live where possible).",
+	    .request =
+		"{\"gateway.rate_limit_per_min\": 100, \"key\": null (unset)}",
+	    .response = "{changed, restart_required, config}",
+	},
+	{
+	    .method = "GET",
+	    .pattern = "/api/metrics",
+	    .handler = api_metrics_json,
+	    .tag = "system",
+	    .summary = "The metrics as JSON.",
+	    .response = "{http, latency, agents, llm, ...}",
+	},
+	{
+	    .method = "GET",
+	    .pattern = "/api/events",
+	    .handler = api_events,
+	    .flags = ROUTE_STREAM,
+	    .tag = "system",
+	    .summary =
+		"Server-sent events of the kernel (agent started, delta, tool "
+		"call, tool result, agent exited); Last-Event-ID replays.",
+	    .response = "text/event-stream",
+	},
+	{
+	    .method = "GET",
+	    .pattern = "/api/openapi.json",
+	    .handler = api_openapi,
+	    .tag = "system",
+	    .summary = "This API as an OpenAPI 3.0 document.",
+	    .response = "OpenAPI JSON",
+	},
+	{ .method = NULL },
+};
+
+/* Every route table, in the order routes are matched and documented. */
+const struct route *const api_route_tables[] = {
+	api_system_routes,
+	api_chat_routes,
+	api_agents_routes,
+	api_memory_routes,
+	api_audit_routes,
+	api_workspace_routes,
+	NULL,
+};

@@ -1,11 +1,15 @@
 /*
- * api.h — the REST API: the route table and what its handlers share.
+ * api.h — the REST API: its route tables and what their handlers share.
  *
- * Handlers (one file per resource: api_chat.c, api_agents.c, ...) run on
- * the HTTP threads and must not block on an agent: a chat runs on a thread
- * of its own and answers later (HTTP_ASYNC).  The configuration can be
- * replaced while requests use it (SIGHUP, PUT /api/config): a handler
- * holds the one it started with.
+ * Each resource file (api_chat.c, api_agents.c, ...) exports one route
+ * table of static handlers; api.c lists the tables in api_route_tables[],
+ * which the server routes with and the OpenAPI document and docs/api.md
+ * are generated from.
+ *
+ * Handlers run on the HTTP threads and must not block on an agent: a chat
+ * runs on a thread of its own and answers later (HTTP_ASYNC).  The
+ * configuration can be replaced while requests use it (SIGHUP, PUT
+ * /api/config): a handler holds the one it started with.
  */
 #ifndef OXIOS_API_API_H
 #define OXIOS_API_API_H
@@ -17,7 +21,21 @@
 #include "http/router.h"
 #include "http/server.h"
 
-extern const struct route api_routes[];
+/* Body caps of routes (struct route's max_body). */
+#define API_BODY_CONFIG (256 * 1024)
+/* A memory or a query: MEMORY_MAX_CONTENT (64 KiB) of text, which JSON
+ * escaping may make several times longer, and its fields. */
+#define API_BODY_MEMORY (512 * 1024)
+#define API_BODY_CHAT (1024 * 1024) /* 256 KiB of text, escaped */
+
+/* One table per resource file, each ended by a NULL method. */
+extern const struct route api_chat_routes[];
+extern const struct route api_agents_routes[];
+extern const struct route api_memory_routes[];
+extern const struct route api_audit_routes[];
+extern const struct route api_workspace_routes[];
+/* Every table (the system routes of api.c first), ended by NULL. */
+extern const struct route *const api_route_tables[];
 
 /* Start the API's state with the configuration (taken). */
 void api_init(struct config *cfg);
@@ -46,53 +64,8 @@ long long api_uptime_ms(void);
 int api_stopping(void);
 void api_set_stopping(void);
 
-/* Handlers, by file. */
-int api_health(struct http_req *r);
-int api_ready(struct http_req *r);
-int api_status(struct http_req *r);
-int api_config_show(struct http_req *r);
-int api_config_update(struct http_req *r);
-int api_metrics_json(struct http_req *r);
-int api_metrics_text(struct http_req *r);
-int api_events(struct http_req *r);
-int api_openapi(struct http_req *r);
-
-int api_chat(struct http_req *r);
-int api_chat_ticket(struct http_req *r);
-int api_chat_stream(struct http_req *r);
-
-int api_agents_list(struct http_req *r);
-int api_agents_get(struct http_req *r);
-int api_agents_kill(struct http_req *r);
-int api_groups_list(struct http_req *r);
-int api_groups_get(struct http_req *r);
-int api_sessions_list(struct http_req *r);
-int api_sessions_get(struct http_req *r);
-int api_sessions_delete(struct http_req *r);
-
-int api_memory_list(struct http_req *r);
-int api_memory_add(struct http_req *r);
-int api_memory_get(struct http_req *r);
-int api_memory_delete(struct http_req *r);
-int api_memory_search(struct http_req *r);
-int api_memory_semantic(struct http_req *r);
-int api_memory_tiers(struct http_req *r);
-int api_memory_stats(struct http_req *r);
-int api_memory_dream(struct http_req *r);
-int api_memory_reports(struct http_req *r);
-/* How many dreams asked through the API still run. */
+/* How many dreams asked through the API still run (api_memory.c). */
 int api_memory_dreams_running(void);
-
-int api_audit_entries(struct http_req *r);
-int api_audit_agent(struct http_req *r);
-int api_audit_verify(struct http_req *r);
-int api_audit_flush(struct http_req *r);
-int api_audit_proof(struct http_req *r);
-int api_audit_export(struct http_req *r);
-
-int api_workspace_tree(struct http_req *r);
-int api_workspace_read(struct http_req *r);
-int api_workspace_write(struct http_req *r);
 
 /* Helpers. */
 /* The database connection of this thread, or an answer 503 and NULL. */

@@ -7,7 +7,6 @@
 #include "api/api.h"
 #include "kernel/sessions.h"
 #include "kernel/supervisor.h"
-#include "store/db.h"
 #include "util/uuid.h"
 
 #define API_MAX_LIMIT 1000
@@ -35,7 +34,7 @@ api_id_ok(struct http_req *r, const char *id, const char *what)
 	return 0;
 }
 
-int
+static int
 api_agents_list(struct http_req *r)
 {
 	const char *state = http_query(r, "state"), *group;
@@ -63,7 +62,7 @@ api_agents_list(struct http_req *r)
 	    supervisor_list(db, state, group, limit, &cause), cause);
 }
 
-int
+static int
 api_agents_get(struct http_req *r)
 {
 	const char *id = route_param(&r->match, "id");
@@ -77,7 +76,7 @@ api_agents_get(struct http_req *r)
 	return api_found(r, a, cause, "agent", id);
 }
 
-int
+static int
 api_agents_kill(struct http_req *r)
 {
 	const char *id = route_param(&r->match, "id"), *state;
@@ -104,7 +103,7 @@ api_agents_kill(struct http_req *r)
 	return http_json(r, 200, json_pack("{s:s}", "killed", id));
 }
 
-int
+static int
 api_groups_list(struct http_req *r)
 {
 	char *cause = NULL;
@@ -118,7 +117,7 @@ api_groups_list(struct http_req *r)
 	    cause);
 }
 
-int
+static int
 api_groups_get(struct http_req *r)
 {
 	const char *id = route_param(&r->match, "id");
@@ -138,7 +137,7 @@ api_groups_get(struct http_req *r)
 	    json_pack("{s:s, s:o}", "id", id, "agents", agents));
 }
 
-int
+static int
 api_sessions_list(struct http_req *r)
 {
 	char *cause = NULL;
@@ -152,7 +151,7 @@ api_sessions_list(struct http_req *r)
 	    cause);
 }
 
-int
+static int
 api_sessions_get(struct http_req *r)
 {
 	const char *id = route_param(&r->match, "id");
@@ -166,32 +165,94 @@ api_sessions_get(struct http_req *r)
 	return api_found(r, s, cause, "session", id);
 }
 
-int
+static int
 api_sessions_delete(struct http_req *r)
 {
 	const char *id = route_param(&r->match, "id");
-	const char *params[1] = { id };
 	char *cause = NULL;
 	sqlite3 *db;
-	json_t *busy;
-	int rc;
 
 	if (!api_id_ok(r, id, "session") || (db = api_db(r)) == NULL)
 		return 0;
-	busy = db_row(db,
-	    "SELECT id FROM agents WHERE session_id = ?1 AND state IN "
-	    "('running', 'queued') LIMIT 1",
-	    1, params, &cause);
-	if (busy != NULL) {
-		json_decref(busy);
+	switch (session_delete(db, id, &cause)) {
+	case SESSION_DELETED:
+		return http_json(r, 200, json_pack("{s:s}", "deleted", id));
+	case SESSION_NONE:
+		return http_error(r, 404, "not_found", "no session %s", id);
+	case SESSION_BUSY:
 		return http_error(r, 409, "busy",
 		    "an agent is running in session %s; kill it first", id);
+	default:
+		return api_fail(r, cause);
 	}
-	if (cause != NULL)
-		return api_fail(r, cause);
-	if ((rc = session_delete(db, id, &cause)) < 0)
-		return api_fail(r, cause);
-	if (rc == 0)
-		return http_error(r, 404, "not_found", "no session %s", id);
-	return http_json(r, 200, json_pack("{s:s}", "deleted", id));
 }
+
+const struct route api_agents_routes[] = {
+	{
+	    .method = "GET",
+	    .pattern = "/api/agents",
+	    .handler = api_agents_list,
+	    .tag = "agents",
+	    .summary = "Agents, newest first (?state=running&limit=50).",
+	    .response = "{agents: [...]}",
+	},
+	{
+	    .method = "GET",
+	    .pattern = "/api/agents/{id}",
+	    .handler = api_agents_get,
+	    .tag = "agents",
+	    .summary = "One agent.",
+	    .response = "the agent",
+	},
+	{
+	    .method = "POST",
+	    .pattern = "/api/agents/{id}/kill",
+	    .handler = api_agents_kill,
+	    .tag = "agents",
+	    .summary = "Kill a running or queued agent (and its sub-agents).",
+	    .response = "{killed: id}",
+	},
+	{
+	    .method = "GET",
+	    .pattern = "/api/agent-groups",
+	    .handler = api_groups_list,
+	    .tag = "agents",
+	    .summary = "Agent groups: a root agent and its sub-agents.",
+	    .response = "{groups: [...]}",
+	},
+	{
+	    .method = "GET",
+	    .pattern = "/api/agent-groups/{id}",
+	    .handler = api_groups_get,
+	    .tag = "agents",
+	    .summary = "One group with its agents.",
+	    .response = "{id, agents: [...]}",
+	},
+	{
+	    .method = "GET",
+	    .pattern = "/api/sessions",
+	    .handler = api_sessions_list,
+	    .tag = "sessions",
+	    .summary = "Sessions, most recently used first (?limit=50).",
+	    .response = "{sessions: [...]}",
+	},
+	{
+	    .method = "GET",
+	    .pattern = "/api/sessions/{id}",
+	    .handler = api_sessions_get,
+	    .tag = "sessions",
+	    .summary =
+		"A session with its messages and the agents that ran in it.",
+	    .response = "{id, title, messages, agents, ...}",
+	},
+	{
+	    .method = "DELETE",
+	    .pattern = "/api/sessions/{id}",
+	    .handler = api_sessions_delete,
+	    .tag = "sessions",
+	    .summary = "Delete a session and its messages (409 while an "
+		       "agent runs in it).",
+	    .response = "{deleted: id}",
+	},
+	{ .method = NULL },
+};

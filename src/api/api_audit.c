@@ -9,7 +9,7 @@
 #include "security/audit.h"
 #include "store/db.h"
 
-int
+static int
 api_audit_entries(struct http_req *r)
 {
 	const char *action = http_query(r, "action");
@@ -32,7 +32,7 @@ api_audit_entries(struct http_req *r)
 	return http_json(r, 200, json_pack("{s:o}", "entries", l));
 }
 
-int
+static int
 api_audit_agent(struct http_req *r)
 {
 	const char *id = route_param(&r->match, "id");
@@ -61,7 +61,7 @@ api_audit_agent(struct http_req *r)
 		as_resource));
 }
 
-int
+static int
 api_audit_verify(struct http_req *r)
 {
 	char *cause = NULL;
@@ -75,7 +75,7 @@ api_audit_verify(struct http_req *r)
 	return http_json(r, 200, rep);
 }
 
-int
+static int
 api_audit_flush(struct http_req *r)
 {
 	char *cause = NULL;
@@ -92,7 +92,7 @@ api_audit_flush(struct http_req *r)
 	return http_json(r, 200, h);
 }
 
-int
+static int
 api_audit_proof(struct http_req *r)
 {
 	const char *s = route_param(&r->match, "seq");
@@ -119,7 +119,7 @@ api_audit_proof(struct http_req *r)
 	return http_json(r, 200, p);
 }
 
-int
+static int
 api_audit_export(struct http_req *r)
 {
 	char *cause = NULL, *text = NULL;
@@ -149,3 +149,64 @@ api_audit_export(struct http_req *r)
 	r->content_type = "application/x-ndjson";
 	return 0;
 }
+
+const struct route api_audit_routes[] = {
+	{
+	    .method = "GET",
+	    .pattern = "/api/audit/entries",
+	    .handler = api_audit_entries,
+	    .tag = "audit",
+	    .summary =
+		"Audit entries, oldest first (?after=SEQ&limit=&action=&actor=&"
+		"resource=).",
+	    .response =
+		"{entries: [{seq, time, actor, action, resource, detail, "
+		"leaf}]}",
+	},
+	{
+	    .method = "GET",
+	    .pattern = "/api/audit/verify",
+	    .handler = api_audit_verify,
+	    .tag = "audit",
+	    .summary = "Recompute every hash, root and signature.",
+	    .response =
+		"{ok, entries, heads, problem?, first_bad_seq?, first_bad_head?}",
+	},
+	{
+	    .method = "GET",
+	    .pattern = "/api/audit/agent/{id}",
+	    .handler = api_audit_agent,
+	    .tag = "audit",
+	    .summary = "What an agent did, and what was done to it.",
+	    .response = "{agent_id, by: [...], on: [...]}",
+	},
+	{
+	    .method = "POST",
+	    .pattern = "/api/audit/export",
+	    .handler = api_audit_export,
+	    .tag = "audit",
+	    .summary =
+		"The log and its signed heads as JSON lines (verifiable offline: "
+		"oxios audit verify --file).",
+	    .response = "application/x-ndjson",
+	},
+	{
+	    .method = "POST",
+	    .pattern = "/api/audit/flush",
+	    .handler = api_audit_flush,
+	    .tag = "audit",
+	    .summary = "Sign a tree head for the log as it is now.",
+	    .response = "{size, root, time, signature, public_key}",
+	},
+	{
+	    .method = "GET",
+	    .pattern = "/api/audit/proof/{seq}",
+	    .handler = api_audit_proof,
+	    .tag = "audit",
+	    .summary = "Inclusion proof of an entry in the newest signed head "
+		       "(?from=SIZE adds a consistency proof).",
+	    .response = "{seq, leaf, size, root, inclusion: [...], head, "
+			"consistency?}",
+	},
+	{ .method = NULL },
+};

@@ -288,7 +288,7 @@ chat_check(json_t *body, const char **content, const char **session,
 	return 0;
 }
 
-int
+static int
 api_chat(struct http_req *r)
 {
 	const char *content, *session, *model, *code;
@@ -315,7 +315,7 @@ api_chat(struct http_req *r)
 	return HTTP_ASYNC;
 }
 
-int
+static int
 api_chat_ticket(struct http_req *r)
 {
 	char ticket[AUTH_TICKET_LEN + 1];
@@ -435,7 +435,7 @@ chat_ws_close(struct hub_conn *c, void *arg)
 	chat_ws_unref(cw);
 }
 
-int
+static int
 api_chat_stream(struct http_req *r)
 {
 	const char *upgrade = http_header(r, "Upgrade");
@@ -469,3 +469,41 @@ api_chat_stream(struct http_req *r)
 	r->ws.arg = cw;
 	return 0;
 }
+
+const struct route api_chat_routes[] = {
+	{
+	    .method = "POST",
+	    .pattern = "/api/chat",
+	    .handler = api_chat,
+	    .flags = ROUTE_BODY,
+	    .max_body = API_BODY_CHAT,
+	    .tag = "chat",
+	    .summary = "Run an agent on a message and answer when it is done.",
+	    .request = "{content (or message), session_id?, model?}",
+	    .response =
+		"{reply, session_id, agent_id, duration_ms, stop_reason, "
+		"iterations, tool_calls, usage}",
+	},
+	{
+	    .method = "POST",
+	    .pattern = "/api/chat/ticket",
+	    .handler = api_chat_ticket,
+	    .tag = "chat",
+	    .summary =
+		"A one-time ticket (30 s) to open the chat WebSocket from a "
+		"browser.",
+	    .response = "{ticket, expires_in}",
+	},
+	{
+	    .method = "GET",
+	    .pattern = "/api/chat/stream",
+	    .handler = api_chat_stream,
+	    .flags = ROUTE_STREAM | ROUTE_TICKET,
+	    .tag = "chat",
+	    .summary =
+		"WebSocket: send {type: message, content}, receive started, "
+		"delta, tool_start, tool_end, done, error; send {type: cancel}.",
+	    .response = "101 Switching Protocols",
+	},
+	{ .method = NULL },
+};

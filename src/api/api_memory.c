@@ -48,7 +48,7 @@ api_mem_id(struct http_req *r, int64_t *id)
 	return 0;
 }
 
-int
+static int
 api_memory_list(struct http_req *r)
 {
 	const char *type = http_query(r, "type"), *tier = http_query(r, "tier");
@@ -73,7 +73,7 @@ api_memory_list(struct http_req *r)
 	return http_json(r, 200, json_pack("{s:o}", "memories", list));
 }
 
-int
+static int
 api_memory_add(struct http_req *r)
 {
 	struct mem_new m;
@@ -141,7 +141,7 @@ api_memory_add(struct http_req *r)
 	return http_json(r, 201, v);
 }
 
-int
+static int
 api_memory_get(struct http_req *r)
 {
 	char *cause = NULL, num[32];
@@ -156,7 +156,7 @@ api_memory_get(struct http_req *r)
 	return api_found(r, m, cause, "memory", num);
 }
 
-int
+static int
 api_memory_delete(struct http_req *r)
 {
 	char *cause = NULL;
@@ -239,19 +239,19 @@ api_memory_query(struct http_req *r, enum mem_mode mode)
 	return http_json(r, 200, json_pack("{s:o}", "results", found));
 }
 
-int
+static int
 api_memory_search(struct http_req *r)
 {
 	return api_memory_query(r, MEM_KEYWORD);
 }
 
-int
+static int
 api_memory_semantic(struct http_req *r)
 {
 	return api_memory_query(r, MEM_SEMANTIC);
 }
 
-int
+static int
 api_memory_tiers(struct http_req *r)
 {
 	char *cause = NULL;
@@ -265,7 +265,7 @@ api_memory_tiers(struct http_req *r)
 	return http_json(r, 200, t);
 }
 
-int
+static int
 api_memory_stats(struct http_req *r)
 {
 	char *cause = NULL;
@@ -313,7 +313,7 @@ api_dream_thread(void *arg)
 	return NULL;
 }
 
-int
+static int
 api_memory_dream(struct http_req *r)
 {
 	pthread_attr_t attr;
@@ -353,7 +353,7 @@ api_memory_dreams_running(void)
 	return n;
 }
 
-int
+static int
 api_memory_reports(struct http_req *r)
 {
 	char *cause = NULL;
@@ -368,3 +368,103 @@ api_memory_reports(struct http_req *r)
 		return api_fail(r, cause);
 	return http_json(r, 200, json_pack("{s:o}", "reports", t));
 }
+
+const struct route api_memory_routes[] = {
+	{
+	    .method = "GET",
+	    .pattern = "/api/memory",
+	    .handler = api_memory_list,
+	    .tag = "memory",
+	    .summary =
+		"Memories, newest first (?type=&tier=hot|warm|cold&limit=&offset=).",
+	    .response = "{memories: [...]}",
+	},
+	{
+	    .method = "POST",
+	    .pattern = "/api/memory",
+	    .handler = api_memory_add,
+	    .flags = ROUTE_BODY,
+	    .max_body = API_BODY_MEMORY,
+	    .tag = "memory",
+	    .summary = "Store a memory (classified, embedded, indexed; 201).",
+	    .request =
+		"{content, type?, tags?, protection?, importance?, session_id?, "
+		"space?}",
+	    .response = "the memory",
+	},
+	{
+	    .method = "GET",
+	    .pattern = "/api/memory/tiers",
+	    .handler = api_memory_tiers,
+	    .tag = "memory",
+	    .summary = "The memories of each tier.",
+	    .response = "{hot, warm, cold}",
+	},
+	{
+	    .method = "GET",
+	    .pattern = "/api/memory/stats",
+	    .handler = api_memory_stats,
+	    .tag = "memory",
+	    .summary = "Counts by tier and type, the index, the embedder.",
+	    .response = "{total, tiers, types, index, ...}",
+	},
+	{
+	    .method = "POST",
+	    .pattern = "/api/memory/search",
+	    .handler = api_memory_search,
+	    .flags = ROUTE_BODY,
+	    .max_body = API_BODY_MEMORY,
+	    .tag = "memory",
+	    .summary =
+		"Keyword search (BM25); \"mode\": \"hybrid\" adds vectors.",
+	    .request = "{query, limit?, mode?, type?, tag?, space?, since_ms?, "
+		       "until_ms?}",
+	    .response = "{results: [{id, content, score, ...}]}",
+	},
+	{
+	    .method = "POST",
+	    .pattern = "/api/memory/semantic",
+	    .handler = api_memory_semantic,
+	    .flags = ROUTE_BODY,
+	    .max_body = API_BODY_MEMORY,
+	    .tag = "memory",
+	    .summary = "Vector search (HNSW, cosine).",
+	    .request = "{query, limit?, type?, tag?, space?}",
+	    .response = "{results: [{id, content, score, similarity, ...}]}",
+	},
+	{
+	    .method = "POST",
+	    .pattern = "/api/memory/dream",
+	    .handler = api_memory_dream,
+	    .tag = "memory",
+	    .summary =
+		"Consolidate now: re-tier, merge near-duplicates, prune, "
+		"re-index.",
+	    .response = "the report",
+	},
+	{
+	    .method = "GET",
+	    .pattern = "/api/memory/dream/reports",
+	    .handler = api_memory_reports,
+	    .tag = "memory",
+	    .summary = "Reports of past consolidations, newest first.",
+	    .response = "{reports: [...]}",
+	},
+	{
+	    .method = "GET",
+	    .pattern = "/api/memory/{id}",
+	    .handler = api_memory_get,
+	    .tag = "memory",
+	    .summary = "One memory (counts as an access).",
+	    .response = "the memory",
+	},
+	{
+	    .method = "DELETE",
+	    .pattern = "/api/memory/{id}",
+	    .handler = api_memory_delete,
+	    .tag = "memory",
+	    .summary = "Forget a memory.",
+	    .response = "{deleted: id}",
+	},
+	{ .method = NULL },
+};

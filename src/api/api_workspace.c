@@ -134,7 +134,7 @@ api_ws_list(int dirfd, int depth, int max_depth, int *count)
 	return out;
 }
 
-int
+static int
 api_workspace_tree(struct http_req *r)
 {
 	struct tool_ctx ctx;
@@ -167,7 +167,7 @@ out:
 	return 0;
 }
 
-int
+static int
 api_workspace_read(struct http_req *r)
 {
 	const struct config *cfg;
@@ -278,7 +278,7 @@ api_ws_parent(struct http_req *r, struct tool_ctx *ctx, char *norm,
 	return fd;
 }
 
-int
+static int
 api_workspace_write(struct http_req *r)
 {
 	struct tool_ctx ctx;
@@ -343,3 +343,34 @@ out:
 	free(norm);
 	return 0;
 }
+
+const struct route api_workspace_routes[] = {
+	{
+	    .method = "GET",
+	    .pattern = "/api/workspace/tree",
+	    .handler = api_workspace_tree,
+	    .tag = "workspace",
+	    .summary = "The workspace's files (?path=sub/dir&depth=3).",
+	    .response = "{path, entries: [{name, type, size, children?}]}",
+	},
+	{
+	    .method = "GET",
+	    .pattern = "/api/workspace/file/{path*}",
+	    .handler = api_workspace_read,
+	    .tag = "workspace",
+	    .summary = "Read a file of the workspace (UTF-8 text).",
+	    .response = "{path, size, content}",
+	},
+	{
+	    .method = "PUT",
+	    .pattern = "/api/workspace/file/{path*}",
+	    .handler = api_workspace_write,
+	    .flags = ROUTE_BODY,
+	    .tag = "workspace",
+	    .summary =
+		"Write a file of the workspace (atomically; parents made).",
+	    .request = "{content}",
+	    .response = "{path, size}",
+	},
+	{ .method = NULL },
+};

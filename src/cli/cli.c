@@ -1,5 +1,6 @@
 /*
- * cli.c — the command table, dispatch and shared helpers.
+ * cli.c — the command table, dispatch (to subcommands too), help and usage
+ * made from the tables, and shared helpers.
  */
 #include <stdarg.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 #include "config/home.h"
 #include "security/audit.h"
 #include "store/db.h"
+#include "util/buf.h"
 #include "util/log.h"
 #include "util/xalloc.h"
 
@@ -64,7 +66,59 @@ cli_exec(int argc, char **argv)
 		cli_help(stdout, e);
 		return EXIT_OK;
 	}
+	if (e->exec == NULL)
+		return cli_sub_dispatch(e, argc, argv);
 	return e->exec(argc, argv);
+}
+
+const struct cmd_sub *
+cli_sub_find(const struct cmd_entry *parent, const char *name)
+{
+	const struct cmd_sub *s;
+
+	for (s = parent->subs; s != NULL && s->name != NULL; s++) {
+		if (strcmp(s->name, name) == 0)
+			return s;
+	}
+	return NULL;
+}
+
+int
+cli_sub_dispatch(const struct cmd_entry *parent, int argc, char **argv)
+{
+	const struct cmd_sub *s, *def = NULL;
+	struct buf names;
+	char **av;
+	int rc;
+
+	if (argc >= 2 && argv[1][0] != '-') {
+		if ((s = cli_sub_find(parent, argv[1])) != NULL)
+			return s->exec(argc - 1, argv + 1);
+		buf_init(&names, BUF_NOCAP);
+		for (s = parent->subs; s->name != NULL; s++) {
+			if (!(s->flags & CMD_HIDDEN))
+				buf_printf(&names, "%s%s",
+				    names.len > 0 ? ", " : "", s->name);
+		}
+		cli_error("%s: unknown subcommand '%s' (try: %s)", parent->name,
+		    argv[1], buf_str(&names));
+		buf_free(&names);
+		return EXIT_USAGE;
+	}
+	for (s = parent->subs; s->name != NULL; s++) {
+		if (s->flags & CMD_DEFAULT)
+			def = s;
+	}
+	if (def == NULL)
+		return cli_usage(parent);
+	/* The default gets the arguments there are, after its name. */
+	av = xcalloc((size_t)argc + 1, sizeof *av);
+	av[0] = (char *)def->name;
+	if (argc > 1)
+		memcpy(av + 1, argv + 1, (size_t)(argc - 1) * sizeof *av);
+	rc = def->exec(argc, av);
+	free(av);
+	return rc;
 }
 
 /*
@@ -114,20 +168,127 @@ cli_warn(const char *fmt, ...)
 	va_end(ap);
 }
 
+/* "usage: oxios NAME USAGE" (no newline); a usage made from the
+ * subcommands' names when the entry has none. */
+static void
+cli_usage_line(FILE *f, const struct cmd_entry *e)
+{
+	const struct cmd_sub *s;
+	int n = 0, def = 0;
+
+	fprintf(f, "usage: oxios %s", e->name);
+	if (e->usage != NULL || e->subs == NULL) {
+		if (e->usage != NULL && *e->usage != '\0')
+			fprintf(f, " %s", e->usage);
+		return;
+	}
+	for (s = e->subs; s->name != NULL; s++)
+		def |= (s->flags & CMD_DEFAULT) != 0;
+	fputs(def ? " [" : " ", f);
+	for (s = e->subs; s->name != NULL; s++) {
+		if (!(s->flags & CMD_HIDDEN))
+			fprintf(f, "%s%s", n++ > 0 ? "|" : "", s->name);
+	}
+	fputs(def ? "] ..." : " ...", f);
+}
+
 int
 cli_usage(const struct cmd_entry *e)
 {
-	fprintf(stderr, "usage: oxios %s%s%s\n", e->name,
-	    *e->usage != '\0' ? " " : "", e->usage);
-	fprintf(stderr, "Try 'oxios help %s' for more.\n", e->name);
+	cli_usage_line(stderr, e);
+	fprintf(stderr, "\nTry 'oxios help %s' for more.\n", e->name);
 	return EXIT_USAGE;
+}
+
+int
+cli_sub_usage(const struct cmd_entry *parent, const char *sub)
+{
+	const struct cmd_sub *s = cli_sub_find(parent, sub);
+
+	if (s == NULL)
+		return cli_usage(parent);
+	fprintf(stderr, "usage: oxios %s %s%s%s\n", parent->name, s->name,
+	    *s->usage != '\0' ? " " : "", s->usage);
+	fprintf(stderr, "Try 'oxios help %s' for more.\n", parent->name);
+	return EXIT_USAGE;
+}
+
+#define CLI_HELP_COL 24   /* where a subcommand's summary begins */
+#define CLI_HELP_WIDTH 78 /* where lines wrap */
+
+/*
+ * Write the words of `text` at column `col`, wrapping lines at
+ * CLI_HELP_WIDTH to go on at column `indent`; with `groups`, a bracketed
+ * group ("[--limit N]") is one word.  Returns the column it ends at.
+ */
+static int
+cli_wrap(FILE *f, const char *text, int col, int indent, int groups)
+{
+	const char *p = text;
+	int first = 1, depth;
+	size_t n;
+
+	for (;;) {
+		while (*p == ' ')
+			p++;
+		if (*p == '\0')
+			return col;
+		for (n = 0, depth = 0; p[n] != '\0'; n++) {
+			if (groups && (p[n] == '[' || p[n] == '{'))
+				depth++;
+			else if (groups && (p[n] == ']' || p[n] == '}') &&
+			    depth > 0)
+				depth--;
+			else if (p[n] == ' ' && depth == 0)
+				break;
+		}
+		if (!first && col + 1 + (int)n > CLI_HELP_WIDTH) {
+			fprintf(f, "\n%*s", indent, "");
+			col = indent;
+		} else if (!first) {
+			fputc(' ', f);
+			col++;
+		}
+		fprintf(f, "%.*s", (int)n, p);
+		col += (int)n;
+		p += n;
+		first = 0;
+	}
+}
+
+/* The subcommands of e, a row each: name, usage, summary. */
+static void
+cli_help_subs(FILE *f, const struct cmd_entry *e)
+{
+	const struct cmd_sub *s;
+	int col;
+
+	fprintf(f, "\nSubcommands:\n");
+	for (s = e->subs; s->name != NULL; s++) {
+		if (s->flags & CMD_HIDDEN)
+			continue;
+		col = fprintf(f, "  %s", s->name);
+		if (*s->usage != '\0') {
+			fputc(' ', f);
+			col = cli_wrap(f, s->usage, col + 1,
+			    3 + (int)strlen(s->name), 1);
+		}
+		if (col + 2 <= CLI_HELP_COL)
+			fprintf(f, "%*s", CLI_HELP_COL - col, "");
+		else
+			fprintf(f, "\n%*s", CLI_HELP_COL, "");
+		cli_wrap(f, s->summary, CLI_HELP_COL, CLI_HELP_COL, 0);
+		fputc('\n', f);
+	}
 }
 
 void
 cli_help(FILE *f, const struct cmd_entry *e)
 {
-	fprintf(f, "usage: oxios %s%s%s\n\n%s\n", e->name,
-	    *e->usage != '\0' ? " " : "", e->usage, e->summary);
+	cli_usage_line(f, e);
+	fprintf(f, "\n\n%s\n", e->summary);
+	if (e->subs != NULL)
+		cli_help_subs(f, e);
 	if (e->help != NULL)
 		fprintf(f, "\n%s", e->help);
 }
@@ -227,6 +388,8 @@ cli_audit(enum audit_action action, const char *resource, json_t *detail)
 		audit_open(1, 300, NULL);
 		if (db_open(dbpath, &db, &cause) == 0)
 			audit_note(db, "user", action, resource, detail);
+		/* The log's statements go before the connection. */
+		audit_close();
 		db_close(db);
 	}
 	free(cause);

@@ -2,8 +2,11 @@
  * cli.h — the command table and what every command shares.
  *
  * A command is one `struct cmd_entry` in its own file (cmd_NAME.c),
- * collected in cmd_table[] (cli.c).  Help and shell completion are
- * generated from the table.  Exit codes: 0 ok, 1 failure, 2 usage.
+ * collected in cmd_table[] (cli.c).  A command with subcommands (`oxios
+ * memory add`) has a table of `struct cmd_sub` instead of an exec
+ * function: cli_exec() dispatches through it.  Help, usage errors and
+ * shell completion are generated from the tables.  Exit codes: 0 ok,
+ * 1 failure, 2 usage.
  */
 #ifndef OXIOS_CLI_CLI_H
 #define OXIOS_CLI_CLI_H
@@ -17,16 +20,36 @@
 #define EXIT_FAIL 1
 #define EXIT_USAGE 2
 
-#define CMD_HIDDEN 0x1 /* not listed in help or completion */
+#define CMD_HIDDEN 0x1  /* not listed in help or completion */
+#define CMD_DEFAULT 0x2 /* a subcommand: runs when none is named */
+
+/*
+ * A subcommand: one row of its command's table, which ends with a row
+ * whose name is NULL.
+ */
+struct cmd_sub {
+	const char *name;
+	const char *usage;   /* what follows the name: "ID [--json]", or "" */
+	const char *summary; /* what it does (wrapped in the help) */
+	/* An oxios command whose output lines complete the first argument
+	 * ("config schema --keys"), or NULL. */
+	const char *complete;
+	int flags;                          /* CMD_HIDDEN, CMD_DEFAULT */
+	int (*exec)(int argc, char **argv); /* argv[0] is the subcommand */
+};
 
 struct cmd_entry {
 	const char *name;
-	const char *usage;   /* what follows the name: "[--json]" */
+	/* What follows the name: "[--json]"; NULL with subs: made from
+	 * their names. */
+	const char *usage;
 	const char *summary; /* one line, for `oxios help` */
 	const char *help;    /* the rest of `oxios help NAME`, or NULL */
-	const char *words;   /* completion words: subcommands and flags */
+	const char *words;   /* completion words: flags (and subs' names) */
 	int flags;           /* CMD_* */
-	int (*exec)(int argc, char **argv); /* argv[0] is the name */
+	const struct cmd_sub *subs; /* the subcommands, or NULL */
+	/* argv[0] is the name; NULL with subs (cli_sub_dispatch()). */
+	int (*exec)(int argc, char **argv);
 };
 
 extern const struct cmd_entry *const cmd_table[];
@@ -57,6 +80,17 @@ extern const struct cmd_entry cmd_worker_entry;
 const struct cmd_entry *cli_find(const char *name);
 /* Run argv[0] as a command; returns its exit code. */
 int cli_exec(int argc, char **argv);
+/* The subcommand of `parent` called `name` (hidden ones too), or NULL. */
+const struct cmd_sub *cli_sub_find(const struct cmd_entry *parent,
+    const char *name);
+/*
+ * Run the subcommand argv[1] of `parent` (argv[0]) with argv + 1; with
+ * none named (no argument, or an option first), the CMD_DEFAULT one with
+ * the arguments there are.  An unknown name is an error listing the
+ * subcommands: "unknown subcommand 'x' (try: a, b)".  Returns the exit
+ * code (EXIT_USAGE for those errors).
+ */
+int cli_sub_dispatch(const struct cmd_entry *parent, int argc, char **argv);
 
 /* "oxios: message" on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -64,6 +98,8 @@ void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "usage: oxios NAME USAGE" on stderr; returns EXIT_USAGE. */
 int cli_usage(const struct cmd_entry *e);
+/* "usage: oxios NAME SUB USAGE" on stderr; returns EXIT_USAGE. */
+int cli_sub_usage(const struct cmd_entry *parent, const char *sub);
 /* The list of commands, for `oxios help` and a bare `oxios`. */
 void cli_overview(FILE *f);
 /* Full help of a command on `f`. */
@@ -85,7 +121,8 @@ void cli_paint(FILE *f, enum cli_color c, const char *s);
 struct config *cli_setup(void);
 
 /* Append an entry by the user to the audit log of $OXIOS_HOME (for
- * commands that do not otherwise open the database); detail is taken. */
+ * commands that do not otherwise open the database), and close the log
+ * again; detail is taken. */
 void cli_audit(enum audit_action action, const char *resource, json_t *detail);
 
 #endif

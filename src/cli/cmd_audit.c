@@ -1,6 +1,6 @@
 /*
  * cmd_audit.c — oxios audit: list, show, verify, prove, export, head,
- * flush.
+ * flush (the table at the end).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -12,39 +12,6 @@
 #include "security/audit.h"
 #include "store/db.h"
 #include "util/json.h"
-
-static int cmd_audit(int, char **);
-
-const struct cmd_entry cmd_audit_entry = {
-	.name = "audit",
-	.usage = "[list|show SEQ|verify|prove SEQ|export FILE|head|flush] ...",
-	.summary = "The tamper-evident record of what agents and people did.",
-	.help =
-	    "  list [--limit N] [--after SEQ] [--action A] [--actor X]\n"
-	    "       [--json]        entries, oldest first (the default)\n"
-	    "  show SEQ             one entry with its hash\n"
-	    "  verify [--file F] [--key HEX]\n"
-	    "                       recompute every hash, root and signature;\n"
-	    "                       exit 0 only if all check, else 1 naming\n"
-	    "                       the first bad entry or head.  --file checks\n"
-	    "                       an export offline, against --key (the\n"
-	    "                       public key) or the key of its heads\n"
-	    "  prove SEQ [--from SIZE]\n"
-	    "                       the inclusion proof of an entry in the\n"
-	    "                       newest signed head (and the consistency\n"
-	    "                       proof from an older size)\n"
-	    "  export FILE          entries and heads as JSON lines (- for\n"
-	    "                       stdout)\n"
-	    "  head                 the newest signed tree head\n"
-	    "  flush                sign a head for the log as it is now\n"
-	    "\n"
-	    "Actions: agent_spawn, agent_exit, tool_call, tool_result,\n"
-	    "memory_write, config_change, access_denied, approval,\n"
-	    "cron_trigger, git_commit, auth, other.\n",
-	.words = "list show verify prove export head flush --limit --after "
-		 "--action --actor --json --file --key --from",
-	.exec = cmd_audit,
-};
 
 struct audit_opts {
 	long limit;
@@ -171,135 +138,264 @@ audit_report(json_t *r, int json)
 	return ok ? EXIT_OK : EXIT_FAIL;
 }
 
-static int
-audit_run(const char *sub, int argc, char **argv, sqlite3 *db)
-{
+/*
+ * What a subcommand works with: its options, its arguments, and (after
+ * audit_cmd_open()) the database with the audit log on it.
+ */
+struct audit_cmd {
 	struct audit_opts o;
-	json_t *j = NULL, *e;
-	char *cause = NULL;
-	long long seq;
-	size_t i;
-	FILE *f;
+	int argc; /* the arguments left after the options */
+	char **argv;
+	struct config *cfg;
+	sqlite3 *db;
+};
+
+/*
+ * Parse the options of subcommand argv[0] and check that `n` arguments
+ * are left.  EXIT_OK, or the exit code (a usage error was told).
+ */
+static int
+audit_args(int argc, char **argv, int n, struct audit_cmd *a)
+{
+	memset(a, 0, sizeof *a);
+	if (audit_parse(argc, argv, &a->o) != 0)
+		return EXIT_USAGE;
+	a->argc = argc - optind;
+	a->argv = argv + optind;
+	if (a->argc != n)
+		return cli_sub_usage(&cmd_audit_entry, argv[0]);
+	return EXIT_OK;
+}
+
+/* Load the configuration, open the database and the log.  EXIT_OK
+ * (audit_cmd_close() it), or EXIT_FAIL with the error told. */
+static int
+audit_cmd_open(struct audit_cmd *a)
+{
+	char *path, *cause = NULL;
 	int rc = EXIT_FAIL;
 
-	if (audit_parse(argc, argv, &o) != 0)
-		return EXIT_USAGE;
-	argc -= optind;
-	argv += optind;
-	if (strcmp(sub, "list") == 0) {
-		if (argc != 0)
-			return cli_usage(&cmd_audit_entry);
-		if ((j = audit_list(db, o.after, o.limit, o.action, o.actor,
-			 NULL, &cause)) != NULL) {
-			if (o.json)
-				oxjson_print(stdout, j, 1);
-			else
-				json_array_foreach(j, i, e)
-					audit_print(e);
-			rc = EXIT_OK;
-		}
-	} else if (strcmp(sub, "show") == 0 || strcmp(sub, "prove") == 0) {
-		if (argc != 1)
-			return cli_usage(&cmd_audit_entry);
-		if ((seq = audit_seq(argv[0])) < 0)
-			return EXIT_USAGE;
-		j = strcmp(sub, "show") == 0 ?
-		    audit_get(db, seq, &cause) :
-		    audit_prove(db, seq, o.from, &cause);
-		if (j != NULL) {
-			oxjson_print(stdout, j, 1);
-			rc = EXIT_OK;
-		} else if (cause == NULL)
-			cli_error("no entry %lld", seq);
-	} else if (strcmp(sub, "verify") == 0) {
-		if (argc != 0)
-			return cli_usage(&cmd_audit_entry);
-		if (o.file != NULL) {
-			if (strcmp(o.file, "-") == 0)
-				f = stdin;
-			else if ((f = fopen(o.file, "r")) == NULL) {
-				cli_error("%s: %s", o.file, strerror(errno));
-				return EXIT_FAIL;
-			}
-			j = audit_verify_file(f, o.key, &cause);
-			if (f != stdin)
-				fclose(f);
-		} else
-			j = audit_verify(db, &cause);
-		if (j != NULL)
-			rc = audit_report(j, o.json);
-	} else if (strcmp(sub, "export") == 0) {
-		if (argc != 1)
-			return cli_usage(&cmd_audit_entry);
-		if (strcmp(argv[0], "-") == 0)
-			f = stdout;
-		else if ((f = fopen(argv[0], "w")) == NULL) {
-			cli_error("%s: %s", argv[0], strerror(errno));
-			return EXIT_FAIL;
-		}
-		if ((j = audit_flush(db, &cause)) != NULL || cause == NULL) {
-			json_decref(j);
-			j = NULL;
-			free(cause);
-			cause = NULL;
-			if (audit_export(db, f, &cause) == 0)
-				rc = EXIT_OK;
-		}
-		if (f != stdout && fclose(f) != 0 && rc == EXIT_OK) {
-			cli_error("%s: %s", argv[0], strerror(errno));
-			rc = EXIT_FAIL;
-		}
-	} else if (strcmp(sub, "head") == 0 || strcmp(sub, "flush") == 0) {
-		if (argc != 0)
-			return cli_usage(&cmd_audit_entry);
-		j = strcmp(sub, "head") == 0 ? audit_head(db, &cause) :
-					       audit_flush(db, &cause);
-		if (j != NULL) {
-			oxjson_print(stdout, j, 1);
-			rc = EXIT_OK;
-		} else if (cause == NULL)
-			cli_error("no signed head yet (oxios audit flush "
-				  "makes one)");
-	} else {
-		cli_error("unknown audit command '%s' (see: oxios help audit)",
-		    sub);
-		return EXIT_USAGE;
-	}
+	if ((a->cfg = cli_setup()) == NULL)
+		return EXIT_FAIL;
+	path = home_path("oxios.db");
+	if (db_open(path, &a->db, &cause) != 0 ||
+	    audit_open(config_bool(a->cfg, "audit.enabled"),
+		config_int(a->cfg, "audit.sign_interval_secs"), &cause) != 0) {
+		cli_error("%s", cause);
+		db_close(a->db);
+		config_free(a->cfg);
+	} else
+		rc = EXIT_OK;
+	free(cause);
+	free(path);
+	return rc;
+}
+
+/* Close what audit_cmd_open() opened; tell `cause` (freed), drop `j`.
+ * Returns rc. */
+static int
+audit_cmd_close(struct audit_cmd *a, int rc, json_t *j, char *cause)
+{
 	if (cause != NULL)
 		cli_error("%s", cause);
 	free(cause);
 	json_decref(j);
+	audit_close();
+	db_close(a->db);
+	config_free(a->cfg);
 	return rc;
 }
 
 static int
-cmd_audit(int argc, char **argv)
+audit_cmd_list(int argc, char **argv)
 {
-	struct config *cfg;
-	sqlite3 *db = NULL;
-	char *path, *cause = NULL;
-	int rc = EXIT_FAIL;
+	struct audit_cmd a;
+	json_t *j, *e;
+	char *cause = NULL;
+	size_t i;
+	int rc;
 
-	if ((cfg = cli_setup()) == NULL)
-		return EXIT_FAIL;
-	path = home_path("oxios.db");
-	if (db_open(path, &db, &cause) != 0 ||
-	    audit_open(config_bool(cfg, "audit.enabled"),
-		config_int(cfg, "audit.sign_interval_secs"), &cause) != 0) {
-		cli_error("%s", cause);
-		goto out;
+	if ((rc = audit_args(argc, argv, 0, &a)) != EXIT_OK ||
+	    (rc = audit_cmd_open(&a)) != EXIT_OK)
+		return rc;
+	if ((j = audit_list(a.db, a.o.after, a.o.limit, a.o.action, a.o.actor,
+		 NULL, &cause)) != NULL) {
+		if (a.o.json)
+			oxjson_print(stdout, j, 1);
+		else
+			json_array_foreach(j, i, e)
+				audit_print(e);
 	}
-	if (argc < 2) {
-		char *list[] = { (char *)"list", NULL };
-
-		rc = audit_run("list", 1, list, db);
-	} else
-		rc = audit_run(argv[1], argc - 1, argv + 1, db);
-	audit_close();
-out:
-	free(cause);
-	free(path);
-	db_close(db);
-	config_free(cfg);
-	return rc;
+	return audit_cmd_close(&a, j != NULL ? EXIT_OK : EXIT_FAIL, j, cause);
 }
+
+/* show SEQ and prove SEQ. */
+static int
+audit_cmd_entry(int argc, char **argv)
+{
+	struct audit_cmd a;
+	json_t *j;
+	char *cause = NULL;
+	long long seq;
+	int rc, show = strcmp(argv[0], "show") == 0;
+
+	if ((rc = audit_args(argc, argv, 1, &a)) != EXIT_OK)
+		return rc;
+	if ((seq = audit_seq(a.argv[0])) < 0)
+		return EXIT_USAGE;
+	if ((rc = audit_cmd_open(&a)) != EXIT_OK)
+		return rc;
+	j = show ? audit_get(a.db, seq, &cause) :
+		   audit_prove(a.db, seq, a.o.from, &cause);
+	if (j != NULL)
+		oxjson_print(stdout, j, 1);
+	else if (cause == NULL)
+		cli_error("no entry %lld", seq);
+	return audit_cmd_close(&a, j != NULL ? EXIT_OK : EXIT_FAIL, j, cause);
+}
+
+static int
+audit_cmd_verify(int argc, char **argv)
+{
+	struct audit_cmd a;
+	json_t *j;
+	char *cause = NULL;
+	FILE *f;
+	int rc;
+
+	if ((rc = audit_args(argc, argv, 0, &a)) != EXIT_OK ||
+	    (rc = audit_cmd_open(&a)) != EXIT_OK)
+		return rc;
+	if (a.o.file != NULL) {
+		if (strcmp(a.o.file, "-") == 0)
+			f = stdin;
+		else if ((f = fopen(a.o.file, "r")) == NULL) {
+			cli_error("%s: %s", a.o.file, strerror(errno));
+			return audit_cmd_close(&a, EXIT_FAIL, NULL, NULL);
+		}
+		j = audit_verify_file(f, a.o.key, &cause);
+		if (f != stdin)
+			fclose(f);
+	} else
+		j = audit_verify(a.db, &cause);
+	rc = j != NULL ? audit_report(j, a.o.json) : EXIT_FAIL;
+	return audit_cmd_close(&a, rc, j, cause);
+}
+
+static int
+audit_cmd_export(int argc, char **argv)
+{
+	struct audit_cmd a;
+	json_t *j;
+	char *cause = NULL;
+	FILE *f;
+	int rc;
+
+	if ((rc = audit_args(argc, argv, 1, &a)) != EXIT_OK ||
+	    (rc = audit_cmd_open(&a)) != EXIT_OK)
+		return rc;
+	rc = EXIT_FAIL;
+	if (strcmp(a.argv[0], "-") == 0)
+		f = stdout;
+	else if ((f = fopen(a.argv[0], "w")) == NULL) {
+		cli_error("%s: %s", a.argv[0], strerror(errno));
+		return audit_cmd_close(&a, EXIT_FAIL, NULL, NULL);
+	}
+	/* Sign a head for what is exported (none needed for an empty
+	 * log). */
+	if ((j = audit_flush(a.db, &cause)) != NULL || cause == NULL) {
+		json_decref(j);
+		j = NULL;
+		free(cause);
+		cause = NULL;
+		if (audit_export(a.db, f, &cause) == 0)
+			rc = EXIT_OK;
+	}
+	if (f != stdout && fclose(f) != 0 && rc == EXIT_OK) {
+		cli_error("%s: %s", a.argv[0], strerror(errno));
+		rc = EXIT_FAIL;
+	}
+	return audit_cmd_close(&a, rc, j, cause);
+}
+
+/* head and flush. */
+static int
+audit_cmd_head(int argc, char **argv)
+{
+	struct audit_cmd a;
+	json_t *j;
+	char *cause = NULL;
+	int rc, head = strcmp(argv[0], "head") == 0;
+
+	if ((rc = audit_args(argc, argv, 0, &a)) != EXIT_OK ||
+	    (rc = audit_cmd_open(&a)) != EXIT_OK)
+		return rc;
+	j = head ? audit_head(a.db, &cause) : audit_flush(a.db, &cause);
+	if (j != NULL)
+		oxjson_print(stdout, j, 1);
+	else if (cause == NULL)
+		cli_error("no signed head yet (oxios audit flush makes one)");
+	return audit_cmd_close(&a, j != NULL ? EXIT_OK : EXIT_FAIL, j, cause);
+}
+
+static const struct cmd_sub cmd_audit_subs[] = {
+	{
+	    .name = "list",
+	    .usage = "[--limit N] [--after SEQ] [--action A] [--actor X] "
+		     "[--json]",
+	    .summary = "entries, oldest first (the default)",
+	    .flags = CMD_DEFAULT,
+	    .exec = audit_cmd_list,
+	},
+	{
+	    .name = "show",
+	    .usage = "SEQ",
+	    .summary = "one entry with its hash",
+	    .exec = audit_cmd_entry,
+	},
+	{
+	    .name = "verify",
+	    .usage = "[--file F] [--key HEX] [--json]",
+	    .summary = "recompute every hash, root and signature; exit 0 only "
+		       "if all check, else 1 naming the first bad entry or "
+		       "head.  --file checks an export offline, against --key "
+		       "(the public key) or the key of its heads",
+	    .exec = audit_cmd_verify,
+	},
+	{
+	    .name = "prove",
+	    .usage = "SEQ [--from SIZE]",
+	    .summary = "the inclusion proof of an entry in the newest signed "
+		       "head (and the consistency proof from an older size)",
+	    .exec = audit_cmd_entry,
+	},
+	{
+	    .name = "export",
+	    .usage = "FILE",
+	    .summary = "entries and heads as JSON lines (- for stdout)",
+	    .exec = audit_cmd_export,
+	},
+	{
+	    .name = "head",
+	    .usage = "",
+	    .summary = "the newest signed tree head",
+	    .exec = audit_cmd_head,
+	},
+	{
+	    .name = "flush",
+	    .usage = "",
+	    .summary = "sign a head for the log as it is now",
+	    .exec = audit_cmd_head,
+	},
+	{ .name = NULL },
+};
+
+const struct cmd_entry cmd_audit_entry = {
+	.name = "audit",
+	.summary = "The tamper-evident record of what agents and people did.",
+	.help = "Actions: agent_spawn, agent_exit, tool_call, tool_result,\n"
+		"memory_write, config_change, access_denied, approval,\n"
+		"cron_trigger, git_commit, auth, other.\n",
+	.words = "--limit --after --action --actor --json --file --key --from",
+	.subs = cmd_audit_subs,
+};

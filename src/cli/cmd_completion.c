@@ -1,13 +1,17 @@
 /*
  * cmd_completion.c — oxios completion bash|zsh|fish
  *
- * The scripts are generated from cmd_table[]: command names, summaries and
- * each command's completion words.  Config keys are completed by asking
- * `oxios config schema --keys` at completion time.
+ * The scripts are generated from cmd_table[] and the subcommand tables:
+ * command names, summaries, subcommand names and each command's flags.
+ * A subcommand's first argument is completed by running the oxios
+ * command its row names (`oxios config schema --keys` for config keys)
+ * at completion time.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "util/buf.h"
 
 static int cmd_completion(int, char **);
 
@@ -24,9 +28,6 @@ const struct cmd_entry cmd_completion_entry = {
 	.exec = cmd_completion,
 };
 
-/* Subcommands of `config` that take a key. */
-#define KEY_SUBCOMMANDS "get set reset"
-
 /* Write s inside single quotes for a POSIX-like shell. */
 static void
 cmd_completion_quoted(const char *s)
@@ -41,10 +42,30 @@ cmd_completion_quoted(const char *s)
 	putchar('\'');
 }
 
+/* A command's completion words: its visible subcommands, then its
+ * flags.  Caller frees. */
+static char *
+cmd_completion_words(const struct cmd_entry *e)
+{
+	const struct cmd_sub *s;
+	struct buf b;
+
+	buf_init(&b, BUF_NOCAP);
+	for (s = e->subs; s != NULL && s->name != NULL; s++) {
+		if (!(s->flags & CMD_HIDDEN))
+			buf_printf(&b, "%s%s", b.len > 0 ? " " : "", s->name);
+	}
+	if (*e->words != '\0')
+		buf_printf(&b, "%s%s", b.len > 0 ? " " : "", e->words);
+	return buf_detach(&b);
+}
+
 static void
 cmd_completion_bash(void)
 {
 	const struct cmd_entry *const *e;
+	const struct cmd_sub *s;
+	char *words;
 
 	printf("# bash completion for oxios (oxios completion bash)\n"
 	       "_oxios() {\n"
@@ -58,23 +79,32 @@ cmd_completion_bash(void)
 	printf("' -- \"$cur\"))\n"
 	       "\t\treturn\n"
 	       "\tfi\n"
-	       "\tif [ \"${COMP_WORDS[1]}\" = config ] && "
-	       "[ \"$COMP_CWORD\" -eq 3 ]; then\n"
-	       "\t\tcase \"${COMP_WORDS[2]}\" in\n"
-	       "\t\t%s)\n"
-	       "\t\t\tCOMPREPLY=($(compgen -W \"$(oxios config schema --keys "
-	       "2>/dev/null)\" -- \"$cur\"))\n"
-	       "\t\t\treturn;;\n"
-	       "\t\tesac\n"
-	       "\tfi\n"
-	       "\tcase \"${COMP_WORDS[1]}\" in\n",
-	    "get|set|reset"); /* KEY_SUBCOMMANDS */
+	       "\tif [ \"$COMP_CWORD\" -eq 3 ]; then\n"
+	       "\t\tcase \"${COMP_WORDS[1]} ${COMP_WORDS[2]}\" in\n");
 	for (e = cmd_table; *e != NULL; e++) {
-		if (((*e)->flags & CMD_HIDDEN) || *(*e)->words == '\0')
+		for (s = (*e)->subs; s != NULL && s->name != NULL; s++) {
+			if (s->complete == NULL || (s->flags & CMD_HIDDEN))
+				continue;
+			printf("\t\t'%s %s')\n"
+			       "\t\t\tCOMPREPLY=($(compgen -W \"$(oxios %s "
+			       "2>/dev/null)\" -- \"$cur\"))\n"
+			       "\t\t\treturn;;\n",
+			    (*e)->name, s->name, s->complete);
+		}
+	}
+	printf("\t\tesac\n"
+	       "\tfi\n"
+	       "\tcase \"${COMP_WORDS[1]}\" in\n");
+	for (e = cmd_table; *e != NULL; e++) {
+		if ((*e)->flags & CMD_HIDDEN)
 			continue;
-		printf("\t%s) COMPREPLY=($(compgen -W ", (*e)->name);
-		cmd_completion_quoted((*e)->words);
-		printf(" -- \"$cur\"));;\n");
+		words = cmd_completion_words(*e);
+		if (*words != '\0') {
+			printf("\t%s) COMPREPLY=($(compgen -W ", (*e)->name);
+			cmd_completion_quoted(words);
+			printf(" -- \"$cur\"));;\n");
+		}
+		free(words);
 	}
 	printf("\tesac\n"
 	       "}\n"
@@ -85,7 +115,8 @@ static void
 cmd_completion_zsh(void)
 {
 	const struct cmd_entry *const *e;
-	char item[256];
+	const struct cmd_sub *s;
+	char item[256], *words;
 
 	printf("#compdef oxios\n"
 	       "# zsh completion for oxios (oxios completion zsh)\n"
@@ -105,18 +136,29 @@ cmd_completion_zsh(void)
 	       "\t\t_describe 'command' cmds\n"
 	       "\t\treturn\n"
 	       "\tfi\n"
-	       "\tif [[ $words[2] == config && CURRENT -eq 4 && "
-	       "$words[3] == (%s) ]]; then\n"
-	       "\t\tcompadd -- ${(f)\"$(oxios config schema --keys "
-	       "2>/dev/null)\"}\n"
-	       "\t\treturn\n"
-	       "\tfi\n"
-	       "\tcase $words[2] in\n",
-	    "get|set|reset"); /* KEY_SUBCOMMANDS */
+	       "\tif (( CURRENT == 4 )); then\n"
+	       "\t\tcase \"$words[2] $words[3]\" in\n");
 	for (e = cmd_table; *e != NULL; e++) {
-		if (((*e)->flags & CMD_HIDDEN) || *(*e)->words == '\0')
+		for (s = (*e)->subs; s != NULL && s->name != NULL; s++) {
+			if (s->complete == NULL || (s->flags & CMD_HIDDEN))
+				continue;
+			printf("\t\t('%s %s')\n"
+			       "\t\t\tcompadd -- ${(f)\"$(oxios %s "
+			       "2>/dev/null)\"}\n"
+			       "\t\t\treturn;;\n",
+			    (*e)->name, s->name, s->complete);
+		}
+	}
+	printf("\t\tesac\n"
+	       "\tfi\n"
+	       "\tcase $words[2] in\n");
+	for (e = cmd_table; *e != NULL; e++) {
+		if ((*e)->flags & CMD_HIDDEN)
 			continue;
-		printf("\t%s) compadd -- %s;;\n", (*e)->name, (*e)->words);
+		words = cmd_completion_words(*e);
+		if (*words != '\0')
+			printf("\t%s) compadd -- %s;;\n", (*e)->name, words);
+		free(words);
 	}
 	printf("\tesac\n"
 	       "}\n"
@@ -131,6 +173,8 @@ static void
 cmd_completion_fish(void)
 {
 	const struct cmd_entry *const *e;
+	const struct cmd_sub *s;
+	char *words;
 
 	printf("# fish completion for oxios (oxios completion fish)\n"
 	       "complete -c oxios -f\n");
@@ -141,18 +185,24 @@ cmd_completion_fish(void)
 		    (*e)->name);
 		cmd_completion_quoted((*e)->summary);
 		printf("\n");
-		if (*(*e)->words == '\0')
-			continue;
-		printf("complete -c oxios -n '__fish_seen_subcommand_from %s' "
-		       "-a ",
-		    (*e)->name);
-		cmd_completion_quoted((*e)->words);
-		printf("\n");
+		words = cmd_completion_words(*e);
+		if (*words != '\0') {
+			printf("complete -c oxios -n "
+			       "'__fish_seen_subcommand_from %s' -a ",
+			    (*e)->name);
+			cmd_completion_quoted(words);
+			printf("\n");
+		}
+		free(words);
+		for (s = (*e)->subs; s != NULL && s->name != NULL; s++) {
+			if (s->complete == NULL || (s->flags & CMD_HIDDEN))
+				continue;
+			printf("complete -c oxios -n '__fish_seen_subcommand_from "
+			       "%s; and __fish_seen_subcommand_from %s' "
+			       "-a '(oxios %s 2>/dev/null)'\n",
+			    (*e)->name, s->name, s->complete);
+		}
 	}
-	printf("complete -c oxios -n '__fish_seen_subcommand_from config; "
-	       "and __fish_seen_subcommand_from %s' "
-	       "-a '(oxios config schema --keys 2>/dev/null)'\n",
-	    KEY_SUBCOMMANDS);
 }
 
 static int

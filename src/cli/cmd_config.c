@@ -1,5 +1,6 @@
 /*
- * cmd_config.c — oxios config show|get|set|list|reset|path|schema
+ * cmd_config.c — oxios config show|get|set|list|reset|path|schema (the
+ * table at the end).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -13,37 +14,6 @@
 
 #define CONFIG_MAX_STDIN 65536
 
-static int cmd_config(int, char **);
-
-const struct cmd_entry cmd_config_entry = {
-	.name = "config",
-	.usage = "show|get|set|list|reset|path|schema [ARGS]",
-	.summary =
-	    "Show or change the configuration ($OXIOS_HOME/config.toml).",
-	.help =
-	    "Subcommands:\n"
-	    "  show [--json]          the effective configuration, as TOML\n"
-	    "  get KEY                one value (strings without quotes)\n"
-	    "  set KEY VALUE          change a value in config.toml, keeping\n"
-	    "                         its comments; VALUE - reads stdin\n"
-	    "  list [PREFIX] [--json] every key with its value and source\n"
-	    "  reset [KEY]            one key back to its default, or the\n"
-	    "                         whole file (the old one is kept as\n"
-	    "                         config.toml.bak)\n"
-	    "  path                   where config.toml is\n"
-	    "  schema [--markdown|--keys|--json]\n"
-	    "                         every key: type, default, meaning\n"
-	    "\n"
-	    "Values are checked before anything is written: `set gateway.port\n"
-	    "http` fails and leaves the file as it was.  Lists take TOML\n"
-	    "(['a', 'b']) or a comma-separated string (a,b).  Secrets (API\n"
-	    "keys, tokens) are never shown; prefer the environment for them.\n"
-	    "Keys the schema marks \"not yet enforced\" are accepted but have\n"
-	    "no effect in this version; setting one is a warning.\n",
-	.words = "show get set list reset path schema --json --markdown --keys",
-	.exec = cmd_config,
-};
-
 static int
 cmd_config_has(int argc, char **argv, const char *flag)
 {
@@ -56,23 +26,24 @@ cmd_config_has(int argc, char **argv, const char *flag)
 	return 0;
 }
 
-/* Positional arguments after the subcommand, flags removed. */
+/* The arguments of subcommand argv[0], flags (of `flags`) removed: how
+ * many, or -1 (a usage error was told). */
 static int
 cmd_config_args(int argc, char **argv, char **out, int max, const char *flags)
 {
 	int i, n = 0;
 
-	for (i = 2; i < argc; i++) {
+	for (i = 1; i < argc; i++) {
 		if (argv[i][0] == '-' && argv[i][1] == '-') {
 			if (strstr(flags, argv[i]) == NULL) {
 				cli_error("config %s: unknown option '%s'",
-				    argv[1], argv[i]);
+				    argv[0], argv[i]);
 				return -1;
 			}
 			continue;
 		}
 		if (n == max) {
-			cli_error("config %s: too many arguments", argv[1]);
+			cli_error("config %s: too many arguments", argv[0]);
 			return -1;
 		}
 		out[n++] = argv[i];
@@ -345,87 +316,156 @@ cmd_config_schema(int markdown, int keys, int json)
 	return EXIT_OK;
 }
 
+/* show, get, list: they read the configuration as loaded. */
 static int
-cmd_config(int argc, char **argv)
+cmd_config_read(int argc, char **argv)
 {
-	struct config *cfg = NULL;
-	char *path = NULL, *args[2];
-	const char *sub;
-	int n, rc = EXIT_USAGE, json;
+	struct config *cfg;
+	char *args[1];
+	int n, rc = EXIT_USAGE, json = cmd_config_has(argc, argv, "--json");
 
-	if (argc < 2)
-		return cli_usage(&cmd_config_entry);
-	sub = argv[1];
-	json = cmd_config_has(argc, argv, "--json");
-	if (strcmp(sub, "schema") == 0) {
-		if ((n = cmd_config_args(argc, argv, args, 0,
-			 "--markdown --keys --json")) < 0)
+	if (strcmp(argv[0], "get") == 0) {
+		if ((n = cmd_config_args(argc, argv, args, 1, "")) < 0)
 			return EXIT_USAGE;
-		return cmd_config_schema(cmd_config_has(argc, argv,
-					     "--markdown"),
-		    cmd_config_has(argc, argv, "--keys"), json);
-	}
-	if (strcmp(sub, "path") == 0) {
-		if (argc != 2)
-			return cli_usage(&cmd_config_entry);
-		path = home_path("config.toml");
-		printf("%s\n", path);
-		free(path);
-		return EXIT_OK;
-	}
-
-	path = home_path("config.toml");
-	if (strcmp(sub, "set") == 0 || strcmp(sub, "reset") == 0 ||
-	    strcmp(sub, "unset") == 0) {
-		/* Editing must work on a broken file too (to mend it). */
-		char *cause = NULL;
-
-		if (home_ensure(&cause) != 0) {
-			cli_error("%s", cause);
-			free(cause);
-			rc = EXIT_FAIL;
-			goto out;
-		}
-		n = cmd_config_args(argc, argv, args, 2, "");
-		if (n < 0)
-			goto out;
-		if (strcmp(sub, "set") == 0)
-			rc = n == 2 ? cmd_config_set(path, args[0], args[1]) :
-				      cli_usage(&cmd_config_entry);
-		else if (strcmp(sub, "unset") == 0)
-			rc = n == 1 ? cmd_config_reset(path, args[0]) :
-				      cli_usage(&cmd_config_entry);
-		else
-			rc = n <= 1 ?
-			    cmd_config_reset(path, n == 1 ? args[0] : NULL) :
-			    cli_usage(&cmd_config_entry);
-		goto out;
-	}
-
-	if (strcmp(sub, "show") != 0 && strcmp(sub, "get") != 0 &&
-	    strcmp(sub, "list") != 0) {
-		cli_error("config: unknown subcommand '%s'", sub);
-		goto out;
-	}
-	if ((cfg = cli_setup()) == NULL) {
-		rc = EXIT_FAIL;
-		goto out;
-	}
-	if (strcmp(sub, "show") == 0) {
-		if (cmd_config_args(argc, argv, args, 0, "--json") == 0)
-			rc = cmd_config_show(cfg, json);
-	} else if (strcmp(sub, "get") == 0) {
-		if ((n = cmd_config_args(argc, argv, args, 1, "")) == 1)
-			rc = cmd_config_get(cfg, args[0]);
-		else if (n == 0)
-			rc = cli_usage(&cmd_config_entry);
-	} else {
-		if ((n = cmd_config_args(argc, argv, args, 1, "--json")) >= 0)
-			rc =
-			    cmd_config_list(cfg, n == 1 ? args[0] : NULL, json);
-	}
-out:
+		if (n == 0)
+			return cli_sub_usage(&cmd_config_entry, argv[0]);
+	} else if ((n = cmd_config_args(argc, argv, args,
+			strcmp(argv[0], "list") == 0 ? 1 : 0, "--json")) < 0)
+		return EXIT_USAGE;
+	if ((cfg = cli_setup()) == NULL)
+		return EXIT_FAIL;
+	if (strcmp(argv[0], "show") == 0)
+		rc = cmd_config_show(cfg, json);
+	else if (strcmp(argv[0], "get") == 0)
+		rc = cmd_config_get(cfg, args[0]);
+	else
+		rc = cmd_config_list(cfg, n == 1 ? args[0] : NULL, json);
 	config_free(cfg);
+	return rc;
+}
+
+/* set, reset, unset: they edit the file, even a broken one (to mend
+ * it). */
+static int
+cmd_config_edit(int argc, char **argv)
+{
+	char *path, *cause = NULL, *args[2];
+	const char *sub = argv[0];
+	int n, rc;
+
+	if ((n = cmd_config_args(argc, argv, args, 2, "")) < 0)
+		return EXIT_USAGE;
+	if ((strcmp(sub, "set") == 0 && n != 2) ||
+	    (strcmp(sub, "unset") == 0 && n != 1) ||
+	    (strcmp(sub, "reset") == 0 && n > 1))
+		return cli_sub_usage(&cmd_config_entry, sub);
+	if (home_ensure(&cause) != 0) {
+		cli_error("%s", cause);
+		free(cause);
+		return EXIT_FAIL;
+	}
+	path = home_path("config.toml");
+	if (strcmp(sub, "set") == 0)
+		rc = cmd_config_set(path, args[0], args[1]);
+	else
+		rc = cmd_config_reset(path, n == 1 ? args[0] : NULL);
 	free(path);
 	return rc;
 }
+
+static int
+cmd_config_path(int argc, char **argv)
+{
+	char *path;
+
+	if (argc != 1)
+		return cli_sub_usage(&cmd_config_entry, argv[0]);
+	path = home_path("config.toml");
+	printf("%s\n", path);
+	free(path);
+	return EXIT_OK;
+}
+
+static int
+cmd_config_schema_cmd(int argc, char **argv)
+{
+	if (cmd_config_args(argc, argv, NULL, 0, "--markdown --keys --json") <
+	    0)
+		return EXIT_USAGE;
+	return cmd_config_schema(cmd_config_has(argc, argv, "--markdown"),
+	    cmd_config_has(argc, argv, "--keys"),
+	    cmd_config_has(argc, argv, "--json"));
+}
+
+static const struct cmd_sub cmd_config_subs[] = {
+	{
+	    .name = "show",
+	    .usage = "[--json]",
+	    .summary = "the effective configuration, as TOML",
+	    .exec = cmd_config_read,
+	},
+	{
+	    .name = "get",
+	    .usage = "KEY",
+	    .summary = "one value (strings without quotes)",
+	    .complete = "config schema --keys",
+	    .exec = cmd_config_read,
+	},
+	{
+	    .name = "set",
+	    .usage = "KEY VALUE",
+	    .summary = "change a value in config.toml, keeping its comments; "
+		       "VALUE - reads stdin",
+	    .complete = "config schema --keys",
+	    .exec = cmd_config_edit,
+	},
+	{
+	    .name = "list",
+	    .usage = "[PREFIX] [--json]",
+	    .summary = "every key with its value and source",
+	    .exec = cmd_config_read,
+	},
+	{
+	    .name = "reset",
+	    .usage = "[KEY]",
+	    .summary = "one key back to its default, or the whole file (the "
+		       "old one is kept as config.toml.bak)",
+	    .complete = "config schema --keys",
+	    .exec = cmd_config_edit,
+	},
+	{
+	    .name = "path",
+	    .usage = "",
+	    .summary = "where config.toml is",
+	    .exec = cmd_config_path,
+	},
+	{
+	    .name = "schema",
+	    .usage = "[--markdown|--keys|--json]",
+	    .summary = "every key: type, default, meaning",
+	    .exec = cmd_config_schema_cmd,
+	},
+	{
+	    .name = "unset",
+	    .usage = "KEY",
+	    .summary = "the same as reset KEY",
+	    .flags = CMD_HIDDEN,
+	    .exec = cmd_config_edit,
+	},
+	{ .name = NULL },
+};
+
+const struct cmd_entry cmd_config_entry = {
+	.name = "config",
+	.summary =
+	    "Show or change the configuration ($OXIOS_HOME/config.toml).",
+	.help =
+	    "Values are checked before anything is written: `set gateway.port\n"
+	    "http` fails and leaves the file as it was.  Lists take TOML\n"
+	    "(['a', 'b']) or a comma-separated string (a,b).  Secrets (API\n"
+	    "keys, tokens) are never shown; prefer the environment for them.\n"
+	    "Keys the schema marks \"not yet enforced\" are accepted but have\n"
+	    "no effect in this version; setting one is a warning.\n",
+	.words = "--json --markdown --keys",
+	.subs = cmd_config_subs,
+};

@@ -26,6 +26,7 @@
 #include "api/daemon.h"
 #include "cli/cli.h"
 #include "config/home.h"
+#include "kernel/supervisor.h"
 #include "security/auth.h"
 #include "store/db.h"
 #include "util/buf.h"
@@ -529,12 +530,12 @@ static int
 cmd_status(int argc, char **argv)
 {
 	struct config *cfg;
-	json_t *st = NULL, *health = NULL, *out, *agents = NULL;
-	char *cause = NULL, *dbpath = NULL, up[64], pidtext[32];
+	json_t *st = NULL, *health = NULL, *out;
+	char *cause = NULL, *dbpath = NULL, up[64];
 	const char *host, *hs;
 	sqlite3 *db = NULL;
 	long pid;
-	long long port;
+	long long port, nrunning = 0, nqueued = 0;
 	int json = 0, fd, running, rc;
 
 	if (argc == 2 && strcmp(argv[1], "--json") == 0)
@@ -565,18 +566,11 @@ cmd_status(int argc, char **argv)
 	}
 	health = daemon_health(host, (long)port);
 	hs = json_string_value(json_object_get(health, "status"));
-	snprintf(pidtext, sizeof pidtext, "%ld", pid);
 	dbpath = home_path("oxios.db");
-	if (db_open(dbpath, &db, &cause) == 0) {
-		const char *params[1] = { pidtext };
-
-		agents = db_row(db,
-		    "SELECT SUM(state = 'running') AS running, "
-		    "SUM(state = 'queued') AS queued FROM agents "
-		    "WHERE host_pid = CAST(?1 AS INTEGER)",
-		    1, params, &cause);
-		db_close(db);
-	}
+	/* What cannot be read counts as none. */
+	if (db_open(dbpath, &db, &cause) == 0)
+		supervisor_pid_counts(db, pid, &nrunning, &nqueued, &cause);
+	db_close(db);
 	free(cause);
 	out = json_pack("{s:b, s:I, s:s?, s:s?, s:s, s:O?, s:s}", "running", 1,
 	    "pid", (json_int_t)pid, "version",
@@ -586,12 +580,8 @@ cmd_status(int argc, char **argv)
 	    hs != NULL ? hs : "unreachable");
 	json_object_set_new(out, "listen", json_sprintf("%s:%lld", host, port));
 	json_object_set_new(out, "agents",
-	    json_pack("{s:I, s:I}", "running",
-		(json_int_t)json_integer_value(
-		    json_object_get(agents, "running")),
-		"queued",
-		(json_int_t)json_integer_value(
-		    json_object_get(agents, "queued"))));
+	    json_pack("{s:I, s:I}", "running", (json_int_t)nrunning, "queued",
+		(json_int_t)nqueued));
 	if (json) {
 		oxjson_print(stdout, out, 1);
 	} else {
@@ -606,16 +596,14 @@ cmd_status(int argc, char **argv)
 			"?");
 		printf("  uptime     %s\n", health != NULL ? up : "?");
 		printf("  listen     http://%s:%lld\n", host, port);
-		printf("  agents     %lld running, %lld queued\n",
-		    json_integer_value(json_object_get(agents, "running")),
-		    json_integer_value(json_object_get(agents, "queued")));
+		printf("  agents     %lld running, %lld queued\n", nrunning,
+		    nqueued);
 		printf("  health     %s\n", hs != NULL ? hs : "unreachable");
 	}
 	rc = hs != NULL && strcmp(hs, "ok") == 0 ? EXIT_OK : EXIT_FAIL;
 	json_decref(out);
 	json_decref(st);
 	json_decref(health);
-	json_decref(agents);
 	free(dbpath);
 	config_free(cfg);
 	return rc;

@@ -1,6 +1,6 @@
 /*
  * cmd_memory.c — oxios memory: add, search, list, show, forget, dream,
- * stats, tune.
+ * stats, tune (the table at the end).
  */
 #include <getopt.h>
 #include <stdlib.h>
@@ -14,41 +14,6 @@
 #include "util/buf.h"
 #include "util/json.h"
 #include "util/xalloc.h"
-
-static int cmd_memory(int, char **);
-
-const struct cmd_entry cmd_memory_entry = {
-	.name = "memory",
-	.usage = "add|search|list|show|forget|dream|stats|tune ...",
-	.summary = "What agents remember: add, search, forget, consolidate.",
-	.help =
-	    "  add TEXT [--type T] [--tags a,b] [--protect P] [--json]\n"
-	    "                     store a memory (its type is guessed when\n"
-	    "                     not given)\n"
-	    "  search QUERY [--limit N] [--mode hybrid|keyword|semantic]\n"
-	    "         [--type T] [--tag X] [--json]\n"
-	    "                     BM25 and vectors, merged by reciprocal rank\n"
-	    "                     fusion; --json prints [{id, content, score,\n"
-	    "                     ...}]\n"
-	    "  list [--type T] [--tier hot|warm|cold] [--limit N] [--json]\n"
-	    "  show ID [--json]   one memory (counts as an access)\n"
-	    "  forget ID          delete it\n"
-	    "  dream [--json]     consolidate now: re-tier, merge duplicates,\n"
-	    "                     prune, re-index; prints the report\n"
-	    "  stats [--json]     counts by tier and type, the index\n"
-	    "  tune [--json]      measure the vector index's recall against\n"
-	    "                     exact search and pick the smallest\n"
-	    "                     ef_search reaching\n"
-	    "                     memory.hnsw_target_recall (the daemon\n"
-	    "                     does this by itself as memory grows)\n"
-	    "\n"
-	    "Types: user_profile, preference, decision, knowledge, skill,\n"
-	    "fact, episode, session, conversation.  Protection: none, low,\n"
-	    "medium, high, permanent.\n",
-	.words = "add search list show forget dream stats tune --type --tags "
-		 "--protect --limit --mode --tier --tag --json",
-	.exec = cmd_memory,
-};
 
 struct mem_opts {
 	int json;
@@ -224,172 +189,364 @@ mem_id(const char *s)
 	return v;
 }
 
-static int
-mem_run(const char *sub, int argc, char **argv, sqlite3 *db,
-    const struct config *cfg)
-{
+/*
+ * What a subcommand works with: its options, its arguments, and (after
+ * mem_open()) the configuration and the database with the memory
+ * service on it.
+ */
+struct mem_cmd {
 	struct mem_opts o;
-	struct mem_new m;
-	struct mem_query q;
-	json_t *j = NULL, *row, *tags;
-	char *cause = NULL;
-	struct buf text;
-	int64_t id;
-	size_t i;
-	int rc = EXIT_FAIL;
+	int argc; /* the arguments left after the options */
+	char **argv;
+	struct config *cfg;
+	sqlite3 *db;
+};
 
-	if (mem_parse(argc, argv, &o) != 0)
+/*
+ * Parse the options of subcommand argv[0] and check that from `min` to
+ * `max` (-1: any number of) arguments are left.  EXIT_OK, or the exit
+ * code (a usage error was told).
+ */
+static int
+mem_args(int argc, char **argv, int min, int max, struct mem_cmd *m)
+{
+	memset(m, 0, sizeof *m);
+	if (mem_parse(argc, argv, &m->o) != 0)
 		return EXIT_USAGE;
-	argc -= optind;
-	argv += optind;
-	if (strcmp(sub, "add") == 0 || strcmp(sub, "search") == 0) {
-		if (argc < 1)
-			return cli_usage(&cmd_memory_entry);
-		buf_init(&text, BUF_NOCAP);
-		for (i = 0; i < (size_t)argc; i++)
-			buf_printf(&text, "%s%s", i ? " " : "", argv[i]);
-		if (strcmp(sub, "add") == 0) {
-			memset(&m, 0, sizeof m);
-			m.content = text.data;
-			m.len = text.len;
-			m.type = o.type != NULL ? mem_type_parse(o.type) : -1;
-			m.protect = o.protect != NULL ?
-			    mem_protect_parse(o.protect) :
-			    -1;
-			m.importance = -1;
-			tags = mem_tags(o.tags);
-			m.tags = tags;
-			id = memory_add(db, &m, &cause);
-			json_decref(tags);
-			if (id > 0)
-				mem_audit(db, id, &m);
-			if (id > 0 &&
-			    (j = memory_get(db, id, 0, &cause)) != NULL) {
-				if (o.json)
-					oxjson_print(stdout, j, 1);
-				else
-					printf("remembered #%lld (%s)\n",
-					    (long long)id,
-					    json_string_value(
-						json_object_get(j, "type")));
-				rc = EXIT_OK;
-			}
-		} else {
-			memset(&q, 0, sizeof q);
-			q.text = text.data;
-			q.mode = o.mode == NULL             ? MEM_HYBRID :
-			    strcmp(o.mode, "keyword") == 0  ? MEM_KEYWORD :
-			    strcmp(o.mode, "semantic") == 0 ? MEM_SEMANTIC :
-							      MEM_HYBRID;
-			q.limit = (size_t)o.limit;
-			q.type = o.type != NULL ? mem_type_parse(o.type) : -1;
-			q.tag = o.tag;
-			q.include_cold = 1;
-			q.touch = 1;
-			if ((j = memory_search(db, &q, &cause)) != NULL) {
-				if (o.json)
-					oxjson_print(stdout, j, 1);
-				else if (json_array_size(j) == 0)
-					printf("nothing found\n");
-				json_array_foreach(j, i, row) {
-					if (!o.json)
-						mem_print(row, 1);
-				}
-				rc = EXIT_OK;
-			}
-		}
-		buf_free(&text);
-	} else if (strcmp(sub, "list") == 0) {
-		if (argc != 0)
-			return cli_usage(&cmd_memory_entry);
-		if ((j = memory_list(db, o.type, o.tier, o.limit, 0, &cause)) !=
-		    NULL) {
-			if (o.json)
-				oxjson_print(stdout, j, 1);
-			json_array_foreach(j, i, row) {
-				if (!o.json)
-					mem_print(row, 0);
-			}
-			rc = EXIT_OK;
-		}
-	} else if (strcmp(sub, "show") == 0 || strcmp(sub, "forget") == 0) {
-		if (argc != 1)
-			return cli_usage(&cmd_memory_entry);
-		if ((id = mem_id(argv[0])) < 0)
-			return EXIT_USAGE;
-		if (strcmp(sub, "forget") == 0) {
-			int r = memory_forget(db, id, &cause);
+	m->argc = argc - optind;
+	m->argv = argv + optind;
+	if (m->argc < min || (max >= 0 && m->argc > max))
+		return cli_sub_usage(&cmd_memory_entry, argv[0]);
+	return EXIT_OK;
+}
 
-			if (r == 1) {
-				printf("forgot #%lld\n", (long long)id);
-				rc = EXIT_OK;
-			} else if (r == 0)
-				cli_error("no memory #%lld", (long long)id);
-		} else if ((j = memory_get(db, id, 1, &cause)) != NULL) {
-			if (o.json)
-				oxjson_print(stdout, j, 1);
-			else
-				mem_print(j, 0);
-			rc = EXIT_OK;
-		} else if (cause == NULL)
-			cli_error("no memory #%lld", (long long)id);
-	} else if (strcmp(sub, "tune") == 0) {
-		if (argc != 0)
-			return cli_usage(&cmd_memory_entry);
-		if ((j = memory_tune(db, NULL, &cause)) != NULL) {
-			if (o.json)
-				oxjson_print(stdout, j, 1);
-			else
-				mem_print_tuning(j);
-			rc = EXIT_OK;
-		}
-	} else if (strcmp(sub, "dream") == 0 || strcmp(sub, "stats") == 0) {
-		if (argc != 0)
-			return cli_usage(&cmd_memory_entry);
-		j = strcmp(sub, "dream") == 0 ?
-		    memory_dream(db, cfg, "cli", &cause) :
-		    memory_stats(db, &cause);
-		if (j != NULL) {
-			oxjson_print(stdout, j, 1);
-			rc = EXIT_OK;
-		}
-	} else {
-		cli_error("unknown memory command '%s' (see: oxios help "
-			  "memory)",
-		    sub);
-		return EXIT_USAGE;
+/* Load the configuration, open the database and the memory service.
+ * EXIT_OK (mem_close() it), or EXIT_FAIL with the error told. */
+static int
+mem_open(struct mem_cmd *m)
+{
+	char *path, *cause = NULL;
+
+	if ((m->cfg = cli_setup()) == NULL)
+		return EXIT_FAIL;
+	path = home_path("oxios.db");
+	if (db_open(path, &m->db, &cause) != 0 ||
+	    memory_open(m->db, m->cfg, &cause) != 0) {
+		cli_error("%s", cause);
+		free(cause);
+		free(path);
+		db_close(m->db);
+		config_free(m->cfg);
+		return EXIT_FAIL;
 	}
+	free(path);
+	return EXIT_OK;
+}
+
+/* Close what mem_open() opened; tell `cause` (freed), drop `j`.  Returns
+ * rc. */
+static int
+mem_close(struct mem_cmd *m, int rc, json_t *j, char *cause)
+{
 	if (cause != NULL)
 		cli_error("%s", cause);
 	free(cause);
 	json_decref(j);
+	memory_close();
+	/* cli_setup() opened the audit log: its statements go before the
+	 * connection. */
+	audit_close();
+	db_close(m->db);
+	config_free(m->cfg);
 	return rc;
+}
+
+/* The arguments left, joined by spaces (caller buf_free()s). */
+static void
+mem_text(const struct mem_cmd *m, struct buf *text)
+{
+	int i;
+
+	buf_init(text, BUF_NOCAP);
+	for (i = 0; i < m->argc; i++)
+		buf_printf(text, "%s%s", i ? " " : "", m->argv[i]);
 }
 
 static int
-cmd_memory(int argc, char **argv)
+mem_add(int argc, char **argv)
 {
-	struct config *cfg;
-	sqlite3 *db = NULL;
-	char *path, *cause = NULL;
-	int rc = EXIT_FAIL;
+	struct mem_cmd m;
+	struct mem_new n;
+	struct buf text;
+	json_t *j = NULL, *tags;
+	char *cause = NULL;
+	int64_t id;
+	int rc;
 
-	if (argc < 2)
-		return cli_usage(&cmd_memory_entry);
-	if ((cfg = cli_setup()) == NULL)
-		return EXIT_FAIL;
-	path = home_path("oxios.db");
-	if (db_open(path, &db, &cause) != 0 ||
-	    memory_open(db, cfg, &cause) != 0) {
-		cli_error("%s", cause);
-		goto out;
+	if ((rc = mem_args(argc, argv, 1, -1, &m)) != EXIT_OK ||
+	    (rc = mem_open(&m)) != EXIT_OK)
+		return rc;
+	rc = EXIT_FAIL;
+	mem_text(&m, &text);
+	memset(&n, 0, sizeof n);
+	n.content = text.data;
+	n.len = text.len;
+	n.type = m.o.type != NULL ? mem_type_parse(m.o.type) : -1;
+	n.protect = m.o.protect != NULL ? mem_protect_parse(m.o.protect) : -1;
+	n.importance = -1;
+	tags = mem_tags(m.o.tags);
+	n.tags = tags;
+	id = memory_add(m.db, &n, &cause);
+	json_decref(tags);
+	if (id > 0)
+		mem_audit(m.db, id, &n);
+	if (id > 0 && (j = memory_get(m.db, id, 0, &cause)) != NULL) {
+		if (m.o.json)
+			oxjson_print(stdout, j, 1);
+		else
+			printf("remembered #%lld (%s)\n", (long long)id,
+			    json_string_value(json_object_get(j, "type")));
+		rc = EXIT_OK;
 	}
-	rc = mem_run(argv[1], argc - 1, argv + 1, db, cfg);
-	memory_close();
-out:
-	free(cause);
-	free(path);
-	db_close(db);
-	config_free(cfg);
-	return rc;
+	buf_free(&text);
+	return mem_close(&m, rc, j, cause);
 }
+
+static int
+mem_search(int argc, char **argv)
+{
+	struct mem_cmd m;
+	struct mem_query q;
+	struct buf text;
+	json_t *j, *row;
+	char *cause = NULL;
+	size_t i;
+	int rc;
+
+	if ((rc = mem_args(argc, argv, 1, -1, &m)) != EXIT_OK ||
+	    (rc = mem_open(&m)) != EXIT_OK)
+		return rc;
+	rc = EXIT_FAIL;
+	mem_text(&m, &text);
+	memset(&q, 0, sizeof q);
+	q.text = text.data;
+	q.mode = m.o.mode == NULL             ? MEM_HYBRID :
+	    strcmp(m.o.mode, "keyword") == 0  ? MEM_KEYWORD :
+	    strcmp(m.o.mode, "semantic") == 0 ? MEM_SEMANTIC :
+						MEM_HYBRID;
+	q.limit = (size_t)m.o.limit;
+	q.type = m.o.type != NULL ? mem_type_parse(m.o.type) : -1;
+	q.tag = m.o.tag;
+	q.include_cold = 1;
+	q.touch = 1;
+	if ((j = memory_search(m.db, &q, &cause)) != NULL) {
+		if (m.o.json)
+			oxjson_print(stdout, j, 1);
+		else if (json_array_size(j) == 0)
+			printf("nothing found\n");
+		json_array_foreach(j, i, row) {
+			if (!m.o.json)
+				mem_print(row, 1);
+		}
+		rc = EXIT_OK;
+	}
+	buf_free(&text);
+	return mem_close(&m, rc, j, cause);
+}
+
+static int
+mem_list(int argc, char **argv)
+{
+	struct mem_cmd m;
+	json_t *j, *row;
+	char *cause = NULL;
+	size_t i;
+	int rc;
+
+	if ((rc = mem_args(argc, argv, 0, 0, &m)) != EXIT_OK ||
+	    (rc = mem_open(&m)) != EXIT_OK)
+		return rc;
+	rc = EXIT_FAIL;
+	if ((j = memory_list(m.db, m.o.type, m.o.tier, m.o.limit, 0, &cause)) !=
+	    NULL) {
+		if (m.o.json)
+			oxjson_print(stdout, j, 1);
+		json_array_foreach(j, i, row) {
+			if (!m.o.json)
+				mem_print(row, 0);
+		}
+		rc = EXIT_OK;
+	}
+	return mem_close(&m, rc, j, cause);
+}
+
+static int
+mem_show(int argc, char **argv)
+{
+	struct mem_cmd m;
+	json_t *j;
+	char *cause = NULL;
+	int64_t id;
+	int rc;
+
+	if ((rc = mem_args(argc, argv, 1, 1, &m)) != EXIT_OK)
+		return rc;
+	if ((id = mem_id(m.argv[0])) < 0)
+		return EXIT_USAGE;
+	if ((rc = mem_open(&m)) != EXIT_OK)
+		return rc;
+	rc = EXIT_FAIL;
+	if ((j = memory_get(m.db, id, 1, &cause)) != NULL) {
+		if (m.o.json)
+			oxjson_print(stdout, j, 1);
+		else
+			mem_print(j, 0);
+		rc = EXIT_OK;
+	} else if (cause == NULL)
+		cli_error("no memory #%lld", (long long)id);
+	return mem_close(&m, rc, j, cause);
+}
+
+static int
+mem_forget(int argc, char **argv)
+{
+	struct mem_cmd m;
+	char *cause = NULL;
+	int64_t id;
+	int rc, found;
+
+	if ((rc = mem_args(argc, argv, 1, 1, &m)) != EXIT_OK)
+		return rc;
+	if ((id = mem_id(m.argv[0])) < 0)
+		return EXIT_USAGE;
+	if ((rc = mem_open(&m)) != EXIT_OK)
+		return rc;
+	rc = EXIT_FAIL;
+	if ((found = memory_forget(m.db, id, &cause)) == 1) {
+		printf("forgot #%lld\n", (long long)id);
+		rc = EXIT_OK;
+	} else if (found == 0)
+		cli_error("no memory #%lld", (long long)id);
+	return mem_close(&m, rc, NULL, cause);
+}
+
+static int
+mem_dream(int argc, char **argv)
+{
+	struct mem_cmd m;
+	json_t *j;
+	char *cause = NULL;
+	int rc;
+
+	if ((rc = mem_args(argc, argv, 0, 0, &m)) != EXIT_OK ||
+	    (rc = mem_open(&m)) != EXIT_OK)
+		return rc;
+	if ((j = memory_dream(m.db, m.cfg, "cli", &cause)) != NULL)
+		oxjson_print(stdout, j, 1);
+	return mem_close(&m, j != NULL ? EXIT_OK : EXIT_FAIL, j, cause);
+}
+
+static int
+mem_stats(int argc, char **argv)
+{
+	struct mem_cmd m;
+	json_t *j;
+	char *cause = NULL;
+	int rc;
+
+	if ((rc = mem_args(argc, argv, 0, 0, &m)) != EXIT_OK ||
+	    (rc = mem_open(&m)) != EXIT_OK)
+		return rc;
+	if ((j = memory_stats(m.db, &cause)) != NULL)
+		oxjson_print(stdout, j, 1);
+	return mem_close(&m, j != NULL ? EXIT_OK : EXIT_FAIL, j, cause);
+}
+
+static int
+mem_tune(int argc, char **argv)
+{
+	struct mem_cmd m;
+	json_t *j;
+	char *cause = NULL;
+	int rc;
+
+	if ((rc = mem_args(argc, argv, 0, 0, &m)) != EXIT_OK ||
+	    (rc = mem_open(&m)) != EXIT_OK)
+		return rc;
+	if ((j = memory_tune(m.db, NULL, &cause)) != NULL) {
+		if (m.o.json)
+			oxjson_print(stdout, j, 1);
+		else
+			mem_print_tuning(j);
+	}
+	return mem_close(&m, j != NULL ? EXIT_OK : EXIT_FAIL, j, cause);
+}
+
+static const struct cmd_sub cmd_memory_subs[] = {
+	{
+	    .name = "add",
+	    .usage = "TEXT [--type T] [--tags a,b] [--protect P] [--json]",
+	    .summary = "store a memory (its type is guessed when not given)",
+	    .exec = mem_add,
+	},
+	{
+	    .name = "search",
+	    .usage = "QUERY [--limit N] [--mode hybrid|keyword|semantic] "
+		     "[--type T] [--tag X] [--json]",
+	    .summary = "BM25 and vectors, merged by reciprocal rank fusion; "
+		       "--json prints [{id, content, score, ...}]",
+	    .exec = mem_search,
+	},
+	{
+	    .name = "list",
+	    .usage = "[--type T] [--tier hot|warm|cold] [--limit N] [--json]",
+	    .summary = "memories, newest first",
+	    .exec = mem_list,
+	},
+	{
+	    .name = "show",
+	    .usage = "ID [--json]",
+	    .summary = "one memory (counts as an access)",
+	    .exec = mem_show,
+	},
+	{
+	    .name = "forget",
+	    .usage = "ID",
+	    .summary = "delete a memory",
+	    .exec = mem_forget,
+	},
+	{
+	    .name = "dream",
+	    .usage = "[--json]",
+	    .summary = "consolidate now: re-tier, merge duplicates, prune, "
+		       "re-index; prints the report",
+	    .exec = mem_dream,
+	},
+	{
+	    .name = "stats",
+	    .usage = "[--json]",
+	    .summary = "counts by tier and type, the index",
+	    .exec = mem_stats,
+	},
+	{
+	    .name = "tune",
+	    .usage = "[--json]",
+	    .summary = "measure the vector index's recall against exact "
+		       "search and pick the smallest ef_search reaching "
+		       "memory.hnsw_target_recall (the daemon does this by "
+		       "itself as memory grows)",
+	    .exec = mem_tune,
+	},
+	{ .name = NULL },
+};
+
+const struct cmd_entry cmd_memory_entry = {
+	.name = "memory",
+	.summary = "What agents remember: add, search, forget, consolidate.",
+	.help =
+	    "Types: user_profile, preference, decision, knowledge, skill,\n"
+	    "fact, episode, session, conversation.  Protection: none, low,\n"
+	    "medium, high, permanent.\n",
+	.words = "--type --tags --protect --limit --mode --tier --tag --json",
+	.subs = cmd_memory_subs,
+};

@@ -1,5 +1,6 @@
 /*
- * cmd_token.c — oxios token [status|rotate]: the API's bearer token.
+ * cmd_token.c — oxios token [status|rotate]: the API's bearer token (the
+ * table at the end).
  *
  * The token itself is never stored, only its hash, so `rotate` is the one
  * moment it can be shown; `status` can only say whether one exists.
@@ -14,36 +15,50 @@
 #include "util/json.h"
 #include "util/xalloc.h"
 
-static int cmd_token(int, char **);
+/*
+ * The flags of subcommand argv[0]: `mine` ("--json") sets *on; `other`
+ * ("--quiet") belongs to the other subcommand.  0, or -1 (a usage error
+ * was told).
+ */
+static int
+cmd_token_flags(int argc, char **argv, const char *mine, const char *other,
+    const char *owner, int *on)
+{
+	int i;
 
-const struct cmd_entry cmd_token_entry = {
-	.name = "token",
-	.usage = "[status [--json] | rotate [--quiet]]",
-	.summary = "Show whether the API token exists, or make a new one.",
-	.help =
-	    "Subcommands:\n"
-	    "  status [--json]   whether a token exists and when it was made\n"
-	    "                    (the default)\n"
-	    "  rotate [--quiet]  make a new token and print it; the old one\n"
-	    "                    stops working at once, in a running daemon\n"
-	    "                    too.  --quiet prints only the token, for\n"
-	    "                    scripts: TOKEN=$(oxios token rotate --quiet)\n"
-	    "\n"
-	    "Clients send the token as 'Authorization: Bearer TOKEN'.  Oxios\n"
-	    "keeps only its hash ($OXIOS_HOME/auth/token.hash, mode 0600), so\n"
-	    "a lost token cannot be shown again: rotate to get a new one.\n"
-	    "gateway.api_key (or OXIOS_API_KEY) is accepted as well.\n",
-	.words = "status rotate --json --quiet",
-	.exec = cmd_token,
-};
+	*on = 0;
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], mine) == 0 ||
+		    (strcmp(mine, "--quiet") == 0 &&
+			strcmp(argv[i], "-q") == 0))
+			*on = 1;
+		else if (strcmp(argv[i], other) == 0 ||
+		    (strcmp(other, "--quiet") == 0 &&
+			strcmp(argv[i], "-q") == 0)) {
+			cli_error("token %s: %s is for %s", argv[0], other,
+			    owner);
+			return -1;
+		} else if (argv[i][0] == '-') {
+			cli_error("token: unknown option '%s'", argv[i]);
+			return -1;
+		} else {
+			cli_error("token: too many arguments");
+			return -1;
+		}
+	}
+	return 0;
+}
 
 static int
-cmd_token_status(int json)
+cmd_token_status(int argc, char **argv)
 {
 	char created[64], *path, *cause = NULL;
 	json_t *out;
-	int exists, rc = EXIT_FAIL;
+	int exists, json, rc = EXIT_FAIL;
 
+	if (cmd_token_flags(argc, argv, "--json", "--quiet", "rotate", &json) !=
+	    0)
+		return cli_sub_usage(&cmd_token_entry, argv[0]);
 	path = auth_token_path();
 	if ((exists = auth_token_exists(&cause)) < 0) {
 		cli_error("%s", cause);
@@ -69,11 +84,14 @@ out:
 }
 
 static int
-cmd_token_rotate(int quiet)
+cmd_token_rotate(int argc, char **argv)
 {
 	char token[AUTH_TOKEN_LEN + 1], *cause = NULL;
-	int had;
+	int had, quiet;
 
+	if (cmd_token_flags(argc, argv, "--quiet", "--json", "status",
+		&quiet) != 0)
+		return cli_sub_usage(&cmd_token_entry, argv[0]);
 	/* Only for the message: a damaged file counts as a token. */
 	had = auth_token_exists(&cause) != 0;
 	free(cause);
@@ -97,42 +115,36 @@ cmd_token_rotate(int quiet)
 	return EXIT_OK;
 }
 
-static int
-cmd_token(int argc, char **argv)
-{
-	const char *sub = NULL;
-	int i, json = 0, quiet = 0;
+static const struct cmd_sub cmd_token_subs[] = {
+	{
+	    .name = "status",
+	    .usage = "[--json]",
+	    .summary = "whether a token exists and when it was made (the "
+		       "default)",
+	    .flags = CMD_DEFAULT,
+	    .exec = cmd_token_status,
+	},
+	{
+	    .name = "rotate",
+	    .usage = "[--quiet]",
+	    .summary = "make a new token and print it; the old one stops "
+		       "working at once, in a running daemon too.  --quiet "
+		       "prints only the token, for scripts",
+	    .exec = cmd_token_rotate,
+	},
+	{ .name = NULL },
+};
 
-	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--json") == 0)
-			json = 1;
-		else if (strcmp(argv[i], "--quiet") == 0 ||
-		    strcmp(argv[i], "-q") == 0)
-			quiet = 1;
-		else if (argv[i][0] == '-') {
-			cli_error("token: unknown option '%s'", argv[i]);
-			return cli_usage(&cmd_token_entry);
-		} else if (sub == NULL)
-			sub = argv[i];
-		else {
-			cli_error("token: too many arguments");
-			return cli_usage(&cmd_token_entry);
-		}
-	}
-	if (sub == NULL || strcmp(sub, "status") == 0) {
-		if (quiet) {
-			cli_error("token status: --quiet is for rotate");
-			return cli_usage(&cmd_token_entry);
-		}
-		return cmd_token_status(json);
-	}
-	if (strcmp(sub, "rotate") == 0) {
-		if (json) {
-			cli_error("token rotate: --json is for status");
-			return cli_usage(&cmd_token_entry);
-		}
-		return cmd_token_rotate(quiet);
-	}
-	cli_error("token: unknown subcommand '%s'", sub);
-	return cli_usage(&cmd_token_entry);
-}
+const struct cmd_entry cmd_token_entry = {
+	.name = "token",
+	.summary = "Show whether the API token exists, or make a new one.",
+	.help =
+	    "In a script: TOKEN=$(oxios token rotate --quiet)\n"
+	    "\n"
+	    "Clients send the token as 'Authorization: Bearer TOKEN'.  Oxios\n"
+	    "keeps only its hash ($OXIOS_HOME/auth/token.hash, mode 0600), so\n"
+	    "a lost token cannot be shown again: rotate to get a new one.\n"
+	    "gateway.api_key (or OXIOS_API_KEY) is accepted as well.\n",
+	.words = "--json --quiet",
+	.subs = cmd_token_subs,
+};

@@ -5,8 +5,13 @@
  * matches one non-empty segment, "{path*}" (last only) matches the rest of
  * the path, slashes included, possibly empty.  Matching is exact on
  * literals; a path that matches some pattern under another method is a 405
- * (with the methods that would do, for Allow), none at all a 404.  The same
- * table generates the OpenAPI document and docs/api.md.
+ * (with the methods that would do, for Allow), none at all a 404.
+ *
+ * An API is a list of tables, one per resource file, each ended by a row
+ * whose method is NULL; the list ends with NULL.  Tables are matched in
+ * order, rows in order (a literal route before a parameter one that would
+ * catch it: "/api/memory/stats" before "/api/memory/{id}").  The same
+ * tables generate the OpenAPI document and docs/api.md.
  */
 #ifndef OXIOS_HTTP_ROUTER_H
 #define OXIOS_HTTP_ROUTER_H
@@ -26,11 +31,18 @@
 
 struct http_req;
 
+/* One route; rows are written with designated initializers. */
 struct route {
 	const char *method;  /* "GET", "POST", "PUT", "DELETE" */
 	const char *pattern; /* "/api/agents/{id}" */
-	int flags;           /* ROUTE_* */
 	int (*handler)(struct http_req *r);
+	int flags; /* ROUTE_* */
+	/*
+	 * The largest body accepted, in bytes (413 beyond); 0 for the
+	 * server's (gateway.max_body_bytes).  A route's cap lowers the
+	 * server's, never raises it.
+	 */
+	size_t max_body;
 	const char *tag;      /* OpenAPI tag: "agents" */
 	const char *summary;  /* one line */
 	const char *request;  /* the body, in words, or NULL */
@@ -48,21 +60,24 @@ struct route_match {
 };
 
 /*
- * Find the route for `method` and `path` in `table` (ended by a NULL
- * method).  Returns 200 and fills *m; 404 if no pattern matches the path;
+ * Find the route for `method` and `path` in `tables` (a NULL-ended list of
+ * tables, each ended by a NULL method).  Returns 200 and fills *m; 404 if no pattern matches the path;
  * 405 if only other methods do (their names, comma-separated, into
  * `allow`); 414 if the path is too long; 400 if it is not absolute or holds
  * a NUL or control character.
  */
-int router_match(const struct route *table, const char *method,
+int router_match(const struct route *const *tables, const char *method,
     const char *path, struct route_match *m, char *allow, size_t allow_size);
 /* The value of parameter `name`, or NULL. */
 const char *route_param(const struct route_match *m, const char *name);
 
-/* The OpenAPI 3.0 document for the table.  New reference. */
-json_t *router_openapi(const struct route *table, const char *title,
+/* The body cap of route `r` under the server's cap `server_max`. */
+size_t route_max_body(const struct route *r, size_t server_max);
+
+/* The OpenAPI 3.0 document for the tables.  New reference. */
+json_t *router_openapi(const struct route *const *tables, const char *title,
     const char *version);
-/* The table as Markdown (docs/api.md).  Into out. */
-void router_markdown(const struct route *table, struct buf *out);
+/* The tables as Markdown (docs/api.md).  Into out. */
+void router_markdown(const struct route *const *tables, struct buf *out);
 
 #endif

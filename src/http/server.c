@@ -340,7 +340,7 @@ http_handle(void *cls, struct MHD_Connection *conn, const char *url,
 		if (r->phase == 2) {
 			if (r->upload == NULL) {
 				r->upload = xmalloc(sizeof *r->upload);
-				buf_init(r->upload, http.max_body);
+				buf_init(r->upload, r->max_body);
 			}
 			if (!r->body_too_big &&
 			    buf_add(r->upload, upload, *upload_size) != 0) {

@@ -55,6 +55,7 @@ struct http_req {
 	int phase;
 	int done, suspended;
 	int body_too_big;
+	size_t max_body; /* this request's body cap (its route's) */
 	struct buf *upload;
 	struct http_sse *stream;
 	struct http_req *next_waiting; /* http.waiting */
@@ -65,8 +66,9 @@ struct http_req {
 struct http_config {
 	const char *host; /* address to listen on */
 	int port;
-	const struct route *routes;
-	size_t max_body;     /* bytes; larger bodies get 413 */
+	const struct route *const *routes; /* the tables (router.h) */
+	size_t
+	    max_body; /* bytes; larger bodies get 413 (routes may lower it) */
 	long rate_per_min;   /* per client address */
 	const json_t *cors;  /* allowed origins (array of strings) */
 	const char *api_key; /* an extra accepted bearer token, or NULL */

@@ -1,7 +1,8 @@
 /*
  * server_admit.c — what a request must pass before its handler runs, in
  * order: path sanity, CORS preflight, rate limit, bearer token (a refusal
- * is audited), route, body size and type; then the JSON body.
+ * is audited), route, body size (under the route's cap) and type; then
+ * the JSON body.
  */
 #include <arpa/inet.h>
 #include <netdb.h>
@@ -122,6 +123,11 @@ http_admit(struct http_req *r)
 		method = "GET";
 	code = router_match(http.routes, method, r->path, &r->match, allow,
 	    sizeof allow);
+	/* The route is known before the body is read: its cap applies. */
+	pthread_mutex_lock(&http.lock);
+	r->max_body =
+	    route_max_body(code == 200 ? r->match.route : NULL, http.max_body);
+	pthread_mutex_unlock(&http.lock);
 	if (strcmp(r->method, "OPTIONS") == 0 && origin != NULL) {
 		if (!r->origin_ok || code == 404)
 			return http_error(r, 403, "cors", "origin not allowed"),
@@ -177,10 +183,10 @@ http_admit(struct http_req *r)
 	}
 	if ((cl = http_header(r, "Content-Length")) != NULL) {
 		len = strtoull(cl, NULL, 10);
-		if (len > http.max_body)
+		if (len > r->max_body)
 			return http_error(r, 413, "body_too_large",
 				   "the body is %llu bytes; at most %zu are accepted",
-				   len, http.max_body),
+				   len, r->max_body),
 			       1;
 		if (len > 0 && (r->match.route->flags & ROUTE_BODY) &&
 		    !http_is_json_type(ct = http_header(r, "Content-Type")))
@@ -212,7 +218,7 @@ http_parse_body(struct http_req *r)
 
 	if (r->body_too_big)
 		return http_error(r, 413, "body_too_large",
-			   "the body is larger than %zu bytes", http.max_body),
+			   "the body is larger than %zu bytes", r->max_body),
 		       1;
 	if (r->upload == NULL || r->upload->len == 0)
 		return 0;

@@ -31,7 +31,7 @@ struct http_sse {
 struct http_state {
 	struct MHD_Daemon *mhd;
 	pthread_mutex_t lock; /* the fields below */
-	const struct route *routes;
+	const struct route *const *routes;
 	size_t max_body;
 	json_t *cors;
 	char *api_key;

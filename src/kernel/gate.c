@@ -122,3 +122,14 @@ gate_call(const struct config *cfg, const char *spec, struct llm_request *req,
 	llm_provider_free(p);
 	return rc;
 }
+
+json_t *
+gate_usage(sqlite3 *db, char **cause)
+{
+	return db_rows(db,
+	    "SELECT provider, model, status, COUNT(*) AS calls, "
+	    "SUM(input_tokens) AS input_tokens, SUM(output_tokens) AS "
+	    "output_tokens, COALESCE(SUM(cost_usd), 0.0) AS cost_usd "
+	    "FROM llm_calls GROUP BY provider, model, status",
+	    0, NULL, 1000, cause);
+}

@@ -7,6 +7,8 @@
 #ifndef OXIOS_KERNEL_GATE_H
 #define OXIOS_KERNEL_GATE_H
 
+#include <sqlite3.h>
+
 #include "config/config.h"
 #include "llm/llm.h"
 
@@ -39,4 +41,10 @@ int gate_call(const struct config *cfg, const char *spec,
     const struct cancel *cancel, struct llm_response *out,
     struct llm_error *err);
 
+/*
+ * What the recorded calls (llm_calls) add up to, by provider, model and
+ * status: [{provider, model, status, calls, input_tokens, output_tokens,
+ * cost_usd}].  New reference, or NULL with *cause.
+ */
+json_t *gate_usage(sqlite3 *db, char **cause);
 #endif

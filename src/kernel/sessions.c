@@ -265,13 +265,24 @@ int
 session_delete(sqlite3 *db, const char *id, char **cause)
 {
 	sqlite3_stmt *st = NULL;
+	int deleted, exists;
 
-	if (sqlite3_prepare_v2(db, "DELETE FROM sessions WHERE id = ?1", -1,
-		&st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(db,
+		"DELETE FROM sessions WHERE id = ?1 AND NOT EXISTS "
+		"(SELECT 1 FROM agents WHERE session_id = ?1 AND state IN "
+		"('running', 'queued'))",
+		-1, &st, NULL) != SQLITE_OK)
 		return session_fail(db, st, "deleting a session", cause);
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		return session_fail(db, st, "deleting a session", cause);
+	/* Rows of this statement only, not the cascade to messages. */
+	deleted = sqlite3_changes(db) > 0;
 	sqlite3_finalize(st);
-	return sqlite3_changes(db) > 0 ? 1 : 0;
+	if (deleted)
+		return SESSION_DELETED;
+	/* Kept: either there is no such session or an agent holds it. */
+	if ((exists = session_exists(db, id, cause)) < 0)
+		return -1;
+	return exists ? SESSION_BUSY : SESSION_NONE;
 }

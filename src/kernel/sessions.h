@@ -39,8 +39,16 @@ json_t *session_list(sqlite3 *db, int limit, char **cause);
  * NULL if there is no such session.
  */
 json_t *session_get(sqlite3 *db, const char *id, char **cause);
-/* Delete a session and its messages: 1, 0 if there was none, -1 with
- * *cause. */
+/* What session_delete() found. */
+#define SESSION_NONE 0    /* no such session */
+#define SESSION_DELETED 1 /* deleted, with its messages */
+#define SESSION_BUSY 2    /* an agent runs or waits in it: kept */
+/*
+ * Delete a session and its messages unless an agent of it is running or
+ * queued, in one statement: no agent starts in it between the check and
+ * the delete.  Returns SESSION_DELETED, SESSION_NONE or SESSION_BUSY (the
+ * agent may have ended since: try again), or -1 with *cause.
+ */
 int session_delete(sqlite3 *db, const char *id, char **cause);
 
 #endif

@@ -572,3 +572,49 @@ supervisor_groups(sqlite3 *db, long limit, char **cause)
 	    "GROUP BY g.group_id ORDER BY MIN(g.created_at) DESC",
 	    0, NULL, (size_t)limit, cause);
 }
+
+json_t *
+supervisor_state_counts(sqlite3 *db, char **cause)
+{
+	json_t *rows, *out, *row;
+	size_t i;
+
+	if ((rows = db_rows(db,
+		 "SELECT state, COUNT(*) AS n FROM agents GROUP BY state", 0,
+		 NULL, 100, cause)) == NULL)
+		return NULL;
+	out = json_object();
+	json_array_foreach(rows, i, row)
+		json_object_set(out,
+		    json_string_value(json_object_get(row, "state")),
+		    json_object_get(row, "n"));
+	json_decref(rows);
+	return out;
+}
+
+int
+supervisor_pid_counts(sqlite3 *db, long pid, long long *running,
+    long long *queued, char **cause)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = -1;
+
+	*running = *queued = 0;
+	if (sqlite3_prepare_v2(db,
+		"SELECT COALESCE(SUM(state = 'running'), 0), "
+		"COALESCE(SUM(state = 'queued'), 0) FROM agents "
+		"WHERE host_pid = ?1",
+		-1, &st, NULL) != SQLITE_OK)
+		goto out;
+	sqlite3_bind_int64(st, 1, pid);
+	if (sqlite3_step(st) != SQLITE_ROW)
+		goto out;
+	*running = sqlite3_column_int64(st, 0);
+	*queued = sqlite3_column_int64(st, 1);
+	rc = 0;
+out:
+	if (rc != 0)
+		xasprintf(cause, "counting agents: %s", sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	return rc;
+}

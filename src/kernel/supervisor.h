@@ -130,4 +130,16 @@ json_t *supervisor_groups(sqlite3 *db, long limit, char **cause);
 /* Kill every agent of this process (shutdown).  Returns how many. */
 int supervisor_kill_all(void);
 
+/*
+ * How many agents are in each state, as {"running": n, ...} (a state
+ * with none is absent).  New reference, or NULL with *cause.
+ */
+json_t *supervisor_state_counts(sqlite3 *db, char **cause);
+/*
+ * How many agents the process `pid` runs and holds queued, as the agent
+ * table says (any process may ask: `oxios status`).  0, or -1 with
+ * *cause.
+ */
+int supervisor_pid_counts(sqlite3 *db, long pid, long long *running,
+    long long *queued, char **cause);
 #endif

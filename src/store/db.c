@@ -275,3 +275,10 @@ db_row(sqlite3 *db, const char *sql, int n, const char *const *params,
 	json_decref(rows);
 	return row;
 }
+
+int
+db_ping(sqlite3 *db)
+{
+	return db != NULL &&
+	    sqlite3_exec(db, "SELECT 1", NULL, NULL, NULL) == SQLITE_OK;
+}

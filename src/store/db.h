@@ -59,4 +59,6 @@ int db_collect(sqlite3_stmt *st, json_t *(*row)(sqlite3_stmt *), json_t *out);
 json_t *db_row(sqlite3 *db, const char *sql, int n, const char *const *params,
     char **cause);
 
+/* Whether the connection answers a trivial query: 1 or 0 (readiness). */
+int db_ping(sqlite3 *db);
 #endif

@@ -521,7 +521,7 @@ def test_cli_usage_errors(oxios):
     r = oxios.run('audit', 'list', '--action', 'nope')
     assert "unknown action 'nope'" in r.stderr
     r = oxios.run('audit', 'frobnicate')
-    assert "unknown audit command 'frobnicate'" in r.stderr
+    assert "unknown subcommand 'frobnicate' (try: list, show, " in r.stderr
     assert oxios.run('audit', 'prove', '5').returncode == 1
     # Nothing was changed by any of them.
     assert db_rows(oxios, 'SELECT COUNT(*) FROM audit_log') == [(1,)]

@@ -435,8 +435,32 @@ def test_agents_kill_and_groups(daemon):
 
 
 def test_session_delete(daemon):
-    daemon.fake.load({'turns': [{'text': 'hi'}]})
+    daemon.fake.load({'turns': [{'text': 'hi'},
+                                {'text': 'slow', 'fault': {'hang': True}}]})
     sid = chat(daemon, 'hello')[2]['session_id']
+    # While an agent runs in it, the session stays (409), whole.
+    out = {}
+    t = threading.Thread(target=lambda: out.update(
+        r=chat(daemon, 'wait', session_id=sid)))
+    t.start()
+    aid = None
+    for _ in range(100):
+        st, _, j = daemon.get('/api/agents?state=running')
+        if j['agents']:
+            aid = j['agents'][0]['id']
+            break
+        time.sleep(0.1)
+    assert aid
+    st, _, j = daemon.request('DELETE', '/api/sessions/' + sid)
+    assert st == 409 and j['error']['code'] == 'busy', (st, j)
+    st, _, s = daemon.get('/api/sessions/' + sid)
+    assert st == 200 and len(s['messages']) >= 2
+    # `oxios status` counts the daemon's agents from the agent table.
+    r = daemon.ox.run('status', '--json', check=0)
+    assert json.loads(r.stdout)['agents'] == {'running': 1, 'queued': 0}
+    assert daemon.post('/api/agents/%s/kill' % aid)[0] == 200
+    t.join(30)
+    assert out['r'][0] == 409
     st, _, j = daemon.request('DELETE', '/api/sessions/' + sid)
     assert st == 200 and j['deleted'] == sid
     assert daemon.get('/api/sessions/' + sid)[0] == 404
@@ -494,6 +518,9 @@ def test_metrics_and_openapi(daemon):
     assert 'oxios_llm_calls_total{' in text
     st, _, j = daemon.get('/api/metrics')
     assert st == 200 and isinstance(j, dict)
+    # From the agent table and llm_calls: the one chat, its one call.
+    assert j['agents']['by_state'] == {'exited': 1}, j['agents']
+    assert [(c['status'], c['calls']) for c in j['llm']] == [('ok', 1)], j
     st, _, doc = daemon.get('/api/openapi.json')
     assert st == 200 and doc['openapi'].startswith('3.')
     assert 'post' in doc['paths']['/api/chat']

@@ -562,6 +562,53 @@ def test_chunked_body_under_the_cap_is_accepted(daemon):
     alive(daemon)
 
 
+def sized_request(d, method, path, body):
+    """Send body with its Content-Length; the server may refuse it
+    half-way.  (status, headers, json)."""
+    s = sock_connect(d, timeout=15)
+    s.sendall(('%s %s HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n'
+               'Content-Type: application/json\r\n'
+               'Content-Length: %d\r\n\r\n' % (
+                   method, path, d.token, len(body))).encode())
+    t = threading.Thread(target=send_body_quietly, args=(s, body))
+    t.start()
+    st, h, j = read_response(s)
+    t.join(15)
+    s.close()
+    return st, h, j
+
+
+def test_a_route_cap_below_the_server_cap_is_413(daemon):
+    # PUT /api/config reads at most 256 KiB (its route's cap) though the
+    # server's is 1 MiB: 300 KB is refused before the body is read, sent
+    # with a length or in chunks, and nothing changes.
+    body = json.dumps({'gateway.rate_limit_per_min': 100,
+                       'x': 'a' * 300_000}).encode()
+    st, _, j = sized_request(daemon, 'PUT', '/api/config', body)
+    assert_error(st, j, 413, 'body_too_large')
+    assert '262144' in j['error']['message'], j
+    st, _, j = chunked_put(daemon, '/api/config', body)
+    assert_error(st, j, 413, 'body_too_large')
+    assert '262144' in j['error']['message'], j
+    st, _, j = daemon.get('/api/config')
+    assert st == 200
+    assert j['config']['gateway']['rate_limit_per_min'] != 100
+    # Under the cap the same route reads the body (and refuses the key).
+    st, _, j = sized_request(daemon, 'PUT', '/api/config', json.dumps(
+        {'no.such.key': 'a' * 200_000}).encode())
+    assert_error(st, j, 400, 'unknown_key')
+    # A search reads 512 KiB; the same 600 KB is fine as a workspace file
+    # (the server's cap).
+    query = json.dumps({'query': 'q' * 600_000}).encode()
+    st, _, j = sized_request(daemon, 'POST', '/api/memory/search', query)
+    assert_error(st, j, 413, 'body_too_large')
+    assert '524288' in j['error']['message'], j
+    st, _, j = sized_request(daemon, 'PUT', '/api/workspace/file/q.json',
+                             json.dumps({'content': 'q' * 600_000}).encode())
+    assert st == 200, (st, j)
+    alive(daemon)
+
+
 def test_wrong_content_type_on_a_json_route_is_415(daemon):
     body = json.dumps({'content': 'hello'}).encode()
     cfg = json.dumps({'gateway.rate_limit_per_min': 100}).encode()

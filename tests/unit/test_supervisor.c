@@ -323,6 +323,42 @@ test_recover_dead_process(void **state)
 	supervisor_finish(db_get(), a, AGENT_EXITED, "", 0, NULL, 0, 0);
 }
 
+/* The agent table's counts: by state, and by the process hosting them. */
+static void
+test_counts(void **state)
+{
+	long long running, queued;
+	char *cause = NULL;
+	json_t *by;
+
+	(void)state;
+	assert_int_equal(sqlite3_exec(db_get(),
+			     "INSERT INTO agents (id, state, host_pid, "
+			     "created_at) VALUES ('a', 'running', 41, 'x'), "
+			     "('b', 'queued', 41, 'x'), ('c', 'queued', 41, "
+			     "'x'), ('d', 'running', 42, 'x'), ('e', 'exited', "
+			     "41, 'x')",
+			     NULL, NULL, NULL),
+	    SQLITE_OK);
+	assert_int_equal(supervisor_pid_counts(db_get(), 41, &running, &queued,
+			     &cause),
+	    0);
+	assert_int_equal(running, 1);
+	assert_int_equal(queued, 2);
+	assert_int_equal(supervisor_pid_counts(db_get(), 7, &running, &queued,
+			     &cause),
+	    0);
+	assert_int_equal(running + queued, 0);
+	by = supervisor_state_counts(db_get(), &cause);
+	assert_non_null(by);
+	assert_int_equal(json_object_size(by), 3);
+	assert_int_equal(json_integer_value(json_object_get(by, "running")), 2);
+	assert_int_equal(json_integer_value(json_object_get(by, "queued")), 2);
+	assert_int_equal(json_integer_value(json_object_get(by, "exited")), 1);
+	json_decref(by);
+	assert_null(cause);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -337,6 +373,7 @@ main(int argc, char **argv)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_kill_races_finish, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_counts, setup, teardown),
 	};
 
 	if (argc == 2 && strcmp(argv[1], "__worker") == 0)
