@@ -199,8 +199,7 @@ hands_retire(struct hands *h)
 		return;
 	hands_hangup(h); /* the worker starts to exit now */
 	pthread_mutex_lock(&pool.lock);
-	if (pool.running && !pool.stopping &&
-	    pool.nretired < HANDS_POOL_MAX) {
+	if (pool.running && !pool.stopping && pool.nretired < HANDS_POOL_MAX) {
 		pool.retired[pool.nretired++] = h;
 		pthread_cond_broadcast(&pool.cond);
 		pthread_mutex_unlock(&pool.lock);

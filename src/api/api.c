@@ -339,8 +339,8 @@ api_status(struct http_req *r)
 		OXIOS_VERSION, "pid", (int)getpid(), "uptime_ms",
 		(json_int_t)api_uptime_ms(), "listen", listen, "agents",
 		"running", running, "queued", queued, "warm_workers",
-		hands_pool_count(), "chats", gateway_count(),
-		"sse_clients", sse, "ws_clients", ws, "last_event_id",
+		hands_pool_count(), "chats", gateway_count(), "sse_clients",
+		sse, "ws_clients", ws, "last_event_id",
 		(json_int_t)events_last_id(), "config", cfg->path));
 	api_config_put(cfg);
 	return 0;

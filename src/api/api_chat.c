@@ -152,9 +152,8 @@ chat_done(const struct kernel_run *r, void *arg)
 	struct chat_call *c = arg;
 	const char *code = NULL;
 	json_t *res = chat_result(r), *err;
-	int status = r->stop == AGENT_DONE && r->started ?
-	    200 :
-	    chat_failure(r, &code);
+	int status =
+	    r->stop == AGENT_DONE && r->started ? 200 : chat_failure(r, &code);
 
 	if (status != 200) {
 		err = json_pack("{s:s, s:s}", "code", code, "message",
@@ -216,8 +215,7 @@ chat_submit(struct chat_call *c, const char *content, const char *session,
 	struct gateway_msg m = { content, session, model };
 	char *cause = NULL;
 
-	if (gateway_submit(c->cfg, &m, &chat_sink, c, c->owner, &cause) ==
-	    0)
+	if (gateway_submit(c->cfg, &m, &chat_sink, c, c->owner, &cause) == 0)
 		return 0;
 	log_error("chat: %s", cause);
 	free(cause);

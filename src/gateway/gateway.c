@@ -43,8 +43,8 @@ static struct {
 	struct gateway_job *jobs; /* running */
 	int count;
 	struct gateway_job *handoff; /* given to an idle thread */
-	int idle;    /* threads waiting for a job */
-	int threads; /* host threads alive */
+	int idle;                    /* threads waiting for a job */
+	int threads;                 /* host threads alive */
 	int stopping;
 } gw = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
 	PTHREAD_COND_INITIALIZER, NULL, 0, NULL, 0, 0, 0 };
@@ -132,8 +132,7 @@ gateway_thread(void *arg)
 
 int
 gateway_submit(const struct config *cfg, const struct gateway_msg *m,
-    const struct gateway_sink *sink, void *arg, const void *owner,
-    char **cause)
+    const struct gateway_sink *sink, void *arg, const void *owner, char **cause)
 {
 	struct gateway_job *j = xcalloc(1, sizeof *j);
 	pthread_attr_t attr;
