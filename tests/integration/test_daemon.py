@@ -657,7 +657,8 @@ def test_sigterm_with_streams_open_and_a_chat_that_hangs(llm):
     t0 = time.time()
     code = asyncio.run(hold_ws())
     assert code == 1001
-    assert d.proc.wait(30) == 0
+    rc = d.proc.wait(30)
+    assert rc == 0, d.stderr()[-6000:]
     assert time.time() - t0 < 15
     t.join(30)
     st, _, j = out['r']
