@@ -12,6 +12,8 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <errno.h>
+#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include <microhttpd.h>
@@ -37,8 +39,8 @@
 #define HTTP_RATE_CLIENTS 4096
 
 struct http_state http = { .lock = PTHREAD_MUTEX_INITIALIZER,
-	.ticker_cond = PTHREAD_COND_INITIALIZER,
-	.listen_fd = -1 };
+	.listen_fd = -1,
+	.ticker_fd = -1 };
 
 int
 http_json(struct http_req *r, int status, json_t *json)
@@ -546,8 +548,21 @@ http_start(const struct http_config *hc, char **cause)
 		http.rl = NULL;
 		return -1;
 	}
+	http.ticker_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	http.ticker_run = 1;
-	pthread_create(&http.ticker, NULL, http_ticker, NULL);
+	if ((rc = pthread_create(&http.ticker, NULL, http_ticker, NULL)) != 0) {
+		xasprintf(cause, "cannot start the SSE ticker: %s",
+		    strerror(rc));
+		http.ticker_run = 0;
+		MHD_stop_daemon(http.mhd);
+		http.mhd = NULL;
+		close(http.ticker_fd);
+		http.ticker_fd = -1;
+		hub_stop();
+		ratelimit_free(http.rl);
+		http.rl = NULL;
+		return -1;
+	}
 	return 0;
 }
 
@@ -576,14 +591,16 @@ http_stop(void)
 	pthread_mutex_lock(&http.lock);
 	http.stopping = 1;
 	http.ticker_run = 0;
-	pthread_cond_signal(&http.ticker_cond);
 	for (s = http.streams; s != NULL; s = s->next) {
 		pthread_mutex_lock(&s->lock);
 		s->ended = 1;
 		pthread_mutex_unlock(&s->lock);
-		http_sse_wake(s);
 	}
 	pthread_mutex_unlock(&http.lock);
+	/* The ticker's last pass resumes them all: they end. */
+	if (http.ticker_fd != -1 &&
+	    write(http.ticker_fd, &(uint64_t){ 1 }, sizeof(uint64_t)) == -1)
+		(void)errno;
 	pthread_join(http.ticker, NULL);
 	hub_stop();
 	/* Give the streams a moment to end, and the answers of finished
@@ -640,6 +657,10 @@ http_stop(void)
 	}
 	MHD_stop_daemon(http.mhd);
 	http.mhd = NULL;
+	if (http.ticker_fd != -1) {
+		close(http.ticker_fd);
+		http.ticker_fd = -1;
+	}
 	if (http.listen_fd >= 0) {
 		close(http.listen_fd);
 		http.listen_fd = -1;

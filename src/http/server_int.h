@@ -20,11 +20,13 @@ struct http_sse {
 	struct events_sub *sub;
 	struct buf out; /* formatted, not yet handed to MHD */
 	size_t out_off;
-	pthread_mutex_t lock; /* the fields below */
-	int pending;          /* an event or a keep-alive is waiting */
-	int suspended;        /* the connection is suspended */
-	int ended;            /* the server is stopping */
-	uint64_t last_write_ms;
+	pthread_mutex_t lock;   /* the fields below, to last_write_ms */
+	int pending;            /* an event or a keep-alive is waiting */
+	int suspended;          /* the connection is suspended */
+	int resume;             /* the ticker is asked to resume it */
+	int ended;              /* the server is stopping */
+	uint64_t last_write_ms; /* atomic: the ticker reads it */
+	int refs; /* under http.lock: the stream's, the ticker's pass */
 	struct http_sse *next, *prev;
 };
 
@@ -45,7 +47,7 @@ struct http_state {
 	struct http_req *waiting; /* async requests not yet answered */
 	pthread_t ticker;
 	int ticker_run;
-	pthread_cond_t ticker_cond;
+	int ticker_fd; /* eventfd: a stream asks to be resumed */
 };
 extern struct http_state http;
 
@@ -68,7 +70,12 @@ int http_parse_body(struct http_req *r);
 enum MHD_Result http_sse_start(struct http_req *r);
 /* Something to send (or the end): wake the stream.  Any thread. */
 void http_sse_wake(void *arg);
-/* Every second: keep-alives for quiet streams (a thread). */
+/*
+ * The only thread that resumes a suspended stream (libmicrohttpd calls
+ * back into us under its own lock, so no lock of ours is ever held
+ * around MHD_resume_connection() but the stream's): on a wake, and every
+ * second for keep-alives of quiet streams.
+ */
 void *http_ticker(void *arg);
 
 #endif

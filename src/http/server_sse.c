@@ -5,6 +5,8 @@
  * comment from the ticker after SSE_KEEPALIVE_MS of quiet.
  */
 #include <arpa/inet.h>
+#include <errno.h>
+#include <poll.h>
 #include <netdb.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -45,20 +47,33 @@ http_sse_free(struct http_sse *s)
 
 /* ---- SSE ---- */
 
+/* Ask the ticker for a pass now (no lock: an eventfd). */
+static void
+http_ticker_kick(void)
+{
+	uint64_t one = 1;
+
+	if (http.ticker_fd != -1 &&
+	    write(http.ticker_fd, &one, sizeof one) == -1)
+		(void)errno; /* the counter is far from full */
+}
+
 /* Wake a stream: something to send.  Any thread (the bus calls it with
- * its lock held: take only the stream's). */
+ * its lock held: take only the stream's, and no MHD call: the ticker
+ * resumes the connection). */
 void
 http_sse_wake(void *arg)
 {
 	struct http_sse *s = arg;
+	int kick = 0;
 
 	pthread_mutex_lock(&s->lock);
 	s->pending = 1;
-	if (s->suspended) {
-		s->suspended = 0;
-		MHD_resume_connection(s->r->conn);
-	}
+	if (s->suspended && !s->resume)
+		kick = s->resume = 1;
 	pthread_mutex_unlock(&s->lock);
+	if (kick)
+		http_ticker_kick();
 }
 
 /* Format waiting events into s->out; 1 if there is something to send. */
@@ -101,7 +116,8 @@ http_sse_read(void *cls, uint64_t pos, char *out, size_t max)
 				buf_reset(&s->out);
 				s->out_off = 0;
 			}
-			s->last_write_ms = now;
+			__atomic_store_n(&s->last_write_ms, now,
+			    __ATOMIC_RELAXED);
 			return (ssize_t)n;
 		}
 		pthread_mutex_lock(&s->lock);
@@ -113,7 +129,9 @@ http_sse_read(void *cls, uint64_t pos, char *out, size_t max)
 		pthread_mutex_unlock(&s->lock);
 		if (http_sse_fill(s))
 			continue;
-		if (now - s->last_write_ms >= SSE_KEEPALIVE_MS) {
+		if (now -
+			__atomic_load_n(&s->last_write_ms, __ATOMIC_RELAXED) >=
+		    SSE_KEEPALIVE_MS) {
 			buf_adds(&s->out, ": keep-alive\n\n");
 			continue;
 		}
@@ -129,10 +147,17 @@ http_sse_read(void *cls, uint64_t pos, char *out, size_t max)
 	}
 }
 
+/*
+ * libmicrohttpd is done with the stream (possibly under its own lock:
+ * take none of the stream's).  A ticker pass may still hold it: the last
+ * reference frees it.  The ticker never touches s->r of a stream that is
+ * not suspended, and a suspended one is never done.
+ */
 static void
 http_sse_done(void *cls)
 {
 	struct http_sse *s = cls;
+	int last;
 
 	pthread_mutex_lock(&http.lock);
 	if (s->prev != NULL)
@@ -141,13 +166,18 @@ http_sse_done(void *cls)
 		http.streams = s->next;
 	if (s->next != NULL)
 		s->next->prev = s->prev;
+	s->next = s->prev = NULL;
 	http.nstreams--;
 	pthread_mutex_unlock(&http.lock);
 	/* No more wake-ups before r may go. */
 	events_unsubscribe(s->sub);
 	s->sub = NULL;
 	http_req_unref(s->r);
-	http_sse_free(s);
+	pthread_mutex_lock(&http.lock);
+	last = --s->refs == 0;
+	pthread_mutex_unlock(&http.lock);
+	if (last)
+		http_sse_free(s);
 }
 
 enum MHD_Result
@@ -162,6 +192,7 @@ http_sse_start(struct http_req *r)
 	buf_init(&s->out, BUF_NOCAP);
 	pthread_mutex_init(&s->lock, NULL);
 	s->last_write_ms = time_mono_ms();
+	s->refs = 1;
 	buf_printf(&s->out, "retry: %d\n\n", SSE_RETRY_MS);
 	s->sub = events_subscribe(r->sse_after, http_sse_wake, s);
 	resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16 * 1024,
@@ -190,26 +221,71 @@ http_sse_start(struct http_req *r)
 	return ret;
 }
 
-/* Every second: streams that have been quiet too long get a keep-alive. */
+/* One pass: resume the streams that asked, that are quiet too long, or
+ * that must end.  The list is copied with a reference on each stream, so
+ * that no lock of the server is held while libmicrohttpd is called. */
+static void
+http_ticker_pass(void)
+{
+	struct http_sse *s, **list = NULL;
+	uint64_t now = time_mono_ms();
+	size_t n = 0, i;
+	int due;
+
+	pthread_mutex_lock(&http.lock);
+	if (http.nstreams > 0)
+		list = xreallocarray(NULL, (size_t)http.nstreams, sizeof *list);
+	for (s = http.streams; s != NULL && n < (size_t)http.nstreams;
+	     s = s->next) {
+		s->refs++;
+		list[n++] = s;
+	}
+	pthread_mutex_unlock(&http.lock);
+	for (i = 0; i < n; i++) {
+		s = list[i];
+		pthread_mutex_lock(&s->lock);
+		due = s->resume || s->ended ||
+		    now -
+			    __atomic_load_n(&s->last_write_ms,
+				__ATOMIC_RELAXED) >=
+			SSE_KEEPALIVE_MS;
+		if (due && s->suspended) {
+			s->suspended = 0;
+			s->pending = 1;
+			MHD_resume_connection(s->r->conn);
+		}
+		s->resume = 0;
+		pthread_mutex_unlock(&s->lock);
+	}
+	for (i = 0; i < n; i++) {
+		pthread_mutex_lock(&http.lock);
+		due = --list[i]->refs == 0; /* the stream ended meanwhile */
+		pthread_mutex_unlock(&http.lock);
+		if (due)
+			http_sse_free(list[i]);
+	}
+	free(list);
+}
+
 void *
 http_ticker(void *arg)
 {
-	struct http_sse *s;
-	struct timespec ts;
-	uint64_t now;
+	struct pollfd pfd;
+	uint64_t drain;
+	int run = 1;
 
 	(void)arg;
-	pthread_mutex_lock(&http.lock);
-	while (http.ticker_run) {
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_sec += 1;
-		pthread_cond_timedwait(&http.ticker_cond, &http.lock, &ts);
-		now = time_mono_ms();
-		for (s = http.streams; s != NULL; s = s->next) {
-			if (now - s->last_write_ms >= SSE_KEEPALIVE_MS)
-				http_sse_wake(s);
-		}
+	while (run) {
+		pfd.fd = http.ticker_fd;
+		pfd.events = POLLIN;
+		pfd.revents = 0;
+		if (poll(&pfd, pfd.fd != -1 ? 1 : 0, 1000) > 0 &&
+		    read(http.ticker_fd, &drain, sizeof drain) == -1)
+			(void)errno;
+		pthread_mutex_lock(&http.lock);
+		run = http.ticker_run;
+		pthread_mutex_unlock(&http.lock);
+		http_ticker_pass(); /* a last one after the stop */
 	}
-	pthread_mutex_unlock(&http.lock);
 	return NULL;
 }
