@@ -25,6 +25,7 @@
 #include "agent/hands.h"
 #include "agent/proto.h"
 #include "agent/tools.h"
+#include "security/sandbox.h"
 #include "util/buf.h"
 #include "util/json.h"
 #include "util/time.h"
@@ -98,9 +99,7 @@ static void
 hands_child(int sock, char **env, char map[2][64], int userns)
 {
 	char *argv[] = { (char *)"oxios", (char *)"__worker", NULL };
-	struct sigaction sa;
-	sigset_t none;
-	int fd, sig;
+	int fd;
 
 	if (userns &&
 	    (hands_write_proc("/proc/self/uid_map", map[0], strlen(map[0])) ==
@@ -109,13 +108,7 @@ hands_child(int sock, char **env, char map[2][64], int userns)
 		hands_write_proc("/proc/self/gid_map", map[1],
 		    strlen(map[1])) == -1))
 		_exit(127);
-	setpgid(0, 0);
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = SIG_DFL;
-	for (sig = 1; sig < NSIG; sig++)
-		sigaction(sig, &sa, NULL);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
+	sandbox_child_reset();
 	if (sock == 3)
 		fcntl(3, F_SETFD, 0);
 	else if (dup2(sock, 3) == -1)
@@ -126,10 +119,7 @@ hands_child(int sock, char **env, char map[2][64], int userns)
 		if (fd > 3)
 			close(fd);
 	}
-	if (close_range(4, ~0U, 0) == -1) {
-		for (fd = 4; fd < 65536; fd++)
-			close(fd);
-	}
+	sandbox_close_from(4, -1);
 	execve("/proc/self/exe", argv, env);
 	if (write(3, HANDS_EXEC_FAILED, sizeof HANDS_EXEC_FAILED - 1) == -1)
 		_exit(127);

@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "agent/tools.h"
+#include "security/sandbox.h"
 #include "util/buf.h"
 #include "util/time.h"
 #include "util/xalloc.h"
@@ -272,24 +273,6 @@ fail:
 	return -1;
 }
 
-/* In the child: close every fd from 3 up, but `keep`. */
-static void
-exec_close_fds(int keep)
-{
-	struct rlimit rl;
-	int fd, max = 65536;
-
-	if ((keep == 3 || close_range(3, (unsigned)keep - 1, 0) == 0) &&
-	    close_range((unsigned)keep + 1, ~0U, 0) == 0)
-		return;
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < (rlim_t)max)
-		max = (int)rl.rlim_cur;
-	for (fd = 3; fd < max; fd++) {
-		if (fd != keep)
-			close(fd);
-	}
-}
-
 static void exec_child(struct tool_ctx *, const char *, char **, int, int, int,
     int) __attribute__((noreturn));
 
@@ -298,18 +281,10 @@ static void
 exec_child(struct tool_ctx *ctx, const char *path, char **argv, int cwdfd,
     int devnull, int out, int errfd)
 {
-	struct sigaction sa;
 	struct rlimit rl;
-	sigset_t none;
-	int sig, err;
+	int err;
 
-	setpgid(0, 0);
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = SIG_DFL;
-	for (sig = 1; sig < NSIG; sig++)
-		sigaction(sig, &sa, NULL);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
+	sandbox_child_reset();
 	if (dup2(devnull, 0) == -1 || dup2(out, 1) == -1 ||
 	    dup2(out, 2) == -1 || fchdir(cwdfd) == -1)
 		goto fail;
@@ -324,7 +299,7 @@ exec_child(struct tool_ctx *ctx, const char *path, char **argv, int cwdfd,
 		if (setrlimit(RLIMIT_CPU, &rl) == -1)
 			goto fail;
 	}
-	exec_close_fds(errfd);
+	sandbox_close_from(3, errfd);
 	execve(path, argv, ctx->envp != NULL ? ctx->envp : environ);
 fail:
 	err = errno;

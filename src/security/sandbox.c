@@ -51,6 +51,45 @@ sandbox_asan(void)
 #endif
 }
 
+void
+sandbox_child_reset(void)
+{
+	struct sigaction sa;
+	sigset_t none;
+	int sig;
+
+	setpgid(0, 0);
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = SIG_DFL;
+	for (sig = 1; sig < NSIG; sig++)
+		sigaction(sig, &sa, NULL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+void
+sandbox_close_from(int low, int keep)
+{
+	struct rlimit rl;
+	int fd, max = 65536;
+
+	if (keep < low) {
+		if (close_range((unsigned)low, ~0U, 0) == 0)
+			return;
+	} else if ((keep == low ||
+		       close_range((unsigned)low, (unsigned)keep - 1, 0) ==
+			   0) &&
+	    close_range((unsigned)keep + 1, ~0U, 0) == 0)
+		return;
+	/* No close_range(2): one by one, up to the descriptor limit. */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < (rlim_t)max)
+		max = (int)rl.rlim_cur;
+	for (fd = low; fd < max; fd++) {
+		if (fd != keep)
+			close(fd);
+	}
+}
+
 /* Write s to a /proc file (uid_map and friends).  0 or -1. */
 static int
 sandbox_write_proc(const char *path, const char *s)

@@ -45,5 +45,12 @@ int sandbox_apply(const struct sandbox_policy *pol, json_t **report,
 void sandbox_cpu_rearm(int secs);
 /* Whether this build runs under ASan or TSan (no RLIMIT_AS then). */
 int sandbox_asan(void);
+/*
+ * In a child between fork and exec (async-signal-safe only): a process
+ * group of its own, every signal back to its default, nothing blocked.
+ */
+void sandbox_child_reset(void);
+/* Close every descriptor from `low` up, but `keep` (-1: none).  Same. */
+void sandbox_close_from(int low, int keep);
 
 #endif
