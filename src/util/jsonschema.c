@@ -57,10 +57,11 @@ jsonschema_cc_fail(struct jsonschema_cc *cc, const char *fmt, ...)
 static size_t
 jsonschema_cc_push(struct jsonschema_cc *cc, const char *name, size_t len)
 {
-	size_t saved = cc->where.len, i;
+	size_t saved = cc->where.len, i, cut;
 
 	(void)buf_addc(&cc->where, '/');
-	for (i = 0; i < len && i < JSONSCHEMA_WHERE_TOKEN; i++) {
+	cut = jsonschema_cut(name, len, JSONSCHEMA_WHERE_TOKEN);
+	for (i = 0; i < cut; i++) {
 		if (name[i] == '~')
 			(void)buf_adds(&cc->where, "~0");
 		else if (name[i] == '/')
@@ -215,7 +216,9 @@ jsonschema_kw_schema_uri(struct jsonschema_cc *cc, struct jsonschema_node *n,
 		    strncmp(uri, jsonschema_metas[i], len) == 0)
 			return 0;
 	return jsonschema_cc_fail(cc,
-	    "unknown meta-schema \"%.80s\" (draft 2020-12 is supported)",
+	    "unknown meta-schema \"%.*s\" (draft 2020-12 is supported)",
+	    (int)jsonschema_cut(json_string_value(v),
+		strlen(json_string_value(v)), 80),
 	    json_string_value(v));
 }
 
@@ -337,7 +340,7 @@ jsonschema_cc_regex(struct jsonschema_cc *cc, const char *src, size_t len)
 
 	if (jsonschema_regex_compile(re, src, len, &why) != 0) {
 		jsonschema_cc_fail(cc, "pattern \"%.*s\": %s",
-		    len > 80 ? 80 : (int)len, src, why);
+		    (int)jsonschema_cut(src, len, 80), src, why);
 		free(why);
 		free(re);
 		return NULL;
@@ -677,16 +680,22 @@ static int
 jsonschema_cc_unknown(struct jsonschema_cc *cc, const char *name, size_t len)
 {
 	size_t i;
-	int n = len > 80 ? 80 : (int)len;
+	char *shown = jsonschema_name(name, len);
+	const char *why = NULL;
+	int rc;
 
 	for (i = 0;
 	     i < sizeof jsonschema_refused / sizeof jsonschema_refused[0]; i++)
 		if (strlen(jsonschema_refused[i].name) == len &&
 		    memcmp(jsonschema_refused[i].name, name, len) == 0)
-			return jsonschema_cc_fail(cc,
-			    "unsupported keyword \"%.*s\" (%s)", n, name,
-			    jsonschema_refused[i].why);
-	return jsonschema_cc_fail(cc, "unsupported keyword \"%.*s\"", n, name);
+			why = jsonschema_refused[i].why;
+	if (why != NULL)
+		rc = jsonschema_cc_fail(cc, "unsupported keyword %s (%s)",
+		    shown, why);
+	else
+		rc = jsonschema_cc_fail(cc, "unsupported keyword %s", shown);
+	free(shown);
+	return rc;
 }
 
 static struct jsonschema_node *

@@ -10,7 +10,7 @@
  * Validation is bounded: an instance nested deeper than
  * JSONSCHEMA_MAX_DEPTH, or a validation that takes more than
  * JSONSCHEMA_MAX_STEPS steps (one per schema applied, per value compared
- * or hashed), fails with a message saying so, whatever "not" or "anyOf"
+ * or hashed, per 64 bytes matched by a pattern), fails with a message saying so, whatever "not" or "anyOf"
  * around it would make of it.  Errors name the instance
  * location as a JSON pointer ("(root)" for the whole value):
  *

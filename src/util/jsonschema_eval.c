@@ -59,7 +59,7 @@ jsonschema_pointer(const struct jsonschema_path *path)
 {
 	const struct jsonschema_path *seg[JSONSCHEMA_MAX_DEPTH + 2];
 	struct buf b;
-	size_t n = 0, i, k;
+	size_t n = 0, i, k, cut;
 
 	if (path == NULL)
 		return xstrdup("(root)");
@@ -72,7 +72,8 @@ jsonschema_pointer(const struct jsonschema_path *path)
 			continue;
 		}
 		(void)buf_addc(&b, '/');
-		for (i = 0; i < seg[n]->n && i < JSONSCHEMA_TOKEN; i++) {
+		cut = jsonschema_cut(seg[n]->key, seg[n]->n, JSONSCHEMA_TOKEN);
+		for (i = 0; i < cut; i++) {
 			k = (unsigned char)seg[n]->key[i];
 			if (k == '~')
 				(void)buf_adds(&b, "~0");
@@ -443,12 +444,16 @@ jsonschema_check_string(struct jsonschema_run *run,
 			return 0;
 	}
 	if (n->pattern != NULL) {
+		if (jsonschema_charge(run, path, (long)(len / 64)) != 0)
+			return -1;
 		if ((m = jsonschema_regex_match(n->pattern, s, len)) < 0)
 			return jsonschema_limit(run, path,
 			    "string too long to match a pattern");
 		if (m == 0) {
 			jsonschema_fail(run, path,
-			    "does not match the pattern \"%.80s\"",
+			    "does not match the pattern \"%.*s\"",
+			    (int)jsonschema_cut(n->pattern->src,
+				strlen(n->pattern->src), 80),
 			    n->pattern->src);
 			ok = 0;
 		}
@@ -543,11 +548,12 @@ jsonschema_allowed(const struct jsonschema_node *n)
 	size_t i;
 
 	buf_init(&b, BUF_NOCAP);
-	for (i = 0; i < n->nprops && b.len < 200; i++)
-		(void)buf_printf(&b, "%s%.*s", i == 0 ? " (allowed: " : ", ",
-		    n->props[i].len > JSONSCHEMA_TOKEN ? JSONSCHEMA_TOKEN :
-							 (int)n->props[i].len,
-		    n->props[i].name);
+	for (i = 0; i < n->nprops && b.len < 200; i++) {
+		(void)buf_adds(&b, i == 0 ? " (allowed: " : ", ");
+		(void)buf_add(&b, n->props[i].name,
+		    jsonschema_cut(n->props[i].name, n->props[i].len,
+			JSONSCHEMA_TOKEN));
+	}
 	if (i < n->nprops)
 		(void)buf_adds(&b, ", ...");
 	if (i > 0)
@@ -561,13 +567,15 @@ jsonschema_check_member(struct jsonschema_run *run,
     const struct jsonschema_node *n, const char *key, size_t len,
     const json_t *mv, const struct jsonschema_path *path, int depth)
 {
-	char *allowed;
+	char *allowed, *name;
 	int ok = 1, matched = 0, m;
 	size_t i;
 
 	matched = n->props_obj != NULL &&
 	    json_object_getn(n->props_obj, key, len) != NULL;
 	for (i = 0; i < n->npprops; i++) {
+		if (jsonschema_charge(run, path, (long)(len / 64)) != 0)
+			return -1;
 		if ((m = jsonschema_regex_match(n->pprops[i].re, key, len)) < 0)
 			return jsonschema_limit(run, path,
 			    "name too long to match a pattern");
@@ -584,11 +592,10 @@ jsonschema_check_member(struct jsonschema_run *run,
 	if (n->additional->kind == JSONSCHEMA_FALSE) {
 		if (jsonschema_more(run)) {
 			allowed = jsonschema_allowed(n);
-			jsonschema_fail(run, path,
-			    "unexpected property \"%.*s\"%s",
-			    len > JSONSCHEMA_TOKEN ? JSONSCHEMA_TOKEN :
-						     (int)len,
-			    key, allowed);
+			name = jsonschema_name(key, len);
+			jsonschema_fail(run, path, "unexpected property %s%s",
+			    name, allowed);
+			free(name);
 			free(allowed);
 		}
 		return 0;
@@ -605,19 +612,20 @@ jsonschema_check_name(struct jsonschema_run *run,
     const struct jsonschema_path *path, int depth)
 {
 	json_t *name = json_stringn_nocheck(key, len);
-	char *why = NULL;
+	char *why = NULL, *shown;
 	int r;
 
 	if (name == NULL)
-		abort();
+		abort(); /* out of memory */
 	if (!jsonschema_more(run))
 		r = jsonschema_try(run, n->names, name, path, depth);
 	else if ((r = jsonschema_why(run, n->names, name, path, depth, &why)) ==
-	    0)
-		jsonschema_fail(run, path,
-		    "property name \"%.*s\" is invalid: %s",
-		    len > JSONSCHEMA_TOKEN ? JSONSCHEMA_TOKEN : (int)len, key,
-		    why != NULL ? why : "?");
+	    0) {
+		shown = jsonschema_shown(name);
+		jsonschema_fail(run, path, "property name %s is invalid: %s",
+		    shown, why != NULL ? why : "?");
+		free(shown);
+	}
 	free(why);
 	json_decref(name);
 	return r;
@@ -631,6 +639,7 @@ jsonschema_check_object(struct jsonschema_run *run,
 	size_t size = json_object_size(v), i, j;
 	const json_t *need, *mv;
 	const char *key;
+	char *a, *b;
 	size_t len;
 	void *it;
 	int ok = 1;
@@ -657,8 +666,12 @@ jsonschema_check_object(struct jsonschema_run *run,
 		if (json_object_getn(v, json_string_value(need),
 			json_string_length(need)) != NULL)
 			continue;
-		jsonschema_fail(run, path, "missing required property \"%.*s\"",
-		    (int)json_string_length(need), json_string_value(need));
+		if (jsonschema_more(run)) {
+			a = jsonschema_shown(need);
+			jsonschema_fail(run, path,
+			    "missing required property %s", a);
+			free(a);
+		}
 		if (!jsonschema_and(run, &ok, 0))
 			return ok;
 	}
@@ -677,11 +690,15 @@ jsonschema_check_object(struct jsonschema_run *run,
 				if (json_object_getn(v, json_string_value(mv),
 					json_string_length(mv)) != NULL)
 					continue;
-				jsonschema_fail(run, path,
-				    "property \"%.*s\" requires property "
-				    "\"%.*s\"",
-				    (int)len, key, (int)json_string_length(mv),
-				    json_string_value(mv));
+				if (jsonschema_more(run)) {
+					a = jsonschema_name(key, len);
+					b = jsonschema_shown(mv);
+					jsonschema_fail(run, path,
+					    "property %s requires property %s",
+					    a, b);
+					free(a);
+					free(b);
+				}
 				if (!jsonschema_and(run, &ok, 0))
 					return ok;
 			}

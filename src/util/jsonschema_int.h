@@ -182,6 +182,10 @@ const char *jsonschema_type_name(const json_t *v);
 void jsonschema_show(struct buf *out, const json_t *v);
 /* jsonschema_show() as a new string (caller frees). */
 char *jsonschema_shown(const json_t *v);
+/* A name (`len` bytes) shown as a short JSON string (caller frees). */
+char *jsonschema_name(const char *s, size_t len);
+/* How many of the `len` bytes of UTF-8 `s` to keep for at most `max`. */
+size_t jsonschema_cut(const char *s, size_t len, size_t max);
 /* -1, 0 or 1 as the number a is below, equal to or above b (exactly). */
 int jsonschema_cmp(const json_t *a, const json_t *b);
 /* Whether the number x is a multiple of m (> 0). */

@@ -138,8 +138,9 @@ jsonschema_cc_resolve(struct jsonschema_cc *cc, struct jsonschema_node *n)
 	const char *r = n->ref_str;
 	const json_t *target;
 	struct buf frag;
-	int rc = -1;
+	int rc = -1, cut;
 
+	cut = (int)jsonschema_cut(r, strlen(r), 80);
 	buf_init(&frag, BUF_NOCAP);
 	jsonschema_cc_set_where(cc, n->where);
 	(void)buf_adds(&cc->where, "/$ref");
@@ -149,35 +150,36 @@ jsonschema_cc_resolve(struct jsonschema_cc *cc, struct jsonschema_node *n)
 		r += cc->root_id_len;
 	if (*r != '\0' && *r != '#') {
 		jsonschema_cc_fail(cc,
-		    "remote or relative \"$ref\": \"%.80s\" is not supported "
+		    "remote or relative \"$ref\": \"%.*s\" is not supported "
 		    "(only same-document ones such as \"#/$defs/name\")",
-		    n->ref_str);
+		    cut, n->ref_str);
 		goto out;
 	}
 	if (*r == '#' && jsonschema_cc_unpercent(r + 1, &frag) != 0) {
-		jsonschema_cc_fail(cc, "bad %%-escape in \"%.80s\"",
+		jsonschema_cc_fail(cc, "bad %%-escape in \"%.*s\"", cut,
 		    n->ref_str);
 		goto out;
 	}
 	if (frag.len > 0 && frag.data[0] != '/') {
 		jsonschema_cc_fail(cc,
-		    "anchor \"$ref\": \"%.80s\" is not supported (use a JSON "
+		    "anchor \"$ref\": \"%.*s\" is not supported (use a JSON "
 		    "pointer such as \"#/$defs/name\")",
-		    n->ref_str);
+		    cut, n->ref_str);
 		goto out;
 	}
 	target = jsonschema_cc_pointer(cc->s->doc, frag.data, frag.len);
 	if (target == NULL) {
-		jsonschema_cc_fail(cc, "\"%.80s\" points nowhere", n->ref_str);
-		goto out;
-	}
-	if (!json_is_object(target) && !json_is_boolean(target)) {
-		jsonschema_cc_fail(cc, "\"%.80s\" points to a non-schema",
+		jsonschema_cc_fail(cc, "\"%.*s\" points nowhere", cut,
 		    n->ref_str);
 		goto out;
 	}
-	jsonschema_cc_set_where(cc, "#");
-	(void)buf_add(&cc->where, frag.data, frag.len);
+	if (!json_is_object(target) && !json_is_boolean(target)) {
+		jsonschema_cc_fail(cc, "\"%.*s\" points to a non-schema", cut,
+		    n->ref_str);
+		goto out;
+	}
+	/* The target's location as the $ref spells it (valid UTF-8). */
+	jsonschema_cc_set_where(cc, *r == '#' ? r : "#");
 	cc->depth = 0;
 	if ((n->ref = jsonschema_cc_node(cc, target)) == NULL)
 		goto out;

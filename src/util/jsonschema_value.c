@@ -94,9 +94,8 @@ jsonschema_show(struct buf *out, const json_t *v)
 	if (json_is_string(v) &&
 	    json_string_length(v) > JSONSCHEMA_SHOW_STRING) {
 		/* Cut at a character boundary, and say so. */
-		for (n = JSONSCHEMA_SHOW_STRING;
-		     n > 0 && (json_string_value(v)[n] & 0xc0) == 0x80; n--)
-			;
+		n = jsonschema_cut(json_string_value(v), json_string_length(v),
+		    JSONSCHEMA_SHOW_STRING);
 		s = json_stringn_nocheck(json_string_value(v), n);
 		buf_init(&b, BUF_NOCAP);
 		jsonschema_show(&b, s);
@@ -112,6 +111,29 @@ jsonschema_show(struct buf *out, const json_t *v)
 		(void)buf_adds(&b, "...");
 	(void)buf_add(out, buf_str(&b), b.len);
 	buf_free(&b);
+}
+
+size_t
+jsonschema_cut(const char *s, size_t len, size_t max)
+{
+	if (len <= max)
+		return len;
+	while (max > 0 && (s[max] & 0xc0) == 0x80)
+		max--;
+	return max;
+}
+
+char *
+jsonschema_name(const char *s, size_t len)
+{
+	json_t *v = json_stringn_nocheck(s, len);
+	char *out;
+
+	if (v == NULL)
+		abort(); /* out of memory */
+	out = jsonschema_shown(v);
+	json_decref(v);
+	return out;
 }
 
 char *
