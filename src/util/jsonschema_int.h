@@ -1,8 +1,9 @@
 /*
  * jsonschema_int.h — private to the jsonschema module (jsonschema.c
- * compiles, jsonschema_ref.c resolves $refs, jsonschema_eval.c validates,
- * jsonschema_value.c compares values, jsonschema_regex.c translates
- * patterns): the compiled form of a schema.
+ * compiles, jsonschema_ref.c resolves $refs, jsonschema_eval.c validates
+ * with jsonschema_check.c, jsonschema_value.c compares values,
+ * jsonschema_regex.c translates patterns): the compiled form of a schema
+ * and the state of a validation.
  *
  * Every schema (object or boolean) of the document becomes one node; a
  * node points to the nodes of its subschemas, and "$ref" to its target,
@@ -155,6 +156,84 @@ void jsonschema_cc_map_put(struct jsonschema_cc *, struct jsonschema_node *n);
  * not met yet) and refuse a loop that stays on one value.  0, or -1.
  */
 int jsonschema_cc_link(struct jsonschema_cc *);
+
+/* jsonschema_eval.c: a validation in progress. */
+#define JSONSCHEMA_TOKEN 64 /* bytes of a name in a message or pointer */
+
+/* Where a value is: a chain of names and indexes up to the root. */
+struct jsonschema_path {
+	const struct jsonschema_path *up;
+	const char *key; /* a name, or NULL for an index */
+	size_t n;        /* the name's length, or the index */
+};
+
+struct jsonschema_err {
+	char *ptr; /* JSON pointer (owned) */
+	char *msg; /* owned */
+};
+
+struct jsonschema_run {
+	int cap;  /* messages wanted */
+	int nerr; /* messages recorded */
+	struct jsonschema_err err[JSONSCHEMA_MAX_ERRORS];
+	long steps;     /* work done */
+	int frames;     /* schemas being applied */
+	int explaining; /* jsonschema_why() calls open */
+	char *limit;    /* the limit hit, with its pointer (owned), or NULL */
+};
+
+/* Whether the run still records messages. */
+int jsonschema_more(const struct jsonschema_run *);
+/* Record an error at `path` if messages are wanted; returns 0. */
+int jsonschema_fail(struct jsonschema_run *, const struct jsonschema_path *,
+    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Record the limit hit at `path`; returns -1. */
+int jsonschema_limit(struct jsonschema_run *, const struct jsonschema_path *,
+    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Count `n` steps of work: 0, or -1 past JSONSCHEMA_MAX_STEPS. */
+int jsonschema_charge(struct jsonschema_run *, const struct jsonschema_path *,
+    long n);
+/*
+ * Fold a check's result `r` into *ok.  Returns 1 to go on with the next
+ * check, 0 to stop (a limit, or an error and no more messages wanted).
+ */
+int jsonschema_and(const struct jsonschema_run *, int *ok, int r);
+/* Apply `n` to v recording nothing: 1, 0 or -1. */
+int jsonschema_try(struct jsonschema_run *, const struct jsonschema_node *n,
+    const json_t *v, const struct jsonschema_path *, int depth);
+/*
+ * Apply `n` to v keeping its first error apart in *why (caller frees;
+ * NULL if none): "message" if at `path`, else "pointer: message".
+ */
+int jsonschema_why(struct jsonschema_run *, const struct jsonschema_node *n,
+    const json_t *v, const struct jsonschema_path *, int depth, char **why);
+/* Apply `n` to the member `key` (kn bytes) or item kn (key NULL) of v. */
+int jsonschema_child(struct jsonschema_run *, const struct jsonschema_node *n,
+    const json_t *v, const struct jsonschema_path *up, const char *key,
+    size_t kn, int depth);
+/* Apply `n` to v, at `path`, `depth` levels into the instance. */
+int jsonschema_eval(struct jsonschema_run *, const struct jsonschema_node *n,
+    const json_t *v, const struct jsonschema_path *, int depth);
+
+/* jsonschema_check.c: the keywords of one kind of value; 1, 0 or -1. */
+int jsonschema_check_type(struct jsonschema_run *,
+    const struct jsonschema_node *, const json_t *,
+    const struct jsonschema_path *);
+int jsonschema_check_enum(struct jsonschema_run *,
+    const struct jsonschema_node *, const json_t *,
+    const struct jsonschema_path *);
+int jsonschema_check_number(struct jsonschema_run *,
+    const struct jsonschema_node *, const json_t *,
+    const struct jsonschema_path *);
+int jsonschema_check_string(struct jsonschema_run *,
+    const struct jsonschema_node *, const json_t *,
+    const struct jsonschema_path *);
+int jsonschema_check_array(struct jsonschema_run *,
+    const struct jsonschema_node *, const json_t *,
+    const struct jsonschema_path *, int depth);
+int jsonschema_check_object(struct jsonschema_run *,
+    const struct jsonschema_node *, const json_t *,
+    const struct jsonschema_path *, int depth);
 
 /* jsonschema_regex.c */
 /*

@@ -5,6 +5,7 @@
  * ~1 and %XX escapes, optionally after the root's "$id"), and the check
  * that no loop of schemas stays on one value.
  */
+#include <ctype.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,21 +67,19 @@ jsonschema_cc_map_put(struct jsonschema_cc *cc, struct jsonschema_node *n)
 static int
 jsonschema_cc_unpercent(const char *s, struct buf *out)
 {
-	char hex[3] = { 0, 0, 0 }, *end;
+	char hex[3] = { 0, 0, 0 };
 
 	for (; *s != '\0'; s++) {
 		if (*s != '%') {
 			(void)buf_addc(out, *s);
 			continue;
 		}
-		if (s[1] == '\0' || s[2] == '\0')
+		if (!isxdigit((unsigned char)s[1]) ||
+		    !isxdigit((unsigned char)s[2]))
 			return -1;
 		hex[0] = s[1];
 		hex[1] = s[2];
-		(void)buf_addc(out, (char)strtoul(hex, &end, 16));
-		if (*end != '\0' || hex[0] == '+' || hex[0] == '-' ||
-		    hex[0] == ' ')
-			return -1;
+		(void)buf_addc(out, (char)strtoul(hex, NULL, 16));
 		s += 2;
 	}
 	return 0;

@@ -355,6 +355,8 @@ static const struct rcase rcases[] = {
 	{ "{'properties':{'a':{'$ref':'#/$defs/missing'}}}",
 	    "#/properties/a/$ref: \"#/$defs/missing\" points nowhere" },
 	{ "{'$ref':'#/$defs/%zz'}", "#/$ref: bad %-escape in \"#/$defs/%zz\"" },
+	{ "{'$ref':'#/$defs/% 1'}", "#/$ref: bad %-escape in \"#/$defs/% 1\"" },
+	{ "{'$ref':'#/$defs/%4'}", "#/$ref: bad %-escape in \"#/$defs/%4\"" },
 	{ "{'$ref':'#/enum/0','enum':[1]}",
 	    "#/$ref: \"#/enum/0\" points to a non-schema" },
 	{ "{'$ref':'#/$defs/a~2'}", "#/$ref: \"#/$defs/a~2\" points nowhere" },
