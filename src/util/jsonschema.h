@@ -10,9 +10,10 @@
  * Validation is bounded: an instance nested deeper than
  * JSONSCHEMA_MAX_DEPTH, or a validation that takes more than
  * JSONSCHEMA_MAX_STEPS steps (one per schema applied, per value compared
- * or hashed, per 64 bytes matched by a pattern), fails with a message saying so, whatever "not" or "anyOf"
- * around it would make of it.  Errors name the instance
- * location as a JSON pointer ("(root)" for the whole value):
+ * or hashed, per 64 bytes matched by a pattern), fails with a message
+ * saying so, whatever "not" or "anyOf" around it would make of it.
+ * Errors name the instance location as a JSON pointer ("(root)" for the
+ * whole value):
  *
  *	/path/0/name: expected string, got integer
  *
@@ -47,8 +48,11 @@
  * the same strings here, as only whether a match exists counts).  Refused:
  * lookahead and lookbehind, backreferences, \p{...}, NUL, an empty class
  * [] or [^], \D \W \S inside a class, and ranges over more than 256
- * non-ASCII code points.  \b uses glibc's word characters (letters of any
- * script, digits, '_'), a superset of ECMA's ASCII ones.
+ * non-ASCII code points; so are patterns over 4096 bytes, counts over
+ * 1000, and patterns over 10000 atoms once counts are expanded.  \b uses
+ * glibc's word characters (letters of any script, digits, '_'), a
+ * superset of ECMA's ASCII ones.  A '{' that starts no count is a
+ * literal, as in ECMA's Annex B.
  */
 #ifndef OXIOS_UTIL_JSONSCHEMA_H
 #define OXIOS_UTIL_JSONSCHEMA_H
