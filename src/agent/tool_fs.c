@@ -19,6 +19,7 @@
 
 #include "agent/tools.h"
 #include "util/buf.h"
+#include "util/utf8.h"
 #include "util/xalloc.h"
 
 #define FS_LINE_MAX 2000     /* read: longest line shown */
@@ -88,17 +89,6 @@ fs_getline(FILE *f, char *buf, size_t size, int *cut)
 	return any ? (long)n : -1;
 }
 
-/* Shorten s to at most max bytes without splitting a UTF-8 sequence. */
-static size_t
-fs_cut_utf8(const char *s, size_t len, size_t max)
-{
-	if (len <= max)
-		return len;
-	while (max > 0 && ((unsigned char)s[max] & 0xc0) == 0x80)
-		max--;
-	return max;
-}
-
 int
 tool_read(struct tool_ctx *ctx, json_t *args, struct tool_result *res)
 {
@@ -141,7 +131,7 @@ tool_read(struct tool_ctx *ctx, json_t *args, struct tool_result *res)
 		if (len > 0 && line[len - 1] == '\r')
 			len--;
 		if (len > FS_LINE_MAX) {
-			len = fs_cut_utf8(line, len, FS_LINE_MAX);
+			len = utf8_cutn(line, len, FS_LINE_MAX);
 			cut = 1;
 		}
 		if (out.len + len + 32 > TOOLS_MAX_OUTPUT) {

@@ -18,6 +18,7 @@
 
 #include "agent/tools.h"
 #include "util/buf.h"
+#include "util/utf8.h"
 #include "util/xalloc.h"
 
 #define WALK_MAX_DEPTH 64
@@ -223,14 +224,9 @@ fail:
 static int
 grep_line(struct walk *w, const char *path, long no, const char *line, char sep)
 {
-	size_t len = strlen(line), max = GREP_LINE_MAX;
-
-	if (len > max) {
-		while (max > 0 && ((unsigned char)line[max] & 0xc0) == 0x80)
-			max--;
+	if (strlen(line) > GREP_LINE_MAX)
 		return walk_emit(w, "%s%c%ld%c%.*s [line cut]\n", path, sep, no,
-		    sep, (int)max, line);
-	}
+		    sep, (int)utf8_cut(line, GREP_LINE_MAX), line);
 	return walk_emit(w, "%s%c%ld%c%s\n", path, sep, no, sep, line);
 }
 

@@ -17,9 +17,9 @@
 
 #include "agent/tools.h"
 #include "api/api.h"
-#include "http/ws.h"
 #include "kernel/kernel.h"
 #include "util/file.h"
+#include "util/utf8.h"
 #include "util/xalloc.h"
 
 #define TREE_MAX_ENTRIES 5000
@@ -104,8 +104,7 @@ api_ws_list(int dirfd, int depth, int max_depth, int *count)
 			break;
 		if (fstatat(dirfd, names[i], &st, AT_SYMLINK_NOFOLLOW) != 0)
 			continue;
-		if (!utf8_valid((const unsigned char *)names[i],
-			strlen(names[i])))
+		if (!utf8_valid(names[i], strlen(names[i])))
 			continue;
 		(*count)++;
 		e = json_pack("{s:s, s:s, s:I}", "name", names[i], "type",
@@ -208,8 +207,7 @@ api_workspace_read(struct http_req *r)
 	while (got < (size_t)st.st_size &&
 	    (n = read(fd, data + got, (size_t)st.st_size - got)) > 0)
 		got += (size_t)n;
-	if (utf8_valid((const unsigned char *)data, got) &&
-	    memchr(data, '\0', got) == NULL)
+	if (utf8_valid(data, got) && memchr(data, '\0', got) == NULL)
 		http_json(r, 200,
 		    json_pack("{s:s, s:I, s:s, s:s%}", "path", norm, "size",
 			(json_int_t)got, "encoding", "utf-8", "content", data,

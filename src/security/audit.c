@@ -34,6 +34,7 @@
 #include "util/file.h"
 #include "util/log.h"
 #include "util/time.h"
+#include "util/utf8.h"
 #include "util/xalloc.h"
 
 static const char *const audit_names[AUDIT_NACTIONS] = {
@@ -410,16 +411,8 @@ audit_stmts_get(sqlite3 *db)
 static void
 audit_cut(const char *in, char *out, size_t size)
 {
-	size_t n = strlen(in);
+	size_t n = utf8_cut(in, size - 1);
 
-	if (n < size) {
-		memcpy(out, in, n + 1);
-		return;
-	}
-	/* Cut on a UTF-8 boundary. */
-	n = size - 1;
-	while (n > 0 && ((unsigned char)in[n] & 0xc0) == 0x80)
-		n--;
 	memcpy(out, in, n);
 	out[n] = '\0';
 }
