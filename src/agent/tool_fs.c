@@ -2,8 +2,9 @@
  * tool_fs.c — the file tools: read, write, edit, ls.  (find and grep walk
  * directories: tool_search.c.)
  *
- * Every path goes through tools_path_check() and tools_open(): nothing is
- * opened outside the workspace, whatever ".." or symbolic links say.
+ * Every path goes through confine_check() (tools_arg_path) and
+ * tools_open() (security/confine.h): nothing is opened outside the
+ * workspace, whatever ".." or symbolic links say.
  * Files are opened with O_NONBLOCK and must be regular files, so a FIFO
  * cannot hang the worker.
  */

@@ -434,13 +434,10 @@ test_path_escapes(void **state)
 	snprintf(path, sizeof path, "%s/good", ws);
 	assert_int_equal(symlink("in.txt", path), 0);
 
+	/* Every tool goes through security/confine.h (test_confine.c has
+	 * the cases); a few, to show that they do. */
 	expect("read", "{\"path\":\"../outside/secret\"}", 0,
 	    "the path leaves the workspace");
-	expect("read", "{\"path\":\"a/../../outside/secret\"}", 0,
-	    "the path leaves the workspace");
-	expect("read", "{\"path\":\"/etc/passwd\"}", 0,
-	    "absolute paths are not allowed");
-	expect("read", "{\"path\":\"\"}", 0, "the path is empty");
 	expect("read", "{\"path\":\"in.txt\\u0000x\"}", 0, "NUL byte");
 	expect("read", "{\"path\":\"out/secret\"}", 0, esc);
 	expect("read", "{\"path\":\"sec\"}", 0, esc);
