@@ -20,6 +20,7 @@
 
 #include "agent/tools.h"
 #include "util/buf.h"
+#include "util/file.h"
 #include "util/utf8.h"
 #include "util/xalloc.h"
 
@@ -346,49 +347,25 @@ fs_slurp(struct tool_ctx *ctx, const char *norm, char **data, size_t *len,
     char **cause)
 {
 	struct stat st;
-	size_t size, n = 0;
-	ssize_t r;
-	char *p = NULL;
-	int fd;
+	char *why = NULL;
+	int fd, rc = -1;
 
 	if ((fd = fs_open_file(ctx, norm, &st, cause)) == -1)
 		return -1;
-	if (st.st_size > TOOLS_MAX_FILE) {
-		xasprintf(cause, "'%s' is larger than %d bytes", norm,
-		    TOOLS_MAX_FILE);
-		goto fail;
+	if (st.st_size > TOOLS_MAX_FILE ||
+	    file_read_fd(fd, TOOLS_MAX_FILE, data, len, &why) == -1) {
+		if (why == NULL || errno == EFBIG)
+			xasprintf(cause, "'%s' is larger than %d bytes", norm,
+			    TOOLS_MAX_FILE);
+		else
+			xasprintf(cause, "'%s': %s", norm, why);
+		goto out;
 	}
-	size = (size_t)st.st_size + 1;
-	p = xmalloc(size + 1);
-	for (;;) {
-		if (n == size) {
-			if (size > TOOLS_MAX_FILE) {
-				xasprintf(cause, "'%s' is larger than %d bytes",
-				    norm, TOOLS_MAX_FILE);
-				goto fail;
-			}
-			size *= 2;
-			p = xrealloc(p, size + 1);
-		}
-		if ((r = read(fd, p + n, size - n)) == -1) {
-			if (errno == EINTR)
-				continue;
-			xasprintf(cause, "'%s': %s", norm, strerror(errno));
-			goto fail;
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
+	rc = 0;
+out:
+	free(why);
 	close(fd);
-	p[n] = '\0';
-	*data = p;
-	*len = n;
-	return 0;
-fail:
-	close(fd);
-	free(p);
-	return -1;
+	return rc;
 }
 
 int

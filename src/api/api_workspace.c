@@ -170,7 +170,6 @@ api_workspace_read(struct http_req *r)
 	struct stat st;
 	char *norm = NULL, *cause = NULL, *data = NULL, *b64;
 	size_t max, got = 0;
-	ssize_t n;
 	int wsfd, fd = -1;
 
 	if (api_ws_path(r, route_param(&r->match, "path"), &norm) != 0)
@@ -199,10 +198,18 @@ api_workspace_read(struct http_req *r)
 		    norm, (long long)st.st_size, max);
 		goto out;
 	}
-	data = xmalloc((size_t)st.st_size + 1);
-	while (got < (size_t)st.st_size &&
-	    (n = read(fd, data + got, (size_t)st.st_size - got)) > 0)
-		got += (size_t)n;
+	if (file_read_fd(fd, max, &data, &got, &cause) != 0) {
+		if (errno == EFBIG)
+			http_error(r, 413, "file_too_large",
+			    "%s grew past %zu bytes, the most served (see "
+			    "gateway.max_body_bytes)",
+			    norm, max);
+		else
+			http_error(r, 500, "internal", "cannot read %s: %s",
+			    norm, cause);
+		free(cause);
+		goto out;
+	}
 	if (utf8_valid(data, got) && memchr(data, '\0', got) == NULL)
 		http_json(r, 200,
 		    json_pack("{s:s, s:I, s:s, s:s%}", "path", norm, "size",
