@@ -20,6 +20,7 @@
 #include "util/json.h"
 #include "util/log.h"
 #include "util/time.h"
+#include "util/utf8.h"
 #include "util/xalloc.h"
 
 const char *
@@ -75,22 +76,14 @@ agent_add(struct agent_loop *l, json_t *msg)
 static char *
 agent_cap(const char *text, long max, int *cut)
 {
-	const unsigned char *p = (const unsigned char *)text;
-	long chars = 0, total;
-	size_t at = 0, i;
+	long total = (long)utf8_chars(text);
+	size_t at;
 	char *out;
 
 	*cut = 0;
-	for (i = 0; p[i] != '\0'; i++) {
-		if ((p[i] & 0xc0) != 0x80) {
-			if (chars == max)
-				at = i;
-			chars++;
-		}
-	}
-	if (chars <= max)
+	if (total <= max)
 		return xstrdup(text);
-	total = chars;
+	at = max < 0 ? 0 : utf8_cut_chars(text, (size_t)max);
 	*cut = 1;
 	xasprintf(&out, "%.*s\n[output truncated: %ld of %ld characters shown]",
 	    (int)at, text, max, total);

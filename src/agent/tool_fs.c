@@ -2,8 +2,9 @@
  * tool_fs.c — the file tools: read, write, edit, ls.  (find and grep walk
  * directories: tool_search.c.)
  *
- * Every path goes through tools_path_check() and tools_open(): nothing is
- * opened outside the workspace, whatever ".." or symbolic links say.
+ * Every path goes through confine_check() (tools_arg_path) and
+ * tools_open() (security/confine.h): nothing is opened outside the
+ * workspace, whatever ".." or symbolic links say.
  * Files are opened with O_NONBLOCK and must be regular files, so a FIFO
  * cannot hang the worker.
  */
@@ -19,6 +20,8 @@
 
 #include "agent/tools.h"
 #include "util/buf.h"
+#include "util/file.h"
+#include "util/utf8.h"
 #include "util/xalloc.h"
 
 #define FS_LINE_MAX 2000     /* read: longest line shown */
@@ -88,17 +91,6 @@ fs_getline(FILE *f, char *buf, size_t size, int *cut)
 	return any ? (long)n : -1;
 }
 
-/* Shorten s to at most max bytes without splitting a UTF-8 sequence. */
-static size_t
-fs_cut_utf8(const char *s, size_t len, size_t max)
-{
-	if (len <= max)
-		return len;
-	while (max > 0 && ((unsigned char)s[max] & 0xc0) == 0x80)
-		max--;
-	return max;
-}
-
 int
 tool_read(struct tool_ctx *ctx, json_t *args, struct tool_result *res)
 {
@@ -141,7 +133,7 @@ tool_read(struct tool_ctx *ctx, json_t *args, struct tool_result *res)
 		if (len > 0 && line[len - 1] == '\r')
 			len--;
 		if (len > FS_LINE_MAX) {
-			len = fs_cut_utf8(line, len, FS_LINE_MAX);
+			len = utf8_cutn(line, len, FS_LINE_MAX);
 			cut = 1;
 		}
 		if (out.len + len + 32 > TOOLS_MAX_OUTPUT) {
@@ -355,49 +347,25 @@ fs_slurp(struct tool_ctx *ctx, const char *norm, char **data, size_t *len,
     char **cause)
 {
 	struct stat st;
-	size_t size, n = 0;
-	ssize_t r;
-	char *p = NULL;
-	int fd;
+	char *why = NULL;
+	int fd, rc = -1;
 
 	if ((fd = fs_open_file(ctx, norm, &st, cause)) == -1)
 		return -1;
-	if (st.st_size > TOOLS_MAX_FILE) {
-		xasprintf(cause, "'%s' is larger than %d bytes", norm,
-		    TOOLS_MAX_FILE);
-		goto fail;
+	if (st.st_size > TOOLS_MAX_FILE ||
+	    file_read_fd(fd, TOOLS_MAX_FILE, data, len, &why) == -1) {
+		if (why == NULL || errno == EFBIG)
+			xasprintf(cause, "'%s' is larger than %d bytes", norm,
+			    TOOLS_MAX_FILE);
+		else
+			xasprintf(cause, "'%s': %s", norm, why);
+		goto out;
 	}
-	size = (size_t)st.st_size + 1;
-	p = xmalloc(size + 1);
-	for (;;) {
-		if (n == size) {
-			if (size > TOOLS_MAX_FILE) {
-				xasprintf(cause, "'%s' is larger than %d bytes",
-				    norm, TOOLS_MAX_FILE);
-				goto fail;
-			}
-			size *= 2;
-			p = xrealloc(p, size + 1);
-		}
-		if ((r = read(fd, p + n, size - n)) == -1) {
-			if (errno == EINTR)
-				continue;
-			xasprintf(cause, "'%s': %s", norm, strerror(errno));
-			goto fail;
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
+	rc = 0;
+out:
+	free(why);
 	close(fd);
-	p[n] = '\0';
-	*data = p;
-	*len = n;
-	return 0;
-fail:
-	close(fd);
-	free(p);
-	return -1;
+	return rc;
 }
 
 int

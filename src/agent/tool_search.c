@@ -18,6 +18,8 @@
 
 #include "agent/tools.h"
 #include "util/buf.h"
+#include "util/file.h"
+#include "util/utf8.h"
 #include "util/xalloc.h"
 
 #define WALK_MAX_DEPTH 64
@@ -43,8 +45,9 @@ struct walk {
 	regex_t re;
 	const char *include;
 	long context;
-	long skipped; /* binary or too large */
-	int groups;   /* groups printed (for "--") */
+	long skipped;    /* binary or too large */
+	long unreadable; /* read(2) failed */
+	int groups;      /* groups printed (for "--") */
 };
 
 /* Walk the directory fd (owned) whose path below the start is rel. */
@@ -177,6 +180,9 @@ walk_finish(struct walk *w, const char *what, const char *none)
 		buf_printf(&w->out,
 		    "(%ld binary or over-large files not searched)\n",
 		    w->skipped);
+	if (w->unreadable > 0)
+		buf_printf(&w->out, "(%ld files could not be read)\n",
+		    w->unreadable);
 	return buf_detach(&w->out);
 }
 
@@ -223,14 +229,9 @@ fail:
 static int
 grep_line(struct walk *w, const char *path, long no, const char *line, char sep)
 {
-	size_t len = strlen(line), max = GREP_LINE_MAX;
-
-	if (len > max) {
-		while (max > 0 && ((unsigned char)line[max] & 0xc0) == 0x80)
-			max--;
+	if (strlen(line) > GREP_LINE_MAX)
 		return walk_emit(w, "%s%c%ld%c%.*s [line cut]\n", path, sep, no,
-		    sep, (int)max, line);
-	}
+		    sep, (int)utf8_cut(line, GREP_LINE_MAX), line);
 	return walk_emit(w, "%s%c%ld%c%s\n", path, sep, no, sep, line);
 }
 
@@ -303,9 +304,8 @@ static int
 grep_file(struct walk *w, int fd, const char *rel)
 {
 	struct stat st;
-	char *data = NULL, *path;
+	char *data = NULL, *path, *why = NULL;
 	size_t n = 0;
-	ssize_t r;
 	int stop = 0;
 
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode))
@@ -314,16 +314,14 @@ grep_file(struct walk *w, int fd, const char *rel)
 		w->skipped++;
 		goto out;
 	}
-	data = xmalloc((size_t)st.st_size + 1);
-	while (n < (size_t)st.st_size) {
-		r = read(fd, data + n, (size_t)st.st_size - n);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		n += (size_t)r;
+	if (file_read_fd(fd, TOOLS_MAX_FILE, &data, &n, &why) == -1) {
+		if (errno == EFBIG)
+			w->skipped++;
+		else
+			w->unreadable++;
+		free(why);
+		goto out;
 	}
-	data[n] = '\0';
 	if (memchr(data, '\0', n < 8192 ? n : 8192) != NULL) {
 		w->skipped++;
 		goto out;

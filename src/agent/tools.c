@@ -1,27 +1,20 @@
 /*
- * tools.c — the tool registry, and what the tools share: checked paths
- * opened beneath the workspace, argument reading, UTF-8 cleaning, globs.
+ * tools.c — the tool registry, and what the tools share: paths checked
+ * and opened beneath the workspace (by security/confine.h), argument
+ * reading, UTF-8 cleaning, globs.
  */
-#include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
-#include <linux/openat2.h>
-
 #include "agent/tools.h"
+#include "security/confine.h"
 #include "util/buf.h"
-#include "util/path.h"
 #include "util/xalloc.h"
-
-#ifndef SYS_openat2
-#define SYS_openat2 437
-#endif
 
 #define S_PATH "\"path\":{\"type\":\"string\",\"description\":"
 #define S_OBJ "{\"type\":\"object\",\"additionalProperties\":false,"
@@ -247,142 +240,12 @@ tools_fail(struct tool_result *res, const char *fmt, ...)
 }
 
 int
-tools_path_check(const char *path, size_t len, char **norm, char **cause)
-{
-	char *n;
-
-	*norm = NULL;
-	if (strlen(path) != len) {
-		xasprintf(cause, "the path contains a NUL byte");
-		return -1;
-	}
-	if (len == 0) {
-		xasprintf(cause, "the path is empty (\".\" is the workspace)");
-		return -1;
-	}
-	if (len >= PATH_MAX_LEN) {
-		xasprintf(cause, "the path is too long (over %d bytes)",
-		    PATH_MAX_LEN);
-		return -1;
-	}
-	if (path[0] == '/') {
-		xasprintf(cause,
-		    "'%s': absolute paths are not allowed; paths are relative "
-		    "to the workspace",
-		    path);
-		return -1;
-	}
-	n = path_normalize(path);
-	if (strcmp(n, "..") == 0 || strncmp(n, "../", 3) == 0) {
-		xasprintf(cause, "'%s': the path leaves the workspace", path);
-		free(n);
-		return -1;
-	}
-	*norm = n;
-	return 0;
-}
-
-static int
-tools_open_error(const char *norm, int err, char **cause)
-{
-	switch (err) {
-	case EXDEV:
-		xasprintf(cause,
-		    "'%s': the path leads outside the workspace (through a "
-		    "symbolic link)",
-		    norm);
-		break;
-	case ELOOP:
-		xasprintf(cause,
-		    "'%s': too many symbolic links, or a link that may not be "
-		    "followed",
-		    norm);
-		break;
-	default:
-		xasprintf(cause, "'%s': %s", norm, strerror(err));
-		break;
-	}
-	errno = err;
-	return -1;
-}
-
-/* Component by component, refusing symbolic links (no openat2). */
-static int
-tools_open_nofollow(struct tool_ctx *ctx, const char *norm, int flags,
-    mode_t mode, char **cause)
-{
-	struct stat st;
-	char *copy, *p, *slash;
-	int cur = ctx->dirfd, fd = -1, err;
-
-	if (strcmp(norm, ".") == 0) {
-		if ((fd = openat(ctx->dirfd, ".", flags | O_CLOEXEC, mode)) ==
-		    -1)
-			return tools_open_error(norm, errno, cause);
-		return fd;
-	}
-	copy = xstrdup(norm);
-	for (p = copy;; p = slash + 1) {
-		if ((slash = strchr(p, '/')) != NULL)
-			*slash = '\0';
-		if (slash != NULL)
-			fd = openat(cur, p,
-			    O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		else
-			fd = openat(cur, p, flags | O_NOFOLLOW | O_CLOEXEC,
-			    mode);
-		err = errno;
-		if (fd != -1 && fstat(fd, &st) == 0 && S_ISLNK(st.st_mode)) {
-			close(fd);
-			fd = -1;
-			err = ELOOP;
-		}
-		if (fd == -1 && (err == ELOOP || err == ENOTDIR) &&
-		    fstatat(cur, p, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-		    S_ISLNK(st.st_mode)) {
-			xasprintf(cause,
-			    "'%s': symbolic links are not followed on this "
-			    "kernel (no openat2)",
-			    norm);
-			errno = ELOOP;
-		} else if (fd == -1)
-			tools_open_error(norm, err, cause);
-		if (cur != ctx->dirfd)
-			close(cur);
-		cur = fd;
-		if (fd == -1 || slash == NULL)
-			break;
-	}
-	free(copy);
-	return fd;
-}
-
-int
 tools_open(struct tool_ctx *ctx, const char *norm, int flags, mode_t mode,
     char **cause)
 {
-	struct open_how how;
-	int fd, tries;
-
 	if (ctx->no_openat2)
-		return tools_open_nofollow(ctx, norm, flags, mode, cause);
-	memset(&how, 0, sizeof how);
-	how.flags = (unsigned)(flags | O_CLOEXEC);
-	if (flags & O_CREAT)
-		how.mode = mode;
-	how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
-	for (tries = 0;; tries++) {
-		fd = (int)syscall(SYS_openat2, ctx->dirfd, norm, &how,
-		    sizeof how);
-		if (fd >= 0)
-			return fd;
-		if (errno == EAGAIN && tries < 16)
-			continue; /* a rename raced the lookup */
-		if (errno == ENOSYS)
-			return tools_open_nofollow(ctx, norm, flags, mode,
-			    cause);
-		return tools_open_error(norm, errno, cause);
-	}
+		return confine_open_walk(ctx->dirfd, norm, flags, mode, cause);
+	return confine_open(ctx->dirfd, norm, flags, mode, cause);
 }
 
 static const char *
@@ -511,10 +374,10 @@ tools_arg_path(json_t *args, const char *key, const char *def, char **norm,
 
 	*norm = NULL;
 	if (def != NULL && (v == NULL || json_is_null(v)))
-		return tools_path_check(def, strlen(def), norm, cause);
+		return confine_check(def, strlen(def), norm, cause);
 	if (tools_arg_bytes(args, key, &s, &len, cause) == -1)
 		return -1;
-	return tools_path_check(s, len, norm, cause);
+	return confine_check(s, len, norm, cause);
 }
 
 /* Length of the valid UTF-8 sequence at p (< end), or 0. */

@@ -75,19 +75,9 @@ int tools_fail(struct tool_result *res, const char *fmt, ...)
 int tools_fail_take(struct tool_result *res, char *msg);
 
 /*
- * Check a path from the model and normalise it: refuse a NUL byte, an
- * absolute path, one that is empty or too long, and any ".." that leaves
- * the workspace.  No I/O.  *norm is relative ("." for the workspace
- * itself; caller frees).  Returns 0, or -1 with *cause (caller frees).
- */
-int tools_path_check(const char *path, size_t len, char **norm, char **cause);
-/*
- * Open a checked path beneath the workspace: openat2() with
- * RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS, so that neither ".." nor a
- * symbolic link leads out.  Without openat2 (before Linux 5.6, or
- * ctx->no_openat2) every component is opened with O_NOFOLLOW and symbolic
- * links are refused.  `flags` and `mode` are those of open(2); O_CLOEXEC
- * is added.  Returns the fd, or -1 with *cause (caller frees).
+ * Open a checked path beneath the workspace: confine_open() on
+ * ctx->dirfd, or confine_open_walk() if ctx->no_openat2 (see
+ * security/confine.h).  Returns the fd, or -1 with *cause (caller frees).
  */
 int tools_open(struct tool_ctx *ctx, const char *norm, int flags, mode_t mode,
     char **cause);
@@ -105,7 +95,8 @@ int tools_arg_int(json_t *args, const char *key, long min, long max, long def,
     long *out, char **cause);
 int tools_arg_bool(json_t *args, const char *key, int def, int *out,
     char **cause);
-/* The "path" argument (default `def`, NULL: required), checked. */
+/* The "path" argument (default `def`, NULL: required), checked by
+ * confine_check(). */
 int tools_arg_path(json_t *args, const char *key, const char *def, char **norm,
     char **cause);
 

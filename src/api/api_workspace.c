@@ -1,9 +1,10 @@
 /*
  * api_workspace.c — the workspace's files: a tree, read, write.
  *
- * Paths are checked as the agent's tools check them (no absolute path, no
- * ".." out, no NUL) and opened beneath the workspace with openat2()
- * RESOLVE_BENEATH, so that neither ".." nor a symbolic link leads out.
+ * Paths are checked and opened beneath the workspace as the agent's tools
+ * do it (security/confine.h): no absolute path, no ".." out, no NUL, and
+ * openat2() RESOLVE_BENEATH, so that neither ".." nor a symbolic link
+ * leads out.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -17,38 +18,36 @@
 
 #include "agent/tools.h"
 #include "api/api.h"
-#include "http/ws.h"
 #include "kernel/kernel.h"
+#include "security/confine.h"
 #include "util/file.h"
+#include "util/utf8.h"
 #include "util/xalloc.h"
 
 #define TREE_MAX_ENTRIES 5000
 #define TREE_MAX_DEPTH 16
 
-/* The workspace as a tool context (ctx->dirfd is the caller's to close). */
+/* The workspace, made if missing: an O_PATH fd (the caller's to close),
+ * or -1 with an answer. */
 static int
-api_ws_open(struct http_req *r, struct tool_ctx *ctx, char **ws)
+api_ws_open(struct http_req *r)
 {
 	const struct config *cfg = api_config_get();
-	char *cause = NULL;
+	char *ws, *cause = NULL;
+	int fd;
 
-	memset(ctx, 0, sizeof *ctx);
-	*ws = kernel_workspace(cfg);
+	ws = kernel_workspace(cfg);
 	api_config_put(cfg);
-	if (file_mkdirs(*ws, 0700, &cause) != 0) {
+	if (file_mkdirs(ws, 0700, &cause) != 0) {
 		api_fail(r, cause);
-		free(*ws);
+		free(ws);
 		return -1;
 	}
-	ctx->workspace = *ws;
-	ctx->dirfd = open(*ws, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (ctx->dirfd < 0) {
-		http_error(r, 500, "internal", "the workspace %s: %s", *ws,
+	if ((fd = open(ws, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+		http_error(r, 500, "internal", "the workspace %s: %s", ws,
 		    strerror(errno));
-		free(*ws);
-		return -1;
-	}
-	return 0;
+	free(ws);
+	return fd;
 }
 
 /* A path from the request, checked; 400 if it is not acceptable. */
@@ -59,7 +58,7 @@ api_ws_path(struct http_req *r, const char *path, char **norm)
 
 	if (path == NULL || *path == '\0')
 		path = ".";
-	if (tools_path_check(path, strlen(path), norm, &cause) != 0) {
+	if (confine_check(path, strlen(path), norm, &cause) != 0) {
 		http_error(r, 400, "bad_path", "%s", cause);
 		free(cause);
 		return -1;
@@ -67,7 +66,7 @@ api_ws_path(struct http_req *r, const char *path, char **norm)
 	return 0;
 }
 
-/* An error from tools_open() as an answer. */
+/* An error from confine_open() as an answer. */
 static int
 api_ws_open_error(struct http_req *r, const char *path, int err, char *cause)
 {
@@ -104,8 +103,7 @@ api_ws_list(int dirfd, int depth, int max_depth, int *count)
 			break;
 		if (fstatat(dirfd, names[i], &st, AT_SYMLINK_NOFOLLOW) != 0)
 			continue;
-		if (!utf8_valid((const unsigned char *)names[i],
-			strlen(names[i])))
+		if (!utf8_valid(names[i], strlen(names[i])))
 			continue;
 		(*count)++;
 		e = json_pack("{s:s, s:s, s:I}", "name", names[i], "type",
@@ -137,20 +135,19 @@ api_ws_list(int dirfd, int depth, int max_depth, int *count)
 static int
 api_workspace_tree(struct http_req *r)
 {
-	struct tool_ctx ctx;
-	char *ws, *norm = NULL, *cause = NULL;
+	char *norm = NULL, *cause = NULL;
 	long depth;
-	int fd, count = 0;
+	int wsfd, fd, count = 0;
 	json_t *entries;
 
 	if (api_query_int(r, "depth", 0, TREE_MAX_DEPTH, 3, &depth) != 0 ||
 	    api_ws_path(r, http_query(r, "path"), &norm) != 0)
 		return 0;
-	if (api_ws_open(r, &ctx, &ws) != 0) {
+	if ((wsfd = api_ws_open(r)) < 0) {
 		free(norm);
 		return 0;
 	}
-	fd = tools_open(&ctx, norm, O_PATH | O_DIRECTORY, 0, &cause);
+	fd = confine_open(wsfd, norm, O_PATH | O_DIRECTORY, 0, &cause);
 	if (fd < 0) {
 		api_ws_open_error(r, norm, errno, cause);
 		goto out;
@@ -161,8 +158,7 @@ api_workspace_tree(struct http_req *r)
 	    json_pack("{s:s, s:o, s:b}", "path", norm, "entries", entries,
 		"truncated", count >= TREE_MAX_ENTRIES));
 out:
-	close(ctx.dirfd);
-	free(ws);
+	close(wsfd);
 	free(norm);
 	return 0;
 }
@@ -171,23 +167,21 @@ static int
 api_workspace_read(struct http_req *r)
 {
 	const struct config *cfg;
-	struct tool_ctx ctx;
 	struct stat st;
-	char *ws, *norm = NULL, *cause = NULL, *data = NULL, *b64;
+	char *norm = NULL, *cause = NULL, *data = NULL, *b64;
 	size_t max, got = 0;
-	ssize_t n;
-	int fd = -1;
+	int wsfd, fd = -1;
 
 	if (api_ws_path(r, route_param(&r->match, "path"), &norm) != 0)
 		return 0;
-	if (api_ws_open(r, &ctx, &ws) != 0) {
+	if ((wsfd = api_ws_open(r)) < 0) {
 		free(norm);
 		return 0;
 	}
 	cfg = api_config_get();
 	max = (size_t)config_int(cfg, "gateway.max_body_bytes");
 	api_config_put(cfg);
-	if ((fd = tools_open(&ctx, norm, O_RDONLY | O_NOFOLLOW, 0, &cause)) <
+	if ((fd = confine_open(wsfd, norm, O_RDONLY | O_NOFOLLOW, 0, &cause)) <
 	    0) {
 		api_ws_open_error(r, norm, errno, cause);
 		goto out;
@@ -204,12 +198,19 @@ api_workspace_read(struct http_req *r)
 		    norm, (long long)st.st_size, max);
 		goto out;
 	}
-	data = xmalloc((size_t)st.st_size + 1);
-	while (got < (size_t)st.st_size &&
-	    (n = read(fd, data + got, (size_t)st.st_size - got)) > 0)
-		got += (size_t)n;
-	if (utf8_valid((const unsigned char *)data, got) &&
-	    memchr(data, '\0', got) == NULL)
+	if (file_read_fd(fd, max, &data, &got, &cause) != 0) {
+		if (errno == EFBIG)
+			http_error(r, 413, "file_too_large",
+			    "%s grew past %zu bytes, the most served (see "
+			    "gateway.max_body_bytes)",
+			    norm, max);
+		else
+			http_error(r, 500, "internal", "cannot read %s: %s",
+			    norm, cause);
+		free(cause);
+		goto out;
+	}
+	if (utf8_valid(data, got) && memchr(data, '\0', got) == NULL)
 		http_json(r, 200,
 		    json_pack("{s:s, s:I, s:s, s:s%}", "path", norm, "size",
 			(json_int_t)got, "encoding", "utf-8", "content", data,
@@ -230,9 +231,8 @@ api_workspace_read(struct http_req *r)
 out:
 	if (fd >= 0)
 		close(fd);
-	close(ctx.dirfd);
+	close(wsfd);
 	free(data);
-	free(ws);
 	free(norm);
 	return 0;
 }
@@ -240,13 +240,12 @@ out:
 /* Open (making them) the directories of `norm` beneath the workspace;
  * *leaf points at its last component.  The fd, or -1 with an answer. */
 static int
-api_ws_parent(struct http_req *r, struct tool_ctx *ctx, char *norm,
-    const char **leaf)
+api_ws_parent(struct http_req *r, int wsfd, char *norm, const char **leaf)
 {
 	char *slash, *p = norm, *cause = NULL;
 	int fd, next;
 
-	fd = tools_open(ctx, ".", O_PATH | O_DIRECTORY, 0, &cause);
+	fd = confine_open(wsfd, ".", O_PATH | O_DIRECTORY, 0, &cause);
 	if (fd < 0) {
 		api_ws_open_error(r, ".", errno, cause);
 		return -1;
@@ -281,13 +280,12 @@ api_ws_parent(struct http_req *r, struct tool_ctx *ctx, char *norm,
 static int
 api_workspace_write(struct http_req *r)
 {
-	struct tool_ctx ctx;
 	json_t *content;
 	const char *leaf, *data;
-	char *ws, *norm = NULL, tmp[80];
+	char *norm = NULL, tmp[80];
 	size_t len, off = 0;
 	ssize_t n;
-	int dirfd = -1, fd = -1;
+	int wsfd, dirfd = -1, fd = -1;
 
 	content = json_object_get(r->body, "content");
 	if (!json_is_string(content))
@@ -299,11 +297,11 @@ api_workspace_write(struct http_req *r)
 		free(norm);
 		return http_error(r, 400, "bad_path", "a file name is needed");
 	}
-	if (api_ws_open(r, &ctx, &ws) != 0) {
+	if ((wsfd = api_ws_open(r)) < 0) {
 		free(norm);
 		return 0;
 	}
-	if ((dirfd = api_ws_parent(r, &ctx, norm, &leaf)) < 0)
+	if ((dirfd = api_ws_parent(r, wsfd, norm, &leaf)) < 0)
 		goto out;
 	data = json_string_value(content);
 	len = json_string_length(content);
@@ -338,8 +336,7 @@ out:
 		close(fd);
 	if (dirfd >= 0)
 		close(dirfd);
-	close(ctx.dirfd);
-	free(ws);
+	close(wsfd);
 	free(norm);
 	return 0;
 }

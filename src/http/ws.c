@@ -23,6 +23,7 @@
 
 #include "http/ws.h"
 #include "util/buf.h"
+#include "util/utf8.h"
 
 #define WS_GUID "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 #define WS_KEY_LEN 24      /* base64 of 16 bytes */
@@ -45,89 +46,8 @@
 #define WS_MASK 0x80
 #define WS_LEN7 0x7f
 
-/*
- * UTF-8 decoder states.  WS_U8_ACCEPT is a character boundary; the next
- * three count the continuation bytes still wanted; the four after them
- * restrict the second byte of a sequence whose lead byte alone does not
- * rule out an overlong form, a surrogate or a code point past U+10FFFF.
- */
-#define WS_U8_ACCEPT 0
-#define WS_U8_NEED1 1
-#define WS_U8_NEED2 2
-#define WS_U8_NEED3 3
-#define WS_U8_E0 4 /* next in A0..BF: no overlong 3-byte form */
-#define WS_U8_ED 5 /* next in 80..9F: no surrogate */
-#define WS_U8_F0 6 /* next in 90..BF: no overlong 4-byte form */
-#define WS_U8_F4 7 /* next in 80..8F: not past U+10FFFF */
-#define WS_U8_REJECT 8
-
 static const char ws_b64[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-static uint32_t
-ws_utf8_step(uint32_t st, unsigned char c)
-{
-	switch (st) {
-	case WS_U8_ACCEPT:
-		if (c < 0x80)
-			return WS_U8_ACCEPT;
-		if (c < 0xc2) /* a continuation byte, or C0/C1: overlong */
-			return WS_U8_REJECT;
-		if (c < 0xe0)
-			return WS_U8_NEED1;
-		if (c == 0xe0)
-			return WS_U8_E0;
-		if (c == 0xed)
-			return WS_U8_ED;
-		if (c < 0xf0)
-			return WS_U8_NEED2;
-		if (c == 0xf0)
-			return WS_U8_F0;
-		if (c < 0xf4)
-			return WS_U8_NEED3;
-		if (c == 0xf4)
-			return WS_U8_F4;
-		return WS_U8_REJECT;
-	case WS_U8_NEED1:
-	case WS_U8_NEED2:
-	case WS_U8_NEED3:
-		return c >= 0x80 && c <= 0xbf ? st - 1 : WS_U8_REJECT;
-	case WS_U8_E0:
-		return c >= 0xa0 && c <= 0xbf ? WS_U8_NEED1 : WS_U8_REJECT;
-	case WS_U8_ED:
-		return c >= 0x80 && c <= 0x9f ? WS_U8_NEED1 : WS_U8_REJECT;
-	case WS_U8_F0:
-		return c >= 0x90 && c <= 0xbf ? WS_U8_NEED2 : WS_U8_REJECT;
-	case WS_U8_F4:
-		return c >= 0x80 && c <= 0x8f ? WS_U8_NEED2 : WS_U8_REJECT;
-	default:
-		return WS_U8_REJECT;
-	}
-}
-
-/*
- * Run the decoder over s[0..n) from state `st`; stops at the first bad
- * byte, so that the state says WS_U8_REJECT as soon as it arrives.
- */
-static uint32_t
-ws_utf8_run(uint32_t st, const unsigned char *s, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		if (st == WS_U8_ACCEPT && s[i] < 0x80)
-			continue;
-		if ((st = ws_utf8_step(st, s[i])) == WS_U8_REJECT)
-			break;
-	}
-	return st;
-}
-
-int
-utf8_valid(const unsigned char *s, size_t n)
-{
-	return ws_utf8_run(WS_U8_ACCEPT, s, n) == WS_U8_ACCEPT;
-}
 
 static int
 ws_b64_value(char c)
@@ -359,12 +279,12 @@ ws_frame_end(struct ws_parser *p, ws_message_cb cb, void *arg)
 	}
 	if (!p->fin)
 		return 0;
-	if (p->message_op == WS_OP_TEXT && p->utf8_state != WS_U8_ACCEPT)
+	if (p->message_op == WS_OP_TEXT && p->utf8_state != UTF8_ACCEPT)
 		return ws_fail(p, WS_CLOSE_BAD_DATA,
 		    "text message ends inside a UTF-8 sequence");
 	op = p->message_op;
 	p->message_op = 0;
-	p->utf8_state = WS_U8_ACCEPT;
+	p->utf8_state = UTF8_ACCEPT;
 	rc = ws_deliver(p, op, &p->message, cb, arg);
 	if (p->message.size > WS_KEEP)
 		buf_free(&p->message);
@@ -399,8 +319,8 @@ ws_payload(struct ws_parser *p, const unsigned char *data, size_t n,
 		d[i] ^= p->mask[(p->payload_got + i) & 3];
 	p->payload_got += n;
 	if (b == &p->message && p->message_op == WS_OP_TEXT) {
-		p->utf8_state = ws_utf8_run(p->utf8_state, d, n);
-		if (p->utf8_state == WS_U8_REJECT)
+		p->utf8_state = utf8_run(p->utf8_state, d, n);
+		if (p->utf8_state == UTF8_REJECT)
 			return ws_fail(p, WS_CLOSE_BAD_DATA,
 			    "text message is not UTF-8");
 	}
@@ -513,8 +433,7 @@ int
 ws_frame_close(struct buf *out, int code, const char *reason)
 {
 	unsigned char p[WS_CONTROL_MAX];
-	size_t n, i, cut = 0;
-	uint32_t st = WS_U8_ACCEPT;
+	size_t cut;
 
 	if (code == WS_CLOSE_NO_STATUS)
 		return ws_frame(out, WS_OP_CLOSE, "", 0);
@@ -522,14 +441,7 @@ ws_frame_close(struct buf *out, int code, const char *reason)
 		return -1;
 	if (reason == NULL)
 		reason = "";
-	n = strnlen(reason, WS_CLOSE_REASON_MAX);
-	for (i = 0; i < n; i++) {
-		st = ws_utf8_step(st, (unsigned char)reason[i]);
-		if (st == WS_U8_REJECT)
-			break;
-		if (st == WS_U8_ACCEPT)
-			cut = i + 1;
-	}
+	cut = utf8_valid_prefix(reason, strnlen(reason, WS_CLOSE_REASON_MAX));
 	p[0] = (unsigned char)(code >> 8);
 	p[1] = (unsigned char)code;
 	memcpy(p + 2, reason, cut);
@@ -550,7 +462,8 @@ ws_close_parse(const unsigned char *data, size_t len, int *code)
 	if (len < 2)
 		return -1;
 	c = data[0] << 8 | data[1];
-	if (!ws_close_code_ok(c) || !utf8_valid(data + 2, len - 2))
+	if (!ws_close_code_ok(c) ||
+	    !utf8_valid((const char *)data + 2, len - 2))
 		return -1;
 	if (code != NULL)
 		*code = c;

@@ -104,7 +104,4 @@ int ws_frame_close(struct buf *out, int code, const char *reason);
  */
 int ws_close_parse(const unsigned char *data, size_t len, int *code);
 
-/* Whether s[0..n) is well-formed UTF-8 (no overlongs, no surrogates). */
-int utf8_valid(const unsigned char *s, size_t n);
-
 #endif

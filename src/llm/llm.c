@@ -17,6 +17,7 @@
 #include "llm/llm_int.h"
 #include "util/json.h"
 #include "util/log.h"
+#include "util/redact.h"
 #include "util/time.h"
 #include "util/xalloc.h"
 
@@ -422,34 +423,6 @@ llm_http_error(struct llm_http *h, struct llm_error *err)
 	json_decref(body);
 }
 
-/* Replace the `len` (>= 5) bytes at p of a NUL-terminated string. */
-static void
-llm_redact(char *p, size_t len)
-{
-	memmove(p + 5, p + len, strlen(p + len) + 1);
-	memcpy(p, "[key]", 5);
-}
-
-/* Remove the key, and anything shaped like one, from a message. */
-static void
-llm_scrub(char *msg, const char *key)
-{
-	char *p;
-	size_t n;
-
-	if (key != NULL && strlen(key) >= 8) {
-		while ((p = strstr(msg, key)) != NULL)
-			llm_redact(p, strlen(key));
-	}
-	for (p = msg; (p = strstr(p, "sk-")) != NULL; p += 3) {
-		n = strspn(p + 3,
-		    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-		    "0123456789-_*.");
-		if (n >= 4)
-			llm_redact(p, 3 + n);
-	}
-}
-
 /*
  * Run the transfer on a multi handle, so that the wait for the network
  * also wakes when `cancel` fires (its fd is polled beside the socket).
@@ -739,7 +712,7 @@ llm_call(const struct llm_provider *p, const struct llm_request *req,
 		if (err->attempts > 1 && err->cls != LLM_ERR_CANCELLED)
 			snprintf(err->message + n, sizeof err->message - n,
 			    " (after %d attempts)", err->attempts);
-		llm_scrub(err->message, p->api_key);
+		redact_buf(err->message, sizeof err->message, p->api_key);
 	}
 	llm_stream_reset(&s);
 	free(text);

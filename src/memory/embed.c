@@ -17,6 +17,7 @@
 #include "llm/curl_dl.h"
 #include "memory/embed.h"
 #include "util/buf.h"
+#include "util/utf8.h"
 #include "util/xalloc.h"
 
 #define EMBED_MAX_TERMS 4096
@@ -52,40 +53,25 @@ embed_terms(const char *s, size_t len, struct embed_term **out)
 {
 	struct embed_term *t = NULL;
 	char term[EMBED_MAX_TERM + 1];
-	size_t n = 0, i = 0, k, j, w;
+	size_t n = 0, i = 0, start, k, j, w;
 	unsigned char c;
 
 	while (i < len && n < EMBED_MAX_TERMS) {
-		k = 0;
+		start = i;
 		while (i < len) {
 			c = (unsigned char)s[i];
 			if (!(isalnum(c) || c >= 0x80))
 				break;
-			if (k < EMBED_MAX_TERM)
-				term[k++] = (char)tolower(c);
 			i++;
 		}
-		if (k == 0) {
+		if (i == start) {
 			i++;
 			continue;
 		}
-		/* Never cut a UTF-8 character in half: drop the last one
-		 * if the cap left it incomplete. */
-		if (k > 0) {
-			size_t p = k - 1, need;
-			unsigned char lead;
-
-			while (p > 0 && ((unsigned char)term[p] & 0xc0) == 0x80)
-				p--;
-			lead = (unsigned char)term[p];
-			need = lead < 0x80 ? 1 :
-			    lead >= 0xf0   ? 4 :
-			    lead >= 0xe0   ? 3 :
-			    lead >= 0xc0   ? 2 :
-					     1;
-			if (p + need > k)
-				k = p;
-		}
+		/* At most EMBED_MAX_TERM bytes, never half a character. */
+		k = utf8_cutn(s + start, i - start, EMBED_MAX_TERM);
+		for (j = 0; j < k; j++)
+			term[j] = (char)tolower((unsigned char)s[start + j]);
 		term[k] = '\0';
 		if (k < 2 || embed_is_stop(term))
 			continue;

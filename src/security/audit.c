@@ -13,12 +13,10 @@
  * with Ed25519.  The key lives in $OXIOS_HOME/audit/signing.key (0600,
  * hex of the 64-byte secret key); the public key is in every head.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <stdarg.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -30,10 +28,11 @@
 #include "security/audit.h"
 #include "security/audit_int.h"
 #include "security/merkle.h"
-#include "util/buf.h"
 #include "util/file.h"
 #include "util/log.h"
+#include "util/redact.h"
 #include "util/time.h"
+#include "util/utf8.h"
 #include "util/xalloc.h"
 
 static const char *const audit_names[AUDIT_NACTIONS] = {
@@ -161,82 +160,13 @@ audit_close(void)
 
 /* ---- sanitising ---- */
 
-static int
-audit_secret_key(const char *k)
-{
-	static const char *const words[] = { "token", "secret", "password",
-		"passwd", "authorization", "cookie", "credential", "api_key",
-		"api-key", "apikey", "private_key", "private-key",
-		"signing_key", "signing-key", NULL };
-	size_t i, n = strlen(k);
-
-	for (i = 0; words[i] != NULL; i++) {
-		if (strcasestr(k, words[i]) != NULL)
-			return 1;
-	}
-	/* "x_key", "x-key": a key of something; a bare "key" is a name. */
-	return n > 4 &&
-	    (strcasecmp(k + n - 4, "_key") == 0 ||
-		strcasecmp(k + n - 4, "-key") == 0);
-}
-
-/* Prefixes of credentials, wherever they appear in a string. */
-static const char *const audit_secret_prefixes[] = { "sk-", "oxt_", "xoxb-",
-	"xoxp-", "ghp_", "gho_", "github_pat_", "AKIA", "Bearer ", "bearer ",
-	NULL };
-
-static int
-audit_token_char(char c)
-{
-	return isalnum((unsigned char)c) || c == '-' || c == '_' || c == '.' ||
-	    c == '/' || c == '+' || c == '=';
-}
-
 /*
- * A copy of s with every credential-looking run (a known prefix followed
- * by at least 8 token characters) replaced by "<redacted>", or NULL if
- * there is none.
+ * A copy of v that shares nothing with it (redact_json() changes it in
+ * place), with strings over AUDIT_MAX_STRING as their length and hash and
+ * nothing deeper than 16 levels.
  */
-static char *
-audit_redact(const char *s)
-{
-	struct buf b;
-	const char *p = s, *best, *q, *t;
-	size_t i, plen = 0, run;
-	int found = 0;
-
-	buf_init(&b, BUF_NOCAP);
-	for (;;) {
-		best = NULL;
-		for (i = 0; audit_secret_prefixes[i] != NULL; i++) {
-			q = strstr(p, audit_secret_prefixes[i]);
-			if (q != NULL && (best == NULL || q < best)) {
-				best = q;
-				plen = strlen(audit_secret_prefixes[i]);
-			}
-		}
-		if (best == NULL)
-			break;
-		for (t = best + plen, run = 0; audit_token_char(*t); t++)
-			run++;
-		buf_add(&b, p, (size_t)(best - p));
-		if (run >= 8) {
-			buf_adds(&b, "<redacted>");
-			found = 1;
-		} else
-			buf_add(&b, best, (size_t)(t - best));
-		p = t;
-	}
-	if (!found) {
-		buf_free(&b);
-		return NULL;
-	}
-	buf_adds(&b, p);
-	return buf_detach(&b);
-}
-
 static json_t *
-audit_clean(const json_t *v, int depth)
+audit_shape(const json_t *v, int depth)
 {
 	json_t *out, *x;
 	const char *k;
@@ -249,31 +179,18 @@ audit_clean(const json_t *v, int depth)
 	switch (json_typeof(v)) {
 	case JSON_OBJECT:
 		out = json_object();
-		json_object_foreach((json_t *)v, k, x) {
-			if (audit_secret_key(k))
-				json_object_set_new(out, k,
-				    json_string("<redacted>"));
-			else
-				json_object_set_new(out, k,
-				    audit_clean(x, depth + 1));
-		}
+		json_object_foreach((json_t *)v, k, x)
+			json_object_set_new(out, k, audit_shape(x, depth + 1));
 		return out;
 	case JSON_ARRAY:
 		out = json_array();
 		json_array_foreach(v, i, x)
-			json_array_append_new(out, audit_clean(x, depth + 1));
+			json_array_append_new(out, audit_shape(x, depth + 1));
 		return out;
 	case JSON_STRING:
 		n = json_string_length(v);
-		if (n <= AUDIT_MAX_STRING) {
-			char *clean = audit_redact(json_string_value(v));
-
-			if (clean == NULL)
-				return json_incref((json_t *)v);
-			out = json_string(clean);
-			free(clean);
-			return out != NULL ? out : json_string("<redacted>");
-		}
+		if (n <= AUDIT_MAX_STRING)
+			return json_stringn_nocheck(json_string_value(v), n);
 		/* File contents and the like: what it was, not what it
 		 * said. */
 		crypto_generichash(h, sizeof h,
@@ -286,12 +203,17 @@ audit_clean(const json_t *v, int depth)
 	}
 }
 
+/* Secrets go by the one policy of util/redact.h. */
 json_t *
 audit_sanitize(const json_t *detail)
 {
+	json_t *out;
+
 	if (detail == NULL || !json_is_object(detail))
 		return json_object();
-	return audit_clean(detail, 0);
+	out = audit_shape(detail, 0);
+	redact_json(out);
+	return out;
 }
 
 /* ---- hashing ---- */
@@ -410,16 +332,8 @@ audit_stmts_get(sqlite3 *db)
 static void
 audit_cut(const char *in, char *out, size_t size)
 {
-	size_t n = strlen(in);
+	size_t n = utf8_cut(in, size - 1);
 
-	if (n < size) {
-		memcpy(out, in, n + 1);
-		return;
-	}
-	/* Cut on a UTF-8 boundary. */
-	n = size - 1;
-	while (n > 0 && ((unsigned char)in[n] & 0xc0) == 0x80)
-		n--;
 	memcpy(out, in, n);
 	out[n] = '\0';
 }

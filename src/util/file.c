@@ -14,25 +14,21 @@
 #include "util/xalloc.h"
 
 int
-file_read(const char *path, size_t cap, char **data, size_t *len, char **cause)
+file_read_fd(int fd, size_t cap, char **data, size_t *len, char **cause)
 {
-	struct stat st;
+	struct stat st = { 0 };
 	char *p = NULL;
 	size_t n = 0, size;
 	ssize_t r;
-	int fd, saved;
+	int saved;
 
 	*data = NULL;
 	*len = 0;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		saved = errno;
-		xasprintf(cause, "%s: %s", path, strerror(errno));
-		errno = saved;
-		return -1;
-	}
 	if (fstat(fd, &st) == -1 || S_ISDIR(st.st_mode)) {
-		saved = S_ISDIR(st.st_mode) ? EISDIR : errno;
-		xasprintf(cause, "%s: %s", path, strerror(saved));
+		saved = errno;
+		if (S_ISDIR(st.st_mode))
+			saved = EISDIR;
+		xasprintf(cause, "%s", strerror(saved));
 		goto fail;
 	}
 	size = (S_ISREG(st.st_mode) && (size_t)st.st_size < cap) ?
@@ -43,8 +39,7 @@ file_read(const char *path, size_t cap, char **data, size_t *len, char **cause)
 		if (n == size) {
 			if (size > cap) {
 				saved = EFBIG;
-				xasprintf(cause, "%s: larger than %zu bytes",
-				    path, cap);
+				xasprintf(cause, "larger than %zu bytes", cap);
 				goto fail;
 			}
 			size *= 2;
@@ -55,7 +50,7 @@ file_read(const char *path, size_t cap, char **data, size_t *len, char **cause)
 			continue;
 		if (r == -1) {
 			saved = errno;
-			xasprintf(cause, "%s: %s", path, strerror(errno));
+			xasprintf(cause, "%s", strerror(saved));
 			goto fail;
 		}
 		if (r == 0)
@@ -63,21 +58,43 @@ file_read(const char *path, size_t cap, char **data, size_t *len, char **cause)
 		n += (size_t)r;
 		if (n > cap) {
 			saved = EFBIG;
-			xasprintf(cause, "%s: larger than %zu bytes", path,
-			    cap);
+			xasprintf(cause, "larger than %zu bytes", cap);
 			goto fail;
 		}
 	}
-	close(fd);
 	p[n] = '\0';
 	*data = p;
 	*len = n;
 	return 0;
 fail:
 	free(p);
-	close(fd);
 	errno = saved;
 	return -1;
+}
+
+int
+file_read(const char *path, size_t cap, char **data, size_t *len, char **cause)
+{
+	char *why = NULL;
+	int fd, saved = 0, rc;
+
+	*data = NULL;
+	*len = 0;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		saved = errno;
+		xasprintf(cause, "%s: %s", path, strerror(errno));
+		errno = saved;
+		return -1;
+	}
+	if ((rc = file_read_fd(fd, cap, data, len, &why)) == -1) {
+		saved = errno;
+		xasprintf(cause, "%s: %s", path, why);
+		free(why);
+	}
+	close(fd);
+	if (rc == -1)
+		errno = saved;
+	return rc;
 }
 
 static int

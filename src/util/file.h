@@ -15,6 +15,14 @@
 int file_read(const char *path, size_t cap, char **data, size_t *len,
     char **cause);
 /*
+ * The same for an open descriptor, read from where it stands to its end
+ * (read(2) interrupted by a signal is retried; the descriptor stays the
+ * caller's).  More than `cap` bytes is an error (EFBIG, "larger than N
+ * bytes"); so is any error of read(2), never taken for the end.
+ * Returns 0, or -1 with *cause (caller frees) and errno set.
+ */
+int file_read_fd(int fd, size_t cap, char **data, size_t *len, char **cause);
+/*
  * Replace `path` with `data` atomically: write a temporary file beside it
  * with `mode`, fsync it, rename it over `path`, fsync the directory.
  * Returns 0, or -1 with *cause (caller frees).

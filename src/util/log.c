@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "util/log.h"
+#include "util/redact.h"
 #include "util/time.h"
 #include "util/xalloc.h"
 
@@ -91,11 +92,15 @@ log_close(void)
 static void
 log_vwrite(enum log_level level, const char *func, const char *fmt, va_list ap)
 {
-	char stamp[64], *msg;
+	char stamp[64], *msg, *clean;
 	FILE *out;
 
 	time_rfc3339(time_wall_ms(), stamp, sizeof stamp);
 	xvasprintf(&msg, fmt, ap);
+	/* Never log a secret, even one that slipped into a message. */
+	clean = redact_string(msg, NULL);
+	free(msg);
+	msg = clean;
 
 	pthread_mutex_lock(&log_lock);
 	out = log_file != NULL ? log_file : stderr;

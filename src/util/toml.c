@@ -13,6 +13,7 @@
 
 #include "util/toml.h"
 #include "util/toml_int.h"
+#include "util/utf8.h"
 #include "util/xalloc.h"
 
 /* Path bytes the positions object may hold (bounds its memory). */
@@ -126,9 +127,7 @@ toml_key_repr(const struct toml_key *k, size_t n, char *out, size_t size)
 		toml_write_key(&b, k->seg[j].s, k->seg[j].len);
 	}
 	if (b.len > 60 || j < n) {
-		for (cut = b.len < 57 ? b.len : 57;
-		     cut > 0 && (b.data[cut] & 0xC0) == 0x80; cut--)
-			;
+		cut = utf8_cut(buf_str(&b), 57);
 		snprintf(out, size, "%.*s...", (int)cut, b.data);
 	} else
 		snprintf(out, size, "%s", buf_str(&b));

@@ -26,6 +26,7 @@
 
 #include "http/ws.h"
 #include "util/buf.h"
+#include "util/utf8.h"
 #include "util/xalloc.h"
 
 #define FUZZ_WS_MAX (64 * 1024)
@@ -136,7 +137,7 @@ fuzz_ws_msg(void *arg, int op, const unsigned char *d, size_t n)
 	if (d == NULL)
 		abort();
 	if (op == WS_OP_TEXT &&
-	    (!utf8_valid(d, n) || !fuzz_ws_utf8_whole(d, n)))
+	    (!utf8_valid((const char *)d, n) || !fuzz_ws_utf8_whole(d, n)))
 		abort();
 	if (op == WS_OP_CLOSE) {
 		if (ws_close_parse(d, n, &code) != 0)
@@ -381,7 +382,8 @@ fuzz_ws_round_trip(const uint8_t *data, size_t size)
 		op = WS_OP_BINARY;
 		break;
 	case 1:
-		op = utf8_valid(data, size) ? WS_OP_TEXT : WS_OP_BINARY;
+		op = utf8_valid((const char *)data, size) ? WS_OP_TEXT :
+							    WS_OP_BINARY;
 		break;
 	case 2:
 		op = size <= 125 ? WS_OP_PING : WS_OP_BINARY;
@@ -498,7 +500,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t split, wantlen, gotlen, nmsg, k, end;
 	int mode;
 
-	if (fuzz_ws_utf8_whole(data, size) != utf8_valid(data, size))
+	if (fuzz_ws_utf8_whole(data, size) !=
+	    utf8_valid((const char *)data, size))
 		abort();
 	want = fuzz_ws_run(data, size, 0, 0, 0, &wantlen);
 	got = fuzz_ws_ref(data, size, &gotlen);
