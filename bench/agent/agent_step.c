@@ -156,7 +156,8 @@ main(int argc, char **argv)
 	struct bench_hooks bh;
 	struct config *cfg;
 	pthread_t srv;
-	json_t *allow, *msgs, *tools;
+	json_t *allow, *msgs;
+	struct registry *tools;
 	char dir[] = "/tmp/oxios-bench-XXXXXX", *cfgtext, *cause = NULL, *db;
 	uint64_t *spawn, t0;
 	int i, nspawn = 50;
@@ -222,11 +223,11 @@ main(int argc, char **argv)
 	bh.step = xcalloc((size_t)bench_steps + 1, sizeof *bh.step);
 	bh.tool = xcalloc((size_t)bench_steps + 1, sizeof *bh.tool);
 	msgs = json_pack("[{s:s, s:s}]", "role", "user", "content", "go");
-	tools = hands_tool_defs(&pol);
+	tools = registry_new();
+	registry_add_hands(tools, h, &pol);
 	l.cfg = cfg;
 	l.system = "bench";
 	l.messages = msgs;
-	l.hands = h;
 	l.tools = tools;
 	l.max_iterations = bench_steps + 5;
 	l.repeat_guard = 100000;
@@ -247,6 +248,7 @@ main(int argc, char **argv)
 	bench_report("worker spawn (exec + sandbox)", spawn, nspawn);
 	printf("whole loop: %.1f ms, stop: %s (%s)\n", (double)t0 / 1e6,
 	    agent_stop_name(l.stop), l.reason);
+	registry_free(tools);
 	hands_close(h);
 	agent_loop_free(&l);
 	return 0;

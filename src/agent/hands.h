@@ -80,13 +80,6 @@ void hands_kill(struct hands *h);
 int hands_close(struct hands *h);
 
 /*
- * The tools as the LLM sees them: [{"name", "description",
- * "input_schema"}], only those the policy permits (exec's shell mode is
- * described only when allowed).  New reference.
- */
-json_t *hands_tool_defs(const struct hands_policy *pol);
-
-/*
  * The pool of warm workers: a long-lived thread keeps up to `size` of
  * them started (hands_start()), so that an agent does not wait for the
  * fork and exec of its worker.  Workers are forked from that thread, never

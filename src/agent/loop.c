@@ -90,75 +90,26 @@ agent_cap(const char *text, long max, int *cut)
 	return out;
 }
 
-json_t *
-agent_spawn_tool_def(void)
-{
-	return json_pack("{s:s, s:s, s:{s:s, s:{s:{s:s, s:s}}, s:[s]}}", "name",
-	    "agent", "description",
-	    "Hand a self-contained sub-task to a sub-agent with its own tools "
-	    "and workspace access; it works until done and returns its "
-	    "answer. Use for independent pieces of a larger task.",
-	    "input_schema", "type", "object", "properties", "task", "type",
-	    "string", "description",
-	    "What the sub-agent must do, with all the context it needs.",
-	    "required", "task");
-}
-
-/* The brain-side "agent" tool: a child agent.  Its result object. */
-static json_t *
-agent_spawn(struct agent_loop *l, struct cancel *run, const json_t *use)
-{
-	const char *task =
-	    oxjson_str(json_object_get(use, "input"), "task", NULL);
-	char *answer = NULL, *cause = NULL;
-	json_t *result;
-
-	if (task == NULL || *task == '\0')
-		return json_pack("{s:b, s:s}", "ok", 0, "error",
-		    "'task' is required");
-	if (l->spawn(l->spawn_arg, task, run, &answer, &cause) != 0) {
-		result = json_pack("{s:b, s:s}", "ok", 0, "error",
-		    cause != NULL ? cause : "the sub-agent failed");
-		free(cause);
-		free(answer);
-		return result;
-	}
-	result = json_pack("{s:b, s:s}", "ok", 1, "output", answer);
-	free(answer);
-	return result;
-}
-
-/* One tool call through the hands; returns its tool_result block. */
+/* One tool call through the registry; returns its tool_result block. */
 static json_t *
 agent_tool(struct agent_loop *l, struct cancel *run, const json_t *use,
     int *fatal)
 {
 	const char *id = oxjson_str(use, "id", ""), *name;
-	json_t *result = NULL, *block;
-	char *cause = NULL, *text, *capped;
+	json_t *result, *block;
+	char *text, *capped;
 	int ok, cut;
 
 	name = oxjson_str(use, "name", "");
 	if (l->hooks.tool_start != NULL)
 		l->hooks.tool_start(name, json_object_get(use, "input"),
 		    l->hooks.arg);
-	if (cancel_fired(run)) {
+	if (cancel_fired(run))
 		result = json_pack("{s:b, s:s}", "ok", 0, "error",
 		    "not run: the run was stopped");
-	} else if (l->spawn != NULL && strcmp(name, "agent") == 0) {
-		result = agent_spawn(l, run, use);
-	} else if (l->kernel_tool != NULL &&
-	    (result = l->kernel_tool(l->kernel_tool_arg, name,
-		 json_object_get(use, "input"))) != NULL) {
-		/* answered by the kernel */
-	} else if (hands_call(l->hands, name, json_object_get(use, "input"),
-		       run, &result, &cause) != 0) {
-		result = json_pack("{s:b, s:s}", "ok", 0, "error",
-		    cause != NULL ? cause : "the worker failed");
-		if (!cancel_fired(run))
-			*fatal = 1;
-		free(cause);
-	}
+	else
+		result = registry_call(l->tools, name,
+		    json_object_get(use, "input"), run, fatal);
 	l->tool_calls++;
 	ok = oxjson_bool(result, "ok", 0);
 	text = xstrdup(ok ? oxjson_str(result, "output", "") :
@@ -211,7 +162,7 @@ agent_loop_run(struct agent_loop *l)
 	struct llm_request req;
 	struct llm_response resp;
 	struct llm_error err;
-	json_t *block, *results;
+	json_t *block, *results, *defs;
 	char *last = NULL, *key;
 	int repeats = 0, fatal = 0, calls;
 	size_t i;
@@ -220,6 +171,7 @@ agent_loop_run(struct agent_loop *l)
 	if (l->model == NULL)
 		l->model = config_str(l->cfg, "engine.default_model");
 	cancel_init(&run, l->cancel, l->timeout_ms);
+	defs = l->tools != NULL ? registry_defs(l->tools) : json_array();
 	l->answer = NULL;
 	l->stop = AGENT_DONE;
 	l->reason[0] = '\0';
@@ -237,7 +189,7 @@ agent_loop_run(struct agent_loop *l)
 		memset(&req, 0, sizeof req);
 		req.system = l->system;
 		req.messages = l->messages;
-		req.tools = l->tools;
+		req.tools = json_array_size(defs) > 0 ? defs : NULL;
 		req.max_tokens = (int)config_int(l->cfg, "engine.max_tokens");
 		req.temperature = config_float(l->cfg, "engine.temperature");
 		req.stream = 1;
@@ -322,6 +274,7 @@ agent_loop_run(struct agent_loop *l)
 		    l->iterations, l->iterations == 1 ? "" : "s", l->tool_calls,
 		    l->tool_calls == 1 ? "" : "s");
 	cancel_destroy(&run);
+	json_decref(defs);
 	free(last);
 	if (l->answer == NULL)
 		l->answer = xstrdup("");

@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <jansson.h>
 
-#include "agent/hands.h"
+#include "agent/registry.h"
 #include "config/config.h"
 #include "llm/llm.h"
 
@@ -39,11 +39,11 @@ struct agent_hooks {
 struct agent_loop {
 	/* In */
 	const struct config *cfg;
-	const char *model;  /* provider/model; NULL: engine.default_model */
-	const char *system; /* the system prompt */
-	json_t *messages;   /* the conversation so far; appended to */
-	struct hands *hands;
-	const json_t *tools; /* hands_tool_defs() */
+	const char *model;      /* provider/model; NULL: engine.default_model */
+	const char *system;     /* the system prompt */
+	json_t *messages;       /* the conversation so far; appended to */
+	struct registry *tools; /* what the model may call, and the one
+				   dispatch point for its calls */
 	int max_iterations;
 	int repeat_guard;
 	long tool_output_max;  /* characters of one tool result */
@@ -52,22 +52,6 @@ struct agent_loop {
 				  run's own token (with the deadline) is
 				  chained below it. */
 	struct agent_hooks hooks;
-	/*
-	 * Sub-agents: when set, the brain-side tool "agent" {task} runs a
-	 * child agent through this and returns its answer (or -1 and *cause).
-	 * `stop` is the run's token: the child's is chained below it.
-	 */
-	int (*spawn)(void *arg, const char *task, struct cancel *stop,
-	    char **answer, char **cause);
-	void *spawn_arg;
-	/*
-	 * The kernel's brain-side tools (memory_write, ...): the result
-	 * object {ok, output | error} when `name` is one of them, else NULL
-	 * (the hands get the call).
-	 */
-	json_t *(
-	    *kernel_tool)(void *arg, const char *name, const json_t *input);
-	void *kernel_tool_arg;
 
 	/* Out */
 	enum agent_stop stop;
@@ -85,8 +69,6 @@ int agent_loop_run(struct agent_loop *l);
 void agent_loop_free(struct agent_loop *l);
 /* "done", "max_iterations", "repeat", ... */
 const char *agent_stop_name(enum agent_stop s);
-/* The "agent" tool's definition (for the tool list).  New reference. */
-json_t *agent_spawn_tool_def(void);
 /* The default system prompt for a workspace.  New string. */
 char *agent_system_prompt(const char *workspace);
 

@@ -1,7 +1,7 @@
 /*
- * tools.c — the tool registry, and what the tools share: paths checked
- * and opened beneath the workspace (by security/confine.h), argument
- * reading, UTF-8 cleaning, globs.
+ * tools.c — the worker's tool table, and what the tools share: paths
+ * checked and opened beneath the workspace (by security/confine.h),
+ * argument reading, UTF-8 cleaning, globs.
  */
 #include <fcntl.h>
 #include <fnmatch.h>
@@ -16,145 +16,14 @@
 #include "util/buf.h"
 #include "util/xalloc.h"
 
-#define S_PATH "\"path\":{\"type\":\"string\",\"description\":"
-#define S_OBJ "{\"type\":\"object\",\"additionalProperties\":false,"
-#define S_EXEC_PROPS \
-	"\"mode\":{\"type\":\"string\",\"enum\":[\"structured\",\"shell\"]," \
-	"\"description\":\"structured (default): binary and args; shell: " \
-	"command, when the policy allows it.\"}," \
-	"\"binary\":{\"type\":\"string\",\"description\":\"Name of an " \
-	"allowed program, looked up in /usr/local/bin:/usr/bin:/bin.\"}," \
-	"\"args\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}," \
-	"\"description\":\"Its arguments, passed as they are (no shell).\"}," \
-	"\"cwd\":{\"type\":\"string\",\"description\":\"Directory to run " \
-	"in, relative to the workspace. Default: the workspace.\"}," \
-	"\"timeout\":{\"type\":\"integer\",\"minimum\":1,\"description\":" \
-	"\"Kill the command after this many seconds (at most the policy's " \
-	"limit, which is also the default).\"}"
-
 const struct tool tool_table[] = {
-	{
-	    .name = "read",
-	    .description = "Read a text file of the workspace. Shows numbered "
-			   "lines (like cat -n): from line `offset` (default "
-			   "1), at most `limit` lines (default 2000). Long "
-			   "lines are cut; binary files are refused.",
-	    .schema =
-		S_OBJ "\"properties\":{" S_PATH
-		      "\"File to read, relative to the workspace.\"},"
-		      "\"offset\":{\"type\":\"integer\",\"minimum\":1,"
-		      "\"description\":\"First line to show (1-based).\"},"
-		      "\"limit\":{\"type\":\"integer\",\"minimum\":1,"
-		      "\"maximum\":10000,\"description\":\"Most lines to "
-		      "show.\"}},\"required\":[\"path\"]}",
-	    .fn = tool_read,
-	},
-	{
-	    .name = "write",
-	    .description = "Create or replace a file of the workspace with "
-			   "`content`, creating missing parent directories. "
-			   "The file is replaced atomically.",
-	    .schema = S_OBJ "\"properties\":{" S_PATH
-			    "\"File to write, relative to the workspace.\"},"
-			    "\"content\":{\"type\":\"string\",\"description\":"
-			    "\"The whole new content of the file.\"}},"
-			    "\"required\":[\"path\",\"content\"]}",
-	    .fn = tool_write,
-	},
-	{
-	    .name = "edit",
-	    .description = "Replace text in a file: `old_text` must occur "
-			   "exactly once (include enough surrounding lines to "
-			   "make it unique) unless `replace_all` is true. "
-			   "Whitespace and indentation must match exactly.",
-	    .schema = S_OBJ "\"properties\":{" S_PATH
-			    "\"File to edit, relative to the workspace.\"},"
-			    "\"old_text\":{\"type\":\"string\",\"description\":"
-			    "\"The exact text to replace.\"},"
-			    "\"new_text\":{\"type\":\"string\",\"description\":"
-			    "\"The text to put in its place.\"},"
-			    "\"replace_all\":{\"type\":\"boolean\","
-			    "\"description\":\"Replace every occurrence "
-			    "(default false).\"}},\"required\":[\"path\","
-			    "\"old_text\",\"new_text\"]}",
-	    .fn = tool_edit,
-	},
-	{
-	    .name = "ls",
-	    .description = "List a directory of the workspace: directories end "
-			   "with '/', symbolic links show their target, files "
-			   "their size in bytes.",
-	    .schema = S_OBJ "\"properties\":{" S_PATH
-			    "\"Directory, relative to the workspace. Default: "
-			    "the workspace.\"}}}",
-	    .fn = tool_ls,
-	},
-	{
-	    .name = "find",
-	    .description =
-		"Find files and directories by glob. A pattern "
-		"without '/' matches names at any depth ('*.c'); one "
-		"with '/' matches the path below `path`, '**' "
-		"standing for any number of directories "
-		"('src/**/*.h'). Symbolic links are not followed; "
-		".git is skipped. Prints paths relative to the "
-		"workspace.",
-	    .schema =
-		S_OBJ "\"properties\":{\"pattern\":{\"type\":\"string\","
-		      "\"description\":\"Glob: * ? [abc] and **.\"}," S_PATH
-		      "\"Directory to search, relative to the "
-		      "workspace. Default: the workspace.\"},"
-		      "\"max_results\":{\"type\":\"integer\",\"minimum\":1,"
-		      "\"maximum\":5000,\"description\":\"Stop after this "
-		      "many (default 200).\"}},\"required\":[\"pattern\"]}",
-	    .fn = tool_find,
-	},
-	{
-	    .name = "grep",
-	    .description =
-		"Search file contents with a POSIX extended regular "
-		"expression. Prints path:line:text for each "
-		"matching line, and path-line-text for context "
-		"lines. Binary files, files over 16 MiB and .git are "
-		"skipped.",
-	    .schema =
-		S_OBJ "\"properties\":{\"pattern\":{\"type\":\"string\","
-		      "\"description\":\"Extended regular expression "
-		      "(egrep syntax), matched line by line.\"}," S_PATH
-		      "\"File or directory to search, relative to "
-		      "the workspace. Default: the workspace.\"},"
-		      "\"include\":{\"type\":\"string\",\"description\":"
-		      "\"Only files matching this glob (as in find).\"},"
-		      "\"ignore_case\":{\"type\":\"boolean\"},"
-		      "\"context\":{\"type\":\"integer\",\"minimum\":0,"
-		      "\"maximum\":20,\"description\":\"Lines to show "
-		      "before and after each match (default 0).\"},"
-		      "\"max_results\":{\"type\":\"integer\",\"minimum\":1,"
-		      "\"maximum\":2000,\"description\":\"Stop after this "
-		      "many matching lines (default 100).\"}},"
-		      "\"required\":[\"pattern\"]}",
-	    .fn = tool_grep,
-	},
-	{
-	    .name = "exec",
-	    .description = "Run a program in the workspace without a shell: "
-			   "`binary` names an allowed program, `args` are its "
-			   "arguments, which may not hold shell metacharacters "
-			   "(; | & ` $ < > or a line break). Its output "
-			   "(stdout and stderr together) is cut at the "
-			   "policy's size, and at its timeout it is killed "
-			   "with everything it started. A non-zero exit is an "
-			   "error that carries the output.",
-	    .schema = S_OBJ "\"properties\":{" S_EXEC_PROPS "}}",
-	    .schema_shell = S_OBJ "\"properties\":{" S_EXEC_PROPS ","
-				  "\"command\":{\"type\":\"string\","
-				  "\"description\":\"With mode shell, "
-				  "instead of binary and args: a command line "
-				  "for /bin/sh -c (pipes, redirection, "
-				  "globbing).\"}}}",
-	    .flags = TOOL_EXEC,
-	    .fn = tool_exec,
-	},
+	{ .name = "read", .fn = tool_read },
+	{ .name = "write", .fn = tool_write },
+	{ .name = "edit", .fn = tool_edit },
+	{ .name = "ls", .fn = tool_ls },
+	{ .name = "find", .fn = tool_find },
+	{ .name = "grep", .fn = tool_grep },
+	{ .name = "exec", .fn = tool_exec, .flags = TOOL_EXEC },
 	{ .name = NULL },
 };
 

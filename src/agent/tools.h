@@ -1,6 +1,7 @@
 /*
  * tools.h — the tools an agent's hands run, as data: one `struct tool`
- * per tool (name, description, JSON Schema of its arguments, function),
+ * per tool (name, function; what the model is told of it, and the JSON
+ * Schema its arguments are checked against, are in agent/registry.h),
  * and what they share: resolving a path from the model inside the
  * workspace without ever leaving it, reading arguments, cleaning text.
  *
@@ -48,12 +49,10 @@ struct tool_result {
 
 #define TOOL_EXEC 0x1 /* runs programs: only with an allowlist or shell */
 
+/* A tool the worker runs (its schema and description: registry.h). */
 struct tool {
 	const char *name;
-	const char *description;
-	const char *schema;       /* JSON Schema of the arguments */
-	const char *schema_shell; /* the schema when shell mode is allowed */
-	int flags;                /* TOOL_* */
+	int flags; /* TOOL_* */
 	/* 0 with res->output, or -1 with res->error. */
 	int (*fn)(struct tool_ctx *, json_t *args, struct tool_result *);
 };

@@ -154,41 +154,56 @@ struct kernel_child {
 static int kernel_agent(struct kernel_run *r, struct agent *a, json_t *messages,
     const char *workspace, int save, struct agent_loop *l);
 
-/* The "agent" tool: a child of k->parent, run to its end. */
+/* The "agent" tool: a child of the caller's agent, run to its end.  The
+ * arguments were checked against schemas/agent.json. */
 static int
-kernel_spawn(void *arg, const char *task, struct cancel *stop, char **answer,
-    char **cause)
+kernel_spawn(struct tool_call *call, json_t *args, struct tool_result *res)
 {
-	struct kernel_child *k = arg;
+	struct kernel_child *k = call->ctx;
 	struct agent_loop l;
 	struct agent *child;
 	json_t *messages;
+	char *cause = NULL;
 	int rc;
 
 	if ((child = supervisor_create(k->r->db, k->r->session, k->r->model,
-		 k->parent, stop, cause)) == NULL)
-		return -1;
+		 k->parent, call->cancel, &cause)) == NULL)
+		return tools_fail_take(res, cause);
 	supervisor_start_nested(k->r->db, child);
-	messages = json_pack("[{s:s, s:s}]", "role", "user", "content", task);
+	messages = json_pack("[{s:s, s:O}]", "role", "user", "content",
+	    json_object_get(args, "task"));
 	memset(&l, 0, sizeof l);
 	rc = kernel_agent(k->r, child, messages, k->workspace, 0, &l);
-	if (rc == 0)
-		*answer = l.answer;
-	else {
-		xasprintf(cause, "the sub-agent stopped (%s): %s",
+	if (rc == 0) {
+		res->output = l.answer;
+		l.answer = NULL;
+	} else {
+		tools_fail(res, "the sub-agent stopped (%s): %s",
 		    agent_stop_name(l.stop), l.reason);
 		free(l.answer);
+		l.answer = NULL;
 	}
-	l.answer = NULL;
 	json_decref(messages);
 	return rc;
 }
 
+static const struct tool_def kernel_agent_tool = {
+	.name = "agent",
+	.where = TOOL_BRAIN,
+	.description =
+	    "Hand a self-contained sub-task to a sub-agent with its own "
+	    "tools and workspace access; it works until done and "
+	    "returns its answer. Use for independent pieces of a larger "
+	    "task.",
+	.schema = "agent",
+	.fn = kernel_spawn,
+};
+
 /*
  * Run agent `a` (admitted) on `messages` with its own worker, until it
  * stops or its token fires; its row is finished and the caller's
- * reference dropped.  Messages are saved to the session when `save`.  The loop's results are in *l (l->answer is the
- * caller's).  Returns what agent_loop_run() returned.
+ * reference dropped.  Messages are saved to the session when `save`.
+ * The loop's results are in *l (l->answer is the caller's).  Returns what agent_loop_run() returned.
  */
 static int
 kernel_agent(struct kernel_run *r, struct agent *a, json_t *messages,
@@ -199,7 +214,7 @@ kernel_agent(struct kernel_run *r, struct agent *a, json_t *messages,
 	struct kernel_save ks;
 	struct kernel_child kc;
 	struct memtools mt;
-	json_t *tools = NULL;
+	struct registry *tools = NULL;
 	char *system = NULL, *cause = NULL, *recall = NULL;
 	enum agent_state state;
 	int rc = -1;
@@ -219,23 +234,20 @@ kernel_agent(struct kernel_run *r, struct agent *a, json_t *messages,
 	}
 	if (r->sandbox == NULL)
 		r->sandbox = json_deep_copy(hands_sandbox(hands));
-	tools = hands_tool_defs(&pol);
+	tools = registry_new();
+	registry_add_hands(tools, hands, &pol);
 	if (a->depth < supervisor_max_depth()) {
-		json_array_append_new(tools, agent_spawn_tool_def());
 		kc.r = r;
 		kc.parent = a;
 		kc.workspace = workspace;
-		l->spawn = kernel_spawn;
-		l->spawn_arg = &kc;
+		registry_add(tools, &kernel_agent_tool, &kc);
 	}
 	system = agent_system_prompt(workspace);
 	if (memtools_ready(r->db, r->cfg)) {
-		memtools_defs(tools);
 		mt.db = r->db;
 		mt.session_id = r->session;
 		mt.agent_id = a->id;
-		l->kernel_tool = memtools_call;
-		l->kernel_tool_arg = &mt;
+		memtools_add(tools, &mt);
 		/* What the agent remembers, before it starts. */
 		if (a->depth == 0 && r->prompt != NULL &&
 		    *(recall = memory_recall(r->db, r->prompt, 5)) != '\0') {
@@ -260,7 +272,6 @@ kernel_agent(struct kernel_run *r, struct agent *a, json_t *messages,
 	l->model = r->model;
 	l->system = system;
 	l->messages = messages;
-	l->hands = hands;
 	l->tools = tools;
 	l->max_iterations = (int)config_int(r->cfg, "engine.max_iterations");
 	l->repeat_guard = (int)config_int(r->cfg, "engine.repeat_guard");
@@ -288,11 +299,7 @@ kernel_agent(struct kernel_run *r, struct agent *a, json_t *messages,
 		state = AGENT_EXITED; /* a limit stopped it: it ended cleanly */
 	supervisor_finish(r->db, a, state, l->reason, l->iterations, &l->usage,
 	    l->cost_usd, l->cost_usd > 0);
-	l->spawn = NULL;
-	l->spawn_arg = NULL;
-	l->kernel_tool = NULL;
-	l->kernel_tool_arg = NULL;
-	json_decref(tools);
+	registry_free(tools);
 	l->tools = NULL;
 	free(system);
 	l->system = NULL;

@@ -9,6 +9,7 @@
 #include <sqlite3.h>
 #include <jansson.h>
 
+#include "agent/registry.h"
 #include "config/config.h"
 
 struct memtools {
@@ -19,9 +20,10 @@ struct memtools {
 /* Open the memory service for this process if memory.enabled and it is
  * not open yet (thread-safe).  1 if it is usable, 0 if not (logged). */
 int memtools_ready(sqlite3 *db, const struct config *cfg);
-/* The tools' definitions, appended to `tools`. */
-void memtools_defs(json_t *tools);
-/* A kernel_tool for the agent loop (arg: struct memtools). */
-json_t *memtools_call(void *arg, const char *name, const json_t *input);
+/* The memory tools' rows (ending with a zeroed one). */
+extern const struct tool_def memtools_rows[];
+/* Offer them to one run, their handlers reading `mt` (kept by the
+ * caller for the run). */
+void memtools_add(struct registry *reg, struct memtools *mt);
 
 #endif

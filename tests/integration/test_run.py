@@ -369,3 +369,27 @@ def test_max_agent_depth_is_the_configured_one(agent):
                          'WHERE parent_id IS NOT NULL').fetchone()[0]
     d.close()
     assert (children, grandchildren) == (2, 0)
+
+
+def test_tool_arguments_are_checked_against_the_schema(agent):
+    """Every call passes the one dispatch point: arguments that fail the
+    tool's JSON Schema are refused there, with a message naming the
+    place, and the run goes on."""
+    agent.fake.load({'turns': [
+        {'tool_calls': [call('read', 'a1'),
+                        call('read', 'a2', path='x', limit=0),
+                        call('ls', 'a3', path='.', colour=True),
+                        call('memory_search', 'a4', query='x'),
+                        call('nosuch', 'a5')]},
+        {'text': 'done'}]})
+    r = run(agent, '--json', 'try bad calls')
+    assert r.returncode == 0, r.stderr
+    res = tool_results(model_requests(agent)[1])
+    assert res['a1'] == ('invalid arguments for read: (root): missing '
+                         'required property "path"'), res
+    assert res['a2'].startswith('invalid arguments for read: /limit'), res
+    assert res['a3'].startswith('invalid arguments for ls'), res
+    assert 'colour' in res['a3'], res
+    # A brain tool with good arguments runs (no memories yet).
+    assert res['a4'] == '[]', res
+    assert res['a5'] == "unknown tool 'nosuch'", res

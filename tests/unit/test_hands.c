@@ -22,6 +22,7 @@
 #include <cmocka.h>
 
 #include "agent/hands.h"
+#include "agent/registry.h"
 #include "tmpdir.h"
 
 static char dir[64];
@@ -367,8 +368,12 @@ test_tool_defs(void **state)
 	const char *names[] = { "read", "write", "edit", "ls", "find", "grep",
 		"exec" };
 
+	struct registry *reg = registry_new();
+
 	(void)state;
-	defs = hands_tool_defs(&pol);
+	registry_add_hands(reg, NULL, &pol);
+	defs = registry_defs(reg);
+	registry_free(reg);
 	assert_int_equal(json_array_size(defs), 7);
 	json_array_foreach(defs, i, v) {
 		assert_string_equal(json_string_value(
