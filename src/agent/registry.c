@@ -24,10 +24,10 @@ const struct tool_def registry_hands[] = {
 	    .where = TOOL_HANDS,
 	    .flags = 0,
 	    .description =
-		    "Read a text file of the workspace. Shows numbered lines "
-		    "(like cat -n): from line `offset` (default 1), at most "
-		    "`limit` lines (default 2000). Long lines are cut; binary "
-		    "files are refused.",
+		"Read a text file of the workspace. Shows numbered lines "
+		"(like cat -n): from line `offset` (default 1), at most "
+		"`limit` lines (default 2000). Long lines are cut; binary "
+		"files are refused.",
 	    .schema = "read",
 	    .schema_shell = NULL,
 	},
@@ -36,9 +36,9 @@ const struct tool_def registry_hands[] = {
 	    .where = TOOL_HANDS,
 	    .flags = 0,
 	    .description =
-		    "Create or replace a file of the workspace with `content`, "
-		    "creating missing parent directories. The file is replaced "
-		    "atomically.",
+		"Create or replace a file of the workspace with `content`, "
+		"creating missing parent directories. The file is replaced "
+		"atomically.",
 	    .schema = "write",
 	    .schema_shell = NULL,
 	},
@@ -47,10 +47,10 @@ const struct tool_def registry_hands[] = {
 	    .where = TOOL_HANDS,
 	    .flags = 0,
 	    .description =
-		    "Replace text in a file: `old_text` must occur exactly once "
-		    "(include enough surrounding lines to make it unique) "
-		    "unless `replace_all` is true. Whitespace and indentation "
-		    "must match exactly.",
+		"Replace text in a file: `old_text` must occur exactly once "
+		"(include enough surrounding lines to make it unique) "
+		"unless `replace_all` is true. Whitespace and indentation "
+		"must match exactly.",
 	    .schema = "edit",
 	    .schema_shell = NULL,
 	},
@@ -59,9 +59,9 @@ const struct tool_def registry_hands[] = {
 	    .where = TOOL_HANDS,
 	    .flags = 0,
 	    .description =
-		    "List a directory of the workspace: directories end with "
-		    "'/', symbolic links show their target, files their size in "
-		    "bytes.",
+		"List a directory of the workspace: directories end with "
+		"'/', symbolic links show their target, files their size in "
+		"bytes.",
 	    .schema = "ls",
 	    .schema_shell = NULL,
 	},
@@ -70,12 +70,12 @@ const struct tool_def registry_hands[] = {
 	    .where = TOOL_HANDS,
 	    .flags = 0,
 	    .description =
-		    "Find files and directories by glob. A pattern without '/' "
-		    "matches names at any depth ('*.c'); one with '/' matches "
-		    "the path below `path`, '**' standing for any number of "
-		    "directories ('src/**/*.h'). Symbolic links are not "
-		    "followed; .git is skipped. Prints paths relative to the "
-		    "workspace.",
+		"Find files and directories by glob. A pattern without '/' "
+		"matches names at any depth ('*.c'); one with '/' matches "
+		"the path below `path`, '**' standing for any number of "
+		"directories ('src/**/*.h'). Symbolic links are not "
+		"followed; .git is skipped. Prints paths relative to the "
+		"workspace.",
 	    .schema = "find",
 	    .schema_shell = NULL,
 	},
@@ -84,10 +84,10 @@ const struct tool_def registry_hands[] = {
 	    .where = TOOL_HANDS,
 	    .flags = 0,
 	    .description =
-		    "Search file contents with a POSIX extended regular "
-		    "expression. Prints path:line:text for each matching line, "
-		    "and path-line-text for context lines. Binary files, files "
-		    "over 16 MiB and .git are skipped.",
+		"Search file contents with a POSIX extended regular "
+		"expression. Prints path:line:text for each matching line, "
+		"and path-line-text for context lines. Binary files, files "
+		"over 16 MiB and .git are skipped.",
 	    .schema = "grep",
 	    .schema_shell = NULL,
 	},
@@ -96,13 +96,13 @@ const struct tool_def registry_hands[] = {
 	    .where = TOOL_HANDS,
 	    .flags = TOOL_EXEC,
 	    .description =
-		    "Run a program in the workspace without a shell: `binary` "
-		    "names an allowed program, `args` are its arguments, which "
-		    "may not hold shell metacharacters (; | & ` $ < > or a line "
-		    "break). Its output (stdout and stderr together) is cut at "
-		    "the policy's size, and at its timeout it is killed with "
-		    "everything it started. A non-zero exit is an error that "
-		    "carries the output.",
+		"Run a program in the workspace without a shell: `binary` "
+		"names an allowed program, `args` are its arguments, which "
+		"may not hold shell metacharacters (; | & ` $ < > or a line "
+		"break). Its output (stdout and stderr together) is cut at "
+		"the policy's size, and at its timeout it is killed with "
+		"everything it started. A non-zero exit is an error that "
+		"carries the output.",
 	    .schema = "exec",
 	    .schema_shell = "exec_shell",
 	},
@@ -111,7 +111,7 @@ const struct tool_def registry_hands[] = {
 
 struct registry_row {
 	const struct tool_def *def;
-	void *ctx;        /* brain: the owner's; hands: the struct hands */
+	void *ctx;          /* brain: the owner's; hands: the struct hands */
 	const char *schema; /* the schema in force (shell mode or not) */
 	char *description;  /* as offered (exec: with its programs) */
 };
@@ -297,7 +297,8 @@ registry_defs(const struct registry *reg)
 	for (i = 0; i < reg->n; i++) {
 		row = &reg->rows[i];
 		text = registry_schema_text(row->schema);
-		if (text == NULL || (schema = json_loads(text, 0, NULL)) == NULL)
+		if (text == NULL ||
+		    (schema = json_loads(text, 0, NULL)) == NULL)
 			abort(); /* a row names a missing schema: test_registry */
 		json_array_append_new(defs,
 		    json_pack("{s:s, s:s, s:o}", "name", row->def->name,
@@ -338,13 +339,13 @@ registry_call(struct registry *reg, const char *name, json_t *args,
 	/* The one check every call passes, whoever runs it. */
 	if (registry_schemas_check(&cause) != 0 ||
 	    (i = registry_schema_index(row->schema)) < 0) {
-		result = registry_error_result("%s: no usable schema: %s",
-		    name, cause != NULL ? cause : "missing");
+		result = registry_error_result("%s: no usable schema: %s", name,
+		    cause != NULL ? cause : "missing");
 		goto out;
 	}
 	if (jsonschema_validate(registry_compiled[i], args, &cause) != 0) {
-		result = registry_error_result(
-		    "invalid arguments for %s: %s", name, cause);
+		result = registry_error_result("invalid arguments for %s: %s",
+		    name, cause);
 		goto out;
 	}
 	switch (row->def->where) {

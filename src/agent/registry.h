@@ -39,15 +39,16 @@ struct tool_call {
 struct tool_def {
 	const char *name;
 	enum tool_where where;
-	int flags;               /* TOOL_EXEC (tools.h) */
-	const char *description; /* for the model */
-	const char *schema;      /* src/agent/schemas/SCHEMA.json */
+	int flags;                /* TOOL_EXEC (tools.h) */
+	const char *description;  /* for the model */
+	const char *schema;       /* src/agent/schemas/SCHEMA.json */
 	const char *schema_shell; /* TOOL_EXEC: the schema in shell mode */
 	/*
 	 * A brain tool: 0 with res->output, or -1 with res->error (the
 	 * tool's own failure).  NULL for the others.
 	 */
-	int (*fn)(struct tool_call *call, json_t *args, struct tool_result *res);
+	int (
+	    *fn)(struct tool_call *call, json_t *args, struct tool_result *res);
 };
 
 /* One embedded schema file (tool_schemas_gen.c). */
@@ -69,8 +70,7 @@ void registry_free(struct registry *reg);
  * Offer `def` (static) to the model, its handler called with `ctx`.  A
  * later row of the same name replaces the earlier one.
  */
-void registry_add(struct registry *reg, const struct tool_def *def,
-    void *ctx);
+void registry_add(struct registry *reg, const struct tool_def *def, void *ctx);
 /*
  * Offer the hands' tools that `pol` permits (exec only with an allowlist
  * or shell mode; its description lists the programs), run by `h`.
@@ -87,8 +87,8 @@ json_t *registry_defs(const struct registry *reg);
  * *fatal is set when the worker died or broke the protocol (the run
  * cannot go on); a cancel is not fatal.
  */
-json_t *registry_call(struct registry *reg, const char *name,
-    json_t *args, struct cancel *stop, int *fatal);
+json_t *registry_call(struct registry *reg, const char *name, json_t *args,
+    struct cancel *stop, int *fatal);
 /*
  * Compile every embedded schema (once per process).  0, or -1 with
  * *cause naming the file.  registry_call() and registry_defs() do it

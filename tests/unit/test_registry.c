@@ -21,8 +21,8 @@
 #include "util/jsonschema.h"
 
 /* Annotations: allowed anywhere, never asserting. */
-static const char *const annotations[] = { "description", "title",
-	"default", "examples", "$comment", NULL };
+static const char *const annotations[] = { "description", "title", "default",
+	"examples", "$comment", NULL };
 
 static int
 in_list(const char *const *list, const char *k)
@@ -94,8 +94,9 @@ test_schemas(void **state)
 	for (s = tool_schema_srcs; s->name != NULL; s++, n++) {
 		doc = json_loads(s->text, 0, NULL);
 		assert_true(json_is_object(doc));
-		assert_string_equal(
-		    json_string_value(json_object_get(doc, "type")), "object");
+		assert_string_equal(json_string_value(
+					json_object_get(doc, "type")),
+		    "object");
 		check_keywords(s->name, doc);
 		json_decref(doc);
 		/* Every schema belongs to a row ("agent": kernel.c's). */
