@@ -49,6 +49,27 @@ static struct {
 } gw = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
 	PTHREAD_COND_INITIALIZER, NULL, 0, NULL, 0, 0, 0 };
 
+/* Take j off the running list (waking gateway_wait()) and free it. */
+static void
+gateway_job_end(struct gateway_job *j)
+{
+	pthread_mutex_lock(&gw.lock);
+	if (j->prev != NULL)
+		j->prev->next = j->next;
+	else
+		gw.jobs = j->next;
+	if (j->next != NULL)
+		j->next->prev = j->prev;
+	gw.count--;
+	pthread_cond_broadcast(&gw.done);
+	pthread_mutex_unlock(&gw.lock);
+	cancel_destroy(&j->cancel);
+	free(j->content);
+	free(j->session_id);
+	free(j->model);
+	free(j);
+}
+
 static void
 gateway_run(struct gateway_job *j)
 {
@@ -73,26 +94,10 @@ gateway_run(struct gateway_job *j)
 		kernel_run(r);
 	if (j->sink.done != NULL)
 		j->sink.done(r, j->arg);
-
-	pthread_mutex_lock(&gw.lock);
-	if (j->prev != NULL)
-		j->prev->next = j->next;
-	else
-		gw.jobs = j->next;
-	if (j->next != NULL)
-		j->next->prev = j->prev;
-	gw.count--;
-	pthread_cond_broadcast(&gw.done);
-	pthread_mutex_unlock(&gw.lock);
-
 	kernel_run_free(r);
-	cancel_destroy(&j->cancel);
 	if (j->sink.release != NULL)
 		j->sink.release(j->arg);
-	free(j->content);
-	free(j->session_id);
-	free(j->model);
-	free(j);
+	gateway_job_end(j);
 }
 
 /* A host thread: its first job, then whatever it is handed while idle. */
@@ -175,20 +180,8 @@ gateway_submit(const struct config *cfg, const struct gateway_msg *m,
 	xasprintf(cause, "cannot start a host thread: %s", strerror(rc));
 	pthread_mutex_lock(&gw.lock);
 	gw.threads--;
-	if (j->prev != NULL)
-		j->prev->next = j->next;
-	else
-		gw.jobs = j->next;
-	if (j->next != NULL)
-		j->next->prev = j->prev;
-	gw.count--;
-	pthread_cond_broadcast(&gw.done);
 	pthread_mutex_unlock(&gw.lock);
-	cancel_destroy(&j->cancel);
-	free(j->content);
-	free(j->session_id);
-	free(j->model);
-	free(j);
+	gateway_job_end(j);
 	return -1;
 }
 

@@ -401,19 +401,23 @@ def test_sse_id_from_an_earlier_run_replays_this_run(daemon):
 
 # ---- agents, sessions, config, metrics ----
 
+def chat_in_background(d, content, **extra):
+    """A chat on a thread of its own; returns once its agent runs:
+    (the dict its answer lands in as 'r', the thread, the agent id)."""
+    out = {}
+    t = threading.Thread(target=lambda: out.update(
+        r=chat(d, content, **extra)))
+    t.start()
+    for _ in range(100):
+        st, _, j = d.get('/api/agents?state=running')
+        if j['agents']:
+            return out, t, j['agents'][0]['id']
+        time.sleep(0.1)
+    raise AssertionError('no agent started running')
+
 def test_agents_kill_and_groups(daemon):
     daemon.fake.load({'turns': [{'text': 'slow', 'fault': {'hang': True}}]})
-    out = {}
-    t = threading.Thread(target=lambda: out.update(r=chat(daemon, 'wait')))
-    t.start()
-    aid = None
-    for _ in range(100):
-        st, _, j = daemon.get('/api/agents?state=running')
-        if j['agents']:
-            aid = j['agents'][0]['id']
-            break
-        time.sleep(0.1)
-    assert aid
+    out, t, aid = chat_in_background(daemon, 'wait')
     st, _, j = daemon.get('/api/status')
     assert j['agents']['running'] == 1
     st, _, j = daemon.post('/api/agents/%s/kill' % aid)
@@ -439,18 +443,7 @@ def test_session_delete(daemon):
                                 {'text': 'slow', 'fault': {'hang': True}}]})
     sid = chat(daemon, 'hello')[2]['session_id']
     # While an agent runs in it, the session stays (409), whole.
-    out = {}
-    t = threading.Thread(target=lambda: out.update(
-        r=chat(daemon, 'wait', session_id=sid)))
-    t.start()
-    aid = None
-    for _ in range(100):
-        st, _, j = daemon.get('/api/agents?state=running')
-        if j['agents']:
-            aid = j['agents'][0]['id']
-            break
-        time.sleep(0.1)
-    assert aid
+    out, t, aid = chat_in_background(daemon, 'wait', session_id=sid)
     st, _, j = daemon.request('DELETE', '/api/sessions/' + sid)
     assert st == 409 and j['error']['code'] == 'busy', (st, j)
     st, _, s = daemon.get('/api/sessions/' + sid)

@@ -25,6 +25,7 @@
 #include <linux/openat2.h>
 
 #include "security/confine.h"
+#include "openat2.h"
 #include "tmpdir.h"
 #include "util/path.h"
 #include "util/xalloc.h"
@@ -58,20 +59,6 @@ static const struct {
 	{ "", 0, NULL, "the path is empty" },
 	{ "in.txt\0x", 8, NULL, "NUL byte" },
 };
-
-/* Whether this kernel (or valgrind) has openat2. */
-static int
-have_openat2(void)
-{
-	struct open_how how;
-	long fd;
-
-	memset(&how, 0, sizeof how);
-	how.flags = O_PATH | O_CLOEXEC;
-	if ((fd = syscall(SYS_openat2, AT_FDCWD, ".", &how, sizeof how)) >= 0)
-		close((int)fd);
-	return fd >= 0;
-}
 
 static void
 put(const char *root, const char *rel, const char *text)

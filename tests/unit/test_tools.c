@@ -25,6 +25,7 @@
 
 #include "agent/hands.h"
 #include "agent/tools.h"
+#include "openat2.h"
 #include "tmpdir.h"
 #include "util/xalloc.h"
 
@@ -398,20 +399,6 @@ test_grep(void **state)
 	expect("grep", "{\"pattern\":\"(\"}", 0, "bad regular expression");
 	expect("grep", "{\"pattern\":\"a\",\"context\":99}", 0,
 	    "'context' must be between 0 and 20");
-}
-
-/* Whether this kernel (or valgrind) has openat2. */
-static int
-have_openat2(void)
-{
-	struct open_how how;
-	long fd;
-
-	memset(&how, 0, sizeof how);
-	how.flags = O_PATH | O_CLOEXEC;
-	if ((fd = syscall(SYS_openat2, AT_FDCWD, ".", &how, sizeof how)) >= 0)
-		close((int)fd);
-	return fd >= 0;
 }
 
 static void
