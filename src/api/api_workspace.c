@@ -17,6 +17,7 @@
 
 #include "agent/tools.h"
 #include "api/api.h"
+#include "config/live.h"
 #include "http/ws.h"
 #include "kernel/kernel.h"
 #include "util/file.h"
@@ -29,12 +30,12 @@
 static int
 api_ws_open(struct http_req *r, struct tool_ctx *ctx, char **ws)
 {
-	const struct config *cfg = api_config_get();
+	const struct config *cfg = config_live_get();
 	char *cause = NULL;
 
 	memset(ctx, 0, sizeof *ctx);
 	*ws = kernel_workspace(cfg);
-	api_config_put(cfg);
+	config_live_put(cfg);
 	if (file_mkdirs(*ws, 0700, &cause) != 0) {
 		api_fail(r, cause);
 		free(*ws);
@@ -184,9 +185,9 @@ api_workspace_read(struct http_req *r)
 		free(norm);
 		return 0;
 	}
-	cfg = api_config_get();
+	cfg = config_live_get();
 	max = (size_t)config_int(cfg, "gateway.max_body_bytes");
-	api_config_put(cfg);
+	config_live_put(cfg);
 	if ((fd = tools_open(&ctx, norm, O_RDONLY | O_NOFOLLOW, 0, &cause)) <
 	    0) {
 		api_ws_open_error(r, norm, errno, cause);

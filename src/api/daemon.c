@@ -16,6 +16,7 @@
 #include "agent/hands.h"
 #include "api/daemon.h"
 #include "config/home.h"
+#include "config/live.h"
 #include "gateway/gateway.h"
 #include "http/server.h"
 #include "kernel/events.h"
@@ -74,7 +75,7 @@ static struct {
 static void *
 daemon_dream(void *arg)
 {
-	const struct config *cfg = api_config_get();
+	const struct config *cfg = config_live_get();
 	json_t *report;
 	char *cause = NULL;
 	sqlite3 *db = db_get();
@@ -87,7 +88,7 @@ daemon_dream(void *arg)
 		log_warn("memory: scheduled dream: %s", cause);
 		free(cause);
 	}
-	api_config_put(cfg);
+	config_live_put(cfg);
 	pthread_mutex_lock(&dream.lock);
 	dream.running = 0;
 	dream.last_ms = time_mono_ms();
@@ -120,7 +121,7 @@ daemon_tune(void *arg)
 static void
 daemon_pool(void)
 {
-	const struct config *cfg = api_config_get();
+	const struct config *cfg = config_live_get();
 	char *cause = NULL;
 
 	if (hands_pool_start((int)config_int(cfg, "kernel.worker_pool"),
@@ -128,20 +129,20 @@ daemon_pool(void)
 		log_warn("%s", cause);
 		free(cause);
 	}
-	api_config_put(cfg);
+	config_live_put(cfg);
 }
 
 static void
 daemon_tick(void)
 {
 	void *(*job)(void *) = NULL;
-	const struct config *cfg = api_config_get();
+	const struct config *cfg = config_live_get();
 	long long mins = config_int(cfg, "memory.dream_interval_mins");
 	int on = config_bool(cfg, "memory.enabled");
 	pthread_attr_t attr;
 	pthread_t t;
 
-	api_config_put(cfg);
+	config_live_put(cfg);
 	audit_tick(db_get());
 	daemon_pool(); /* kernel.worker_pool as it is now */
 	if (!on || api_stopping())
@@ -170,7 +171,7 @@ daemon_tick(void)
 static void
 daemon_reload(void)
 {
-	const struct config *cur = api_config_get();
+	const struct config *cur = config_live_get();
 	struct config *next = NULL;
 	char *cause = NULL, *list, cur_path[1024];
 	json_t *changed, *restart, *ev;
@@ -180,11 +181,11 @@ daemon_reload(void)
 		log_error("SIGHUP: the configuration was not reloaded: %s",
 		    cause);
 		free(cause);
-		api_config_put(cur);
+		config_live_put(cur);
 		return;
 	}
-	api_config_put(cur);
-	api_config_replace(next, &changed, &restart);
+	config_live_put(cur);
+	config_live_replace(next, &changed, &restart);
 	api_apply_config();
 	if (json_array_size(changed) > 0) {
 		ev = json_pack("{s:O, s:s}", "keys", changed, "via", "sighup");
@@ -274,20 +275,21 @@ daemon_serve(struct config *cfg, int ready_fd, char **cause)
 		log_info("memory: %d memories to re-embed", n);
 		dream.now = 1;
 	}
-	api_init(cfg);
+	config_live_init(cfg);
 	cfg = NULL;
+	api_init();
 	api_apply_config();
-	cur = api_config_get();
+	cur = config_live_get();
 	api_http_config(cur, &hc);
 	if (http_start(&hc, cause) != 0) {
-		api_config_put(cur);
+		config_live_put(cur);
 		goto fail;
 	}
 	daemon_write_state(cur);
 	daemon_pool();
 	log_info("oxios %s listening on http://%s:%d (pid %d)", OXIOS_VERSION,
 	    hc.host, hc.port, (int)getpid());
-	api_config_put(cur);
+	config_live_put(cur);
 	ev = json_pack("{s:i, s:s}", "pid", (int)getpid(), "version",
 	    OXIOS_VERSION);
 	events_emit(EVENT_DAEMON_STARTED, ev);
@@ -305,9 +307,9 @@ daemon_serve(struct config *cfg, int ready_fd, char **cause)
 		daemon_tick();
 	}
 	log_info("%s: stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
-	cur = api_config_get();
+	cur = config_live_get();
 	grace_ms = config_int(cur, "kernel.shutdown_grace_secs") * 1000;
-	api_config_put(cur);
+	config_live_put(cur);
 	daemon_stop(grace_ms);
 	for (n = 0; n < 300; n++) { /* a dream in progress finishes */
 		pthread_mutex_lock(&dream.lock);
@@ -332,7 +334,7 @@ daemon_serve(struct config *cfg, int ready_fd, char **cause)
 	state = home_path("run/oxios.json");
 	unlink(state);
 	free(state);
-	api_shutdown();
+	config_live_shutdown();
 	events_shutdown();
 	auth_reset();
 	db_shutdown();
@@ -343,6 +345,8 @@ fail:
 	daemon_ready(ready_fd, *cause);
 	if (cfg != NULL)
 		config_free(cfg);
+	else
+		config_live_shutdown();
 	free(dbpath);
 	return -1;
 }
