@@ -12,18 +12,18 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "api/api.h"
+#include "daemon.h"
 #include "agent/hands.h"
-#include "api/daemon.h"
+#include "api/api.h"
 #include "config/home.h"
 #include "config/live.h"
 #include "gateway/gateway.h"
 #include "http/server.h"
 #include "kernel/events.h"
 #include "kernel/memtools.h"
-#include "security/audit.h"
-#include "memory/memory.h"
 #include "kernel/supervisor.h"
+#include "memory/memory.h"
+#include "security/audit.h"
 #include "security/auth.h"
 #include "store/db.h"
 #include "util/file.h"
