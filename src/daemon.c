@@ -1,5 +1,6 @@
 /*
- * daemon.c — start the services, wait for signals, stop in order.
+ * daemon.c — start the services, wait for signals, run the periodic jobs
+ * (daemon_jobs[]) once a second, stop in order.
  *
  * Signals are blocked in every thread and taken here with sigtimedwait(),
  * so no handler ever runs in the middle of a library call.
@@ -64,57 +65,202 @@ daemon_write_state(const struct config *cfg)
 	free(path);
 }
 
-/* Background dream consolidation, every memory.dream_interval_mins. */
+/*
+ * The periodic jobs.
+ *
+ * Once a tick (DAEMON_TICK_MS) daemon_tick() walks daemon_jobs[] in
+ * order.  A job is asked at most every `every_ms`; when its `due` (NULL:
+ * always) says yes, it runs: inline on the tick, which is for cheap work
+ * only, or, with DAEMON_JOB_THREAD, on a detached thread of its own, at
+ * most one at a time and never once the daemon stops.  Thread jobs of one
+ * nonzero `group` never run at once either; table order decides which of
+ * them starts when several are due on the same tick.
+ *
+ * DAEMON_GROUP_MEMORY: a dream re-indexes the vector graph and ends by
+ * tuning its ef_search when that is due, so a tune beside it would measure
+ * a graph being rebuilt and do the same work twice.  The dream comes first
+ * in the table, as it always has.
+ *
+ * The tick is the only thread that asks or starts a job; a job's thread
+ * only clears its `running` when it ends.  So the tick can look at
+ * `running` under the lock, ask `due` without it, and set `running` under
+ * it again: nothing else could have started the job meanwhile.
+ */
+#define DAEMON_TICK_MS 1000
+#define DAEMON_JOB_THREAD 0x1 /* on a detached thread, one at a time */
+#define DAEMON_GROUP_MEMORY 1 /* dream and tune: one at a time */
+
+struct daemon_job {
+	const char *name; /* in the debug log */
+	long every_ms; /* ask at most this often (DAEMON_TICK_MS: every tick) */
+	/* Whether to run now (NULL: always).  `cfg` is the tick's reference,
+	 * good for this call only. */
+	int (*due)(const struct config *cfg, uint64_t now_ms);
+	/* The work.  A thread job holds its own configuration and database
+	 * connection (db_get(): closed when its thread ends). */
+	void (*run)(void);
+	int flags; /* DAEMON_JOB_* */
+	int group; /* DAEMON_GROUP_*, or 0 */
+};
+
+static void daemon_audit(void);
+static void daemon_pool(void);
+static int daemon_dream_due(const struct config *cfg, uint64_t now_ms);
+static void daemon_dream(void);
+static int daemon_tune_due(const struct config *cfg, uint64_t now_ms);
+static void daemon_tune(void);
+
+static const struct daemon_job daemon_jobs[] = {
+	{
+	    .name = "audit",
+	    .every_ms = DAEMON_TICK_MS,
+	    .run = daemon_audit,
+	},
+	{
+	    .name = "pool",
+	    .every_ms = DAEMON_TICK_MS,
+	    .run = daemon_pool,
+	},
+	{
+	    .name = "dream",
+	    .every_ms = DAEMON_TICK_MS,
+	    .due = daemon_dream_due,
+	    .run = daemon_dream,
+	    .flags = DAEMON_JOB_THREAD,
+	    .group = DAEMON_GROUP_MEMORY,
+	},
+	{
+	    .name = "tune",
+	    .every_ms = DAEMON_TICK_MS,
+	    .due = daemon_tune_due,
+	    .run = daemon_tune,
+	    .flags = DAEMON_JOB_THREAD,
+	    .group = DAEMON_GROUP_MEMORY,
+	},
+};
+#define DAEMON_NJOBS (sizeof daemon_jobs / sizeof daemon_jobs[0])
+
+/*
+ * The jobs' state, one slot per row.  `lock` guards `running` (set by the
+ * tick, cleared by the job's thread); `asked_ms` is the tick's alone.
+ */
 static struct {
 	pthread_mutex_t lock;
-	int running;
-	int now; /* at the next tick, whatever the interval */
-	uint64_t last_ms;
-} dream = { PTHREAD_MUTEX_INITIALIZER, 0, 0, 0 };
+	struct {
+		int running;       /* guarded by lock */
+		uint64_t asked_ms; /* the tick's: when due was last asked */
+	} slot[DAEMON_NJOBS];
+} jobs = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+/* Whether `j` or another job of its group runs.  Called locked. */
+static int
+daemon_job_busy_locked(const struct daemon_job *j)
+{
+	size_t i;
+
+	for (i = 0; i < DAEMON_NJOBS; i++) {
+		if (!jobs.slot[i].running)
+			continue;
+		if (&daemon_jobs[i] == j ||
+		    (j->group != 0 && daemon_jobs[i].group == j->group))
+			return 1;
+	}
+	return 0;
+}
+
+/* How many thread jobs run now. */
+static int
+daemon_jobs_running(void)
+{
+	size_t i;
+	int n = 0;
+
+	pthread_mutex_lock(&jobs.lock);
+	for (i = 0; i < DAEMON_NJOBS; i++)
+		n += jobs.slot[i].running;
+	pthread_mutex_unlock(&jobs.lock);
+	return n;
+}
 
 static void *
-daemon_dream(void *arg)
+daemon_job_thread(void *arg)
 {
-	const struct config *cfg = config_live_get();
-	json_t *report;
-	char *cause = NULL;
-	sqlite3 *db = db_get();
+	const struct daemon_job *j = arg;
+	uint64_t t0 = time_mono_ms();
 
-	(void)arg;
-	if (db != NULL &&
-	    (report = memory_dream(db, cfg, "schedule", &cause)) != NULL)
-		json_decref(report);
-	else if (cause != NULL) {
-		log_warn("memory: scheduled dream: %s", cause);
-		free(cause);
-	}
-	config_live_put(cfg);
-	pthread_mutex_lock(&dream.lock);
-	dream.running = 0;
-	dream.last_ms = time_mono_ms();
-	pthread_mutex_unlock(&dream.lock);
+	j->run();
+	log_debug("periodic job %s: done in %llu ms", j->name,
+	    (unsigned long long)(time_mono_ms() - t0));
+	pthread_mutex_lock(&jobs.lock);
+	jobs.slot[j - daemon_jobs].running = 0;
+	pthread_mutex_unlock(&jobs.lock);
 	return NULL;
 }
 
-/* The vector index's auto ef_search, tuned again when it is due. */
-static void *
-daemon_tune(void *arg)
+/* Run `j` if it is its time and it is due. */
+static void
+daemon_job_consider(const struct daemon_job *j, const struct config *cfg,
+    uint64_t now)
 {
-	json_t *r;
-	char *cause = NULL;
-	sqlite3 *db = db_get();
+	size_t i = (size_t)(j - daemon_jobs);
+	pthread_attr_t attr;
+	pthread_t t;
+	int busy, rc;
 
-	(void)arg;
-	if (db != NULL && (r = memory_tune(db, api_stopping, &cause)) != NULL)
-		json_decref(r);
-	else if (cause != NULL) {
-		log_warn("%s", cause);
-		free(cause);
+	if (now - jobs.slot[i].asked_ms < (uint64_t)j->every_ms)
+		return;
+	if (j->flags & DAEMON_JOB_THREAD) {
+		if (api_stopping())
+			return;
+		pthread_mutex_lock(&jobs.lock);
+		busy = daemon_job_busy_locked(j);
+		pthread_mutex_unlock(&jobs.lock);
+		if (busy)
+			return; /* asked again at the next tick */
 	}
-	pthread_mutex_lock(&dream.lock);
-	dream.running = 0;
-	pthread_mutex_unlock(&dream.lock);
-	return NULL;
+	jobs.slot[i].asked_ms = now;
+	if (j->due != NULL && !j->due(cfg, now))
+		return;
+	if (!(j->flags & DAEMON_JOB_THREAD)) {
+		log_debug("periodic job %s", j->name);
+		j->run();
+		return;
+	}
+	log_debug("periodic job %s: on a thread", j->name);
+	pthread_mutex_lock(&jobs.lock);
+	jobs.slot[i].running = 1;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	rc = pthread_create(&t, &attr, daemon_job_thread, (void *)j);
+	pthread_attr_destroy(&attr);
+	if (rc != 0) {
+		jobs.slot[i].running = 0;
+		log_warn("periodic job %s: cannot start a thread: %s", j->name,
+		    strerror(rc));
+	}
+	pthread_mutex_unlock(&jobs.lock);
+}
+
+/* Once a tick: every job of the table, in order. */
+static void
+daemon_tick(void)
+{
+	const struct config *cfg = config_live_get();
+	uint64_t now = time_mono_ms();
+	size_t i;
+
+	for (i = 0; i < DAEMON_NJOBS; i++)
+		daemon_job_consider(&daemon_jobs[i], cfg, now);
+	config_live_put(cfg);
+}
+
+/* ---- the jobs ---- */
+
+/* A signed head every audit.sign_interval_secs (audit_tick() decides). */
+static void
+daemon_audit(void)
+{
+	audit_tick(db_get());
 }
 
 /* Keep kernel.worker_pool warm workers (the pool's thread is ours). */
@@ -132,40 +278,77 @@ daemon_pool(void)
 	config_live_put(cfg);
 }
 
-static void
-daemon_tick(void)
-{
-	void *(*job)(void *) = NULL;
-	const struct config *cfg = config_live_get();
-	long long mins = config_int(cfg, "memory.dream_interval_mins");
-	int on = config_bool(cfg, "memory.enabled");
-	pthread_attr_t attr;
-	pthread_t t;
+/*
+ * Dream consolidation, every memory.dream_interval_mins counted from the
+ * end of the last one (from the start of the daemon at first), or at the
+ * next tick when `now` is set (memories to re-embed).
+ */
+static struct {
+	pthread_mutex_t lock;
+	int now;          /* guarded by lock: at the next tick */
+	uint64_t last_ms; /* guarded by lock: when the last one ended */
+} dream = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
-	config_live_put(cfg);
-	audit_tick(db_get());
-	daemon_pool(); /* kernel.worker_pool as it is now */
-	if (!on || api_stopping())
-		return;
+static int
+daemon_dream_due(const struct config *cfg, uint64_t now_ms)
+{
+	long long mins = config_int(cfg, "memory.dream_interval_mins");
+	int due;
+
+	if (!config_bool(cfg, "memory.enabled"))
+		return 0;
 	pthread_mutex_lock(&dream.lock);
-	if (!dream.running &&
-	    (dream.now ||
-		(mins > 0 &&
-		    time_mono_ms() - dream.last_ms >=
-			(uint64_t)mins * 60000))) {
-		dream.now = 0;
-		job = daemon_dream;
-	} else if (!dream.running && memory_tune_due())
-		job = daemon_tune;
-	if (job != NULL) {
-		dream.running = 1;
-		pthread_attr_init(&attr);
-		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-		if (pthread_create(&t, &attr, job, NULL) != 0)
-			dream.running = 0;
-		pthread_attr_destroy(&attr);
-	}
+	due = dream.now ||
+	    (mins > 0 && now_ms - dream.last_ms >= (uint64_t)mins * 60000);
 	pthread_mutex_unlock(&dream.lock);
+	return due;
+}
+
+static void
+daemon_dream(void)
+{
+	const struct config *cfg = config_live_get();
+	json_t *report;
+	char *cause = NULL;
+	sqlite3 *db = db_get();
+
+	pthread_mutex_lock(&dream.lock);
+	dream.now = 0;
+	pthread_mutex_unlock(&dream.lock);
+	if (db != NULL &&
+	    (report = memory_dream(db, cfg, "schedule", &cause)) != NULL)
+		json_decref(report);
+	else if (cause != NULL) {
+		log_warn("memory: scheduled dream: %s", cause);
+		free(cause);
+	}
+	config_live_put(cfg);
+	pthread_mutex_lock(&dream.lock);
+	dream.last_ms = time_mono_ms();
+	pthread_mutex_unlock(&dream.lock);
+}
+
+/* The vector index's auto ef_search, tuned again when it is due. */
+static int
+daemon_tune_due(const struct config *cfg, uint64_t now_ms)
+{
+	(void)now_ms;
+	return config_bool(cfg, "memory.enabled") && memory_tune_due();
+}
+
+static void
+daemon_tune(void)
+{
+	json_t *r;
+	char *cause = NULL;
+	sqlite3 *db = db_get();
+
+	if (db != NULL && (r = memory_tune(db, api_stopping, &cause)) != NULL)
+		json_decref(r);
+	else if (cause != NULL) {
+		log_warn("%s", cause);
+		free(cause);
+	}
 }
 
 static void
@@ -242,7 +425,7 @@ int
 daemon_serve(struct config *cfg, int ready_fd, char **cause)
 {
 	struct http_config hc;
-	struct timespec tick = { 1, 0 };
+	struct timespec tick = { DAEMON_TICK_MS / 1000, 0 };
 	sigset_t set;
 	char *dbpath = NULL, *state = NULL;
 	const struct config *cur;
@@ -266,7 +449,8 @@ daemon_serve(struct config *cfg, int ready_fd, char **cause)
 			 "marked failed",
 		    n);
 	events_init(EVENTS_RING_DEFAULT);
-	/* The first dream comes one interval after the start. */
+	/* The first dream comes one interval after the start (no job thread
+	 * runs yet: no lock needed). */
 	dream.last_ms = time_mono_ms();
 	if (!memtools_ready(db_get(), cfg))
 		log_info("memory: off");
@@ -311,11 +495,10 @@ daemon_serve(struct config *cfg, int ready_fd, char **cause)
 	grace_ms = config_int(cur, "kernel.shutdown_grace_secs") * 1000;
 	config_live_put(cur);
 	daemon_stop(grace_ms);
-	for (n = 0; n < 300; n++) { /* a dream in progress finishes */
-		pthread_mutex_lock(&dream.lock);
-		sig = dream.running || api_memory_dreams_running() > 0;
-		pthread_mutex_unlock(&dream.lock);
-		if (!sig)
+	/* A job in progress (a dream, a tune) finishes. */
+	for (n = 0; n < 300; n++) {
+		if (daemon_jobs_running() == 0 &&
+		    api_memory_dreams_running() == 0)
 			break;
 		usleep(100000);
 	}
