@@ -1,6 +1,6 @@
 /*
  * api.c — the list of route tables (api_route_tables[], at the end), the
- * API's shared state (the configuration in use), and the system routes
+ * API's shared state (its start, whether it stops), and the system routes
  * with their table: health, status, config, metrics, events, the OpenAPI
  * document.
  */
@@ -11,6 +11,7 @@
 
 #include "api/api.h"
 #include "config/home.h"
+#include "config/live.h"
 #include "agent/hands.h"
 #include "gateway/gateway.h"
 #include "http/metrics.h"
@@ -25,139 +26,20 @@
 #include "util/time.h"
 #include "util/xalloc.h"
 
-/* The configuration in use, and the ones still held by requests. */
-struct api_cfg {
-	struct config *cfg;
-	int refs;
-	struct api_cfg *next;
-};
-
+/* The daemon's start and whether it is stopping. */
 static struct {
 	pthread_mutex_t lock;
-	struct api_cfg *current;
-	struct api_cfg *old; /* replaced, still held */
-	uint64_t start_ms;
-	int stopping;
+	uint64_t start_ms; /* set once by api_init(), before any thread */
+	int stopping;      /* guarded by lock */
 } api = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 void
-api_init(struct config *cfg)
+api_init(void)
 {
-	api.current = xcalloc(1, sizeof *api.current);
-	api.current->cfg = cfg;
-	api.current->refs = 1;
 	api.start_ms = time_mono_ms();
+	pthread_mutex_lock(&api.lock);
 	api.stopping = 0;
-}
-
-void
-api_shutdown(void)
-{
-	struct api_cfg *c, *next;
-
-	pthread_mutex_lock(&api.lock);
-	for (c = api.old; c != NULL; c = next) {
-		next = c->next;
-		config_free(c->cfg);
-		free(c);
-	}
-	api.old = NULL;
-	if (api.current != NULL) {
-		config_free(api.current->cfg);
-		free(api.current);
-		api.current = NULL;
-	}
 	pthread_mutex_unlock(&api.lock);
-}
-
-const struct config *
-api_config_get(void)
-{
-	const struct config *cfg;
-
-	pthread_mutex_lock(&api.lock);
-	api.current->refs++;
-	cfg = api.current->cfg;
-	pthread_mutex_unlock(&api.lock);
-	return cfg;
-}
-
-void
-api_config_put(const struct config *cfg)
-{
-	struct api_cfg *c, **pp;
-
-	pthread_mutex_lock(&api.lock);
-	if (api.current != NULL && api.current->cfg == cfg) {
-		api.current->refs--;
-		pthread_mutex_unlock(&api.lock);
-		return;
-	}
-	for (pp = &api.old; (c = *pp) != NULL; pp = &c->next) {
-		if (c->cfg != cfg)
-			continue;
-		if (--c->refs == 0) {
-			*pp = c->next;
-			config_free(c->cfg);
-			free(c);
-		}
-		break;
-	}
-	pthread_mutex_unlock(&api.lock);
-}
-
-/* Keys that only a restart applies. */
-static int
-api_restart_key(const char *key)
-{
-	return strcmp(key, "gateway.host") == 0 ||
-	    strcmp(key, "gateway.port") == 0 ||
-	    strcmp(key, "logging.target") == 0 ||
-	    strcmp(key, "logging.format") == 0;
-}
-
-void
-api_config_replace(struct config *cfg, json_t **changed, json_t **restart)
-{
-	struct api_cfg *c, *prev;
-	const char *key;
-	json_t *v, *old;
-
-	*changed = json_array();
-	*restart = json_array();
-	c = xcalloc(1, sizeof *c);
-	c->cfg = cfg;
-	c->refs = 1;
-	pthread_mutex_lock(&api.lock);
-	prev = api.current;
-	json_object_foreach(cfg->values, key, v) {
-		old = json_object_get(prev->cfg->values, key);
-		if (old == NULL || !json_equal(old, v))
-			json_array_append_new(*changed, json_string(key));
-	}
-	json_object_foreach(prev->cfg->values, key, v) {
-		if (json_object_get(cfg->values, key) == NULL)
-			json_array_append_new(*changed, json_string(key));
-	}
-	api.current = c;
-	if (--prev->refs == 0) {
-		config_free(prev->cfg);
-		free(prev);
-	} else {
-		prev->next = api.old;
-		api.old = prev;
-	}
-	pthread_mutex_unlock(&api.lock);
-	{
-		size_t i;
-
-		for (i = 0; i < json_array_size(*changed); i++) {
-			key = json_string_value(json_array_get(*changed, i));
-			if (api_restart_key(key))
-				json_array_append_new(*restart,
-				    json_string(key));
-		}
-	}
 }
 
 void
@@ -177,7 +59,7 @@ api_http_config(const struct config *cfg, struct http_config *hc)
 void
 api_apply_config(void)
 {
-	const struct config *cfg = api_config_get();
+	const struct config *cfg = config_live_get();
 	struct http_config hc;
 	int level;
 
@@ -188,7 +70,7 @@ api_apply_config(void)
 	    config_int(cfg, "audit.sign_interval_secs"), NULL);
 	if ((level = log_level_parse(config_str(cfg, "logging.level"))) >= 0)
 		log_set_level((enum log_level)level);
-	api_config_put(cfg);
+	config_live_put(cfg);
 }
 
 long long
@@ -305,12 +187,12 @@ api_health(struct http_req *r)
 static int
 api_ready(struct http_req *r)
 {
-	const struct config *cfg = api_config_get();
+	const struct config *cfg = config_live_get();
 	sqlite3 *db = db_get();
 	char *ws = kernel_workspace(cfg), *cause = NULL;
 	int dbok, wsok, accepting = !api_stopping();
 
-	api_config_put(cfg);
+	config_live_put(cfg);
 	dbok = db_ping(db);
 	wsok = access(ws, W_OK | X_OK) == 0;
 	free(ws);
@@ -324,7 +206,7 @@ api_ready(struct http_req *r)
 static int
 api_status(struct http_req *r)
 {
-	const struct config *cfg = api_config_get();
+	const struct config *cfg = config_live_get();
 	int running, queued, sse, ws;
 	char listen[300];
 
@@ -342,20 +224,20 @@ api_status(struct http_req *r)
 		hands_pool_count(), "chats", gateway_count(), "sse_clients",
 		sse, "ws_clients", ws, "last_event_id",
 		(json_int_t)events_last_id(), "config", cfg->path));
-	api_config_put(cfg);
+	config_live_put(cfg);
 	return 0;
 }
 
 static int
 api_config_show(struct http_req *r)
 {
-	const struct config *cfg = api_config_get();
+	const struct config *cfg = config_live_get();
 
 	http_json(r, 200,
 	    json_pack("{s:o, s:O, s:s, s:O}", "config", config_tree(cfg),
 		"sources", cfg->sources, "path", cfg->path, "warnings",
 		cfg->warnings));
-	api_config_put(cfg);
+	config_live_put(cfg);
 	return 0;
 }
 
@@ -401,9 +283,9 @@ api_config_update(struct http_req *r)
 		}
 		json_decref(parsed);
 	}
-	cur = api_config_get();
+	cur = config_live_get();
 	path = xstrdup(cur->path);
-	api_config_put(cur);
+	config_live_put(cur);
 	json_object_foreach(r->body, key, v) {
 		const struct config_key *ck = config_schema_find(key);
 		json_t *d;
@@ -435,15 +317,15 @@ api_config_update(struct http_req *r)
 		return api_fail(r, cause);
 	}
 	free(path);
-	api_config_replace(next, &changed, &restart);
+	config_live_replace(next, &changed, &restart);
 	api_apply_config();
 	log_info("configuration changed through the API: %d key(s)",
 	    (int)json_array_size(changed));
-	cur = api_config_get();
+	cur = config_live_get();
 	http_json(r, 200,
 	    json_pack("{s:o, s:o, s:o}", "changed", changed, "restart_required",
 		restart, "config", config_tree(cur)));
-	api_config_put(cur);
+	config_live_put(cur);
 	return 0;
 }
 

@@ -9,7 +9,8 @@
  * Handlers run on the HTTP threads and must not block on an agent: a chat
  * runs on a thread of its own and answers later (HTTP_ASYNC).  The
  * configuration can be replaced while requests use it (SIGHUP, PUT
- * /api/config): a handler holds the one it started with.
+ * /api/config): a handler holds the one it started with
+ * (config_live_get() and config_live_put(), config/live.h).
  */
 #ifndef OXIOS_API_API_H
 #define OXIOS_API_API_H
@@ -37,20 +38,9 @@ extern const struct route api_workspace_routes[];
 /* Every table (the system routes of api.c first), ended by NULL. */
 extern const struct route *const api_route_tables[];
 
-/* Start the API's state with the configuration (taken). */
-void api_init(struct config *cfg);
-/* Free it (after the server and every chat have stopped). */
-void api_shutdown(void);
-
-/* The current configuration, held until api_config_put(). */
-const struct config *api_config_get(void);
-void api_config_put(const struct config *cfg);
-/*
- * Replace the configuration with `cfg` (taken).  *changed (new reference)
- * lists the keys whose value changed; *restart those of them that take
- * effect only after a restart.
- */
-void api_config_replace(struct config *cfg, json_t **changed, json_t **restart);
+/* Start the API's state (the uptime clock; not stopping).  The
+ * configuration it reads is the live one (config/live.h). */
+void api_init(void);
 
 /* The HTTP server's settings from a configuration (pointers into it). */
 void api_http_config(const struct config *cfg, struct http_config *hc);

@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "api/api.h"
+#include "config/live.h"
 #include "http/hub.h"
 #include "http/ws.h"
 #include "gateway/gateway.h"
@@ -193,7 +194,7 @@ chat_release(void *arg)
 		hub_unref(c->ws);
 	if (c->owner != NULL)
 		chat_ws_unref(c->owner);
-	api_config_put(c->cfg);
+	config_live_put(c->cfg);
 	free(c);
 }
 
@@ -303,7 +304,7 @@ api_chat(struct http_req *r)
 							   503,
 		    code, "%s", msg);
 	c = xcalloc(1, sizeof *c);
-	c->cfg = api_config_get();
+	c->cfg = config_live_get();
 	http_hold(r);
 	c->req = r;
 	if (chat_submit(c, content, session, model) != 0) {
@@ -409,7 +410,7 @@ chat_ws_text(struct hub_conn *c, const char *s, size_t n, void *arg)
 		goto out;
 	}
 	call = xcalloc(1, sizeof *call);
-	call->cfg = api_config_get();
+	call->cfg = config_live_get();
 	hub_ref(c);
 	call->ws = c;
 	pthread_mutex_lock(&cw->lock);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "config/live.h"
 #include "kernel/memtools.h"
 #include "memory/memory.h"
 #include "security/audit.h"
@@ -22,9 +23,9 @@ api_mem_db(struct http_req *r)
 
 	if ((db = api_db(r)) == NULL)
 		return NULL;
-	cfg = api_config_get();
+	cfg = config_live_get();
 	ok = memtools_ready(db, cfg);
-	api_config_put(cfg);
+	config_live_put(cfg);
 	if (!ok) {
 		http_error(r, 503, "memory_off",
 		    "memory is turned off (memory.enabled) or could not "
@@ -288,14 +289,14 @@ static void *
 api_dream_thread(void *arg)
 {
 	struct http_req *r = arg;
-	const struct config *cfg = api_config_get();
+	const struct config *cfg = config_live_get();
 	char *cause = NULL;
 	sqlite3 *db = db_get();
 	json_t *t = NULL;
 
 	if (db != NULL)
 		t = memory_dream(db, cfg, "api", &cause);
-	api_config_put(cfg);
+	config_live_put(cfg);
 	if (t != NULL)
 		http_answer(r, 200, t);
 	else {

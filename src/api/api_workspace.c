@@ -18,6 +18,7 @@
 
 #include "agent/tools.h"
 #include "api/api.h"
+#include "config/live.h"
 #include "kernel/kernel.h"
 #include "security/confine.h"
 #include "util/file.h"
@@ -32,12 +33,12 @@
 static int
 api_ws_open(struct http_req *r)
 {
-	const struct config *cfg = api_config_get();
+	const struct config *cfg = config_live_get();
 	char *ws, *cause = NULL;
 	int fd;
 
 	ws = kernel_workspace(cfg);
-	api_config_put(cfg);
+	config_live_put(cfg);
 	if (file_mkdirs(ws, 0700, &cause) != 0) {
 		api_fail(r, cause);
 		free(ws);
@@ -178,9 +179,9 @@ api_workspace_read(struct http_req *r)
 		free(norm);
 		return 0;
 	}
-	cfg = api_config_get();
+	cfg = config_live_get();
 	max = (size_t)config_int(cfg, "gateway.max_body_bytes");
-	api_config_put(cfg);
+	config_live_put(cfg);
 	if ((fd = confine_open(wsfd, norm, O_RDONLY | O_NOFOLLOW, 0, &cause)) <
 	    0) {
 		api_ws_open_error(r, norm, errno, cause);

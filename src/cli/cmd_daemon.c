@@ -23,7 +23,7 @@
 
 #include <sodium.h>
 
-#include "api/daemon.h"
+#include "daemon.h"
 #include "cli/cli.h"
 #include "config/home.h"
 #include "kernel/supervisor.h"

@@ -49,7 +49,8 @@ log_format_parse(const char *s)
 void
 log_set_level(enum log_level level)
 {
-	log_threshold = level;
+	/* Set by a reload on one thread, read by all: atomic. */
+	__atomic_store_n(&log_threshold, level, __ATOMIC_RELAXED);
 }
 
 void

@@ -32,7 +32,8 @@ void fatal(const char *fmt, ...)
 
 #define log_at(lvl, ...) \
 	do { \
-		if ((lvl) >= log_threshold) \
+		if ((int)(lvl) >= \
+		    (int)__atomic_load_n(&log_threshold, __ATOMIC_RELAXED)) \
 			log_write((lvl), __func__, __VA_ARGS__); \
 	} while (0)
 #define log_debug(...) log_at(LOG_DEBUG, __VA_ARGS__)

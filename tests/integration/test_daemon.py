@@ -5,6 +5,7 @@ OXIOS_HOME and a free port."""
 import asyncio
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -662,3 +663,78 @@ def test_sigterm_with_streams_open_and_a_chat_that_hangs(llm):
             sse.event()
     err = d.stderr()
     assert 'Sanitizer' not in err and 'runtime error' not in err, err
+
+
+# ---- periodic jobs ----
+
+WORDS = ('kernel deploy certificate backup invoice roadmap sprint laptop '
+         'printer budget release office garden coffee train meeting '
+         'database cluster network firewall').split()
+
+
+def _job_lines(err, name):
+    """Where the periodic job `name` started and ended in the log: two
+    lists of line numbers (the debug lines of src/daemon.c)."""
+    lines = err.splitlines()
+    started = [i for i, line in enumerate(lines) if re.search(
+        r'periodic job %s(: on a thread)?$' % name, line)]
+    done = [i for i, line in enumerate(lines)
+            if 'periodic job %s: done in' % name in line]
+    return started, done
+
+
+def test_periodic_jobs(llm):
+    # Two memories of another embedder make the first tick dream (to
+    # re-embed them), and twenty untuned ones make a tune due on that
+    # same tick: the dream starts, the tune must not while it runs (one
+    # group; the dream tunes at its end anyway).  Audit and the worker
+    # pool run every tick; each run is one debug line.
+    fake = llm.fake
+    llm.write_config('[memory]\nembedder = "api"\n'
+                     'embedding_url = "%s/v1"\n'
+                     'embedding_model = "fake-embed"\n' % fake.url)
+    llm.env['OXIOS_EMBEDDING_API_KEY'] = 'sk-openai-test-key-0123456789'
+    for text in ('the build uses meson and ninja',
+                 'lunch is at noon on fridays'):
+        assert llm.run('memory', 'add', text, check=0).returncode == 0
+    llm.write_config('[memory]\nembedder = "tfidf"\n')
+    for i in range(20):
+        r = llm.run('memory', 'add', 'note %d: the %s of team %s' % (
+            i, WORDS[i % len(WORDS)], WORDS[(i * 7 + 3) % len(WORDS)]),
+            check=0)
+        assert r.returncode == 0, r.stderr
+    d = make_daemon(llm, '[memory]\nembedder = "tfidf"\n'
+                    'dream_interval_mins = 0\n'
+                    '[logging]\nlevel = "debug"\ntarget = "stderr"\n')
+    d.start()
+    try:
+        deadline = time.time() + 20
+        while 'memory: dream (schedule)' not in d.stderr():
+            assert time.time() < deadline, d.stderr()[-4000:]
+            time.sleep(0.1)
+        # Three more ticks.
+        n = len(_job_lines(d.stderr(), 'audit')[0])
+        while len(_job_lines(d.stderr(), 'audit')[0]) < n + 3:
+            assert time.time() < deadline + 10, d.stderr()[-4000:]
+            time.sleep(0.1)
+        st, _, j = d.get('/api/memory/stats')
+        assert st == 200 and j['index']['vectors'] >= 20, j
+        assert j['index']['tuning'] is not None, j
+    finally:
+        rc = d.stop()
+    err = d.stderr()
+    assert rc == 0, err[-4000:]
+    assert 'Sanitizer' not in err and 'runtime error' not in err, err
+    assert '2 re-embedded' in err
+    audit, _ = _job_lines(err, 'audit')
+    pool, _ = _job_lines(err, 'pool')
+    assert len(audit) >= 4 and abs(len(audit) - len(pool)) <= 1, err[-4000:]
+    # One dream (the interval is off: only the re-embedding asked for
+    # it), started once and done once; no tune inside it.
+    dream, dream_done = _job_lines(err, 'dream')
+    assert len(dream) == 1 and len(dream_done) == 1, err[-4000:]
+    assert dream[0] < dream_done[0]
+    tune, tune_done = _job_lines(err, 'tune')
+    assert len(tune) == len(tune_done), err[-4000:]
+    for t in tune + tune_done:
+        assert not dream[0] < t < dream_done[0], err[-4000:]

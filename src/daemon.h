@@ -2,8 +2,8 @@
  * daemon.h — the kernel as a service: the HTTP API, the WebSocket hub, the
  * event bus and the agents, until SIGTERM.
  */
-#ifndef OXIOS_API_DAEMON_H
-#define OXIOS_API_DAEMON_H
+#ifndef OXIOS_DAEMON_H
+#define OXIOS_DAEMON_H
 
 #include "config/config.h"
 
