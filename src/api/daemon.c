@@ -233,6 +233,9 @@ daemon_stop(long grace_ms)
 				    left);
 		}
 	}
+	/* Memory requests waiting for an embedder: cancelled, answered. */
+	if ((left = api_memory_stop(10000)) > 0)
+		log_error("stopping: %d memory request(s) did not end", left);
 	http_stop();
 	gateway_shutdown();
 }
@@ -311,7 +314,7 @@ daemon_serve(struct config *cfg, int ready_fd, char **cause)
 	daemon_stop(grace_ms);
 	for (n = 0; n < 300; n++) { /* a dream in progress finishes */
 		pthread_mutex_lock(&dream.lock);
-		sig = dream.running || api_memory_dreams_running() > 0;
+		sig = dream.running || api_memory_running() > 0;
 		pthread_mutex_unlock(&dream.lock);
 		if (!sig)
 			break;

@@ -92,7 +92,8 @@ dream_summarise(const struct config *cfg, const char *a, const char *b,
 	req.max_tokens = 400;
 	req.temperature = 0;
 	if (messages == NULL ||
-	    gate_call(cfg, NULL, &req, NULL, NULL, NULL, &resp, &err) != 0) {
+	    gate_call(cfg, NULL, &req, NULL, NULL, NULL, &resp, NULL, &err) !=
+		0) {
 		if (messages != NULL)
 			xasprintf(why, "%s", err.message);
 		json_decref(messages);
@@ -339,7 +340,8 @@ dream_consolidate(sqlite3 *db, const struct config *cfg, json_t *pairs,
 				why = NULL;
 			}
 			apivec = summary != NULL && mem.api ?
-			    mem_embed(db, summary, strlen(summary), &why) :
+			    mem_embed(db, summary, strlen(summary), NULL, NULL,
+				&why) :
 			    NULL;
 			free(why);
 			why = NULL;
@@ -512,8 +514,8 @@ dream_reembed(sqlite3 *db, char **cause)
 		-1, &up, NULL) != SQLITE_OK)
 		goto dberr;
 	for (i = 0; i < n; i++) {
-		if ((v = mem_embed(db, texts[i], strlen(texts[i]), cause)) ==
-		    NULL) {
+		if ((v = mem_embed(db, texts[i], strlen(texts[i]), NULL, NULL,
+			 cause)) == NULL) {
 			log_warn("memory: re-embedding #%lld: %s",
 			    (long long)ids[i], *cause);
 			free(*cause);

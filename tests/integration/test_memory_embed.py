@@ -45,8 +45,9 @@ def test_api_embedder_down_is_a_clear_error(llm):
                      'embedding_url = "http://127.0.0.1:9/v1"\n'
                      'embedding_model = "m"\n')
     r = mem(llm, 'add', 'something', check=1)
-    assert 'embeddings: cannot reach http://127.0.0.1:9/v1/embeddings' \
-        in r.stderr
+    # The provider's error, as the gate gives it (after its retries).
+    assert 'embeddings: connection failed: cannot reach ' \
+        'http://127.0.0.1:9/v1/embeddings' in r.stderr
     r = mem(llm, 'list', '--json')
     assert json.loads(r.stdout) == []
 
