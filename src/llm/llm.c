@@ -726,6 +726,9 @@ llm_exchange(const struct llm_xfer *x, struct llm_stream *s,
 		    x->model);
 		if (llm_attempt(p, x, s, cancel, err) == 0 &&
 		    (x->finish == NULL || x->finish(x, s) == 0)) {
+			/* What failed before does not stick to the answer. */
+			err->cls = LLM_OK;
+			err->message[0] = '\0';
 			rc = 0;
 			break;
 		}
