@@ -312,7 +312,8 @@ daemon_serve(struct config *cfg, int ready_fd, char **cause)
 	grace_ms = config_int(cur, "kernel.shutdown_grace_secs") * 1000;
 	api_config_put(cur);
 	daemon_stop(grace_ms);
-	for (n = 0; n < 300; n++) { /* a dream in progress finishes */
+	memory_stop(); /* a dream in progress finishes, without the network */
+	for (n = 0; n < 300; n++) {
 		pthread_mutex_lock(&dream.lock);
 		sig = dream.running || api_memory_running() > 0;
 		pthread_mutex_unlock(&dream.lock);

@@ -234,6 +234,7 @@ kernel_agent(struct kernel_run *r, struct agent *a, json_t *messages,
 		mt.db = r->db;
 		mt.session_id = r->session;
 		mt.agent_id = a->id;
+		mt.cancel = &a->cancel;
 		l->kernel_tool = memtools_call;
 		l->kernel_tool_arg = &mt;
 		/* What the agent remembers, before it starts. */

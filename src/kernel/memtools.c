@@ -136,6 +136,7 @@ memtools_call(void *arg, const char *name, const json_t *input)
 		m.tags = json_object_get(input, "tags");
 		m.session_id = mt->session_id;
 		m.agent_id = mt->agent_id;
+		m.cancel = mt->cancel;
 		if (m.type < 0)
 			m.type = (int)mem_classify(m.content, m.len);
 		if ((id = memory_add(mt->db, &m, &cause)) < 0)
@@ -158,6 +159,7 @@ memtools_call(void *arg, const char *name, const json_t *input)
 		q.type = -1;
 		q.include_cold = 1;
 		q.touch = 1;
+		q.cancel = mt->cancel;
 		if ((out = memory_search(mt->db, &q, &cause)) == NULL)
 			return memtools_fail(cause);
 		slim = json_array();

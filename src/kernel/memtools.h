@@ -10,10 +10,12 @@
 #include <jansson.h>
 
 #include "config/config.h"
+#include "util/cancel.h"
 
 struct memtools {
 	sqlite3 *db;
 	const char *session_id, *agent_id;
+	const struct cancel *cancel; /* the agent's: stops an embedder's call */
 };
 
 /* Open the memory service for this process if memory.enabled and it is

@@ -326,42 +326,71 @@ mem_embed_tfidf(sqlite3 *db, const char *text, size_t len)
 	return v;
 }
 
+/* Fired by memory_stop(): the token of calls made without one. */
+static pthread_once_t mem_stop_once = PTHREAD_ONCE_INIT;
+static struct cancel mem_stop_token;
+
+static void
+mem_stop_init(void)
+{
+	cancel_init(&mem_stop_token, NULL, 0);
+}
+
+const struct cancel *
+mem_stop(void)
+{
+	pthread_once(&mem_stop_once, mem_stop_init);
+	return &mem_stop_token;
+}
+
+void
+memory_stop(void)
+{
+	pthread_once(&mem_stop_once, mem_stop_init);
+	cancel_fire(&mem_stop_token);
+}
+
 float *
-mem_embed(sqlite3 *db, const char *text, size_t len,
+mem_embed_many(sqlite3 *db, const char *const *texts, size_t n,
     const struct cancel *cancel, struct llm_error *err, char **cause)
 {
 	struct gate_embedder *e;
 	struct llm_error own;
-	const char *texts[1];
-	char *copy = NULL;
-	float *v = NULL;
-	double norm = 0;
-	int dim = 0, want, i;
+	float *v = NULL, *row;
+	double norm;
+	size_t i;
+	int dim = 0, want, k;
 
 	if (err == NULL)
 		err = &own;
 	memset(err, 0, sizeof *err);
 	pthread_mutex_lock(&mem.lock);
 	if (!mem.api) {
-		v = mem_embed_tfidf(db, text, len);
+		v = xcalloc(n * (size_t)mem.dim, sizeof *v);
+		for (i = 0; i < n; i++) {
+			row = mem_embed_tfidf(db, texts[i], strlen(texts[i]));
+			memcpy(v + i * (size_t)mem.dim, row,
+			    (size_t)mem.dim * sizeof *row);
+			free(row);
+		}
 		pthread_mutex_unlock(&mem.lock);
 		return v;
 	}
 	e = gate_embedder_ref(mem.api_embedder);
-	want = mem.dim;
 	pthread_mutex_unlock(&mem.lock);
 	if (e == NULL) {
 		xasprintf(cause, "memory: the service is closed");
 		return NULL;
 	}
-	texts[0] = copy = xstrndup(text, len);
-	if (gate_embed(e, texts, 1, cancel, &v, &dim, NULL, err) != 0) {
+	if (cancel == NULL)
+		cancel = mem_stop();
+	if (gate_embed(e, texts, n, cancel, &v, &dim, NULL, err) != 0) {
 		xasprintf(cause, "%s", err->message);
 		goto out;
 	}
 	pthread_mutex_lock(&mem.lock);
 	if (mem.dim == 0 && mem.api_embedder == e)
-		mem.dim = dim; /* the first vector of this embedder */
+		mem.dim = dim; /* the first vectors of this embedder */
 	want = mem.dim;
 	pthread_mutex_unlock(&mem.lock);
 	if (dim != want) {
@@ -376,13 +405,29 @@ mem_embed(sqlite3 *db, const char *text, size_t len,
 		v = NULL;
 		goto out;
 	}
-	for (i = 0; i < dim; i++)
-		norm += (double)v[i] * v[i];
-	for (i = 0; norm > 0 && i < dim; i++)
-		v[i] = (float)(v[i] / sqrt(norm));
+	for (i = 0; i < n; i++) {
+		row = v + i * (size_t)dim;
+		norm = 0;
+		for (k = 0; k < dim; k++)
+			norm += (double)row[k] * row[k];
+		for (k = 0; norm > 0 && k < dim; k++)
+			row[k] = (float)(row[k] / sqrt(norm));
+	}
 out:
-	free(copy);
 	gate_embedder_unref(e);
+	return v;
+}
+
+float *
+mem_embed(sqlite3 *db, const char *text, size_t len,
+    const struct cancel *cancel, struct llm_error *err, char **cause)
+{
+	char *copy = xstrndup(text, len);
+	const char *texts[1] = { copy };
+	float *v;
+
+	v = mem_embed_many(db, texts, 1, cancel, err, cause);
+	free(copy);
 	return v;
 }
 

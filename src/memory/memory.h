@@ -206,5 +206,12 @@ int memory_dim(void);
  * the gate (gate_embed()): then memory_add() and every search but a
  * keyword one wait for the network. */
 int memory_remote_embedder(void);
+/*
+ * End the provider calls the service makes without a token of the
+ * caller's (a dream's embeddings and summaries, recall), now and for the
+ * rest of the process: they fail as cancelled.  For the daemon's stop,
+ * before it waits for a dream.  Any thread.
+ */
+void memory_stop(void);
 
 #endif

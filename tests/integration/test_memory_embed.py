@@ -68,6 +68,31 @@ def test_api_embedder_needs_url_and_model(llm):
     assert 'memory.embedding_url' in r.stderr
 
 
+def test_dream_reembeds_in_batches_through_the_gate(llm):
+    fake = llm.fake
+    texts = ['alpha%d bravo%d charlie%d' % (i, i, i) for i in range(34)]
+    for t in texts:
+        mem(llm, 'add', t)
+    assert embed_requests(fake) == []
+    # To the API embedder: the dream re-embeds all, 32 texts a request.
+    llm.write_config('[engine]\nretry_base_ms = 20\n'
+                     '[memory]\nembedder = "api"\n'
+                     'embedding_url = "%s/v1"\n'
+                     'embedding_model = "fake-embed"\n' % fake.url)
+    llm.env['OXIOS_EMBEDDING_API_KEY'] = OPENAI_KEY
+    report = json.loads(mem(llm, 'dream').stdout)
+    assert report['index']['reembedded'] == 34
+    reqs = embed_requests(fake)
+    assert [r['body']['input'] for r in reqs] == [texts[:32], texts[32:]]
+    assert [(k, s, n) for k, _, _, s, n, _, _ in llm_calls(llm)] == [
+        ('embedding', 'ok', 96), ('embedding', 'ok', 6)]
+    st = json.loads(mem(llm, 'stats').stdout)
+    assert st['embedder'] == 'api:fake-embed' and st['dim'] == 64
+    hits = json.loads(mem(llm, 'search', 'bravo7 charlie7', '--mode',
+                          'semantic', '--json').stdout)
+    assert hits[0]['content'] == texts[7]
+
+
 def test_dream_summarises_duplicates_with_the_model(llm):
     fake = llm.fake
     mem(llm, 'add', 'The staging server is db2.internal on port 5432',
