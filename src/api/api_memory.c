@@ -639,7 +639,8 @@ const struct route api_memory_routes[] = {
 	    .flags = ROUTE_BODY,
 	    .max_body = API_BODY_MEMORY,
 	    .tag = "memory",
-	    .summary = "Store a memory (classified, embedded, indexed; 201).",
+	    .summary = "Store a memory (classified, embedded, indexed; 201; "
+		       "502 when the API embedder's provider fails).",
 	    .request =
 		"{content, type?, tags?, protection?, importance?, session_id?, "
 		"space?}",
