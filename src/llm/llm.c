@@ -604,8 +604,9 @@ llm_attempt(const struct llm_provider *p, const struct llm_xfer *x,
 			llm_http_error(&h, err);
 			goto out;
 		}
-		if (res != CURLE_OPERATION_TIMEDOUT && !h.started &&
-		    h.status == 0) {
+		if (res == CURLE_COULDNT_CONNECT ||
+		    res == CURLE_COULDNT_RESOLVE_HOST ||
+		    res == CURLE_COULDNT_RESOLVE_PROXY) {
 			char shown[256];
 
 			llm_url_shown(x->url, shown, sizeof shown);
