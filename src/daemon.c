@@ -417,6 +417,9 @@ daemon_stop(long grace_ms)
 				    left);
 		}
 	}
+	/* Memory requests waiting for an embedder: cancelled, answered. */
+	if ((left = api_memory_stop(10000)) > 0)
+		log_error("stopping: %d memory request(s) did not end", left);
 	http_stop();
 	gateway_shutdown();
 }
@@ -495,10 +498,11 @@ daemon_serve(struct config *cfg, int ready_fd, char **cause)
 	grace_ms = config_int(cur, "kernel.shutdown_grace_secs") * 1000;
 	config_live_put(cur);
 	daemon_stop(grace_ms);
-	/* A job in progress (a dream, a tune) finishes. */
+	/* A job in progress (a dream, a tune) finishes, without the
+	 * network. */
+	memory_stop();
 	for (n = 0; n < 300; n++) {
-		if (daemon_jobs_running() == 0 &&
-		    api_memory_dreams_running() == 0)
+		if (daemon_jobs_running() == 0 && api_memory_running() == 0)
 			break;
 		usleep(100000);
 	}

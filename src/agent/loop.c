@@ -15,7 +15,6 @@
 
 #include "agent/loop.h"
 #include "kernel/gate.h"
-#include "llm/models.h"
 #include "util/buf.h"
 #include "util/json.h"
 #include "util/log.h"
@@ -161,12 +160,12 @@ agent_loop_run(struct agent_loop *l)
 	struct cancel run;
 	struct llm_request req;
 	struct llm_response resp;
+	struct gate_record rec;
 	struct llm_error err;
 	json_t *block, *results, *defs;
 	char *last = NULL, *key;
 	int repeats = 0, fatal = 0, calls;
 	size_t i;
-	double usd;
 
 	if (l->model == NULL)
 		l->model = config_str(l->cfg, "engine.default_model");
@@ -195,7 +194,7 @@ agent_loop_run(struct agent_loop *l)
 		req.stream = 1;
 		l->iterations++;
 		if (gate_call(l->cfg, l->model, &req, agent_delta, l, &run,
-			&resp, &err) != 0) {
+			&resp, &rec, &err) != 0) {
 			if (err.cls == LLM_ERR_CANCELLED || cancel_fired(&run))
 				break;
 			agent_stopped(l, AGENT_LLM_ERROR, "%s", err.message);
@@ -205,15 +204,8 @@ agent_loop_run(struct agent_loop *l)
 		l->usage.output_tokens += resp.usage.output_tokens;
 		l->usage.cache_read_tokens += resp.usage.cache_read_tokens;
 		l->usage.cache_write_tokens += resp.usage.cache_write_tokens;
-		if (l->model != NULL && strchr(l->model, '/') != NULL) {
-			char *prov = xstrndup(l->model,
-			    (size_t)(strchr(l->model, '/') - l->model));
-
-			if (llm_cost_usd(prov, strchr(l->model, '/') + 1,
-				&resp.usage, &usd) == 0)
-				l->cost_usd += usd;
-			free(prov);
-		}
+		if (rec.priced)
+			l->cost_usd += rec.cost_usd;
 		agent_add(l,
 		    json_pack("{s:s, s:O}", "role", "assistant", "content",
 			resp.content));

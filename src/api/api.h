@@ -54,8 +54,16 @@ long long api_uptime_ms(void);
 int api_stopping(void);
 void api_set_stopping(void);
 
-/* How many dreams asked through the API still run (api_memory.c). */
-int api_memory_dreams_running(void);
+/* How many memory requests still run on threads of their own (dreams, and
+ * what an API embedder makes wait: api_memory.c). */
+int api_memory_running(void);
+/*
+ * Stop the provider calls of memory requests (they answer 503) and wait
+ * up to wait_ms for those requests to answer; dreams are not waited for.
+ * From then on every such request is refused or cancelled.  Returns how
+ * many still run.
+ */
+int api_memory_stop(long wait_ms);
 
 /* Helpers. */
 /* The database connection of this thread, or an answer 503 and NULL. */

@@ -1,10 +1,12 @@
 /*
  * api_memory.c — /api/memory: store, read, forget, search, tiers, stats,
- * dream consolidation and its reports.
+ * dream consolidation and its reports.  What waits for a provider (an API
+ * embedder's call, a dream) runs on a thread of its own.
  */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "api/api.h"
 #include "config/live.h"
@@ -12,6 +14,9 @@
 #include "memory/memory.h"
 #include "security/audit.h"
 #include "store/db.h"
+#include "util/cancel.h"
+#include "util/log.h"
+#include "util/xalloc.h"
 
 /* The memory service, or a 503 answer and NULL. */
 static sqlite3 *
@@ -74,72 +79,262 @@ api_memory_list(struct http_req *r)
 	return http_json(r, 200, json_pack("{s:o}", "memories", list));
 }
 
+/*
+ * With memory.embedder = "api", storing a memory and every search but a
+ * keyword one wait for a provider (gate_embed()): they run on a thread of
+ * their own, one per request, and answer later (HTTP_ASYNC), as a dream
+ * does; no HTTP thread waits for the network.  The token `stop` ends
+ * their provider calls when the daemon stops (api_memory_stop()), which
+ * then waits for them; with TF-IDF they answer at once, on the HTTP
+ * thread.
+ */
+static struct {
+	pthread_mutex_t lock; /* jobs, dreams */
+	pthread_cond_t idle;  /* jobs fell to 0 */
+	int jobs;             /* embedding requests running */
+	int dreams;           /* dreams asked through the API, running */
+	pthread_once_t once;  /* stop made */
+	struct cancel stop;   /* fired once, at shutdown; kept to the end */
+} api_mem = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0,
+	PTHREAD_ONCE_INIT, { 0 } };
+
+static void
+api_mem_stop_init(void)
+{
+	cancel_init(&api_mem.stop, NULL, 0);
+}
+
+/* The work of one request, on whichever thread: the answer (new
+ * reference) and its status. */
+typedef json_t *(*api_mem_fn)(sqlite3 *db, const json_t *body,
+    enum mem_mode mode, const struct cancel *cancel, int *status);
+
+struct api_mem_job {
+	struct http_req *r; /* held */
+	json_t *body;       /* a copy: this job's own */
+	enum mem_mode mode;
+	api_mem_fn fn;
+};
+
+/* {"error": {"code", "message"}} with *status.  New reference. */
+static json_t *
+api_mem_error(int *status, int code_status, const char *code,
+    const char *message)
+{
+	*status = code_status;
+	return json_pack("{s:{s:s, s:s}}", "error", "code", code, "message",
+	    message != NULL ? message : "unknown error");
+}
+
+/*
+ * The answer to a memory call that failed with *cause (freed): the
+ * embedder's provider failing is a 502 (a 503 when it was stopped),
+ * anything else `other` with `code`.
+ */
+static json_t *
+api_mem_failed(int *status, const struct llm_error *err, int other,
+    const char *code, char *cause)
+{
+	json_t *j;
+
+	if (err->cls == LLM_ERR_CANCELLED)
+		j = api_mem_error(status, 503, "stopping", cause);
+	else if (err->cls != LLM_OK) {
+		j = api_mem_error(status, 502, "embedding_error", cause);
+		json_object_set_new(json_object_get(j, "error"), "class",
+		    json_string(llm_error_class_name(err->cls)));
+	} else
+		j = api_mem_error(status, other, code, cause);
+	free(cause);
+	return j;
+}
+
+static void *
+api_mem_thread(void *arg)
+{
+	struct api_mem_job *job = arg;
+	sqlite3 *db = db_get();
+	json_t *answer;
+	int status;
+
+	if (db != NULL)
+		answer =
+		    job->fn(db, job->body, job->mode, &api_mem.stop, &status);
+	else
+		answer = api_mem_error(&status, 503, "unavailable",
+		    "the database cannot be opened");
+	http_answer(job->r, status, answer);
+	http_complete(job->r);
+	json_decref(job->body);
+	free(job);
+	pthread_mutex_lock(&api_mem.lock);
+	if (--api_mem.jobs == 0)
+		pthread_cond_broadcast(&api_mem.idle);
+	pthread_mutex_unlock(&api_mem.lock);
+	return NULL;
+}
+
+/* Answer `r` with fn: now, or later from a thread when it embeds through
+ * a provider. */
+static int
+api_mem_run(struct http_req *r, sqlite3 *db, api_mem_fn fn, enum mem_mode mode)
+{
+	struct api_mem_job *job;
+	pthread_attr_t attr;
+	pthread_t t;
+	json_t *answer;
+	int status, rc;
+
+	if (!memory_remote_embedder() || mode == MEM_KEYWORD) {
+		answer = fn(db, r->body, mode, NULL, &status);
+		return http_json(r, status, answer);
+	}
+	if (api_stopping())
+		return http_error(r, 503, "stopping", "the daemon is stopping");
+	pthread_once(&api_mem.once, api_mem_stop_init);
+	job = xcalloc(1, sizeof *job);
+	job->r = r;
+	/* The body stays the HTTP thread's: jansson counts references
+	 * without atomics. */
+	job->body = json_deep_copy(r->body);
+	job->mode = mode;
+	job->fn = fn;
+	pthread_mutex_lock(&api_mem.lock);
+	api_mem.jobs++;
+	pthread_mutex_unlock(&api_mem.lock);
+	http_hold(r);
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	rc = pthread_create(&t, &attr, api_mem_thread, job);
+	pthread_attr_destroy(&attr);
+	if (rc != 0) {
+		json_decref(job->body);
+		free(job);
+		pthread_mutex_lock(&api_mem.lock);
+		if (--api_mem.jobs == 0)
+			pthread_cond_broadcast(&api_mem.idle);
+		pthread_mutex_unlock(&api_mem.lock);
+		http_complete(r);
+		return http_error(r, 503, "busy", "cannot start a thread");
+	}
+	return HTTP_ASYNC;
+}
+
+/* A string member of `body`; NULL if absent (or not a string: *bad). */
+static const char *
+api_mem_str(const json_t *body, const char *key, int *bad)
+{
+	json_t *v = json_object_get(body, key);
+
+	if (v == NULL || json_is_null(v))
+		return NULL;
+	if (!json_is_string(v)) {
+		*bad = 1;
+		return NULL;
+	}
+	return json_string_value(v);
+}
+
+/* The memory `body` asks to store (pointers into it).  0, or -1 with a
+ * 400 answer's message in why[size]. */
+static int
+api_mem_parse_new(const json_t *body, struct mem_new *m, char *why, size_t size)
+{
+	const char *s;
+	json_t *v;
+	int bad = 0;
+
+	memset(m, 0, sizeof *m);
+	m->type = m->protect = -1;
+	m->importance = -1;
+	if (!json_is_object(body)) {
+		snprintf(why, size,
+		    "the body must be {\"content\": \"...\", \"type\"?, "
+		    "\"tags\"?, \"protection\"?, \"importance\"?}");
+		return -1;
+	}
+	v = json_object_get(body, "content");
+	if (!json_is_string(v)) {
+		snprintf(why, size, "\"content\" must be a string");
+		return -1;
+	}
+	m->content = json_string_value(v);
+	m->len = json_string_length(v);
+	if ((s = api_mem_str(body, "type", &bad)) != NULL &&
+	    (m->type = mem_type_parse(s)) < 0) {
+		snprintf(why, size, "unknown memory type '%.64s'", s);
+		return -1;
+	}
+	if ((s = api_mem_str(body, "protection", &bad)) != NULL &&
+	    (m->protect = mem_protect_parse(s)) < 0) {
+		snprintf(why, size,
+		    "protection is none, low, medium, high or permanent");
+		return -1;
+	}
+	if ((v = json_object_get(body, "importance")) != NULL) {
+		if (!json_is_number(v) || json_number_value(v) < 0 ||
+		    json_number_value(v) > 1) {
+			snprintf(why, size,
+			    "importance is a number from 0 to 1");
+			return -1;
+		}
+		m->importance = json_number_value(v);
+	}
+	m->tags = json_object_get(body, "tags");
+	m->session_id = api_mem_str(body, "session_id", &bad);
+	m->space = api_mem_str(body, "space", &bad);
+	if (bad) {
+		snprintf(why, size,
+		    "type, protection, session_id and space are strings");
+		return -1;
+	}
+	return 0;
+}
+
+/* Store the memory of `body` (checked already): 201 and the memory. */
+static json_t *
+api_mem_add(sqlite3 *db, const json_t *body, enum mem_mode mode,
+    const struct cancel *cancel, int *status)
+{
+	struct mem_new m;
+	struct llm_error err;
+	char why[160], resource[32], *cause = NULL;
+	json_t *v, *d;
+	int64_t id;
+
+	(void)mode;
+	if (api_mem_parse_new(body, &m, why, sizeof why) != 0)
+		return api_mem_error(status, 400, "bad_request", why);
+	m.cancel = cancel;
+	m.embed_err = &err;
+	if ((id = memory_add(db, &m, &cause)) < 0)
+		return api_mem_failed(status, &err, 400, "invalid_memory",
+		    cause);
+	if ((v = memory_get(db, id, 0, &cause)) == NULL) {
+		log_error("POST /api/memory: %s", cause);
+		return api_mem_failed(status, &err, 500, "internal", cause);
+	}
+	d = json_pack("{s:O, s:O, s:s}", "type", json_object_get(v, "type"),
+	    "content", json_object_get(v, "content"), "via", "api");
+	snprintf(resource, sizeof resource, "memory:%lld", (long long)id);
+	audit_note(db, "user", AUDIT_MEMORY_WRITE, resource, d);
+	json_decref(d);
+	*status = 201;
+	return v;
+}
+
 static int
 api_memory_add(struct http_req *r)
 {
 	struct mem_new m;
-	const char *s;
-	char *cause = NULL;
+	char why[160];
 	sqlite3 *db;
-	json_t *v;
-	int64_t id;
-	int bad = 0;
 
-	if (!json_is_object(r->body))
-		return http_error(r, 400, "bad_request",
-		    "the body must be {\"content\": \"...\", \"type\"?, "
-		    "\"tags\"?, \"protection\"?, \"importance\"?}");
-	memset(&m, 0, sizeof m);
-	m.type = m.protect = -1;
-	m.importance = -1;
-	v = json_object_get(r->body, "content");
-	if (!json_is_string(v))
-		return http_error(r, 400, "bad_request",
-		    "\"content\" must be a string");
-	m.content = json_string_value(v);
-	m.len = json_string_length(v);
-	if ((s = api_body_str(r, "type", &bad)) != NULL &&
-	    (m.type = mem_type_parse(s)) < 0)
-		return http_error(r, 400, "bad_request",
-		    "unknown memory type '%.64s'", s);
-	if ((s = api_body_str(r, "protection", &bad)) != NULL &&
-	    (m.protect = mem_protect_parse(s)) < 0)
-		return http_error(r, 400, "bad_request",
-		    "protection is none, low, medium, high or permanent");
-	if ((v = json_object_get(r->body, "importance")) != NULL) {
-		if (!json_is_number(v) || json_number_value(v) < 0 ||
-		    json_number_value(v) > 1)
-			return http_error(r, 400, "bad_request",
-			    "importance is a number from 0 to 1");
-		m.importance = json_number_value(v);
-	}
-	m.tags = json_object_get(r->body, "tags");
-	m.session_id = api_body_str(r, "session_id", &bad);
-	m.space = api_body_str(r, "space", &bad);
-	if (bad)
-		return http_error(r, 400, "bad_request",
-		    "type, protection, session_id and space are strings");
+	if (api_mem_parse_new(r->body, &m, why, sizeof why) != 0)
+		return http_error(r, 400, "bad_request", "%s", why);
 	if ((db = api_mem_db(r)) == NULL)
 		return 0;
-	if ((id = memory_add(db, &m, &cause)) < 0) {
-		http_error(r, 400, "invalid_memory", "%s", cause);
-		free(cause);
-		return 0;
-	}
-	if ((v = memory_get(db, id, 0, &cause)) == NULL)
-		return api_fail(r, cause);
-	{
-		char resource[32];
-		json_t *d = json_pack("{s:O, s:O, s:s}", "type",
-		    json_object_get(v, "type"), "content",
-		    json_object_get(v, "content"), "via", "api");
-
-		snprintf(resource, sizeof resource, "memory:%lld",
-		    (long long)id);
-		audit_note(db, "user", AUDIT_MEMORY_WRITE, resource, d);
-		json_decref(d);
-	}
-	return http_json(r, 201, v);
+	return api_mem_run(r, db, api_mem_add, MEM_HYBRID);
 }
 
 static int
@@ -175,69 +370,107 @@ api_memory_delete(struct http_req *r)
 	return http_json(r, 200, json_pack("{s:I}", "deleted", (json_int_t)id));
 }
 
-/* POST /api/memory/search and /semantic: the query and its filters. */
+/* The query of POST /api/memory/search and /semantic, and its filters
+ * (pointers into `body`).  0, or -1 with a 400 answer's message. */
+static int
+api_mem_parse_query(const json_t *body, enum mem_mode mode, struct mem_query *q,
+    char *why, size_t size)
+{
+	const char *s;
+	json_t *v;
+	int bad = 0;
+
+	memset(q, 0, sizeof *q);
+	q->mode = mode;
+	q->type = -1;
+	q->include_cold = 1;
+	q->touch = 1;
+	if (!json_is_object(body)) {
+		snprintf(why, size,
+		    "the body must be {\"query\": \"...\", \"limit\"?, "
+		    "\"type\"?, \"tag\"?, \"space\"?}");
+		return -1;
+	}
+	q->text = api_mem_str(body, "query", &bad);
+	if (q->text == NULL || *q->text == '\0') {
+		snprintf(why, size, "\"query\" must be a non-empty string");
+		return -1;
+	}
+	if ((v = json_object_get(body, "limit")) != NULL) {
+		if (!json_is_integer(v) || json_integer_value(v) < 1 ||
+		    json_integer_value(v) > 1000) {
+			snprintf(why, size,
+			    "limit is an integer from 1 to 1000");
+			return -1;
+		}
+		q->limit = (size_t)json_integer_value(v);
+	}
+	if ((s = api_mem_str(body, "mode", &bad)) != NULL) {
+		if (strcmp(s, "hybrid") == 0)
+			q->mode = MEM_HYBRID;
+		else if (strcmp(s, "keyword") == 0)
+			q->mode = MEM_KEYWORD;
+		else if (strcmp(s, "semantic") == 0)
+			q->mode = MEM_SEMANTIC;
+		else {
+			snprintf(why, size,
+			    "mode is hybrid, keyword or semantic");
+			return -1;
+		}
+	}
+	if ((s = api_mem_str(body, "type", &bad)) != NULL &&
+	    (q->type = mem_type_parse(s)) < 0) {
+		snprintf(why, size, "unknown memory type '%.64s'", s);
+		return -1;
+	}
+	q->tag = api_mem_str(body, "tag", &bad);
+	q->space = api_mem_str(body, "space", &bad);
+	if ((v = json_object_get(body, "since_ms")) != NULL)
+		q->since_ms = json_integer_value(v);
+	if ((v = json_object_get(body, "until_ms")) != NULL)
+		q->until_ms = json_integer_value(v);
+	if (bad) {
+		snprintf(why, size,
+		    "query, mode, type, tag and space are strings");
+		return -1;
+	}
+	return 0;
+}
+
+/* Search as `body` asks (checked already): 200 and the results. */
+static json_t *
+api_mem_search(sqlite3 *db, const json_t *body, enum mem_mode mode,
+    const struct cancel *cancel, int *status)
+{
+	struct mem_query q;
+	struct llm_error err;
+	char why[160], *cause = NULL;
+	json_t *found;
+
+	if (api_mem_parse_query(body, mode, &q, why, sizeof why) != 0)
+		return api_mem_error(status, 400, "bad_request", why);
+	q.cancel = cancel;
+	q.embed_err = &err;
+	if ((found = memory_search(db, &q, &cause)) == NULL)
+		return api_mem_failed(status, &err, 400, "bad_request", cause);
+	*status = 200;
+	return json_pack("{s:o}", "results", found);
+}
+
+/* POST /api/memory/search and /semantic: the mode the body may change
+ * decides whether the query is embedded (and where it runs). */
 static int
 api_memory_query(struct http_req *r, enum mem_mode mode)
 {
 	struct mem_query q;
-	const char *s;
-	char *cause = NULL;
+	char why[160];
 	sqlite3 *db;
-	json_t *v, *found;
-	int bad = 0;
 
-	if (!json_is_object(r->body))
-		return http_error(r, 400, "bad_request",
-		    "the body must be {\"query\": \"...\", \"limit\"?, "
-		    "\"type\"?, \"tag\"?, \"space\"?}");
-	memset(&q, 0, sizeof q);
-	q.mode = mode;
-	q.type = -1;
-	q.include_cold = 1;
-	q.touch = 1;
-	q.text = api_body_str(r, "query", &bad);
-	if (q.text == NULL || *q.text == '\0')
-		return http_error(r, 400, "bad_request",
-		    "\"query\" must be a non-empty string");
-	if ((v = json_object_get(r->body, "limit")) != NULL) {
-		if (!json_is_integer(v) || json_integer_value(v) < 1 ||
-		    json_integer_value(v) > 1000)
-			return http_error(r, 400, "bad_request",
-			    "limit is an integer from 1 to 1000");
-		q.limit = (size_t)json_integer_value(v);
-	}
-	if ((s = api_body_str(r, "mode", &bad)) != NULL) {
-		if (strcmp(s, "hybrid") == 0)
-			q.mode = MEM_HYBRID;
-		else if (strcmp(s, "keyword") == 0)
-			q.mode = MEM_KEYWORD;
-		else if (strcmp(s, "semantic") == 0)
-			q.mode = MEM_SEMANTIC;
-		else
-			return http_error(r, 400, "bad_request",
-			    "mode is hybrid, keyword or semantic");
-	}
-	if ((s = api_body_str(r, "type", &bad)) != NULL &&
-	    (q.type = mem_type_parse(s)) < 0)
-		return http_error(r, 400, "bad_request",
-		    "unknown memory type '%.64s'", s);
-	q.tag = api_body_str(r, "tag", &bad);
-	q.space = api_body_str(r, "space", &bad);
-	if ((v = json_object_get(r->body, "since_ms")) != NULL)
-		q.since_ms = json_integer_value(v);
-	if ((v = json_object_get(r->body, "until_ms")) != NULL)
-		q.until_ms = json_integer_value(v);
-	if (bad)
-		return http_error(r, 400, "bad_request",
-		    "query, mode, type, tag and space are strings");
+	if (api_mem_parse_query(r->body, mode, &q, why, sizeof why) != 0)
+		return http_error(r, 400, "bad_request", "%s", why);
 	if ((db = api_mem_db(r)) == NULL)
 		return 0;
-	if ((found = memory_search(db, &q, &cause)) == NULL) {
-		http_error(r, 400, "bad_request", "%s", cause);
-		free(cause);
-		return 0;
-	}
-	return http_json(r, 200, json_pack("{s:o}", "results", found));
+	return api_mem_run(r, db, api_mem_search, q.mode);
 }
 
 static int
@@ -280,10 +513,6 @@ api_memory_stats(struct http_req *r)
 	return http_json(r, 200, t);
 }
 
-/* Dreams asked through the API, running (the daemon waits for them). */
-static pthread_mutex_t api_dreams_lock = PTHREAD_MUTEX_INITIALIZER;
-static int api_dreams;
-
 /* A dream runs for a while: on a thread of its own, answered later. */
 static void *
 api_dream_thread(void *arg)
@@ -308,9 +537,9 @@ api_dream_thread(void *arg)
 		free(cause);
 	}
 	http_complete(r);
-	pthread_mutex_lock(&api_dreams_lock);
-	api_dreams--;
-	pthread_mutex_unlock(&api_dreams_lock);
+	pthread_mutex_lock(&api_mem.lock);
+	api_mem.dreams--;
+	pthread_mutex_unlock(&api_mem.lock);
 	return NULL;
 }
 
@@ -325,18 +554,18 @@ api_memory_dream(struct http_req *r)
 		return http_error(r, 503, "stopping", "the daemon is stopping");
 	if (api_mem_db(r) == NULL)
 		return 0;
-	pthread_mutex_lock(&api_dreams_lock);
-	api_dreams++;
-	pthread_mutex_unlock(&api_dreams_lock);
+	pthread_mutex_lock(&api_mem.lock);
+	api_mem.dreams++;
+	pthread_mutex_unlock(&api_mem.lock);
 	http_hold(r);
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	rc = pthread_create(&t, &attr, api_dream_thread, r);
 	pthread_attr_destroy(&attr);
 	if (rc != 0) {
-		pthread_mutex_lock(&api_dreams_lock);
-		api_dreams--;
-		pthread_mutex_unlock(&api_dreams_lock);
+		pthread_mutex_lock(&api_mem.lock);
+		api_mem.dreams--;
+		pthread_mutex_unlock(&api_mem.lock);
 		http_complete(r);
 		return http_error(r, 503, "busy", "cannot start a thread");
 	}
@@ -344,14 +573,38 @@ api_memory_dream(struct http_req *r)
 }
 
 int
-api_memory_dreams_running(void)
+api_memory_running(void)
 {
 	int n;
 
-	pthread_mutex_lock(&api_dreams_lock);
-	n = api_dreams;
-	pthread_mutex_unlock(&api_dreams_lock);
+	pthread_mutex_lock(&api_mem.lock);
+	n = api_mem.dreams + api_mem.jobs;
+	pthread_mutex_unlock(&api_mem.lock);
 	return n;
+}
+
+int
+api_memory_stop(long wait_ms)
+{
+	struct timespec until;
+	int left;
+
+	pthread_once(&api_mem.once, api_mem_stop_init);
+	cancel_fire(&api_mem.stop);
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += wait_ms / 1000;
+	until.tv_nsec += (wait_ms % 1000) * 1000000;
+	if (until.tv_nsec >= 1000000000) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000;
+	}
+	pthread_mutex_lock(&api_mem.lock);
+	while (api_mem.jobs > 0 &&
+	    pthread_cond_timedwait(&api_mem.idle, &api_mem.lock, &until) == 0)
+		;
+	left = api_mem.jobs;
+	pthread_mutex_unlock(&api_mem.lock);
+	return left;
 }
 
 static int
@@ -387,7 +640,8 @@ const struct route api_memory_routes[] = {
 	    .flags = ROUTE_BODY,
 	    .max_body = API_BODY_MEMORY,
 	    .tag = "memory",
-	    .summary = "Store a memory (classified, embedded, indexed; 201).",
+	    .summary = "Store a memory (classified, embedded, indexed; 201; "
+		       "502 when the API embedder's provider fails).",
 	    .request =
 		"{content, type?, tags?, protection?, importance?, session_id?, "
 		"space?}",

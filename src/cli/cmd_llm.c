@@ -98,6 +98,7 @@ cmd_llm(int argc, char **argv)
 	};
 	struct llm_request req;
 	struct llm_response resp;
+	struct gate_record rec;
 	struct llm_error err;
 	struct config *cfg = NULL;
 	json_t *messages = NULL, *tools = NULL, *line;
@@ -106,7 +107,6 @@ cmd_llm(int argc, char **argv)
 	struct cancel stop;
 	int called = 0;
 	int c, rc = EXIT_FAIL;
-	double cost;
 
 	memset(&req, 0, sizeof req);
 	req.stream = 1;
@@ -168,7 +168,7 @@ cmd_llm(int argc, char **argv)
 	cancel_init(&stop, NULL, 0);
 	cli_interrupt_arm(&stop);
 	called = 1;
-	if (gate_call(cfg, model, &req, cmd_llm_delta, NULL, &stop, &resp,
+	if (gate_call(cfg, model, &req, cmd_llm_delta, NULL, &stop, &resp, &rec,
 		&err) != 0) {
 		line = json_pack("{s:{s:s, s:s, s:i, s:i}}", "error", "class",
 		    llm_error_class_name(err.cls), "message", err.message,
@@ -185,10 +185,12 @@ cmd_llm(int argc, char **argv)
 	    "cache_read_tokens", (json_int_t)resp.usage.cache_read_tokens,
 	    "cache_write_tokens", (json_int_t)resp.usage.cache_write_tokens);
 	json_object_set_new(line, "attempts", json_integer(err.attempts));
+	/* The gate's price of the call (null for an unpriced model). */
+	json_object_set_new(line, "cost_usd",
+	    rec.priced ? json_real(rec.cost_usd) : json_null());
 	llm_response_free(&resp);
 	oxjson_print(stdout, line, 0);
 	json_decref(line);
-	(void)cost;
 	rc = EXIT_OK;
 out:
 	cli_interrupt_stop();

@@ -220,8 +220,9 @@ mem_args(int argc, char **argv, int min, int max, struct mem_cmd *m)
 	return EXIT_OK;
 }
 
-/* Load the configuration, open the database and the memory service.
- * EXIT_OK (mem_close() it), or EXIT_FAIL with the error told. */
+/* Load the configuration, open the database (this thread's connection,
+ * which the LLM gate records the embedder's calls with) and the memory
+ * service.  EXIT_OK (mem_close() it), or EXIT_FAIL with the error told. */
 static int
 mem_open(struct mem_cmd *m)
 {
@@ -230,12 +231,13 @@ mem_open(struct mem_cmd *m)
 	if ((m->cfg = cli_setup()) == NULL)
 		return EXIT_FAIL;
 	path = home_path("oxios.db");
-	if (db_open(path, &m->db, &cause) != 0 ||
+	if (db_init(path, &cause) != 0 || (m->db = db_get()) == NULL ||
 	    memory_open(m->db, m->cfg, &cause) != 0) {
-		cli_error("%s", cause);
+		cli_error("%s", cause != NULL ? cause : "no database");
 		free(cause);
 		free(path);
-		db_close(m->db);
+		audit_close();
+		db_shutdown();
 		config_free(m->cfg);
 		return EXIT_FAIL;
 	}
@@ -256,7 +258,7 @@ mem_close(struct mem_cmd *m, int rc, json_t *j, char *cause)
 	/* cli_setup() opened the audit log: its statements go before the
 	 * connection. */
 	audit_close();
-	db_close(m->db);
+	db_shutdown();
 	config_free(m->cfg);
 	return rc;
 }

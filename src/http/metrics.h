@@ -30,9 +30,10 @@ struct metrics_sample {
 	long long uptime_ms;
 	int agents_running, agents_queued;
 	json_t *agents_by_state; /* {"exited": 3, ...} from the database */
-	json_t *llm;             /* [{"provider","model","status","calls",
-				     "input_tokens","output_tokens",
-				     "cost_usd"}] from llm_calls */
+	json_t *llm;             /* [{"provider","model","kind","status",
+				     "calls","input_tokens","output_tokens",
+				     "cost_usd"}] from llm_calls (gate_usage();
+				     the text format sums over kind) */
 	long long events_published;
 	int sse_clients, ws_clients;
 	long long rate_limited;  /* requests answered 429 */

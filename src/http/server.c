@@ -383,6 +383,12 @@ http_handle(void *cls, struct MHD_Connection *conn, const char *url,
 			return MHD_YES;
 		}
 		pthread_mutex_unlock(&r->lock);
+		/* Completed before it was listed (a producer that failed
+		 * at once): its http_complete() found nothing to unlist, so
+		 * the list must not keep it past its last reference. */
+		pthread_mutex_lock(&http.lock);
+		http_unwait(r);
+		pthread_mutex_unlock(&http.lock);
 		r->phase = 3;
 		return http_send(r);
 	case 4: /* resumed: the async answer is ready */

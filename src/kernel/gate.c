@@ -1,5 +1,6 @@
 /*
- * gate.c — the LLM gate.
+ * gate.c — the LLM gate: every chat call and every embedding request
+ * through the same steps (gate_begin(), the call, gate_end()).
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -36,10 +37,10 @@ gate_record_db(const struct gate_record *r, int64_t started)
 		return;
 	time_rfc3339(started, stamp, sizeof stamp);
 	if (sqlite3_prepare_v2(db,
-		"INSERT INTO llm_calls (started_at, provider, model, "
+		"INSERT INTO llm_calls (started_at, provider, model, kind, "
 		"input_tokens, output_tokens, cache_read_tokens, "
 		"cache_write_tokens, cost_usd, duration_ms, attempts, status, "
-		"error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		"error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 		-1, &st, NULL) != SQLITE_OK) {
 		log_error("recording an LLM call: %s", sqlite3_errmsg(db));
 		return;
@@ -47,35 +48,82 @@ gate_record_db(const struct gate_record *r, int64_t started)
 	sqlite3_bind_text(st, 1, stamp, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 2, r->provider, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, r->model, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, r->usage.input_tokens);
-	sqlite3_bind_int64(st, 5, r->usage.output_tokens);
-	sqlite3_bind_int64(st, 6, r->usage.cache_read_tokens);
-	sqlite3_bind_int64(st, 7, r->usage.cache_write_tokens);
+	sqlite3_bind_text(st, 4, r->kind, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, r->usage.input_tokens);
+	sqlite3_bind_int64(st, 6, r->usage.output_tokens);
+	sqlite3_bind_int64(st, 7, r->usage.cache_read_tokens);
+	sqlite3_bind_int64(st, 8, r->usage.cache_write_tokens);
 	if (r->priced)
-		sqlite3_bind_double(st, 8, r->cost_usd);
+		sqlite3_bind_double(st, 9, r->cost_usd);
 	else
-		sqlite3_bind_null(st, 8);
-	sqlite3_bind_int64(st, 9, r->duration_ms);
-	sqlite3_bind_int(st, 10, r->attempts);
-	sqlite3_bind_text(st, 11, r->status, -1, SQLITE_STATIC);
+		sqlite3_bind_null(st, 9);
+	sqlite3_bind_int64(st, 10, r->duration_ms);
+	sqlite3_bind_int(st, 11, r->attempts);
+	sqlite3_bind_text(st, 12, r->status, -1, SQLITE_STATIC);
 	if (r->error != NULL)
-		sqlite3_bind_text(st, 12, r->error, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 13, r->error, -1, SQLITE_STATIC);
 	else
-		sqlite3_bind_null(st, 12);
+		sqlite3_bind_null(st, 13);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		log_error("recording an LLM call: %s", sqlite3_errmsg(db));
 	sqlite3_finalize(st);
 }
 
+/* A call about to be made: what its record knows before it. */
+static void
+gate_begin(struct gate_record *r, const char *kind, const char *provider,
+    const char *model)
+{
+	memset(r, 0, sizeof *r);
+	r->kind = kind;
+	snprintf(r->provider, sizeof r->provider, "%s", provider);
+	snprintf(r->model, sizeof r->model, "%s", model);
+}
+
+/*
+ * A call made (rc its result, `usage` what it used, if it went well):
+ * settle the cost, log, record, notify, and hand the record to the
+ * caller's `out` (may be NULL).
+ */
+static void
+gate_end(struct gate_record *r, int rc, const struct llm_usage *usage,
+    const struct llm_error *err, int64_t started, uint64_t t0,
+    struct gate_record *out)
+{
+	gate_observer fn;
+	void *fnarg;
+
+	if (rc == 0)
+		r->usage = *usage;
+	r->priced =
+	    llm_cost_usd(r->provider, r->model, &r->usage, &r->cost_usd) == 0;
+	r->duration_ms = (long)(time_mono_ms() - t0);
+	r->attempts = err->attempts;
+	r->status = rc == 0 ? "ok" : llm_error_class_name(err->cls);
+	r->error = rc == 0 ? NULL : err->message;
+	log_info("%s/%s: %s %s in %ld ms, %d attempt%s, %lld in / %lld out "
+		 "tokens",
+	    r->provider, r->model, r->kind, r->status, r->duration_ms,
+	    r->attempts, r->attempts == 1 ? "" : "s", r->usage.input_tokens,
+	    r->usage.output_tokens);
+	gate_record_db(r, started);
+	pthread_mutex_lock(&gate_lock);
+	fn = gate_fn;
+	fnarg = gate_arg;
+	pthread_mutex_unlock(&gate_lock);
+	if (fn != NULL)
+		fn(r, fnarg);
+	if (out != NULL)
+		*out = *r;
+}
+
 int
 gate_call(const struct config *cfg, const char *spec, struct llm_request *req,
     llm_delta_cb cb, void *arg, const struct cancel *cancel,
-    struct llm_response *out, struct llm_error *err)
+    struct llm_response *out, struct gate_record *rec, struct llm_error *err)
 {
 	struct llm_provider *p;
 	struct gate_record r;
-	gate_observer fn;
-	void *fnarg;
 	char *model = NULL, *cause = NULL;
 	int64_t started = time_wall_ms();
 	uint64_t t0 = time_mono_ms();
@@ -83,6 +131,8 @@ gate_call(const struct config *cfg, const char *spec, struct llm_request *req,
 
 	memset(out, 0, sizeof *out);
 	memset(err, 0, sizeof *err);
+	if (rec != NULL)
+		memset(rec, 0, sizeof *rec);
 	if (spec == NULL)
 		spec = config_str(cfg, "engine.default_model");
 	if ((p = llm_resolve(cfg, spec, &model, &cause)) == NULL) {
@@ -92,30 +142,9 @@ gate_call(const struct config *cfg, const char *spec, struct llm_request *req,
 		return -1;
 	}
 	req->model = model;
+	gate_begin(&r, "chat", p->name, model);
 	rc = llm_call(p, req, cb, arg, cancel, out, err);
-
-	memset(&r, 0, sizeof r);
-	r.provider = p->name;
-	r.model = model;
-	if (rc == 0)
-		r.usage = out->usage;
-	r.priced = llm_cost_usd(p->name, model, &r.usage, &r.cost_usd) == 0;
-	r.duration_ms = (long)(time_mono_ms() - t0);
-	r.attempts = err->attempts;
-	r.status = rc == 0 ? "ok" : llm_error_class_name(err->cls);
-	r.error = rc == 0 ? NULL : err->message;
-	log_info("%s/%s: %s in %ld ms, %d attempt%s, %lld in / %lld out "
-		 "tokens",
-	    p->name, model, r.status, r.duration_ms, r.attempts,
-	    r.attempts == 1 ? "" : "s", r.usage.input_tokens,
-	    r.usage.output_tokens);
-	gate_record_db(&r, started);
-	pthread_mutex_lock(&gate_lock);
-	fn = gate_fn;
-	fnarg = gate_arg;
-	pthread_mutex_unlock(&gate_lock);
-	if (fn != NULL)
-		fn(&r, fnarg);
+	gate_end(&r, rc, &out->usage, err, started, t0, rec);
 
 	req->model = NULL;
 	free(model);
@@ -123,13 +152,77 @@ gate_call(const struct config *cfg, const char *spec, struct llm_request *req,
 	return rc;
 }
 
+struct gate_embedder {
+	int refs; /* atomic */
+	struct llm_provider *p;
+	char *model;
+};
+
+struct gate_embedder *
+gate_embedder_new(const struct config *cfg, char **cause)
+{
+	struct gate_embedder *e;
+	struct llm_provider *p;
+	char *model;
+
+	if ((p = llm_embedder_get(cfg, &model, cause)) == NULL)
+		return NULL;
+	e = xcalloc(1, sizeof *e);
+	e->refs = 1;
+	e->p = p;
+	e->model = model;
+	return e;
+}
+
+struct gate_embedder *
+gate_embedder_ref(struct gate_embedder *e)
+{
+	if (e != NULL)
+		__atomic_add_fetch(&e->refs, 1, __ATOMIC_RELAXED);
+	return e;
+}
+
+void
+gate_embedder_unref(struct gate_embedder *e)
+{
+	if (e == NULL || __atomic_sub_fetch(&e->refs, 1, __ATOMIC_ACQ_REL) > 0)
+		return;
+	llm_provider_free(e->p);
+	free(e->model);
+	free(e);
+}
+
+const char *
+gate_embedder_model(const struct gate_embedder *e)
+{
+	return e->model;
+}
+
+int
+gate_embed(const struct gate_embedder *e, const char *const *texts, size_t n,
+    const struct cancel *cancel, float **vectors, int *dim,
+    struct gate_record *rec, struct llm_error *err)
+{
+	struct gate_record r;
+	struct llm_usage usage;
+	int64_t started = time_wall_ms();
+	uint64_t t0 = time_mono_ms();
+	int rc;
+
+	gate_begin(&r, "embedding", e->p->name, e->model);
+	rc = llm_embed(e->p, e->model, texts, n, cancel, vectors, dim, &usage,
+	    err);
+	gate_end(&r, rc, &usage, err, started, t0, rec);
+	return rc;
+}
+
 json_t *
 gate_usage(sqlite3 *db, char **cause)
 {
 	return db_rows(db,
-	    "SELECT provider, model, status, COUNT(*) AS calls, "
+	    "SELECT provider, model, kind, status, COUNT(*) AS calls, "
 	    "SUM(input_tokens) AS input_tokens, SUM(output_tokens) AS "
 	    "output_tokens, COALESCE(SUM(cost_usd), 0.0) AS cost_usd "
-	    "FROM llm_calls GROUP BY provider, model, status",
+	    "FROM llm_calls GROUP BY provider, model, kind, status",
 	    0, NULL, 1000, cause);
 }

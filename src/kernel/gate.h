@@ -2,7 +2,9 @@
  * gate.h — the one gate every LLM call passes (ARCHITECTURE.md): resolve
  * the provider, [scheduler admission, budget reservation and circuit
  * breaker: later issues], call, settle usage and cost, record, notify.
- * No other code calls a provider.
+ * Chat calls (gate_call()) and embeddings (gate_embed()) take the same
+ * steps and leave the same record, told apart by its kind.  No other code
+ * calls a provider.
  */
 #ifndef OXIOS_KERNEL_GATE_H
 #define OXIOS_KERNEL_GATE_H
@@ -12,10 +14,15 @@
 #include "config/config.h"
 #include "llm/llm.h"
 
-/* What one call cost, handed to the observer after it ends. */
+/*
+ * What one call cost: handed to the observer after it ends, and to the
+ * caller that asks for it.  The strings are the record's own, but error,
+ * which points into the caller's struct llm_error.
+ */
 struct gate_record {
-	const char *provider;
-	const char *model;
+	const char *kind; /* "chat" or "embedding" (llm_calls.kind) */
+	char provider[64];
+	char model[256]; /* longer names are cut */
 	struct llm_usage usage;
 	int priced; /* whether cost_usd means anything */
 	double cost_usd;
@@ -34,17 +41,47 @@ void gate_set_observer(gate_observer fn, void *arg);
  * Call the model `spec` ("provider/model"; NULL: engine.default_model)
  * with `req` (its model field is filled in here).  The calling thread's
  * database connection (db_get()) records the call when there is one.
- * Returns 0 with *out (caller llm_response_free()s), or -1 with *err.
+ * `rec` (may be NULL) gets the record, whatever the outcome (all zero if
+ * the provider could not be resolved).  Returns 0 with *out (caller
+ * llm_response_free()s), or -1 with *err.
  */
 int gate_call(const struct config *cfg, const char *spec,
     struct llm_request *req, llm_delta_cb cb, void *arg,
     const struct cancel *cancel, struct llm_response *out,
-    struct llm_error *err);
+    struct gate_record *rec, struct llm_error *err);
 
 /*
- * What the recorded calls (llm_calls) add up to, by provider, model and
- * status: [{provider, model, status, calls, input_tokens, output_tokens,
- * cost_usd}].  New reference, or NULL with *cause.
+ * The memory embedder (memory.embedder = "api"): its provider and model,
+ * resolved once from a configuration (llm_embedder_get()) and kept by the
+ * memory service.  Reference counted: a thread holds a reference while it
+ * embeds, so the service may close meanwhile.
+ */
+struct gate_embedder;
+
+/* A new embedder (one reference), or NULL with *cause. */
+struct gate_embedder *gate_embedder_new(const struct config *cfg, char **cause);
+/* Another reference to `e` (returned); NULL stays NULL. */
+struct gate_embedder *gate_embedder_ref(struct gate_embedder *e);
+/* Drop one; the last frees it (and wipes its key).  NULL is ignored. */
+void gate_embedder_unref(struct gate_embedder *e);
+/* Its model, as configured ("nomic-embed-text"). */
+const char *gate_embedder_model(const struct gate_embedder *e);
+
+/*
+ * Embed texts[0..n) with `e` (llm_embed()): the gate's steps as for a
+ * chat call, recorded as kind "embedding".  Returns 0 with *vectors (n *
+ * *dim floats, as the provider gave them; caller frees), or -1 with *err
+ * (LLM_ERR_CANCELLED when `cancel`, which may be NULL, fired).  `rec` as
+ * for gate_call().
+ */
+int gate_embed(const struct gate_embedder *e, const char *const *texts,
+    size_t n, const struct cancel *cancel, float **vectors, int *dim,
+    struct gate_record *rec, struct llm_error *err);
+
+/*
+ * What the recorded calls (llm_calls) add up to, by provider, model, kind
+ * and status: [{provider, model, kind, status, calls, input_tokens,
+ * output_tokens, cost_usd}].  New reference, or NULL with *cause.
  */
 json_t *gate_usage(sqlite3 *db, char **cause);
 #endif

@@ -94,6 +94,7 @@ memtools_write(struct tool_call *call, json_t *input, struct tool_result *res)
 	m.tags = json_object_get(input, "tags");
 	m.session_id = mt->session_id;
 	m.agent_id = mt->agent_id;
+	m.cancel = call->cancel; /* stops an embedder's call */
 	if (m.type < 0)
 		m.type = (int)mem_classify(m.content, m.len);
 	if ((id = memory_add(mt->db, &m, &cause)) < 0)
@@ -122,6 +123,7 @@ memtools_search(struct tool_call *call, json_t *input, struct tool_result *res)
 	q.type = -1;
 	q.include_cold = 1;
 	q.touch = 1;
+	q.cancel = call->cancel;
 	if ((out = memory_search(mt->db, &q, &cause)) == NULL)
 		return memtools_fail(res, cause);
 	slim = json_array();

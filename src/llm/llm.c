@@ -1,7 +1,9 @@
 /*
  * llm.c — the provider-independent driver: one HTTP exchange over libcurl
  * (streamed through the SSE parser, or whole), error classes, and retries
- * with jittered exponential backoff that honour Retry-After.
+ * with jittered exponential backoff that honour Retry-After.  Chat calls
+ * (llm_call()) and embeddings (embeddings.c) are two kinds of request
+ * (struct llm_xfer) through the same llm_exchange().
  */
 #include <ctype.h>
 #include <pthread.h>
@@ -26,7 +28,7 @@
 struct llm_http {
 	struct llm_stream *s;
 	const struct llm_ops *ops;
-	const struct llm_request *req;
+	const struct llm_xfer *x;
 	struct sse_parser *sse; /* set once a 2xx event stream starts */
 	struct buf body;        /* a whole answer, or an error body */
 	long status;
@@ -52,7 +54,7 @@ llm_error_class_name(enum llm_error_class c)
 	return "unknown";
 }
 
-static void
+void
 llm_error_set(struct llm_error *err, enum llm_error_class cls, const char *fmt,
     ...)
 {
@@ -354,7 +356,7 @@ llm_write(char *data, size_t size, size_t n, void *arg)
 		/* A 2xx event stream is parsed as it comes; anything else
 		 * (an error, or a server that answered with plain JSON) is
 		 * collected whole. */
-		if (h->req->stream && h->status >= 200 && h->status < 300 &&
+		if (h->x->stream && h->status >= 200 && h->status < 300 &&
 		    ctype != NULL &&
 		    strncasecmp(ctype, "text/event-stream", 17) == 0)
 			h->sse = sse_new(0, llm_sse_event, NULL, h);
@@ -423,6 +425,22 @@ llm_http_error(struct llm_http *h, struct llm_error *err)
 	json_decref(body);
 }
 
+/* The URL as people may see it: no user:password@, no ?query. */
+static void
+llm_url_shown(const char *url, char *out, size_t size)
+{
+	const char *host = strstr(url, "://"), *at;
+	size_t scheme, hostlen;
+
+	host = host != NULL ? host + 3 : url;
+	scheme = (size_t)(host - url);
+	hostlen = strcspn(host, "/?#");
+	if ((at = memchr(host, '@', hostlen)) != NULL)
+		host = at + 1;
+	snprintf(out, size, "%.*s%.*s", (int)scheme, url,
+	    (int)strcspn(host, "?#"), host);
+}
+
 /*
  * Run the transfer on a multi handle, so that the wait for the network
  * also wakes when `cancel` fires (its fd is polled beside the socket).
@@ -470,13 +488,13 @@ out:
 
 /* One exchange.  0 with the stream complete, or -1 with err. */
 static int
-llm_attempt(const struct llm_provider *p, const struct llm_ops *ops,
-    const struct llm_request *req, const char *body, struct llm_stream *s,
-    const struct cancel *cancel, struct llm_error *err)
+llm_attempt(const struct llm_provider *p, const struct llm_xfer *x,
+    struct llm_stream *s, const struct cancel *cancel, struct llm_error *err)
 {
+	const struct llm_ops *ops = x->ops;
 	struct llm_http h;
 	struct curl_slist *headers;
-	char *url, cerr[CURL_ERROR_SIZE] = "";
+	char cerr[CURL_ERROR_SIZE] = "";
 	json_t *answer;
 	CURL *curl;
 	CURLcode res;
@@ -486,10 +504,10 @@ llm_attempt(const struct llm_provider *p, const struct llm_ops *ops,
 	memset(&h, 0, sizeof h);
 	h.s = s;
 	h.ops = ops;
-	h.req = req;
+	h.x = x;
 	h.retry_after_ms = -1;
 	h.cancel = cancel;
-	buf_init(&h.body, LLM_MAX_RESPONSE);
+	buf_init(&h.body, x->max_response);
 	err->retry_after_ms = -1;
 	err->status = 0;
 
@@ -500,14 +518,13 @@ llm_attempt(const struct llm_provider *p, const struct llm_ops *ops,
 		return -1;
 	}
 	h.curl = curl;
-	url = ops->url(p);
 	headers = ops->headers(p);
 	h.idle_ms = p->idle_timeout_ms > 0 ? p->idle_timeout_ms : 120000;
 	idle = h.idle_ms / 1000 * 2 + 1; /* a backstop; see llm_progress() */
-	curl_easy_setopt(curl, CURLOPT_URL, url);
+	curl_easy_setopt(curl, CURLOPT_URL, x->url);
 	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-	curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
-	curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+	curl_easy_setopt(curl, CURLOPT_POSTFIELDS, x->body);
+	curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)strlen(x->body));
 	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
 	    p->connect_timeout_ms > 0 ? p->connect_timeout_ms : 10000L);
@@ -550,14 +567,26 @@ llm_attempt(const struct llm_provider *p, const struct llm_ops *ops,
 	}
 	if (h.too_large) {
 		llm_error_set(err, LLM_ERR_PROTOCOL,
-		    "%s: answer larger than %d bytes", p->name,
-		    LLM_MAX_RESPONSE);
+		    "%s: answer larger than %zu bytes", p->name,
+		    x->max_response);
 		goto out;
 	}
 	if (res != CURLE_OK &&
 	    (h.status < 200 || h.status >= 300 || h.sse == NULL || !s->done)) {
 		if (h.status >= 300 && h.body.len > 0) {
 			llm_http_error(&h, err);
+			goto out;
+		}
+		if (res == CURLE_COULDNT_CONNECT ||
+		    res == CURLE_COULDNT_RESOLVE_HOST ||
+		    res == CURLE_COULDNT_RESOLVE_PROXY) {
+			char shown[256];
+
+			llm_url_shown(x->url, shown, sizeof shown);
+			llm_error_set(err, LLM_ERR_TRANSIENT,
+			    "%s: connection failed: cannot reach %s: %s",
+			    p->name, shown,
+			    cerr[0] != '\0' ? cerr : curl_easy_strerror(res));
 			goto out;
 		}
 		llm_error_set(err, LLM_ERR_TRANSIENT, "%s: %s: %s", p->name,
@@ -591,7 +620,7 @@ llm_attempt(const struct llm_provider *p, const struct llm_ops *ops,
 			    p->name, h.body.len);
 			goto out;
 		}
-		rc = ops->parse(s, answer);
+		rc = x->parse(x, s, answer);
 		json_decref(answer);
 		if (rc != 0 || s->failed) {
 			rc = -1;
@@ -605,7 +634,6 @@ out:
 	buf_free(&h.body);
 	curl_slist_free_all(headers);
 	curl_easy_cleanup(curl);
-	free(url);
 	return rc;
 }
 
@@ -616,6 +644,108 @@ llm_retryable(enum llm_error_class c)
 	    c == LLM_ERR_PROTOCOL;
 }
 
+/*
+ * After a failed attempt: wait before the next one, or say why there is
+ * none.  0: try again; -1: stop (err says why).
+ */
+static int
+llm_again(const struct llm_provider *p, int attempt, uint64_t start,
+    const struct cancel *cancel, struct llm_error *err)
+{
+	long wait, base = p->retry_base_ms > 0 ? p->retry_base_ms : 500;
+
+	if (!llm_retryable(err->cls) || attempt > p->max_retries)
+		return -1;
+	if (err->retry_after_ms >= 0)
+		wait = err->retry_after_ms;
+	else {
+		wait = base << (attempt - 1 < 16 ? attempt - 1 : 16);
+		if (wait > LLM_BACKOFF_CAP_MS)
+			wait = LLM_BACKOFF_CAP_MS;
+		/* Jitter: between half and all of the backoff. */
+		wait = wait / 2 +
+		    (long)randombytes_uniform((uint32_t)(wait / 2 + 1));
+	}
+	if (p->retry_max_total_ms > 0 &&
+	    (long)(time_mono_ms() - start) + wait > p->retry_max_total_ms) {
+		size_t n = strlen(err->message);
+
+		snprintf(err->message + n, sizeof err->message - n,
+		    "; not retried: waiting %ld ms would pass the %ld ms limit",
+		    wait, p->retry_max_total_ms);
+		return -1;
+	}
+	log_info("%s: %s (%s), retry %d in %ld ms", p->name, err->message,
+	    llm_error_class_name(err->cls), attempt, wait);
+	if (cancel_sleep(cancel, wait) != 0) {
+		llm_error_set(err, LLM_ERR_CANCELLED, "%s: cancelled", p->name);
+		return -1;
+	}
+	return 0;
+}
+
+int
+llm_exchange(const struct llm_xfer *x, struct llm_stream *s,
+    const struct cancel *cancel)
+{
+	const struct llm_provider *p = s->p;
+	struct llm_error *err = s->err;
+	uint64_t start = time_mono_ms();
+	int attempt, rc = -1;
+
+	for (attempt = 1;; attempt++) {
+		llm_stream_reset(s);
+		err->attempts = attempt;
+		log_debug("%s: attempt %d, model %s", p->name, attempt,
+		    x->model);
+		if (llm_attempt(p, x, s, cancel, err) == 0 &&
+		    (x->finish == NULL || x->finish(x, s) == 0)) {
+			/* What failed before does not stick to the answer. */
+			err->cls = LLM_OK;
+			err->message[0] = '\0';
+			rc = 0;
+			break;
+		}
+		if (llm_again(p, attempt, start, cancel, err) != 0)
+			break;
+		if (s->delivered) {
+			struct llm_delta d = { .kind = LLM_DELTA_RESET,
+				.text = "" };
+
+			s->delivered = 0;
+			if (s->cb(&d, s->arg) != 0) {
+				llm_error_set(err, LLM_ERR_CANCELLED,
+				    "%s: cancelled by the receiver", p->name);
+				break;
+			}
+		}
+	}
+	if (rc != 0) {
+		size_t n = strlen(err->message);
+
+		if (err->attempts > 1 && err->cls != LLM_ERR_CANCELLED)
+			snprintf(err->message + n, sizeof err->message - n,
+			    " (after %d attempts)", err->attempts);
+		redact_buf(err->message, sizeof err->message, p->api_key);
+	}
+	return rc;
+}
+
+/* A whole chat answer, in the provider's format. */
+static int
+llm_call_parse(const struct llm_xfer *x, struct llm_stream *s,
+    const json_t *answer)
+{
+	return x->ops->parse(s, answer);
+}
+
+/* The blocks of a complete chat answer into the response (x->arg). */
+static int
+llm_call_finish(const struct llm_xfer *x, struct llm_stream *s)
+{
+	return llm_stream_finish(s, x->arg);
+}
+
 int
 llm_call(const struct llm_provider *p, const struct llm_request *req,
     llm_delta_cb cb, void *arg, const struct cancel *cancel,
@@ -623,12 +753,11 @@ llm_call(const struct llm_provider *p, const struct llm_request *req,
 {
 	const struct llm_ops *ops;
 	struct llm_stream s;
+	struct llm_xfer x;
 	json_t *body;
-	char *text = NULL;
-	uint64_t start = time_mono_ms();
+	char *text = NULL, *url = NULL;
 	const char *why;
-	long wait, base;
-	int attempt, rc = -1;
+	int rc;
 
 	memset(out, 0, sizeof *out);
 	memset(err, 0, sizeof *err);
@@ -646,75 +775,26 @@ llm_call(const struct llm_provider *p, const struct llm_request *req,
 		return -1;
 	text = json_dumps(body, JSON_COMPACT);
 	json_decref(body);
+	url = ops->url(p);
 
+	memset(&x, 0, sizeof x);
+	x.ops = ops;
+	x.url = url;
+	x.body = text;
+	x.model = req->model;
+	x.stream = req->stream;
+	x.max_response = LLM_MAX_RESPONSE;
+	x.parse = llm_call_parse;
+	x.finish = llm_call_finish;
+	x.arg = out;
 	memset(&s, 0, sizeof s);
 	s.p = p;
 	s.cb = req->stream ? cb : NULL;
 	s.arg = arg;
 	s.err = err;
-	base = p->retry_base_ms > 0 ? p->retry_base_ms : 500;
-	for (attempt = 1;; attempt++) {
-		llm_stream_reset(&s);
-		err->attempts = attempt;
-		log_debug("%s: attempt %d, model %s", p->name, attempt,
-		    req->model);
-		if (llm_attempt(p, ops, req, text, &s, cancel, err) == 0) {
-			rc = llm_stream_finish(&s, out);
-			if (rc == 0)
-				break;
-		}
-		if (!llm_retryable(err->cls) || attempt > p->max_retries)
-			break;
-		if (err->retry_after_ms >= 0)
-			wait = err->retry_after_ms;
-		else {
-			wait = base << (attempt - 1 < 16 ? attempt - 1 : 16);
-			if (wait > LLM_BACKOFF_CAP_MS)
-				wait = LLM_BACKOFF_CAP_MS;
-			/* Jitter: between half and all of the backoff. */
-			wait = wait / 2 +
-			    (long)randombytes_uniform((uint32_t)(wait / 2 + 1));
-		}
-		if (p->retry_max_total_ms > 0 &&
-		    (long)(time_mono_ms() - start) + wait >
-			p->retry_max_total_ms) {
-			size_t n = strlen(err->message);
-
-			snprintf(err->message + n, sizeof err->message - n,
-			    "; not retried: waiting %ld ms would pass the "
-			    "%ld ms limit",
-			    wait, p->retry_max_total_ms);
-			break;
-		}
-		log_info("%s: %s (%s), retry %d in %ld ms", p->name,
-		    err->message, llm_error_class_name(err->cls), attempt,
-		    wait);
-		if (cancel_sleep(cancel, wait) != 0) {
-			llm_error_set(err, LLM_ERR_CANCELLED, "%s: cancelled",
-			    p->name);
-			break;
-		}
-		if (s.delivered) {
-			struct llm_delta d = { .kind = LLM_DELTA_RESET,
-				.text = "" };
-
-			s.delivered = 0;
-			if (cb(&d, arg) != 0) {
-				llm_error_set(err, LLM_ERR_CANCELLED,
-				    "%s: cancelled by the receiver", p->name);
-				break;
-			}
-		}
-	}
-	if (rc != 0) {
-		size_t n = strlen(err->message);
-
-		if (err->attempts > 1 && err->cls != LLM_ERR_CANCELLED)
-			snprintf(err->message + n, sizeof err->message - n,
-			    " (after %d attempts)", err->attempts);
-		redact_buf(err->message, sizeof err->message, p->api_key);
-	}
+	rc = llm_exchange(&x, &s, cancel);
 	llm_stream_reset(&s);
+	free(url);
 	free(text);
 	return rc;
 }

@@ -1,7 +1,8 @@
 /*
  * llm.h — one interface over LLM providers (Anthropic Messages, OpenAI
- * Chat Completions and everything OpenAI-compatible).  Providers know no
- * kernel: the kernel reaches them only through gate_call() (kernel/gate.h).
+ * Chat Completions and everything OpenAI-compatible, whose /embeddings
+ * too).  Providers know no kernel: the kernel reaches them only through
+ * gate_call() and gate_embed() (kernel/gate.h).
  *
  * Messages use one canonical JSON form, whatever the provider:
  *   [{"role": "user" | "assistant" | "tool",
@@ -22,6 +23,12 @@
 #include "util/cancel.h"
 
 #define LLM_MAX_RESPONSE (64 * 1024 * 1024) /* bytes of one response */
+#define LLM_EMBED_MAX_INPUTS 2048 /* texts of one embeddings request */
+#define LLM_EMBED_MAX_DIM 65536   /* numbers of one vector */
+/* Bytes of one embeddings answer: 64 KiB and 1 MiB a text, at most
+ * 16 MiB (one number takes at least two bytes of JSON). */
+#define LLM_EMBED_PER_TEXT (1024 * 1024)
+#define LLM_EMBED_MAX_RESPONSE (16 * 1024 * 1024)
 
 enum llm_kind { LLM_ANTHROPIC, LLM_OPENAI };
 
@@ -122,6 +129,21 @@ int llm_call(const struct llm_provider *p, const struct llm_request *req,
     llm_delta_cb cb, void *arg, const struct cancel *cancel,
     struct llm_response *out, struct llm_error *err);
 void llm_response_free(struct llm_response *r);
+
+/*
+ * The embeddings of texts[0..n) from an OpenAI-compatible provider:
+ * POST {base_url}/embeddings {"model", "input"} ("input" one string when
+ * n is 1, else a list), answered {"data": [{"index", "embedding": [...]}],
+ * "usage": {"prompt_tokens", ...}}.  Every text must be UTF-8; the answer
+ * is capped (LLM_EMBED_*) and must hold n vectors of one dimension, one per
+ * index.  Errors, retries, Retry-After, cancellation and the scrubbing of
+ * keys from messages are llm_call()'s.  Returns 0 with *vectors (n * *dim
+ * floats, vector i at i * *dim; caller frees), *dim and *usage (input
+ * tokens), or -1 with *err filled (*vectors NULL).
+ */
+int llm_embed(const struct llm_provider *p, const char *model,
+    const char *const *texts, size_t n, const struct cancel *cancel,
+    float **vectors, int *dim, struct llm_usage *usage, struct llm_error *err);
 void llm_provider_free(struct llm_provider *p);
 
 /* The text blocks of a response joined.  New string (caller frees). */

@@ -59,6 +59,37 @@ struct llm_ops {
 extern const struct llm_ops llm_anthropic_ops;
 extern const struct llm_ops llm_openai_ops;
 
+/* One kind of request: what it sends, and how a whole answer is read. */
+struct llm_xfer {
+	const struct llm_ops *ops; /* headers, stream events, error bodies */
+	const char *url;
+	const char *body;    /* JSON text */
+	const char *model;   /* for the log */
+	int stream;          /* a 2xx event stream is parsed as it comes */
+	size_t max_response; /* bytes of a whole answer (or an error body) */
+	/* A whole 2xx answer.  0, or -1 with the stream failed. */
+	int (*parse)(const struct llm_xfer *x, struct llm_stream *s,
+	    const json_t *answer);
+	/* After an exchange that went well (NULL: nothing to do).  0, or -1
+	 * with the stream failed; retried like a failed exchange. */
+	int (*finish)(const struct llm_xfer *x, struct llm_stream *s);
+	void *arg; /* parse's and finish's */
+};
+
+/*
+ * Make the request of `x` for s->p, retrying transient, rate-limit and
+ * protocol errors with jittered exponential backoff that honours
+ * Retry-After, within the provider's limits; `cancel` (may be NULL) ends
+ * it at once.  `s` (p, err, and cb/arg for streams, set by the caller)
+ * is reset before each attempt; the caller resets it after.  A failure's
+ * message says how many attempts were made and holds no key.  0, or -1
+ * with *s->err filled.
+ */
+int llm_exchange(const struct llm_xfer *x, struct llm_stream *s,
+    const struct cancel *cancel);
+void llm_error_set(struct llm_error *err, enum llm_error_class cls,
+    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 /* Stream helpers for the wire formats. */
 struct llm_block *llm_stream_block(struct llm_stream *s, int index,
     const char *type);

@@ -106,6 +106,18 @@ llm_provider_str(const struct config *cfg, const char *name, const char *leaf)
 	return config_str(cfg, path);
 }
 
+/* Timeouts and retries: the engine's, for every provider. */
+static void
+llm_provider_limits(const struct config *cfg, struct llm_provider *p)
+{
+	p->connect_timeout_ms =
+	    config_int(cfg, "engine.connect_timeout_secs") * 1000;
+	p->idle_timeout_ms = config_int(cfg, "engine.idle_timeout_secs") * 1000;
+	p->max_retries = (int)config_int(cfg, "engine.max_retries");
+	p->retry_base_ms = config_int(cfg, "engine.retry_base_ms");
+	p->retry_max_total_ms = config_int(cfg, "engine.retry_max_secs") * 1000;
+}
+
 struct llm_provider *
 llm_provider_get(const struct config *cfg, const char *name, char **cause)
 {
@@ -143,12 +155,40 @@ llm_provider_get(const struct config *cfg, const char *name, char **cause)
 	p->kind = k;
 	p->base_url = xstrdup(url);
 	p->api_key = key != NULL && *key != '\0' ? xstrdup(key) : NULL;
-	p->connect_timeout_ms =
-	    config_int(cfg, "engine.connect_timeout_secs") * 1000;
-	p->idle_timeout_ms = config_int(cfg, "engine.idle_timeout_secs") * 1000;
-	p->max_retries = (int)config_int(cfg, "engine.max_retries");
-	p->retry_base_ms = config_int(cfg, "engine.retry_base_ms");
-	p->retry_max_total_ms = config_int(cfg, "engine.retry_max_secs") * 1000;
+	llm_provider_limits(cfg, p);
+	return p;
+}
+
+struct llm_provider *
+llm_embedder_get(const struct config *cfg, char **model, char **cause)
+{
+	const char *url = config_str(cfg, "memory.embedding_url");
+	const char *m = config_str(cfg, "memory.embedding_model");
+	const char *key = config_str(cfg, "memory.embedding_api_key");
+	struct llm_provider *p;
+	size_t n;
+
+	*model = NULL;
+	if (url == NULL || *url == '\0' || m == NULL || *m == '\0') {
+		xasprintf(cause,
+		    "memory.embedder = \"api\" needs memory.embedding_url "
+		    "and memory.embedding_model");
+		return NULL;
+	}
+	p = xcalloc(1, sizeof *p);
+	p->name = xstrdup(LLM_EMBEDDER_NAME);
+	p->kind = LLM_OPENAI;
+	/* The base URL ends with /v1: as written, or added. */
+	n = strlen(url);
+	while (n > 0 && url[n - 1] == '/')
+		n--;
+	if (n >= 3 && strncmp(url + n - 3, "/v1", 3) == 0)
+		p->base_url = xstrndup(url, n);
+	else
+		xasprintf(&p->base_url, "%.*s/v1", (int)n, url);
+	p->api_key = key != NULL && *key != '\0' ? xstrdup(key) : NULL;
+	llm_provider_limits(cfg, p);
+	*model = xstrdup(m);
 	return p;
 }
 

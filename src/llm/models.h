@@ -39,6 +39,17 @@ int llm_cost_usd(const char *provider, const char *model,
 struct llm_provider *llm_provider_get(const struct config *cfg,
     const char *name, char **cause);
 /*
+ * The embedder of memory.embedder = "api": an OpenAI-compatible provider
+ * named LLM_EMBEDDER_NAME at memory.embedding_url (with /v1 added unless
+ * it ends so), keyed by memory.embedding_api_key, with the engine's
+ * timeouts and retries; *model is memory.embedding_model (new, caller
+ * frees).  Returns NULL with *cause when the URL or the model is unset.
+ * Caller llm_provider_free()s the result.
+ */
+#define LLM_EMBEDDER_NAME "embeddings"
+struct llm_provider *llm_embedder_get(const struct config *cfg, char **model,
+    char **cause);
+/*
  * Split "provider/model" and get the provider.  *model is new (caller
  * frees).  Returns NULL with *cause if the spec or provider is bad.
  */

@@ -26,6 +26,7 @@
 #define DREAM_NEIGHBOURS 5
 #define DREAM_REEMBED_GROWTH 1.25 /* corpus growth that makes IDF stale */
 #define DREAM_MAX_LISTED 100      /* ids listed in a report */
+#define DREAM_REEMBED_BATCH 32    /* texts of one embeddings request */
 
 struct dream_row {
 	int64_t id;
@@ -92,7 +93,8 @@ dream_summarise(const struct config *cfg, const char *a, const char *b,
 	req.max_tokens = 400;
 	req.temperature = 0;
 	if (messages == NULL ||
-	    gate_call(cfg, NULL, &req, NULL, NULL, NULL, &resp, &err) != 0) {
+	    gate_call(cfg, NULL, &req, NULL, NULL, mem_stop(), &resp, NULL,
+		&err) != 0) {
 		if (messages != NULL)
 			xasprintf(why, "%s", err.message);
 		json_decref(messages);
@@ -339,7 +341,8 @@ dream_consolidate(sqlite3 *db, const struct config *cfg, json_t *pairs,
 				why = NULL;
 			}
 			apivec = summary != NULL && mem.api ?
-			    mem_embed(db, summary, strlen(summary), &why) :
+			    mem_embed(db, summary, strlen(summary), NULL, NULL,
+				&why) :
 			    NULL;
 			free(why);
 			why = NULL;
@@ -468,10 +471,11 @@ dream_reembed(sqlite3 *db, char **cause)
 	sqlite3_stmt *st = NULL, *up = NULL;
 	char embedder[128];
 	long long docs, then;
+	struct llm_error err;
 	int64_t *ids = NULL;
 	char **texts = NULL;
-	size_t n = 0, i;
-	float *v;
+	size_t n = 0, i, j, batch;
+	float *vs, *v;
 	int all, done = 0, dim, zero, k;
 
 	pthread_mutex_lock(&mem.lock);
@@ -511,38 +515,47 @@ dream_reembed(sqlite3 *db, char **cause)
 		"UPDATE memories SET embedding = ?2, embedder = ?3 WHERE id = ?1",
 		-1, &up, NULL) != SQLITE_OK)
 		goto dberr;
-	for (i = 0; i < n; i++) {
-		if ((v = mem_embed(db, texts[i], strlen(texts[i]), cause)) ==
-		    NULL) {
-			log_warn("memory: re-embedding #%lld: %s",
-			    (long long)ids[i], *cause);
+	/* A batch at a time: one provider request each (API embedder). */
+	for (i = 0; i < n; i += batch) {
+		batch =
+		    n - i < DREAM_REEMBED_BATCH ? n - i : DREAM_REEMBED_BATCH;
+		if ((vs = mem_embed_many(db, (const char *const *)texts + i,
+			 batch, NULL, &err, cause)) == NULL) {
+			log_warn("memory: re-embedding %zu memories from #%lld: "
+				 "%s",
+			    batch, (long long)ids[i], *cause);
 			free(*cause);
 			*cause = NULL;
+			if (err.cls == LLM_ERR_CANCELLED)
+				break; /* stopping: the next dream does it */
 			continue;
 		}
 		dim = memory_dim();
-		zero = 1;
-		for (k = 0; k < dim && zero; k++)
-			zero = v[k] == 0;
-		sqlite3_bind_int64(up, 1, ids[i]);
-		/* No term to index ("the of and"): no vector. */
-		if (zero)
-			sqlite3_bind_null(up, 2);
-		else
-			sqlite3_bind_blob(up, 2, v, dim * (int)sizeof(float),
-			    SQLITE_TRANSIENT);
-		sqlite3_bind_text(up, 3, embedder, -1, SQLITE_STATIC);
-		if (sqlite3_step(up) == SQLITE_DONE)
-			done++;
-		sqlite3_reset(up);
-		pthread_mutex_lock(&mem.lock);
-		if (mem.index != NULL && !zero &&
-		    hnsw_add(mem.index, ids[i], v, cause) == 0)
-			mem.dirty = 1;
-		free(*cause);
-		*cause = NULL;
-		pthread_mutex_unlock(&mem.lock);
-		free(v);
+		for (j = i; j < i + batch; j++) {
+			v = vs + (j - i) * (size_t)dim;
+			zero = 1;
+			for (k = 0; k < dim && zero; k++)
+				zero = v[k] == 0;
+			sqlite3_bind_int64(up, 1, ids[j]);
+			/* No term to index ("the of and"): no vector. */
+			if (zero)
+				sqlite3_bind_null(up, 2);
+			else
+				sqlite3_bind_blob(up, 2, v,
+				    dim * (int)sizeof(float), SQLITE_TRANSIENT);
+			sqlite3_bind_text(up, 3, embedder, -1, SQLITE_STATIC);
+			if (sqlite3_step(up) == SQLITE_DONE)
+				done++;
+			sqlite3_reset(up);
+			pthread_mutex_lock(&mem.lock);
+			if (mem.index != NULL && !zero &&
+			    hnsw_add(mem.index, ids[j], v, cause) == 0)
+				mem.dirty = 1;
+			free(*cause);
+			*cause = NULL;
+			pthread_mutex_unlock(&mem.lock);
+		}
+		free(vs);
 	}
 	if (all) {
 		sqlite3_finalize(up);

@@ -1,13 +1,13 @@
 /*
- * embed.h — embedders: TF-IDF with feature hashing (offline), or an
- * OpenAI-compatible /v1/embeddings endpoint.
+ * embed.h — the offline embedder: TF-IDF with feature hashing.  (The
+ * other, an OpenAI-compatible /v1/embeddings endpoint, is a provider:
+ * llm_embed(), called through gate_embed().)
  */
 #ifndef OXIOS_MEMORY_EMBED_H
 #define OXIOS_MEMORY_EMBED_H
 
 #include <stddef.h>
 #include <stdint.h>
-#include <jansson.h>
 
 struct embed_term {
 	char *term;
@@ -24,12 +24,5 @@ double embed_idf(long long docs, long long df);
  * into dim buckets, L2-normalised (all zero without terms). */
 void embed_tfidf(const struct embed_term *t, size_t n, const long long *df,
     long long docs, int dim, float *out);
-/*
- * POST {base_url}/v1/embeddings {model, input}.  The vector (new array);
- * *dim is its length (if *dim > 0 on entry it must match).  NULL with
- * *cause.
- */
-float *embed_api(const char *base_url, const char *model, const char *key,
-    const char *text, size_t len, int *dim, char **cause);
 
 #endif

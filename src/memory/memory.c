@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "config/home.h"
+#include "kernel/gate.h"
 #include "memory/embed.h"
 #include "memory/memory_int.h"
 #include "util/log.h"
@@ -325,44 +326,108 @@ mem_embed_tfidf(sqlite3 *db, const char *text, size_t len)
 	return v;
 }
 
-float *
-mem_embed(sqlite3 *db, const char *text, size_t len, char **cause)
-{
-	char *url, *model, *key;
-	float *v;
-	int dim;
+/* Fired by memory_stop(): the token of calls made without one. */
+static pthread_once_t mem_stop_once = PTHREAD_ONCE_INIT;
+static struct cancel mem_stop_token;
 
+static void
+mem_stop_init(void)
+{
+	cancel_init(&mem_stop_token, NULL, 0);
+}
+
+const struct cancel *
+mem_stop(void)
+{
+	pthread_once(&mem_stop_once, mem_stop_init);
+	return &mem_stop_token;
+}
+
+void
+memory_stop(void)
+{
+	pthread_once(&mem_stop_once, mem_stop_init);
+	cancel_fire(&mem_stop_token);
+}
+
+float *
+mem_embed_many(sqlite3 *db, const char *const *texts, size_t n,
+    const struct cancel *cancel, struct llm_error *err, char **cause)
+{
+	struct gate_embedder *e;
+	struct llm_error own;
+	float *v = NULL, *row;
+	double norm;
+	size_t i;
+	int dim = 0, want, k;
+
+	if (err == NULL)
+		err = &own;
+	memset(err, 0, sizeof *err);
 	pthread_mutex_lock(&mem.lock);
 	if (!mem.api) {
-		v = mem_embed_tfidf(db, text, len);
+		v = xcalloc(n * (size_t)mem.dim, sizeof *v);
+		for (i = 0; i < n; i++) {
+			row = mem_embed_tfidf(db, texts[i], strlen(texts[i]));
+			memcpy(v + i * (size_t)mem.dim, row,
+			    (size_t)mem.dim * sizeof *row);
+			free(row);
+		}
 		pthread_mutex_unlock(&mem.lock);
 		return v;
 	}
-	url = xstrdup(mem.api_url);
-	model = xstrdup(mem.api_model);
-	key = mem.api_key != NULL ? xstrdup(mem.api_key) : NULL;
-	dim = mem.dim;
+	e = gate_embedder_ref(mem.api_embedder);
 	pthread_mutex_unlock(&mem.lock);
-	v = embed_api(url, model, key, text, len, &dim, cause);
-	if (v != NULL) {
-		double norm = 0;
-		int i;
+	if (e == NULL) {
+		xasprintf(cause, "memory: the service is closed");
+		return NULL;
+	}
+	if (cancel == NULL)
+		cancel = mem_stop();
+	if (gate_embed(e, texts, n, cancel, &v, &dim, NULL, err) != 0) {
+		xasprintf(cause, "%s", err->message);
+		goto out;
+	}
+	pthread_mutex_lock(&mem.lock);
+	if (mem.dim == 0 && mem.api_embedder == e)
+		mem.dim = dim; /* the first vectors of this embedder */
+	want = mem.dim;
+	pthread_mutex_unlock(&mem.lock);
+	if (dim != want) {
+		/* The model behind the name changed: its vectors and the
+		 * index's cannot be compared. */
+		err->cls = LLM_ERR_PROTOCOL;
+		snprintf(err->message, sizeof err->message,
+		    "embeddings: %s gave %d dimensions, the index has %d",
+		    gate_embedder_model(e), dim, want);
+		xasprintf(cause, "%s", err->message);
+		free(v);
+		v = NULL;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		row = v + i * (size_t)dim;
+		norm = 0;
+		for (k = 0; k < dim; k++)
+			norm += (double)row[k] * row[k];
+		for (k = 0; norm > 0 && k < dim; k++)
+			row[k] = (float)(row[k] / sqrt(norm));
+	}
+out:
+	gate_embedder_unref(e);
+	return v;
+}
 
-		for (i = 0; i < dim; i++)
-			norm += (double)v[i] * v[i];
-		for (i = 0; norm > 0 && i < dim; i++)
-			v[i] = (float)(v[i] / sqrt(norm));
-		pthread_mutex_lock(&mem.lock);
-		if (mem.dim == 0)
-			mem.dim = dim;
-		pthread_mutex_unlock(&mem.lock);
-	}
-	free(url);
-	free(model);
-	if (key != NULL) {
-		memset(key, 0, strlen(key));
-		free(key);
-	}
+float *
+mem_embed(sqlite3 *db, const char *text, size_t len,
+    const struct cancel *cancel, struct llm_error *err, char **cause)
+{
+	char *copy = xstrndup(text, len);
+	const char *texts[1] = { copy };
+	float *v;
+
+	v = mem_embed_many(db, texts, 1, cancel, err, cause);
+	free(copy);
 	return v;
 }
 
@@ -370,7 +435,7 @@ int
 memory_embed(sqlite3 *db, const char *text, size_t len, float *out,
     char **cause)
 {
-	float *v = mem_embed(db, text, len, cause);
+	float *v = mem_embed(db, text, len, NULL, NULL, cause);
 
 	if (v == NULL)
 		return -1;
@@ -388,6 +453,17 @@ memory_dim(void)
 	d = mem.dim;
 	pthread_mutex_unlock(&mem.lock);
 	return d;
+}
+
+int
+memory_remote_embedder(void)
+{
+	int api;
+
+	pthread_mutex_lock(&mem.lock);
+	api = mem.open && mem.api;
+	pthread_mutex_unlock(&mem.lock);
+	return api;
 }
 
 int
@@ -502,7 +578,6 @@ memory_open(sqlite3 *db, const struct config *cfg, char **cause)
 	const struct hnsw_params *hp;
 	uint64_t stamp = 0;
 	char *why = NULL;
-	const char *s;
 	uint64_t t0 = time_mono_ms();
 	int rc = 0;
 
@@ -519,21 +594,14 @@ memory_open(sqlite3 *db, const struct config *cfg, char **cause)
 	mem.prune_threshold = config_float(cfg, "memory.prune_threshold");
 	mem.api = strcmp(config_str(cfg, "memory.embedder"), "api") == 0;
 	if (mem.api) {
-		s = config_str(cfg, "memory.embedding_url");
-		mem.api_url = xstrdup(s != NULL ? s : "");
-		s = config_str(cfg, "memory.embedding_model");
-		mem.api_model = xstrdup(s != NULL ? s : "");
-		s = config_str(cfg, "memory.embedding_api_key");
-		mem.api_key = s != NULL ? xstrdup(s) : NULL;
-		if (*mem.api_url == '\0' || *mem.api_model == '\0') {
-			xasprintf(cause,
-			    "memory.embedder = \"api\" needs "
-			    "memory.embedding_url and memory.embedding_model");
+		/* The provider is resolved once; calls go through the gate. */
+		if ((mem.api_embedder = gate_embedder_new(cfg, cause)) ==
+		    NULL) {
 			rc = -1;
 			goto out;
 		}
 		snprintf(mem.embedder, sizeof mem.embedder, "api:%s",
-		    mem.api_model);
+		    gate_embedder_model(mem.api_embedder));
 		/* The dimension: that of what is stored, or the first
 		 * answer's. */
 		{
@@ -602,12 +670,10 @@ memory_close(void)
 	hnsw_free(mem.index);
 	mem.index = NULL;
 	free(mem.path);
-	free(mem.api_url);
-	free(mem.api_model);
-	if (mem.api_key != NULL)
-		memset(mem.api_key, 0, strlen(mem.api_key));
-	free(mem.api_key);
-	mem.path = mem.api_url = mem.api_model = mem.api_key = NULL;
+	mem.path = NULL;
+	/* A thread embedding now holds its own reference. */
+	gate_embedder_unref(mem.api_embedder);
+	mem.api_embedder = NULL;
 	free(mem.queries);
 	mem.queries = NULL;
 	mem.nqueries = mem.qnext = 0;

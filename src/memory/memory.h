@@ -22,6 +22,8 @@
 #include <jansson.h>
 
 #include "config/config.h"
+#include "llm/llm.h"
+#include "util/cancel.h"
 
 #define MEMORY_MAX_CONTENT (64 * 1024) /* bytes of one memory */
 #define MEMORY_MAX_TAGS 32
@@ -90,6 +92,11 @@ struct mem_new {
 	double importance;  /* < 0: the type's base importance */
 	const json_t *tags; /* array of strings, or NULL */
 	const char *session_id, *agent_id, *space; /* origin; may be NULL */
+	/* With memory.embedder = "api" (may both be NULL): the token that
+	 * stops the provider call, and where to say why that call failed
+	 * (cls LLM_OK if it did not fail, or was not made). */
+	const struct cancel *cancel;
+	struct llm_error *embed_err;
 };
 
 /*
@@ -132,13 +139,17 @@ struct mem_query {
 	int64_t until_ms;  /* created before (0: any) */
 	int include_cold;  /* cold memories too (search: yes; recall: no) */
 	int touch;         /* count an access on the hits */
+	const struct cancel *cancel; /* as in struct mem_new */
+	struct llm_error *embed_err;
 };
 
 /*
  * Search: BM25 (FTS5) and vector (HNSW) results merged by reciprocal rank
  * fusion, each weighted by retention and tier.  A list of objects with at
  * least id, content, score (and type, tier, tags, retention, ...).  New
- * reference, or NULL with *cause.
+ * reference, or NULL with *cause.  The query is embedded before the
+ * database is read; when that fails, a hybrid search goes on with
+ * keywords only (logged) and a semantic one fails.
  */
 json_t *memory_search(sqlite3 *db, const struct mem_query *q, char **cause);
 /*
@@ -191,5 +202,16 @@ json_t *memory_reasoning_similar(sqlite3 *db, const char *task, size_t k,
 int memory_embed(sqlite3 *db, const char *text, size_t len, float *out,
     char **cause);
 int memory_dim(void);
+/* Whether embedding calls a provider (memory.embedder = "api"), through
+ * the gate (gate_embed()): then memory_add() and every search but a
+ * keyword one wait for the network. */
+int memory_remote_embedder(void);
+/*
+ * End the provider calls the service makes without a token of the
+ * caller's (a dream's embeddings and summaries, recall), now and for the
+ * rest of the process: they fail as cancelled.  For the daemon's stop,
+ * before it waits for a dream.  Any thread.
+ */
+void memory_stop(void);
 
 #endif

@@ -9,6 +9,8 @@
 #include "memory/hnsw.h"
 #include "memory/memory.h"
 
+struct gate_embedder;
+
 struct mem_state {
 	pthread_mutex_t lock; /* everything below */
 	int open;
@@ -16,7 +18,7 @@ struct mem_state {
 	int dim;            /* 0 until known (API embedder) */
 	char embedder[128]; /* "tfidf:256", "api:<model>" */
 	int api;
-	char *api_url, *api_model, *api_key;
+	struct gate_embedder *api_embedder; /* with api (kernel/gate.h) */
 	int m, ef_construction, ef_search;
 	long long generation; /* of the database, as the index has it */
 	int dirty;            /* changed since saved */
@@ -62,8 +64,25 @@ json_t *mem_tuning_json(void);
 int mem_sync(sqlite3 *db, char **cause);
 /* The TF-IDF vector of `text` (mem.lock held; mem.dim floats). */
 float *mem_embed_tfidf(sqlite3 *db, const char *text, size_t len);
-/* Embed `text` (mem.lock NOT held: the API may be slow). */
-float *mem_embed(sqlite3 *db, const char *text, size_t len, char **cause);
+/*
+ * Embed `text` (mem.lock NOT held: the API may be slow): TF-IDF, or the
+ * provider's vector through the gate (L2-normalised, of the index's
+ * dimension).  `cancel` and `err` (may be NULL) as in struct mem_new;
+ * without a token, mem_stop()'s stops the call.
+ * New array of mem.dim floats, or NULL with *cause.
+ */
+float *mem_embed(sqlite3 *db, const char *text, size_t len,
+    const struct cancel *cancel, struct llm_error *err, char **cause);
+/*
+ * The same for texts[0..n) (NUL-terminated; with the API embedder, one
+ * provider request: n at most LLM_EMBED_MAX_INPUTS).  New array of n
+ * vectors of mem.dim floats (vector i at i * mem.dim), or NULL.
+ */
+float *mem_embed_many(sqlite3 *db, const char *const *texts, size_t n,
+    const struct cancel *cancel, struct llm_error *err, char **cause);
+/* The token of provider calls made without one of their own (dreams,
+ * recall): fired by memory_stop(). */
+const struct cancel *mem_stop(void);
 /* Update document frequencies for a text added (+1) or removed (-1). */
 int mem_df(sqlite3 *db, const char *text, size_t len, int delta, char **cause);
 /* Recompute retention, protection and tiers of every memory.  Counts of

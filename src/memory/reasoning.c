@@ -31,7 +31,7 @@ memory_reasoning_add(sqlite3 *db, const char *task, const json_t *steps,
 		    MEMORY_MAX_CONTENT);
 		return -1;
 	}
-	if ((v = mem_embed(db, task, strlen(task), cause)) == NULL)
+	if ((v = mem_embed(db, task, strlen(task), NULL, NULL, cause)) == NULL)
 		return -1;
 	text = json_dumps(steps, JSON_COMPACT);
 	if (sqlite3_prepare_v2(db,
@@ -66,7 +66,8 @@ memory_reasoning_similar(sqlite3 *db, const char *task, size_t k, char **cause)
 	int dim, i;
 	size_t j;
 
-	if ((v = mem_embed(db, task, strlen(task), cause)) == NULL) {
+	if ((v = mem_embed(db, task, strlen(task), NULL, NULL, cause)) ==
+	    NULL) {
 		json_decref(all);
 		return NULL;
 	}

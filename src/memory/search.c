@@ -10,6 +10,7 @@
 #include "memory/embed.h"
 #include "memory/memory_int.h"
 #include "util/buf.h"
+#include "util/log.h"
 #include "util/time.h"
 #include "util/xalloc.h"
 
@@ -202,6 +203,8 @@ memory_search(sqlite3 *db, const struct mem_query *q, char **cause)
 	json_t *out = NULL, *row;
 	int rank, rc, in_tx = 0, ranked = 1;
 
+	if (q->embed_err != NULL)
+		memset(q->embed_err, 0, sizeof *q->embed_err);
 	if (q->text == NULL || *q->text == '\0') {
 		xasprintf(cause, "a search needs a query");
 		return NULL;
@@ -215,6 +218,18 @@ memory_search(sqlite3 *db, const struct mem_query *q, char **cause)
 	    q->limit > SEARCH_MAX_LIMIT ? SEARCH_MAX_LIMIT :
 					  q->limit;
 	depth = limit > SEARCH_DEPTH ? limit : SEARCH_DEPTH;
+
+	/* The query's vector first: a provider call must not hold the
+	 * database.  Without it a hybrid search still has its keywords. */
+	if (q->mode != MEM_KEYWORD &&
+	    (vec = mem_embed(db, q->text, strlen(q->text), q->cancel,
+		 q->embed_err, cause)) == NULL) {
+		if (q->mode == MEM_SEMANTIC)
+			return NULL;
+		log_warn("memory: searching by keywords only: %s", *cause);
+		free(*cause);
+		*cause = NULL;
+	}
 
 	/* One read transaction for every lookup of the search: a statement
 	 * on its own would take and drop the file locks each time. */
@@ -253,8 +268,7 @@ memory_search(sqlite3 *db, const struct mem_query *q, char **cause)
 	}
 
 	/* Vectors. */
-	if (q->mode != MEM_KEYWORD &&
-	    (vec = mem_embed(db, q->text, strlen(q->text), cause)) != NULL) {
+	if (vec != NULL) {
 		pthread_mutex_lock(&mem.lock);
 		mem_sync(db, cause);
 		free(*cause);
@@ -285,10 +299,7 @@ memory_search(sqlite3 *db, const struct mem_query *q, char **cause)
 			h->vec_rank = (int)i + 1;
 			h->sim = vh[i].score;
 		}
-	} else if (q->mode == MEM_SEMANTIC && *cause != NULL)
-		goto out;
-	free(*cause);
-	*cause = NULL;
+	}
 
 	/* Filters and fusion on what scoring needs; whole rows only for
 	 * the results. */

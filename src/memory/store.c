@@ -131,6 +131,8 @@ memory_add(sqlite3 *db, const struct mem_new *m, char **cause)
 	long long before;
 	int in_tx = 0;
 
+	if (m->embed_err != NULL)
+		memset(m->embed_err, 0, sizeof *m->embed_err);
 	if (mem_check(m, &tags, cause) != 0)
 		return -1;
 	type = m->type >= 0 ? (enum mem_type)m->type :
@@ -139,7 +141,9 @@ memory_add(sqlite3 *db, const struct mem_new *m, char **cause)
 	    m->importance >= 0 ? m->importance : mem_types[type].importance;
 	/* An API embedding is fetched before the transaction: the network
 	 * must not hold the database. */
-	if (mem.api && (vec = mem_embed(db, m->content, m->len, cause)) == NULL)
+	if (mem.api &&
+	    (vec = mem_embed(db, m->content, m->len, m->cancel, m->embed_err,
+		 cause)) == NULL)
 		goto out;
 	if (mem_exec(db, "BEGIN IMMEDIATE", cause) != 0)
 		goto out;

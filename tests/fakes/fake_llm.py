@@ -4,9 +4,10 @@
 Speaks the real wire formats of the Anthropic Messages API
 (POST /v1/messages, SSE streaming) and the OpenAI Chat Completions API
 (POST /v1/chat/completions, "data:" streaming), plus GET /v1/models in
-both shapes.  Answers come from a script: a queue of turns shared by both
-APIs, each of which may carry a fault (429, 5xx, stall, hang, truncated
-stream, malformed event, mid-stream error event).
+both shapes and OpenAI's POST /v1/embeddings.  Answers come from a script:
+a queue of turns shared by both chat APIs, each of which may carry a fault
+(429, 5xx, stall, hang, truncated stream, malformed event, mid-stream
+error event), and a queue of its own for embeddings.
 
 Run:     /usr/bin/python3 tests/fakes/fake_llm.py --port 0 [--script F.json]
          prints "listening on 127.0.0.1:PORT", serves until SIGTERM/SIGINT.
@@ -38,7 +39,9 @@ MAX_BODY = 32 << 20          # request bodies above this get 413
 EMBED_DIM = 64               # dimension of the fake embeddings
 MODEL_CREATED = 1700000000   # fixed, so listings are reproducible
 
-SCRIPT_KEYS = {'api_key', 'require_key', 'models', 'turns'}
+SCRIPT_KEYS = {'api_key', 'require_key', 'models', 'turns', 'embeddings'}
+EMBED_TURN_KEYS = {'dim', 'usage', 'fault'}
+EMBED_USAGE_KEYS = {'prompt_tokens', 'total_tokens'}
 TURN_KEYS = {'text', 'tool_calls', 'thinking', 'usage', 'stop_reason',
              'stop_sequence', 'delay_ms', 'chunk_bytes', 'fault'}
 TOOL_CALL_KEYS = {'id', 'name', 'arguments'}
@@ -215,6 +218,26 @@ def _check_turn(t, where):
         _check_fault(t['fault'], where + '.fault')
 
 
+def _check_embed_turn(t, where):
+    if not isinstance(t, dict):
+        _fail(where, 'must be an object')
+    for k in t:
+        if k not in EMBED_TURN_KEYS:
+            _fail(where, 'unknown key %r' % k)
+    if 'dim' in t and not (_is_int(t['dim']) and 1 <= t['dim'] <= 8192):
+        _fail(where, 'dim must be an integer 1..8192')
+    usage = t.get('usage', {})
+    if not isinstance(usage, dict):
+        _fail(where, 'usage must be an object')
+    for k, v in usage.items():
+        if k not in EMBED_USAGE_KEYS:
+            _fail(where + '.usage', 'unknown key %r' % k)
+        if not (_is_int(v) and v >= 0):
+            _fail(where + '.usage', '%s must be an integer >= 0' % k)
+    if 'fault' in t:
+        _check_fault(t['fault'], where + '.fault')
+
+
 def check_script(script):
     """Validate a script; return a normalised deep copy or raise ValueError."""
     if script is None:
@@ -249,6 +272,12 @@ def check_script(script):
     for i, t in enumerate(turns):
         _check_turn(t, 'script.turns[%d]' % i)
     s['turns'] = turns
+    embeds = s.get('embeddings', [])
+    if not isinstance(embeds, list):
+        _fail('script', 'embeddings must be a list')
+    for i, t in enumerate(embeds):
+        _check_embed_turn(t, 'script.embeddings[%d]' % i)
+    s['embeddings'] = embeds
     return s
 
 
@@ -707,6 +736,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     # -- OpenAI Embeddings: deterministic vectors (words hashed into
     #    EMBED_DIM buckets), so that texts sharing words are similar.
+    #    The script's "embeddings" queue may change the size, the usage,
+    #    or fail requests (the faults of a non-stream answer).
 
     def _embeddings(self, path, body):
         if not self._openai_auth():
@@ -722,22 +753,29 @@ class _Handler(BaseHTTPRequestHandler):
             return self._error('openai', 400,
                                "'model' and 'input' (a string or a list "
                                "of strings) are required")
+        turn, fault = self.server.fake._next_embedding()
+        if self._fault_before('openai', fault, False):
+            return
+        dim = turn.get('dim', EMBED_DIM)
         data = []
         for i, text in enumerate(inp):
-            vec = [0.0] * EMBED_DIM
+            vec = [0.0] * dim
             for w in text.lower().split():
                 w = ''.join(c for c in w if c.isalnum())
                 if w:
                     h = 0
                     for c in w.encode():
                         h = (h * 131 + c) % 1000003
-                    vec[h % EMBED_DIM] += 1.0
+                    vec[h % dim] += 1.0
             data.append({'object': 'embedding', 'index': i,
                          'embedding': vec})
-        self._send_json(200, {'object': 'list', 'data': data,
-                              'model': model,
-                              'usage': {'prompt_tokens': 1,
-                                        'total_tokens': 1}})
+        words = sum(len(t.split()) for t in inp)
+        usage = {'prompt_tokens': max(1, words),
+                 'total_tokens': max(1, words)}
+        usage.update(turn.get('usage', {}))
+        self._whole({'object': 'list', 'data': data, 'model': model,
+                     'usage': usage}, fault,
+                    [('x-request-id', _rid('req_', 32))])
 
     # -- Anthropic Messages
 
@@ -1091,6 +1129,7 @@ class FakeLLM:
         self._lock = threading.Lock()
         self._log = []
         self._queue = []
+        self._embed_queue = []
         self._seq = 0
         self.api_key = None
         self.require_key = True
@@ -1146,6 +1185,7 @@ class FakeLLM:
             self.require_key = s.get('require_key', True)
             self._models = s['models']
             self._queue = [self._entry(t) for t in s['turns']]
+            self._embed_queue = [self._entry(t) for t in s['embeddings']]
             self._seq = 0
 
     @staticmethod
@@ -1161,6 +1201,7 @@ class FakeLLM:
         with self._lock:
             self._log = []
             self._queue = []
+            self._embed_queue = []
 
     def requests(self):
         with self._lock:
@@ -1207,6 +1248,24 @@ class FakeLLM:
             if fault and fault_kind(fault) == 'stall':
                 return e['turn'], fault, seq
             return e['turn'], None, seq
+
+
+    def _next_embedding(self):
+        """(turn, fault or None) for one embeddings request: the queue's
+        head, kept while its failing fault has requests left; {} once the
+        queue is empty."""
+        with self._lock:
+            if not self._embed_queue:
+                return {}, None
+            e = self._embed_queue[0]
+            fault = e['turn'].get('fault')
+            if e['fault_left'] > 0:
+                e['fault_left'] -= 1
+                return e['turn'], fault
+            self._embed_queue.pop(0)
+            if fault and fault_kind(fault) == 'stall':
+                return e['turn'], fault
+            return e['turn'], None
 
 
 # ---------------------------------------------------------------- CLI

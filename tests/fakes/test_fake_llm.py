@@ -723,6 +723,99 @@ def test_request_log_and_control_routes(fake):
     assert fake.state() == {'remaining_turns': 0, 'requests': 0}
 
 
+# -------------------------------------------------------------- embeddings
+
+def embed(fake, body, headers=OH, timeout=5):
+    return call(fake, 'POST', '/v1/embeddings', body, headers, timeout)
+
+
+def test_embeddings(fake):
+    st, h, raw = embed(fake, {'model': 'e', 'input': 'the cat sat'})
+    assert st == 200 and h['content-type'] == 'application/json'
+    assert 'x-request-id' in h
+    a = json.loads(raw)
+    assert a['object'] == 'list' and a['model'] == 'e'
+    assert [d['index'] for d in a['data']] == [0]
+    assert len(a['data'][0]['embedding']) == 64
+    assert a['usage'] == {'prompt_tokens': 3, 'total_tokens': 3}
+    # A list: one vector per text, in order; shared words, near vectors.
+    a = json.loads(embed(fake, {'model': 'e', 'input': [
+        'the cat sat', 'The cat, sat!', 'dogs bark']})[2])
+    v = [d['embedding'] for d in a['data']]
+    assert [d['index'] for d in a['data']] == [0, 1, 2]
+    assert v[0] == v[1] and v[0] != v[2]
+    # Same text, same vector, from one request to the next.
+    b = json.loads(embed(fake, {'model': 'e', 'input': 'dogs bark'})[2])
+    assert b['data'][0]['embedding'] == v[2]
+    for bad in ({'input': 'x'}, {'model': 'e'}, {'model': 'e', 'input': []},
+                {'model': 'e', 'input': [1]}):
+        st, _, raw = embed(fake, bad)
+        assert st == 400 and 'input' in json.loads(raw)['error']['message']
+    assert embed(fake, {'model': 'e', 'input': 'x'},
+                 headers={'content-type': 'application/json'})[0] == 401
+    assert [r['path'] for r in fake.requests()] == ['/v1/embeddings'] * 8
+
+
+def test_embeddings_script(fake):
+    fake.load({'embeddings': [
+        {'dim': 8, 'usage': {'prompt_tokens': 42}},
+        {'fault': {'status': 500, 'times': 2}},
+        {'fault': {'status': 429, 'retry_after': 1}, 'dim': 5},
+        {'fault': {'malformed_json': True}},
+        {'fault': {'truncate_after': 10}}],
+        'turns': [{'text': 'chat is apart'}]})
+    a = json.loads(embed(fake, {'model': 'e', 'input': ['a b', 'c']})[2])
+    assert [len(d['embedding']) for d in a['data']] == [8, 8]
+    assert a['usage'] == {'prompt_tokens': 42, 'total_tokens': 3}
+    # Chat turns are a queue of their own.
+    assert json.loads(oai(fake)[2])['choices'][0]['message']['content'] \
+        == 'chat is apart'
+
+    def dim():
+        st, _, raw = embed(fake, {'model': 'e', 'input': 'x'})
+        assert st == 200
+        return len(json.loads(raw)['data'][0]['embedding'])
+
+    # A failing fault fails `times` requests; the next gets the turn.
+    for _ in range(2):
+        st, _, raw = embed(fake, {'model': 'e', 'input': 'x'})
+        assert st == 500
+        assert json.loads(raw)['error']['type'] == 'server_error'
+    assert dim() == 64
+    st, h, raw = embed(fake, {'model': 'e', 'input': 'x'})
+    assert st == 429 and h['retry-after'] == '1'
+    assert dim() == 5
+    st, _, raw = embed(fake, {'model': 'e', 'input': 'x'})
+    assert st == 200
+    with pytest.raises(ValueError):
+        json.loads(raw)
+    assert dim() == 64
+    c, r = request(fake, 'POST', '/v1/embeddings',
+                   {'model': 'e', 'input': 'x'}, OH)
+    assert r.status == 200
+    with pytest.raises(http.client.IncompleteRead):
+        r.read()
+    c.close()
+    assert dim() == 64                # the truncated turn's
+    assert dim() == 64                # the queue is empty
+    fake.load({'embeddings': [{'dim': 3}]})
+    call(fake, 'POST', '/__reset')
+    a = json.loads(embed(fake, {'model': 'e', 'input': 'x'})[2])
+    assert len(a['data'][0]['embedding']) == 64  # reset empties it too
+
+
+def test_embeddings_hang(fake):
+    fake.load({'embeddings': [{'fault': {'hang': True}}]})
+    c, r = request(fake, 'POST', '/v1/embeddings',
+                   {'model': 'e', 'input': 'x'}, OH, timeout=0.4)
+    assert r.status == 200            # headers came, the body never does
+    with pytest.raises(socket.timeout):
+        r.read()
+    c.close()
+    st, _, raw = embed(fake, {'model': 'e', 'input': 'x'})
+    assert st == 200 and json.loads(raw)['data'][0]['index'] == 0
+
+
 def test_script_validation():
     check_script(None)
     for bad in ({'turn': []}, {'turns': [{'fault': {}}]},
@@ -730,7 +823,11 @@ def test_script_validation():
                 {'turns': [{'fault': {'stall_ms': 5, 'times': 2}}]},
                 {'turns': [{'tool_calls': [{'arguments': {}}]}]},
                 {'turns': [{'usage': {'input_tokens': -1}}]},
-                {'models': 'x'}):
+                {'models': 'x'}, {'embeddings': {}},
+                {'embeddings': [{'dim': 0}]},
+                {'embeddings': [{'text': 'x'}]},
+                {'embeddings': [{'usage': {'input_tokens': 1}}]},
+                {'embeddings': [{'fault': {'hang': 1}}]}):
         with pytest.raises(ValueError):
             check_script(bad)
 

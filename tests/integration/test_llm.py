@@ -241,15 +241,17 @@ def test_usage_is_recorded(llm):
     script(llm.fake, {'text': 'a', 'usage': {'input_tokens': 1000000,
                                              'output_tokens': 1000000}},
            {'text': 'b', 'fault': {'status': 401}})
-    call(llm, 'one')
+    r, _, last = call(llm, 'one')
+    assert last['cost_usd'] == 18.0      # the gate's record of the call
     call(llm, 'two', model='openai/gpt-4.1')
     db = sqlite3.connect(os.path.join(llm.home, 'oxios.db'))
     rows = db.execute('SELECT provider, model, input_tokens, output_tokens, '
-                      'cost_usd, status, attempts, error FROM llm_calls '
+                      'cost_usd, status, attempts, error, kind FROM llm_calls '
                       'ORDER BY id').fetchall()
     db.close()
     assert rows[0][:6] == ('anthropic', 'claude-sonnet-4-5', 1000000,
                            1000000, 18.0, 'ok')
+    assert [row[8] for row in rows] == ['chat', 'chat']
     assert rows[1][5] == 'auth'
     assert rows[1][7].startswith('openai: authentication failed')
     for row in rows:

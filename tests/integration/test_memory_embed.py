@@ -1,7 +1,17 @@
 """Memory with the API embedder (an OpenAI-compatible /v1/embeddings, here
 the fake's), and what changing the embedder does: the next dream re-embeds
-every memory with the new one."""
+every memory with the new one.  In the daemon: every embedding goes
+through the LLM gate (an llm_calls row of kind 'embedding'), a provider
+failure is a 502 with nothing stored, and the calls wait on threads of
+their own, so the server answers while a provider hangs."""
 import json
+import sqlite3
+import threading
+import time
+
+import pytest
+
+from conftest import OPENAI_KEY, make_daemon
 
 
 def mem(ox, *args, check=0):
@@ -45,8 +55,9 @@ def test_api_embedder_down_is_a_clear_error(llm):
                      'embedding_url = "http://127.0.0.1:9/v1"\n'
                      'embedding_model = "m"\n')
     r = mem(llm, 'add', 'something', check=1)
-    assert 'embeddings: cannot reach http://127.0.0.1:9/v1/embeddings' \
-        in r.stderr
+    # The provider's error, as the gate gives it (after its retries).
+    assert 'embeddings: connection failed: cannot reach ' \
+        'http://127.0.0.1:9/v1/embeddings' in r.stderr
     r = mem(llm, 'list', '--json')
     assert json.loads(r.stdout) == []
 
@@ -55,6 +66,31 @@ def test_api_embedder_needs_url_and_model(llm):
     llm.write_config('[memory]\nembedder = "api"\n')
     r = mem(llm, 'add', 'x', check=1)
     assert 'memory.embedding_url' in r.stderr
+
+
+def test_dream_reembeds_in_batches_through_the_gate(llm):
+    fake = llm.fake
+    texts = ['alpha%d bravo%d charlie%d' % (i, i, i) for i in range(34)]
+    for t in texts:
+        mem(llm, 'add', t)
+    assert embed_requests(fake) == []
+    # To the API embedder: the dream re-embeds all, 32 texts a request.
+    llm.write_config('[engine]\nretry_base_ms = 20\n'
+                     '[memory]\nembedder = "api"\n'
+                     'embedding_url = "%s/v1"\n'
+                     'embedding_model = "fake-embed"\n' % fake.url)
+    llm.env['OXIOS_EMBEDDING_API_KEY'] = OPENAI_KEY
+    report = json.loads(mem(llm, 'dream').stdout)
+    assert report['index']['reembedded'] == 34
+    reqs = embed_requests(fake)
+    assert [r['body']['input'] for r in reqs] == [texts[:32], texts[32:]]
+    assert [(k, s, n) for k, _, _, s, n, _, _ in llm_calls(llm)] == [
+        ('embedding', 'ok', 96), ('embedding', 'ok', 6)]
+    st = json.loads(mem(llm, 'stats').stdout)
+    assert st['embedder'] == 'api:fake-embed' and st['dim'] == 64
+    hits = json.loads(mem(llm, 'search', 'bravo7 charlie7', '--mode',
+                          'semantic', '--json').stdout)
+    assert hits[0]['content'] == texts[7]
 
 
 def test_dream_summarises_duplicates_with_the_model(llm):
@@ -104,3 +140,164 @@ def test_dream_when_the_model_fails_still_merges(llm):
     report = json.loads(mem(llm, 'dream').stdout)
     assert report['consolidate']['merged'] == 1
     assert report['summaries'] == 0
+
+
+# ------------------------------------------------------------ the daemon
+
+EMBEDDER = ('[memory]\nembedder = "api"\nembedding_url = "%s/v1"\n'
+            'embedding_model = "fake-embed"\n')
+
+
+@pytest.fixture
+def edaemon(llm):
+    """A daemon whose memory embeds through the fake's /v1/embeddings."""
+    llm.env['OXIOS_EMBEDDING_API_KEY'] = OPENAI_KEY
+    d = make_daemon(llm, EMBEDDER % llm.fake.url)
+    d.fake = llm.fake
+    d.start()
+    yield d
+    rc = d.stop()
+    err = d.stderr()
+    assert 'Sanitizer' not in err and 'runtime error' not in err, err
+    assert rc == 0, (rc, err)
+
+
+def llm_calls(ox):
+    db = sqlite3.connect(ox.path('oxios.db'))
+    try:
+        return db.execute(
+            'SELECT kind, provider, model, status, input_tokens, attempts, '
+            'error FROM llm_calls ORDER BY id').fetchall()
+    finally:
+        db.close()
+
+
+def memory_rows(ox):
+    db = sqlite3.connect(ox.path('oxios.db'))
+    try:
+        return db.execute('SELECT COUNT(*) FROM memories').fetchone()[0]
+    finally:
+        db.close()
+
+
+def embed_requests(fake):
+    return [r for r in fake.requests() if r['path'] == '/v1/embeddings']
+
+
+def test_api_memory_embeds_through_the_gate(edaemon):
+    d = edaemon
+    st, _, m = d.post('/api/memory',
+                      {'content': 'the build uses meson and ninja'})
+    assert st == 201, m
+    assert m['content'] == 'the build uses meson and ninja'
+    reqs = embed_requests(d.fake)
+    assert len(reqs) == 1 and reqs[0]['body'] == {
+        'model': 'fake-embed', 'input': 'the build uses meson and ninja'}
+    assert reqs[0]['headers']['authorization'] == 'Bearer ' + OPENAI_KEY
+    # The gate's row: kind, provider, model, the usage the fake counted.
+    assert llm_calls(d.ox) == [
+        ('embedding', 'embeddings', 'fake-embed', 'ok', 6, 1, None)]
+    # Searches that embed the query do so through the gate too; a
+    # keyword search does not embed.
+    st, _, r = d.post('/api/memory/semantic', {'query': 'meson ninja'})
+    assert st == 200 and r['results'][0]['id'] == m['id'], r
+    st, _, r = d.post('/api/memory/search',
+                      {'query': 'meson', 'mode': 'hybrid'})
+    assert st == 200 and r['results'][0]['id'] == m['id'], r
+    st, _, r = d.post('/api/memory/search', {'query': 'meson'})
+    assert st == 200 and r['results'][0]['id'] == m['id'], r
+    rows = llm_calls(d.ox)
+    assert [(k, s, n) for k, _, _, s, n, _, _ in rows] == [
+        ('embedding', 'ok', 6), ('embedding', 'ok', 2),
+        ('embedding', 'ok', 1)]
+    assert len(embed_requests(d.fake)) == 3
+    # Metrics count them with the other LLM calls, kind apart.
+    st, _, j = d.get('/api/metrics')
+    assert [(c['provider'], c['model'], c['kind'], c['status'], c['calls'],
+             c['input_tokens']) for c in j['llm']] == [
+        ('embeddings', 'fake-embed', 'embedding', 'ok', 3, 9)], j['llm']
+    st, _, text = d.get('/metrics', auth=False)
+    assert ('oxios_llm_calls_total{provider="embeddings",'
+            'model="fake-embed",status="ok"} 3') in text
+
+
+def test_api_memory_provider_failure_is_a_502(edaemon):
+    d = edaemon
+    # Retried (max_retries 4, so 5 attempts), then given up.
+    d.fake.load({'embeddings': [{'fault': {'status': 500, 'times': 5}}]})
+    st, _, e = d.post('/api/memory', {'content': 'never stored'})
+    assert st == 502, e
+    assert e['error']['code'] == 'embedding_error'
+    assert e['error']['class'] == 'transient'
+    assert 'server error (HTTP 500)' in e['error']['message']
+    assert '(after 5 attempts)' in e['error']['message']
+    assert len(embed_requests(d.fake)) == 5
+    # Nothing half-written: no row, nothing listed, nothing indexed.
+    assert memory_rows(d.ox) == 0
+    assert d.get('/api/memory')[2]['memories'] == []
+    assert d.get('/api/memory/stats')[2]['total'] == 0
+    assert llm_calls(d.ox)[-1][:4] == (
+        'embedding', 'embeddings', 'fake-embed', 'transient')
+    assert llm_calls(d.ox)[-1][5] == 5
+    # Refused key: not retried, and the key is not in the message.
+    d.fake.load({'api_key': 'sk-the-right-key-0123456789'})
+    st, _, e = d.post('/api/memory', {'content': 'never stored'})
+    assert st == 502 and e['error']['class'] == 'auth', e
+    assert OPENAI_KEY not in json.dumps(e)
+    assert llm_calls(d.ox)[-1][3:6] == ('auth', 0, 1)
+    st, _, e = d.post('/api/memory/semantic', {'query': 'anything'})
+    assert st == 502 and e['error']['class'] == 'auth', e
+    # A hybrid search goes on with its keywords alone.
+    st, _, r = d.post('/api/memory/search',
+                      {'query': 'anything', 'mode': 'hybrid'})
+    assert st == 200 and r['results'] == [], r
+    assert memory_rows(d.ox) == 0
+    # A bad request is still told before any provider call.
+    n = len(d.fake.requests())
+    st, _, e = d.post('/api/memory', {'content': 3})
+    assert st == 400 and e['error']['code'] == 'bad_request'
+    assert len(d.fake.requests()) == n
+
+
+def test_health_answers_while_embeddings_hang(edaemon):
+    d = edaemon
+    d.fake.load({'embeddings': [{'fault': {'hang': True, 'times': 99}}]})
+    n = 6   # more than libmicrohttpd's threads (2 to 16, one per CPU)
+    results = [None] * n
+
+    def add(i):
+        try:
+            results[i] = d.post('/api/memory',
+                                {'content': 'hanging %d' % i}, timeout=60)
+        except OSError as e:
+            results[i] = e
+
+    threads = [threading.Thread(target=add, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    end = time.time() + 20
+    while len(embed_requests(d.fake)) < n and time.time() < end:
+        time.sleep(0.05)
+    assert len(embed_requests(d.fake)) == n
+    # Every provider call hangs: the HTTP threads are free all the same.
+    t0 = time.time()
+    st, _, h = d.get('/health', auth=False)
+    assert st == 200 and h['status'] == 'ok'
+    st, _, j = d.get('/api/memory')
+    assert st == 200 and j['memories'] == []
+    assert time.time() - t0 < 3
+    assert all(r is None for r in results)
+    # Stopping cancels the calls: each request is answered 503.
+    t0 = time.time()
+    assert d.stop() == 0
+    assert time.time() - t0 < 15
+    for t in threads:
+        t.join(10)
+    for r in results:
+        assert not isinstance(r, Exception), r
+        st, _, e = r
+        assert st == 503 and e['error']['code'] == 'stopping', r
+    assert memory_rows(d.ox) == 0
+    rows = llm_calls(d.ox)
+    assert [(k, s) for k, _, _, s, _, _, _ in rows] == \
+        [('embedding', 'cancelled')] * n

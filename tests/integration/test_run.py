@@ -100,6 +100,23 @@ def test_multi_step_task(agent):
     assert not os.path.exists('/proc/%d' % pid)
 
 
+def test_cost_is_the_gates(agent):
+    agent.fake.load({'turns': [
+        {'tool_calls': [call('ls', 'c1', path='.')],
+         'usage': {'input_tokens': 1000, 'output_tokens': 500}},
+        {'text': 'Nothing there.',
+         'usage': {'input_tokens': 2000, 'output_tokens': 100}}]})
+    out = json.loads(run(agent, '--json', 'look around').stdout)
+    # openai/gpt-4.1: $2 in, $8 out per million tokens.
+    assert out['cost_usd'] == pytest.approx(
+        (3000 * 2.0 + 600 * 8.0) / 1e6)
+    c = db(agent)
+    rows = c.execute('SELECT kind, cost_usd FROM llm_calls').fetchall()
+    c.close()
+    assert [k for k, _ in rows] == ['chat', 'chat']
+    assert out['cost_usd'] == pytest.approx(sum(u for _, u in rows))
+
+
 def test_text_mode_streams_and_shows_tools(agent):
     agent.fake.load({'turns': [
         {'tool_calls': [call('ls', 'c1', path='.')]},

@@ -2,8 +2,15 @@
  * test_llm.c — the wire formats without a network: request bodies, and
  * answers assembled from stream events split into fragments, for both
  * Anthropic and OpenAI; unicode split across chunks; a 1 MB answer;
- * pricing and provider resolution from config.
+ * pricing and provider resolution from config.  Embeddings (llm_embed())
+ * against a canned HTTP server on 127.0.0.1: the request, the answer's
+ * checks, error classes, retries, caps, scrubbing and cancellation.
  */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -11,12 +18,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "llm/llm_int.h"
 #include "llm/models.h"
 #include "util/buf.h"
 #include "util/json.h"
+#include "util/time.h"
 #include "util/xalloc.h"
 
 struct recorder {
@@ -556,6 +566,541 @@ test_resolve_from_config(void **state)
 	unsetenv("OPENAI_BASE_URL");
 }
 
+/* ---- embeddings, against canned answers ---- */
+
+#define CANNED_MAX 8
+#define CANNED_HANG NULL /* an answer that never comes */
+
+/* A server on 127.0.0.1 that answers each connection with the next
+ * canned answer ("HTTP/1.1 200 OK\r\n" and headers; the body apart) and
+ * keeps every request it read. */
+struct canned {
+	int fd, port;
+	int stop[2]; /* a pipe: readable when the test is done */
+	pthread_t thread;
+	const char *heads[CANNED_MAX];
+	const char *bodies[CANNED_MAX];
+	size_t n;
+	struct buf requests[CANNED_MAX];
+	size_t served;
+};
+
+/* Wait for fd (POLLIN) or the stop pipe; 1 if fd is readable. */
+static int
+canned_wait(struct canned *c, int fd)
+{
+	struct pollfd p[2] = { { fd, POLLIN, 0 }, { c->stop[0], POLLIN, 0 } };
+
+	if (poll(p, 2, 10000) <= 0 || (p[1].revents & POLLIN))
+		return 0;
+	return 1;
+}
+
+/* One request: headers, then Content-Length bytes of body. */
+static void
+canned_read(struct canned *c, int fd, struct buf *req)
+{
+	char chunk[4096], *end, *cl;
+	size_t want = 0;
+	ssize_t n;
+
+	for (;;) {
+		if ((end = strstr(buf_str(req), "\r\n\r\n")) != NULL) {
+			cl = strcasestr(buf_str(req), "content-length:");
+			want = (size_t)(end + 4 - req->data) +
+			    (cl != NULL && cl < end ?
+				    strtoul(cl + 15, NULL, 10) :
+				    0);
+			if (req->len >= want)
+				return;
+		}
+		if (!canned_wait(c, fd) ||
+		    (n = read(fd, chunk, sizeof chunk)) <= 0)
+			return;
+		buf_add(req, chunk, (size_t)n);
+	}
+}
+
+static void *
+canned_serve(void *arg)
+{
+	struct canned *c = arg;
+	char *answer;
+	int fd;
+
+	for (; c->served < c->n; c->served++) {
+		if (!canned_wait(c, c->fd) ||
+		    (fd = accept(c->fd, NULL, NULL)) < 0)
+			break;
+		canned_read(c, fd, &c->requests[c->served]);
+		if (c->heads[c->served] == CANNED_HANG) {
+			/* Until the client leaves or the test ends. */
+			while (canned_wait(c, fd) && read(fd, &answer, 1) > 0)
+				;
+		} else {
+			xasprintf(&answer,
+			    "%sContent-Length: %zu\r\nConnection: close\r\n\r\n%s",
+			    c->heads[c->served], strlen(c->bodies[c->served]),
+			    c->bodies[c->served]);
+			if (write(fd, answer, strlen(answer)) < 0)
+				fail_msg("write: %s", strerror(errno));
+			free(answer);
+		}
+		close(fd);
+	}
+	return NULL;
+}
+
+/* Start serving the answers given as (head, body) pairs, ending with
+ * NULL; CANNED_HANG as a head never answers. */
+static void
+canned_start(struct canned *c, int n, ...)
+{
+	struct sockaddr_in a;
+	socklen_t len = sizeof a;
+	va_list ap;
+	int i;
+
+	memset(c, 0, sizeof *c);
+	va_start(ap, n);
+	for (i = 0; i < n; i++) {
+		c->heads[i] = va_arg(ap, const char *);
+		c->bodies[i] = va_arg(ap, const char *);
+	}
+	va_end(ap);
+	c->n = (size_t)n;
+	for (i = 0; i < CANNED_MAX; i++)
+		buf_init(&c->requests[i], BUF_NOCAP);
+	assert_int_equal(pipe(c->stop), 0);
+	c->fd = socket(AF_INET, SOCK_STREAM, 0);
+	memset(&a, 0, sizeof a);
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(c->fd, (struct sockaddr *)&a, sizeof a), 0);
+	assert_int_equal(listen(c->fd, 8), 0);
+	getsockname(c->fd, (struct sockaddr *)&a, &len);
+	c->port = ntohs(a.sin_port);
+	assert_int_equal(pthread_create(&c->thread, NULL, canned_serve, c), 0);
+}
+
+/* Stop serving; the requests stay readable until canned_free(). */
+static void
+canned_stop(struct canned *c)
+{
+	if (write(c->stop[1], "x", 1) < 0)
+		fail_msg("write: %s", strerror(errno));
+	pthread_join(c->thread, NULL);
+	close(c->fd);
+	close(c->stop[0]);
+	close(c->stop[1]);
+}
+
+static void
+canned_free(struct canned *c)
+{
+	int i;
+
+	for (i = 0; i < CANNED_MAX; i++)
+		buf_free(&c->requests[i]);
+}
+
+/* The body of request i, as JSON (caller decrefs). */
+static json_t *
+canned_body(struct canned *c, size_t i)
+{
+	const char *end = strstr(buf_str(&c->requests[i]), "\r\n\r\n");
+
+	assert_non_null(end);
+	return json_loads(end + 4, 0, NULL);
+}
+
+#define EMBED_KEY "sk-embedtest-0123456789abcdef"
+#define OK_HEAD "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+
+static void
+embedder_init(struct llm_provider *p, char *url, size_t size, int port)
+{
+	snprintf(url, size, "http://127.0.0.1:%d/v1", port);
+	memset(p, 0, sizeof *p);
+	p->name = "embeddings";
+	p->kind = LLM_OPENAI;
+	p->base_url = url;
+	p->api_key = EMBED_KEY;
+	p->connect_timeout_ms = 2000;
+	p->idle_timeout_ms = 3000;
+	p->max_retries = 2;
+	p->retry_base_ms = 1;
+	p->retry_max_total_ms = 20000;
+}
+
+static void
+test_embed_wire(void **state)
+{
+	const char *two[] = { "h\xc3\xa9llo", "world" }, *one[] = { "solo" };
+	struct llm_provider p;
+	struct llm_usage u;
+	struct llm_error err;
+	struct canned c;
+	char url[64];
+	float *v;
+	json_t *body;
+	int dim;
+
+	(void)state;
+	/* Answered out of order: each vector goes to its index. */
+	canned_start(&c, 2, OK_HEAD,
+	    "{\"object\":\"list\",\"data\":["
+	    "{\"index\":1,\"embedding\":[4,5,6.5]},"
+	    "{\"index\":0,\"embedding\":[1,-2,0.25]}],"
+	    "\"usage\":{\"prompt_tokens\":7,\"total_tokens\":7}}",
+	    OK_HEAD, "{\"data\":[{\"embedding\":[0.5,0.5]}]}");
+	embedder_init(&p, url, sizeof url, c.port);
+	assert_int_equal(llm_embed(&p, "m", two, 2, NULL, &v, &dim, &u, &err),
+	    0);
+	assert_int_equal(dim, 3);
+	assert_true(v[0] == 1 && v[1] == -2 && v[2] == 0.25f);
+	assert_true(v[3] == 4 && v[4] == 5 && v[5] == 6.5f);
+	assert_int_equal(u.input_tokens, 7);
+	assert_int_equal(u.output_tokens, 0);
+	assert_int_equal(err.attempts, 1);
+	assert_int_equal(err.cls, LLM_OK);
+	free(v);
+	/* One text: "input" is a string; no index: in order; no usage. */
+	assert_int_equal(llm_embed(&p, "m", one, 1, NULL, &v, &dim, &u, &err),
+	    0);
+	assert_int_equal(dim, 2);
+	assert_true(v[0] == 0.5f && v[1] == 0.5f);
+	assert_int_equal(u.input_tokens, 0);
+	free(v);
+
+	canned_stop(&c);
+	assert_non_null(strstr(buf_str(&c.requests[0]),
+	    "POST /v1/embeddings HTTP/1.1\r\n"));
+	assert_non_null(strcasestr(buf_str(&c.requests[0]),
+	    "\r\nauthorization: Bearer " EMBED_KEY "\r\n"));
+	assert_non_null(strcasestr(buf_str(&c.requests[0]),
+	    "\r\ncontent-type: application/json\r\n"));
+	body = canned_body(&c, 0);
+	assert_string_equal(oxjson_str(body, "model", ""), "m");
+	assert_int_equal(json_array_size(json_object_get(body, "input")), 2);
+	assert_string_equal(json_string_value(
+				json_array_get(json_object_get(body, "input"),
+				    0)),
+	    "h\xc3\xa9llo");
+	assert_int_equal(json_object_size(body), 2);
+	json_decref(body);
+	body = canned_body(&c, 1);
+	assert_string_equal(oxjson_str(body, "input", ""), "solo");
+	json_decref(body);
+	canned_free(&c);
+}
+
+/* One error case: the answers, the texts, and what must come out. */
+struct embed_case {
+	const char *what;
+	int max_retries;
+	size_t ntexts;
+	int nanswers;
+	const char *heads[3], *bodies[3];
+	int ok;                   /* succeeds in the end */
+	enum llm_error_class cls; /* else: the class */
+	int attempts;
+	const char *says; /* in the message */
+};
+
+#define E500 "HTTP/1.1 500 Internal Server Error\r\n"
+#define BODY2 \
+	"{\"data\":[{\"index\":0,\"embedding\":[1]},{\"index\":1,\"embedding\":[2]}]}"
+
+static const struct embed_case embed_cases[] = {
+	{ "401 is not retried; the key is scrubbed", 2, 1, 1,
+	    { "HTTP/1.1 401 Unauthorized\r\n" },
+	    { "{\"error\":{\"message\":\"Incorrect API key provided: "
+	      "" EMBED_KEY "\"}}" },
+	    0, LLM_ERR_AUTH, 1, "authentication failed (HTTP 401)" },
+	{ "5xx retried up to max_retries", 2, 2, 3, { E500, E500, E500 },
+	    { "{}", "{}", "{}" }, 0, LLM_ERR_TRANSIENT, 3,
+	    "(after 3 attempts)" },
+	{ "a 5xx, then an answer", 2, 2, 2, { E500, OK_HEAD }, { "{}", BODY2 },
+	    1, LLM_OK, 2, NULL },
+	{ "429 waits Retry-After, then an answer", 2, 2, 2,
+	    { "HTTP/1.1 429 Too Many Requests\r\nRetry-After: 0\r\n", OK_HEAD },
+	    { "{}", BODY2 }, 1, LLM_OK, 2, NULL },
+	{ "400 is the request's fault", 2, 2, 1,
+	    { "HTTP/1.1 400 Bad Request\r\n" },
+	    { "{\"error\":{\"message\":\"no such model\"}}" }, 0,
+	    LLM_ERR_BAD_REQUEST, 1, "no such model" },
+	{ "fewer vectors than texts", 0, 2, 1, { OK_HEAD },
+	    { "{\"data\":[{\"index\":0,\"embedding\":[1]}]}" }, 0,
+	    LLM_ERR_PROTOCOL, 1, "1 embeddings for 2 texts" },
+	{ "vectors of two sizes", 0, 2, 1, { OK_HEAD },
+	    { "{\"data\":[{\"index\":0,\"embedding\":[1,2]},"
+	      "{\"index\":1,\"embedding\":[1]}]}" },
+	    0, LLM_ERR_PROTOCOL, 1, "has 1 dimensions, the first has 2" },
+	{ "an index twice", 0, 2, 1, { OK_HEAD },
+	    { "{\"data\":[{\"index\":0,\"embedding\":[1]},"
+	      "{\"index\":0,\"embedding\":[1]}]}" },
+	    0, LLM_ERR_PROTOCOL, 1, "index" },
+	{ "an index out of range", 0, 1, 1, { OK_HEAD },
+	    { "{\"data\":[{\"index\":1,\"embedding\":[1]}]}" }, 0,
+	    LLM_ERR_PROTOCOL, 1, "index" },
+	{ "a string among the numbers", 0, 1, 1, { OK_HEAD },
+	    { "{\"data\":[{\"index\":0,\"embedding\":[1,\"2\"]}]}" }, 0,
+	    LLM_ERR_PROTOCOL, 1, "other than a float at 1" },
+	{ "a number no float holds", 0, 1, 1, { OK_HEAD },
+	    { "{\"data\":[{\"index\":0,\"embedding\":[1e39]}]}" }, 0,
+	    LLM_ERR_PROTOCOL, 1, "other than a float at 0" },
+	{ "an empty vector", 0, 1, 1, { OK_HEAD },
+	    { "{\"data\":[{\"index\":0,\"embedding\":[]}]}" }, 0,
+	    LLM_ERR_PROTOCOL, 1, "not a list of 1 to" },
+	{ "no data", 0, 1, 1, { OK_HEAD }, { "{\"object\":\"list\"}" }, 0,
+	    LLM_ERR_PROTOCOL, 1, "no \"data\" list" },
+	{ "not JSON", 0, 1, 1, { OK_HEAD }, { "{\"data\":[" }, 0,
+	    LLM_ERR_PROTOCOL, 1, "not valid JSON" },
+	{ "a protocol error is retried", 1, 1, 2, { OK_HEAD, OK_HEAD },
+	    { "{\"data\":[]}", "{\"data\":[{\"embedding\":[3]}]}" }, 1, LLM_OK,
+	    2, NULL },
+};
+
+static void
+test_embed_errors(void **state)
+{
+	const char *texts[] = { "a", "b" };
+	const struct embed_case *k;
+	struct llm_provider p;
+	struct llm_usage u;
+	struct llm_error err;
+	struct canned c;
+	char url[64];
+	float *v;
+	size_t i;
+	int dim, rc;
+
+	(void)state;
+	for (i = 0; i < sizeof embed_cases / sizeof embed_cases[0]; i++) {
+		k = &embed_cases[i];
+		canned_start(&c, k->nanswers, k->heads[0], k->bodies[0],
+		    k->heads[1], k->bodies[1], k->heads[2], k->bodies[2]);
+		embedder_init(&p, url, sizeof url, c.port);
+		p.max_retries = k->max_retries;
+		rc = llm_embed(&p, "m", texts, k->ntexts, NULL, &v, &dim, &u,
+		    &err);
+		if (rc != (k->ok ? 0 : -1) || err.cls != k->cls ||
+		    err.attempts != k->attempts ||
+		    (k->says != NULL && strstr(err.message, k->says) == NULL))
+			fail_msg("%s: rc %d, %s, %d attempts: %s", k->what, rc,
+			    llm_error_class_name(err.cls), err.attempts,
+			    err.message);
+		if (k->ok) {
+			assert_int_equal(dim, 1);
+			free(v);
+		} else
+			assert_null(v);
+		assert_null(strstr(err.message, EMBED_KEY));
+		if (k->cls == LLM_ERR_AUTH)
+			assert_non_null(strstr(err.message, "<redacted>"));
+		canned_stop(&c);
+		canned_free(&c);
+	}
+}
+
+static void
+test_embed_answer_cap(void **state)
+{
+	const char *texts[] = { "a" };
+	struct llm_provider p;
+	struct llm_usage u;
+	struct llm_error err;
+	struct canned c;
+	struct buf big;
+	char url[64];
+	float *v;
+	int dim, i;
+
+	(void)state;
+	/* One text: the answer may be 64 KiB and 1 MiB. */
+	buf_init(&big, BUF_NOCAP);
+	buf_adds(&big, "{\"data\":[{\"index\":0,\"embedding\":[0");
+	for (i = 0; i < 400000; i++)
+		buf_adds(&big, ",0.125");
+	buf_adds(&big, "]}]}");
+	canned_start(&c, 1, OK_HEAD, buf_str(&big));
+	embedder_init(&p, url, sizeof url, c.port);
+	p.max_retries = 0;
+	assert_int_equal(llm_embed(&p, "m", texts, 1, NULL, &v, &dim, &u, &err),
+	    -1);
+	assert_int_equal(err.cls, LLM_ERR_PROTOCOL);
+	assert_non_null(strstr(err.message, "answer larger than"));
+	assert_null(v);
+	canned_stop(&c);
+	canned_free(&c);
+	buf_free(&big);
+}
+
+/* Fire a token after a while (a thread of the test). */
+struct firer {
+	struct cancel *c;
+	long ms;
+};
+
+static void *
+firer_run(void *arg)
+{
+	struct firer *f = arg;
+
+	usleep((useconds_t)f->ms * 1000);
+	cancel_fire(f->c);
+	return NULL;
+}
+
+static void
+test_embed_cancel(void **state)
+{
+	const char *texts[] = { "a" };
+	struct llm_provider p;
+	struct llm_usage u;
+	struct llm_error err;
+	struct canned c;
+	struct cancel stop;
+	struct firer f;
+	pthread_t t;
+	char url[64];
+	uint64_t t0;
+	float *v;
+	int dim;
+
+	(void)state;
+	/* The provider takes the request and never answers. */
+	canned_start(&c, 1, CANNED_HANG, "");
+	embedder_init(&p, url, sizeof url, c.port);
+	p.idle_timeout_ms = 60000;
+	cancel_init(&stop, NULL, 0);
+	f.c = &stop;
+	f.ms = 200;
+	assert_int_equal(pthread_create(&t, NULL, firer_run, &f), 0);
+	t0 = time_mono_ms();
+	assert_int_equal(llm_embed(&p, "m", texts, 1, &stop, &v, &dim, &u,
+			     &err),
+	    -1);
+	assert_true(time_mono_ms() - t0 < 5000);
+	assert_int_equal(err.cls, LLM_ERR_CANCELLED);
+	assert_int_equal(err.attempts, 1);
+	assert_null(v);
+	pthread_join(t, NULL);
+	/* Fired before: no wait at all. */
+	assert_int_equal(llm_embed(&p, "m", texts, 1, &stop, &v, &dim, &u,
+			     &err),
+	    -1);
+	assert_int_equal(err.cls, LLM_ERR_CANCELLED);
+	cancel_destroy(&stop);
+	canned_stop(&c);
+	canned_free(&c);
+}
+
+static void
+test_embed_refused_before_sending(void **state)
+{
+	const char *bad[] = { "ok", "\xff\xfe" }, *one[] = { "a" };
+	struct llm_provider p;
+	struct llm_usage u;
+	struct llm_error err;
+	char url[64];
+	float *v;
+	int dim, fd, port;
+	struct sockaddr_in a;
+	socklen_t len = sizeof a;
+
+	(void)state;
+	/* A port nobody listens on. */
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	memset(&a, 0, sizeof a);
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+	getsockname(fd, (struct sockaddr *)&a, &len);
+	port = ntohs(a.sin_port);
+	close(fd);
+	embedder_init(&p, url, sizeof url, port);
+	p.max_retries = 0;
+
+	assert_int_equal(llm_embed(&p, "m", bad, 0, NULL, &v, &dim, &u, &err),
+	    -1);
+	assert_int_equal(err.cls, LLM_ERR_BAD_REQUEST);
+	assert_int_equal(err.attempts, 0);
+	assert_int_equal(llm_embed(&p, "m", bad, 2, NULL, &v, &dim, &u, &err),
+	    -1);
+	assert_int_equal(err.cls, LLM_ERR_BAD_REQUEST);
+	assert_non_null(strstr(err.message, "text 1 to embed is not UTF-8"));
+	assert_int_equal(llm_embed(&p, "", one, 1, NULL, &v, &dim, &u, &err),
+	    -1);
+	assert_int_equal(err.cls, LLM_ERR_CONFIG);
+	p.kind = LLM_ANTHROPIC;
+	assert_int_equal(llm_embed(&p, "m", one, 1, NULL, &v, &dim, &u, &err),
+	    -1);
+	assert_int_equal(err.cls, LLM_ERR_CONFIG);
+	p.kind = LLM_OPENAI;
+	/* Nobody there: the URL is named. */
+	assert_int_equal(llm_embed(&p, "m", one, 1, NULL, &v, &dim, &u, &err),
+	    -1);
+	assert_int_equal(err.cls, LLM_ERR_TRANSIENT);
+	assert_int_equal(err.attempts, 1);
+	snprintf(url + strlen(url), sizeof url - strlen(url), "/embeddings");
+	assert_non_null(strstr(err.message, "connection failed: cannot reach"));
+	assert_non_null(strstr(err.message, url));
+	assert_null(v);
+}
+
+static void
+test_embedder_from_config(void **state)
+{
+	static const struct {
+		const char *url, *want;
+	} urls[] = {
+		{ "http://127.0.0.1:11434", "http://127.0.0.1:11434/v1" },
+		{ "http://127.0.0.1:11434/v1", "http://127.0.0.1:11434/v1" },
+		{ "http://h/v1//", "http://h/v1" },
+		{ "https://h/api/", "https://h/api/v1" },
+	};
+	struct config *cfg;
+	struct llm_provider *p;
+	char *model = NULL, *cause = NULL, text[512];
+	size_t i;
+
+	(void)state;
+	unsetenv("OXIOS_EMBEDDING_API_KEY");
+	for (i = 0; i < sizeof urls / sizeof urls[0]; i++) {
+		snprintf(text, sizeof text,
+		    "[memory]\nembedder = \"api\"\nembedding_url = \"%s\"\n"
+		    "embedding_model = \"nomic\"\n"
+		    "embedding_api_key = \"" EMBED_KEY "\"\n"
+		    "[engine]\nmax_retries = 3\n",
+		    urls[i].url);
+		assert_int_equal(config_load_text("c", text, strlen(text), &cfg,
+				     &cause),
+		    0);
+		p = llm_embedder_get(cfg, &model, &cause);
+		assert_non_null(p);
+		assert_string_equal(p->base_url, urls[i].want);
+		assert_string_equal(p->name, LLM_EMBEDDER_NAME);
+		assert_int_equal(p->kind, LLM_OPENAI);
+		assert_string_equal(p->api_key, EMBED_KEY);
+		assert_int_equal(p->max_retries, 3);
+		assert_string_equal(model, "nomic");
+		free(model);
+		llm_provider_free(p);
+		config_free(cfg);
+	}
+	snprintf(text, sizeof text, "[memory]\nembedder = \"api\"\n");
+	assert_int_equal(config_load_text("c", text, strlen(text), &cfg,
+			     &cause),
+	    0);
+	assert_null(llm_embedder_get(cfg, &model, &cause));
+	assert_null(model);
+	assert_non_null(strstr(cause, "memory.embedding_url"));
+	free(cause);
+	config_free(cfg);
+}
+
 int
 main(void)
 {
@@ -568,6 +1113,12 @@ main(void)
 		cmocka_unit_test(test_request_bodies),
 		cmocka_unit_test(test_pricing),
 		cmocka_unit_test(test_resolve_from_config),
+		cmocka_unit_test(test_embed_wire),
+		cmocka_unit_test(test_embed_errors),
+		cmocka_unit_test(test_embed_answer_cap),
+		cmocka_unit_test(test_embed_cancel),
+		cmocka_unit_test(test_embed_refused_before_sending),
+		cmocka_unit_test(test_embedder_from_config),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
