@@ -15,6 +15,7 @@
 
 #include "kernel/events.h"
 #include "util/log.h"
+#include "util/redact.h"
 #include "util/time.h"
 #include "util/xalloc.h"
 
@@ -153,11 +154,18 @@ events_publish(const char *type, const json_t *data)
 {
 	struct events_sub *s;
 	struct event *e;
+	json_t *copy = NULL;
 	uint64_t id;
 	char *text = NULL;
 
-	/* Serialise outside the lock: it is the expensive part. */
-	if (data != NULL && (text = json_dumps(data, JSON_COMPACT)) == NULL)
+	/* Redact and serialise outside the lock: the expensive part.  A
+	 * copy is redacted: the caller's value stays as it was. */
+	if (data != NULL && (copy = json_deep_copy(data)) != NULL) {
+		redact_json(copy);
+		text = json_dumps(copy, JSON_COMPACT);
+		json_decref(copy);
+	}
+	if (data != NULL && text == NULL)
 		log_warn("%s: %s: data is not an object, sent as {}", __func__,
 		    type != NULL ? type : "");
 	if (text == NULL)

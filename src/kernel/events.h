@@ -57,7 +57,8 @@ uint64_t events_emit(enum event_type t, const json_t *data);
 
 /*
  * Publish an event: `data` (an object; may be NULL for {}) is serialised
- * at once, the caller keeps its reference.  Every subscriber's notify
+ * at once, secrets redacted (util/redact.h: the policy of the audit log
+ * and the logs), the caller keeps its reference and its value.  Every subscriber's notify
  * callback is called (from this thread, with the bus locked: it must only
  * wake someone up, never call back into the bus).  Returns the event's id.
  */

@@ -7,6 +7,7 @@
 #include "kernel/sessions.h"
 #include "store/db.h"
 #include "util/time.h"
+#include "util/utf8.h"
 #include "util/xalloc.h"
 
 #define SESSION_TITLE_MAX 80
@@ -25,12 +26,7 @@ session_title(const char *title)
 {
 	size_t n = strcspn(title, "\r\n");
 
-	if (n > SESSION_TITLE_MAX) {
-		n = SESSION_TITLE_MAX;
-		while (n > 0 && ((unsigned char)title[n] & 0xc0) == 0x80)
-			n--;
-	}
-	return xstrndup(title, n);
+	return xstrndup(title, utf8_cutn(title, n, SESSION_TITLE_MAX));
 }
 
 int

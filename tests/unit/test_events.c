@@ -608,6 +608,46 @@ test_threads_small_ring(void **state)
 	}
 }
 
+/* Secrets never reach a subscriber; the publisher's value is untouched;
+ * events_emit() names the type. */
+static void
+test_redacted_and_typed(void **state)
+{
+	struct events_sub *s;
+	struct event e;
+	json_t *d;
+	uint64_t lost;
+
+	(void)state;
+	events_init(16);
+	s = events_subscribe(0, NULL, NULL);
+	d = json_pack("{s:s, s:{s:s}, s:s}", "name", "exec", "input", "api_key",
+	    "plain-secret-value", "text", "key is sk-abcdefghijklmnop1234 ok");
+	events_emit(EVENT_TOOL_CALL, d);
+	assert_int_equal(events_next(s, &e, &lost), 1);
+	assert_string_equal(e.type, "tool.call");
+	assert_null(strstr(e.data, "plain-secret-value"));
+	assert_null(strstr(e.data, "sk-abcdefghijklmnop1234"));
+	assert_non_null(strstr(e.data, "<redacted>"));
+	assert_non_null(strstr(e.data, "\"name\":\"exec\""));
+	free(e.data);
+	assert_string_equal(json_string_value(
+				json_object_get(json_object_get(d, "input"),
+				    "api_key")),
+	    "plain-secret-value");
+	json_decref(d);
+	/* Every type has its name. */
+	assert_string_equal(events_type_name(EVENT_AGENT_STARTED),
+	    "agent.started");
+	assert_string_equal(events_type_name(EVENT_DAEMON_STOPPING),
+	    "daemon.stopping");
+	for (int t = 0; t < EVENT_TYPE_COUNT; t++)
+		assert_string_not_equal(events_type_name((enum event_type)t),
+		    "unknown");
+	assert_string_equal(events_type_name(EVENT_TYPE_COUNT), "unknown");
+	events_unsubscribe(s);
+}
+
 static int
 teardown(void **state)
 {
@@ -621,6 +661,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_ids, teardown),
+		cmocka_unit_test_teardown(test_redacted_and_typed, teardown),
 		cmocka_unit_test_teardown(test_order_and_data, teardown),
 		cmocka_unit_test_teardown(test_from_now_on, teardown),
 		cmocka_unit_test_teardown(test_replay, teardown),
