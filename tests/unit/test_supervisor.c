@@ -279,7 +279,7 @@ test_kill_races_finish(void **state)
 	pol.workspace = ws;
 	pol.exec_timeout_secs = 5;
 	pol.max_output_bytes = 4096;
-	for (i = 0; i < 3000 && (i < 200 || time_mono_ms() - t0 < 15000); i++) {
+	for (i = 0; i < 3000 && (i < 200 || time_mono_ms() - t0 < 30000); i++) {
 		a = supervisor_create(db_get(), NULL, NULL, NULL, NULL, &cause);
 		assert_non_null(a);
 		supervisor_start_nested(db_get(), a);
