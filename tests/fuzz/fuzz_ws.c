@@ -24,6 +24,7 @@
 #include <openssl/evp.h>
 #include <openssl/sha.h>
 
+#include "../unit/utf8_ref.h"
 #include "http/ws.h"
 #include "util/buf.h"
 #include "util/utf8.h"
@@ -33,40 +34,11 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* The reference's UTF-8: decode each character and check its value. */
+/* The reference's UTF-8 (tests/unit/utf8_ref.h). */
 static int
 fuzz_ws_utf8_whole(const uint8_t *s, size_t n)
 {
-	static const uint32_t min[] = { 0, 0, 0x80, 0x800, 0x10000 };
-	uint32_t cp;
-	size_t i = 0, k, l;
-
-	while (i < n) {
-		if (s[i] < 0x80) {
-			i++;
-			continue;
-		}
-		if ((s[i] & 0xe0) == 0xc0)
-			l = 2, cp = s[i] & 0x1f;
-		else if ((s[i] & 0xf0) == 0xe0)
-			l = 3, cp = s[i] & 0x0f;
-		else if ((s[i] & 0xf8) == 0xf0)
-			l = 4, cp = s[i] & 0x07;
-		else
-			return 0;
-		if (n - i < l)
-			return 0;
-		for (k = 1; k < l; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return 0;
-			cp = cp << 6 | (s[i + k] & 0x3f);
-		}
-		if (cp < min[l] || cp > 0x10ffff ||
-		    (cp >= 0xd800 && cp <= 0xdfff))
-			return 0;
-		i += l;
-	}
-	return 1;
+	return utf8_ref_valid(s, n);
 }
 
 /*

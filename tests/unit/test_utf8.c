@@ -18,42 +18,7 @@
 
 #include "util/utf8.h"
 #include "utf8_cases.h"
-
-/* The reference: decode each character and check its value. */
-static int
-ref_valid(const unsigned char *s, size_t n)
-{
-	static const uint32_t min[] = { 0, 0, 0x80, 0x800, 0x10000 };
-	uint32_t cp;
-	size_t i = 0, k, l;
-
-	while (i < n) {
-		if (s[i] < 0x80) {
-			i++;
-			continue;
-		}
-		if ((s[i] & 0xe0) == 0xc0)
-			l = 2, cp = s[i] & 0x1f;
-		else if ((s[i] & 0xf0) == 0xe0)
-			l = 3, cp = s[i] & 0x0f;
-		else if ((s[i] & 0xf8) == 0xf0)
-			l = 4, cp = s[i] & 0x07;
-		else
-			return 0;
-		if (n - i < l)
-			return 0;
-		for (k = 1; k < l; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return 0;
-			cp = cp << 6 | (s[i + k] & 0x3f);
-		}
-		if (cp < min[l] || cp > 0x10ffff ||
-		    (cp >= 0xd800 && cp <= 0xdfff))
-			return 0;
-		i += l;
-	}
-	return 1;
-}
+#include "utf8_ref.h"
 
 /* Whether offset i of s[0..n) is a character boundary (utf8.h). */
 static int
@@ -74,7 +39,7 @@ test_valid_table(void **state)
 		c = &utf8_cases[i];
 		if (utf8_valid(c->s, c->n) != c->ok)
 			fail_msg("case %zu: utf8_valid() is not %d", i, c->ok);
-		if (ref_valid((const unsigned char *)c->s, c->n) != c->ok)
+		if (utf8_ref_valid((const unsigned char *)c->s, c->n) != c->ok)
 			fail_msg("case %zu: the reference is not %d", i, c->ok);
 		/* In two pieces, split at every byte. */
 		for (k = 0; k <= c->n; k++) {
@@ -104,10 +69,11 @@ test_valid_exhaustive(void **state)
 	(void)state;
 	for (a = 0; a < 256; a++) {
 		s[0] = (unsigned char)a;
-		assert_int_equal(utf8_valid((char *)s, 1), ref_valid(s, 1));
+		assert_int_equal(utf8_valid((char *)s, 1),
+		    utf8_ref_valid(s, 1));
 		for (b = 0; b < 256; b++) {
 			s[1] = (unsigned char)b;
-			if (utf8_valid((char *)s, 2) != ref_valid(s, 2))
+			if (utf8_valid((char *)s, 2) != utf8_ref_valid(s, 2))
 				fail_msg("%02x %02x", a, b);
 			for (t = 0; t < 2; t++) {
 				for (u = 0; u < 2; u++) {
@@ -116,7 +82,7 @@ test_valid_exhaustive(void **state)
 					for (len = 3; len <= 4; len++) {
 						if (utf8_valid((char *)s,
 							len) !=
-						    ref_valid(s, len))
+						    utf8_ref_valid(s, len))
 							fail_msg("%02x %02x "
 								 "%02x %02x "
 								 "(%u bytes)",
@@ -254,8 +220,8 @@ test_cut_every_byte(void **state)
 						 "but %zu is a boundary",
 					    i, max, got, j);
 			}
-			if (ref_valid((const unsigned char *)s, n) &&
-			    !ref_valid((const unsigned char *)s, got))
+			if (utf8_ref_valid((const unsigned char *)s, n) &&
+			    !utf8_ref_valid((const unsigned char *)s, got))
 				fail_msg("text %zu, max %zu: %zu breaks it", i,
 				    max, got);
 			/* The C string form agrees up to the first NUL. */
