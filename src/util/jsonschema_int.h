@@ -141,6 +141,15 @@ int jsonschema_cc_fail(struct jsonschema_cc *, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Make `where` the current location. */
 void jsonschema_cc_set_where(struct jsonschema_cc *, const char *where);
+/* Append "/name" (escaped, long names cut) or "/i" to the location;
+ * each returns what jsonschema_cc_pop() takes to step back. */
+size_t jsonschema_cc_push(struct jsonschema_cc *, const char *name, size_t len);
+size_t jsonschema_cc_push_index(struct jsonschema_cc *, size_t i);
+void jsonschema_cc_pop(struct jsonschema_cc *, size_t saved);
+/* Compile keyword `key` of node `n`, its value `v` (jsonschema_keywords.c):
+ * an unknown or refused keyword fails, saying why.  0, or -1. */
+int jsonschema_cc_keyword(struct jsonschema_cc *, struct jsonschema_node *n,
+    const char *key, size_t len, const json_t *v);
 /* The node of schema `v` at the current location, or NULL on error. */
 struct jsonschema_node *jsonschema_cc_node(struct jsonschema_cc *,
     const json_t *v);
