@@ -114,7 +114,20 @@ struct api_mem_job {
 	json_t *body;       /* a copy: this job's own */
 	enum mem_mode mode;
 	api_mem_fn fn;
+	int dream; /* counted in api_mem.dreams, not jobs */
 };
+
+/* Count a job in or out (api_mem.lock taken here). */
+static void
+api_mem_count(const struct api_mem_job *job, int delta)
+{
+	pthread_mutex_lock(&api_mem.lock);
+	if (job->dream)
+		api_mem.dreams += delta;
+	else if ((api_mem.jobs += delta) == 0)
+		pthread_cond_broadcast(&api_mem.idle);
+	pthread_mutex_unlock(&api_mem.lock);
+}
 
 /* {"error": {"code", "message"}} with *status.  New reference. */
 static json_t *
@@ -165,30 +178,22 @@ api_mem_thread(void *arg)
 		    "the database cannot be opened");
 	http_answer(job->r, status, answer);
 	http_complete(job->r);
+	api_mem_count(job, -1);
 	json_decref(job->body);
 	free(job);
-	pthread_mutex_lock(&api_mem.lock);
-	if (--api_mem.jobs == 0)
-		pthread_cond_broadcast(&api_mem.idle);
-	pthread_mutex_unlock(&api_mem.lock);
 	return NULL;
 }
 
-/* Answer `r` with fn: now, or later from a thread when it embeds through
- * a provider. */
+/* Answer `r` with fn later, from a thread of its own.  HTTP_ASYNC, or
+ * a 503 answered now. */
 static int
-api_mem_run(struct http_req *r, sqlite3 *db, api_mem_fn fn, enum mem_mode mode)
+api_mem_async(struct http_req *r, api_mem_fn fn, enum mem_mode mode, int dream)
 {
 	struct api_mem_job *job;
 	pthread_attr_t attr;
 	pthread_t t;
-	json_t *answer;
-	int status, rc;
+	int rc;
 
-	if (!memory_remote_embedder() || mode == MEM_KEYWORD) {
-		answer = fn(db, r->body, mode, NULL, &status);
-		return http_json(r, status, answer);
-	}
 	if (api_stopping())
 		return http_error(r, 503, "stopping", "the daemon is stopping");
 	pthread_once(&api_mem.once, api_mem_stop_init);
@@ -196,31 +201,41 @@ api_mem_run(struct http_req *r, sqlite3 *db, api_mem_fn fn, enum mem_mode mode)
 	job->r = r;
 	/* The body stays the HTTP thread's: jansson counts references
 	 * without atomics. */
-	job->body = json_deep_copy(r->body);
+	job->body = r->body != NULL ? json_deep_copy(r->body) : NULL;
 	job->mode = mode;
 	job->fn = fn;
-	pthread_mutex_lock(&api_mem.lock);
-	api_mem.jobs++;
-	pthread_mutex_unlock(&api_mem.lock);
+	job->dream = dream;
+	api_mem_count(job, 1);
 	http_hold(r);
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	rc = pthread_create(&t, &attr, api_mem_thread, job);
 	pthread_attr_destroy(&attr);
 	if (rc != 0) {
+		api_mem_count(job, -1);
 		json_decref(job->body);
 		free(job);
-		pthread_mutex_lock(&api_mem.lock);
-		if (--api_mem.jobs == 0)
-			pthread_cond_broadcast(&api_mem.idle);
-		pthread_mutex_unlock(&api_mem.lock);
 		http_complete(r);
 		return http_error(r, 503, "busy", "cannot start a thread");
 	}
 	return HTTP_ASYNC;
 }
 
-/* A string member of `body`; NULL if absent (or not a string: *bad). */
+/* Answer `r` with fn: now, or later from a thread when it embeds through
+ * a provider. */
+static int
+api_mem_run(struct http_req *r, sqlite3 *db, api_mem_fn fn, enum mem_mode mode)
+{
+	json_t *answer;
+	int status;
+
+	if (!memory_remote_embedder() || mode == MEM_KEYWORD) {
+		answer = fn(db, r->body, mode, NULL, &status);
+		return http_json(r, status, answer);
+	}
+	return api_mem_async(r, fn, mode, 0);
+}
+
 static const char *
 api_mem_str(const json_t *body, const char *key, int *bad)
 {
@@ -513,63 +528,33 @@ api_memory_stats(struct http_req *r)
 	return http_json(r, 200, t);
 }
 
-/* A dream runs for a while: on a thread of its own, answered later. */
-static void *
-api_dream_thread(void *arg)
+/* A dream (it runs for a while: always on a thread of its own). */
+static json_t *
+api_mem_dream(sqlite3 *db, const json_t *body, enum mem_mode mode,
+    const struct cancel *cancel, int *status)
 {
-	struct http_req *r = arg;
 	const struct config *cfg = config_live_get();
 	char *cause = NULL;
-	sqlite3 *db = db_get();
-	json_t *t = NULL;
+	json_t *t;
 
-	if (db != NULL)
-		t = memory_dream(db, cfg, "api", &cause);
+	(void)body, (void)mode, (void)cancel;
+	t = memory_dream(db, cfg, "api", &cause);
 	config_live_put(cfg);
-	if (t != NULL)
-		http_answer(r, 200, t);
-	else {
-		http_answer(r, 500,
-		    json_pack("{s:{s:s, s:s}}", "error", "code", "internal",
-			"message",
-			cause != NULL ? cause :
-					"the database cannot be opened"));
-		free(cause);
+	if (t != NULL) {
+		*status = 200;
+		return t;
 	}
-	http_complete(r);
-	pthread_mutex_lock(&api_mem.lock);
-	api_mem.dreams--;
-	pthread_mutex_unlock(&api_mem.lock);
-	return NULL;
+	t = api_mem_error(status, 500, "internal", cause);
+	free(cause);
+	return t;
 }
 
 static int
 api_memory_dream(struct http_req *r)
 {
-	pthread_attr_t attr;
-	pthread_t t;
-	int rc;
-
-	if (api_stopping())
-		return http_error(r, 503, "stopping", "the daemon is stopping");
 	if (api_mem_db(r) == NULL)
 		return 0;
-	pthread_mutex_lock(&api_mem.lock);
-	api_mem.dreams++;
-	pthread_mutex_unlock(&api_mem.lock);
-	http_hold(r);
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	rc = pthread_create(&t, &attr, api_dream_thread, r);
-	pthread_attr_destroy(&attr);
-	if (rc != 0) {
-		pthread_mutex_lock(&api_mem.lock);
-		api_mem.dreams--;
-		pthread_mutex_unlock(&api_mem.lock);
-		http_complete(r);
-		return http_error(r, 503, "busy", "cannot start a thread");
-	}
-	return HTTP_ASYNC;
+	return api_mem_async(r, api_mem_dream, MEM_HYBRID, 1);
 }
 
 int
