@@ -6,6 +6,7 @@
  * only read, by any thread.  A registry belongs to the run that made it.
  */
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -308,13 +309,20 @@ registry_defs(const struct registry *reg)
 	return defs;
 }
 
+/* {"ok": false, "error": the formatted message}.  New reference. */
+static json_t *registry_error_result(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+
 static json_t *
-registry_error_result(const char *fmt, const char *a, const char *b)
+registry_error_result(const char *fmt, ...)
 {
+	va_list ap;
 	char *msg;
 	json_t *r;
 
-	xasprintf(&msg, fmt, a, b);
+	va_start(ap, fmt);
+	xvasprintf(&msg, fmt, ap);
+	va_end(ap);
 	r = json_pack("{s:b, s:s}", "ok", 0, "error", msg);
 	free(msg);
 	return r;
@@ -333,7 +341,7 @@ registry_call(struct registry *reg, const char *name, json_t *args,
 
 	*fatal = 0;
 	if ((row = registry_find(reg, name)) == NULL)
-		return registry_error_result("unknown tool '%s'%s", name, "");
+		return registry_error_result("unknown tool '%s'", name);
 	if (args == NULL || json_is_null(args))
 		args = empty = json_object();
 	/* The one check every call passes, whoever runs it. */
@@ -373,8 +381,8 @@ registry_call(struct registry *reg, const char *name, json_t *args,
 		}
 		break;
 	default:
-		result = registry_error_result("%s: %s", name,
-		    "this kind of tool is not available yet");
+		result = registry_error_result(
+		    "%s: this kind of tool is not available yet", name);
 		break;
 	}
 out:
