@@ -63,13 +63,7 @@ static const struct {
 static void
 put(const char *root, const char *rel, const char *text)
 {
-	char path[512];
-	FILE *f;
-
-	snprintf(path, sizeof path, "%s/%s", root, rel);
-	assert_non_null(f = fopen(path, "w"));
-	fputs(text, f);
-	fclose(f);
+	assert_int_equal(tmpdir_put(root, rel, text), 0);
 }
 
 static void

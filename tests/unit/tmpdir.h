@@ -29,4 +29,18 @@ tmpdir_remove(const char *dir)
 		fprintf(stderr, "tmpdir: could not remove %s\n", dir);
 }
 
+/* Write `text` to root/rel (test side, plain I/O).  0 or -1. */
+static inline int
+tmpdir_put(const char *root, const char *rel, const char *text)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/%s", root, rel);
+	if ((f = fopen(path, "w")) == NULL)
+		return -1;
+	fputs(text, f);
+	return fclose(f) == 0 ? 0 : -1;
+}
+
 #endif
