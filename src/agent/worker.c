@@ -365,7 +365,7 @@ worker_main(void)
 	 * Under AddressSanitizer, exit without LeakSanitizer's check: it
 	 * needs ptrace, which the sandbox refuses.
 	 */
-	if (sandbox_asan())
+	if (sandbox_sanitized())
 		_exit(rc);
 	return rc;
 }

@@ -160,9 +160,9 @@ api_query_int(struct http_req *r, const char *name, long min, long max,
 }
 
 const char *
-api_body_str(struct http_req *r, const char *key, int *bad)
+api_body_str(const json_t *body, const char *key, int *bad)
 {
-	json_t *v = json_object_get(r->body, key);
+	json_t *v = json_object_get(body, key);
 
 	if (v == NULL || json_is_null(v))
 		return NULL;

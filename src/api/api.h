@@ -80,8 +80,8 @@ int api_found(struct http_req *r, json_t *v, char *cause, const char *what,
  * it is not one. */
 int api_query_int(struct http_req *r, const char *name, long min, long max,
     long def, long *out);
-/* A string member of the body; NULL if absent (or not a string: then
- * *bad is set). */
-const char *api_body_str(struct http_req *r, const char *key, int *bad);
+/* A string member of a request body (or a copy of one); NULL if absent
+ * (or not a string: then *bad is set). */
+const char *api_body_str(const json_t *body, const char *key, int *bad);
 
 #endif

@@ -236,20 +236,6 @@ api_mem_run(struct http_req *r, sqlite3 *db, api_mem_fn fn, enum mem_mode mode)
 	return api_mem_async(r, fn, mode, 0);
 }
 
-static const char *
-api_mem_str(const json_t *body, const char *key, int *bad)
-{
-	json_t *v = json_object_get(body, key);
-
-	if (v == NULL || json_is_null(v))
-		return NULL;
-	if (!json_is_string(v)) {
-		*bad = 1;
-		return NULL;
-	}
-	return json_string_value(v);
-}
-
 /* The memory `body` asks to store (pointers into it).  0, or -1 with a
  * 400 answer's message in why[size]. */
 static int
@@ -275,12 +261,12 @@ api_mem_parse_new(const json_t *body, struct mem_new *m, char *why, size_t size)
 	}
 	m->content = json_string_value(v);
 	m->len = json_string_length(v);
-	if ((s = api_mem_str(body, "type", &bad)) != NULL &&
+	if ((s = api_body_str(body, "type", &bad)) != NULL &&
 	    (m->type = mem_type_parse(s)) < 0) {
 		snprintf(why, size, "unknown memory type '%.64s'", s);
 		return -1;
 	}
-	if ((s = api_mem_str(body, "protection", &bad)) != NULL &&
+	if ((s = api_body_str(body, "protection", &bad)) != NULL &&
 	    (m->protect = mem_protect_parse(s)) < 0) {
 		snprintf(why, size,
 		    "protection is none, low, medium, high or permanent");
@@ -296,8 +282,8 @@ api_mem_parse_new(const json_t *body, struct mem_new *m, char *why, size_t size)
 		m->importance = json_number_value(v);
 	}
 	m->tags = json_object_get(body, "tags");
-	m->session_id = api_mem_str(body, "session_id", &bad);
-	m->space = api_mem_str(body, "space", &bad);
+	m->session_id = api_body_str(body, "session_id", &bad);
+	m->space = api_body_str(body, "space", &bad);
 	if (bad) {
 		snprintf(why, size,
 		    "type, protection, session_id and space are strings");
@@ -406,7 +392,7 @@ api_mem_parse_query(const json_t *body, enum mem_mode mode, struct mem_query *q,
 		    "\"type\"?, \"tag\"?, \"space\"?}");
 		return -1;
 	}
-	q->text = api_mem_str(body, "query", &bad);
+	q->text = api_body_str(body, "query", &bad);
 	if (q->text == NULL || *q->text == '\0') {
 		snprintf(why, size, "\"query\" must be a non-empty string");
 		return -1;
@@ -420,7 +406,7 @@ api_mem_parse_query(const json_t *body, enum mem_mode mode, struct mem_query *q,
 		}
 		q->limit = (size_t)json_integer_value(v);
 	}
-	if ((s = api_mem_str(body, "mode", &bad)) != NULL) {
+	if ((s = api_body_str(body, "mode", &bad)) != NULL) {
 		if (strcmp(s, "hybrid") == 0)
 			q->mode = MEM_HYBRID;
 		else if (strcmp(s, "keyword") == 0)
@@ -433,13 +419,13 @@ api_mem_parse_query(const json_t *body, enum mem_mode mode, struct mem_query *q,
 			return -1;
 		}
 	}
-	if ((s = api_mem_str(body, "type", &bad)) != NULL &&
+	if ((s = api_body_str(body, "type", &bad)) != NULL &&
 	    (q->type = mem_type_parse(s)) < 0) {
 		snprintf(why, size, "unknown memory type '%.64s'", s);
 		return -1;
 	}
-	q->tag = api_mem_str(body, "tag", &bad);
-	q->space = api_mem_str(body, "space", &bad);
+	q->tag = api_body_str(body, "tag", &bad);
+	q->space = api_body_str(body, "space", &bad);
 	if ((v = json_object_get(body, "since_ms")) != NULL)
 		q->since_ms = json_integer_value(v);
 	if ((v = json_object_get(body, "until_ms")) != NULL)

@@ -34,17 +34,17 @@
 /* AddressSanitizer and ThreadSanitizer reserve terabytes of shadow
  * memory: no RLIMIT_AS fits them. */
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define SANDBOX_ASAN 1
+#define SANDBOX_SANITIZED 1
 #elif defined(__has_feature)
 #if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-#define SANDBOX_ASAN 1
+#define SANDBOX_SANITIZED 1
 #endif
 #endif
 
 int
-sandbox_asan(void)
+sandbox_sanitized(void)
 {
-#ifdef SANDBOX_ASAN
+#ifdef SANDBOX_SANITIZED
 	return 1;
 #else
 	return 0;
@@ -220,7 +220,7 @@ sandbox_rlimits(const struct sandbox_policy *pol, json_t *warnings)
 	rc |= sandbox_rlimit(RLIMIT_FSIZE, SANDBOX_FSIZE);
 	rc |= sandbox_rlimit(RLIMIT_NOFILE, SANDBOX_NOFILE);
 	rc |= sandbox_rlimit(RLIMIT_NPROC, sandbox_nproc());
-	if (pol->memory_mb > 0 && !sandbox_asan())
+	if (pol->memory_mb > 0 && !sandbox_sanitized())
 		rc |= sandbox_rlimit(RLIMIT_AS,
 		    (rlim_t)pol->memory_mb * 1024 * 1024);
 	else if (pol->memory_mb > 0)

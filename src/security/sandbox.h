@@ -44,7 +44,7 @@ int sandbox_apply(const struct sandbox_policy *pol, json_t **report,
 /* Let this process use `secs` more seconds of CPU from now (soft limit). */
 void sandbox_cpu_rearm(int secs);
 /* Whether this build runs under ASan or TSan (no RLIMIT_AS then). */
-int sandbox_asan(void);
+int sandbox_sanitized(void);
 /*
  * In a child between fork and exec (async-signal-safe only): a process
  * group of its own, every signal back to its default, nothing blocked.

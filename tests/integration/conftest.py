@@ -153,6 +153,13 @@ class Daemon:
         self.errlog.close()
         return rc
 
+    def stop_clean(self):
+        """Stop; the daemon must exit 0 with no sanitizer report."""
+        rc = self.stop()
+        err = self.stderr()
+        assert 'Sanitizer' not in err and 'runtime error' not in err, err
+        assert rc == 0, (rc, err)
+
     def conn(self, timeout=30):
         return http.client.HTTPConnection('127.0.0.1', self.port,
                                           timeout=timeout)
@@ -206,7 +213,4 @@ def daemon(llm):
     d.fake = llm.fake
     d.start()
     yield d
-    rc = d.stop()
-    err = d.stderr()
-    assert 'Sanitizer' not in err and 'runtime error' not in err, err
-    assert rc == 0, (rc, err)
+    d.stop_clean()
