@@ -22,6 +22,7 @@
 #include "security/sandbox.h"
 #include "util/json.h"
 #include "util/log.h"
+#include "util/path.h"
 #include "util/xalloc.h"
 
 #define WORKER_FD 3
@@ -149,11 +150,10 @@ worker_policy_parse(const char *line, size_t len, struct worker_policy *wp,
 		goto fail;
 	}
 	json_array_foreach(v, i, v) {
-		if (!json_is_string(v) || *json_string_value(v) == '\0' ||
-		    strchr(json_string_value(v), '/') != NULL) {
+		if (!json_is_string(v) || !path_is_name(json_string_value(v))) {
 			xasprintf(cause,
 			    "policy: 'allowlist' holds program "
-			    "names (no '/')");
+			    "names (no '/', not . or ..)");
 			goto fail;
 		}
 	}

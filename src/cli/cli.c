@@ -57,6 +57,7 @@ int
 cli_exec(int argc, char **argv)
 {
 	const struct cmd_entry *e;
+	char *cause = NULL;
 
 	if ((e = cli_find(argv[0])) == NULL) {
 		cli_error("unknown command '%s' (see: oxios help)", argv[0]);
@@ -65,6 +66,11 @@ cli_exec(int argc, char **argv)
 	if (cli_wants_help(argc, argv)) {
 		cli_help(stdout, e);
 		return EXIT_OK;
+	}
+	if (!(e->flags & CMD_NOHOME) && home_check(&cause) != 0) {
+		cli_error("%s", cause);
+		free(cause);
+		return EXIT_FAIL;
 	}
 	if (e->exec == NULL)
 		return cli_sub_dispatch(e, argc, argv);

@@ -22,6 +22,7 @@
 
 #define CMD_HIDDEN 0x1  /* not listed in help or completion */
 #define CMD_DEFAULT 0x2 /* a subcommand: runs when none is named */
+#define CMD_NOHOME 0x4  /* needs no $OXIOS_HOME: runs even if it is wrong */
 
 /*
  * A subcommand: one row of its command's table, which ends with a row

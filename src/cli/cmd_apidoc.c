@@ -17,7 +17,7 @@ const struct cmd_entry cmd_apidoc_entry = {
 	.summary = "Print docs/api.md (generated).",
 	.help = NULL,
 	.words = "",
-	.flags = CMD_HIDDEN,
+	.flags = CMD_HIDDEN | CMD_NOHOME,
 	.exec = cmd_apidoc,
 };
 

@@ -25,6 +25,7 @@ const struct cmd_entry cmd_completion_entry = {
 	    "  oxios completion zsh > \"${fpath[1]}/_oxios\"\n"
 	    "  oxios completion fish > ~/.config/fish/completions/oxios.fish\n",
 	.words = "bash zsh fish",
+	.flags = CMD_NOHOME,
 	.exec = cmd_completion,
 };
 

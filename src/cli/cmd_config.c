@@ -255,6 +255,9 @@ cmd_config_schema_json(const struct config_key *k)
 		json_object_set_new(o, "min", json_real(k->min));
 		json_object_set_new(o, "max", json_real(k->max));
 	}
+	if (config_format_doc(CK_FORMAT_OF(k->flags)) != NULL)
+		json_object_set_new(o, "format",
+		    json_string(config_format_doc(CK_FORMAT_OF(k->flags))));
 	return o;
 }
 
@@ -263,6 +266,7 @@ cmd_config_schema(int markdown, int keys, int json)
 {
 	const struct config_key *k;
 	json_t *arr = NULL;
+	const char *fmt;
 	size_t i;
 
 	if (json)
@@ -295,12 +299,18 @@ cmd_config_schema(int markdown, int keys, int json)
 				printf(" (one of: %s)", k->choices);
 			if (k->min <= k->max)
 				printf(" (%.15g to %.15g)", k->min, k->max);
+			if ((fmt = config_format_doc(CK_FORMAT_OF(k->flags))) !=
+			    NULL)
+				printf(" (%s)", fmt);
 			printf(" |\n");
 		} else {
 			printf("%s (%s%s) = %s\n    %s\n", k->key,
 			    config_type_name(k->type),
 			    k->flags & CK_SECRET ? ", secret" : "",
 			    k->def != NULL ? k->def : "(unset)", k->doc);
+			if ((fmt = config_format_doc(CK_FORMAT_OF(k->flags))) !=
+			    NULL)
+				printf("    format: %s\n", fmt);
 			if (k->env != NULL)
 				printf("    environment: %s\n", k->env);
 			if (k->flags & CK_PLANNED)

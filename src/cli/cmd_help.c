@@ -12,6 +12,7 @@ const struct cmd_entry cmd_help_entry = {
 	.usage = "[COMMAND]",
 	.summary = "Show the commands, or how to use one of them.",
 	.words = "",
+	.flags = CMD_NOHOME,
 	.exec = cmd_help,
 };
 

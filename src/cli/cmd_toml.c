@@ -19,7 +19,7 @@ const struct cmd_entry cmd_toml_entry = {
 	.usage = "[--tagged]",
 	.summary = "Parse TOML on stdin and print it as JSON (for tests).",
 	.words = "",
-	.flags = CMD_HIDDEN,
+	.flags = CMD_HIDDEN | CMD_NOHOME,
 	.exec = cmd_toml,
 };
 

@@ -15,6 +15,7 @@ const struct cmd_entry cmd_version_entry = {
 	.usage = "",
 	.summary = "Print the version of Oxios and of its libraries.",
 	.words = "",
+	.flags = CMD_NOHOME,
 	.exec = cmd_version,
 };
 

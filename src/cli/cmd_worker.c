@@ -14,7 +14,7 @@ const struct cmd_entry cmd_worker_entry = {
 	.usage = "",
 	.summary = "The sandboxed tool worker of an agent (internal).",
 	.words = "",
-	.flags = CMD_HIDDEN,
+	.flags = CMD_HIDDEN | CMD_NOHOME,
 	.exec = cmd_worker,
 };
 

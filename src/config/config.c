@@ -3,8 +3,11 @@
  * defaults and the environment.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "config/config.h"
 #include "util/buf.h"
@@ -128,7 +131,7 @@ config_check(const struct config_key *k, const json_t *v, char **why)
 		    k->choices);
 		return -1;
 	}
-	return 0;
+	return config_format_check(k, v, why);
 }
 
 /* A float key given an integer keeps a float.  New reference. */
@@ -402,7 +405,8 @@ config_load_text(const char *name, const char *text, size_t len,
 		if (config_walk_table(&w, root, path, sizeof path) != 0)
 			goto out;
 	}
-	if (config_defaults_env(cfg, cause) != 0)
+	if (config_defaults_env(cfg, cause) != 0 ||
+	    config_check_whole(cfg, name, pos, cause) != 0)
 		goto out;
 	config_sort(cfg);
 	*out = cfg;
@@ -415,6 +419,91 @@ out:
 	return rc;
 }
 
+/* What a file that is not regular is, for messages. */
+static const char *
+config_file_kind(mode_t mode)
+{
+	if (S_ISDIR(mode))
+		return "a directory";
+	if (S_ISFIFO(mode))
+		return "a FIFO";
+	if (S_ISSOCK(mode))
+		return "a socket";
+	if (S_ISCHR(mode))
+		return "a character device";
+	if (S_ISBLK(mode))
+		return "a block device";
+	return "not a regular file";
+}
+
+static int
+config_file_refuse(const char *path, const struct stat *st, char **cause)
+{
+	if (!S_ISREG(st->st_mode)) {
+		xasprintf(cause,
+		    "%s: is %s; the configuration must be a regular file", path,
+		    config_file_kind(st->st_mode));
+		errno = EINVAL;
+		return -1;
+	}
+	if (st->st_size > CONFIG_MAX_FILE) {
+		xasprintf(cause, "%s: larger than %d bytes", path,
+		    CONFIG_MAX_FILE);
+		errno = EFBIG;
+		return -1;
+	}
+	return 0;
+}
+
+int
+config_file_read(const char *path, char **text, size_t *len, char **cause)
+{
+	struct stat st;
+	char *why = NULL;
+	int fd = -1, saved, rc = -1;
+
+	*text = NULL;
+	*len = 0;
+	/* stat() first: opening a FIFO or a device could block or act. */
+	if (stat(path, &st) != 0) {
+		saved = errno;
+		xasprintf(cause, "%s: %s", path, strerror(saved));
+		errno = saved;
+		return -1;
+	}
+	if (config_file_refuse(path, &st, cause) != 0)
+		return -1;
+	/* O_NONBLOCK and fstat() again: it may have been swapped since. */
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)) ==
+	    -1) {
+		saved = errno;
+		xasprintf(cause, "%s: %s", path, strerror(saved));
+		errno = saved;
+		return -1;
+	}
+	if (fstat(fd, &st) != 0) {
+		saved = errno;
+		xasprintf(cause, "%s: %s", path, strerror(saved));
+		goto out;
+	}
+	if (config_file_refuse(path, &st, cause) != 0) {
+		saved = errno;
+		goto out;
+	}
+	if (file_read_fd(fd, CONFIG_MAX_FILE, text, len, &why) != 0) {
+		saved = errno;
+		xasprintf(cause, "%s: %s", path, why);
+		free(why);
+		goto out;
+	}
+	rc = 0;
+out:
+	close(fd);
+	if (rc != 0)
+		errno = saved;
+	return rc;
+}
+
 int
 config_load(const char *path, struct config **out, char **cause)
 {
@@ -422,7 +511,7 @@ config_load(const char *path, struct config **out, char **cause)
 	size_t len = 0;
 	int rc;
 
-	if (file_read(path, CONFIG_MAX_FILE, &text, &len, &why) != 0) {
+	if (config_file_read(path, &text, &len, &why) != 0) {
 		if (errno != ENOENT) {
 			*out = NULL;
 			*cause = why;

@@ -38,6 +38,26 @@ enum config_type {
 	"is not yet enforced by this version of Oxios (planned); it has no " \
 	"effect"
 
+/*
+ * What a string must look like beyond its type (in an array or a table of
+ * strings: each one), in the flags as CK_FORMAT(CF_URL).  check.c holds
+ * the rules; every string, whatever its format, must hold no NUL.
+ */
+enum config_format {
+	CF_ANY,
+	CF_DIR,     /* an absolute path (not /), or "" for the default */
+	CF_URL,     /* http:// or https:// with a host */
+	CF_ORIGIN,  /* "*" or scheme://host[:port], no path */
+	CF_PROGRAM, /* a program name: no '/', not . or .. (exec.allowlist) */
+	CF_MODEL,   /* provider/model; the provider must exist */
+	CF_HOST,    /* a host name or an IP address */
+	CF_ENVNAME, /* the name of an environment variable */
+	CF_TOKEN,   /* a key or token: no spaces or control characters */
+	CF_NAME,    /* not empty, no spaces or control characters */
+};
+#define CK_FORMAT(f) ((int)(f) << 8)
+#define CK_FORMAT_OF(flags) ((enum config_format)(((flags) >> 8) & 0xff))
+
 struct config_key {
 	const char *key; /* "gateway.port" */
 	enum config_type type;
@@ -45,7 +65,7 @@ struct config_key {
 	double min, max;     /* numbers: allowed range when min <= max */
 	const char *choices; /* strings: "a|b|c", or NULL for any */
 	const char *env;     /* environment variable that overrides it */
-	int flags;           /* CK_* */
+	int flags;           /* CK_*, and CK_FORMAT(CF_*) */
 	const char *doc;     /* one line: what it means */
 };
 
@@ -62,6 +82,21 @@ struct config {
 
 /* The schema entry for `key` (exact or through '*'), or NULL. */
 const struct config_key *config_schema_find(const char *key);
+/* What format `f` asks for, in words; NULL for CF_ANY. */
+const char *config_format_doc(enum config_format f);
+/*
+ * check.c: `v` (already of k's type) against k's format.  Returns 0, or
+ * -1 with *why (caller frees) saying what is wrong, without the key.
+ */
+int config_format_check(const struct config_key *k, const json_t *v,
+    char **why);
+/*
+ * check.c: the rules that tie keys together, on a loaded configuration
+ * (`pos`: the file's locations from toml_parse(), or NULL).  Returns 0,
+ * or -1 with *cause (caller frees) naming file:line:col of the key.
+ */
+int config_check_whole(const struct config *cfg, const char *name, json_t *pos,
+    char **cause);
 /* Whether `prefix` names a table of the schema ("gateway", "mcp.servers"). */
 int config_schema_is_table(const char *prefix);
 /* Length of the first segment of a path ("a.b" -> 1, "\"x.y\".b" -> 5). */
@@ -77,6 +112,14 @@ const char *config_type_name(enum config_type t);
  * errors: they are listed in (*out)->warnings, one line each.
  */
 int config_load(const char *path, struct config **out, char **cause);
+/*
+ * Read config.toml: it must be a regular file (a symbolic link to one is
+ * followed) of at most CONFIG_MAX_FILE bytes; a FIFO, a directory, a
+ * socket or a device is refused before it is opened, so that nothing
+ * blocks.  *text is NUL-terminated (caller frees).  Returns 0, or -1 with
+ * *cause (caller frees) and errno (ENOENT: there is no file).
+ */
+int config_file_read(const char *path, char **text, size_t *len, char **cause);
 /* The same from text in memory (`name` is used in messages). */
 int config_load_text(const char *name, const char *text, size_t len,
     struct config **out, char **cause);

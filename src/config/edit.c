@@ -23,7 +23,7 @@ config_edit_read(const char *path, char **text, size_t *len, char **cause)
 {
 	char *why = NULL;
 
-	if (file_read(path, CONFIG_MAX_FILE, text, len, &why) == 0)
+	if (config_file_read(path, text, len, &why) == 0)
 		return 0;
 	if (errno != ENOENT) {
 		*cause = why;
@@ -43,10 +43,7 @@ config_edit_commit(const char *path, const char *text, size_t len, char **cause)
 	char *why = NULL;
 
 	if (config_load_text(path, text, len, &cfg, &why) != 0) {
-		xasprintf(cause,
-		    "the edited file would not load (%s); "
-		    "edit it by hand",
-		    why);
+		xasprintf(cause, "%s (%s is left as it was)", why, path);
 		free(why);
 		return -1;
 	}
@@ -245,7 +242,7 @@ config_reset(const char *path, char **backup, char **cause)
 	int rc = -1;
 
 	*backup = NULL;
-	if (file_read(path, CONFIG_MAX_FILE, &old, &len, &why) == 0) {
+	if (config_file_read(path, &old, &len, &why) == 0) {
 		xasprintf(&bak, "%s.bak", path);
 		if (file_write_atomic(bak, old, len, CONFIG_MODE, cause) != 0)
 			goto out;

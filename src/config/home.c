@@ -12,6 +12,35 @@
 
 static const char *const home_subdirs[] = { "workspace", "logs", "run" };
 
+int
+home_check(char **cause)
+{
+	const char *env = getenv("OXIOS_HOME");
+
+	if (env == NULL)
+		return 0;
+	if (*env == '\0') {
+		xasprintf(cause,
+		    "OXIOS_HOME is set but empty: give it a directory, or "
+		    "unset it for ~/.oxios");
+		return -1;
+	}
+	if (env[0] != '/' && env[0] != '~') {
+		xasprintf(cause,
+		    "OXIOS_HOME '%s' is a relative path: it must be absolute "
+		    "(or start with ~/), so that every command and the "
+		    "daemon name the same directory",
+		    env);
+		return -1;
+	}
+	if (strlen(env) >= PATH_MAX_LEN) {
+		xasprintf(cause, "OXIOS_HOME is too long (over %d bytes)",
+		    PATH_MAX_LEN);
+		return -1;
+	}
+	return 0;
+}
+
 char *
 home_dir(void)
 {
@@ -50,6 +79,8 @@ home_ensure(char **cause)
 	size_t i;
 	int rc = -1;
 
+	if (home_check(cause) != 0)
+		goto out;
 	if (file_mkdirs(dir, HOME_DIR_MODE, cause) != 0)
 		goto out;
 	for (i = 0; i < sizeof home_subdirs / sizeof home_subdirs[0]; i++) {

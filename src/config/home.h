@@ -8,6 +8,14 @@
 #define HOME_DIR_MODE 0700
 #define HOME_FILE_MODE 0600
 
+/*
+ * Whether $OXIOS_HOME is usable: unset (~/.oxios), or an absolute path
+ * (or one starting with ~/).  Empty and relative are errors: an empty one
+ * must not quietly mean ~/.oxios, and a relative one would name another
+ * directory in each working directory.  Returns 0, or -1 with *cause
+ * (caller frees).
+ */
+int home_check(char **cause);
 /* The home directory, absolute and normalised.  New string (caller frees). */
 char *home_dir(void);
 /* A path inside it ("config.toml").  New string (caller frees). */

@@ -127,3 +127,10 @@ path_expand_home(const char *p)
 		home = "/";
 	return path_join(home, p + 1);
 }
+
+int
+path_is_name(const char *s)
+{
+	return *s != '\0' && strchr(s, '/') == NULL && strcmp(s, ".") != 0 &&
+	    strcmp(s, "..") != 0;
+}

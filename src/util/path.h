@@ -30,6 +30,11 @@ char *path_normalize(const char *p);
 int path_within(const char *root, const char *rel, char **out, char **cause);
 /* Whether normalised absolute `p` is `root` or below it. */
 int path_is_under(const char *root, const char *p);
+/*
+ * Whether `s` is one file name, as a program in the PATH is named: not
+ * empty, no '/', not "." or "..".
+ */
+int path_is_name(const char *s);
 /* Expand a leading "~/" or "~" with $HOME; new string (caller frees). */
 char *path_expand_home(const char *p);
 

@@ -549,10 +549,205 @@ test_unset_and_reset(void **state)
 	config_free(cfg);
 }
 
+/* Values that would make a later run fail are refused at load, with the
+ * key's place; their neighbours that work are accepted. */
+static void
+test_formats_checked_at_load(void **state)
+{
+	static const struct {
+		const char *text, *want; /* want NULL: accepted */
+	} cases[] = {
+		{ "[exec]\nallowlist = [\"ls\", \"/bin/sh\"]\n",
+		    "c.toml:2:1: exec.allowlist: '/bin/sh' is not a program" },
+		{ "[exec]\nallowlist = [\"\"]\n", "'' is not a program" },
+		{ "[exec]\nallowlist = [\"..\"]\n", "'..' is not a program" },
+		{ "[exec]\nallowlist = [\"sh\", \"git\"]\n", NULL },
+		{ "[exec]\nallowlist = []\n", NULL },
+		{ "[kernel]\nworkspace = \"ws\"\n",
+		    "c.toml:2:1: kernel.workspace: 'ws' is not an absolute" },
+		{ "[kernel]\nworkspace = \"/a/..\"\n", "cannot be /" },
+		{ "[kernel]\nworkspace = \"a\\u0000b\"\n", "NUL" },
+		{ "[kernel]\nworkspace = \"/srv/ws\"\n", NULL },
+		{ "[kernel]\nworkspace = \"\"\n", NULL },
+		{ "[engine]\ndefault_model = \"gpt\"\n",
+		    "c.toml:2:1: engine.default_model: 'gpt' is not "
+		    "provider/model" },
+		{ "[engine]\ndefault_model = \"openai/\"\n",
+		    "not provider/model" },
+		{ "[engine]\ndefault_model = \"local/q\"\n",
+		    "c.toml:2:1: engine.default_model: 'local/q' names no "
+		    "provider 'local'" },
+		{ "[engine]\ndefault_model = \"local/q\"\n[providers.local]\n"
+		  "base_url = \"http://127.0.0.1:1/v1\"\n",
+		    NULL },
+		{ "[providers.local]\nkind = \"openai\"\n",
+		    "c.toml:1:1: providers.local: a provider needs a base_url" },
+		{ "[providers.local]\nbase_url = \"127.0.0.1:1\"\n",
+		    "is not an http:// or https:// URL" },
+		{ "[providers.local]\nbase_url = \"http://\"\n",
+		    "not an http" },
+		{ "[providers.local]\nbase_url = \"http://h:99999\"\n",
+		    "not an http" },
+		{ "[providers.local]\nbase_url = \"http://h x/\"\n",
+		    "not an http" },
+		{ "[providers.local]\nbase_url = \"HTTPS://[::1]:8/v1\"\n",
+		    NULL },
+		{ "[providers.local]\nbase_url = \"http://h\"\n"
+		  "api_key_env = \"MY-KEY\"\n",
+		    "c.toml:3:1: providers.local.api_key_env: 'MY-KEY' is not" },
+		{ "[providers.local]\nbase_url = \"http://h\"\n"
+		  "api_key = \"a\\nb\"\n",
+		    "c.toml:3:1: providers.local.api_key: holds a space" },
+		{ "[providers.openai]\napi_key = \"sk key\"\n",
+		    "holds a space" },
+		{ "[gateway]\nhost = \"\"\n", "'' is not a host name" },
+		{ "[gateway]\nhost = \"a..b\"\n", "'a..b' is not a host name" },
+		{ "[gateway]\nhost = \"::1\"\n", NULL },
+		{ "[gateway]\nhost = \"localhost\"\n", NULL },
+		{ "[gateway]\nhost = \"0.0.0.0\"\n", NULL },
+		{ "[gateway]\ncors_origins = [\"http://x:3000/\"]\n",
+		    "c.toml:2:1: gateway.cors_origins: 'http://x:3000/' is not "
+		    "an origin" },
+		{ "[gateway]\ncors_origins = [\"*\", \"http://x:3000\"]\n",
+		    NULL },
+		{ "[memory]\nembedder = \"api\"\n",
+		    "c.toml:2:1: memory.embedder = \"api\" needs" },
+		{ "[memory]\nembedder = \"api\"\nembedding_url = \"http://h\"\n"
+		  "embedding_model = \"\"\n",
+		    "c.toml:4:1: memory.embedding_model: '' is not a name" },
+		{ "[memory]\nembedder = \"api\"\nembedding_url = \"http://h\"\n"
+		  "embedding_model = \"m\"\n",
+		    NULL },
+	};
+	struct config *cfg;
+	char *cause;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		cfg = NULL;
+		cause = load(cases[i].text, &cfg);
+		if (cases[i].want == NULL) {
+			if (cause != NULL)
+				fail_msg("case %zu refused: %s", i, cause);
+			config_free(cfg);
+			continue;
+		}
+		if (cause == NULL || strstr(cause, cases[i].want) == NULL)
+			fail_msg("case %zu: want '%s', got '%s'", i,
+			    cases[i].want, cause != NULL ? cause : "(loaded)");
+		assert_null(cfg);
+		free(cause);
+	}
+
+	/* The environment is held to the same rules. */
+	setenv("OPENAI_BASE_URL", "api.openai.com", 1);
+	cause = load("", &cfg);
+	assert_non_null(cause);
+	assert_non_null(strstr(cause,
+	    "environment variable OPENAI_BASE_URL: providers.openai.base_url"));
+	free(cause);
+	unsetenv("OPENAI_BASE_URL");
+}
+
+/* config set refuses what the load would, and leaves the file alone. */
+static void
+test_set_refuses_what_load_refuses(void **state)
+{
+	char *cause = NULL, *before, *after;
+
+	(void)state;
+	write_file("[exec]\nallow_shell = false\n");
+	before = read_back();
+	assert_int_equal(config_set(path, "exec.allowlist", "ls,/bin/sh",
+			     &cause),
+	    -1);
+	assert_non_null(strstr(cause, "'/bin/sh' is not a program name"));
+	free(cause);
+	assert_int_equal(config_set(path, "kernel.workspace", "ws", &cause),
+	    -1);
+	free(cause);
+	assert_int_equal(config_set(path, "memory.embedder", "api", &cause),
+	    -1);
+	assert_non_null(strstr(cause, "config.toml:5:1: memory.embedder"));
+	assert_non_null(strstr(cause, "is left as it was"));
+	free(cause);
+	after = read_back();
+	assert_string_equal(before, after);
+	free(after);
+	free(before);
+}
+
+/* config.toml must be a regular file: nothing else is opened or read. */
+static void
+test_file_must_be_regular(void **state)
+{
+	char *cause = NULL, *text = NULL, target[192];
+	struct config *cfg = NULL;
+	size_t len;
+
+	(void)state;
+	unlink(path);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	assert_int_equal(config_load(path, &cfg, &cause), -1);
+	assert_non_null(strstr(cause, "is a FIFO; the configuration must be"));
+	free(cause);
+	assert_int_equal(config_set(path, "gateway.port", "1", &cause), -1);
+	assert_non_null(strstr(cause, "is a FIFO"));
+	free(cause);
+	unlink(path);
+
+	assert_int_equal(mkdir(path, 0700), 0);
+	assert_int_equal(config_load(path, &cfg, &cause), -1);
+	assert_non_null(strstr(cause, "is a directory"));
+	free(cause);
+	rmdir(path);
+
+	assert_int_equal(symlink("/dev/null", path), 0);
+	assert_int_equal(config_load(path, &cfg, &cause), -1);
+	assert_non_null(strstr(cause, "is a character device"));
+	free(cause);
+	unlink(path);
+
+	/* A symbolic link to a regular file is followed. */
+	snprintf(target, sizeof target, "%s/real.toml", dir);
+	assert_int_equal(file_write_atomic(target, "[gateway]\nport = 4301\n",
+			     22, 0600, &cause),
+	    0);
+	assert_int_equal(symlink(target, path), 0);
+	assert_int_equal(config_load(path, &cfg, &cause), 0);
+	assert_int_equal(config_int(cfg, "gateway.port"), 4301);
+	config_free(cfg);
+	unlink(path);
+	unlink(target);
+
+	/* Larger than the cap: refused before it is read. */
+	text = xcalloc(1, CONFIG_MAX_FILE + 2);
+	memset(text, '\n', CONFIG_MAX_FILE + 1);
+	write_file(text);
+	free(text);
+	assert_int_equal(config_file_read(path, &text, &len, &cause), -1);
+	assert_non_null(strstr(cause, "larger than"));
+	assert_null(text);
+	free(cause);
+	unlink(path);
+
+	/* Missing: ENOENT, which config_load() takes for all defaults. */
+	assert_int_equal(config_file_read(path, &text, &len, &cause), -1);
+	assert_int_equal(errno, ENOENT);
+	free(cause);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_formats_checked_at_load,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_set_refuses_what_load_refuses,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_file_must_be_regular,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_schema_sane, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_load_values_and_sources,
