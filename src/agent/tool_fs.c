@@ -2,11 +2,12 @@
  * tool_fs.c — the file tools: read, write, edit, ls.  (find and grep walk
  * directories: tool_search.c.)
  *
- * Every path goes through confine_check() (tools_arg_path) and
- * tools_open() (security/confine.h): nothing is opened outside the
- * workspace, whatever ".." or symbolic links say.
- * Files are opened with O_NONBLOCK and must be regular files, so a FIFO
- * cannot hang the worker.
+ * Every path goes through confine_check() (tools_arg_path), and files are
+ * opened and replaced by confine_open_file() and confine_replace()
+ * (security/confine.h), the workspace API's too: one rule for symbolic
+ * links, nothing opened outside the workspace, whatever ".." or links
+ * say.  Files are opened with O_NONBLOCK and must be regular files, so a
+ * FIFO cannot hang the worker.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -19,6 +20,7 @@
 #include <unistd.h>
 
 #include "agent/tools.h"
+#include "security/confine.h"
 #include "util/buf.h"
 #include "util/file.h"
 #include "util/utf8.h"
@@ -33,26 +35,16 @@ static int
 fs_open_file(struct tool_ctx *ctx, const char *norm, struct stat *st,
     char **cause)
 {
+	char *why = NULL;
 	int fd;
 
-	if ((fd = tools_open(ctx, norm, O_RDONLY | O_NONBLOCK, 0, cause)) == -1)
-		return -1;
-	if (fstat(fd, st) == -1) {
-		xasprintf(cause, "'%s': %s", norm, strerror(errno));
-		goto fail;
-	}
-	if (S_ISDIR(st->st_mode)) {
-		xasprintf(cause, "'%s' is a directory (use ls)", norm);
-		goto fail;
-	}
-	if (!S_ISREG(st->st_mode)) {
-		xasprintf(cause, "'%s' is not a regular file", norm);
-		goto fail;
-	}
+	fd = confine_open_file(ctx->dirfd, ctx->no_openat2, norm, st, &why);
+	if (fd == -1 && errno == EISDIR) {
+		xasprintf(cause, "%s (use ls)", why);
+		free(why);
+	} else if (fd == -1)
+		*cause = why;
 	return fd;
-fail:
-	close(fd);
-	return -1;
 }
 
 /* Whether the first bytes of fd hold a NUL (binary). */
@@ -175,146 +167,6 @@ out:
 	return rc;
 }
 
-static int
-fs_write_all(int fd, const char *p, size_t n)
-{
-	ssize_t w;
-
-	while (n > 0) {
-		if ((w = write(fd, p, n)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-/*
- * Make each directory of `dir` (relative, normalised; modified while
- * running, restored), each looked up again beneath the workspace.
- * Returns an O_PATH fd of the last, or -1 with *cause.
- */
-static int
-fs_mkparents(struct tool_ctx *ctx, char *dir, char **cause)
-{
-	char *s = dir, *slash;
-	int pfd = ctx->dirfd, fd;
-
-	for (;;) {
-		if ((slash = strchr(s, '/')) != NULL)
-			*slash = '\0';
-		if (mkdirat(pfd, s, 0755) == -1 && errno != EEXIST) {
-			xasprintf(cause, "'%s': %s", dir, strerror(errno));
-			fd = -1;
-		} else
-			fd = tools_open(ctx, dir, O_PATH | O_DIRECTORY, 0,
-			    cause);
-		if (pfd != ctx->dirfd)
-			close(pfd);
-		if (slash != NULL)
-			*slash = '/';
-		if (fd == -1 || slash == NULL)
-			return fd;
-		pfd = fd;
-		s = slash + 1;
-	}
-}
-
-/*
- * Replace the file at norm with data: a temporary file beside it, renamed
- * over it (keeping its mode).  A symbolic link in the workspace is
- * written through instead.  *created says whether it is new.
- */
-static int
-fs_replace(struct tool_ctx *ctx, const char *norm, const char *data, size_t len,
-    int mkparents, int *created, char **cause)
-{
-	static unsigned int seq;
-	char *copy, *slash, *tmp = NULL;
-	const char *base;
-	struct stat st;
-	mode_t mode = 0644;
-	int pfd = ctx->dirfd, fd = -1, rc = -1;
-
-	*created = 0;
-	copy = xstrdup(norm);
-	if ((slash = strrchr(copy, '/')) == NULL)
-		base = copy;
-	else {
-		*slash = '\0';
-		base = slash + 1;
-		pfd = mkparents ?
-		    fs_mkparents(ctx, copy, cause) :
-		    tools_open(ctx, copy, O_PATH | O_DIRECTORY, 0, cause);
-		if (pfd == -1)
-			goto out;
-	}
-	if (fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-		if (S_ISLNK(st.st_mode)) {
-			if ((fd = tools_open(ctx, norm,
-				 O_WRONLY | O_TRUNC | O_NONBLOCK, 0, cause)) ==
-			    -1)
-				goto out;
-			if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
-				xasprintf(cause, "'%s' is not a regular file",
-				    norm);
-				goto out;
-			}
-			goto write;
-		}
-		if (S_ISDIR(st.st_mode)) {
-			xasprintf(cause, "'%s' is a directory", norm);
-			goto out;
-		}
-		if (!S_ISREG(st.st_mode)) {
-			xasprintf(cause, "'%s' is not a regular file", norm);
-			goto out;
-		}
-		mode = st.st_mode & 07777;
-	} else if (errno != ENOENT) {
-		xasprintf(cause, "'%s': %s", norm, strerror(errno));
-		goto out;
-	} else
-		*created = 1;
-	xasprintf(&tmp, ".oxios-%ld-%u.tmp", (long)getpid(), seq++);
-	fd = openat(pfd, tmp,
-	    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd == -1) {
-		xasprintf(cause, "'%s': %s", norm, strerror(errno));
-		goto out;
-	}
-write:
-	if (fs_write_all(fd, data, len) == -1 ||
-	    (tmp != NULL && fchmod(fd, mode) == -1)) {
-		xasprintf(cause, "'%s': %s", norm, strerror(errno));
-		goto out;
-	}
-	if (close(fd) == -1) {
-		fd = -1;
-		xasprintf(cause, "'%s': %s", norm, strerror(errno));
-		goto out;
-	}
-	fd = -1;
-	if (tmp != NULL && renameat(pfd, tmp, pfd, base) == -1) {
-		xasprintf(cause, "'%s': %s", norm, strerror(errno));
-		goto out;
-	}
-	rc = 0;
-out:
-	if (fd != -1)
-		close(fd);
-	if (rc == -1 && tmp != NULL)
-		unlinkat(pfd, tmp, 0);
-	if (pfd != ctx->dirfd && pfd != -1)
-		close(pfd);
-	free(tmp);
-	free(copy);
-	return rc;
-}
-
 int
 tool_write(struct tool_ctx *ctx, json_t *args, struct tool_result *res)
 {
@@ -330,7 +182,8 @@ tool_write(struct tool_ctx *ctx, json_t *args, struct tool_result *res)
 		xasprintf(&cause, "'.' is the workspace, not a file");
 		goto fail;
 	}
-	if (fs_replace(ctx, norm, content, len, 1, &created, &cause) == -1)
+	if (confine_replace(ctx->dirfd, ctx->no_openat2, norm, content, len, 1,
+		&created, &cause) == -1)
 		goto fail;
 	xasprintf(&res->output, "%s %s (%zu bytes)",
 	    created ? "created" : "replaced", norm, len);
@@ -423,7 +276,8 @@ tool_edit(struct tool_ctx *ctx, json_t *args, struct tool_result *res)
 	}
 	if (buf_add(&out, p, len - (size_t)(p - data)) == -1)
 		goto toobig;
-	if (fs_replace(ctx, norm, out.data, out.len, 0, &created, &cause) == -1)
+	if (confine_replace(ctx->dirfd, ctx->no_openat2, norm, out.data,
+		out.len, 0, &created, &cause) == -1)
 		goto out;
 	xasprintf(&res->output, "replaced %zu occurrence%s in %s", count,
 	    count == 1 ? "" : "s", norm);

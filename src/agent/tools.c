@@ -112,9 +112,8 @@ int
 tools_open(struct tool_ctx *ctx, const char *norm, int flags, mode_t mode,
     char **cause)
 {
-	if (ctx->no_openat2)
-		return confine_open_walk(ctx->dirfd, norm, flags, mode, cause);
-	return confine_open(ctx->dirfd, norm, flags, mode, cause);
+	return confine_open_how(ctx->dirfd, ctx->no_openat2, norm, flags, mode,
+	    cause);
 }
 
 static const char *

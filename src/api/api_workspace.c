@@ -1,10 +1,10 @@
 /*
  * api_workspace.c — the workspace's files: a tree, read, write.
  *
- * Paths are checked and opened beneath the workspace as the agent's tools
- * do it (security/confine.h): no absolute path, no ".." out, no NUL, and
- * openat2() RESOLVE_BENEATH, so that neither ".." nor a symbolic link
- * leads out.
+ * Paths are checked, opened and replaced beneath the workspace by the
+ * agent's tools' own functions (security/confine.h): no absolute path, no
+ * ".." out, no NUL; a symbolic link is followed while it resolves inside
+ * and refused when it leads out, with the tools' messages.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -67,17 +67,39 @@ api_ws_path(struct http_req *r, const char *path, char **norm)
 	return 0;
 }
 
-/* An error from confine_open() as an answer. */
+/*
+ * An error of confine_open*() or confine_replace() as an answer: the
+ * status from errno, the message the agent's tools would give (cause,
+ * freed here).
+ */
 static int
-api_ws_open_error(struct http_req *r, const char *path, int err, char *cause)
+api_ws_fail(struct http_req *r, int err, char *cause)
 {
-	if (err == ENOENT)
-		http_error(r, 404, "not_found", "no %s in the workspace", path);
-	else if (err == EXDEV || err == ELOOP)
-		http_error(r, 403, "outside_workspace",
-		    "%s leads outside the workspace", path);
-	else
-		http_error(r, 400, "bad_path", "%s", cause);
+	switch (err) {
+	case ENOENT:
+		http_error(r, 404, "not_found", "%s", cause);
+		break;
+	case EXDEV:
+	case ELOOP:
+		http_error(r, 403, "outside_workspace", "%s", cause);
+		break;
+	case EISDIR:
+		http_error(r, 409, "is_a_directory", "%s", cause);
+		break;
+	case EINVAL:
+	case ENOTDIR:
+		http_error(r, 400, "not_a_file", "%s", cause);
+		break;
+	case ENOSPC:
+	case EDQUOT:
+	case EFBIG:
+	case EIO:
+		http_error(r, 507, "write_failed", "%s", cause);
+		break;
+	default:
+		http_error(r, 500, "internal", "%s", cause);
+		break;
+	}
 	free(cause);
 	return 0;
 }
@@ -150,7 +172,7 @@ api_workspace_tree(struct http_req *r)
 	}
 	fd = confine_open(wsfd, norm, O_PATH | O_DIRECTORY, 0, &cause);
 	if (fd < 0) {
-		api_ws_open_error(r, norm, errno, cause);
+		api_ws_fail(r, errno, cause);
 		goto out;
 	}
 	entries = api_ws_list(fd, 0, (int)depth, &count);
@@ -182,14 +204,8 @@ api_workspace_read(struct http_req *r)
 	cfg = config_live_get();
 	max = (size_t)config_int(cfg, "gateway.max_body_bytes");
 	config_live_put(cfg);
-	if ((fd = confine_open(wsfd, norm, O_RDONLY | O_NOFOLLOW, 0, &cause)) <
-	    0) {
-		api_ws_open_error(r, norm, errno, cause);
-		goto out;
-	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		http_error(r, 400, "not_a_file", "%s is not a regular file",
-		    norm);
+	if ((fd = confine_open_file(wsfd, 0, norm, &st, &cause)) < 0) {
+		api_ws_fail(r, errno, cause);
 		goto out;
 	}
 	if ((size_t)st.st_size > max) {
@@ -238,55 +254,12 @@ out:
 	return 0;
 }
 
-/* Open (making them) the directories of `norm` beneath the workspace;
- * *leaf points at its last component.  The fd, or -1 with an answer. */
-static int
-api_ws_parent(struct http_req *r, int wsfd, char *norm, const char **leaf)
-{
-	char *slash, *p = norm, *cause = NULL;
-	int fd, next;
-
-	fd = confine_open(wsfd, ".", O_PATH | O_DIRECTORY, 0, &cause);
-	if (fd < 0) {
-		api_ws_open_error(r, ".", errno, cause);
-		return -1;
-	}
-	while ((slash = strchr(p, '/')) != NULL) {
-		*slash = '\0';
-		if (mkdirat(fd, p, 0755) != 0 && errno != EEXIST) {
-			http_error(r, 400, "bad_path", "cannot make %s: %s", p,
-			    strerror(errno));
-			close(fd);
-			return -1;
-		}
-		next = openat(fd, p,
-		    O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		*slash = '/';
-		close(fd);
-		if (next < 0) {
-			http_error(r,
-			    errno == ELOOP || errno == ENOTDIR ? 403 : 400,
-			    "bad_path",
-			    "%s: not a directory of the workspace (or a link)",
-			    norm);
-			return -1;
-		}
-		fd = next;
-		p = slash + 1;
-	}
-	*leaf = p;
-	return fd;
-}
-
 static int
 api_workspace_write(struct http_req *r)
 {
 	json_t *content;
-	const char *leaf, *data;
-	char *norm = NULL, tmp[80];
-	size_t len, off = 0;
-	ssize_t n;
-	int wsfd, dirfd = -1, fd = -1;
+	char *norm = NULL, *cause = NULL;
+	int wsfd, created;
 
 	content = json_object_get(r->body, "content");
 	if (!json_is_string(content))
@@ -302,41 +275,14 @@ api_workspace_write(struct http_req *r)
 		free(norm);
 		return 0;
 	}
-	if ((dirfd = api_ws_parent(r, wsfd, norm, &leaf)) < 0)
-		goto out;
-	data = json_string_value(content);
-	len = json_string_length(content);
-	snprintf(tmp, sizeof tmp, ".oxios-write-%d-%lx", (int)getpid(),
-	    (unsigned long)randombytes_random());
-	if ((fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-		 0644)) < 0) {
-		http_error(r, 500, "internal", "cannot write %s: %s", norm,
-		    strerror(errno));
-		goto out;
-	}
-	while (off < len && (n = write(fd, data + off, len - off)) > 0)
-		off += (size_t)n;
-	if (off < len || fsync(fd) != 0 || close(fd) != 0) {
-		fd = -1;
-		unlinkat(dirfd, tmp, 0);
-		http_error(r, 507, "write_failed", "cannot write %s: %s", norm,
-		    strerror(errno));
-		goto out;
-	}
-	fd = -1;
-	if (renameat(dirfd, tmp, dirfd, leaf) != 0) {
-		unlinkat(dirfd, tmp, 0);
-		http_error(r, errno == EISDIR ? 409 : 500, "write_failed",
-		    "cannot write %s: %s", norm, strerror(errno));
-		goto out;
-	}
-	http_json(r, 200,
-	    json_pack("{s:s, s:I}", "path", norm, "size", (json_int_t)len));
-out:
-	if (fd >= 0)
-		close(fd);
-	if (dirfd >= 0)
-		close(dirfd);
+	if (confine_replace(wsfd, 0, norm, json_string_value(content),
+		json_string_length(content), 1, &created, &cause) != 0)
+		api_ws_fail(r, errno, cause);
+	else
+		http_json(r, 200,
+		    json_pack("{s:s, s:I, s:b}", "path", norm, "size",
+			(json_int_t)json_string_length(content), "created",
+			created));
 	close(wsfd);
 	free(norm);
 	return 0;
@@ -368,7 +314,7 @@ const struct route api_workspace_routes[] = {
 	    .summary =
 		"Write a file of the workspace (atomically; parents made).",
 	    .request = "{content}",
-	    .response = "{path, size}",
+	    .response = "{path, size, created}",
 	},
 	{ .method = NULL },
 };

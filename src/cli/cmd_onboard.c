@@ -298,23 +298,27 @@ cmd_onboard(int argc, char **argv)
 			free(tmp);
 	}
 
-	/* Write what was chosen; an existing file keeps everything else. */
-	if (chose) {
-		xasprintf(&full, "%s/%s", prov->name,
-		    model != NULL ? model : prov->model);
-		if (onboard_set(path, "engine.default_model", full) != 0)
-			goto out;
-	}
+	/*
+	 * Write what was chosen; an existing file keeps everything else.
+	 * Each step must load on its own: the provider before the model
+	 * that names it, its base_url before its kind.
+	 */
 	if (prov->base_url != NULL) {
-		if (onboard_set(path, "providers.local.kind", "openai") != 0 ||
-		    onboard_set(path, "providers.local.base_url",
-			base != NULL ? base : prov->base_url) != 0)
+		if (onboard_set(path, "providers.local.base_url",
+			base != NULL ? base : prov->base_url) != 0 ||
+		    onboard_set(path, "providers.local.kind", "openai") != 0)
 			goto out;
 	} else if (base != NULL) {
 		xasprintf(&tmp, "providers.%s.base_url", prov->name);
 		c = onboard_set(path, tmp, base);
 		free(tmp);
 		if (c != 0)
+			goto out;
+	}
+	if (chose) {
+		xasprintf(&full, "%s/%s", prov->name,
+		    model != NULL ? model : prov->model);
+		if (onboard_set(path, "engine.default_model", full) != 0)
 			goto out;
 	}
 	if (key != NULL && *key != '\0') {

@@ -87,9 +87,9 @@ def test_set_get_list_reset(oxios):
 
 def test_set_value_from_stdin(oxios):
     oxios.run('config', 'set', 'engine.default_model', '-',
-              stdin='local/qwen3\n', check=0)
+              stdin='openai/gpt-4.1-mini\n', check=0)
     assert oxios.run('config', 'get', 'engine.default_model',
-                     check=0).stdout == 'local/qwen3\n'
+                     check=0).stdout == 'openai/gpt-4.1-mini\n'
 
 
 @pytest.mark.parametrize('key,value,message', [
@@ -99,6 +99,9 @@ def test_set_value_from_stdin(oxios):
     ('exec.allow_shell', 'yes', 'expected boolean'),
     ('gateway.nope', '1', "unknown key 'gateway.nope'"),
     ('gateway.port', '1\nhost = "0.0.0.0"', 'gateway.port:'),
+    ('exec.allowlist', 'ls,/bin/sh', "'/bin/sh' is not a program name"),
+    ('engine.default_model', 'local/qwen3', "names no provider 'local'"),
+    ('kernel.workspace', 'ws', "'ws' is not an absolute path"),
 ])
 def test_set_refuses_bad_values_and_keeps_file(oxios, key, value, message):
     oxios.write_config('[gateway]\nport = 4200\n')
@@ -143,7 +146,8 @@ def test_unreadable_config(oxios, tmp_path):
     os.makedirs(oxios.path('config.toml'))  # a directory in the way
     r = oxios.run('config', 'show')
     assert r.returncode == 1
-    assert r.stderr == 'oxios: %s: Is a directory\n' % oxios.path(
+    assert r.stderr == ('oxios: %s: is a directory; the configuration '
+                        'must be a regular file\n') % oxios.path(
         'config.toml')
     shutil.rmtree(oxios.path('config.toml'))
 
