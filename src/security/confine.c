@@ -73,7 +73,8 @@ confine_error(const char *path, int err, char **cause)
 	case EXDEV:
 		xasprintf(cause,
 		    "'%s': the path leads outside the workspace (through a "
-		    "symbolic link)",
+		    "symbolic link: only relative links that stay inside "
+		    "are followed)",
 		    path);
 		break;
 	case ELOOP:
