@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from test_worker import Worker
+from test_worker import Worker, landlock_abi
 
 QUICK = 10  # seconds: a refused configuration answers well within this
 
@@ -367,3 +367,23 @@ def test_writing_one_rule(both):
     assert w.call('write', path='dir_out/n/new.txt',
                   content='x')['error'] == j['error']['message']
     assert sorted(os.listdir(outside)) == ['hard.txt', 'secret.txt']
+
+
+@pytest.mark.skipif(landlock_abi() == 0, reason='no Landlock')
+def test_worker_cannot_hard_link_a_file_from_outside(tmp_path, oxios):
+    """What the hard-link row of docs/security.md relies on: a command of
+    the agent cannot make one (Landlock refuses the reparenting)."""
+    ws = tmp_path / 'ws'
+    ws.mkdir()
+    (tmp_path / 'outside.txt').write_text('outside\n')
+    (ws / 'l.py').write_text('import os\nos.link(%r, "hl")\n' %
+                             str(tmp_path / 'outside.txt'))
+    w = Worker({'workspace': str(ws), 'allowlist': ['python3'],
+                'exec_timeout_secs': 30, 'cpu_secs': 30}, env=oxios.env)
+    try:
+        assert w.ready['type'] == 'ready', w.ready
+        r = w.call('exec', binary='python3', args=['l.py'])
+        assert r['ok'] is False and 'cross-device link' in r['error'], r
+        assert not (ws / 'hl').exists()
+    finally:
+        w.close()
