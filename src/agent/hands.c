@@ -108,6 +108,8 @@ hands_child(int sock, char **env, char map[2][64], int userns)
 		hands_write_proc("/proc/self/gid_map", map[1],
 		    strlen(map[1])) == -1))
 		_exit(127);
+	if (userns) /* the worker builds its filesystem view with it */
+		sandbox_keep_sysadmin();
 	sandbox_child_reset();
 	if (sock == 3)
 		fcntl(3, F_SETFD, 0);

@@ -70,6 +70,23 @@ sandbox_child_reset(void)
 }
 
 void
+sandbox_keep_sysadmin(void)
+{
+	struct __user_cap_header_struct hdr;
+	struct __user_cap_data_struct data[2];
+
+	memset(&hdr, 0, sizeof hdr);
+	hdr.version = _LINUX_CAPABILITY_VERSION_3;
+	if (syscall(SYS_capget, &hdr, data) == -1)
+		return;
+	data[CAP_TO_INDEX(CAP_SYS_ADMIN)].inheritable |=
+	    CAP_TO_MASK(CAP_SYS_ADMIN);
+	if (syscall(SYS_capset, &hdr, data) == 0)
+		prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, CAP_SYS_ADMIN, 0,
+		    0);
+}
+
+void
 sandbox_close_from(int low, int keep)
 {
 	struct rlimit rl;

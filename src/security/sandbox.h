@@ -53,6 +53,14 @@ int sandbox_sanitized(void);
  * group of its own, every signal back to its default, nothing blocked.
  */
 void sandbox_child_reset(void);
+/*
+ * In a child that has just made a user namespace, before it execs the
+ * worker (async-signal-safe): keep CAP_SYS_ADMIN, over that namespace
+ * only, across execve() as an ambient capability, which an unprivileged
+ * uid would otherwise lose there; the worker needs it to build its
+ * filesystem view, and sandbox_apply() drops it with every other.
+ */
+void sandbox_keep_sysadmin(void);
 /* Close every descriptor from `low` up, but `keep` (-1: none).  Same. */
 void sandbox_close_from(int low, int keep);
 
