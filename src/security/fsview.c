@@ -25,6 +25,8 @@
  *      (last: it may lie under /tmp or under a read-only directory);
  *   9. the host's root detached; the view's root made read-only.
  *
+ * The file system type of a bind or a propagation change is ignored:
+ * "none" rather than NULL keeps valgrind from reading through NULL.
  * Mount attributes are set with mount_setattr() (Linux 5.12), recursively,
  * only ever adding restrictions (a user namespace may not clear the flags
  * the host locked); before 5.12 the top mount is remounted instead.
@@ -264,7 +266,7 @@ fsview_setattr(const char *path, uint64_t set, int recursive)
 	fl |= (set & FSVIEW_ATTR_RDONLY ? MS_RDONLY : 0) |
 	    (set & FSVIEW_ATTR_NOSUID ? MS_NOSUID : 0) |
 	    (set & FSVIEW_ATTR_NODEV ? MS_NODEV : 0);
-	return mount(NULL, path, NULL, fl, NULL);
+	return mount("none", path, "none", fl, NULL);
 }
 
 static int
@@ -304,7 +306,7 @@ fsview_bind(const char *src, const char *dst, int dir, char **cause)
 	if (fsview_mountpoint(dst, dir, cause) == -1)
 		return -1;
 	xasprintf(&old, FSVIEW_OLD "%s", src);
-	rc = mount(old, dst, NULL, MS_BIND | MS_REC, NULL);
+	rc = mount(old, dst, "none", MS_BIND | MS_REC, NULL);
 	if (rc == -1)
 		fsview_err(cause, "bind", src);
 	free(old);
@@ -373,8 +375,14 @@ fsview_system_dirs(struct fsview_info *info, char **cause)
 			mount("tmpfs", m, "tmpfs",
 			    MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
 			    "size=4k,mode=0700") :
-			mount(FSVIEW_OLD "/dev/null", m, NULL, MS_BIND, NULL)) {
+			mount(FSVIEW_OLD "/dev/null", m, "none", MS_BIND,
+			    NULL)) {
 			fsview_err(cause, "mask", m);
+			goto out;
+		}
+		/* Before 5.12 the /etc below covers no mount beneath it. */
+		if (fsview_setattr(m, FSVIEW_RO, 0) == -1) {
+			fsview_err(cause, "read-only", m);
 			goto out;
 		}
 		info->masked++;
@@ -462,7 +470,7 @@ fsview_proc(const struct fsview_opts *o, struct fsview_info *info, char **cause)
 	for (i = 0; i < sizeof fsview_proc_ro / sizeof *fsview_proc_ro; i++) {
 		if (access(fsview_proc_ro[i], F_OK) == -1)
 			continue;
-		if (mount(fsview_proc_ro[i], fsview_proc_ro[i], NULL,
+		if (mount(fsview_proc_ro[i], fsview_proc_ro[i], "none",
 			MS_BIND | MS_REC, NULL) == -1 ||
 		    fsview_setattr(fsview_proc_ro[i], FSVIEW_RO, 1) == -1)
 			return fsview_err(cause, "read-only",
@@ -493,7 +501,7 @@ fsview_enter(char **cause)
 				     "");
 		return -1;
 	}
-	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == -1)
+	if (mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) == -1)
 		return fsview_err(cause, "make private", "/");
 	if (mount("tmpfs", FSVIEW_BASE, "tmpfs", MS_NOSUID | MS_NODEV,
 		"size=1m,mode=0755") == -1)
