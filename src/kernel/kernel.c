@@ -127,7 +127,7 @@ kernel_tool_end(const char *name, const json_t *result, void *arg)
 }
 
 /* The worker's policy from the configuration. */
-static void
+void
 kernel_policy(const struct config *cfg, const char *workspace,
     struct hands_policy *pol)
 {
