@@ -402,3 +402,35 @@ def test_required_refuses_what_cannot_be_viewed(agent):
         assert 'the filesystem view is required' in out['error'], out
     finally:
         shutil.rmtree(ws, ignore_errors=True)
+
+
+def landlock_abi():
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    abi = libc.syscall(444, None, ctypes.c_size_t(0), ctypes.c_uint32(1))
+    return abi if abi > 0 else 0
+
+
+def test_abstract_socket_outside_unreachable(agent):
+    """Abstract UNIX sockets have no path for the view to hide: Landlock's
+    scope (ABI 6+) keeps a command from the test's one."""
+    if landlock_abi() < 6:
+        pytest.skip('Landlock ABI %d cannot scope abstract sockets'
+                    % landlock_abi())
+    name = '\0oxios-fsview-%d' % os.getpid()
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.bind(name)
+    s.listen(1)
+    try:
+        out, (seen,) = agent.run(probe('''
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+try:
+    s.connect(%r)
+    r = 'connected'
+except OSError as e:
+    r = type(e).__name__
+''' % name))
+        assert out['sandbox']['landlock_scoped'] is True
+        assert seen == 'PermissionError', seen
+    finally:
+        s.close()
