@@ -6,7 +6,8 @@
  * sorted, no duplicates); which paths the view already shows; the
  * parents of a path.  Then the view itself, built in a forked child
  * (in a user namespace of its own when not root) over a scratch
- * workspace: what it shows and what it hides, checked from inside.
+ * workspace: what it shows and what it hides, checked from inside;
+ * and the one file bound for a /etc/resolv.conf that links into /run.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/wait.h>
@@ -254,6 +256,69 @@ test_build(void **state)
 	assert_int_equal(access("/tmp/oldroot", F_OK), -1);
 }
 
+/*
+ * In the child: an /etc whose resolv.conf links to /run/r/resolv.conf
+ * (as systemd-resolved's does), made on tmpfs mounts of our own; with
+ * the network allowed the view binds that one file, and nothing else
+ * of /run.  Bits of what failed.
+ */
+static int
+resolv_child(const char *ws)
+{
+	struct fsview_opts o = { ws, 1, 0 };
+	struct fsview_info info;
+	char *cause = NULL, buf[64];
+	int bad = 0, fd;
+	ssize_t n;
+
+	if (unshare(CLONE_NEWNS) == -1 ||
+	    mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) == -1 ||
+	    mount("tmpfs", "/etc", "tmpfs", 0, NULL) == -1 ||
+	    mount("tmpfs", "/run", "tmpfs", 0, NULL) == -1 ||
+	    mkdir("/run/r", 0755) == -1 ||
+	    tmpdir_put("/run/r", "resolv.conf", "nameserver 192.0.2.1\n") ==
+		-1 ||
+	    tmpdir_put("/run", "other", "x") == -1 ||
+	    symlink("../run/r/resolv.conf", "/etc/resolv.conf") == -1)
+		return 254;
+	if (fsview_build(&o, &info, &cause) == -1) {
+		fprintf(stderr, "fsview_build: %s\n", cause);
+		free(cause);
+		return 255;
+	}
+	CHECK(0, strcmp(info.resolv, "/run/r/resolv.conf") == 0);
+	CHECK(1,
+	    (fd = open("/etc/resolv.conf", O_RDONLY)) != -1 &&
+		(n = read(fd, buf, sizeof buf - 1)) > 0 &&
+		strncmp(buf, "nameserver 192.0.2.1", 20) == 0);
+	CHECK(2, access("/run/other", F_OK) == -1);
+	CHECK(3, (fd = open("/etc/resolv.conf", O_WRONLY)) == -1);
+	return bad;
+}
+
+static void
+test_resolv_link(void **state)
+{
+	char ws[128];
+	int status;
+	pid_t pid;
+
+	(void)state;
+	snprintf(ws, sizeof ws, "%s/ws", dir);
+	assert_int_equal(mkdir(ws, 0700), 0);
+	if ((pid = fork()) == 0) {
+		if (geteuid() != 0 && userns() == -1)
+			_exit(254);
+		_exit(resolv_child(ws));
+	}
+	assert_int_not_equal(pid, -1);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	if (WEXITSTATUS(status) == 254)
+		skip();
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 static void
 test_refused_workspaces(void **state)
 {
@@ -283,6 +348,8 @@ main(void)
 		cmocka_unit_test(test_covers),
 		cmocka_unit_test(test_parents),
 		cmocka_unit_test_setup_teardown(test_build, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_resolv_link, setup,
+		    teardown),
 		cmocka_unit_test(test_refused_workspaces),
 	};
 
