@@ -108,6 +108,8 @@ hands_child(int sock, char **env, char map[2][64], int userns)
 		hands_write_proc("/proc/self/gid_map", map[1],
 		    strlen(map[1])) == -1))
 		_exit(127);
+	if (userns) /* the worker builds its filesystem view with it */
+		sandbox_keep_sysadmin();
 	sandbox_child_reset();
 	if (sock == 3)
 		fcntl(3, F_SETFD, 0);
@@ -242,7 +244,7 @@ hands_policy_json(const struct hands_policy *pol)
 	else
 		allow = json_array();
 	return json_pack("{s:s, s:i, s:s, s:b, s:b, s:o, s:i, s:I, s:i, s:I, "
-			 "s:b}",
+			 "s:b, s:b}",
 	    "type", "policy", "version", 1, "workspace", pol->workspace,
 	    "allow_network", pol->allow_network != 0, "allow_shell",
 	    pol->allow_shell != 0, "allowlist", allow, "exec_timeout_secs",
@@ -254,7 +256,8 @@ hands_policy_json(const struct hands_policy *pol)
 						      pol->max_output_bytes),
 	    "cpu_secs", pol->cpu_secs > 0 ? pol->cpu_secs : 0, "memory_mb",
 	    (json_int_t)(pol->memory_mb > 0 ? pol->memory_mb : 0),
-	    "sandbox_required", pol->sandbox_required != 0);
+	    "sandbox_required", pol->sandbox_required != 0, "sandbox_off",
+	    pol->sandbox_off != 0);
 }
 
 int

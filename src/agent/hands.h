@@ -30,7 +30,8 @@ struct hands_policy {
 	long max_output_bytes;   /* output of one command is cut here */
 	int cpu_secs;            /* RLIMIT_CPU of the worker and its children */
 	long memory_mb;          /* RLIMIT_AS (not applied under ASan) */
-	int sandbox_required;    /* refuse to run without Landlock+seccomp */
+	int sandbox_required;    /* refuse to run without the whole sandbox */
+	int sandbox_off;         /* no filesystem view (security.sandbox) */
 };
 
 struct hands;

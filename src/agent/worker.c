@@ -122,6 +122,7 @@ worker_policy_parse(const char *line, size_t len, struct worker_policy *wp,
 	const char *ws;
 	size_t i;
 	long n;
+	int off;
 
 	memset(wp, 0, sizeof *wp);
 	p = json_loadb(line, len, JSON_REJECT_DUPLICATES, &err);
@@ -161,8 +162,10 @@ worker_policy_parse(const char *line, size_t len, struct worker_policy *wp,
 	if (worker_bool(p, "allow_network", &wp->sb.allow_network, cause) ==
 		-1 ||
 	    worker_bool(p, "allow_shell", &wp->allow_shell, cause) == -1 ||
-	    worker_bool(p, "sandbox_required", &wp->sb.required, cause) == -1)
+	    worker_bool(p, "sandbox_required", &wp->sb.required, cause) == -1 ||
+	    worker_bool(p, "sandbox_off", &off, cause) == -1)
 		goto fail;
+	wp->sb.fsview = !off;
 	if (worker_int(p, "exec_timeout_secs", 7 * 86400, &n, cause) == -1)
 		goto fail;
 	wp->exec_timeout_secs = (int)n;

@@ -13,8 +13,10 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include "agent/hands.h"
 #include "cli/cli.h"
 #include "config/home.h"
+#include "kernel/kernel.h"
 #include "security/probe.h"
 #include "store/db.h"
 #include "store/migrate.h"
@@ -41,7 +43,7 @@ const struct cmd_entry cmd_doctor_entry = {
 	.name = "doctor",
 	.usage = "[--json]",
 	.summary = "Check the installation: config, files, database, keys, "
-		   "port, sandbox, disk.",
+		   "port, sandbox (each layer a worker applies), disk.",
 	.help =
 	    "Each check prints one line: ok, warn or fail.  The exit code is 1\n"
 	    "when any check fails, 0 otherwise.  --json prints\n"
@@ -332,6 +334,98 @@ doctor_sandbox(struct doctor *d)
 		doctor_add(d, "userns", DOCTOR_WARN, "user namespaces %s", why);
 }
 
+/* One layer of a worker's sandbox report: a boolean member. */
+static void
+doctor_layer(struct doctor *d, const json_t *sb, const char *name,
+    const char *member, const char *yes, const char *no, int required)
+{
+	if (json_is_true(json_object_get(sb, member)))
+		doctor_add(d, name, DOCTOR_OK, "%s", yes);
+	else
+		doctor_add(d, name, required ? DOCTOR_FAIL : DOCTOR_WARN, "%s",
+		    no);
+}
+
+/*
+ * Start a worker as an agent would (the configured policy) and report
+ * each layer of the sandbox it applied: what the kernel offers is above,
+ * this is what a worker gets.
+ */
+static void
+doctor_worker(struct doctor *d)
+{
+	struct hands_policy pol;
+	struct hands *h = NULL;
+	const json_t *sb, *w;
+	const char *mode;
+	char *ws, *cause = NULL;
+	size_t i;
+	int req, abi;
+
+	if (d->cfg == NULL)
+		return;
+	mode = config_str(d->cfg, "security.sandbox");
+	req = strcmp(mode, "required") == 0;
+	ws = kernel_workspace(d->cfg);
+	kernel_policy(d->cfg, ws, &pol);
+	if (hands_spawn(&pol, &h, &cause) != 0) {
+		doctor_add(d, "worker", DOCTOR_FAIL,
+		    "a worker could not start (security.sandbox = %s): %s",
+		    mode, cause);
+		free(cause);
+		free(ws);
+		return;
+	}
+	sb = hands_sandbox(h);
+	if (strcmp(mode, "off") == 0)
+		doctor_add(d, "fsview", DOCTOR_WARN,
+		    "off (security.sandbox = off): commands see the host's "
+		    "files and processes, within Landlock's limits");
+	else if (json_is_true(json_object_get(sb, "fs_view")))
+		doctor_add(d, "fsview", DOCTOR_OK,
+		    "a mount namespace of its own: system directories "
+		    "read-only, %lld secrets of /etc masked, the workspace "
+		    "nosuid,nodev, private /tmp, %s /proc",
+		    (long long)json_integer_value(
+			json_object_get(sb, "fs_view_masked")),
+		    json_is_true(json_object_get(sb, "fresh_proc")) ?
+			"a fresh" :
+			"the host's");
+	else
+		doctor_add(d, "fsview", DOCTOR_WARN,
+		    "no filesystem view: the worker sees the host's files "
+		    "(see the worker's warnings)");
+	doctor_layer(d, sb, "pidns", "pid_namespace",
+	    "a PID namespace of its own: its commands die with it",
+	    "no PID namespace", 0);
+	abi = (int)json_integer_value(json_object_get(sb, "landlock"));
+	if (abi > 0)
+		doctor_add(d, "landlock", DOCTOR_OK, "applied at ABI %d%s", abi,
+		    json_is_true(json_object_get(sb, "landlock_scoped")) ?
+			", abstract UNIX sockets and signals scoped" :
+			"");
+	else
+		doctor_add(d, "landlock", req ? DOCTOR_FAIL : DOCTOR_WARN,
+		    "not applied by the worker");
+	doctor_layer(d, sb, "seccomp", "seccomp", "filter applied",
+	    "no filter applied", req);
+	doctor_layer(d, sb, "nnp", "no_new_privs",
+	    "no_new_privs set: set-uid files give nothing",
+	    "no_new_privs could not be set", req);
+	doctor_layer(d, sb, "caps", "capabilities_dropped",
+	    geteuid() == 0 ? "dropped but chown, dac_override, fowner" :
+			     "all dropped",
+	    "could not be dropped", 0);
+	doctor_layer(d, sb, "rlimits", "rlimits",
+	    "core 0, file size 1 GiB, 256 files, processes, CPU and memory set",
+	    "some could not be set", 0);
+	json_array_foreach(json_object_get(sb, "warnings"), i, w)
+		doctor_add(d, "worker", DOCTOR_WARN, "%s",
+		    json_string_value(w));
+	hands_close(h);
+	free(ws);
+}
+
 static void
 doctor_disk(struct doctor *d)
 {
@@ -362,6 +456,7 @@ static void (*const doctor_checks[])(struct doctor *) = {
 	doctor_keys,
 	doctor_port,
 	doctor_sandbox,
+	doctor_worker,
 	doctor_disk,
 };
 

@@ -101,7 +101,7 @@ const struct config_key config_schema[] = {
 
 	/* [security] */
 	{ "security.sandbox", CT_STRING, "\"auto\"", NORANGE, "auto|required|off", NULL, 0,
-	  "auto: use Landlock/seccomp when the kernel has them; required: refuse to run without" },
+	  "auto: the worker's filesystem view, Landlock and seccomp where the kernel allows (warnings otherwise); required: refuse to start a worker without all three; off: no filesystem view (Landlock, seccomp and rlimits still apply)" },
 	{ "security.allow_network", CT_BOOL, "false", NORANGE, NULL, NULL, 0,
 	  "Whether agent workers may open network sockets" },
 	{ "security.approval", CT_STRING, "\"dangerous\"", NORANGE, "never|dangerous|always", NULL, CK_PLANNED,

@@ -127,7 +127,7 @@ kernel_tool_end(const char *name, const json_t *result, void *arg)
 }
 
 /* The worker's policy from the configuration. */
-static void
+void
 kernel_policy(const struct config *cfg, const char *workspace,
     struct hands_policy *pol)
 {
@@ -142,6 +142,8 @@ kernel_policy(const struct config *cfg, const char *workspace,
 	pol->memory_mb = (long)config_int(cfg, "security.worker_memory_mb");
 	pol->sandbox_required =
 	    strcmp(config_str(cfg, "security.sandbox"), "required") == 0;
+	pol->sandbox_off =
+	    strcmp(config_str(cfg, "security.sandbox"), "off") == 0;
 }
 
 /* What a sub-agent needs to know of where it runs. */

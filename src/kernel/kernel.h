@@ -54,5 +54,9 @@ int kernel_run(struct kernel_run *r);
 void kernel_run_free(struct kernel_run *r);
 /* The agent's workspace directory from the configuration.  New string. */
 char *kernel_workspace(const struct config *cfg);
+/* The worker's policy under `cfg` (strings borrowed from cfg, workspace). */
+struct hands_policy;
+void kernel_policy(const struct config *cfg, const char *workspace,
+    struct hands_policy *pol);
 
 #endif

@@ -1,8 +1,9 @@
 /*
  * sandbox.c — the worker's confinement, in the order it is applied:
- * workspace, rlimits, environment, capabilities, no_new_privs, Landlock,
- * seccomp.  Each step that fails is a warning in the report; Landlock and
- * seccomp failing is fatal when the policy requires the sandbox.
+ * workspace, rlimits, environment, filesystem view, capabilities,
+ * no_new_privs, Landlock, seccomp.  Each step that fails is a warning in
+ * the report; the view, Landlock and seccomp failing is fatal when the
+ * policy requires the sandbox, and so is a view left half built.
  */
 #include <ctype.h>
 #include <dirent.h>
@@ -24,6 +25,7 @@
 
 #include <linux/capability.h>
 
+#include "security/fsview.h"
 #include "security/landlock.h"
 #include "security/probe.h"
 #include "security/sandbox.h"
@@ -65,6 +67,23 @@ sandbox_child_reset(void)
 		sigaction(sig, &sa, NULL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+void
+sandbox_keep_sysadmin(void)
+{
+	struct __user_cap_header_struct hdr;
+	struct __user_cap_data_struct data[2];
+
+	memset(&hdr, 0, sizeof hdr);
+	hdr.version = _LINUX_CAPABILITY_VERSION_3;
+	if (syscall(SYS_capget, &hdr, data) == -1)
+		return;
+	data[CAP_TO_INDEX(CAP_SYS_ADMIN)].inheritable |=
+	    CAP_TO_MASK(CAP_SYS_ADMIN);
+	if (syscall(SYS_capset, &hdr, data) == 0)
+		prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, CAP_SYS_ADMIN, 0,
+		    0);
 }
 
 void
@@ -340,14 +359,17 @@ out:
 	return rc;
 }
 
-/* What programs need, read-only; the workspace, read-write. */
+/*
+ * What programs need, read-only; the workspace, read-write.  Inside the
+ * view /tmp and /dev/shm are private tmpfs: read-write too.
+ */
 static int
 sandbox_landlock(const struct sandbox_policy *pol, const char *ws,
-    json_t *warnings, char **cause)
+    const struct fsview_info *view, json_t *warnings, char **cause)
 {
 	static const char *const rx[] = { "/usr", "/bin", "/sbin", "/lib",
 		"/lib64", "/lib32", "/libx32", "/etc", "/opt" };
-	struct landlock_path p[24];
+	struct landlock_path p[32];
 	size_t n = 0, i;
 
 	for (i = 0; i < sizeof rx / sizeof *rx; i++)
@@ -357,17 +379,67 @@ sandbox_landlock(const struct sandbox_policy *pol, const char *ws,
 	p[n++] = (struct landlock_path){ "/dev/zero", LANDLOCK_RO };
 	p[n++] = (struct landlock_path){ "/dev/random", LANDLOCK_RO };
 	p[n++] = (struct landlock_path){ "/dev/urandom", LANDLOCK_RO };
+	if (view->built) {
+		p[n++] =
+		    (struct landlock_path){ "/dev/full", LANDLOCK_FILE_RW };
+		p[n++] = (struct landlock_path){ "/dev/tty", LANDLOCK_FILE_RW };
+		p[n++] = (struct landlock_path){ "/dev/shm", LANDLOCK_RW };
+		p[n++] = (struct landlock_path){ "/tmp", LANDLOCK_RW };
+	}
 	if (pol->allow_network) /* where resolv.conf often points */
 		p[n++] = (struct landlock_path){ "/run/systemd/resolve",
 			LANDLOCK_RO };
+	if (view->resolv[0] != '\0')
+		p[n++] = (struct landlock_path){ view->resolv, LANDLOCK_RO };
 	p[n++] = (struct landlock_path){ ws, LANDLOCK_RW };
 	return landlock_apply(p, n, pol->allow_network, warnings, cause);
+}
+
+/*
+ * The filesystem view, unless the policy turns it off.  Returns 0, or -1
+ * with *cause when the sandbox must not go on (required, or half built).
+ */
+static int
+sandbox_fsview(const struct sandbox_policy *pol, const char *ws,
+    struct fsview_info *view, json_t *r, json_t *warnings, char **cause)
+{
+	struct fsview_opts o = { ws, pol->allow_network, pol->required };
+	char *why = NULL;
+	int rc = 0;
+
+	memset(view, 0, sizeof *view);
+	if (!pol->fsview)
+		json_array_append_new(warnings,
+		    json_string("no filesystem view (security.sandbox = off): "
+				"commands see the host's files that Landlock "
+				"lets through, and its processes in /proc"));
+	else if (fsview_build(&o, view, &why) == -1) {
+		if (view->built || pol->required) {
+			xasprintf(cause, "the filesystem view %s: %s",
+			    view->built ? "was left half built" :
+					  "is required but could not be built",
+			    why);
+			rc = -1;
+		} else
+			json_array_append_new(warnings,
+			    json_sprintf("no filesystem view: %s", why));
+		view->built = 0;
+		free(why);
+	} else if (!view->fresh_proc)
+		json_array_append_new(warnings,
+		    json_string("the filesystem view shows the host's /proc: "
+				"a fresh one could not be mounted"));
+	json_object_set_new(r, "fs_view", json_boolean(view->built));
+	json_object_set_new(r, "fs_view_masked", json_integer(view->masked));
+	json_object_set_new(r, "fresh_proc", json_boolean(view->fresh_proc));
+	return rc;
 }
 
 int
 sandbox_apply(const struct sandbox_policy *pol, json_t **report, char **realws,
     char **cause)
 {
+	struct fsview_info view;
 	json_t *r, *warnings;
 	char *why = NULL, *ws = NULL;
 	int abi = 0, sec = 0, nnp, rc = -1;
@@ -384,12 +456,14 @@ sandbox_apply(const struct sandbox_policy *pol, json_t **report, char **realws,
 	if (!sandbox_env(ws))
 		json_array_append_new(warnings,
 		    json_string("the environment could not be scrubbed"));
+	if (sandbox_fsview(pol, ws, &view, r, warnings, cause) == -1)
+		goto out;
 	json_object_set_new(r, "capabilities_dropped",
 	    json_boolean(sandbox_caps()));
 	nnp = prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0;
 	json_object_set_new(r, "no_new_privs", json_boolean(nnp));
 
-	if ((abi = sandbox_landlock(pol, ws, warnings, &why)) <= 0) {
+	if ((abi = sandbox_landlock(pol, ws, &view, warnings, &why)) <= 0) {
 		json_array_append_new(warnings,
 		    json_sprintf("file access is not confined: %s", why));
 		free(why);
@@ -397,6 +471,8 @@ sandbox_apply(const struct sandbox_policy *pol, json_t **report, char **realws,
 		abi = 0;
 	}
 	json_object_set_new(r, "landlock", json_integer(abi));
+	/* ABI 6: abstract UNIX sockets and signals stay inside. */
+	json_object_set_new(r, "landlock_scoped", json_boolean(abi >= 6));
 	if (seccomp_apply(pol->allow_network, &why) == 0)
 		sec = 1;
 	else {

@@ -1,7 +1,8 @@
 /*
  * sandbox.h — confine the current process (an agent's worker) for good:
- * a PID namespace of its own, rlimits, a scrubbed environment, dropped
- * capabilities, PR_SET_NO_NEW_PRIVS, Landlock and seccomp.  What could
+ * a PID namespace of its own, rlimits, a scrubbed environment, a
+ * filesystem view of its own (fsview.h), dropped capabilities,
+ * PR_SET_NO_NEW_PRIVS, Landlock and seccomp.  What could
  * not be applied is said in the report (see hands.h).
  */
 #ifndef OXIOS_SECURITY_SANDBOX_H
@@ -20,8 +21,9 @@ struct sandbox_policy {
 	int allow_network;     /* let network sockets through */
 	int cpu_secs;          /* RLIMIT_CPU per tool call; 0: none */
 	long memory_mb;        /* RLIMIT_AS; 0: none; never under ASan */
-	int required;          /* fail unless Landlock and seccomp apply */
-	int pidns;             /* sandbox_pidns() succeeded (reported) */
+	int required; /* fail unless the view, Landlock, seccomp apply */
+	int fsview;   /* build the filesystem view (sandbox != off) */
+	int pidns;    /* sandbox_pidns() succeeded (reported) */
 };
 
 /*
@@ -37,7 +39,8 @@ int sandbox_pidns(const char **why);
  * failure) says what was applied.  The working directory becomes the
  * (real path of the) workspace; *realws is it (caller frees).  Returns
  * 0, or -1 with *cause (caller frees) when the workspace cannot be made,
- * or when pol->required and Landlock or seccomp could not be applied.
+ * when pol->required and the view, Landlock or seccomp could not be
+ * applied, or when the view was left half built.
  */
 int sandbox_apply(const struct sandbox_policy *pol, json_t **report,
     char **realws, char **cause);
@@ -50,6 +53,14 @@ int sandbox_sanitized(void);
  * group of its own, every signal back to its default, nothing blocked.
  */
 void sandbox_child_reset(void);
+/*
+ * In a child that has just made a user namespace, before it execs the
+ * worker (async-signal-safe): keep CAP_SYS_ADMIN, over that namespace
+ * only, across execve() as an ambient capability, which an unprivileged
+ * uid would otherwise lose there; the worker needs it to build its
+ * filesystem view, and sandbox_apply() drops it with every other.
+ */
+void sandbox_keep_sysadmin(void);
 /* Close every descriptor from `low` up, but `keep` (-1: none).  Same. */
 void sandbox_close_from(int low, int keep);
 

@@ -122,3 +122,27 @@ def test_database_is_wal_and_private(oxios):
     rows = db.execute('SELECT version, name FROM schema_migrations').fetchall()
     assert rows[0] == (1, 'init')
     db.close()
+
+
+def test_each_sandbox_layer_a_worker_applies(oxios):
+    """doctor starts a worker as an agent would and reports each layer of
+    its sandbox; security.sandbox = off shows as a warning on the view."""
+    rc, doc = checks(oxios)
+    by = {}
+    for c in doc['checks']:
+        by.setdefault(c['name'], []).append(c)
+    for name in ('fsview', 'pidns', 'nnp', 'caps', 'rlimits'):
+        assert name in by, (name, doc)
+    assert by['fsview'][0]['status'] == 'ok', by['fsview']
+    assert 'nosuid,nodev' in by['fsview'][0]['message']
+    assert by['pidns'][0]['status'] == 'ok'
+    assert by['nnp'][0]['status'] == 'ok'
+    # The kernel's Landlock, then the one the worker applied.
+    assert len(by['landlock']) == 2
+    assert by['landlock'][1]['message'].startswith('applied at ABI') or \
+        by['landlock'][1]['status'] != 'ok'
+    oxios.write_config('[security]\nsandbox = "off"\n')
+    rc, doc = checks(oxios)
+    fs = [c for c in doc['checks'] if c['name'] == 'fsview']
+    assert fs[0]['status'] == 'warn' and 'security.sandbox = off' in \
+        fs[0]['message'], fs

@@ -201,10 +201,12 @@ def test_ready_report(spawn):
 
 @pytest.fixture
 def confined(spawn):
-    """A worker under Landlock (skipped only where the kernel has none)."""
+    """A worker under Landlock (skipped only where the kernel has none),
+    without its filesystem view, so that what these tests try meets
+    Landlock, the second layer (test_sandbox_fs.py tests the view)."""
     if landlock_abi() == 0:
         pytest.skip('this kernel has no Landlock')
-    return spawn()
+    return spawn(sandbox_off=True)
 
 
 def test_write_outside_fails(confined, tmp_path):
@@ -336,7 +338,7 @@ def test_cpu_limit_kills_command(spawn):
 
 
 def test_no_keys_in_environment(spawn):
-    w = spawn()
+    w = spawn(sandbox_off=True)  # our /proc/PID is visible: Landlock's
     out = w.ok('exec', binary='env')
     assert KEY not in out
     for name in ('ANTHROPIC_API_KEY', 'OPENAI_API_KEY', 'OXIOS_API_KEY',
