@@ -370,20 +370,24 @@ def test_writing_one_rule(both):
 
 
 @pytest.mark.skipif(landlock_abi() == 0, reason='no Landlock')
-def test_worker_cannot_hard_link_a_file_from_outside(tmp_path, oxios):
+@pytest.mark.parametrize('view', [True, False], ids=['fsview', 'landlock'])
+def test_worker_cannot_hard_link_a_file_from_outside(tmp_path, oxios, view):
     """What the hard-link row of docs/security.md relies on: a command of
-    the agent cannot make one (Landlock refuses the reparenting)."""
+    the agent cannot make one.  With the filesystem view the file is not
+    there at all; without it, Landlock refuses the reparenting."""
     ws = tmp_path / 'ws'
     ws.mkdir()
     (tmp_path / 'outside.txt').write_text('outside\n')
     (ws / 'l.py').write_text('import os\nos.link(%r, "hl")\n' %
                              str(tmp_path / 'outside.txt'))
     w = Worker({'workspace': str(ws), 'allowlist': ['python3'],
-                'exec_timeout_secs': 30, 'cpu_secs': 30}, env=oxios.env)
+                'exec_timeout_secs': 30, 'cpu_secs': 30,
+                'sandbox_off': not view}, env=oxios.env)
     try:
         assert w.ready['type'] == 'ready', w.ready
         r = w.call('exec', binary='python3', args=['l.py'])
-        assert r['ok'] is False and 'cross-device link' in r['error'], r
+        why = 'No such file' if view else 'cross-device link'
+        assert r['ok'] is False and why in r['error'], r
         assert not (ws / 'hl').exists()
     finally:
         w.close()
