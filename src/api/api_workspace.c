@@ -20,8 +20,11 @@
 #include "api/api.h"
 #include "config/live.h"
 #include "kernel/kernel.h"
+#include "security/audit.h"
 #include "security/confine.h"
+#include "store/db.h"
 #include "util/file.h"
+#include "util/log.h"
 #include "util/utf8.h"
 #include "util/xalloc.h"
 
@@ -278,6 +281,50 @@ api_ws_parent(struct http_req *r, int wsfd, char *norm, const char **leaf)
 	return fd;
 }
 
+/*
+ * A file write, recorded before it is made (a file cannot share the log's
+ * transaction): what it will hold (size, BLAKE2b-128), so that after a
+ * crash the file tells whether it was.  `failed`: the write that was
+ * recorded did not happen (NULL: the intent).  0, or -1 with an answer.
+ */
+static int
+api_ws_audit(struct http_req *r, const char *norm, const char *data, size_t len,
+    const char *failed)
+{
+	unsigned char h[16];
+	char hex[33], resource[AUDIT_MAX_FIELD], *cause = NULL;
+	sqlite3 *db = db_get();
+	json_t *d;
+	int rc = 0;
+
+	snprintf(resource, sizeof resource, "workspace:%s", norm);
+	if (failed != NULL)
+		d = json_pack("{s:s, s:s}", "failed", failed, "via", "api");
+	else {
+		crypto_generichash(h, sizeof h, (const unsigned char *)data,
+		    len, NULL, 0);
+		sodium_bin2hex(hex, sizeof hex, h, sizeof h);
+		d = json_pack("{s:I, s:s, s:s}", "bytes", (json_int_t)len,
+		    "blake2b_128", hex, "via", "api");
+	}
+	if (db == NULL ||
+	    audit_append(db, "user", AUDIT_FILE_WRITE, resource, d, &cause) <
+		0) {
+		if (failed == NULL)
+			http_error(r, 500, "audit_failed",
+			    "the audit log cannot record the write of %s, so "
+			    "it was not made: %s",
+			    norm, cause != NULL ? cause : "no database");
+		else
+			log_error("audit: %s: %s", resource,
+			    cause != NULL ? cause : "no database");
+		rc = -1;
+	}
+	free(cause);
+	json_decref(d);
+	return rc;
+}
+
 static int
 api_workspace_write(struct http_req *r)
 {
@@ -286,7 +333,7 @@ api_workspace_write(struct http_req *r)
 	char *norm = NULL, tmp[80];
 	size_t len, off = 0;
 	ssize_t n;
-	int wsfd, dirfd = -1, fd = -1;
+	int wsfd, dirfd = -1, fd = -1, err;
 
 	content = json_object_get(r->body, "content");
 	if (!json_is_string(content))
@@ -306,29 +353,46 @@ api_workspace_write(struct http_req *r)
 		goto out;
 	data = json_string_value(content);
 	len = json_string_length(content);
+	if (api_ws_audit(r, norm, data, len, NULL) != 0)
+		goto out;
 	snprintf(tmp, sizeof tmp, ".oxios-write-%d-%lx", (int)getpid(),
 	    (unsigned long)randombytes_random());
 	if ((fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
 		 0644)) < 0) {
+		err = errno;
+		api_ws_audit(r, norm, NULL, 0, strerror(err));
 		http_error(r, 500, "internal", "cannot write %s: %s", norm,
-		    strerror(errno));
+		    strerror(err));
 		goto out;
 	}
 	while (off < len && (n = write(fd, data + off, len - off)) > 0)
 		off += (size_t)n;
 	if (off < len || fsync(fd) != 0 || close(fd) != 0) {
+		err = errno;
 		fd = -1;
 		unlinkat(dirfd, tmp, 0);
+		api_ws_audit(r, norm, NULL, 0, strerror(err));
 		http_error(r, 507, "write_failed", "cannot write %s: %s", norm,
-		    strerror(errno));
+		    strerror(err));
 		goto out;
 	}
 	fd = -1;
 	if (renameat(dirfd, tmp, dirfd, leaf) != 0) {
+		err = errno;
 		unlinkat(dirfd, tmp, 0);
-		http_error(r, errno == EISDIR ? 409 : 500, "write_failed",
-		    "cannot write %s: %s", norm, strerror(errno));
+		api_ws_audit(r, norm, NULL, 0, strerror(err));
+		http_error(r, err == EISDIR ? 409 : 500, "write_failed",
+		    "cannot write %s: %s", norm, strerror(err));
 		goto out;
+	}
+	/* The rename lasts once the directory does (dirfd is O_PATH). */
+	if ((fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >=
+	    0) {
+		if (fsync(fd) != 0)
+			log_warn("workspace: %s: fsync of its directory: %s",
+			    norm, strerror(errno));
+		close(fd);
+		fd = -1;
 	}
 	http_json(r, 200,
 	    json_pack("{s:s, s:I}", "path", norm, "size", (json_int_t)len));

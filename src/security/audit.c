@@ -47,6 +47,7 @@ static const char *const audit_names[AUDIT_NACTIONS] = {
 	[AUDIT_CRON_TRIGGER] = "cron_trigger",
 	[AUDIT_GIT_COMMIT] = "git_commit",
 	[AUDIT_AUTH] = "auth",
+	[AUDIT_FILE_WRITE] = "file_write",
 	[AUDIT_OTHER] = "other",
 };
 

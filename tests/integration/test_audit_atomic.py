@@ -5,6 +5,9 @@ same SQLite transaction as its memory_write entry: a kill -9 at any moment
 leaves both or neither, and a refused entry stores no memory.  See
 docs/security.md, "Atomic audit".
 """
+import hashlib
+import json
+import os
 import random
 import sqlite3
 import threading
@@ -108,3 +111,87 @@ def test_refused_entry_stores_no_memory(daemon):
     assert memories_without_entries(daemon.ox) == (set(), set())
     st, _, v = daemon.get('/api/audit/verify')
     assert v['ok'] is True, v
+
+
+# ---- writes to files: recorded first ----
+
+def refuse(ox, action):
+    con = sqlite3.connect(ox.path('oxios.db'))
+    con.execute("CREATE TRIGGER refuse_%s BEFORE INSERT ON audit_log "
+                "WHEN NEW.action = '%s' "
+                "BEGIN SELECT RAISE(ABORT, 'audit log refused'); END"
+                % (action, action))
+    con.commit()
+    con.close()
+
+
+def allow(ox, action):
+    con = sqlite3.connect(ox.path('oxios.db'))
+    con.execute('DROP TRIGGER refuse_%s' % action)
+    con.commit()
+    con.close()
+
+
+def entries(ox, action):
+    return [(r[0], json.loads(r[1])) for r in rows(
+        ox, "SELECT resource, detail FROM audit_log WHERE action = '%s' "
+        "ORDER BY seq" % action)]
+
+
+def test_workspace_write_is_recorded_before_it_is_made(daemon):
+    ws = daemon.ox.path('workspace')
+    st, _, j = daemon.request('PUT', '/api/workspace/file/notes/a.txt',
+                              body={'content': 'hello\n'})
+    assert st == 200, j
+    (res, d), = entries(daemon.ox, 'file_write')
+    assert res == 'workspace:notes/a.txt'
+    assert d['bytes'] == 6 and d['via'] == 'api'
+    assert d['blake2b_128'] == hashlib.blake2b(
+        b'hello\n', digest_size=16).hexdigest()
+
+    refuse(daemon.ox, 'file_write')
+    st, _, j = daemon.request('PUT', '/api/workspace/file/b.txt',
+                              body={'content': 'never written'})
+    assert st == 500 and j['error']['code'] == 'audit_failed', j
+    assert not os.path.exists(os.path.join(ws, 'b.txt'))
+    allow(daemon.ox, 'file_write')
+
+    # A write that fails after its entry: a second entry says so.
+    os.makedirs(os.path.join(ws, 'adir'))
+    st, _, j = daemon.request('PUT', '/api/workspace/file/adir',
+                              body={'content': 'x'})
+    assert st == 409, j
+    got = entries(daemon.ox, 'file_write')
+    assert [r for r, _ in got] == ['workspace:notes/a.txt',
+                                   'workspace:adir', 'workspace:adir']
+    assert 'failed' in got[2][1] and 'bytes' in got[1][1]
+    st, _, v = daemon.get('/api/audit/verify')
+    assert v['ok'] is True, v
+
+
+def test_config_change_is_recorded_before_it_is_made(daemon):
+    ox = daemon.ox
+    with open(ox.path('config.toml')) as f:
+        before = f.read()
+    refuse(ox, 'config_change')
+    r = ox.run('config', 'set', 'kernel.max_agents', '5')
+    assert r.returncode == 1
+    assert 'audit log cannot record the change' in r.stderr, r.stderr
+    st, _, j = daemon.request('PUT', '/api/config',
+                              body={'kernel.max_agents': 6})
+    assert st == 500 and j['error']['code'] == 'audit_failed', j
+    with open(ox.path('config.toml')) as f:
+        assert f.read() == before
+    allow(ox, 'config_change')
+
+    # Recorded, then refused by the file's checks: the log says so.
+    r = ox.run('config', 'set', 'kernel.max_agents', 'many')
+    assert r.returncode != 0
+    got = entries(ox, 'config_change')
+    assert [d.get('failed') is not None for _, d in got] == [False, True]
+    assert r.stderr.strip().endswith(got[1][1]['failed'])
+    r = ox.run('config', 'set', 'kernel.max_agents', '5')
+    assert r.returncode == 0, r.stderr
+    assert entries(ox, 'config_change')[-1][1]['value'] == '5'
+    r = ox.run('audit', 'verify', check=0)
+    assert r.stdout.startswith('ok: ')
