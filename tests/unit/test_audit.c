@@ -499,9 +499,11 @@ test_append_flush_verify(void **state)
 			fail_msg("entry %lld: the stored leaf is not the "
 				 "canonical encoding",
 			    (long long)i);
+		/* fill() cycles through the actions; 24 is AUDIT_OTHER. */
 		assert_string_equal(r.action,
-		    audit_action_name(
-			(enum audit_action)((i - 1) % AUDIT_NACTIONS)));
+		    audit_action_name(i == 24 ?
+			    AUDIT_OTHER :
+			    (enum audit_action)((i - 1) % AUDIT_NACTIONS)));
 		free(r.detail);
 	}
 
