@@ -106,7 +106,16 @@ agent_tool(struct agent_loop *l, struct cancel *run, const json_t *use,
 	if (cancel_fired(run))
 		result = json_pack("{s:b, s:s}", "ok", 0, "error",
 		    "not run: the run was stopped");
-	else
+	else if (json_is_string(json_object_get(use, "input_error"))) {
+		/* Not a JSON object: the model's to correct, like any
+		 * argument its schema refuses. */
+		xasprintf(&text,
+		    "invalid arguments for %s: %s; call it again with a JSON "
+		    "object that matches its schema",
+		    name, oxjson_str(use, "input_error", ""));
+		result = json_pack("{s:b, s:s}", "ok", 0, "error", text);
+		free(text);
+	} else
 		result = registry_call(l->tools, name,
 		    json_object_get(use, "input"), run, fatal);
 	l->tool_calls++;
@@ -126,6 +135,30 @@ agent_tool(struct agent_loop *l, struct cancel *run, const json_t *use,
 	return block;
 }
 
+/*
+ * The answer's content as the conversation keeps it: without the
+ * "input_error" of a call whose arguments were not an object (its
+ * result says what was wrong; providers take no such member).  New
+ * reference.
+ */
+static json_t *
+agent_content(json_t *content)
+{
+	json_t *copy, *block;
+	size_t i;
+
+	json_array_foreach(content, i, block) {
+		if (json_object_get(block, "input_error") != NULL)
+			break;
+	}
+	if (i == json_array_size(content))
+		return json_incref(content);
+	copy = json_deep_copy(content);
+	json_array_foreach(copy, i, block)
+		json_object_del(block, "input_error");
+	return copy;
+}
+
 /* The identity of a call: name and arguments (keys sorted). */
 static char *
 agent_call_key(const json_t *use)
@@ -134,8 +167,10 @@ agent_call_key(const json_t *use)
 
 	args = json_dumps(json_object_get(use, "input"),
 	    JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
-	xasprintf(&key, "%s %s", oxjson_str(use, "name", ""),
-	    args != NULL ? args : "");
+	xasprintf(&key, "%s %s%s%s", oxjson_str(use, "name", ""),
+	    args != NULL ? args : "",
+	    json_object_get(use, "input_error") != NULL ? " " : "",
+	    oxjson_str(use, "input_error", ""));
 	free(args);
 	return key;
 }
@@ -207,8 +242,8 @@ agent_loop_run(struct agent_loop *l)
 		if (rec.priced)
 			l->cost_usd += rec.cost_usd;
 		agent_add(l,
-		    json_pack("{s:s, s:O}", "role", "assistant", "content",
-			resp.content));
+		    json_pack("{s:s, s:o}", "role", "assistant", "content",
+			agent_content(resp.content)));
 		free(l->answer);
 		l->answer = llm_response_text(&resp);
 

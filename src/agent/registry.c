@@ -328,6 +328,61 @@ registry_error_result(const char *fmt, ...)
 	return r;
 }
 
+/*
+ * Whether a string in `v` holds a NUL (\u0000 is valid JSON); its JSON
+ * pointer then goes into `at`.  The brain's tools take text, which a NUL
+ * would cut short; the worker's say per argument (a path may not hold
+ * one, a file's content may: tools_arg_str(), tools_arg_bytes()).
+ */
+/* Back to the first `len` bytes (buf keeps its data NUL-terminated). */
+static void
+registry_cut(struct buf *at, size_t len)
+{
+	at->len = len;
+	if (at->data != NULL)
+		at->data[len] = '\0';
+}
+
+static int
+registry_has_nul(const json_t *v, struct buf *at)
+{
+	const char *k, *c; /* the foreach steps from k: c walks it */
+	json_t *x;
+	size_t i, mark = at->len;
+
+	switch (json_typeof(v)) {
+	case JSON_STRING:
+		return memchr(json_string_value(v), '\0',
+			   json_string_length(v)) != NULL;
+	case JSON_OBJECT:
+		json_object_foreach((json_t *)v, k, x) {
+			buf_addc(at, '/');
+			for (c = k; *c != '\0'; c++) {
+				if (*c == '~')
+					buf_adds(at, "~0");
+				else if (*c == '/')
+					buf_adds(at, "~1");
+				else
+					buf_addc(at, *c);
+			}
+			if (registry_has_nul(x, at))
+				return 1;
+			registry_cut(at, mark);
+		}
+		return 0;
+	case JSON_ARRAY:
+		json_array_foreach(v, i, x) {
+			buf_printf(at, "/%zu", i);
+			if (registry_has_nul(x, at))
+				return 1;
+			registry_cut(at, mark);
+		}
+		return 0;
+	default:
+		return 0;
+	}
+}
+
 json_t *
 registry_call(struct registry *reg, const char *name, json_t *args,
     struct cancel *stop, int *fatal)
@@ -335,6 +390,7 @@ registry_call(struct registry *reg, const char *name, json_t *args,
 	struct registry_row *row;
 	struct tool_result res;
 	struct tool_call call;
+	struct buf at;
 	json_t *result = NULL, *empty = NULL;
 	char *cause = NULL;
 	int i;
@@ -356,6 +412,16 @@ registry_call(struct registry *reg, const char *name, json_t *args,
 		    name, cause);
 		goto out;
 	}
+	buf_init(&at, BUF_NOCAP);
+	if (row->def->where == TOOL_BRAIN && registry_has_nul(args, &at)) {
+		result = registry_error_result(
+		    "invalid arguments for %s: %s: a NUL character (\\u0000) "
+		    "in a string",
+		    name, at.len > 0 ? buf_str(&at) : "/");
+		buf_free(&at);
+		goto out;
+	}
+	buf_free(&at);
 	switch (row->def->where) {
 	case TOOL_BRAIN:
 		memset(&res, 0, sizeof res);

@@ -259,6 +259,7 @@ api_config_update(struct http_req *r)
 	const char *key;
 	json_t *v, *parsed, *changed, *restart;
 	char *input, *cause = NULL, *path;
+	sqlite3 *db;
 
 	if (!json_is_object(r->body) || json_object_size(r->body) == 0)
 		return http_error(r, 400, "bad_request",
@@ -296,7 +297,21 @@ api_config_update(struct http_req *r)
 			json_string("<redacted>") :
 			json_incref(v),
 		    "via", "api");
-		audit_note(api_db_quiet(), "user", AUDIT_CONFIG_CHANGE, key, d);
+		/* Recorded before the file changes (a file cannot share
+		 * the log's transaction); not made if it cannot be. */
+		db = api_db_quiet();
+		if (db == NULL ||
+		    audit_append(db, "user", AUDIT_CONFIG_CHANGE, key, d,
+			&cause) < 0) {
+			json_decref(d);
+			http_error(r, 500, "audit_failed",
+			    "the audit log cannot record the change of %s, so "
+			    "it was not made: %s",
+			    key, cause != NULL ? cause : "no database");
+			free(cause);
+			free(path);
+			return 0;
+		}
 		json_decref(d);
 		if (json_is_null(v))
 			rc = config_unset(path, key, &cause);
@@ -306,6 +321,11 @@ api_config_update(struct http_req *r)
 			free(input);
 		}
 		if (rc != 0) {
+			/* The log must not claim it. */
+			d = json_pack("{s:s, s:s, s:s}", "key", key, "failed",
+			    cause, "via", "api");
+			audit_note(db, "user", AUDIT_CONFIG_CHANGE, key, d);
+			json_decref(d);
 			http_error(r, 400, "invalid_value", "%s", cause);
 			free(cause);
 			free(path);

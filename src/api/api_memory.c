@@ -12,7 +12,6 @@
 #include "config/live.h"
 #include "kernel/memtools.h"
 #include "memory/memory.h"
-#include "security/audit.h"
 #include "store/db.h"
 #include "util/cancel.h"
 #include "util/log.h"
@@ -299,27 +298,34 @@ api_mem_add(sqlite3 *db, const json_t *body, enum mem_mode mode,
 {
 	struct mem_new m;
 	struct llm_error err;
-	char why[160], resource[32], *cause = NULL;
-	json_t *v, *d;
+	char why[160], *cause = NULL;
+	json_t *v;
 	int64_t id;
+	int failed;
 
 	(void)mode;
 	if (api_mem_parse_new(body, &m, why, sizeof why) != 0)
 		return api_mem_error(status, 400, "bad_request", why);
 	m.cancel = cancel;
 	m.embed_err = &err;
-	if ((id = memory_add(db, &m, &cause)) < 0)
-		return api_mem_failed(status, &err, 400, "invalid_memory",
-		    cause);
+	m.store_failed = &failed;
+	if (m.type < 0)
+		m.type = (int)mem_classify(m.content, m.len);
+	/* The entry commits with the memory (memory_add()). */
+	m.audit_actor = "user";
+	m.audit_detail = v = json_pack("{s:s, s:s%, s:s}", "type",
+	    mem_types[m.type].name, "content", m.content, m.len, "via", "api");
+	id = memory_add(db, &m, &cause);
+	json_decref(v);
+	if (id < 0 && failed)
+		log_error("POST /api/memory: %s", cause);
+	if (id < 0)
+		return api_mem_failed(status, &err, failed ? 500 : 400,
+		    failed ? "internal" : "invalid_memory", cause);
 	if ((v = memory_get(db, id, 0, &cause)) == NULL) {
 		log_error("POST /api/memory: %s", cause);
 		return api_mem_failed(status, &err, 500, "internal", cause);
 	}
-	d = json_pack("{s:O, s:O, s:s}", "type", json_object_get(v, "type"),
-	    "content", json_object_get(v, "content"), "via", "api");
-	snprintf(resource, sizeof resource, "memory:%lld", (long long)id);
-	audit_note(db, "user", AUDIT_MEMORY_WRITE, resource, d);
-	json_decref(d);
 	*status = 201;
 	return v;
 }

@@ -20,8 +20,11 @@
 #include "api/api.h"
 #include "config/live.h"
 #include "kernel/kernel.h"
+#include "security/audit.h"
 #include "security/confine.h"
+#include "store/db.h"
 #include "util/file.h"
+#include "util/log.h"
 #include "util/utf8.h"
 #include "util/xalloc.h"
 
@@ -254,12 +257,58 @@ out:
 	return 0;
 }
 
+/*
+ * A file write, recorded before it is made (a file cannot share the log's
+ * transaction): what it will hold (size, BLAKE2b-128), so that after a
+ * crash the file tells whether it was.  `failed`: the write that was
+ * recorded did not happen (NULL: the intent).  0, or -1 with an answer.
+ */
+static int
+api_ws_audit(struct http_req *r, const char *norm, const char *data, size_t len,
+    const char *failed)
+{
+	unsigned char h[16];
+	char hex[33], resource[AUDIT_MAX_FIELD], *cause = NULL;
+	sqlite3 *db = db_get();
+	json_t *d;
+	int rc = 0;
+
+	snprintf(resource, sizeof resource, "workspace:%s", norm);
+	if (failed != NULL)
+		d = json_pack("{s:s, s:s}", "failed", failed, "via", "api");
+	else {
+		crypto_generichash(h, sizeof h, (const unsigned char *)data,
+		    len, NULL, 0);
+		sodium_bin2hex(hex, sizeof hex, h, sizeof h);
+		d = json_pack("{s:I, s:s, s:s}", "bytes", (json_int_t)len,
+		    "blake2b_128", hex, "via", "api");
+	}
+	if (db == NULL ||
+	    audit_append(db, "user", AUDIT_FILE_WRITE, resource, d, &cause) <
+		0) {
+		if (failed == NULL)
+			http_error(r, 500, "audit_failed",
+			    "the audit log cannot record the write of %s, so "
+			    "it was not made: %s",
+			    norm, cause != NULL ? cause : "no database");
+		else
+			log_error("audit: %s: %s", resource,
+			    cause != NULL ? cause : "no database");
+		rc = -1;
+	}
+	free(cause);
+	json_decref(d);
+	return rc;
+}
+
 static int
 api_workspace_write(struct http_req *r)
 {
 	json_t *content;
+	const char *data;
 	char *norm = NULL, *cause = NULL;
-	int wsfd, created;
+	size_t len;
+	int wsfd, created, err;
 
 	content = json_object_get(r->body, "content");
 	if (!json_is_string(content))
@@ -275,14 +324,21 @@ api_workspace_write(struct http_req *r)
 		free(norm);
 		return 0;
 	}
-	if (confine_replace(wsfd, 0, norm, json_string_value(content),
-		json_string_length(content), 1, &created, &cause) != 0)
-		api_ws_fail(r, errno, cause);
-	else
+	data = json_string_value(content);
+	len = json_string_length(content);
+	if (api_ws_audit(r, norm, data, len, NULL) != 0)
+		goto out;
+	if (confine_replace(wsfd, 0, norm, data, len, 1, &created, &cause) !=
+	    0) {
+		err = errno;
+		api_ws_audit(r, norm, NULL, 0,
+		    cause != NULL ? cause : strerror(err));
+		api_ws_fail(r, err, cause);
+	} else
 		http_json(r, 200,
 		    json_pack("{s:s, s:I, s:b}", "path", norm, "size",
-			(json_int_t)json_string_length(content), "created",
-			created));
+			(json_int_t)len, "created", created));
+out:
 	close(wsfd);
 	free(norm);
 	return 0;

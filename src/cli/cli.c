@@ -379,21 +379,30 @@ out:
 	return cfg;
 }
 
-void
+int
 cli_audit(enum audit_action action, const char *resource, json_t *detail)
 {
 	struct config *cfg = NULL;
 	sqlite3 *db = NULL;
 	char *path = home_path("config.toml"), *dbpath = home_path("oxios.db");
 	char *cause = NULL;
+	int rc = 0;
 
 	/* A configuration that does not load (what `config set` may be
 	 * fixing) says nothing of auditing: the default is on. */
 	if (config_load(path, &cfg, &cause) != 0 ||
 	    config_bool(cfg, "audit.enabled")) {
+		free(cause);
+		cause = NULL;
 		audit_open(1, 300, NULL);
-		if (db_open(dbpath, &db, &cause) == 0)
-			audit_note(db, "user", action, resource, detail);
+		if (db_open(dbpath, &db, &cause) != 0 ||
+		    audit_append(db, "user", action, resource, detail, &cause) <
+			0) {
+			cli_error("the audit log cannot record the change, so "
+				  "it was not made: %s",
+			    cause);
+			rc = -1;
+		}
 		/* The log's statements go before the connection. */
 		audit_close();
 		db_close(db);
@@ -403,4 +412,5 @@ cli_audit(enum audit_action action, const char *resource, json_t *detail)
 	free(path);
 	free(dbpath);
 	json_decref(detail);
+	return rc;
 }

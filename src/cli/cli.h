@@ -121,9 +121,13 @@ void cli_paint(FILE *f, enum cli_color c, const char *s);
  */
 struct config *cli_setup(void);
 
-/* Append an entry by the user to the audit log of $OXIOS_HOME (for
+/*
+ * Append an entry by the user to the audit log of $OXIOS_HOME (for
  * commands that do not otherwise open the database), and close the log
- * again; detail is taken. */
-void cli_audit(enum audit_action action, const char *resource, json_t *detail);
+ * again; detail is taken.  A change to a file is recorded before it is
+ * made (docs/security.md, "Atomic audit"): 0 (or auditing is off), or -1
+ * with the error told, and the change must not be made.
+ */
+int cli_audit(enum audit_action action, const char *resource, json_t *detail);
 
 #endif

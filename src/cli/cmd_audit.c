@@ -395,7 +395,7 @@ const struct cmd_entry cmd_audit_entry = {
 	.summary = "The tamper-evident record of what agents and people did.",
 	.help = "Actions: agent_spawn, agent_exit, tool_call, tool_result,\n"
 		"memory_write, config_change, access_denied, approval,\n"
-		"cron_trigger, git_commit, auth, other.\n",
+		"cron_trigger, git_commit, auth, file_write, other.\n",
 	.words = "--limit --after --action --actor --json --file --key --from",
 	.subs = cmd_audit_subs,
 };

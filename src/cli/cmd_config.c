@@ -168,6 +168,19 @@ cmd_config_stdin(void)
 	return buf_detach(&b);
 }
 
+/*
+ * A change recorded (cli_audit()) and then not made: tell `cause`, and
+ * record that it failed, so that the log does not claim it.
+ */
+static void
+cmd_config_failed(const char *key, const char *cause)
+{
+	cli_error("%s", cause);
+	(void)cli_audit(AUDIT_CONFIG_CHANGE, key,
+	    json_pack("{s:s, s:s, s:s}", "key", key, "failed", cause, "via",
+		"cli"));
+}
+
 static int
 cmd_config_set(const char *path, const char *key, const char *value)
 {
@@ -183,17 +196,21 @@ cmd_config_set(const char *path, const char *key, const char *value)
 		}
 	} else
 		input = xstrdup(value);
+	/* Recorded first: a file cannot share the log's transaction. */
+	k = config_schema_find(key);
+	if (cli_audit(AUDIT_CONFIG_CHANGE, key,
+		json_pack("{s:s, s:s, s:s}", "key", key, "value",
+		    k != NULL && (k->flags & CK_SECRET) ? "<redacted>" : input,
+		    "via", "cli")) != 0) {
+		xfree_secret(input);
+		return EXIT_FAIL;
+	}
 	if (config_set(path, key, input, &cause) != 0) {
-		cli_error("%s", cause);
+		cmd_config_failed(key, cause);
 		xfree_secret(input);
 		free(cause);
 		return EXIT_FAIL;
 	}
-	k = config_schema_find(key);
-	cli_audit(AUDIT_CONFIG_CHANGE, key,
-	    json_pack("{s:s, s:s, s:s}", "key", key, "value",
-		k != NULL && (k->flags & CK_SECRET) ? "<redacted>" : input,
-		"via", "cli"));
 	if (k != NULL && (k->flags & CK_SECRET)) {
 		printf("%s set in %s (mode 0600)\n", key, path);
 		if (k->env != NULL)
@@ -214,24 +231,27 @@ cmd_config_reset(const char *path, const char *key)
 	char *cause = NULL, *backup = NULL;
 
 	if (key != NULL) {
+		if (cli_audit(AUDIT_CONFIG_CHANGE, key,
+			json_pack("{s:s, s:n, s:s}", "key", key, "value", "via",
+			    "cli")) != 0)
+			return EXIT_FAIL;
 		if (config_unset(path, key, &cause) != 0) {
-			cli_error("%s", cause);
+			cmd_config_failed(key, cause);
 			free(cause);
 			return EXIT_FAIL;
 		}
-		cli_audit(AUDIT_CONFIG_CHANGE, key,
-		    json_pack("{s:s, s:n, s:s}", "key", key, "value", "via",
-			"cli"));
 		printf("%s reset to its default\n", key);
 		return EXIT_OK;
 	}
+	if (cli_audit(AUDIT_CONFIG_CHANGE, "*",
+		json_pack("{s:s, s:s}", "reset", "all keys", "via", "cli")) !=
+	    0)
+		return EXIT_FAIL;
 	if (config_reset(path, &backup, &cause) != 0) {
-		cli_error("%s", cause);
+		cmd_config_failed("*", cause);
 		free(cause);
 		return EXIT_FAIL;
 	}
-	cli_audit(AUDIT_CONFIG_CHANGE, "*",
-	    json_pack("{s:s, s:s}", "reset", "all keys", "via", "cli"));
 	printf("%s reset to defaults", path);
 	if (backup != NULL)
 		printf(" (previous file kept as %s)", backup);

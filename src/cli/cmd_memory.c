@@ -161,18 +161,6 @@ mem_print_tuning(const json_t *t)
 		       "set it to 0 to use this one\n");
 }
 
-static void
-mem_audit(sqlite3 *db, int64_t id, const struct mem_new *m)
-{
-	char resource[32];
-	json_t *d = json_pack("{s:s%, s:s}", "content", m->content, m->len,
-	    "via", "cli");
-
-	snprintf(resource, sizeof resource, "memory:%lld", (long long)id);
-	audit_note(db, "user", AUDIT_MEMORY_WRITE, resource, d);
-	json_decref(d);
-}
-
 static int64_t
 mem_id(const char *s)
 {
@@ -280,7 +268,7 @@ mem_add(int argc, char **argv)
 	struct mem_cmd m;
 	struct mem_new n;
 	struct buf text;
-	json_t *j = NULL, *tags;
+	json_t *j = NULL, *tags, *d;
 	char *cause = NULL;
 	int64_t id;
 	int rc;
@@ -298,10 +286,13 @@ mem_add(int argc, char **argv)
 	n.importance = -1;
 	tags = mem_tags(m.o.tags);
 	n.tags = tags;
+	/* The entry commits with the memory (memory_add()). */
+	n.audit_actor = "user";
+	n.audit_detail = d =
+	    json_pack("{s:s%, s:s}", "content", n.content, n.len, "via", "cli");
 	id = memory_add(m.db, &n, &cause);
 	json_decref(tags);
-	if (id > 0)
-		mem_audit(m.db, id, &n);
+	json_decref(d);
 	if (id > 0 && (j = memory_get(m.db, id, 0, &cause)) != NULL) {
 		if (m.o.json)
 			oxjson_print(stdout, j, 1);

@@ -7,7 +7,6 @@
 
 #include "kernel/memtools.h"
 #include "memory/memory.h"
-#include "security/audit.h"
 #include "util/log.h"
 #include "util/xalloc.h"
 
@@ -40,19 +39,6 @@ memtools_ready(sqlite3 *db, const struct config *cfg)
 	return ok;
 }
 
-static void
-memtools_audit(struct memtools *mt, int64_t id, const struct mem_new *m)
-{
-	char actor[64], resource[32];
-	json_t *d = json_pack("{s:s, s:s%}", "type", mem_types[m->type].name,
-	    "content", m->content, m->len);
-
-	snprintf(actor, sizeof actor, "agent:%s", mt->agent_id);
-	snprintf(resource, sizeof resource, "memory:%lld", (long long)id);
-	audit_note(mt->db, actor, AUDIT_MEMORY_WRITE, resource, d);
-	json_decref(d);
-}
-
 /* The tool failed: res->error takes `cause`.  -1. */
 static int
 memtools_fail(struct tool_result *res, char *cause)
@@ -77,8 +63,8 @@ memtools_write(struct tool_call *call, json_t *input, struct tool_result *res)
 {
 	struct memtools *mt = call->ctx;
 	struct mem_new m;
-	json_t *v;
-	char *cause = NULL;
+	json_t *v, *d;
+	char *cause = NULL, actor[64];
 	int64_t id;
 
 	memset(&m, 0, sizeof m);
@@ -97,9 +83,15 @@ memtools_write(struct tool_call *call, json_t *input, struct tool_result *res)
 	m.cancel = call->cancel; /* stops an embedder's call */
 	if (m.type < 0)
 		m.type = (int)mem_classify(m.content, m.len);
-	if ((id = memory_add(mt->db, &m, &cause)) < 0)
+	/* The entry commits with the memory (memory_add()). */
+	snprintf(actor, sizeof actor, "agent:%s", mt->agent_id);
+	m.audit_actor = actor;
+	m.audit_detail = d = json_pack("{s:s, s:s%}", "type",
+	    mem_types[m.type].name, "content", m.content, m.len);
+	id = memory_add(mt->db, &m, &cause);
+	json_decref(d);
+	if (id < 0)
 		return memtools_fail(res, cause);
-	memtools_audit(mt, id, &m);
 	return memtools_ok(res,
 	    json_pack("{s:I, s:s}", "remembered", (json_int_t)id, "as",
 		mem_types[m.type].name));

@@ -141,17 +141,57 @@ sup_now(char *buf, size_t size)
 	time_rfc3339(time_wall_ms(), buf, size);
 }
 
-static void sup_audit(sqlite3 *db, const struct agent *a,
+static int sup_audited(sqlite3 *db, const struct agent *a,
     enum audit_action action, const char *model, const char *state,
-    const char *reason);
+    const char *reason, int (*write)(sqlite3 *, void *, char **), void *arg,
+    char **cause);
+
+/* The row of a new agent (audit_write()'s write). */
+struct sup_row {
+	const struct agent *a;
+	const char *session, *model;
+};
+
+static int
+sup_insert(sqlite3 *db, void *arg, char **cause)
+{
+	const struct sup_row *row = arg;
+	sqlite3_stmt *st = NULL;
+	char now[40];
+	int rc = -1;
+
+	sup_now(now, sizeof now);
+	if (sqlite3_prepare_v2(db,
+		"INSERT INTO agents (id, parent_id, group_id, session_id, "
+		"state, model, host_pid, created_at) VALUES (?, ?, ?, ?, "
+		"'queued', ?, ?, ?)",
+		-1, &st, NULL) != SQLITE_OK)
+		goto out;
+	sqlite3_bind_text(st, 1, row->a->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2,
+	    row->a->parent[0] != '\0' ? row->a->parent : NULL, -1,
+	    SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, row->a->group, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, row->session, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, row->model, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, (long long)getpid());
+	sqlite3_bind_text(st, 7, now, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_DONE)
+		rc = 0;
+out:
+	if (rc != 0)
+		xasprintf(cause, "agent table: %s", sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	return rc;
+}
 
 struct agent *
 supervisor_create(sqlite3 *db, const char *session, const char *model,
     struct agent *parent, struct cancel *outer, char **cause)
 {
 	struct agent *a;
-	sqlite3_stmt *st = NULL;
-	char now[40];
+	struct sup_row row;
+	char *why = NULL;
 	int max_depth = supervisor_max_depth();
 	size_t i;
 
@@ -174,49 +214,45 @@ supervisor_create(sqlite3 *db, const char *session, const char *model,
 	if (session != NULL)
 		snprintf(a->session, sizeof a->session, "%s", session);
 	cancel_init(&a->cancel, outer, 0);
-	sup_now(now, sizeof now);
-	if (sqlite3_prepare_v2(db,
-		"INSERT INTO agents (id, parent_id, group_id, session_id, "
-		"state, model, host_pid, created_at) VALUES (?, ?, ?, ?, "
-		"'queued', ?, ?, ?)",
-		-1, &st, NULL) != SQLITE_OK)
-		goto fail;
-	sqlite3_bind_text(st, 1, a->id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, parent != NULL ? a->parent : NULL, -1,
-	    SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, a->group, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, session, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, model, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 6, (long long)getpid());
-	sqlite3_bind_text(st, 7, now, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		goto fail;
-	sqlite3_finalize(st);
+	row.a = a;
+	row.session = session;
+	row.model = model;
 
+	/* A slot first: the row and its agent_spawn entry then commit
+	 * together (a spawn is never without its entry). */
 	pthread_mutex_lock(&sup_lock);
 	for (i = 0; i < SUPERVISOR_MAX_LIVE && sup_live[i] != NULL; i++)
 		;
+	if (i < SUPERVISOR_MAX_LIVE) {
+		sup_live[i] = a;
+		agent_ref(a, "table");
+	}
+	pthread_mutex_unlock(&sup_lock);
 	if (i == SUPERVISOR_MAX_LIVE) {
-		pthread_mutex_unlock(&sup_lock);
+		/* Never spawned: a row that says why. */
+		if (sup_insert(db, &row, &why) == 0)
+			sup_exec(db,
+			    "UPDATE agents SET state = 'failed', "
+			    "exit_reason = ?2 WHERE id = ?1",
+			    a->id, "too many agents in this process", NULL, 0);
+		else
+			log_error("%s", why);
+		free(why);
 		xasprintf(cause, "too many agents in this process (%d)",
 		    SUPERVISOR_MAX_LIVE);
-		sup_exec(db,
-		    "UPDATE agents SET state = 'failed', exit_reason = ?2 "
-		    "WHERE id = ?1",
-		    a->id, *cause, NULL, 0);
 		agent_unref(a, "create");
 		return NULL;
 	}
-	sup_live[i] = a;
-	agent_ref(a, "table");
-	pthread_mutex_unlock(&sup_lock);
-	sup_audit(db, a, AUDIT_AGENT_SPAWN, model, NULL, NULL);
+	if (sup_audited(db, a, AUDIT_AGENT_SPAWN, model, NULL, NULL, sup_insert,
+		&row, cause) != 0) {
+		pthread_mutex_lock(&sup_lock);
+		sup_live[i] = NULL;
+		pthread_mutex_unlock(&sup_lock);
+		agent_unref(a, "table");
+		agent_unref(a, "create");
+		return NULL;
+	}
 	return a;
-fail:
-	xasprintf(cause, "agent table: %s", sqlite3_errmsg(db));
-	sqlite3_finalize(st);
-	agent_unref(a, "create");
-	return NULL;
 }
 
 /* Take `a` out of the wait queue (under sup_lock). */
@@ -235,16 +271,21 @@ sup_dequeue(struct agent *a)
 	}
 }
 
-/* Into the audit log: who started it (the user, or its parent agent),
- * and how it ended. */
-static void
-sup_audit(sqlite3 *db, const struct agent *a, enum audit_action action,
-    const char *model, const char *state, const char *reason)
+/*
+ * `write(db, arg, cause)` and its audit entry in one transaction
+ * (audit_write()): who started the agent (the user, or its parent agent),
+ * and how it ended.  0, or -1 with *cause.
+ */
+static int
+sup_audited(sqlite3 *db, const struct agent *a, enum audit_action action,
+    const char *model, const char *state, const char *reason,
+    int (*write)(sqlite3 *, void *, char **), void *arg, char **cause)
 {
 	char actor[64], resource[64];
 	json_t *d = json_pack("{s:s?, s:s?, s:i}", "session_id",
 	    a->session[0] != '\0' ? a->session : NULL, "group_id",
 	    a->group[0] != '\0' ? a->group : NULL, "depth", a->depth);
+	int rc;
 
 	if (action == AUDIT_AGENT_SPAWN && a->parent[0] != '\0')
 		snprintf(actor, sizeof actor, "agent:%s", a->parent);
@@ -259,8 +300,9 @@ sup_audit(sqlite3 *db, const struct agent *a, enum audit_action action,
 		json_object_set_new(d, "state", json_string(state));
 	if (reason != NULL)
 		json_object_set_new(d, "reason", json_string(reason));
-	audit_note(db, actor, action, resource, d);
+	rc = audit_write(db, write, arg, actor, action, resource, d, cause);
 	json_decref(d);
+	return rc;
 }
 
 /* Tell the event bus. */
@@ -366,15 +408,66 @@ supervisor_hands(sqlite3 *db, struct agent *a, const struct hands_policy *pol,
 	return h;
 }
 
+/* How an agent ended, for its row (audit_write()'s write). */
+struct sup_end {
+	const struct agent *a;
+	const char *state, *reason;
+	int iterations, priced;
+	const struct llm_usage *usage;
+	double cost_usd;
+};
+
+static int
+sup_update_end(sqlite3 *db, void *arg, char **cause)
+{
+	const struct sup_end *e = arg;
+	sqlite3_stmt *st = NULL;
+	char now[40];
+	int rc = -1;
+
+	sup_now(now, sizeof now);
+	if (sqlite3_prepare_v2(db,
+		"UPDATE agents SET state = ?, ended_at = ?, exit_reason = ?, "
+		"iterations = ?, input_tokens = ?, output_tokens = ?, "
+		"cost_usd = ? WHERE id = ?",
+		-1, &st, NULL) != SQLITE_OK)
+		goto out;
+	sqlite3_bind_text(st, 1, e->state, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, now, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, e->reason, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 4, e->iterations);
+	sqlite3_bind_int64(st, 5,
+	    e->usage != NULL ? e->usage->input_tokens : 0);
+	sqlite3_bind_int64(st, 6,
+	    e->usage != NULL ? e->usage->output_tokens : 0);
+	if (e->priced)
+		sqlite3_bind_double(st, 7, e->cost_usd);
+	else
+		sqlite3_bind_null(st, 7);
+	sqlite3_bind_text(st, 8, e->a->id, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_DONE)
+		rc = 0;
+out:
+	if (rc != 0)
+		xasprintf(cause, "agent table: %s", sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	return rc;
+}
+
 void
 supervisor_finish(sqlite3 *db, struct agent *a, enum agent_state state,
     const char *reason, int iterations, const struct llm_usage *usage,
     double cost_usd, int priced)
 {
-	const char *name = agent_state_name(state);
+	struct sup_end e = { .a = a,
+		.state = agent_state_name(state),
+		.reason = reason,
+		.iterations = iterations,
+		.priced = priced,
+		.usage = usage,
+		.cost_usd = cost_usd };
 	struct hands *h;
-	sqlite3_stmt *st = NULL;
-	char now[40];
+	char *cause = NULL;
 	size_t i;
 	int table = 0;
 
@@ -385,8 +478,14 @@ supervisor_finish(sqlite3 *db, struct agent *a, enum agent_state state,
 	pthread_mutex_unlock(&sup_lock);
 	hands_retire(h); /* reaped by the pool's thread, off this path */
 
-	sup_event(EVENT_AGENT_EXITED, a, name, reason);
-	sup_audit(db, a, AUDIT_AGENT_EXIT, NULL, name, reason);
+	sup_event(EVENT_AGENT_EXITED, a, e.state, reason);
+	/* The row's end and its agent_exit entry, together or not at all
+	 * (a row left running is what recovery finds after a crash). */
+	if (sup_audited(db, a, AUDIT_AGENT_EXIT, NULL, e.state, reason,
+		sup_update_end, &e, &cause) != 0) {
+		log_error("agent %s: %s", a->id, cause);
+		free(cause);
+	}
 	pthread_mutex_lock(&sup_lock);
 	for (i = 0; i < SUPERVISOR_MAX_LIVE; i++) {
 		if (sup_live[i] == a) {
@@ -399,31 +498,6 @@ supervisor_finish(sqlite3 *db, struct agent *a, enum agent_state state,
 	a->admitted = 0;
 	sup_wake_queue();
 	pthread_mutex_unlock(&sup_lock);
-
-	sup_now(now, sizeof now);
-	if (sqlite3_prepare_v2(db,
-		"UPDATE agents SET state = ?, ended_at = ?, exit_reason = ?, "
-		"iterations = ?, input_tokens = ?, output_tokens = ?, "
-		"cost_usd = ? WHERE id = ?",
-		-1, &st, NULL) == SQLITE_OK) {
-		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, now, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 3, reason, -1, SQLITE_STATIC);
-		sqlite3_bind_int(st, 4, iterations);
-		sqlite3_bind_int64(st, 5,
-		    usage != NULL ? usage->input_tokens : 0);
-		sqlite3_bind_int64(st, 6,
-		    usage != NULL ? usage->output_tokens : 0);
-		if (priced)
-			sqlite3_bind_double(st, 7, cost_usd);
-		else
-			sqlite3_bind_null(st, 7);
-		sqlite3_bind_text(st, 8, a->id, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) != SQLITE_DONE)
-			log_error("agent table: %s", sqlite3_errmsg(db));
-	} else
-		log_error("agent table: %s", sqlite3_errmsg(db));
-	sqlite3_finalize(st);
 	if (table)
 		agent_unref(a, "table");
 	agent_unref(a, "run");

@@ -445,8 +445,10 @@ llm_attempt(const struct llm_provider *p, const struct llm_xfer *x,
 			goto out;
 		}
 	} else {
-		if ((answer = json_loadb(buf_str(&h.body), h.body.len, 0,
-			 NULL)) == NULL) {
+		/* \u0000 is valid JSON: a tool call's input may hold it
+		 * (llm_tool_input() and the tool judge it). */
+		if ((answer = json_loadb(buf_str(&h.body), h.body.len,
+			 JSON_ALLOW_NUL, NULL)) == NULL) {
 			llm_error_set(err, LLM_ERR_PROTOCOL,
 			    "%s: the answer is not valid JSON (%zu bytes)",
 			    p->name, h.body.len);

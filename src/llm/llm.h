@@ -13,6 +13,9 @@
  *                   "content": "...", "is_error": false}    (tool) ]}]
  * A "content" given as a plain string is taken as one text block.
  * Tools: [{"name", "description", "input_schema": {JSON Schema}}].
+ * In an answer, a tool call whose arguments are not a JSON object has
+ * "input": {} and "input_error": what is wrong with them (for the model;
+ * the loop answers it and never sends the member back).
  */
 #ifndef OXIOS_LLM_LLM_H
 #define OXIOS_LLM_LLM_H
@@ -148,5 +151,13 @@ void llm_provider_free(struct llm_provider *p);
 
 /* The text blocks of a response joined.  New string (caller frees). */
 char *llm_response_text(const struct llm_response *r);
+
+/*
+ * The arguments of a tool call as the model sent them (`len` bytes of
+ * JSON; empty is {}): an object (new reference; strings may hold NUL),
+ * or NULL with *why (allocated; caller frees): not JSON, a duplicate
+ * key, not an object.
+ */
+json_t *llm_tool_input(const char *text, size_t len, char **why);
 
 #endif

@@ -131,12 +131,45 @@ llm_stream_reset(struct llm_stream *s)
 	s->done = s->failed = s->cancelled = 0;
 }
 
+json_t *
+llm_tool_input(const char *text, size_t len, char **why)
+{
+	json_error_t jerr;
+	json_t *v;
+
+	*why = NULL;
+	if (len == 0)
+		return json_object();
+	/* \u0000 is valid JSON: whether a NUL may stand in a string is the
+	 * tool's to say (a path may not, a file's content may). */
+	if ((v = json_loadb(text, len,
+		 JSON_DECODE_ANY | JSON_ALLOW_NUL | JSON_REJECT_DUPLICATES,
+		 &jerr)) == NULL) {
+		xasprintf(why,
+		    "the arguments are not valid JSON: %s (at byte %d of "
+		    "%zu)",
+		    jerr.text, jerr.position, len);
+		return NULL;
+	}
+	if (!json_is_object(v)) {
+		xasprintf(why, "the arguments are %s, not a JSON object",
+		    json_is_array(v)       ? "an array" :
+			json_is_string(v)  ? "a string" :
+			json_is_number(v)  ? "a number" :
+			json_is_boolean(v) ? "a boolean" :
+					     "null");
+		json_decref(v);
+		return NULL;
+	}
+	return v;
+}
+
 int
 llm_stream_finish(struct llm_stream *s, struct llm_response *out)
 {
 	struct llm_block *b;
-	json_t *content = json_array(), *input;
-	json_error_t jerr;
+	json_t *content = json_array(), *input, *block;
+	char *why = NULL;
 	int i;
 
 	for (i = 0; i < s->nblocks; i++) {
@@ -144,25 +177,22 @@ llm_stream_finish(struct llm_stream *s, struct llm_response *out)
 		if (b->type == NULL)
 			continue;
 		if (strcmp(b->type, "tool_use") == 0) {
-			if (b->text.len == 0)
-				input = json_object();
-			else if ((input = json_loadb(b->text.data, b->text.len,
-				      0, &jerr)) == NULL ||
-			    !json_is_object(input)) {
-				json_decref(input);
-				llm_stream_fail(s, LLM_ERR_PROTOCOL,
-				    "arguments of tool call '%s' are not a "
-				    "JSON object",
-				    b->tool_name != NULL ? b->tool_name : "?");
-				json_decref(content);
-				return -1;
+			/* Bad arguments are the model's to correct, not the
+			 * answer's failure: the loop answers them with a
+			 * tool error. */
+			input = llm_tool_input(b->text.data, b->text.len, &why);
+			block = json_pack("{s:s, s:s, s:s, s:o}", "type",
+			    "tool_use", "id",
+			    b->tool_id != NULL ? b->tool_id : "", "name",
+			    b->tool_name != NULL ? b->tool_name : "", "input",
+			    input != NULL ? input : json_object());
+			if (why != NULL) {
+				json_object_set_new(block, "input_error",
+				    json_string(why));
+				free(why);
+				why = NULL;
 			}
-			json_array_append_new(content,
-			    json_pack("{s:s, s:s, s:s, s:o}", "type",
-				"tool_use", "id",
-				b->tool_id != NULL ? b->tool_id : "", "name",
-				b->tool_name != NULL ? b->tool_name : "",
-				"input", input));
+			json_array_append_new(content, block);
 		} else if (strcmp(b->type, "thinking") == 0)
 			json_array_append_new(content,
 			    json_pack("{s:s, s:s%}", "type", "thinking",

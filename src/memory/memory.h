@@ -97,6 +97,14 @@ struct mem_new {
 	 * (cls LLM_OK if it did not fail, or was not made). */
 	const struct cancel *cancel;
 	struct llm_error *embed_err;
+	/* The audit entry (memory_write, resource "memory:<id>") stored in
+	 * the memory's own transaction: who wrote it (NULL: no entry) and
+	 * its detail (may be NULL; the caller keeps it). */
+	const char *audit_actor;
+	const json_t *audit_detail;
+	/* May be NULL: set to 1 when the memory was fine but storing it
+	 * (the database, its audit entry) failed, else 0. */
+	int *store_failed;
 };
 
 /*
@@ -112,9 +120,10 @@ int memory_flush(char **cause);
 
 /*
  * Store a memory: check it (non-empty, at most MEMORY_MAX_CONTENT, UTF-8,
- * known type, tags), classify, embed, insert row and FTS entry in one
- * transaction, add to the index.  Nothing is stored on error.  Returns
- * the new id, or -1 with *cause.
+ * known type, tags), classify, embed, insert row, FTS entry and audit
+ * entry (m->audit_actor) in one transaction, add to the index.  Nothing
+ * is stored on error: a memory is never without its audit entry.
+ * Returns the new id, or -1 with *cause.
  */
 int64_t memory_add(sqlite3 *db, const struct mem_new *m, char **cause);
 /* One memory as JSON (counts an access when `touch`).  NULL, with *cause

@@ -9,6 +9,7 @@
 
 #include "memory/embed.h"
 #include "memory/memory_int.h"
+#include "security/audit.h"
 #include "store/db.h"
 #include "util/log.h"
 #include "util/time.h"
@@ -129,10 +130,13 @@ memory_add(sqlite3 *db, const struct mem_new *m, char **cause)
 	double importance;
 	int64_t id = -1, now = time_wall_ms();
 	long long before;
+	char resource[32];
 	int in_tx = 0;
 
 	if (m->embed_err != NULL)
 		memset(m->embed_err, 0, sizeof *m->embed_err);
+	if (m->store_failed != NULL)
+		*m->store_failed = 0;
 	if (mem_check(m, &tags, cause) != 0)
 		return -1;
 	type = m->type >= 0 ? (enum mem_type)m->type :
@@ -145,8 +149,11 @@ memory_add(sqlite3 *db, const struct mem_new *m, char **cause)
 	    (vec = mem_embed(db, m->content, m->len, m->cancel, m->embed_err,
 		 cause)) == NULL)
 		goto out;
-	if (mem_exec(db, "BEGIN IMMEDIATE", cause) != 0)
+	if (mem_exec(db, "BEGIN IMMEDIATE", cause) != 0) {
+		if (m->store_failed != NULL)
+			*m->store_failed = 1;
 		goto out;
+	}
 	in_tx = 1;
 	before = mem_generation(db);
 	if (!mem.api) {
@@ -184,6 +191,15 @@ memory_add(sqlite3 *db, const struct mem_new *m, char **cause)
 		goto dberr;
 	id = sqlite3_last_insert_rowid(db);
 	mem_bump(db);
+	if (m->audit_actor != NULL) {
+		snprintf(resource, sizeof resource, "memory:%lld",
+		    (long long)id);
+		if (audit_append_tx(db, m->audit_actor, AUDIT_MEMORY_WRITE,
+			resource, m->audit_detail, cause) < 0) {
+			id = -1;
+			goto out;
+		}
+	}
 	if (mem_exec(db, "COMMIT", cause) != 0) {
 		id = -1;
 		goto out;
@@ -214,8 +230,11 @@ dberr:
 	id = -1;
 out:
 	sqlite3_finalize(st);
-	if (in_tx)
+	if (in_tx) {
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		if (m->store_failed != NULL)
+			*m->store_failed = 1;
+	}
 	free(tags);
 	free(vec);
 	return id;

@@ -47,6 +47,7 @@ static const char *const audit_names[AUDIT_NACTIONS] = {
 	[AUDIT_CRON_TRIGGER] = "cron_trigger",
 	[AUDIT_GIT_COMMIT] = "git_commit",
 	[AUDIT_AUTH] = "auth",
+	[AUDIT_FILE_WRITE] = "file_write",
 	[AUDIT_OTHER] = "other",
 };
 
@@ -401,6 +402,51 @@ dberr:
 	if (own && !sqlite3_get_autocommit(db))
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 	free(text);
+	return -1;
+}
+
+int64_t
+audit_append_tx(sqlite3 *db, const char *actor, enum audit_action action,
+    const char *resource, const json_t *detail, char **cause)
+{
+	/* Outside a transaction audit_append() would commit on its own:
+	 * the write it records could then be lost without it, or it
+	 * without the write. */
+	if (sqlite3_get_autocommit(db)) {
+		xasprintf(cause,
+		    "audit: an entry for %s must share the write's "
+		    "transaction",
+		    audit_action_name(action));
+		return -1;
+	}
+	return audit_append(db, actor, action, resource, detail, cause);
+}
+
+int
+audit_write(sqlite3 *db, int (*write)(sqlite3 *, void *, char **), void *arg,
+    const char *actor, enum audit_action action, const char *resource,
+    const json_t *detail, char **cause)
+{
+	if (!sqlite3_get_autocommit(db)) {
+		xasprintf(cause, "audit: a transaction is open already");
+		return -1;
+	}
+	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
+	    SQLITE_OK) {
+		xasprintf(cause, "audit: %s", sqlite3_errmsg(db));
+		return -1;
+	}
+	if (write(db, arg, cause) != 0 ||
+	    audit_append_tx(db, actor, action, resource, detail, cause) < 0)
+		goto fail;
+	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		xasprintf(cause, "audit: %s", sqlite3_errmsg(db));
+		goto fail;
+	}
+	return 0;
+fail:
+	if (!sqlite3_get_autocommit(db))
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 	return -1;
 }
 

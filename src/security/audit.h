@@ -35,6 +35,7 @@ enum audit_action {
 	AUDIT_CRON_TRIGGER,
 	AUDIT_GIT_COMMIT,
 	AUDIT_AUTH,
+	AUDIT_FILE_WRITE,
 	AUDIT_OTHER,
 	AUDIT_NACTIONS
 };
@@ -60,6 +61,22 @@ void audit_close(void);
  * auditing is off, -1 with *cause.
  */
 int64_t audit_append(sqlite3 *db, const char *actor, enum audit_action action,
+    const char *resource, const json_t *detail, char **cause);
+/*
+ * The same inside the caller's write transaction, which must be open
+ * (BEGIN IMMEDIATE ... COMMIT): the entry commits or rolls back with the
+ * write it records.  -1 with *cause outside a transaction.
+ */
+int64_t audit_append_tx(sqlite3 *db, const char *actor,
+    enum audit_action action, const char *resource, const json_t *detail,
+    char **cause);
+/*
+ * An audited write: `write(db, arg, cause)` (0, or -1 with *cause) and
+ * its entry in one transaction of their own, both stored or neither.
+ * 0, or -1 with *cause (rolled back).
+ */
+int audit_write(sqlite3 *db, int (*write)(sqlite3 *, void *, char **),
+    void *arg, const char *actor, enum audit_action action,
     const char *resource, const json_t *detail, char **cause);
 /* The same for callers that cannot do anything about a failure: logged. */
 void audit_note(sqlite3 *db, const char *actor, enum audit_action action,

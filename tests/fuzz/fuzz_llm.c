@@ -87,6 +87,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				    !json_is_object(
 					json_object_get(b, "input")))
 					abort();
+				/* Bad arguments: an empty input and why. */
+				if (json_object_get(b, "input_error") != NULL &&
+				    (!json_is_string(
+					 json_object_get(b, "input_error")) ||
+					json_object_size(
+					    json_object_get(b, "input")) != 0))
+					abort();
 				if (strcmp(t, "text") != 0 &&
 				    strcmp(t, "tool_use") != 0 &&
 				    strcmp(t, "thinking") != 0)

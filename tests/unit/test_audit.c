@@ -499,9 +499,11 @@ test_append_flush_verify(void **state)
 			fail_msg("entry %lld: the stored leaf is not the "
 				 "canonical encoding",
 			    (long long)i);
+		/* fill() cycles through the actions; 24 is AUDIT_OTHER. */
 		assert_string_equal(r.action,
-		    audit_action_name(
-			(enum audit_action)((i - 1) % AUDIT_NACTIONS)));
+		    audit_action_name(i == 24 ?
+			    AUDIT_OTHER :
+			    (enum audit_action)((i - 1) % AUDIT_NACTIONS)));
 		free(r.detail);
 	}
 
@@ -608,6 +610,95 @@ test_append_in_caller_transaction(void **state)
 	assert_int_equal(append("user", AUDIT_OTHER, "x", "{\"kept\":1}"), 3);
 	assert_int_equal(flush_size(), 3);
 	expect_ok(3, 1);
+}
+
+/* An audited write's table, written by audit_write()'s callback. */
+static int
+write_thing(sqlite3 *d, void *arg, char **cause)
+{
+	const char *what = arg;
+
+	if (strcmp(what, "fail") == 0) {
+		xasprintf(cause, "the write failed");
+		return -1;
+	}
+	if (sqlite3_exec(d, "INSERT INTO things VALUES ('x')", NULL, NULL,
+		NULL) != SQLITE_OK) {
+		xasprintf(cause, "%s", sqlite3_errmsg(d));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * audit_append_tx() refuses to commit on its own; audit_write() stores a
+ * write and its entry together or neither (the write failing, the
+ * entry failing).
+ */
+static void
+test_audited_write_is_one_transaction(void **state)
+{
+	char *cause = NULL;
+
+	(void)state;
+	assert_int_equal(sqlite3_exec(db, "CREATE TABLE things (v TEXT)", NULL,
+			     NULL, NULL),
+	    SQLITE_OK);
+	assert_int_equal(audit_append_tx(db, "user", AUDIT_OTHER, "x", NULL,
+			     &cause),
+	    -1);
+	assert_non_null(strstr(cause, "transaction"));
+	free(cause);
+	cause = NULL;
+	assert_int_equal(count_rows("audit_log"), 0);
+
+	assert_int_equal(audit_write(db, write_thing, "ok", "user", AUDIT_OTHER,
+			     "thing", NULL, &cause),
+	    0);
+	assert_int_equal(count_rows("things"), 1);
+	assert_int_equal(count_rows("audit_log"), 1);
+
+	/* The write fails: no entry. */
+	assert_int_equal(audit_write(db, write_thing, "fail", "user",
+			     AUDIT_OTHER, "thing", NULL, &cause),
+	    -1);
+	assert_string_equal(cause, "the write failed");
+	free(cause);
+	cause = NULL;
+	assert_true(sqlite3_get_autocommit(db));
+	assert_int_equal(count_rows("audit_log"), 1);
+
+	/* The entry fails: no write. */
+	assert_int_equal(sqlite3_exec(db,
+			     "CREATE TEMP TRIGGER no_audit BEFORE INSERT ON "
+			     "audit_log BEGIN SELECT RAISE(ABORT, 'refused'); "
+			     "END",
+			     NULL, NULL, NULL),
+	    SQLITE_OK);
+	assert_int_equal(audit_write(db, write_thing, "ok", "user", AUDIT_OTHER,
+			     "thing", NULL, &cause),
+	    -1);
+	assert_non_null(strstr(cause, "refused"));
+	free(cause);
+	cause = NULL;
+	assert_true(sqlite3_get_autocommit(db));
+	assert_int_equal(count_rows("things"), 1);
+	assert_int_equal(count_rows("audit_log"), 1);
+
+	/* Inside a transaction of the caller's it would not be its own. */
+	assert_int_equal(sqlite3_exec(db, "BEGIN", NULL, NULL, NULL),
+	    SQLITE_OK);
+	assert_int_equal(audit_write(db, write_thing, "ok", "user", AUDIT_OTHER,
+			     "thing", NULL, &cause),
+	    -1);
+	free(cause);
+	assert_int_equal(sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL),
+	    SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "DROP TRIGGER temp.no_audit", NULL,
+			     NULL, NULL),
+	    SQLITE_OK);
+	assert_int_equal(flush_size(), 1);
+	expect_ok(1, 1);
 }
 
 /* Long actor and resource are cut below AUDIT_MAX_FIELD on a UTF-8
@@ -1831,6 +1922,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_append_in_caller_transaction,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_audited_write_is_one_transaction, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_long_fields_cut, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_triggers_refuse_changes,

@@ -189,7 +189,9 @@ test_anthropic_stream_errors(void **state)
 	assert_int_equal(err.cls, LLM_ERR_PROTOCOL);
 	stream_done(&s, &r);
 
-	/* Tool arguments that are not a JSON object fail at the end. */
+	/* Tool arguments that are not a JSON object do not fail the
+	 * answer: the call carries input {} and what is wrong, for the
+	 * model (the loop answers it with a tool error). */
 	stream_init(&s, &err, &r);
 	feed(a, &s, "content_block_start",
 	    "{\"index\":0,\"content_block\":{\"type\":\"tool_use\",\"id\":"
@@ -199,9 +201,19 @@ test_anthropic_stream_errors(void **state)
 	    "\"partial_json\":\"{\\\"a\\\":\"}}");
 	{
 		struct llm_response out;
+		json_t *b;
 
-		assert_int_equal(llm_stream_finish(&s, &out), -1);
-		assert_int_equal(err.cls, LLM_ERR_PROTOCOL);
+		assert_int_equal(llm_stream_finish(&s, &out), 0);
+		assert_int_equal(err.cls, LLM_OK);
+		assert_int_equal(json_array_size(out.content), 1);
+		b = json_array_get(out.content, 0);
+		assert_string_equal(oxjson_str(b, "type", ""), "tool_use");
+		assert_string_equal(oxjson_str(b, "id", ""), "t");
+		assert_int_equal(json_object_size(json_object_get(b, "input")),
+		    0);
+		assert_non_null(strstr(oxjson_str(b, "input_error", ""),
+		    "the arguments are not valid JSON"));
+		llm_response_free(&out);
 	}
 	stream_done(&s, &r);
 
@@ -216,6 +228,56 @@ test_anthropic_stream_errors(void **state)
 	    -1);
 	assert_true(s.cancelled);
 	stream_done(&s, &r);
+}
+
+/* The arguments of a tool call: an object, or what is wrong with them. */
+static void
+test_tool_input(void **state)
+{
+	static const struct {
+		const char *text, *why; /* why NULL: an object */
+	} cases[] = {
+		{ "", NULL },
+		{ "{}", NULL },
+		{ "{\"path\": \"a\"}", NULL },
+		/* Valid JSON: the tool says whether a NUL may stand there. */
+		{ "{\"path\": \"a\\u0000b\"}", NULL },
+		{ "{\"path\": \"a", "not valid JSON" },
+		{ "{\"path\": ", "not valid JSON" },
+		{ "{\"a\": 1, \"a\": 2}", "duplicate object key" },
+		{ "[\"a\"]", "an array, not a JSON object" },
+		{ "\"a\"", "a string, not a JSON object" },
+		{ "3", "a number, not a JSON object" },
+		{ "true", "a boolean, not a JSON object" },
+		{ "null", "null, not a JSON object" },
+		{ "{\"a\": 1} {", "not valid JSON" },
+		{ "\xff", "not valid JSON" },
+	};
+	json_t *v;
+	char *why;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		v = llm_tool_input(cases[i].text, strlen(cases[i].text), &why);
+		if (cases[i].why == NULL) {
+			if (v == NULL || !json_is_object(v) || why != NULL)
+				fail_msg("%s: %s", cases[i].text,
+				    why != NULL ? why : "not an object");
+		} else if (v != NULL || why == NULL ||
+		    strstr(why, cases[i].why) == NULL)
+			fail_msg("%s: want '%s', got '%s'", cases[i].text,
+			    cases[i].why, why != NULL ? why : "an object");
+		json_decref(v);
+		free(why);
+	}
+	/* The NUL is kept, with the string's length. */
+	v = llm_tool_input("{\"p\": \"a\\u0000b\"}", 17, &why);
+	assert_non_null(v);
+	assert_int_equal(json_string_length(json_object_get(v, "p")), 3);
+	assert_memory_equal(json_string_value(json_object_get(v, "p")), "a\0b",
+	    3);
+	json_decref(v);
 }
 
 static void
@@ -1108,6 +1170,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_anthropic_stream_assembly),
 		cmocka_unit_test(test_anthropic_stream_errors),
+		cmocka_unit_test(test_tool_input),
 		cmocka_unit_test(test_openai_stream_assembly),
 		cmocka_unit_test(test_unicode_split_across_chunks),
 		cmocka_unit_test(test_one_megabyte_answer),

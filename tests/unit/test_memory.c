@@ -21,6 +21,7 @@
 #include "memory/embed.h"
 #include "memory/memory.h"
 #include "memory/memory_int.h"
+#include "security/audit.h"
 #include "store/db.h"
 #include "util/time.h"
 #include "tmpdir.h"
@@ -1233,6 +1234,74 @@ refused(const char *content, size_t len, int type, int protect,
 	assert_int_equal(stat_index_vectors(), before.rows);
 }
 
+/*
+ * A memory and its audit entry commit together: with the audit log's
+ * insert refused (a trigger, as a full disk or a broken log would), the
+ * memory is not stored either, and memory_add() says storing failed.
+ */
+static void
+test_audit_entry_commits_with_memory(void **state)
+{
+	struct counts before, after;
+	struct mem_new m;
+	json_t *d = json_pack("{s:s}", "via", "test");
+	char *cause = NULL, sql[128];
+	int64_t id;
+	int failed = -1;
+
+	(void)state;
+	assert_int_equal(audit_open(1, 300, NULL), 0);
+	memset(&m, 0, sizeof m);
+	m.content = "refused words: the audit log said no";
+	m.len = strlen(m.content);
+	m.type = m.protect = -1;
+	m.importance = -1;
+	m.audit_actor = "user";
+	m.audit_detail = d;
+	m.store_failed = &failed;
+
+	exec(db,
+	    "CREATE TEMP TRIGGER no_audit BEFORE INSERT ON audit_log "
+	    "BEGIN SELECT RAISE(ABORT, 'audit log refused'); END");
+	counts(&before);
+	assert_int_equal(memory_add(db, &m, &cause), -1);
+	assert_non_null(cause);
+	assert_non_null(strstr(cause, "audit log refused"));
+	free(cause);
+	cause = NULL;
+	assert_int_equal(failed, 1);
+	counts(&after);
+	assert_int_equal(after.rows, before.rows);
+	assert_int_equal(after.terms, before.terms);
+	assert_int_equal(after.docs, before.docs);
+	assert_int_equal(after.gen, before.gen);
+	assert_int_equal(after.fts, 0);
+	assert_int_equal(stat_index_vectors(), before.rows);
+	assert_int_equal(scalar(db, "SELECT COUNT(*) FROM audit_log"), 0);
+	assert_true(sqlite3_get_autocommit(db)); /* rolled back */
+
+	/* The log accepts again: both stored, the entry naming the row. */
+	exec(db, "DROP TRIGGER temp.no_audit");
+	assert_true((id = memory_add(db, &m, &cause)) > 0);
+	assert_int_equal(failed, 0);
+	assert_int_equal(scalar(db, "SELECT COUNT(*) FROM memories"),
+	    before.rows + 1);
+	snprintf(sql, sizeof sql,
+	    "SELECT COUNT(*) FROM audit_log WHERE action = 'memory_write' "
+	    "AND actor = 'user' AND resource = 'memory:%lld'",
+	    (long long)id);
+	assert_int_equal(scalar(db, sql), 1);
+
+	/* Without an actor: no entry (the dream's merges, tests). */
+	m.audit_actor = NULL;
+	m.content = "another memory with no entry";
+	m.len = strlen(m.content);
+	assert_true(memory_add(db, &m, &cause) > id);
+	assert_int_equal(scalar(db, "SELECT COUNT(*) FROM audit_log"), 1);
+	json_decref(d);
+	audit_close();
+}
+
 static void
 test_bad_input(void **state)
 {
@@ -1697,6 +1766,8 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dream_prunes_faded, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_audit_entry_commits_with_memory,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_input, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_index_persistence, setup,

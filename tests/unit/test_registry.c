@@ -216,7 +216,8 @@ static const struct tool_def brain_row = {
 static char *
 call(struct registry *reg, const char *name, const char *args, int *fatal)
 {
-	json_t *a = args != NULL ? json_loads(args, 0, NULL) : NULL;
+	json_t *a =
+	    args != NULL ? json_loads(args, JSON_ALLOW_NUL, NULL) : NULL;
 	json_t *r = registry_call(reg, name, a, NULL, fatal);
 	char *s = json_dumps(r, JSON_COMPACT | JSON_SORT_KEYS);
 
@@ -263,6 +264,11 @@ test_brain_dispatch(void **state)
 	    "invalid arguments");
 	expect(reg, "agent", "[1]", "invalid arguments");
 	expect(reg, "memory_write", "{}", "unknown tool 'memory_write'");
+	/* A brain tool takes text: a NUL (valid JSON) would cut it. */
+	expect(reg, "agent", "{\"task\": \"list\\u0000 rm -rf\"}",
+	    "invalid arguments for agent: /task: a NUL character (\\\\u0000) "
+	    "in a string");
+	expect(reg, "agent", "{\"task\": \"\\u0000\"}", "/task: a NUL");
 	assert_int_equal(brain_calls, 2);
 	registry_free(reg);
 }
