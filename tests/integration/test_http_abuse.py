@@ -263,3 +263,20 @@ def test_repeated_401s_are_one_row_per_address_and_window(oxios):
                                                               r.stderr)
     raw = open(oxios.path('oxios.db'), 'rb').read()
     assert BAD.encode() not in raw
+
+
+def test_head_deadline_changes_live(oxios):
+    d = start(oxios)
+    try:
+        st, _, j = d.request('PUT', '/api/config',
+                             body={'gateway.header_timeout_secs': 2})
+        assert st == 200, j
+        assert 'gateway.header_timeout_secs' in j['changed']
+        assert 'gateway.header_timeout_secs' not in j['restart_required']
+        s = connect(d)
+        s.sendall(b'GET /health HTTP/1.1\r\n')
+        secs = closed_within(s, 6)
+        assert secs is not None and 1.5 <= secs <= 3.5, secs
+        s.close()
+    finally:
+        d.stop_clean()
