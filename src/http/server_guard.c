@@ -395,8 +395,12 @@ guard_peek(struct guard_conn *g)
 		if (send(fd, msg, (size_t)len, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
 			(void)errno; /* it is closed either way */
 		/* Unread bytes would turn close() into a reset that can
-		 * overtake the answer: end the stream first. */
+		 * overtake the answer: end the stream, drop what came. */
 		shutdown(fd, SHUT_WR);
+		for (len = 0;
+		     len < 16 && recv(fd, msg, sizeof msg, MSG_DONTWAIT) > 0;
+		     len++)
+			;
 		guard_close(g);
 		pthread_mutex_unlock(&guard.lock);
 		return;
