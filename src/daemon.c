@@ -117,6 +117,11 @@ static const struct daemon_job daemon_jobs[] = {
 	    .run = daemon_audit,
 	},
 	{
+	    .name = "http",
+	    .every_ms = DAEMON_TICK_MS,
+	    .run = http_tick,
+	},
+	{
 	    .name = "pool",
 	    .every_ms = DAEMON_TICK_MS,
 	    .run = daemon_pool,

@@ -54,6 +54,8 @@ api_http_config(const struct config *cfg, struct http_config *hc)
 	hc->cors = config_get(cfg, "gateway.cors_origins");
 	hc->api_key = config_str(cfg, "gateway.api_key");
 	hc->ws_max_message = hc->max_body;
+	hc->header_timeout_secs =
+	    (int)config_int(cfg, "gateway.header_timeout_secs");
 }
 
 void

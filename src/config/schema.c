@@ -86,6 +86,8 @@ const struct config_key config_schema[] = {
 	  "Requests per minute per client address (429 beyond)" },
 	{ "gateway.cors_origins", CT_STRINGS, "[]", NORANGE, NULL, NULL, CK_FORMAT(CF_ORIGIN),
 	  "Origins allowed to call the API from a browser" },
+	{ "gateway.header_timeout_secs", CT_INT, "10", R(1, 300), NULL, NULL, 0,
+	  "A connection must send a complete request head within this (closed beyond)" },
 
 	/* [exec] */
 	{ "exec.allowlist", CT_STRINGS,

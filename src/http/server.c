@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <errno.h>
 #include <sys/eventfd.h>
@@ -20,6 +21,7 @@
 
 #include "http/hub.h"
 #include "http/metrics.h"
+#include "http/denials.h"
 #include "http/ratelimit.h"
 #include "http/server.h"
 #include "http/server_int.h"
@@ -32,15 +34,12 @@
 #include "util/time.h"
 #include "util/xalloc.h"
 
-#define HTTP_CONNECTION_LIMIT 1024
-#define HTTP_PER_IP_LIMIT 256
-#define HTTP_TIMEOUT_SECS 30
+#define HTTP_TIMEOUT_SECS 30 /* idle; the head deadline is the guard's */
 #define HTTP_MEMORY_LIMIT (64 * 1024) /* per connection: headers */
+#define HTTP_NOFILE (GUARD_MAX_CONNS + 2 * GUARD_SLACK + 1024)
 #define HTTP_RATE_CLIENTS 4096
 
-struct http_state http = { .lock = PTHREAD_MUTEX_INITIALIZER,
-	.listen_fd = -1,
-	.ticker_fd = -1 };
+struct http_state http = { .lock = PTHREAD_MUTEX_INITIALIZER, .ticker_fd = -1 };
 
 int
 http_json(struct http_req *r, int status, json_t *json)
@@ -257,8 +256,8 @@ http_upgraded(void *cls, struct MHD_Connection *conn, void *con_cls,
 	struct http_req *r = con_cls;
 
 	(void)cls;
-	(void)conn;
 	r->upgraded = 1;
+	http_guard_upgraded(conn);
 	hub_add(sock, urh, extra, extra_len, &r->ws);
 }
 
@@ -323,7 +322,9 @@ http_handle(void *cls, struct MHD_Connection *conn, const char *url,
 		pthread_mutex_lock(&http.lock);
 		http.inflight++;
 		pthread_mutex_unlock(&http.lock);
-		if (http_admit(r)) {
+		rc = http_admit(r);
+		http_guard_head(conn, r->trusted);
+		if (rc) {
 			/* With a body still coming, answer at once (the body
 			 * is dropped, the connection closed); without, when
 			 * the request is complete (the connection lives). */
@@ -410,8 +411,8 @@ http_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 {
 	struct http_req *r = *con_cls;
 	(void)cls;
-	(void)conn;
 	(void)toe;
+	http_guard_idle(conn);
 	if (r == NULL)
 		return;
 	*con_cls = NULL;
@@ -492,6 +493,7 @@ http_reconfigure(const struct http_config *hc)
 	    NULL;
 	http.max_body = hc->max_body;
 	pthread_mutex_unlock(&http.lock);
+	http_guard_set_timeout(hc->header_timeout_secs);
 	if (http.rl != NULL)
 		ratelimit_set(http.rl, hc->rate_per_min);
 }
@@ -502,6 +504,7 @@ http_start(const struct http_config *hc, char **cause)
 	struct addrinfo hints, *ai = NULL;
 	char port[16];
 	unsigned int flags, threads;
+	struct rlimit nofile;
 	long ncpu;
 	int rc;
 
@@ -515,44 +518,57 @@ http_start(const struct http_config *hc, char **cause)
 		    gai_strerror(rc));
 		return -1;
 	}
-	http.routes = hc->routes;
-	http.rl = ratelimit_new(hc->rate_per_min, HTTP_RATE_CLIENTS);
-	http_reconfigure(hc);
-	if (hub_start(hc->ws_max_message, cause) != 0) {
-		freeaddrinfo(ai);
-		return -1;
+	/* Every connection is a descriptor: room for all of them. */
+	if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 &&
+	    nofile.rlim_cur < HTTP_NOFILE &&
+	    nofile.rlim_cur < nofile.rlim_max) {
+		nofile.rlim_cur = nofile.rlim_max < HTTP_NOFILE ?
+		    nofile.rlim_max :
+		    HTTP_NOFILE;
+		setrlimit(RLIMIT_NOFILE, &nofile);
 	}
-	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	threads = ncpu < 2 ? 2 : ncpu > 16 ? 16 : (unsigned)ncpu;
-	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-	    MHD_ALLOW_SUSPEND_RESUME | MHD_ALLOW_UPGRADE | MHD_USE_ERROR_LOG;
-	if (ai->ai_family == AF_INET6)
-		flags |= MHD_USE_IPv6;
-	/* clang-format off */
-	http.mhd = MHD_start_daemon(flags, (uint16_t)hc->port, NULL, NULL,
-	    http_handle, NULL,
-	    MHD_OPTION_EXTERNAL_LOGGER, http_log, NULL,
-	    MHD_OPTION_SOCK_ADDR, ai->ai_addr,
-	    MHD_OPTION_THREAD_POOL_SIZE, threads,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)HTTP_CONNECTION_LIMIT,
-	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)HTTP_PER_IP_LIMIT,
-	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTP_TIMEOUT_SECS,
-	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_MEMORY_LIMIT,
-	    MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
-	    MHD_OPTION_NOTIFY_COMPLETED, http_completed, NULL,
-	    MHD_OPTION_UNESCAPE_CALLBACK, http_unescape, NULL,
-	    MHD_OPTION_END);
-	/* clang-format on */
+	rc = http_guard_listen(ai, cause);
 	freeaddrinfo(ai);
-	if (http.mhd == NULL) {
+	if (rc != 0) {
+		free(*cause);
 		xasprintf(cause,
 		    "cannot listen on %s:%d (in use, or not an address of "
 		    "this machine; see gateway.host and gateway.port)",
 		    hc->host, hc->port);
-		hub_stop();
-		ratelimit_free(http.rl);
-		http.rl = NULL;
 		return -1;
+	}
+	http.routes = hc->routes;
+	http.rl = ratelimit_new(hc->rate_per_min, HTTP_RATE_CLIENTS);
+	http.denials = denials_new(HTTP_RATE_CLIENTS, HTTP_DENIAL_WINDOW_MS);
+	http_reconfigure(hc);
+	if (hub_start(hc->ws_max_message, cause) != 0)
+		goto fail;
+	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	threads = ncpu < 2 ? 2 : ncpu > 16 ? 16 : (unsigned)ncpu;
+	/* The guard accepts (server_guard.c); libmicrohttpd's own caps sit
+	 * above the guard's, which close connections to make room before
+	 * libmicrohttpd would refuse. */
+	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+	    MHD_ALLOW_SUSPEND_RESUME | MHD_ALLOW_UPGRADE | MHD_USE_ERROR_LOG |
+	    MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ITC;
+	/* clang-format off */
+	http.mhd = MHD_start_daemon(flags, 0, NULL, NULL,
+	    http_handle, NULL,
+	    MHD_OPTION_EXTERNAL_LOGGER, http_log, NULL,
+	    MHD_OPTION_THREAD_POOL_SIZE, threads,
+	    MHD_OPTION_CONNECTION_LIMIT,
+		(unsigned)(GUARD_MAX_CONNS + 2 * GUARD_SLACK),
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTP_TIMEOUT_SECS,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_MEMORY_LIMIT,
+	    MHD_OPTION_NOTIFY_COMPLETED, http_completed, NULL,
+	    MHD_OPTION_NOTIFY_CONNECTION, http_guard_notify, NULL,
+	    MHD_OPTION_UNESCAPE_CALLBACK, http_unescape, NULL,
+	    MHD_OPTION_END);
+	/* clang-format on */
+	if (http.mhd == NULL) {
+		xasprintf(cause, "cannot start the HTTP server");
+		hub_stop();
+		goto fail;
 	}
 	http.ticker_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	http.ticker_run = 1;
@@ -560,28 +576,61 @@ http_start(const struct http_config *hc, char **cause)
 		xasprintf(cause, "cannot start the SSE ticker: %s",
 		    strerror(rc));
 		http.ticker_run = 0;
-		MHD_stop_daemon(http.mhd);
-		http.mhd = NULL;
-		close(http.ticker_fd);
-		http.ticker_fd = -1;
-		hub_stop();
-		ratelimit_free(http.rl);
-		http.rl = NULL;
-		return -1;
+		goto fail_mhd;
+	}
+	if (http_guard_start(cause) != 0) {
+		http.ticker_run = 0;
+		if (write(http.ticker_fd, &(uint64_t){ 1 }, sizeof(uint64_t)) <
+		    0)
+			(void)errno;
+		pthread_join(http.ticker, NULL);
+		goto fail_mhd;
 	}
 	return 0;
+fail_mhd:
+	MHD_stop_daemon(http.mhd);
+	http.mhd = NULL;
+	close(http.ticker_fd);
+	http.ticker_fd = -1;
+	hub_stop();
+fail:
+	http_guard_stop();
+	ratelimit_free(http.rl);
+	http.rl = NULL;
+	denials_free(http.denials);
+	http.denials = NULL;
+	return -1;
 }
 
 void
 http_quiesce(void)
 {
-	int fd;
+	if (http.mhd != NULL)
+		http_guard_quiesce();
+}
 
-	/* MHD hands the listening socket back; it is closed after the
-	 * daemon stops (not before: MHD's threads may still poll it). */
-	if (http.mhd != NULL && http.listen_fd < 0 &&
-	    (fd = MHD_quiesce_daemon(http.mhd)) >= 0)
-		http.listen_fd = fd;
+/* The audit rows of the 401 windows that ended (all, with `all`). */
+static void
+http_denials_flush(int all)
+{
+	struct denial *d;
+	size_t n;
+
+	pthread_mutex_lock(&http.lock);
+	n = http.denials != NULL ?
+	    denials_take(http.denials, time_mono_ms(), all, &d) :
+	    0;
+	pthread_mutex_unlock(&http.lock);
+	if (n > 0) {
+		http_audit_denials(d, n);
+		free(d);
+	}
+}
+
+void
+http_tick(void)
+{
+	http_denials_flush(0);
 }
 
 void
@@ -589,6 +638,7 @@ http_stop(void)
 {
 	struct http_sse *s;
 	struct http_req *w, *list;
+	long long refused, evicted, expired, garbage;
 	int fd;
 
 	if (http.mhd == NULL)
@@ -663,16 +713,22 @@ http_stop(void)
 	}
 	MHD_stop_daemon(http.mhd);
 	http.mhd = NULL;
+	http_guard_stop();
+	http_guard_counts(&refused, &evicted, &expired, &garbage);
+	log_info("http: connections refused %lld, closed for room %lld, "
+		 "past the head deadline %lld, not HTTP %lld",
+	    refused, evicted, expired, garbage);
 	if (http.ticker_fd != -1) {
 		close(http.ticker_fd);
 		http.ticker_fd = -1;
 	}
-	if (http.listen_fd >= 0) {
-		close(http.listen_fd);
-		http.listen_fd = -1;
-	}
+	http_denials_flush(1);
 	ratelimit_free(http.rl);
 	http.rl = NULL;
+	pthread_mutex_lock(&http.lock);
+	denials_free(http.denials);
+	http.denials = NULL;
+	pthread_mutex_unlock(&http.lock);
 	pthread_mutex_lock(&http.lock);
 	json_decref(http.cors);
 	http.cors = NULL;

@@ -55,6 +55,7 @@ struct http_req {
 	int phase;
 	int done, suspended;
 	int body_too_big;
+	int trusted;     /* it carried an accepted credential */
 	size_t max_body; /* this request's body cap (its route's) */
 	struct buf *upload;
 	struct http_sse *stream;
@@ -73,6 +74,7 @@ struct http_config {
 	const json_t *cors;  /* allowed origins (array of strings) */
 	const char *api_key; /* an extra accepted bearer token, or NULL */
 	size_t ws_max_message;
+	int header_timeout_secs; /* a complete request head within this */
 };
 
 /*
@@ -80,6 +82,9 @@ struct http_config {
  * *cause (the address is taken, ...).
  */
 int http_start(const struct http_config *hc, char **cause);
+/* Periodic work, once a second (the daemon's tick): the audit rows of
+ * the 401 windows that ended. */
+void http_tick(void);
 /* Stop accepting new connections (SIGTERM, first step). */
 void http_quiesce(void);
 /* End the SSE streams, close WebSockets, stop the server. */

@@ -18,6 +18,7 @@
 
 #include "http/hub.h"
 #include "http/metrics.h"
+#include "http/denials.h"
 #include "http/ratelimit.h"
 #include "http/server.h"
 #include "http/server_int.h"
@@ -67,26 +68,62 @@ http_authorized(struct http_req *r, int ticket_ok)
 			free(extra);
 		}
 		if (ok)
-			return 1;
+			return r->trusted = 1;
 	}
 	if (ticket_ok && (ticket = http_query(r, "ticket")) != NULL)
-		return auth_ticket_use(ticket, time_mono_ms());
+		return r->trusted = auth_ticket_use(ticket, time_mono_ms());
 	return 0;
 }
 
-/* A refused credential goes into the audit log (never the credential). */
+/*
+ * A refused credential goes into the audit log (never the credential):
+ * the first from an address at once, the ones after it in the same
+ * window (denials.h) as one row with their count when the window ends.
+ */
 static void
 http_audit_denied(struct http_req *r)
 {
 	char actor[96];
-	json_t *d = json_pack("{s:s, s:s, s:b}", "method", r->method, "reason",
-	    "missing or invalid token", "bearer_sent",
-	    http_header(r, "Authorization") != NULL ||
-		http_query(r, "ticket") != NULL);
+	struct denial ended;
+	int first = 1, nended = 0;
+	json_t *d;
 
+	pthread_mutex_lock(&http.lock);
+	if (http.denials != NULL)
+		first = denials_note(http.denials, r->client, r->path,
+		    time_mono_ms(), &ended, &nended);
+	pthread_mutex_unlock(&http.lock);
+	if (nended)
+		http_audit_denials(&ended, 1);
+	if (!first)
+		return;
+	d = json_pack("{s:s, s:s, s:b, s:i, s:i}", "method", r->method,
+	    "reason", "missing or invalid token", "bearer_sent",
+	    http_header(r, "Authorization") != NULL ||
+		http_query(r, "ticket") != NULL,
+	    "count", 1, "window_secs", HTTP_DENIAL_WINDOW_MS / 1000);
 	snprintf(actor, sizeof actor, "client:%s", r->client);
 	audit_note(db_get(), actor, AUDIT_AUTH, r->path, d);
 	json_decref(d);
+}
+
+void
+http_audit_denials(const struct denial *den, size_t n)
+{
+	char actor[96];
+	size_t i;
+	json_t *d;
+
+	for (i = 0; i < n; i++) {
+		d = json_pack("{s:s, s:I, s:i, s:b, s:I}", "reason",
+		    "missing or invalid token", "count",
+		    (json_int_t)den[i].count, "window_secs",
+		    HTTP_DENIAL_WINDOW_MS / 1000, "summary", 1, "span_ms",
+		    (json_int_t)(den[i].last_ms - den[i].first_ms));
+		snprintf(actor, sizeof actor, "client:%s", den[i].addr);
+		audit_note(db_get(), actor, AUDIT_AUTH, den[i].path, d);
+		json_decref(d);
+	}
 }
 
 static int

@@ -5,10 +5,12 @@
 #ifndef OXIOS_HTTP_SERVER_INT_H
 #define OXIOS_HTTP_SERVER_INT_H
 
+#include <netdb.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <microhttpd.h>
 
+#include "http/denials.h"
 #include "http/server.h"
 #include "kernel/events.h"
 #include "util/buf.h"
@@ -30,6 +32,16 @@ struct http_sse {
 	struct http_sse *next, *prev;
 };
 
+/* Connections (server_guard.c): in all, per client address (below the
+ * total, so one address cannot take every one), and how many more than
+ * GUARD_MAX_CONNS may still be closing; the listen backlog. */
+#define GUARD_MAX_CONNS 1024
+#define GUARD_PER_ADDR 256
+#define GUARD_SLACK 64
+#define GUARD_BACKLOG 511
+/* 401s from one address: one audit window (denials.h). */
+#define HTTP_DENIAL_WINDOW_MS 60000
+
 struct http_state {
 	struct MHD_Daemon *mhd;
 	pthread_mutex_t lock; /* the fields below */
@@ -41,9 +53,9 @@ struct http_state {
 	struct http_sse *streams;
 	int nstreams;
 	long long rate_limited, auth_failures;
-	int inflight;  /* requests begun and not yet completed */
-	int stopping;  /* http_stop() has begun */
-	int listen_fd; /* handed back by MHD_quiesce_daemon(), or -1 */
+	struct denials *denials;  /* 401s per address and window */
+	int inflight;             /* requests begun and not yet completed */
+	int stopping;             /* http_stop() has begun */
 	struct http_req *waiting; /* async requests not yet answered */
 	pthread_t ticker;
 	int ticker_run;
@@ -62,6 +74,8 @@ void http_count(struct http_req *r);
  * answer is ready (r->status set), 0 to read the body.
  */
 int http_admit(struct http_req *r);
+/* Audit the 401s counted after the first of their windows: a row each. */
+void http_audit_denials(const struct denial *d, size_t n);
 /* Whether a body follows the headers. */
 int http_has_body(struct http_req *r);
 /* The body is in: parse it.  1 if that answered (an error), else 0. */
@@ -77,5 +91,33 @@ void http_sse_wake(void *arg);
  * second for keep-alives of quiet streams.
  */
 void *http_ticker(void *arg);
+
+/*
+ * server_guard.c: the listening socket, admission (caps per address and
+ * in all, the oldest idle connection closed to make room), the first
+ * bytes (400 for what is not HTTP), the head deadline.
+ */
+/* Bind and listen on ai's address.  0, or -1 with *cause. */
+int http_guard_listen(const struct addrinfo *ai, char **cause);
+/* Start accepting (http.mhd is running).  0, or -1 with *cause. */
+int http_guard_start(char **cause);
+/* Stop accepting: the listening socket and silent connections closed. */
+void http_guard_quiesce(void);
+/* After MHD_stop_daemon(): everything released. */
+void http_guard_stop(void);
+/* The head deadline (gateway.header_timeout_secs). */
+void http_guard_set_timeout(int secs);
+/* Connections refused, closed for room, past the head deadline, not HTTP. */
+void http_guard_counts(long long *refused, long long *evicted,
+    long long *expired, long long *garbage);
+/* MHD_OPTION_NOTIFY_CONNECTION. */
+void http_guard_notify(void *cls, struct MHD_Connection *conn,
+    void **socket_context, enum MHD_ConnectionNotificationCode toe);
+/* conn's head is in: a request (authenticated or not) is under way. */
+void http_guard_head(struct MHD_Connection *conn, int trusted);
+/* conn's request ended: its next head is due within the deadline. */
+void http_guard_idle(struct MHD_Connection *conn);
+/* conn is a WebSocket now: never closed by the guard. */
+void http_guard_upgraded(struct MHD_Connection *conn);
 
 #endif

@@ -31,7 +31,8 @@ def test_show_is_valid_toml_with_defaults(oxios):
     doc = tomllib.loads(r.stdout)
     assert doc['gateway'] == {
         'host': '127.0.0.1', 'port': 4200, 'max_body_bytes': 1048576,
-        'rate_limit_per_min': 600, 'cors_origins': []}
+        'rate_limit_per_min': 600, 'cors_origins': [],
+        'header_timeout_secs': 10}
     assert doc['engine']['default_model'] == 'anthropic/claude-sonnet-4-5'
     for section in ('kernel', 'engine', 'providers', 'gateway', 'exec',
                     'security', 'orchestrator', 'memory', 'cron', 'budget',
