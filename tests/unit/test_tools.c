@@ -400,6 +400,15 @@ test_grep(void **state)
 	assert_string_equal(s,
 	    "g/three.txt:1:caf\xc3\xa9 au lait\ng/three.txt:2:lot 42\n");
 	free(s);
+	/* Past the work budget the search stops, with a note. */
+	tool_grep_budget = 200;
+	s = run("grep", "{\"pattern\":\"(a|b|c|d|e|f|g|h|i)*z\"}", 1, &trunc);
+	tool_grep_budget = 2000000000ull;
+	assert_true(trunc);
+	assert_non_null(strstr(s,
+	    "(stopped: the pattern needed more work "
+	    "than a grep call may do"));
+	free(s);
 	expect("grep", "{\"pattern\":\"a\",\"context\":99}", 0,
 	    "'context' must be between 0 and 20");
 }
