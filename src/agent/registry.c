@@ -86,9 +86,10 @@ const struct tool_def registry_hands[] = {
 	    .flags = 0,
 	    .description =
 		"Search file contents with a POSIX extended regular "
-		"expression. Prints path:line:text for each matching line, "
-		"and path-line-text for context lines. Binary files, files "
-		"over 16 MiB and .git are skipped.",
+		"expression (matched in linear time: no backreferences). "
+		"Prints path:line:text for each matching line, and "
+		"path-line-text for context lines. Binary files, files over "
+		"16 MiB and .git are skipped.",
 	    .schema = "grep",
 	    .schema_shell = NULL,
 	},

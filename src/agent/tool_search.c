@@ -5,11 +5,14 @@
  * The walk starts from a directory opened beneath the workspace
  * (tools_open) and descends with O_NOFOLLOW, so it never leaves it.  It
  * skips .git, stops at a depth of 64 and after 100000 entries.
+ *
+ * grep matches with util/regex.h, in time linear in the text (no
+ * backtracking, so no backreferences), and within a work budget per call
+ * as a second line behind the worker's CPU limit.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <regex.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +22,7 @@
 #include "agent/tools.h"
 #include "util/buf.h"
 #include "util/file.h"
+#include "util/regex.h"
 #include "util/utf8.h"
 #include "util/xalloc.h"
 
@@ -42,7 +46,9 @@ struct walk {
 	long max, found;
 
 	/* grep */
-	regex_t re;
+	struct regex *re;
+	uint64_t budget; /* work left (regex_match()) */
+	int spent;       /* the budget ran out */
 	const char *include;
 	long context;
 	long skipped;    /* binary or too large */
@@ -176,6 +182,12 @@ walk_finish(struct walk *w, const char *what, const char *none)
 		w->truncated = 1;
 	} else if (w->truncated)
 		buf_printf(&w->out, "(stopped after %ld %s)\n", w->found, what);
+	if (w->spent) {
+		buf_printf(&w->out,
+		    "(stopped: the pattern needed more work than a grep call "
+		    "may do: narrow the path or simplify the pattern)\n");
+		w->truncated = 1;
+	}
 	if (w->skipped > 0)
 		buf_printf(&w->out,
 		    "(%ld binary or over-large files not searched)\n",
@@ -245,12 +257,19 @@ grep_data(struct walk *w, const char *path, char *data, size_t len)
 	} ring[GREP_MAX_CONTEXT];
 	char *line = data, *end = data + len, *nl;
 	long no = 0, last = 0, after = 0, nring = 0, first, i, k;
+	int m;
 
 	while (line < end) {
 		no++;
 		if ((nl = memchr(line, '\n', (size_t)(end - line))) != NULL)
 			*nl = '\0';
-		if (regexec(&w->re, line, 0, NULL, 0) == 0) {
+		m = regex_match(w->re, line,
+		    (size_t)((nl != NULL ? nl : end) - line), &w->budget);
+		if (m == -1) {
+			w->spent = 1;
+			return 1;
+		}
+		if (m == 1) {
 			if (w->found == w->max) {
 				w->truncated = 1;
 				return 1;
@@ -352,14 +371,17 @@ grep_visit(struct walk *w, int dirfd, const char *name, const char *rel,
 	return grep_file(w, fd, rel);
 }
 
+/* A few seconds of CPU (regex.h: a visit costs 3 to 4 ns). */
+uint64_t tool_grep_budget = 2000000000ull;
+
 int
 tool_grep(struct tool_ctx *ctx, json_t *args, struct tool_result *res)
 {
-	char *norm = NULL, *cause = NULL, msg[256];
+	char *norm = NULL, *cause = NULL, *why = NULL;
 	const char *pattern;
 	struct walk w;
 	struct stat st;
-	int fd, icase, err, compiled = 0;
+	int fd, icase;
 
 	memset(&w, 0, sizeof w);
 	buf_init(&w.out, BUF_NOCAP);
@@ -372,15 +394,14 @@ tool_grep(struct tool_ctx *ctx, json_t *args, struct tool_result *res)
 	    tools_arg_int(args, "max_results", 1, 2000, 100, &w.max, &cause) ==
 		-1)
 		goto fail;
-	if ((err = regcomp(&w.re, pattern,
-		 REG_EXTENDED | REG_NEWLINE | REG_NOSUB |
-		     (icase ? REG_ICASE : 0))) != 0) {
-		regerror(err, &w.re, msg, sizeof msg);
+	if (regex_compile(pattern, icase ? REGEX_ICASE : 0, &w.re, &why) ==
+	    -1) {
 		xasprintf(&cause, "bad regular expression '%s': %s", pattern,
-		    msg);
+		    why);
+		free(why);
 		goto fail;
 	}
-	compiled = 1;
+	w.budget = tool_grep_budget;
 	if ((fd = walk_open(ctx, norm, &st, &cause)) == -1)
 		goto fail;
 	w.fn = grep_visit;
@@ -398,12 +419,11 @@ tool_grep(struct tool_ctx *ctx, json_t *args, struct tool_result *res)
 	}
 	res->output = walk_finish(&w, "matches", "no matches");
 	res->truncated = w.truncated;
-	regfree(&w.re);
+	regex_free(w.re);
 	free(norm);
 	return 0;
 fail:
-	if (compiled)
-		regfree(&w.re);
+	regex_free(w.re);
 	buf_free(&w.out);
 	free(norm);
 	return tools_fail_take(res, cause);

@@ -13,6 +13,7 @@
 #define OXIOS_AGENT_TOOLS_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 #include <dirent.h>
 #include <jansson.h>
@@ -125,6 +126,8 @@ int tool_edit(struct tool_ctx *, json_t *, struct tool_result *);
 int tool_ls(struct tool_ctx *, json_t *, struct tool_result *);
 int tool_find(struct tool_ctx *, json_t *, struct tool_result *);
 int tool_grep(struct tool_ctx *, json_t *, struct tool_result *);
+/* NFA states one grep call may visit (util/regex.h); tests lower it. */
+extern uint64_t tool_grep_budget;
 int tool_exec(struct tool_ctx *, json_t *, struct tool_result *);
 
 #endif

@@ -391,6 +391,42 @@ def test_max_agent_depth_is_the_configured_one(agent):
     assert (children, grandchildren) == (2, 0)
 
 
+def test_backtracking_grep_is_a_prompt_tool_error(agent):
+    """Issue 13, item 1: a backtracking pattern over 50 lines of 40 a's
+    used to burn minutes of the worker's CPU past its limit.  grep now
+    matches in linear time: the backreference is refused as a tool error
+    the model reads, the same pattern without it answers at once, and
+    an ordinary grep after them works."""
+    with open(os.path.join(agent.ws, 'a.txt'), 'w') as f:
+        f.write(('a' * 40 + '\n') * 50)
+    with open(os.path.join(agent.ws, 'b.txt'), 'w') as f:
+        f.write('lot 42\nodd\n')
+    with open(os.path.join(agent.home, 'config.toml'), 'a') as f:
+        f.write('[security]\nworker_cpu_secs = 5\n')
+    agent.fake.load({'turns': [
+        {'tool_calls': [
+            call('grep', 'g1', pattern=r'(.*)(.*)(.*)(.*)(.*)\5\4\3\2\1x'),
+            call('grep', 'g2', pattern=r'(.*)(.*)(.*)(.*)(.*)x'),
+            call('grep', 'g3', pattern=r'^(a|aa)+$', max_results=2),
+            call('grep', 'g4', pattern=r'\d+', path='b.txt')]},
+        {'text': 'done'}]})
+    t0 = time.monotonic()
+    r = run(agent, '--json', 'search')
+    took = time.monotonic() - t0
+    assert r.returncode == 0, r.stderr
+    assert took < 30, took
+    res = tool_results(model_requests(agent)[1])
+    assert res['g1'].startswith("bad regular expression '(.*)"), res
+    assert ('backreferences are not supported: the pattern is matched in '
+            'linear time (\\5 at offset 20)') in res['g1'], res
+    assert res['g2'] == 'no matches\n', res
+    assert res['g3'] == ('a.txt:1:' + 'a' * 40 + '\na.txt:2:' + 'a' * 40 +
+                         '\n(stopped after 2 matches)\n'), res
+    assert res['g4'] == 'b.txt:1:lot 42\n', res  # glibc read \d as 'd'
+    out = json.loads(r.stdout)
+    assert out['tool_calls'] == 4 and out['exit_code'] == 0
+
+
 def test_tool_arguments_are_checked_against_the_schema(agent):
     """Every call passes the one dispatch point: arguments that fail the
     tool's JSON Schema are refused there, with a message naming the

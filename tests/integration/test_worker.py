@@ -337,6 +337,21 @@ def test_cpu_limit_kills_command(spawn):
         '42\n'
 
 
+def test_grep_cannot_run_away(spawn, home):
+    """A pattern that backtracking matchers take minutes over is refused
+    (backreferences) or answered at once (linear time), and the worker
+    goes on serving."""
+    w = spawn(cpu_secs=5)
+    (home / 'workspace' / 'a.txt').write_text(('a' * 40 + '\n') * 50)
+    t0 = time.monotonic()
+    w.fails('grep', 'backreferences are not supported',
+            pattern=r'(.*)(.*)(.*)(.*)(.*)\5\4\3\2\1x')
+    assert w.ok('grep', pattern=r'^(a|a)*(a|aa)*b') == 'no matches\n'
+    assert time.monotonic() - t0 < 5
+    assert w.ok('grep', pattern=r'\ba{40}\b', max_results=1) == \
+        'a.txt:1:' + 'a' * 40 + '\n(stopped after 1 matches)\n'
+
+
 def test_no_keys_in_environment(spawn):
     w = spawn(sandbox_off=True)  # our /proc/PID is visible: Landlock's
     out = w.ok('exec', binary='env')

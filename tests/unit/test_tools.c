@@ -391,6 +391,24 @@ test_grep(void **state)
 	free(s);
 	expect("grep", "{\"pattern\":\"zzz\"}", 1, "no matches");
 	expect("grep", "{\"pattern\":\"(\"}", 0, "bad regular expression");
+	expect("grep", "{\"pattern\":\"(a)\\\\1\"}", 0,
+	    "bad regular expression '(a)\\1': backreferences are not "
+	    "supported: the pattern is matched in linear time");
+	/* \d (glibc read it as 'd'), \b, and a character, not a byte. */
+	put(ws, "g/three.txt", "caf\xc3\xa9 au lait\nlot 42\nodd\n");
+	s = run("grep", "{\"pattern\":\"\\\\d+|\\\\bcaf.\\\\s\"}", 1, NULL);
+	assert_string_equal(s,
+	    "g/three.txt:1:caf\xc3\xa9 au lait\ng/three.txt:2:lot 42\n");
+	free(s);
+	/* Past the work budget the search stops, with a note. */
+	tool_grep_budget = 200;
+	s = run("grep", "{\"pattern\":\"(a|b|c|d|e|f|g|h|i)*z\"}", 1, &trunc);
+	tool_grep_budget = 2000000000ull;
+	assert_true(trunc);
+	assert_non_null(strstr(s,
+	    "(stopped: the pattern needed more work "
+	    "than a grep call may do"));
+	free(s);
 	expect("grep", "{\"pattern\":\"a\",\"context\":99}", 0,
 	    "'context' must be between 0 and 20");
 }
