@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "agent/tools.h"
+#include "security/limits.h"
 #include "util/buf.h"
 #include "util/file.h"
 #include "util/utf8.h"
@@ -224,6 +225,33 @@ fs_mkparents(struct tool_ctx *ctx, char *dir, char **cause)
 }
 
 /*
+ * Whether `len` bytes written as `norm` keep the workspace within what
+ * this run may add to it (security/limits.h).  0, or -1 with *cause.
+ */
+static int
+fs_room(struct tool_ctx *ctx, const char *norm, size_t len, char **cause)
+{
+	unsigned long long used, old = 0;
+	struct stat st;
+	char *over;
+
+	if (ctx->ws_cap == 0)
+		return 0;
+	used = limits_ws_usage(ctx->dirfd);
+	if (fstatat(ctx->dirfd, norm, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    S_ISREG(st.st_mode))
+		old = (unsigned long long)st.st_blocks * 512;
+	used = used > old ? used - old : 0;
+	if ((over = limits_ws_over(used + len, ctx->ws_base, ctx->ws_cap)) ==
+	    NULL)
+		return 0;
+	xasprintf(cause, "writing %zu bytes to '%s' is refused: %s", len, norm,
+	    over);
+	free(over);
+	return -1;
+}
+
+/*
  * Replace the file at norm with data: a temporary file beside it, renamed
  * over it (keeping its mode).  A symbolic link in the workspace is
  * written through instead.  *created says whether it is new.
@@ -240,6 +268,8 @@ fs_replace(struct tool_ctx *ctx, const char *norm, const char *data, size_t len,
 	int pfd = ctx->dirfd, fd = -1, rc = -1;
 
 	*created = 0;
+	if (fs_room(ctx, norm, len, cause) == -1)
+		return -1;
 	copy = xstrdup(norm);
 	if ((slash = strrchr(copy, '/')) == NULL)
 		base = copy;

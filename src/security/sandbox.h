@@ -22,6 +22,7 @@ struct sandbox_policy {
 	long memory_mb;        /* RLIMIT_AS; 0: none; never under ASan */
 	int required;          /* fail unless Landlock and seccomp apply */
 	int pidns;             /* sandbox_pidns() succeeded (reported) */
+	int max_procs;         /* RLIMIT_NPROC where it binds; 0: default */
 };
 
 /*
