@@ -14,6 +14,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,9 +29,11 @@
 #include "agent/proto.h"
 #include "agent/tools.h"
 #include "agent/worker_init.h"
+#include "security/cgroup.h"
 #include "security/sandbox.h"
 #include "util/buf.h"
 #include "util/json.h"
+#include "util/log.h"
 #include "util/time.h"
 #include "util/xalloc.h"
 
@@ -48,6 +51,7 @@ struct hands {
 	struct proto_reader rd;
 	json_t *sandbox;
 	json_t *policy; /* the policy line sent, for hands_respawn() */
+	char *cgroup;   /* its cgroup v2 directory, or NULL */
 	int cpu_secs;   /* of the policy, to name a SIGXCPU */
 	json_int_t next_id;
 };
@@ -65,6 +69,50 @@ hands_write_proc(const char *path, const char *s, size_t n)
 	return rc;
 }
 
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+
+/* clone3()'s argument (linux/sched.h, kept here: it clashes with glibc). */
+struct hands_clone_args {
+	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack,
+	    stack_size, tls, set_tid, set_tid_size, cgroup;
+};
+
+/* The cgroup v2 plan of this process, made once (security/cgroup.h). */
+static struct cgroup_plan hands_cg;
+static pthread_once_t hands_cg_once = PTHREAD_ONCE_INIT;
+
+static void
+hands_cg_init(void)
+{
+	char *cause = NULL;
+
+	if (cgroup_plan("", getpid(), &hands_cg) == CGROUP_NONE ||
+	    cgroup_prepare(&hands_cg, getpid(), &cause) == -1)
+		log_debug("workers get no cgroup of their own: %s",
+		    hands_cg.why);
+	free(cause);
+}
+
+/*
+ * The fork of hands_fork(), into the cgroup `cgfd` (-1: none) with
+ * clone3() when it is given; -1 with errno when the kernel refuses.
+ */
+static pid_t
+hands_clone(uint64_t flags, int cgfd)
+{
+	struct hands_clone_args ca;
+
+	if (cgfd == -1)
+		return (pid_t)syscall(SYS_clone, flags | SIGCHLD, 0, 0, 0, 0);
+	memset(&ca, 0, sizeof ca);
+	ca.flags = flags | CLONE_INTO_CGROUP;
+	ca.exit_signal = SIGCHLD;
+	ca.cgroup = (uint64_t)cgfd;
+	return (pid_t)syscall(SYS_clone3, &ca, sizeof ca);
+}
+
 /*
  * fork(), into a new PID namespace when the kernel lets us, so that the
  * worker is its init and every process it starts dies with it: as root
@@ -74,7 +122,7 @@ hands_write_proc(const char *path, const char *s, size_t n)
  * The child may only make async-signal-safe calls, as after fork().
  */
 static pid_t
-hands_fork(char map[2][64], int *userns)
+hands_fork(char map[2][64], int *userns, int cgfd)
 {
 	pid_t pid;
 
@@ -83,17 +131,15 @@ hands_fork(char map[2][64], int *userns)
 	    (unsigned long)geteuid());
 	snprintf(map[1], 64, "%lu %lu 1\n", (unsigned long)getegid(),
 	    (unsigned long)getegid());
-	pid = (pid_t)syscall(SYS_clone, CLONE_NEWPID | SIGCHLD, 0, 0, 0, 0);
-	if (pid != -1)
+	if ((pid = hands_clone(CLONE_NEWPID, cgfd)) != -1)
 		return pid;
-	if (geteuid() != 0) {
-		pid = (pid_t)syscall(SYS_clone,
-		    CLONE_NEWUSER | CLONE_NEWPID | SIGCHLD, 0, 0, 0, 0);
-		if (pid != -1) {
-			*userns = 1;
-			return pid;
-		}
+	if (geteuid() != 0 &&
+	    (pid = hands_clone(CLONE_NEWUSER | CLONE_NEWPID, cgfd)) != -1) {
+		*userns = 1;
+		return pid;
 	}
+	if (cgfd != -1) /* no clone3() or no CLONE_INTO_CGROUP */
+		return hands_fork(map, userns, -1);
 	return fork();
 }
 
@@ -255,6 +301,9 @@ hands_free(struct hands *h)
 	proto_reader_free(&h->rd);
 	json_decref(h->sandbox);
 	json_decref(h->policy);
+	if (h->cgroup != NULL && cgroup_worker_remove(h->cgroup) == -1)
+		log_warn("%s: %s", h->cgroup, strerror(errno));
+	free(h->cgroup);
 	pthread_mutex_destroy(&h->lock);
 	free(h);
 }
@@ -298,8 +347,8 @@ int
 hands_start(struct hands **out, char **cause)
 {
 	struct hands *h;
-	char **env, map[2][64];
-	int sv[2], userns;
+	char **env, map[2][64], *cg = NULL, *err = NULL;
+	int sv[2], userns, cgfd = -1;
 	pid_t pid;
 
 	*out = NULL;
@@ -315,11 +364,23 @@ hands_start(struct hands **out, char **cause)
 		return -1;
 	}
 	env = proto_env();
-	if ((pid = hands_fork(map, &userns)) == -1) {
+	pthread_once(&hands_cg_once, hands_cg_init);
+	if (hands_cg.mode == CGROUP_DIRECT &&
+	    (cgfd = cgroup_worker_new(&hands_cg, getpid(), &cg, &err)) == -1) {
+		log_warn("worker cgroup: %s", err);
+		free(err);
+	}
+	pid = hands_fork(map, &userns, cgfd);
+	if (cgfd != -1)
+		close(cgfd);
+	if (pid == -1) {
 		xasprintf(cause, "fork: %s", strerror(errno));
 		proto_env_free(env);
 		close(sv[0]);
 		close(sv[1]);
+		if (cg != NULL)
+			cgroup_worker_remove(cg);
+		free(cg);
 		return -1;
 	}
 	if (pid == 0)
@@ -330,12 +391,41 @@ hands_start(struct hands **out, char **cause)
 	h = xcalloc(1, sizeof *h);
 	pthread_mutex_init(&h->lock, NULL);
 	h->pid = pid;
+	h->cgroup = cg;
 	/* Not reaped before hands_close(): the pid cannot be reused. */
 	h->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	h->fd = sv[0];
 	proto_reader_init(&h->rd, h->fd, PROTO_MAX_RESPONSE);
 	*out = h;
 	return 0;
+}
+
+/* Bound the worker's cgroup by the policy; say so in its report. */
+static void
+hands_cg_limits(struct hands *h, const json_t *policy)
+{
+	int procs =
+	    (int)json_integer_value(json_object_get(policy, "max_procs"));
+	long mb =
+	    (long)json_integer_value(json_object_get(policy, "memory_mb"));
+	char *cause = NULL;
+
+	if (h->cgroup == NULL) {
+		json_object_set_new(h->sandbox, "cgroup",
+		    json_pack("{s:b, s:s}", "applied", 0, "why",
+			hands_cg.mode == CGROUP_NONE ? hands_cg.why :
+						       "it could not be made"));
+		return;
+	}
+	if (cgroup_worker_limits(h->cgroup, procs, mb, &cause) == -1) {
+		json_object_set_new(h->sandbox, "cgroup",
+		    json_pack("{s:b, s:s}", "applied", 0, "why", cause));
+		free(cause);
+		return;
+	}
+	json_object_set_new(h->sandbox, "cgroup",
+	    json_pack("{s:b, s:s, s:i, s:I}", "applied", 1, "path", h->cgroup,
+		"pids_max", procs, "memory_max_mb", (json_int_t)mb));
 }
 
 /*
@@ -380,6 +470,7 @@ hands_setup_json(struct hands *h, json_t *policy, char **cause)
 	if (strcmp(oxjson_str(msg, "type", ""), "ready") == 0 &&
 	    json_is_object(json_object_get(msg, "sandbox"))) {
 		h->sandbox = json_incref(json_object_get(msg, "sandbox"));
+		hands_cg_limits(h, policy);
 		base = json_object_get(h->sandbox, "workspace_base_bytes");
 		if (json_is_integer(base) && json_integer_value(base) > 0)
 			json_object_set(policy, "workspace_base_bytes", base);
@@ -430,6 +521,7 @@ hands_respawn(struct hands *h, const struct cancel *cancel, char **cause)
 {
 	struct proto_reader rd;
 	struct hands *n;
+	char *cg;
 	pid_t pid;
 	int pidfd, fd;
 
@@ -459,6 +551,11 @@ hands_respawn(struct hands *h, const struct cancel *cancel, char **cause)
 	n->pidfd = pidfd;
 	n->fd = fd;
 	n->rd = rd;
+	cg = h->cgroup;
+	h->cgroup = n->cgroup;
+	n->cgroup = cg;
+	json_decref(h->sandbox);
+	h->sandbox = json_incref(n->sandbox);
 	/* A kill that came meanwhile fired the token first. */
 	if (cancel_fired(cancel))
 		hands_kill_locked(h);
