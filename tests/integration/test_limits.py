@@ -360,3 +360,30 @@ def test_workspace_cap_stops_big_writes(agent):
                 os.unlink(os.path.join(agent.ws, 'big%d' % i))
             except OSError:
                 pass
+
+
+def test_worker_cpu_limit_timing(tmp_path):
+    """Item 1, timed on the worker alone: a CPU-bound call in the worker's
+    own code ends within the limit + 2 s, the worker dead of SIGXCPU (its
+    init exits 128 + SIGXCPU), the soft limit never creeping."""
+    from test_worker import Worker
+    ws = tmp_path / 'ws'
+    ws.mkdir()
+    (ws / 'a.txt').write_text(('a' * 40 + '\n') * 50)
+    w = Worker({'workspace': str(ws), 'cpu_secs': 2})
+    assert w.ready['type'] == 'ready', w.ready
+    w.next_id += 1
+    t0 = time.monotonic()
+    w.send({'type': 'call', 'id': w.next_id, 'tool': 'grep',
+            'args': {'pattern': BACKTRACK, 'path': 'a.txt'}})
+    try:
+        r = w.recv(timeout=30)
+    except EOFError:
+        r = None
+    took = time.monotonic() - t0
+    if r is not None:
+        w.close()
+        pytest.skip('grep no longer backtracks: %s' % str(r)[:200])
+    assert took < 2 + 2, took
+    st = w.wait()
+    assert os.WIFEXITED(st) and os.WEXITSTATUS(st) == 128 + signal.SIGXCPU, st
