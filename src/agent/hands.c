@@ -11,11 +11,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -25,9 +28,12 @@
 #include "agent/hands.h"
 #include "agent/proto.h"
 #include "agent/tools.h"
+#include "agent/worker_init.h"
+#include "security/cgroup.h"
 #include "security/sandbox.h"
 #include "util/buf.h"
 #include "util/json.h"
+#include "util/log.h"
 #include "util/time.h"
 #include "util/xalloc.h"
 
@@ -37,12 +43,16 @@
 	"{\"type\":\"error\",\"error\":\"cannot exec /proc/self/exe\"}\n"
 
 struct hands {
-	pid_t pid;
+	pthread_mutex_t lock; /* pid changes (hands_respawn()) vs kills */
+	pid_t pid;            /* guarded by lock */
 	int pidfd; /* readable once the worker exits; -1 if unsupported */
 	int fd;
 	int dead; /* killed, or out of step: no more calls (atomic) */
 	struct proto_reader rd;
 	json_t *sandbox;
+	json_t *policy; /* the policy line sent, for hands_respawn() */
+	char *cgroup;   /* its cgroup v2 directory, or NULL */
+	int cpu_secs;   /* of the policy, to name a SIGXCPU */
 	json_int_t next_id;
 };
 
@@ -59,6 +69,50 @@ hands_write_proc(const char *path, const char *s, size_t n)
 	return rc;
 }
 
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+
+/* clone3()'s argument (linux/sched.h, kept here: it clashes with glibc). */
+struct hands_clone_args {
+	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack,
+	    stack_size, tls, set_tid, set_tid_size, cgroup;
+};
+
+/* The cgroup v2 plan of this process, made once (security/cgroup.h). */
+static struct cgroup_plan hands_cg;
+static pthread_once_t hands_cg_once = PTHREAD_ONCE_INIT;
+
+static void
+hands_cg_init(void)
+{
+	char *cause = NULL;
+
+	if (cgroup_plan("", getpid(), &hands_cg) == CGROUP_NONE ||
+	    cgroup_prepare(&hands_cg, getpid(), &cause) == -1)
+		log_debug("workers get no cgroup of their own: %s",
+		    hands_cg.why);
+	free(cause);
+}
+
+/*
+ * The fork of hands_fork(), into the cgroup `cgfd` (-1: none) with
+ * clone3() when it is given; -1 with errno when the kernel refuses.
+ */
+static pid_t
+hands_clone(uint64_t flags, int cgfd)
+{
+	struct hands_clone_args ca;
+
+	if (cgfd == -1)
+		return (pid_t)syscall(SYS_clone, flags | SIGCHLD, 0, 0, 0, 0);
+	memset(&ca, 0, sizeof ca);
+	ca.flags = flags | CLONE_INTO_CGROUP;
+	ca.exit_signal = SIGCHLD;
+	ca.cgroup = (uint64_t)cgfd;
+	return (pid_t)syscall(SYS_clone3, &ca, sizeof ca);
+}
+
 /*
  * fork(), into a new PID namespace when the kernel lets us, so that the
  * worker is its init and every process it starts dies with it: as root
@@ -68,7 +122,7 @@ hands_write_proc(const char *path, const char *s, size_t n)
  * The child may only make async-signal-safe calls, as after fork().
  */
 static pid_t
-hands_fork(char map[2][64], int *userns)
+hands_fork(char map[2][64], int *userns, int cgfd)
 {
 	pid_t pid;
 
@@ -77,17 +131,15 @@ hands_fork(char map[2][64], int *userns)
 	    (unsigned long)geteuid());
 	snprintf(map[1], 64, "%lu %lu 1\n", (unsigned long)getegid(),
 	    (unsigned long)getegid());
-	pid = (pid_t)syscall(SYS_clone, CLONE_NEWPID | SIGCHLD, 0, 0, 0, 0);
-	if (pid != -1)
+	if ((pid = hands_clone(CLONE_NEWPID, cgfd)) != -1)
 		return pid;
-	if (geteuid() != 0) {
-		pid = (pid_t)syscall(SYS_clone,
-		    CLONE_NEWUSER | CLONE_NEWPID | SIGCHLD, 0, 0, 0, 0);
-		if (pid != -1) {
-			*userns = 1;
-			return pid;
-		}
+	if (geteuid() != 0 &&
+	    (pid = hands_clone(CLONE_NEWUSER | CLONE_NEWPID, cgfd)) != -1) {
+		*userns = 1;
+		return pid;
 	}
+	if (cgfd != -1) /* no clone3() or no CLONE_INTO_CGROUP */
+		return hands_fork(map, userns, -1);
 	return fork();
 }
 
@@ -101,6 +153,11 @@ hands_child(int sock, char **env, char map[2][64], int userns)
 	char *argv[] = { (char *)"oxios", (char *)"__worker", NULL };
 	int fd;
 
+	/*
+	 * Die with the thread that forked us (see hands.h); the worker's
+	 * init watches the connection too, for the process.
+	 */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (userns &&
 	    (hands_write_proc("/proc/self/uid_map", map[0], strlen(map[0])) ==
 		    -1 ||
@@ -174,19 +231,33 @@ hands_wait_exit(struct hands *h, int ms, int *status)
 	}
 }
 
-/* "exit status 1", "killed by signal 9" (caller frees). */
+/*
+ * "exit status 1", "killed by SIGXCPU: CPU limit 5 s", "killed by
+ * SIGKILL" (caller frees).  The init of the worker's namespace exits
+ * 128+N when the worker was killed by signal N (worker_init.h).
+ */
 static char *
-hands_describe(int status)
+hands_describe(struct hands *h, int status)
 {
+	const char *abbrev;
 	char *s;
+	int sig = 0;
 
 	if (WIFEXITED(status))
-		xasprintf(&s, "exit status %d", WEXITSTATUS(status));
+		sig = worker_init_signal(WEXITSTATUS(status));
 	else if (WIFSIGNALED(status))
-		xasprintf(&s, "killed by signal %d (%s)", WTERMSIG(status),
-		    strsignal(WTERMSIG(status)));
+		sig = WTERMSIG(status);
+	if (sig == 0) {
+		xasprintf(&s, "exit status %d", WEXITSTATUS(status));
+		return s;
+	}
+	abbrev = sigabbrev_np(sig);
+	if (sig == SIGXCPU && h->cpu_secs > 0)
+		xasprintf(&s, "killed by SIGXCPU: CPU limit %d s", h->cpu_secs);
+	else if (abbrev != NULL)
+		xasprintf(&s, "killed by SIG%s", abbrev);
 	else
-		xasprintf(&s, "status %d", status);
+		xasprintf(&s, "killed by signal %d", sig);
 	return s;
 }
 
@@ -201,8 +272,8 @@ hands_gone(struct hands *h, const char *what)
 		xasprintf(&s, "%s", what);
 		return s;
 	}
-	how = hands_describe(status);
-	xasprintf(&s, "%s (worker %s)", what, how);
+	how = hands_describe(h, status);
+	xasprintf(&s, "%s (the worker was %s)", what, how);
 	free(how);
 	return s;
 }
@@ -231,20 +302,27 @@ hands_free(struct hands *h)
 		close(h->pidfd);
 	proto_reader_free(&h->rd);
 	json_decref(h->sandbox);
+	json_decref(h->policy);
+	if (h->cgroup != NULL && cgroup_worker_remove(h->cgroup) == -1)
+		log_warn("%s: %s", h->cgroup, strerror(errno));
+	free(h->cgroup);
+	pthread_mutex_destroy(&h->lock);
 	free(h);
 }
+
+static void hands_kill_locked(struct hands *h);
 
 static json_t *
 hands_policy_json(const struct hands_policy *pol)
 {
-	json_t *allow;
+	json_t *allow, *p;
 
 	if (pol->allowlist != NULL && json_is_array(pol->allowlist))
 		allow = json_deep_copy(pol->allowlist);
 	else
 		allow = json_array();
-	return json_pack("{s:s, s:i, s:s, s:b, s:b, s:o, s:i, s:I, s:i, s:I, "
-			 "s:b, s:b}",
+	p = json_pack("{s:s, s:i, s:s, s:b, s:b, s:o, s:i, s:I, s:i, s:I, "
+		      "s:b, s:b, s:i, s:I}",
 	    "type", "policy", "version", 1, "workspace", pol->workspace,
 	    "allow_network", pol->allow_network != 0, "allow_shell",
 	    pol->allow_shell != 0, "allowlist", allow, "exec_timeout_secs",
@@ -257,15 +335,23 @@ hands_policy_json(const struct hands_policy *pol)
 	    "cpu_secs", pol->cpu_secs > 0 ? pol->cpu_secs : 0, "memory_mb",
 	    (json_int_t)(pol->memory_mb > 0 ? pol->memory_mb : 0),
 	    "sandbox_required", pol->sandbox_required != 0, "sandbox_off",
-	    pol->sandbox_off != 0);
+	    pol->sandbox_off != 0, "max_procs",
+	    pol->max_procs > 0 ? pol->max_procs : 0, "workspace_growth_mb",
+	    (json_int_t)(pol->workspace_growth_mb > 0 ?
+		    pol->workspace_growth_mb :
+		    0));
+	if (p != NULL && pol->workspace_base_bytes > 0)
+		json_object_set_new(p, "workspace_base_bytes",
+		    json_integer((json_int_t)pol->workspace_base_bytes));
+	return p;
 }
 
 int
 hands_start(struct hands **out, char **cause)
 {
 	struct hands *h;
-	char **env, map[2][64];
-	int sv[2], userns;
+	char **env, map[2][64], *cg = NULL, *err = NULL;
+	int sv[2], userns, cgfd = -1;
 	pid_t pid;
 
 	*out = NULL;
@@ -281,11 +367,23 @@ hands_start(struct hands **out, char **cause)
 		return -1;
 	}
 	env = proto_env();
-	if ((pid = hands_fork(map, &userns)) == -1) {
+	pthread_once(&hands_cg_once, hands_cg_init);
+	if (hands_cg.mode == CGROUP_DIRECT &&
+	    (cgfd = cgroup_worker_new(&hands_cg, getpid(), &cg, &err)) == -1) {
+		log_warn("worker cgroup: %s", err);
+		free(err);
+	}
+	pid = hands_fork(map, &userns, cgfd);
+	if (cgfd != -1)
+		close(cgfd);
+	if (pid == -1) {
 		xasprintf(cause, "fork: %s", strerror(errno));
 		proto_env_free(env);
 		close(sv[0]);
 		close(sv[1]);
+		if (cg != NULL)
+			cgroup_worker_remove(cg);
+		free(cg);
 		return -1;
 	}
 	if (pid == 0)
@@ -294,7 +392,9 @@ hands_start(struct hands **out, char **cause)
 	proto_env_free(env);
 	close(sv[1]);
 	h = xcalloc(1, sizeof *h);
+	pthread_mutex_init(&h->lock, NULL);
 	h->pid = pid;
+	h->cgroup = cg;
 	/* Not reaped before hands_close(): the pid cannot be reused. */
 	h->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	h->fd = sv[0];
@@ -303,22 +403,49 @@ hands_start(struct hands **out, char **cause)
 	return 0;
 }
 
-int
-hands_setup(struct hands *h, const struct hands_policy *pol, char **cause)
+/* Bound the worker's cgroup by the policy; say so in its report. */
+static void
+hands_cg_limits(struct hands *h, const json_t *policy)
 {
-	json_t *policy = NULL, *msg = NULL;
+	int procs =
+	    (int)json_integer_value(json_object_get(policy, "max_procs"));
+	long mb =
+	    (long)json_integer_value(json_object_get(policy, "memory_mb"));
+	char *cause = NULL;
+
+	if (h->cgroup == NULL) {
+		json_object_set_new(h->sandbox, "cgroup",
+		    json_pack("{s:b, s:s}", "applied", 0, "why",
+			hands_cg.mode == CGROUP_NONE ? hands_cg.why :
+						       "it could not be made"));
+		return;
+	}
+	if (cgroup_worker_limits(h->cgroup, procs, mb, &cause) == -1) {
+		json_object_set_new(h->sandbox, "cgroup",
+		    json_pack("{s:b, s:s}", "applied", 0, "why", cause));
+		free(cause);
+		return;
+	}
+	json_object_set_new(h->sandbox, "cgroup",
+	    json_pack("{s:b, s:s, s:i, s:I}", "applied", 1, "path", h->cgroup,
+		"pids_max", procs, "memory_max_mb", (json_int_t)mb));
+}
+
+/*
+ * Send the policy line, wait for the ready line; keep the policy (with
+ * the workspace's size at the start, as the worker measured it) for a
+ * respawn.  Takes ownership of `policy`.
+ */
+static int
+hands_setup_json(struct hands *h, json_t *policy, char **cause)
+{
+	json_t *msg = NULL, *base;
 	char *line = NULL, *err = NULL, *how;
 	size_t len;
 	int r, rc = -1;
 
-	if (pol->workspace == NULL || pol->workspace[0] != '/') {
-		xasprintf(cause, "the workspace must be an absolute path");
-		return -1;
-	}
-	if ((policy = hands_policy_json(pol)) == NULL) {
-		xasprintf(cause, "the policy cannot be encoded (bad UTF-8?)");
-		return -1;
-	}
+	h->cpu_secs =
+	    (int)json_integer_value(json_object_get(policy, "cpu_secs"));
 	/* If this fails the worker is gone: its last line says why. */
 	if (proto_write_json(h->fd, policy, NULL, &err) == -1) {
 		free(err);
@@ -346,6 +473,13 @@ hands_setup(struct hands *h, const struct hands_policy *pol, char **cause)
 	if (strcmp(oxjson_str(msg, "type", ""), "ready") == 0 &&
 	    json_is_object(json_object_get(msg, "sandbox"))) {
 		h->sandbox = json_incref(json_object_get(msg, "sandbox"));
+		hands_cg_limits(h, policy);
+		base = json_object_get(h->sandbox, "workspace_base_bytes");
+		if (json_is_integer(base) && json_integer_value(base) > 0)
+			json_object_set(policy, "workspace_base_bytes", base);
+		json_decref(h->policy);
+		h->policy = policy;
+		policy = NULL;
 		rc = 0;
 		goto out;
 	}
@@ -367,6 +501,70 @@ out:
 	free(line);
 	free(err);
 	return rc;
+}
+
+int
+hands_setup(struct hands *h, const struct hands_policy *pol, char **cause)
+{
+	json_t *policy;
+
+	if (pol->workspace == NULL || pol->workspace[0] != '/') {
+		xasprintf(cause, "the workspace must be an absolute path");
+		return -1;
+	}
+	if ((policy = hands_policy_json(pol)) == NULL) {
+		xasprintf(cause, "the policy cannot be encoded (bad UTF-8?)");
+		return -1;
+	}
+	return hands_setup_json(h, policy, cause);
+}
+
+int
+hands_respawn(struct hands *h, const struct cancel *cancel, char **cause)
+{
+	struct proto_reader rd;
+	struct hands *n;
+	char *cg;
+	pid_t pid;
+	int pidfd, fd;
+
+	if (h->policy == NULL) {
+		xasprintf(cause, "the worker was never set up");
+		return -1;
+	}
+	if (hands_start(&n, cause) != 0)
+		return -1;
+	if (hands_setup_json(n, json_incref(h->policy), cause) != 0) {
+		hands_close(n);
+		return -1;
+	}
+	/* Swap the processes: n takes the old one, to be closed. */
+	pthread_mutex_lock(&h->lock);
+	pid = h->pid;
+	pidfd = h->pidfd;
+	fd = h->fd;
+	rd = h->rd;
+	h->pid = n->pid;
+	h->pidfd = n->pidfd;
+	h->fd = n->fd;
+	h->rd = n->rd;
+	h->next_id = n->next_id;
+	__atomic_store_n(&h->dead, 0, __ATOMIC_SEQ_CST);
+	n->pid = pid;
+	n->pidfd = pidfd;
+	n->fd = fd;
+	n->rd = rd;
+	cg = h->cgroup;
+	h->cgroup = n->cgroup;
+	n->cgroup = cg;
+	json_decref(h->sandbox);
+	h->sandbox = json_incref(n->sandbox);
+	/* A kill that came meanwhile fired the token first. */
+	if (cancel_fired(cancel))
+		hands_kill_locked(h);
+	pthread_mutex_unlock(&h->lock);
+	hands_close(n);
+	return 0;
 }
 
 int
@@ -408,14 +606,23 @@ hands_pid(const struct hands *h)
 	return h->pid;
 }
 
-void
-hands_kill(struct hands *h)
+/* SIGKILL the worker's group (h->lock held). */
+static void
+hands_kill_locked(struct hands *h)
 {
 	if (h->pid > 0) {
 		kill(-h->pid, SIGKILL);
 		kill(h->pid, SIGKILL);
 	}
 	__atomic_store_n(&h->dead, 1, __ATOMIC_SEQ_CST);
+}
+
+void
+hands_kill(struct hands *h)
+{
+	pthread_mutex_lock(&h->lock);
+	hands_kill_locked(h);
+	pthread_mutex_unlock(&h->lock);
 }
 
 /* The call line: {"type":"call","id":N,"tool":"...","args":{...}}. */

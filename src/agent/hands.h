@@ -32,6 +32,10 @@ struct hands_policy {
 	long memory_mb;          /* RLIMIT_AS (not applied under ASan) */
 	int sandbox_required;    /* refuse to run without the whole sandbox */
 	int sandbox_off;         /* no filesystem view (security.sandbox) */
+	int max_procs; /* processes of the worker's namespace, 0: none */
+	long workspace_growth_mb; /* bytes the run may add to the workspace */
+	long long workspace_base_bytes; /* its size at the run's start; 0:
+					   the worker measures it */
 };
 
 struct hands;
@@ -40,6 +44,12 @@ struct hands;
  * Start a worker under `pol`: fork, exec `/proc/self/exe __worker` with the
  * socketpair as fd 3, send the policy, wait until it reports its sandbox
  * applied.  Returns 0 with *out, or -1 with *cause (caller frees).
+ *
+ * The worker dies with the thread that started it (PR_SET_PDEATHSIG is
+ * bound to the forking thread, not the process): start it on a thread
+ * that outlives its use (the agent's own, or the pool's).  Its init also
+ * ends the namespace when the connection hangs up, i.e. when every copy
+ * of the client's end is closed, as when the client process dies.
  */
 int hands_spawn(const struct hands_policy *pol, struct hands **out,
     char **cause);
@@ -52,6 +62,15 @@ int hands_spawn(const struct hands_policy *pol, struct hands **out,
  */
 int hands_start(struct hands **out, char **cause);
 int hands_setup(struct hands *h, const struct hands_policy *pol, char **cause);
+/*
+ * Replace a worker that died (killed by its CPU limit, say) with a fresh
+ * one under the same policy and the same workspace baseline, in place:
+ * h stays valid and may be killed from another thread meanwhile.  When
+ * `cancel` (may be NULL) has fired by the swap, the new one is killed.
+ * Runs on the thread that uses h (its death signal is bound to it).
+ * Returns 0, or -1 with *cause (caller frees); h is unchanged then.
+ */
+int hands_respawn(struct hands *h, const struct cancel *cancel, char **cause);
 /* Whether the worker still runs and can take calls. */
 int hands_alive(struct hands *h);
 /*

@@ -384,6 +384,49 @@ registry_has_nul(const json_t *v, struct buf *at)
 	}
 }
 
+/*
+ * A call to the hands.  When the worker died under it (its CPU limit, a
+ * crash) the call fails with the cause, and fresh hands are started for
+ * the next call; only when they cannot be is the run's end (*fatal).
+ */
+static json_t *
+registry_hands_call(struct hands *h, const char *name, json_t *args,
+    struct cancel *stop, int *fatal)
+{
+	json_t *result = NULL;
+	char *cause = NULL, *why = NULL;
+
+	if (!hands_alive(h) && !cancel_fired(stop) &&
+	    hands_respawn(h, stop, &why) != 0) {
+		result = registry_error_result("the worker is gone and cannot "
+					       "be restarted: %s",
+		    why);
+		*fatal = 1;
+		goto out;
+	}
+	free(why);
+	why = NULL;
+	if (hands_call(h, name, args, stop, &result, &cause) == 0)
+		goto out;
+	if (cancel_fired(stop))
+		result = registry_error_result("%s",
+		    cause != NULL ? cause : "cancelled");
+	else if (hands_respawn(h, stop, &why) == 0)
+		result = registry_error_result(
+		    "%s: %s; the next call gets a fresh worker", name,
+		    cause != NULL ? cause : "the worker failed");
+	else {
+		result = registry_error_result(
+		    "%s: %s; no fresh worker could be started: %s", name,
+		    cause != NULL ? cause : "the worker failed", why);
+		*fatal = 1;
+	}
+out:
+	free(cause);
+	free(why);
+	return result;
+}
+
 json_t *
 registry_call(struct registry *reg, const char *name, json_t *args,
     struct cancel *stop, int *fatal)
@@ -439,13 +482,7 @@ registry_call(struct registry *reg, const char *name, json_t *args,
 		tools_result_free(&res);
 		break;
 	case TOOL_HANDS:
-		if (hands_call(row->ctx, name, args, stop, &result, &cause) !=
-		    0) {
-			result = json_pack("{s:b, s:s}", "ok", 0, "error",
-			    cause != NULL ? cause : "the worker failed");
-			if (!cancel_fired(stop))
-				*fatal = 1;
-		}
+		result = registry_hands_call(row->ctx, name, args, stop, fatal);
 		break;
 	default:
 		result = registry_error_result(

@@ -22,6 +22,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -30,6 +31,7 @@
 #include <unistd.h>
 
 #include "agent/tools.h"
+#include "security/limits.h"
 #include "security/sandbox.h"
 #include "util/buf.h"
 #include "util/time.h"
@@ -308,40 +310,114 @@ fail:
 	_exit(127);
 }
 
-/* Kill every process of the PID namespace we are init of, reap them. */
+/*
+ * Kill every other process of our PID namespace, reap ours (the init,
+ * PID 1, reaps the rest).  Never outside a namespace of our own: there,
+ * kill(-1) would reach every process of the user.
+ */
 static void
 exec_reap_all(struct tool_ctx *ctx)
 {
-	if (!ctx->pidns_init || getpid() != 1)
+	if (!ctx->pidns_init || getpid() > 2)
 		return;
 	kill(-1, SIGKILL);
 	while (waitpid(-1, NULL, 0) > 0 || errno == EINTR)
 		;
 }
 
-/* How the command ended, as the first line of a message. */
-static char *
-exec_status(struct tool_ctx *ctx, int status, const struct rusage *ru)
+/* "SIGXCPU" (static). */
+static const char *
+exec_signame(int sig, char *buf, size_t size)
 {
-	long cpu = ru->ru_utime.tv_sec + ru->ru_stime.tv_sec;
-	const char *abbrev;
-	char *s;
-	int sig;
+	const char *abbrev = sigabbrev_np(sig);
+
+	if (abbrev != NULL)
+		snprintf(buf, size, "SIG%s", abbrev);
+	else
+		snprintf(buf, size, "signal %d", sig);
+	return buf;
+}
+
+/*
+ * How the command ended, as the first line of a message: "exit code 2",
+ * "killed by SIGXCPU: CPU limit 5 s", "killed by SIGSEGV".  A shell
+ * (`shell`) reports a command killed by signal N as exit code 128+N:
+ * that is named too, as what the shell says.
+ */
+static char *
+exec_status(struct tool_ctx *ctx, int status, const struct rusage *ru,
+    int shell)
+{
+	/* CPU time used, with its whole seconds rounded up (tick slack). */
+	long cpu = ru->ru_utime.tv_sec + ru->ru_stime.tv_sec +
+	    (ru->ru_utime.tv_usec + ru->ru_stime.tv_usec + 999999L) / 1000000L;
+	char name[32], *s;
+	int sig, code;
 
 	if (WIFEXITED(status)) {
-		xasprintf(&s, "exit code %d", WEXITSTATUS(status));
+		code = WEXITSTATUS(status);
+		sig = code - 128;
+		if (!shell || sig <= 0 || sig >= NSIG ||
+		    sigabbrev_np(sig) == NULL) {
+			xasprintf(&s, "exit code %d", code);
+			return s;
+		}
+		if (sig == SIGXCPU && ctx->cpu_secs > 0 && cpu >= ctx->cpu_secs)
+			xasprintf(&s,
+			    "killed by SIGXCPU: CPU limit %d s (exit code %d "
+			    "from the shell)",
+			    ctx->cpu_secs, code);
+		else
+			xasprintf(&s,
+			    "exit code %d (the shell's way of saying a command "
+			    "was killed by %s)",
+			    code, exec_signame(sig, name, sizeof name));
 		return s;
 	}
 	sig = WTERMSIG(status);
-	abbrev = sigabbrev_np(sig);
 	if (sig == SIGXCPU ||
 	    (sig == SIGKILL && ctx->cpu_secs > 0 && cpu >= ctx->cpu_secs))
-		xasprintf(&s, "killed: CPU time limit of %d s exceeded (SIG%s)",
-		    ctx->cpu_secs, abbrev != NULL ? abbrev : "?");
+		xasprintf(&s, "killed by %s: CPU limit %d s",
+		    exec_signame(sig, name, sizeof name), ctx->cpu_secs);
 	else
-		xasprintf(&s, "killed by signal %d (SIG%s: %s)", sig,
-		    abbrev != NULL ? abbrev : "?", strsignal(sig));
+		xasprintf(&s, "killed by %s (%s)",
+		    exec_signame(sig, name, sizeof name), strsignal(sig));
 	return s;
+}
+
+/* What the run learnt of the limits while the command ran. */
+struct exec_watch {
+	uint64_t next;  /* when to measure next (monotonic ms) */
+	int procs_full; /* a fork failed: the process cap was reached */
+	char *ws_over;  /* the workspace's cap passed (a message) */
+	int ws_killed;  /* ... and the command was killed for it */
+};
+
+/*
+ * Measure the workspace and count the namespace's processes.  Returns 1
+ * when the workspace is over its cap.  The walk's cost sets the pace: at
+ * least LIMITS_WS_EVERY_MS apart, and four times the walk's time.
+ */
+static int
+exec_watch(struct tool_ctx *ctx, struct exec_watch *w)
+{
+	uint64_t t0 = time_mono_ms(), spent;
+	long n;
+
+	/*
+	 * At the cap the namespace holds about max_procs processes (fewer
+	 * when RLIMIT_NPROC binds and some have threads): probe then.
+	 */
+	if (ctx->max_procs > 0 && !w->procs_full &&
+	    (n = limits_ns_procs()) >= ctx->max_procs / 2)
+		w->procs_full = limits_fork_fails();
+	if (ctx->ws_cap > 0 && w->ws_over == NULL)
+		w->ws_over = limits_ws_over(limits_ws_usage(ctx->dirfd),
+		    ctx->ws_base, ctx->ws_cap);
+	spent = time_mono_ms() - t0;
+	w->next = time_mono_ms() +
+	    (spent * 4 > LIMITS_WS_EVERY_MS ? spent * 4 : LIMITS_WS_EVERY_MS);
+	return w->ws_over != NULL;
 }
 
 /*
@@ -351,7 +427,7 @@ exec_status(struct tool_ctx *ctx, int status, const struct rusage *ru)
 static int
 exec_run(struct tool_ctx *ctx, const char *path, char **argv, int cwdfd,
     long timeout, struct exec_out *o, int *status, struct rusage *ru,
-    char **why)
+    struct exec_watch *w, char **why)
 {
 	struct pollfd pfd[2];
 	siginfo_t si;
@@ -388,13 +464,22 @@ exec_run(struct tool_ctx *ctx, const char *path, char **argv, int cwdfd,
 	}
 	fcntl(out[0], F_SETFL, fcntl(out[0], F_GETFL) | O_NONBLOCK);
 	deadline = time_mono_ms() + (uint64_t)timeout * 1000;
+	w->next = time_mono_ms() + LIMITS_WS_EVERY_MS;
 	for (;;) {
 		memset(&si, 0, sizeof si);
 		if (!exited &&
 		    waitid(P_PID, (id_t)pid, &si,
 			WEXITED | WNOHANG | WNOWAIT) == 0 &&
-		    si.si_pid == pid)
+		    si.si_pid == pid) {
 			exited = 1;
+			exec_watch(ctx, w); /* what it left running */
+		}
+		if (!exited && time_mono_ms() >= w->next &&
+		    exec_watch(ctx, w)) {
+			w->ws_killed = 1;
+			xasprintf(why, "killed: %s", w->ws_over);
+			break;
+		}
 		if (exited && (eof || drains++ == EXEC_DRAIN_READS))
 			break;
 		if (!exited && time_mono_ms() >= deadline) {
@@ -462,12 +547,14 @@ tool_exec(struct tool_ctx *ctx, json_t *args, struct tool_result *res)
 	const char *binary, *shell, *mode, *shargv[4];
 	char *cause = NULL, *cwd = NULL, *path = NULL, **argv = NULL;
 	char *text, *st;
+	struct exec_watch w;
 	struct exec_out o;
 	struct rusage ru;
 	long timeout, limit, cap;
 	int cwdfd = -1, status = 0, cut, rc = -1, ran;
 
 	memset(&ru, 0, sizeof ru);
+	memset(&w, 0, sizeof w);
 	if (tools_arg_str(args, "binary", 0, NULL, &binary, &cause) == -1 ||
 	    tools_arg_str(args, "command", 0, NULL, &shell, &cause) == -1 ||
 	    tools_arg_str(args, "mode", 0, NULL, &mode, &cause) == -1 ||
@@ -536,9 +623,18 @@ tool_exec(struct tool_ctx *ctx, json_t *args, struct tool_result *res)
 	if (cap > TOOLS_EXEC_MAX_OUTPUT)
 		cap = TOOLS_EXEC_MAX_OUTPUT;
 	exec_out_init(&o, (size_t)cap);
-	ran =
-	    exec_run(ctx, path, argv, cwdfd, timeout, &o, &status, &ru, &cause);
+	memset(&w, 0, sizeof w);
+	ran = exec_run(ctx, path, argv, cwdfd, timeout, &o, &status, &ru, &w,
+	    &cause);
 	text = exec_out_text(&o, &cut);
+	if (w.procs_full) {
+		st = text;
+		xasprintf(&text,
+		    "%s%s[the process cap of this agent was reached (%d): "
+		    "forks past it failed]",
+		    st, *st != '\0' ? "\n" : "", ctx->max_procs);
+		free(st);
+	}
 	if (ran == -1) {
 		st = cause;
 		xasprintf(&cause, "%s%s%s", st, *text != '\0' ? "\n" : "",
@@ -547,7 +643,8 @@ tool_exec(struct tool_ctx *ctx, json_t *args, struct tool_result *res)
 		free(text);
 		goto out;
 	}
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
+	    w.ws_over == NULL) {
 		res->output = *text != '\0' ? text : xstrdup("(no output)");
 		if (*text == '\0')
 			free(text);
@@ -555,7 +652,13 @@ tool_exec(struct tool_ctx *ctx, json_t *args, struct tool_result *res)
 		rc = 0;
 		goto out;
 	}
-	st = exec_status(ctx, status, &ru);
+	st = exec_status(ctx, status, &ru, shell != NULL);
+	if (w.ws_over != NULL) { /* passed between two measures */
+		xasprintf(&cause, "%s; %s (delete files before going on)", st,
+		    w.ws_over);
+		free(st);
+		st = cause;
+	}
 	xasprintf(&cause, "%s%s", st,
 	    *text != '\0' ? "; output:\n" : " (no output)");
 	free(st);
@@ -569,6 +672,7 @@ out:
 	free(argv);
 	free(path);
 	free(cwd);
+	free(w.ws_over);
 	if (rc == -1)
 		tools_fail_take(res, cause);
 	return rc;

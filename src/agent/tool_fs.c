@@ -21,6 +21,7 @@
 
 #include "agent/tools.h"
 #include "security/confine.h"
+#include "security/limits.h"
 #include "util/buf.h"
 #include "util/file.h"
 #include "util/utf8.h"
@@ -167,6 +168,33 @@ out:
 	return rc;
 }
 
+/*
+ * Whether `len` bytes written as `norm` keep the workspace within what
+ * this run may add to it (security/limits.h).  0, or -1 with *cause.
+ */
+static int
+fs_room(struct tool_ctx *ctx, const char *norm, size_t len, char **cause)
+{
+	unsigned long long used, old = 0;
+	struct stat st;
+	char *over;
+
+	if (ctx->ws_cap == 0)
+		return 0;
+	used = limits_ws_usage(ctx->dirfd);
+	if (fstatat(ctx->dirfd, norm, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    S_ISREG(st.st_mode))
+		old = (unsigned long long)st.st_blocks * 512;
+	used = used > old ? used - old : 0;
+	if ((over = limits_ws_over(used + len, ctx->ws_base, ctx->ws_cap)) ==
+	    NULL)
+		return 0;
+	xasprintf(cause, "writing %zu bytes to '%s' is refused: %s", len, norm,
+	    over);
+	free(over);
+	return -1;
+}
+
 int
 tool_write(struct tool_ctx *ctx, json_t *args, struct tool_result *res)
 {
@@ -182,7 +210,8 @@ tool_write(struct tool_ctx *ctx, json_t *args, struct tool_result *res)
 		xasprintf(&cause, "'.' is the workspace, not a file");
 		goto fail;
 	}
-	if (confine_replace(ctx->dirfd, ctx->no_openat2, norm, content, len, 1,
+	if (fs_room(ctx, norm, len, &cause) == -1 ||
+	    confine_replace(ctx->dirfd, ctx->no_openat2, norm, content, len, 1,
 		&created, &cause) == -1)
 		goto fail;
 	xasprintf(&res->output, "%s %s (%zu bytes)",
@@ -276,7 +305,8 @@ tool_edit(struct tool_ctx *ctx, json_t *args, struct tool_result *res)
 	}
 	if (buf_add(&out, p, len - (size_t)(p - data)) == -1)
 		goto toobig;
-	if (confine_replace(ctx->dirfd, ctx->no_openat2, norm, out.data,
+	if (fs_room(ctx, norm, out.len, &cause) == -1 ||
+	    confine_replace(ctx->dirfd, ctx->no_openat2, norm, out.data,
 		out.len, 0, &created, &cause) == -1)
 		goto out;
 	xasprintf(&res->output, "replaced %zu occurrence%s in %s", count,

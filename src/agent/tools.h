@@ -36,8 +36,11 @@ struct tool_ctx {
 	int cpu_secs;            /* exec: RLIMIT_CPU of a command, 0 none */
 	char **envp;             /* exec: environment, NULL for environ */
 	int cancel_fd;           /* exec: hang-up here kills the command */
-	int pidns_init;          /* we are init of a PID namespace */
-	int no_openat2;          /* resolve paths without openat2 (tests) */
+	int pidns_init;          /* the PID namespace is ours (kill(-1) safe) */
+	int max_procs;           /* exec: the process cap where it binds, 0 */
+	unsigned long long ws_base; /* the workspace's bytes at the run start */
+	unsigned long long ws_cap;  /* bytes the run may add to it, 0 none */
+	int no_openat2;             /* resolve paths without openat2 (tests) */
 };
 
 /* What a tool answers: output (ok) or an error, both owned here. */

@@ -4,9 +4,11 @@
  * Started by hands_spawn() with a socket as fd 3.  It re-executes itself
  * if its environment holds anything but PATH, LANG and sanitizer options
  * (so that no secret stays readable in /proc/PID/environ), becomes init
- * of a PID namespace of its own, reads its policy line, applies the
- * sandbox, says "ready" with the sandbox report, then answers one call
- * line with one result line until end of file.
+ * of a PID namespace of its own and forks a small init there
+ * (worker_init.h) to go on as PID 2, reads its policy line, bounds the
+ * namespace's processes (security/limits.h), applies the sandbox, says
+ * "ready" with the sandbox report, then answers one call line with one
+ * result line until end of file.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +21,8 @@
 #include "agent/hands.h"
 #include "agent/proto.h"
 #include "agent/tools.h"
+#include "agent/worker_init.h"
+#include "security/limits.h"
 #include "security/sandbox.h"
 #include "util/json.h"
 #include "util/log.h"
@@ -37,6 +41,8 @@ struct worker_policy {
 	const json_t *allowlist;
 	int exec_timeout_secs;
 	long max_output_bytes;
+	long growth_mb; /* workspace_growth_mb: 0 none */
+	long long base; /* workspace_base_bytes: -1 measure now */
 };
 
 /* Exec ourselves again with nothing but proto_env() (never returns). */
@@ -180,6 +186,19 @@ worker_policy_parse(const char *line, size_t len, struct worker_policy *wp,
 	if (worker_int(p, "memory_mb", 1024L * 1024, &wp->sb.memory_mb,
 		cause) == -1)
 		goto fail;
+	if (worker_int(p, "max_procs", 1L << 22, &n, cause) == -1)
+		goto fail;
+	wp->sb.max_procs = (int)n;
+	if (worker_int(p, "workspace_growth_mb", 1L << 30, &wp->growth_mb,
+		cause) == -1)
+		goto fail;
+	wp->base = -1;
+	if (json_object_get(p, "workspace_base_bytes") != NULL) {
+		if (worker_int(p, "workspace_base_bytes", 1L << 60, &n,
+			cause) == -1)
+			goto fail;
+		wp->base = n;
+	}
 	return 0;
 fail:
 	json_decref(p);
@@ -275,7 +294,7 @@ worker_run(int pidns)
 	struct worker_policy wp;
 	struct proto_reader rd;
 	struct tool_ctx ctx;
-	json_t *report = NULL;
+	json_t *report = NULL, *procs, *warnings;
 	char *line = NULL, *cause = NULL, *ws = NULL;
 	size_t len;
 	int r, rc = 1, dirfd = -1;
@@ -298,8 +317,17 @@ worker_run(int pidns)
 	if (worker_policy_parse(line, len, &wp, &cause) == -1)
 		goto fail;
 	wp.sb.pidns = pidns;
-	if (sandbox_apply(&wp.sb, &report, &ws, &cause) == -1)
+	/* Before the sandbox drops the capability to set pid_max. */
+	warnings = json_array();
+	procs = limits_procs(wp.sb.max_procs, pidns, warnings);
+	if (sandbox_apply(&wp.sb, &report, &ws, &cause) == -1) {
+		json_decref(procs);
+		json_decref(warnings);
 		goto fail;
+	}
+	json_object_set_new(report, "processes", procs);
+	json_array_extend(json_object_get(report, "warnings"), warnings);
+	json_decref(warnings);
 	if ((dirfd = open(ws, O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1) {
 		xasprintf(&cause, "%s: %s", ws, strerror(errno));
 		goto fail;
@@ -314,6 +342,13 @@ worker_run(int pidns)
 	ctx.cpu_secs = wp.sb.cpu_secs;
 	ctx.cancel_fd = WORKER_FD;
 	ctx.pidns_init = pidns;
+	if (json_integer_value(json_object_get(procs, "bound")) > 0)
+		ctx.max_procs = wp.sb.max_procs;
+	ctx.ws_cap = (unsigned long long)wp.growth_mb * 1024 * 1024;
+	ctx.ws_base =
+	    wp.base >= 0 ? (unsigned long long)wp.base : limits_ws_usage(dirfd);
+	json_object_set_new(report, "workspace_base_bytes",
+	    json_integer((json_int_t)ctx.ws_base));
 	worker_send(json_pack("{s:s, s:i, s:O}", "type", "ready", "version",
 	    WORKER_VERSION, "sandbox", report));
 	rc = worker_serve(&ctx, wp.sb.cpu_secs, &rd);
@@ -363,6 +398,12 @@ worker_main(void)
 		pidns = 1;
 	else if ((pidns = sandbox_pidns(&why)) == 0)
 		log_info("no PID namespace: %s", why);
+	/*
+	 * As init we would ignore our own SIGXCPU: fork, and go on as
+	 * PID 2 under a small init (worker_init.h).
+	 */
+	if (pidns && worker_init_start(WORKER_FD, &why) == -1)
+		log_warn("no init for the PID namespace: %s", why);
 	rc = worker_run(pidns);
 	/*
 	 * Under AddressSanitizer, exit without LeakSanitizer's check: it

@@ -112,6 +112,10 @@ const struct config_key config_schema[] = {
 	  "CPU-time limit of an agent's worker process" },
 	{ "security.worker_memory_mb", CT_INT, "2048", R(64, 1048576), NULL, NULL, 0,
 	  "Address-space limit of an agent's worker process" },
+	{ "security.worker_max_procs", CT_INT, "256", R(16, 4194303), NULL, NULL, 0,
+	  "Processes an agent's worker and its commands may hold at once (cgroup pids.max where delegated, else the PID namespace's pid_max, at least 300, and RLIMIT_NPROC when not root)" },
+	{ "security.workspace_growth_mb", CT_INT, "1024", R(0, 1073741824), NULL, NULL, 0,
+	  "Bytes (MiB) one run's commands and writes may add to the workspace; a command past it is killed; 0: no cap" },
 
 	/* [orchestrator] */
 	{ "orchestrator.max_generations", CT_INT, "5", R(1, 100), NULL, NULL, CK_PLANNED,

@@ -144,6 +144,9 @@ kernel_policy(const struct config *cfg, const char *workspace,
 	    strcmp(config_str(cfg, "security.sandbox"), "required") == 0;
 	pol->sandbox_off =
 	    strcmp(config_str(cfg, "security.sandbox"), "off") == 0;
+	pol->max_procs = (int)config_int(cfg, "security.worker_max_procs");
+	pol->workspace_growth_mb =
+	    (long)config_int(cfg, "security.workspace_growth_mb");
 }
 
 /* What a sub-agent needs to know of where it runs. */
@@ -223,6 +226,10 @@ kernel_agent(struct kernel_run *r, struct agent *a, json_t *messages,
 
 	memset(l, 0, sizeof *l);
 	kernel_policy(r->cfg, workspace, &pol);
+	/* One baseline per run: a sub-agent's worker counts from the first. */
+	if (r->sandbox != NULL)
+		pol.workspace_base_bytes = json_integer_value(
+		    json_object_get(r->sandbox, "workspace_base_bytes"));
 	if ((hands = supervisor_hands(r->db, a, &pol, &cause)) == NULL) {
 		l->stop = cancel_fired(&a->cancel) ? AGENT_CANCELLED :
 						     AGENT_WORKER_ERROR;

@@ -5,8 +5,6 @@
  * the report; the view, Landlock and seccomp failing is fatal when the
  * policy requires the sandbox, and so is a view left half built.
  */
-#include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -27,6 +25,7 @@
 
 #include "security/fsview.h"
 #include "security/landlock.h"
+#include "security/limits.h"
 #include "security/probe.h"
 #include "security/sandbox.h"
 #include "security/seccomp.h"
@@ -192,53 +191,21 @@ sandbox_rlimit(int resource, rlim_t v)
 	return setrlimit(resource, &rl);
 }
 
-/*
- * RLIMIT_NPROC counts every thread of the real user, system-wide: allow
- * those running now plus SANDBOX_NPROC_EXTRA.  (It does not bind root.)
- */
-static rlim_t
-sandbox_nproc(void)
-{
-	char path[300], line[256];
-	struct dirent *de;
-	unsigned long ruid, threads;
-	rlim_t n = SANDBOX_NPROC_EXTRA;
-	FILE *f;
-	DIR *d;
-	int mine;
-
-	if (getuid() == 0 || (d = opendir("/proc")) == NULL)
-		return n;
-	while ((de = readdir(d)) != NULL) {
-		if (!isdigit((unsigned char)de->d_name[0]))
-			continue;
-		snprintf(path, sizeof path, "/proc/%s/status", de->d_name);
-		if ((f = fopen(path, "re")) == NULL)
-			continue;
-		mine = 0;
-		while (fgets(line, sizeof line, f) != NULL) {
-			if (sscanf(line, "Uid: %lu", &ruid) == 1)
-				mine = ruid == (unsigned long)getuid();
-			else if (mine &&
-			    sscanf(line, "Threads: %lu", &threads) == 1)
-				n += threads;
-		}
-		fclose(f);
-	}
-	closedir(d);
-	return n;
-}
-
 static int
 sandbox_rlimits(const struct sandbox_policy *pol, json_t *warnings)
 {
 	struct rlimit rl;
+	rlim_t nproc;
 	int rc = 0;
 
 	rc |= sandbox_rlimit(RLIMIT_CORE, 0);
 	rc |= sandbox_rlimit(RLIMIT_FSIZE, SANDBOX_FSIZE);
 	rc |= sandbox_rlimit(RLIMIT_NOFILE, SANDBOX_NOFILE);
-	rc |= sandbox_rlimit(RLIMIT_NPROC, sandbox_nproc());
+	/* Bound where it binds (not root): see security/limits.h. */
+	if ((nproc = limits_nproc(
+		 pol->max_procs > 0 ? pol->max_procs : SANDBOX_NPROC_EXTRA)) !=
+	    RLIM_INFINITY)
+		rc |= sandbox_rlimit(RLIMIT_NPROC, nproc);
 	if (pol->memory_mb > 0 && !sandbox_sanitized())
 		rc |= sandbox_rlimit(RLIMIT_AS,
 		    (rlim_t)pol->memory_mb * 1024 * 1024);

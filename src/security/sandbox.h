@@ -21,9 +21,10 @@ struct sandbox_policy {
 	int allow_network;     /* let network sockets through */
 	int cpu_secs;          /* RLIMIT_CPU per tool call; 0: none */
 	long memory_mb;        /* RLIMIT_AS; 0: none; never under ASan */
-	int required; /* fail unless the view, Landlock, seccomp apply */
-	int fsview;   /* build the filesystem view (sandbox != off) */
-	int pidns;    /* sandbox_pidns() succeeded (reported) */
+	int required;  /* fail unless the view, Landlock, seccomp apply */
+	int fsview;    /* build the filesystem view (sandbox != off) */
+	int pidns;     /* sandbox_pidns() succeeded (reported) */
+	int max_procs; /* RLIMIT_NPROC where it binds; 0: default */
 };
 
 /*
