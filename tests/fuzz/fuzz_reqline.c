@@ -13,6 +13,8 @@
 
 #include "http/reqline.h"
 
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
 /* The grammar again, written out plainly: empty lines, then a method. */
 static enum reqline_verdict
 fuzz_reqline_model(const unsigned char *p, size_t n)

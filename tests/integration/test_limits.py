@@ -19,8 +19,8 @@ import pytest
 
 from conftest import (BIN, ANTHROPIC_KEY, OPENAI_KEY, Oxios, SCRUB,  # noqa
                       make_daemon)
+from test_worker import live
 
-# The grep that backtracks without end in a backtracking regex engine.
 # CPU-bound code in the worker itself: grep matches in linear time, but
 # this pattern keeps ~1000 states alive at every byte of 2 MB of 'a's,
 # seconds of work before its own budget would stop it.
@@ -52,22 +52,6 @@ def alive(pid):
             return f.read().rsplit(')', 1)[1].split()[0] != 'Z'
     except OSError:
         return False
-
-
-def pids_of(word):
-    """Live processes whose command line starts with word."""
-    found = []
-    for d in os.listdir('/proc'):
-        if not d.isdigit():
-            continue
-        try:
-            with open('/proc/%s/cmdline' % d, 'rb') as f:
-                cmd = f.read().replace(b'\0', b' ').decode(errors='replace')
-        except OSError:
-            continue
-        if cmd.startswith(word) and alive(int(d)):
-            found.append(int(d))
-    return found
 
 
 def wait_for(pred, timeout):
@@ -226,7 +210,7 @@ def kill_9_leaves_nothing(agent, first_call, word):
     pid = worker_pid(p.pid)
     assert pid is not None, p.communicate(timeout=5)
     if word:
-        assert wait_for(lambda: pids_of(word), 20), 'the command never ran'
+        assert wait_for(lambda: live(word), 20), 'the command never ran'
     else:
         time.sleep(1)  # in the worker's own code by now
     assert alive(pid)
@@ -234,9 +218,9 @@ def kill_9_leaves_nothing(agent, first_call, word):
     p.wait()
     t0 = time.monotonic()
     assert wait_for(lambda: not alive(pid) and
-                    not (word and pids_of(word)), 2), \
+                    not (word and live(word)), 2), \
         'left behind after 2 s: worker %s, commands %s' % (
-            alive(pid), pids_of(word) if word else [])
+            alive(pid), live(word) if word else [])
     return time.monotonic() - t0
 
 
@@ -274,15 +258,15 @@ def test_kill_9_of_the_daemon_during_a_chat(llm):
                 pass  # the daemon is killed under it
         t = threading.Thread(target=chat, daemon=True)
         t.start()
-        assert wait_for(lambda: len(pids_of('sleep 30')) >= 2, 20)
+        assert wait_for(lambda: len(live('sleep 30')) >= 2, 20)
         pid = worker_pid(d.proc.pid)
         assert pid is not None and alive(pid)
         d.proc.kill()
         d.proc.wait()
         assert wait_for(lambda: not alive(pid) and
-                        not pids_of('sleep 301.75') and
-                        not pids_of('sleep 302.75'), 2), \
-            (alive(pid), pids_of('sleep 30'))
+                        not live('sleep 301.75') and
+                        not live('sleep 302.75'), 2), \
+            (alive(pid), live('sleep 30'))
     finally:
         d.stop(signal.SIGKILL)
 
@@ -300,7 +284,7 @@ def test_fork_bomb_is_bounded_and_reported(agent):
 
     def count():
         while not stop.is_set():
-            seen.append(len(pids_of('sleep 303.25')))
+            seen.append(len(live('sleep 303.25')))
             time.sleep(0.05)
     t = threading.Thread(target=count)
     t.start()
@@ -318,7 +302,7 @@ def test_fork_bomb_is_bounded_and_reported(agent):
     assert 0 < max(seen) <= 256 + 300, max(seen)
     if agent.user == 'nobody':
         assert max(seen) <= 256, max(seen)
-    assert wait_for(lambda: not pids_of('sleep 303.25'), 2)
+    assert wait_for(lambda: not live('sleep 303.25'), 2)
 
 
 def test_workspace_cap_stops_big_writes(agent):
