@@ -209,6 +209,8 @@ main(int argc, char **argv)
 	pol.max_output_bytes = 1 << 20;
 	pol.cpu_secs = 60;
 	pol.memory_mb = 2048;
+	pol.max_procs = 256; /* the defaults of security.worker_max_procs */
+	pol.workspace_growth_mb = 1024; /* and security.workspace_growth_mb */
 	/* With the filesystem view and without (security.sandbox = off),
 	 * taking turns, so that both see the same load. */
 	spawn = xcalloc((size_t)nspawn, sizeof *spawn);
