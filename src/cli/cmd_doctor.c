@@ -20,6 +20,7 @@
 #include "security/probe.h"
 #include "store/db.h"
 #include "store/migrate.h"
+#include "util/buf.h"
 #include "util/file.h"
 #include "util/path.h"
 #include "util/json.h"
@@ -346,6 +347,52 @@ doctor_layer(struct doctor *d, const json_t *sb, const char *name,
 		    no);
 }
 
+/* The bounds of one agent: processes (and by what), cgroup, workspace. */
+static void
+doctor_limits(struct doctor *d, const json_t *sb,
+    const struct hands_policy *pol)
+{
+	const json_t *pr = json_object_get(sb, "processes"),
+		     *cg = json_object_get(sb, "cgroup"), *by;
+	json_int_t bound = json_integer_value(json_object_get(pr, "bound"));
+	struct buf how;
+	size_t i;
+
+	buf_init(&how, 256);
+	json_array_foreach(json_object_get(pr, "by"), i, by)
+		buf_printf(&how, "%s%s", i > 0 ? ", " : "",
+		    json_string_value(by));
+	if (bound > 0)
+		doctor_add(d, "procs", DOCTOR_OK,
+		    "at most %lld processes per agent (cap %d, by %s)",
+		    (long long)bound, pol->max_procs,
+		    how.len > 0 ? how.data : "?");
+	else
+		doctor_add(d, "procs", DOCTOR_WARN,
+		    "the cap of %d processes per agent does not bind here "
+		    "(no delegated cgroup v2; root before Linux 6.14)",
+		    pol->max_procs);
+	buf_free(&how);
+	if (json_is_true(json_object_get(cg, "applied")))
+		doctor_add(d, "cgroup", DOCTOR_OK,
+		    "cgroup v2 per worker: pids.max and memory.max set");
+	else
+		doctor_add(d, "cgroup", DOCTOR_OK,
+		    "none (%s): memory is bounded per process (RLIMIT_AS)",
+		    json_string_value(json_object_get(cg, "why")) != NULL ?
+			json_string_value(json_object_get(cg, "why")) :
+			"not delegated");
+	if (pol->workspace_growth_mb > 0)
+		doctor_add(d, "growth", DOCTOR_OK,
+		    "a run may add %ld MiB to the workspace "
+		    "(security.workspace_growth_mb)",
+		    pol->workspace_growth_mb);
+	else
+		doctor_add(d, "growth", DOCTOR_WARN,
+		    "a run may fill the disk (security.workspace_growth_mb "
+		    "= 0)");
+}
+
 /*
  * Start a worker as an agent would (the configured policy) and report
  * each layer of the sandbox it applied: what the kernel offers is above,
@@ -419,6 +466,7 @@ doctor_worker(struct doctor *d)
 	doctor_layer(d, sb, "rlimits", "rlimits",
 	    "core 0, file size 1 GiB, 256 files, processes, CPU and memory set",
 	    "some could not be set", 0);
+	doctor_limits(d, sb, &pol);
 	json_array_foreach(json_object_get(sb, "warnings"), i, w)
 		doctor_add(d, "worker", DOCTOR_WARN, "%s",
 		    json_string_value(w));

@@ -146,3 +146,28 @@ def test_each_sandbox_layer_a_worker_applies(oxios):
     fs = [c for c in doc['checks'] if c['name'] == 'fsview']
     assert fs[0]['status'] == 'warn' and 'security.sandbox = off' in \
         fs[0]['message'], fs
+
+
+def test_each_limit_of_an_agent(oxios):
+    """doctor says what bounds an agent's processes (and by what), whether
+    a cgroup applies, and the workspace growth cap; both caps follow the
+    configuration; no growth cap is a warning."""
+    def by_name(doc):
+        return {c['name']: c for c in doc['checks']}
+    rc, doc = checks(oxios)
+    c = by_name(doc)
+    for name in ('procs', 'cgroup', 'growth'):
+        assert name in c, (name, doc)
+    assert 'cap 256' in c['procs']['message'] or \
+        c['procs']['status'] == 'warn', c['procs']
+    assert c['growth']['message'].startswith(
+        'a run may add 1024 MiB'), c['growth']
+    oxios.write_config('[security]\nworker_max_procs = 64\n'
+                       'workspace_growth_mb = 5\n')
+    c = by_name(checks(oxios)[1])
+    assert 'cap 64' in c['procs']['message'] or \
+        'cap of 64' in c['procs']['message'], c['procs']
+    assert 'add 5 MiB' in c['growth']['message'], c['growth']
+    oxios.write_config('[security]\nworkspace_growth_mb = 0\n')
+    c = by_name(checks(oxios)[1])
+    assert c['growth']['status'] == 'warn', c['growth']
