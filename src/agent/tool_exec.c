@@ -387,10 +387,11 @@ exec_status(struct tool_ctx *ctx, int status, const struct rusage *ru,
 
 /* What the run learnt of the limits while the command ran. */
 struct exec_watch {
-	uint64_t next;  /* when to measure next (monotonic ms) */
-	int procs_full; /* a fork failed: the process cap was reached */
-	char *ws_over;  /* the workspace's cap passed (a message) */
-	int ws_killed;  /* ... and the command was killed for it */
+	uint64_t next;   /* when to measure next (monotonic ms) */
+	int procs_full;  /* a fork failed: the process cap was reached */
+	long procs_most; /* the most processes seen at once */
+	char *ws_over;   /* the workspace's cap passed (a message) */
+	int ws_killed;   /* ... and the command was killed for it */
 };
 
 /*
@@ -406,11 +407,16 @@ exec_watch(struct tool_ctx *ctx, struct exec_watch *w)
 
 	/*
 	 * At the cap the namespace holds about max_procs processes (fewer
-	 * when RLIMIT_NPROC binds and some have threads): probe then.
+	 * when RLIMIT_NPROC binds and some have threads): probe then.  As
+	 * many as the cap is the cap reached, whatever the probe finds (a
+	 * pid may have been freed since the fork that failed): said too.
 	 */
 	if (ctx->max_procs > 0 && !w->procs_full &&
-	    (n = limits_ns_procs()) >= ctx->max_procs / 2)
+	    (n = limits_ns_procs()) >= ctx->max_procs / 2) {
+		if (n > w->procs_most)
+			w->procs_most = n;
 		w->procs_full = limits_fork_fails();
+	}
 	if (ctx->ws_cap > 0 && w->ws_over == NULL)
 		w->ws_over = limits_ws_over(limits_ws_usage(ctx->dirfd),
 		    ctx->ws_base, ctx->ws_cap);
@@ -627,12 +633,19 @@ tool_exec(struct tool_ctx *ctx, json_t *args, struct tool_result *res)
 	ran = exec_run(ctx, path, argv, cwdfd, timeout, &o, &status, &ru, &w,
 	    &cause);
 	text = exec_out_text(&o, &cut);
-	if (w.procs_full) {
+	if (w.procs_full || w.procs_most >= ctx->max_procs) {
 		st = text;
-		xasprintf(&text,
-		    "%s%s[the process cap of this agent was reached (%d): "
-		    "forks past it failed]",
-		    st, *st != '\0' ? "\n" : "", ctx->max_procs);
+		if (w.procs_full)
+			xasprintf(&text,
+			    "%s%s[the process cap of this agent was reached "
+			    "(%d): forks past it failed]",
+			    st, *st != '\0' ? "\n" : "", ctx->max_procs);
+		else
+			xasprintf(&text,
+			    "%s%s[the process cap of this agent was reached "
+			    "(%d): %ld processes at once]",
+			    st, *st != '\0' ? "\n" : "", ctx->max_procs,
+			    w.procs_most);
 		free(st);
 	}
 	if (ran == -1) {
