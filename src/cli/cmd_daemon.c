@@ -406,7 +406,7 @@ daemon_stop(long timeout_s, int quiet)
 	char *cause = NULL;
 	uint64_t t0, deadline;
 	int fd, running, killed = 0;
-	long pid;
+	long pid, now;
 
 	if ((fd = pidfile_open(&running, &pid, &cause)) >= 0) {
 		close(fd);
@@ -428,7 +428,7 @@ daemon_stop(long timeout_s, int quiet)
 	deadline = t0 + (uint64_t)timeout_s * 1000;
 	for (;;) {
 		usleep(50000);
-		if ((fd = pidfile_open(&running, &pid, &cause)) >= 0) {
+		if ((fd = pidfile_open(&running, &now, &cause)) >= 0) {
 			close(fd);
 			break;
 		}

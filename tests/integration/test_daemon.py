@@ -58,7 +58,7 @@ def test_start_status_stop(oxios):
         assert 'listening on http://127.0.0.1:%d' % d.port in r.stdout
     finally:
         r = oxios.run('stop', check=0, timeout=60)
-    assert 'oxios stopped' in r.stdout
+    assert 'oxios stopped (pid %d,' % pid in r.stdout, r.stdout
     with pytest.raises(OSError):
         d.get('/health', auth=False)
     r = oxios.run('status')
