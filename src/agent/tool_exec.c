@@ -633,7 +633,8 @@ tool_exec(struct tool_ctx *ctx, json_t *args, struct tool_result *res)
 	ran = exec_run(ctx, path, argv, cwdfd, timeout, &o, &status, &ru, &w,
 	    &cause);
 	text = exec_out_text(&o, &cut);
-	if (w.procs_full || w.procs_most >= ctx->max_procs) {
+	if (w.procs_full ||
+	    (ctx->max_procs > 0 && w.procs_most >= ctx->max_procs)) {
 		st = text;
 		if (w.procs_full)
 			xasprintf(&text,
