@@ -366,6 +366,7 @@ api_metrics_sample(struct metrics_sample *s)
 	s->events_published = (long long)events_published();
 	http_stream_counts(&s->sse_clients, &s->ws_clients);
 	http_refusals(&s->rate_limited, &s->auth_failures);
+	s->breakers = breaker_status();
 	if (db == NULL)
 		return;
 	/* A figure that cannot be read is left out of the metrics. */
@@ -381,6 +382,7 @@ api_metrics_free(struct metrics_sample *s)
 {
 	json_decref(s->agents_by_state);
 	json_decref(s->llm);
+	json_decref(s->breakers);
 }
 
 static int

@@ -53,6 +53,11 @@ def test_503_trips_probe_and_recovery(bd):
     p = provider(bd)
     assert p['state'] == 'open' and p['failures'] == FAILURES, p
     assert 0 < p['next_probe_ms'] <= COOLDOWN * 1000
+    st, _, text = bd.get('/metrics')
+    assert st == 200
+    text = text.decode() if isinstance(text, bytes) else text
+    assert 'oxios_llm_breaker{provider="openai",state="open"} 1' in text
+    assert 'oxios_llm_breaker{provider="openai",state="closed"} 0' in text
 
     # Open: refused at once, the provider sees nothing.
     bd.fake.reset()
