@@ -15,6 +15,7 @@
 #include "agent/hands.h"
 #include "gateway/gateway.h"
 #include "http/metrics.h"
+#include "kernel/breaker.h"
 #include "kernel/events.h"
 #include "kernel/gate.h"
 #include "kernel/kernel.h"
@@ -218,14 +219,15 @@ api_status(struct http_req *r)
 	    config_str(cfg, "gateway.host"), config_int(cfg, "gateway.port"));
 	http_json(r, 200,
 	    json_pack("{s:s, s:s, s:i, s:I, s:s, s:{s:i, s:i, s:i}, s:i, "
-		      "s:i, s:i, s:I, s:s}",
+		      "s:i, s:i, s:I, s:s, s:o}",
 		"status", api_stopping() ? "stopping" : "ok", "version",
 		OXIOS_VERSION, "pid", (int)getpid(), "uptime_ms",
 		(json_int_t)api_uptime_ms(), "listen", listen, "agents",
 		"running", running, "queued", queued, "warm_workers",
 		hands_pool_count(), "chats", gateway_count(), "sse_clients",
 		sse, "ws_clients", ws, "last_event_id",
-		(json_int_t)events_last_id(), "config", cfg->path));
+		(json_int_t)events_last_id(), "config", cfg->path, "providers",
+		breaker_status()));
 	config_live_put(cfg);
 	return 0;
 }
@@ -364,6 +366,7 @@ api_metrics_sample(struct metrics_sample *s)
 	s->events_published = (long long)events_published();
 	http_stream_counts(&s->sse_clients, &s->ws_clients);
 	http_refusals(&s->rate_limited, &s->auth_failures);
+	s->breakers = breaker_status();
 	if (db == NULL)
 		return;
 	/* A figure that cannot be read is left out of the metrics. */
@@ -379,6 +382,7 @@ api_metrics_free(struct metrics_sample *s)
 {
 	json_decref(s->agents_by_state);
 	json_decref(s->llm);
+	json_decref(s->breakers);
 }
 
 static int
@@ -473,7 +477,8 @@ static const struct route api_system_routes[] = {
 	    .tag = "system",
 	    .summary =
 		"The daemon: version, pid, uptime, address, agents, streams.",
-	    .response = "{version, pid, uptime_ms, listen, agents, ...}",
+	    .response =
+		"{version, pid, uptime_ms, listen, agents, providers: [{provider, state, failures, next_probe_ms}], ...}",
 	},
 	{
 	    .method = "GET",

@@ -92,7 +92,9 @@ static const char api_intro[] =
     "last 4096 events) still holds after it; if some were dropped, a\n"
     "`lost` event says how many.  Event types: `daemon.started`,\n"
     "`daemon.stopping`, `config.reloaded`, `agent.started`,\n"
-    "`agent.delta`, `tool.call`, `tool.result`, `agent.exited`.\n"
+    "`agent.delta`, `tool.call`, `tool.result`, `agent.exited`,\n"
+    "`breaker.changed` (a provider's circuit breaker: `provider`, `from`,\n"
+    "`state`, `failures`).\n"
     "\n"
     "# Routes\n";
 

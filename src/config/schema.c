@@ -159,6 +159,12 @@ const struct config_key config_schema[] = {
 	{ "cron.timezone", CT_STRING, "\"local\"", NORANGE, NULL, NULL, CK_PLANNED,
 	  "Time zone of cron expressions: local, UTC or a zone name" },
 
+	/* [scheduler] */
+	{ "scheduler.breaker_failures", CT_INT, "5", R(1, 1000), NULL, NULL, 0,
+	  "Consecutive transient failures (network, timeout, 5xx, 429) of one gate call each that open a provider's circuit breaker" },
+	{ "scheduler.breaker_cooldown_secs", CT_INT, "30", R(1, 86400), NULL, NULL, 0,
+	  "How long an open breaker refuses calls before it lets one probe through" },
+
 	/* [budget] */
 	{ "budget.daily_usd", CT_FLOAT, "0.0", R(0, 1e9), NULL, NULL, CK_PLANNED,
 	  "Spending limit per day in USD; 0 means none" },

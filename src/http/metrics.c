@@ -14,6 +14,9 @@
  *   oxios_llm_calls_total{provider,model,status}        counter
  *   oxios_llm_tokens_total{provider,model,direction}    counter
  *   oxios_llm_cost_usd_total{provider,model}            counter
+ *   oxios_llm_breaker{provider,state}                   gauge: 1 for the
+ *                      state of the provider's circuit breaker
+ *                      ("closed", "open", "half_open"), 0 for the others
  *   oxios_events_published_total                        counter
  *   oxios_sse_clients, oxios_ws_clients                 gauge
  *   oxios_http_rate_limited_total                       counter (429s)
@@ -23,7 +26,8 @@
  *   { "http": [{"route","method","status","count"}],
  *     "latency": {ROUTE: {"count", "sum_seconds", "p50", "p90", "p99"}},
  *     "uptime_seconds", "agents": {"running","queued","by_state"},
- *     "llm": [...the sample's rows...], "events_published",
+ *     "llm": [...the sample's rows...], "breakers": [...its rows...],
+ *     "events_published",
  *     "sse_clients", "ws_clients", "rate_limited", "auth_failures" }
  * The quantiles are estimated from the histogram the way Prometheus's
  * histogram_quantile() does (linear within a bucket) and are absent while
@@ -392,6 +396,31 @@ metrics_text_llm(struct metrics_text *t, json_t *llm)
 	free(g);
 }
 
+/* One series per provider and state: 1 for the state it is in. */
+static void
+metrics_text_breakers(struct metrics_text *t, const json_t *rows)
+{
+	static const char *const states[] = { "closed", "open", "half_open" };
+	const char *provider, *state;
+	json_t *row;
+	size_t i, k;
+
+	metrics_head(t, "oxios_llm_breaker", "gauge",
+	    "The circuit breaker of each LLM provider: 1 for its state.");
+	json_array_foreach(rows, i, row) {
+		provider = json_string_value(json_object_get(row, "provider"));
+		state = json_string_value(json_object_get(row, "state"));
+		if (provider == NULL || state == NULL)
+			continue;
+		for (k = 0; k < sizeof states / sizeof states[0]; k++) {
+			metrics_out(t, "oxios_llm_breaker{provider=\"");
+			metrics_label(t, provider);
+			metrics_out(t, "\",state=\"%s\"} %d\n", states[k],
+			    strcmp(state, states[k]) == 0);
+		}
+	}
+}
+
 static void
 metrics_text_sample(struct metrics_text *t, const struct metrics_sample *s)
 {
@@ -418,6 +447,8 @@ metrics_text_sample(struct metrics_text *t, const struct metrics_sample *s)
 	}
 	if (s->llm != NULL)
 		metrics_text_llm(t, s->llm);
+	if (s->breakers != NULL && json_array_size(s->breakers) > 0)
+		metrics_text_breakers(t, s->breakers);
 	metrics_head(t, "oxios_events_published_total", "counter",
 	    "Events published on the daemon's bus.");
 	metrics_out(t, "oxios_events_published_total %lld\n",
@@ -541,6 +572,9 @@ metrics_json(const struct metrics_sample *s)
 	json_object_set_new(root, "agents", agents);
 	if (s->llm != NULL)
 		json_object_set_new(root, "llm", json_deep_copy(s->llm));
+	if (s->breakers != NULL)
+		json_object_set_new(root, "breakers",
+		    json_deep_copy(s->breakers));
 	json_object_set_new(root, "events_published",
 	    json_integer(s->events_published));
 	json_object_set_new(root, "sse_clients", json_integer(s->sse_clients));

@@ -34,6 +34,9 @@ struct metrics_sample {
 				     "calls","input_tokens","output_tokens",
 				     "cost_usd"}] from llm_calls (gate_usage();
 				     the text format sums over kind) */
+	json_t *breakers;        /* [{"provider","state",...}]: the
+				     providers' circuit breakers
+				     (breaker_status()) */
 	long long events_published;
 	int sse_clients, ws_clients;
 	long long rate_limited;  /* requests answered 429 */

@@ -137,6 +137,7 @@ events_type_name(enum event_type t)
 		[EVENT_CONFIG_RELOADED] = "config.reloaded",
 		[EVENT_DAEMON_STARTED] = "daemon.started",
 		[EVENT_DAEMON_STOPPING] = "daemon.stopping",
+		[EVENT_BREAKER_CHANGED] = "breaker.changed",
 	};
 
 	return (size_t)t < sizeof names / sizeof names[0] ? names[t] :

@@ -47,6 +47,7 @@ enum event_type {
 	EVENT_CONFIG_RELOADED, /* "config.reloaded": changed keys */
 	EVENT_DAEMON_STARTED,  /* "daemon.started" */
 	EVENT_DAEMON_STOPPING, /* "daemon.stopping": grace */
+	EVENT_BREAKER_CHANGED, /* "breaker.changed": a provider's breaker state */
 	EVENT_TYPE_COUNT
 };
 

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernel/breaker.h"
 #include "kernel/gate.h"
 #include "llm/models.h"
 #include "store/db.h"
@@ -124,6 +125,8 @@ gate_call(const struct config *cfg, const char *spec, struct llm_request *req,
 {
 	struct llm_provider *p;
 	struct gate_record r;
+	struct breaker_limits lim;
+	struct breaker_ticket ticket;
 	char *model = NULL, *cause = NULL;
 	int64_t started = time_wall_ms();
 	uint64_t t0 = time_mono_ms();
@@ -143,7 +146,14 @@ gate_call(const struct config *cfg, const char *spec, struct llm_request *req,
 	}
 	req->model = model;
 	gate_begin(&r, "chat", p->name, model);
-	rc = llm_call(p, req, cb, arg, cancel, out, err);
+	lim.failures = (int)config_int(cfg, "scheduler.breaker_failures");
+	lim.cooldown_ms =
+	    (uint64_t)config_int(cfg, "scheduler.breaker_cooldown_secs") * 1000;
+	if ((rc = breaker_admit(p->name, &lim, &ticket, err)) == 0) {
+		rc = llm_call(p, req, cb, arg, cancel, out, err);
+		breaker_report(p->name, &lim, &ticket,
+		    rc == 0 ? LLM_OK : err->cls);
+	}
 	gate_end(&r, rc, &out->usage, err, started, t0, rec);
 
 	req->model = NULL;

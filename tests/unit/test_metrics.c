@@ -218,6 +218,8 @@ test_sample(void **state)
 	    0.25, "provider", "anthropic", "model", "claude-x", "status",
 	    "error", "calls", 1, "input_tokens", 10, "output_tokens", 0,
 	    "cost_usd", 0.5);
+	s.breakers =
+	    json_pack("[{s:s, s:s}]", "provider", "anthropic", "state", "open");
 	s.events_published = 42;
 	s.sse_clients = 5;
 	s.ws_clients = 6;
@@ -248,6 +250,14 @@ test_sample(void **state)
 	assert_line(t,
 	    "oxios_llm_cost_usd_total{provider=\"anthropic\","
 	    "model=\"claude-x\"} 0.75");
+	assert_line(t, "# TYPE oxios_llm_breaker gauge");
+	assert_line(t,
+	    "oxios_llm_breaker{provider=\"anthropic\",state=\"open\"} 1");
+	assert_line(t,
+	    "oxios_llm_breaker{provider=\"anthropic\",state=\"closed\"} 0");
+	assert_line(t,
+	    "oxios_llm_breaker{provider=\"anthropic\",state=\"half_open\"} "
+	    "0");
 	assert_line(t, "# TYPE oxios_events_published_total counter");
 	assert_line(t, "oxios_events_published_total 42");
 	assert_line(t, "# TYPE oxios_sse_clients gauge");
@@ -260,8 +270,10 @@ test_sample(void **state)
 	/* NULL fields are left out, the rest still there. */
 	json_decref(s.agents_by_state);
 	json_decref(s.llm);
+	json_decref(s.breakers);
 	s.agents_by_state = NULL;
 	s.llm = NULL;
+	s.breakers = NULL;
 	t = render(&s);
 	assert_null(strstr(t, "oxios_agents_by_state"));
 	assert_null(strstr(t, "oxios_llm_"));
