@@ -118,6 +118,15 @@ gate_end(struct gate_record *r, int rc, const struct llm_usage *usage,
 		*out = *r;
 }
 
+/* The circuit breaker's limits, from the configuration. */
+static void
+gate_limits(const struct config *cfg, struct breaker_limits *lim)
+{
+	lim->failures = (int)config_int(cfg, "scheduler.breaker_failures");
+	lim->cooldown_ms =
+	    (uint64_t)config_int(cfg, "scheduler.breaker_cooldown_secs") * 1000;
+}
+
 int
 gate_call(const struct config *cfg, const char *spec, struct llm_request *req,
     llm_delta_cb cb, void *arg, const struct cancel *cancel,
@@ -146,9 +155,7 @@ gate_call(const struct config *cfg, const char *spec, struct llm_request *req,
 	}
 	req->model = model;
 	gate_begin(&r, "chat", p->name, model);
-	lim.failures = (int)config_int(cfg, "scheduler.breaker_failures");
-	lim.cooldown_ms =
-	    (uint64_t)config_int(cfg, "scheduler.breaker_cooldown_secs") * 1000;
+	gate_limits(cfg, &lim);
 	if ((rc = breaker_admit(p->name, &lim, &ticket, err)) == 0) {
 		rc = llm_call(p, req, cb, arg, cancel, out, err);
 		breaker_report(p->name, &lim, &ticket,
@@ -166,6 +173,7 @@ struct gate_embedder {
 	int refs; /* atomic */
 	struct llm_provider *p;
 	char *model;
+	struct breaker_limits lim; /* of the configuration it was made from */
 };
 
 struct gate_embedder *
@@ -181,6 +189,7 @@ gate_embedder_new(const struct config *cfg, char **cause)
 	e->refs = 1;
 	e->p = p;
 	e->model = model;
+	gate_limits(cfg, &e->lim);
 	return e;
 }
 
@@ -215,13 +224,20 @@ gate_embed(const struct gate_embedder *e, const char *const *texts, size_t n,
 {
 	struct gate_record r;
 	struct llm_usage usage;
+	struct breaker_ticket ticket;
 	int64_t started = time_wall_ms();
 	uint64_t t0 = time_mono_ms();
 	int rc;
 
+	memset(&usage, 0, sizeof usage);
+	memset(err, 0, sizeof *err);
 	gate_begin(&r, "embedding", e->p->name, e->model);
-	rc = llm_embed(e->p, e->model, texts, n, cancel, vectors, dim, &usage,
-	    err);
+	if ((rc = breaker_admit(e->p->name, &e->lim, &ticket, err)) == 0) {
+		rc = llm_embed(e->p, e->model, texts, n, cancel, vectors, dim,
+		    &usage, err);
+		breaker_report(e->p->name, &e->lim, &ticket,
+		    rc == 0 ? LLM_OK : err->cls);
+	}
 	gate_end(&r, rc, &usage, err, started, t0, rec);
 	return rc;
 }

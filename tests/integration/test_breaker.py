@@ -110,3 +110,31 @@ def test_auth_errors_do_not_trip_it(bd):
         assert 'circuit breaker' not in j['error']['message'], j
         assert len(bd.fake.requests()) == i + 1
     assert provider(bd)['state'] == 'closed'
+
+
+def test_embeddings_go_through_the_breaker(llm):
+    """The embedder's provider has a breaker too: once it is open, a memory
+    write fails at once and names it, without trying the network."""
+    d = make_daemon(llm, '[scheduler]\nbreaker_failures = %d\n'
+                    'breaker_cooldown_secs = 60\n'
+                    '[memory]\nembedder = "api"\n'
+                    'embedding_url = "http://127.0.0.1:9/v1"\n'
+                    'embedding_model = "m"\n' % FAILURES)
+    d.start()
+    try:
+        msgs = []
+        for i in range(FAILURES + 2):
+            t0 = time.monotonic()
+            st, _, j = d.post('/api/memory', {'content': 'fact %d' % i},
+                              timeout=60)
+            msgs.append((st, j, time.monotonic() - t0))
+        for st, j, _ in msgs[:FAILURES]:
+            assert st >= 400 and 'circuit breaker' not in str(j), j
+        for st, j, took in msgs[FAILURES:]:
+            assert st >= 400 and 'circuit breaker is open' in str(j), j
+            assert took < 1.0, took
+        states = {p['provider']: p['state']
+                  for p in d.get('/api/status')[2]['providers']}
+        assert 'open' in states.values(), states
+    finally:
+        d.stop_clean()
