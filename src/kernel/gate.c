@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernel/budget.h"
 #include "kernel/gate.h"
 #include "llm/models.h"
 #include "store/db.h"
@@ -122,10 +123,20 @@ gate_call(const struct config *cfg, const char *spec, struct llm_request *req,
     llm_delta_cb cb, void *arg, const struct cancel *cancel,
     struct llm_response *out, struct gate_record *rec, struct llm_error *err)
 {
+	return gate_call_scoped(cfg, NULL, spec, req, cb, arg, cancel, out, rec,
+	    err);
+}
+
+int
+gate_call_scoped(const struct config *cfg, const struct budget_scope *scope,
+    const char *spec, struct llm_request *req, llm_delta_cb cb, void *arg,
+    const struct cancel *cancel, struct llm_response *out,
+    struct gate_record *rec, struct llm_error *err)
+{
 	struct llm_provider *p;
 	struct gate_record r;
 	char *model = NULL, *cause = NULL;
-	int64_t started = time_wall_ms();
+	int64_t started = time_wall_ms(), budget = 0;
 	uint64_t t0 = time_mono_ms();
 	int rc;
 
@@ -143,7 +154,11 @@ gate_call(const struct config *cfg, const char *spec, struct llm_request *req,
 	}
 	req->model = model;
 	gate_begin(&r, "chat", p->name, model);
-	rc = llm_call(p, req, cb, arg, cancel, out, err);
+	rc = budget_gate_reserve(cfg, scope, p->name, model, req, &budget, err);
+	if (rc == 0) {
+		rc = llm_call(p, req, cb, arg, cancel, out, err);
+		budget_gate_settle(budget, rc, p->name, model, &out->usage);
+	}
 	gate_end(&r, rc, &out->usage, err, started, t0, rec);
 
 	req->model = NULL;
