@@ -26,7 +26,7 @@ const char *
 agent_stop_name(enum agent_stop s)
 {
 	static const char *const names[] = { "done", "max_iterations", "repeat",
-		"timeout", "cancelled", "llm_error", "worker_error" };
+		"timeout", "cancelled", "llm_error", "worker_error", "budget" };
 
 	return (size_t)s < sizeof names / sizeof names[0] ? names[s] :
 							    "unknown";
@@ -228,10 +228,16 @@ agent_loop_run(struct agent_loop *l)
 		req.temperature = config_float(l->cfg, "engine.temperature");
 		req.stream = 1;
 		l->iterations++;
-		if (gate_call(l->cfg, l->model, &req, agent_delta, l, &run,
-			&resp, &rec, &err) != 0) {
+		if (gate_call_scoped(l->cfg, l->budget, l->model, &req,
+			agent_delta, l, &run, &resp, &rec, &err) != 0) {
 			if (err.cls == LLM_ERR_CANCELLED || cancel_fired(&run))
 				break;
+			if (err.cls == LLM_ERR_BUDGET) { /* not sent */
+				l->iterations--;
+				agent_stopped(l, AGENT_BUDGET, "%s",
+				    err.message);
+				break;
+			}
 			agent_stopped(l, AGENT_LLM_ERROR, "%s", err.message);
 			break;
 		}

@@ -15,6 +15,8 @@
 #include "config/config.h"
 #include "llm/llm.h"
 
+struct budget_scope;
+
 enum agent_stop {
 	AGENT_DONE,           /* the model answered without tool calls */
 	AGENT_MAX_ITERATIONS, /* engine.max_iterations LLM turns */
@@ -23,6 +25,7 @@ enum agent_stop {
 	AGENT_CANCELLED,      /* killed or interrupted */
 	AGENT_LLM_ERROR,      /* the provider failed (after its retries) */
 	AGENT_WORKER_ERROR,   /* the hands died or broke the protocol */
+	AGENT_BUDGET,         /* a budget refused the next call */
 };
 
 /* What the loop tells whoever watches it; every hook may be NULL. */
@@ -52,6 +55,9 @@ struct agent_loop {
 				  run's own token (with the deadline) is
 				  chained below it. */
 	struct agent_hooks hooks;
+	/* The run's budget (kernel/budget.h; borrowed); NULL: only the
+	   global limits. */
+	const struct budget_scope *budget;
 
 	/* Out */
 	enum agent_stop stop;

@@ -26,7 +26,8 @@ const struct cmd_entry cmd_run_entry = {
 	.name = "run",
 	.usage =
 	    "[--json] [--exit-code] [--session ID] [--context-file PATH|-] "
-	    "[--model P/M] [--timeout SECS] PROMPT...",
+	    "[--model P/M] [--timeout SECS] [--budget-tokens N] "
+	    "[--budget-usd X] PROMPT...",
 	.summary = "Run an agent on a task and print its answer.",
 	.help =
 	    "The agent works in the workspace with its tools (read, write,\n"
@@ -47,12 +48,19 @@ const struct cmd_entry cmd_run_entry = {
 	    "  --context-file F add a file (or - for stdin) before the prompt\n"
 	    "  --model P/M      instead of engine.default_model\n"
 	    "  --timeout SECS   instead of kernel.agent_timeout_secs\n"
+	    "  --budget-tokens N  the run may use at most N tokens (input and\n"
+	    "                   output, its sub-agents included); a call that\n"
+	    "                   could pass it is not sent\n"
+	    "  --budget-usd X   the run may spend at most X USD (fails closed\n"
+	    "                   with a model that has no price)\n"
 	    "\n"
 	    "Exit status without --exit-code: 0 when the run ended with a\n"
 	    "result (an answer, or a limit such as engine.max_iterations), 1 on\n"
-	    "an error (provider, worker, setup) or a cancel, 2 on bad usage.\n",
+	    "an error (provider, worker, setup), a budget or a cancel, 2 on\n"
+	    "bad usage.\n",
 	.words =
-	    "--json --exit-code --session --context-file --model --timeout",
+	    "--json --exit-code --session --context-file --model --timeout "
+	    "--budget-tokens --budget-usd",
 	.exec = cmd_run,
 };
 
@@ -150,6 +158,8 @@ cmd_run(int argc, char **argv)
 		{ "context-file", required_argument, NULL, 'c' },
 		{ "model", required_argument, NULL, 'm' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "budget-tokens", required_argument, NULL, 'B' },
+		{ "budget-usd", required_argument, NULL, 'U' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct kernel_run r;
@@ -189,6 +199,28 @@ cmd_run(int argc, char **argv)
 			    timeout > 604800) {
 				cli_error("run: --timeout wants seconds "
 					  "(1..604800), not '%s'",
+				    optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'B':
+			r.budget_tokens = strtoll(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' ||
+			    r.budget_tokens <= 0 ||
+			    r.budget_tokens > 1000000000000LL) {
+				cli_error("run: --budget-tokens wants a number "
+					  "of tokens (1..1e12), not '%s'",
+				    optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'U':
+			r.budget_usd = strtod(optarg, &end);
+			if (*optarg == '\0' || *end != '\0' ||
+			    !(r.budget_usd > 0 && r.budget_usd <= 1e9)) {
+				cli_error("run: --budget-usd wants an amount "
+					  "in USD (above 0, at most 1e9), not "
+					  "'%s'",
 				    optarg);
 				return EXIT_USAGE;
 			}
@@ -240,7 +272,7 @@ cmd_run(int argc, char **argv)
 	else
 		code = r.stop == AGENT_LLM_ERROR ||
 			r.stop == AGENT_WORKER_ERROR ||
-			r.stop == AGENT_CANCELLED ?
+			r.stop == AGENT_BUDGET || r.stop == AGENT_CANCELLED ?
 		    EXIT_FAIL :
 		    EXIT_OK;
 	if (out.quiet) {

@@ -166,12 +166,12 @@ const struct config_key config_schema[] = {
 	  "How long an open breaker refuses calls before it lets one probe through" },
 
 	/* [budget] */
-	{ "budget.daily_usd", CT_FLOAT, "0.0", R(0, 1e9), NULL, NULL, CK_PLANNED,
-	  "Spending limit per day in USD; 0 means none" },
-	{ "budget.monthly_usd", CT_FLOAT, "0.0", R(0, 1e9), NULL, NULL, CK_PLANNED,
-	  "Spending limit per month in USD; 0 means none" },
-	{ "budget.max_tokens_per_run", CT_INT, "0", R(0, 1e12), NULL, NULL, CK_PLANNED,
-	  "Token limit of one agent run; 0 means none" },
+	{ "budget.daily_usd", CT_FLOAT, "0.0", R(0, 1e9), NULL, NULL, 0,
+	  "Spending limit per UTC day in USD, over all runs; 0 means none" },
+	{ "budget.monthly_usd", CT_FLOAT, "0.0", R(0, 1e9), NULL, NULL, 0,
+	  "Spending limit per UTC month in USD, over all runs; 0 means none" },
+	{ "budget.max_tokens_per_run", CT_INT, "0", R(0, 1e12), NULL, NULL, 0,
+	  "Token limit of one agent run, its sub-agents included; 0 means none" },
 
 	/* [audit] */
 	{ "audit.enabled", CT_BOOL, "true", NORANGE, NULL, NULL, 0,

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "kernel/breaker.h"
+#include "kernel/budget.h"
 #include "kernel/gate.h"
 #include "llm/models.h"
 #include "store/db.h"
@@ -132,12 +133,22 @@ gate_call(const struct config *cfg, const char *spec, struct llm_request *req,
     llm_delta_cb cb, void *arg, const struct cancel *cancel,
     struct llm_response *out, struct gate_record *rec, struct llm_error *err)
 {
+	return gate_call_scoped(cfg, NULL, spec, req, cb, arg, cancel, out, rec,
+	    err);
+}
+
+int
+gate_call_scoped(const struct config *cfg, const struct budget_scope *scope,
+    const char *spec, struct llm_request *req, llm_delta_cb cb, void *arg,
+    const struct cancel *cancel, struct llm_response *out,
+    struct gate_record *rec, struct llm_error *err)
+{
 	struct llm_provider *p;
 	struct gate_record r;
 	struct breaker_limits lim;
 	struct breaker_ticket ticket;
 	char *model = NULL, *cause = NULL;
-	int64_t started = time_wall_ms();
+	int64_t started = time_wall_ms(), budget = 0;
 	uint64_t t0 = time_mono_ms();
 	int rc;
 
@@ -156,10 +167,14 @@ gate_call(const struct config *cfg, const char *spec, struct llm_request *req,
 	req->model = model;
 	gate_begin(&r, "chat", p->name, model);
 	gate_limits(cfg, &lim);
-	if ((rc = breaker_admit(p->name, &lim, &ticket, err)) == 0) {
-		rc = llm_call(p, req, cb, arg, cancel, out, err);
-		breaker_report(p->name, &lim, &ticket,
-		    rc == 0 ? LLM_OK : err->cls);
+	rc = budget_gate_reserve(cfg, scope, p->name, model, req, &budget, err);
+	if (rc == 0) {
+		if ((rc = breaker_admit(p->name, &lim, &ticket, err)) == 0) {
+			rc = llm_call(p, req, cb, arg, cancel, out, err);
+			breaker_report(p->name, &lim, &ticket,
+			    rc == 0 ? LLM_OK : err->cls);
+		}
+		budget_gate_settle(budget, rc, p->name, model, &out->usage);
 	}
 	gate_end(&r, rc, &out->usage, err, started, t0, rec);
 

@@ -1,7 +1,8 @@
 /*
  * gate.h — the one gate every LLM call passes (ARCHITECTURE.md): resolve
- * the provider, [scheduler admission, budget reservation and circuit
- * breaker: later issues], call, settle usage and cost, record, notify.
+ * the provider, [scheduler admission and circuit breaker: later issues],
+ * reserve the budget (kernel/budget.h), call, settle usage, cost and
+ * budget, record, notify.
  * Chat calls (gate_call()) and embeddings (gate_embed()) take the same
  * steps and leave the same record, told apart by its kind.  No other code
  * calls a provider.
@@ -47,6 +48,18 @@ void gate_set_observer(gate_observer fn, void *arg);
  */
 int gate_call(const struct config *cfg, const char *spec,
     struct llm_request *req, llm_delta_cb cb, void *arg,
+    const struct cancel *cancel, struct llm_response *out,
+    struct gate_record *rec, struct llm_error *err);
+
+/*
+ * gate_call() for a run whose budget `scope` (may be NULL: the global
+ * limits only) is given: a call that would exceed a budget is refused
+ * before it is sent, with err->cls LLM_ERR_BUDGET and a message naming
+ * the budget.
+ */
+struct budget_scope;
+int gate_call_scoped(const struct config *cfg, const struct budget_scope *scope,
+    const char *spec, struct llm_request *req, llm_delta_cb cb, void *arg,
     const struct cancel *cancel, struct llm_response *out,
     struct gate_record *rec, struct llm_error *err);
 

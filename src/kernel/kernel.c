@@ -7,6 +7,7 @@
 #include "agent/hands.h"
 #include "config/home.h"
 #include "kernel/events.h"
+#include "kernel/budget.h"
 #include "kernel/kernel.h"
 #include "kernel/memtools.h"
 #include "security/audit.h"
@@ -219,6 +220,7 @@ kernel_agent(struct kernel_run *r, struct agent *a, json_t *messages,
 	struct kernel_save ks;
 	struct kernel_child kc;
 	struct memtools mt;
+	struct budget_scope budget;
 	struct registry *tools = NULL;
 	char *system = NULL, *cause = NULL, *recall = NULL;
 	enum agent_state state;
@@ -290,6 +292,11 @@ kernel_agent(struct kernel_run *r, struct agent *a, json_t *messages,
 	    r->timeout_ms :
 	    config_int(r->cfg, "kernel.agent_timeout_secs") * 1000;
 	l->cancel = &a->cancel;
+	/* One budget per run: a sub-agent spends its parent's. */
+	budget.run_id = r->agent;
+	budget.run_tokens = r->budget_tokens;
+	budget.run_usd = r->budget_usd;
+	l->budget = &budget;
 	l->hooks.text = kernel_text;
 	l->hooks.reset = kernel_reset;
 	l->hooks.tool_start = kernel_tool_start;
@@ -297,6 +304,7 @@ kernel_agent(struct kernel_run *r, struct agent *a, json_t *messages,
 	l->hooks.message = save ? kernel_save_message : NULL;
 	l->hooks.arg = &ks;
 	rc = agent_loop_run(l);
+	l->budget = NULL;
 
 	if (l->stop == AGENT_DONE)
 		state = AGENT_EXITED;

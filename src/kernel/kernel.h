@@ -20,7 +20,9 @@ struct kernel_run {
 	const char *prompt;     /* the user's message */
 	const char *model;      /* provider/model; NULL: engine.default_model */
 	long timeout_ms;        /* 0: kernel.agent_timeout_secs */
-	struct cancel *cancel;  /* fired to stop the run (SIGINT, a client
+	long long budget_tokens;  /* the run's token budget; 0: none */
+	double budget_usd;        /* the run's USD budget; 0: none */
+	struct cancel *cancel;    /* fired to stop the run (SIGINT, a client
 				   that left); may be NULL */
 	struct agent_hooks hooks; /* text and tool activity (message is
 				     taken: messages are saved) */

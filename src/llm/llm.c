@@ -47,7 +47,7 @@ llm_error_class_name(enum llm_error_class c)
 {
 	static const char *const names[] = { "ok", "transient", "rate_limited",
 		"auth", "context_overflow", "bad_request", "protocol",
-		"cancelled", "config", "unavailable" };
+		"cancelled", "config", "unavailable", "budget" };
 
 	if ((size_t)c < sizeof names / sizeof names[0])
 		return names[c];

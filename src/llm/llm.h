@@ -107,6 +107,7 @@ enum llm_error_class {
 	LLM_ERR_CANCELLED,   /* the caller cancelled */
 	LLM_ERR_CONFIG,      /* no key, bad base URL ... */
 	LLM_ERR_UNAVAILABLE, /* refused: the provider's breaker is open */
+	LLM_ERR_BUDGET,      /* refused by a budget (kernel/budget.h) */
 };
 
 struct llm_error {

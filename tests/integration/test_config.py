@@ -257,12 +257,12 @@ PLANNED_NOTE = ('is not yet enforced by this version of Oxios (planned); '
 
 
 def test_planned_key_in_file_warns_with_location(oxios):
-    oxios.write_config('[gateway]\nport = 4300\n\n[budget]\n'
-                       'daily_usd = 5.0\n')
+    oxios.write_config('[gateway]\nport = 4300\n\n[orchestrator]\n'
+                       'max_generations = 7\n')
     r = oxios.run('config', 'get', 'gateway.port', check=0)
     assert r.stdout == '4300\n'
-    assert r.stderr == 'oxios: warning: %s:5:1: budget.daily_usd %s\n' % (
-        oxios.path('config.toml'), PLANNED_NOTE)
+    assert r.stderr == ('oxios: warning: %s:5:1: orchestrator.max_generations'
+                        ' %s\n' % (oxios.path('config.toml'), PLANNED_NOTE))
     # An ordinary key alone warns of nothing.
     oxios.write_config('[gateway]\nport = 4300\n')
     r = oxios.run('config', 'get', 'gateway.port', check=0)
@@ -290,16 +290,17 @@ def test_planned_key_from_environment_warns(oxios):
 
 
 def test_planned_key_set_and_doctor(oxios):
-    r = oxios.run('config', 'set', 'budget.daily_usd', '5', check=0)
-    assert r.stdout == 'budget.daily_usd = 5\n'
-    assert r.stderr == 'oxios: warning: budget.daily_usd %s\n' % PLANNED_NOTE
+    key = 'orchestrator.max_generations'
+    r = oxios.run('config', 'set', key, '7', check=0)
+    assert r.stdout == key + ' = 7\n'
+    assert r.stderr == 'oxios: warning: %s %s\n' % (key, PLANNED_NOTE)
     r = oxios.run('config', 'set', 'gateway.port', '4300', check=0)
     assert 'warning' not in r.stderr
     doc = json.loads(oxios.run('doctor', '--json').stdout)
     cfg = [c for c in doc['checks'] if c['name'] == 'config']
     assert len(cfg) == 1 and cfg[0]['status'] == 'warn', cfg
-    assert 'budget.daily_usd ' + PLANNED_NOTE in cfg[0]['message']
-    assert re.search(r'config\.toml:\d+:1: budget\.daily_usd',
+    assert key + ' ' + PLANNED_NOTE in cfg[0]['message']
+    assert re.search(r'config\.toml:\d+:1: orchestrator\.max_generations',
                      cfg[0]['message'])
 
 
@@ -307,11 +308,13 @@ def test_schema_and_template_say_planned(oxios):
     schema = json.loads(oxios.run('config', 'schema', '--json',
                                   check=0).stdout)
     planned = {k['key'] for k in schema if k['planned']}
-    assert {'budget.daily_usd', 'security.approval',
+    assert {'orchestrator.max_generations', 'security.approval',
             'channels.telegram.bot_token'} <= planned
     assert 'gateway.port' not in planned
     text = oxios.run('config', 'schema', check=0).stdout
-    for key, planned_here in (('budget.daily_usd', True),
+    assert 'budget.daily_usd' not in planned  # enforced (kernel/budget.c)
+    for key, planned_here in (('orchestrator.max_generations', True),
+                              ('budget.daily_usd', False),
                               ('gateway.port', False)):
         m = re.search(r'^%s \(.*\n((?:    .*\n)*)' % re.escape(key), text,
                       re.M)
@@ -324,7 +327,7 @@ def test_schema_and_template_say_planned(oxios):
             (key in planned), line
     oxios.run('config', 'set', 'gateway.port', '4300', check=0)  # template
     tmpl = open(oxios.path('config.toml')).read()
-    assert ('# Not yet enforced (planned): Spending limit per day'
+    assert ('# Not yet enforced (planned): Most evolve generations'
             in tmpl)
     assert '# Not yet enforced (planned): Port' not in tmpl
 
