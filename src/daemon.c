@@ -22,6 +22,7 @@
 #include "http/server.h"
 #include "kernel/events.h"
 #include "kernel/memtools.h"
+#include "kernel/monitor.h"
 #include "kernel/supervisor.h"
 #include "memory/memory.h"
 #include "security/audit.h"
@@ -109,6 +110,8 @@ static int daemon_dream_due(const struct config *cfg, uint64_t now_ms);
 static void daemon_dream(void);
 static int daemon_tune_due(const struct config *cfg, uint64_t now_ms);
 static void daemon_tune(void);
+static int daemon_monitor_due(const struct config *cfg, uint64_t now_ms);
+static void daemon_monitor(void);
 
 static const struct daemon_job daemon_jobs[] = {
 	{
@@ -125,6 +128,13 @@ static const struct daemon_job daemon_jobs[] = {
 	    .name = "pool",
 	    .every_ms = DAEMON_TICK_MS,
 	    .run = daemon_pool,
+	},
+	{
+	    .name = "monitor",
+	    .every_ms = DAEMON_TICK_MS,
+	    .due = daemon_monitor_due,
+	    .run = daemon_monitor,
+	    .flags = DAEMON_JOB_THREAD,
 	},
 	{
 	    .name = "dream",
@@ -280,6 +290,67 @@ daemon_pool(void)
 		log_warn("%s", cause);
 		free(cause);
 	}
+	config_live_put(cfg);
+}
+
+/*
+ * The resource monitor's sample, every monitor.interval_secs counted from
+ * the last one (the first at start, before the daemon says it is ready).
+ * It also leaves the summary `oxios status` shows in
+ * $OXIOS_HOME/run/resources.json.
+ */
+static struct {
+	pthread_mutex_t lock;
+	uint64_t last_ms; /* guarded by lock: when the last one began */
+} monitor = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static int
+daemon_monitor_due(const struct config *cfg, uint64_t now_ms)
+{
+	uint64_t every =
+	    (uint64_t)config_int(cfg, "monitor.interval_secs") * 1000;
+	int due;
+
+	pthread_mutex_lock(&monitor.lock);
+	due = now_ms - monitor.last_ms >= every;
+	pthread_mutex_unlock(&monitor.lock);
+	return due;
+}
+
+static void
+daemon_monitor(void)
+{
+	const struct config *cfg = config_live_get();
+	struct monitor_limits lim;
+	struct monitor_snap s;
+	char *home = home_dir(), *path = home_path("run/resources.json");
+	char *cause = NULL, *text;
+	json_t *j;
+
+	pthread_mutex_lock(&monitor.lock);
+	monitor.last_ms = time_mono_ms();
+	pthread_mutex_unlock(&monitor.lock);
+	lim.max_cpu_percent = config_float(cfg, "monitor.max_cpu_percent");
+	lim.max_memory_percent =
+	    config_float(cfg, "monitor.max_memory_percent");
+	lim.min_disk_mb = config_int(cfg, "monitor.min_disk_mb");
+	if (monitor_sample(&lim, (long)config_int(cfg, "monitor.history"), home,
+		&cause) != 0) {
+		log_warn("resource monitor: %s", cause);
+		goto out;
+	}
+	if (monitor_current(&s) != 0)
+		goto out;
+	j = monitor_snap_json(&s);
+	text = json_dumps(j, JSON_COMPACT);
+	if (file_write_atomic(path, text, strlen(text), 0600, &cause) != 0)
+		log_warn("%s: %s", path, cause);
+	free(text);
+	json_decref(j);
+out:
+	free(cause);
+	free(path);
+	free(home);
 	config_live_put(cfg);
 }
 
@@ -478,6 +549,8 @@ daemon_serve(struct config *cfg, int ready_fd, char **cause)
 		goto fail;
 	}
 	daemon_write_state(cur);
+	monitor_set_workers(supervisor_workers);
+	daemon_monitor();
 	daemon_pool();
 	log_info("oxios %s listening on http://%s:%d (pid %d)", OXIOS_VERSION,
 	    hc.host, hc.port, (int)getpid());
@@ -523,6 +596,11 @@ daemon_serve(struct config *cfg, int ready_fd, char **cause)
 		free(why);
 		json_decref(h);
 	}
+	monitor_set_workers(NULL);
+	monitor_reset();
+	state = home_path("run/resources.json");
+	unlink(state);
+	free(state);
 	state = home_path("run/oxios.json");
 	unlink(state);
 	free(state);

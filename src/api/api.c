@@ -19,6 +19,7 @@
 #include "kernel/events.h"
 #include "kernel/gate.h"
 #include "kernel/kernel.h"
+#include "kernel/monitor.h"
 #include "kernel/supervisor.h"
 #include "security/audit.h"
 #include "store/db.h"
@@ -367,6 +368,7 @@ api_metrics_sample(struct metrics_sample *s)
 	http_stream_counts(&s->sse_clients, &s->ws_clients);
 	http_refusals(&s->rate_limited, &s->auth_failures);
 	s->breakers = breaker_status();
+	s->have_resources = monitor_current(&s->resources) == 0;
 	if (db == NULL)
 		return;
 	/* A figure that cannot be read is left out of the metrics. */
@@ -540,5 +542,6 @@ const struct route *const api_route_tables[] = {
 	api_memory_routes,
 	api_audit_routes,
 	api_workspace_routes,
+	api_resources_routes,
 	NULL,
 };

@@ -510,6 +510,55 @@ cmd_restart(int argc, char **argv __attribute__((unused)))
 
 /* ---- status ---- */
 
+/*
+ * The resource monitor's last sample, which the daemon leaves in
+ * run/resources.json; NULL if there is none.  New reference.
+ */
+static json_t *
+status_resources(void)
+{
+	char *path = home_path("run/resources.json"), *text = NULL;
+	char *cause = NULL;
+	json_t *j = NULL;
+	size_t len;
+
+	if (file_read(path, 64 * 1024, &text, &len, &cause) == 0)
+		j = json_loadb(text, len, 0, NULL);
+	if (j != NULL && !json_is_object(j)) {
+		json_decref(j);
+		j = NULL;
+	}
+	free(text);
+	free(cause);
+	free(path);
+	return j;
+}
+
+/* "cpu 12.5%, memory 40.1%, load 0.52, disk 1234 MB free". */
+static void
+status_resources_line(json_t *res)
+{
+	json_t *cpu = json_object_get(res, "cpu_percent");
+	json_t *disk = json_object_get(res, "disk_free_mb");
+	const char *reason = json_string_value(json_object_get(res, "reason"));
+
+	if (json_is_number(cpu))
+		printf("  resources  cpu %.1f%%, ", json_number_value(cpu));
+	else
+		printf("  resources  cpu ?, ");
+	printf("memory %.1f%%, load %.2f",
+	    json_number_value(json_object_get(res, "memory_percent")),
+	    json_number_value(
+		json_object_get(json_object_get(res, "load"), "1m")));
+	if (json_is_integer(disk))
+		printf(", disk %lld MB free",
+		    (long long)json_integer_value(disk));
+	printf("\n");
+	if (json_is_true(json_object_get(res, "overloaded")))
+		printf("  overload   %s: new runs are paused\n",
+		    reason != NULL ? reason : "?");
+}
+
 static void
 status_uptime(long long ms, char *out, size_t size)
 {
@@ -530,7 +579,7 @@ static int
 cmd_status(int argc, char **argv)
 {
 	struct config *cfg;
-	json_t *st = NULL, *health = NULL, *out;
+	json_t *st = NULL, *health = NULL, *out, *res;
 	char *cause = NULL, *dbpath = NULL, up[64];
 	const char *host, *hs;
 	sqlite3 *db = NULL;
@@ -582,6 +631,8 @@ cmd_status(int argc, char **argv)
 	json_object_set_new(out, "agents",
 	    json_pack("{s:I, s:I}", "running", (json_int_t)nrunning, "queued",
 		(json_int_t)nqueued));
+	if ((res = status_resources()) != NULL)
+		json_object_set_new(out, "resources", res);
 	if (json) {
 		oxjson_print(stdout, out, 1);
 	} else {
@@ -598,6 +649,8 @@ cmd_status(int argc, char **argv)
 		printf("  listen     http://%s:%lld\n", host, port);
 		printf("  agents     %lld running, %lld queued\n", nrunning,
 		    nqueued);
+		if (res != NULL)
+			status_resources_line(res);
 		printf("  health     %s\n", hs != NULL ? hs : "unreachable");
 	}
 	rc = hs != NULL && strcmp(hs, "ok") == 0 ? EXIT_OK : EXIT_FAIL;

@@ -153,6 +153,18 @@ const struct config_key config_schema[] = {
 	{ "memory.prune_threshold", CT_FLOAT, "0.05", R(0, 1), NULL, NULL, 0,
 	  "Unprotected memories whose retention falls below this are pruned" },
 
+	/* [monitor] */
+	{ "monitor.interval_secs", CT_INT, "10", R(1, 3600), NULL, NULL, 0,
+	  "Seconds between two samples of the resource monitor (CPU, memory, load, disk, the agents' workers)" },
+	{ "monitor.history", CT_INT, "360", R(1, 10000), NULL, NULL, 0,
+	  "Samples the resource monitor keeps (GET /api/resources/history)" },
+	{ "monitor.max_cpu_percent", CT_FLOAT, "0.0", R(0, 100), NULL, NULL, 0,
+	  "System CPU busy share over which new runs are paused; 0 turns the check off" },
+	{ "monitor.max_memory_percent", CT_FLOAT, "95.0", R(0, 100), NULL, NULL, 0,
+	  "Share of memory in use over which new runs are paused; 0 turns the check off" },
+	{ "monitor.min_disk_mb", CT_INT, "64", R(0, 1000000000), NULL, NULL, 0,
+	  "Free megabytes on the disk of $OXIOS_HOME under which new runs are paused; 0 turns the check off" },
+
 	/* [cron] */
 	{ "cron.enabled", CT_BOOL, "true", NORANGE, NULL, NULL, CK_PLANNED,
 	  "Whether scheduled jobs run" },

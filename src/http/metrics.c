@@ -421,6 +421,33 @@ metrics_text_breakers(struct metrics_text *t, const json_t *rows)
 	}
 }
 
+/* The resource monitor's gauges; an unknown reading is left out. */
+static void
+metrics_text_resources(struct metrics_text *t, const struct monitor_snap *r)
+{
+	if (r->cpu_percent >= 0) {
+		metrics_head(t, "oxios_system_cpu_percent", "gauge",
+		    "System CPU busy share between the last two samples.");
+		metrics_out(t, "oxios_system_cpu_percent %.3f\n",
+		    r->cpu_percent);
+	}
+	metrics_head(t, "oxios_system_memory_percent", "gauge",
+	    "Share of system memory in use (total minus available).");
+	metrics_out(t, "oxios_system_memory_percent %.3f\n", r->memory_percent);
+	metrics_head(t, "oxios_system_load1", "gauge",
+	    "One-minute load average.");
+	metrics_out(t, "oxios_system_load1 %.2f\n", r->load1);
+	if (r->disk_free_mb >= 0) {
+		metrics_head(t, "oxios_disk_free_bytes", "gauge",
+		    "Free bytes on the disk of $OXIOS_HOME.");
+		metrics_out(t, "oxios_disk_free_bytes %lld\n",
+		    r->disk_free_mb * 1024 * 1024);
+	}
+	metrics_head(t, "oxios_overloaded", "gauge",
+	    "1 while the resource monitor pauses new runs, else 0.");
+	metrics_out(t, "oxios_overloaded %d\n", r->overloaded ? 1 : 0);
+}
+
 static void
 metrics_text_sample(struct metrics_text *t, const struct metrics_sample *s)
 {
@@ -449,6 +476,8 @@ metrics_text_sample(struct metrics_text *t, const struct metrics_sample *s)
 		metrics_text_llm(t, s->llm);
 	if (s->breakers != NULL && json_array_size(s->breakers) > 0)
 		metrics_text_breakers(t, s->breakers);
+	if (s->have_resources)
+		metrics_text_resources(t, &s->resources);
 	metrics_head(t, "oxios_events_published_total", "counter",
 	    "Events published on the daemon's bus.");
 	metrics_out(t, "oxios_events_published_total %lld\n",
@@ -583,5 +612,8 @@ metrics_json(const struct metrics_sample *s)
 	    json_integer(s->rate_limited));
 	json_object_set_new(root, "auth_failures",
 	    json_integer(s->auth_failures));
+	if (s->have_resources)
+		json_object_set_new(root, "resources",
+		    monitor_snap_json(&s->resources));
 	return root;
 }

@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 
+#include "kernel/monitor.h"
 #include "util/buf.h"
 
 /* Latency histogram buckets, seconds (upper bounds; +Inf is implicit). */
@@ -39,8 +40,10 @@ struct metrics_sample {
 				     (breaker_status()) */
 	long long events_published;
 	int sse_clients, ws_clients;
-	long long rate_limited;  /* requests answered 429 */
-	long long auth_failures; /* requests answered 401 */
+	long long rate_limited;        /* requests answered 429 */
+	long long auth_failures;       /* requests answered 401 */
+	int have_resources;            /* the resource monitor has sampled */
+	struct monitor_snap resources; /* its last sample */
 };
 
 /* Render everything as Prometheus text into `out`.  0, or -1 over cap. */

@@ -8,12 +8,14 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
 #include "kernel/events.h"
+#include "kernel/monitor.h"
 #include "kernel/supervisor.h"
 #include "security/audit.h"
 #include "store/db.h"
@@ -195,6 +197,10 @@ supervisor_create(sqlite3 *db, const char *session, const char *model,
 	int max_depth = supervisor_max_depth();
 	size_t i;
 
+	/* A new run (not a sub-agent of a running one) waits for no
+	 * overload: it is refused, and says why. */
+	if (parent == NULL && monitor_admit(cause) != 0)
+		return NULL;
 	if (parent != NULL && parent->depth + 1 > max_depth) {
 		xasprintf(cause,
 		    "sub-agents nest at most %d deep (kernel.max_agent_depth)",
@@ -529,6 +535,23 @@ supervisor_kill(const char *id)
 	}
 	pthread_mutex_unlock(&sup_lock);
 	return rc;
+}
+
+size_t
+supervisor_workers(struct monitor_worker *out, size_t max)
+{
+	size_t i, n = 0;
+
+	pthread_mutex_lock(&sup_lock);
+	for (i = 0; i < SUPERVISOR_MAX_LIVE && n < max; i++) {
+		if (sup_live[i] == NULL || sup_live[i]->hands == NULL)
+			continue;
+		snprintf(out[n].id, sizeof out[n].id, "%s", sup_live[i]->id);
+		out[n].pid = hands_pid(sup_live[i]->hands);
+		n++;
+	}
+	pthread_mutex_unlock(&sup_lock);
+	return n;
 }
 
 int

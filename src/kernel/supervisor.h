@@ -26,6 +26,8 @@
 
 #include "util/cancel.h"
 
+struct monitor_worker; /* kernel/monitor.h */
+
 #define SUPERVISOR_MAX_DEPTH 8 /* the highest kernel.max_agent_depth */
 
 /* The states of an agent's row, and their names in the table. */
@@ -127,6 +129,12 @@ json_t *supervisor_list(sqlite3 *db, const char *state, const char *group,
 json_t *supervisor_get(sqlite3 *db, const char *id, char **cause);
 /* Groups (a root agent and its sub-agents), newest first. */
 json_t *supervisor_groups(sqlite3 *db, long limit, char **cause);
+/*
+ * The workers of this process's running agents (id and pid), at most
+ * `max`; returns how many.  A monitor_workers_fn: the daemon registers it
+ * with monitor_set_workers().
+ */
+size_t supervisor_workers(struct monitor_worker *out, size_t max);
 /* Kill every agent of this process (shutdown).  Returns how many. */
 int supervisor_kill_all(void);
 
