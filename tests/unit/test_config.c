@@ -119,7 +119,7 @@ test_schema_sane(void **state)
 		/* Keys not yet enforced say so; the others do not. */
 		assert_non_null(strstr(t,
 		    "# Not yet enforced (planned): "
-		    "Spending limit per day in USD"));
+		    "The interview asks questions"));
 		assert_null(strstr(t, "# Not yet enforced (planned): Port"));
 		config_free(cfg);
 		free(t);
@@ -264,26 +264,33 @@ test_planned_keys_warn(void **state)
 			n++;
 	}
 	assert_true(n > 0);
-	assert_true(config_schema_find("budget.daily_usd")->flags & CK_PLANNED);
+	assert_true(
+	    config_schema_find("orchestrator.ambiguity_threshold")->flags &
+	    CK_PLANNED);
+	assert_false(
+	    config_schema_find("budget.daily_usd")->flags & CK_PLANNED);
 	assert_false(config_schema_find("gateway.port")->flags & CK_PLANNED);
 	assert_false(
 	    config_schema_find("kernel.max_agent_depth")->flags & CK_PLANNED);
 
 	/* Set in the file: file:line:col, the key, "not yet enforced". */
-	assert_null(load("[gateway]\nport = 4300\n\n[budget]\n"
-			 "daily_usd = 5.0\n",
+	assert_null(load("[gateway]\nport = 4300\n\n[orchestrator]\n"
+			 "ambiguity_threshold = 0.5\n",
 	    &cfg));
 	assert_int_equal(json_array_size(cfg->warnings), 1);
 	w = json_string_value(json_array_get(cfg->warnings, 0));
 	assert_string_equal(w,
-	    "c.toml:5:1: budget.daily_usd is not yet enforced by this "
+	    "c.toml:5:1: orchestrator.ambiguity_threshold is not yet "
+	    "enforced by this "
 	    "version of Oxios (planned); it has no effect");
 	/* Accepted all the same, and checked like any key. */
-	assert_true(config_float(cfg, "budget.daily_usd") == 5.0);
+	assert_true(
+	    config_float(cfg, "orchestrator.ambiguity_threshold") == 0.5);
 	config_free(cfg);
-	cause = load("[budget]\ndaily_usd = -1\n", &cfg);
+	cause = load("[orchestrator]\nambiguity_threshold = -1\n", &cfg);
 	assert_non_null(cause);
-	assert_non_null(strstr(cause, "c.toml:2:1: budget.daily_usd: -1"));
+	assert_non_null(
+	    strstr(cause, "c.toml:2:1: orchestrator.ambiguity_threshold: -1"));
 	free(cause);
 
 	/* Ordinary keys, and planned keys left at their defaults: silent. */
