@@ -145,7 +145,9 @@ monitor_cpu_percent(const struct monitor_cpu *prev,
 	di = now->idle - prev->idle;
 	if (di > dt)
 		return -1;
-	return 100.0 * (double)(dt - di) / (double)dt;
+	/* The share first: it cannot round past 1, nor 100 times it past
+	 * 100 (100.0 * x / y can, for x = y near 2^64). */
+	return 100.0 * ((double)(dt - di) / (double)dt);
 }
 
 int

@@ -38,6 +38,11 @@ test_monitor_stat(void **state)
 	/* No progress, or going back: unknown. */
 	assert_true(monitor_cpu_percent(&b, &b) < 0);
 	assert_true(monitor_cpu_percent(&b, &a) < 0);
+	/* Near 2^64 ticks, all busy: 100, not a rounding past it. */
+	a.total = a.idle = b.idle = 0;
+	b.total = 18440000001808348492ULL;
+	assert_true(monitor_cpu_percent(&a, &b) <= 100.0 &&
+	    monitor_cpu_percent(&a, &b) > 99.9);
 	/* The cpu line found after others; old kernels' four fields. */
 	assert_int_equal(monitor_parse_stat(S("intr 1\ncpu 1 2 3 4\n"), &a), 0);
 	assert_true(a.total == 10 && a.idle == 4);
