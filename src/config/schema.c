@@ -70,6 +70,8 @@ const struct config_key config_schema[] = {
 	  "Base URL of an extra provider" },
 	{ "providers.*.api_key", CT_STRING, NULL, NORANGE, NULL, NULL, CK_SECRET | CK_FORMAT(CF_TOKEN),
 	  "API key of an extra provider, if it needs one" },
+	{ "providers.*.rpm", CT_INT, NULL, R(0, 1000000000), NULL, NULL, 0,
+	  "Requests per minute this provider allows (the scheduler admits no more); unset or 0: scheduler.rpm" },
 	{ "providers.*.api_key_env", CT_STRING, NULL, NORANGE, NULL, NULL, CK_FORMAT(CF_ENVNAME),
 	  "Environment variable holding that provider's key" },
 
@@ -172,6 +174,10 @@ const struct config_key config_schema[] = {
 	  "Time zone of cron expressions: local, UTC or a zone name" },
 
 	/* [scheduler] */
+	{ "scheduler.max_concurrent", CT_INT, "8", R(1, 10000), NULL, NULL, 0,
+	  "LLM calls in flight at once per provider; more wait for admission, in arrival order" },
+	{ "scheduler.rpm", CT_INT, "0", R(0, 1000000000), NULL, NULL, 0,
+	  "Requests per minute admitted per provider without its own providers.NAME.rpm; 0: unknown, learned from 429s" },
 	{ "scheduler.breaker_failures", CT_INT, "5", R(1, 1000), NULL, NULL, 0,
 	  "Consecutive transient failures (network, timeout, 5xx, 429) of one gate call each that open a provider's circuit breaker" },
 	{ "scheduler.breaker_cooldown_secs", CT_INT, "30", R(1, 86400), NULL, NULL, 0,

@@ -9,6 +9,7 @@
 #include "kernel/breaker.h"
 #include "kernel/budget.h"
 #include "kernel/gate.h"
+#include "kernel/scheduler.h"
 #include "llm/models.h"
 #include "store/db.h"
 #include "util/log.h"
@@ -42,7 +43,8 @@ gate_record_db(const struct gate_record *r, int64_t started)
 		"INSERT INTO llm_calls (started_at, provider, model, kind, "
 		"input_tokens, output_tokens, cache_read_tokens, "
 		"cache_write_tokens, cost_usd, duration_ms, attempts, status, "
-		"error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		"error, queue_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+		"?, ?)",
 		-1, &st, NULL) != SQLITE_OK) {
 		log_error("recording an LLM call: %s", sqlite3_errmsg(db));
 		return;
@@ -66,6 +68,7 @@ gate_record_db(const struct gate_record *r, int64_t started)
 		sqlite3_bind_text(st, 13, r->error, -1, SQLITE_STATIC);
 	else
 		sqlite3_bind_null(st, 13);
+	sqlite3_bind_int64(st, 14, r->queue_ms);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		log_error("recording an LLM call: %s", sqlite3_errmsg(db));
 	sqlite3_finalize(st);
@@ -119,6 +122,37 @@ gate_end(struct gate_record *r, int rc, const struct llm_usage *usage,
 		*out = *r;
 }
 
+/* The scheduler's limits of `provider`, from the configuration. */
+static void
+gate_sched_limits(const struct config *cfg, const char *provider,
+    struct sched_limits *lim)
+{
+	char key[128];
+
+	lim->max_concurrent = (int)config_int(cfg, "scheduler.max_concurrent");
+	if (lim->max_concurrent < 1)
+		lim->max_concurrent = 1;
+	snprintf(key, sizeof key, "providers.%s.rpm", provider);
+	lim->rpm = (long)config_int(cfg, key);
+	if (lim->rpm <= 0)
+		lim->rpm = (long)config_int(cfg, "scheduler.rpm");
+}
+
+/* What llm_call() tells of a 429/529 it will retry. */
+struct gate_throttle {
+	struct sched_ticket *ticket;
+	const struct sched_limits *lim;
+};
+
+static int
+gate_throttled(void *arg, const struct llm_error *err,
+    const struct cancel *cancel)
+{
+	struct gate_throttle *g = arg;
+
+	return sched_throttled(g->ticket, g->lim, err, cancel);
+}
+
 /* The circuit breaker's limits, from the configuration. */
 static void
 gate_limits(const struct config *cfg, struct breaker_limits *lim)
@@ -147,6 +181,9 @@ gate_call_scoped(const struct config *cfg, const struct budget_scope *scope,
 	struct gate_record r;
 	struct breaker_limits lim;
 	struct breaker_ticket ticket;
+	struct sched_limits slim;
+	struct sched_ticket sticket = { 0 };
+	struct gate_throttle throttle = { &sticket, &slim };
 	char *model = NULL, *cause = NULL;
 	int64_t started = time_wall_ms(), budget = 0;
 	uint64_t t0 = time_mono_ms();
@@ -167,13 +204,21 @@ gate_call_scoped(const struct config *cfg, const struct budget_scope *scope,
 	req->model = model;
 	gate_begin(&r, "chat", p->name, model);
 	gate_limits(cfg, &lim);
+	gate_sched_limits(cfg, p->name, &slim);
 	rc = budget_gate_reserve(cfg, scope, p->name, model, req, &budget, err);
 	if (rc == 0) {
-		if ((rc = breaker_admit(p->name, &lim, &ticket, err)) == 0) {
+		rc = sched_admit(p->name, &slim, cancel, &sticket, err);
+		r.queue_ms = sticket.queue_ms;
+		if (rc == 0 &&
+		    (rc = breaker_admit(p->name, &lim, &ticket, err)) == 0) {
+			p->throttled = gate_throttled;
+			p->throttled_arg = &throttle;
 			rc = llm_call(p, req, cb, arg, cancel, out, err);
 			breaker_report(p->name, &lim, &ticket,
 			    rc == 0 ? LLM_OK : err->cls);
 		}
+		sched_release(&sticket, &slim, rc, err);
+		r.queue_ms = sticket.queue_ms;
 		budget_gate_settle(budget, rc, p->name, model, &out->usage);
 	}
 	gate_end(&r, rc, &out->usage, err, started, t0, rec);

@@ -1,8 +1,9 @@
 /*
  * gate.h — the one gate every LLM call passes (ARCHITECTURE.md): resolve
- * the provider, [scheduler admission and circuit breaker: later issues],
- * reserve the budget (kernel/budget.h), call, settle usage, cost and
- * budget, record, notify.
+ * the provider, reserve the budget (kernel/budget.h), wait for the
+ * scheduler's admission (kernel/scheduler.h; chat calls), ask the circuit
+ * breaker (kernel/breaker.h), call, settle usage, cost and budget,
+ * record, notify.
  * Chat calls (gate_call()) and embeddings (gate_embed()) take the same
  * steps and leave the same record, told apart by its kind.  No other code
  * calls a provider.
@@ -31,6 +32,7 @@ struct gate_record {
 	int attempts;
 	const char *status; /* "ok" or the error class name */
 	const char *error;  /* NULL when ok */
+	long queue_ms;      /* waited for the scheduler's admission */
 };
 
 typedef void (*gate_observer)(const struct gate_record *rec, void *arg);

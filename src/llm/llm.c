@@ -509,6 +509,18 @@ llm_again(const struct llm_provider *p, int attempt, uint64_t start,
 		    wait, p->retry_max_total_ms);
 		return -1;
 	}
+	if (p->throttled != NULL &&
+	    (err->cls == LLM_ERR_RATE_LIMIT || err->status == 429 ||
+		err->status == 529)) {
+		log_info("%s: %s (%s), retry %d once admitted", p->name,
+		    err->message, llm_error_class_name(err->cls), attempt);
+		if (p->throttled(p->throttled_arg, err, cancel) != 0) {
+			llm_error_set(err, LLM_ERR_CANCELLED, "%s: cancelled",
+			    p->name);
+			return -1;
+		}
+		return 0;
+	}
 	log_info("%s: %s (%s), retry %d in %ld ms", p->name, err->message,
 	    llm_error_class_name(err->cls), attempt, wait);
 	if (cancel_sleep(cancel, wait) != 0) {

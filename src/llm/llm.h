@@ -35,6 +35,8 @@
 
 enum llm_kind { LLM_ANTHROPIC, LLM_OPENAI };
 
+struct llm_error;
+
 /* A configured provider (see llm_provider_from_config()). */
 struct llm_provider {
 	char *name;         /* "anthropic", "openai", "local" ... */
@@ -46,6 +48,15 @@ struct llm_provider {
 	int max_retries;      /* retries of transient and rate-limit errors */
 	long retry_base_ms;   /* first backoff; doubles, with jitter */
 	long retry_max_total_ms; /* no retry starts after this much time */
+	/*
+	 * Told of each attempt answered 429 or 529 that will be retried (the
+	 * gate's scheduler): it waits for the provider's admission itself and
+	 * returns 0 to retry at once, or -1 if `cancel` fired.  NULL: back off
+	 * as usual.
+	 */
+	int (*throttled)(void *arg, const struct llm_error *err,
+	    const struct cancel *cancel);
+	void *throttled_arg;
 };
 
 struct llm_request {

@@ -39,7 +39,9 @@ MAX_BODY = 32 << 20          # request bodies above this get 413
 EMBED_DIM = 64               # dimension of the fake embeddings
 MODEL_CREATED = 1700000000   # fixed, so listings are reproducible
 
-SCRIPT_KEYS = {'api_key', 'require_key', 'models', 'turns', 'embeddings'}
+SCRIPT_KEYS = {'api_key', 'require_key', 'models', 'turns', 'embeddings',
+               'rate_limit'}
+RATE_LIMIT_KEYS = {'requests', 'window_s'}
 EMBED_TURN_KEYS = {'dim', 'usage', 'fault'}
 EMBED_USAGE_KEYS = {'prompt_tokens', 'total_tokens'}
 TURN_KEYS = {'text', 'tool_calls', 'thinking', 'usage', 'stop_reason',
@@ -278,6 +280,13 @@ def check_script(script):
     for i, t in enumerate(embeds):
         _check_embed_turn(t, 'script.embeddings[%d]' % i)
     s['embeddings'] = embeds
+    rl = s.get('rate_limit')
+    if rl is not None:
+        if not isinstance(rl, dict) or set(rl) != RATE_LIMIT_KEYS or \
+                not _is_int(rl['requests']) or rl['requests'] < 1 or \
+                not _is_num(rl['window_s']) or rl['window_s'] <= 0:
+            _fail('script.rate_limit',
+                  'must be {"requests": N >= 1, "window_s": W > 0}')
     return s
 
 
@@ -699,7 +708,23 @@ class _Handler(BaseHTTPRequestHandler):
             return self._error(self._flavour(path), 405,
                                'Method Not Allowed',
                                extra=[('Allow', route[0])])
+        if route[1] in (self._anthropic, self._openai):
+            return self._generation(route[1], path, body)
         route[1](path, body)
+
+    def _generation(self, handler, path, body):
+        # Chat requests: counted in flight, and refused with 429 beyond
+        # the script's rate_limit (N per fixed window of W seconds).
+        fake = self.server.fake
+        wait = fake._admit()
+        if wait is not None:
+            return self._error(self._flavour(path), 429,
+                               extra=[('Retry-After',
+                                       str(max(1, math.ceil(wait))))])
+        try:
+            handler(path, body)
+        finally:
+            fake._leave()
 
     def _introspect(self, path, body):
         fake = self.server.fake
@@ -1134,6 +1159,10 @@ class FakeLLM:
         self.api_key = None
         self.require_key = True
         self._models = []
+        self._rate_limit = None
+        self._window = (0.0, 0)     # (start, requests admitted in it)
+        self._flight = {'in_flight': 0, 'max_in_flight': 0,
+                        'rate_limited': 0}
         self._server = None
         self._thread = None
         self.load(script)
@@ -1187,6 +1216,8 @@ class FakeLLM:
             self._queue = [self._entry(t) for t in s['turns']]
             self._embed_queue = [self._entry(t) for t in s['embeddings']]
             self._seq = 0
+            self._rate_limit = s.get('rate_limit')
+            self._window = (0.0, 0)
 
     @staticmethod
     def _entry(turn):
@@ -1211,6 +1242,35 @@ class FakeLLM:
         with self._lock:
             return {'remaining_turns': len(self._queue),
                     'requests': len(self._log)}
+
+    def load_stats(self):
+        """Chat requests in flight now, the most at once, and how many
+        were refused by the rate limit, since start."""
+        with self._lock:
+            return dict(self._flight)
+
+    def _admit(self):
+        """A chat request arrives: None if it may go (now in flight),
+        else the seconds until the rate limit's window ends."""
+        now = time.monotonic()
+        with self._lock:
+            rl = self._rate_limit
+            if rl is not None:
+                start, n = self._window
+                if now - start >= rl['window_s']:
+                    start, n = now, 0
+                if n >= rl['requests']:
+                    self._flight['rate_limited'] += 1
+                    return start + rl['window_s'] - now
+                self._window = (start, n + 1)
+            f = self._flight
+            f['in_flight'] += 1
+            f['max_in_flight'] = max(f['max_in_flight'], f['in_flight'])
+            return None
+
+    def _leave(self):
+        with self._lock:
+            self._flight['in_flight'] -= 1
 
     def models_list(self):
         with self._lock:

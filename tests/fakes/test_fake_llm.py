@@ -887,3 +887,38 @@ def test_cli_bad_script(tmp_path):
                         '--script', str(script)], capture_output=True,
                        text=True, timeout=10)
     assert r.returncode == 2 and 'nope' in r.stderr and r.stdout == ''
+
+
+def test_rate_limit_window_and_stats():
+    import http.client
+    with FakeLLM({'rate_limit': {'requests': 2, 'window_s': 30},
+                  'turns': [{'text': 'a'}, {'text': 'b'}, {'text': 'c'}]}) \
+            as fake:
+        got = []
+        for _ in range(3):
+            c = http.client.HTTPConnection('127.0.0.1', fake.port,
+                                           timeout=10)
+            c.request('POST', '/v1/chat/completions',
+                      json.dumps({'model': 'm', 'messages': [
+                          {'role': 'user', 'content': 'hi'}]}),
+                      {'Authorization': 'Bearer k',
+                       'Content-Type': 'application/json'})
+            r = c.getresponse()
+            got.append((r.status, r.getheader('Retry-After'),
+                        json.loads(r.read())))
+            c.close()
+        assert [g[0] for g in got] == [200, 200, 429]
+        assert 1 <= int(got[2][1]) <= 30
+        assert got[2][2]['error']['code'] == 'rate_limit_exceeded'
+        assert fake.state()['remaining_turns'] == 1   # a 429 takes none
+        # A handler leaves just after its answer is written: wait for it.
+        deadline = time.monotonic() + 10
+        while fake.load_stats()['in_flight'] and time.monotonic() < deadline:
+            time.sleep(0.01)
+        st = fake.load_stats()
+        assert st['in_flight'] == 0 and st['rate_limited'] == 1
+        assert 1 <= st['max_in_flight'] <= 2
+    for bad in ({'requests': 0, 'window_s': 1}, {'requests': 1},
+                {'requests': 1, 'window_s': 0}, [1]):
+        with pytest.raises(ValueError):
+            FakeLLM({'rate_limit': bad})

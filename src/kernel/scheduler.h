@@ -1,0 +1,98 @@
+/*
+ * scheduler.h — rate-limit-aware admission of LLM calls, per provider,
+ * asked by the gate (gate_call()) before every call and told its outcome
+ * after it.
+ *
+ * Per provider name: a concurrency limit (calls in flight) and a
+ * requests-per-minute token bucket (the configured rate, or none when
+ * the limit is unknown).  Calls wait in arrival order (FIFO) until both
+ * let them go, or until their cancel token fires (at once).
+ *
+ * AIMD on the admission rate: an attempt answered 429 or 529 halves the
+ * provider's allowed rate (starting from the configured rate, or from the
+ * rate observed over the last minute when it is unknown), once per
+ * decrease: the other calls admitted before it do not halve it again.  A
+ * Retry-After stops every admission to that provider until it has passed.
+ * Each successful call adds back a fiftieth of the rate before the
+ * decrease (at least 1 request/minute); once the rate is back to the configured one (or,
+ * unknown, to twice the rate before the decrease) the reduction ends.
+ * Nothing else holds a provider back: a cooldown cannot stick.
+ *
+ * The state lives in this process.  Thread-safe.
+ */
+#ifndef OXIOS_KERNEL_SCHEDULER_H
+#define OXIOS_KERNEL_SCHEDULER_H
+
+#include <stdint.h>
+
+#include "llm/llm.h"
+#include "util/cancel.h"
+
+/* The limits of one provider, read from the configuration by the caller. */
+struct sched_limits {
+	int max_concurrent; /* calls in flight (>= 1) */
+	long rpm;           /* requests per minute; 0: unknown */
+};
+
+/* What sched_admit() gave a call, handed back to sched_release(). */
+struct sched_ticket {
+	char provider[64];
+	unsigned long epoch; /* the provider's decrease count at admission */
+	long queue_ms;       /* waited for admission, retries included */
+	int held;            /* holds a concurrency slot */
+};
+
+/* What one provider looks like now (sched_stats()). */
+struct sched_stats {
+	int in_flight;
+	int queued;
+	double rate_rpm; /* the allowed rate now; 0: no limit */
+	long blocked_ms; /* how long Retry-After still holds it; 0: not */
+	unsigned long admitted;
+	unsigned long rate_limited; /* 429/529 attempts reported */
+};
+
+/*
+ * The clock (monotonic milliseconds) every decision reads; NULL restores
+ * time_mono_ms().  For tests, which wake the waiters with sched_kick()
+ * after moving it.
+ */
+void sched_set_clock(uint64_t (*now_ms)(void));
+
+/*
+ * Wait until a call to `provider` may go: 0 with *t filled (give it back
+ * with sched_release()), or -1 with *err (LLM_ERR_CANCELLED) as soon as
+ * `cancel` (may be NULL) fires.
+ */
+int sched_admit(const char *provider, const struct sched_limits *lim,
+    const struct cancel *cancel, struct sched_ticket *t, struct llm_error *err);
+
+/*
+ * An attempt of the admitted call `t` was answered 429 or 529 (`err`:
+ * its status and Retry-After) and will be retried: slow the provider
+ * down, then wait for its admission again (the call keeps its slot).  0
+ * once it may retry, -1 if `cancel` fired first.
+ */
+int sched_throttled(struct sched_ticket *t, const struct sched_limits *lim,
+    const struct llm_error *err, const struct cancel *cancel);
+
+/*
+ * The call `t` is over: rc 0 (a success, which speeds the provider up
+ * again) or -1 with `err` (a final 429/529 slows it down like
+ * sched_throttled(); other errors are neutral).  Frees its slot.
+ */
+void sched_release(struct sched_ticket *t, const struct sched_limits *lim,
+    int rc, const struct llm_error *err);
+
+/* Whether an error is the provider limiting its rate (429, 529). */
+int sched_rate_limited(const struct llm_error *err);
+
+/* The state of `provider` now (all zero if never seen). */
+void sched_stats(const char *provider, struct sched_stats *out);
+
+/* Wake every waiting call to look again (after the clock moved). */
+void sched_kick(void);
+
+/* Forget every provider (tests; no call may be waiting). */
+void sched_reset(void);
+#endif
