@@ -1,6 +1,8 @@
 """Shared fixtures: the real oxios binary, run with a temporary OXIOS_HOME."""
+import contextlib
 import os
 import subprocess
+import threading
 
 import pytest
 
@@ -214,3 +216,28 @@ def daemon(llm):
     d.start()
     yield d
     d.stop_clean()
+
+
+@contextlib.contextmanager
+def dribbling(socks, every):
+    """A slow client's trick, for as long as the block runs: one more
+    header line on each of `socks` every `every` seconds."""
+    stop = threading.Event()
+
+    def drip():
+        n = 0
+        while not stop.is_set():
+            for s in socks:
+                try:
+                    s.sendall(b'X-Slow-%d: y\r\n' % n)
+                except OSError:
+                    pass
+            n += 1
+            stop.wait(every)
+    t = threading.Thread(target=drip)
+    t.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        t.join()

@@ -11,10 +11,9 @@ import http.client
 import json
 import socket
 import sqlite3
-import threading
 import time
 
-from conftest import make_daemon
+from conftest import dribbling, make_daemon
 
 BAD = 'oxt_' + 'B' * 40
 
@@ -79,22 +78,7 @@ def test_half_open_flood_does_not_lock_out_clients(oxios):
             s.sendall(b'GET /api/status HTTP/1.1\r\nHost: x\r\n')
             drip.append(s)
         opened = time.monotonic()
-        stop = threading.Event()
-
-        def dribble():
-            n = 0
-            while not stop.is_set():
-                for s in drip:
-                    try:
-                        s.sendall(b'X-Slow-%d: y\r\n' % n)
-                    except OSError:
-                        pass
-                n += 1
-                stop.wait(1.0)
-
-        t = threading.Thread(target=dribble)
-        t.start()
-        try:
+        with dribbling(drip, 1.0):
             # Well-behaved clients are served at once, with or without a
             # token, from the flooding address and from another one.
             for src in ('127.0.0.1', '127.0.0.2'):
@@ -111,9 +95,6 @@ def test_half_open_flood_does_not_lock_out_clients(oxios):
                 left = 3 + 2.5 - (time.monotonic() - opened)
                 assert closed_within(s, max(left, 0.1)) is not None
             assert time.monotonic() - opened >= 2.5
-        finally:
-            stop.set()
-            t.join()
         # Every half-open connection is gone by now.
         assert all(closed_within(s, 1) is not None for s in flood)
         assert time.monotonic() - t0 < 20

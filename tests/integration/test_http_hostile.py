@@ -20,7 +20,7 @@ import time
 import pytest
 import websockets
 
-from conftest import BIN, make_daemon
+from conftest import BIN, dribbling, make_daemon
 
 WS_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11'
 MIB = 1024 * 1024
@@ -715,36 +715,20 @@ def test_slowloris_does_not_starve_other_clients(daemon):
         s = sock_connect(daemon)
         s.sendall(b'GET /api/status HTTP/1.1\r\nHost: x\r\n')
         socks.append(s)
-    stop = threading.Event()
-
-    def drip():
-        n = 0
-        while not stop.is_set():
-            for s in socks:
-                try:
-                    s.sendall(b'X-Slow-%d: y\r\n' % n)
-                except OSError:
-                    pass
-            n += 1
-            stop.wait(0.2)
-
-    t = threading.Thread(target=drip)
-    t.start()
     try:
-        worst = 0.0
-        for _ in range(5):
-            t0 = time.monotonic()
-            st, _, j = daemon.request('GET', '/health', auth=False,
-                                      timeout=5)
-            worst = max(worst, time.monotonic() - t0)
-            assert st == 200, (st, j)
-            st, _, j = daemon.get('/api/status', timeout=5)
-            assert st == 200, (st, j)
-            time.sleep(0.2)
-        assert worst < 2.0, worst
+        with dribbling(socks, 0.2):
+            worst = 0.0
+            for _ in range(5):
+                t0 = time.monotonic()
+                st, _, j = daemon.request('GET', '/health', auth=False,
+                                          timeout=5)
+                worst = max(worst, time.monotonic() - t0)
+                assert st == 200, (st, j)
+                st, _, j = daemon.get('/api/status', timeout=5)
+                assert st == 200, (st, j)
+                time.sleep(0.2)
+            assert worst < 2.0, worst
     finally:
-        stop.set()
-        t.join()
         for s in socks:
             s.close()
     alive(daemon)
