@@ -297,7 +297,9 @@ def test_fork_bomb_is_bounded_and_reported(agent):
     # The cap (256 by default) where it binds exactly (cgroup v2, or
     # RLIMIT_NPROC for nobody); the PID namespace's pid_max lets up to
     # 300 more exist (docs/security.md).
-    assert 0 < max(seen) <= 256 + 300, max(seen)
+    # The sampler may miss a bomb that hits its cap within 50 ms (the
+    # note above proves the cap was reached); what it saw stays bounded.
+    assert max(seen) <= 256 + 300, max(seen)
     if agent.user == 'nobody':
         assert max(seen) <= 256, max(seen)
     assert wait_for(lambda: not live('sleep 303.25'), 2)
