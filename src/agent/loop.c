@@ -228,7 +228,7 @@ agent_loop_run(struct agent_loop *l)
 		req.temperature = config_float(l->cfg, "engine.temperature");
 		req.stream = 1;
 		l->iterations++;
-		if (gate_call_scoped(l->cfg, l->budget, l->model, &req,
+		if (gate_call_scoped(l->cfg, l->scope, l->model, &req,
 			agent_delta, l, &run, &resp, &rec, &err) != 0) {
 			if (err.cls == LLM_ERR_CANCELLED || cancel_fired(&run))
 				break;

@@ -15,7 +15,7 @@
 #include "config/config.h"
 #include "llm/llm.h"
 
-struct budget_scope;
+struct call_scope;
 
 enum agent_stop {
 	AGENT_DONE,           /* the model answered without tool calls */
@@ -55,9 +55,9 @@ struct agent_loop {
 				  run's own token (with the deadline) is
 				  chained below it. */
 	struct agent_hooks hooks;
-	/* The run's budget (kernel/budget.h; borrowed); NULL: only the
-	   global limits. */
-	const struct budget_scope *budget;
+	/* Who its calls are for (kernel/scope.h; borrowed): class,
+	   principal, budgets.  NULL: background, global limits only. */
+	const struct call_scope *scope;
 
 	/* Out */
 	enum agent_stop stop;

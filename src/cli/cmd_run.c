@@ -257,6 +257,7 @@ cmd_run(int argc, char **argv)
 
 	r.cfg = cfg;
 	r.db = db_get();
+	r.cls = CALL_RUN;
 	r.prompt = prompt;
 	r.timeout_ms = timeout * 1000;
 	r.cancel = &stop;

@@ -21,7 +21,7 @@
 #include "util/xalloc.h"
 
 void
-budget_limits_get(const struct config *cfg, const struct budget_scope *scope,
+budget_limits_get(const struct config *cfg, const struct call_scope *scope,
     struct budget_limits *out)
 {
 	memset(out, 0, sizeof *out);
@@ -353,7 +353,7 @@ budget_run_spent(sqlite3 *db, const char *run_id, long long *tokens,
 }
 
 int
-budget_gate_reserve(const struct config *cfg, const struct budget_scope *scope,
+budget_gate_reserve(const struct config *cfg, const struct call_scope *scope,
     const char *provider, const char *model, const struct llm_request *req,
     int64_t *reservation, struct llm_error *err)
 {

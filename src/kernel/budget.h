@@ -18,18 +18,12 @@
 #include <sqlite3.h>
 
 #include "config/config.h"
+#include "kernel/scope.h"
 #include "llm/llm.h"
 
 #define BUDGET_RESERVE_TTL_MS (3600 * 1000LL)
 /* Rows older than this are pruned (longer than any window or run). */
 #define BUDGET_KEEP_MS (40 * 86400 * 1000LL)
-
-/* Who a call is made for, and its run's own limits (0: none). */
-struct budget_scope {
-	const char *run_id;   /* the run (its top agent's id); NULL: none */
-	long long run_tokens; /* `oxios run --budget-tokens` */
-	double run_usd;       /* `oxios run --budget-usd` */
-};
 
 /* Every limit that applies to one call; 0 means none. */
 struct budget_limits {
@@ -49,8 +43,8 @@ struct budget_estimate {
 };
 
 /* The limits of `scope` (may be NULL) under `cfg`, into *out. */
-void budget_limits_get(const struct config *cfg,
-    const struct budget_scope *scope, struct budget_limits *out);
+void budget_limits_get(const struct config *cfg, const struct call_scope *scope,
+    struct budget_limits *out);
 /* Whether any limit is set in *lim. */
 int budget_limited(const struct budget_limits *lim);
 
@@ -98,7 +92,7 @@ int budget_run_spent(sqlite3 *db, const char *run_id, long long *tokens,
  * and no limit), or -1 with *err filled (LLM_ERR_BUDGET).
  */
 int budget_gate_reserve(const struct config *cfg,
-    const struct budget_scope *scope, const char *provider, const char *model,
+    const struct call_scope *scope, const char *provider, const char *model,
     const struct llm_request *req, int64_t *reservation, struct llm_error *err);
 /*
  * Settle `reservation` with `usage` when the call succeeded (rc 0), else

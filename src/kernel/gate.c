@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "kernel/breaker.h"
+#include "kernel/scope.h"
 #include "kernel/budget.h"
 #include "kernel/gate.h"
 #include "kernel/scheduler.h"
@@ -162,6 +163,15 @@ gate_limits(const struct config *cfg, struct breaker_limits *lim)
 	    (uint64_t)config_int(cfg, "scheduler.breaker_cooldown_secs") * 1000;
 }
 
+const char *
+call_class_name(enum call_class c)
+{
+	static const char *const names[CALL_NCLASSES] = { "interactive", "run",
+		"subagent", "background" };
+
+	return (unsigned)c < CALL_NCLASSES ? names[c] : "unknown";
+}
+
 int
 gate_call(const struct config *cfg, const char *spec, struct llm_request *req,
     llm_delta_cb cb, void *arg, const struct cancel *cancel,
@@ -172,7 +182,7 @@ gate_call(const struct config *cfg, const char *spec, struct llm_request *req,
 }
 
 int
-gate_call_scoped(const struct config *cfg, const struct budget_scope *scope,
+gate_call_scoped(const struct config *cfg, const struct call_scope *scope,
     const char *spec, struct llm_request *req, llm_delta_cb cb, void *arg,
     const struct cancel *cancel, struct llm_response *out,
     struct gate_record *rec, struct llm_error *err)

@@ -59,8 +59,8 @@ int gate_call(const struct config *cfg, const char *spec,
  * before it is sent, with err->cls LLM_ERR_BUDGET and a message naming
  * the budget.
  */
-struct budget_scope;
-int gate_call_scoped(const struct config *cfg, const struct budget_scope *scope,
+struct call_scope;
+int gate_call_scoped(const struct config *cfg, const struct call_scope *scope,
     const char *spec, struct llm_request *req, llm_delta_cb cb, void *arg,
     const struct cancel *cancel, struct llm_response *out,
     struct gate_record *rec, struct llm_error *err);

@@ -220,7 +220,7 @@ kernel_agent(struct kernel_run *r, struct agent *a, json_t *messages,
 	struct kernel_save ks;
 	struct kernel_child kc;
 	struct memtools mt;
-	struct budget_scope budget;
+	struct call_scope scope;
 	struct registry *tools = NULL;
 	char *system = NULL, *cause = NULL, *recall = NULL;
 	enum agent_state state;
@@ -293,10 +293,15 @@ kernel_agent(struct kernel_run *r, struct agent *a, json_t *messages,
 	    config_int(r->cfg, "kernel.agent_timeout_secs") * 1000;
 	l->cancel = &a->cancel;
 	/* One budget per run: a sub-agent spends its parent's. */
-	budget.run_id = r->agent;
-	budget.run_tokens = r->budget_tokens;
-	budget.run_usd = r->budget_usd;
-	l->budget = &budget;
+	memset(&scope, 0, sizeof scope);
+	scope.cls = a->depth > 0 ? CALL_SUBAGENT : r->cls;
+	scope.principal = r->principal;
+	scope.agent_id = a->id;
+	scope.session_id = r->session;
+	scope.run_id = r->agent;
+	scope.run_tokens = r->budget_tokens;
+	scope.run_usd = r->budget_usd;
+	l->scope = &scope;
 	l->hooks.text = kernel_text;
 	l->hooks.reset = kernel_reset;
 	l->hooks.tool_start = kernel_tool_start;
@@ -304,7 +309,7 @@ kernel_agent(struct kernel_run *r, struct agent *a, json_t *messages,
 	l->hooks.message = save ? kernel_save_message : NULL;
 	l->hooks.arg = &ks;
 	rc = agent_loop_run(l);
-	l->budget = NULL;
+	l->scope = NULL;
 
 	if (l->stop == AGENT_DONE)
 		state = AGENT_EXITED;

@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #include "agent/loop.h"
+#include "kernel/scope.h"
 #include "config/config.h"
 #include "util/uuid.h"
 
@@ -22,6 +23,10 @@ struct kernel_run {
 	long timeout_ms;        /* 0: kernel.agent_timeout_secs */
 	long long budget_tokens;  /* the run's token budget; 0: none */
 	double budget_usd;        /* the run's USD budget; 0: none */
+	enum call_class cls;      /* CALL_INTERACTIVE (chat) or CALL_RUN;
+				     its sub-agents are CALL_SUBAGENT */
+	const char *principal;    /* the agent profile (--agent); NULL:
+				     "default" */
 	struct cancel *cancel;    /* fired to stop the run (SIGINT, a client
 				   that left); may be NULL */
 	struct agent_hooks hooks; /* text and tool activity (message is
