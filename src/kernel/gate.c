@@ -44,8 +44,8 @@ gate_record_db(const struct gate_record *r, int64_t started)
 		"INSERT INTO llm_calls (started_at, provider, model, kind, "
 		"input_tokens, output_tokens, cache_read_tokens, "
 		"cache_write_tokens, cost_usd, duration_ms, attempts, status, "
-		"error, queue_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-		"?, ?)",
+		"error, queue_ms, agent_id, principal, class) VALUES (?, ?, ?, "
+		"?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 		-1, &st, NULL) != SQLITE_OK) {
 		log_error("recording an LLM call: %s", sqlite3_errmsg(db));
 		return;
@@ -70,6 +70,12 @@ gate_record_db(const struct gate_record *r, int64_t started)
 	else
 		sqlite3_bind_null(st, 13);
 	sqlite3_bind_int64(st, 14, r->queue_ms);
+	if (r->agent_id[0] != '\0')
+		sqlite3_bind_text(st, 15, r->agent_id, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 15);
+	sqlite3_bind_text(st, 16, r->principal, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 17, r->cls, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		log_error("recording an LLM call: %s", sqlite3_errmsg(db));
 	sqlite3_finalize(st);
@@ -78,10 +84,17 @@ gate_record_db(const struct gate_record *r, int64_t started)
 /* A call about to be made: what its record knows before it. */
 static void
 gate_begin(struct gate_record *r, const char *kind, const char *provider,
-    const char *model)
+    const char *model, const struct call_scope *scope)
 {
 	memset(r, 0, sizeof *r);
 	r->kind = kind;
+	r->cls = call_class_name(scope != NULL ? scope->cls : CALL_BACKGROUND);
+	snprintf(r->principal, sizeof r->principal, "%s",
+	    scope != NULL && scope->principal != NULL ? scope->principal :
+							"default");
+	if (scope != NULL && scope->agent_id != NULL)
+		snprintf(r->agent_id, sizeof r->agent_id, "%s",
+		    scope->agent_id);
 	snprintf(r->provider, sizeof r->provider, "%s", provider);
 	snprintf(r->model, sizeof r->model, "%s", model);
 }
@@ -212,7 +225,7 @@ gate_call_scoped(const struct config *cfg, const struct call_scope *scope,
 		return -1;
 	}
 	req->model = model;
-	gate_begin(&r, "chat", p->name, model);
+	gate_begin(&r, "chat", p->name, model, scope);
 	gate_limits(cfg, &lim);
 	gate_sched_limits(cfg, p->name, &slim);
 	rc = budget_gate_reserve(cfg, scope, p->name, model, req, &budget, err);
@@ -301,7 +314,7 @@ gate_embed(const struct gate_embedder *e, const char *const *texts, size_t n,
 
 	memset(&usage, 0, sizeof usage);
 	memset(err, 0, sizeof *err);
-	gate_begin(&r, "embedding", e->p->name, e->model);
+	gate_begin(&r, "embedding", e->p->name, e->model, NULL);
 	if ((rc = breaker_admit(e->p->name, &e->lim, &ticket, err)) == 0) {
 		rc = llm_embed(e->p, e->model, texts, n, cancel, vectors, dim,
 		    &usage, err);

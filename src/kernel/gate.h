@@ -33,6 +33,9 @@ struct gate_record {
 	const char *status; /* "ok" or the error class name */
 	const char *error;  /* NULL when ok */
 	long queue_ms;      /* waited for the scheduler's admission */
+	char agent_id[40];  /* who it was for (kernel/scope.h); "" none */
+	char principal[64];
+	const char *cls; /* call_class_name() */
 };
 
 typedef void (*gate_observer)(const struct gate_record *rec, void *arg);

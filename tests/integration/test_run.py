@@ -112,9 +112,13 @@ def test_cost_is_the_gates(agent):
         (3000 * 2.0 + 600 * 8.0) / 1e6)
     c = db(agent)
     rows = c.execute('SELECT kind, cost_usd FROM llm_calls').fetchall()
+    # Each call names who it was for (kernel/scope.h).
+    who = c.execute('SELECT DISTINCT agent_id, principal, class '
+                    'FROM llm_calls').fetchall()
     c.close()
     assert [k for k, _ in rows] == ['chat', 'chat']
     assert out['cost_usd'] == pytest.approx(sum(u for _, u in rows))
+    assert who == [(out['agent_id'], 'default', 'run')]
 
 
 def test_text_mode_streams_and_shows_tools(agent):
