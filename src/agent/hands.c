@@ -47,7 +47,8 @@ struct hands {
 	pid_t pid;            /* guarded by lock */
 	int pidfd; /* readable once the worker exits; -1 if unsupported */
 	int fd;
-	int dead; /* killed, or out of step: no more calls (atomic) */
+	int dead;    /* killed, or out of step: no more calls (atomic) */
+	int waiting; /* a call is out: the brain waits on it (atomic) */
 	struct proto_reader rd;
 	json_t *sandbox;
 	json_t *policy; /* the policy line sent, for hands_respawn() */
@@ -594,6 +595,19 @@ hands_alive(struct hands *h)
 	    !hands_exited(h, NULL);
 }
 
+int
+hands_stuck(struct hands *h)
+{
+	int stuck;
+
+	pthread_mutex_lock(&h->lock);
+	stuck = __atomic_load_n(&h->waiting, __ATOMIC_SEQ_CST) &&
+	    !__atomic_load_n(&h->dead, __ATOMIC_SEQ_CST) &&
+	    hands_exited(h, NULL);
+	pthread_mutex_unlock(&h->lock);
+	return stuck;
+}
+
 const json_t *
 hands_sandbox(const struct hands *h)
 {
@@ -671,7 +685,9 @@ hands_call(struct hands *h, const char *tool, const json_t *args,
 		xasprintf(cause, "the call cannot be encoded (bad UTF-8?)");
 		return -1;
 	}
+	__atomic_store_n(&h->waiting, 1, __ATOMIC_SEQ_CST);
 	if (proto_write_all(h->fd, req, len, cancel, &err) == -1) {
+		__atomic_store_n(&h->waiting, 0, __ATOMIC_SEQ_CST);
 		if (errno == ECANCELED)
 			goto cancelled;
 		how = err;
@@ -683,6 +699,7 @@ hands_call(struct hands *h, const char *tool, const json_t *args,
 		goto broken;
 	}
 	r = proto_read_line(&h->rd, -1, cancel, &line, &len, &err);
+	__atomic_store_n(&h->waiting, 0, __ATOMIC_SEQ_CST);
 	if (r == -1 && errno == ECANCELED)
 		goto cancelled;
 	if (r == 0)

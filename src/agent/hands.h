@@ -74,6 +74,12 @@ int hands_respawn(struct hands *h, const struct cancel *cancel, char **cause);
 /* Whether the worker still runs and can take calls. */
 int hands_alive(struct hands *h);
 /*
+ * Whether a call is out (hands_call() waits for its answer) while the
+ * worker process has exited: the brain waits on hands that are gone.
+ * Any thread may ask (the zombie reaper does); it never reaps.
+ */
+int hands_stuck(struct hands *h);
+/*
  * What the worker applied: {"landlock": ABI or 0, "seccomp": bool,
  * "no_new_privs": bool, "rlimits": bool, "warnings": [strings]}.
  * Borrowed; lives as long as h.

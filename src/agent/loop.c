@@ -26,7 +26,8 @@ const char *
 agent_stop_name(enum agent_stop s)
 {
 	static const char *const names[] = { "done", "max_iterations", "repeat",
-		"timeout", "cancelled", "llm_error", "worker_error", "budget" };
+		"timeout", "cancelled", "llm_error", "worker_error", "budget",
+		"zombie" };
 
 	return (size_t)s < sizeof names / sizeof names[0] ? names[s] :
 							    "unknown";
@@ -51,11 +52,20 @@ agent_system_prompt(const char *workspace)
 	return s;
 }
 
+/* A sign of life, for whoever watches the loop. */
+static void
+agent_progress(struct agent_loop *l, int in_tool)
+{
+	if (l->progress != NULL)
+		l->progress(in_tool, l->progress_arg);
+}
+
 static int
 agent_delta(const struct llm_delta *d, void *arg)
 {
 	struct agent_loop *l = arg;
 
+	agent_progress(l, 0);
 	if (d->kind == LLM_DELTA_TEXT && l->hooks.text != NULL)
 		l->hooks.text(d->text, d->len, l->hooks.arg);
 	else if (d->kind == LLM_DELTA_RESET && l->hooks.reset != NULL)
@@ -100,6 +110,7 @@ agent_tool(struct agent_loop *l, struct cancel *run, const json_t *use,
 	int ok, cut;
 
 	name = oxjson_str(use, "name", "");
+	agent_progress(l, 1);
 	if (l->hooks.tool_start != NULL)
 		l->hooks.tool_start(name, json_object_get(use, "input"),
 		    l->hooks.arg);
@@ -125,6 +136,7 @@ agent_tool(struct agent_loop *l, struct cancel *run, const json_t *use,
 	capped = agent_cap(text, l->tool_output_max, &cut);
 	if (cut)
 		json_object_set_new(result, "truncated", json_true());
+	agent_progress(l, 0);
 	if (l->hooks.tool_end != NULL)
 		l->hooks.tool_end(name, result, l->hooks.arg);
 	block = json_pack("{s:s, s:s, s:s, s:b}", "type", "tool_result",
@@ -241,6 +253,7 @@ agent_loop_run(struct agent_loop *l)
 			agent_stopped(l, AGENT_LLM_ERROR, "%s", err.message);
 			break;
 		}
+		agent_progress(l, 0); /* the answer */
 		l->usage.input_tokens += resp.usage.input_tokens;
 		l->usage.output_tokens += resp.usage.output_tokens;
 		l->usage.cache_read_tokens += resp.usage.cache_read_tokens;

@@ -26,6 +26,7 @@ enum agent_stop {
 	AGENT_LLM_ERROR,      /* the provider failed (after its retries) */
 	AGENT_WORKER_ERROR,   /* the hands died or broke the protocol */
 	AGENT_BUDGET,         /* a budget refused the next call */
+	AGENT_REAPED,         /* "zombie": reaped (kernel/reaper.h) */
 };
 
 /* What the loop tells whoever watches it; every hook may be NULL. */
@@ -58,6 +59,11 @@ struct agent_loop {
 	/* Who its calls are for (kernel/scope.h; borrowed): class,
 	   principal, budgets.  NULL: background, global limits only. */
 	const struct call_scope *scope;
+	/* Called on every sign of life: each model delta and answer
+	   (in_tool 0), a tool call's start (1) and end (0).  May be NULL.
+	   Kernel: the zombie reaper's clock (kernel/reaper.h). */
+	void (*progress)(int in_tool, void *arg);
+	void *progress_arg;
 
 	/* Out */
 	enum agent_stop stop;

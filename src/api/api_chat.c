@@ -141,6 +141,9 @@ chat_failure(const struct kernel_run *r, const char **code)
 	case AGENT_WORKER_ERROR:
 		*code = "worker_error";
 		return 500;
+	case AGENT_REAPED:
+		*code = "zombie";
+		return 500;
 	default:
 		*code = "stopped";
 		return 200; /* a limit: the run has a result */

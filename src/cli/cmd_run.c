@@ -273,7 +273,8 @@ cmd_run(int argc, char **argv)
 	else
 		code = r.stop == AGENT_LLM_ERROR ||
 			r.stop == AGENT_WORKER_ERROR ||
-			r.stop == AGENT_BUDGET || r.stop == AGENT_CANCELLED ?
+			r.stop == AGENT_BUDGET || r.stop == AGENT_CANCELLED ||
+			r.stop == AGENT_REAPED ?
 		    EXIT_FAIL :
 		    EXIT_OK;
 	if (out.quiet) {

@@ -24,6 +24,10 @@ const struct config_key config_schema[] = {
 	  "How deep sub-agents may nest" },
 	{ "kernel.agent_timeout_secs", CT_INT, "1800", R(1, 604800), NULL, NULL, 0,
 	  "Wall-clock limit of one agent run" },
+	{ "kernel.zombie_secs", CT_INT, "900", R(0, 604800), NULL, NULL, 0,
+	  "An agent with no progress (no model delta or answer, no tool "
+	  "call starting or ending) for this long is reaped as a zombie; "
+	  "inside a tool call exec.timeout_secs is added. 0: never" },
 	{ "kernel.shutdown_grace_secs", CT_INT, "10", R(0, 3600), NULL, NULL, 0,
 	  "On stop, how long running agents get to finish" },
 	{ "kernel.worker_pool", CT_INT, "2", R(0, 64), NULL, NULL, 0,

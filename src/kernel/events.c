@@ -138,6 +138,7 @@ events_type_name(enum event_type t)
 		[EVENT_DAEMON_STARTED] = "daemon.started",
 		[EVENT_DAEMON_STOPPING] = "daemon.stopping",
 		[EVENT_BREAKER_CHANGED] = "breaker.changed",
+		[EVENT_AGENT_ZOMBIE] = "agent.zombie",
 	};
 
 	return (size_t)t < sizeof names / sizeof names[0] ? names[t] :

@@ -48,6 +48,7 @@ enum event_type {
 	EVENT_DAEMON_STARTED,  /* "daemon.started" */
 	EVENT_DAEMON_STOPPING, /* "daemon.stopping": grace */
 	EVENT_BREAKER_CHANGED, /* "breaker.changed": a provider's breaker state */
+	EVENT_AGENT_ZOMBIE,    /* "agent.zombie": reaped, with the reason */
 	EVENT_TYPE_COUNT
 };
 

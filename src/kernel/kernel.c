@@ -10,6 +10,7 @@
 #include "kernel/budget.h"
 #include "kernel/kernel.h"
 #include "kernel/memtools.h"
+#include "kernel/reaper.h"
 #include "security/audit.h"
 #include "memory/memory.h"
 #include "kernel/sessions.h"
@@ -31,6 +32,7 @@ kernel_workspace(const struct config *cfg)
 
 struct kernel_save {
 	struct kernel_run *r;
+	struct agent *a;
 	const char *agent;       /* the id of the agent that speaks */
 	struct agent_hooks user; /* the caller's hooks */
 };
@@ -125,6 +127,15 @@ kernel_tool_end(const char *name, const json_t *result, void *arg)
 	kernel_audit(ks, AUDIT_TOOL_RESULT, name, NULL, result);
 	if (ks->user.tool_end != NULL)
 		ks->user.tool_end(name, result, ks->user.arg);
+}
+
+/* A sign of life of the agent's loop: the reaper's clock. */
+static void
+kernel_progress(int in_tool, void *arg)
+{
+	struct kernel_save *ks = arg;
+
+	supervisor_progress(ks->a, in_tool);
 }
 
 /* The worker's policy from the configuration. */
@@ -223,6 +234,7 @@ kernel_agent(struct kernel_run *r, struct agent *a, json_t *messages,
 	struct call_scope scope;
 	struct registry *tools = NULL;
 	char *system = NULL, *cause = NULL, *recall = NULL;
+	char zombie[256];
 	enum agent_state state;
 	int rc = -1;
 
@@ -273,6 +285,7 @@ kernel_agent(struct kernel_run *r, struct agent *a, json_t *messages,
 	}
 
 	ks.r = r;
+	ks.a = a;
 	ks.agent = a->id;
 	ks.user = r->hooks;
 	if (a->depth > 0) { /* a child's text is its parent's tool result */
@@ -308,12 +321,22 @@ kernel_agent(struct kernel_run *r, struct agent *a, json_t *messages,
 	l->hooks.tool_end = kernel_tool_end;
 	l->hooks.message = save ? kernel_save_message : NULL;
 	l->hooks.arg = &ks;
+	l->progress = kernel_progress;
+	l->progress_arg = &ks;
 	rc = agent_loop_run(l);
 	l->scope = NULL;
+	l->progress = NULL;
+	l->progress_arg = NULL;
+	if (supervisor_is_zombie(a, zombie, sizeof zombie)) {
+		/* Reaped: however the loop saw its end, it was killed. */
+		l->stop = AGENT_REAPED;
+		snprintf(l->reason, sizeof l->reason, "zombie: %s", zombie);
+		rc = -1;
+	}
 
 	if (l->stop == AGENT_DONE)
 		state = AGENT_EXITED;
-	else if (l->stop == AGENT_CANCELLED)
+	else if (l->stop == AGENT_CANCELLED || l->stop == AGENT_REAPED)
 		state = AGENT_KILLED;
 	else if (l->stop == AGENT_LLM_ERROR || l->stop == AGENT_WORKER_ERROR)
 		state = AGENT_FAILED;
@@ -336,7 +359,7 @@ kernel_run(struct kernel_run *r)
 	json_t *messages = NULL, *user;
 	char *workspace = NULL, *cause = NULL;
 	uint64_t t0 = time_mono_ms();
-	int exists, rc = -1;
+	int exists, rc = -1, reaping;
 
 	memset(&l, 0, sizeof l);
 	r->started = 0;
@@ -348,6 +371,10 @@ kernel_run(struct kernel_run *r)
 	supervisor_set_max((int)config_int(r->cfg, "kernel.max_agents"));
 	supervisor_set_max_depth(
 	    (int)config_int(r->cfg, "kernel.max_agent_depth"));
+	/* Zombies are reaped while this run lasts (kernel/reaper.h). */
+	reaping = reaper_hold(sqlite3_db_filename(r->db, "main"),
+	    (long)config_int(r->cfg, "kernel.zombie_secs"),
+	    (long)config_int(r->cfg, "exec.timeout_secs"));
 
 	/* The session: resumed, or new. */
 	if (r->session_id != NULL) {
@@ -431,6 +458,8 @@ kernel_run(struct kernel_run *r)
 	cause = NULL;
 	a = NULL;
 out:
+	if (reaping)
+		reaper_release();
 	agent_loop_free(&l);
 	json_decref(messages);
 	free(workspace);

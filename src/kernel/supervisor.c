@@ -43,6 +43,7 @@ agent_state_name(enum agent_state s)
 		[AGENT_EXITED] = "exited",
 		[AGENT_KILLED] = "killed",
 		[AGENT_FAILED] = "failed",
+		[AGENT_ZOMBIE] = "zombie",
 	};
 
 	return (size_t)s < sizeof names / sizeof names[0] ? names[s] :
@@ -60,13 +61,18 @@ agent_ref(struct agent *a, const char *from)
 void
 agent_unref(struct agent *a, const char *from)
 {
+	struct agent *up;
 	int refs = __atomic_sub_fetch(&a->refs, 1, __ATOMIC_ACQ_REL);
 
 	log_debug("agent %s: unref by %s (%d)", a->id, from, refs);
+
 	if (refs > 0)
 		return;
+	up = a->up;
 	cancel_destroy(&a->cancel);
 	free(a);
+	if (up != NULL)
+		agent_unref(up, "child");
 }
 
 /* Wake every queued agent to look at the queue again (sup_lock held). */
@@ -215,6 +221,8 @@ supervisor_create(sqlite3 *db, const char *session, const char *model,
 		memcpy(a->parent, parent->id, UUID_STRLEN);
 		memcpy(a->group, parent->group, UUID_STRLEN);
 		a->depth = parent->depth + 1;
+		a->up = parent;
+		agent_ref(parent, "child");
 	} else
 		memcpy(a->group, a->id, UUID_STRLEN);
 	if (session != NULL)
@@ -366,6 +374,8 @@ supervisor_admit(sqlite3 *db, struct agent *a)
 	}
 	sup_running++;
 	a->admitted = 1;
+	supervisor_progress(a, 0);
+	__atomic_store_n(&a->running, 1, __ATOMIC_SEQ_CST);
 	sup_wake_queue();
 	pthread_mutex_unlock(&sup_lock);
 	if (fd != -1)
@@ -383,6 +393,8 @@ supervisor_start_nested(sqlite3 *db, struct agent *a)
 {
 	char now[40];
 
+	supervisor_progress(a, 0);
+	__atomic_store_n(&a->running, 1, __ATOMIC_SEQ_CST);
 	sup_now(now, sizeof now);
 	sup_exec(db,
 	    "UPDATE agents SET state = 'running', started_at = ?2 WHERE id = ?1",
@@ -481,6 +493,7 @@ supervisor_finish(sqlite3 *db, struct agent *a, enum agent_state state,
 	pthread_mutex_lock(&sup_lock);
 	h = a->hands;
 	a->hands = NULL;
+	__atomic_store_n(&a->running, 0, __ATOMIC_SEQ_CST);
 	pthread_mutex_unlock(&sup_lock);
 	hands_retire(h); /* reaped by the pool's thread, off this path */
 
@@ -535,6 +548,104 @@ supervisor_kill(const char *id)
 	}
 	pthread_mutex_unlock(&sup_lock);
 	return rc;
+}
+
+void
+supervisor_progress(struct agent *a, int in_tool)
+{
+	uint64_t now = time_mono_ms();
+	struct agent *p;
+
+	__atomic_store_n(&a->in_tool, in_tool, __ATOMIC_RELAXED);
+	for (p = a; p != NULL; p = p->up) /* a child's life is its parent's */
+		__atomic_store_n(&p->progress_ms, now, __ATOMIC_RELAXED);
+}
+
+size_t
+supervisor_running(struct agent **out, size_t max)
+{
+	size_t i, n = 0;
+
+	pthread_mutex_lock(&sup_lock);
+	for (i = 0; i < SUPERVISOR_MAX_LIVE && n < max; i++) {
+		if (sup_live[i] == NULL || sup_live[i]->zombie ||
+		    !__atomic_load_n(&sup_live[i]->running, __ATOMIC_SEQ_CST))
+			continue;
+		agent_ref(sup_live[i], "reaper");
+		out[n++] = sup_live[i];
+	}
+	pthread_mutex_unlock(&sup_lock);
+	return n;
+}
+
+int
+supervisor_worker_stuck(struct agent *a)
+{
+	int stuck;
+
+	pthread_mutex_lock(&sup_lock);
+	stuck = a->hands != NULL && hands_stuck(a->hands);
+	pthread_mutex_unlock(&sup_lock);
+	return stuck;
+}
+
+/* The row says "zombie" (audit_write()'s write); only a running one. */
+static int
+sup_set_zombie(sqlite3 *db, void *arg, char **cause)
+{
+	const struct agent *a = arg;
+
+	if (sup_exec(db,
+		"UPDATE agents SET state = 'zombie', exit_reason = ?2 "
+		"WHERE id = ?1 AND state = 'running'",
+		a->id, a->zombie_reason, NULL, 0) != 0) {
+		xasprintf(cause, "agent table: %s", sqlite3_errmsg(db));
+		return -1;
+	}
+	return 0;
+}
+
+int
+supervisor_zombie(sqlite3 *db, struct agent *a, const char *reason)
+{
+	char *cause = NULL;
+
+	pthread_mutex_lock(&sup_lock);
+	if (a->zombie || !__atomic_load_n(&a->running, __ATOMIC_SEQ_CST)) {
+		pthread_mutex_unlock(&sup_lock);
+		return -1;
+	}
+	a->zombie = 1; /* from here its runner finishes it "killed" */
+	snprintf(a->zombie_reason, sizeof a->zombie_reason, "%s", reason);
+	pthread_mutex_unlock(&sup_lock);
+
+	/* The row, its entry and the event first, then the stop: "zombie"
+	 * is always seen before "killed". */
+	log_warn("agent %s: zombie: %s", a->id, reason);
+	if (db != NULL &&
+	    sup_audited(db, a, AUDIT_AGENT_ZOMBIE, NULL, "zombie", reason,
+		sup_set_zombie, a, &cause) != 0) {
+		log_error("agent %s: %s", a->id, cause);
+		free(cause);
+	}
+	sup_event(EVENT_AGENT_ZOMBIE, a, "zombie", reason);
+	pthread_mutex_lock(&sup_lock);
+	sup_stop(a);
+	pthread_mutex_unlock(&sup_lock);
+	return 0;
+}
+
+int
+supervisor_is_zombie(struct agent *a, char *buf, size_t size)
+{
+	int z;
+
+	pthread_mutex_lock(&sup_lock);
+	z = a->zombie;
+	if (z && buf != NULL)
+		snprintf(buf, size, "%s", a->zombie_reason);
+	pthread_mutex_unlock(&sup_lock);
+	return z;
 }
 
 size_t
@@ -625,93 +736,4 @@ supervisor_recover(sqlite3 *db)
 		log_warn("%zu interrupted agent%s marked failed", n,
 		    n == 1 ? "" : "s");
 	return (int)n;
-}
-
-#define SUP_COLUMNS \
-	"id, parent_id, group_id, session_id, state, model, host_pid, " \
-	"worker_pid, created_at, started_at, ended_at, exit_reason, " \
-	"iterations, input_tokens, output_tokens, cost_usd"
-
-json_t *
-supervisor_list(sqlite3 *db, const char *state, const char *group, long limit,
-    char **cause)
-{
-	const char *params[2] = { state, group };
-
-	return db_rows(db,
-	    "SELECT " SUP_COLUMNS " FROM agents "
-	    "WHERE (?1 IS NULL OR state = ?1) AND (?2 IS NULL OR group_id = ?2) "
-	    "ORDER BY created_at DESC, rowid DESC",
-	    2, params, (size_t)limit, cause);
-}
-
-json_t *
-supervisor_get(sqlite3 *db, const char *id, char **cause)
-{
-	return db_row(db, "SELECT " SUP_COLUMNS " FROM agents WHERE id = ?1", 1,
-	    &id, cause);
-}
-
-json_t *
-supervisor_groups(sqlite3 *db, long limit, char **cause)
-{
-	return db_rows(db,
-	    "SELECT g.group_id AS id, MIN(g.created_at) AS created_at, "
-	    "MAX(COALESCE(g.ended_at, '')) AS last_ended_at, "
-	    "COUNT(*) AS agents, "
-	    "SUM(g.state IN ('running', 'queued')) AS active, "
-	    "(SELECT r.state FROM agents r WHERE r.id = g.group_id) AS state, "
-	    "(SELECT r.session_id FROM agents r WHERE r.id = g.group_id) "
-	    "AS session_id, "
-	    "SUM(g.input_tokens) AS input_tokens, "
-	    "SUM(g.output_tokens) AS output_tokens "
-	    "FROM agents g "
-	    "GROUP BY g.group_id ORDER BY MIN(g.created_at) DESC",
-	    0, NULL, (size_t)limit, cause);
-}
-
-json_t *
-supervisor_state_counts(sqlite3 *db, char **cause)
-{
-	json_t *rows, *out, *row;
-	size_t i;
-
-	if ((rows = db_rows(db,
-		 "SELECT state, COUNT(*) AS n FROM agents GROUP BY state", 0,
-		 NULL, 100, cause)) == NULL)
-		return NULL;
-	out = json_object();
-	json_array_foreach(rows, i, row)
-		json_object_set(out,
-		    json_string_value(json_object_get(row, "state")),
-		    json_object_get(row, "n"));
-	json_decref(rows);
-	return out;
-}
-
-int
-supervisor_pid_counts(sqlite3 *db, long pid, long long *running,
-    long long *queued, char **cause)
-{
-	sqlite3_stmt *st = NULL;
-	int rc = -1;
-
-	*running = *queued = 0;
-	if (sqlite3_prepare_v2(db,
-		"SELECT COALESCE(SUM(state = 'running'), 0), "
-		"COALESCE(SUM(state = 'queued'), 0) FROM agents "
-		"WHERE host_pid = ?1",
-		-1, &st, NULL) != SQLITE_OK)
-		goto out;
-	sqlite3_bind_int64(st, 1, pid);
-	if (sqlite3_step(st) != SQLITE_ROW)
-		goto out;
-	*running = sqlite3_column_int64(st, 0);
-	*queued = sqlite3_column_int64(st, 1);
-	rc = 0;
-out:
-	if (rc != 0)
-		xasprintf(cause, "counting agents: %s", sqlite3_errmsg(db));
-	sqlite3_finalize(st);
-	return rc;
 }

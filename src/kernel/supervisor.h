@@ -6,6 +6,11 @@
  * Killing an agent fires its cancel token (the brain stops) and SIGKILLs
  * its worker's process group (the hands stop), at once.
  *
+ * Zombies (kernel/reaper.h): the loop marks progress on the agent (and
+ * its ancestors); an agent the reaper finds without progress, or waiting
+ * on a dead worker, is marked "zombie" (row, event, audit entry), then
+ * stopped like a kill, and ends "killed" with a reason "zombie: ...".
+ *
  * Ownership: an agent is reference counted (agent_ref/agent_unref, with
  * who holds it in the debug log).  The supervisor's table holds one
  * reference while the agent is live, its runner another.  The supervisor
@@ -18,6 +23,7 @@
 
 #include <sqlite3.h>
 #include <jansson.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "agent/hands.h"
@@ -37,6 +43,7 @@ enum agent_state {
 	AGENT_EXITED,
 	AGENT_KILLED,
 	AGENT_FAILED,
+	AGENT_ZOMBIE, /* reaped, not yet wound down; then AGENT_KILLED */
 };
 
 struct agent {
@@ -48,14 +55,23 @@ struct agent {
 	int depth;                 /* 0 for a root agent */
 	struct cancel cancel;      /* fired by supervisor_kill(); chained
 				      below the creator's token */
+	struct agent *up;          /* the parent (a reference), or NULL */
+	/* Atomic: */
+	uint64_t progress_ms; /* monotonic time of its last sign of life */
+	int in_tool;          /* inside a tool call now */
+	int running;          /* admitted (or started nested), not finished */
+	/* The reaper's own (only its thread touches it): */
+	uint64_t stuck_since_ms;
 	/* Guarded by the supervisor's lock: */
 	struct hands *hands; /* while it runs, or NULL */
 	int admitted;
 	int refs;
 	int wake_fd; /* eventfd while it waits for a slot, else -1 */
+	int zombie;  /* reaped by supervisor_zombie() */
+	char zombie_reason[256];
 };
 
-/* "queued", "running", "exited", "killed", "failed". */
+/* "queued", "running", "exited", "killed", "failed", "zombie". */
 const char *agent_state_name(enum agent_state s);
 /* Take a reference; `from` names the holder (debug log). */
 void agent_ref(struct agent *a, const char *from);
@@ -108,6 +124,29 @@ struct hands *supervisor_hands(sqlite3 *db, struct agent *a,
 void supervisor_finish(sqlite3 *db, struct agent *a, enum agent_state state,
     const char *reason, int iterations, const struct llm_usage *usage,
     double cost_usd, int priced);
+/*
+ * A sign of life of a: now is its (and its ancestors') last progress;
+ * `in_tool` says whether it is inside a tool call from now on.
+ */
+void supervisor_progress(struct agent *a, int in_tool);
+/*
+ * The running agents of this process, each with a reference the caller
+ * drops (agent_unref(.., "reaper")), at most `max`.  Returns how many.
+ */
+size_t supervisor_running(struct agent **out, size_t max);
+/* Whether a's brain waits on a worker that has exited (hands_stuck()). */
+int supervisor_worker_stuck(struct agent *a);
+/*
+ * Reap a: mark it a zombie (row state "zombie" with `reason`, event
+ * "agent.zombie", audit entry "agent_zombie", all written with `db`),
+ * then stop it as supervisor_kill() does.  Its runner then finishes it
+ * "killed".  0, or -1 if it is already reaped or no longer running.
+ */
+int supervisor_zombie(sqlite3 *db, struct agent *a, const char *reason);
+/*
+ * Whether a was reaped; if so its reason goes to buf.  1 or 0.
+ */
+int supervisor_is_zombie(struct agent *a, char *buf, size_t size);
 /* Kill a running or queued agent of this process.  0, or -1 if unknown. */
 int supervisor_kill(const char *id);
 /* How many agents of this process run, and wait. */
