@@ -94,7 +94,8 @@ static const char api_intro[] =
     "`daemon.stopping`, `config.reloaded`, `agent.started`,\n"
     "`agent.delta`, `tool.call`, `tool.result`, `agent.exited`,\n"
     "`breaker.changed` (a provider's circuit breaker: `provider`, `from`,\n"
-    "`state`, `failures`).\n"
+    "`state`, `failures`), `agent.zombie` (an agent reaped: `agent_id`,\n"
+    "`reason`; docs/governance.md).\n"
     "\n"
     "# Routes\n";
 
