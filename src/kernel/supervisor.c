@@ -706,7 +706,7 @@ supervisor_recover(sqlite3 *db)
 
 	if (sqlite3_prepare_v2(db,
 		"SELECT id, host_pid FROM agents WHERE state IN ('running', "
-		"'queued')",
+		"'queued', 'zombie')",
 		-1, &st, NULL) != SQLITE_OK)
 		return 0;
 	while (sqlite3_step(st) == SQLITE_ROW) {

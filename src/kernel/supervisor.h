@@ -152,8 +152,9 @@ int supervisor_kill(const char *id);
 /* How many agents of this process run, and wait. */
 void supervisor_counts(int *running, int *queued);
 /*
- * Rows left "running" or "queued" by a process that is gone (kill -9, a
- * crash) become "failed" with the reason "interrupted".  Returns how many.
+ * Rows left "running", "queued" or "zombie" by a process that is gone
+ * (kill -9, a crash) become "failed" with the reason "interrupted".
+ * Returns how many.
  */
 int supervisor_recover(sqlite3 *db);
 

@@ -329,8 +329,16 @@ test_recover_dead_process(void **state)
 	    (int)pid);
 	assert_int_equal(sqlite3_exec(db_get(), sql, NULL, NULL, NULL),
 	    SQLITE_OK);
-	assert_int_equal(supervisor_recover(db_get()), 1);
+	/* And one reaped as a zombie that never wound down before. */
+	snprintf(sql, sizeof sql,
+	    "INSERT INTO agents (id, state, host_pid, created_at) VALUES "
+	    "('dead-zombie', 'zombie', %d, 'x')",
+	    (int)pid);
+	assert_int_equal(sqlite3_exec(db_get(), sql, NULL, NULL, NULL),
+	    SQLITE_OK);
+	assert_int_equal(supervisor_recover(db_get()), 2);
 	assert_string_equal(state_of("dead-one", buf, sizeof buf), "failed");
+	assert_string_equal(state_of("dead-zombie", buf, sizeof buf), "failed");
 	/* Our own queued agent is alive: left alone. */
 	assert_string_equal(state_of(a->id, buf, sizeof buf), "queued");
 	assert_int_equal(supervisor_recover(db_get()), 0);
