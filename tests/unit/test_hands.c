@@ -327,6 +327,66 @@ test_dead_worker(void **state)
 	assert_true(group_gone(pid));
 }
 
+struct slow_call {
+	struct hands *h;
+	int rc;
+	int done;
+};
+
+static void *
+slow_call_main(void *arg)
+{
+	struct slow_call *c = arg;
+	json_t *a = json_pack("{s:s, s:[s]}", "binary", "sleep", "args", "1");
+	json_t *res = NULL;
+	char *cause = NULL;
+
+	c->rc = hands_call(c->h, "exec", a, NULL, &res, &cause);
+	json_decref(a);
+	json_decref(res);
+	free(cause);
+	__atomic_store_n(&c->done, 1, __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
+/*
+ * hands_stuck() (the zombie reaper's question) is never true of hands
+ * the brain can go on with: idle and alive, busy and alive, or dead
+ * with no call out (the next call respawns it).  A call out on a dead
+ * worker ends by itself: the connection hangs up, and it is not stuck.
+ */
+static void
+test_stuck_only_when_waiting_on_the_dead(void **state)
+{
+	struct timespec ts = { 0, 50 * 1000 * 1000 };
+	struct slow_call c;
+	pthread_t t;
+	int i, seen = 0;
+
+	(void)state;
+	if (under_valgrind())
+		skip();
+	c.h = spawn();
+	c.done = 0;
+	assert_false(hands_stuck(c.h));
+	assert_int_equal(pthread_create(&t, NULL, slow_call_main, &c), 0);
+	for (i = 0; i < 10; i++) { /* busy (sleep 1) and alive */
+		seen |= hands_stuck(c.h);
+		nanosleep(&ts, NULL);
+	}
+	pthread_join(t, NULL);
+	assert_int_equal(c.rc, 0);
+	assert_false(seen);
+	/* Dead, no call out. */
+	kill(-hands_pid(c.h), SIGKILL);
+	kill(hands_pid(c.h), SIGKILL);
+	for (i = 0; i < 40 && hands_alive(c.h); i++)
+		nanosleep(&ts, NULL);
+	assert_false(hands_alive(c.h));
+	assert_false(hands_stuck(c.h));
+	hands_close(c.h);
+}
+
 static void
 test_spawn_refused(void **state)
 {
@@ -401,6 +461,8 @@ main(int argc, char **argv)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_dead_worker, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_stuck_only_when_waiting_on_the_dead, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_spawn_refused, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_tool_defs, setup,
