@@ -11,8 +11,6 @@ import sqlite3
 import subprocess
 import time
 
-import pytest
-
 from conftest import BIN, make_daemon
 from test_daemon import SSE, chat
 
