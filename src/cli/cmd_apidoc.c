@@ -94,7 +94,8 @@ static const char api_intro[] =
     "`daemon.stopping`, `config.reloaded`, `agent.started`,\n"
     "`agent.delta`, `tool.call`, `tool.result`, `agent.exited`,\n"
     "`breaker.changed` (a provider's circuit breaker: `provider`, `from`,\n"
-    "`state`, `failures`).\n"
+    "`state`, `failures`), `budget.set`, `budget.reset` and\n"
+    "`budget.exceeded` (an agent's budget: docs/governance.md).\n"
     "\n"
     "# Routes\n";
 

@@ -37,6 +37,7 @@ enum audit_action {
 	AUDIT_AUTH,
 	AUDIT_FILE_WRITE,
 	AUDIT_OTHER,
+	AUDIT_BUDGET,
 	AUDIT_NACTIONS
 };
 
