@@ -75,6 +75,7 @@ budget_estimate(const char *provider, const char *model,
 	size_t chars;
 
 	memset(&u, 0, sizeof u);
+	memset(out, 0, sizeof *out);
 	chars = (req->system != NULL ? strlen(req->system) : 0) +
 	    budget_json_chars(req->messages) + budget_json_chars(req->tools);
 	u.input_tokens = (long long)(chars + 3) / 4;

@@ -334,6 +334,19 @@ budget_write_reset(sqlite3 *db, void *arg, char **cause)
 	    c, NULL, cause);
 }
 
+/*
+ * The limits for the audit log and the event bus, whose redaction hides
+ * every member named like "tokens": {window, limits: [{kind, max}...]}.
+ */
+static json_t *
+budget_limits_note(const struct budget_agent *a)
+{
+	return json_pack("{s:s, s:[{s:s, s:I}, {s:s, s:I}, {s:s, s:f}]}",
+	    "window", budget_window_name(a->window), "limits", "kind", "tokens",
+	    "max", (json_int_t)a->tokens, "kind", "calls", "max",
+	    (json_int_t)a->calls, "kind", "usd", "max", a->usd);
+}
+
 static json_t *
 budget_limits_json(const struct budget_agent *a)
 {
@@ -354,13 +367,13 @@ budget_agent_set(sqlite3 *db, const struct budget_agent *a, const char *actor,
 	if (budget_agent_name_ok(a->principal, cause) != 0)
 		return -1;
 	snprintf(res, sizeof res, "budget:%s", a->principal);
-	d = json_pack("{s:s, s:o}", "op", "set", "limits",
-	    budget_limits_json(a));
+	d = budget_limits_note(a);
+	json_object_set_new(d, "op", json_string("set"));
 	rc = audit_write(db, budget_write_set, &c, actor, AUDIT_BUDGET, res, d,
 	    cause);
 	if (rc == 0) {
-		ev = json_pack("{s:s, s:o}", "agent", a->principal, "limits",
-		    budget_limits_json(a));
+		ev = budget_limits_note(a);
+		json_object_set_new(ev, "agent", json_string(a->principal));
 		events_emit(EVENT_BUDGET_SET, ev);
 		json_decref(ev);
 	}
@@ -384,9 +397,8 @@ budget_agent_change(sqlite3 *db, const char *principal, const char *actor,
 	if ((has = budget_agent_get(db, principal, &a, cause)) <= 0)
 		return has;
 	snprintf(res, sizeof res, "budget:%s", principal);
-	d = json_pack("{s:s}", "op", reset ? "reset" : "unset");
-	if (!reset)
-		json_object_set_new(d, "limits", budget_limits_json(&a));
+	d = reset ? json_object() : budget_limits_note(&a);
+	json_object_set_new(d, "op", json_string(reset ? "reset" : "unset"));
 	if (audit_write(db, reset ? budget_write_reset : budget_write_unset, &c,
 		actor, AUDIT_BUDGET, res, d, cause) != 0) {
 		json_decref(d);
@@ -446,9 +458,10 @@ budget_agent_hold(sqlite3 *db, const struct config *cfg, const char *principal,
 	}
 	*expires_at = now_ms + ttl_ms;
 	snprintf(res, sizeof res, "budget:%s", principal);
-	d = json_pack("{s:s, s:I, s:I, s:f, s:I}", "op", "reserve",
-	    "reservation", (json_int_t)*id, "tokens", (json_int_t)tokens, "usd",
-	    usd, "expires_at", (json_int_t)*expires_at);
+	d = json_pack("{s:s, s:I, s:[{s:s, s:I}, {s:s, s:f}], s:I}", "op",
+	    "reserve", "reservation", (json_int_t)*id, "hold", "kind", "tokens",
+	    "amount", (json_int_t)tokens, "kind", "usd", "amount", usd,
+	    "expires_at", (json_int_t)*expires_at);
 	audit_note(db, actor, AUDIT_BUDGET, res, d);
 	json_decref(d);
 	return 0;
