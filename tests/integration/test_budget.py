@@ -405,6 +405,8 @@ def test_chat_api_agent_budget(bdaemon):
     st, _, j = d.post('/api/chat', {'content': 'list', 'agent': 'frank'})
     assert st == 200, j
     assert j['stop_reason'] == 'budget', j
+    assert j['reason'] == ("budget: the lifetime budget of agent 'frank' "
+                           "(1 calls) would be exceeded: 1 calls made"), j
     assert len(model_requests(d.ox)) == 1  # the second was not sent
     st, _, j = d.post('/api/chat', {'content': 'hi', 'agent': 'grace'})
     assert st == 200 and j['reply'] == 'Done.', j
