@@ -417,3 +417,25 @@ def test_chat_api_agent_budget(bdaemon):
     st, _, j = d.post('/api/chat', {'content': 'hi', 'agent': 5})
     assert st == 400 and '"agent": must be a string' in \
         j['error']['message'], j
+
+
+def test_chat_websocket_agent_budget(bdaemon):
+    import asyncio
+    from test_daemon import ws_chat
+    d = bdaemon
+    st, _, j = d.post('/api/budget/ivy', {'tokens': 1})
+    assert st == 200
+    d.fake.load({'turns': [{'text': 'Hello.'}]})
+    got = asyncio.run(ws_chat(d, [{'type': 'message', 'content': 'hi',
+                                   'agent': 'ivy'}]))
+    assert got[-1]['type'] == 'done', got
+    assert got[-1]['stop_reason'] == 'budget'
+    assert "budget of agent 'ivy' (1 tokens)" in got[-1]['reason']
+    assert model_requests(d.ox) == []
+    got = asyncio.run(ws_chat(d, [{'type': 'message', 'content': 'hi',
+                                   'agent': '../x'}]))
+    assert got[-1]['type'] == 'error', got
+    assert 'invalid agent name' in got[-1]['message'], got
+    got = asyncio.run(ws_chat(d, [{'type': 'message', 'content': 'hi',
+                                   'agent': 'jack'}]))
+    assert got[-1]['type'] == 'done' and got[-1]['reply'] == 'Hello.', got
