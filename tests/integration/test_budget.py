@@ -7,6 +7,7 @@ docs/governance.md, "Budgets".
 """
 import json
 import os
+import sqlite3
 
 import pytest
 
@@ -162,6 +163,16 @@ def test_agent_budget_refuses_before_the_call_other_agent_unaffected(agent):
     out = json.loads(r.stdout)
     assert out['stop_reason'] == 'done' and out['agent'] == 'bob'
     assert len(model_requests(agent)) == 3
+    con = sqlite3.connect(agent.path('oxios.db'))
+    rows = con.execute('SELECT principal, status, COUNT(*) FROM llm_calls '
+                       'GROUP BY principal, status ORDER BY 1, 2').fetchall()
+    led = con.execute('SELECT principal, SUM(calls) FROM budget_ledger '
+                      'GROUP BY principal ORDER BY 1').fetchall()
+    con.close()
+    # alice: one call sent, one refused (recorded, status budget).
+    assert ('alice', 'budget', 1) in rows and ('bob', 'ok', 3) in rows, rows
+    assert len(rows) == 3, rows
+    assert led == [('alice', 1), ('bob', 3)], led
 
     # The spend is the agent's: show and list count it.
     r = budget(agent, 'show', 'alice', '--json')
