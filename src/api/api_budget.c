@@ -167,6 +167,33 @@ api_budget_reserve(struct http_req *r)
 		"usd", usd, "expires_at", (json_int_t)expires));
 }
 
+static int
+api_budget_release(struct http_req *r)
+{
+	const char *id, *rid = route_param(&r->match, "id");
+	char *cause = NULL, *end;
+	long long n;
+	sqlite3 *db;
+	int rc;
+
+	if ((id = api_budget_agent(r)) == NULL)
+		return 0;
+	n = strtoll(rid, &end, 10);
+	if (*rid == '\0' || *end != '\0' || n <= 0)
+		return http_error(r, 404, "not_found", "no hold %.32s of '%s'",
+		    rid, id);
+	if ((db = api_db(r)) == NULL)
+		return 0;
+	if ((rc = budget_agent_release(db, id, n, "user", time_wall_ms(),
+		 &cause)) < 0)
+		return api_fail(r, cause);
+	if (rc == 0)
+		return http_error(r, 404, "not_found",
+		    "no hold %lld of '%s' (released, expired or never made)", n,
+		    id);
+	return http_json(r, 200, json_pack("{s:I}", "released", (json_int_t)n));
+}
+
 const struct route api_budget_routes[] = {
 	{
 	    .method = "GET",
@@ -222,6 +249,15 @@ const struct route api_budget_routes[] = {
 		       "not fit.",
 	    .request = "{tokens?, usd?, ttl_secs?: 1-3600, default 600}",
 	    .response = "{reservation, agent, tokens, usd, expires_at}",
+	},
+	{
+	    .method = "DELETE",
+	    .pattern = "/api/budget/{agent_id}/reserve/{id}",
+	    .handler = api_budget_release,
+	    .tag = "budget",
+	    .summary = "Release a hold before it expires (404 when it is no "
+		       "longer held).",
+	    .response = "{released: id}",
 	},
 	{
 	    .method = "POST",

@@ -467,6 +467,44 @@ budget_agent_hold(sqlite3 *db, const struct config *cfg, const char *principal,
 	return 0;
 }
 
+int
+budget_agent_release(sqlite3 *db, const char *principal, int64_t id,
+    const char *actor, int64_t now_ms, char **cause)
+{
+	sqlite3_stmt *st = NULL;
+	char res[BUDGET_AGENT_MAX + 8];
+	int rc = -1;
+	json_t *d;
+
+	if (budget_agent_name_ok(principal, cause) != 0)
+		return -1;
+	if (sqlite3_prepare_v2(db,
+		"DELETE FROM budget_ledger WHERE id = ? AND principal = ? AND "
+		"state = 'reserved' AND calls = 0 AND provider = 'api' AND "
+		"model = 'hold' AND expires_at > ?",
+		-1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_text(st, 2, principal, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, now_ms);
+		if (sqlite3_step(st) == SQLITE_DONE)
+			rc = sqlite3_changes(db) > 0;
+	}
+	sqlite3_finalize(st);
+	if (rc < 0) {
+		xasprintf(cause, "budget: releasing hold %lld: %s",
+		    (long long)id, sqlite3_errmsg(db));
+		return -1;
+	}
+	if (rc == 1) {
+		snprintf(res, sizeof res, "budget:%s", principal);
+		d = json_pack("{s:s, s:I}", "op", "release", "reservation",
+		    (json_int_t)id);
+		audit_note(db, actor, AUDIT_BUDGET, res, d);
+		json_decref(d);
+	}
+	return rc;
+}
+
 static json_t *
 budget_sum_json(const struct budget_sum *s)
 {

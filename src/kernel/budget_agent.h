@@ -107,6 +107,13 @@ int budget_agent_hold(sqlite3 *db, const struct config *cfg,
     int *exceeded, char **cause);
 
 /*
+ * Drop hold `id` of `principal` before it expires: 1, 0 (no such hold
+ * held), -1 with *cause.  Audited.
+ */
+int budget_agent_release(sqlite3 *db, const char *principal, int64_t id,
+    const char *actor, int64_t now_ms, char **cause);
+
+/*
  * {agent, limits: {tokens, calls, usd, window} | null, reset_at,
  * window_start, spent: {tokens, calls, usd}, reserved: {...}}.  New
  * reference, or NULL with *cause.

@@ -367,6 +367,19 @@ def test_budget_rest_round_trip(bdaemon):
     st, _, j = d.post('/api/budget/erin/reserve', {'usd': 1.01})
     assert st == 402 and "($1.5000) would be exceeded" in \
         j['error']['message']
+    # Released early, a hold frees the budget at once.
+    st, _, h = d.post('/api/budget/erin/reserve', {'tokens': 1000})
+    assert st == 200, h
+    st, _, j = d.request('DELETE', '/api/budget/erin/reserve/%d' %
+                         h['reservation'])
+    assert st == 200 and j == {'released': h['reservation']}, j
+    for path in ('/api/budget/erin/reserve/%d' % h['reservation'],
+                 '/api/budget/other/reserve/%d' % (h['reservation'] - 1),
+                 '/api/budget/erin/reserve/x'):
+        st, _, j = d.request('DELETE', path)
+        assert st == 404 and j['error']['code'] == 'not_found', (path, j)
+    st, _, j = d.get('/api/budget/erin')
+    assert j['reserved']['tokens'] == 4000
 
     # The reset starts the window anew, holds made before it included.
     st, _, j = d.post('/api/budget/erin/reset')
@@ -402,7 +415,8 @@ def test_budget_rest_round_trip(bdaemon):
     # The writes are audited, and published.
     st, _, j = d.get('/api/audit/entries?action=budget')
     assert [e['detail']['op'] for e in j['entries']] == [
-        'set', 'reserve', 'reset', 'reserve', 'unset'], j
+        'set', 'reserve', 'reserve', 'release', 'reset', 'reserve',
+        'unset'], j
 
 
 def test_chat_api_agent_budget(bdaemon):

@@ -515,6 +515,22 @@ test_holds_events_and_list(void **state)
 	assert_int_equal(call("hank", NULL, 5, 0, T0, &cause), 0);
 	free(cause);
 	cause = NULL;
+	/* Released, a hold frees its budget; only the agent's own, once. */
+	assert_int_equal(budget_agent_hold(db, cfg, "hank", 7, 0, 60000, "user",
+			     T0, &id, &exp, &exceeded, &cause),
+	    0);
+	assert_int_equal(budget_agent_release(db, "frank", id, "user", T0,
+			     &cause),
+	    0);
+	assert_int_equal(budget_agent_release(db, "hank", id, "user",
+			     T0 + 60001, &cause),
+	    0); /* expired by then */
+	assert_int_equal(budget_agent_release(db, "hank", id, "user", T0,
+			     &cause),
+	    1);
+	assert_int_equal(budget_agent_release(db, "hank", id, "user", T0,
+			     &cause),
+	    0);
 	/* Expired: the budget is free again. */
 	assert_int_equal(budget_agent_hold(db, cfg, "frank", 1000, 0, 60000,
 			     "user", T0 + 60001, &id, &exp, &exceeded, &cause),
