@@ -16,6 +16,7 @@
 #include "http/hub.h"
 #include "http/ws.h"
 #include "gateway/gateway.h"
+#include "kernel/budget_agent.h"
 #include "kernel/kernel.h"
 #include "kernel/sessions.h"
 #include "security/auth.h"
@@ -214,9 +215,9 @@ static const struct gateway_sink chat_sink = {
 /* Hand the message to the gateway.  0, or -1 (c released). */
 static int
 chat_submit(struct chat_call *c, const char *content, const char *session,
-    const char *model)
+    const char *model, const char *agent)
 {
-	struct gateway_msg m = { content, session, model };
+	struct gateway_msg m = { content, session, model, agent };
 	char *cause = NULL;
 
 	if (gateway_submit(c->cfg, &m, &chat_sink, c, c->owner, &cause) == 0)
@@ -228,14 +229,16 @@ chat_submit(struct chat_call *c, const char *content, const char *session,
 }
 
 /*
- * Check a chat request: content (or message), session_id, model.  Returns
- * 0 with the values, or -1 with *code and *msg for a 400/404.
+ * Check a chat request: content (or message), session_id, model, agent
+ * (the principal: 1 to 64 of [A-Za-z0-9_.-]).  Returns 0 with the values,
+ * or -1 with *code and *msg for a 400/404.
  */
 static int
 chat_check(json_t *body, const char **content, const char **session,
-    const char **model, const char **code, char *msg, size_t msgsize)
+    const char **model, const char **agent, const char **code, char *msg,
+    size_t msgsize)
 {
-	json_t *c, *s, *m;
+	json_t *c, *s, *m, *a;
 	sqlite3 *db;
 	char *cause = NULL;
 	int exists;
@@ -250,6 +253,7 @@ chat_check(json_t *body, const char **content, const char **session,
 		c = json_object_get(body, "message");
 	s = json_object_get(body, "session_id");
 	m = json_object_get(body, "model");
+	a = json_object_get(body, "agent");
 	if (!json_is_string(c) || json_string_length(c) == 0) {
 		snprintf(msg, msgsize,
 		    "\"content\" (or \"message\") must be a non-empty string");
@@ -269,6 +273,18 @@ chat_check(json_t *body, const char **content, const char **session,
 		snprintf(msg, msgsize,
 		    "\"session_id\" and \"model\" must be strings");
 		return -1;
+	}
+	*agent = NULL;
+	if (a != NULL && !json_is_null(a)) {
+		if (budget_agent_name_ok(json_string_value(a), &cause) != 0) {
+			snprintf(msg, msgsize, "\"agent\": %s",
+			    json_is_string(a) ? cause :
+						"must be a string, the "
+						"agent profile's name");
+			free(cause);
+			return -1;
+		}
+		*agent = json_string_value(a);
 	}
 	*content = json_string_value(c);
 	*session = json_is_string(s) ? json_string_value(s) : NULL;
@@ -293,13 +309,13 @@ chat_check(json_t *body, const char **content, const char **session,
 static int
 api_chat(struct http_req *r)
 {
-	const char *content, *session, *model, *code;
+	const char *content, *session, *model, *agent, *code;
 	struct chat_call *c;
 	char msg[256];
 
 	if (api_stopping())
 		return http_error(r, 503, "stopping", "the daemon is stopping");
-	if (chat_check(r->body, &content, &session, &model, &code, msg,
+	if (chat_check(r->body, &content, &session, &model, &agent, &code, msg,
 		sizeof msg) != 0)
 		return http_error(r,
 		    strcmp(code, "not_found") == 0       ? 404 :
@@ -310,7 +326,7 @@ api_chat(struct http_req *r)
 	c->cfg = config_live_get();
 	http_hold(r);
 	c->req = r;
-	if (chat_submit(c, content, session, model) != 0) {
+	if (chat_submit(c, content, session, model, agent) != 0) {
 		http_complete(r); /* drops the hold; nothing answered yet */
 		return http_error(r, 503, "busy", "cannot start a thread");
 	}
@@ -367,7 +383,7 @@ static void
 chat_ws_text(struct hub_conn *c, const char *s, size_t n, void *arg)
 {
 	struct chat_ws *cw = arg;
-	const char *content, *session, *model, *code, *type;
+	const char *content, *session, *model, *agent, *code, *type;
 	struct chat_call *call;
 	json_error_t err;
 	json_t *msg;
@@ -407,7 +423,7 @@ chat_ws_text(struct hub_conn *c, const char *s, size_t n, void *arg)
 		    "wait for done)");
 		goto out;
 	}
-	if (chat_check(msg, &content, &session, &model, &code, text,
+	if (chat_check(msg, &content, &session, &model, &agent, &code, text,
 		sizeof text) != 0) {
 		chat_ws_error(c, code, text);
 		goto out;
@@ -420,7 +436,7 @@ chat_ws_text(struct hub_conn *c, const char *s, size_t n, void *arg)
 	cw->refs++;
 	pthread_mutex_unlock(&cw->lock);
 	call->owner = cw;
-	if (chat_submit(call, content, session, model) != 0)
+	if (chat_submit(call, content, session, model, agent) != 0)
 		chat_ws_error(c, "busy", "cannot start a thread");
 out:
 	json_decref(msg);
@@ -481,7 +497,7 @@ const struct route api_chat_routes[] = {
 	    .max_body = API_BODY_CHAT,
 	    .tag = "chat",
 	    .summary = "Run an agent on a message and answer when it is done.",
-	    .request = "{content (or message), session_id?, model?}",
+	    .request = "{content (or message), session_id?, model?, agent?}",
 	    .response =
 		"{reply, session_id, agent_id, duration_ms, stop_reason, "
 		"iterations, tool_calls, usage}",

@@ -69,7 +69,9 @@ static const char api_intro[] =
     "token instead.  Text frames carry JSON objects.\n"
     "\n"
     "Client to server: `{\"type\": \"message\", \"content\": \"...\", "
-    "\"session_id\"?, \"model\"?}`,\n"
+    "\"session_id\"?, \"model\"?, \"agent\"?}`\n"
+    "(`agent`: the agent profile whose budget applies, `default` when\n"
+    "absent),\n"
     "`{\"type\": \"cancel\"}`, `{\"type\": \"ping\"}`.  One run at a time "
     "per\n"
     "connection; closing the connection cancels its run.\n"
@@ -95,7 +97,8 @@ static const char api_intro[] =
     "`agent.delta`, `tool.call`, `tool.result`, `agent.exited`,\n"
     "`breaker.changed` (a provider's circuit breaker: `provider`, `from`,\n"
     "`state`, `failures`), `agent.zombie` (an agent reaped: `agent_id`,\n"
-    "`reason`; docs/governance.md).\n"
+    "`reason`), `budget.set`, `budget.reset` and `budget.exceeded` (an\n"
+    "agent's budget; both in docs/governance.md).\n"
     "\n"
     "# Routes\n";
 

@@ -18,6 +18,7 @@
 #include "cli/cli_out.h"
 #include "config/home.h"
 #include "kernel/kernel.h"
+#include "kernel/budget_agent.h"
 #include "kernel/sessions.h"
 #include "store/db.h"
 #include "util/xalloc.h"
@@ -28,19 +29,21 @@ static int cmd_chat(int, char **);
 
 const struct cmd_entry cmd_chat_entry = {
 	.name = "chat",
-	.usage = "[--model P/M] [--session ID]",
+	.usage = "[--model P/M] [--session ID] [--agent NAME]",
 	.summary = "Talk with an agent interactively.",
 	.help =
 	    "Each line you type is a message; the agent answers with its tools\n"
 	    "as `oxios run` does, and the conversation is one session.\n"
 	    "Ctrl-C cancels the answer in progress; Ctrl-D leaves.\n"
+	    "--agent NAME talks as agent profile NAME (default: default),\n"
+	    "whose budget applies (oxios budget).\n"
 	    "\n"
 	    "  .help            these commands\n"
 	    "  .quit            leave\n"
 	    "  .reset           start a new session\n"
 	    "  .model [P/M]     show or change the model\n"
 	    "  .session [ID]    show the session, or continue another\n",
-	.words = "--model --session",
+	.words = "--model --session --agent",
 	.exec = cmd_chat,
 };
 
@@ -48,6 +51,7 @@ struct chat {
 	struct config *cfg;
 	sqlite3 *db;
 	char *model;               /* NULL: engine.default_model */
+	const char *agent;         /* the principal (--agent); NULL: default */
 	char session[UUID_STRLEN]; /* "" until the first message */
 	int tty;
 };
@@ -157,6 +161,7 @@ chat_turn(struct chat *c, const char *line)
 	r.session_id = c->session[0] != '\0' ? c->session : NULL;
 	r.prompt = line;
 	r.model = c->model;
+	r.principal = c->agent;
 	cancel_init(&stop, NULL, 0);
 	r.cancel = &stop;
 	cli_out_hooks(&out, &r.hooks);
@@ -183,6 +188,7 @@ cmd_chat(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "model", required_argument, NULL, 'm' },
 		{ "session", required_argument, NULL, 's' },
+		{ "agent", required_argument, NULL, 'a' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct chat c;
@@ -201,6 +207,15 @@ cmd_chat(int argc, char **argv)
 			break;
 		case 's':
 			session = optarg;
+			break;
+		case 'a':
+			if (budget_agent_name_ok(optarg, &cause) != 0) {
+				cli_error("chat: --agent: %s", cause);
+				free(cause);
+				free(c.model);
+				return EXIT_USAGE;
+			}
+			c.agent = optarg;
 			break;
 		default:
 			free(c.model);

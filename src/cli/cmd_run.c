@@ -11,6 +11,7 @@
 #include "cli/interrupt.h"
 #include "cli/cli_out.h"
 #include "config/home.h"
+#include "kernel/budget_agent.h"
 #include "kernel/kernel.h"
 #include "store/db.h"
 #include "util/buf.h"
@@ -27,7 +28,7 @@ const struct cmd_entry cmd_run_entry = {
 	.usage =
 	    "[--json] [--exit-code] [--session ID] [--context-file PATH|-] "
 	    "[--model P/M] [--timeout SECS] [--budget-tokens N] "
-	    "[--budget-usd X] PROMPT...",
+	    "[--budget-usd X] [--agent NAME] PROMPT...",
 	.summary = "Run an agent on a task and print its answer.",
 	.help =
 	    "The agent works in the workspace with its tools (read, write,\n"
@@ -53,6 +54,8 @@ const struct cmd_entry cmd_run_entry = {
 	    "                   could pass it is not sent\n"
 	    "  --budget-usd X   the run may spend at most X USD (fails closed\n"
 	    "                   with a model that has no price)\n"
+	    "  --agent NAME     run as agent profile NAME (default: default):\n"
+	    "                   its budget applies (oxios budget)\n"
 	    "\n"
 	    "Exit status without --exit-code: 0 when the run ended with a\n"
 	    "result (an answer, or a limit such as engine.max_iterations), 1 on\n"
@@ -60,7 +63,7 @@ const struct cmd_entry cmd_run_entry = {
 	    "bad usage.\n",
 	.words =
 	    "--json --exit-code --session --context-file --model --timeout "
-	    "--budget-tokens --budget-usd",
+	    "--budget-tokens --budget-usd --agent",
 	.exec = cmd_run,
 };
 
@@ -129,6 +132,9 @@ run_json(const struct kernel_run *r, int exit_code)
 	    "seed_id", "agent_id", r->agent[0] != '\0' ? r->agent : NULL,
 	    "phase_reached", "evaluation_passed", "exit_code", exit_code,
 	    "duration_ms", (int)r->duration_ms);
+	json_object_set_new(o, "agent",
+	    json_string(
+		r->principal != NULL ? r->principal : BUDGET_DEFAULT_AGENT));
 	if (r->started) {
 		json_object_set_new(o, "stop_reason",
 		    json_string(agent_stop_name(r->stop)));
@@ -160,6 +166,7 @@ cmd_run(int argc, char **argv)
 		{ "timeout", required_argument, NULL, 't' },
 		{ "budget-tokens", required_argument, NULL, 'B' },
 		{ "budget-usd", required_argument, NULL, 'U' },
+		{ "agent", required_argument, NULL, 'a' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct kernel_run r;
@@ -224,6 +231,14 @@ cmd_run(int argc, char **argv)
 				    optarg);
 				return EXIT_USAGE;
 			}
+			break;
+		case 'a':
+			if (budget_agent_name_ok(optarg, &cause) != 0) {
+				cli_error("run: --agent: %s", cause);
+				free(cause);
+				return EXIT_USAGE;
+			}
+			r.principal = optarg;
 			break;
 		default:
 			cli_error("run: unknown or incomplete option '%s'",

@@ -194,6 +194,14 @@ const struct config_key config_schema[] = {
 	  "Spending limit per UTC month in USD, over all runs; 0 means none" },
 	{ "budget.max_tokens_per_run", CT_INT, "0", R(0, 1e12), NULL, NULL, 0,
 	  "Token limit of one agent run, its sub-agents included; 0 means none" },
+	{ "budget.max_calls_per_run", CT_INT, "0", R(0, 1e9), NULL, NULL, 0,
+	  "LLM call limit of one agent run, its sub-agents included; 0 means none" },
+	{ "budget.session_tokens", CT_INT, "0", R(0, 1e12), NULL, NULL, 0,
+	  "Token limit of one session, over all its runs and chats; 0 means none" },
+	{ "budget.session_calls", CT_INT, "0", R(0, 1e9), NULL, NULL, 0,
+	  "LLM call limit of one session, over all its runs and chats; 0 means none" },
+	{ "budget.session_usd", CT_FLOAT, "0.0", R(0, 1e9), NULL, NULL, 0,
+	  "Spending limit of one session in USD, over all its runs and chats; 0 means none" },
 
 	/* [audit] */
 	{ "audit.enabled", CT_BOOL, "true", NORANGE, NULL, NULL, 0,

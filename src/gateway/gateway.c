@@ -27,6 +27,7 @@ struct gateway_job {
 	char *content;
 	char *session_id;
 	char *model;
+	char *agent;
 	struct gateway_sink sink;
 	void *arg;
 	const void *owner;
@@ -67,6 +68,7 @@ gateway_job_end(struct gateway_job *j)
 	free(j->content);
 	free(j->session_id);
 	free(j->model);
+	free(j->agent);
 	free(j);
 }
 
@@ -80,6 +82,7 @@ gateway_run(struct gateway_job *j)
 	r->session_id = j->session_id;
 	r->prompt = j->content;
 	r->model = j->model;
+	r->principal = j->agent;
 	r->cancel = &j->cancel;
 	r->hooks.text = j->sink.text;
 	r->hooks.reset = j->sink.reset;
@@ -148,6 +151,7 @@ gateway_submit(const struct config *cfg, const struct gateway_msg *m,
 	j->content = xstrdup(m->content);
 	j->session_id = m->session_id != NULL ? xstrdup(m->session_id) : NULL;
 	j->model = m->model != NULL ? xstrdup(m->model) : NULL;
+	j->agent = m->agent != NULL ? xstrdup(m->agent) : NULL;
 	j->sink = *sink;
 	j->arg = arg;
 	j->owner = owner;

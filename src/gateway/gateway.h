@@ -19,6 +19,7 @@ struct gateway_msg {
 	const char *content;    /* the user's message */
 	const char *session_id; /* continue this session; NULL: a new one */
 	const char *model;      /* provider/model; NULL: the default */
+	const char *agent;      /* the principal; NULL: "default" */
 };
 
 /*

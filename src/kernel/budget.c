@@ -14,6 +14,8 @@
 #include <time.h>
 
 #include "kernel/budget.h"
+#include "kernel/budget_agent.h"
+#include "kernel/events.h"
 #include "llm/models.h"
 #include "store/db.h"
 #include "util/log.h"
@@ -29,8 +31,14 @@ budget_limits_get(const struct config *cfg, const struct call_scope *scope,
 		out->run_id = scope->run_id;
 		out->run_tokens = scope->run_tokens;
 		out->run_usd = scope->run_usd;
+		out->principal = scope->principal;
+		out->session_id = scope->session_id;
 	}
 	out->per_run_tokens = config_int(cfg, "budget.max_tokens_per_run");
+	out->per_run_calls = config_int(cfg, "budget.max_calls_per_run");
+	out->session_tokens = config_int(cfg, "budget.session_tokens");
+	out->session_calls = config_int(cfg, "budget.session_calls");
+	out->session_usd = config_float(cfg, "budget.session_usd");
 	out->daily_usd = config_float(cfg, "budget.daily_usd");
 	out->monthly_usd = config_float(cfg, "budget.monthly_usd");
 }
@@ -40,9 +48,12 @@ budget_limited(const struct budget_limits *lim)
 {
 	int run = lim->run_id != NULL &&
 	    (lim->run_tokens > 0 || lim->run_usd > 0 ||
-		lim->per_run_tokens > 0);
+		lim->per_run_tokens > 0 || lim->per_run_calls > 0);
+	int session = lim->session_id != NULL &&
+	    (lim->session_tokens > 0 || lim->session_calls > 0 ||
+		lim->session_usd > 0);
 
-	return run || lim->daily_usd > 0 || lim->monthly_usd > 0;
+	return run || session || lim->daily_usd > 0 || lim->monthly_usd > 0;
 }
 
 static size_t
@@ -64,6 +75,7 @@ budget_estimate(const char *provider, const char *model,
 	size_t chars;
 
 	memset(&u, 0, sizeof u);
+	memset(out, 0, sizeof *out);
 	chars = (req->system != NULL ? strlen(req->system) : 0) +
 	    budget_json_chars(req->messages) + budget_json_chars(req->tools);
 	u.input_tokens = (long long)(chars + 3) / 4;
@@ -92,39 +104,182 @@ budget_month_start(int64_t now_ms)
 	return (int64_t)timegm(&tm) * 1000;
 }
 
+/* Which rows budget_total() adds up. */
+enum budget_rows { ROWS_ALL, ROWS_RUN, ROWS_SESSION, ROWS_PRINCIPAL };
+
 /*
- * Spent + unexpired reserved rows: of run `run_id` when not NULL, else of
- * the rows since `since`.  0, or -1 (the error is sqlite3_errmsg()).
+ * The rows of `which` (`key` its run, session or principal) since
+ * `since`, at `now_ms`: with `state` "spent" the settled ones, "reserved"
+ * the unexpired reservations, NULL both.  0, or -1 (the error is
+ * sqlite3_errmsg()).
  */
 static int
-budget_sum(sqlite3 *db, const char *run_id, int64_t since, int64_t now_ms,
-    long long *tokens, double *usd)
+budget_total(sqlite3 *db, enum budget_rows which, const char *key,
+    int64_t since, int64_t now_ms, const char *state, struct budget_sum *out)
 {
+	static const char *const where[] = {
+		[ROWS_ALL] = "",
+		[ROWS_RUN] = " AND run_id = ?3",
+		[ROWS_SESSION] = " AND session_id = ?3",
+		[ROWS_PRINCIPAL] = " AND principal = ?3",
+	};
+	static const char *const states[] = {
+		"(state = 'spent' OR expires_at > ?1)",
+		"state = 'spent' AND ?1 IS NOT NULL",
+		"state = 'reserved' AND expires_at > ?1",
+	};
 	sqlite3_stmt *st = NULL;
-	int rc = -1;
+	char sql[320];
+	int rc = -1,
+	    k = state == NULL           ? 0 :
+	    strcmp(state, "spent") == 0 ? 1 :
+					  2;
 
-	if (sqlite3_prepare_v2(db,
-		run_id != NULL ?
-		    "SELECT COALESCE(SUM(tokens), 0), COALESCE(SUM(usd), 0.0) "
-		    "FROM budget_ledger WHERE (state = 'spent' OR "
-		    "expires_at > ?1) AND run_id = ?2" :
-		    "SELECT COALESCE(SUM(tokens), 0), COALESCE(SUM(usd), 0.0) "
-		    "FROM budget_ledger WHERE (state = 'spent' OR "
-		    "expires_at > ?1) AND at >= ?3",
-		-1, &st, NULL) != SQLITE_OK)
+	memset(out, 0, sizeof *out);
+	snprintf(sql, sizeof sql,
+	    "SELECT COALESCE(SUM(tokens), 0), COALESCE(SUM(calls), 0), "
+	    "COALESCE(SUM(usd), 0.0) FROM budget_ledger WHERE %s AND "
+	    "at >= ?2%s",
+	    states[k], where[which]);
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
 		return -1;
 	sqlite3_bind_int64(st, 1, now_ms);
-	if (run_id != NULL)
-		sqlite3_bind_text(st, 2, run_id, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_int64(st, 3, since);
+	sqlite3_bind_int64(st, 2, since);
+	if (which != ROWS_ALL)
+		sqlite3_bind_text(st, 3, key, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW) {
-		*tokens = sqlite3_column_int64(st, 0);
-		*usd = sqlite3_column_double(st, 1);
+		out->tokens = sqlite3_column_int64(st, 0);
+		out->calls = sqlite3_column_int64(st, 1);
+		out->usd = sqlite3_column_double(st, 2);
 		rc = 0;
 	}
 	sqlite3_finalize(st);
 	return rc;
+}
+
+int
+budget_usage(sqlite3 *db, const char *principal, int64_t since, int64_t now_ms,
+    struct budget_sum *spent, struct budget_sum *reserved, char **cause)
+{
+	enum budget_rows w = principal != NULL ? ROWS_PRINCIPAL : ROWS_ALL;
+
+	if (budget_total(db, w, principal, since, now_ms, "spent", spent) !=
+		0 ||
+	    budget_total(db, w, principal, since, now_ms, "reserved",
+		reserved) != 0) {
+		xasprintf(cause, "budget: the ledger cannot be read: %s",
+		    sqlite3_errmsg(db));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * One limit in tokens, calls and USD (0: none) over the rows `sum` adds
+ * up, named `name` in a refusal: "budget: NAME would be exceeded: ...".
+ */
+static int
+budget_cap(const char *name, const struct budget_sum *sum, long long tokens,
+    long long calls, double usd, const struct budget_estimate *est,
+    char **cause)
+{
+	long long ncalls = est->hold ? 0 : 1;
+
+	if (tokens > 0 && sum->tokens + est->tokens > tokens) {
+		xasprintf(cause,
+		    "budget: %s (%lld tokens) would be exceeded: %lld used, "
+		    "this call may need %lld",
+		    name, tokens, sum->tokens, est->tokens);
+		return -1;
+	}
+	if (calls > 0 && sum->calls + ncalls > calls) {
+		xasprintf(cause,
+		    "budget: %s (%lld calls) would be exceeded: %lld calls "
+		    "made",
+		    name, calls, sum->calls);
+		return -1;
+	}
+	if (usd > 0 && sum->usd + est->usd > usd) {
+		xasprintf(cause,
+		    "budget: %s ($%.4f) would be exceeded: $%.4f used, this "
+		    "call may cost $%.4f",
+		    name, usd, sum->usd, est->usd);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The limits of the call's principal, its session and the run's call
+ * count (those budget_check() does not do).  0, -1 with *cause, or -2
+ * (a database error: sqlite3_errmsg()).
+ */
+static int
+budget_check_more(sqlite3 *db, const struct budget_limits *lim,
+    const char *provider, const char *model, const struct budget_estimate *est,
+    int64_t now_ms, char **cause)
+{
+	const char *who =
+	    lim->principal != NULL ? lim->principal : BUDGET_DEFAULT_AGENT;
+	struct budget_agent a;
+	struct budget_sum sum, held;
+	char name[160], *c = NULL;
+	int has;
+
+	if (lim->run_id != NULL && lim->per_run_calls > 0) {
+		if (budget_total(db, ROWS_RUN, lim->run_id, 0, now_ms, NULL,
+			&sum) != 0)
+			return -2;
+		if (budget_cap("the call budget of a run "
+			       "(budget.max_calls_per_run)",
+			&sum, 0, lim->per_run_calls, 0, est, cause) != 0)
+			return -1;
+	}
+	if (lim->session_id != NULL &&
+	    (lim->session_tokens > 0 || lim->session_calls > 0 ||
+		lim->session_usd > 0)) {
+		if (lim->session_usd > 0 && !est->priced) {
+			xasprintf(cause,
+			    "budget: %s/%s has no price, so budget.session_usd "
+			    "cannot be enforced; the call is refused",
+			    provider, model);
+			return -1;
+		}
+		if (budget_total(db, ROWS_SESSION, lim->session_id, 0, now_ms,
+			NULL, &sum) != 0)
+			return -2;
+		if (budget_cap("the budget of a session (budget.session_tokens, "
+			       "budget.session_calls, budget.session_usd)",
+			&sum, lim->session_tokens, lim->session_calls,
+			lim->session_usd, est, cause) != 0)
+			return -1;
+	}
+	if ((has = budget_agent_get(db, who, &a, &c)) < 0) {
+		free(c);
+		return -2;
+	}
+	if (has == 0 || (a.tokens == 0 && a.calls == 0 && a.usd == 0))
+		return 0;
+	snprintf(name, sizeof name, "the %s budget of agent '%s'",
+	    a.window == BUDGET_DAY       ? "daily (UTC)" :
+		a.window == BUDGET_MONTH ? "monthly (UTC)" :
+					   "lifetime",
+	    who);
+	if (a.usd > 0 && !est->priced) {
+		xasprintf(cause,
+		    "budget: %s/%s has no price, so the USD limit of agent "
+		    "'%s' cannot be enforced; the call is refused",
+		    provider, model, who);
+		return -1;
+	}
+	if (budget_agent_used(db, &a, now_ms, &sum, &held, &c) != 0) {
+		free(c);
+		return -2;
+	}
+	sum.tokens += held.tokens;
+	sum.calls += held.calls;
+	sum.usd += held.usd;
+	return budget_cap(name, &sum, a.tokens, a.calls, a.usd, est, cause);
 }
 
 /* Whether every limit of `lim` holds with `est` added; else *cause. */
@@ -133,9 +288,11 @@ budget_check(sqlite3 *db, const struct budget_limits *lim, const char *provider,
     const char *model, const struct budget_estimate *est, int64_t now_ms,
     char **cause)
 {
+	struct budget_sum sum;
 	long long tokens = 0;
 	double usd = 0;
 	const char *usd_name = NULL;
+	int more;
 
 	if (lim->run_id != NULL && lim->run_usd > 0)
 		usd_name = "this run's USD budget (--budget-usd)";
@@ -153,8 +310,11 @@ budget_check(sqlite3 *db, const struct budget_limits *lim, const char *provider,
 	if (lim->run_id != NULL &&
 	    (lim->run_tokens > 0 || lim->per_run_tokens > 0 ||
 		lim->run_usd > 0)) {
-		if (budget_sum(db, lim->run_id, 0, now_ms, &tokens, &usd) != 0)
+		if (budget_total(db, ROWS_RUN, lim->run_id, 0, now_ms, NULL,
+			&sum) != 0)
 			goto dberr;
+		tokens = sum.tokens;
+		usd = sum.usd;
 		if (lim->run_tokens > 0 &&
 		    tokens + est->tokens > lim->run_tokens) {
 			xasprintf(cause,
@@ -181,9 +341,10 @@ budget_check(sqlite3 *db, const struct budget_limits *lim, const char *provider,
 		}
 	}
 	if (lim->daily_usd > 0) {
-		if (budget_sum(db, NULL, budget_day_start(now_ms), now_ms,
-			&tokens, &usd) != 0)
+		if (budget_total(db, ROWS_ALL, NULL, budget_day_start(now_ms),
+			now_ms, NULL, &sum) != 0)
 			goto dberr;
+		usd = sum.usd;
 		if (usd + est->usd > lim->daily_usd) {
 			xasprintf(cause,
 			    "budget: the daily USD budget (budget.daily_usd = "
@@ -194,9 +355,10 @@ budget_check(sqlite3 *db, const struct budget_limits *lim, const char *provider,
 		}
 	}
 	if (lim->monthly_usd > 0) {
-		if (budget_sum(db, NULL, budget_month_start(now_ms), now_ms,
-			&tokens, &usd) != 0)
+		if (budget_total(db, ROWS_ALL, NULL, budget_month_start(now_ms),
+			now_ms, NULL, &sum) != 0)
 			goto dberr;
+		usd = sum.usd;
 		if (usd + est->usd > lim->monthly_usd) {
 			xasprintf(cause,
 			    "budget: the monthly USD budget (budget.monthly_usd "
@@ -206,11 +368,49 @@ budget_check(sqlite3 *db, const struct budget_limits *lim, const char *provider,
 			return -1;
 		}
 	}
-	return 0;
+	if ((more = budget_check_more(db, lim, provider, model, est, now_ms,
+		 cause)) != -2)
+		return more;
 dberr:
 	xasprintf(cause, "budget: the ledger cannot be read: %s",
 	    sqlite3_errmsg(db));
 	return -1;
+}
+
+/*
+ * Drop the rows older than `cut`, first adding what the settled ones
+ * since their principal's last reset spent to its budget_carry (its
+ * lifetime total).  0, or -1 (sqlite3_errmsg()).
+ */
+static int
+budget_prune(sqlite3 *db, int64_t cut)
+{
+	static const char *const sql[] = {
+		"INSERT INTO budget_carry (principal, tokens, calls, usd) "
+		"SELECT l.principal, SUM(l.tokens), SUM(l.calls), SUM(l.usd) "
+		"FROM budget_ledger l LEFT JOIN budget_agents a "
+		"ON a.principal = l.principal WHERE l.state = 'spent' AND "
+		"l.at < ?1 AND l.at >= COALESCE(a.reset_at, 0) "
+		"GROUP BY l.principal "
+		"ON CONFLICT (principal) DO UPDATE SET "
+		"tokens = tokens + excluded.tokens, "
+		"calls = calls + excluded.calls, usd = usd + excluded.usd",
+		"DELETE FROM budget_ledger WHERE at < ?1",
+	};
+	sqlite3_stmt *st;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < sizeof sql / sizeof *sql; i++) {
+		if (sqlite3_prepare_v2(db, sql[i], -1, &st, NULL) != SQLITE_OK)
+			return -1;
+		sqlite3_bind_int64(st, 1, cut);
+		rc = sqlite3_step(st);
+		sqlite3_finalize(st);
+		if (rc != SQLITE_DONE)
+			return -1;
+	}
+	return 0;
 }
 
 static int
@@ -238,8 +438,8 @@ budget_reserve(sqlite3 *db, const struct budget_limits *lim,
 		goto out;
 	if (sqlite3_prepare_v2(db,
 		"INSERT INTO budget_ledger (at, run_id, provider, model, "
-		"tokens, usd, state, expires_at) "
-		"VALUES (?, ?, ?, ?, ?, ?, 'reserved', ?)",
+		"tokens, usd, state, expires_at, principal, session_id, calls) "
+		"VALUES (?, ?, ?, ?, ?, ?, 'reserved', ?, ?, ?, ?)",
 		-1, &st, NULL) != SQLITE_OK)
 		goto dberr;
 	sqlite3_bind_int64(st, 1, now_ms);
@@ -251,17 +451,22 @@ budget_reserve(sqlite3 *db, const struct budget_limits *lim,
 	sqlite3_bind_text(st, 4, model, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 5, est->tokens);
 	sqlite3_bind_double(st, 6, est->priced ? est->usd : 0.0);
-	sqlite3_bind_int64(st, 7, now_ms + BUDGET_RESERVE_TTL_MS);
+	sqlite3_bind_int64(st, 7,
+	    now_ms + (est->ttl_ms > 0 ? est->ttl_ms : BUDGET_RESERVE_TTL_MS));
+	sqlite3_bind_text(st, 8,
+	    lim->principal != NULL ? lim->principal : BUDGET_DEFAULT_AGENT, -1,
+	    SQLITE_STATIC);
+	if (lim->session_id != NULL)
+		sqlite3_bind_text(st, 9, lim->session_id, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 9);
+	sqlite3_bind_int(st, 10, est->hold ? 0 : 1);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		goto dberr;
 	*reservation = sqlite3_last_insert_rowid(db);
 	sqlite3_finalize(st);
 	st = NULL;
-	if (sqlite3_prepare_v2(db, "DELETE FROM budget_ledger WHERE at < ?", -1,
-		&st, NULL) != SQLITE_OK)
-		goto dberr;
-	sqlite3_bind_int64(st, 1, now_ms - BUDGET_KEEP_MS);
-	if (sqlite3_step(st) != SQLITE_DONE)
+	if (budget_prune(db, now_ms - BUDGET_KEEP_MS) != 0)
 		goto dberr;
 	if (budget_exec(db, "COMMIT", cause) != 0)
 		goto out;
@@ -352,6 +557,20 @@ budget_run_spent(sqlite3 *db, const char *run_id, long long *tokens,
 	return rc;
 }
 
+void
+budget_exceeded_event(const struct budget_limits *lim, const char *provider,
+    const char *model, const char *cause)
+{
+	json_t *d;
+
+	d = json_pack("{s:s, s:s*, s:s*, s:s, s:s, s:s}", "agent",
+	    lim->principal != NULL ? lim->principal : BUDGET_DEFAULT_AGENT,
+	    "session_id", lim->session_id, "run_id", lim->run_id, "provider",
+	    provider, "model", model, "error", cause);
+	events_emit(EVENT_BUDGET_EXCEEDED, d);
+	json_decref(d);
+}
+
 int
 budget_gate_reserve(const struct config *cfg, const struct call_scope *scope,
     const char *provider, const char *model, const struct llm_request *req,
@@ -376,6 +595,7 @@ budget_gate_reserve(const struct config *cfg, const struct call_scope *scope,
 	budget_estimate(provider, model, req, &est);
 	if (budget_reserve(db, &lim, provider, model, &est, time_wall_ms(),
 		reservation, &cause) != 0) {
+		budget_exceeded_event(&lim, provider, model, cause);
 		err->cls = LLM_ERR_BUDGET;
 		snprintf(err->message, sizeof err->message, "%s", cause);
 		log_warn("%s/%s: %s", provider, model, cause);

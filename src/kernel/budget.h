@@ -25,21 +25,44 @@
 /* Rows older than this are pruned (longer than any window or run). */
 #define BUDGET_KEEP_MS (40 * 86400 * 1000LL)
 
-/* Every limit that applies to one call; 0 means none. */
+/*
+ * Every limit that applies to one call; 0 means none.  The limits of the
+ * call's agent principal are not here: budget_reserve() reads them from
+ * budget_agents (budget_agent.h) inside its transaction.
+ */
 struct budget_limits {
 	const char *run_id;   /* run limits apply only with one */
 	long long run_tokens; /* the run's flags */
 	double run_usd;
 	long long per_run_tokens; /* budget.max_tokens_per_run */
+	long long per_run_calls;  /* budget.max_calls_per_run */
 	double daily_usd;         /* budget.daily_usd, the UTC day */
 	double monthly_usd;       /* budget.monthly_usd, the UTC month */
+	const char *principal;    /* the agent profile; NULL: "default" */
+	const char *session_id;   /* session limits apply only with one */
+	long long session_tokens; /* budget.session_tokens */
+	long long session_calls;  /* budget.session_calls */
+	double session_usd;       /* budget.session_usd */
 };
 
-/* What one call may spend: tokens, and USD when its model is priced. */
+/*
+ * What one call may spend: tokens, and USD when its model is priced.  A
+ * hold (POST /api/budget/{agent}/reserve) counts no call and expires
+ * after ttl_ms (0: BUDGET_RESERVE_TTL_MS).
+ */
 struct budget_estimate {
 	long long tokens;
 	double usd;
 	int priced;
+	int hold;
+	int64_t ttl_ms;
+};
+
+/* What a set of ledger rows adds up to. */
+struct budget_sum {
+	long long tokens;
+	long long calls;
+	double usd;
 };
 
 /* The limits of `scope` (may be NULL) under `cfg`, into *out. */
@@ -79,12 +102,24 @@ int budget_settle(sqlite3 *db, int64_t id, long long tokens, double usd,
 /* Drop reservation `id` (the call was not made, or failed). */
 int budget_release(sqlite3 *db, int64_t id, char **cause);
 /*
+ * Spent (settled) rows in *spent and unexpired reservations in *reserved,
+ * at `now_ms`: of principal `principal` since `since` (0: ever), when
+ * `principal` is not NULL; else of every principal since `since`.
+ * Returns 0, or -1 with *cause (caller frees).
+ */
+int budget_usage(sqlite3 *db, const char *principal, int64_t since,
+    int64_t now_ms, struct budget_sum *spent, struct budget_sum *reserved,
+    char **cause);
+/*
  * What a run has spent (settled), in tokens and USD.  Returns 0, or -1
  * with *cause (caller frees).
  */
 int budget_run_spent(sqlite3 *db, const char *run_id, long long *tokens,
     double *usd, char **cause);
 
+/* Publish "budget.exceeded" for a call under `lim` refused with `cause`. */
+void budget_exceeded_event(const struct budget_limits *lim,
+    const char *provider, const char *model, const char *cause);
 /*
  * The gate's side (gate_call()): reserve for `req` on provider/model
  * with the thread's database connection, under `scope` (may be NULL).

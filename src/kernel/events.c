@@ -139,6 +139,9 @@ events_type_name(enum event_type t)
 		[EVENT_DAEMON_STOPPING] = "daemon.stopping",
 		[EVENT_BREAKER_CHANGED] = "breaker.changed",
 		[EVENT_AGENT_ZOMBIE] = "agent.zombie",
+		[EVENT_BUDGET_SET] = "budget.set",
+		[EVENT_BUDGET_RESET] = "budget.reset",
+		[EVENT_BUDGET_EXCEEDED] = "budget.exceeded",
 	};
 
 	return (size_t)t < sizeof names / sizeof names[0] ? names[t] :

@@ -49,6 +49,9 @@ enum event_type {
 	EVENT_DAEMON_STOPPING, /* "daemon.stopping": grace */
 	EVENT_BREAKER_CHANGED, /* "breaker.changed": a provider's breaker state */
 	EVENT_AGENT_ZOMBIE,    /* "agent.zombie": reaped, with the reason */
+	EVENT_BUDGET_SET,      /* "budget.set": an agent's limits set/removed */
+	EVENT_BUDGET_RESET,    /* "budget.reset": an agent's window anew */
+	EVENT_BUDGET_EXCEEDED, /* "budget.exceeded": a call or hold refused */
 	EVENT_TYPE_COUNT
 };
 

@@ -50,6 +50,7 @@ static const char *const audit_names[AUDIT_NACTIONS] = {
 	[AUDIT_FILE_WRITE] = "file_write",
 	[AUDIT_OTHER] = "other",
 	[AUDIT_AGENT_ZOMBIE] = "agent_zombie",
+	[AUDIT_BUDGET] = "budget",
 };
 
 struct audit_state aud = { .lock = PTHREAD_MUTEX_INITIALIZER };

@@ -54,7 +54,7 @@ teardown(void **state)
 static struct budget_estimate
 est_of(long long tokens, double usd, int priced)
 {
-	struct budget_estimate e = { tokens, usd, priced };
+	struct budget_estimate e = { tokens, usd, priced, 0, 0 };
 
 	return e;
 }
@@ -296,7 +296,7 @@ static void *
 racer(void *arg)
 {
 	struct budget_limits lim;
-	struct budget_estimate e = { 100, 0.1, 1 };
+	struct budget_estimate e = { 100, 0.1, 1, 0, 0 };
 	sqlite3 *mine;
 	char *cause = NULL;
 	int64_t id;
