@@ -35,7 +35,7 @@ const struct config_key config_schema[] = {
 	{ "engine.default_model", CT_STRING, "\"anthropic/claude-sonnet-4-5\"", NORANGE, NULL, NULL, CK_FORMAT(CF_MODEL),
 	  "Model used when none is given, as provider/model" },
 	{ "engine.fallback_models", CT_STRINGS, "[]", NORANGE, NULL, NULL, CK_FORMAT(CF_MODEL),
-	  "Models (provider/model) tried in order when the circuit breaker of a call's provider refuses it" },
+	  "Models (provider/model) tried in order, each through the gate, when a call's provider is unavailable: its circuit breaker refuses the call, or the call was its probe and failed" },
 	{ "engine.max_iterations", CT_INT, "50", R(1, 10000), NULL, NULL, 0,
 	  "Most LLM turns in one agent run" },
 	{ "engine.repeat_guard", CT_INT, "3", R(1, 100), NULL, NULL, 0,
