@@ -94,7 +94,8 @@ static const char api_intro[] =
     "`daemon.stopping`, `config.reloaded`, `agent.started`,\n"
     "`agent.delta`, `tool.call`, `tool.result`, `agent.exited`,\n"
     "`breaker.changed` (a provider's circuit breaker: `provider`, `from`,\n"
-    "`state`, `failures`).\n"
+    "`state`, `failures`; on opening `reason`, `failures` or `error_rate`,\n"
+    "and for the rate `window_calls`, `window_failures`).\n"
     "\n"
     "# Routes\n";
 
