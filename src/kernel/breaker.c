@@ -36,6 +36,7 @@ struct breaker {
 	int win_calls, win_failed; /* at opening by the error rate */
 	uint64_t slot_ms;          /* the slots' width; 0: none yet */
 	struct breaker_slot slots[BREAKER_SLOTS];
+	long long moves[3]; /* transitions into each state, ever */
 };
 
 static pthread_mutex_t breaker_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -197,6 +198,7 @@ breaker_move_locked(struct breaker *b, enum breaker_state to,
 	c->window_ms = lim->window_ms;
 	c->error_rate = lim->error_rate;
 	b->state = to;
+	b->moves[to]++;
 	b->probing = 0;
 	if (to == BREAKER_OPEN)
 		b->probe_ms = breaker_now() + lim->cooldown_ms;
@@ -404,6 +406,12 @@ breaker_status(void)
 		    breaker_state_name(breakers[i].state), "failures",
 		    breakers[i].failures, "window_calls", calls,
 		    "window_failures", failed);
+		json_object_set_new(o, "transitions",
+		    json_pack("{s:I, s:I, s:I}", "closed",
+			(json_int_t)breakers[i].moves[BREAKER_CLOSED], "open",
+			(json_int_t)breakers[i].moves[BREAKER_OPEN],
+			"half_open",
+			(json_int_t)breakers[i].moves[BREAKER_HALF_OPEN]));
 		json_object_set_new(o, "reason",
 		    breakers[i].state == BREAKER_CLOSED ?
 			json_null() :

@@ -79,7 +79,9 @@ enum breaker_state breaker_state_of(const char *provider);
 
 /*
  * Every provider seen: [{provider, state, failures, next_probe_ms,
- * reason, window_calls, window_failures}] (next_probe_ms: while open, how
+ * reason, window_calls, window_failures, transitions: {closed, open,
+ * half_open}}] (transitions: how often it moved into each state since
+ * the process started; next_probe_ms: while open, how
  * long until the probe may go, else null; reason: why it opened,
  * "failures" or "error_rate", while not closed, else null; window_*: the
  * outcomes counted in the error-rate window while closed).  New

@@ -257,6 +257,12 @@ def test_fallback_serves_while_open(llm, backup):
             assert st == 200 and j['reply'] == want, j
         assert provider(d)['state'] == 'closed'
         assert len(backup.requests()) == 5
+        # Every transition counted: open twice, half-open twice, closed.
+        st, _, text = d.get('/metrics')
+        text = text.decode() if isinstance(text, bytes) else text
+        for state, n in (('open', 2), ('half_open', 2), ('closed', 1)):
+            assert ('oxios_llm_breaker_transitions_total{provider="openai",'
+                    'state="%s"} %d' % (state, n)) in text, text
     finally:
         d.stop_clean()
 

@@ -444,6 +444,30 @@ test_observer(void **state)
 	assert_int_equal(observed, 4);
 }
 
+static void
+test_transitions_counted(void **state)
+{
+	json_t *st, *moves;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 3; i++)
+		call("m", LLM_ERR_TRANSIENT, NULL); /* open */
+	atomic_fetch_add(&fake_now, 30000);
+	call("m", LLM_ERR_TRANSIENT, NULL); /* half-open, open */
+	atomic_fetch_add(&fake_now, 30000);
+	call("m", LLM_OK, NULL); /* half-open, closed */
+	st = breaker_status();
+	moves = json_object_get(json_array_get(st, 0), "transitions");
+	assert_int_equal(json_integer_value(json_object_get(moves, "open")), 2);
+	assert_int_equal(json_integer_value(
+			     json_object_get(moves, "half_open")),
+	    2);
+	assert_int_equal(json_integer_value(json_object_get(moves, "closed")),
+	    1);
+	json_decref(st);
+}
+
 #define RACERS 8
 #define ROUNDS 200
 
@@ -525,6 +549,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_error_rate_probe, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_observer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_transitions_counted, setup,
+		    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
