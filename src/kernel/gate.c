@@ -277,7 +277,10 @@ gate_fallback(const struct config *cfg, const struct call_scope *scope,
 	struct llm_provider *p;
 	struct llm_error first = *err;
 	char *model, *cause = NULL, tried[sizeof err->message] = "";
-	long soonest = err->retry_after_ms > 0 ? err->retry_after_ms : -1;
+	long soonest =
+	    err->cls == LLM_ERR_UNAVAILABLE && err->retry_after_ms > 0 ?
+	    err->retry_after_ms :
+	    -1;
 	int rc = -1, probe_failed;
 	size_t i;
 
@@ -343,8 +346,7 @@ gate_fallback(const struct config *cfg, const struct call_scope *scope,
 		llm_provider_free(p);
 		free(model);
 	}
-	*err = first;
-	err->cls = LLM_ERR_UNAVAILABLE;
+	*err = first; /* its class: a refusal's, or the failed probe's */
 	err->retry_after_ms = soonest;
 	gate_append(err->message, sizeof err->message,
 	    "; the fallbacks refused it too: %s", tried);
