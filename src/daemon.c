@@ -20,6 +20,7 @@
 #include "config/live.h"
 #include "gateway/gateway.h"
 #include "http/server.h"
+#include "kernel/breaker.h"
 #include "kernel/events.h"
 #include "kernel/memtools.h"
 #include "kernel/monitor.h"
@@ -63,6 +64,41 @@ daemon_write_state(const struct config *cfg)
 	}
 	free(text);
 	json_decref(st);
+	free(path);
+}
+
+/*
+ * $OXIOS_HOME/run/breakers.json: the providers' circuit breakers
+ * (breaker_status()) for `oxios status`, which holds no API token; saved
+ * at every change, each open one with the wall-clock time of its next
+ * probe (probe_at_ms).
+ */
+static pthread_mutex_t daemon_breakers_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void
+daemon_breakers_save(void)
+{
+	char *path = home_path("run/breakers.json"), *text, *cause = NULL;
+	json_t *a, *o, *next;
+	int64_t now;
+	size_t i;
+
+	pthread_mutex_lock(&daemon_breakers_lock);
+	a = breaker_status();
+	now = time_wall_ms();
+	json_array_foreach(a, i, o) {
+		if (json_is_integer(next = json_object_get(o, "next_probe_ms")))
+			json_object_set_new(o, "probe_at_ms",
+			    json_integer(now + json_integer_value(next)));
+	}
+	text = json_dumps(a, JSON_COMPACT);
+	if (file_write_atomic(path, text, strlen(text), 0600, &cause) != 0) {
+		log_warn("%s", cause);
+		free(cause);
+	}
+	pthread_mutex_unlock(&daemon_breakers_lock);
+	free(text);
+	json_decref(a);
 	free(path);
 }
 
@@ -549,6 +585,8 @@ daemon_serve(struct config *cfg, int ready_fd, char **cause)
 		goto fail;
 	}
 	daemon_write_state(cur);
+	breaker_set_observer(daemon_breakers_save);
+	daemon_breakers_save();
 	monitor_set_workers(supervisor_workers);
 	daemon_monitor();
 	daemon_pool();
@@ -598,6 +636,10 @@ daemon_serve(struct config *cfg, int ready_fd, char **cause)
 	}
 	monitor_set_workers(NULL);
 	monitor_reset();
+	breaker_set_observer(NULL);
+	state = home_path("run/breakers.json");
+	unlink(state);
+	free(state);
 	state = home_path("run/resources.json");
 	unlink(state);
 	free(state);

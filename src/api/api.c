@@ -480,7 +480,7 @@ static const struct route api_system_routes[] = {
 	    .summary =
 		"The daemon: version, pid, uptime, address, agents, streams.",
 	    .response =
-		"{version, pid, uptime_ms, listen, agents, providers: [{provider, state, failures, next_probe_ms}], ...}",
+		"{version, pid, uptime_ms, listen, agents, providers: [{provider, state, failures, next_probe_ms, reason, window_calls, window_failures, transitions}], ...}",
 	},
 	{
 	    .method = "GET",

@@ -96,9 +96,11 @@ static const char api_intro[] =
     "`daemon.stopping`, `config.reloaded`, `agent.started`,\n"
     "`agent.delta`, `tool.call`, `tool.result`, `agent.exited`,\n"
     "`breaker.changed` (a provider's circuit breaker: `provider`, `from`,\n"
-    "`state`, `failures`), `agent.zombie` (an agent reaped: `agent_id`,\n"
-    "`reason`), `budget.set`, `budget.reset` and `budget.exceeded` (an\n"
-    "agent's budget; both in docs/governance.md).\n"
+    "`state`, `failures`; on opening `reason`, `failures` or `error_rate`,\n"
+    "and for the rate `window_calls`, `window_failures`), `agent.zombie`\n"
+    "(an agent reaped: `agent_id`, `reason`), `budget.set`, `budget.reset`\n"
+    "and `budget.exceeded` (an agent's budget; both in\n"
+    "docs/governance.md).\n"
     "\n"
     "# Routes\n";
 

@@ -25,6 +25,7 @@
 
 #include "daemon.h"
 #include "cli/cli.h"
+#include "cli/status_breakers.h"
 #include "config/home.h"
 #include "kernel/supervisor.h"
 #include "security/auth.h"
@@ -90,9 +91,9 @@ const struct cmd_entry cmd_status_entry = {
 	.name = "status",
 	.usage = "[--json]",
 	.summary = "Whether the daemon runs, and how it is.",
-	.help =
-	    "Shows pid, version, uptime, listen address, running agents and\n"
-	    "health.  Exit status: 0 running and healthy, 1 otherwise.\n",
+	.help = "Shows pid, version, uptime, listen address, running agents,\n"
+		"resources, the state of each provider's circuit breaker and\n"
+		"health.  Exit status: 0 running and healthy, 1 otherwise.\n",
 	.words = "--json",
 	.exec = cmd_status,
 };
@@ -579,7 +580,7 @@ static int
 cmd_status(int argc, char **argv)
 {
 	struct config *cfg;
-	json_t *st = NULL, *health = NULL, *out, *res;
+	json_t *st = NULL, *health = NULL, *out, *res, *brk;
 	char *cause = NULL, *dbpath = NULL, up[64];
 	const char *host, *hs;
 	sqlite3 *db = NULL;
@@ -633,6 +634,8 @@ cmd_status(int argc, char **argv)
 		(json_int_t)nqueued));
 	if ((res = status_resources()) != NULL)
 		json_object_set_new(out, "resources", res);
+	if ((brk = status_breakers()) != NULL)
+		json_object_set_new(out, "providers", brk);
 	if (json) {
 		oxjson_print(stdout, out, 1);
 	} else {
@@ -651,6 +654,8 @@ cmd_status(int argc, char **argv)
 		    nqueued);
 		if (res != NULL)
 			status_resources_line(res);
+		if (brk != NULL)
+			status_breakers_line(brk);
 		printf("  health     %s\n", hs != NULL ? hs : "unreachable");
 	}
 	rc = hs != NULL && strcmp(hs, "ok") == 0 ? EXIT_OK : EXIT_FAIL;

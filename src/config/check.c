@@ -395,13 +395,12 @@ config_check_providers(const struct config *cfg, const char *name, json_t *pos,
 	return 0;
 }
 
-/* The default model names a provider that exists. */
+/* `spec`, the value of `key`, names a provider that exists. */
 static int
-config_check_model(const struct config *cfg, const char *name, json_t *pos,
-    char **cause)
+config_check_model_spec(const struct config *cfg, const char *name, json_t *pos,
+    const char *key, const char *spec, char **cause)
 {
-	const char *spec = config_str(cfg, "engine.default_model"), *url;
-	const char *slash;
+	const char *slash, *url;
 	char *where;
 
 	if (spec == NULL || (slash = strchr(spec, '/')) == NULL)
@@ -410,14 +409,35 @@ config_check_model(const struct config *cfg, const char *name, json_t *pos,
 	    config_provider_str(cfg, spec, (size_t)(slash - spec), "base_url");
 	if (url != NULL && *url != '\0')
 		return 0;
-	where = config_whence(cfg, name, pos, "engine.default_model");
+	where = config_whence(cfg, name, pos, key);
 	xasprintf(cause,
-	    "%s: engine.default_model: '%s' names no provider '%.*s': use "
+	    "%s: %s: '%s' names no provider '%.*s': use "
 	    "anthropic/..., openai/..., or add [providers.%.*s] with a "
 	    "base_url",
-	    where, spec, (int)(slash - spec), spec, (int)(slash - spec), spec);
+	    where, key, spec, (int)(slash - spec), spec, (int)(slash - spec),
+	    spec);
 	free(where);
 	return -1;
+}
+
+/* The default model and the fallback models name providers that exist. */
+static int
+config_check_model(const struct config *cfg, const char *name, json_t *pos,
+    char **cause)
+{
+	json_t *v;
+	size_t i;
+
+	if (config_check_model_spec(cfg, name, pos, "engine.default_model",
+		config_str(cfg, "engine.default_model"), cause) != 0)
+		return -1;
+	json_array_foreach(config_get(cfg, "engine.fallback_models"), i, v) {
+		if (config_check_model_spec(cfg, name, pos,
+			"engine.fallback_models", json_string_value(v),
+			cause) != 0)
+			return -1;
+	}
+	return 0;
 }
 
 /* The api embedder has its URL and its model. */

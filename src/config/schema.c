@@ -38,6 +38,8 @@ const struct config_key config_schema[] = {
 	/* [engine] */
 	{ "engine.default_model", CT_STRING, "\"anthropic/claude-sonnet-4-5\"", NORANGE, NULL, NULL, CK_FORMAT(CF_MODEL),
 	  "Model used when none is given, as provider/model" },
+	{ "engine.fallback_models", CT_STRINGS, "[]", NORANGE, NULL, NULL, CK_FORMAT(CF_MODEL),
+	  "Models (provider/model) tried in order, each through the gate, when a call's provider is unavailable: its circuit breaker refuses the call, or the call was its probe and failed" },
 	{ "engine.max_iterations", CT_INT, "50", R(1, 10000), NULL, NULL, 0,
 	  "Most LLM turns in one agent run" },
 	{ "engine.repeat_guard", CT_INT, "3", R(1, 100), NULL, NULL, 0,
@@ -186,6 +188,12 @@ const struct config_key config_schema[] = {
 	  "Consecutive transient failures (network, timeout, 5xx, 429) of one gate call each that open a provider's circuit breaker" },
 	{ "scheduler.breaker_cooldown_secs", CT_INT, "30", R(1, 86400), NULL, NULL, 0,
 	  "How long an open breaker refuses calls before it lets one probe through" },
+	{ "scheduler.breaker_error_rate", CT_FLOAT, "0.0", R(0, 1), NULL, NULL, 0,
+	  "Share of a provider's calls within scheduler.breaker_window_secs that failed (0..1) that opens its breaker; 0: only consecutive failures do" },
+	{ "scheduler.breaker_window_secs", CT_INT, "60", R(1, 86400), NULL, NULL, 0,
+	  "The window of the breaker's error rate" },
+	{ "scheduler.breaker_min_calls", CT_INT, "10", R(1, 1000000), NULL, NULL, 0,
+	  "Calls within the window before the error rate may open a breaker" },
 
 	/* [budget] */
 	{ "budget.daily_usd", CT_FLOAT, "0.0", R(0, 1e9), NULL, NULL, 0,

@@ -17,6 +17,8 @@
  *   oxios_llm_breaker{provider,state}                   gauge: 1 for the
  *                      state of the provider's circuit breaker
  *                      ("closed", "open", "half_open"), 0 for the others
+ *   oxios_llm_breaker_transitions_total{provider,state} counter: the
+ *                      breaker's moves into that state
  *   oxios_events_published_total                        counter
  *   oxios_sse_clients, oxios_ws_clients                 gauge
  *   oxios_http_rate_limited_total                       counter (429s)
@@ -402,7 +404,7 @@ metrics_text_breakers(struct metrics_text *t, const json_t *rows)
 {
 	static const char *const states[] = { "closed", "open", "half_open" };
 	const char *provider, *state;
-	json_t *row;
+	json_t *row, *moves;
 	size_t i, k;
 
 	metrics_head(t, "oxios_llm_breaker", "gauge",
@@ -417,6 +419,22 @@ metrics_text_breakers(struct metrics_text *t, const json_t *rows)
 			metrics_label(t, provider);
 			metrics_out(t, "\",state=\"%s\"} %d\n", states[k],
 			    strcmp(state, states[k]) == 0);
+		}
+	}
+	metrics_head(t, "oxios_llm_breaker_transitions_total", "counter",
+	    "Moves of each LLM provider's circuit breaker into a state.");
+	json_array_foreach(rows, i, row) {
+		provider = json_string_value(json_object_get(row, "provider"));
+		moves = json_object_get(row, "transitions");
+		if (provider == NULL || !json_is_object(moves))
+			continue;
+		for (k = 0; k < sizeof states / sizeof states[0]; k++) {
+			metrics_out(t,
+			    "oxios_llm_breaker_transitions_total{provider=\"");
+			metrics_label(t, provider);
+			metrics_out(t, "\",state=\"%s\"} %lld\n", states[k],
+			    (long long)json_integer_value(
+				json_object_get(moves, states[k])));
 		}
 	}
 }

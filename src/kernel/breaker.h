@@ -4,7 +4,9 @@
  *
  * Three states per provider name: closed (calls pass); open after
  * `failures` consecutive transient failures (network, timeout, 5xx,
- * 429/overloaded, a broken answer), when every call is refused at once
+ * 429/overloaded, a broken answer), or when at least `error_rate` of the
+ * calls that ended within the last `window_ms` failed (once there were
+ * `min_calls` of them), when every call is refused at once
  * and the provider gets no traffic; half-open once `cooldown_ms` has
  * passed, when exactly one call (the probe) is admitted: its success
  * closes the breaker, its failure opens it again for another cooldown.
@@ -34,6 +36,10 @@ enum breaker_state {
 struct breaker_limits {
 	int failures;         /* consecutive failures that open it (>= 1) */
 	uint64_t cooldown_ms; /* open this long before the probe */
+	double error_rate;    /* share of failed calls in the window that
+				 opens it (0..1); 0: no such rule */
+	uint64_t window_ms;   /* the window of the error rate */
+	int min_calls;        /* calls in the window before the rate counts */
 };
 
 /* What breaker_admit() gave a call, handed back to breaker_report(). */
@@ -72,11 +78,23 @@ int breaker_counts(enum llm_error_class outcome);
 enum breaker_state breaker_state_of(const char *provider);
 
 /*
- * Every provider seen: [{provider, state, failures, next_probe_ms}]
- * (next_probe_ms: while open, how long until the probe may go, else
- * null).  New reference.
+ * Every provider seen: [{provider, state, failures, next_probe_ms,
+ * reason, window_calls, window_failures, transitions: {closed, open,
+ * half_open}}] (transitions: how often it moved into each state since
+ * the process started; next_probe_ms: while open, how
+ * long until the probe may go, else null; reason: why it opened,
+ * "failures" or "error_rate", while not closed, else null; window_*: the
+ * outcomes counted in the error-rate window while closed).  New
+ * reference.
  */
 json_t *breaker_status(void);
+
+/*
+ * Call `fn` (NULL: nobody) after every state change and when a provider
+ * is first seen, outside the breakers' lock (the daemon leaves the
+ * states for `oxios status`).
+ */
+void breaker_set_observer(void (*fn)(void));
 
 /* Forget every provider (tests). */
 void breaker_reset(void);

@@ -3,6 +3,7 @@
  * through the same steps (gate_begin(), the call, gate_end()).
  */
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -174,6 +175,10 @@ gate_limits(const struct config *cfg, struct breaker_limits *lim)
 	lim->failures = (int)config_int(cfg, "scheduler.breaker_failures");
 	lim->cooldown_ms =
 	    (uint64_t)config_int(cfg, "scheduler.breaker_cooldown_secs") * 1000;
+	lim->error_rate = config_float(cfg, "scheduler.breaker_error_rate");
+	lim->window_ms =
+	    (uint64_t)config_int(cfg, "scheduler.breaker_window_secs") * 1000;
+	lim->min_calls = (int)config_int(cfg, "scheduler.breaker_min_calls");
 }
 
 const char *
@@ -194,6 +199,160 @@ gate_call(const struct config *cfg, const char *spec, struct llm_request *req,
 	    err);
 }
 
+/*
+ * One model's steps: reserve its budget, wait for the scheduler's
+ * admission of its provider, ask its breaker, call, settle.  The call's
+ * result; *probe_failed when it was its breaker's probe and failed
+ * (counted).  The wait is added to r->queue_ms.
+ */
+static int
+gate_steps(const struct config *cfg, const struct call_scope *scope,
+    struct llm_provider *p, const char *model, struct llm_request *req,
+    llm_delta_cb cb, void *arg, const struct cancel *cancel,
+    struct llm_response *out, struct gate_record *r, int *probe_failed,
+    struct llm_error *err)
+{
+	struct breaker_limits lim;
+	struct breaker_ticket ticket = { 0 };
+	struct sched_limits slim;
+	struct sched_ticket sticket = { 0 };
+	struct gate_throttle throttle = { &sticket, &slim };
+	int64_t budget = 0;
+	int rc;
+
+	*probe_failed = 0;
+	req->model = model;
+	gate_limits(cfg, &lim);
+	gate_sched_limits(cfg, p->name, &slim);
+	rc = budget_gate_reserve(cfg, scope, p->name, model, req, &budget, err);
+	if (rc == 0) {
+		rc = sched_admit(p->name, &slim, cancel, &sticket, err);
+		if (rc == 0 &&
+		    (rc = breaker_admit(p->name, &lim, &ticket, err)) == 0) {
+			p->throttled = gate_throttled;
+			p->throttled_arg = &throttle;
+			rc = llm_call(p, req, cb, arg, cancel, out, err);
+			breaker_report(p->name, &lim, &ticket,
+			    rc == 0 ? LLM_OK : err->cls);
+			*probe_failed =
+			    rc != 0 && ticket.probe && breaker_counts(err->cls);
+		}
+		sched_release(&sticket, &slim, rc, err);
+		r->queue_ms += sticket.queue_ms;
+		budget_gate_settle(budget, rc, p->name, model, &out->usage);
+	}
+	return rc;
+}
+
+/* Append to buf (of `size`) what printf makes of fmt, cut to fit. */
+static void
+gate_append(char *buf, size_t size, const char *fmt, ...)
+{
+	size_t len = strlen(buf);
+	va_list ap;
+
+	if (len + 1 >= size)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf + len, size - len, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * The call's provider refused it (its breaker is open, or half-open with
+ * the probe taken; or its probe just failed): try engine.fallback_models
+ * in order, each through the same steps; the first one admitted serves
+ * the call, and r names it.  Returns that call's result, or -1 with *err
+ * naming every provider tried and when each one's next probe may go
+ * (retry_after_ms: the soonest).  Without fallbacks, *err stays as it is.
+ */
+static int
+gate_fallback(const struct config *cfg, const struct call_scope *scope,
+    struct llm_request *req, llm_delta_cb cb, void *arg,
+    const struct cancel *cancel, struct llm_response *out,
+    struct gate_record *r, int dirty, struct llm_error *err)
+{
+	json_t *list = config_get(cfg, "engine.fallback_models"), *v;
+	struct llm_delta reset = { .kind = LLM_DELTA_RESET, .text = "" };
+	struct llm_provider *p;
+	struct llm_error first = *err;
+	char *model, *cause = NULL, tried[sizeof err->message] = "";
+	long soonest =
+	    err->cls == LLM_ERR_UNAVAILABLE && err->retry_after_ms > 0 ?
+	    err->retry_after_ms :
+	    -1;
+	int rc = -1, probe_failed;
+	size_t i;
+
+	if (!json_is_array(list) || json_array_size(list) == 0)
+		return -1;
+	json_array_foreach(list, i, v) {
+		const char *spec = json_string_value(v);
+
+		if (spec == NULL)
+			continue;
+		if ((p = llm_resolve(cfg, spec, &model, &cause)) == NULL) {
+			gate_append(tried, sizeof tried, "%s%s (%s)",
+			    tried[0] != '\0' ? ", " : "", spec, cause);
+			free(cause);
+			cause = NULL;
+			continue;
+		}
+		/* What a failed probe streamed is not the answer. */
+		if (dirty && cb != NULL && cb(&reset, arg) != 0) {
+			memset(err, 0, sizeof *err);
+			err->cls = LLM_ERR_CANCELLED;
+			snprintf(err->message, sizeof err->message,
+			    "%s: cancelled by the receiver", p->name);
+			llm_provider_free(p);
+			free(model);
+			return -1;
+		}
+		memset(err, 0, sizeof *err);
+		llm_response_free(out);
+		memset(out, 0, sizeof *out);
+		rc = gate_steps(cfg, scope, p, model, req, cb, arg, cancel, out,
+		    r, &probe_failed, err);
+		dirty = probe_failed;
+		if (rc == 0 ||
+		    (err->cls != LLM_ERR_UNAVAILABLE && !probe_failed)) {
+			log_warn("%s/%s: unavailable (circuit breaker); "
+				 "fallback %s/%s %s the call",
+			    r->provider, r->model, p->name, model,
+			    rc == 0 ? "served" : "failed");
+			snprintf(r->provider, sizeof r->provider, "%s",
+			    p->name);
+			snprintf(r->model, sizeof r->model, "%s", model);
+			llm_provider_free(p);
+			free(model);
+			return rc;
+		}
+		if (err->retry_after_ms > 0 &&
+		    (soonest < 0 || err->retry_after_ms < soonest))
+			soonest = err->retry_after_ms;
+		if (probe_failed)
+			gate_append(tried, sizeof tried,
+			    "%s%s (its probe failed)",
+			    tried[0] != '\0' ? ", " : "", spec);
+		else if (err->retry_after_ms > 0)
+			gate_append(tried, sizeof tried,
+			    "%s%s (open, next probe in %ld s)",
+			    tried[0] != '\0' ? ", " : "", spec,
+			    (err->retry_after_ms + 999) / 1000);
+		else
+			gate_append(tried, sizeof tried,
+			    "%s%s (half-open, its probe in flight)",
+			    tried[0] != '\0' ? ", " : "", spec);
+		llm_provider_free(p);
+		free(model);
+	}
+	*err = first; /* its class: a refusal's, or the failed probe's */
+	err->retry_after_ms = soonest;
+	gate_append(err->message, sizeof err->message,
+	    "; the fallbacks refused it too: %s", tried);
+	return -1;
+}
+
 int
 gate_call_scoped(const struct config *cfg, const struct call_scope *scope,
     const char *spec, struct llm_request *req, llm_delta_cb cb, void *arg,
@@ -202,15 +361,10 @@ gate_call_scoped(const struct config *cfg, const struct call_scope *scope,
 {
 	struct llm_provider *p;
 	struct gate_record r;
-	struct breaker_limits lim;
-	struct breaker_ticket ticket;
-	struct sched_limits slim;
-	struct sched_ticket sticket = { 0 };
-	struct gate_throttle throttle = { &sticket, &slim };
 	char *model = NULL, *cause = NULL;
-	int64_t started = time_wall_ms(), budget = 0;
+	int64_t started = time_wall_ms();
 	uint64_t t0 = time_mono_ms();
-	int rc;
+	int rc, probe_failed;
 
 	memset(out, 0, sizeof *out);
 	memset(err, 0, sizeof *err);
@@ -224,26 +378,12 @@ gate_call_scoped(const struct config *cfg, const struct call_scope *scope,
 		free(cause);
 		return -1;
 	}
-	req->model = model;
 	gate_begin(&r, "chat", p->name, model, scope);
-	gate_limits(cfg, &lim);
-	gate_sched_limits(cfg, p->name, &slim);
-	rc = budget_gate_reserve(cfg, scope, p->name, model, req, &budget, err);
-	if (rc == 0) {
-		rc = sched_admit(p->name, &slim, cancel, &sticket, err);
-		r.queue_ms = sticket.queue_ms;
-		if (rc == 0 &&
-		    (rc = breaker_admit(p->name, &lim, &ticket, err)) == 0) {
-			p->throttled = gate_throttled;
-			p->throttled_arg = &throttle;
-			rc = llm_call(p, req, cb, arg, cancel, out, err);
-			breaker_report(p->name, &lim, &ticket,
-			    rc == 0 ? LLM_OK : err->cls);
-		}
-		sched_release(&sticket, &slim, rc, err);
-		r.queue_ms = sticket.queue_ms;
-		budget_gate_settle(budget, rc, p->name, model, &out->usage);
-	}
+	rc = gate_steps(cfg, scope, p, model, req, cb, arg, cancel, out, &r,
+	    &probe_failed, err);
+	if (rc != 0 && (err->cls == LLM_ERR_UNAVAILABLE || probe_failed))
+		rc = gate_fallback(cfg, scope, req, cb, arg, cancel, out, &r,
+		    probe_failed, err);
 	gate_end(&r, rc, &out->usage, err, started, t0, rec);
 
 	req->model = NULL;

@@ -49,7 +49,11 @@ void gate_set_observer(gate_observer fn, void *arg);
  * database connection (db_get()) records the call when there is one.
  * `rec` (may be NULL) gets the record, whatever the outcome (all zero if
  * the provider could not be resolved).  Returns 0 with *out (caller
- * llm_response_free()s), or -1 with *err.
+ * llm_response_free()s), or -1 with *err.  When the provider's circuit
+ * breaker refuses the call, or the call was its probe and failed, the
+ * models of engine.fallback_models are tried in order, each through the
+ * same steps; `rec` then names the one that served the call (or the
+ * first model, if none did).
  */
 int gate_call(const struct config *cfg, const char *spec,
     struct llm_request *req, llm_delta_cb cb, void *arg,

@@ -21,7 +21,7 @@ fake_clock(void)
 	return atomic_load(&fake_now);
 }
 
-static const struct breaker_limits lim = { 3, 30000 };
+static const struct breaker_limits lim = { 3, 30000, 0, 60000, 1 };
 
 static int
 setup(void **state)
@@ -244,6 +244,230 @@ test_late_outcomes_do_not_move_an_open_breaker(void **state)
 	assert_int_equal(breaker_state_of("p"), BREAKER_OPEN);
 }
 
+/* The error-rate rule: at least half of 10 calls within 60 s; the
+ * consecutive rule out of the way. */
+static const struct breaker_limits rlim = { 100, 30000, 0.5, 60000, 10 };
+
+/* call() under `l`. */
+static int
+call_with(const struct breaker_limits *l, const char *p,
+    enum llm_error_class outcome, int *probe)
+{
+	struct breaker_ticket t;
+	struct llm_error err;
+
+	if (breaker_admit(p, l, &t, &err) != 0) {
+		assert_int_equal(err.cls, LLM_ERR_UNAVAILABLE);
+		return -1;
+	}
+	if (probe != NULL)
+		*probe = t.probe;
+	breaker_report(p, l, &t, outcome);
+	return 0;
+}
+
+/* A field of the status of the only provider. */
+static json_t *
+status_field(const char *key)
+{
+	json_t *st = breaker_status(), *v;
+
+	assert_int_equal(json_array_size(st), 1);
+	v = json_deep_copy(json_object_get(json_array_get(st, 0), key));
+	json_decref(st);
+	return v;
+}
+
+static void
+test_error_rate_opens(void **state)
+{
+	uint64_t mark = events_publish("test.mark", NULL);
+	struct breaker_ticket t;
+	struct llm_error err;
+	json_t *v;
+	int i;
+
+	(void)state;
+	/* 4 of 8: half, but too few calls. */
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(call_with(&rlim, "r", LLM_OK, NULL), 0);
+		assert_int_equal(call_with(&rlim, "r", LLM_ERR_TRANSIENT, NULL),
+		    0);
+	}
+	assert_int_equal(breaker_state_of("r"), BREAKER_CLOSED);
+	v = status_field("window_calls");
+	assert_int_equal(json_integer_value(v), 8);
+	json_decref(v);
+	v = status_field("reason");
+	assert_true(json_is_null(v));
+	json_decref(v);
+	/* A success never opens it, even at the rate. */
+	assert_int_equal(call_with(&rlim, "r", LLM_OK, NULL), 0);
+	assert_int_equal(breaker_state_of("r"), BREAKER_CLOSED);
+	/* 10 calls, 5 failed (the 10th): open. */
+	assert_int_equal(call_with(&rlim, "r", LLM_ERR_RATE_LIMIT, NULL), 0);
+	assert_int_equal(breaker_state_of("r"), BREAKER_OPEN);
+	assert_int_equal(changes(mark, "open"), 1);
+	assert_int_equal(breaker_admit("r", &rlim, &t, &err), -1);
+	assert_string_equal(err.message,
+	    "provider r is unavailable: the circuit breaker is open after 5 "
+	    "of 10 calls failed within 60 s; next probe in 30 s");
+	v = status_field("reason");
+	assert_string_equal(json_string_value(v), "error_rate");
+	json_decref(v);
+}
+
+static void
+test_error_rate_below_limit_stays_closed(void **state)
+{
+	int i;
+
+	(void)state;
+	/* 4 of 10 failed: 40% < 50%; neutral outcomes are not calls. */
+	for (i = 0; i < 6; i++)
+		assert_int_equal(call_with(&rlim, "r", LLM_OK, NULL), 0);
+	for (i = 0; i < 20; i++)
+		assert_int_equal(call_with(&rlim, "r",
+				     i % 2 ? LLM_ERR_AUTH : LLM_ERR_CANCELLED,
+				     NULL),
+		    0);
+	for (i = 0; i < 4; i++)
+		assert_int_equal(call_with(&rlim, "r", LLM_ERR_PROTOCOL, NULL),
+		    0);
+	assert_int_equal(breaker_state_of("r"), BREAKER_CLOSED);
+	/* The rule off: nothing but the consecutive failures opens it. */
+	{
+		const struct breaker_limits off = { 100, 30000, 0, 60000, 1 };
+
+		for (i = 0; i < 50; i++)
+			assert_int_equal(call_with(&off, "q",
+					     i % 10 ? LLM_ERR_TRANSIENT :
+						      LLM_OK,
+					     NULL),
+			    0);
+		assert_int_equal(breaker_state_of("q"), BREAKER_CLOSED);
+	}
+	/* 5 of 11: still below; 6 of 12 opens it. */
+	assert_int_equal(call_with(&rlim, "r", LLM_ERR_TRANSIENT, NULL), 0);
+	assert_int_equal(breaker_state_of("r"), BREAKER_CLOSED);
+	assert_int_equal(call_with(&rlim, "r", LLM_ERR_TRANSIENT, NULL), 0);
+	assert_int_equal(breaker_state_of("r"), BREAKER_OPEN);
+}
+
+static void
+test_error_rate_window_slides(void **state)
+{
+	int i;
+
+	(void)state;
+	for (i = 0; i < 4; i++) {
+		call_with(&rlim, "r", LLM_ERR_TRANSIENT, NULL);
+		call_with(&rlim, "r", LLM_OK, NULL);
+	}
+	/* Those 8 leave the window. */
+	atomic_fetch_add(&fake_now, 61000);
+	call_with(&rlim, "r", LLM_OK, NULL);
+	call_with(&rlim, "r", LLM_ERR_TRANSIENT, NULL);
+	assert_int_equal(breaker_state_of("r"), BREAKER_CLOSED);
+	for (i = 0; i < 3; i++) {
+		call_with(&rlim, "r", LLM_OK, NULL);
+		call_with(&rlim, "r", LLM_ERR_TRANSIENT, NULL);
+	}
+	assert_int_equal(breaker_state_of("r"), BREAKER_CLOSED);
+	atomic_fetch_add(&fake_now, 30000); /* still within 60 s */
+	call_with(&rlim, "r", LLM_OK, NULL);
+	assert_int_equal(breaker_state_of("r"), BREAKER_CLOSED);
+	call_with(&rlim, "r", LLM_ERR_TRANSIENT, NULL);
+	assert_int_equal(breaker_state_of("r"), BREAKER_OPEN);
+}
+
+static void
+test_error_rate_probe(void **state)
+{
+	struct breaker_ticket t;
+	struct llm_error err;
+	int probe = 0, i;
+
+	(void)state;
+	for (i = 0; i < 5; i++) {
+		call_with(&rlim, "r", LLM_OK, NULL);
+		call_with(&rlim, "r", LLM_ERR_TRANSIENT, NULL);
+	}
+	assert_int_equal(breaker_state_of("r"), BREAKER_OPEN);
+	/* open -> half-open -> open: the probe failed. */
+	atomic_fetch_add(&fake_now, 30000);
+	assert_int_equal(call_with(&rlim, "r", LLM_ERR_TRANSIENT, &probe), 0);
+	assert_true(probe);
+	assert_int_equal(breaker_state_of("r"), BREAKER_OPEN);
+	assert_int_equal(breaker_admit("r", &rlim, &t, &err), -1);
+	assert_non_null(strstr(err.message,
+	    "open after 5 of 10 calls failed within 60 s; next probe in 30 s"));
+	/* half-open -> closed: the probe succeeded; the window starts
+	 * afresh, so one failure is not a rate. */
+	atomic_fetch_add(&fake_now, 30000);
+	assert_int_equal(call_with(&rlim, "r", LLM_OK, &probe), 0);
+	assert_true(probe);
+	assert_int_equal(breaker_state_of("r"), BREAKER_CLOSED);
+	assert_int_equal(call_with(&rlim, "r", LLM_ERR_TRANSIENT, &probe), 0);
+	assert_false(probe);
+	assert_int_equal(breaker_state_of("r"), BREAKER_CLOSED);
+}
+
+static int observed;
+
+static void
+observer(void)
+{
+	observed++;
+}
+
+static void
+test_observer(void **state)
+{
+	int i;
+
+	(void)state;
+	observed = 0;
+	breaker_set_observer(observer);
+	call("o", LLM_OK, NULL); /* first seen */
+	assert_int_equal(observed, 1);
+	call("o", LLM_OK, NULL);
+	assert_int_equal(observed, 1);
+	for (i = 0; i < 3; i++)
+		call("o", LLM_ERR_TRANSIENT, NULL); /* open */
+	assert_int_equal(observed, 2);
+	atomic_fetch_add(&fake_now, 30000);
+	call("o", LLM_OK, NULL); /* half-open, closed */
+	assert_int_equal(observed, 4);
+	breaker_set_observer(NULL);
+	call("p", LLM_OK, NULL);
+	assert_int_equal(observed, 4);
+}
+
+static void
+test_transitions_counted(void **state)
+{
+	json_t *st, *moves;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 3; i++)
+		call("m", LLM_ERR_TRANSIENT, NULL); /* open */
+	atomic_fetch_add(&fake_now, 30000);
+	call("m", LLM_ERR_TRANSIENT, NULL); /* half-open, open */
+	atomic_fetch_add(&fake_now, 30000);
+	call("m", LLM_OK, NULL); /* half-open, closed */
+	st = breaker_status();
+	moves = json_object_get(json_array_get(st, 0), "transitions");
+	assert_int_equal(json_integer_value(json_object_get(moves, "open")), 2);
+	assert_int_equal(json_integer_value(
+			     json_object_get(moves, "half_open")),
+	    2);
+	assert_int_equal(json_integer_value(json_object_get(moves, "closed")),
+	    1);
+	json_decref(st);
+}
+
 #define RACERS 8
 #define ROUNDS 200
 
@@ -316,6 +540,17 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_one_probe_under_threads,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_error_rate_opens, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_error_rate_below_limit_stays_closed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_error_rate_window_slides,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_error_rate_probe, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_observer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_transitions_counted, setup,
+		    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -218,8 +218,9 @@ test_sample(void **state)
 	    0.25, "provider", "anthropic", "model", "claude-x", "status",
 	    "error", "calls", 1, "input_tokens", 10, "output_tokens", 0,
 	    "cost_usd", 0.5);
-	s.breakers =
-	    json_pack("[{s:s, s:s}]", "provider", "anthropic", "state", "open");
+	s.breakers = json_pack("[{s:s, s:s, s:{s:i, s:i, s:i}}]", "provider",
+	    "anthropic", "state", "open", "transitions", "closed", 1, "open", 2,
+	    "half_open", 1);
 	s.events_published = 42;
 	s.sse_clients = 5;
 	s.ws_clients = 6;
@@ -258,6 +259,13 @@ test_sample(void **state)
 	assert_line(t,
 	    "oxios_llm_breaker{provider=\"anthropic\",state=\"half_open\"} "
 	    "0");
+	assert_line(t, "# TYPE oxios_llm_breaker_transitions_total counter");
+	assert_line(t,
+	    "oxios_llm_breaker_transitions_total{provider=\"anthropic\","
+	    "state=\"open\"} 2");
+	assert_line(t,
+	    "oxios_llm_breaker_transitions_total{provider=\"anthropic\","
+	    "state=\"closed\"} 1");
 	assert_line(t, "# TYPE oxios_events_published_total counter");
 	assert_line(t, "oxios_events_published_total 42");
 	assert_line(t, "# TYPE oxios_sse_clients gauge");
