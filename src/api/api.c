@@ -543,5 +543,6 @@ const struct route *const api_route_tables[] = {
 	api_audit_routes,
 	api_workspace_routes,
 	api_resources_routes,
+	api_scheduler_routes,
 	NULL,
 };
