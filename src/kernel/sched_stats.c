@@ -34,9 +34,11 @@ sched_waits(const struct sched_class *k, json_t *o)
 	}
 	memcpy(v, k->waits, n * sizeof v[0]);
 	qsort(v, n, sizeof v[0], sched_long_cmp);
-	json_object_set_new(o, "wait_p50_ms", json_integer(v[(n - 1) / 2]));
+	/* Nearest rank: the smallest wait at least p% of them reach. */
+	json_object_set_new(o, "wait_p50_ms",
+	    json_integer(v[(n * 50 + 99) / 100 - 1]));
 	json_object_set_new(o, "wait_p95_ms",
-	    json_integer(v[(n - 1) * 95 / 100]));
+	    json_integer(v[(n * 95 + 99) / 100 - 1]));
 }
 
 /* A limit as JSON: null when there is none. */
