@@ -292,23 +292,32 @@ sched_wake_all(const struct sched_provider *sp)
 			sched_wake(c);
 }
 
+/* What held a call back (sched_check_locked()). */
+enum sched_hold {
+	SCHED_HOLD_PROVIDER,      /* a bucket or Retry-After of the provider */
+	SCHED_HOLD_PROVIDER_SLOT, /* the provider's concurrency */
+	SCHED_HOLD_MODEL,         /* a bucket of its model */
+	SCHED_HOLD_MODEL_SLOT,    /* its model's concurrency */
+};
+
 /*
  * Whether `c` may go now as far as its limits go: 0, or how long to wait
- * in ms (-1: until woken).  *model_only says whether only its model held
- * it back.  Takes nothing.  Under the lock.
+ * in ms (-1: until woken) with *hold saying what held it back.  Takes
+ * nothing.  Under the lock.
  */
 static long
 sched_check_locked(struct sched_provider *sp, const struct sched_call *c,
-    uint64_t now, int *model_only)
+    uint64_t now, enum sched_hold *hold)
 {
 	const struct sched_limits *lim = &c->lim;
 	struct sched_model *sm = c->sm;
 	double rate = sched_effective(sp, lim);
 	long wait;
 
-	*model_only = 0;
+	*hold = SCHED_HOLD_PROVIDER_SLOT;
 	if (c->slot && sp->in_flight >= lim->max_concurrent)
 		return -1;
+	*hold = SCHED_HOLD_PROVIDER;
 	if (rate > 0) {
 		sched_refill(sp, rate, now);
 		if (sp->tokens < 1)
@@ -318,12 +327,13 @@ sched_check_locked(struct sched_provider *sp, const struct sched_call *c,
 	    (wait = sched_bucket_wait(&sp->tpm, lim->tpm, 0, (double)c->est,
 		 now)) != 0)
 		return wait;
-	*model_only = 1;
 	if (sm == NULL)
 		return 0;
+	*hold = SCHED_HOLD_MODEL_SLOT;
 	if (c->slot && lim->model_max_concurrent > 0 &&
 	    sm->in_flight >= lim->model_max_concurrent)
 		return -1;
+	*hold = SCHED_HOLD_MODEL;
 	if (lim->model_rpm > 0 &&
 	    (wait = sched_bucket_wait(&sm->rpm, lim->model_rpm, 1, 1, now)) !=
 		0)
@@ -427,54 +437,71 @@ sched_ranked_locked(const struct sched_provider *sp, uint64_t now,
 	return n;
 }
 
+/* A model that holds back the calls to it ranked after the one it
+ * held back (sched_try_locked()). */
+struct sched_held {
+	const struct sched_model *sm;
+	enum sched_hold hold;
+	long wait;
+};
+
 /*
  * May the waiting call `w` go now?  0: it went (admitted, counted), else
  * how long to wait in ms (-1: until woken).  The calls ranked before it
  * go first: one its provider holds back holds `w` back too; one held
- * back only by its model holds back only the calls to that model.  Under
- * the lock.
+ * back only by its model holds back only the calls to that model.  A
+ * concurrency limit holds back only calls that need a slot: a retry
+ * keeps its own (sched_throttled()) and passes, or it could wait for
+ * itself.  Under the lock.
  */
 static long
 sched_try_locked(struct sched_provider *sp, struct sched_call *w, uint64_t now)
 {
 	struct sched_rank *r;
-	struct sched_model **held;
-	long *held_wait, wait = -1;
+	struct sched_held *held;
+	struct sched_call *v;
+	enum sched_hold hold;
+	long wait = -1;
 	size_t n, i, j, nheld = 0;
-	int model_only;
+	int slots_full = 0;
 
 	if (now < sp->blocked_until)
 		return (long)(sp->blocked_until - now);
 	n = sched_ranked_locked(sp, now, &r);
 	held = xcalloc(n + 1, sizeof *held);
-	held_wait = xcalloc(n + 1, sizeof *held_wait);
 	for (i = 0; i < n; i++) {
+		v = r[i].c;
 		for (j = 0; j < nheld; j++)
-			if (r[i].c->sm != NULL && held[j] == r[i].c->sm)
+			if (v->sm != NULL && held[j].sm == v->sm &&
+			    (v->slot || held[j].hold != SCHED_HOLD_MODEL_SLOT))
 				break;
-		if (j < nheld) {
-			if (r[i].c != w)
+		if ((v->slot && slots_full) || j < nheld) {
+			if (v != w)
 				continue;
-			wait = held_wait[j];
+			wait = j < nheld ? held[j].wait : -1;
 			break;
 		}
-		wait = sched_check_locked(sp, r[i].c, now, &model_only);
+		wait = sched_check_locked(sp, v, now, &hold);
 		if (wait == 0) {
-			if (r[i].c == w)
+			if (v == w)
 				sched_take_locked(sp, w, now);
 			else {
-				sched_wake(r[i].c); /* its turn first */
+				sched_wake(v); /* its turn first */
 				wait = -1;
 			}
 			break;
 		}
-		if (!model_only || r[i].c == w)
+		if (v == w || hold == SCHED_HOLD_PROVIDER)
 			break;
-		held[nheld] = r[i].c->sm;
-		held_wait[nheld++] = wait;
+		if (hold == SCHED_HOLD_PROVIDER_SLOT)
+			slots_full = 1;
+		else {
+			held[nheld].sm = v->sm;
+			held[nheld].hold = hold;
+			held[nheld++].wait = wait;
+		}
 	}
 	free(held);
-	free(held_wait);
 	free(r);
 	return wait;
 }

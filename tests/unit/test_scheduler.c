@@ -217,6 +217,27 @@ waiter_main(void *arg)
 	return NULL;
 }
 
+/* A number of class `cls` of provider `p` in sched_stats_json(). */
+static long long
+class_stat(const char *p, const char *cls, const char *key)
+{
+	json_t *st = sched_stats_json(), *o;
+	size_t i;
+	long long n = -1;
+
+	json_array_foreach(json_object_get(st, "providers"), i, o) {
+		if (strcmp(json_string_value(json_object_get(o, "provider")),
+			p) == 0)
+			n = json_integer_value(
+			    json_object_get(json_object_get(json_object_get(o,
+								"classes"),
+						cls),
+				key));
+	}
+	json_decref(st);
+	return n;
+}
+
 static void
 test_concurrency_limit(void **state)
 {
@@ -240,6 +261,12 @@ test_concurrency_limit(void **state)
 	assert_int_equal(w.t.queue_ms, 250);
 	assert_int_equal(stats("p").in_flight, 2);
 	assert_int_equal(stats("p").queued, 0);
+	/* Its wait is in its class's p50/p95; the others waited none. */
+	assert_int_equal(class_stat("p", "interactive", "wait_p95_ms"), 250);
+	assert_int_equal(class_stat("p", "background", "wait_p50_ms"), 0);
+	assert_int_equal(class_stat("p", "background", "wait_p95_ms"), 0);
+	assert_int_equal(class_stat("p", "background", "admitted"), 2);
+	assert_int_equal(class_stat("p", "interactive", "in_flight"), 1);
 	ok(&b, &lim);
 	ok(&w.t, &lim);
 	assert_int_equal(stats("p").in_flight, 0);
@@ -735,6 +762,60 @@ test_model_limits(void **state)
 	assert_false(waits_for("p", "m3", 0, &rpm));
 }
 
+struct retry {
+	struct sched_ticket *t;
+	const struct sched_limits *lim;
+	int rc;
+};
+
+static void *
+retry_main(void *arg)
+{
+	struct retry *x = arg;
+	struct llm_error err = { .cls = LLM_ERR_RATE_LIMIT,
+		.status = 429,
+		.retry_after_ms = -1 };
+	struct cancel c;
+
+	cancel_init(&c, NULL, 20000);
+	x->rc = sched_throttled(x->t, x->lim, &err, &c);
+	cancel_destroy(&c);
+	return NULL;
+}
+
+static void
+test_retry_passes_waiting_calls(void **state)
+{
+	const struct sched_limits lim = { .max_concurrent = 1 };
+	struct sched_ticket t;
+	struct waiter w;
+	struct retry x = { &t, &lim, -1 };
+	pthread_t th, rt;
+
+	(void)state;
+	memset(&w, 0, sizeof w);
+	/* A background call holds the only slot; an interactive one waits
+	 * for it, ranked first. */
+	admit("p", &lim, &t);
+	start(&w, &lim, CALL_INTERACTIVE, NULL, &th, 1);
+	/* The background call's retry keeps its slot: the interactive call
+	 * (waiting for a slot) does not hold it back.  After the decrease
+	 * (60/minute observed, 30 now) its token comes in 2 s. */
+	assert_int_equal(pthread_create(&rt, NULL, retry_main, &x), 0);
+	until_queued("p", 2);
+	advance(2000);
+	assert_int_equal(pthread_join(rt, NULL), 0);
+	assert_int_equal(x.rc, 0);
+	assert_int_equal(stats("p").in_flight, 1);
+	nap(50);
+	assert_false(atomic_load(&w.done));
+	advance(2000);
+	ok(&t, &lim);
+	assert_int_equal(pthread_join(th, NULL), 0);
+	assert_int_equal(w.rc, 0);
+	ok(&w.t, &lim);
+}
+
 int
 main(void)
 {
@@ -764,6 +845,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_model_limits, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_retry_passes_waiting_calls,
+		    setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
