@@ -90,7 +90,8 @@ def test_stats_and_tasks_show_a_queued_call(llm):
     class; afterwards the queue wait is summed per agent."""
     slow = {'text': ['one ', 'two ', 'three'], 'delay_ms': 700}
     llm.fake.load({'turns': [slow] * 2})
-    d = make_daemon(llm, '[scheduler]\nmax_concurrent = 1\n')
+    d = make_daemon(llm, '[scheduler]\nmax_concurrent = 1\n'
+                    'tpm = 900000\n')
     d.start()
     try:
         st, _, _ = d.get('/api/scheduler/tasks', auth=False)
@@ -127,7 +128,7 @@ def test_stats_and_tasks_show_a_queued_call(llm):
         assert p['in_flight'] == 1 and p['queued'] == 1, p
         assert p['classes']['interactive']['queued'] == 1, p
         assert p['classes']['background']['queued'] == 0, p
-        assert p['rpm']['limit'] is None and p['tpm']['limit'] is None
+        assert p['rpm']['limit'] is None and p['tpm']['limit'] == 900000
         assert {a['agent_id'] for a in s['agents']} >= {q['agent_id']}
         th.join(60)
         assert [g[0] for g in got] == [200, 200], got
