@@ -132,6 +132,9 @@ sched_provider_json(struct sched_provider *sp, uint64_t now)
 	const struct sched_model *sm;
 	json_t *o, *classes = json_object(), *models = json_array(), *k;
 	int queued[CALL_NCLASSES] = { 0 }, running[CALL_NCLASSES] = { 0 };
+	/* Charged at admission, corrected at release: a long call's
+	 * correction may outlive its charge. */
+	double tokens = sched_minute_sum(&sp->tokens_used, now);
 	int q, r;
 	size_t i;
 
@@ -178,7 +181,7 @@ sched_provider_json(struct sched_provider *sp, uint64_t now)
 	    sched_effective(sp, &sp->lim) > 0 ?
 		json_real(sched_effective(sp, &sp->lim)) :
 		json_null(),
-	    "tpm", "now", sched_minute_sum(&sp->tokens_used, now), "limit",
+	    "tpm", "now", tokens > 0 ? tokens : 0.0, "limit",
 	    sched_limit(sp->lim.tpm), "classes", classes, "models", models);
 	return o;
 }
