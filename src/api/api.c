@@ -544,5 +544,6 @@ const struct route *const api_route_tables[] = {
 	api_workspace_routes,
 	api_resources_routes,
 	api_budget_routes,
+	api_scheduler_routes,
 	NULL,
 };

@@ -16,6 +16,7 @@
 #include "store/db.h"
 #include "util/log.h"
 #include "util/time.h"
+#include "util/toml.h"
 #include "util/xalloc.h"
 
 static pthread_mutex_t gate_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -137,20 +138,48 @@ gate_end(struct gate_record *r, int rc, const struct llm_usage *usage,
 		*out = *r;
 }
 
-/* The scheduler's limits of `provider`, from the configuration. */
+/* An integer key of the table `providers.PROVIDER[.models.MODEL]`
+ * (MODEL NULL: the provider's own): 0 if unset or too long to name. */
+static long
+gate_provider_int(const struct config *cfg, const char *provider,
+    const char *model, const char *leaf)
+{
+	char key[512] = "providers";
+
+	if (toml_path_append(key, sizeof key, provider) != 0 ||
+	    (model != NULL &&
+		(toml_path_append(key, sizeof key, "models") != 0 ||
+		    toml_path_append(key, sizeof key, model) != 0)) ||
+	    toml_path_append(key, sizeof key, leaf) != 0)
+		return 0;
+	return (long)config_int(cfg, key);
+}
+
+/* The scheduler's limits of `provider` and `model`, from the
+ * configuration. */
 static void
 gate_sched_limits(const struct config *cfg, const char *provider,
-    struct sched_limits *lim)
+    const char *model, struct sched_limits *lim)
 {
-	char key[128];
-
-	lim->max_concurrent = (int)config_int(cfg, "scheduler.max_concurrent");
+	memset(lim, 0, sizeof *lim);
+	lim->max_concurrent =
+	    (int)gate_provider_int(cfg, provider, NULL, "max_concurrent");
+	if (lim->max_concurrent < 1)
+		lim->max_concurrent =
+		    (int)config_int(cfg, "scheduler.max_concurrent");
 	if (lim->max_concurrent < 1)
 		lim->max_concurrent = 1;
-	snprintf(key, sizeof key, "providers.%s.rpm", provider);
-	lim->rpm = (long)config_int(cfg, key);
+	lim->rpm = gate_provider_int(cfg, provider, NULL, "rpm");
 	if (lim->rpm <= 0)
 		lim->rpm = (long)config_int(cfg, "scheduler.rpm");
+	lim->tpm = gate_provider_int(cfg, provider, NULL, "tpm");
+	if (lim->tpm <= 0)
+		lim->tpm = (long)config_int(cfg, "scheduler.tpm");
+	lim->model_max_concurrent =
+	    (int)gate_provider_int(cfg, provider, model, "max_concurrent");
+	lim->model_rpm = gate_provider_int(cfg, provider, model, "rpm");
+	lim->model_tpm = gate_provider_int(cfg, provider, model, "tpm");
+	lim->aging_ms = (long)config_int(cfg, "scheduler.aging_secs") * 1000;
 }
 
 /* What llm_call() tells of a 429/529 it will retry. */
@@ -216,6 +245,7 @@ gate_steps(const struct config *cfg, const struct call_scope *scope,
 	struct breaker_ticket ticket = { 0 };
 	struct sched_limits slim;
 	struct sched_ticket sticket = { 0 };
+	struct budget_estimate est;
 	struct gate_throttle throttle = { &sticket, &slim };
 	int64_t budget = 0;
 	int rc;
@@ -223,10 +253,12 @@ gate_steps(const struct config *cfg, const struct call_scope *scope,
 	*probe_failed = 0;
 	req->model = model;
 	gate_limits(cfg, &lim);
-	gate_sched_limits(cfg, p->name, &slim);
+	gate_sched_limits(cfg, p->name, model, &slim);
+	budget_estimate(p->name, model, req, &est);
 	rc = budget_gate_reserve(cfg, scope, p->name, model, req, &budget, err);
 	if (rc == 0) {
-		rc = sched_admit(p->name, &slim, cancel, &sticket, err);
+		rc = sched_admit(p->name, model, scope, est.tokens, &slim,
+		    cancel, &sticket, err);
 		if (rc == 0 &&
 		    (rc = breaker_admit(p->name, &lim, &ticket, err)) == 0) {
 			p->throttled = gate_throttled;
@@ -237,7 +269,10 @@ gate_steps(const struct config *cfg, const struct call_scope *scope,
 			*probe_failed =
 			    rc != 0 && ticket.probe && breaker_counts(err->cls);
 		}
-		sched_release(&sticket, &slim, rc, err);
+		sched_release(&sticket, &slim, rc, err,
+		    rc == 0 ?
+			out->usage.input_tokens + out->usage.output_tokens :
+			0);
 		r->queue_ms += sticket.queue_ms;
 		budget_gate_settle(budget, rc, p->name, model, &out->usage);
 	}
@@ -397,6 +432,7 @@ struct gate_embedder {
 	struct llm_provider *p;
 	char *model;
 	struct breaker_limits lim; /* of the configuration it was made from */
+	struct sched_limits slim;  /* likewise */
 };
 
 struct gate_embedder *
@@ -413,6 +449,7 @@ gate_embedder_new(const struct config *cfg, char **cause)
 	e->p = p;
 	e->model = model;
 	gate_limits(cfg, &e->lim);
+	gate_sched_limits(cfg, p->name, model, &e->slim);
 	return e;
 }
 
@@ -448,19 +485,30 @@ gate_embed(const struct gate_embedder *e, const char *const *texts, size_t n,
 	struct gate_record r;
 	struct llm_usage usage;
 	struct breaker_ticket ticket;
+	struct sched_ticket sticket = { 0 };
 	int64_t started = time_wall_ms();
 	uint64_t t0 = time_mono_ms();
+	size_t i, chars = 0;
 	int rc;
 
 	memset(&usage, 0, sizeof usage);
 	memset(err, 0, sizeof *err);
 	gate_begin(&r, "embedding", e->p->name, e->model, NULL);
-	if ((rc = breaker_admit(e->p->name, &e->lim, &ticket, err)) == 0) {
+	for (i = 0; i < n; i++)
+		chars += strlen(texts[i]);
+	/* Background work: admitted after every call a person waits on. */
+	rc = sched_admit(e->p->name, e->model, NULL, (long long)(chars + 3) / 4,
+	    &e->slim, cancel, &sticket, err);
+	r.queue_ms = sticket.queue_ms;
+	if (rc == 0 &&
+	    (rc = breaker_admit(e->p->name, &e->lim, &ticket, err)) == 0) {
 		rc = llm_embed(e->p, e->model, texts, n, cancel, vectors, dim,
 		    &usage, err);
 		breaker_report(e->p->name, &e->lim, &ticket,
 		    rc == 0 ? LLM_OK : err->cls);
 	}
+	sched_release(&sticket, &e->slim, rc, err,
+	    rc == 0 ? usage.input_tokens + usage.output_tokens : 0);
 	gate_end(&r, rc, &usage, err, started, t0, rec);
 	return rc;
 }

@@ -362,16 +362,20 @@ def key_readers(key, schema_keys, files):
         rest = key[len(prefix) + 1:] if key.startswith(prefix + '.') else ''
         if rest.split('.', 1)[1:] != [leaf]:
             continue
-        fmt = '%s.%%s.%s' % (prefix, leaf)
+        # A leaf under a second table of chosen names
+        # ("providers.*.models.*.rpm"): each '*' a format or a name.
+        fmt = '%s.%%s.%s' % (prefix, leaf.replace('*', '%s'))
+        parts = [prefix] + [p for p in leaf.split('.') if p != '*']
         readers += [f for f, lits in files.items()
-                    if fmt in lits or (prefix in lits and leaf in lits)]
+                    if fmt in lits or all(p in lits for p in parts)]
     return sorted(set(readers))
 
 
 def test_key_readers_rules():
     keys = ['gateway.port', 'budget.daily_usd', 'cron.enabled',
             'providers.openai.api_key', 'providers.*.api_key',
-            'mcp.servers.*.command', 'mcp.servers.*.url']
+            'mcp.servers.*.command', 'mcp.servers.*.url',
+            'providers.*.models.*.rpm', 'providers.*.models.*.tpm']
     files = {
         'a.c': c_literals('/* "budget.daily_usd" */ // "cron.enabled"\n'
                           'x = c == \'"\' ? 1 : config_int(cfg, '
@@ -381,6 +385,10 @@ def test_key_readers_rules():
         'c.c': c_literals('snprintf(p, n, "mcp.servers.%s.command", s);\n'
                           'x = "mcp.servers"; /* "url" */\n'),
         'd.c': c_literals('"url"'),
+        'e.c': c_literals('char k[64] = "providers";\n'
+                          'append(k, "models"); append(k, "rpm");\n'),
+        'f.c': c_literals('snprintf(k, n, "providers.%s.models.%s.tpm", '
+                          'p, m);\n'),
     }
     got = {k: key_readers(k, keys, files) for k in keys}
     assert got == {
@@ -391,6 +399,8 @@ def test_key_readers_rules():
         'providers.*.api_key': ['b.c'],
         'mcp.servers.*.command': ['c.c'],
         'mcp.servers.*.url': [],  # prefix and leaf in different files
+        'providers.*.models.*.rpm': ['e.c'],
+        'providers.*.models.*.tpm': ['f.c'],
     }
 
 

@@ -213,6 +213,13 @@ def test_api_memory_embeds_through_the_gate(edaemon):
     assert [(c['provider'], c['model'], c['kind'], c['status'], c['calls'],
              c['input_tokens']) for c in j['llm']] == [
         ('embeddings', 'fake-embed', 'embedding', 'ok', 3, 9)], j['llm']
+    # Each was admitted by the scheduler, as background work.
+    st, _, j = d.get('/api/scheduler/stats')
+    p = [x for x in j['providers'] if x['provider'] == 'embeddings']
+    assert len(p) == 1, j
+    assert p[0]['classes']['background']['admitted'] == 3, p
+    assert p[0]['classes']['interactive']['admitted'] == 0, p
+    assert [m['model'] for m in p[0]['models']] == ['fake-embed']
     st, _, text = d.get('/metrics', auth=False)
     assert ('oxios_llm_calls_total{provider="embeddings",'
             'model="fake-embed",status="ok"} 3') in text

@@ -6,6 +6,7 @@ provider sees in flight; each call's queue wait lands in llm_calls.
 The real binary, the fake LLM (OpenAI format)."""
 import sqlite3
 import threading
+import time
 
 from conftest import make_daemon
 
@@ -80,3 +81,97 @@ def test_max_concurrent_bounds_in_flight(llm):
     assert len(rows) == 8
     # Eight at once, two at a time, each at least 300 ms: some waited.
     assert sum(1 for r in rows if r[1] > 0) >= 4, rows
+
+
+def test_stats_and_tasks_show_a_queued_call(llm):
+    """While the fake is slow and one call may be in flight, the second
+    chat's call waits: /api/scheduler/tasks shows it queued with its
+    class and agent, /api/scheduler/stats counts it in its provider and
+    class; afterwards the queue wait is summed per agent."""
+    slow = {'text': ['one ', 'two ', 'three'], 'delay_ms': 700}
+    llm.fake.load({'turns': [slow] * 2})
+    d = make_daemon(llm, '[scheduler]\nmax_concurrent = 1\n'
+                    'tpm = 900000\n')
+    d.start()
+    try:
+        st, _, _ = d.get('/api/scheduler/tasks', auth=False)
+        assert st == 401
+        st, _, _ = d.get('/api/scheduler/stats', auth=False)
+        assert st == 401
+        got = []
+        th = threading.Thread(target=lambda: got.extend(chat_all(d, 2)))
+        th.start()
+        queued = running = []
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            st, _, j = d.get('/api/scheduler/tasks')
+            assert st == 200, j
+            queued = [t for t in j['tasks'] if t['state'] == 'queued']
+            running = [t for t in j['tasks'] if t['state'] == 'running']
+            if queued and running:
+                break
+            time.sleep(0.05)
+        assert len(queued) == 1 and len(running) == 1, j
+        q = queued[0]
+        assert q['class'] == 'interactive', q
+        assert q['agent_id'] and q['agent_id'] != running[0]['agent_id']
+        assert q['principal'] == 'default'
+        assert q['provider'] == running[0]['provider']
+        assert q['model'] and q['waited_ms'] >= 0 and q['since']
+        st, _, s = d.get('/api/scheduler/stats')
+        assert st == 200, s
+        p = [x for x in s['providers'] if x['provider'] == q['provider']]
+        assert len(p) == 1, s
+        p = p[0]
+        assert p['max_concurrent'] == 1
+        assert p['breaker'] == 'closed'
+        assert p['in_flight'] == 1 and p['queued'] == 1, p
+        assert p['classes']['interactive']['queued'] == 1, p
+        assert p['classes']['background']['queued'] == 0, p
+        assert p['rpm']['limit'] is None and p['tpm']['limit'] == 900000
+        assert {a['agent_id'] for a in s['agents']} >= {q['agent_id']}
+        th.join(60)
+        assert [g[0] for g in got] == [200, 200], got
+        st, _, j = d.get('/api/scheduler/tasks')
+        assert j['tasks'] == []
+        st, _, s = d.get('/api/scheduler/stats')
+        p = [x for x in s['providers'] if x['provider'] == q['provider']][0]
+        assert p['classes']['interactive']['admitted'] == 2, p
+        assert p['classes']['interactive']['wait_p95_ms'] > 0, p
+        waits = {a['agent_id']: a for a in s['queue_by_agent']}
+        assert waits[q['agent_id']]['calls'] == 1
+        assert waits[q['agent_id']]['queue_ms'] > 0, s
+    finally:
+        d.stop_clean()
+
+
+def test_provider_and_model_limits_from_config(llm):
+    """[providers.NAME] and [providers.NAME.models."MODEL"] (a model name
+    with a dot, quoted) set the limits: the model's max_concurrent = 1
+    bounds what the fake sees in flight although the provider allows 8."""
+    slow = {'text': ['one ', 'two ', 'three'], 'delay_ms': 150}
+    llm.fake.load({'turns': [slow] * 4})
+    d = make_daemon(llm, '[scheduler]\naging_secs = 5\n'
+                    '[providers.openai]\nmax_concurrent = 8\n'
+                    'tpm = 1000000\nrpm = 6000\n'
+                    '[providers.openai.models."gpt-4.1"]\n'
+                    'max_concurrent = 1\nrpm = 3000\ntpm = 500000\n')
+    d.start()
+    try:
+        got = chat_all(d, 4)
+        st, _, s = d.get('/api/scheduler/stats')
+    finally:
+        d.stop_clean()
+    for st_, j in got:
+        assert st_ == 200, j
+    assert llm.fake.load_stats()['max_in_flight'] == 1
+    p = [x for x in s['providers'] if x['provider'] == 'openai'][0]
+    assert p['max_concurrent'] == 8
+    assert p['rpm']['limit'] == 6000 and p['tpm']['limit'] == 1000000
+    assert p['rpm']['now'] == 4 and p['tpm']['now'] > 0, p
+    m = [x for x in p['models'] if x['model'] == 'gpt-4.1']
+    assert m == [{'model': 'gpt-4.1', 'queued': 0, 'in_flight': 0,
+                  'max_concurrent': 1, 'rpm_limit': 3000,
+                  'tpm_limit': 500000}], p['models']
+    rows = calls(llm)
+    assert sum(1 for r in rows if r[1] > 0) >= 2, rows
