@@ -167,6 +167,15 @@ gate_throttled(void *arg, const struct llm_error *err,
 	return sched_throttled(g->ticket, g->lim, err, cancel);
 }
 
+/* What llm_call() tells of an answer's rate-limit headers. */
+static void
+gate_observe(void *arg, const struct llm_ratelimit *rl)
+{
+	struct gate_throttle *g = arg;
+
+	sched_observe(g->ticket->provider, g->lim, rl);
+}
+
 /* The circuit breaker's limits, from the configuration. */
 static void
 gate_limits(const struct config *cfg, struct breaker_limits *lim)
@@ -210,7 +219,7 @@ gate_call_scoped(const struct config *cfg, const struct call_scope *scope,
 	char *model = NULL, *cause = NULL;
 	int64_t started = time_wall_ms(), budget = 0;
 	uint64_t t0 = time_mono_ms();
-	int rc;
+	int rc, admission = config_bool(cfg, "scheduler.admission");
 
 	memset(out, 0, sizeof *out);
 	memset(err, 0, sizeof *err);
@@ -230,12 +239,19 @@ gate_call_scoped(const struct config *cfg, const struct call_scope *scope,
 	gate_sched_limits(cfg, p->name, &slim);
 	rc = budget_gate_reserve(cfg, scope, p->name, model, req, &budget, err);
 	if (rc == 0) {
-		rc = sched_admit(p->name, &slim, cancel, &sticket, err);
+		/* scheduler.admission = false: the call goes at once and
+		 * retries alone (the breaker and the budgets still apply). */
+		if (admission)
+			rc = sched_admit(p->name, &slim, cancel, &sticket, err);
 		r.queue_ms = sticket.queue_ms;
 		if (rc == 0 &&
 		    (rc = breaker_admit(p->name, &lim, &ticket, err)) == 0) {
-			p->throttled = gate_throttled;
-			p->throttled_arg = &throttle;
+			if (admission) {
+				p->throttled = gate_throttled;
+				p->throttled_arg = &throttle;
+				p->observe = gate_observe;
+				p->observe_arg = &throttle;
+			}
 			rc = llm_call(p, req, cb, arg, cancel, out, err);
 			breaker_report(p->name, &lim, &ticket,
 			    rc == 0 ? LLM_OK : err->cls);

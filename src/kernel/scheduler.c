@@ -384,3 +384,46 @@ sched_reset(void)
 	nprovs = 0;
 	pthread_mutex_unlock(&sched_lock);
 }
+
+/*
+ * What a provider's rate-limit headers said (llm_call(), after each
+ * attempt): requests or tokens remaining 0 hold every admission to it
+ * until their reset; a known limit (requests per minute, as both
+ * providers count) becomes its allowed rate, never above a configured
+ * one.  Only the provider's rate and its blocked-until time change.
+ */
+void
+sched_observe(const char *provider, const struct sched_limits *lim,
+    const struct llm_ratelimit *rl)
+{
+	struct sched_provider *sp;
+	uint64_t now, until = 0;
+	double rate;
+
+	pthread_mutex_lock(&sched_lock);
+	sp = sched_get_locked(provider);
+	now = sched_now();
+	if (rl->req_remaining == 0 && rl->req_reset_ms > 0)
+		until = now + (uint64_t)rl->req_reset_ms;
+	if (rl->tok_remaining == 0 && rl->tok_reset_ms > 0 &&
+	    now + (uint64_t)rl->tok_reset_ms > until)
+		until = now + (uint64_t)rl->tok_reset_ms;
+	if (until > sp->blocked_until) {
+		sp->blocked_until = until;
+		log_debug("provider %s: none left, no admission for %llu ms",
+		    sp->name, (unsigned long long)(until - now));
+	}
+	if (rl->req_limit > 0) {
+		rate = (double)rl->req_limit;
+		if (lim->rpm > 0 && rate > (double)lim->rpm)
+			rate = (double)lim->rpm;
+		if (sp->rate != rate)
+			log_debug("provider %s: its headers allow %.0f "
+				  "requests/minute",
+			    sp->name, rate);
+		sp->rate = rate;
+		sp->base = rate;
+	}
+	sched_wake(sp->head);
+	pthread_mutex_unlock(&sched_lock);
+}

@@ -84,6 +84,15 @@ int sched_throttled(struct sched_ticket *t, const struct sched_limits *lim,
 void sched_release(struct sched_ticket *t, const struct sched_limits *lim,
     int rc, const struct llm_error *err);
 
+/*
+ * An answer of `provider` carried rate-limit headers `rl`: requests or
+ * tokens remaining 0 hold its admissions until their reset; a known
+ * limit (per minute) becomes its allowed rate, never above lim->rpm
+ * when that is set.  Never blocks.
+ */
+void sched_observe(const char *provider, const struct sched_limits *lim,
+    const struct llm_ratelimit *rl);
+
 /* Whether an error is the provider limiting its rate (429, 529). */
 int sched_rate_limited(const struct llm_error *err);
 

@@ -419,6 +419,97 @@ test_cancel_waiting_call(void **state)
 	assert_false(waits("p", &lim));
 }
 
+/* The headers of an answer (llm_ratelimit, as llm_call() hands them). */
+static void
+observe(const char *p, const struct sched_limits *lim, long limit,
+    long remaining, long reset_ms)
+{
+	struct llm_ratelimit rl;
+
+	llm_ratelimit_init(&rl);
+	rl.seen = 1;
+	rl.req_limit = limit;
+	rl.req_remaining = remaining;
+	rl.req_reset_ms = reset_ms;
+	sched_observe(p, lim, &rl);
+}
+
+static void
+test_observe_remaining_zero(void **state)
+{
+	const struct sched_limits lim = { 100, 0 };
+	struct llm_ratelimit rl;
+	struct sched_ticket t;
+
+	(void)state;
+	/* Requests left: nothing held, no rate without a limit. */
+	observe("p", &lim, -1, 3, 4000);
+	assert_int_equal(stats("p").blocked_ms, 0);
+	assert_false(waits("p", &lim));
+	/* None left: every call to it waits for the reset. */
+	admit("p", &lim, &t);
+	observe("p", &lim, -1, 0, 4000);
+	ok(&t, &lim);
+	assert_int_equal(stats("p").blocked_ms, 4000);
+	assert_true(waits("p", &lim));
+	assert_false(waits("q", &lim));
+	/* A shorter reset later does not shorten the hold. */
+	observe("p", &lim, -1, 0, 1000);
+	assert_int_equal(stats("p").blocked_ms, 4000);
+	advance(3999);
+	assert_true(waits("p", &lim));
+	advance(1);
+	assert_false(waits("p", &lim));
+	/* Tokens gone hold it too, until theirs. */
+	llm_ratelimit_init(&rl);
+	rl.tok_remaining = 0;
+	rl.tok_reset_ms = 2500;
+	sched_observe("p", &lim, &rl);
+	assert_int_equal(stats("p").blocked_ms, 2500);
+	/* A reset of 0 holds nothing. */
+	advance(2500);
+	observe("p", &lim, -1, 0, 0);
+	assert_int_equal(stats("p").blocked_ms, 0);
+	assert_false(waits("p", &lim));
+	/* Not a 429: nothing counted as rate limited. */
+	assert_int_equal(stats("p").rate_limited, 0);
+}
+
+static void
+test_observe_limit(void **state)
+{
+	const struct sched_limits unknown = { 100, 0 }, conf = { 100, 60 };
+	struct sched_ticket t;
+
+	(void)state;
+	/* A limit of 120/minute: two a second (burst 2). */
+	observe("p", &unknown, 120, 119, 500);
+	assert_true(stats("p").rate_rpm == 120);
+	assert_false(waits("p", &unknown));
+	assert_false(waits("p", &unknown));
+	assert_true(waits("p", &unknown));
+	advance(500);
+	assert_false(waits("p", &unknown));
+	assert_true(waits("p", &unknown));
+	/* A 429 (its own headers first) still halves it; the next
+	 * answer's headers set it back. */
+	advance(500);
+	admit("p", &unknown, &t);
+	observe("p", &unknown, 120, 0, 500);
+	limited(&t, &unknown, -1);
+	assert_true(stats("p").rate_rpm == 60);
+	observe("p", &unknown, 120, 10, 500);
+	assert_true(stats("p").rate_rpm == 120);
+	/* Never above a configured rate. */
+	observe("q", &conf, 600, 599, 100);
+	assert_true(stats("q").rate_rpm == 60);
+	observe("q", &conf, 30, 29, 100);
+	assert_true(stats("q").rate_rpm == 30);
+	/* No limit in the headers: the rate is left alone. */
+	observe("q", &conf, -1, 5, 100);
+	assert_true(stats("q").rate_rpm == 30);
+}
+
 int
 main(void)
 {
@@ -436,6 +527,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_retry_after_blocks_provider,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_throttled_retry, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_observe_remaining_zero,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_observe_limit, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_cancel_waiting_call, setup,
 		    teardown),
