@@ -22,6 +22,16 @@
 #define SCHED_WINDOW_MS 60000 /* over which the rate is observed */
 #define SCHED_MIN_RPM 1.0     /* a decrease never goes below */
 #define SCHED_STEPS 50        /* successes from half back to the base */
+/*
+ * The bucket holds one call and fills at 95% of the allowed rate: a
+ * provider's fixed window of unknown phase then never sees more than
+ * 1 + 0.95 x its share (its limit from 20 requests a window up), and a
+ * paced call is never a moment of jitter away from the next window.
+ * bench/scheduler: a burst of rate/60 or pacing at the full rate brought
+ * 429s at window edges and a makespan of 1.16-1.27x the ideal.
+ */
+#define SCHED_BURST 1.0
+#define SCHED_PACE 0.95
 
 struct sched_waiter {
 	struct sched_waiter *next;
@@ -110,11 +120,11 @@ sched_observed(const struct sched_provider *sp, uint64_t now)
 	return n == 0 ? SCHED_MIN_RPM : (double)n * 60000.0 / (double)span;
 }
 
-/* Fill the bucket up to now at `rate` rpm.  Under the lock. */
+/* Fill the bucket up to now at `rate` rpm (paced).  Under the lock. */
 static void
 sched_refill(struct sched_provider *sp, double rate, uint64_t now)
 {
-	double cap = rate / 60.0 < 1 ? 1 : rate / 60.0;
+	double cap = SCHED_BURST;
 
 	if (sp->tokens < 0)
 		sp->tokens = cap;
@@ -143,7 +153,7 @@ static long
 sched_try_locked(struct sched_provider *sp, struct sched_waiter *w,
     const struct sched_limits *lim, uint64_t now)
 {
-	double rate = sched_effective(sp, lim);
+	double rate = sched_effective(sp, lim) * SCHED_PACE;
 
 	if (sp->head != w)
 		return -1;

@@ -6,7 +6,13 @@
  * Per provider name: a concurrency limit (calls in flight) and a
  * requests-per-minute token bucket (the configured rate, or none when
  * the limit is unknown).  Calls wait in arrival order (FIFO) until both
- * let them go, or until their cancel token fires (at once).
+ * let them go, or until their cancel token fires (at once).  The bucket
+ * holds one call and fills at 95% of the allowed rate, so that a
+ * provider's fixed window never sees more than its limit.
+ *
+ * The providers' rate-limit headers (sched_observe()): requests or tokens
+ * remaining 0 hold the provider until their reset; a limit per minute
+ * becomes its allowed rate (never above the configured one).
  *
  * AIMD on the admission rate: an attempt answered 429 or 529 halves the
  * provider's allowed rate (starting from the configured rate, or from the

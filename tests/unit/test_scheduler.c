@@ -129,16 +129,15 @@ until_queued(const char *p, int n)
 static void
 test_token_bucket(void **state)
 {
-	const struct sched_limits lim = { 100, 120 }; /* 2/s, burst 2 */
+	/* 120/minute, paced at 95%: one each 526.3 ms, a burst of one. */
+	const struct sched_limits lim = { 100, 120 };
 	struct sched_ticket t;
 
 	(void)state;
 	admit("p", &lim, &t);
 	ok(&t, &lim);
-	admit("p", &lim, &t);
-	ok(&t, &lim);
 	assert_true(waits("p", &lim));
-	advance(499);
+	advance(526);
 	assert_true(waits("p", &lim));
 	advance(1);
 	assert_false(waits("p", &lim));
@@ -146,11 +145,10 @@ test_token_bucket(void **state)
 	/* A long idle time refills no more than the burst. */
 	advance(60000);
 	assert_false(waits("p", &lim));
-	assert_false(waits("p", &lim));
 	assert_true(waits("p", &lim));
 	/* Another provider has a bucket of its own. */
 	assert_false(waits("q", &lim));
-	assert_int_equal(stats("p").admitted, 5);
+	assert_int_equal(stats("p").admitted, 3);
 }
 
 struct waiter {
@@ -267,9 +265,10 @@ test_aimd_unknown_limit(void **state)
 	for (i = 2; i < 10; i++)
 		sched_release(&t[i], &lim, -1, &cancelled); /* neutral */
 	assert_true(stats("p").rate_rpm == 300);
-	/* 300/minute: one each 200 ms, nothing left after the decrease. */
+	/* 300/minute, paced at 285: one each 210.5 ms, nothing left after
+	 * the decrease. */
 	assert_true(waits("p", &lim));
-	advance(200);
+	advance(211);
 	admit("p", &lim, &t[0]);
 	ok(&t[0], &lim);
 	assert_true(stats("p").rate_rpm == 312); /* + 600/50 */
@@ -302,24 +301,26 @@ test_aimd_configured_limit(void **state)
 	admit("p", &lim, &t);
 	limited(&t, &lim, -1);
 	assert_true(stats("p").rate_rpm == 50);
-	/* 50/minute: the next token 1.2 s after the decrease. */
-	advance(1199);
+	/* 50/minute, paced at 47.5: the next token 1263.2 ms after the
+	 * decrease. */
+	advance(1263);
 	assert_true(waits("p", &lim));
 	advance(1);
 	admit("p", &lim, &t);
 	ok(&t, &lim);
 	assert_true(stats("p").rate_rpm == 52); /* + 100/50 */
 	for (n = 1; n < 100 && stats("p").rate_rpm != 0; n++) {
-		advance(1200);
+		advance(1300);
 		admit("p", &lim, &t);
 		ok(&t, &lim);
 	}
 	assert_int_equal(n, 25); /* 50 back to 100 by 2 */
-	/* The configured rate holds again (a burst of 1.67). */
+	/* The configured rate holds again (a burst of one, then one each
+	 * 631.6 ms). */
 	advance(60000);
 	assert_false(waits("p", &lim));
 	assert_true(waits("p", &lim));
-	advance(400);
+	advance(632);
 	assert_false(waits("p", &lim));
 }
 
@@ -339,17 +340,18 @@ test_retry_after_blocks_provider(void **state)
 	/* Only that provider. */
 	assert_false(waits("q", &lim));
 	/* A waiting call goes once it has passed (and a token is there:
-	 * 60/minute observed, 30 after the decrease, one each 2 s). */
+	 * 60/minute observed, 30 after the decrease, paced at 28.5: one
+	 * each 2105.3 ms). */
 	assert_int_equal(pthread_create(&th, NULL, waiter_main, &w), 0);
 	until_queued("p", 1);
 	advance(5000);
 	assert_int_equal(stats("p").blocked_ms, 0);
 	nap(50);
 	assert_false(atomic_load(&w.done));
-	advance(2000);
+	advance(2106);
 	assert_int_equal(pthread_join(th, NULL), 0);
 	assert_int_equal(w.rc, 0);
-	assert_int_equal(w.t.queue_ms, 7000);
+	assert_int_equal(w.t.queue_ms, 7106);
 	ok(&w.t, &lim);
 }
 
@@ -372,7 +374,7 @@ test_throttled_retry(void **state)
 	cancel_destroy(&c);
 	assert_int_equal(stats("p").in_flight, 1);
 	assert_int_equal(stats("p").rate_limited, 1);
-	advance(3000 + 2000);
+	advance(3000 + 2106);
 	err.retry_after_ms = -1;
 	cancel_init(&c, NULL, 20000);
 	/* Admitted before the decrease: no second one; the token waited
@@ -482,18 +484,17 @@ test_observe_limit(void **state)
 	struct sched_ticket t;
 
 	(void)state;
-	/* A limit of 120/minute: two a second (burst 2). */
+	/* A limit of 120/minute: paced at 114, one each 526.3 ms. */
 	observe("p", &unknown, 120, 119, 500);
 	assert_true(stats("p").rate_rpm == 120);
 	assert_false(waits("p", &unknown));
-	assert_false(waits("p", &unknown));
 	assert_true(waits("p", &unknown));
-	advance(500);
+	advance(527);
 	assert_false(waits("p", &unknown));
 	assert_true(waits("p", &unknown));
 	/* A 429 (its own headers first) still halves it; the next
 	 * answer's headers set it back. */
-	advance(500);
+	advance(527);
 	admit("p", &unknown, &t);
 	observe("p", &unknown, 120, 0, 500);
 	limited(&t, &unknown, -1);
