@@ -20,7 +20,8 @@ without it (false: each call goes at once and retries alone, the engine's
 default retries).  Per row: makespan (first request to last answer), the
 ideal makespan (calls / allowed rate, N/W per second), their ratio, failed
 runs (agents whose two turns did not both succeed), the 429s the fake
-answered, and the p95 of llm_calls.queue_ms.  Never asserts on time: the
+answered, the p95 of llm_calls.queue_ms, and the failed calls by error
+class (from llm_calls).  Never asserts on time: the
 figures go to docs/benchmarks.md.
 """
 import http.client
@@ -135,13 +136,18 @@ def run(variant, admission):
         fake.stop()
     con = sqlite3.connect(os.path.join(home, 'oxios.db'))
     try:
-        waits = [r[0] or 0 for r in con.execute(
-            "SELECT queue_ms FROM llm_calls WHERE kind = 'chat'")]
+        rows = con.execute("SELECT queue_ms, status FROM llm_calls "
+                           "WHERE kind = 'chat'").fetchall()
     finally:
         con.close()
     shutil.rmtree(home, ignore_errors=True)
+    waits = [r[0] or 0 for r in rows]
+    errors = {}
+    for r in rows:
+        if r[1] != 'ok':
+            errors[r[1]] = errors.get(r[1], 0) + 1
     ideal = CALLS / (N / W)
-    return makespan, ideal, failed, limited, pct(waits, 95)
+    return makespan, ideal, failed, limited, pct(waits, 95), errors
 
 
 def main():
@@ -149,16 +155,18 @@ def main():
           'the fake allows %d requests per %g s' % (
               os.cpu_count(), time.strftime('%Y-%m-%d', time.gmtime()),
               os.path.relpath(BIN, ROOT), AGENTS, N, W))
-    print('%-11s %-9s %9s %9s %6s %7s %6s %7s %9s' % (
+    print('%-11s %-9s %9s %9s %6s %7s %6s %7s %9s  %s' % (
         'variant', 'admission', 'makespan', 'ideal', 'ratio', 'failed',
-        '429s', '429s %', 'p95 wait'))
+        '429s', '429s %', 'p95 wait', 'failed calls'))
     for variant in ('unknown', 'headers', 'configured'):
         for admission in (True, False):
-            ms, ideal, failed, limited, p95 = run(variant, admission)
-            print('%-11s %-9s %8.1fs %8.1fs %6.2f %7d %6d %6.1f%% %7dms' % (
-                variant, 'on' if admission else 'off', ms, ideal,
-                ms / ideal, failed, limited, 100.0 * limited / CALLS, p95),
-                flush=True)
+            ms, ideal, failed, limited, p95, errors = run(variant, admission)
+            print('%-11s %-9s %8.1fs %8.1fs %6.2f %7d %6d %6.1f%% %7dms  %s'
+                  % (variant, 'on' if admission else 'off', ms, ideal,
+                     ms / ideal, failed, limited, 100.0 * limited / CALLS,
+                     p95, ', '.join('%s %d' % e for e in
+                                    sorted(errors.items())) or '-'),
+                  flush=True)
 
 
 if __name__ == '__main__':
