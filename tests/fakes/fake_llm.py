@@ -704,6 +704,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _dispatch(self):
         fake = self.server.fake
         path = urllib.parse.urlsplit(self.path).path
+        self._rl_extra = []
         try:
             body = self._read_body()
         except ValueError:

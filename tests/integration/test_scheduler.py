@@ -108,24 +108,25 @@ def chat_twice_all(d, n):
 
 def test_rate_limit_headers_few_429s(llm):
     """The fake says its limit, what is left and when its window ends on
-    every answer: with no limit configured, 40 agents of two calls each
-    all succeed with at most 5% of the calls answered 429."""
-    llm.fake.load({'rate_limit': {'requests': 10, 'window_s': 1,
+    every answer: with no limit configured, 30 agents of two calls each
+    all succeed with at most 5% of the calls answered 429 (seen: 0;
+    without the headers, learned from 429s alone: 5 of 60)."""
+    llm.fake.load({'rate_limit': {'requests': 5, 'window_s': 1,
                                   'headers': True}})
-    d = make_daemon(llm)
+    d = make_daemon(llm, '[scheduler]\nmax_concurrent = 4\n')
     d.start()
     try:
-        got = chat_twice_all(d, 40)
+        got = chat_twice_all(d, 30)
     finally:
         d.stop_clean()
     for st, j in got:
         assert st == 200, j
     rows = calls(llm)
-    assert len(rows) == 80
+    assert len(rows) == 60
     assert all(r[0] == 'ok' for r in rows), rows
     limited = llm.fake.load_stats()['rate_limited']
-    assert limited <= 80 * 5 // 100, limited
-    assert len(llm.fake.requests()) == 80 + limited
+    assert limited <= 60 * 5 // 100, limited
+    assert len(llm.fake.requests()) == 60 + limited
 
 
 def test_admission_off(llm):
