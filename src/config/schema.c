@@ -190,6 +190,8 @@ const struct config_key config_schema[] = {
 	  "Time zone of cron expressions: local, UTC or a zone name" },
 
 	/* [scheduler] */
+	{ "scheduler.admission", CT_BOOL, "true", NORANGE, NULL, NULL, 0,
+	  "Whether LLM calls wait for the scheduler's admission; false: each call goes at once and retries alone (the breaker and budgets still apply)" },
 	{ "scheduler.max_concurrent", CT_INT, "8", R(1, 10000), NULL, NULL, 0,
 	  "LLM calls in flight at once per provider without its own providers.NAME.max_concurrent; more wait for admission" },
 	{ "scheduler.rpm", CT_INT, "0", R(0, 1000000000), NULL, NULL, 0,

@@ -197,6 +197,15 @@ gate_throttled(void *arg, const struct llm_error *err,
 	return sched_throttled(g->ticket, g->lim, err, cancel);
 }
 
+/* What llm_call() tells of an answer's rate-limit headers. */
+static void
+gate_observe(void *arg, const struct llm_ratelimit *rl)
+{
+	struct gate_throttle *g = arg;
+
+	sched_observe(g->ticket->provider, g->lim, rl);
+}
+
 /* The circuit breaker's limits, from the configuration. */
 static void
 gate_limits(const struct config *cfg, struct breaker_limits *lim)
@@ -248,7 +257,7 @@ gate_steps(const struct config *cfg, const struct call_scope *scope,
 	struct budget_estimate est;
 	struct gate_throttle throttle = { &sticket, &slim };
 	int64_t budget = 0;
-	int rc;
+	int rc, admission = config_bool(cfg, "scheduler.admission");
 
 	*probe_failed = 0;
 	req->model = model;
@@ -257,22 +266,30 @@ gate_steps(const struct config *cfg, const struct call_scope *scope,
 	budget_estimate(p->name, model, req, &est);
 	rc = budget_gate_reserve(cfg, scope, p->name, model, req, &budget, err);
 	if (rc == 0) {
-		rc = sched_admit(p->name, model, scope, est.tokens, &slim,
-		    cancel, &sticket, err);
+		/* scheduler.admission = false: the call goes at once and
+		 * retries alone (the breaker and the budgets still apply). */
+		if (admission)
+			rc = sched_admit(p->name, model, scope, est.tokens,
+			    &slim, cancel, &sticket, err);
 		if (rc == 0 &&
 		    (rc = breaker_admit(p->name, &lim, &ticket, err)) == 0) {
-			p->throttled = gate_throttled;
-			p->throttled_arg = &throttle;
+			if (admission) {
+				p->throttled = gate_throttled;
+				p->throttled_arg = &throttle;
+				p->observe = gate_observe;
+				p->observe_arg = &throttle;
+			}
 			rc = llm_call(p, req, cb, arg, cancel, out, err);
 			breaker_report(p->name, &lim, &ticket,
 			    rc == 0 ? LLM_OK : err->cls);
 			*probe_failed =
 			    rc != 0 && ticket.probe && breaker_counts(err->cls);
 		}
-		sched_release(&sticket, &slim, rc, err,
-		    rc == 0 ?
-			out->usage.input_tokens + out->usage.output_tokens :
-			0);
+		if (admission)
+			sched_release(&sticket, &slim, rc, err,
+			    rc == 0 ? out->usage.input_tokens +
+				    out->usage.output_tokens :
+				      0);
 		r->queue_ms += sticket.queue_ms;
 		budget_gate_settle(budget, rc, p->name, model, &out->usage);
 	}
@@ -433,6 +450,7 @@ struct gate_embedder {
 	char *model;
 	struct breaker_limits lim; /* of the configuration it was made from */
 	struct sched_limits slim;  /* likewise */
+	int admission;             /* scheduler.admission, likewise */
 };
 
 struct gate_embedder *
@@ -450,6 +468,7 @@ gate_embedder_new(const struct config *cfg, char **cause)
 	e->model = model;
 	gate_limits(cfg, &e->lim);
 	gate_sched_limits(cfg, p->name, model, &e->slim);
+	e->admission = config_bool(cfg, "scheduler.admission");
 	return e;
 }
 
@@ -497,8 +516,10 @@ gate_embed(const struct gate_embedder *e, const char *const *texts, size_t n,
 	for (i = 0; i < n; i++)
 		chars += strlen(texts[i]);
 	/* Background work: admitted after every call a person waits on. */
-	rc = sched_admit(e->p->name, e->model, NULL, (long long)(chars + 3) / 4,
-	    &e->slim, cancel, &sticket, err);
+	rc = !e->admission ?
+	    0 :
+	    sched_admit(e->p->name, e->model, NULL, (long long)(chars + 3) / 4,
+		&e->slim, cancel, &sticket, err);
 	r.queue_ms = sticket.queue_ms;
 	if (rc == 0 &&
 	    (rc = breaker_admit(e->p->name, &e->lim, &ticket, err)) == 0) {
@@ -507,8 +528,9 @@ gate_embed(const struct gate_embedder *e, const char *const *texts, size_t n,
 		breaker_report(e->p->name, &e->lim, &ticket,
 		    rc == 0 ? LLM_OK : err->cls);
 	}
-	sched_release(&sticket, &e->slim, rc, err,
-	    rc == 0 ? usage.input_tokens + usage.output_tokens : 0);
+	if (e->admission)
+		sched_release(&sticket, &e->slim, rc, err,
+		    rc == 0 ? usage.input_tokens + usage.output_tokens : 0);
 	gate_end(&r, rc, &usage, err, started, t0, rec);
 	return rc;
 }

@@ -17,7 +17,13 @@
  * The same three per model where configured.  A call held back by its
  * provider holds back every call to it ranked after it; a call held back
  * only by its model's limits lets the calls to other models pass.  A
- * waiting call goes at once when its cancel token fires.
+ * waiting call goes at once when its cancel token fires.  A requests
+ * bucket holds one call and fills at 95% of the allowed rate, so that a
+ * provider's fixed window never sees more than its limit.
+ *
+ * The providers' rate-limit headers (sched_observe()): requests or tokens
+ * remaining 0 hold the provider until their reset; a limit per minute
+ * becomes its allowed rate (never above the configured one).
  *
  * AIMD on the admission rate: an attempt answered 429 or 529 halves the
  * provider's allowed rate (starting from the configured rate, or from the
@@ -114,6 +120,15 @@ int sched_throttled(struct sched_ticket *t, const struct sched_limits *lim,
  */
 void sched_release(struct sched_ticket *t, const struct sched_limits *lim,
     int rc, const struct llm_error *err, long long used);
+
+/*
+ * An answer of `provider` carried rate-limit headers `rl`: requests or
+ * tokens remaining 0 hold its admissions until their reset; a known
+ * limit (per minute) becomes its allowed rate, never above lim->rpm
+ * when that is set.  Never blocks.
+ */
+void sched_observe(const char *provider, const struct sched_limits *lim,
+    const struct llm_ratelimit *rl);
 
 /* Whether an error is the provider limiting its rate (429, 529). */
 int sched_rate_limited(const struct llm_error *err);

@@ -32,11 +32,11 @@ struct llm_http {
 	struct sse_parser *sse; /* set once a 2xx event stream starts */
 	struct buf body;        /* a whole answer, or an error body */
 	long status;
-	long retry_after_ms;
-	int started;         /* the first body byte arrived */
-	uint64_t last_rx_ms; /* when bytes last arrived (monotonic) */
-	long idle_ms;        /* silence allowed once connected */
-	int idle;            /* the idle timeout fired */
+	struct llm_ratelimit rl; /* the answer's rate-limit headers */
+	int started;             /* the first body byte arrived */
+	uint64_t last_rx_ms;     /* when bytes last arrived (monotonic) */
+	long idle_ms;            /* silence allowed once connected */
+	int idle;                /* the idle timeout fired */
 	int too_large;
 	const struct cancel *cancel;
 	CURL *curl;
@@ -90,36 +90,6 @@ llm_sse_event(const struct sse_event *ev, void *arg)
 	return 0;
 }
 
-/* "1s", "6m0s", "20ms", "1.5s": OpenAI's reset durations, in ms. */
-static long
-llm_parse_duration(const char *v)
-{
-	double total = 0, n;
-	char *end;
-
-	while (*v != '\0') {
-		n = strtod(v, &end);
-		if (end == v)
-			return -1;
-		if (strncmp(end, "ms", 2) == 0) {
-			total += n;
-			end += 2;
-		} else if (*end == 'h') {
-			total += n * 3600000;
-			end++;
-		} else if (*end == 'm') {
-			total += n * 60000;
-			end++;
-		} else if (*end == 's') {
-			total += n * 1000;
-			end++;
-		} else
-			return -1;
-		v = end;
-	}
-	return (long)total;
-}
-
 static size_t
 llm_header(char *line, size_t size, size_t n, void *arg)
 {
@@ -127,49 +97,11 @@ llm_header(char *line, size_t size, size_t n, void *arg)
 	size_t len = size * n;
 
 	h->last_rx_ms = time_mono_ms();
-	char name[64], *colon, value[128];
-	size_t nl, vl;
-	long ms = -1;
-
-	if ((colon = memchr(line, ':', len)) == NULL)
-		return len;
-	nl = (size_t)(colon - line);
-	if (nl >= sizeof name)
-		return len;
-	memcpy(name, line, nl);
-	name[nl] = '\0';
-	colon++;
-	while (colon < line + len && (*colon == ' ' || *colon == '\t'))
-		colon++;
-	vl = (size_t)(line + len - colon);
-	while (vl > 0 && isspace((unsigned char)colon[vl - 1]))
-		vl--;
-	if (vl >= sizeof value)
-		return len;
-	memcpy(value, colon, vl);
-	value[vl] = '\0';
-
-	if (strcasecmp(name, "retry-after-ms") == 0)
-		ms = (long)strtod(value, NULL);
-	else if (strcasecmp(name, "retry-after") == 0 && h->retry_after_ms < 0)
-		ms = isdigit((unsigned char)value[0]) ?
-		    (long)(strtod(value, NULL) * 1000) :
-		    -1;
-	else if (strcasecmp(name, "x-ratelimit-reset-requests") == 0 &&
-	    h->retry_after_ms < 0)
-		ms = llm_parse_duration(value);
-	else if (strcasecmp(name, "anthropic-ratelimit-requests-reset") == 0 &&
-	    h->retry_after_ms < 0) {
-		struct tm tm;
-
-		memset(&tm, 0, sizeof tm);
-		if (strptime(value, "%Y-%m-%dT%H:%M:%S", &tm) != NULL)
-			ms = (long)((timegm(&tm) * 1000LL) - time_wall_ms());
-		if (ms < 0)
-			ms = -1;
-	}
-	if (ms >= 0)
-		h->retry_after_ms = ms;
+	/* A new header block (after a 100 Continue or a redirect) starts
+	 * over. */
+	if (len > 5 && strncmp(line, "HTTP/", 5) == 0)
+		llm_ratelimit_init(&h->rl);
+	llm_ratelimit_header(&h->rl, line, len, time_wall_ms());
 	return len;
 }
 
@@ -337,7 +269,7 @@ llm_attempt(const struct llm_provider *p, const struct llm_xfer *x,
 	h.s = s;
 	h.ops = ops;
 	h.x = x;
-	h.retry_after_ms = -1;
+	llm_ratelimit_init(&h.rl);
 	h.cancel = cancel;
 	buf_init(&h.body, x->max_response);
 	err->retry_after_ms = -1;
@@ -378,7 +310,9 @@ llm_attempt(const struct llm_provider *p, const struct llm_xfer *x,
 	res = llm_perform(curl, cancel);
 	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &h.status);
 	err->status = (int)h.status;
-	err->retry_after_ms = h.retry_after_ms;
+	err->retry_after_ms = llm_ratelimit_wait(&h.rl, err->status);
+	if (h.rl.seen && p->observe != NULL)
+		p->observe(p->observe_arg, &h.rl);
 
 	if (cancel_fired(cancel)) {
 		llm_error_set(err, LLM_ERR_CANCELLED, "%s: cancelled", p->name);

@@ -21,6 +21,7 @@
 #define OXIOS_LLM_LLM_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <jansson.h>
 
 #include "util/cancel.h"
@@ -36,6 +37,45 @@
 enum llm_kind { LLM_ANTHROPIC, LLM_OPENAI };
 
 struct llm_error;
+
+#define LLM_RL_MAX_VALUE 128         /* bytes of a rate-limit header value */
+#define LLM_RL_MAX_COUNT 1000000000L /* requests or tokens */
+#define LLM_RL_MAX_MS 86400000L      /* a wait: one day */
+
+/*
+ * What the rate-limit headers of one answer said (ratelimit.c); -1 where
+ * a header was absent or unreadable.  Waits are in ms from when the
+ * answer came.  Limits are per minute, as both providers count them.
+ */
+struct llm_ratelimit {
+	long req_limit, req_remaining, req_reset_ms;
+	long tok_limit, tok_remaining, tok_reset_ms;
+	long retry_after_ms;      /* retry-after, or retry-after-ms */
+	int retry_after_ms_exact; /* it came from retry-after-ms */
+	int seen;                 /* at least one header was read */
+};
+
+/* All unknown. */
+void llm_ratelimit_init(struct llm_ratelimit *rl);
+/*
+ * Read one header line ("Name: value", `len` bytes, CRLF or not) into
+ * `rl` if it is a rate-limit header; `now_ms` (wall clock) turns dates
+ * into waits.  1 if read, 0 if not one or unreadable.
+ */
+int llm_ratelimit_header(struct llm_ratelimit *rl, const char *line, size_t len,
+    int64_t now_ms);
+/* A Go duration ("1s", "6m0s", "20ms", "1.5h") in ms, or -1. */
+long llm_ratelimit_duration(const char *v);
+/* An RFC 3339 time as a wait from `now_ms` (0 if past), or -1. */
+long llm_ratelimit_time(const char *v, int64_t now_ms);
+/* Retry-After (seconds, or an HTTP date) as a wait in ms, or -1. */
+long llm_ratelimit_retry_after(const char *v, int64_t now_ms);
+/*
+ * How long an answer of `status` asks to wait before a retry: its
+ * Retry-After, or for a 429 without one the reset of what ran out; -1
+ * if it does not say.
+ */
+long llm_ratelimit_wait(const struct llm_ratelimit *rl, int status);
 
 /* A configured provider (see llm_provider_from_config()). */
 struct llm_provider {
@@ -57,6 +97,13 @@ struct llm_provider {
 	int (*throttled)(void *arg, const struct llm_error *err,
 	    const struct cancel *cancel);
 	void *throttled_arg;
+	/*
+	 * Told, after each attempt whose answer (success or error) carried
+	 * rate-limit headers, what they said (the gate's scheduler).  It must
+	 * not block.  NULL: ignored.
+	 */
+	void (*observe)(void *arg, const struct llm_ratelimit *rl);
+	void *observe_arg;
 };
 
 struct llm_request {

@@ -41,7 +41,7 @@ MODEL_CREATED = 1700000000   # fixed, so listings are reproducible
 
 SCRIPT_KEYS = {'api_key', 'require_key', 'models', 'turns', 'embeddings',
                'rate_limit'}
-RATE_LIMIT_KEYS = {'requests', 'window_s'}
+RATE_LIMIT_KEYS = {'requests', 'window_s', 'headers'}
 EMBED_TURN_KEYS = {'dim', 'usage', 'fault'}
 EMBED_USAGE_KEYS = {'prompt_tokens', 'total_tokens'}
 TURN_KEYS = {'text', 'tool_calls', 'thinking', 'usage', 'stop_reason',
@@ -101,6 +101,27 @@ def _dumps(obj):
 def _rfc3339(epoch):
     return datetime.datetime.fromtimestamp(
         epoch, datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')
+
+
+def _rfc3339_ms(epoch):
+    t = datetime.datetime.fromtimestamp(epoch, datetime.timezone.utc)
+    return t.strftime('%Y-%m-%dT%H:%M:%S.') + '%03dZ' % (t.microsecond //
+                                                         1000)
+
+
+def ratelimit_headers(flavour, limit_rpm, remaining, reset_s):
+    """The requests' rate-limit headers of one answer, in the provider's
+    words: the limit per minute, what is left of the window, and when it
+    ends (OpenAI: a duration such as "0.834s"; Anthropic: an RFC 3339
+    time)."""
+    if flavour == 'anthropic':
+        return [('anthropic-ratelimit-requests-limit', str(limit_rpm)),
+                ('anthropic-ratelimit-requests-remaining', str(remaining)),
+                ('anthropic-ratelimit-requests-reset',
+                 _rfc3339_ms(time.time() + reset_s))]
+    return [('x-ratelimit-limit-requests', str(limit_rpm)),
+            ('x-ratelimit-remaining-requests', str(remaining)),
+            ('x-ratelimit-reset-requests', '%.3fs' % reset_s)]
 
 
 def _mask_key(key):
@@ -282,11 +303,14 @@ def check_script(script):
     s['embeddings'] = embeds
     rl = s.get('rate_limit')
     if rl is not None:
-        if not isinstance(rl, dict) or set(rl) != RATE_LIMIT_KEYS or \
+        if not isinstance(rl, dict) or not set(rl) <= RATE_LIMIT_KEYS or \
+                'requests' not in rl or 'window_s' not in rl or \
                 not _is_int(rl['requests']) or rl['requests'] < 1 or \
-                not _is_num(rl['window_s']) or rl['window_s'] <= 0:
+                not _is_num(rl['window_s']) or rl['window_s'] <= 0 or \
+                not isinstance(rl.get('headers', False), bool):
             _fail('script.rate_limit',
-                  'must be {"requests": N >= 1, "window_s": W > 0}')
+                  'must be {"requests": N >= 1, "window_s": W > 0, '
+                  '"headers": false | true}')
     return s
 
 
@@ -680,6 +704,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _dispatch(self):
         fake = self.server.fake
         path = urllib.parse.urlsplit(self.path).path
+        self._rl_extra = []
         try:
             body = self._read_body()
         except ValueError:
@@ -712,11 +737,21 @@ class _Handler(BaseHTTPRequestHandler):
             return self._generation(route[1], path, body)
         route[1](path, body)
 
+    def end_headers(self):
+        # The rate limit's headers ride on every answer of a generation
+        # request when the script asks for them.
+        for k, v in getattr(self, '_rl_extra', ()):
+            self.send_header(k, v)
+        self._rl_extra = []
+        super().end_headers()
+
     def _generation(self, handler, path, body):
         # Chat requests: counted in flight, and refused with 429 beyond
         # the script's rate_limit (N per fixed window of W seconds).
         fake = self.server.fake
-        wait = fake._admit()
+        wait, window = fake._admit()
+        if window is not None:
+            self._rl_extra = ratelimit_headers(self._flavour(path), *window)
         if wait is not None:
             return self._error(self._flavour(path), 429,
                                extra=[('Retry-After',
@@ -1250,23 +1285,32 @@ class FakeLLM:
             return dict(self._flight)
 
     def _admit(self):
-        """A chat request arrives: None if it may go (now in flight),
-        else the seconds until the rate limit's window ends."""
+        """A chat request arrives: (wait, window).  wait: None if it may
+        go (now in flight), else the seconds until the rate limit's window
+        ends.  window: (limit per minute, remaining, seconds to the
+        window's end) when the script's rate_limit asks for headers, else
+        None."""
         now = time.monotonic()
         with self._lock:
             rl = self._rate_limit
+            window = None
             if rl is not None:
                 start, n = self._window
                 if now - start >= rl['window_s']:
                     start, n = now, 0
+                left = start + rl['window_s'] - now
+                if rl.get('headers'):
+                    window = (int(round(rl['requests'] * 60.0 /
+                                        rl['window_s'])),
+                              max(0, rl['requests'] - n - 1), left)
                 if n >= rl['requests']:
                     self._flight['rate_limited'] += 1
-                    return start + rl['window_s'] - now
+                    return left, window
                 self._window = (start, n + 1)
             f = self._flight
             f['in_flight'] += 1
             f['max_in_flight'] = max(f['max_in_flight'], f['in_flight'])
-            return None
+            return None, window
 
     def _leave(self):
         with self._lock:

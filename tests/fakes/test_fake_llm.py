@@ -2,10 +2,12 @@
 
 Run: /usr/bin/python3 -m pytest -q tests/fakes
 """
+import datetime
 import glob
 import http.client
 import json
 import os
+import re
 import select
 import signal
 import socket
@@ -919,6 +921,64 @@ def test_rate_limit_window_and_stats():
         assert st['in_flight'] == 0 and st['rate_limited'] == 1
         assert 1 <= st['max_in_flight'] <= 2
     for bad in ({'requests': 0, 'window_s': 1}, {'requests': 1},
-                {'requests': 1, 'window_s': 0}, [1]):
+                {'requests': 1, 'window_s': 0}, [1],
+                {'requests': 1, 'window_s': 1, 'headers': 1},
+                {'requests': 1, 'window_s': 1, 'extra': True}):
         with pytest.raises(ValueError):
             FakeLLM({'rate_limit': bad})
+
+
+def test_rate_limit_headers():
+    """With "headers": every answer of either API says the limit per
+    minute, what is left of the window and when it ends; 429s too."""
+    import http.client
+    with FakeLLM({'rate_limit': {'requests': 2, 'window_s': 30,
+                                 'headers': True}}) as fake:
+        got = []
+        for path, hdrs in (('/v1/chat/completions',
+                            {'Authorization': 'Bearer k'}),
+                           ('/v1/messages', {'x-api-key': 'k',
+                                             'anthropic-version': 'v'}),
+                           ('/v1/chat/completions',
+                            {'Authorization': 'Bearer k'}),
+                           ('/v1/messages', {'x-api-key': 'k',
+                                             'anthropic-version': 'v'})):
+            c = http.client.HTTPConnection('127.0.0.1', fake.port,
+                                           timeout=10)
+            c.request('POST', path, json.dumps(
+                {'model': 'm', 'max_tokens': 5,
+                 'messages': [{'role': 'user', 'content': 'hi'}]}),
+                dict(hdrs, **{'Content-Type': 'application/json'}))
+            r = c.getresponse()
+            r.read()
+            got.append((r.status, {k.lower(): v for k, v in
+                                   r.getheaders()}))
+            c.close()
+    assert [g[0] for g in got] == [200, 200, 429, 429]
+    h = got[0][1]
+    assert h['x-ratelimit-limit-requests'] == '4'      # 2 per 30 s
+    assert h['x-ratelimit-remaining-requests'] == '1'
+    assert re.fullmatch(r'\d+\.\d{3}s', h['x-ratelimit-reset-requests'])
+    assert 29 <= float(h['x-ratelimit-reset-requests'][:-1]) <= 30
+    h = got[1][1]
+    assert h['anthropic-ratelimit-requests-limit'] == '4'
+    assert h['anthropic-ratelimit-requests-remaining'] == '0'
+    reset = datetime.datetime.strptime(
+        h['anthropic-ratelimit-requests-reset'], '%Y-%m-%dT%H:%M:%S.%fZ')
+    left = reset.replace(tzinfo=datetime.timezone.utc).timestamp() - \
+        time.time()
+    assert 28 <= left <= 30.5
+    assert got[2][1]['x-ratelimit-remaining-requests'] == '0'
+    assert 'retry-after' in got[2][1]
+    assert got[3][1]['anthropic-ratelimit-requests-remaining'] == '0'
+    # Without "headers", none of them.
+    with FakeLLM({'rate_limit': {'requests': 2, 'window_s': 30}}) as fake:
+        c = http.client.HTTPConnection('127.0.0.1', fake.port, timeout=10)
+        c.request('POST', '/v1/chat/completions', json.dumps(
+            {'model': 'm', 'messages': [{'role': 'user', 'content': 'hi'}]}),
+            {'Authorization': 'Bearer k'})
+        r = c.getresponse()
+        r.read()
+        assert r.status == 200
+        assert r.getheader('x-ratelimit-remaining-requests') is None
+        c.close()

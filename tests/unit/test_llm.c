@@ -966,6 +966,75 @@ test_embed_errors(void **state)
 	}
 }
 
+/* What the observe hook was told. */
+struct observed {
+	int n;
+	struct llm_ratelimit rl[4];
+};
+
+static void
+observe_cb(void *arg, const struct llm_ratelimit *rl)
+{
+	struct observed *o = arg;
+
+	if (o->n < 4)
+		o->rl[o->n] = *rl;
+	o->n++;
+}
+
+/* Each attempt's rate-limit headers reach the provider's observe hook,
+ * on an error as on a success; an answer without them does not. */
+static void
+test_ratelimit_observed(void **state)
+{
+	const char *texts[] = { "a" };
+	struct observed o = { 0 };
+	struct llm_provider p;
+	struct llm_usage u;
+	struct llm_error err;
+	struct canned c;
+	char url[64];
+	float *v;
+	int dim;
+
+	(void)state;
+	canned_start(&c, 3,
+	    "HTTP/1.1 429 Too Many Requests\r\n"
+	    "x-ratelimit-limit-requests: 60\r\n"
+	    "x-ratelimit-remaining-requests: 0\r\n"
+	    "x-ratelimit-reset-requests: 5ms\r\n",
+	    "{}",
+	    OK_HEAD "x-ratelimit-limit-requests: 60\r\n"
+		    "x-ratelimit-remaining-requests: 59\r\n"
+		    "x-ratelimit-reset-requests: 1s\r\n"
+		    "x-ratelimit-remaining-tokens: 1000\r\n",
+	    "{\"data\":[{\"index\":0,\"embedding\":[1]}]}", OK_HEAD,
+	    "{\"data\":[{\"index\":0,\"embedding\":[2]}]}");
+	embedder_init(&p, url, sizeof url, c.port);
+	p.observe = observe_cb;
+	p.observe_arg = &o;
+	assert_int_equal(llm_embed(&p, "m", texts, 1, NULL, &v, &dim, &u, &err),
+	    0);
+	free(v);
+	assert_int_equal(err.attempts, 2);
+	assert_int_equal(o.n, 2);
+	assert_int_equal(o.rl[0].req_limit, 60);
+	assert_int_equal(o.rl[0].req_remaining, 0);
+	assert_int_equal(o.rl[0].req_reset_ms, 5);
+	assert_int_equal(o.rl[0].retry_after_ms, -1);
+	assert_int_equal(o.rl[1].req_remaining, 59);
+	assert_int_equal(o.rl[1].req_reset_ms, 1000);
+	assert_int_equal(o.rl[1].tok_remaining, 1000);
+	assert_int_equal(o.rl[1].tok_limit, -1);
+	/* No such headers: the hook hears nothing. */
+	assert_int_equal(llm_embed(&p, "m", texts, 1, NULL, &v, &dim, &u, &err),
+	    0);
+	free(v);
+	assert_int_equal(o.n, 2);
+	canned_stop(&c);
+	canned_free(&c);
+}
+
 static void
 test_embed_answer_cap(void **state)
 {
@@ -1180,6 +1249,7 @@ main(void)
 		cmocka_unit_test(test_embed_wire),
 		cmocka_unit_test(test_embed_errors),
 		cmocka_unit_test(test_embed_answer_cap),
+		cmocka_unit_test(test_ratelimit_observed),
 		cmocka_unit_test(test_embed_cancel),
 		cmocka_unit_test(test_embed_refused_before_sending),
 		cmocka_unit_test(test_embedder_from_config),

@@ -168,17 +168,15 @@ until_queued(const char *p, int n)
 static void
 test_token_bucket(void **state)
 {
-	const struct sched_limits lim = { .max_concurrent = 100,
-		.rpm = 120 }; /* 2/s, burst 2 */
+	/* 120/minute, paced at 95%: one each 526.3 ms, a burst of one. */
+	const struct sched_limits lim = { .max_concurrent = 100, .rpm = 120 };
 	struct sched_ticket t;
 
 	(void)state;
 	admit("p", &lim, &t);
 	ok(&t, &lim);
-	admit("p", &lim, &t);
-	ok(&t, &lim);
 	assert_true(waits("p", &lim));
-	advance(499);
+	advance(526);
 	assert_true(waits("p", &lim));
 	advance(1);
 	assert_false(waits("p", &lim));
@@ -186,11 +184,10 @@ test_token_bucket(void **state)
 	/* A long idle time refills no more than the burst. */
 	advance(60000);
 	assert_false(waits("p", &lim));
-	assert_false(waits("p", &lim));
 	assert_true(waits("p", &lim));
 	/* Another provider has a bucket of its own. */
 	assert_false(waits("q", &lim));
-	assert_int_equal(stats("p").admitted, 5);
+	assert_int_equal(stats("p").admitted, 3);
 }
 
 struct waiter {
@@ -338,9 +335,10 @@ test_aimd_unknown_limit(void **state)
 	for (i = 2; i < 10; i++)
 		sched_release(&t[i], &lim, -1, &cancelled, 0); /* neutral */
 	assert_true(stats("p").rate_rpm == 300);
-	/* 300/minute: one each 200 ms, nothing left after the decrease. */
+	/* 300/minute, paced at 285: one each 210.5 ms, nothing left after
+	 * the decrease. */
 	assert_true(waits("p", &lim));
-	advance(200);
+	advance(211);
 	admit("p", &lim, &t[0]);
 	ok(&t[0], &lim);
 	assert_true(stats("p").rate_rpm == 312); /* + 600/50 */
@@ -373,24 +371,26 @@ test_aimd_configured_limit(void **state)
 	admit("p", &lim, &t);
 	limited(&t, &lim, -1);
 	assert_true(stats("p").rate_rpm == 50);
-	/* 50/minute: the next token 1.2 s after the decrease. */
-	advance(1199);
+	/* 50/minute, paced at 47.5: the next token 1263.2 ms after the
+	 * decrease. */
+	advance(1263);
 	assert_true(waits("p", &lim));
 	advance(1);
 	admit("p", &lim, &t);
 	ok(&t, &lim);
 	assert_true(stats("p").rate_rpm == 52); /* + 100/50 */
 	for (n = 1; n < 100 && stats("p").rate_rpm != 0; n++) {
-		advance(1200);
+		advance(1300);
 		admit("p", &lim, &t);
 		ok(&t, &lim);
 	}
 	assert_int_equal(n, 25); /* 50 back to 100 by 2 */
-	/* The configured rate holds again (a burst of 1.67). */
+	/* The configured rate holds again (a burst of one, then one each
+	 * 631.6 ms). */
 	advance(60000);
 	assert_false(waits("p", &lim));
 	assert_true(waits("p", &lim));
-	advance(400);
+	advance(632);
 	assert_false(waits("p", &lim));
 }
 
@@ -410,17 +410,18 @@ test_retry_after_blocks_provider(void **state)
 	/* Only that provider. */
 	assert_false(waits("q", &lim));
 	/* A waiting call goes once it has passed (and a token is there:
-	 * 60/minute observed, 30 after the decrease, one each 2 s). */
+	 * 60/minute observed, 30 after the decrease, paced at 28.5: one
+	 * each 2105.3 ms). */
 	assert_int_equal(pthread_create(&th, NULL, waiter_main, &w), 0);
 	until_queued("p", 1);
 	advance(5000);
 	assert_int_equal(stats("p").blocked_ms, 0);
 	nap(50);
 	assert_false(atomic_load(&w.done));
-	advance(2000);
+	advance(2106);
 	assert_int_equal(pthread_join(th, NULL), 0);
 	assert_int_equal(w.rc, 0);
-	assert_int_equal(w.t.queue_ms, 7000);
+	assert_int_equal(w.t.queue_ms, 7106);
 	ok(&w.t, &lim);
 }
 
@@ -443,7 +444,7 @@ test_throttled_retry(void **state)
 	cancel_destroy(&c);
 	assert_int_equal(stats("p").in_flight, 1);
 	assert_int_equal(stats("p").rate_limited, 1);
-	advance(3000 + 2000);
+	advance(3000 + 2106);
 	err.retry_after_ms = -1;
 	cancel_init(&c, NULL, 20000);
 	/* Admitted before the decrease: no second one; the token waited
@@ -800,20 +801,112 @@ test_retry_passes_waiting_calls(void **state)
 	start(&w, &lim, CALL_INTERACTIVE, NULL, &th, 1);
 	/* The background call's retry keeps its slot: the interactive call
 	 * (waiting for a slot) does not hold it back.  After the decrease
-	 * (60/minute observed, 30 now) its token comes in 2 s. */
+	 * (60/minute observed, 30 now, paced at 28.5) its token comes in
+	 * 2105.3 ms. */
 	assert_int_equal(pthread_create(&rt, NULL, retry_main, &x), 0);
 	until_queued("p", 2);
-	advance(2000);
+	advance(2106);
 	assert_int_equal(pthread_join(rt, NULL), 0);
 	assert_int_equal(x.rc, 0);
 	assert_int_equal(stats("p").in_flight, 1);
 	nap(50);
 	assert_false(atomic_load(&w.done));
-	advance(2000);
+	advance(2106); /* the next token */
 	ok(&t, &lim);
 	assert_int_equal(pthread_join(th, NULL), 0);
 	assert_int_equal(w.rc, 0);
 	ok(&w.t, &lim);
+}
+
+/* The headers of an answer (llm_ratelimit, as llm_call() hands them). */
+static void
+observe(const char *p, const struct sched_limits *lim, long limit,
+    long remaining, long reset_ms)
+{
+	struct llm_ratelimit rl;
+
+	llm_ratelimit_init(&rl);
+	rl.seen = 1;
+	rl.req_limit = limit;
+	rl.req_remaining = remaining;
+	rl.req_reset_ms = reset_ms;
+	sched_observe(p, lim, &rl);
+}
+
+static void
+test_observe_remaining_zero(void **state)
+{
+	const struct sched_limits lim = { .max_concurrent = 100 };
+	struct llm_ratelimit rl;
+	struct sched_ticket t;
+
+	(void)state;
+	/* Requests left: nothing held, no rate without a limit. */
+	observe("p", &lim, -1, 3, 4000);
+	assert_int_equal(stats("p").blocked_ms, 0);
+	assert_false(waits("p", &lim));
+	/* None left: every call to it waits for the reset. */
+	admit("p", &lim, &t);
+	observe("p", &lim, -1, 0, 4000);
+	ok(&t, &lim);
+	assert_int_equal(stats("p").blocked_ms, 4000);
+	assert_true(waits("p", &lim));
+	assert_false(waits("q", &lim));
+	/* A shorter reset later does not shorten the hold. */
+	observe("p", &lim, -1, 0, 1000);
+	assert_int_equal(stats("p").blocked_ms, 4000);
+	advance(3999);
+	assert_true(waits("p", &lim));
+	advance(1);
+	assert_false(waits("p", &lim));
+	/* Tokens gone hold it too, until theirs. */
+	llm_ratelimit_init(&rl);
+	rl.tok_remaining = 0;
+	rl.tok_reset_ms = 2500;
+	sched_observe("p", &lim, &rl);
+	assert_int_equal(stats("p").blocked_ms, 2500);
+	/* A reset of 0 holds nothing. */
+	advance(2500);
+	observe("p", &lim, -1, 0, 0);
+	assert_int_equal(stats("p").blocked_ms, 0);
+	assert_false(waits("p", &lim));
+	/* Not a 429: nothing counted as rate limited. */
+	assert_int_equal(stats("p").rate_limited, 0);
+}
+
+static void
+test_observe_limit(void **state)
+{
+	const struct sched_limits unknown = { .max_concurrent = 100 },
+				  conf = { .max_concurrent = 100, .rpm = 60 };
+	struct sched_ticket t;
+
+	(void)state;
+	/* A limit of 120/minute: paced at 114, one each 526.3 ms. */
+	observe("p", &unknown, 120, 119, 500);
+	assert_true(stats("p").rate_rpm == 120);
+	assert_false(waits("p", &unknown));
+	assert_true(waits("p", &unknown));
+	advance(527);
+	assert_false(waits("p", &unknown));
+	assert_true(waits("p", &unknown));
+	/* A 429 (its own headers first) still halves it; the next
+	 * answer's headers set it back. */
+	advance(527);
+	admit("p", &unknown, &t);
+	observe("p", &unknown, 120, 0, 500);
+	limited(&t, &unknown, -1);
+	assert_true(stats("p").rate_rpm == 60);
+	observe("p", &unknown, 120, 10, 500);
+	assert_true(stats("p").rate_rpm == 120);
+	/* Never above a configured rate. */
+	observe("q", &conf, 600, 599, 100);
+	assert_true(stats("q").rate_rpm == 60);
+	observe("q", &conf, 30, 29, 100);
+	assert_true(stats("q").rate_rpm == 30);
+	/* No limit in the headers: the rate is left alone. */
+	observe("q", &conf, -1, 5, 100);
+	assert_true(stats("q").rate_rpm == 30);
 }
 
 int
@@ -833,6 +926,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_retry_after_blocks_provider,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_throttled_retry, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_observe_remaining_zero,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_observe_limit, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_cancel_waiting_call, setup,
 		    teardown),
