@@ -213,7 +213,9 @@ static int
 chat_submit(struct chat_call *c, const char *content, const char *session,
     const char *model)
 {
-	struct gateway_msg m = { content, session, model };
+	struct gateway_msg m = { .content = content,
+		.session_id = session,
+		.model = model };
 	char *cause = NULL;
 
 	if (gateway_submit(c->cfg, &m, &chat_sink, c, c->owner, &cause) == 0)

@@ -1,7 +1,9 @@
 /*
  * cmd_chat.c — oxios chat: talk with an agent, turn after turn, in one
  * session.  Lines are edited with libedit on a terminal.  Ctrl-C cancels
- * the run in progress (not the chat); Ctrl-D or .quit leaves.
+ * the run in progress (not the chat); Ctrl-D or .quit leaves.  Each turn
+ * goes through the daemon when it listens (cli/ctl_client.h), with the
+ * session carried; else, or with --local, it runs in this process.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -16,6 +18,7 @@
 #include "cli/cli.h"
 #include "cli/interrupt.h"
 #include "cli/cli_out.h"
+#include "cli/ctl_client.h"
 #include "config/home.h"
 #include "kernel/kernel.h"
 #include "kernel/sessions.h"
@@ -28,19 +31,26 @@ static int cmd_chat(int, char **);
 
 const struct cmd_entry cmd_chat_entry = {
 	.name = "chat",
-	.usage = "[--model P/M] [--session ID]",
+	.usage = "[--model P/M] [--session ID] [--local]",
 	.summary = "Talk with an agent interactively.",
 	.help =
 	    "Each line you type is a message; the agent answers with its tools\n"
 	    "as `oxios run` does, and the conversation is one session.\n"
 	    "Ctrl-C cancels the answer in progress; Ctrl-D leaves.\n"
 	    "\n"
+	    "  --model P/M      instead of engine.default_model\n"
+	    "  --session ID     continue that session\n"
+	    "  --local          run the agent in this process even when the\n"
+	    "                   daemon runs (by default each turn goes\n"
+	    "                   through the daemon's control socket when it\n"
+	    "                   listens)\n"
+	    "\n"
 	    "  .help            these commands\n"
 	    "  .quit            leave\n"
 	    "  .reset           start a new session\n"
 	    "  .model [P/M]     show or change the model\n"
 	    "  .session [ID]    show the session, or continue another\n",
-	.words = "--model --session",
+	.words = "--model --session --local",
 	.exec = cmd_chat,
 };
 
@@ -50,6 +60,7 @@ struct chat {
 	char *model;               /* NULL: engine.default_model */
 	char session[UUID_STRLEN]; /* "" until the first message */
 	int tty;
+	int local; /* --local: never through the daemon */
 };
 
 /* One line of input; NULL at the end.  Caller frees. */
@@ -150,18 +161,29 @@ chat_turn(struct chat *c, const char *line)
 	struct kernel_run r;
 	struct cli_out out = { 0, 0 };
 	struct cancel stop;
+	char *cause = NULL;
+	int fd = -1;
 
+	if (!c->local && (fd = ctl_client_connect(&cause)) == -2) {
+		cli_error("%s", cause);
+		free(cause);
+		return;
+	}
 	memset(&r, 0, sizeof r);
 	r.cfg = c->cfg;
 	r.db = c->db;
 	r.session_id = c->session[0] != '\0' ? c->session : NULL;
 	r.prompt = line;
 	r.model = c->model;
+	r.cls = CALL_INTERACTIVE;
 	cancel_init(&stop, NULL, 0);
 	r.cancel = &stop;
 	cli_out_hooks(&out, &r.hooks);
 	cli_interrupt_arm(&stop);
-	kernel_run(&r);
+	if (fd >= 0)
+		ctl_client_run(fd, &r); /* closes fd */
+	else
+		kernel_run(&r);
 	cli_interrupt_arm(NULL);
 	cancel_destroy(&stop);
 	cli_out_finish(&out);
@@ -183,6 +205,7 @@ cmd_chat(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "model", required_argument, NULL, 'm' },
 		{ "session", required_argument, NULL, 's' },
+		{ "local", no_argument, NULL, 'L' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct chat c;
@@ -201,6 +224,9 @@ cmd_chat(int argc, char **argv)
 			break;
 		case 's':
 			session = optarg;
+			break;
+		case 'L':
+			c.local = 1;
 			break;
 		default:
 			free(c.model);
