@@ -43,9 +43,8 @@ ctl_client_connect(char **cause)
 		free(path);
 		return fd;
 	}
-	rc = errno == ENOENT || errno == ECONNREFUSED || errno == ENOTDIR ?
-	    -1 :
-	    -2;
+	rc = errno == ENOENT || errno == ECONNREFUSED || errno == ENOTDIR ? -1 :
+									    -2;
 	if (rc == -2)
 		xasprintf(cause,
 		    "cannot reach the daemon at %s: %s (--local runs here, "
@@ -155,8 +154,9 @@ ctl_client_run(int fd, struct kernel_run *r)
 	ctl_reader_init(&rd, CTL_EVENT_MAX);
 	line = ctl_client_request(r, &len);
 	if (line == NULL || len > CTL_LINE_MAX + 1) {
-		xasprintf(&cause, "the request is larger than the daemon takes "
-				  "(%d bytes); --local runs it here",
+		xasprintf(&cause,
+		    "the request is larger than the daemon takes "
+		    "(%d bytes); --local runs it here",
 		    CTL_LINE_MAX);
 		rc = -1;
 	} else if (ctl_client_send(fd, line, len) != 0) {
@@ -195,8 +195,9 @@ ctl_client_run(int fd, struct kernel_run *r)
 			xasprintf(&cause, "the daemon sent a line too long");
 			rc = -1;
 		} else if (n == 0 || (n < 0 && errno != EAGAIN)) {
-			xasprintf(&cause, "the daemon closed the connection "
-					  "before the run ended");
+			xasprintf(&cause,
+			    "the daemon closed the connection "
+			    "before the run ended");
 			rc = -1;
 		}
 	}

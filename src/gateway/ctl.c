@@ -36,8 +36,8 @@
 
 struct ctl_conn {
 	int fd;
-	int done[2];  /* the run's release writes a byte */
-	int broken;   /* a write failed (host thread only) */
+	int done[2];   /* the run's release writes a byte */
+	int broken;    /* a write failed (host thread only) */
 	char carry[4]; /* the start of a character cut by a text delta */
 	size_t ncarry;
 	struct ctl_conn *next;
@@ -46,15 +46,15 @@ struct ctl_conn {
 static struct {
 	pthread_mutex_t lock;
 	pthread_cond_t ended;
-	int fd;          /* listening; -1 */
-	int stop[2];     /* the accepting thread's wake-up */
+	int fd;      /* listening; -1 */
+	int stop[2]; /* the accepting thread's wake-up */
 	pthread_t thread;
-	int running;     /* the accepting thread runs */
-	int stopping;    /* guarded by lock */
-	int conns;       /* connection threads alive, guarded by lock */
+	int running;  /* the accepting thread runs */
+	int stopping; /* guarded by lock */
+	int conns;    /* connection threads alive, guarded by lock */
 	char *path;
-} ctl = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, -1,
-	{ -1, -1 }, 0, 0, 0, 0, NULL };
+} ctl = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, -1, { -1, -1 },
+	0, 0, 0, 0, NULL };
 
 /* Write all of s; 0, or -1 (the client is gone or reads nothing). */
 static int
@@ -516,8 +516,8 @@ ctl_start(char **cause)
 		xasprintf(cause, "%s: %s", ctl.path, strerror(errno));
 		goto fail;
 	}
-	if ((rc = pthread_create(&ctl.thread, NULL, ctl_accept_thread,
-		 NULL)) != 0) {
+	if ((rc = pthread_create(&ctl.thread, NULL, ctl_accept_thread, NULL)) !=
+	    0) {
 		xasprintf(cause, "control socket: a thread: %s", strerror(rc));
 		goto fail;
 	}

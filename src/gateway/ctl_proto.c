@@ -79,8 +79,8 @@ ctl_opt_str(const json_t *o, const char *key, size_t max, const char **out,
 	}
 	n = json_string_length(v);
 	if (n == 0 || n > max || memchr(json_string_value(v), '\0', n)) {
-		xasprintf(cause,
-		    "'%s' must be 1 to %zu bytes, without NUL", key, max);
+		xasprintf(cause, "'%s' must be 1 to %zu bytes, without NUL",
+		    key, max);
 		return -1;
 	}
 	*out = json_string_value(v);
@@ -158,8 +158,9 @@ ctl_request_parse(const char *line, size_t len, struct ctl_request *req,
 		goto out;
 	}
 	if (agent != NULL && !ctl_name_ok(agent)) {
-		xasprintf(cause, "'agent' may hold letters, digits, '-', '_' "
-				 "and '.' only");
+		xasprintf(cause,
+		    "'agent' may hold letters, digits, '-', '_' "
+		    "and '.' only");
 		goto out;
 	}
 	if (model != NULL && strchr(model, '/') == NULL) {
@@ -175,17 +176,18 @@ ctl_request_parse(const char *line, size_t len, struct ctl_request *req,
 		goto out;
 	}
 	if (ctl_opt_int(o, "timeout", CTL_TIMEOUT_MAX, &timeout, cause) != 0 ||
-	    ctl_opt_int(o, "budget_tokens", CTL_TOKENS_MAX,
-		&req->budget_tokens, cause) != 0)
+	    ctl_opt_int(o, "budget_tokens", CTL_TOKENS_MAX, &req->budget_tokens,
+		cause) != 0)
 		goto out;
 	req->timeout_secs = (long)timeout;
 	usd = json_object_get(o, "budget_usd");
 	if (usd != NULL && !json_is_null(usd)) {
-		if (!json_is_number(usd) || !(json_number_value(usd) > 0 &&
-						 json_number_value(usd) <=
-						     CTL_USD_MAX)) {
-			xasprintf(cause, "'budget_usd' must be a number above "
-					 "0, at most 1e9");
+		if (!json_is_number(usd) ||
+		    !(json_number_value(usd) > 0 &&
+			json_number_value(usd) <= CTL_USD_MAX)) {
+			xasprintf(cause,
+			    "'budget_usd' must be a number above "
+			    "0, at most 1e9");
 			goto out;
 		}
 		req->budget_usd = json_number_value(usd);
@@ -223,9 +225,9 @@ ctl_line(json_t *o, size_t *len)
 char *
 ctl_request_line(const struct ctl_request *req, size_t *len)
 {
-	json_t *o = json_pack("{s:s, s:s, s:s}", "type", "run", "prompt",
-	    req->prompt, "class",
-	    req->cls == CALL_INTERACTIVE ? "interactive" : "run");
+	json_t *o =
+	    json_pack("{s:s, s:s, s:s}", "type", "run", "prompt", req->prompt,
+		"class", req->cls == CALL_INTERACTIVE ? "interactive" : "run");
 
 	if (o == NULL)
 		return NULL;
@@ -271,8 +273,9 @@ ctl_control_parse(const char *line, size_t len, char **cause)
 		goto out;
 	type = json_string_value(json_object_get(o, "type"));
 	if (type == NULL || strcmp(type, "cancel") != 0)
-		xasprintf(cause, "after the request only {\"type\":\"cancel\"} "
-				 "may come");
+		xasprintf(cause,
+		    "after the request only {\"type\":\"cancel\"} "
+		    "may come");
 	else
 		rc = 0;
 out:
@@ -316,8 +319,9 @@ ctl_req_str(const json_t *o, const char *key, int nul, const char **out,
 	const json_t *v = json_object_get(o, key);
 
 	if (!json_is_string(v) ||
-	    (!nul && memchr(json_string_value(v), '\0',
-			 json_string_length(v)) != NULL)) {
+	    (!nul &&
+		memchr(json_string_value(v), '\0', json_string_length(v)) !=
+		    NULL)) {
 		xasprintf(cause, "'%s' must be a string", key);
 		return -1;
 	}
@@ -445,6 +449,16 @@ ctl_count(const json_t *o, const char *key, long long *out, char **cause)
 	return 0;
 }
 
+/* s into dst[size], cut on a character boundary. */
+static void
+ctl_copy(char *dst, size_t size, const char *s)
+{
+	size_t n = utf8_cut(s, size - 1);
+
+	memcpy(dst, s, n);
+	dst[n] = '\0';
+}
+
 int
 ctl_done_apply(const struct ctl_event *ev, struct kernel_run *r, char **cause)
 {
@@ -453,8 +467,8 @@ ctl_done_apply(const struct ctl_event *ev, struct kernel_run *r, char **cause)
 	long long n;
 	int stop;
 
-	if (ev->type != CTL_EV_DONE || !json_is_boolean(json_object_get(o,
-					   "started"))) {
+	if (ev->type != CTL_EV_DONE ||
+	    !json_is_boolean(json_object_get(o, "started"))) {
 		xasprintf(cause, "'started' must be true or false");
 		return -1;
 	}
@@ -467,7 +481,7 @@ ctl_done_apply(const struct ctl_event *ev, struct kernel_run *r, char **cause)
 	if (!r->started) {
 		if (ctl_req_str(o, "error", 0, &s, NULL, cause) != 0)
 			return -1;
-		snprintf(r->error, sizeof r->error, "%s", s);
+		ctl_copy(r->error, sizeof r->error, s);
 		return 0;
 	}
 	if (ctl_req_str(o, "stop_reason", 0, &s, NULL, cause) != 0)
@@ -479,7 +493,7 @@ ctl_done_apply(const struct ctl_event *ev, struct kernel_run *r, char **cause)
 	r->stop = (enum agent_stop)stop;
 	if (ctl_req_str(o, "stop_detail", 0, &s, NULL, cause) != 0)
 		return -1;
-	snprintf(r->reason, sizeof r->reason, "%s", s);
+	ctl_copy(r->reason, sizeof r->reason, s);
 	if (ctl_count(o, "iterations", &n, cause) != 0 || n > 1000000000)
 		return -1;
 	r->iterations = (int)n;
@@ -517,8 +531,8 @@ ctl_done_apply(const struct ctl_event *ev, struct kernel_run *r, char **cause)
 	    xstrndup(json_string_value(v), json_string_length(v)) :
 	    NULL;
 	json_decref(r->sandbox);
-	r->sandbox = json_is_object(sandbox) ? json_incref((json_t *)sandbox) :
-					       NULL;
+	r->sandbox =
+	    json_is_object(sandbox) ? json_incref((json_t *)sandbox) : NULL;
 	return 0;
 bad_usage:
 	free(*cause);
@@ -589,8 +603,8 @@ ctl_ev_done(const struct kernel_run *r, size_t *len)
 		(json_int_t)r->usage.input_tokens, "output_tokens",
 		(json_int_t)r->usage.output_tokens));
 	json_object_set_new(o, "cost_usd", json_real(r->cost_usd));
-	json_object_set(o, "sandbox", r->sandbox != NULL ? r->sandbox :
-							   json_null());
+	json_object_set(o, "sandbox",
+	    r->sandbox != NULL ? r->sandbox : json_null());
 	return ctl_line(o, len);
 }
 
@@ -622,11 +636,10 @@ int
 ctl_reader_feed(struct ctl_reader *rd, const void *p, size_t n)
 {
 	const char *nl;
-	size_t start, need;
+	size_t need;
 
 	if (n == 0)
 		return 0;
-	/* The pending line (after the last newline) may not pass cap. */
 	need = rd->len + n + 1;
 	if (need > rd->size) {
 		rd->size = rd->size == 0 ? 65536 : rd->size;
@@ -635,16 +648,13 @@ ctl_reader_feed(struct ctl_reader *rd, const void *p, size_t n)
 		rd->data = xrealloc(rd->data, rd->size);
 	}
 	memcpy(rd->data + rd->len, p, n);
+	/* Only the new bytes are looked at for the last newline. */
+	nl = memrchr(rd->data + rd->len, '\n', n);
 	rd->len += n;
-	for (start = 0;;) {
-		nl = memchr(rd->data + start, '\n', rd->len - start);
-		if (nl == NULL)
-			break;
-		start = (size_t)(nl - rd->data) + 1;
-	}
-	if (rd->len - start > rd->cap)
-		return -1;
-	return 0;
+	if (nl != NULL)
+		rd->tail = (size_t)(nl - rd->data) + 1;
+	/* The pending line may not pass cap. */
+	return rd->len - rd->tail > rd->cap ? -1 : 0;
 }
 
 long
@@ -667,15 +677,16 @@ ctl_reader_next(struct ctl_reader *rd, size_t *len)
 	char *nl, *line;
 	size_t n;
 
-	if (rd->len == 0 ||
-	    (nl = memchr(rd->data, '\n', rd->len)) == NULL)
+	if (rd->tail == 0) /* no whole line */
 		return NULL;
+	nl = memchr(rd->data, '\n', rd->tail);
 	n = (size_t)(nl - rd->data);
 	line = xmalloc(n + 1);
 	memcpy(line, rd->data, n);
 	line[n] = '\0';
 	memmove(rd->data, nl + 1, rd->len - n - 1);
 	rd->len -= n + 1;
+	rd->tail -= n + 1;
 	*len = n;
 	return line;
 }

@@ -33,7 +33,7 @@
 #define CTL_LINE_MAX (2 * CTL_PROMPT_MAX + 64 * 1024)
 /* A line from the daemon (an answer, a tool's input or result). */
 #define CTL_EVENT_MAX (4 * CTL_LINE_MAX)
-#define CTL_NAME_MAX 256     /* model, agent (principal), session */
+#define CTL_NAME_MAX 256 /* model, agent (principal), session */
 #define CTL_TIMEOUT_MAX 604800L
 #define CTL_TOKENS_MAX 1000000000000LL
 #define CTL_USD_MAX 1e9
@@ -41,8 +41,8 @@
 /* What `oxios run` (or one turn of `oxios chat`) asks for. */
 struct ctl_request {
 	char *prompt;
-	char *session; /* NULL: a new session */
-	char *model;   /* NULL: engine.default_model */
+	char *session;           /* NULL: a new session */
+	char *model;             /* NULL: engine.default_model */
 	long timeout_secs;       /* 0: kernel.agent_timeout_secs */
 	long long budget_tokens; /* 0: none */
 	double budget_usd;       /* 0: none */
@@ -98,8 +98,7 @@ char *ctl_ev_started(const struct kernel_run *r, size_t *len);
 /* `s` must be well-formed UTF-8 (NULs allowed); NULL if it is not. */
 char *ctl_ev_text(const char *s, size_t n, size_t *len);
 char *ctl_ev_reset(size_t *len);
-char *ctl_ev_tool(int end, const char *name, const json_t *data,
-    size_t *len);
+char *ctl_ev_tool(int end, const char *name, const json_t *data, size_t *len);
 char *ctl_ev_done(const struct kernel_run *r, size_t *len);
 char *ctl_ev_error(const char *msg, size_t *len);
 
@@ -110,6 +109,7 @@ char *ctl_ev_error(const char *msg, size_t *len);
 struct ctl_reader {
 	char *data;
 	size_t len, size;
+	size_t tail; /* where the last (incomplete) line starts */
 	size_t cap;
 };
 
