@@ -146,7 +146,7 @@ ctl_client_run(int fd, struct kernel_run *r)
 	struct ctl_reader rd;
 	struct pollfd p[2];
 	char *line, *cause = NULL;
-	int cancelled = 0, rc = 0;
+	int cancelled = 0, rc = 0, sent = 0;
 	size_t len;
 	long n;
 
@@ -159,10 +159,8 @@ ctl_client_run(int fd, struct kernel_run *r)
 		    "(%d bytes); --local runs it here",
 		    CTL_LINE_MAX);
 		rc = -1;
-	} else if (ctl_client_send(fd, line, len) != 0) {
-		xasprintf(&cause, "the daemon: %s", strerror(errno));
-		rc = -1;
-	}
+	} else if (ctl_client_send(fd, line, len) != 0)
+		sent = errno; /* its refusal may still be there to read */
 	free(line);
 	while (rc == 0) {
 		while (rc == 0 && (line = ctl_reader_next(&rd, &len)) != NULL) {
@@ -195,9 +193,14 @@ ctl_client_run(int fd, struct kernel_run *r)
 			xasprintf(&cause, "the daemon sent a line too long");
 			rc = -1;
 		} else if (n == 0 || (n < 0 && errno != EAGAIN)) {
-			xasprintf(&cause,
-			    "the daemon closed the connection "
-			    "before the run ended");
+			if (sent != 0)
+				xasprintf(&cause, "the daemon: %s",
+				    strerror(sent));
+			else
+				xasprintf(&cause,
+				    "the daemon closed the "
+				    "connection before the run "
+				    "ended");
 			rc = -1;
 		}
 	}

@@ -33,6 +33,8 @@
 
 #define CTL_REQUEST_MS 30000 /* to send the request line */
 #define CTL_SEND_MS 30000    /* a client that reads nothing this long */
+#define CTL_MAX_CONNS 256    /* connections at once */
+#define CTL_LINGER_MS 1000   /* a refused client's rest, read and dropped */
 
 struct ctl_conn {
 	int fd;
@@ -202,7 +204,7 @@ static const struct gateway_sink ctl_sink = {
 
 /* Tell the client why, in one error line. */
 static void
-ctl_refuse(int fd, const char *why)
+ctl_tell(int fd, const char *why)
 {
 	size_t len;
 	char *line = ctl_ev_error(why, &len);
@@ -210,6 +212,32 @@ ctl_refuse(int fd, const char *why)
 	if (line != NULL)
 		(void)ctl_send(fd, line, len);
 	free(line);
+}
+
+/*
+ * Tell the client why, and read what it sent until it hangs up (up to
+ * CTL_LINGER_MS): a Unix socket closed with unread data resets the
+ * peer's connection, and the client would lose the error line.
+ */
+static void
+ctl_refuse(int fd, const char *why)
+{
+	uint64_t end = time_mono_ms() + CTL_LINGER_MS, now;
+	struct pollfd p;
+	char buf[65536];
+	ssize_t n;
+
+	ctl_tell(fd, why);
+	shutdown(fd, SHUT_WR);
+	while ((now = time_mono_ms()) < end) {
+		p.fd = fd;
+		p.events = POLLIN;
+		if (poll(&p, 1, (int)(end - now)) <= 0)
+			break;
+		n = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+		if (n == 0 || (n == -1 && errno != EINTR && errno != EAGAIN))
+			break;
+	}
 }
 
 /* Read the request line within CTL_REQUEST_MS.  New string, or NULL
@@ -306,6 +334,36 @@ ctl_watch(struct ctl_conn *c, struct ctl_reader *rd)
 	}
 }
 
+/* Whether the peer is us; else tell it, log and audit. */
+static int
+ctl_peer_ok(int fd)
+{
+	struct ucred cred;
+	socklen_t n = sizeof cred;
+	char why[160], actor[48];
+	json_t *d;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &n) != 0) {
+		log_warn("ctl: SO_PEERCRED: %s", strerror(errno));
+		return 0;
+	}
+	if (cred.uid == geteuid())
+		return 1;
+	snprintf(why, sizeof why,
+	    "permission denied: uid %u may not use this daemon's control "
+	    "socket (only uid %u may)",
+	    (unsigned)cred.uid, (unsigned)geteuid());
+	log_warn("ctl: refused pid %d of uid %u", (int)cred.pid,
+	    (unsigned)cred.uid);
+	snprintf(actor, sizeof actor, "uid:%u", (unsigned)cred.uid);
+	d = json_pack("{s:i, s:i, s:s}", "pid", (int)cred.pid, "uid",
+	    (int)cred.uid, "why", "peer uid is not the daemon's");
+	audit_note(db_get(), actor, AUDIT_ACCESS_DENIED, CTL_SOCKET, d);
+	json_decref(d);
+	ctl_refuse(fd, why); /* audited first: the client may look */
+	return 0;
+}
+
 static void *
 ctl_conn_thread(void *arg)
 {
@@ -321,6 +379,8 @@ ctl_conn_thread(void *arg)
 
 	ctl_reader_init(&rd, CTL_LINE_MAX);
 	memset(&req, 0, sizeof req);
+	if (!ctl_peer_ok(c->fd))
+		goto out;
 	if ((line = ctl_read_request(c, &rd, &len, &cause)) == NULL ||
 	    ctl_request_parse(line, len, &req, &cause) != 0) {
 		log_warn("ctl: %s", cause);
@@ -369,36 +429,6 @@ out:
 	return NULL;
 }
 
-/* Whether the peer is us; else tell it, log and audit. */
-static int
-ctl_peer_ok(int fd)
-{
-	struct ucred cred;
-	socklen_t n = sizeof cred;
-	char why[160], actor[48];
-	json_t *d;
-
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &n) != 0) {
-		log_warn("ctl: SO_PEERCRED: %s", strerror(errno));
-		return 0;
-	}
-	if (cred.uid == geteuid())
-		return 1;
-	snprintf(why, sizeof why,
-	    "permission denied: uid %u may not use this daemon's control "
-	    "socket (only uid %u may)",
-	    (unsigned)cred.uid, (unsigned)geteuid());
-	ctl_refuse(fd, why);
-	log_warn("ctl: refused pid %d of uid %u", (int)cred.pid,
-	    (unsigned)cred.uid);
-	snprintf(actor, sizeof actor, "uid:%u", (unsigned)cred.uid);
-	d = json_pack("{s:i, s:i, s:s}", "pid", (int)cred.pid, "uid",
-	    (int)cred.uid, "why", "peer uid is not the daemon's");
-	audit_note(db_get(), actor, AUDIT_ACCESS_DENIED, CTL_SOCKET, d);
-	json_decref(d);
-	return 0;
-}
-
 static void
 ctl_accept_one(int fd)
 {
@@ -407,7 +437,13 @@ ctl_accept_one(int fd)
 	pthread_t t;
 	int rc;
 
-	if (!ctl_peer_ok(fd)) {
+	pthread_mutex_lock(&ctl.lock);
+	rc = ctl.conns >= CTL_MAX_CONNS;
+	pthread_mutex_unlock(&ctl.lock);
+	if (rc) {
+		log_warn("ctl: %d connections: refusing one more",
+		    CTL_MAX_CONNS);
+		ctl_tell(fd, "too many connections to the control socket");
 		close(fd);
 		return;
 	}
@@ -429,7 +465,7 @@ ctl_accept_one(int fd)
 	if (rc == 0)
 		return;
 	log_error("ctl: cannot start a thread: %s", strerror(rc));
-	ctl_refuse(fd, "the daemon cannot start a thread");
+	ctl_tell(fd, "the daemon cannot start a thread");
 	close(fd);
 	close(c->done[0]);
 	close(c->done[1]);

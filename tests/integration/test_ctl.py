@@ -371,7 +371,7 @@ def test_another_uid_is_refused(home):
     assert ev['error'].startswith('permission denied: uid %d'
                                   % nobody.pw_uid), ev
     assert agent_rows(home) == []
-    # The refusal is in the audit log.
+    # The refusal is in the audit log (written before the answer).
     db = sqlite3.connect(home.path('oxios.db'))
     rows = db.execute("SELECT actor, resource FROM audit_log WHERE action = "
                       "'access_denied'").fetchall()
