@@ -292,7 +292,7 @@ ctl_watch(struct ctl_conn *c, struct ctl_reader *rd)
 {
 	struct pollfd p[2];
 	int watching = 1;
-	char *line, *cause = NULL;
+	char *line, *cause = NULL, byte;
 	size_t len;
 	long n;
 
@@ -320,8 +320,14 @@ ctl_watch(struct ctl_conn *c, struct ctl_reader *rd)
 			log_error("ctl: poll: %s", strerror(errno));
 			break;
 		}
-		if (p[1].revents != 0)
+		if (p[1].revents != 0) {
+			/* Read the release's byte: its write happened
+			 * before. */
+			while (
+			    read(c->done[0], &byte, 1) == -1 && errno == EINTR)
+				;
 			break;
+		}
 		if (p[0].revents == 0)
 			continue;
 		if ((n = ctl_reader_fill(rd, c->fd)) <= 0 &&
