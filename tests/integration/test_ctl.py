@@ -427,3 +427,76 @@ def test_chat_through_the_daemon_keeps_the_session(home):
     db.close()
     st, _, j = d.get('/api/agents')
     assert len(j['agents']) == 2  # both turns ran in the daemon
+
+
+def test_chat_ctrl_c_through_the_daemon(home):
+    import pty
+    from test_chat import read_until
+    d = home.d
+    d.start()
+    # The fault hangs the first request for the turn; the next one gets it.
+    home.fake.load({'turns': [{'text': 'Still here.',
+                               'fault': {'hang': True}}]})
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execve(BIN, [BIN, 'chat'], dict(home.env, TERM='dumb'))
+    out = [b'']
+    read_until(fd, 'you> ', out)
+    os.write(fd, b'wait for it\r')
+    aid = running_agents(d)[0]['id']
+    os.kill(pid, signal.SIGINT)
+    read_until(fd, '[cancelled]', out)
+    read_until(fd, 'you> ', out)
+    st, _, a = d.get('/api/agents/' + aid)
+    assert a['state'] == 'killed'  # in the daemon
+    os.write(fd, b'are you there?\r')
+    read_until(fd, 'Still here.', out)
+    os.write(fd, b'.quit\r')
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    os.close(fd)
+    st, _, j = d.get('/api/agents')
+    assert len(j['agents']) == 2
+
+
+def test_flags_are_carried(home):
+    d = home.d
+    d.start()
+    home.fake.load({'turns': [{'text': 'small'}]})
+    r = home.run('run', '--json', '--model', 'openai/gpt-4o-mini', 'hi',
+                 timeout=60)
+    assert r.returncode == 0, r.stderr
+    reqs = [q for q in home.fake.requests()
+            if q['path'].endswith('/completions')]
+    assert reqs[-1]['body']['model'] == 'gpt-4o-mini'
+    first = json.loads(r.stdout)['session_id']
+    # --session continues it, through the daemon.
+    home.fake.load({'turns': [{'text': 'again'}]})
+    r = home.run('run', '--json', '--session', first, 'and now?',
+                 timeout=60)
+    assert json.loads(r.stdout)['session_id'] == first
+    msgs = [q for q in home.fake.requests()
+            if q['path'].endswith('/completions')][-1]['body']['messages']
+    assert [m['content'] for m in msgs if m['role'] == 'user'] == [
+        'hi', 'and now?']
+    # --timeout: the same stop, the same exit code, either way.
+    for extra in ((), ('--local',)):
+        home.fake.load({'turns': [{'text': 'slow', 'fault': {'hang': True}}]})
+        r = home.run('run', *extra, '--json', '--timeout', '1', 'wait',
+                     timeout=60)
+        res = json.loads(r.stdout)
+        assert res['stop_reason'] == 'timeout', res
+        assert r.returncode == res['exit_code']
+    # A context file of 4 MiB (the cap), through the daemon.
+    big = home.path('big.txt')
+    with open(big, 'w') as f:
+        f.write(('x' * 1023 + '\n') * 4095)
+    home.fake.load({'turns': [{'text': 'read it'}]})
+    r = home.run('run', '--json', '--context-file', big, 'summarise',
+                 timeout=120)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert json.loads(r.stdout)['response'] == 'read it'
+    with sqlite3.connect(home.path('oxios.db')) as db:
+        n = db.execute("SELECT COUNT(*) FROM agents").fetchone()[0]
+    st, _, j = d.get('/api/agents')
+    assert len(j['agents']) == n  # every one of them
