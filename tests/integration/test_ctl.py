@@ -104,7 +104,7 @@ def running_agents(d, timeout=20):
 def test_run_goes_through_the_daemon(home):
     d = home.d
     d.start()
-    home.fake.load({'turns': [{'text': 'slow answer', 'delay_ms': 1500}]})
+    home.fake.load({'turns': [{'text': 'slow answer', 'delay_ms': 300}]})
     p = run_bg(home, 'run', '--json', 'hello')
     agents = running_agents(d)
     # Its worker is the daemon's, not the CLI's.
@@ -383,7 +383,7 @@ def test_another_uid_is_refused(home):
 def test_local_does_not_use_the_daemon(home):
     d = home.d
     d.start()
-    home.fake.load({'turns': [{'text': 'here', 'delay_ms': 1500}]})
+    home.fake.load({'turns': [{'text': 'here', 'delay_ms': 300}]})
     p = run_bg(home, 'run', '--local', '--json', 'hi')
     aid = running_agents(d)[0]['id']  # in the shared database...
     chain = ancestors(worker_pid(home, aid))
