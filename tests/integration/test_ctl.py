@@ -444,6 +444,11 @@ def test_chat_ctrl_c_through_the_daemon(home):
     read_until(fd, 'you> ', out)
     os.write(fd, b'wait for it\r')
     aid = running_agents(d)[0]['id']
+    for _ in range(200):  # the hanging request has reached the fake
+        if any(q['path'].endswith('/completions')
+               for q in home.fake.requests()):
+            break
+        time.sleep(0.05)
     os.kill(pid, signal.SIGINT)
     read_until(fd, '[cancelled]', out)
     read_until(fd, 'you> ', out)
