@@ -18,6 +18,7 @@
 #include "api/api.h"
 #include "config/home.h"
 #include "config/live.h"
+#include "gateway/ctl.h"
 #include "gateway/gateway.h"
 #include "http/server.h"
 #include "kernel/breaker.h"
@@ -516,6 +517,7 @@ daemon_stop(long grace_ms)
 	events_emit(EVENT_DAEMON_STOPPING, ev);
 	json_decref(ev);
 	http_quiesce();
+	ctl_quiesce();
 	if (gateway_count() > 0) {
 		log_info("stopping: waiting up to %ld ms for %d chat(s)",
 		    grace_ms, gateway_count());
@@ -532,6 +534,7 @@ daemon_stop(long grace_ms)
 	/* Memory requests waiting for an embedder: cancelled, answered. */
 	if ((left = api_memory_stop(10000)) > 0)
 		log_error("stopping: %d memory request(s) did not end", left);
+	ctl_stop(10000);
 	http_stop();
 	gateway_shutdown();
 }
@@ -583,6 +586,12 @@ daemon_serve(struct config *cfg, int ready_fd, char **cause)
 	if (http_start(&hc, cause) != 0) {
 		config_live_put(cur);
 		goto fail;
+	}
+	if (ctl_start(cause) != 0) {
+		/* `oxios run` and `chat` then run embedded. */
+		log_warn("no control socket: %s", *cause);
+		free(*cause);
+		*cause = NULL;
 	}
 	daemon_write_state(cur);
 	breaker_set_observer(daemon_breakers_save);

@@ -217,7 +217,10 @@ static int
 chat_submit(struct chat_call *c, const char *content, const char *session,
     const char *model, const char *agent)
 {
-	struct gateway_msg m = { content, session, model, agent };
+	struct gateway_msg m = { .content = content,
+		.session_id = session,
+		.model = model,
+		.principal = agent };
 	char *cause = NULL;
 
 	if (gateway_submit(c->cfg, &m, &chat_sink, c, c->owner, &cause) == 0)

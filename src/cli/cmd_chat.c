@@ -1,7 +1,9 @@
 /*
  * cmd_chat.c — oxios chat: talk with an agent, turn after turn, in one
  * session.  Lines are edited with libedit on a terminal.  Ctrl-C cancels
- * the run in progress (not the chat); Ctrl-D or .quit leaves.
+ * the run in progress (not the chat); Ctrl-D or .quit leaves.  Each turn
+ * goes through the daemon when it listens (cli/ctl_client.h), with the
+ * session carried; else, or with --local, it runs in this process.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -16,6 +18,7 @@
 #include "cli/cli.h"
 #include "cli/interrupt.h"
 #include "cli/cli_out.h"
+#include "cli/ctl_client.h"
 #include "config/home.h"
 #include "kernel/kernel.h"
 #include "kernel/budget_agent.h"
@@ -29,7 +32,7 @@ static int cmd_chat(int, char **);
 
 const struct cmd_entry cmd_chat_entry = {
 	.name = "chat",
-	.usage = "[--model P/M] [--session ID] [--agent NAME]",
+	.usage = "[--model P/M] [--session ID] [--agent NAME] [--local]",
 	.summary = "Talk with an agent interactively.",
 	.help =
 	    "Each line you type is a message; the agent answers with its tools\n"
@@ -38,12 +41,19 @@ const struct cmd_entry cmd_chat_entry = {
 	    "--agent NAME talks as agent profile NAME (default: default),\n"
 	    "whose budget applies (oxios budget).\n"
 	    "\n"
+	    "  --model P/M      instead of engine.default_model\n"
+	    "  --session ID     continue that session\n"
+	    "  --local          run the agent in this process even when the\n"
+	    "                   daemon runs (by default each turn goes\n"
+	    "                   through the daemon's control socket when it\n"
+	    "                   listens)\n"
+	    "\n"
 	    "  .help            these commands\n"
 	    "  .quit            leave\n"
 	    "  .reset           start a new session\n"
 	    "  .model [P/M]     show or change the model\n"
 	    "  .session [ID]    show the session, or continue another\n",
-	.words = "--model --session --agent",
+	.words = "--model --session --agent --local",
 	.exec = cmd_chat,
 };
 
@@ -54,6 +64,7 @@ struct chat {
 	const char *agent;         /* the principal (--agent); NULL: default */
 	char session[UUID_STRLEN]; /* "" until the first message */
 	int tty;
+	int local; /* --local: never through the daemon */
 };
 
 /* One line of input; NULL at the end.  Caller frees. */
@@ -154,7 +165,14 @@ chat_turn(struct chat *c, const char *line)
 	struct kernel_run r;
 	struct cli_out out = { 0, 0 };
 	struct cancel stop;
+	char *cause = NULL;
+	int fd = -1;
 
+	if (!c->local && (fd = ctl_client_connect(&cause)) == -2) {
+		cli_error("%s", cause);
+		free(cause);
+		return;
+	}
 	memset(&r, 0, sizeof r);
 	r.cfg = c->cfg;
 	r.db = c->db;
@@ -162,11 +180,15 @@ chat_turn(struct chat *c, const char *line)
 	r.prompt = line;
 	r.model = c->model;
 	r.principal = c->agent;
+	r.cls = CALL_INTERACTIVE;
 	cancel_init(&stop, NULL, 0);
 	r.cancel = &stop;
 	cli_out_hooks(&out, &r.hooks);
 	cli_interrupt_arm(&stop);
-	kernel_run(&r);
+	if (fd >= 0)
+		ctl_client_run(fd, &r); /* closes fd */
+	else
+		kernel_run(&r);
 	cli_interrupt_arm(NULL);
 	cancel_destroy(&stop);
 	cli_out_finish(&out);
@@ -189,6 +211,7 @@ cmd_chat(int argc, char **argv)
 		{ "model", required_argument, NULL, 'm' },
 		{ "session", required_argument, NULL, 's' },
 		{ "agent", required_argument, NULL, 'a' },
+		{ "local", no_argument, NULL, 'L' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct chat c;
@@ -216,6 +239,9 @@ cmd_chat(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			c.agent = optarg;
+			break;
+		case 'L':
+			c.local = 1;
 			break;
 		default:
 			free(c.model);

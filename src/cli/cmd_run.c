@@ -1,5 +1,7 @@
 /*
- * cmd_run.c — oxios run PROMPT: one agent, in this process, to the end.
+ * cmd_run.c — oxios run PROMPT: one agent, to the end: through the daemon
+ * when it listens (cli/ctl_client.h), else (or with --local) in this
+ * process.  The output is the same either way.
  */
 #include <getopt.h>
 #include <signal.h>
@@ -10,6 +12,7 @@
 #include "cli/cli.h"
 #include "cli/interrupt.h"
 #include "cli/cli_out.h"
+#include "cli/ctl_client.h"
 #include "config/home.h"
 #include "kernel/budget_agent.h"
 #include "kernel/kernel.h"
@@ -28,7 +31,7 @@ const struct cmd_entry cmd_run_entry = {
 	.usage =
 	    "[--json] [--exit-code] [--session ID] [--context-file PATH|-] "
 	    "[--model P/M] [--timeout SECS] [--budget-tokens N] "
-	    "[--budget-usd X] [--agent NAME] PROMPT...",
+	    "[--budget-usd X] [--agent NAME] [--local] PROMPT...",
 	.summary = "Run an agent on a task and print its answer.",
 	.help =
 	    "The agent works in the workspace with its tools (read, write,\n"
@@ -56,6 +59,11 @@ const struct cmd_entry cmd_run_entry = {
 	    "                   with a model that has no price)\n"
 	    "  --agent NAME     run as agent profile NAME (default: default):\n"
 	    "                   its budget applies (oxios budget)\n"
+	    "  --local          run the agent in this process even when the\n"
+	    "                   daemon runs (by default its runs go through\n"
+	    "                   the daemon's control socket, run/ctl.sock, so\n"
+	    "                   that its scheduler and budgets admit them;\n"
+	    "                   with no daemon they run here)\n"
 	    "\n"
 	    "Exit status without --exit-code: 0 when the run ended with a\n"
 	    "result (an answer, or a limit such as engine.max_iterations), 1 on\n"
@@ -63,7 +71,7 @@ const struct cmd_entry cmd_run_entry = {
 	    "bad usage.\n",
 	.words =
 	    "--json --exit-code --session --context-file --model --timeout "
-	    "--budget-tokens --budget-usd --agent",
+	    "--budget-tokens --budget-usd --agent --local",
 	.exec = cmd_run,
 };
 
@@ -167,6 +175,7 @@ cmd_run(int argc, char **argv)
 		{ "budget-tokens", required_argument, NULL, 'B' },
 		{ "budget-usd", required_argument, NULL, 'U' },
 		{ "agent", required_argument, NULL, 'a' },
+		{ "local", no_argument, NULL, 'L' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct kernel_run r;
@@ -175,7 +184,7 @@ cmd_run(int argc, char **argv)
 	struct cancel stop;
 	const char *context = NULL;
 	char *prompt = NULL, *dbpath = NULL, *cause = NULL, *end;
-	int c, exit_code_mode = 0, rc = EXIT_FAIL, code;
+	int c, exit_code_mode = 0, rc = EXIT_FAIL, code, local = 0, fd = -1;
 	long timeout = 0;
 	size_t i;
 	json_t *w;
@@ -190,6 +199,9 @@ cmd_run(int argc, char **argv)
 			break;
 		case 'e':
 			exit_code_mode = 1;
+			break;
+		case 'L':
+			local = 1;
 			break;
 		case 's':
 			r.session_id = optarg;
@@ -258,8 +270,12 @@ cmd_run(int argc, char **argv)
 	}
 	if ((cfg = cli_setup()) == NULL)
 		goto out;
+	if (!local && (fd = ctl_client_connect(&cause)) == -2) {
+		cli_error("%s", cause);
+		goto out;
+	}
 	dbpath = home_path("oxios.db");
-	if (db_init(dbpath, &cause) != 0) {
+	if (fd < 0 && db_init(dbpath, &cause) != 0) {
 		cli_error("%s", cause);
 		goto out;
 	}
@@ -271,13 +287,17 @@ cmd_run(int argc, char **argv)
 	cli_interrupt_arm(&stop);
 
 	r.cfg = cfg;
-	r.db = db_get();
+	r.db = fd < 0 ? db_get() : NULL;
 	r.cls = CALL_RUN;
 	r.prompt = prompt;
 	r.timeout_ms = timeout * 1000;
 	r.cancel = &stop;
 	cli_out_hooks(&out, &r.hooks);
-	kernel_run(&r);
+	if (fd >= 0)
+		ctl_client_run(fd, &r); /* closes fd */
+	else
+		kernel_run(&r);
+	fd = -1;
 	cli_interrupt_stop();
 	cancel_destroy(&stop);
 
@@ -311,6 +331,8 @@ cmd_run(int argc, char **argv)
 	}
 	rc = code;
 out:
+	if (fd >= 0)
+		close(fd);
 	kernel_run_free(&r);
 	db_shutdown();
 	config_free(cfg);

@@ -27,7 +27,11 @@ struct gateway_job {
 	char *content;
 	char *session_id;
 	char *model;
-	char *agent;
+	char *principal;
+	long timeout_ms;
+	long long budget_tokens;
+	double budget_usd;
+	enum call_class cls;
 	struct gateway_sink sink;
 	void *arg;
 	const void *owner;
@@ -68,7 +72,7 @@ gateway_job_end(struct gateway_job *j)
 	free(j->content);
 	free(j->session_id);
 	free(j->model);
-	free(j->agent);
+	free(j->principal);
 	free(j);
 }
 
@@ -82,7 +86,11 @@ gateway_run(struct gateway_job *j)
 	r->session_id = j->session_id;
 	r->prompt = j->content;
 	r->model = j->model;
-	r->principal = j->agent;
+	r->principal = j->principal;
+	r->timeout_ms = j->timeout_ms;
+	r->budget_tokens = j->budget_tokens;
+	r->budget_usd = j->budget_usd;
+	r->cls = j->cls;
 	r->cancel = &j->cancel;
 	r->hooks.text = j->sink.text;
 	r->hooks.reset = j->sink.reset;
@@ -151,7 +159,11 @@ gateway_submit(const struct config *cfg, const struct gateway_msg *m,
 	j->content = xstrdup(m->content);
 	j->session_id = m->session_id != NULL ? xstrdup(m->session_id) : NULL;
 	j->model = m->model != NULL ? xstrdup(m->model) : NULL;
-	j->agent = m->agent != NULL ? xstrdup(m->agent) : NULL;
+	j->principal = m->principal != NULL ? xstrdup(m->principal) : NULL;
+	j->timeout_ms = m->timeout_ms;
+	j->budget_tokens = m->budget_tokens;
+	j->budget_usd = m->budget_usd;
+	j->cls = m->cls;
 	j->sink = *sink;
 	j->arg = arg;
 	j->owner = owner;

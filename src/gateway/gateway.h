@@ -19,7 +19,12 @@ struct gateway_msg {
 	const char *content;    /* the user's message */
 	const char *session_id; /* continue this session; NULL: a new one */
 	const char *model;      /* provider/model; NULL: the default */
-	const char *agent;      /* the principal; NULL: "default" */
+	/* The rest may be left zero (the REST and WebSocket chats do). */
+	long timeout_ms;         /* 0: kernel.agent_timeout_secs */
+	long long budget_tokens; /* the run's own budgets; 0: none */
+	double budget_usd;
+	enum call_class cls;   /* CALL_INTERACTIVE (0) or CALL_RUN */
+	const char *principal; /* the agent profile; NULL: "default" */
 };
 
 /*

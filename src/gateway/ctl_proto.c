@@ -1,0 +1,692 @@
+/*
+ * ctl_proto.c — the control socket's lines (see ctl_proto.h).
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "gateway/ctl_proto.h"
+#include "util/utf8.h"
+#include "util/xalloc.h"
+
+/* Parse one line as a JSON object, NULs in strings allowed. */
+static json_t *
+ctl_parse_object(const char *line, size_t len, size_t cap, char **cause)
+{
+	json_error_t err;
+	json_t *v;
+
+	if (len > cap) {
+		xasprintf(cause, "line too long (%zu bytes, limit %zu)", len,
+		    cap);
+		return NULL;
+	}
+	v = json_loadb(line, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL,
+	    &err);
+	if (v == NULL) {
+		xasprintf(cause, "invalid JSON at byte %d: %s", err.position,
+		    err.text);
+		return NULL;
+	}
+	if (!json_is_object(v)) {
+		xasprintf(cause, "a line must be a JSON object");
+		json_decref(v);
+		return NULL;
+	}
+	return v;
+}
+
+/* Whether every key of `o` is in the NULL-ended `keys`. */
+static int
+ctl_keys_known(const json_t *o, const char *const *keys, char **cause)
+{
+	const char *k;
+	json_t *v;
+	size_t i;
+
+	json_object_foreach((json_t *)o, k, v) {
+		for (i = 0; keys[i] != NULL; i++)
+			if (strcmp(keys[i], k) == 0)
+				break;
+		if (keys[i] == NULL) {
+			xasprintf(cause, "unknown field '%.64s'", k);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * An optional string field of at most `max` bytes, without NUL, nonempty.
+ * *out is NULL when absent or null.
+ */
+static int
+ctl_opt_str(const json_t *o, const char *key, size_t max, const char **out,
+    char **cause)
+{
+	const json_t *v = json_object_get(o, key);
+	size_t n;
+
+	*out = NULL;
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (!json_is_string(v)) {
+		xasprintf(cause, "'%s' must be a string", key);
+		return -1;
+	}
+	n = json_string_length(v);
+	if (n == 0 || n > max || memchr(json_string_value(v), '\0', n)) {
+		xasprintf(cause, "'%s' must be 1 to %zu bytes, without NUL",
+		    key, max);
+		return -1;
+	}
+	*out = json_string_value(v);
+	return 0;
+}
+
+/* An optional integer in [1, max]; 0 when absent or null. */
+static int
+ctl_opt_int(const json_t *o, const char *key, long long max, long long *out,
+    char **cause)
+{
+	const json_t *v = json_object_get(o, key);
+
+	*out = 0;
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (!json_is_integer(v) || json_integer_value(v) < 1 ||
+	    json_integer_value(v) > max) {
+		xasprintf(cause, "'%s' must be an integer from 1 to %lld", key,
+		    max);
+		return -1;
+	}
+	*out = json_integer_value(v);
+	return 0;
+}
+
+/* A session id or an agent name: letters, digits, '-', '_', '.'. */
+static int
+ctl_name_ok(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+			(*s >= '0' && *s <= '9') || strchr("-_.", *s) != NULL))
+			return 0;
+	return 1;
+}
+
+int
+ctl_request_parse(const char *line, size_t len, struct ctl_request *req,
+    char **cause)
+{
+	static const char *const keys[] = { "type", "prompt", "session",
+		"model", "timeout", "budget_tokens", "budget_usd", "agent",
+		"class", NULL };
+	const char *type, *prompt, *session, *model, *agent, *cls;
+	const json_t *usd;
+	long long timeout;
+	json_t *o;
+	int rc = -1;
+
+	memset(req, 0, sizeof *req);
+	req->cls = CALL_RUN;
+	if ((o = ctl_parse_object(line, len, CTL_LINE_MAX, cause)) == NULL)
+		return -1;
+	if (ctl_keys_known(o, keys, cause) != 0)
+		goto out;
+	type = json_string_value(json_object_get(o, "type"));
+	if (type == NULL || strcmp(type, "run") != 0) {
+		xasprintf(cause, "the first line must have \"type\":\"run\"");
+		goto out;
+	}
+	if (ctl_opt_str(o, "prompt", CTL_PROMPT_MAX, &prompt, cause) != 0)
+		goto out;
+	if (prompt == NULL) {
+		xasprintf(cause, "'prompt' is missing");
+		goto out;
+	}
+	if (ctl_opt_str(o, "session", CTL_NAME_MAX, &session, cause) != 0 ||
+	    ctl_opt_str(o, "model", CTL_NAME_MAX, &model, cause) != 0 ||
+	    ctl_opt_str(o, "agent", CTL_NAME_MAX, &agent, cause) != 0 ||
+	    ctl_opt_str(o, "class", 16, &cls, cause) != 0)
+		goto out;
+	if (session != NULL && !ctl_name_ok(session)) {
+		xasprintf(cause, "'session' is not a session id");
+		goto out;
+	}
+	if (agent != NULL && !ctl_name_ok(agent)) {
+		xasprintf(cause,
+		    "'agent' may hold letters, digits, '-', '_' "
+		    "and '.' only");
+		goto out;
+	}
+	if (model != NULL && strchr(model, '/') == NULL) {
+		xasprintf(cause, "'model' must be provider/model");
+		goto out;
+	}
+	if (cls != NULL && strcmp(cls, "run") == 0)
+		req->cls = CALL_RUN;
+	else if (cls != NULL && strcmp(cls, "interactive") == 0)
+		req->cls = CALL_INTERACTIVE;
+	else if (cls != NULL) {
+		xasprintf(cause, "'class' must be \"run\" or \"interactive\"");
+		goto out;
+	}
+	if (ctl_opt_int(o, "timeout", CTL_TIMEOUT_MAX, &timeout, cause) != 0 ||
+	    ctl_opt_int(o, "budget_tokens", CTL_TOKENS_MAX, &req->budget_tokens,
+		cause) != 0)
+		goto out;
+	req->timeout_secs = (long)timeout;
+	usd = json_object_get(o, "budget_usd");
+	if (usd != NULL && !json_is_null(usd)) {
+		if (!json_is_number(usd) ||
+		    !(json_number_value(usd) > 0 &&
+			json_number_value(usd) <= CTL_USD_MAX)) {
+			xasprintf(cause,
+			    "'budget_usd' must be a number above "
+			    "0, at most 1e9");
+			goto out;
+		}
+		req->budget_usd = json_number_value(usd);
+	}
+	req->prompt = xstrdup(prompt);
+	req->session = session != NULL ? xstrdup(session) : NULL;
+	req->model = model != NULL ? xstrdup(model) : NULL;
+	req->agent = agent != NULL ? xstrdup(agent) : NULL;
+	rc = 0;
+out:
+	json_decref(o);
+	return rc;
+}
+
+/* `o` as one compact line with its newline; o is consumed. */
+static char *
+ctl_line(json_t *o, size_t *len)
+{
+	char *s = json_dumps(o, JSON_COMPACT | JSON_ENCODE_ANY), *line;
+	size_t n;
+
+	json_decref(o);
+	if (s == NULL)
+		return NULL;
+	n = strlen(s);
+	line = xmalloc(n + 2);
+	memcpy(line, s, n);
+	line[n] = '\n';
+	line[n + 1] = '\0';
+	free(s);
+	*len = n + 1;
+	return line;
+}
+
+char *
+ctl_request_line(const struct ctl_request *req, size_t *len)
+{
+	json_t *o =
+	    json_pack("{s:s, s:s, s:s}", "type", "run", "prompt", req->prompt,
+		"class", req->cls == CALL_INTERACTIVE ? "interactive" : "run");
+
+	if (o == NULL)
+		return NULL;
+	if (req->session != NULL)
+		json_object_set_new(o, "session", json_string(req->session));
+	if (req->model != NULL)
+		json_object_set_new(o, "model", json_string(req->model));
+	if (req->agent != NULL)
+		json_object_set_new(o, "agent", json_string(req->agent));
+	if (req->timeout_secs > 0)
+		json_object_set_new(o, "timeout",
+		    json_integer(req->timeout_secs));
+	if (req->budget_tokens > 0)
+		json_object_set_new(o, "budget_tokens",
+		    json_integer(req->budget_tokens));
+	if (req->budget_usd > 0)
+		json_object_set_new(o, "budget_usd",
+		    json_real(req->budget_usd));
+	return ctl_line(o, len);
+}
+
+void
+ctl_request_free(struct ctl_request *req)
+{
+	free(req->prompt);
+	free(req->session);
+	free(req->model);
+	free(req->agent);
+	memset(req, 0, sizeof *req);
+}
+
+int
+ctl_control_parse(const char *line, size_t len, char **cause)
+{
+	static const char *const keys[] = { "type", NULL };
+	json_t *o = ctl_parse_object(line, len, 1024, cause);
+	const char *type;
+	int rc = -1;
+
+	if (o == NULL)
+		return -1;
+	if (ctl_keys_known(o, keys, cause) != 0)
+		goto out;
+	type = json_string_value(json_object_get(o, "type"));
+	if (type == NULL || strcmp(type, "cancel") != 0)
+		xasprintf(cause,
+		    "after the request only {\"type\":\"cancel\"} "
+		    "may come");
+	else
+		rc = 0;
+out:
+	json_decref(o);
+	return rc;
+}
+
+/* A JSON string of the well-formed prefix of `s` (a reason cut at 512
+ * bytes may end inside a character). */
+static json_t *
+ctl_jstr(const char *s)
+{
+	return json_stringn(s, utf8_valid_prefix(s, strlen(s)));
+}
+
+/* ---- events ---- */
+
+static const struct {
+	const char *name;
+	enum ctl_event_type type;
+	const char *const keys[16];
+} ctl_events[] = {
+	{ "started", CTL_EV_STARTED, { "event", "session_id", "agent_id" } },
+	{ "text", CTL_EV_TEXT, { "event", "text" } },
+	{ "reset", CTL_EV_RESET, { "event" } },
+	{ "tool_start", CTL_EV_TOOL_START, { "event", "name", "input" } },
+	{ "tool_end", CTL_EV_TOOL_END, { "event", "name", "result" } },
+	{ "done", CTL_EV_DONE,
+	    { "event", "started", "session_id", "agent_id", "stop_reason",
+		"stop_detail", "answer", "iterations", "tool_calls", "usage",
+		"cost_usd", "duration_ms", "sandbox", "error" } },
+	{ "error", CTL_EV_ERROR, { "event", "error" } },
+};
+#define CTL_NEVENTS (sizeof ctl_events / sizeof ctl_events[0])
+
+/* A required string field; NULs allowed when `nul`. */
+static int
+ctl_req_str(const json_t *o, const char *key, int nul, const char **out,
+    size_t *n, char **cause)
+{
+	const json_t *v = json_object_get(o, key);
+
+	if (!json_is_string(v) ||
+	    (!nul &&
+		memchr(json_string_value(v), '\0', json_string_length(v)) !=
+		    NULL)) {
+		xasprintf(cause, "'%s' must be a string", key);
+		return -1;
+	}
+	*out = json_string_value(v);
+	if (n != NULL)
+		*n = json_string_length(v);
+	return 0;
+}
+
+int
+ctl_event_parse(const char *line, size_t len, struct ctl_event *ev,
+    char **cause)
+{
+	const char *name;
+	size_t i;
+
+	memset(ev, 0, sizeof *ev);
+	if ((ev->obj = ctl_parse_object(line, len, CTL_EVENT_MAX, cause)) ==
+	    NULL)
+		return -1;
+	name = json_string_value(json_object_get(ev->obj, "event"));
+	for (i = 0; name != NULL && i < CTL_NEVENTS; i++)
+		if (strcmp(ctl_events[i].name, name) == 0)
+			break;
+	if (name == NULL || i == CTL_NEVENTS) {
+		xasprintf(cause, "unknown event");
+		goto fail;
+	}
+	ev->type = ctl_events[i].type;
+	if (ctl_keys_known(ev->obj, ctl_events[i].keys, cause) != 0)
+		goto fail;
+	switch (ev->type) {
+	case CTL_EV_STARTED:
+		if (ctl_req_str(ev->obj, "session_id", 0, &ev->session_id, NULL,
+			cause) != 0 ||
+		    ctl_req_str(ev->obj, "agent_id", 0, &ev->agent_id, NULL,
+			cause) != 0)
+			goto fail;
+		break;
+	case CTL_EV_TEXT:
+		if (ctl_req_str(ev->obj, "text", 1, &ev->text, &ev->text_len,
+			cause) != 0)
+			goto fail;
+		break;
+	case CTL_EV_TOOL_START:
+	case CTL_EV_TOOL_END:
+		if (ctl_req_str(ev->obj, "name", 0, &ev->name, NULL, cause) !=
+		    0)
+			goto fail;
+		ev->data = json_object_get(ev->obj,
+		    ev->type == CTL_EV_TOOL_START ? "input" : "result");
+		if (ev->data == NULL) {
+			xasprintf(cause, "a tool event without its data");
+			goto fail;
+		}
+		break;
+	case CTL_EV_ERROR:
+		if (ctl_req_str(ev->obj, "error", 0, &ev->text, &ev->text_len,
+			cause) != 0)
+			goto fail;
+		break;
+	case CTL_EV_RESET:
+	case CTL_EV_DONE: /* checked by ctl_done_apply() */
+		break;
+	}
+	return 0;
+fail:
+	ctl_event_free(ev);
+	return -1;
+}
+
+void
+ctl_event_free(struct ctl_event *ev)
+{
+	json_decref(ev->obj);
+	memset(ev, 0, sizeof *ev);
+}
+
+int
+ctl_stop_parse(const char *name)
+{
+	int s;
+
+	for (s = 0; s < 64; s++) {
+		const char *n = agent_stop_name((enum agent_stop)s);
+
+		if (strcmp(n, "unknown") == 0)
+			break;
+		if (strcmp(n, name) == 0)
+			return s;
+	}
+	return -1;
+}
+
+/* An optional id into `dst` (UUID_STRLEN): absent, null or a short id. */
+static int
+ctl_id(const json_t *o, const char *key, char *dst, char **cause)
+{
+	const json_t *v = json_object_get(o, key);
+
+	dst[0] = '\0';
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (!json_is_string(v) || json_string_length(v) >= UUID_STRLEN ||
+	    !ctl_name_ok(json_string_value(v))) {
+		xasprintf(cause, "'%s' must be an id", key);
+		return -1;
+	}
+	memcpy(dst, json_string_value(v), json_string_length(v) + 1);
+	return 0;
+}
+
+/* A count in [0, 2^53]. */
+static int
+ctl_count(const json_t *o, const char *key, long long *out, char **cause)
+{
+	const json_t *v = json_object_get(o, key);
+
+	if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+	    json_integer_value(v) > (1LL << 53)) {
+		xasprintf(cause, "'%s' must be a count", key);
+		return -1;
+	}
+	*out = json_integer_value(v);
+	return 0;
+}
+
+/* s into dst[size], cut on a character boundary. */
+static void
+ctl_copy(char *dst, size_t size, const char *s)
+{
+	size_t n = utf8_cut(s, size - 1);
+
+	memcpy(dst, s, n);
+	dst[n] = '\0';
+}
+
+int
+ctl_done_apply(const struct ctl_event *ev, struct kernel_run *r, char **cause)
+{
+	const json_t *o = ev->obj, *usage, *sandbox, *cost, *v;
+	const char *s;
+	long long n;
+	int stop;
+
+	if (ev->type != CTL_EV_DONE ||
+	    !json_is_boolean(json_object_get(o, "started"))) {
+		xasprintf(cause, "'started' must be true or false");
+		return -1;
+	}
+	if (ctl_id(o, "session_id", r->session, cause) != 0 ||
+	    ctl_id(o, "agent_id", r->agent, cause) != 0 ||
+	    ctl_count(o, "duration_ms", &n, cause) != 0)
+		return -1;
+	r->duration_ms = (long)n;
+	r->started = json_is_true(json_object_get(o, "started"));
+	if (!r->started) {
+		if (ctl_req_str(o, "error", 0, &s, NULL, cause) != 0)
+			return -1;
+		ctl_copy(r->error, sizeof r->error, s);
+		return 0;
+	}
+	if (ctl_req_str(o, "stop_reason", 0, &s, NULL, cause) != 0)
+		return -1;
+	if ((stop = ctl_stop_parse(s)) < 0) {
+		xasprintf(cause, "unknown stop_reason '%.32s'", s);
+		return -1;
+	}
+	r->stop = (enum agent_stop)stop;
+	if (ctl_req_str(o, "stop_detail", 0, &s, NULL, cause) != 0)
+		return -1;
+	ctl_copy(r->reason, sizeof r->reason, s);
+	if (ctl_count(o, "iterations", &n, cause) != 0 || n > 1000000000)
+		return -1;
+	r->iterations = (int)n;
+	if (ctl_count(o, "tool_calls", &n, cause) != 0 || n > 1000000000)
+		return -1;
+	r->tool_calls = (int)n;
+	usage = json_object_get(o, "usage");
+	if (!json_is_object(usage) || json_object_size(usage) != 2 ||
+	    ctl_count(usage, "input_tokens", &n, cause) != 0)
+		goto bad_usage;
+	r->usage.input_tokens = n;
+	if (ctl_count(usage, "output_tokens", &n, cause) != 0)
+		goto bad_usage;
+	r->usage.output_tokens = n;
+	cost = json_object_get(o, "cost_usd");
+	if (!json_is_number(cost) || !isfinite(json_number_value(cost)) ||
+	    json_number_value(cost) < 0) {
+		xasprintf(cause, "'cost_usd' must be a number");
+		return -1;
+	}
+	r->cost_usd = json_number_value(cost);
+	v = json_object_get(o, "answer");
+	if (v != NULL && !json_is_null(v) && !json_is_string(v)) {
+		xasprintf(cause, "'answer' must be a string");
+		return -1;
+	}
+	sandbox = json_object_get(o, "sandbox");
+	if (sandbox != NULL && !json_is_null(sandbox) &&
+	    !json_is_object(sandbox)) {
+		xasprintf(cause, "'sandbox' must be an object");
+		return -1;
+	}
+	free(r->answer);
+	r->answer = json_is_string(v) ?
+	    xstrndup(json_string_value(v), json_string_length(v)) :
+	    NULL;
+	json_decref(r->sandbox);
+	r->sandbox =
+	    json_is_object(sandbox) ? json_incref((json_t *)sandbox) : NULL;
+	return 0;
+bad_usage:
+	free(*cause);
+	xasprintf(cause, "'usage' must be {input_tokens, output_tokens}");
+	return -1;
+}
+
+char *
+ctl_ev_started(const struct kernel_run *r, size_t *len)
+{
+	return ctl_line(json_pack("{s:s, s:s, s:s}", "event", "started",
+			    "session_id", r->session, "agent_id", r->agent),
+	    len);
+}
+
+char *
+ctl_ev_text(const char *s, size_t n, size_t *len)
+{
+	json_t *t = json_stringn(s, n);
+
+	if (t == NULL)
+		return NULL;
+	return ctl_line(json_pack("{s:s, s:o}", "event", "text", "text", t),
+	    len);
+}
+
+char *
+ctl_ev_reset(size_t *len)
+{
+	return ctl_line(json_pack("{s:s}", "event", "reset"), len);
+}
+
+char *
+ctl_ev_tool(int end, const char *name, const json_t *data, size_t *len)
+{
+	json_t *d = data != NULL ? json_deep_copy(data) : json_null();
+
+	return ctl_line(json_pack("{s:s, s:s, s:o}", "event",
+			    end ? "tool_end" : "tool_start", "name", name,
+			    end ? "result" : "input", d),
+	    len);
+}
+
+char *
+ctl_ev_done(const struct kernel_run *r, size_t *len)
+{
+	json_t *o = json_pack("{s:s, s:b, s:s?, s:s?, s:I}", "event", "done",
+	    "started", r->started, "session_id",
+	    r->session[0] != '\0' ? r->session : NULL, "agent_id",
+	    r->agent[0] != '\0' ? r->agent : NULL, "duration_ms",
+	    (json_int_t)r->duration_ms);
+
+	if (o == NULL)
+		return NULL;
+	if (!r->started) {
+		json_object_set_new(o, "error", ctl_jstr(r->error));
+		return ctl_line(o, len);
+	}
+	json_object_set_new(o, "stop_reason",
+	    json_string(agent_stop_name(r->stop)));
+	json_object_set_new(o, "stop_detail", ctl_jstr(r->reason));
+	json_object_set_new(o, "answer",
+	    r->answer != NULL ? ctl_jstr(r->answer) : json_null());
+	json_object_set_new(o, "iterations", json_integer(r->iterations));
+	json_object_set_new(o, "tool_calls", json_integer(r->tool_calls));
+	json_object_set_new(o, "usage",
+	    json_pack("{s:I, s:I}", "input_tokens",
+		(json_int_t)r->usage.input_tokens, "output_tokens",
+		(json_int_t)r->usage.output_tokens));
+	json_object_set_new(o, "cost_usd", json_real(r->cost_usd));
+	json_object_set(o, "sandbox",
+	    r->sandbox != NULL ? r->sandbox : json_null());
+	return ctl_line(o, len);
+}
+
+char *
+ctl_ev_error(const char *msg, size_t *len)
+{
+	return ctl_line(json_pack("{s:s, s:o}", "event", "error", "error",
+			    ctl_jstr(msg)),
+	    len);
+}
+
+/* ---- lines from a stream ---- */
+
+void
+ctl_reader_init(struct ctl_reader *rd, size_t cap)
+{
+	memset(rd, 0, sizeof *rd);
+	rd->cap = cap;
+}
+
+void
+ctl_reader_free(struct ctl_reader *rd)
+{
+	free(rd->data);
+	memset(rd, 0, sizeof *rd);
+}
+
+int
+ctl_reader_feed(struct ctl_reader *rd, const void *p, size_t n)
+{
+	const char *nl;
+	size_t need;
+
+	if (n == 0)
+		return 0;
+	need = rd->len + n + 1;
+	if (need > rd->size) {
+		rd->size = rd->size == 0 ? 65536 : rd->size;
+		while (rd->size < need)
+			rd->size *= 2;
+		rd->data = xrealloc(rd->data, rd->size);
+	}
+	memcpy(rd->data + rd->len, p, n);
+	/* Only the new bytes are looked at for the last newline. */
+	nl = memrchr(rd->data + rd->len, '\n', n);
+	rd->len += n;
+	if (nl != NULL)
+		rd->tail = (size_t)(nl - rd->data) + 1;
+	/* The pending line may not pass cap. */
+	return rd->len - rd->tail > rd->cap ? -1 : 0;
+}
+
+long
+ctl_reader_fill(struct ctl_reader *rd, int fd)
+{
+	char chunk[65536];
+	ssize_t n;
+
+	do
+		n = read(fd, chunk, sizeof chunk);
+	while (n == -1 && errno == EINTR);
+	if (n > 0 && ctl_reader_feed(rd, chunk, (size_t)n) != 0)
+		return -2;
+	return (long)n;
+}
+
+char *
+ctl_reader_next(struct ctl_reader *rd, size_t *len)
+{
+	char *nl, *line;
+	size_t n;
+
+	if (rd->tail == 0) /* no whole line */
+		return NULL;
+	nl = memchr(rd->data, '\n', rd->tail);
+	n = (size_t)(nl - rd->data);
+	line = xmalloc(n + 1);
+	memcpy(line, rd->data, n);
+	line[n] = '\0';
+	memmove(rd->data, nl + 1, rd->len - n - 1);
+	rd->len -= n + 1;
+	rd->tail -= n + 1;
+	*len = n;
+	return line;
+}

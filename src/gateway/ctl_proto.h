@@ -1,0 +1,132 @@
+/*
+ * ctl_proto.h — the control socket's protocol ($OXIOS_HOME/run/ctl.sock):
+ * how `oxios run` and `oxios chat` hand a run to the daemon and get it
+ * back.  Newline-delimited JSON, one object a line, each line capped.
+ *
+ * Client to daemon: one request line, then at most control lines.
+ *   {"type":"run", "prompt":S, "session":S?, "model":S?, "timeout":N?,
+ *    "budget_tokens":N?, "budget_usd":X?, "agent":S?, "class":S?}
+ *   {"type":"cancel"}
+ * Daemon to client: events, then one "done" (or one "error") line.
+ *   {"event":"started", "session_id":S, "agent_id":S}
+ *   {"event":"text", "text":S}
+ *   {"event":"reset"}
+ *   {"event":"tool_start", "name":S, "input":V}
+ *   {"event":"tool_end", "name":S, "result":V}
+ *   {"event":"done", ...every field of struct kernel_run's output}
+ *   {"event":"error", "error":S}   (the request was refused)
+ *
+ * Every parser here checks types, ranges and unknown keys and says what
+ * is wrong in *cause (caller frees).
+ */
+#ifndef OXIOS_GATEWAY_CTL_PROTO_H
+#define OXIOS_GATEWAY_CTL_PROTO_H
+
+#include <stddef.h>
+#include <jansson.h>
+
+#include "kernel/kernel.h"
+
+#define CTL_PROMPT_MAX (4 * 1024 * 1024) /* as `oxios run --context-file` */
+/* A request line: the prompt, escaped (a newline is two bytes), and the
+ * other fields. */
+#define CTL_LINE_MAX (2 * CTL_PROMPT_MAX + 64 * 1024)
+/* A line from the daemon (an answer, a tool's input or result). */
+#define CTL_EVENT_MAX (4 * CTL_LINE_MAX)
+#define CTL_NAME_MAX 256 /* model, agent (principal), session */
+#define CTL_TIMEOUT_MAX 604800L
+#define CTL_TOKENS_MAX 1000000000000LL
+#define CTL_USD_MAX 1e9
+
+/* What `oxios run` (or one turn of `oxios chat`) asks for. */
+struct ctl_request {
+	char *prompt;
+	char *session;           /* NULL: a new session */
+	char *model;             /* NULL: engine.default_model */
+	long timeout_secs;       /* 0: kernel.agent_timeout_secs */
+	long long budget_tokens; /* 0: none */
+	double budget_usd;       /* 0: none */
+	char *agent;             /* the principal; NULL: "default" */
+	enum call_class cls;     /* CALL_RUN or CALL_INTERACTIVE */
+};
+
+/* Parse and check a request line (without its newline). */
+int ctl_request_parse(const char *line, size_t len, struct ctl_request *req,
+    char **cause);
+/* The request as one line, newline included.  New string; *len set. */
+char *ctl_request_line(const struct ctl_request *req, size_t *len);
+void ctl_request_free(struct ctl_request *req);
+
+/* A line that follows the request: 0 for {"type":"cancel"}, else -1. */
+int ctl_control_parse(const char *line, size_t len, char **cause);
+
+enum ctl_event_type {
+	CTL_EV_STARTED,
+	CTL_EV_TEXT,
+	CTL_EV_RESET,
+	CTL_EV_TOOL_START,
+	CTL_EV_TOOL_END,
+	CTL_EV_DONE,
+	CTL_EV_ERROR,
+};
+
+/* A parsed event.  Pointers borrow from `obj`, which it owns. */
+struct ctl_event {
+	enum ctl_event_type type;
+	json_t *obj;
+	const char *text; /* TEXT: the delta (may hold NULs); ERROR: why */
+	size_t text_len;
+	const char *name;   /* TOOL_*: the tool */
+	const json_t *data; /* TOOL_START: input; TOOL_END: result */
+	const char *session_id, *agent_id; /* STARTED */
+};
+
+/* Parse and check a line from the daemon (without its newline). */
+int ctl_event_parse(const char *line, size_t len, struct ctl_event *ev,
+    char **cause);
+void ctl_event_free(struct ctl_event *ev);
+/*
+ * Fill the output fields of `r` (session, agent, started, stop, reason,
+ * answer, counts, usage, cost, duration, sandbox, error) from a DONE
+ * event.  r->answer and r->sandbox become r's (kernel_run_free()).
+ */
+int ctl_done_apply(const struct ctl_event *ev, struct kernel_run *r,
+    char **cause);
+
+/* The daemon's lines, newline included.  New strings; *len set. */
+char *ctl_ev_started(const struct kernel_run *r, size_t *len);
+/* `s` must be well-formed UTF-8 (NULs allowed); NULL if it is not. */
+char *ctl_ev_text(const char *s, size_t n, size_t *len);
+char *ctl_ev_reset(size_t *len);
+char *ctl_ev_tool(int end, const char *name, const json_t *data, size_t *len);
+char *ctl_ev_done(const struct kernel_run *r, size_t *len);
+char *ctl_ev_error(const char *msg, size_t *len);
+
+/*
+ * Lines from a stream of bytes: feed what was read, take whole lines.  A
+ * line longer than `cap` (newline not counted) is an error.
+ */
+struct ctl_reader {
+	char *data;
+	size_t len, size;
+	size_t tail; /* where the last (incomplete) line starts */
+	size_t cap;
+};
+
+void ctl_reader_init(struct ctl_reader *rd, size_t cap);
+void ctl_reader_free(struct ctl_reader *rd);
+/* Add n bytes.  0, or -1 once the pending line is longer than cap. */
+int ctl_reader_feed(struct ctl_reader *rd, const void *p, size_t n);
+/* read(2) once from fd into rd: what read returns (0 at the end); -2
+ * when the pending line is too long. */
+long ctl_reader_fill(struct ctl_reader *rd, int fd);
+/*
+ * The next whole line, without its newline (NUL-terminated; new string,
+ * *len set), or NULL when none is complete yet.
+ */
+char *ctl_reader_next(struct ctl_reader *rd, size_t *len);
+
+/* "done" → AGENT_DONE ...; -1 for a name no stop has. */
+int ctl_stop_parse(const char *name);
+
+#endif
