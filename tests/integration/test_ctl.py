@@ -104,9 +104,18 @@ def running_agents(d, timeout=20):
 def test_run_goes_through_the_daemon(home):
     d = home.d
     d.start()
-    home.fake.load({'turns': [{'text': 'slow answer', 'delay_ms': 300}]})
+    home.fake.load({'turns': [{'text': 'slow answer', 'delay_ms': 1500}]})
     p = run_bg(home, 'run', '--json', 'hello')
     agents = running_agents(d)
+    # Its call is the daemon scheduler's, as a run's (class "run").
+    end, mine = time.time() + 20, []
+    while time.time() < end and not mine:
+        st, _, j = d.get('/api/scheduler/tasks')
+        assert st == 200, j
+        mine = [t for t in j['tasks'] if t['agent_id'] == agents[0]['id']]
+        time.sleep(0.02)
+    assert mine and mine[0]['class'] == 'run', j
+    assert mine[0]['state'] in ('queued', 'running')
     # Its worker is the daemon's, not the CLI's.
     chain = ancestors(worker_pid(home, agents[0]['id']))
     assert d.proc.pid in chain and p.pid not in chain, chain
@@ -484,6 +493,16 @@ def test_flags_are_carried(home):
             if q['path'].endswith('/completions')][-1]['body']['messages']
     assert [m['content'] for m in msgs if m['role'] == 'user'] == [
         'hi', 'and now?']
+    # --agent: the principal, whose budget and records it is.
+    home.fake.load({'turns': [{'text': 'as alice'}]})
+    r = home.run('run', '--json', '--agent', 'alice', 'hi', timeout=60)
+    assert r.returncode == 0, r.stderr
+    res = json.loads(r.stdout)
+    assert res['agent'] == 'alice'
+    with sqlite3.connect(home.path('oxios.db')) as db:
+        who = db.execute('SELECT principal, class FROM llm_calls WHERE '
+                         'agent_id = ?', (res['agent_id'],)).fetchall()
+    assert who == [('alice', 'run')], who
     # --timeout: the same stop, the same exit code, either way.
     for extra in ((), ('--local',)):
         home.fake.load({'turns': [{'text': 'slow', 'fault': {'hang': True}}]})
