@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "kernel/reaper.h"
+#include "kernel/scheduler.h"
 #include "kernel/supervisor.h"
 #include "store/db.h"
 #include "util/log.h"
@@ -42,6 +43,12 @@ reaper_judge(struct reaper_view *v, const struct reaper_limits *lim,
 
 	if (lim->idle_ms == 0)
 		return REAPER_ALIVE;
+	/* Held back by the kernel's own admission: waiting, not stalled;
+	 * its idle time counts from when it is admitted. */
+	if (v->queued) {
+		v->progress_ms = now_ms;
+		return REAPER_ALIVE;
+	}
 	if (!v->worker_stuck)
 		v->stuck_since_ms = 0;
 	else if (v->stuck_since_ms == 0 || v->stuck_since_ms > now_ms)
@@ -81,6 +88,7 @@ reaper_scan(sqlite3 **db, const char *path, const struct reaper_limits *lim)
 		v.progress_ms =
 		    __atomic_load_n(&a->progress_ms, __ATOMIC_RELAXED);
 		v.in_tool = __atomic_load_n(&a->in_tool, __ATOMIC_RELAXED);
+		v.queued = sched_waiting(a->id) > 0;
 		v.worker_stuck = supervisor_worker_stuck(a);
 		v.stuck_since_ms = a->stuck_since_ms;
 		if (reaper_judge(&v, lim, time_mono_ms(), why, sizeof why) !=
@@ -94,6 +102,9 @@ reaper_scan(sqlite3 **db, const char *path, const struct reaper_limits *lim)
 			supervisor_zombie(*db, a, why);
 		}
 		a->stuck_since_ms = v.stuck_since_ms;
+		if (v.queued) /* the wait is not the agent's */
+			__atomic_store_n(&a->progress_ms, v.progress_ms,
+			    __ATOMIC_RELAXED);
 		agent_unref(a, "reaper");
 	}
 }

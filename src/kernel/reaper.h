@@ -26,6 +26,7 @@
 struct reaper_view {
 	uint64_t progress_ms;    /* its last progress (monotonic) */
 	int in_tool;             /* inside a tool call */
+	int queued;              /* a call of it waits for the scheduler */
 	int worker_stuck;        /* it waits on a worker that has exited */
 	uint64_t stuck_since_ms; /* when that was first seen; 0: not stuck.
 				    reaper_judge() keeps it up to date */

@@ -719,6 +719,23 @@ sched_release(struct sched_ticket *t, const struct sched_limits *lim, int rc,
 	pthread_mutex_unlock(&sched_lock);
 }
 
+int
+sched_waiting(const char *agent_id)
+{
+	const struct sched_call *c;
+	int n = 0;
+
+	if (agent_id == NULL || *agent_id == '\0')
+		return 0;
+	pthread_mutex_lock(&sched_lock);
+	for (c = sched_calls; c != NULL; c = c->next)
+		if (!c->running && c->agent != NULL &&
+		    strcmp(c->agent->id, agent_id) == 0)
+			n++;
+	pthread_mutex_unlock(&sched_lock);
+	return n;
+}
+
 void
 sched_stats(const char *provider, struct sched_stats *out)
 {

@@ -133,6 +133,12 @@ void sched_observe(const char *provider, const struct sched_limits *lim,
 /* Whether an error is the provider limiting its rate (429, 529). */
 int sched_rate_limited(const struct llm_error *err);
 
+/*
+ * How many calls of agent `agent_id` wait for admission now (the
+ * reaper: an agent the kernel holds back is not stalled).
+ */
+int sched_waiting(const char *agent_id);
+
 /* The state of `provider` now (all zero if never seen). */
 void sched_stats(const char *provider, struct sched_stats *out);
 

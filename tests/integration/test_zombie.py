@@ -259,3 +259,34 @@ def test_slow_streaming_run_is_not_reaped(llm):
     assert out['response'] == text
     assert took > 3, took  # it did outlast the limit
     assert zombie_entries(ox) == []
+
+
+def test_a_call_queued_by_the_scheduler_is_not_reaped(llm):
+    """One call in flight at a time (scheduler.max_concurrent = 1): the
+    second agent waits for admission longer than kernel.zombie_secs
+    while the first streams.  The wait is the kernel's, not a stall:
+    both answer, nobody is reaped."""
+    import threading
+    ox = configure(llm)
+    d = make_daemon(ox, '[kernel]\nzombie_secs = 2\n'
+                    '[scheduler]\nmax_concurrent = 1\n')
+    text = 'a slow but steady answer that keeps on streaming ' * 2
+    ox.fake.load({'turns': [{'text': text, 'delay_ms': 150}] * 2})
+    d.start()
+    got = []
+    try:
+        th = [threading.Thread(target=lambda i=i: got.append(
+            chat(d, 'take your time %d' % i))) for i in range(2)]
+        for t in th:
+            t.start()
+        for t in th:
+            t.join(120)
+    finally:
+        d.stop_clean()
+    assert [g[0] for g in got] == [200, 200], got
+    d2 = db(ox)
+    waits = [r[0] for r in d2.execute(
+        "SELECT queue_ms FROM llm_calls WHERE kind = 'chat'")]
+    d2.close()
+    assert max(waits) > 2000, waits  # it did wait past the limit
+    assert zombie_entries(ox) == []

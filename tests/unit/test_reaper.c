@@ -57,6 +57,26 @@ test_judge_idle(void **state)
 }
 
 static void
+test_judge_queued(void **state)
+{
+	struct reaper_view v = { .progress_ms = 1000, .queued = 1 };
+	char why[200] = "";
+
+	(void)state;
+	/* Waiting for the scheduler's admission is not a stall: however
+	 * long, and the idle time counts from the last look that saw it
+	 * queued. */
+	assert_int_equal(reaper_judge(&v, &lim, 50000, why, sizeof why),
+	    REAPER_ALIVE);
+	assert_true(v.progress_ms == 50000);
+	v.queued = 0;
+	assert_int_equal(reaper_judge(&v, &lim, 59999, why, sizeof why),
+	    REAPER_ALIVE);
+	assert_int_equal(reaper_judge(&v, &lim, 60000, why, sizeof why),
+	    REAPER_STALLED);
+}
+
+static void
 test_judge_tool(void **state)
 {
 	struct reaper_view v = { .progress_ms = 0, .in_tool = 1 };
@@ -329,6 +349,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_judge_idle),
+		cmocka_unit_test(test_judge_queued),
 		cmocka_unit_test(test_judge_tool),
 		cmocka_unit_test(test_judge_worker),
 		cmocka_unit_test(test_judge_off),
