@@ -55,24 +55,6 @@ ctl_client_connect(char **cause)
 	return rc;
 }
 
-/* Send all of s; 0 or -1. */
-static int
-ctl_client_send(int fd, const char *s, size_t n)
-{
-	ssize_t w;
-
-	while (n > 0) {
-		w = send(fd, s, n, MSG_NOSIGNAL);
-		if (w == -1 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		s += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* The request for `r`.  New line; *len set. */
 static char *
 ctl_client_request(const struct kernel_run *r, size_t *len)
@@ -159,7 +141,7 @@ ctl_client_run(int fd, struct kernel_run *r)
 		    "(%d bytes); --local runs it here",
 		    CTL_LINE_MAX);
 		rc = -1;
-	} else if (ctl_client_send(fd, line, len) != 0)
+	} else if (ctl_send_all(fd, line, len) != 0)
 		sent = errno; /* its refusal may still be there to read */
 	free(line);
 	while (rc == 0) {
@@ -183,7 +165,7 @@ ctl_client_run(int fd, struct kernel_run *r)
 		}
 		if (!cancelled && cancel_fired(r->cancel)) {
 			cancelled = 1; /* the daemon answers with its record */
-			if (ctl_client_send(fd, cancel_line,
+			if (ctl_send_all(fd, cancel_line,
 				sizeof cancel_line - 1) != 0)
 				shutdown(fd, SHUT_WR);
 		}

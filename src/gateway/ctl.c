@@ -58,31 +58,13 @@ static struct {
 } ctl = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, -1, { -1, -1 },
 	0, 0, 0, 0, NULL };
 
-/* Write all of s; 0, or -1 (the client is gone or reads nothing). */
-static int
-ctl_send(int fd, const char *s, size_t n)
-{
-	ssize_t w;
-
-	while (n > 0) {
-		w = send(fd, s, n, MSG_NOSIGNAL);
-		if (w == -1 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		s += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* Send a line (consumed) to the run's client; a failed write cancels. */
 static void
 ctl_emit(struct ctl_conn *c, char *line, size_t len)
 {
 	if (line == NULL)
 		return;
-	if (!c->broken && ctl_send(c->fd, line, len) != 0) {
+	if (!c->broken && ctl_send_all(c->fd, line, len) != 0) {
 		c->broken = 1;
 		log_info("ctl: the client is gone; cancelling its run");
 		gateway_cancel_owner(c);
@@ -210,7 +192,7 @@ ctl_tell(int fd, const char *why)
 	char *line = ctl_ev_error(why, &len);
 
 	if (line != NULL)
-		(void)ctl_send(fd, line, len);
+		(void)ctl_send_all(fd, line, len);
 	free(line);
 }
 

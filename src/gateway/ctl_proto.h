@@ -129,4 +129,8 @@ char *ctl_reader_next(struct ctl_reader *rd, size_t *len);
 /* "done" → AGENT_DONE ...; -1 for a name no stop has. */
 int ctl_stop_parse(const char *name);
 
+/* Send all of s[0..n) on the socket fd (no SIGPIPE); 0, or -1 when the
+ * peer is gone. */
+int ctl_send_all(int fd, const char *s, size_t n);
+
 #endif
