@@ -39,26 +39,31 @@ def calls(ox):
 
 
 def test_rate_limited_provider_few_429s(llm):
+    """20 chats at once, each two turns (two LLM calls), against a
+    provider that allows 5 requests a second and answers 429 beyond,
+    its limit unknown to Oxios: all succeed, and the scheduler learns
+    the rate from the first 429s."""
     llm.fake.load({'rate_limit': {'requests': 5, 'window_s': 1}})
     d = make_daemon(llm)
     d.start()
     try:
-        got = chat_all(d, CHATS)
+        got = chat_twice_all(d, CHATS)
     finally:
         d.stop_clean()
     for st, j in got:
         assert st == 200, j
     rows = calls(llm)
-    assert len(rows) == CHATS
+    assert len(rows) == 2 * CHATS
     assert all(r[0] == 'ok' for r in rows), rows
     sent = len(llm.fake.requests())
     limited = llm.fake.load_stats()['rate_limited']
-    # Without admission every chat past the fifth of each second retries
-    # on its own (and some run out of retries); learned from the first
-    # 429s (the first burst of max_concurrent = 8 brings about 3), the
-    # rate stays near the limit.  Seen: 3 to 6; a generous bound.
-    assert limited <= CHATS * 2 // 5, (limited, sent)
-    assert sent == CHATS + limited
+    # Without admission every call past the fifth of each second retries
+    # on its own (and some run out of retries: bench/scheduler); learned
+    # from the first 429s (the first burst of max_concurrent = 8 brings
+    # a few), the rate stays near the limit.  Seen: 2 or 3 of 40.
+    print('429s: %d of %d calls' % (limited, 2 * CHATS))
+    assert limited <= 2 * CHATS // 8, (limited, sent)
+    assert sent == 2 * CHATS + limited
     # Some calls waited for admission, and it was recorded.
     assert any(r[1] > 0 for r in rows), rows
 
