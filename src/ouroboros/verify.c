@@ -1,0 +1,381 @@
+/*
+ * verify.c — one criterion checked mechanically (verify.h): its command
+ * in a fresh sandboxed worker, then its artifacts and its assertion.
+ *
+ * The worker's exec tool answers {"ok": true, "output": ...} when the
+ * command exited 0, else {"ok": false, "error": ...} whose first words
+ * say how it ended ("exit code N", "killed by SIG...", "timed out after
+ * N s", "cannot run ...") followed by its output, or, when it never ran,
+ * why the tool refused it (src/agent/tool_exec.c).  ouro_verify_outcome()
+ * reads that answer back; test_verify checks it against the real tool.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ouroboros/verify.h"
+#include "util/buf.h"
+#include "util/time.h"
+#include "util/utf8.h"
+#include "util/xalloc.h"
+
+static const char *const verify_state_names[] = {
+	[OURO_VERIFY_PASSED] = "passed",
+	[OURO_VERIFY_FAILED] = "failed",
+	[OURO_VERIFY_UNCHECKED] = "unchecked",
+	[OURO_VERIFY_ERROR] = "error",
+};
+
+const char *
+ouro_verify_state_name(enum ouro_verify_state st)
+{
+	if ((size_t)st >=
+	    sizeof verify_state_names / sizeof *verify_state_names)
+		return "unknown";
+	return verify_state_names[st];
+}
+
+/* Add a reason, taking ownership of `s`. */
+static void
+verify_reason_take(struct ouro_verify_result *res, char *s)
+{
+	res->reasons = xreallocarray(res->reasons, res->nreasons + 1,
+	    sizeof *res->reasons);
+	res->reasons[res->nreasons++] = s;
+}
+
+static void __attribute__((format(printf, 2, 3)))
+verify_reason(struct ouro_verify_result *res, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	xvasprintf(&s, fmt, ap);
+	va_end(ap);
+	verify_reason_take(res, s);
+}
+
+void
+ouro_verify_result_free(struct ouro_verify_result *res)
+{
+	size_t i;
+
+	if (res == NULL)
+		return;
+	for (i = 0; i < res->nreasons; i++)
+		free(res->reasons[i]);
+	free(res->reasons);
+	free(res->ended);
+	free(res->output);
+	memset(res, 0, sizeof *res);
+	res->exit_status = -1;
+}
+
+static int
+verify_prefix(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/*
+ * A failed command's message: its status line (new) and its output
+ * (new), split at "; output:\n", " (no output)" or the first newline.
+ */
+static void
+verify_split(const char *msg, int first_line, char **head, char **output)
+{
+	const char *p;
+	size_t len = strlen(msg), sfx = strlen(" (no output)");
+
+	if (first_line) {
+		if ((p = strchr(msg, '\n')) == NULL) {
+			*head = xstrdup(msg);
+			*output = xstrdup("");
+		} else {
+			*head = xstrndup(msg, (size_t)(p - msg));
+			*output = xstrdup(p + 1);
+		}
+		return;
+	}
+	if ((p = strstr(msg, "; output:\n")) != NULL) {
+		*head = xstrndup(msg, (size_t)(p - msg));
+		*output = xstrdup(p + strlen("; output:\n"));
+	} else if (len >= sfx && strcmp(msg + len - sfx, " (no output)") == 0) {
+		*head = xstrndup(msg, len - sfx);
+		*output = xstrdup("");
+	} else {
+		*head = xstrdup(msg);
+		*output = xstrdup("");
+	}
+}
+
+int
+ouro_verify_outcome(const json_t *answer, struct ouro_verify_result *res,
+    char **output, char **why)
+{
+	const char *msg, *s;
+	char *head = NULL;
+	int code;
+
+	*output = NULL;
+	*why = NULL;
+	res->ran = 0;
+	res->exit_status = -1;
+	res->timed_out = 0;
+	free(res->ended);
+	res->ended = NULL;
+	if (json_is_true(json_object_get(answer, "ok"))) {
+		s = json_string_value(json_object_get(answer, "output"));
+		/* The tool's word for nothing: no output at all. */
+		*output = xstrdup(
+		    s == NULL || strcmp(s, "(no output)") == 0 ? "" : s);
+		res->ran = 1;
+		res->exit_status = 0;
+		res->ended = xstrdup("exit code 0");
+		res->output_cut =
+		    json_is_true(json_object_get(answer, "truncated"));
+		return 0;
+	}
+	if ((msg = json_string_value(json_object_get(answer, "error"))) ==
+	    NULL) {
+		xasprintf(why,
+		    "verify_command failed: the worker's answer "
+		    "gave no reason");
+		return -1;
+	}
+	if (verify_prefix(msg, "exit code ") ||
+	    verify_prefix(msg, "killed by ")) {
+		verify_split(msg, 0, &head, output);
+		res->ran = 1;
+		if (sscanf(head, "exit code %d", &code) == 1) {
+			res->exit_status = code;
+			xasprintf(why, "verify_command exited %d%s", code,
+			    head + strcspn(head + strlen("exit code "), " ;") +
+				strlen("exit code "));
+		} else
+			xasprintf(why, "verify_command was %s", head);
+	} else if (verify_prefix(msg, "timed out after ")) {
+		verify_split(msg, 1, &head, output);
+		res->ran = 1;
+		res->timed_out = 1;
+		xasprintf(why, "verify_command %.*s", (int)strcspn(head, ":"),
+		    head);
+	} else if (verify_prefix(msg, "killed: ") ||
+	    verify_prefix(msg, "cancelled: ") || verify_prefix(msg, "poll: ")) {
+		verify_split(msg, 1, &head, output);
+		res->ran = 1;
+		xasprintf(why, "verify_command was stopped: %s", head);
+	} else if (verify_prefix(msg, "cannot run ") ||
+	    strstr(msg, "is allowed but not installed") != NULL) {
+		xasprintf(why, "verify_command could not run: %s", msg);
+	} else
+		xasprintf(why,
+		    "verify_command refused by the command policy: %s", msg);
+	if (*output != NULL && strstr(*output, "\n[... output cut: ") != NULL)
+		res->output_cut = 1;
+	res->ended = head;
+	return -1;
+}
+
+/* At most OURO_VERIFY_EXCERPT bytes of `s`: its head and its tail. */
+static char *
+verify_excerpt(const char *s, int *cut)
+{
+	size_t len = strlen(s), half = OURO_VERIFY_EXCERPT / 2, h, t;
+	char *e;
+
+	if (len <= OURO_VERIFY_EXCERPT)
+		return xstrdup(s);
+	*cut = 1;
+	h = utf8_cutn(s, len, half);
+	t = len - half;
+	while (t < len && ((unsigned char)s[t] & 0xC0) == 0x80)
+		t++;
+	xasprintf(&e, "%.*s\n[... %zu bytes omitted ...]\n%s", (int)h, s, t - h,
+	    s + t);
+	return e;
+}
+
+/* The exec tool's arguments for `command`, or NULL with *cause. */
+static json_t *
+verify_exec_args(const struct ouro_verify_env *env, const char *command,
+    char **cause)
+{
+	json_t *args, *jw;
+	char **words;
+	size_t i, n;
+
+	if (env->policy->allow_shell)
+		args = json_pack("{s:s, s:s}", "mode", "shell", "command",
+		    command);
+	else {
+		if ((words = ouro_verify_words(command, &n, cause)) == NULL)
+			return NULL;
+		jw = json_array();
+		for (i = 1; i < n; i++)
+			json_array_append_new(jw, json_string(words[i]));
+		args = json_pack("{s:s, s:o}", "binary", words[0], "args", jw);
+		ouro_verify_words_free(words);
+	}
+	if (env->timeout_secs > 0)
+		json_object_set_new(args, "timeout",
+		    json_integer(env->timeout_secs));
+	return args;
+}
+
+/*
+ * Run `command` in a fresh worker.  0 with *output (new: the command
+ * ran, whatever its end), or -1 (reasons and state set, *output NULL
+ * when it did not run).  An error of the check itself sets *error.
+ */
+static int
+verify_run(const struct ouro_verify_env *env, const char *command,
+    struct ouro_verify_result *res, char **output, int *error)
+{
+	struct hands *h = NULL;
+	json_t *args, *answer = NULL;
+	char *cause = NULL, *why = NULL;
+	int rc = -1;
+
+	*output = NULL;
+	if ((args = verify_exec_args(env, command, &cause)) == NULL) {
+		verify_reason(res,
+		    "verify_command could not be split into words: %s", cause);
+		free(cause);
+		return -1;
+	}
+	if (hands_acquire(env->policy, &h, &cause) == -1) {
+		verify_reason(res, "the verify worker did not start: %s",
+		    cause);
+		*error = 1;
+		goto out;
+	}
+	if (hands_call(h, "exec", args, env->cancel, &answer, &cause) == -1) {
+		if (cancel_fired(env->cancel)) {
+			verify_reason(res, "the check was cancelled");
+			*error = 1;
+		} else {
+			res->ran = 1;
+			verify_reason(res,
+			    "verify_command: the verify worker died while it "
+			    "ran: %s",
+			    cause);
+		}
+		goto out;
+	}
+	if (ouro_verify_outcome(answer, res, output, &why) == -1)
+		verify_reason_take(res, why);
+	rc = 0;
+out:
+	if (h != NULL)
+		hands_retire(h);
+	json_decref(args);
+	json_decref(answer);
+	free(cause);
+	return rc;
+}
+
+/* Check the artifacts beneath the workspace; -1: it cannot be opened. */
+static int
+verify_artifacts(const struct ouro_verify_env *env, char *const *artifacts,
+    size_t nartifacts, struct ouro_verify_result *res)
+{
+	char *why;
+	size_t i;
+	int dirfd;
+
+	if ((dirfd = open(env->policy->workspace,
+		 O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1) {
+		verify_reason(res, "the workspace %s cannot be opened: %s",
+		    env->policy->workspace, strerror(errno));
+		return -1;
+	}
+	for (i = 0; i < nartifacts; i++) {
+		if (ouro_verify_artifact(dirfd, artifacts[i], &why) != 1)
+			verify_reason_take(res, why);
+	}
+	close(dirfd);
+	return 0;
+}
+
+enum ouro_verify_state
+ouro_verify_criterion(const struct ouro_verify_env *env,
+    const char *verify_command, char *const *artifacts, size_t nartifacts,
+    const char *assertion, struct ouro_verify_result *res)
+{
+	uint64_t t0 = time_mono_ms();
+	char *cause = NULL, *output = NULL, *why = NULL;
+	int error = 0, rc;
+
+	memset(res, 0, sizeof *res);
+	res->exit_status = -1;
+	res->has_command = verify_command != NULL;
+	rc = ouro_verify_check(verify_command, artifacts, nartifacts, assertion,
+	    &cause);
+	if (rc == 0) {
+		verify_reason(res,
+		    "not mechanically checkable: the criterion has no "
+		    "verify_command, artifacts or assertion");
+		res->state = OURO_VERIFY_UNCHECKED;
+		goto out;
+	}
+	if (rc == -1) {
+		verify_reason_take(res, cause);
+		res->state = OURO_VERIFY_FAILED;
+		goto out;
+	}
+	if (cancel_fired(env->cancel)) {
+		verify_reason(res, "the check was cancelled");
+		res->state = OURO_VERIFY_ERROR;
+		goto out;
+	}
+	if (verify_command != NULL &&
+	    verify_run(env, verify_command, res, &output, &error) == -1 &&
+	    error) {
+		res->state = OURO_VERIFY_ERROR;
+		goto out;
+	}
+	if (verify_artifacts(env, artifacts, nartifacts, res) == -1) {
+		res->state = OURO_VERIFY_ERROR;
+		goto out;
+	}
+	/* Against what it printed; a command that never ran failed above. */
+	if (assertion != NULL && output != NULL &&
+	    ouro_verify_assert(assertion, output, strlen(output), &why) != 1)
+		verify_reason_take(res, why);
+	if (output != NULL)
+		res->output = verify_excerpt(output, &res->output_cut);
+	res->state =
+	    res->nreasons == 0 ? OURO_VERIFY_PASSED : OURO_VERIFY_FAILED;
+out:
+	free(output);
+	res->duration_ms = (long long)(time_mono_ms() - t0);
+	return res->state;
+}
+
+json_t *
+ouro_verify_result_json(const struct ouro_verify_result *res)
+{
+	json_t *o, *reasons = json_array();
+	size_t i;
+
+	for (i = 0; i < res->nreasons; i++)
+		json_array_append_new(reasons, json_string(res->reasons[i]));
+	o = json_pack("{s:s, s:o, s:b, s:o, s:s?, s:b, s:s?, s:b, s:I, s:o}",
+	    "state", ouro_verify_state_name(res->state), "passed",
+	    res->state == OURO_VERIFY_PASSED     ? json_true() :
+		res->state == OURO_VERIFY_FAILED ? json_false() :
+						   json_null(),
+	    "ran", res->ran, "exit_status",
+	    res->ran && res->exit_status >= 0 ? json_integer(res->exit_status) :
+						json_null(),
+	    "ended", res->ended, "timed_out", res->timed_out, "output",
+	    res->output, "output_truncated", res->output_cut, "duration_ms",
+	    (json_int_t)res->duration_ms, "reasons", reasons);
+	return o;
+}
