@@ -643,6 +643,19 @@ test_run_shell(void **state)
 	assert_int_equal(res.nreasons, 1);
 	assert_string_equal(res.reasons[0], "verify_command exited 3");
 	ouro_verify_result_free(&res);
+	/* In a worker, not here: its environment is scrubbed. */
+	setenv("OXIOS_VERIFY_SECRET", "s3cret", 1);
+	assert_int_equal(run("env", NULL, 0, "s3cret", &res),
+	    OURO_VERIFY_FAILED);
+	unsetenv("OXIOS_VERIFY_SECRET");
+	assert_int_equal(res.exit_status, 0);
+	assert_int_equal(res.nreasons, 1);
+	assert_string_equal(res.reasons[0],
+	    "assertion \"s3cret\" was not found in the output");
+	ouro_verify_result_free(&res);
+	assert_int_equal(run("env", NULL, 0, "/^PATH=/", &res),
+	    OURO_VERIFY_PASSED);
+	ouro_verify_result_free(&res);
 	pol.allow_shell = 0;
 }
 
