@@ -367,6 +367,9 @@ def test_worker_cpu_limit_timing(tmp_path):
         r = None
     took = time.monotonic() - t0
     assert r is None, r
-    assert took < 2 + 2, took
+    # The limit is CPU time: on a loaded machine (two cores shared with
+    # builds) wall time runs ahead of it, so the bound is loose here;
+    # the SIGXCPU exit below is what proves the limit held.
+    assert took < 2 + 10, took
     st = w.wait()
     assert os.WIFEXITED(st) and os.WEXITSTATUS(st) == 128 + signal.SIGXCPU, st
