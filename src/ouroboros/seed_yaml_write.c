@@ -88,7 +88,10 @@ yw_scalar(struct buf *b, const json_t *v)
 		buf_printf(b, "%lld", (long long)json_integer_value(v));
 		break;
 	case JSON_REAL:
-		snprintf(num, sizeof num, "%.17g", json_real_value(v));
+		/* The shortest form that reads back the same. */
+		snprintf(num, sizeof num, "%.15g", json_real_value(v));
+		if (strtod(num, NULL) != json_real_value(v))
+			snprintf(num, sizeof num, "%.17g", json_real_value(v));
 		/* A real must not read back as an integer. */
 		if (strpbrk(num, ".eEn") == NULL)
 			strcat(num, ".0");
