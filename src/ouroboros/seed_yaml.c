@@ -678,6 +678,17 @@ fail:
 	return -1;
 }
 
+/* A sequence or mapping one level below `depth`, if it may nest. */
+static int
+y_collection(struct yparse *p, size_t indent, int depth, int seq, json_t **out)
+{
+	if (depth >= SEED_YAML_DEPTH)
+		return y_fail(p, &p->lines[p->cur], indent,
+		    "nested deeper than %d levels", SEED_YAML_DEPTH);
+	return seq ? y_sequence(p, indent, depth + 1, out) :
+		     y_mapping(p, indent, depth + 1, out);
+}
+
 /* The collection (or scalar) whose first line is p->cur, at `indent`. */
 static int
 y_node(struct yparse *p, size_t indent, int depth, json_t **out)
@@ -687,11 +698,8 @@ y_node(struct yparse *p, size_t indent, int depth, json_t **out)
 	size_t i, n = l->len - l->pos;
 	int quoted = n > 0 && (s[0] == '"' || s[0] == '\'');
 
-	if (depth >= SEED_YAML_DEPTH)
-		return y_fail(p, l, l->pos, "nested deeper than %d levels",
-		    SEED_YAML_DEPTH);
 	if (y_is_item(l))
-		return y_sequence(p, indent, depth + 1, out);
+		return y_collection(p, indent, depth, 1, out);
 	/* A mapping when the line holds "key:" (past a quoted key). */
 	i = l->pos;
 	if (quoted) {
@@ -702,14 +710,14 @@ y_node(struct yparse *p, size_t indent, int depth, json_t **out)
 		json_decref(q);
 		i = y_skip_blanks(l->s, i, l->len);
 		if (i < l->len && l->s[i] == ':')
-			return y_mapping(p, indent, depth + 1, out);
+			return y_collection(p, indent, depth, 0, out);
 		return y_scalar(p, l, l->pos, indent, out);
 	}
 	for (; i < l->len; i++) {
 		if (l->s[i] == '#' && i > l->pos && l->s[i - 1] == ' ')
 			break;
 		if (l->s[i] == ':' && (i + 1 == l->len || l->s[i + 1] == ' '))
-			return y_mapping(p, indent, depth + 1, out);
+			return y_collection(p, indent, depth, 0, out);
 	}
 	return y_scalar(p, l, l->pos, indent, out);
 }
