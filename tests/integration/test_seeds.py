@@ -165,6 +165,14 @@ def test_rest_routes(seeded):
             assert st == 404, (path, j)
             assert j['error']['code'] == 'not_found', j
             assert 'no seed' in j['error']['message'], j
+        # The YAML files hold the same seeds (read by another YAML
+        # implementation when there is one).
+        yaml = pytest.importorskip('yaml')
+        for g in (g1, g2, other):
+            st, _, j = d.get('/api/seeds/' + g['id'])
+            del j['status'], j['stop_reason']
+            with open(g['yaml']) as f:
+                assert yaml.safe_load(f) == j
     finally:
         d.stop_clean()
 

@@ -731,6 +731,26 @@ test_yaml_limits(void **state)
 	assert_non_null(strstr(cause, "nested deeper than"));
 	free(cause);
 	free(b.p);
+	/* As deep as the cap, on one line or on many: a scalar may sit in
+	 * the deepest collection. */
+	b.p = xmalloc(4096);
+	for (n = 0, i = 0; i < SEED_YAML_DEPTH; i++)
+		n += (size_t)sprintf(b.p + n, "- ");
+	n += (size_t)sprintf(b.p + n, "x\n");
+	assert_int_equal(seed_yaml_parse(b.p, n, &v, &cause), 0);
+	text = seed_yaml_emit(v);
+	json_decref(v);
+	assert_int_equal(seed_yaml_parse(text, strlen(text), &v, &cause), 0);
+	json_decref(v);
+	free(text);
+	n = (size_t)sprintf(b.p, "- ");
+	for (i = 0; i < SEED_YAML_DEPTH; i++)
+		n += (size_t)sprintf(b.p + n, "- ");
+	n += (size_t)sprintf(b.p + n, "x\n");
+	assert_int_equal(seed_yaml_parse(b.p, n, &v, &cause), -1);
+	assert_non_null(strstr(cause, "nested deeper than 32 levels"));
+	free(cause);
+	free(b.p);
 	/* A NUL byte, with its position. */
 	assert_int_equal(seed_yaml_parse("a: 1\nb: x\0y\n", 12, &v, &cause),
 	    -1);
