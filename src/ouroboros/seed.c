@@ -335,6 +335,41 @@ seed_meta(const json_t *v, struct seed *s, char **cause)
 	return 0;
 }
 
+static size_t
+seed_strs_len(char **v, size_t n)
+{
+	size_t i, len = 0;
+
+	for (i = 0; i < n; i++)
+		len += strlen(v[i]);
+	return len;
+}
+
+/* Bytes of all the strings of s (NULL ones count 0). */
+static size_t
+seed_text_len(const struct seed *s)
+{
+	size_t i,
+	    len = strlen(s->goal) + strlen(s->task_type) +
+	    (s->rationale != NULL ? strlen(s->rationale) : 0) +
+	    seed_strs_len(s->constraints, s->nconstraints) +
+	    seed_strs_len(s->exit_conditions, s->nexit_conditions) +
+	    seed_strs_len(s->assumptions, s->nassumptions);
+
+	for (i = 0; i < s->ncriteria; i++) {
+		const struct seed_criterion *c = &s->criteria[i];
+
+		len += strlen(c->id) + strlen(c->description) +
+		    (c->verify_command != NULL ? strlen(c->verify_command) :
+						 0) +
+		    (c->assertion != NULL ? strlen(c->assertion) : 0) +
+		    seed_strs_len(c->artifacts, c->nartifacts);
+	}
+	for (i = 0; i < s->nprinciples; i++)
+		len += strlen(s->principles[i].name);
+	return len;
+}
+
 static int
 seed_parse(const json_t *v, enum seed_mode mode, struct seed *s, char **cause)
 {
@@ -375,6 +410,10 @@ seed_parse(const json_t *v, enum seed_mode mode, struct seed *s, char **cause)
 	    seed_strs(v, "assumptions", "", SEED_MAX_ITEMS, &s->assumptions,
 		&s->nassumptions, cause) != 0)
 		return -1;
+	if (seed_text_len(s) > SEED_MAX_TOTAL)
+		return seed_fail(cause,
+		    "the seed holds more than %d bytes of text in all",
+		    SEED_MAX_TOTAL);
 	return 0;
 }
 

@@ -26,6 +26,9 @@
 #define SEED_MAX_ITEMS 64      /* entries of any list */
 #define SEED_MAX_ARTIFACTS 32  /* artifacts of one criterion */
 #define SEED_MAX_GENERATION 30 /* ouroboros.max_generations' top */
+/* Bytes of all its strings together: keeps its YAML file, escapes and
+ * all, under SEED_YAML_MAX (seed_yaml.h). */
+#define SEED_MAX_TOTAL (64 * 1024)
 
 /* One acceptance criterion.  Optional strings are NULL when absent. */
 struct seed_criterion {
@@ -73,7 +76,8 @@ struct seed {
  * arguments are checked for meaning (the JSON Schema is checked before):
  * non-empty goal and task_type, at least one criterion, unique ids of
  * the form [A-Za-z0-9_.-]{1,64}, weights >= 0 summing to more than 0
- * (normalised to sum 1), unique principle names, the caps.  Unknown
+ * (normalised to sum 1), unique principle names, the caps (SEED_MAX_TOTAL
+ * bytes of text in all).  Unknown
  * members are refused.  *out (caller seed_free()s), or -1 with *cause
  * (caller frees) naming the member: "acceptance_criteria[2].id: ...".
  */

@@ -28,7 +28,7 @@
 
 #include "ouroboros/seed.h"
 
-#define SEED_YAML_MAX (256 * 1024) /* bytes of a seed file */
+#define SEED_YAML_MAX (512 * 1024) /* bytes of a seed file */
 #define SEED_YAML_DEPTH 32         /* nested collections */
 
 /*

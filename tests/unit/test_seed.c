@@ -229,6 +229,23 @@ test_refusals(void **state)
 	/* A rationale is for evolve_seed only. */
 	refuse_with("rationale", "\"why\"", "unknown member 'rationale'");
 	refuse_with("color", "\"red\"", "unknown member 'color'");
+	/* The cap on all the text: 64 assumptions of 1100 bytes. */
+	{
+		json_t *a = json_array();
+		char *t = xmalloc(1101);
+		int i;
+
+		memset(t, 'a', 1100);
+		t[1100] = '\0';
+		for (i = 0; i < SEED_MAX_ITEMS; i++)
+			json_array_append_new(a, json_string(t));
+		free(t);
+		text = json_dumps(a, 0);
+		json_decref(a);
+		refuse_with("assumptions", text,
+		    "more than 65536 bytes of text in all");
+		free(text);
+	}
 	/* Caps on counts. */
 	{
 		json_t *a = json_array();
@@ -570,6 +587,33 @@ test_yaml_round_trip(void **state)
 		free(path);
 	}
 	seed_free(s);
+
+	/* The most text a seed may hold, all of it escaped: its YAML is
+	 * under the file cap and reads back. */
+	{
+		json_t *big = parse(good_args), *lots = json_array();
+		char *t = xmalloc(1001), *y;
+		int k;
+
+		memset(t, '\x01', 1000);
+		t[1000] = '\0';
+		for (k = 0; k < 63; k++)
+			json_array_append_new(lots, json_string(t));
+		free(t);
+		json_object_set_new(big, "constraints", lots);
+		t = json_dumps(big, 0);
+		json_decref(big);
+		s = make(NULL, t);
+		free(t);
+		y = seed_yaml_text(s);
+		assert_true(strlen(y) > 6 * 63000);
+		assert_true(strlen(y) <= SEED_YAML_MAX);
+		assert_int_equal(seed_yaml_to_seed(y, strlen(y), &back, &cause),
+		    0);
+		seed_free(back);
+		seed_free(s);
+		free(y);
+	}
 
 	/* Any JSON shape: nesting, empty collections, numbers, keys. */
 	obj = json_object();
