@@ -13,7 +13,7 @@
 
 /* s[0..n) double-quoted, with JSON's escapes. */
 static void
-yw_string(struct buf *b, const char *s, size_t n)
+seed_yaml_w_string(struct buf *b, const char *s, size_t n)
 {
 	size_t i;
 
@@ -49,7 +49,7 @@ yw_string(struct buf *b, const char *s, size_t n)
 
 /* A key: plain when it is a simple word, else quoted. */
 static void
-yw_key(struct buf *b, const char *k, size_t n)
+seed_yaml_w_key(struct buf *b, const char *k, size_t n)
 {
 	size_t i;
 	int plain = n > 0 &&
@@ -63,26 +63,27 @@ yw_key(struct buf *b, const char *k, size_t n)
 	if (plain)
 		buf_add(b, k, n);
 	else
-		yw_string(b, k, n);
+		seed_yaml_w_string(b, k, n);
 	buf_addc(b, ':');
 }
 
 /* Whether v fits on the line of its key or dash. */
 static int
-yw_inline(const json_t *v)
+seed_yaml_w_inline(const json_t *v)
 {
 	return !(json_is_object(v) && json_object_size(v) > 0) &&
 	    !(json_is_array(v) && json_array_size(v) > 0);
 }
 
 static void
-yw_scalar(struct buf *b, const json_t *v)
+seed_yaml_w_scalar(struct buf *b, const json_t *v)
 {
 	char num[40];
 
 	switch (json_typeof(v)) {
 	case JSON_STRING:
-		yw_string(b, json_string_value(v), json_string_length(v));
+		seed_yaml_w_string(b, json_string_value(v),
+		    json_string_length(v));
 		break;
 	case JSON_INTEGER:
 		buf_printf(b, "%lld", (long long)json_integer_value(v));
@@ -115,19 +116,19 @@ yw_scalar(struct buf *b, const json_t *v)
 	}
 }
 
-static void yw_block(struct buf *, const json_t *, int, int);
+static void seed_yaml_w_block(struct buf *, const json_t *, int, int);
 
 /* After "key:" or "-": the value on the line, or below it. */
 static void
-yw_after(struct buf *b, const json_t *v, int indent)
+seed_yaml_w_after(struct buf *b, const json_t *v, int indent)
 {
-	if (yw_inline(v)) {
+	if (seed_yaml_w_inline(v)) {
 		buf_addc(b, ' ');
-		yw_scalar(b, v);
+		seed_yaml_w_scalar(b, v);
 		buf_addc(b, '\n');
 	} else {
 		buf_addc(b, '\n');
-		yw_block(b, v, indent + 2, 0);
+		seed_yaml_w_block(b, v, indent + 2, 0);
 	}
 }
 
@@ -136,7 +137,7 @@ yw_after(struct buf *b, const json_t *v, int indent)
  * after a dash already written ("- key: v").
  */
 static void
-yw_block(struct buf *b, const json_t *v, int indent, int hanging)
+seed_yaml_w_block(struct buf *b, const json_t *v, int indent, int hanging)
 {
 	const char *key;
 	const json_t *x;
@@ -147,8 +148,8 @@ yw_block(struct buf *b, const json_t *v, int indent, int hanging)
 		json_object_foreach((json_t *)v, key, x) {
 			if (i++ > 0 || !hanging)
 				buf_printf(b, "%*s", indent, "");
-			yw_key(b, key, strlen(key));
-			yw_after(b, x, indent);
+			seed_yaml_w_key(b, key, strlen(key));
+			seed_yaml_w_after(b, x, indent);
 		}
 		return;
 	}
@@ -156,11 +157,11 @@ yw_block(struct buf *b, const json_t *v, int indent, int hanging)
 		if (i > 0 || !hanging)
 			buf_printf(b, "%*s", indent, "");
 		buf_addc(b, '-');
-		if (json_is_object(x) && !yw_inline(x)) {
+		if (json_is_object(x) && !seed_yaml_w_inline(x)) {
 			buf_addc(b, ' ');
-			yw_block(b, x, indent + 2, 1);
+			seed_yaml_w_block(b, x, indent + 2, 1);
 		} else
-			yw_after(b, x, indent);
+			seed_yaml_w_after(b, x, indent);
 	}
 }
 
@@ -170,11 +171,11 @@ seed_yaml_emit(const json_t *v)
 	struct buf b;
 
 	buf_init(&b, BUF_NOCAP);
-	if (yw_inline(v)) {
-		yw_scalar(&b, v);
+	if (seed_yaml_w_inline(v)) {
+		seed_yaml_w_scalar(&b, v);
 		buf_addc(&b, '\n');
 	} else
-		yw_block(&b, v, 0, 0);
+		seed_yaml_w_block(&b, v, 0, 0);
 	return buf_detach(&b);
 }
 
