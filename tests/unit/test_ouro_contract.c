@@ -5,8 +5,12 @@
  * tool and forces it; an invalid answer (bad arguments, prose, another
  * tool, arguments that are not JSON) is answered once with the problem,
  * and a second one fails naming the tool and the first problem.  The LLM
- * is a script behind the ouro_call_fn seam.
+ * is a script behind the ouro_call_fn seam, and once a server on
+ * 127.0.0.1 behind the real gate (ouro_ask()).
  */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -14,9 +18,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <cmocka.h>
 
+#include "config/config.h"
 #include "ouroboros/contract.h"
+#include "store/db.h"
+#include "tmpdir.h"
+#include "util/buf.h"
 #include "util/json.h"
 #include "util/xalloc.h"
 
@@ -563,6 +574,188 @@ test_ask_call_fails(void **state)
 	free(cause);
 }
 
+/* ---- through the gate, against a server of two canned answers ---- */
+
+#define SERVED 2
+
+struct server {
+	int fd, port;
+	const char *answers[SERVED];
+	struct buf requests[SERVED];
+	pthread_t thread;
+};
+
+static void *
+server_run(void *arg)
+{
+	struct server *sv = arg;
+	char chunk[4096], head[256];
+	const char *end, *cl;
+	ssize_t n;
+	int i, fd;
+
+	for (i = 0; i < SERVED; i++) {
+		if ((fd = accept(sv->fd, NULL, NULL)) < 0)
+			return NULL;
+		/* The head, then Content-Length bytes of body. */
+		for (;;) {
+			end = strstr(buf_str(&sv->requests[i]), "\r\n\r\n");
+			cl = strcasestr(buf_str(&sv->requests[i]),
+			    "content-length: ");
+			if (end != NULL && cl != NULL &&
+			    sv->requests[i].len >=
+				(size_t)(end + 4 - buf_str(&sv->requests[i])) +
+				    strtoul(cl + 16, NULL, 10))
+				break;
+			if ((n = read(fd, chunk, sizeof chunk)) <= 0)
+				break;
+			buf_add(&sv->requests[i], chunk, (size_t)n);
+		}
+		snprintf(head, sizeof head,
+		    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+		    "Content-Length: %zu\r\nConnection: close\r\n\r\n",
+		    strlen(sv->answers[i]));
+		if (write(fd, head, strlen(head)) < 0 ||
+		    write(fd, sv->answers[i], strlen(sv->answers[i])) < 0)
+			fprintf(stderr, "server: write failed\n");
+		close(fd);
+	}
+	return NULL;
+}
+
+static void
+server_start(struct server *sv)
+{
+	struct sockaddr_in a;
+	socklen_t len = sizeof a;
+	int i;
+
+	for (i = 0; i < SERVED; i++)
+		buf_init(&sv->requests[i], BUF_NOCAP);
+	sv->fd = socket(AF_INET, SOCK_STREAM, 0);
+	memset(&a, 0, sizeof a);
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(sv->fd, (struct sockaddr *)&a, sizeof a), 0);
+	assert_int_equal(listen(sv->fd, 4), 0);
+	getsockname(sv->fd, (struct sockaddr *)&a, &len);
+	sv->port = ntohs(a.sin_port);
+	assert_int_equal(pthread_create(&sv->thread, NULL, server_run, sv), 0);
+}
+
+/* The body of request i (caller decrefs). */
+static json_t *
+server_body(struct server *sv, int i)
+{
+	const char *end = strstr(buf_str(&sv->requests[i]), "\r\n\r\n");
+
+	assert_non_null(end);
+	return json_loads(end + 4, 0, NULL);
+}
+
+#define OPENAI_CALL(args) \
+	"{\"id\":\"c1\",\"object\":\"chat.completion\",\"model\":\"m\"," \
+	"\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\"," \
+	"\"content\":null,\"tool_calls\":[{\"id\":\"call_1\",\"type\":" \
+	"\"function\",\"function\":{\"name\":\"judge\",\"arguments\":" args \
+	"}}]},\"finish_reason\":\"tool_calls\"}],\"usage\":{" \
+	"\"prompt_tokens\":5,\"completion_tokens\":5}}"
+
+/* ouro_ask(): two calls through the gate, each forcing the one tool and
+ * saying its phase on the wire and in llm_calls. */
+static void
+test_ask_through_the_gate(void **state)
+{
+	struct server sv = {
+		.answers = { OPENAI_CALL("\"{\\\"score\\\":2}\""),
+		    OPENAI_CALL(
+			"\"{\\\"score\\\":0.9,\\\"goal_alignment\\\":1,"
+			"\\\"drift\\\":0,\\\"uncertainty\\\":0,"
+			"\\\"reward_hacking_risk\\\":0,\\\"gaps\\\":[]}\"") },
+	};
+	struct ouro_ask a = { 0 };
+	struct config *cfg = NULL;
+	char dir[64], path[128], text[256], *cause = NULL;
+	json_t *msgs, *args, *body, *m;
+	sqlite3_stmt *st;
+	int i;
+
+	(void)state;
+	unsetenv("OPENAI_BASE_URL");
+	unsetenv("OPENAI_API_KEY");
+	assert_int_equal(tmpdir_make(dir, sizeof dir, "ouro"), 0);
+	snprintf(path, sizeof path, "%s/oxios.db", dir);
+	assert_int_equal(db_init(path, &cause), 0);
+	server_start(&sv);
+	snprintf(text, sizeof text,
+	    "[providers.local]\nbase_url = \"http://127.0.0.1:%d/v1\"\n"
+	    "[engine]\ndefault_model = \"local/m\"\nmax_retries = 0\n",
+	    sv.port);
+	assert_int_equal(config_load_text("c", text, strlen(text), &cfg,
+			     &cause),
+	    0);
+	msgs =
+	    json_loads("[{\"role\":\"user\",\"content\":\"judge\"}]", 0, NULL);
+	a.tool = "judge";
+	a.phase = "evaluate";
+	a.messages = msgs;
+	args = ouro_ask(cfg, NULL, &a, NULL, &cause);
+	if (args == NULL)
+		fail_msg("%s", cause);
+	assert_true(json_real_value(json_object_get(args, "score")) == 0.9);
+	json_decref(args);
+	pthread_join(sv.thread, NULL);
+	close(sv.fd);
+
+	for (i = 0; i < SERVED; i++) {
+		assert_non_null(strcasestr(buf_str(&sv.requests[i]),
+		    "\r\nX-Oxios-Phase: evaluate\r\n"));
+		body = server_body(&sv, i);
+		assert_string_equal(oxjson_str(json_object_get(json_object_get(body,
+								   "tool_choice"),
+						   "function"),
+					"name", ""),
+		    "judge");
+		assert_int_equal(json_array_size(
+				     json_object_get(body, "tools")),
+		    1);
+		m = json_object_get(body, "messages");
+		assert_int_equal(json_array_size(m), i == 0 ? 1 : 3);
+		if (i == 1)
+			assert_non_null(strstr(oxjson_str(json_array_get(m, 2),
+						   "content", ""),
+			    "Not accepted: judge: (root): missing required"));
+		json_decref(body);
+		buf_free(&sv.requests[i]);
+	}
+	assert_int_equal(sqlite3_prepare_v2(db_get(),
+			     "SELECT kind, phase, status FROM llm_calls "
+			     "ORDER BY id",
+			     -1, &st, NULL),
+	    SQLITE_OK);
+	for (i = 0; i < SERVED; i++) {
+		assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+		assert_string_equal((const char *)sqlite3_column_text(st, 0),
+		    "chat");
+		assert_string_equal((const char *)sqlite3_column_text(st, 1),
+		    "evaluate");
+		assert_string_equal((const char *)sqlite3_column_text(st, 2),
+		    "ok");
+	}
+	assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+	sqlite3_finalize(st);
+
+	/* An unknown phase: refused before anything is sent or recorded. */
+	a.phase = "planning";
+	assert_null(ouro_ask(cfg, NULL, &a, NULL, &cause));
+	assert_non_null(strstr(cause, "judge: the call failed: unknown phase"));
+	free(cause);
+	json_decref(msgs);
+	config_free(cfg);
+	db_shutdown();
+	tmpdir_remove(dir);
+}
+
 int
 main(void)
 {
@@ -576,6 +769,7 @@ main(void)
 		cmocka_unit_test(test_ask_prose),
 		cmocka_unit_test(test_ask_other_tool_and_bad_json),
 		cmocka_unit_test(test_ask_call_fails),
+		cmocka_unit_test(test_ask_through_the_gate),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
