@@ -46,8 +46,8 @@ gate_record_db(const struct gate_record *r, int64_t started)
 		"INSERT INTO llm_calls (started_at, provider, model, kind, "
 		"input_tokens, output_tokens, cache_read_tokens, "
 		"cache_write_tokens, cost_usd, duration_ms, attempts, status, "
-		"error, queue_ms, agent_id, principal, class) VALUES (?, ?, ?, "
-		"?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		"error, queue_ms, agent_id, principal, class, phase) VALUES (?, "
+		"?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 		-1, &st, NULL) != SQLITE_OK) {
 		log_error("recording an LLM call: %s", sqlite3_errmsg(db));
 		return;
@@ -78,6 +78,7 @@ gate_record_db(const struct gate_record *r, int64_t started)
 		sqlite3_bind_null(st, 15);
 	sqlite3_bind_text(st, 16, r->principal, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 17, r->cls, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 18, r->phase, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		log_error("recording an LLM call: %s", sqlite3_errmsg(db));
 	sqlite3_finalize(st);
@@ -85,11 +86,12 @@ gate_record_db(const struct gate_record *r, int64_t started)
 
 /* A call about to be made: what its record knows before it. */
 static void
-gate_begin(struct gate_record *r, const char *kind, const char *provider,
-    const char *model, const struct call_scope *scope)
+gate_begin(struct gate_record *r, const char *kind, const char *phase,
+    const char *provider, const char *model, const struct call_scope *scope)
 {
 	memset(r, 0, sizeof *r);
 	r->kind = kind;
+	snprintf(r->phase, sizeof r->phase, "%s", phase);
 	r->cls = call_class_name(scope != NULL ? scope->cls : CALL_BACKGROUND);
 	snprintf(r->principal, sizeof r->principal, "%s",
 	    scope != NULL && scope->principal != NULL ? scope->principal :
@@ -422,6 +424,12 @@ gate_call_scoped(const struct config *cfg, const struct call_scope *scope,
 	memset(err, 0, sizeof *err);
 	if (rec != NULL)
 		memset(rec, 0, sizeof *rec);
+	if (req->phase != NULL && !llm_phase_valid(req->phase)) {
+		err->cls = LLM_ERR_BAD_REQUEST;
+		snprintf(err->message, sizeof err->message,
+		    "unknown phase '%.32s'", req->phase);
+		return -1;
+	}
 	if (spec == NULL)
 		spec = config_str(cfg, "engine.default_model");
 	if ((p = llm_resolve(cfg, spec, &model, &cause)) == NULL) {
@@ -430,7 +438,8 @@ gate_call_scoped(const struct config *cfg, const struct call_scope *scope,
 		free(cause);
 		return -1;
 	}
-	gate_begin(&r, "chat", p->name, model, scope);
+	gate_begin(&r, "chat", req->phase != NULL ? req->phase : "chat",
+	    p->name, model, scope);
 	rc = gate_steps(cfg, scope, p, model, req, cb, arg, cancel, out, &r,
 	    &probe_failed, err);
 	if (rc != 0 && (err->cls == LLM_ERR_UNAVAILABLE || probe_failed))
@@ -512,7 +521,7 @@ gate_embed(const struct gate_embedder *e, const char *const *texts, size_t n,
 
 	memset(&usage, 0, sizeof usage);
 	memset(err, 0, sizeof *err);
-	gate_begin(&r, "embedding", e->p->name, e->model, NULL);
+	gate_begin(&r, "embedding", "embedding", e->p->name, e->model, NULL);
 	for (i = 0; i < n; i++)
 		chars += strlen(texts[i]);
 	/* Background work: admitted after every call a person waits on. */
@@ -523,8 +532,8 @@ gate_embed(const struct gate_embedder *e, const char *const *texts, size_t n,
 	r.queue_ms = sticket.queue_ms;
 	if (rc == 0 &&
 	    (rc = breaker_admit(e->p->name, &e->lim, &ticket, err)) == 0) {
-		rc = llm_embed(e->p, e->model, texts, n, cancel, vectors, dim,
-		    &usage, err);
+		rc = llm_embed(e->p, e->model, "embedding", texts, n, cancel,
+		    vectors, dim, &usage, err);
 		breaker_report(e->p->name, &e->lim, &ticket,
 		    rc == 0 ? LLM_OK : err->cls);
 	}

@@ -23,6 +23,7 @@
  */
 struct gate_record {
 	const char *kind; /* "chat" or "embedding" (llm_calls.kind) */
+	char phase[16];   /* X-Oxios-Phase (llm_calls.phase) */
 	char provider[64];
 	char model[256]; /* longer names are cut */
 	struct llm_usage usage;
@@ -45,7 +46,9 @@ void gate_set_observer(gate_observer fn, void *arg);
 
 /*
  * Call the model `spec` ("provider/model"; NULL: engine.default_model)
- * with `req` (its model field is filled in here).  The calling thread's
+ * with `req` (its model field is filled in here; its phase, NULL for
+ * "chat", goes out as X-Oxios-Phase and into the record: an unknown one
+ * is refused, LLM_ERR_BAD_REQUEST, before anything is sent or recorded).  The calling thread's
  * database connection (db_get()) records the call when there is one.
  * `rec` (may be NULL) gets the record, whatever the outcome (all zero if
  * the provider could not be resolved).  Returns 0 with *out (caller

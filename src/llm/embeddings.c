@@ -137,7 +137,7 @@ out:
 }
 
 int
-llm_embed(const struct llm_provider *p, const char *model,
+llm_embed(const struct llm_provider *p, const char *model, const char *phase,
     const char *const *texts, size_t n, const struct cancel *cancel,
     float **vectors, int *dim, struct llm_usage *usage, struct llm_error *err)
 {
@@ -169,6 +169,13 @@ llm_embed(const struct llm_provider *p, const char *model,
 	    *model == '\0') {
 		llm_error_set(err, LLM_ERR_CONFIG,
 		    "%s: embeddings need a base URL and a model", p->name);
+		return -1;
+	}
+	if (phase == NULL)
+		phase = "embedding";
+	if (!llm_phase_valid(phase)) {
+		llm_error_set(err, LLM_ERR_BAD_REQUEST,
+		    "%s: unknown phase '%.32s'", p->name, phase);
 		return -1;
 	}
 	if (n == 0 || n > LLM_EMBED_MAX_INPUTS) {
@@ -203,6 +210,7 @@ llm_embed(const struct llm_provider *p, const char *model,
 	x.url = url;
 	x.body = text;
 	x.model = model;
+	x.phase = phase;
 	x.max_response = 64 * 1024 + n * (size_t)LLM_EMBED_PER_TEXT;
 	if (x.max_response > LLM_EMBED_MAX_RESPONSE)
 		x.max_response = LLM_EMBED_MAX_RESPONSE;

@@ -283,6 +283,12 @@ llm_attempt(const struct llm_provider *p, const struct llm_xfer *x,
 	}
 	h.curl = curl;
 	headers = ops->headers(p);
+	if (x->phase != NULL) {
+		char line[64];
+
+		snprintf(line, sizeof line, LLM_PHASE_HEADER ": %s", x->phase);
+		headers = curl_slist_append(headers, line);
+	}
 	h.idle_ms = p->idle_timeout_ms > 0 ? p->idle_timeout_ms : 120000;
 	idle = h.idle_ms / 1000 * 2 + 1; /* a backstop; see llm_progress() */
 	curl_easy_setopt(curl, CURLOPT_URL, x->url);
@@ -527,6 +533,47 @@ llm_call_finish(const struct llm_xfer *x, struct llm_stream *s)
 }
 
 int
+llm_phase_valid(const char *phase)
+{
+	static const char *const phases[] = { "triage", "interview", "seed",
+		"execute", "evaluate", "evolve", "chat", "dream", "embedding",
+		NULL };
+	size_t i;
+
+	for (i = 0; phase != NULL && phases[i] != NULL; i++) {
+		if (strcmp(phases[i], phase) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* What a request names beyond its messages: its phase and the tool it
+ * forces.  0, or -1 with err (nothing sent). */
+static int
+llm_request_check(const struct llm_provider *p, const struct llm_request *req,
+    struct llm_error *err)
+{
+	const json_t *t;
+	size_t i;
+
+	if (req->phase != NULL && !llm_phase_valid(req->phase)) {
+		llm_error_set(err, LLM_ERR_BAD_REQUEST,
+		    "%s: unknown phase '%.32s'", p->name, req->phase);
+		return -1;
+	}
+	if (req->tool_choice == NULL)
+		return 0;
+	json_array_foreach(req->tools, i, t) {
+		if (strcmp(oxjson_str(t, "name", ""), req->tool_choice) == 0)
+			return 0;
+	}
+	llm_error_set(err, LLM_ERR_BAD_REQUEST,
+	    "%s: the forced tool '%.64s' is not among the request's tools",
+	    p->name, req->tool_choice);
+	return -1;
+}
+
+int
 llm_call(const struct llm_provider *p, const struct llm_request *req,
     llm_delta_cb cb, void *arg, const struct cancel *cancel,
     struct llm_response *out, struct llm_error *err)
@@ -551,7 +598,8 @@ llm_call(const struct llm_provider *p, const struct llm_request *req,
 		llm_error_set(err, LLM_ERR_CONFIG, "%s: no base URL", p->name);
 		return -1;
 	}
-	if ((body = ops->body(req, err)) == NULL)
+	if (llm_request_check(p, req, err) != 0 ||
+	    (body = ops->body(req, err)) == NULL)
 		return -1;
 	text = json_dumps(body, JSON_COMPACT);
 	json_decref(body);
@@ -562,6 +610,7 @@ llm_call(const struct llm_provider *p, const struct llm_request *req,
 	x.url = url;
 	x.body = text;
 	x.model = req->model;
+	x.phase = req->phase != NULL ? req->phase : "chat";
 	x.stream = req->stream;
 	x.max_response = LLM_MAX_RESPONSE;
 	x.parse = llm_call_parse;

@@ -115,7 +115,26 @@ struct llm_request {
 	double temperature; /* < 0: the provider's default */
 	const json_t *stop; /* array of strings, or NULL (borrowed) */
 	int stream;         /* stream deltas to the callback */
+	/*
+	 * The name of a tool of `tools` the model must call (Anthropic
+	 * {"type": "tool", "name"}, OpenAI {"type": "function", "function":
+	 * {"name"}}); NULL: the model chooses.  A name not among the tools is
+	 * refused before anything is sent.
+	 */
+	const char *tool_choice;
+	/* What the call is for, sent as X-Oxios-Phase (llm_phase_valid());
+	 * NULL: "chat". */
+	const char *phase;
 };
+
+#define LLM_PHASE_HEADER "X-Oxios-Phase"
+/*
+ * Whether `phase` is one of the phases a request may name: triage,
+ * interview, seed, execute, evaluate, evolve (Ouroboros), chat, dream,
+ * embedding.  An unknown one is refused (LLM_ERR_BAD_REQUEST) before
+ * anything is sent.
+ */
+int llm_phase_valid(const char *phase);
 
 struct llm_usage {
 	long long input_tokens;
@@ -197,7 +216,8 @@ void llm_response_free(struct llm_response *r);
  * The embeddings of texts[0..n) from an OpenAI-compatible provider:
  * POST {base_url}/embeddings {"model", "input"} ("input" one string when
  * n is 1, else a list), answered {"data": [{"index", "embedding": [...]}],
- * "usage": {"prompt_tokens", ...}}.  Every text must be UTF-8; the answer
+ * "usage": {"prompt_tokens", ...}}, with X-Oxios-Phase `phase` (NULL:
+ * "embedding").  Every text must be UTF-8; the answer
  * is capped (LLM_EMBED_*) and must hold n vectors of one dimension, one per
  * index.  Errors, retries, Retry-After, cancellation and the scrubbing of
  * keys from messages are llm_call()'s.  Returns 0 with *vectors (n * *dim
@@ -205,8 +225,9 @@ void llm_response_free(struct llm_response *r);
  * tokens), or -1 with *err filled (*vectors NULL).
  */
 int llm_embed(const struct llm_provider *p, const char *model,
-    const char *const *texts, size_t n, const struct cancel *cancel,
-    float **vectors, int *dim, struct llm_usage *usage, struct llm_error *err);
+    const char *phase, const char *const *texts, size_t n,
+    const struct cancel *cancel, float **vectors, int *dim,
+    struct llm_usage *usage, struct llm_error *err);
 void llm_provider_free(struct llm_provider *p);
 
 /* The text blocks of a response joined.  New string (caller frees). */

@@ -65,6 +65,7 @@ struct llm_xfer {
 	const char *url;
 	const char *body;    /* JSON text */
 	const char *model;   /* for the log */
+	const char *phase;   /* X-Oxios-Phase; valid (llm_phase_valid()) */
 	int stream;          /* a 2xx event stream is parsed as it comes */
 	size_t max_response; /* bytes of a whole answer (or an error body) */
 	/* A whole 2xx answer.  0, or -1 with the stream failed. */

@@ -159,6 +159,10 @@ openai_body(const struct llm_request *req, struct llm_error *err)
 		}
 		json_object_set_new(body, "tools", tools);
 	}
+	if (req->tool_choice != NULL)
+		json_object_set_new(body, "tool_choice",
+		    json_pack("{s:s, s:{s:s}}", "type", "function", "function",
+			"name", req->tool_choice));
 	return body;
 }
 

@@ -92,6 +92,7 @@ dream_summarise(const struct config *cfg, const char *a, const char *b,
 	req.messages = messages;
 	req.max_tokens = 400;
 	req.temperature = 0;
+	req.phase = "dream";
 	if (messages == NULL ||
 	    gate_call(cfg, NULL, &req, NULL, NULL, mem_stop(), &resp, NULL,
 		&err) != 0) {

@@ -68,6 +68,14 @@ def test_api_embedder_needs_url_and_model(llm):
     assert 'memory.embedding_url' in r.stderr
 
 
+def phases(llm):
+    """llm_calls.phase of every recorded call, in order."""
+    db = sqlite3.connect(llm.path('oxios.db'))
+    rows = db.execute('SELECT phase FROM llm_calls ORDER BY id').fetchall()
+    db.close()
+    return [p for (p,) in rows]
+
+
 def test_dream_reembeds_in_batches_through_the_gate(llm):
     fake = llm.fake
     texts = ['alpha%d bravo%d charlie%d' % (i, i, i) for i in range(34)]
@@ -86,6 +94,10 @@ def test_dream_reembeds_in_batches_through_the_gate(llm):
     assert [r['body']['input'] for r in reqs] == [texts[:32], texts[32:]]
     assert [(k, s, n) for k, _, _, s, n, _, _ in llm_calls(llm)] == [
         ('embedding', 'ok', 96), ('embedding', 'ok', 6)]
+    # Each request says what it is for (X-Oxios-Phase), and so does its row.
+    assert [r['headers'].get('x-oxios-phase') for r in reqs] == [
+        'embedding', 'embedding']
+    assert phases(llm) == ['embedding', 'embedding']
     st = json.loads(mem(llm, 'stats').stdout)
     assert st['embedder'] == 'api:fake-embed' and st['dim'] == 64
     hits = json.loads(mem(llm, 'search', 'bravo7 charlie7', '--mode',
@@ -113,6 +125,8 @@ def test_dream_summarises_duplicates_with_the_model(llm):
     ask = [r for r in fake.requests() if r['path'].endswith('/messages')][-1]
     asked = json.dumps(ask['body'])
     assert asked.count('db2.internal') >= 2 and 'port 5432!' in asked
+    assert ask['headers'].get('x-oxios-phase') == 'dream'
+    assert phases(llm) == ['dream']
     rows = json.loads(mem(llm, 'list', '--json').stdout)
     assert [r['content'] for r in rows] == [
         'Staging database: db2.internal, port 5432.']

@@ -556,6 +556,31 @@ test_request_bodies(void **state)
 	    "read");
 	json_decref(body);
 
+	/* A forced tool, in each provider's words. */
+	req.tool_choice = "read";
+	body = llm_anthropic_ops.body(&req, &err);
+	m = json_object_get(body, "tool_choice");
+	assert_int_equal(json_object_size(m), 2);
+	assert_string_equal(oxjson_str(m, "type", ""), "tool");
+	assert_string_equal(oxjson_str(m, "name", ""), "read");
+	json_decref(body);
+	body = llm_openai_ops.body(&req, &err);
+	m = json_object_get(body, "tool_choice");
+	assert_int_equal(json_object_size(m), 2);
+	assert_string_equal(oxjson_str(m, "type", ""), "function");
+	assert_string_equal(oxjson_str(json_object_get(m, "function"), "name",
+				""),
+	    "read");
+	assert_int_equal(json_object_size(json_object_get(m, "function")), 1);
+	json_decref(body);
+	req.tool_choice = NULL;
+	body = llm_anthropic_ops.body(&req, &err);
+	assert_null(json_object_get(body, "tool_choice"));
+	json_decref(body);
+	body = llm_openai_ops.body(&req, &err);
+	assert_null(json_object_get(body, "tool_choice"));
+	json_decref(body);
+
 	/* A bad role is refused before anything is sent. */
 	json_array_append_new(msgs,
 	    json_pack("{s:s, s:s}", "role", "robot", "content", "x"));
@@ -817,7 +842,8 @@ test_embed_wire(void **state)
 	    "\"usage\":{\"prompt_tokens\":7,\"total_tokens\":7}}",
 	    OK_HEAD, "{\"data\":[{\"embedding\":[0.5,0.5]}]}");
 	embedder_init(&p, url, sizeof url, c.port);
-	assert_int_equal(llm_embed(&p, "m", two, 2, NULL, &v, &dim, &u, &err),
+	assert_int_equal(llm_embed(&p, "m", NULL, two, 2, NULL, &v, &dim, &u,
+			     &err),
 	    0);
 	assert_int_equal(dim, 3);
 	assert_true(v[0] == 1 && v[1] == -2 && v[2] == 0.25f);
@@ -828,7 +854,8 @@ test_embed_wire(void **state)
 	assert_int_equal(err.cls, LLM_OK);
 	free(v);
 	/* One text: "input" is a string; no index: in order; no usage. */
-	assert_int_equal(llm_embed(&p, "m", one, 1, NULL, &v, &dim, &u, &err),
+	assert_int_equal(llm_embed(&p, "m", NULL, one, 1, NULL, &v, &dim, &u,
+			     &err),
 	    0);
 	assert_int_equal(dim, 2);
 	assert_true(v[0] == 0.5f && v[1] == 0.5f);
@@ -855,6 +882,127 @@ test_embed_wire(void **state)
 	assert_string_equal(oxjson_str(body, "input", ""), "solo");
 	json_decref(body);
 	canned_free(&c);
+}
+
+#define ANTHROPIC_ANSWER \
+	"{\"id\":\"m1\",\"type\":\"message\",\"role\":\"assistant\"," \
+	"\"model\":\"m\",\"content\":[{\"type\":\"text\",\"text\":\"hi\"}]," \
+	"\"stop_reason\":\"end_turn\",\"usage\":{\"input_tokens\":1," \
+	"\"output_tokens\":1}}"
+#define OPENAI_ANSWER \
+	"{\"id\":\"c1\",\"object\":\"chat.completion\",\"model\":\"m\"," \
+	"\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\"," \
+	"\"content\":\"hi\"},\"finish_reason\":\"stop\"}]," \
+	"\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":1}}"
+
+/* Whether request i of c carries the header line `line` (any case). */
+static int
+has_header(struct canned *c, size_t i, const char *line)
+{
+	char want[128];
+
+	snprintf(want, sizeof want, "\r\n%s\r\n", line);
+	return strcasestr(buf_str(&c->requests[i]), want) != NULL;
+}
+
+/* Every request carries X-Oxios-Phase: the caller's, or "chat" for a
+ * generation and "embedding" for embeddings; a phase outside the set, or
+ * a forced tool the request does not offer, is refused unsent. */
+static void
+test_phase_header(void **state)
+{
+	const char *one[] = { "solo" };
+	struct llm_provider a, o;
+	struct llm_request req;
+	struct llm_response resp;
+	struct llm_error err;
+	struct llm_usage u;
+	struct canned c;
+	char aurl[64], ourl[64];
+	json_t *msgs, *tools, *body;
+	float *v;
+	int dim;
+
+	(void)state;
+	canned_start(&c, 5, OK_HEAD, ANTHROPIC_ANSWER, OK_HEAD,
+	    ANTHROPIC_ANSWER, OK_HEAD, OPENAI_ANSWER, OK_HEAD,
+	    "{\"data\":[{\"embedding\":[1]}]}", OK_HEAD,
+	    "{\"data\":[{\"embedding\":[1]}]}");
+	embedder_init(&o, ourl, sizeof ourl, c.port);
+	a = o;
+	snprintf(aurl, sizeof aurl, "http://127.0.0.1:%d", c.port);
+	a.base_url = aurl;
+	a.kind = LLM_ANTHROPIC;
+	msgs = json_loads("[{\"role\":\"user\",\"content\":\"hi\"}]", 0, NULL);
+	tools = json_loads("[{\"name\":\"judge\",\"input_schema\":"
+			   "{\"type\":\"object\"}}]",
+	    0, NULL);
+	memset(&req, 0, sizeof req);
+	req.model = "m";
+	req.messages = msgs;
+	req.max_tokens = 10;
+	req.temperature = -1;
+
+	assert_int_equal(llm_call(&a, &req, NULL, NULL, NULL, &resp, &err), 0);
+	llm_response_free(&resp);
+	req.phase = "seed";
+	assert_int_equal(llm_call(&a, &req, NULL, NULL, NULL, &resp, &err), 0);
+	llm_response_free(&resp);
+	req.phase = "evaluate";
+	req.tools = tools;
+	req.tool_choice = "judge";
+	assert_int_equal(llm_call(&o, &req, NULL, NULL, NULL, &resp, &err), 0);
+	llm_response_free(&resp);
+	assert_int_equal(llm_embed(&o, "m", NULL, one, 1, NULL, &v, &dim, &u,
+			     &err),
+	    0);
+	free(v);
+	assert_int_equal(llm_embed(&o, "m", "dream", one, 1, NULL, &v, &dim, &u,
+			     &err),
+	    0);
+	free(v);
+
+	/* Refused before anything is sent (the server has no answer left
+	 * and would hang the call otherwise). */
+	req.phase = "Chat";
+	assert_int_equal(llm_call(&o, &req, NULL, NULL, NULL, &resp, &err), -1);
+	assert_int_equal(err.cls, LLM_ERR_BAD_REQUEST);
+	assert_non_null(strstr(err.message, "unknown phase 'Chat'"));
+	assert_int_equal(err.attempts, 0);
+	req.phase = "chat";
+	req.tool_choice = "write_seed";
+	assert_int_equal(llm_call(&a, &req, NULL, NULL, NULL, &resp, &err), -1);
+	assert_int_equal(err.cls, LLM_ERR_BAD_REQUEST);
+	assert_non_null(strstr(err.message, "'write_seed'"));
+	assert_int_equal(llm_embed(&o, "m", "", one, 1, NULL, &v, &dim, &u,
+			     &err),
+	    -1);
+	assert_int_equal(err.cls, LLM_ERR_BAD_REQUEST);
+	assert_true(llm_phase_valid("triage") && llm_phase_valid("interview") &&
+	    llm_phase_valid("execute") && llm_phase_valid("evolve"));
+	assert_false(llm_phase_valid(NULL) || llm_phase_valid("chat ") ||
+	    llm_phase_valid(""));
+
+	canned_stop(&c);
+	assert_int_equal(c.served, 5);
+	assert_true(has_header(&c, 0, "X-Oxios-Phase: chat"));
+	assert_true(has_header(&c, 1, "X-Oxios-Phase: seed"));
+	assert_true(has_header(&c, 2, "X-Oxios-Phase: evaluate"));
+	assert_true(has_header(&c, 3, "X-Oxios-Phase: embedding"));
+	assert_true(has_header(&c, 4, "X-Oxios-Phase: dream"));
+	assert_false(has_header(&c, 0, "X-Oxios-Phase: seed"));
+	assert_non_null(
+	    strstr(buf_str(&c.requests[2]), "POST /v1/chat/completions "));
+	body = canned_body(&c, 2);
+	assert_string_equal(oxjson_str(json_object_get(json_object_get(body,
+							   "tool_choice"),
+					   "function"),
+				"name", ""),
+	    "judge");
+	json_decref(body);
+	canned_free(&c);
+	json_decref(msgs);
+	json_decref(tools);
 }
 
 /* One error case: the answers, the texts, and what must come out. */
@@ -945,8 +1093,8 @@ test_embed_errors(void **state)
 		    k->heads[1], k->bodies[1], k->heads[2], k->bodies[2]);
 		embedder_init(&p, url, sizeof url, c.port);
 		p.max_retries = k->max_retries;
-		rc = llm_embed(&p, "m", texts, k->ntexts, NULL, &v, &dim, &u,
-		    &err);
+		rc = llm_embed(&p, "m", NULL, texts, k->ntexts, NULL, &v, &dim,
+		    &u, &err);
 		if (rc != (k->ok ? 0 : -1) || err.cls != k->cls ||
 		    err.attempts != k->attempts ||
 		    (k->says != NULL && strstr(err.message, k->says) == NULL))
@@ -1013,7 +1161,8 @@ test_ratelimit_observed(void **state)
 	embedder_init(&p, url, sizeof url, c.port);
 	p.observe = observe_cb;
 	p.observe_arg = &o;
-	assert_int_equal(llm_embed(&p, "m", texts, 1, NULL, &v, &dim, &u, &err),
+	assert_int_equal(llm_embed(&p, "m", NULL, texts, 1, NULL, &v, &dim, &u,
+			     &err),
 	    0);
 	free(v);
 	assert_int_equal(err.attempts, 2);
@@ -1027,7 +1176,8 @@ test_ratelimit_observed(void **state)
 	assert_int_equal(o.rl[1].tok_remaining, 1000);
 	assert_int_equal(o.rl[1].tok_limit, -1);
 	/* No such headers: the hook hears nothing. */
-	assert_int_equal(llm_embed(&p, "m", texts, 1, NULL, &v, &dim, &u, &err),
+	assert_int_equal(llm_embed(&p, "m", NULL, texts, 1, NULL, &v, &dim, &u,
+			     &err),
 	    0);
 	free(v);
 	assert_int_equal(o.n, 2);
@@ -1058,7 +1208,8 @@ test_embed_answer_cap(void **state)
 	canned_start(&c, 1, OK_HEAD, buf_str(&big));
 	embedder_init(&p, url, sizeof url, c.port);
 	p.max_retries = 0;
-	assert_int_equal(llm_embed(&p, "m", texts, 1, NULL, &v, &dim, &u, &err),
+	assert_int_equal(llm_embed(&p, "m", NULL, texts, 1, NULL, &v, &dim, &u,
+			     &err),
 	    -1);
 	assert_int_equal(err.cls, LLM_ERR_PROTOCOL);
 	assert_non_null(strstr(err.message, "answer larger than"));
@@ -1110,7 +1261,7 @@ test_embed_cancel(void **state)
 	f.ms = 200;
 	assert_int_equal(pthread_create(&t, NULL, firer_run, &f), 0);
 	t0 = time_mono_ms();
-	assert_int_equal(llm_embed(&p, "m", texts, 1, &stop, &v, &dim, &u,
+	assert_int_equal(llm_embed(&p, "m", NULL, texts, 1, &stop, &v, &dim, &u,
 			     &err),
 	    -1);
 	assert_true(time_mono_ms() - t0 < 5000);
@@ -1119,7 +1270,7 @@ test_embed_cancel(void **state)
 	assert_null(v);
 	pthread_join(t, NULL);
 	/* Fired before: no wait at all. */
-	assert_int_equal(llm_embed(&p, "m", texts, 1, &stop, &v, &dim, &u,
+	assert_int_equal(llm_embed(&p, "m", NULL, texts, 1, &stop, &v, &dim, &u,
 			     &err),
 	    -1);
 	assert_int_equal(err.cls, LLM_ERR_CANCELLED);
@@ -1154,24 +1305,29 @@ test_embed_refused_before_sending(void **state)
 	embedder_init(&p, url, sizeof url, port);
 	p.max_retries = 0;
 
-	assert_int_equal(llm_embed(&p, "m", bad, 0, NULL, &v, &dim, &u, &err),
+	assert_int_equal(llm_embed(&p, "m", NULL, bad, 0, NULL, &v, &dim, &u,
+			     &err),
 	    -1);
 	assert_int_equal(err.cls, LLM_ERR_BAD_REQUEST);
 	assert_int_equal(err.attempts, 0);
-	assert_int_equal(llm_embed(&p, "m", bad, 2, NULL, &v, &dim, &u, &err),
+	assert_int_equal(llm_embed(&p, "m", NULL, bad, 2, NULL, &v, &dim, &u,
+			     &err),
 	    -1);
 	assert_int_equal(err.cls, LLM_ERR_BAD_REQUEST);
 	assert_non_null(strstr(err.message, "text 1 to embed is not UTF-8"));
-	assert_int_equal(llm_embed(&p, "", one, 1, NULL, &v, &dim, &u, &err),
+	assert_int_equal(llm_embed(&p, "", NULL, one, 1, NULL, &v, &dim, &u,
+			     &err),
 	    -1);
 	assert_int_equal(err.cls, LLM_ERR_CONFIG);
 	p.kind = LLM_ANTHROPIC;
-	assert_int_equal(llm_embed(&p, "m", one, 1, NULL, &v, &dim, &u, &err),
+	assert_int_equal(llm_embed(&p, "m", NULL, one, 1, NULL, &v, &dim, &u,
+			     &err),
 	    -1);
 	assert_int_equal(err.cls, LLM_ERR_CONFIG);
 	p.kind = LLM_OPENAI;
 	/* Nobody there: the URL is named. */
-	assert_int_equal(llm_embed(&p, "m", one, 1, NULL, &v, &dim, &u, &err),
+	assert_int_equal(llm_embed(&p, "m", NULL, one, 1, NULL, &v, &dim, &u,
+			     &err),
 	    -1);
 	assert_int_equal(err.cls, LLM_ERR_TRANSIENT);
 	assert_int_equal(err.attempts, 1);
@@ -1247,6 +1403,7 @@ main(void)
 		cmocka_unit_test(test_pricing),
 		cmocka_unit_test(test_resolve_from_config),
 		cmocka_unit_test(test_embed_wire),
+		cmocka_unit_test(test_phase_header),
 		cmocka_unit_test(test_embed_errors),
 		cmocka_unit_test(test_embed_answer_cap),
 		cmocka_unit_test(test_ratelimit_observed),

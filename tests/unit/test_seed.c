@@ -17,6 +17,7 @@
 #include "tmpdir.h"
 
 #include "ouroboros/seed.h"
+#include "ouroboros/contract.h"
 #include "ouroboros/seed_store.h"
 #include "ouroboros/seed_yaml.h"
 #include "store/db.h"
@@ -126,6 +127,52 @@ make(const struct seed *parent, const char *args)
 		fail_msg("seed_from_args: %s", cause);
 	json_decref(v);
 	return s;
+}
+
+/* The schema the model answers against (contract.c) and the seed's own
+ * checks agree: what the schema accepts, the seed takes, both for a first
+ * seed and for the next generation. */
+static void
+test_schema_and_model_agree(void **state)
+{
+	json_t *v = parse(good_args), *next;
+	struct seed *s = NULL, *s2 = NULL;
+	char *cause = NULL;
+
+	(void)state;
+	/* The schema takes weights in 0..1 (the seed normalises any). */
+	json_object_set_new(json_array_get(json_object_get(v,
+					       "evaluation_principles"),
+				0),
+	    "weight", json_real(0.75));
+	json_object_set_new(json_array_get(json_object_get(v,
+					       "evaluation_principles"),
+				1),
+	    "weight", json_real(0.25));
+	if (ouro_contract_validate("write_seed", v, &cause) != 0)
+		fail_msg("%s", cause);
+	assert_int_equal(seed_from_args(v, NULL, 0.1, 0, &s, &cause), 0);
+	next = json_deep_copy(v);
+	json_object_set_new(next, "rationale", json_string("c1 failed"));
+	assert_int_equal(ouro_contract_validate("evolve_seed", next, &cause),
+	    0);
+	assert_int_equal(seed_from_args(next, s, 0.1, 0, &s2, &cause), 0);
+	assert_int_equal(s2->generation, 2);
+	seed_free(s2);
+	s2 = NULL;
+	/* And what the seed refuses for meaning, the schema may pass: a
+	 * duplicate id is a seed rule. */
+	json_object_set_new(json_array_get(json_object_get(v,
+					       "acceptance_criteria"),
+				1),
+	    "id", json_string("c1"));
+	assert_int_equal(ouro_contract_validate("write_seed", v, &cause), 0);
+	assert_int_equal(seed_from_args(v, NULL, 0.1, 0, &s2, &cause), -1);
+	assert_non_null(strstr(cause, "already"));
+	free(cause);
+	seed_free(s);
+	json_decref(next);
+	json_decref(v);
 }
 
 static void
@@ -816,6 +863,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_from_args),
+		cmocka_unit_test(test_schema_and_model_agree),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_json_form),
 		cmocka_unit_test_setup_teardown(test_store_lineage, setup,
