@@ -60,9 +60,11 @@ def test_rate_limited_provider_few_429s(llm):
     # Without admission every call past the fifth of each second retries
     # on its own (and some run out of retries: bench/scheduler); learned
     # from the first 429s (the first burst of max_concurrent = 8 brings
-    # a few), the rate stays near the limit.  Seen: 2 or 3 of 40.
-    print('429s: %d of %d calls' % (limited, 2 * CHATS))
-    assert limited <= 2 * CHATS // 8, (limited, sent)
+    # a few), the rate stays near the limit.  Seen: 2 or 3 of 40 on an
+    # idle machine, 7 on a loaded one (jitter moves paced calls across
+    # the fake's window edges); without the scheduler about two per call
+    # (bench/scheduler).  A quarter is the bound.
+    assert limited <= 2 * CHATS // 4, (limited, sent)
     assert sent == 2 * CHATS + limited
     # Some calls waited for admission, and it was recorded.
     assert any(r[1] > 0 for r in rows), rows
