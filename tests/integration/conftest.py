@@ -21,6 +21,9 @@ class Oxios:
         self.home = str(home)
         self.env = {k: v for k, v in os.environ.items() if k not in SCRUB}
         self.env['OXIOS_HOME'] = self.home
+        # Plain runs unless a test asks for the protocol (its triage call
+        # would take a scripted turn): test_ouroboros.py drops this.
+        self.env['OXIOS_OUROBOROS_MODE'] = 'never'
 
     def run(self, *args, stdin=None, env=None, check=None, timeout=60):
         e = dict(self.env)
