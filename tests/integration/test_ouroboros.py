@@ -204,3 +204,48 @@ def test_spec_and_no_spec_exclude_each_other(ouro):
     r = ouro.run('run', '--spec', '--no-spec', 'x')
     assert r.returncode == 2
     assert 'exclude each other' in r.stderr
+
+
+DAEMON_CFG = ('[exec]\nallowlist = ["test"]\n'
+              '[ouroboros]\nmax_generations = 1\ninterview = false\n')
+
+
+def one_generation_turns():
+    return [turn('write_seed', 2, **seed_args()), WRITE,
+            {'text': 'Wrote hello.txt.'},
+            turn('judge', 3, **judge())]
+
+
+def test_api_chat_spec_and_run_through_the_daemon(ouro):
+    from conftest import make_daemon
+    d = make_daemon(ouro, DAEMON_CFG)
+    d.start()
+    try:
+        st, _, body = d.post('/api/chat', {'content': 'x', 'spec': 'yes'})
+        assert st == 400 and '"spec"' in body['error']['message'], body
+        ouro.fake.load({'turns': one_generation_turns()})
+        st, _, body = d.post('/api/chat', {'content': 'write hello.txt',
+                                           'spec': True}, timeout=120)
+        assert st == 200, body
+        assert body['evaluation_passed'] is True
+        assert body['generations'] == 1
+        assert body['phase_reached'] == 'Evaluate'
+        assert body['ouroboros_stop'] == 'passed'
+        assert body['seed_id']
+        st, _, lin = d.get('/api/seeds/%s/evolution' % body['seed_id'])
+        assert st == 200 and lin['generations'][0]['passed'] is True
+
+        # oxios run --spec goes through the control socket: the done
+        # record carries the protocol's fields.
+        os.remove(os.path.join(ouro.ws, 'hello.txt'))
+        ouro.fake.load({'turns': one_generation_turns()})
+        r, out = run_json(ouro, '--spec', '--exit-code', 'write hello.txt')
+        assert r.returncode == 0, (r.stdout, r.stderr)
+        assert out['evaluation_passed'] is True
+        assert out['ouroboros_stop'] == 'passed'
+        assert out['phase_reached'] == 'Evaluate' and out['seed_id']
+        assert out['seed_id'] != body['seed_id']
+        st, _, seeds = d.get('/api/seeds')
+        assert st == 200 and seeds['total'] == 2
+    finally:
+        d.stop_clean()
