@@ -16,14 +16,17 @@ SCRUB = ('ANTHROPIC_API_KEY', 'OPENAI_API_KEY', 'OPENAI_BASE_URL',
          'TELEGRAM_BOT_TOKEN', 'NO_COLOR')
 
 
+# Plain runs unless a test asks for the protocol (ouroboros.mode's
+# default, auto, would spend a scripted turn on a triage call): every
+# oxios started by a test inherits this; test_ouroboros.py drops it.
+os.environ['OXIOS_OUROBOROS_MODE'] = 'never'
+
+
 class Oxios:
     def __init__(self, home):
         self.home = str(home)
         self.env = {k: v for k, v in os.environ.items() if k not in SCRUB}
         self.env['OXIOS_HOME'] = self.home
-        # Plain runs unless a test asks for the protocol (its triage call
-        # would take a scripted turn): test_ouroboros.py drops this.
-        self.env['OXIOS_OUROBOROS_MODE'] = 'never'
 
     def run(self, *args, stdin=None, env=None, check=None, timeout=60):
         e = dict(self.env)
