@@ -218,9 +218,11 @@ def one_generation_turns():
 
 def test_api_chat_spec_and_run_through_the_daemon(ouro):
     from conftest import make_daemon
+    from test_daemon import SSE
     d = make_daemon(ouro, DAEMON_CFG)
     d.start()
     try:
+        sse = SSE(d)
         st, _, body = d.post('/api/chat', {'content': 'x', 'spec': 'yes'})
         assert st == 400 and '"spec"' in body['error']['message'], body
         ouro.fake.load({'turns': one_generation_turns()})
@@ -234,6 +236,17 @@ def test_api_chat_spec_and_run_through_the_daemon(ouro):
         assert body['seed_id']
         st, _, lin = d.get('/api/seeds/%s/evolution' % body['seed_id'])
         assert st == 200 and lin['generations'][0]['passed'] is True
+        # Every phase entered, on the bus (SSE), with seed and generation.
+        evs = []
+        while len(evs) < 4:
+            e = sse.event()
+            if e.get('event') == 'ouroboros.phase':
+                evs.append(json.loads(e['data']))
+        assert [(e['phase'], e['generation']) for e in evs] == [
+            ('interview', 0), ('seed', 0), ('execute', 1), ('evaluate', 1)]
+        assert evs[0]['seed_id'] is None
+        assert evs[2]['seed_id'] == evs[3]['seed_id'] == body['seed_id']
+        sse.close()
 
         # oxios run --spec goes through the control socket: the done
         # record carries the protocol's fields.
