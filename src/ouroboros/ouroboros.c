@@ -139,7 +139,9 @@ ouro_call(struct ouro_run *o, const char *tool, const char *phase,
 	ask.model = o->c->model;
 	ask.system = system;
 	ask.messages = messages;
-	args = ouro_ask(o->c->cfg, o->c->scope, &ask, o->c->cancel, &cause);
+	args = o->c->call != NULL ?
+	    ouro_contract_ask(&ask, o->c->call, o->c->call_arg, &cause) :
+	    ouro_ask(o->c->cfg, o->c->scope, &ask, o->c->cancel, &cause);
 	json_decref(messages);
 	if (args == NULL) {
 		/* The gate's budget refusal says "budget" (kernel/budget.c). */

@@ -13,6 +13,7 @@
 
 #include "agent/hands.h"
 #include "config/config.h"
+#include "ouroboros/contract.h"
 #include "ouroboros/evolve.h"
 #include "ouroboros/seed.h"
 #include "util/cancel.h"
@@ -63,6 +64,10 @@ struct ouro_ctx {
 	void (*publish)(void *arg, const char *seed_id, int generation,
 	    const char *phase);
 	void *arg;
+	/* The forced tool calls' seam (the unit tests script it): NULL,
+	 * through the gate (ouro_ask()). */
+	ouro_call_fn call;
+	void *call_arg;
 
 	/* Out */
 	int protocol;              /* the protocol ran (not a quick answer) */
