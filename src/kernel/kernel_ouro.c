@@ -117,6 +117,7 @@ kernel_ouro_run(struct kernel_run *r, struct agent *a, json_t *messages,
 	char agent_id[UUID_STRLEN]; /* a is gone once an execution ends */
 	int rc;
 
+	memset(&c, 0, sizeof c);
 	c.mode = kernel_ouro_mode(r);
 	if (c.mode == OURO_MODE_NEVER) {
 		r->phase_reached = "Execute";
