@@ -173,13 +173,16 @@ kernel_ouro_run(struct kernel_run *r, struct agent *a, json_t *messages,
 		supervisor_finish(r->db, ko.a,
 		    cancel_fired(&ko.a->cancel) ? AGENT_KILLED : AGENT_FAILED,
 		    c.stop_detail, 0, NULL, 0, 0);
+	/* The protocol's own calls count too. */
+	ko.usage.input_tokens += c.usage.input_tokens;
+	ko.usage.output_tokens += c.usage.output_tokens;
+	l->usage = ko.usage;
 	if (!ko.ran) {
 		l->stop = cancel_fired(r->cancel) ? AGENT_CANCELLED :
 		    c.stop == OURO_STOP_BUDGET    ? AGENT_BUDGET :
 						    AGENT_LLM_ERROR;
 		snprintf(l->reason, sizeof l->reason, "%s", c.stop_detail);
 	} else {
-		l->usage = ko.usage;
 		l->cost_usd = ko.cost_usd;
 		l->iterations = ko.iterations;
 		l->tool_calls = ko.tool_calls;

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernel/gate.h"
 #include "ouroboros/contract.h"
 #include "ouroboros/interview.h"
 #include "ouroboros/judge.h"
@@ -124,12 +125,40 @@ ouro_stop(struct ouro_ctx *c, enum ouro_stop st, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Each try of a forced call: the seam or the gate; its usage summed, a
+ * budget's refusal noted. */
+struct ouro_try {
+	struct ouro_ctx *c;
+	int budget;
+};
+
+static int
+ouro_try_call(void *arg, struct llm_request *req, struct llm_response *out,
+    struct llm_error *err)
+{
+	struct ouro_try *t = arg;
+	struct ouro_ctx *c = t->c;
+	int rc;
+
+	rc = c->call != NULL ? c->call(c->call_arg, req, out, err) :
+			       gate_call_scoped(c->cfg, c->scope, c->model, req,
+				   NULL, NULL, c->cancel, out, NULL, err);
+	if (rc != 0 && err->cls == LLM_ERR_BUDGET)
+		t->budget = 1;
+	if (rc == 0) {
+		c->usage.input_tokens += out->usage.input_tokens;
+		c->usage.output_tokens += out->usage.output_tokens;
+	}
+	return rc;
+}
+
 /* One forced tool call with a single user message; NULL with the stop. */
 static json_t *
 ouro_call(struct ouro_run *o, const char *tool, const char *phase,
     const char *system, const char *text)
 {
 	struct ouro_ask ask = { 0 };
+	struct ouro_try t = { o->c, 0 };
 	json_t *messages, *args;
 	char *cause = NULL;
 
@@ -139,16 +168,10 @@ ouro_call(struct ouro_run *o, const char *tool, const char *phase,
 	ask.model = o->c->model;
 	ask.system = system;
 	ask.messages = messages;
-	args = o->c->call != NULL ?
-	    ouro_contract_ask(&ask, o->c->call, o->c->call_arg, &cause) :
-	    ouro_ask(o->c->cfg, o->c->scope, &ask, o->c->cancel, &cause);
+	args = ouro_contract_ask(&ask, ouro_try_call, &t, &cause);
 	json_decref(messages);
 	if (args == NULL) {
-		/* The gate's budget refusal says "budget" (kernel/budget.c). */
-		ouro_stop(o->c,
-		    cause != NULL && strstr(cause, "budget") != NULL ?
-			OURO_STOP_BUDGET :
-			OURO_STOP_ERROR,
+		ouro_stop(o->c, t.budget ? OURO_STOP_BUDGET : OURO_STOP_ERROR,
 		    "%s", cause != NULL ? cause : tool);
 		free(cause);
 	}
@@ -607,6 +630,7 @@ ouro_run(struct ouro_ctx *c)
 	c->stop = OURO_CONTINUE;
 	c->stop_detail[0] = '\0';
 	memset(&c->last, 0, sizeof c->last);
+	memset(&c->usage, 0, sizeof c->usage);
 	if (c->mode == OURO_MODE_AUTO && (task = ouro_triage(&o)) < 0)
 		return -1;
 	if (!task) { /* a quick answer: no protocol */

@@ -65,7 +65,7 @@ struct ouro_ctx {
 	    const char *phase);
 	void *arg;
 	/* The forced tool calls' seam (the unit tests script it): NULL,
-	 * through the gate (ouro_ask()). */
+	 * through the gate (gate_call_scoped() with scope, model, cancel). */
 	ouro_call_fn call;
 	void *call_arg;
 
@@ -75,9 +75,10 @@ struct ouro_ctx {
 	char seed_id[UUID_STRLEN]; /* the last generation's; "" if none */
 	int evaluation_passed;     /* -1: nothing evaluated; 0; 1 */
 	int generations;
-	enum ouro_stop stop;   /* when protocol */
-	char stop_detail[512]; /* the stop in words */
-	struct ouro_exec last; /* the last execution (answer owned) */
+	enum ouro_stop stop;    /* when protocol */
+	char stop_detail[512];  /* the stop in words */
+	struct ouro_exec last;  /* the last execution (answer owned) */
+	struct llm_usage usage; /* of the forced calls (not the executions) */
 };
 
 /*

@@ -199,6 +199,8 @@ script_call(void *arg, struct llm_request *req, struct llm_response *out,
 	}
 	out->content = json_loads(s->answers[i], 0, NULL);
 	assert_non_null(out->content);
+	out->usage.input_tokens = 100;
+	out->usage.output_tokens = 7;
 	return 0;
 }
 
@@ -370,6 +372,9 @@ test_cycle_max_generations_and_pass(void **state)
 	assert_int_equal(cycle(&p, 1, &c), 0);
 	assert_int_equal(c.stop, OURO_STOP_PASSED);
 	assert_int_equal(c.evaluation_passed, 1);
+	/* The forced calls' usage: write_seed and one judge. */
+	assert_int_equal(c.usage.input_tokens, 200);
+	assert_int_equal(c.usage.output_tokens, 14);
 	assert_int_equal(c.generations, 1);
 	assert_string_equal(c.last.answer, "did it");
 	ouro_ctx_free(&c);
