@@ -234,6 +234,7 @@ agent_loop_run(struct agent_loop *l)
 		}
 		memset(&req, 0, sizeof req);
 		req.system = l->system;
+		req.phase = l->phase;
 		req.messages = l->messages;
 		req.tools = json_array_size(defs) > 0 ? defs : NULL;
 		req.max_tokens = (int)config_int(l->cfg, "engine.max_tokens");

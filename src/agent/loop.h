@@ -45,6 +45,7 @@ struct agent_loop {
 	const struct config *cfg;
 	const char *model;      /* provider/model; NULL: engine.default_model */
 	const char *system;     /* the system prompt */
+	const char *phase;      /* X-Oxios-Phase of its calls; NULL: "chat" */
 	json_t *messages;       /* the conversation so far; appended to */
 	struct registry *tools; /* what the model may call, and the one
 				   dispatch point for its calls */

@@ -113,8 +113,8 @@ chat_tool_end(const char *name, const json_t *result, void *arg)
 static json_t *
 chat_result(const struct kernel_run *r)
 {
-	return json_pack("{s:s, s:s, s:s, s:I, s:s, s:s, s:i, s:i, "
-			 "s:{s:I, s:I}, s:f}",
+	json_t *o = json_pack("{s:s, s:s, s:s, s:I, s:s, s:s, s:i, s:i, "
+			      "s:{s:I, s:I}, s:f}",
 	    "reply", r->answer != NULL ? r->answer : "", "session_id",
 	    r->session, "agent_id", r->agent, "duration_ms",
 	    (json_int_t)r->duration_ms, "stop_reason", agent_stop_name(r->stop),
@@ -122,6 +122,20 @@ chat_result(const struct kernel_run *r)
 	    r->tool_calls, "usage", "input_tokens",
 	    (json_int_t)r->usage.input_tokens, "output_tokens",
 	    (json_int_t)r->usage.output_tokens, "cost_usd", r->cost_usd);
+
+	/* Ouroboros (docs/ouroboros.md): as `oxios run --json` says it. */
+	json_object_set_new(o, "phase_reached",
+	    r->phase_reached != NULL ? json_string(r->phase_reached) :
+				       json_null());
+	json_object_set_new(o, "seed_id",
+	    r->seed_id[0] != '\0' ? json_string(r->seed_id) : json_null());
+	json_object_set_new(o, "evaluation_passed",
+	    r->evaluation_passed < 0 ? json_null() :
+				       json_boolean(r->evaluation_passed));
+	json_object_set_new(o, "generations", json_integer(r->generations));
+	json_object_set_new(o, "ouroboros_stop",
+	    r->ouro_stop[0] != '\0' ? json_string(r->ouro_stop) : json_null());
+	return o;
 }
 
 /* The HTTP status and error code of a run that did not answer. */
@@ -215,12 +229,13 @@ static const struct gateway_sink chat_sink = {
 /* Hand the message to the gateway.  0, or -1 (c released). */
 static int
 chat_submit(struct chat_call *c, const char *content, const char *session,
-    const char *model, const char *agent)
+    const char *model, const char *agent, enum kernel_spec spec)
 {
 	struct gateway_msg m = { .content = content,
 		.session_id = session,
 		.model = model,
-		.principal = agent };
+		.principal = agent,
+		.spec = spec };
 	char *cause = NULL;
 
 	if (gateway_submit(c->cfg, &m, &chat_sink, c, c->owner, &cause) == 0)
@@ -238,10 +253,10 @@ chat_submit(struct chat_call *c, const char *content, const char *session,
  */
 static int
 chat_check(json_t *body, const char **content, const char **session,
-    const char **model, const char **agent, const char **code, char *msg,
-    size_t msgsize)
+    const char **model, const char **agent, enum kernel_spec *spec,
+    const char **code, char *msg, size_t msgsize)
 {
-	json_t *c, *s, *m, *a;
+	json_t *c, *s, *m, *a, *sp;
 	sqlite3 *db;
 	char *cause = NULL;
 	int exists;
@@ -257,6 +272,16 @@ chat_check(json_t *body, const char **content, const char **session,
 	s = json_object_get(body, "session_id");
 	m = json_object_get(body, "model");
 	a = json_object_get(body, "agent");
+	sp = json_object_get(body, "spec");
+	if (sp != NULL && !json_is_null(sp) && !json_is_boolean(sp)) {
+		snprintf(msg, msgsize,
+		    "\"spec\" must be true (the Ouroboros protocol), false "
+		    "(none) or absent");
+		return -1;
+	}
+	*spec = json_is_true(sp) ? KERNEL_SPEC_ALWAYS :
+	    json_is_false(sp)    ? KERNEL_SPEC_NEVER :
+				   KERNEL_SPEC_CONFIG;
 	if (!json_is_string(c) || json_string_length(c) == 0) {
 		snprintf(msg, msgsize,
 		    "\"content\" (or \"message\") must be a non-empty string");
@@ -313,13 +338,14 @@ static int
 api_chat(struct http_req *r)
 {
 	const char *content, *session, *model, *agent, *code;
+	enum kernel_spec spec;
 	struct chat_call *c;
 	char msg[256];
 
 	if (api_stopping())
 		return http_error(r, 503, "stopping", "the daemon is stopping");
-	if (chat_check(r->body, &content, &session, &model, &agent, &code, msg,
-		sizeof msg) != 0)
+	if (chat_check(r->body, &content, &session, &model, &agent, &spec,
+		&code, msg, sizeof msg) != 0)
 		return http_error(r,
 		    strcmp(code, "not_found") == 0       ? 404 :
 			strcmp(code, "bad_request") == 0 ? 400 :
@@ -329,7 +355,7 @@ api_chat(struct http_req *r)
 	c->cfg = config_live_get();
 	http_hold(r);
 	c->req = r;
-	if (chat_submit(c, content, session, model, agent) != 0) {
+	if (chat_submit(c, content, session, model, agent, spec) != 0) {
 		http_complete(r); /* drops the hold; nothing answered yet */
 		return http_error(r, 503, "busy", "cannot start a thread");
 	}
@@ -387,6 +413,7 @@ chat_ws_text(struct hub_conn *c, const char *s, size_t n, void *arg)
 {
 	struct chat_ws *cw = arg;
 	const char *content, *session, *model, *agent, *code, *type;
+	enum kernel_spec spec;
 	struct chat_call *call;
 	json_error_t err;
 	json_t *msg;
@@ -426,8 +453,8 @@ chat_ws_text(struct hub_conn *c, const char *s, size_t n, void *arg)
 		    "wait for done)");
 		goto out;
 	}
-	if (chat_check(msg, &content, &session, &model, &agent, &code, text,
-		sizeof text) != 0) {
+	if (chat_check(msg, &content, &session, &model, &agent, &spec, &code,
+		text, sizeof text) != 0) {
 		chat_ws_error(c, code, text);
 		goto out;
 	}
@@ -439,7 +466,7 @@ chat_ws_text(struct hub_conn *c, const char *s, size_t n, void *arg)
 	cw->refs++;
 	pthread_mutex_unlock(&cw->lock);
 	call->owner = cw;
-	if (chat_submit(call, content, session, model, agent) != 0)
+	if (chat_submit(call, content, session, model, agent, spec) != 0)
 		chat_ws_error(c, "busy", "cannot start a thread");
 out:
 	json_decref(msg);
@@ -500,10 +527,13 @@ const struct route api_chat_routes[] = {
 	    .max_body = API_BODY_CHAT,
 	    .tag = "chat",
 	    .summary = "Run an agent on a message and answer when it is done.",
-	    .request = "{content (or message), session_id?, model?, agent?}",
+	    .request = "{content (or message), session_id?, model?, agent?, "
+		       "spec?: true runs the Ouroboros protocol (defaults "
+		       "accepted), false or absent: none}",
 	    .response =
 		"{reply, session_id, agent_id, duration_ms, stop_reason, "
-		"iterations, tool_calls, usage}",
+		"iterations, tool_calls, usage, phase_reached, seed_id, "
+		"evaluation_passed, generations, ouroboros_stop}",
 	},
 	{
 	    .method = "POST",

@@ -100,7 +100,9 @@ static const char api_intro[] =
     "and for the rate `window_calls`, `window_failures`), `agent.zombie`\n"
     "(an agent reaped: `agent_id`, `reason`), `budget.set`, `budget.reset`\n"
     "and `budget.exceeded` (an agent's budget; both in\n"
-    "docs/governance.md).\n"
+    "docs/governance.md), `ouroboros.phase` (a phase of the protocol\n"
+    "entered: `seed_id`, null before the seed, `generation`, `phase`;\n"
+    "docs/ouroboros.md).\n"
     "\n"
     "# Routes\n";
 

@@ -31,7 +31,8 @@ const struct cmd_entry cmd_run_entry = {
 	.usage =
 	    "[--json] [--exit-code] [--session ID] [--context-file PATH|-] "
 	    "[--model P/M] [--timeout SECS] [--budget-tokens N] "
-	    "[--budget-usd X] [--agent NAME] [--local] PROMPT...",
+	    "[--budget-usd X] [--agent NAME] [--spec|--no-spec] [--local] "
+	    "PROMPT...",
 	.summary = "Run an agent on a task and print its answer.",
 	.help =
 	    "The agent works in the workspace with its tools (read, write,\n"
@@ -41,12 +42,19 @@ const struct cmd_entry cmd_run_entry = {
 	    "\n"
 	    "  --json           print one JSON object at the end instead:\n"
 	    "                   response, session_id, agent_id, exit_code,\n"
-	    "                   duration_ms, stop_reason, ... (null for what\n"
-	    "                   does not exist yet: space_id, space_tag,\n"
-	    "                   seed_id, phase_reached, evaluation_passed)\n"
-	    "  --exit-code      exit 0 only if the agent finished its task\n"
-	    "                   (answered without being stopped by a limit),\n"
+	    "                   duration_ms, stop_reason (the agent loop's),\n"
+	    "                   phase_reached, seed_id, evaluation_passed,\n"
+	    "                   generations, ouroboros_stop, ... (null for\n"
+	    "                   what does not exist: space_id, space_tag)\n"
+	    "  --exit-code      exit 0 only if the seed's evaluation passed,\n"
+	    "                   or, for a quick answer, the agent finished\n"
+	    "                   (answered without being stopped by a limit);\n"
 	    "                   1 otherwise\n"
+	    "  --spec           run the Ouroboros protocol (interview, seed,\n"
+	    "                   execute, evaluate, evolve: docs/ouroboros.md)\n"
+	    "  --no-spec        a quick answer: the agent alone, no protocol\n"
+	    "                   (without either, ouroboros.mode decides;\n"
+	    "                   auto: a triage call)\n"
 	    "  --session ID     continue that session (its history is the\n"
 	    "                   context)\n"
 	    "  --context-file F add a file (or - for stdin) before the prompt\n"
@@ -71,7 +79,7 @@ const struct cmd_entry cmd_run_entry = {
 	    "bad usage.\n",
 	.words =
 	    "--json --exit-code --session --context-file --model --timeout "
-	    "--budget-tokens --budget-usd --agent --local",
+	    "--budget-tokens --budget-usd --agent --spec --no-spec --local",
 	.exec = cmd_run,
 };
 
@@ -134,12 +142,21 @@ run_json(const struct kernel_run *r, int exit_code)
 {
 	json_t *o;
 
-	o = json_pack("{s:s?, s:s?, s:n, s:n, s:n, s:s?, s:n, s:n, s:i, s:i}",
+	o = json_pack("{s:s?, s:s?, s:n, s:n, s:s?, s:s?, s:s?, s:o, s:i, "
+		      "s:s?, s:i, s:i}",
 	    "response", r->started ? r->answer : NULL, "session_id",
 	    r->session[0] != '\0' ? r->session : NULL, "space_id", "space_tag",
-	    "seed_id", "agent_id", r->agent[0] != '\0' ? r->agent : NULL,
-	    "phase_reached", "evaluation_passed", "exit_code", exit_code,
-	    "duration_ms", (int)r->duration_ms);
+	    "seed_id", r->seed_id[0] != '\0' ? r->seed_id : NULL, "agent_id",
+	    r->agent[0] != '\0' ? r->agent : NULL, "phase_reached",
+	    r->phase_reached, "evaluation_passed",
+	    r->evaluation_passed < 0 ? json_null() :
+				       json_boolean(r->evaluation_passed),
+	    "generations", r->generations, "ouroboros_stop",
+	    r->ouro_stop[0] != '\0' ? r->ouro_stop : NULL, "exit_code",
+	    exit_code, "duration_ms", (int)r->duration_ms);
+	if (r->ouro_stop[0] != '\0')
+		json_object_set_new(o, "ouroboros_detail",
+		    json_string(r->ouro_detail));
 	json_object_set_new(o, "agent",
 	    json_string(
 		r->principal != NULL ? r->principal : BUDGET_DEFAULT_AGENT));
@@ -176,6 +193,8 @@ cmd_run(int argc, char **argv)
 		{ "budget-usd", required_argument, NULL, 'U' },
 		{ "agent", required_argument, NULL, 'a' },
 		{ "local", no_argument, NULL, 'L' },
+		{ "spec", no_argument, NULL, 'S' },
+		{ "no-spec", no_argument, NULL, 'N' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct kernel_run r;
@@ -202,6 +221,19 @@ cmd_run(int argc, char **argv)
 			break;
 		case 'L':
 			local = 1;
+			break;
+		case 'S':
+		case 'N':
+			if (r.spec != KERNEL_SPEC_CONFIG &&
+			    r.spec !=
+				(c == 'S' ? KERNEL_SPEC_ALWAYS :
+					    KERNEL_SPEC_NEVER)) {
+				cli_error("run: --spec and --no-spec exclude "
+					  "each other");
+				return EXIT_USAGE;
+			}
+			r.spec =
+			    c == 'S' ? KERNEL_SPEC_ALWAYS : KERNEL_SPEC_NEVER;
 			break;
 		case 's':
 			r.session_id = optarg;
@@ -303,6 +335,8 @@ cmd_run(int argc, char **argv)
 
 	if (!r.started)
 		code = EXIT_FAIL;
+	else if (exit_code_mode && r.ouro_stop[0] != '\0')
+		code = r.evaluation_passed == 1 ? EXIT_OK : EXIT_FAIL;
 	else if (exit_code_mode)
 		code = r.stop == AGENT_DONE ? EXIT_OK : EXIT_FAIL;
 	else
@@ -326,6 +360,11 @@ cmd_run(int argc, char **argv)
 		else if (r.stop != AGENT_DONE)
 			cli_error("run stopped (%s): %s",
 			    agent_stop_name(r.stop), r.reason);
+		else if (r.ouro_stop[0] != '\0')
+			fprintf(stderr,
+			    "ouroboros: %s after %d generation%s: %s\n",
+			    r.ouro_stop, r.generations,
+			    r.generations == 1 ? "" : "s", r.ouro_detail);
 		if (r.session[0] != '\0')
 			fprintf(stderr, "session %s\n", r.session);
 	}

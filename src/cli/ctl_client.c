@@ -70,6 +70,7 @@ ctl_client_request(const struct kernel_run *r, size_t *len)
 	req.budget_tokens = r->budget_tokens;
 	req.budget_usd = r->budget_usd;
 	req.cls = r->cls == CALL_INTERACTIVE ? CALL_INTERACTIVE : CALL_RUN;
+	req.spec = r->spec;
 	return ctl_request_line(&req, len);
 }
 

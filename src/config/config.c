@@ -217,6 +217,45 @@ config_walk_table(struct config_walk *w, json_t *table, char *path, size_t size)
 	return 0;
 }
 
+/* Deprecated keys read as their new name when that one is not set. */
+static const struct {
+	const char *old, *new;
+} config_aliases[] = {
+	{ "orchestrator.max_generations", "ouroboros.max_generations" },
+	{ "orchestrator.ambiguity_threshold", "ouroboros.ambiguity_threshold" },
+	{ "orchestrator.interview", "ouroboros.interview" },
+};
+
+/* One warning per deprecated key set; its value moves to the new key
+ * unless that one was set too. */
+static void
+config_alias(struct config *cfg)
+{
+	const char *src, *nsrc;
+	size_t i;
+
+	for (i = 0; i < sizeof config_aliases / sizeof config_aliases[0]; i++) {
+		src = json_string_value(
+		    json_object_get(cfg->sources, config_aliases[i].old));
+		if (src == NULL || strcmp(src, "default") == 0)
+			continue;
+		nsrc = json_string_value(
+		    json_object_get(cfg->sources, config_aliases[i].new));
+		json_array_append_new(cfg->warnings,
+		    json_sprintf("%s is deprecated: use %s%s",
+			config_aliases[i].old, config_aliases[i].new,
+			nsrc == NULL || strcmp(nsrc, "default") == 0 ?
+			    "" :
+			    " (set too; it wins)"));
+		if (nsrc != NULL && strcmp(nsrc, "default") != 0)
+			continue;
+		json_object_set(cfg->values, config_aliases[i].new,
+		    json_object_get(cfg->values, config_aliases[i].old));
+		json_object_set_new(cfg->sources, config_aliases[i].new,
+		    json_string(src));
+	}
+}
+
 /* Parse a TOML literal (the default of a key, or user input). */
 static json_t *
 config_parse_literal(const char *text, char **cause)
@@ -408,6 +447,7 @@ config_load_text(const char *name, const char *text, size_t len,
 	if (config_defaults_env(cfg, cause) != 0 ||
 	    config_check_whole(cfg, name, pos, cause) != 0)
 		goto out;
+	config_alias(cfg);
 	config_sort(cfg);
 	*out = cfg;
 	cfg = NULL;

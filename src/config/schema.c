@@ -135,13 +135,23 @@ const struct config_key config_schema[] = {
 	{ "security.workspace_growth_mb", CT_INT, "1024", R(0, 1073741824), NULL, NULL, 0,
 	  "Bytes (MiB) one run's commands and writes may add to the workspace; a command past it is killed; 0: no cap" },
 
-	/* [orchestrator] */
-	{ "orchestrator.max_generations", CT_INT, "5", R(1, 100), NULL, NULL, CK_PLANNED,
-	  "Most evolve generations of one Ouroboros run" },
-	{ "orchestrator.ambiguity_threshold", CT_FLOAT, "0.2", R(0, 1), NULL, NULL, CK_PLANNED,
-	  "The interview asks questions until ambiguity is at most this" },
-	{ "orchestrator.interview", CT_BOOL, "true", NORANGE, NULL, NULL, CK_PLANNED,
-	  "Whether spec-first runs start with an interview" },
+	/* [ouroboros] */
+	{ "ouroboros.mode", CT_STRING, "\"auto\"", NORANGE, "auto|always|never", "OXIOS_OUROBOROS_MODE", 0,
+	  "Which `oxios run` requests go through the Ouroboros protocol: auto (a triage call decides), always, never (--spec and --no-spec override it)" },
+	{ "ouroboros.max_generations", CT_INT, "3", R(1, 30), NULL, NULL, 0,
+	  "Most seed generations of one Ouroboros run" },
+	{ "ouroboros.ambiguity_threshold", CT_FLOAT, "0.2", R(0, 1), NULL, NULL, 0,
+	  "Above this ambiguity the interview asks; a non-interactive run marks its seed degraded" },
+	{ "ouroboros.interview", CT_BOOL, "true", NORANGE, NULL, NULL, 0,
+	  "Whether the protocol scores the request's clarity before the seed" },
+
+	/* [orchestrator]: deprecated aliases of [ouroboros] (config.c) */
+	{ "orchestrator.max_generations", CT_INT, "3", R(1, 30), NULL, NULL, 0,
+	  "Deprecated: ouroboros.max_generations" },
+	{ "orchestrator.ambiguity_threshold", CT_FLOAT, "0.2", R(0, 1), NULL, NULL, 0,
+	  "Deprecated: ouroboros.ambiguity_threshold" },
+	{ "orchestrator.interview", CT_BOOL, "true", NORANGE, NULL, NULL, 0,
+	  "Deprecated: ouroboros.interview" },
 
 	/* [memory] */
 	{ "memory.enabled", CT_BOOL, "true", NORANGE, NULL, NULL, 0,

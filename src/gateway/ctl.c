@@ -391,6 +391,7 @@ ctl_conn_thread(void *arg)
 	m.budget_tokens = req.budget_tokens;
 	m.budget_usd = req.budget_usd;
 	m.cls = req.cls;
+	m.spec = req.spec;
 	m.principal = req.agent;
 	cfg = config_live_get();
 	if (gateway_submit(cfg, &m, &ctl_sink, c, c, &cause) != 0) {

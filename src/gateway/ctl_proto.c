@@ -1,15 +1,14 @@
 /*
  * ctl_proto.c — the control socket's lines (see ctl_proto.h).
  */
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include "gateway/ctl_proto.h"
+#include "ouroboros/evolve.h"
+#include "ouroboros/seed.h"
 #include "util/utf8.h"
 #include "util/xalloc.h"
 
@@ -125,9 +124,9 @@ ctl_request_parse(const char *line, size_t len, struct ctl_request *req,
 {
 	static const char *const keys[] = { "type", "prompt", "session",
 		"model", "timeout", "budget_tokens", "budget_usd", "agent",
-		"class", NULL };
+		"class", "spec", NULL };
 	const char *type, *prompt, *session, *model, *agent, *cls;
-	const json_t *usd;
+	const json_t *usd, *spec;
 	long long timeout;
 	json_t *o;
 	int rc = -1;
@@ -193,6 +192,14 @@ ctl_request_parse(const char *line, size_t len, struct ctl_request *req,
 		}
 		req->budget_usd = json_number_value(usd);
 	}
+	spec = json_object_get(o, "spec");
+	if (spec != NULL && !json_is_null(spec) && !json_is_boolean(spec)) {
+		xasprintf(cause, "'spec' must be true, false or null");
+		goto out;
+	}
+	req->spec = json_is_true(spec) ? KERNEL_SPEC_ALWAYS :
+	    json_is_false(spec)        ? KERNEL_SPEC_NEVER :
+					 KERNEL_SPEC_CONFIG;
 	req->prompt = xstrdup(prompt);
 	req->session = session != NULL ? xstrdup(session) : NULL;
 	req->model = model != NULL ? xstrdup(model) : NULL;
@@ -247,6 +254,9 @@ ctl_request_line(const struct ctl_request *req, size_t *len)
 	if (req->budget_usd > 0)
 		json_object_set_new(o, "budget_usd",
 		    json_real(req->budget_usd));
+	if (req->spec != KERNEL_SPEC_CONFIG)
+		json_object_set_new(o, "spec",
+		    json_boolean(req->spec == KERNEL_SPEC_ALWAYS));
 	return ctl_line(o, len);
 }
 
@@ -297,7 +307,7 @@ ctl_jstr(const char *s)
 static const struct {
 	const char *name;
 	enum ctl_event_type type;
-	const char *const keys[16];
+	const char *const keys[24];
 } ctl_events[] = {
 	{ "started", CTL_EV_STARTED, { "event", "session_id", "agent_id" } },
 	{ "text", CTL_EV_TEXT, { "event", "text" } },
@@ -307,7 +317,9 @@ static const struct {
 	{ "done", CTL_EV_DONE,
 	    { "event", "started", "session_id", "agent_id", "stop_reason",
 		"stop_detail", "answer", "iterations", "tool_calls", "usage",
-		"cost_usd", "duration_ms", "sandbox", "error" } },
+		"cost_usd", "duration_ms", "sandbox", "error", "phase_reached",
+		"seed_id", "evaluation_passed", "generations", "ouroboros_stop",
+		"ouroboros_detail" } },
 	{ "error", CTL_EV_ERROR, { "event", "error" } },
 };
 #define CTL_NEVENTS (sizeof ctl_events / sizeof ctl_events[0])
@@ -460,6 +472,9 @@ ctl_copy(char *dst, size_t size, const char *s)
 	dst[n] = '\0';
 }
 
+static int ctl_done_ouro_apply(const json_t *o, struct kernel_run *r,
+    char **cause);
+
 int
 ctl_done_apply(const struct ctl_event *ev, struct kernel_run *r, char **cause)
 {
@@ -531,6 +546,8 @@ ctl_done_apply(const struct ctl_event *ev, struct kernel_run *r, char **cause)
 	r->answer = json_is_string(v) ?
 	    xstrndup(json_string_value(v), json_string_length(v)) :
 	    NULL;
+	if (ctl_done_ouro_apply(o, r, cause) != 0)
+		return -1;
 	json_decref(r->sandbox);
 	r->sandbox =
 	    json_is_object(sandbox) ? json_incref((json_t *)sandbox) : NULL;
@@ -577,6 +594,90 @@ ctl_ev_tool(int end, const char *name, const json_t *data, size_t *len)
 	    len);
 }
 
+/* The Ouroboros fields of a done record (absent: nothing of it ran). */
+static void
+ctl_done_ouro(json_t *o, const struct kernel_run *r)
+{
+	if (r->phase_reached != NULL)
+		json_object_set_new(o, "phase_reached",
+		    json_string(r->phase_reached));
+	if (r->seed_id[0] != '\0')
+		json_object_set_new(o, "seed_id", json_string(r->seed_id));
+	if (r->evaluation_passed >= 0)
+		json_object_set_new(o, "evaluation_passed",
+		    json_boolean(r->evaluation_passed));
+	if (r->generations > 0)
+		json_object_set_new(o, "generations",
+		    json_integer(r->generations));
+	if (r->ouro_stop[0] != '\0') {
+		json_object_set_new(o, "ouroboros_stop",
+		    json_string(r->ouro_stop));
+		json_object_set_new(o, "ouroboros_detail",
+		    ctl_jstr(r->ouro_detail));
+	}
+}
+
+/* The phases phase_reached may name (static strings for kernel_run). */
+static const char *const ctl_phases[] = { "Interview", "Seed", "Execute",
+	"Evaluate", "Evolve", NULL };
+
+/* The Ouroboros fields of a done record into r; each may be absent. */
+static int
+ctl_done_ouro_apply(const json_t *o, struct kernel_run *r, char **cause)
+{
+	const json_t *v = json_object_get(o, "phase_reached");
+	const char *stop = NULL, *detail = NULL, *why;
+	long long n = 0;
+	int i;
+
+	r->phase_reached = NULL;
+	for (i = 0; v != NULL && ctl_phases[i] != NULL; i++)
+		if (json_is_string(v) &&
+		    strcmp(json_string_value(v), ctl_phases[i]) == 0)
+			r->phase_reached = ctl_phases[i];
+	if (v != NULL && r->phase_reached == NULL)
+		goto bad_phase;
+	v = json_object_get(o, "evaluation_passed");
+	if (v != NULL && !json_is_boolean(v))
+		goto bad_passed;
+	r->evaluation_passed = v == NULL ? -1 : json_is_true(v);
+	if (ctl_id(o, "seed_id", r->seed_id, cause) != 0 ||
+	    (json_object_get(o, "generations") != NULL &&
+		ctl_count(o, "generations", &n, cause) != 0))
+		return -1;
+	if (n > SEED_MAX_GENERATION)
+		goto bad_generations;
+	r->generations = (int)n;
+	r->ouro_stop[0] = r->ouro_detail[0] = '\0';
+	if (json_object_get(o, "ouroboros_stop") == NULL)
+		return 0;
+	if (ctl_req_str(o, "ouroboros_stop", 0, &stop, NULL, cause) != 0 ||
+	    ctl_req_str(o, "ouroboros_detail", 0, &detail, NULL, cause) != 0)
+		return -1;
+	for (i = OURO_STOP_PASSED; i <= OURO_STOP_ERROR; i++)
+		if (strcmp(stop, ouro_stop_name((enum ouro_stop)i)) == 0)
+			break;
+	if (i > OURO_STOP_ERROR)
+		goto bad_stop;
+	ctl_copy(r->ouro_stop, sizeof r->ouro_stop, stop);
+	ctl_copy(r->ouro_detail, sizeof r->ouro_detail, detail);
+	return 0;
+bad_phase:
+	why = "'phase_reached' must name a phase";
+	goto bad;
+bad_passed:
+	why = "'evaluation_passed' must be true or false";
+	goto bad;
+bad_generations:
+	why = "'generations' must be 0 to 30";
+	goto bad;
+bad_stop:
+	why = "'ouroboros_stop' must be a stop reason";
+bad:
+	xasprintf(cause, "%s", why);
+	return -1;
+}
+
 char *
 ctl_ev_done(const struct kernel_run *r, size_t *len)
 {
@@ -606,6 +707,7 @@ ctl_ev_done(const struct kernel_run *r, size_t *len)
 	json_object_set_new(o, "cost_usd", json_real(r->cost_usd));
 	json_object_set(o, "sandbox",
 	    r->sandbox != NULL ? r->sandbox : json_null());
+	ctl_done_ouro(o, r);
 	return ctl_line(o, len);
 }
 
@@ -615,96 +717,4 @@ ctl_ev_error(const char *msg, size_t *len)
 	return ctl_line(json_pack("{s:s, s:o}", "event", "error", "error",
 			    ctl_jstr(msg)),
 	    len);
-}
-
-/* ---- lines from a stream ---- */
-
-void
-ctl_reader_init(struct ctl_reader *rd, size_t cap)
-{
-	memset(rd, 0, sizeof *rd);
-	rd->cap = cap;
-}
-
-void
-ctl_reader_free(struct ctl_reader *rd)
-{
-	free(rd->data);
-	memset(rd, 0, sizeof *rd);
-}
-
-int
-ctl_reader_feed(struct ctl_reader *rd, const void *p, size_t n)
-{
-	const char *nl;
-	size_t need;
-
-	if (n == 0)
-		return 0;
-	need = rd->len + n + 1;
-	if (need > rd->size) {
-		rd->size = rd->size == 0 ? 65536 : rd->size;
-		while (rd->size < need)
-			rd->size *= 2;
-		rd->data = xrealloc(rd->data, rd->size);
-	}
-	memcpy(rd->data + rd->len, p, n);
-	/* Only the new bytes are looked at for the last newline. */
-	nl = memrchr(rd->data + rd->len, '\n', n);
-	rd->len += n;
-	if (nl != NULL)
-		rd->tail = (size_t)(nl - rd->data) + 1;
-	/* The pending line may not pass cap. */
-	return rd->len - rd->tail > rd->cap ? -1 : 0;
-}
-
-long
-ctl_reader_fill(struct ctl_reader *rd, int fd)
-{
-	char chunk[65536];
-	ssize_t n;
-
-	do
-		n = read(fd, chunk, sizeof chunk);
-	while (n == -1 && errno == EINTR);
-	if (n > 0 && ctl_reader_feed(rd, chunk, (size_t)n) != 0)
-		return -2;
-	return (long)n;
-}
-
-char *
-ctl_reader_next(struct ctl_reader *rd, size_t *len)
-{
-	char *nl, *line;
-	size_t n;
-
-	if (rd->tail == 0) /* no whole line */
-		return NULL;
-	nl = memchr(rd->data, '\n', rd->tail);
-	n = (size_t)(nl - rd->data);
-	line = xmalloc(n + 1);
-	memcpy(line, rd->data, n);
-	line[n] = '\0';
-	memmove(rd->data, nl + 1, rd->len - n - 1);
-	rd->len -= n + 1;
-	rd->tail -= n + 1;
-	*len = n;
-	return line;
-}
-
-int
-ctl_send_all(int fd, const char *s, size_t n)
-{
-	ssize_t w;
-
-	while (n > 0) {
-		w = send(fd, s, n, MSG_NOSIGNAL);
-		if (w == -1 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		s += w;
-		n -= (size_t)w;
-	}
-	return 0;
 }

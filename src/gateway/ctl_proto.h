@@ -48,6 +48,8 @@ struct ctl_request {
 	double budget_usd;       /* 0: none */
 	char *agent;             /* the principal; NULL: "default" */
 	enum call_class cls;     /* CALL_RUN or CALL_INTERACTIVE */
+	enum kernel_spec spec;   /* "spec": true (always), false (never),
+				    absent or null: the configuration */
 };
 
 /* Parse and check a request line (without its newline). */

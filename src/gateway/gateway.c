@@ -32,6 +32,7 @@ struct gateway_job {
 	long long budget_tokens;
 	double budget_usd;
 	enum call_class cls;
+	enum kernel_spec spec;
 	struct gateway_sink sink;
 	void *arg;
 	const void *owner;
@@ -91,6 +92,7 @@ gateway_run(struct gateway_job *j)
 	r->budget_tokens = j->budget_tokens;
 	r->budget_usd = j->budget_usd;
 	r->cls = j->cls;
+	r->spec = j->spec;
 	r->cancel = &j->cancel;
 	r->hooks.text = j->sink.text;
 	r->hooks.reset = j->sink.reset;
@@ -164,6 +166,7 @@ gateway_submit(const struct config *cfg, const struct gateway_msg *m,
 	j->budget_tokens = m->budget_tokens;
 	j->budget_usd = m->budget_usd;
 	j->cls = m->cls;
+	j->spec = m->spec;
 	j->sink = *sink;
 	j->arg = arg;
 	j->owner = owner;

@@ -25,6 +25,7 @@ struct gateway_msg {
 	double budget_usd;
 	enum call_class cls;   /* CALL_INTERACTIVE (0) or CALL_RUN */
 	const char *principal; /* the agent profile; NULL: "default" */
+	enum kernel_spec spec; /* Ouroboros: config (0), always, never */
 };
 
 /*

@@ -142,6 +142,7 @@ events_type_name(enum event_type t)
 		[EVENT_BUDGET_SET] = "budget.set",
 		[EVENT_BUDGET_RESET] = "budget.reset",
 		[EVENT_BUDGET_EXCEEDED] = "budget.exceeded",
+		[EVENT_OURO_PHASE] = "ouroboros.phase",
 	};
 
 	return (size_t)t < sizeof names / sizeof names[0] ? names[t] :

@@ -52,6 +52,7 @@ enum event_type {
 	EVENT_BUDGET_SET,      /* "budget.set": an agent's limits set/removed */
 	EVENT_BUDGET_RESET,    /* "budget.reset": an agent's window anew */
 	EVENT_BUDGET_EXCEEDED, /* "budget.exceeded": a call or hold refused */
+	EVENT_OURO_PHASE, /* "ouroboros.phase": seed_id, generation, phase */
 	EVENT_TYPE_COUNT
 };
 

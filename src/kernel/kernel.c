@@ -168,9 +168,6 @@ struct kernel_child {
 	const char *workspace;
 };
 
-static int kernel_agent(struct kernel_run *r, struct agent *a, json_t *messages,
-    const char *workspace, int save, struct agent_loop *l);
-
 /* The "agent" tool: a child of the caller's agent, run to its end.  The
  * arguments were checked against schemas/agent.json. */
 static int
@@ -222,7 +219,7 @@ static const struct tool_def kernel_agent_tool = {
  * reference dropped.  Messages are saved to the session when `save`.
  * The loop's results are in *l (l->answer is the caller's).  Returns what agent_loop_run() returned.
  */
-static int
+int
 kernel_agent(struct kernel_run *r, struct agent *a, json_t *messages,
     const char *workspace, int save, struct agent_loop *l)
 {
@@ -266,6 +263,13 @@ kernel_agent(struct kernel_run *r, struct agent *a, json_t *messages,
 		registry_add(tools, &kernel_agent_tool, &kc);
 	}
 	system = agent_system_prompt(workspace);
+	if (a->depth == 0 && r->exec_system != NULL) {
+		char *joined;
+
+		xasprintf(&joined, "%s\n\n%s", system, r->exec_system);
+		free(system);
+		system = joined;
+	}
 	if (memtools_ready(r->db, r->cfg)) {
 		mt.db = r->db;
 		mt.session_id = r->session;
@@ -295,6 +299,7 @@ kernel_agent(struct kernel_run *r, struct agent *a, json_t *messages,
 	l->cfg = r->cfg;
 	l->model = r->model;
 	l->system = system;
+	l->phase = r->exec_phase;
 	l->messages = messages;
 	l->tools = tools;
 	l->max_iterations = (int)config_int(r->cfg, "engine.max_iterations");
@@ -367,6 +372,10 @@ kernel_run(struct kernel_run *r)
 	r->sandbox = NULL;
 	r->error[0] = r->reason[0] = '\0';
 	r->session[0] = r->agent[0] = '\0';
+	r->phase_reached = NULL;
+	r->seed_id[0] = r->ouro_stop[0] = r->ouro_detail[0] = '\0';
+	r->evaluation_passed = -1;
+	r->generations = 0;
 	supervisor_recover(r->db);
 	supervisor_set_max((int)config_int(r->cfg, "kernel.max_agents"));
 	supervisor_set_max_depth(
@@ -439,7 +448,7 @@ kernel_run(struct kernel_run *r)
 	r->started = 1;
 	if (r->started_hook != NULL)
 		r->started_hook(r, r->hooks.arg);
-	rc = kernel_agent(r, a, messages, workspace, 1, &l);
+	rc = kernel_ouro_run(r, a, messages, workspace, &l);
 	r->stop = l.stop;
 	snprintf(r->reason, sizeof r->reason, "%s", l.reason);
 	r->answer = l.answer;

@@ -13,6 +13,8 @@
 #include "config/config.h"
 #include "util/uuid.h"
 
+enum kernel_spec { KERNEL_SPEC_CONFIG, KERNEL_SPEC_ALWAYS, KERNEL_SPEC_NEVER };
+
 struct kernel_run {
 	/* In */
 	const struct config *cfg;
@@ -34,6 +36,13 @@ struct kernel_run {
 	/* Called once the agent has its ids (session, agent), with
 	 * hooks.arg; may be NULL. */
 	void (*started_hook)(const struct kernel_run *r, void *arg);
+	/* Ouroboros (docs/ouroboros.md, "The cycle"): KERNEL_SPEC_CONFIG
+	 * follows ouroboros.mode for CALL_RUN, and never for others. */
+	enum kernel_spec spec;
+	/* Internal (kernel_ouro.c): the execution's system addition and
+	 * X-Oxios-Phase (NULL: none, "chat"). */
+	const char *exec_system;
+	const char *exec_phase;
 
 	/* Out */
 	char session[UUID_STRLEN];
@@ -49,6 +58,16 @@ struct kernel_run {
 	long duration_ms;
 	json_t *sandbox; /* the worker's sandbox report (owned) */
 	char error[512]; /* when no agent could run */
+	/* Ouroboros out: the last phase entered ("Execute" for a quick
+	 * answer; NULL if none), the last seed ("" if none), whether its
+	 * evaluation passed (-1: nothing evaluated), generations run, and
+	 * the protocol's stop ("" when it did not run) with its detail. */
+	const char *phase_reached;
+	char seed_id[UUID_STRLEN];
+	int evaluation_passed;
+	int generations;
+	char ouro_stop[32];
+	char ouro_detail[512];
 };
 
 /*
@@ -59,6 +78,16 @@ struct kernel_run {
  */
 int kernel_run(struct kernel_run *r);
 void kernel_run_free(struct kernel_run *r);
+
+/* kernel.c's inside, for kernel_ouro.c. */
+struct agent;
+int kernel_agent(struct kernel_run *r, struct agent *a, json_t *messages,
+    const char *workspace, int save, struct agent_loop *l);
+/* The agent's run through Ouroboros (or plainly, as r->spec and the
+ * configuration say); what kernel_agent() returns for the last
+ * execution, its results in *l. */
+int kernel_ouro_run(struct kernel_run *r, struct agent *a, json_t *messages,
+    const char *workspace, struct agent_loop *l);
 /* The agent's workspace directory from the configuration.  New string. */
 char *kernel_workspace(const struct config *cfg);
 /* The worker's policy under `cfg` (strings borrowed from cfg, workspace). */

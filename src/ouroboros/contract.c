@@ -20,6 +20,10 @@ static const struct {
 	const char *name;
 	const char *description;
 } ouro_tools[] = {
+	{ "triage",
+	    "Decide whether the request is a quick answer (a question "
+	    "answered directly) or a task whose result must be specified "
+	    "and checked." },
 	{ "score_clarity",
 	    "Score how clear the request is (each from 0, unknown, to 1, "
 	    "unambiguous) and list the questions that would remove the "

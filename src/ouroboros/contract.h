@@ -4,8 +4,9 @@
  * against the tool's JSON Schema (util/jsonschema.h, the validator of the
  * tool registry), never through parsing prose (docs/ouroboros.md).
  *
- * The four tools and their schemas (src/ouroboros/schemas/NAME.json,
- * embedded at build by scripts/embed_json.py): score_clarity (interview),
+ * The five tools and their schemas (src/ouroboros/schemas/NAME.json,
+ * embedded at build by scripts/embed_json.py): triage (triage),
+ * score_clarity (interview),
  * write_seed (seed), judge (evaluate), evolve_seed (evolve: write_seed's
  * arguments and a rationale).  Every schema is strict: no member beyond
  * those named, the required ones present, strings and arrays capped.

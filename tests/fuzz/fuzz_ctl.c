@@ -64,7 +64,7 @@ fuzz_ctl_request(const char *s, size_t n)
 	    !fuzz_streq(a.model, b.model) || !fuzz_streq(a.agent, b.agent) ||
 	    a.timeout_secs != b.timeout_secs ||
 	    a.budget_tokens != b.budget_tokens ||
-	    a.budget_usd != b.budget_usd || a.cls != b.cls)
+	    a.budget_usd != b.budget_usd || a.cls != b.cls || a.spec != b.spec)
 		abort();
 	free(line);
 	ctl_request_free(&a);
@@ -109,7 +109,13 @@ fuzz_ctl_done(const struct ctl_event *ev)
 		a.usage.output_tokens != b.usage.output_tokens ||
 		!fuzz_streq(a.answer, b.answer) ||
 		(a.sandbox == NULL) != (b.sandbox == NULL) ||
-		(a.sandbox != NULL && !json_equal(a.sandbox, b.sandbox))))
+		(a.sandbox != NULL && !json_equal(a.sandbox, b.sandbox)) ||
+		!fuzz_streq(a.phase_reached, b.phase_reached) ||
+		strcmp(a.seed_id, b.seed_id) != 0 ||
+		a.evaluation_passed != b.evaluation_passed ||
+		a.generations != b.generations ||
+		strcmp(a.ouro_stop, b.ouro_stop) != 0 ||
+		strcmp(a.ouro_detail, b.ouro_detail) != 0))
 		abort();
 	free(line);
 	ctl_event_free(&ev2);

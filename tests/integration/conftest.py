@@ -16,6 +16,12 @@ SCRUB = ('ANTHROPIC_API_KEY', 'OPENAI_API_KEY', 'OPENAI_BASE_URL',
          'TELEGRAM_BOT_TOKEN', 'NO_COLOR')
 
 
+# Plain runs unless a test asks for the protocol (ouroboros.mode's
+# default, auto, would spend a scripted turn on a triage call): every
+# oxios started by a test inherits this; test_ouroboros.py drops it.
+os.environ['OXIOS_OUROBOROS_MODE'] = 'never'
+
+
 class Oxios:
     def __init__(self, home):
         self.home = str(home)

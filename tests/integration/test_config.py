@@ -257,11 +257,11 @@ PLANNED_NOTE = ('is not yet enforced by this version of Oxios (planned); '
 
 
 def test_planned_key_in_file_warns_with_location(oxios):
-    oxios.write_config('[gateway]\nport = 4300\n\n[orchestrator]\n'
-                       'max_generations = 7\n')
+    oxios.write_config('[gateway]\nport = 4300\n\n[security]\n'
+                       'approval = "always"\n')
     r = oxios.run('config', 'get', 'gateway.port', check=0)
     assert r.stdout == '4300\n'
-    assert r.stderr == ('oxios: warning: %s:5:1: orchestrator.max_generations'
+    assert r.stderr == ('oxios: warning: %s:5:1: security.approval'
                         ' %s\n' % (oxios.path('config.toml'), PLANNED_NOTE))
     # An ordinary key alone warns of nothing.
     oxios.write_config('[gateway]\nport = 4300\n')
@@ -290,9 +290,9 @@ def test_planned_key_from_environment_warns(oxios):
 
 
 def test_planned_key_set_and_doctor(oxios):
-    key = 'orchestrator.max_generations'
-    r = oxios.run('config', 'set', key, '7', check=0)
-    assert r.stdout == key + ' = 7\n'
+    key = 'security.approval'
+    r = oxios.run('config', 'set', key, 'always', check=0)
+    assert r.stdout == key + ' = always\n'
     assert r.stderr == 'oxios: warning: %s %s\n' % (key, PLANNED_NOTE)
     r = oxios.run('config', 'set', 'gateway.port', '4300', check=0)
     assert 'warning' not in r.stderr
@@ -300,7 +300,7 @@ def test_planned_key_set_and_doctor(oxios):
     cfg = [c for c in doc['checks'] if c['name'] == 'config']
     assert len(cfg) == 1 and cfg[0]['status'] == 'warn', cfg
     assert key + ' ' + PLANNED_NOTE in cfg[0]['message']
-    assert re.search(r'config\.toml:\d+:1: orchestrator\.max_generations',
+    assert re.search(r'config\.toml:\d+:1: security\.approval',
                      cfg[0]['message'])
 
 
@@ -308,12 +308,13 @@ def test_schema_and_template_say_planned(oxios):
     schema = json.loads(oxios.run('config', 'schema', '--json',
                                   check=0).stdout)
     planned = {k['key'] for k in schema if k['planned']}
-    assert {'orchestrator.max_generations', 'security.approval',
-            'channels.telegram.bot_token'} <= planned
+    assert {'security.approval', 'channels.telegram.bot_token'} <= planned
+    assert 'ouroboros.max_generations' not in planned
     assert 'gateway.port' not in planned
     text = oxios.run('config', 'schema', check=0).stdout
     assert 'budget.daily_usd' not in planned  # enforced (kernel/budget.c)
-    for key, planned_here in (('orchestrator.max_generations', True),
+    for key, planned_here in (('security.approval', True),
+                              ('ouroboros.max_generations', False),
                               ('budget.daily_usd', False),
                               ('gateway.port', False)):
         m = re.search(r'^%s \(.*\n((?:    .*\n)*)' % re.escape(key), text,
@@ -327,9 +328,45 @@ def test_schema_and_template_say_planned(oxios):
             (key in planned), line
     oxios.run('config', 'set', 'gateway.port', '4300', check=0)  # template
     tmpl = open(oxios.path('config.toml')).read()
-    assert ('# Not yet enforced (planned): Most evolve generations'
-            in tmpl)
+    assert ('# Not yet enforced (planned): Which tool calls wait' in tmpl)
     assert '# Not yet enforced (planned): Port' not in tmpl
+
+
+def test_orchestrator_keys_are_deprecated_aliases(oxios):
+    oxios.write_config('[orchestrator]\nmax_generations = 7\n'
+                       'ambiguity_threshold = 0.4\ninterview = false\n')
+    for key, want in (('ouroboros.max_generations', '7'),
+                      ('ouroboros.ambiguity_threshold', '0.4'),
+                      ('ouroboros.interview', 'false')):
+        r = oxios.run('config', 'get', key, check=0)
+        assert r.stdout == want + '\n', (key, r.stdout)
+    # One warning per key, naming the new key.
+    assert r.stderr.splitlines() == [
+        'oxios: warning: orchestrator.%s is deprecated: use ouroboros.%s'
+        % (k, k) for k in ('max_generations', 'ambiguity_threshold',
+                           'interview')], r.stderr
+    # The new key, when set, wins.
+    oxios.write_config('[orchestrator]\nmax_generations = 7\n'
+                       '[ouroboros]\nmax_generations = 2\n')
+    r = oxios.run('config', 'get', 'ouroboros.max_generations', check=0)
+    assert r.stdout == '2\n'
+    assert r.stderr == ('oxios: warning: orchestrator.max_generations is '
+                        'deprecated: use ouroboros.max_generations (set '
+                        'too; it wins)\n')
+    # The ranges of the new keys hold for the old ones too.
+    oxios.write_config('[orchestrator]\nmax_generations = 31\n')
+    r = oxios.run('config', 'get', 'ouroboros.max_generations')
+    assert r.returncode != 0 and 'orchestrator.max_generations' in r.stderr
+
+
+def test_ouroboros_mode_is_checked(oxios):
+    oxios.write_config('[ouroboros]\nmode = "sometimes"\n')
+    r = oxios.run('config', 'get', 'ouroboros.mode')
+    assert r.returncode != 0 and 'ouroboros.mode' in r.stderr
+    oxios.write_config('')
+    r = oxios.run('config', 'get', 'ouroboros.mode', check=0,
+                  env={'OXIOS_OUROBOROS_MODE': 'always'})
+    assert r.stdout == 'always\n', r.stdout
 
 
 # -- Every key of the schema is read by code, or marked planned ----------

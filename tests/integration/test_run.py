@@ -66,9 +66,11 @@ def test_multi_step_task(agent):
     assert out['exit_code'] == 0
     assert out['stop_reason'] == 'done'
     assert out['iterations'] == 4 and out['tool_calls'] == 3
-    for key in ('space_id', 'space_tag', 'seed_id', 'phase_reached',
-                'evaluation_passed'):
+    for key in ('space_id', 'space_tag', 'seed_id', 'evaluation_passed',
+                'ouroboros_stop'):
         assert key in out and out[key] is None
+    assert out['phase_reached'] == 'Execute'  # a quick answer
+    assert out['generations'] == 0
     assert out['session_id'] and out['agent_id']
     assert isinstance(out['duration_ms'], int)
     with open(os.path.join(agent.ws, 'notes.txt')) as f:

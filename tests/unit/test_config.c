@@ -119,7 +119,7 @@ test_schema_sane(void **state)
 		/* Keys not yet enforced say so; the others do not. */
 		assert_non_null(strstr(t,
 		    "# Not yet enforced (planned): "
-		    "The interview asks questions"));
+		    "Which tool calls wait"));
 		assert_null(strstr(t, "# Not yet enforced (planned): Port"));
 		config_free(cfg);
 		free(t);
@@ -265,7 +265,9 @@ test_planned_keys_warn(void **state)
 	}
 	assert_true(n > 0);
 	assert_true(
-	    config_schema_find("orchestrator.ambiguity_threshold")->flags &
+	    config_schema_find("security.approval")->flags & CK_PLANNED);
+	assert_false(
+	    config_schema_find("ouroboros.ambiguity_threshold")->flags &
 	    CK_PLANNED);
 	assert_false(
 	    config_schema_find("budget.daily_usd")->flags & CK_PLANNED);
@@ -274,18 +276,37 @@ test_planned_keys_warn(void **state)
 	    config_schema_find("kernel.max_agent_depth")->flags & CK_PLANNED);
 
 	/* Set in the file: file:line:col, the key, "not yet enforced". */
-	assert_null(load("[gateway]\nport = 4300\n\n[orchestrator]\n"
-			 "ambiguity_threshold = 0.5\n",
+	assert_null(load("[gateway]\nport = 4300\n\n[security]\n"
+			 "approval = \"always\"\n",
 	    &cfg));
 	assert_int_equal(json_array_size(cfg->warnings), 1);
 	w = json_string_value(json_array_get(cfg->warnings, 0));
 	assert_string_equal(w,
-	    "c.toml:5:1: orchestrator.ambiguity_threshold is not yet "
+	    "c.toml:5:1: security.approval is not yet "
 	    "enforced by this "
 	    "version of Oxios (planned); it has no effect");
 	/* Accepted all the same, and checked like any key. */
-	assert_true(
-	    config_float(cfg, "orchestrator.ambiguity_threshold") == 0.5);
+	assert_string_equal(config_str(cfg, "security.approval"), "always");
+	config_free(cfg);
+	cause = load("[security]\napproval = \"sometimes\"\n", &cfg);
+	assert_non_null(cause);
+	assert_non_null(strstr(cause, "c.toml:2:1: security.approval"));
+	free(cause);
+
+	/* A deprecated alias: read as its new key, with one warning. */
+	assert_null(load("[orchestrator]\nambiguity_threshold = 0.5\n", &cfg));
+	assert_int_equal(json_array_size(cfg->warnings), 1);
+	assert_string_equal(json_string_value(json_array_get(cfg->warnings, 0)),
+	    "orchestrator.ambiguity_threshold is deprecated: use "
+	    "ouroboros.ambiguity_threshold");
+	assert_true(config_float(cfg, "ouroboros.ambiguity_threshold") == 0.5);
+	config_free(cfg);
+	/* ... unless the new key is set: it wins. */
+	assert_null(load("[orchestrator]\nambiguity_threshold = 0.5\n"
+			 "[ouroboros]\nambiguity_threshold = 0.3\n",
+	    &cfg));
+	assert_true(config_float(cfg, "ouroboros.ambiguity_threshold") == 0.3);
+	assert_int_equal(json_array_size(cfg->warnings), 1);
 	config_free(cfg);
 	cause = load("[orchestrator]\nambiguity_threshold = -1\n", &cfg);
 	assert_non_null(cause);

@@ -46,6 +46,7 @@ test_request_round_trip(void **state)
 	in.budget_usd = 0.25;
 	in.agent = "ops.bot";
 	in.cls = CALL_INTERACTIVE;
+	in.spec = KERNEL_SPEC_ALWAYS;
 	line = ctl_request_line(&in, &len);
 	assert_non_null(line);
 	assert_int_equal(len, strlen(line));
@@ -60,6 +61,14 @@ test_request_round_trip(void **state)
 	assert_int_equal(out.budget_tokens, 6000);
 	assert_true(out.budget_usd == 0.25);
 	assert_int_equal(out.cls, CALL_INTERACTIVE);
+	assert_int_equal(out.spec, KERNEL_SPEC_ALWAYS);
+	ctl_request_free(&out);
+	free(line);
+	in.spec = KERNEL_SPEC_NEVER;
+	line = ctl_request_line(&in, &len);
+	assert_non_null(strstr(line, "\"spec\":false"));
+	assert_int_equal(ctl_request_parse(line, len - 1, &out, &cause), 0);
+	assert_int_equal(out.spec, KERNEL_SPEC_NEVER);
 	ctl_request_free(&out);
 	free(line);
 
@@ -76,6 +85,7 @@ test_request_round_trip(void **state)
 	assert_null(out.agent);
 	assert_int_equal(out.timeout_secs, 0);
 	assert_int_equal(out.cls, CALL_RUN);
+	assert_int_equal(out.spec, KERNEL_SPEC_CONFIG); /* absent: config */
 	ctl_request_free(&out);
 	free(line);
 }
@@ -122,6 +132,10 @@ test_request_refused(void **state)
 		    "'session' is not a session id" },
 		{ "{\"type\":\"run\",\"prompt\":\"x\",\"agent\":\"a/b\"}",
 		    "'agent' may hold" },
+		{ "{\"type\":\"run\",\"prompt\":\"x\",\"spec\":1}",
+		    "'spec' must be true, false or null" },
+		{ "{\"type\":\"run\",\"prompt\":\"x\",\"spec\":\"auto\"}",
+		    "'spec'" },
 	};
 	size_t i;
 	char *e;
@@ -264,6 +278,7 @@ test_events_round_trip(void **state)
 	r.cost_usd = 0.0125;
 	r.duration_ms = 1234;
 	r.sandbox = json_pack("{s:[s]}", "warnings", "no landlock");
+	r.evaluation_passed = -1; /* as kernel_run() starts it */
 	parse_line(ctl_ev_done(&r, &len), &len, &ev);
 	memset(&back, 0, sizeof back);
 	assert_int_equal(ctl_done_apply(&ev, &back, &cause), 0);
@@ -281,6 +296,32 @@ test_events_round_trip(void **state)
 	assert_true(back.cost_usd == 0.0125);
 	assert_int_equal(back.duration_ms, 1234);
 	assert_true(json_equal(back.sandbox, r.sandbox));
+	/* Nothing of Ouroboros ran: the fields are absent, and read so. */
+	assert_null(back.phase_reached);
+	assert_string_equal(back.seed_id, "");
+	assert_int_equal(back.evaluation_passed, -1);
+	assert_int_equal(back.generations, 0);
+	assert_string_equal(back.ouro_stop, "");
+	kernel_run_free(&back);
+
+	/* A run through the protocol: its fields back as they were. */
+	r.stop = AGENT_DONE;
+	r.phase_reached = "Evaluate";
+	strcpy(r.seed_id, "5b0e0000-2222-3333-4444-555555555555");
+	r.evaluation_passed = 0;
+	r.generations = 2;
+	strcpy(r.ouro_stop, "max_generations");
+	strcpy(r.ouro_detail, "ouroboros.max_generations (2) reached");
+	parse_line(ctl_ev_done(&r, &len), &len, &ev);
+	memset(&back, 0, sizeof back);
+	assert_int_equal(ctl_done_apply(&ev, &back, &cause), 0);
+	ctl_event_free(&ev);
+	assert_string_equal(back.phase_reached, "Evaluate");
+	assert_string_equal(back.seed_id, r.seed_id);
+	assert_int_equal(back.evaluation_passed, 0);
+	assert_int_equal(back.generations, 2);
+	assert_string_equal(back.ouro_stop, "max_generations");
+	assert_string_equal(back.ouro_detail, r.ouro_detail);
 	kernel_run_free(&back);
 
 	/* A run that never started: its error. */
@@ -297,6 +338,13 @@ test_events_round_trip(void **state)
 	kernel_run_free(&back);
 	json_decref(in);
 }
+
+/* A valid started done record, without its closing brace. */
+#define DONE_OK \
+	"{\"event\":\"done\",\"started\":true,\"duration_ms\":1," \
+	"\"stop_reason\":\"done\",\"stop_detail\":\"\",\"iterations\":1," \
+	"\"tool_calls\":0,\"usage\":{\"input_tokens\":1," \
+	"\"output_tokens\":1},\"cost_usd\":0"
 
 static void
 test_events_refused(void **state)
@@ -324,6 +372,15 @@ test_events_refused(void **state)
 		"\"cost_usd\":0}",
 		"{\"event\":\"done\",\"started\":true,\"duration_ms\":1,"
 		"\"session_id\":\"../../etc\"}",
+		DONE_OK ",\"phase_reached\":\"Thinking\"}",
+		DONE_OK ",\"phase_reached\":3}",
+		DONE_OK ",\"evaluation_passed\":1}",
+		DONE_OK ",\"generations\":31}",
+		DONE_OK ",\"generations\":-1}",
+		DONE_OK ",\"seed_id\":\"../x\"}",
+		DONE_OK ",\"ouroboros_stop\":\"passed\"}",
+		DONE_OK ",\"ouroboros_stop\":\"bored\","
+			"\"ouroboros_detail\":\"\"}",
 	};
 	struct ctl_event ev;
 	struct kernel_run r;
@@ -338,6 +395,14 @@ test_events_refused(void **state)
 		free(cause);
 		cause = NULL;
 	}
+	/* DONE_OK itself applies. */
+	assert_int_equal(ctl_event_parse(DONE_OK "}", strlen(DONE_OK "}"), &ev,
+			     &cause),
+	    0);
+	memset(&r, 0, sizeof r);
+	assert_int_equal(ctl_done_apply(&ev, &r, &cause), 0);
+	ctl_event_free(&ev);
+	kernel_run_free(&r);
 	for (i = 0; i < sizeof bad_done / sizeof bad_done[0]; i++) {
 		assert_int_equal(ctl_event_parse(bad_done[i],
 				     strlen(bad_done[i]), &ev, &cause),

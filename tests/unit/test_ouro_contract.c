@@ -60,6 +60,13 @@ struct schema_case {
 };
 
 static const struct schema_case schema_cases[] = {
+	{ "triage", "{\"kind\":\"task\",\"reason\":\"it edits files\"}", 1,
+	    NULL },
+	{ "triage", "{\"kind\":\"answer\",\"reason\":\"a fact\"}", 1, NULL },
+	{ "triage", "{\"kind\":\"chat\",\"reason\":\"x\"}", 0, "/kind" },
+	{ "triage", "{\"kind\":\"task\"}", 0, "reason" },
+	{ "triage", "{\"kind\":\"task\",\"reason\":\"x\",\"more\":1}", 0,
+	    "more" },
 	{ "score_clarity", GOOD_CLARITY, 1, NULL },
 	{ "score_clarity",
 	    "{\"goal\":1,\"constraints\":0,\"success_criteria\":1,"

@@ -1,0 +1,264 @@
+"""oxios run through the Ouroboros protocol (docs/ouroboros.md, "The
+cycle"), against the fake LLM: every forced tool call is a scripted turn,
+each execution a real agent in its sandboxed worker, each verify command
+a real command in a fresh worker."""
+import json
+import os
+
+import pytest
+
+
+VERIFY = 'test -f hello.txt'
+
+
+@pytest.fixture
+def ouro(llm):
+    llm.env.pop('OXIOS_OUROBOROS_MODE', None)
+    llm.ws = os.path.join(llm.home, 'workspace')
+    os.makedirs(llm.ws, exist_ok=True)
+    llm.write_config(
+        '[engine]\nretry_base_ms = 20\ndefault_model = "openai/gpt-4.1"\n'
+        '[exec]\nallowlist = ["test", "ls"]\n'
+        '[ouroboros]\nmax_generations = 3\n')
+    return llm
+
+
+def call(name, cid, **args):
+    return {'id': cid, 'name': name, 'arguments': args}
+
+
+def turn(name, n, **args):
+    return {'tool_calls': [call(name, 'f%d' % n, **args)]}
+
+
+def seed_args(**extra):
+    a = {'goal': 'Write hello.txt saying hello', 'task_type': 'code',
+         'constraints': ['stay in the workspace'],
+         'acceptance_criteria': [{'id': 'c1',
+                                  'description': 'hello.txt exists',
+                                  'verify_command': VERIFY}],
+         'evaluation_principles': [{'name': 'correct', 'weight': 1}],
+         'exit_conditions': [], 'assumptions': []}
+    a.update(extra)
+    return a
+
+
+def judge(score=0.9, risk=0.0, drift=0.0, gaps=()):
+    return dict(score=score, goal_alignment=score, drift=drift,
+                uncertainty=0.0, reward_hacking_risk=risk, gaps=list(gaps))
+
+
+TRIAGE = turn('triage', 0, kind='task', reason='it changes files')
+CLARITY = turn('score_clarity', 1, goal=0.5, constraints=0.2,
+               success_criteria=0.3,
+               questions=[{'question': 'Which greeting?',
+                           'default': 'the word hello'}])
+WRITE = {'tool_calls': [call('write', 'w1', path='hello.txt',
+                             content='hello\n')]}
+
+
+def chat_requests(ox):
+    return [q for q in ox.fake.requests()
+            if q['path'].endswith('/chat/completions')]
+
+
+def phases(ox):
+    return [q['headers'].get('x-oxios-phase') for q in chat_requests(ox)]
+
+
+def run_json(ox, *args, timeout=120):
+    r = ox.run('run', '--json', *args, timeout=timeout)
+    assert r.stdout, r.stderr
+    return r, json.loads(r.stdout)
+
+
+def test_full_cycle_evolves_then_passes(ouro):
+    ouro.fake.load({'turns': [
+        TRIAGE, CLARITY,
+        turn('write_seed', 2, **seed_args()),
+        {'text': 'I thought about it.'},            # gen 1: no file
+        turn('judge', 3, **judge(score=0.3, gaps=['hello.txt missing'])),
+        turn('evolve_seed', 4, rationale='the file was never written',
+             **seed_args(constraints=['write the file itself'])),
+        WRITE, {'text': 'Wrote hello.txt.'},          # gen 2: the file
+        # A new generation: a consensus of three judges.
+        turn('judge', 5, **judge()), turn('judge', 6, **judge()),
+        turn('judge', 7, **judge(score=0.5)),
+    ]})
+    r, out = run_json(ouro, '--exit-code', 'write hello.txt')
+    assert r.returncode == 0, (r.stdout, r.stderr)
+    assert out['evaluation_passed'] is True
+    assert out['generations'] == 2
+    assert out['phase_reached'] == 'Evaluate'
+    assert out['ouroboros_stop'] == 'passed'
+    assert out['stop_reason'] == 'done'
+    assert out['response'] == 'Wrote hello.txt.'
+    assert phases(ouro) == ['triage', 'interview', 'seed', 'execute',
+                            'evaluate', 'evolve', 'execute', 'execute',
+                            'evaluate', 'evaluate', 'evaluate']
+    # The executing model never sees the verify command.
+    for q in chat_requests(ouro):
+        if q['headers'].get('x-oxios-phase') == 'execute':
+            assert VERIFY not in json.dumps(q['body'])
+            assert 'hello.txt exists' in json.dumps(q['body'])
+
+    ev = json.loads(ouro.run('seeds', 'evolution', out['seed_id'], '--json',
+                             check=0).stdout)
+    gens = ev['generations']
+    assert [g['generation'] for g in gens] == [1, 2]
+    assert gens[0]['passed'] is False and gens[1]['passed'] is True
+    first = gens[0]['seed']
+    assert first['degraded'] is True and first['ambiguity'] > 0.2
+    assert 'Which greeting?: the word hello' in first['assumptions']
+    assert gens[1]['seed']['parent_id'] == first['id']
+    assert gens[1]['status'] == 'passed'
+    assert os.path.exists(os.path.join(
+        ouro.ws, 'seeds', first['root_id'], 'gen-2.yaml'))
+
+
+def test_verification_keeps_failing_stops_at_max_generations(ouro):
+    ouro.write_config(
+        '[engine]\nretry_base_ms = 20\ndefault_model = "openai/gpt-4.1"\n'
+        '[exec]\nallowlist = ["test"]\n[ouroboros]\nmax_generations = 2\n'
+        'interview = false\n')
+    ouro.fake.load({'turns': [
+        TRIAGE,
+        turn('write_seed', 2, **seed_args()),
+        {'text': 'Nothing written.'},
+        turn('judge', 3, **judge(score=0.2)),
+        turn('evolve_seed', 4, rationale='try again', **seed_args()),
+        {'text': 'Still nothing.'},
+        turn('judge', 5, **judge(score=0.2)), turn('judge', 6, **judge()),
+        turn('judge', 7, **judge()),
+    ]})
+    r, out = run_json(ouro, '--exit-code', 'write hello.txt')
+    assert r.returncode == 1, (r.stdout, r.stderr)
+    assert out['exit_code'] == 1
+    assert out['evaluation_passed'] is False
+    assert out['generations'] == 2
+    assert out['ouroboros_stop'] == 'max_generations'
+    assert 'ouroboros.max_generations (2)' in out['ouroboros_detail']
+    assert 'interview' not in phases(ouro)
+
+
+def test_reward_hacking_veto_fails_a_mechanical_pass(ouro):
+    ouro.write_config(
+        '[engine]\nretry_base_ms = 20\ndefault_model = "openai/gpt-4.1"\n'
+        '[exec]\nallowlist = ["test"]\n[ouroboros]\nmax_generations = 1\n'
+        'interview = false\n')
+    ouro.fake.load({'turns': [
+        turn('write_seed', 2, **seed_args()),
+        WRITE, {'text': 'Done.'},
+        turn('judge', 3, **judge(score=1.0, risk=0.9)),
+    ]})
+    r, out = run_json(ouro, '--spec', '--exit-code', 'write hello.txt')
+    assert r.returncode == 1, (r.stdout, r.stderr)
+    assert out['evaluation_passed'] is False
+    assert out['ouroboros_stop'] == 'max_generations'
+    assert phases(ouro)[0] == 'seed'  # --spec: no triage
+    ev = json.loads(ouro.run('seeds', 'evolution', out['seed_id'], '--json',
+                             check=0).stdout)
+    g = ev['generations'][0]
+    res = g['criteria'][0]['results']
+    assert [x['stage'] for x in res] == ['mechanical']
+    assert res[0]['passed'] is True          # the command passed ...
+    assert g['passed'] is False              # ... the veto failed it
+    assert 'vetoed' in json.dumps(g['verdicts'])
+
+
+def test_invalid_write_seed_twice_is_a_clear_error(ouro):
+    bad = seed_args(acceptance_criteria=[{'id': '-bad', 'description': 'x'}])
+    ouro.fake.load({'turns': [
+        TRIAGE, CLARITY,
+        turn('write_seed', 2, **bad), turn('write_seed', 3, **bad),
+    ]})
+    r, out = run_json(ouro, '--exit-code', 'write hello.txt')
+    assert r.returncode == 1, (r.stdout, r.stderr)
+    assert out['ouroboros_stop'] == 'error'
+    assert out['stop_detail'].startswith('write_seed: ')
+    assert 'after 2 tries' in out['stop_detail']
+    assert out['seed_id'] is None
+    assert out['phase_reached'] == 'Seed'
+    r = ouro.run('run', '--spec', 'write hello.txt')  # and in words
+    assert r.returncode == 1
+
+
+@pytest.mark.parametrize('how', ['no-spec', 'triage'])
+def test_quick_answer(ouro, how):
+    turns = [{'text': 'Paris.'}]
+    args = ['--no-spec'] if how == 'no-spec' else []
+    if how == 'triage':
+        turns.insert(0, turn('triage', 0, kind='answer', reason='a fact'))
+    ouro.fake.load({'turns': turns})
+    r, out = run_json(ouro, '--exit-code', *args, 'capital of France?')
+    assert r.returncode == 0, (r.stdout, r.stderr)
+    assert out['response'] == 'Paris.'
+    assert out['phase_reached'] == 'Execute'
+    assert out['seed_id'] is None and out['evaluation_passed'] is None
+    assert out['ouroboros_stop'] is None and out['generations'] == 0
+    assert phases(ouro) == (['triage', 'chat'] if how == 'triage'
+                            else ['chat'])
+
+
+def test_spec_and_no_spec_exclude_each_other(ouro):
+    r = ouro.run('run', '--spec', '--no-spec', 'x')
+    assert r.returncode == 2
+    assert 'exclude each other' in r.stderr
+
+
+DAEMON_CFG = ('[exec]\nallowlist = ["test"]\n'
+              '[ouroboros]\nmax_generations = 1\ninterview = false\n')
+
+
+def one_generation_turns():
+    return [turn('write_seed', 2, **seed_args()), WRITE,
+            {'text': 'Wrote hello.txt.'},
+            turn('judge', 3, **judge())]
+
+
+def test_api_chat_spec_and_run_through_the_daemon(ouro):
+    from conftest import make_daemon
+    from test_daemon import SSE
+    d = make_daemon(ouro, DAEMON_CFG)
+    d.start()
+    try:
+        sse = SSE(d)
+        st, _, body = d.post('/api/chat', {'content': 'x', 'spec': 'yes'})
+        assert st == 400 and '"spec"' in body['error']['message'], body
+        ouro.fake.load({'turns': one_generation_turns()})
+        st, _, body = d.post('/api/chat', {'content': 'write hello.txt',
+                                           'spec': True}, timeout=120)
+        assert st == 200, body
+        assert body['evaluation_passed'] is True
+        assert body['generations'] == 1
+        assert body['phase_reached'] == 'Evaluate'
+        assert body['ouroboros_stop'] == 'passed'
+        assert body['seed_id']
+        st, _, lin = d.get('/api/seeds/%s/evolution' % body['seed_id'])
+        assert st == 200 and lin['generations'][0]['passed'] is True
+        # Every phase entered, on the bus (SSE), with seed and generation.
+        evs = []
+        while len(evs) < 4:
+            e = sse.event()
+            if e.get('event') == 'ouroboros.phase':
+                evs.append(json.loads(e['data']))
+        assert [(e['phase'], e['generation']) for e in evs] == [
+            ('interview', 0), ('seed', 0), ('execute', 1), ('evaluate', 1)]
+        assert evs[0]['seed_id'] is None
+        assert evs[2]['seed_id'] == evs[3]['seed_id'] == body['seed_id']
+        sse.close()
+
+        # oxios run --spec goes through the control socket: the done
+        # record carries the protocol's fields.
+        os.remove(os.path.join(ouro.ws, 'hello.txt'))
+        ouro.fake.load({'turns': one_generation_turns()})
+        r, out = run_json(ouro, '--spec', '--exit-code', 'write hello.txt')
+        assert r.returncode == 0, (r.stdout, r.stderr)
+        assert out['evaluation_passed'] is True
+        assert out['ouroboros_stop'] == 'passed'
+        assert out['phase_reached'] == 'Evaluate' and out['seed_id']
+        assert out['seed_id'] != body['seed_id']
+        st, _, seeds = d.get('/api/seeds')
+        assert st == 200 and seeds['total'] == 2
+    finally:
+        d.stop_clean()
