@@ -256,8 +256,14 @@ seeds_show_text(const json_t *s)
 	seeds_items("assumptions", json_object_get(s, "assumptions"));
 }
 
+/*
+ * `seeds show|evolution ID`: fetch one thing by id, print it as JSON or
+ * with `text`.
+ */
 static int
-cmd_seeds_show(int argc, char **argv)
+seeds_one(int argc, char **argv,
+    json_t *(*fetch)(sqlite3 *, const char *, char **),
+    void (*text)(const json_t *))
 {
 	struct seeds_cmd c;
 	char *cause = NULL;
@@ -267,15 +273,21 @@ cmd_seeds_show(int argc, char **argv)
 		return cli_sub_usage(&cmd_seeds_entry, argv[0]);
 	if (seeds_open(&c) != 0)
 		return EXIT_FAIL;
-	if ((v = seed_store_get(c.db, c.id, &cause)) == NULL)
+	if ((v = fetch(c.db, c.id, &cause)) == NULL)
 		return cause != NULL ? seeds_close(&c, EXIT_FAIL, cause) :
 				       seeds_none(&c);
 	if (c.json)
 		oxjson_print(stdout, v, 1);
 	else
-		seeds_show_text(v);
+		text(v);
 	json_decref(v);
 	return seeds_close(&c, EXIT_OK, NULL);
+}
+
+static int
+cmd_seeds_show(int argc, char **argv)
+{
+	return seeds_one(argc, argv, seed_store_get, seeds_show_text);
 }
 
 /* "passed", "failed" or "not evaluated" of a passed member. */
@@ -349,23 +361,7 @@ seeds_evolution_text(const json_t *v)
 static int
 cmd_seeds_evolution(int argc, char **argv)
 {
-	struct seeds_cmd c;
-	char *cause = NULL;
-	json_t *v;
-
-	if (seeds_parse(argc, argv, 1, &c) != 0)
-		return cli_sub_usage(&cmd_seeds_entry, argv[0]);
-	if (seeds_open(&c) != 0)
-		return EXIT_FAIL;
-	if ((v = seed_store_lineage(c.db, c.id, &cause)) == NULL)
-		return cause != NULL ? seeds_close(&c, EXIT_FAIL, cause) :
-				       seeds_none(&c);
-	if (c.json)
-		oxjson_print(stdout, v, 1);
-	else
-		seeds_evolution_text(v);
-	json_decref(v);
-	return seeds_close(&c, EXIT_OK, NULL);
+	return seeds_one(argc, argv, seed_store_lineage, seeds_evolution_text);
 }
 
 /* test-put: the results of `in` for seed `id`.  0, or -1 with *cause. */
