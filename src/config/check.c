@@ -437,6 +437,12 @@ config_check_model(const struct config *cfg, const char *name, json_t *pos,
 			cause) != 0)
 			return -1;
 	}
+	json_array_foreach(config_get(cfg, "ouroboros.judge_models"), i, v) {
+		if (config_check_model_spec(cfg, name, pos,
+			"ouroboros.judge_models", json_string_value(v),
+			cause) != 0)
+			return -1;
+	}
 	return 0;
 }
 

@@ -144,6 +144,8 @@ const struct config_key config_schema[] = {
 	  "Above this ambiguity the interview asks; a non-interactive run marks its seed degraded" },
 	{ "ouroboros.interview", CT_BOOL, "true", NORANGE, NULL, NULL, 0,
 	  "Whether the protocol scores the request's clarity before the seed" },
+	{ "ouroboros.judge_models", CT_STRINGS, "[]", NORANGE, NULL, NULL, CK_FORMAT(CF_MODEL),
+	  "The models (provider/model) of the consensus's further judges, in turn; empty: the run's model" },
 
 	/* [orchestrator]: deprecated aliases of [ouroboros] (config.c) */
 	{ "orchestrator.max_generations", CT_INT, "3", R(1, 30), NULL, NULL, 0,

@@ -115,6 +115,9 @@ kernel_ouro_run(struct kernel_run *r, struct agent *a, json_t *messages,
 	struct hands_policy pol;
 	struct call_scope scope;
 	char agent_id[UUID_STRLEN]; /* a is gone once an execution ends */
+	const char *judges[16];
+	json_t *v;
+	size_t i;
 	int rc;
 
 	memset(&c, 0, sizeof c);
@@ -154,6 +157,10 @@ kernel_ouro_run(struct kernel_run *r, struct agent *a, json_t *messages,
 	c.ambiguity_threshold =
 	    config_float(r->cfg, "ouroboros.ambiguity_threshold");
 	c.interview = config_bool(r->cfg, "ouroboros.interview");
+	json_array_foreach(config_get(r->cfg, "ouroboros.judge_models"), i, v)
+		if (c.njudge_models < sizeof judges / sizeof judges[0])
+			judges[c.njudge_models++] = json_string_value(v);
+	c.judge_models = judges;
 	c.execute = kernel_ouro_execute;
 	c.publish = kernel_ouro_publish;
 	c.arg = &ko;

@@ -129,6 +129,7 @@ ouro_stop(struct ouro_ctx *c, enum ouro_stop st, const char *fmt, ...)
  * budget's refusal noted. */
 struct ouro_try {
 	struct ouro_ctx *c;
+	const char *model; /* NULL: engine.default_model */
 	int budget;
 };
 
@@ -141,7 +142,7 @@ ouro_try_call(void *arg, struct llm_request *req, struct llm_response *out,
 	int rc;
 
 	rc = c->call != NULL ? c->call(c->call_arg, req, out, err) :
-			       gate_call_scoped(c->cfg, c->scope, c->model, req,
+			       gate_call_scoped(c->cfg, c->scope, t->model, req,
 				   NULL, NULL, c->cancel, out, NULL, err);
 	if (rc != 0 && err->cls == LLM_ERR_BUDGET)
 		t->budget = 1;
@@ -154,18 +155,18 @@ ouro_try_call(void *arg, struct llm_request *req, struct llm_response *out,
 
 /* One forced tool call with a single user message; NULL with the stop. */
 static json_t *
-ouro_call(struct ouro_run *o, const char *tool, const char *phase,
-    const char *system, const char *text)
+ouro_call_model(struct ouro_run *o, const char *model, const char *tool,
+    const char *phase, const char *system, const char *text)
 {
 	struct ouro_ask ask = { 0 };
-	struct ouro_try t = { o->c, 0 };
+	struct ouro_try t = { o->c, model, 0 };
 	json_t *messages, *args;
 	char *cause = NULL;
 
 	messages = json_pack("[{s:s, s:s}]", "role", "user", "content", text);
 	ask.tool = tool;
 	ask.phase = phase;
-	ask.model = o->c->model;
+	ask.model = model;
 	ask.system = system;
 	ask.messages = messages;
 	args = ouro_contract_ask(&ask, ouro_try_call, &t, &cause);
@@ -176,6 +177,14 @@ ouro_call(struct ouro_run *o, const char *tool, const char *phase,
 		free(cause);
 	}
 	return args;
+}
+
+/* A forced tool call on the run's model. */
+static json_t *
+ouro_call(struct ouro_run *o, const char *tool, const char *phase,
+    const char *system, const char *text)
+{
+	return ouro_call_model(o, o->c->model, tool, phase, system, text);
 }
 
 /* Triage: 1 for a task, 0 for a quick answer, -1 on failure. */
@@ -384,16 +393,23 @@ ouro_mechanical(struct ouro_run *o, struct ouro_record *rec, struct buf *fb)
 	return 0;
 }
 
-/* One judge: its verdict, *score; gaps into fb.  -1: the stop is set. */
+/*
+ * Judge number `k` (0 the first; the consensus's further ones take
+ * ouroboros.judge_models in turn): its verdict, *score; gaps into fb.
+ * -1: the stop is set.
+ */
 static int
-ouro_judge_one(struct ouro_run *o, const char *text, enum ouro_verdict *v,
-    double *score, json_t *judges, struct buf *fb)
+ouro_judge_one(struct ouro_run *o, size_t k, const char *text,
+    enum ouro_verdict *v, double *score, json_t *judges, struct buf *fb)
 {
 	struct ouro_judgement j;
+	const char *model = o->c->model;
 	json_t *args, *g;
 	size_t i;
 
-	if ((args = ouro_call(o, "judge", "evaluate",
+	if (k > 0 && o->c->njudge_models > 0)
+		model = o->c->judge_models[(k - 1) % o->c->njudge_models];
+	if ((args = ouro_call_model(o, model, "judge", "evaluate",
 		 "Judge the result of this work against its seed.", text)) ==
 	    NULL)
 		return -1;
@@ -411,6 +427,8 @@ ouro_judge_one(struct ouro_run *o, const char *text, enum ouro_verdict *v,
 		    j.reward_hacking_risk);
 	json_object_set_new(args, "verdict",
 	    json_string(ouro_verdict_name(*v)));
+	if (model != NULL)
+		json_object_set_new(args, "model", json_string(model));
 	json_array_append(judges, args);
 	json_decref(args);
 	return 0;
@@ -438,12 +456,12 @@ ouro_semantic(struct ouro_run *o, struct ouro_record *rec, const char *answer,
 	    "The seed:\n%s\nThe mechanical checks:\n%s\nThe agent's final "
 	    "answer:\n%s\n",
 	    contract, buf_str(fb), answer != NULL ? answer : "(none)");
-	if (ouro_judge_one(o, text, &v[0], &score[0], judges, fb) != 0)
+	if (ouro_judge_one(o, 0, text, &v[0], &score[0], judges, fb) != 0)
 		goto out;
 	ouro_judgement_from_json(json_array_get(judges, 0), &first);
 	if (ouro_consensus_needed(&first, s->generation > 1)) {
 		for (; n < OURO_JUDGES; n++)
-			if (ouro_judge_one(o, text, &v[n], &score[n], judges,
+			if (ouro_judge_one(o, n, text, &v[n], &score[n], judges,
 				fb) != 0)
 				goto out;
 		passed = ouro_majority(v, n);

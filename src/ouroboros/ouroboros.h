@@ -47,7 +47,11 @@ struct ouro_ctx {
 	const struct hands_policy *policy; /* of the verify workers */
 	const struct cancel *cancel;       /* may be NULL */
 	const char *model;                 /* NULL: engine.default_model */
-	const char *prompt;                /* the user's request */
+	/* The consensus's further judges' models, in turn (n may be 0: the
+	 * run's model; ouroboros.judge_models). */
+	const char *const *judge_models;
+	size_t njudge_models;
+	const char *prompt; /* the user's request */
 	enum ouro_mode mode;
 	int max_generations;
 	double ambiguity_threshold;

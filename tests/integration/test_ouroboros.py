@@ -166,6 +166,34 @@ def test_reward_hacking_veto_fails_a_mechanical_pass(ouro):
     assert 'vetoed' in json.dumps(g['verdicts'])
 
 
+def test_consensus_judges_take_the_judge_models(ouro):
+    """A first judge unsure of itself (drift 0.5) calls a consensus: two
+    more judges, on ouroboros.judge_models in turn; the majority (two
+    passes of three) passes."""
+    ouro.write_config(
+        '[engine]\nretry_base_ms = 20\ndefault_model = "openai/gpt-4.1"\n'
+        '[exec]\nallowlist = ["test"]\n[ouroboros]\nmax_generations = 1\n'
+        'interview = false\n'
+        'judge_models = ["openai/gpt-4o-mini", "openai/o3"]\n')
+    ouro.fake.load({'turns': [
+        turn('write_seed', 2, **seed_args()),
+        WRITE, {'text': 'Done.'},
+        turn('judge', 3, **judge(score=0.9, drift=0.5)),
+        turn('judge', 4, **judge(score=0.3)),
+        turn('judge', 5, **judge(score=0.85)),
+    ]})
+    r, out = run_json(ouro, '--spec', '--exit-code', 'write hello.txt')
+    assert r.returncode == 0, (r.stdout, r.stderr)
+    assert out['evaluation_passed'] is True
+    judges = [q['body']['model'] for q in chat_requests(ouro)
+              if q['headers'].get('x-oxios-phase') == 'evaluate']
+    assert judges == ['gpt-4.1', 'gpt-4o-mini', 'o3'], judges
+    ev = json.loads(ouro.run('seeds', 'evolution', out['seed_id'], '--json',
+                             check=0).stdout)
+    verdicts = json.dumps(ev['generations'][0]['verdicts'])
+    assert 'consensus' in verdicts and 'openai/o3' in verdicts, verdicts
+
+
 def test_invalid_write_seed_twice_is_a_clear_error(ouro):
     bad = seed_args(acceptance_criteria=[{'id': '-bad', 'description': 'x'}])
     ouro.fake.load({'turns': [
