@@ -189,8 +189,9 @@ kernel_ouro_run(struct kernel_run *r, struct agent *a, json_t *messages,
 		    c.stop == OURO_STOP_BUDGET    ? AGENT_BUDGET :
 						    AGENT_LLM_ERROR;
 		snprintf(l->reason, sizeof l->reason, "%s", c.stop_detail);
+		l->cost_usd = c.cost_usd;
 	} else {
-		l->cost_usd = ko.cost_usd;
+		l->cost_usd = ko.cost_usd + c.cost_usd;
 		l->iterations = ko.iterations;
 		l->tool_calls = ko.tool_calls;
 		if (c.protocol && rc != 0 && l->stop == AGENT_DONE) {

@@ -139,11 +139,15 @@ ouro_try_call(void *arg, struct llm_request *req, struct llm_response *out,
 {
 	struct ouro_try *t = arg;
 	struct ouro_ctx *c = t->c;
+	struct gate_record rec;
 	int rc;
 
+	memset(&rec, 0, sizeof rec);
 	rc = c->call != NULL ? c->call(c->call_arg, req, out, err) :
 			       gate_call_scoped(c->cfg, c->scope, t->model, req,
-				   NULL, NULL, c->cancel, out, NULL, err);
+				   NULL, NULL, c->cancel, out, &rec, err);
+	if (rec.priced)
+		c->cost_usd += rec.cost_usd;
 	if (rc != 0 && err->cls == LLM_ERR_BUDGET)
 		t->budget = 1;
 	if (rc == 0) {

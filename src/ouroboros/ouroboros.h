@@ -83,6 +83,7 @@ struct ouro_ctx {
 	char stop_detail[512];  /* the stop in words */
 	struct ouro_exec last;  /* the last execution (answer owned) */
 	struct llm_usage usage; /* of the forced calls (not the executions) */
+	double cost_usd;        /* theirs, where the model is priced */
 };
 
 /*

@@ -114,6 +114,14 @@ def test_full_cycle_evolves_then_passes(ouro):
     assert gens[1]['status'] == 'passed'
     assert os.path.exists(os.path.join(
         ouro.ws, 'seeds', first['root_id'], 'gen-2.yaml'))
+    # The run's cost is every call's: the executions' and the
+    # protocol's own (triage, interview, seed, judges, evolve).
+    import sqlite3
+    with sqlite3.connect(ouro.path('oxios.db')) as db:
+        total, n = db.execute('SELECT SUM(cost_usd), COUNT(*) FROM '
+                              "llm_calls WHERE kind = 'chat'").fetchone()
+    assert n == len(chat_requests(ouro)) and total > 0
+    assert out['cost_usd'] == pytest.approx(total), (out['cost_usd'], total)
 
 
 def test_verification_keeps_failing_stops_at_max_generations(ouro):
