@@ -84,13 +84,15 @@ has_reason(const struct ouro_verify_result *res, const char *s)
 	return 0;
 }
 
+/* On stderr: print_message() cuts a long line, and its newline with it,
+ * which would hide the next test's result line from the TAP reader. */
 static void
 dump(const struct ouro_verify_result *res)
 {
 	json_t *j = ouro_verify_result_json(res);
 	char *s = json_dumps(j, JSON_INDENT(1));
 
-	print_message("%s\n", s);
+	fprintf(stderr, "%s\n", s);
 	free(s);
 	json_decref(j);
 }
