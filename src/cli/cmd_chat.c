@@ -281,6 +281,11 @@ chat_turn(struct chat *c, const char *line)
 	else if (r.stop != AGENT_DONE)
 		cli_error("run stopped (%s): %s", agent_stop_name(r.stop),
 		    r.reason);
+	if (r.ouro_stop[0] != '\0')
+		fprintf(stderr,
+		    "[ouroboros: %s after %d generation%s, seed %s]\n",
+		    r.ouro_stop, r.generations, r.generations == 1 ? "" : "s",
+		    r.seed_id);
 	kernel_run_free(&r);
 }
 
