@@ -366,3 +366,27 @@ def test_chat_no_spec_and_mode_always(ouro):
     assert r.returncode == 0, r.stderr
     assert '[ouroboros: passed after 1 generation' in r.stderr
     assert ouro.run('chat', '--spec', '--no-spec').returncode == 2
+
+
+def test_chat_spec_with_the_daemon_runs_here(ouro):
+    """The control socket carries no interview: with the daemon up,
+    chat --spec runs in this process and says so."""
+    from conftest import make_daemon
+    d = make_daemon(ouro, '[exec]\nallowlist = ["test"]\n'
+                          '[ouroboros]\ninterview = false\n')
+    d.fake = ouro.fake
+    d.start()
+    try:
+        ouro.fake.load({'turns': [turn('write_seed', 3, **seed_args()),
+                                  WRITE, {'text': 'Done.'},
+                                  turn('judge', 4, **judge())]})
+        r = ouro.run('chat', '--spec', stdin='write hello.txt\n.quit\n',
+                     timeout=120)
+        assert r.returncode == 0, r.stderr
+        assert r.stderr.startswith(
+            'chat: the interview runs in this process (--local), not the '
+            'daemon\n'), r.stderr
+        assert '[ouroboros: passed after 1 generation' in r.stderr
+        assert phases(ouro) == ['seed', 'execute', 'execute', 'evaluate']
+    finally:
+        d.stop_clean()
