@@ -1,5 +1,6 @@
 /*
- * ouroboros.c — the engine of the protocol for a non-interactive run:
+ * ouroboros.c — the engine of the protocol (interactive when ask_user is
+ * set):
  * triage → interview → seed → (execute → evaluate → evolve)* until a stop
  * (docs/ouroboros.md, "The cycle").
  */

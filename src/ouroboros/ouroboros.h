@@ -1,7 +1,7 @@
 /*
- * ouroboros.h — the engine of the protocol for a non-interactive run
- * (docs/ouroboros.md, "The cycle"): triage, interview (the defaults
- * accepted), seed, execute, evaluate, evolve, until a stop with its
+ * ouroboros.h — the engine of the protocol (docs/ouroboros.md, "The
+ * cycle"): triage, interview (the user asked through ask_user, else the
+ * defaults accepted), seed, execute, evaluate, evolve, until a stop with its
  * reason.  It sits beside the agent loop (level 4): the kernel hands it
  * the loop as a callback, the call scope, the verify workers' policy and
  * the database.
