@@ -32,7 +32,9 @@ static int cmd_chat(int, char **);
 
 const struct cmd_entry cmd_chat_entry = {
 	.name = "chat",
-	.usage = "[--model P/M] [--session ID] [--agent NAME] [--local]",
+	.usage =
+	    "[--model P/M] [--session ID] [--agent NAME] [--spec|--no-spec] "
+	    "[--local]",
 	.summary = "Talk with an agent interactively.",
 	.help =
 	    "Each line you type is a message; the agent answers with its tools\n"
@@ -43,6 +45,14 @@ const struct cmd_entry cmd_chat_entry = {
 	    "\n"
 	    "  --model P/M      instead of engine.default_model\n"
 	    "  --session ID     continue that session\n"
+	    "  --spec           each message is a task through the Ouroboros\n"
+	    "                   protocol (docs/ouroboros.md): the interview\n"
+	    "                   asks its questions here, each with a default\n"
+	    "                   (an empty line accepts it; go accepts all and\n"
+	    "                   ends the interview); it runs in this process\n"
+	    "  --no-spec        plain chat, even with ouroboros.mode = always\n"
+	    "                   (without either, chat uses the protocol only\n"
+	    "                   when ouroboros.mode = always)\n"
 	    "  --local          run the agent in this process even when the\n"
 	    "                   daemon runs (by default each turn goes\n"
 	    "                   through the daemon's control socket when it\n"
@@ -53,7 +63,7 @@ const struct cmd_entry cmd_chat_entry = {
 	    "  .reset           start a new session\n"
 	    "  .model [P/M]     show or change the model\n"
 	    "  .session [ID]    show the session, or continue another\n",
-	.words = "--model --session --agent --local",
+	.words = "--model --session --agent --spec --no-spec --local",
 	.exec = cmd_chat,
 };
 
@@ -64,7 +74,8 @@ struct chat {
 	const char *agent;         /* the principal (--agent); NULL: default */
 	char session[UUID_STRLEN]; /* "" until the first message */
 	int tty;
-	int local; /* --local: never through the daemon */
+	int local;             /* --local: never through the daemon */
+	enum kernel_spec spec; /* ALWAYS: the protocol; else none */
 };
 
 /* One line of input; NULL at the end.  Caller frees. */
@@ -94,6 +105,70 @@ chat_read(struct chat *c)
 	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 		line[--n] = '\0';
 	return line;
+}
+
+/* One answer to an interview question; NULL at the end.  Caller frees. */
+static char *
+chat_answer(struct chat *c)
+{
+	char *line = NULL;
+	size_t size = 0;
+	ssize_t n;
+
+	if (c->tty) {
+		cli_interrupt_clear();
+		return readline("answer> ");
+	}
+	if ((n = getline(&line, &size, stdin)) == -1) {
+		free(line);
+		return NULL;
+	}
+	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		line[--n] = '\0';
+	return line;
+}
+
+/*
+ * The interview's round (ouroboros.h's ouro_ask_fn): each question with
+ * its default on stdout, an answer a line; an empty line accepts the
+ * default, "go" (or the end of input) accepts the rest and ends it.
+ */
+static int
+chat_ask(void *arg, const json_t *questions, int round, json_t **answers)
+{
+	struct chat *c = arg;
+	const json_t *q;
+	char *line;
+	size_t i, n = json_array_size(questions);
+	int go = 0;
+
+	*answers = json_array();
+	printf("\n[interview, round %d] (an empty line accepts the default; "
+	       "go accepts all and starts)\n",
+	    round);
+	json_array_foreach(questions, i, q) {
+		if (go) {
+			json_array_append_new(*answers, json_null());
+			continue;
+		}
+		printf("(%zu/%zu) %s\n  default: %s\n", i + 1, n,
+		    json_string_value(json_object_get(q, "question")),
+		    json_string_value(json_object_get(q, "default")));
+		fflush(stdout);
+		line = chat_answer(c);
+		if (line == NULL || strcmp(line, "go") == 0)
+			go = 1;
+		if (line == NULL || go || line[strspn(line, " \t")] == '\0')
+			json_array_append_new(*answers, json_null());
+		else {
+			if (c->tty)
+				add_history(line);
+			json_array_append_new(*answers, json_string(line));
+		}
+		free(line);
+	}
+	fflush(stdout);
+	return go;
 }
 
 static void
@@ -181,6 +256,11 @@ chat_turn(struct chat *c, const char *line)
 	r.model = c->model;
 	r.principal = c->agent;
 	r.cls = CALL_INTERACTIVE;
+	r.spec = c->spec;
+	if (c->spec == KERNEL_SPEC_ALWAYS) {
+		r.ask_user = chat_ask;
+		r.ask_arg = c;
+	}
 	cancel_init(&stop, NULL, 0);
 	r.cancel = &stop;
 	cli_out_hooks(&out, &r.hooks);
@@ -201,6 +281,11 @@ chat_turn(struct chat *c, const char *line)
 	else if (r.stop != AGENT_DONE)
 		cli_error("run stopped (%s): %s", agent_stop_name(r.stop),
 		    r.reason);
+	if (r.ouro_stop[0] != '\0')
+		fprintf(stderr,
+		    "[ouroboros: %s after %d generation%s, seed %s]\n",
+		    r.ouro_stop, r.generations, r.generations == 1 ? "" : "s",
+		    r.seed_id);
 	kernel_run_free(&r);
 }
 
@@ -212,12 +297,15 @@ cmd_chat(int argc, char **argv)
 		{ "session", required_argument, NULL, 's' },
 		{ "agent", required_argument, NULL, 'a' },
 		{ "local", no_argument, NULL, 'L' },
+		{ "spec", no_argument, NULL, 'S' },
+		{ "no-spec", no_argument, NULL, 'N' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct chat c;
 	char *line, *dbpath = NULL, *cause = NULL;
 	const char *session = NULL;
-	int ch, rc = EXIT_FAIL;
+	enum kernel_spec spec = KERNEL_SPEC_CONFIG;
+	int ch, fd, rc = EXIT_FAIL;
 
 	memset(&c, 0, sizeof c);
 	optind = 1;
@@ -242,6 +330,20 @@ cmd_chat(int argc, char **argv)
 			break;
 		case 'L':
 			c.local = 1;
+			break;
+		case 'S':
+		case 'N':
+			if (spec != KERNEL_SPEC_CONFIG &&
+			    spec !=
+				(ch == 'S' ? KERNEL_SPEC_ALWAYS :
+					     KERNEL_SPEC_NEVER)) {
+				cli_error("chat: --spec and --no-spec exclude "
+					  "each other");
+				free(c.model);
+				return EXIT_USAGE;
+			}
+			spec =
+			    ch == 'S' ? KERNEL_SPEC_ALWAYS : KERNEL_SPEC_NEVER;
 			break;
 		default:
 			free(c.model);
@@ -268,6 +370,24 @@ cmd_chat(int argc, char **argv)
 		snprintf(c.session, sizeof c.session, "%s", session);
 	}
 	c.tty = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
+	/* Chat uses the protocol with --spec, or ouroboros.mode = always. */
+	if (spec == KERNEL_SPEC_CONFIG &&
+	    strcmp(config_str(c.cfg, "ouroboros.mode"), "always") == 0)
+		spec = KERNEL_SPEC_ALWAYS;
+	c.spec =
+	    spec == KERNEL_SPEC_ALWAYS ? KERNEL_SPEC_ALWAYS : KERNEL_SPEC_NEVER;
+	if (c.spec == KERNEL_SPEC_ALWAYS && !c.local) {
+		/* The control socket carries no interview yet. */
+		if ((fd = ctl_client_connect(&cause)) >= 0) {
+			close(fd);
+			fprintf(stderr,
+			    "chat: the interview runs in this "
+			    "process (--local), not the daemon\n");
+		}
+		free(cause);
+		cause = NULL;
+		c.local = 1;
+	}
 	if (cli_interrupt_start(0, &cause) != 0) {
 		cli_error("%s", cause);
 		goto out;

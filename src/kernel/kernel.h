@@ -39,6 +39,11 @@ struct kernel_run {
 	/* Ouroboros (docs/ouroboros.md, "The cycle"): KERNEL_SPEC_CONFIG
 	 * follows ouroboros.mode for CALL_RUN, and never for others. */
 	enum kernel_spec spec;
+	/* The user of an interactive interview (ouroboros.h's ouro_ask_fn,
+	 * with ask_arg); NULL: the defaults are accepted. */
+	int (*ask_user)(void *arg, const json_t *questions, int round,
+	    json_t **answers);
+	void *ask_arg;
 	/* Internal (kernel_ouro.c): the execution's system addition and
 	 * X-Oxios-Phase (NULL: none, "chat"). */
 	const char *exec_system;

@@ -161,6 +161,8 @@ kernel_ouro_run(struct kernel_run *r, struct agent *a, json_t *messages,
 		if (c.njudge_models < sizeof judges / sizeof judges[0])
 			judges[c.njudge_models++] = json_string_value(v);
 	c.judge_models = judges;
+	c.ask_user = r->ask_user;
+	c.ask_arg = r->ask_arg;
 	c.execute = kernel_ouro_execute;
 	c.publish = kernel_ouro_publish;
 	c.arg = &ko;

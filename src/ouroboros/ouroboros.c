@@ -1,5 +1,6 @@
 /*
- * ouroboros.c — the engine of the protocol for a non-interactive run:
+ * ouroboros.c — the engine of the protocol (interactive when ask_user is
+ * set):
  * triage → interview → seed → (execute → evaluate → evolve)* until a stop
  * (docs/ouroboros.md, "The cycle").
  */
@@ -210,41 +211,92 @@ ouro_triage(struct ouro_run *o)
 	return task;
 }
 
-/* Interview, non-interactive: score clarity, accept the defaults. */
+/* One round's questions into the assumptions and the conversation:
+ * answers[i] a string (the user's) or anything else (the default). */
+static void
+ouro_answered(struct ouro_run *o, struct buf *conv, const json_t *qs,
+    const json_t *answers)
+{
+	const char *q, *a;
+	json_t *e;
+	size_t i;
+	int user;
+
+	json_array_foreach(qs, i, e) {
+		q = json_string_value(json_object_get(e, "question"));
+		a = json_string_value(json_array_get(answers, i));
+		if ((user = a != NULL) == 0)
+			a = json_string_value(json_object_get(e, "default"));
+		json_array_append_new(o->assumed,
+		    json_sprintf("%s: %s%s", q, a,
+			user ? " (from the user)" : ""));
+		buf_printf(conv, "Q: %s\nA: %s%s\n", q, a,
+		    user ? "" : " (the proposed default, accepted)");
+	}
+}
+
+/*
+ * Interview: score clarity; while ambiguity stays above the threshold and
+ * someone answers (c->ask_user), ask the questions and score again, at
+ * most OURO_INTERVIEW_ROUNDS rounds, or until the user says go.  The
+ * defaults nobody answered become assumptions.
+ */
 static int
 ouro_interview(struct ouro_run *o)
 {
 	struct ouro_clarity cl;
-	json_t *args, *q;
-	size_t i;
+	struct buf conv;
+	json_t *args, *answers;
+	int round, go = 0, rc = -1;
 
 	o->assumed = json_array();
 	ouro_phase(o, "interview", "Interview");
 	if (!o->c->interview)
 		return 0; /* no interview: nothing measured, nothing assumed */
-	if ((args = ouro_call(o, "score_clarity", "interview",
-		 "Score how clear this request is. Nobody can answer "
-		 "questions: for each question, propose the default you "
-		 "would assume.",
-		 o->c->prompt)) == NULL)
-		return -1;
-	if (ouro_clarity_from_json(args, &cl) != 0) {
+	buf_init(&conv, OURO_TEXT_MAX);
+	for (round = 1;; round++) {
+		if ((args = ouro_call(o, "score_clarity", "interview",
+			 o->c->ask_user != NULL ?
+			     "Score how clear this request is. Ask the user "
+			     "the most useful questions, each with the "
+			     "default you propose." :
+			     "Score how clear this request is. Nobody can "
+			     "answer questions: for each question, propose "
+			     "the default you would assume.",
+			 conv.len > 0 ? buf_str(&conv) : o->c->prompt)) == NULL)
+			goto out;
+		if (ouro_clarity_from_json(args, &cl) != 0) {
+			json_decref(args);
+			ouro_stop(o->c, OURO_STOP_ERROR,
+			    "score_clarity: a clarity is not a number");
+			goto out;
+		}
+		o->ambiguity = ouro_ambiguity(&cl);
+		o->degraded = ouro_needs_interview(o->ambiguity,
+		    o->c->ambiguity_threshold);
+		if (conv.len == 0)
+			buf_printf(&conv, "Request:\n%s\n\nInterview:\n",
+			    o->c->prompt);
+		answers = NULL;
+		if (o->degraded && o->c->ask_user != NULL &&
+		    round <= OURO_INTERVIEW_ROUNDS &&
+		    json_array_size(json_object_get(args, "questions")) > 0)
+			go = o->c->ask_user(o->c->ask_arg,
+			    json_object_get(args, "questions"), round,
+			    &answers);
+		else
+			go = 1; /* nothing (more) to ask: the defaults */
+		ouro_answered(o, &conv, json_object_get(args, "questions"),
+		    answers);
+		json_decref(answers);
 		json_decref(args);
-		ouro_stop(o->c, OURO_STOP_ERROR,
-		    "score_clarity: a clarity is not a number");
-		return -1;
+		if (go)
+			break;
 	}
-	o->ambiguity = ouro_ambiguity(&cl);
-	o->degraded =
-	    ouro_needs_interview(o->ambiguity, o->c->ambiguity_threshold);
-	json_array_foreach(json_object_get(args, "questions"), i, q) {
-		json_array_append_new(o->assumed,
-		    json_sprintf("%s: %s",
-			json_string_value(json_object_get(q, "question")),
-			json_string_value(json_object_get(q, "default"))));
-	}
-	json_decref(args);
-	return 0;
+	rc = 0;
+out:
+	buf_free(&conv);
+	return rc;
 }
 
 /* Store a new seed (generation o->n + 1) and write its file. */
@@ -312,7 +364,11 @@ ouro_write_seed(struct ouro_run *o)
 	buf_init(&b, OURO_TEXT_MAX);
 	buf_printf(&b, "Request:\n%s\n", o->c->prompt);
 	if (json_array_size(o->assumed) > 0)
-		buf_adds(&b, "\nAssumed (no one could answer):\n");
+		buf_adds(&b,
+		    o->c->ask_user != NULL ?
+			"\nThe interview (\"from the user\": the user's "
+			"answer; else a default assumed):\n" :
+			"\nAssumed (no one could answer):\n");
 	json_array_foreach(o->assumed, i, a)
 		buf_printf(&b, "- %s\n", json_string_value(a));
 	args = ouro_call(o, "write_seed", "seed",

@@ -1,7 +1,7 @@
 /*
- * ouroboros.h — the engine of the protocol for a non-interactive run
- * (docs/ouroboros.md, "The cycle"): triage, interview (the defaults
- * accepted), seed, execute, evaluate, evolve, until a stop with its
+ * ouroboros.h — the engine of the protocol (docs/ouroboros.md, "The
+ * cycle"): triage, interview (the user asked through ask_user, else the
+ * defaults accepted), seed, execute, evaluate, evolve, until a stop with its
  * reason.  It sits beside the agent loop (level 4): the kernel hands it
  * the loop as a callback, the call scope, the verify workers' policy and
  * the database.
@@ -22,6 +22,18 @@
 struct call_scope;
 
 #define OURO_JUDGES 3 /* judges of a consensus */
+/* Rounds of questions an interactive interview asks at most. */
+#define OURO_INTERVIEW_ROUNDS 3
+
+/*
+ * Ask the user one interview round (round counts from 1): questions is
+ * score_clarity's [{question, default}].  Fill *answers with an array as
+ * long, each a string (the user's answer) or null (the default
+ * accepted).  1 when the user said go (the remaining defaults accepted,
+ * the interview over), else 0.
+ */
+typedef int (*ouro_ask_fn)(void *arg, const json_t *questions, int round,
+    json_t **answers);
 
 enum ouro_mode { OURO_MODE_AUTO, OURO_MODE_ALWAYS, OURO_MODE_NEVER };
 
@@ -56,6 +68,10 @@ struct ouro_ctx {
 	int max_generations;
 	double ambiguity_threshold;
 	int interview; /* score clarity before the seed */
+	/* The user, for an interactive interview (NULL: nobody answers,
+	 * the defaults are accepted). */
+	ouro_ask_fn ask_user;
+	void *ask_arg;
 	/*
 	 * Run the agent loop on the request with `contract` added to its
 	 * system prompt (NULL: none) and its calls marked `phase`; fill

@@ -298,3 +298,95 @@ def test_api_chat_spec_and_run_through_the_daemon(ouro):
         assert st == 200 and seeds['total'] == 2
     finally:
         d.stop_clean()
+
+
+def test_chat_interview_two_rounds(ouro):
+    """oxios chat --spec --local: the interview asks in the conversation;
+    the user answers one question, accepts the other's default, then says
+    go in the second round."""
+    ouro.fake.load({'turns': [
+        turn('score_clarity', 1, goal=0.3, constraints=0.2,
+             success_criteria=0.3,
+             questions=[{'question': 'Which greeting?',
+                         'default': 'the word hello'},
+                        {'question': 'Which file?',
+                         'default': 'hello.txt'}]),
+        turn('score_clarity', 2, goal=0.6, constraints=0.5,
+             success_criteria=0.5,
+             questions=[{'question': 'Any trailing newline?',
+                         'default': 'yes'}]),
+        turn('write_seed', 3, **seed_args()),
+        WRITE, {'text': 'Wrote hello.txt.'},
+        turn('judge', 4, **judge()),
+    ]})
+    r = ouro.run('chat', '--spec', '--local',
+                 stdin='write a greeting file\nthe word howdy\n\ngo\n'
+                       '.quit\n', timeout=120)
+    assert r.returncode == 0, (r.stdout, r.stderr)
+    assert '[interview, round 1]' in r.stdout
+    assert '(1/2) Which greeting?\n  default: the word hello' in r.stdout
+    assert '[interview, round 2]' in r.stdout
+    assert 'Any trailing newline?' in r.stdout
+    assert 'Wrote hello.txt.' in r.stdout
+    assert '[ouroboros: passed after 1 generation, seed ' in r.stderr
+    assert phases(ouro) == ['interview', 'interview', 'seed', 'execute',
+                            'execute', 'evaluate']
+    reqs = chat_requests(ouro)
+    assert 'the word howdy' not in json.dumps(reqs[0]['body'])
+    second = json.dumps(reqs[1]['body'])
+    assert 'the word howdy' in second and 'hello.txt' in second
+    seed_id = r.stderr.split('seed ')[-1].split(']')[0]
+    seed = json.loads(ouro.run('seeds', 'show', seed_id, '--json',
+                               check=0).stdout)
+    assert 'Which greeting?: the word howdy (from the user)' in \
+        seed['assumptions']
+    assert 'Which file?: hello.txt' in seed['assumptions']
+    assert 'Any trailing newline?: yes' in seed['assumptions']
+    # 1 - (0.4·0.6 + 0.3·0.5 + 0.3·0.5) = 0.46: still above after go
+    assert seed['degraded'] is True
+    assert os.path.exists(os.path.join(ouro.ws, 'hello.txt'))
+
+
+def test_chat_no_spec_and_mode_always(ouro):
+    """Without --spec chat is plain; ouroboros.mode = always makes it the
+    protocol, --no-spec overrides that."""
+    ouro.write_config(
+        '[engine]\nretry_base_ms = 20\ndefault_model = "openai/gpt-4.1"\n'
+        '[exec]\nallowlist = ["test"]\n'
+        '[ouroboros]\nmode = "always"\ninterview = false\n')
+    ouro.fake.load({'turns': [{'text': 'Plain.'}]})
+    r = ouro.run('chat', '--no-spec', '--local', stdin='hi\n.quit\n')
+    assert r.returncode == 0 and 'Plain.' in r.stdout, r.stderr
+    assert phases(ouro) == ['chat']
+    ouro.fake.load({'turns': [turn('write_seed', 3, **seed_args()),
+                              WRITE, {'text': 'Done.'},
+                              turn('judge', 4, **judge())]})
+    r = ouro.run('chat', '--local', stdin='write hello.txt\n.quit\n',
+                 timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert '[ouroboros: passed after 1 generation' in r.stderr
+    assert ouro.run('chat', '--spec', '--no-spec').returncode == 2
+
+
+def test_chat_spec_with_the_daemon_runs_here(ouro):
+    """The control socket carries no interview: with the daemon up,
+    chat --spec runs in this process and says so."""
+    from conftest import make_daemon
+    d = make_daemon(ouro, '[exec]\nallowlist = ["test"]\n'
+                          '[ouroboros]\ninterview = false\n')
+    d.fake = ouro.fake
+    d.start()
+    try:
+        ouro.fake.load({'turns': [turn('write_seed', 3, **seed_args()),
+                                  WRITE, {'text': 'Done.'},
+                                  turn('judge', 4, **judge())]})
+        r = ouro.run('chat', '--spec', stdin='write hello.txt\n.quit\n',
+                     timeout=120)
+        assert r.returncode == 0, r.stderr
+        assert r.stderr.startswith(
+            'chat: the interview runs in this process (--local), not the '
+            'daemon\n'), r.stderr
+        assert '[ouroboros: passed after 1 generation' in r.stderr
+        assert phases(ouro) == ['seed', 'execute', 'execute', 'evaluate']
+    finally:
+        d.stop_clean()

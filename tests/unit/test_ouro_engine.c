@@ -176,6 +176,14 @@ struct script {
 	int npublished;
 	int contract_ok; /* every execution had a contract, no verify text */
 	int flip;        /* executions write flip.txt every other time */
+	/* The interview: on, the user's answers (ask[round - 1]: one line
+	 * per question, "" the default, "go"), the requests' text, and the
+	 * seed the run stored. */
+	int interview;
+	const char *ask[4][4];
+	int rounds;
+	char texts[SCRIPT_MAX][1024];
+	struct seed *seed;
 };
 
 static char tdir[64];
@@ -189,6 +197,9 @@ script_call(void *arg, struct llm_request *req, struct llm_response *out,
 
 	assert_true(i < s->n);
 	snprintf(s->phases[i], sizeof s->phases[i], "%s", req->phase);
+	snprintf(s->texts[i], sizeof s->texts[i], "%s",
+	    json_string_value(
+		json_object_get(json_array_get(req->messages, 0), "content")));
 	memset(out, 0, sizeof *out);
 	memset(err, 0, sizeof *err);
 	if (s->answers[i] == NULL) {
@@ -255,7 +266,30 @@ script_publish(void *arg, const char *seed_id, int generation,
 	    "{\"score\":" score ",\"goal_alignment\":0.5,\"drift\":0," \
 	    "\"uncertainty\":0,\"reward_hacking_risk\":0,\"gaps\":[]}")
 
-/* Run the protocol (always, no interview) against s; c is filled. */
+/* The user of the interview, from s->ask. */
+static int
+script_ask(void *arg, const json_t *questions, int round, json_t **answers)
+{
+	struct script *s = arg;
+	const char *line;
+	size_t i;
+	int go = 0;
+
+	assert_int_equal(round, ++s->rounds);
+	assert_true(round <= 4);
+	*answers = json_array();
+	for (i = 0; i < json_array_size(questions); i++) {
+		line = i < 4 ? s->ask[round - 1][i] : NULL;
+		if (go || line == NULL || strcmp(line, "go") == 0)
+			go = 1;
+		json_array_append_new(*answers,
+		    go || *line == '\0' ? json_null() : json_string(line));
+	}
+	return go;
+}
+
+/* Run the protocol (always; the interview with s->interview) against s;
+ * c is filled. */
 static int
 cycle(struct script *s, int max_generations, struct ouro_ctx *c)
 {
@@ -283,8 +317,16 @@ cycle(struct script *s, int max_generations, struct ouro_ctx *c)
 	c->arg = s;
 	c->call = script_call;
 	c->call_arg = s;
+	if (s->interview) {
+		c->interview = 1;
+		c->ask_user = script_ask;
+		c->ask_arg = s;
+	}
 	s->contract_ok = 1;
 	rc = ouro_run(c);
+	if (s->interview && c->seed_id[0] != '\0' &&
+	    seed_store_load(db, c->seed_id, &s->seed, &cause) != 0)
+		fail_msg("%s", cause);
 	db_close(db);
 	tmpdir_remove(tdir);
 	return rc;
@@ -409,6 +451,109 @@ test_cycle_budget_and_error(void **state)
 	ouro_ctx_free(&c);
 }
 
+/* score_clarity with goal clarity g (others 1: ambiguity 0.4·(1 − g)) */
+#define CLARITY(g, qs) \
+	TOOL("score_clarity", \
+	    "{\"goal\":" g ",\"constraints\":1,\"success_criteria\":1," \
+	    "\"questions\":[" qs "]}")
+#define Q2 \
+	"{\"question\":\"Which notes?\",\"default\":\"all of them\"}," \
+	"{\"question\":\"Which format?\",\"default\":\"markdown\"}"
+#define Q1 "{\"question\":\"Sorted how?\",\"default\":\"by date\"}"
+
+static int
+has_assumption(const struct seed *sd, const char *a)
+{
+	size_t i;
+
+	for (i = 0; i < sd->nassumptions; i++)
+		if (strcmp(sd->assumptions[i], a) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+test_interview_go(void **state)
+{
+	/* Round 1: one answer, one default; round 2 still unclear: go. */
+	struct script s = { .answers = { CLARITY("0", Q2), CLARITY("0.3", Q1),
+				WRITE, JUDGE("0.95") },
+		.n = 4,
+		.interview = 1,
+		.ask = { { "the work notes", "" }, { "go" } } };
+	struct ouro_ctx c;
+
+	(void)state;
+	assert_int_equal(cycle(&s, 1, &c), 0);
+	assert_int_equal(s.rounds, 2);
+	assert_string_equal(s.phases[0], "interview");
+	assert_string_equal(s.phases[1], "interview");
+	assert_string_equal(s.phases[2], "seed");
+	assert_null(strstr(s.texts[0], "the work notes"));
+	assert_non_null(strstr(s.texts[1], "A: the work notes"));
+	assert_non_null(strstr(s.texts[1], "A: markdown (the proposed"));
+	assert_non_null(strstr(s.texts[2], "Sorted how?: by date"));
+	assert_int_equal(c.evaluation_passed, 1);
+	assert_non_null(s.seed);
+	assert_true(has_assumption(s.seed,
+	    "Which notes?: the work notes (from the user)"));
+	assert_true(has_assumption(s.seed, "Which format?: markdown"));
+	assert_true(has_assumption(s.seed, "Sorted how?: by date"));
+	assert_int_equal(s.seed->degraded, 1); /* 0.28 > 0.2 after go */
+	seed_free(s.seed);
+	ouro_ctx_free(&c);
+}
+
+static void
+test_interview_clear(void **state)
+{
+	/* Every default accepted; the second score is clear: no degraded
+	 * seed, no third round. */
+	struct script s = { .answers = { CLARITY("0", Q2), CLARITY("1", ""),
+				WRITE, JUDGE("0.95") },
+		.n = 4,
+		.interview = 1,
+		.ask = { { "", "" } } };
+	struct ouro_ctx c;
+
+	(void)state;
+	assert_int_equal(cycle(&s, 1, &c), 0);
+	assert_int_equal(s.rounds, 1);
+	assert_string_equal(s.phases[2], "seed");
+	assert_true(has_assumption(s.seed, "Which notes?: all of them"));
+	assert_true(has_assumption(s.seed, "Which format?: markdown"));
+	assert_int_equal(s.seed->degraded, 0);
+	seed_free(s.seed);
+	ouro_ctx_free(&c);
+}
+
+static void
+test_interview_max_rounds(void **state)
+{
+	/* The user answers every round, it stays unclear: three rounds
+	 * asked, a fourth score, then the seed, degraded. */
+	struct script s = { .answers = { CLARITY("0", Q1), CLARITY("0", Q1),
+				CLARITY("0", Q1), CLARITY("0", Q1), WRITE,
+				JUDGE("0.95") },
+		.n = 6,
+		.interview = 1,
+		.ask = { { "a1" }, { "a2" }, { "a3" }, { "never asked" } } };
+	struct ouro_ctx c;
+
+	(void)state;
+	assert_int_equal(cycle(&s, 1, &c), 0);
+	assert_int_equal(s.rounds, OURO_INTERVIEW_ROUNDS);
+	assert_string_equal(s.phases[3], "interview");
+	assert_string_equal(s.phases[4], "seed");
+	assert_non_null(strstr(s.texts[3], "A: a3"));
+	assert_true(has_assumption(s.seed, "Sorted how?: a1 (from the user)"));
+	assert_true(has_assumption(s.seed, "Sorted how?: a3 (from the user)"));
+	assert_true(has_assumption(s.seed, "Sorted how?: by date"));
+	assert_int_equal(s.seed->degraded, 1);
+	seed_free(s.seed);
+	ouro_ctx_free(&c);
+}
+
 int
 main(void)
 {
@@ -420,6 +565,9 @@ main(void)
 		cmocka_unit_test(test_cycle_stagnation),
 		cmocka_unit_test(test_cycle_max_generations_and_pass),
 		cmocka_unit_test(test_cycle_budget_and_error),
+		cmocka_unit_test(test_interview_go),
+		cmocka_unit_test(test_interview_clear),
+		cmocka_unit_test(test_interview_max_rounds),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
