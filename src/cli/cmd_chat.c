@@ -78,26 +78,14 @@ struct chat {
 	enum kernel_spec spec; /* ALWAYS: the protocol; else none */
 };
 
-/* One line of input; NULL at the end.  Caller frees. */
+/* A line of stdin without its line end; NULL at the end.  Caller frees. */
 static char *
-chat_read(struct chat *c)
+chat_getline(void)
 {
 	char *line = NULL;
 	size_t size = 0;
 	ssize_t n;
 
-	if (c->tty) {
-		for (;;) {
-			cli_interrupt_clear();
-			line = readline("you> ");
-			if (line != NULL || !cli_interrupted())
-				break;
-			printf("\n"); /* Ctrl-C at the prompt: a new prompt */
-		}
-		if (line != NULL && *line != '\0')
-			add_history(line);
-		return line;
-	}
 	if ((n = getline(&line, &size, stdin)) == -1) {
 		free(line);
 		return NULL;
@@ -107,25 +95,34 @@ chat_read(struct chat *c)
 	return line;
 }
 
+/* One line of input; NULL at the end.  Caller frees. */
+static char *
+chat_read(struct chat *c)
+{
+	char *line = NULL;
+
+	if (!c->tty)
+		return chat_getline();
+	for (;;) {
+		cli_interrupt_clear();
+		line = readline("you> ");
+		if (line != NULL || !cli_interrupted())
+			break;
+		printf("\n"); /* Ctrl-C at the prompt: a new prompt */
+	}
+	if (line != NULL && *line != '\0')
+		add_history(line);
+	return line;
+}
+
 /* One answer to an interview question; NULL at the end.  Caller frees. */
 static char *
 chat_answer(struct chat *c)
 {
-	char *line = NULL;
-	size_t size = 0;
-	ssize_t n;
-
-	if (c->tty) {
-		cli_interrupt_clear();
-		return readline("answer> ");
-	}
-	if ((n = getline(&line, &size, stdin)) == -1) {
-		free(line);
-		return NULL;
-	}
-	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-		line[--n] = '\0';
-	return line;
+	if (!c->tty)
+		return chat_getline();
+	cli_interrupt_clear();
+	return readline("answer> ");
 }
 
 /*
