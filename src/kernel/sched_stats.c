@@ -2,8 +2,9 @@
  * sched_stats.c — what the scheduler shows (GET /api/scheduler/tasks and
  * /api/scheduler/stats): the calls queued and running, and per provider
  * and class the queue, the calls in flight, the admissions, the waits,
- * the rates and the limits.  Reads the state of scheduler.c under its
- * lock.
+ * the rates and the limits; and the plain queries of the same state
+ * (sched_stats(), sched_waiting()).  Reads the state of scheduler.c under
+ * its lock.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -214,4 +215,50 @@ sched_stats_json(void)
 	}
 	pthread_mutex_unlock(&sched_lock);
 	return json_pack("{s:o, s:o}", "providers", provs, "agents", agents);
+}
+
+int
+sched_waiting(const char *agent_id)
+{
+	const struct sched_call *c;
+	int n = 0;
+
+	if (agent_id == NULL || *agent_id == '\0')
+		return 0;
+	pthread_mutex_lock(&sched_lock);
+	for (c = sched_calls; c != NULL; c = c->next)
+		if (!c->running && c->agent != NULL &&
+		    strcmp(c->agent->id, agent_id) == 0)
+			n++;
+	pthread_mutex_unlock(&sched_lock);
+	return n;
+}
+
+void
+sched_stats(const char *provider, struct sched_stats *out)
+{
+	const struct sched_call *c;
+	const struct sched_provider *sp = NULL;
+	uint64_t now;
+	size_t i;
+
+	memset(out, 0, sizeof *out);
+	pthread_mutex_lock(&sched_lock);
+	now = sched_now();
+	for (i = 0; i < sched_nprovs; i++)
+		if (strcmp(sched_provs[i]->name, provider) == 0)
+			sp = sched_provs[i];
+	if (sp != NULL) {
+		out->in_flight = sp->in_flight;
+		for (c = sched_calls; c != NULL; c = c->next)
+			if (c->sp == sp && !c->running)
+				out->queued++;
+		out->rate_rpm = sp->rate;
+		out->blocked_ms = sp->blocked_until > now ?
+		    (long)(sp->blocked_until - now) :
+		    0;
+		out->admitted = sp->admitted;
+		out->rate_limited = sp->rate_limited;
+	}
+	pthread_mutex_unlock(&sched_lock);
 }

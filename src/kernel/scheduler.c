@@ -719,52 +719,6 @@ sched_release(struct sched_ticket *t, const struct sched_limits *lim, int rc,
 	pthread_mutex_unlock(&sched_lock);
 }
 
-int
-sched_waiting(const char *agent_id)
-{
-	const struct sched_call *c;
-	int n = 0;
-
-	if (agent_id == NULL || *agent_id == '\0')
-		return 0;
-	pthread_mutex_lock(&sched_lock);
-	for (c = sched_calls; c != NULL; c = c->next)
-		if (!c->running && c->agent != NULL &&
-		    strcmp(c->agent->id, agent_id) == 0)
-			n++;
-	pthread_mutex_unlock(&sched_lock);
-	return n;
-}
-
-void
-sched_stats(const char *provider, struct sched_stats *out)
-{
-	const struct sched_call *c;
-	const struct sched_provider *sp = NULL;
-	uint64_t now;
-	size_t i;
-
-	memset(out, 0, sizeof *out);
-	pthread_mutex_lock(&sched_lock);
-	now = sched_now();
-	for (i = 0; i < sched_nprovs; i++)
-		if (strcmp(sched_provs[i]->name, provider) == 0)
-			sp = sched_provs[i];
-	if (sp != NULL) {
-		out->in_flight = sp->in_flight;
-		for (c = sched_calls; c != NULL; c = c->next)
-			if (c->sp == sp && !c->running)
-				out->queued++;
-		out->rate_rpm = sp->rate;
-		out->blocked_ms = sp->blocked_until > now ?
-		    (long)(sp->blocked_until - now) :
-		    0;
-		out->admitted = sp->admitted;
-		out->rate_limited = sp->rate_limited;
-	}
-	pthread_mutex_unlock(&sched_lock);
-}
-
 void
 sched_kick(void)
 {
