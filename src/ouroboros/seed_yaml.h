@@ -11,7 +11,8 @@
  *   - scalars on one line: double-quoted (escapes \" \\ \/ \b \f \n \r
  *     \t \0 \xHH \uHHHH \UHHHHHHHH, H a hex digit), single-quoted
  *     ('' is a quote), plain (null, ~, true, false, integers and
- *     decimals are typed; anything else is a string); block scalars "|" and ">" with "-" or "+";
+ *     decimals are typed; anything else is a string); block scalars
+ *     "|" and ">" with "-" or "+";
  *   - "[]", "{}", comments ("# ..." on a line of its own or after a
  *     value), one optional leading "---" and trailing "...".
  * Refused, with line and column: tabs in indentation, anchors (&),
