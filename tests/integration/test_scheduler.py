@@ -13,13 +13,21 @@ from conftest import make_daemon
 CHATS = 20
 
 
-def chat_all(d, n):
+def chat_all(d, n, turns=1):
+    """n agents at once, each `turns` chat turns in one session (one LLM
+    call each): [(status, body)] per agent, of its last turn (or of the
+    first that failed)."""
     out = [None] * n
 
     def one(i):
-        st, _, j = d.post('/api/chat', {'content': 'Hi %d.' % i},
-                          timeout=120)
-        out[i] = (st, j)
+        body = {'content': 'Hi %d.' % i}
+        for k in range(turns):
+            st, _, j = d.post('/api/chat', body, timeout=120)
+            out[i] = (st, j)
+            if st != 200:
+                return
+            body = {'content': 'Again %d.' % i,
+                    'session_id': j['session_id']}
 
     th = [threading.Thread(target=one, args=(i,)) for i in range(n)]
     for t in th:
@@ -47,7 +55,7 @@ def test_rate_limited_provider_few_429s(llm):
     d = make_daemon(llm)
     d.start()
     try:
-        got = chat_twice_all(d, CHATS)
+        got = chat_all(d, CHATS, turns=2)
     finally:
         d.stop_clean()
     for st, j in got:
@@ -184,30 +192,6 @@ def test_provider_and_model_limits_from_config(llm):
     assert sum(1 for r in rows if r[1] > 0) >= 2, rows
 
 
-def chat_twice_all(d, n):
-    """n agents at once, each two chat turns in one session (two LLM
-    calls).  [(status, status)] per agent."""
-    out = [None] * n
-
-    def one(i):
-        st, _, j = d.post('/api/chat', {'content': 'Hi %d.' % i},
-                          timeout=120)
-        if st != 200:
-            out[i] = (st, j)
-            return
-        st2, _, j2 = d.post('/api/chat', {'content': 'Again %d.' % i,
-                                          'session_id': j['session_id']},
-                            timeout=120)
-        out[i] = (st2, j2)
-
-    th = [threading.Thread(target=one, args=(i,)) for i in range(n)]
-    for t in th:
-        t.start()
-    for t in th:
-        t.join(180)
-    return out
-
-
 def test_rate_limit_headers_few_429s(llm):
     """The fake says its limit, what is left and when its window ends on
     every answer: with no limit configured, 30 agents of two calls each
@@ -218,7 +202,7 @@ def test_rate_limit_headers_few_429s(llm):
     d = make_daemon(llm, '[scheduler]\nmax_concurrent = 4\n')
     d.start()
     try:
-        got = chat_twice_all(d, 30)
+        got = chat_all(d, 30, turns=2)
     finally:
         d.stop_clean()
     for st, j in got:
