@@ -13,16 +13,15 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "tmpdir.h"
+#include "tmpdb.h"
 
 #include "kernel/budget_agent.h"
 #include "kernel/events.h"
 #include "store/db.h"
 #include "util/xalloc.h"
 
-static char dir[64];
-static char dbpath[128];
-static sqlite3 *db;
+static struct tmpdb tdb;
+static sqlite3 *db; /* tdb.db */
 
 /* 2024-03-15T12:00:00Z */
 #define T0 1710504000000LL
@@ -32,17 +31,10 @@ static sqlite3 *db;
 static int
 setup(void **state)
 {
-	char *cause = NULL;
-
 	(void)state;
-	if (tmpdir_make(dir, sizeof dir, "budgetag") != 0)
+	if (tmpdb_setup(&tdb, "budgetag") != 0)
 		return -1;
-	snprintf(dbpath, sizeof dbpath, "%s/oxios.db", dir);
-	if (db_open(dbpath, &db, &cause) != 0) {
-		fprintf(stderr, "%s\n", cause);
-		free(cause);
-		return -1;
-	}
+	db = tdb.db;
 	return 0;
 }
 
@@ -50,9 +42,8 @@ static int
 teardown(void **state)
 {
 	(void)state;
-	db_close(db);
+	tmpdb_teardown(&tdb);
 	db = NULL;
-	tmpdir_remove(dir);
 	return 0;
 }
 
@@ -590,7 +581,7 @@ racer(void *arg)
 	int i, won = 0;
 
 	(void)arg;
-	if (db_open(dbpath, &mine, &cause) != 0) {
+	if (db_open(tdb.path, &mine, &cause) != 0) {
 		fprintf(stderr, "%s\n", cause);
 		free(cause);
 		pthread_barrier_wait(&race_start);

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "tmpdir.h"
+#include "tmpdb.h"
 
 #include "ouroboros/seed.h"
 #include "ouroboros/contract.h"
@@ -24,24 +24,16 @@
 #include "util/file.h"
 #include "util/xalloc.h"
 
-static char dir[64];
-static char dbpath[128];
-static sqlite3 *db;
+static struct tmpdb tdb;
+static sqlite3 *db; /* tdb.db */
 
 static int
 setup(void **state)
 {
-	char *cause = NULL;
-
 	(void)state;
-	if (tmpdir_make(dir, sizeof dir, "seed") != 0)
+	if (tmpdb_setup(&tdb, "seed") != 0)
 		return -1;
-	snprintf(dbpath, sizeof dbpath, "%s/oxios.db", dir);
-	if (db_open(dbpath, &db, &cause) != 0) {
-		fprintf(stderr, "%s\n", cause);
-		free(cause);
-		return -1;
-	}
+	db = tdb.db;
 	return 0;
 }
 
@@ -49,9 +41,8 @@ static int
 teardown(void **state)
 {
 	(void)state;
-	db_close(db);
+	tmpdb_teardown(&tdb);
 	db = NULL;
-	tmpdir_remove(dir);
 	return 0;
 }
 
@@ -623,7 +614,7 @@ test_yaml_round_trip(void **state)
 	{
 		char seeds[128], *path = NULL, *want;
 
-		snprintf(seeds, sizeof seeds, "%s/seeds", dir);
+		snprintf(seeds, sizeof seeds, "%s/seeds", tdb.dir);
 		assert_int_equal(seed_yaml_write(s, seeds, &path, &cause), 0);
 		xasprintf(&want, "%s/%s/gen-1.yaml", seeds, s->root_id);
 		assert_string_equal(path, want);

@@ -1,0 +1,47 @@
+/*
+ * tmpdb.h — a scratch directory holding a fresh Oxios database, for the
+ * unit tests that need one (header-only test helper).  A test keeps the
+ * one `struct tmpdb` in a static and calls tmpdb_setup()/tmpdb_teardown()
+ * from its cmocka setup and teardown.
+ */
+#ifndef OXIOS_TESTS_TMPDB_H
+#define OXIOS_TESTS_TMPDB_H
+
+#include <sqlite3.h>
+
+#include "store/db.h"
+#include "tmpdir.h"
+
+struct tmpdb {
+	char dir[64];
+	char path[128]; /* dir/oxios.db */
+	sqlite3 *db;
+};
+
+/* Make /tmp/oxios-NAME-XXXXXX and open (migrate) oxios.db in it.  0 or
+ * -1 (the cause on stderr). */
+static inline int
+tmpdb_setup(struct tmpdb *t, const char *name)
+{
+	char *cause = NULL;
+
+	if (tmpdir_make(t->dir, sizeof t->dir, name) != 0)
+		return -1;
+	snprintf(t->path, sizeof t->path, "%s/oxios.db", t->dir);
+	if (db_open(t->path, &t->db, &cause) != 0) {
+		fprintf(stderr, "%s\n", cause);
+		free(cause);
+		return -1;
+	}
+	return 0;
+}
+
+/* Close it and remove the directory. */
+static inline void
+tmpdb_teardown(struct tmpdb *t)
+{
+	db_close(t->db);
+	t->db = NULL;
+	tmpdir_remove(t->dir);
+}
+#endif
