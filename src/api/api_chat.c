@@ -216,14 +216,37 @@ chat_release(void *arg)
 	free(c);
 }
 
-static const struct gateway_sink chat_sink = {
-	.started = chat_started,
-	.text = chat_text,
-	.reset = chat_reset,
-	.tool_start = chat_tool_start,
-	.tool_end = chat_tool_end,
-	.done = chat_done,
-	.release = chat_release,
+/* The interview's round, on the WebSocket (docs/ouroboros.md). */
+static void
+chat_questions(const json_t *questions, int round, void *arg)
+{
+	chat_ws_send(arg,
+	    json_pack("{s:s, s:i, s:O}", "type", "questions", "round", round,
+		"questions", questions));
+}
+
+/* [0]: POST /api/chat (nobody answers questions: the defaults); [1]: the
+ * WebSocket (the user answers them). */
+static const struct gateway_sink chat_sinks[2] = {
+	{
+	    .started = chat_started,
+	    .text = chat_text,
+	    .reset = chat_reset,
+	    .tool_start = chat_tool_start,
+	    .tool_end = chat_tool_end,
+	    .done = chat_done,
+	    .release = chat_release,
+	},
+	{
+	    .started = chat_started,
+	    .text = chat_text,
+	    .reset = chat_reset,
+	    .tool_start = chat_tool_start,
+	    .tool_end = chat_tool_end,
+	    .done = chat_done,
+	    .release = chat_release,
+	    .questions = chat_questions,
+	},
 };
 
 /* Hand the message to the gateway.  0, or -1 (c released). */
@@ -238,7 +261,8 @@ chat_submit(struct chat_call *c, const char *content, const char *session,
 		.spec = spec };
 	char *cause = NULL;
 
-	if (gateway_submit(c->cfg, &m, &chat_sink, c, c->owner, &cause) == 0)
+	if (gateway_submit(c->cfg, &m, &chat_sinks[c->ws != NULL], c, c->owner,
+		&cause) == 0)
 		return 0;
 	log_error("chat: %s", cause);
 	free(cause);
@@ -401,6 +425,28 @@ chat_ws_error(struct hub_conn *c, const char *code, const char *msg)
 	json_decref(m);
 }
 
+/* {type: answers, answers?: [string|null], go?: bool}: the user's
+ * answers to the interview's round its run waits on. */
+static void
+chat_ws_answers(struct hub_conn *c, struct chat_ws *cw, const json_t *msg)
+{
+	const json_t *answers = json_object_get(msg, "answers"),
+		     *go = json_object_get(msg, "go");
+	char *cause = NULL;
+	int rc;
+
+	if (answers != NULL && json_is_null(answers))
+		answers = NULL;
+	if (go != NULL && !json_is_boolean(go)) {
+		chat_ws_error(c, "bad_request", "'go' must be true or false");
+		return;
+	}
+	rc = gateway_answer(cw, answers, json_is_true(go), &cause);
+	if (rc != 0)
+		chat_ws_error(c, rc == -2 ? "not_asked" : "bad_request", cause);
+	free(cause);
+}
+
 static void
 chat_ws_open(struct hub_conn *c, void *arg)
 {
@@ -436,9 +482,14 @@ chat_ws_text(struct hub_conn *c, const char *s, size_t n, void *arg)
 		hub_send(c, "{\"type\":\"pong\"}", 15);
 		goto out;
 	}
+	if (strcmp(type, "answers") == 0) {
+		chat_ws_answers(c, cw, msg);
+		goto out;
+	}
 	if (strcmp(type, "message") != 0) {
 		snprintf(text, sizeof text,
-		    "unknown message type '%.64s' (message, cancel, ping)",
+		    "unknown message type '%.64s' (message, answers, cancel, "
+		    "ping)",
 		    type);
 		chat_ws_error(c, "bad_request", text);
 		goto out;
@@ -552,8 +603,10 @@ const struct route api_chat_routes[] = {
 	    .flags = ROUTE_STREAM | ROUTE_TICKET,
 	    .tag = "chat",
 	    .summary =
-		"WebSocket: send {type: message, content}, receive started, "
-		"delta, tool_start, tool_end, done, error; send {type: cancel}.",
+		"WebSocket: send {type: message, content, spec?}, receive "
+		"started, delta, tool_start, tool_end, questions, done, error; "
+		"send {type: answers, answers?, go?} to questions, "
+		"{type: cancel}.",
 	    .response = "101 Switching Protocols",
 	},
 	{ .method = NULL },

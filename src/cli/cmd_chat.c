@@ -302,7 +302,7 @@ cmd_chat(int argc, char **argv)
 	char *line, *dbpath = NULL, *cause = NULL;
 	const char *session = NULL;
 	enum kernel_spec spec = KERNEL_SPEC_CONFIG;
-	int ch, fd, rc = EXIT_FAIL;
+	int ch, rc = EXIT_FAIL;
 
 	memset(&c, 0, sizeof c);
 	optind = 1;
@@ -373,18 +373,6 @@ cmd_chat(int argc, char **argv)
 		spec = KERNEL_SPEC_ALWAYS;
 	c.spec =
 	    spec == KERNEL_SPEC_ALWAYS ? KERNEL_SPEC_ALWAYS : KERNEL_SPEC_NEVER;
-	if (c.spec == KERNEL_SPEC_ALWAYS && !c.local) {
-		/* The control socket carries no interview yet. */
-		if ((fd = ctl_client_connect(&cause)) >= 0) {
-			close(fd);
-			fprintf(stderr,
-			    "chat: the interview runs in this "
-			    "process (--local), not the daemon\n");
-		}
-		free(cause);
-		cause = NULL;
-		c.local = 1;
-	}
 	if (cli_interrupt_start(0, &cause) != 0) {
 		cli_error("%s", cause);
 		goto out;

@@ -71,15 +71,38 @@ ctl_client_request(const struct kernel_run *r, size_t *len)
 	req.budget_usd = r->budget_usd;
 	req.cls = r->cls == CALL_INTERACTIVE ? CALL_INTERACTIVE : CALL_RUN;
 	req.spec = r->spec;
+	req.ask = r->ask_user != NULL;
 	return ctl_request_line(&req, len);
 }
 
+/* The interview's round: ask the user (r->ask_user), send the answers. */
+static int
+ctl_client_ask(int fd, const struct ctl_event *ev, struct kernel_run *r,
+    char **cause)
+{
+	json_t *answers = NULL;
+	char *line;
+	size_t len;
+	int go = 1, rc = 0;
+
+	if (r->ask_user != NULL)
+		go = r->ask_user(r->ask_arg, ev->data, ev->round, &answers);
+	line = ctl_answers_line(answers, go, &len);
+	if (line == NULL || ctl_send_all(fd, line, len) != 0) {
+		xasprintf(cause, "cannot send the answers to the daemon");
+		rc = -1;
+	}
+	free(line);
+	json_decref(answers);
+	return rc;
+}
+
 /*
- * One event to the hooks (or into r).  1 when it was the last, 0 to go
- * on, -1 with *cause.
+ * One event to the hooks (or into r; questions answered on fd).  1 when
+ * it was the last, 0 to go on, -1 with *cause.
  */
 static int
-ctl_client_event(const char *line, size_t len, struct kernel_run *r,
+ctl_client_event(int fd, const char *line, size_t len, struct kernel_run *r,
     char **cause)
 {
 	const struct agent_hooks *h = &r->hooks;
@@ -111,6 +134,9 @@ ctl_client_event(const char *line, size_t len, struct kernel_run *r,
 		break;
 	case CTL_EV_DONE:
 		rc = ctl_done_apply(&ev, r, cause) == 0 ? 1 : -1;
+		break;
+	case CTL_EV_QUESTIONS:
+		rc = ctl_client_ask(fd, &ev, r, cause);
 		break;
 	case CTL_EV_ERROR:
 		r->started = 0;
@@ -147,7 +173,7 @@ ctl_client_run(int fd, struct kernel_run *r)
 	free(line);
 	while (rc == 0) {
 		while (rc == 0 && (line = ctl_reader_next(&rd, &len)) != NULL) {
-			rc = ctl_client_event(line, len, r, &cause);
+			rc = ctl_client_event(fd, line, len, r, &cause);
 			free(line);
 		}
 		if (rc != 0)

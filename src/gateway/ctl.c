@@ -174,14 +174,37 @@ ctl_sink_release(void *arg)
 		log_warn("ctl: cannot wake a connection: %s", strerror(errno));
 }
 
-static const struct gateway_sink ctl_sink = {
-	.started = ctl_sink_started,
-	.text = ctl_sink_text,
-	.reset = ctl_sink_reset,
-	.tool_start = ctl_sink_tool_start,
-	.tool_end = ctl_sink_tool_end,
-	.done = ctl_sink_done,
-	.release = ctl_sink_release,
+static void
+ctl_sink_questions(const json_t *questions, int round, void *arg)
+{
+	size_t len = 0;
+	char *line;
+
+	line = ctl_ev_questions(questions, round, &len);
+	ctl_emit(arg, line, len);
+}
+
+/* [0]: the client does not answer questions; [1]: it does ("ask"). */
+static const struct gateway_sink ctl_sinks[2] = {
+	{
+	    .started = ctl_sink_started,
+	    .text = ctl_sink_text,
+	    .reset = ctl_sink_reset,
+	    .tool_start = ctl_sink_tool_start,
+	    .tool_end = ctl_sink_tool_end,
+	    .done = ctl_sink_done,
+	    .release = ctl_sink_release,
+	},
+	{
+	    .started = ctl_sink_started,
+	    .text = ctl_sink_text,
+	    .reset = ctl_sink_reset,
+	    .tool_start = ctl_sink_tool_start,
+	    .tool_end = ctl_sink_tool_end,
+	    .done = ctl_sink_done,
+	    .release = ctl_sink_release,
+	    .questions = ctl_sink_questions,
+	},
 };
 
 /* Tell the client why, in one error line. */
@@ -268,13 +291,43 @@ ctl_read_request(struct ctl_conn *c, struct ctl_reader *rd, size_t *len,
 	}
 }
 
+/* A line from the client during its run: a cancel or its answers; a
+ * line that is neither, or answers that do not fit the questions, cancel
+ * the run (late answers are dropped). */
+static void
+ctl_control(struct ctl_conn *c, const char *line, size_t len)
+{
+	struct ctl_control cl;
+	char *cause = NULL;
+	int rc;
+
+	if (ctl_control_parse(line, len, &cl, &cause) == 0 &&
+	    cl.type == CTL_CANCEL)
+		log_info("ctl: the client cancels its run");
+	else if (cause == NULL) {
+		rc = gateway_answer(c, cl.answers, cl.go, &cause);
+		if (rc == -2) /* late: the round took its defaults */
+			log_info("ctl: answers dropped: %s", cause);
+		ctl_control_free(&cl);
+		if (rc != -1) {
+			free(cause);
+			return;
+		}
+	}
+	if (cause != NULL)
+		log_warn("ctl: %s; cancelling the run", cause);
+	free(cause);
+	ctl_control_free(&cl);
+	gateway_cancel_owner(c);
+}
+
 /* Until the run is released: a cancel line or a hang-up cancels it. */
 static void
 ctl_watch(struct ctl_conn *c, struct ctl_reader *rd)
 {
 	struct pollfd p[2];
 	int watching = 1;
-	char *line, *cause = NULL, byte;
+	char *line, byte;
 	size_t len;
 	long n;
 
@@ -286,14 +339,7 @@ ctl_watch(struct ctl_conn *c, struct ctl_reader *rd)
 		p[1].events = POLLIN;
 		p[1].revents = 0;
 		while ((line = ctl_reader_next(rd, &len)) != NULL) {
-			if (ctl_control_parse(line, len, &cause) == 0)
-				log_info("ctl: the client cancels its run");
-			else {
-				log_warn("ctl: %s; cancelling the run", cause);
-				free(cause);
-				cause = NULL;
-			}
-			gateway_cancel_owner(c);
+			ctl_control(c, line, len);
 			free(line);
 		}
 		if (poll(p, 2, -1) == -1) {
@@ -394,7 +440,8 @@ ctl_conn_thread(void *arg)
 	m.spec = req.spec;
 	m.principal = req.agent;
 	cfg = config_live_get();
-	if (gateway_submit(cfg, &m, &ctl_sink, c, c, &cause) != 0) {
+	if (gateway_submit(cfg, &m, &ctl_sinks[req.ask != 0], c, c, &cause) !=
+	    0) {
 		config_live_put(cfg);
 		log_error("ctl: %s", cause);
 		ctl_refuse(c->fd, cause);

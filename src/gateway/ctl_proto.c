@@ -12,8 +12,7 @@
 #include "util/utf8.h"
 #include "util/xalloc.h"
 
-/* Parse one line as a JSON object, NULs in strings allowed. */
-static json_t *
+json_t *
 ctl_parse_object(const char *line, size_t len, size_t cap, char **cause)
 {
 	json_error_t err;
@@ -39,8 +38,7 @@ ctl_parse_object(const char *line, size_t len, size_t cap, char **cause)
 	return v;
 }
 
-/* Whether every key of `o` is in the NULL-ended `keys`. */
-static int
+int
 ctl_keys_known(const json_t *o, const char *const *keys, char **cause)
 {
 	const char *k;
@@ -124,9 +122,9 @@ ctl_request_parse(const char *line, size_t len, struct ctl_request *req,
 {
 	static const char *const keys[] = { "type", "prompt", "session",
 		"model", "timeout", "budget_tokens", "budget_usd", "agent",
-		"class", "spec", NULL };
+		"class", "spec", "ask", NULL };
 	const char *type, *prompt, *session, *model, *agent, *cls;
-	const json_t *usd, *spec;
+	const json_t *usd, *spec, *ask;
 	long long timeout;
 	json_t *o;
 	int rc = -1;
@@ -197,6 +195,12 @@ ctl_request_parse(const char *line, size_t len, struct ctl_request *req,
 		xasprintf(cause, "'spec' must be true, false or null");
 		goto out;
 	}
+	ask = json_object_get(o, "ask");
+	if (ask != NULL && !json_is_boolean(ask)) {
+		xasprintf(cause, "'ask' must be true or false");
+		goto out;
+	}
+	req->ask = json_is_true(ask);
 	req->spec = json_is_true(spec) ? KERNEL_SPEC_ALWAYS :
 	    json_is_false(spec)        ? KERNEL_SPEC_NEVER :
 					 KERNEL_SPEC_CONFIG;
@@ -210,8 +214,7 @@ out:
 	return rc;
 }
 
-/* `o` as one compact line with its newline; o is consumed. */
-static char *
+char *
 ctl_line(json_t *o, size_t *len)
 {
 	char *s = json_dumps(o, JSON_COMPACT | JSON_ENCODE_ANY), *line;
@@ -257,6 +260,8 @@ ctl_request_line(const struct ctl_request *req, size_t *len)
 	if (req->spec != KERNEL_SPEC_CONFIG)
 		json_object_set_new(o, "spec",
 		    json_boolean(req->spec == KERNEL_SPEC_ALWAYS));
+	if (req->ask)
+		json_object_set_new(o, "ask", json_true());
 	return ctl_line(o, len);
 }
 
@@ -268,30 +273,6 @@ ctl_request_free(struct ctl_request *req)
 	free(req->model);
 	free(req->agent);
 	memset(req, 0, sizeof *req);
-}
-
-int
-ctl_control_parse(const char *line, size_t len, char **cause)
-{
-	static const char *const keys[] = { "type", NULL };
-	json_t *o = ctl_parse_object(line, len, 1024, cause);
-	const char *type;
-	int rc = -1;
-
-	if (o == NULL)
-		return -1;
-	if (ctl_keys_known(o, keys, cause) != 0)
-		goto out;
-	type = json_string_value(json_object_get(o, "type"));
-	if (type == NULL || strcmp(type, "cancel") != 0)
-		xasprintf(cause,
-		    "after the request only {\"type\":\"cancel\"} "
-		    "may come");
-	else
-		rc = 0;
-out:
-	json_decref(o);
-	return rc;
 }
 
 /* A JSON string of the well-formed prefix of `s` (a reason cut at 512
@@ -321,6 +302,7 @@ static const struct {
 		"seed_id", "evaluation_passed", "generations", "ouroboros_stop",
 		"ouroboros_detail" } },
 	{ "error", CTL_EV_ERROR, { "event", "error" } },
+	{ "questions", CTL_EV_QUESTIONS, { "event", "round", "questions" } },
 };
 #define CTL_NEVENTS (sizeof ctl_events / sizeof ctl_events[0])
 
@@ -394,6 +376,10 @@ ctl_event_parse(const char *line, size_t len, struct ctl_event *ev,
 	case CTL_EV_ERROR:
 		if (ctl_req_str(ev->obj, "error", 0, &ev->text, &ev->text_len,
 			cause) != 0)
+			goto fail;
+		break;
+	case CTL_EV_QUESTIONS:
+		if (ctl_questions_check(ev, cause) != 0)
 			goto fail;
 		break;
 	case CTL_EV_RESET:

@@ -5,14 +5,19 @@
  *
  * Client to daemon: one request line, then at most control lines.
  *   {"type":"run", "prompt":S, "session":S?, "model":S?, "timeout":N?,
- *    "budget_tokens":N?, "budget_usd":X?, "agent":S?, "class":S?}
+ *    "budget_tokens":N?, "budget_usd":X?, "agent":S?, "class":S?,
+ *    "spec":B?, "ask":B?}
  *   {"type":"cancel"}
+ *   {"type":"answers", "answers":[S|null, ...]?, "go":B?}
+ *     (to a "questions" event, when the request said "ask": true)
  * Daemon to client: events, then one "done" (or one "error") line.
  *   {"event":"started", "session_id":S, "agent_id":S}
  *   {"event":"text", "text":S}
  *   {"event":"reset"}
  *   {"event":"tool_start", "name":S, "input":V}
  *   {"event":"tool_end", "name":S, "result":V}
+ *   {"event":"questions", "round":N, "questions":[{"question":S,
+ *    "default":S}, ...]}   (the interview; the run waits for "answers")
  *   {"event":"done", ...every field of struct kernel_run's output}
  *   {"event":"error", "error":S}   (the request was refused)
  *
@@ -50,6 +55,7 @@ struct ctl_request {
 	enum call_class cls;     /* CALL_RUN or CALL_INTERACTIVE */
 	enum kernel_spec spec;   /* "spec": true (always), false (never),
 				    absent or null: the configuration */
+	int ask; /* the client answers the interview's questions */
 };
 
 /* Parse and check a request line (without its newline). */
@@ -59,8 +65,19 @@ int ctl_request_parse(const char *line, size_t len, struct ctl_request *req,
 char *ctl_request_line(const struct ctl_request *req, size_t *len);
 void ctl_request_free(struct ctl_request *req);
 
-/* A line that follows the request: 0 for {"type":"cancel"}, else -1. */
-int ctl_control_parse(const char *line, size_t len, char **cause);
+/* A line that follows the request (ctl_ask.c). */
+struct ctl_control {
+	enum { CTL_CANCEL, CTL_ANSWERS } type;
+	json_t *answers; /* ANSWERS: the array (owned), NULL for none */
+	int go;          /* ANSWERS: the interview ends */
+};
+
+/* Parse and check a control line; free with ctl_control_free(). */
+int ctl_control_parse(const char *line, size_t len, struct ctl_control *c,
+    char **cause);
+void ctl_control_free(struct ctl_control *c);
+/* The client's answers line (answers may be NULL: every default). */
+char *ctl_answers_line(const json_t *answers, int go, size_t *len);
 
 enum ctl_event_type {
 	CTL_EV_STARTED,
@@ -70,6 +87,7 @@ enum ctl_event_type {
 	CTL_EV_TOOL_END,
 	CTL_EV_DONE,
 	CTL_EV_ERROR,
+	CTL_EV_QUESTIONS,
 };
 
 /* A parsed event.  Pointers borrow from `obj`, which it owns. */
@@ -79,7 +97,9 @@ struct ctl_event {
 	const char *text; /* TEXT: the delta (may hold NULs); ERROR: why */
 	size_t text_len;
 	const char *name;   /* TOOL_*: the tool */
-	const json_t *data; /* TOOL_START: input; TOOL_END: result */
+	const json_t *data; /* TOOL_START: input; TOOL_END: result;
+			       QUESTIONS: the questions */
+	int round;          /* QUESTIONS: from 1 */
 	const char *session_id, *agent_id; /* STARTED */
 };
 
@@ -103,6 +123,18 @@ char *ctl_ev_reset(size_t *len);
 char *ctl_ev_tool(int end, const char *name, const json_t *data, size_t *len);
 char *ctl_ev_done(const struct kernel_run *r, size_t *len);
 char *ctl_ev_error(const char *msg, size_t *len);
+char *ctl_ev_questions(const json_t *questions, int round, size_t *len);
+
+/* Shared by ctl_proto.c and ctl_ask.c. */
+/* Parse one line as a JSON object, NULs in strings allowed. */
+json_t *ctl_parse_object(const char *line, size_t len, size_t cap,
+    char **cause);
+/* Whether every key of `o` is in the NULL-ended `keys`. */
+int ctl_keys_known(const json_t *o, const char *const *keys, char **cause);
+/* `o` as one compact line with its newline; o is consumed. */
+char *ctl_line(json_t *o, size_t *len);
+/* A QUESTIONS event's fields into ev (round, data). */
+int ctl_questions_check(struct ctl_event *ev, char **cause);
 
 /*
  * Lines from a stream of bytes: feed what was read, take whole lines.  A

@@ -9,12 +9,18 @@
  * GATEWAY_IDLE_MS, and at most GATEWAY_MAX_IDLE of them are kept.
  */
 #include <errno.h>
+#include <limits.h>
+#include <poll.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "gateway/gateway.h"
+#include "ouroboros/interview.h"
 #include "store/db.h"
 #include "util/log.h"
 #include "util/xalloc.h"
@@ -38,6 +44,13 @@ struct gateway_job {
 	const void *owner;
 	struct cancel cancel; /* the run's token */
 	struct kernel_run run;
+	/* The interview's round in wait (guarded by gw.lock): how many
+	 * questions (0: none waits), the answers once given, and the
+	 * eventfd gateway_answer() wakes the host thread with. */
+	size_t asked;
+	int ask_fd;
+	int answered, go;
+	json_t *answers;
 	struct gateway_job *next, *prev; /* the running list */
 };
 
@@ -77,6 +90,85 @@ gateway_job_end(struct gateway_job *j)
 	free(j);
 }
 
+/*
+ * The interview's ouro_ask_fn on the host thread: the sink shows the
+ * questions, then wait for gateway_answer(), the run's cancel or its
+ * timeout (then the defaults, as if the user said go).
+ */
+static int
+gateway_ask(void *arg, const json_t *questions, int round, json_t **answers)
+{
+	struct gateway_job *j = arg;
+	struct pollfd p;
+	long ms = j->timeout_ms > 0 ?
+	    j->timeout_ms :
+	    config_int(j->cfg, "kernel.agent_timeout_secs") * 1000L;
+	char *cause = NULL;
+	int fd, go = 1, rc;
+
+	*answers = NULL;
+	if (ouro_questions_check(questions, &cause) != 0) {
+		log_warn("gateway: interview: %s; the defaults are taken",
+		    cause);
+		free(cause);
+		return 1;
+	}
+	if ((fd = eventfd(0, EFD_CLOEXEC)) == -1) {
+		log_warn("gateway: eventfd: %s; the defaults are taken",
+		    strerror(errno));
+		return 1;
+	}
+	pthread_mutex_lock(&gw.lock);
+	j->asked = json_array_size(questions);
+	j->ask_fd = fd;
+	j->answered = 0;
+	pthread_mutex_unlock(&gw.lock);
+	j->sink.questions(questions, round, j->arg);
+	p.fd = fd;
+	p.events = POLLIN;
+	rc = cancel_poll(&j->cancel, &p, 1, ms > INT_MAX ? INT_MAX : (int)ms);
+	pthread_mutex_lock(&gw.lock);
+	if (j->answered) {
+		*answers = j->answers;
+		go = j->go;
+	} else if (rc == 0)
+		log_info("gateway: no answer within %ld s; the defaults are "
+			 "taken",
+		    ms / 1000);
+	j->answers = NULL;
+	j->asked = 0;
+	j->ask_fd = -1;
+	pthread_mutex_unlock(&gw.lock);
+	close(fd);
+	return go;
+}
+
+int
+gateway_answer(const void *owner, const json_t *answers, int go, char **cause)
+{
+	struct gateway_job *j;
+	uint64_t one = 1;
+	int rc = -1;
+
+	pthread_mutex_lock(&gw.lock);
+	for (j = gw.jobs; j != NULL; j = j->next)
+		if (j->owner == owner && j->asked > 0 && !j->answered)
+			break;
+	if (j == NULL) {
+		xasprintf(cause, "no question waits for an answer");
+		rc = -2;
+	} else if (ouro_answers_check(answers, j->asked, cause) == 0) {
+		j->answers = answers != NULL ? json_deep_copy(answers) : NULL;
+		j->go = go;
+		j->answered = 1;
+		if (write(j->ask_fd, &one, sizeof one) == -1)
+			log_warn("gateway: eventfd write: %s", strerror(errno));
+		rc = 0;
+	}
+	pthread_mutex_unlock(&gw.lock);
+	return rc;
+}
+
 static void
 gateway_run(struct gateway_job *j)
 {
@@ -100,6 +192,10 @@ gateway_run(struct gateway_job *j)
 	r->hooks.tool_end = j->sink.tool_end;
 	r->hooks.arg = j->arg;
 	r->started_hook = j->sink.started;
+	if (j->sink.questions != NULL) {
+		r->ask_user = gateway_ask;
+		r->ask_arg = j;
+	}
 	if (r->db == NULL)
 		snprintf(r->error, sizeof r->error,
 		    "the database cannot be opened");
@@ -170,6 +266,7 @@ gateway_submit(const struct config *cfg, const struct gateway_msg *m,
 	j->sink = *sink;
 	j->arg = arg;
 	j->owner = owner;
+	j->ask_fd = -1;
 	cancel_init(&j->cancel, NULL, 0);
 
 	pthread_mutex_lock(&gw.lock);

@@ -42,6 +42,15 @@ struct gateway_sink {
 	void (*tool_end)(const char *name, const json_t *result, void *arg);
 	void (*done)(const struct kernel_run *r, void *arg);
 	void (*release)(void *arg);
+	/*
+	 * The run's Ouroboros interview asks the user a round of questions
+	 * (score_clarity's [{question, default}], checked; round from 1):
+	 * show them; the answers come back through gateway_answer().  NULL:
+	 * nobody answers here, the defaults are accepted (as in `oxios
+	 * run`).  A round nobody answers within the run's timeout
+	 * (kernel.agent_timeout_secs) takes the defaults.
+	 */
+	void (*questions)(const json_t *questions, int round, void *arg);
 };
 
 /*
@@ -53,6 +62,16 @@ struct gateway_sink {
  */
 int gateway_submit(const struct config *cfg, const struct gateway_msg *m,
     const struct gateway_sink *sink, void *arg, const void *owner,
+    char **cause);
+/*
+ * Answer the round of questions a run of `owner` waits on: `answers`
+ * NULL (every default) or one item a question, each a string or null
+ * (the default); `go` ends the interview (the remaining defaults
+ * accepted).  0; -1 with *cause (caller frees) when the answers do not
+ * fit the questions; -2 with *cause when no run of owner waits on
+ * questions (none asked, or the round already took its defaults).
+ */
+int gateway_answer(const void *owner, const json_t *answers, int go,
     char **cause);
 /* Cancel the runs of `owner`.  Returns how many. */
 int gateway_cancel_owner(const void *owner);

@@ -21,6 +21,13 @@
 /* Above this ambiguity the user is asked (the default threshold). */
 #define OURO_AMBIGUITY_THRESHOLD 0.2
 
+/* A round asks at most this many questions (score_clarity's maxItems),
+ * each and its default at most OURO_QUESTION_MAX bytes; an answer from
+ * the user is at most OURO_ANSWER_MAX bytes. */
+#define OURO_QUESTIONS_MAX 8
+#define OURO_QUESTION_MAX 500
+#define OURO_ANSWER_MAX 4000
+
 /* How clear a request is, each 0 (unknown) .. 1 (unambiguous). */
 struct ouro_clarity {
 	double goal;
@@ -46,5 +53,20 @@ int ouro_needs_interview(double ambiguity, double threshold);
  * one of the three is missing or not a number.
  */
 int ouro_clarity_from_json(const json_t *args, struct ouro_clarity *c);
+
+/*
+ * Check one round's questions as they travel to a user (score_clarity's
+ * "questions": 1 to OURO_QUESTIONS_MAX objects {question, default}, both
+ * nonempty strings of at most OURO_QUESTION_MAX bytes, no other key).
+ * 0, or -1 with *cause (caller frees).
+ */
+int ouro_questions_check(const json_t *questions, char **cause);
+/*
+ * Check a user's answers to a round of `n` questions (outside input: the
+ * control socket, the WebSocket): NULL (every default accepted) or an
+ * array of exactly n items, each null (the default) or a string of 1 to
+ * OURO_ANSWER_MAX bytes without NUL.  0, or -1 with *cause.
+ */
+int ouro_answers_check(const json_t *answers, size_t n, char **cause);
 
 #endif

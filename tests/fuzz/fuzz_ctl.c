@@ -9,6 +9,8 @@
  * - as an event line: once accepted, a DONE applies to a kernel_run or
  *   says why not; an applied run serialised again parses and applies to
  *   the same fields; a TEXT serialised again gives the same bytes;
+ * - as a control line: once accepted, answers are within their caps and
+ *   the client's line of them parses back the same;
  * - through the line reader, fed in pieces whose sizes come from the
  *   input, with a small cap: the lines it gives are the input's lines
  *   (up to the last newline) in order, and it refuses exactly when a
@@ -19,6 +21,7 @@
 #include <string.h>
 
 #include "gateway/ctl_proto.h"
+#include "ouroboros/interview.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -64,13 +67,49 @@ fuzz_ctl_request(const char *s, size_t n)
 	    !fuzz_streq(a.model, b.model) || !fuzz_streq(a.agent, b.agent) ||
 	    a.timeout_secs != b.timeout_secs ||
 	    a.budget_tokens != b.budget_tokens ||
-	    a.budget_usd != b.budget_usd || a.cls != b.cls || a.spec != b.spec)
+	    a.budget_usd != b.budget_usd || a.cls != b.cls ||
+	    a.spec != b.spec || a.ask != b.ask)
 		abort();
 	free(line);
 	ctl_request_free(&a);
 	ctl_request_free(&b);
-	(void)ctl_control_parse(s, n, &cause);
-	free(cause);
+}
+
+/* A control line: once accepted, answers are at most OURO_QUESTIONS_MAX
+ * strings or nulls, and the client's line of them parses back the same. */
+static void
+fuzz_ctl_control(const char *s, size_t n)
+{
+	struct ctl_control a, b;
+	char *cause = NULL, *line;
+	size_t len;
+
+	if (ctl_control_parse(s, n, &a, &cause) != 0) {
+		if (cause == NULL || a.answers != NULL)
+			abort();
+		free(cause);
+		return;
+	}
+	if (a.type == CTL_CANCEL) {
+		if (a.answers != NULL)
+			abort();
+		return;
+	}
+	if (a.answers != NULL &&
+	    (json_array_size(a.answers) > OURO_QUESTIONS_MAX ||
+		ouro_answers_check(a.answers, json_array_size(a.answers),
+		    &cause) != 0))
+		abort();
+	if ((line = ctl_answers_line(a.answers, a.go, &len)) == NULL ||
+	    ctl_control_parse(line, len - 1, &b, &cause) != 0)
+		abort();
+	if (b.type != CTL_ANSWERS || b.go != a.go ||
+	    (a.answers == NULL) != (b.answers == NULL) ||
+	    (a.answers != NULL && !json_equal(a.answers, b.answers)))
+		abort();
+	free(line);
+	ctl_control_free(&a);
+	ctl_control_free(&b);
 }
 
 static void
@@ -163,6 +202,20 @@ fuzz_ctl_event(const char *s, size_t n)
 		if (ev.text == NULL)
 			abort();
 		break;
+	case CTL_EV_QUESTIONS:
+		/* Checked: 1..8 questions; round trip. */
+		if (ev.round < 1 || json_array_size(ev.data) == 0 ||
+		    json_array_size(ev.data) > OURO_QUESTIONS_MAX)
+			abort();
+		if ((line = ctl_ev_questions(ev.data, ev.round, &len)) ==
+			NULL ||
+		    ctl_event_parse(line, len - 1, &ev2, &cause) != 0)
+			abort();
+		if (ev2.round != ev.round || !json_equal(ev2.data, ev.data))
+			abort();
+		ctl_event_free(&ev2);
+		free(line);
+		break;
 	case CTL_EV_RESET:
 		break;
 	}
@@ -215,6 +268,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	fuzz_ctl_request((const char *)data, size);
 	fuzz_ctl_event((const char *)data, size);
+	fuzz_ctl_control((const char *)data, size);
 	fuzz_ctl_reader(data, size);
 	return 0;
 }

@@ -368,25 +368,155 @@ def test_chat_no_spec_and_mode_always(ouro):
     assert ouro.run('chat', '--spec', '--no-spec').returncode == 2
 
 
-def test_chat_spec_with_the_daemon_runs_here(ouro):
-    """The control socket carries no interview: with the daemon up,
-    chat --spec runs in this process and says so."""
+def two_round_turns():
+    """The interview's two rounds (three questions), then one generation
+    that passes."""
+    return [
+        turn('score_clarity', 1, goal=0.3, constraints=0.2,
+             success_criteria=0.3,
+             questions=[{'question': 'Which greeting?',
+                         'default': 'the word hello'},
+                        {'question': 'Which file?',
+                         'default': 'hello.txt'}]),
+        turn('score_clarity', 2, goal=0.6, constraints=0.5,
+             success_criteria=0.5,
+             questions=[{'question': 'Any trailing newline?',
+                         'default': 'yes'}]),
+        turn('write_seed', 3, **seed_args()),
+        WRITE, {'text': 'Wrote hello.txt.'},
+        turn('judge', 4, **judge()),
+    ]
+
+
+def assumptions(ox, seed_id):
+    seed = json.loads(ox.run('seeds', 'show', seed_id, '--json',
+                             check=0).stdout)
+    return seed['assumptions']
+
+
+INTERVIEW_CFG = ('[exec]\nallowlist = ["test"]\n'
+                 '[ouroboros]\nmax_generations = 1\n')
+
+
+def test_chat_interview_through_the_daemon(ouro):
+    """With the daemon up, chat --spec runs there: the questions come
+    over the control socket, the answers go back, and the daemon's bus
+    sees the run's phases."""
     from conftest import make_daemon
-    d = make_daemon(ouro, '[exec]\nallowlist = ["test"]\n'
-                          '[ouroboros]\ninterview = false\n')
-    d.fake = ouro.fake
+    from test_daemon import SSE
+    d = make_daemon(ouro, INTERVIEW_CFG)
     d.start()
     try:
-        ouro.fake.load({'turns': [turn('write_seed', 3, **seed_args()),
-                                  WRITE, {'text': 'Done.'},
-                                  turn('judge', 4, **judge())]})
-        r = ouro.run('chat', '--spec', stdin='write hello.txt\n.quit\n',
-                     timeout=120)
-        assert r.returncode == 0, r.stderr
-        assert r.stderr.startswith(
-            'chat: the interview runs in this process (--local), not the '
-            'daemon\n'), r.stderr
-        assert '[ouroboros: passed after 1 generation' in r.stderr
-        assert phases(ouro) == ['seed', 'execute', 'execute', 'evaluate']
+        sse = SSE(d)
+        ouro.fake.load({'turns': two_round_turns()})
+        r = ouro.run('chat', '--spec',
+                     stdin='write a greeting file\nthe word howdy\n\ngo\n'
+                           '.quit\n', timeout=120)
+        assert r.returncode == 0, (r.stdout, r.stderr)
+        assert 'in this process' not in r.stderr
+        assert '[interview, round 1]' in r.stdout
+        assert '(2/2) Which file?\n  default: hello.txt' in r.stdout
+        assert '[interview, round 2]' in r.stdout
+        assert 'Wrote hello.txt.' in r.stdout
+        assert '[ouroboros: passed after 1 generation, seed ' in r.stderr
+        seed_id = r.stderr.split('seed ')[-1].split(']')[0]
+        got = assumptions(ouro, seed_id)
+        assert 'Which greeting?: the word howdy (from the user)' in got
+        assert 'Which file?: hello.txt' in got
+        assert 'Any trailing newline?: yes' in got
+        second = json.dumps(chat_requests(ouro)[1]['body'])
+        assert 'the word howdy' in second
+        # The daemon ran it: its bus carried the phases.
+        seen = []
+        while 'evaluate' not in seen:
+            e = sse.event()
+            if e.get('event') == 'ouroboros.phase':
+                seen.append(json.loads(e['data'])['phase'])
+        assert seen[:2] == ['interview', 'seed']
+        sse.close()
+    finally:
+        d.stop_clean()
+
+
+def test_websocket_interview(ouro):
+    """The WebSocket chat: questions arrive as messages with their
+    defaults; answers that do not fit are refused and the round still
+    waits; go ends the interview."""
+    import asyncio
+    import websockets
+    from conftest import make_daemon
+    d = make_daemon(ouro, INTERVIEW_CFG)
+    d.start()
+    ouro.fake.load({'turns': two_round_turns()})
+
+    async def go():
+        out = []
+        async with websockets.connect(
+                'ws://127.0.0.1:%d/api/chat/stream' % d.port,
+                extra_headers={'Authorization': 'Bearer ' + d.token}) as ws:
+
+            async def recv(want):
+                while True:
+                    m = json.loads(await asyncio.wait_for(ws.recv(), 60))
+                    out.append(m)
+                    if m['type'] in want:
+                        return m
+            await recv(('ready',))
+            await ws.send(json.dumps({'type': 'answers', 'go': True}))
+            e = await recv(('error',))
+            assert e['code'] == 'not_asked', e
+            await ws.send(json.dumps({'type': 'message', 'spec': True,
+                                      'content': 'write a greeting file'}))
+            q1 = await recv(('questions',))
+            await ws.send(json.dumps({'type': 'answers',
+                                      'answers': ['the word howdy']}))
+            e = await recv(('error',))
+            assert e['code'] == 'bad_request', e
+            assert e['message'] == '1 answer for 2 questions', e
+            await ws.send(json.dumps({'type': 'answers', 'go': 'yes'}))
+            e = await recv(('error',))
+            assert e['code'] == 'bad_request' and "'go'" in e['message']
+            await ws.send(json.dumps({'type': 'answers',
+                                      'answers': ['the word howdy', None]}))
+            q2 = await recv(('questions',))
+            await ws.send(json.dumps({'type': 'answers', 'go': True}))
+            done = await recv(('done',))
+            return q1, q2, done, out
+    try:
+        q1, q2, done, out = asyncio.run(go())
+        assert q1['round'] == 1 and q1['questions'] == [
+            {'question': 'Which greeting?', 'default': 'the word hello'},
+            {'question': 'Which file?', 'default': 'hello.txt'}]
+        assert q2['round'] == 2
+        assert q2['questions'][0]['default'] == 'yes'
+        assert done['evaluation_passed'] is True, done
+        assert done['ouroboros_stop'] == 'passed'
+        got = assumptions(ouro, done['seed_id'])
+        assert 'Which greeting?: the word howdy (from the user)' in got
+        assert 'Which file?: hello.txt' in got
+        assert 'Any trailing newline?: yes' in got
+        assert os.path.exists(os.path.join(ouro.ws, 'hello.txt'))
+    finally:
+        d.stop_clean()
+
+
+def test_api_chat_takes_the_defaults(ouro):
+    """POST /api/chat has nobody to ask: the defaults are taken and
+    recorded, and the seed is degraded when ambiguity stayed high."""
+    from conftest import make_daemon
+    d = make_daemon(ouro, INTERVIEW_CFG)
+    d.start()
+    try:
+        turns = two_round_turns()
+        ouro.fake.load({'turns': [turns[0]] + turns[2:]})
+        st, _, body = d.post('/api/chat', {'content': 'write a greeting',
+                                           'spec': True}, timeout=120)
+        assert st == 200 and body['evaluation_passed'] is True, body
+        seed = json.loads(ouro.run('seeds', 'show', body['seed_id'],
+                                   '--json', check=0).stdout)
+        assert 'Which greeting?: the word hello' in seed['assumptions']
+        assert 'Which file?: hello.txt' in seed['assumptions']
+        assert seed['degraded'] is True
+        assert phases(ouro)[:2] == ['interview', 'seed']
     finally:
         d.stop_clean()

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "gateway/ctl_proto.h"
+#include "ouroboros/interview.h"
 
 /* Parse `line` as a request; the error (or NULL) is returned. */
 static char *
@@ -47,6 +48,7 @@ test_request_round_trip(void **state)
 	in.agent = "ops.bot";
 	in.cls = CALL_INTERACTIVE;
 	in.spec = KERNEL_SPEC_ALWAYS;
+	in.ask = 1;
 	line = ctl_request_line(&in, &len);
 	assert_non_null(line);
 	assert_int_equal(len, strlen(line));
@@ -62,6 +64,7 @@ test_request_round_trip(void **state)
 	assert_true(out.budget_usd == 0.25);
 	assert_int_equal(out.cls, CALL_INTERACTIVE);
 	assert_int_equal(out.spec, KERNEL_SPEC_ALWAYS);
+	assert_true(out.ask);
 	ctl_request_free(&out);
 	free(line);
 	in.spec = KERNEL_SPEC_NEVER;
@@ -86,6 +89,7 @@ test_request_round_trip(void **state)
 	assert_int_equal(out.timeout_secs, 0);
 	assert_int_equal(out.cls, CALL_RUN);
 	assert_int_equal(out.spec, KERNEL_SPEC_CONFIG); /* absent: config */
+	assert_false(out.ask);
 	ctl_request_free(&out);
 	free(line);
 }
@@ -136,6 +140,8 @@ test_request_refused(void **state)
 		    "'spec' must be true, false or null" },
 		{ "{\"type\":\"run\",\"prompt\":\"x\",\"spec\":\"auto\"}",
 		    "'spec'" },
+		{ "{\"type\":\"run\",\"prompt\":\"x\",\"ask\":1}",
+		    "'ask' must be true or false" },
 	};
 	size_t i;
 	char *e;
@@ -189,23 +195,71 @@ test_request_caps(void **state)
 	free(big);
 }
 
+/* A control line refused, its cause containing `want`. */
+static void
+control_refused(const char *line, const char *want)
+{
+	struct ctl_control c;
+	char *cause = NULL;
+
+	if (ctl_control_parse(line, strlen(line), &c, &cause) != -1)
+		fail_msg("accepted: %s", line);
+	assert_null(c.answers);
+	if (strstr(cause, want) == NULL)
+		fail_msg("%s: '%s' lacks '%s'", line, cause, want);
+	free(cause);
+}
+
 static void
 test_control(void **state)
 {
-	char *cause = NULL;
+	struct ctl_control c;
+	char *cause = NULL, *line, big[OURO_ANSWER_MAX + 64];
 	const char *ok = "{\"type\":\"cancel\"}";
+	json_t *answers = json_pack("[s, n]", "howdy");
+	size_t len;
 
 	(void)state;
-	assert_int_equal(ctl_control_parse(ok, strlen(ok), &cause), 0);
-	assert_int_equal(ctl_control_parse("{\"type\":\"run\"}", 14, &cause),
-	    -1);
-	assert_non_null(strstr(cause, "cancel"));
-	free(cause);
-	cause = NULL;
-	assert_int_equal(ctl_control_parse("{\"type\":\"cancel\",\"x\":1}", 23,
-			     &cause),
-	    -1);
-	free(cause);
+	assert_int_equal(ctl_control_parse(ok, strlen(ok), &c, &cause), 0);
+	assert_int_equal(c.type, CTL_CANCEL);
+	ctl_control_free(&c);
+	control_refused("{\"type\":\"run\"}", "cancel");
+	control_refused("{\"type\":\"cancel\",\"x\":1}", "unknown field");
+	control_refused("{\"type\":\"answers\",\"go\":1}", "'go'");
+	control_refused("{\"type\":\"answers\",\"answers\":\"yes\"}",
+	    "'answers'");
+	control_refused("{\"type\":\"answers\",\"answers\":[1]}", "answer 1");
+	control_refused("{\"type\":\"answers\",\"answers\":[null,\"\"]}",
+	    "answer 2");
+	control_refused("{\"type\":\"answers\",\"answers\":[\"a\\u0000b\"]}",
+	    "answer 1");
+	control_refused("{\"type\":\"answers\",\"answers\":[null,null,null,"
+			"null,null,null,null,null,null]}",
+	    "at most 8");
+	snprintf(big, sizeof big,
+	    "{\"type\":\"answers\",\"answers\":[\"%*s\"]}", OURO_ANSWER_MAX + 1,
+	    "x");
+	control_refused(big, "answer 1");
+
+	/* The client's line parses back to its answers. */
+	line = ctl_answers_line(answers, 1, &len);
+	assert_non_null(line);
+	assert_int_equal(line[len - 1], '\n');
+	assert_int_equal(ctl_control_parse(line, len - 1, &c, &cause), 0);
+	assert_int_equal(c.type, CTL_ANSWERS);
+	assert_true(c.go);
+	assert_true(json_equal(c.answers, answers));
+	ctl_control_free(&c);
+	free(line);
+	/* No answers: every default, and the interview goes on. */
+	line = ctl_answers_line(NULL, 0, &len);
+	assert_int_equal(ctl_control_parse(line, len - 1, &c, &cause), 0);
+	assert_int_equal(c.type, CTL_ANSWERS);
+	assert_false(c.go);
+	assert_null(c.answers);
+	ctl_control_free(&c);
+	free(line);
+	json_decref(answers);
 }
 
 /* Parse a line made by a ctl_ev_*() (its newline dropped). */
@@ -227,7 +281,7 @@ test_events_round_trip(void **state)
 {
 	struct kernel_run r, back;
 	struct ctl_event ev;
-	json_t *in = json_pack("{s:s}", "path", ".");
+	json_t *in = json_pack("{s:s}", "path", "."), *qs;
 	size_t len;
 	char *cause = NULL;
 
@@ -251,6 +305,15 @@ test_events_round_trip(void **state)
 	parse_line(ctl_ev_reset(&len), &len, &ev);
 	assert_int_equal(ev.type, CTL_EV_RESET);
 	ctl_event_free(&ev);
+
+	qs = json_pack("[{s:s, s:s}]", "question", "Which greeting?", "default",
+	    "hello");
+	parse_line(ctl_ev_questions(qs, 2, &len), &len, &ev);
+	assert_int_equal(ev.type, CTL_EV_QUESTIONS);
+	assert_int_equal(ev.round, 2);
+	assert_true(json_equal((json_t *)ev.data, qs));
+	ctl_event_free(&ev);
+	json_decref(qs);
 
 	parse_line(ctl_ev_tool(0, "ls", in, &len), &len, &ev);
 	assert_int_equal(ev.type, CTL_EV_TOOL_START);
@@ -359,6 +422,18 @@ test_events_refused(void **state)
 		"{\"event\":\"started\",\"session_id\":\"s\"}",
 		"{\"event\":\"error\"}",
 		"[\"event\"]",
+		"{\"event\":\"questions\",\"round\":1}",
+		"{\"event\":\"questions\",\"round\":1,\"questions\":[]}",
+		"{\"event\":\"questions\",\"round\":0,\"questions\":"
+		"[{\"question\":\"q\",\"default\":\"d\"}]}",
+		"{\"event\":\"questions\",\"round\":4,\"questions\":"
+		"[{\"question\":\"q\",\"default\":\"d\"}]}",
+		"{\"event\":\"questions\",\"round\":1,\"questions\":"
+		"[{\"question\":\"q\"}]}",
+		"{\"event\":\"questions\",\"round\":1,\"questions\":"
+		"[{\"question\":\"q\",\"default\":\"\"}]}",
+		"{\"event\":\"questions\",\"round\":1,\"questions\":"
+		"[{\"question\":\"q\",\"default\":\"d\",\"x\":1}]}",
 	};
 	static const char *const bad_done[] = {
 		"{\"event\":\"done\"}",

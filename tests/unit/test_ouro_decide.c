@@ -94,6 +94,56 @@ test_clarity_from_json(void **state)
 	json_decref(args);
 }
 
+/* A round's questions as they go to a user, and the answers back. */
+static void
+test_questions_and_answers(void **state)
+{
+	json_t *qs = json_pack("[{s:s, s:s}, {s:s, s:s}]", "question",
+	    "Which greeting?", "default", "hello", "question", "Which file?",
+	    "default", "hello.txt");
+	json_t *bad, *a;
+	char *cause = NULL;
+
+	(void)state;
+	assert_int_equal(ouro_questions_check(qs, &cause), 0);
+	bad = json_array();
+	assert_int_equal(ouro_questions_check(bad, &cause), -1);
+	assert_non_null(strstr(cause, "1 to 8"));
+	free(cause);
+	cause = NULL;
+	json_array_append_new(bad, json_pack("{s:s}", "question", "q"));
+	assert_int_equal(ouro_questions_check(bad, &cause), -1);
+	assert_non_null(strstr(cause, "question 1"));
+	free(cause);
+	cause = NULL;
+	json_decref(bad);
+
+	/* NULL: every default accepted */
+	assert_int_equal(ouro_answers_check(NULL, 2, &cause), 0);
+	a = json_pack("[s, n]", "howdy");
+	assert_int_equal(ouro_answers_check(a, 2, &cause), 0);
+	assert_int_equal(ouro_answers_check(a, 3, &cause), -1);
+	assert_string_equal(cause, "2 answers for 3 questions");
+	free(cause);
+	cause = NULL;
+	json_array_set_new(a, 1, json_integer(1));
+	assert_int_equal(ouro_answers_check(a, 2, &cause), -1);
+	assert_non_null(strstr(cause, "answer 2 must be null"));
+	free(cause);
+	cause = NULL;
+	json_array_set_new(a, 1, json_string(""));
+	assert_int_equal(ouro_answers_check(a, 2, &cause), -1);
+	free(cause);
+	cause = NULL;
+	json_decref(a);
+	a = json_string("yes");
+	assert_int_equal(ouro_answers_check(a, 1, &cause), -1);
+	assert_non_null(strstr(cause, "an array"));
+	free(cause);
+	json_decref(a);
+	json_decref(qs);
+}
+
 static void
 test_judge_verdict(void **state)
 {
@@ -376,6 +426,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ambiguity),
 		cmocka_unit_test(test_clarity_from_json),
+		cmocka_unit_test(test_questions_and_answers),
 		cmocka_unit_test(test_judge_verdict),
 		cmocka_unit_test(test_consensus_trigger),
 		cmocka_unit_test(test_majority),

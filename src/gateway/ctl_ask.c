@@ -1,0 +1,117 @@
+/*
+ * ctl_ask.c — the control socket's lines after the request: a cancel, or
+ * the answers to an interview's round of questions, and the questions
+ * event itself (see ctl_proto.h).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "gateway/ctl_proto.h"
+#include "ouroboros/interview.h"
+#include "ouroboros/ouroboros.h"
+#include "util/xalloc.h"
+
+/* A control line: answers to a round of at most OURO_QUESTIONS_MAX, each
+ * escaped (6 bytes a byte at worst), and the rest. */
+#define CTL_CONTROL_MAX (OURO_QUESTIONS_MAX * 6 * OURO_ANSWER_MAX + 1024)
+
+int
+ctl_control_parse(const char *line, size_t len, struct ctl_control *c,
+    char **cause)
+{
+	static const char *const cancel_keys[] = { "type", NULL };
+	static const char *const answer_keys[] = { "type", "answers", "go",
+		NULL };
+	const json_t *answers, *go;
+	const char *type;
+	json_t *o;
+	int rc = -1;
+
+	memset(c, 0, sizeof *c);
+	if ((o = ctl_parse_object(line, len, CTL_CONTROL_MAX, cause)) == NULL)
+		return -1;
+	type = json_string_value(json_object_get(o, "type"));
+	if (type != NULL && strcmp(type, "cancel") == 0) {
+		if (ctl_keys_known(o, cancel_keys, cause) != 0)
+			goto out;
+		c->type = CTL_CANCEL;
+	} else if (type != NULL && strcmp(type, "answers") == 0) {
+		if (ctl_keys_known(o, answer_keys, cause) != 0)
+			goto out;
+		answers = json_object_get(o, "answers");
+		go = json_object_get(o, "go");
+		if (answers != NULL && !json_is_null(answers)) {
+			if (!json_is_array(answers) ||
+			    json_array_size(answers) > OURO_QUESTIONS_MAX) {
+				xasprintf(cause,
+				    "'answers' must be an array of at most "
+				    "%d strings or nulls",
+				    OURO_QUESTIONS_MAX);
+				goto out;
+			}
+			if (ouro_answers_check(answers,
+				json_array_size(answers), cause) != 0)
+				goto out;
+		}
+		if (go != NULL && !json_is_boolean(go)) {
+			xasprintf(cause, "'go' must be true or false");
+			goto out;
+		}
+		c->type = CTL_ANSWERS;
+		if (json_is_array(answers))
+			c->answers = json_incref((json_t *)answers);
+		c->go = json_is_true(go);
+	} else {
+		xasprintf(cause,
+		    "after the request only {\"type\":\"cancel\"} or "
+		    "{\"type\":\"answers\"} may come");
+		goto out;
+	}
+	rc = 0;
+out:
+	json_decref(o);
+	return rc;
+}
+
+void
+ctl_control_free(struct ctl_control *c)
+{
+	json_decref(c->answers);
+	memset(c, 0, sizeof *c);
+}
+
+char *
+ctl_answers_line(const json_t *answers, int go, size_t *len)
+{
+	json_t *o = json_pack("{s:s, s:b}", "type", "answers", "go", go);
+
+	if (o == NULL)
+		return NULL;
+	if (answers != NULL)
+		json_object_set_new(o, "answers", json_deep_copy(answers));
+	return ctl_line(o, len);
+}
+
+char *
+ctl_ev_questions(const json_t *questions, int round, size_t *len)
+{
+	return ctl_line(json_pack("{s:s, s:i, s:O}", "event", "questions",
+			    "round", round, "questions", questions),
+	    len);
+}
+
+int
+ctl_questions_check(struct ctl_event *ev, char **cause)
+{
+	const json_t *round = json_object_get(ev->obj, "round");
+
+	if (!json_is_integer(round) || json_integer_value(round) < 1 ||
+	    json_integer_value(round) > OURO_INTERVIEW_ROUNDS) {
+		xasprintf(cause, "'round' must be an integer from 1 to %d",
+		    OURO_INTERVIEW_ROUNDS);
+		return -1;
+	}
+	ev->round = (int)json_integer_value(round);
+	ev->data = json_object_get(ev->obj, "questions");
+	return ouro_questions_check(ev->data, cause);
+}
