@@ -28,6 +28,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_audit_entry,
 	&cmd_budget_entry,
 	&cmd_seeds_entry,
+	&cmd_usage_entry,
 	&cmd_onboard_entry,
 	&cmd_doctor_entry,
 	&cmd_models_entry,
