@@ -18,7 +18,9 @@ api_usage_get(struct http_req *r)
 {
 	const char *by = http_query(r, "by"), *when = http_query(r, "since");
 	const char *agent = http_query(r, "agent");
+	const char *session = http_query(r, "session");
 	char since[USAGE_SINCE_MAX], *cause = NULL;
+	struct usage_filter f;
 	struct usage_report rep;
 	sqlite3 *db;
 	json_t *v;
@@ -43,12 +45,19 @@ api_usage_get(struct http_req *r)
 	if (agent != NULL && !uuid_valid(agent))
 		return http_error(r, 400, "invalid_agent",
 		    "agent: '%.64s' is not an agent id (a UUID)", agent);
+	if (session != NULL && *session == '\0')
+		session = NULL;
+	if (session != NULL && !uuid_valid(session))
+		return http_error(r, 400, "invalid_session",
+		    "session: '%.64s' is not a session id (a UUID)", session);
 	if ((db = api_db(r)) == NULL)
 		return 0;
-	if (usage_report(db, by, when != NULL ? since : NULL, agent, &rep,
-		&cause) != 0)
+	f.since = when != NULL ? since : NULL;
+	f.agent_id = agent;
+	f.session_id = session;
+	if (usage_report(db, by, &f, &rep, &cause) != 0)
 		return api_fail(r, cause);
-	v = usage_report_json(&rep, by, when != NULL ? since : NULL, agent);
+	v = usage_report_json(&rep, by, &f);
 	usage_report_free(&rep);
 	return http_json(r, 200, v);
 }
@@ -59,18 +68,21 @@ const struct route api_usage_routes[] = {
 	    .pattern = "/api/usage",
 	    .handler = api_usage_get,
 	    .tag = "usage",
-	    .summary = "The LLM calls' tokens and cost grouped by one "
-		       "dimension: ?by=phase (the default), model, principal, "
-		       "class, kind or day; ?since= an RFC 3339 time or a "
-		       "time back (24h, 7d); ?agent= one agent's (a run's) "
-		       "calls.  Sorted by cost, then tokens; cost_usd null "
-		       "when no call of the group is priced, partial when "
-		       "some are not (unpriced_calls).  400 on an unknown "
-		       "by, a bad since or agent.",
-	    .response = "{by, since, agent, rows: [{key, calls, errors, "
-			"input_tokens, output_tokens, cache_read_tokens, "
-			"cache_write_tokens, cost_usd, unpriced_calls, "
-			"partial}], total: {...}}",
+	    .summary =
+		"The LLM calls' tokens and cost grouped by one "
+		"dimension: ?by=phase (the default), model, principal, "
+		"class, kind or day; ?since= an RFC 3339 time or a "
+		"time back (24h, 7d); ?agent= one agent's calls; "
+		"?session= one session's (a chat, or a protocol run "
+		"with every generation).  Sorted by cost, then tokens; cost_usd null "
+		"when no call of the group is priced, partial when "
+		"some are not (unpriced_calls).  400 on an unknown "
+		"by, a bad since, agent or session.",
+	    .response =
+		"{by, since, agent, session, rows: [{key, calls, errors, "
+		"input_tokens, output_tokens, cache_read_tokens, "
+		"cache_write_tokens, cost_usd, unpriced_calls, "
+		"partial}], total: {...}}",
 	},
 	{ .method = NULL },
 };

@@ -1,7 +1,7 @@
 /*
  * cmd_usage.c — oxios usage [--by DIM] [--since WHEN] [--agent ID]
- * [--json]: where the tokens and the money went, the LLM calls grouped by
- * Ouroboros phase (the default), model, principal, class, kind or day
+ * [--session ID] [--json]: where the tokens and the money went, the LLM
+ * calls grouped by Ouroboros phase (the default), model, principal, class, kind or day
  * (kernel/usage.h), read from the home's database like `oxios budget`.
  */
 #include <getopt.h>
@@ -20,6 +20,7 @@ struct usage_cmd {
 	const char *by;
 	const char *since;        /* as given, or NULL */
 	const char *agent;        /* or NULL */
+	const char *session;      /* or NULL */
 	char at[USAGE_SINCE_MAX]; /* since, as the report takes it */
 	int json;
 };
@@ -32,6 +33,7 @@ usage_parse(int argc, char **argv, struct usage_cmd *u)
 		{ "by", required_argument, NULL, 'b' },
 		{ "since", required_argument, NULL, 's' },
 		{ "agent", required_argument, NULL, 'a' },
+		{ "session", required_argument, NULL, 'S' },
 		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -52,6 +54,9 @@ usage_parse(int argc, char **argv, struct usage_cmd *u)
 			break;
 		case 'a':
 			u->agent = optarg;
+			break;
+		case 'S':
+			u->session = optarg;
 			break;
 		case 'j':
 			u->json = 1;
@@ -82,6 +87,12 @@ usage_parse(int argc, char **argv, struct usage_cmd *u)
 		cli_error("usage: --agent wants an agent id (a UUID, as oxios "
 			  "run prints it), not '%s'",
 		    u->agent);
+		return -1;
+	}
+	if (u->session != NULL && !uuid_valid(u->session)) {
+		cli_error("usage: --session wants a session id (a UUID, as "
+			  "oxios run prints it), not '%s'",
+		    u->session);
 		return -1;
 	}
 	return 0;
@@ -136,7 +147,9 @@ usage_table(const struct usage_cmd *u, const json_t *v)
 		printf("no LLM calls recorded%s%s%s\n",
 		    u->since != NULL ? " since " : "",
 		    u->since != NULL ? u->at : "",
-		    u->agent != NULL ? " for that agent" : "");
+		    u->agent != NULL       ? " for that agent" :
+			u->session != NULL ? " in that session" :
+					     "");
 		return;
 	}
 	json_array_foreach(rows, i, row) {
@@ -161,8 +174,8 @@ cmd_usage_exec(int argc, char **argv)
 	struct usage_cmd u;
 	struct usage_report rep;
 	struct config *cfg;
+	struct usage_filter f;
 	char *path, *cause = NULL;
-	const char *since;
 	sqlite3 *db;
 	json_t *v;
 	int rc = EXIT_FAIL;
@@ -174,10 +187,12 @@ cmd_usage_exec(int argc, char **argv)
 	path = home_path("oxios.db");
 	if (db_init(path, &cause) != 0 || (db = db_get()) == NULL)
 		goto out;
-	since = u.since != NULL ? u.at : NULL;
-	if (usage_report(db, u.by, since, u.agent, &rep, &cause) != 0)
+	f.since = u.since != NULL ? u.at : NULL;
+	f.agent_id = u.agent;
+	f.session_id = u.session;
+	if (usage_report(db, u.by, &f, &rep, &cause) != 0)
 		goto out;
-	v = usage_report_json(&rep, u.by, since, u.agent);
+	v = usage_report_json(&rep, u.by, &f);
 	usage_report_free(&rep);
 	if (u.json)
 		oxjson_print(stdout, v, 1);
@@ -198,7 +213,7 @@ out:
 const struct cmd_entry cmd_usage_entry = {
 	.name = "usage",
 	.usage = "[--by phase|model|principal|class|kind|day] [--since WHEN] "
-		 "[--agent ID] [--json]",
+		 "[--agent ID] [--session ID] [--json]",
 	.summary = "Show where the tokens and the money went, by phase, "
 		   "model, ...",
 	.help =
@@ -209,11 +224,14 @@ const struct cmd_entry cmd_usage_entry = {
 	    "priority class, the kind (chat or embedding) or the UTC day.\n"
 	    "--since takes a time back (90m, 24h, 7d, 2w) or an RFC 3339\n"
 	    "date or time (2026-12-01, 2026-12-01T10:00:00Z; UTC without a\n"
-	    "zone); --agent one agent's (one run's) id.  Rows are sorted by\n"
+	    "zone); --agent one agent's id; --session one session's (a chat,\n"
+	    "or a protocol run with every generation and sub-agent).\n"
+	    "Rows are sorted by\n"
 	    "cost, then tokens.  A cost is \"-\" when no call of the row has\n"
 	    "a known price, \"~$X (n unpriced)\" when some have none.\n"
 	    "GET /api/usage answers the same.  See docs/ouroboros.md.\n",
-	.words = "--by --since --agent --json phase model principal class "
-		 "kind day",
+	.words =
+	    "--by --since --agent --session --json phase model principal class "
+	    "kind day",
 	.exec = cmd_usage_exec,
 };

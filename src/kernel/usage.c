@@ -211,8 +211,8 @@ usage_add(struct usage_row *t, const struct usage_row *r)
 }
 
 int
-usage_report(sqlite3 *db, const char *by, const char *since,
-    const char *agent_id, struct usage_report *out, char **cause)
+usage_report(sqlite3 *db, const char *by, const struct usage_filter *f,
+    struct usage_report *out, char **cause)
 {
 	const struct usage_dim *d;
 	sqlite3_stmt *st = NULL;
@@ -234,19 +234,24 @@ usage_report(sqlite3 *db, const char *by, const char *since,
 	    "SUM(input_tokens), SUM(output_tokens), SUM(cache_read_tokens), "
 	    "SUM(cache_write_tokens), SUM(cost_usd), "
 	    "SUM(CASE WHEN cost_usd IS NULL THEN 1 ELSE 0 END) "
-	    "FROM llm_calls WHERE 1 = 1%s%s GROUP BY 1 "
+	    "FROM llm_calls WHERE 1 = 1%s%s%s GROUP BY 1 "
 	    "ORDER BY COALESCE(SUM(cost_usd), 0) DESC, "
 	    "SUM(input_tokens) + SUM(output_tokens) DESC, 1",
-	    d->expr, since != NULL ? " AND started_at >= ?" : "",
-	    agent_id != NULL ? " AND agent_id = ?" : "");
+	    d->expr, f->since != NULL ? " AND started_at >= ?" : "",
+	    f->agent_id != NULL ? " AND agent_id = ?" : "",
+	    f->session_id != NULL ? " AND agent_id IN (SELECT id FROM "
+				    "agents WHERE session_id = ?)" :
+				    "");
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
 		xasprintf(cause, "usage: %s", sqlite3_errmsg(db));
 		goto out;
 	}
-	if (since != NULL)
-		sqlite3_bind_text(st, i++, since, -1, SQLITE_STATIC);
-	if (agent_id != NULL)
-		sqlite3_bind_text(st, i++, agent_id, -1, SQLITE_STATIC);
+	if (f->since != NULL)
+		sqlite3_bind_text(st, i++, f->since, -1, SQLITE_STATIC);
+	if (f->agent_id != NULL)
+		sqlite3_bind_text(st, i++, f->agent_id, -1, SQLITE_STATIC);
+	if (f->session_id != NULL)
+		sqlite3_bind_text(st, i++, f->session_id, -1, SQLITE_STATIC);
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		if (out->n == cap) {
 			cap = cap == 0 ? 8 : cap * 2;
@@ -310,15 +315,17 @@ usage_row_json(const struct usage_row *r)
 
 json_t *
 usage_report_json(const struct usage_report *r, const char *by,
-    const char *since, const char *agent_id)
+    const struct usage_filter *f)
 {
 	json_t *rows = json_array();
 	size_t i;
 
 	for (i = 0; i < r->n; i++)
 		json_array_append_new(rows, usage_row_json(&r->rows[i]));
-	return json_pack("{s:s, s:o, s:o, s:o, s:o}", "by", by, "since",
-	    since != NULL ? json_string(since) : json_null(), "agent",
-	    agent_id != NULL ? json_string(agent_id) : json_null(), "rows",
-	    rows, "total", usage_row_json(&r->total));
+	return json_pack("{s:s, s:o, s:o, s:o, s:o, s:o}", "by", by, "since",
+	    f->since != NULL ? json_string(f->since) : json_null(), "agent",
+	    f->agent_id != NULL ? json_string(f->agent_id) : json_null(),
+	    "session",
+	    f->session_id != NULL ? json_string(f->session_id) : json_null(),
+	    "rows", rows, "total", usage_row_json(&r->total));
 }

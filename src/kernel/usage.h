@@ -57,23 +57,33 @@ int usage_dim_ok(const char *by);
 int usage_since_parse(const char *s, int64_t now_ms, char *out, size_t size,
     char **cause);
 
+/* Which calls a report counts; each NULL: no condition. */
+struct usage_filter {
+	const char *since;      /* started at or after (as written by
+				   usage_since_parse()) */
+	const char *agent_id;   /* made by this agent */
+	const char *session_id; /* made by an agent of this session: a
+				   chat, or a protocol run with every
+				   generation and sub-agent */
+};
+
 /*
- * The calls grouped by `by`, started at or after `since` (as written by
- * usage_since_parse(); NULL: all) and made by agent `agent_id` (NULL: any)
- * into *out (free it with usage_report_free()).  0, or -1 with *cause
- * (caller frees): an unknown dimension names the known ones.
+ * The calls grouped by `by` that pass `f` into *out (free it with
+ * usage_report_free()).  0, or -1 with *cause (caller frees): an unknown
+ * dimension names the known ones.
  */
-int usage_report(sqlite3 *db, const char *by, const char *since,
-    const char *agent_id, struct usage_report *out, char **cause);
+int usage_report(sqlite3 *db, const char *by, const struct usage_filter *f,
+    struct usage_report *out, char **cause);
 /* Free what *r holds (not r). */
 void usage_report_free(struct usage_report *r);
 
 /*
- * {by, since (null: all), agent (null: any), rows: [{key, calls, errors,
+ * {by, since (null: all), agent (null: any), session (null: any),
+ * rows: [{key, calls, errors,
  * input_tokens, output_tokens, cache_read_tokens, cache_write_tokens,
  * cost_usd (null: unknown), unpriced_calls, partial}], total: {...}}.
  * New reference.
  */
 json_t *usage_report_json(const struct usage_report *r, const char *by,
-    const char *since, const char *agent_id);
+    const struct usage_filter *f);
 #endif

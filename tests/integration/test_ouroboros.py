@@ -122,6 +122,15 @@ def test_full_cycle_evolves_then_passes(ouro):
                               "llm_calls WHERE kind = 'chat'").fetchone()
     assert n == len(chat_requests(ouro)) and total > 0
     assert out['cost_usd'] == pytest.approx(total), (out['cost_usd'], total)
+    # The usage report of the run's session: every phase of both
+    # generations, each with its calls.
+    u = json.loads(ouro.run('usage', '--session', out['session_id'],
+                            '--json', check=0).stdout)
+    calls = {row['key']: row['calls'] for row in u['rows']}
+    assert calls == {'triage': 1, 'interview': 1, 'seed': 1, 'execute': 3,
+                     'evaluate': 4, 'evolve': 1}, u
+    assert u['total']['cost_usd'] == pytest.approx(total)
+    assert u['session'] == out['session_id']
 
 
 def test_verification_keeps_failing_stops_at_max_generations(ouro):

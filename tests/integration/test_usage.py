@@ -102,6 +102,7 @@ def test_cli_usage_after_a_run(agent):
     for args, says in ((('--by', 'agent'), '--by is one of phase model'),
                        (('--since', 'yesterday'), "'yesterday' is neither"),
                        (('--agent', 'x; DROP'), 'wants an agent id'),
+                       (('--session', 'nope'), 'wants a session id'),
                        (('--bogus',), 'unknown or incomplete option'),
                        (('extra',), 'too many arguments')):
         r = agent.run('usage', *args)
@@ -162,7 +163,8 @@ def test_api_usage(daemon):
                     ('by=phase%3B%20DROP%20TABLE%20llm_calls', 'invalid_by'),
                     ('since=3x', 'invalid_since'),
                     ('since=2026-02-30', 'invalid_since'),
-                    ('agent=not-a-uuid', 'invalid_agent')):
+                    ('agent=not-a-uuid', 'invalid_agent'),
+                    ('session=x', 'invalid_session')):
         st, _, err = daemon.get('/api/usage?' + q)
         assert st == 400, (q, st, err)
         assert code in json.dumps(err), (q, err)

@@ -23,6 +23,10 @@ static sqlite3 *db; /* tdb.db */
 #define AGENT_A "0b0e9a1c-1c1d-4e5f-8a9b-0c1d2e3f4a5b"
 #define AGENT_B "9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a"
 #define NOAGENT "11111111-2222-4333-8444-555555555555"
+/* A session both agents ran in (a protocol run's two generations), and
+ * one with no agent. */
+#define SESSION "5e551011-aaaa-4bbb-8ccc-dddddddddddd"
+#define EMPTY_SESSION "5e551011-0000-4000-8000-000000000000"
 #define UNPRICED (-1.0)
 
 struct call {
@@ -106,7 +110,15 @@ setup(void **state)
 		}
 	}
 	sqlite3_finalize(st);
-	return 0;
+	return sqlite3_exec(db,
+		   "INSERT INTO sessions (id, created_at, updated_at) VALUES "
+		   "('" SESSION "', 'x', 'x'), ('" EMPTY_SESSION "', 'x', 'x');"
+		   "INSERT INTO agents (id, session_id, state, created_at) VALUES "
+		   "('" AGENT_A "', '" SESSION "', 'exited', 'x'), "
+		   "('" AGENT_B "', '" SESSION "', 'exited', 'x');",
+		   NULL, NULL, NULL) == SQLITE_OK ?
+	    0 :
+	    -1;
 }
 
 static int
@@ -123,9 +135,10 @@ static void
 report(const char *by, const char *since, const char *agent,
     struct usage_report *r)
 {
+	struct usage_filter f = { since, agent, NULL };
 	char *cause = NULL;
 
-	assert_int_equal(usage_report(db, by, since, agent, r, &cause), 0);
+	assert_int_equal(usage_report(db, by, &f, r, &cause), 0);
 	assert_null(cause);
 }
 
@@ -267,11 +280,39 @@ test_window_and_agent(void **state)
 	usage_report_free(&r);
 }
 
+/* One session: every agent that ran in it (a protocol run's
+ * generations), and nothing of the agents outside it. */
+static void
+test_session(void **state)
+{
+	const struct usage_filter run = { NULL, NULL, SESSION },
+				  empty = { NULL, NULL, EMPTY_SESSION },
+				  late = { "2026-12-02T10:00:00.000Z", NULL,
+					  SESSION };
+	struct usage_report r;
+	char *cause = NULL, k[256];
+
+	(void)state;
+	assert_int_equal(usage_report(db, "phase", &run, &r, &cause), 0);
+	assert_string_equal(keys(&r, k, sizeof k), "execute,triage,evaluate");
+	assert_int_equal(r.total.calls, 5); /* not the dream, the embedding */
+	assert_float_equal(r.total.cost_usd, 0.86, 1e-9);
+	usage_report_free(&r);
+	assert_int_equal(usage_report(db, "phase", &late, &r, &cause), 0);
+	assert_string_equal(keys(&r, k, sizeof k), "triage,evaluate");
+	usage_report_free(&r);
+	assert_int_equal(usage_report(db, "phase", &empty, &r, &cause), 0);
+	assert_int_equal(r.n, 0);
+	usage_report_free(&r);
+	assert_null(cause);
+}
+
 static void
 test_unknown_dimension(void **state)
 {
 	static const char *const bad[] = { "agent", "Phase", "",
 		"phase; DROP TABLE llm_calls", "started_at", "cost_usd" };
+	static const struct usage_filter none;
 	struct usage_report r;
 	char *cause = NULL;
 	size_t i;
@@ -279,8 +320,7 @@ test_unknown_dimension(void **state)
 	(void)state;
 	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		assert_false(usage_dim_ok(bad[i]));
-		assert_int_equal(usage_report(db, bad[i], NULL, NULL, &r,
-				     &cause),
+		assert_int_equal(usage_report(db, bad[i], &none, &r, &cause),
 		    -1);
 		assert_non_null(cause);
 		assert_non_null(strstr(cause, "unknown dimension"));
@@ -290,7 +330,7 @@ test_unknown_dimension(void **state)
 		free(cause);
 		cause = NULL;
 	}
-	assert_int_equal(usage_report(db, NULL, NULL, NULL, &r, &cause), -1);
+	assert_int_equal(usage_report(db, NULL, &none, &r, &cause), -1);
 	free(cause);
 	/* The table survived. */
 	report("kind", NULL, NULL, &r);
@@ -302,12 +342,15 @@ test_unknown_dimension(void **state)
 static void
 test_json(void **state)
 {
+	static const struct usage_filter none;
+	const struct usage_filter fb = { "2026-12-01T00:00:00.000Z", AGENT_B,
+		NULL };
 	struct usage_report r;
 	json_t *v, *rows, *t;
 
 	(void)state;
 	report("phase", "2026-12-01T00:00:00.000Z", AGENT_B, &r);
-	v = usage_report_json(&r, "phase", "2026-12-01T00:00:00.000Z", AGENT_B);
+	v = usage_report_json(&r, "phase", &fb);
 	usage_report_free(&r);
 	assert_string_equal(json_string_value(json_object_get(v, "by")),
 	    "phase");
@@ -333,10 +376,11 @@ test_json(void **state)
 	json_decref(v);
 	/* Unknown cost: null, not partial; no window, any agent: null. */
 	report("phase", "2026-12-03T01:00:00.000Z", NULL, &r);
-	v = usage_report_json(&r, "phase", NULL, NULL);
+	v = usage_report_json(&r, "phase", &none);
 	usage_report_free(&r);
 	assert_true(json_is_null(json_object_get(v, "since")));
 	assert_true(json_is_null(json_object_get(v, "agent")));
+	assert_true(json_is_null(json_object_get(v, "session")));
 	t = json_array_get(json_object_get(v, "rows"), 0);
 	assert_true(json_is_null(json_object_get(t, "cost_usd")));
 	assert_true(json_is_false(json_object_get(t, "partial")));
@@ -410,6 +454,7 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_window_and_agent, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_session, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_dimension, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_json, setup, teardown),
