@@ -131,6 +131,19 @@ def test_full_cycle_evolves_then_passes(ouro):
                      'evaluate': 4, 'evolve': 1}, u
     assert u['total']['cost_usd'] == pytest.approx(total)
     assert u['session'] == out['session_id']
+    # The evolution endpoint shows both generations with their results.
+    from conftest import make_daemon
+    d = make_daemon(ouro)
+    d.start()
+    try:
+        st, _, lin = d.get('/api/seeds/%s/evolution' % out['seed_id'])
+        assert st == 200, lin
+        api_gens = lin['generations']
+        assert [(g['generation'], g['passed']) for g in api_gens] == [
+            (1, False), (2, True)]
+        assert api_gens == gens
+    finally:
+        d.stop_clean()
 
 
 def test_verification_keeps_failing_stops_at_max_generations(ouro):
