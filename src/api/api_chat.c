@@ -225,6 +225,17 @@ chat_questions(const json_t *questions, int round, void *arg)
 		"questions", questions));
 }
 
+/* The protocol's phase, on the WebSocket: a client follows the run. */
+static void
+chat_phase(const struct kernel_run *r, const char *seed_id, int generation,
+    const char *phase, void *arg)
+{
+	(void)r;
+	chat_ws_send(arg,
+	    json_pack("{s:s, s:s, s:i, s:s?}", "type", "phase", "phase", phase,
+		"generation", generation, "seed_id", seed_id));
+}
+
 /* [0]: POST /api/chat (nobody answers questions: the defaults); [1]: the
  * WebSocket (the user answers them). */
 static const struct gateway_sink chat_sinks[2] = {
@@ -246,6 +257,7 @@ static const struct gateway_sink chat_sinks[2] = {
 	    .done = chat_done,
 	    .release = chat_release,
 	    .questions = chat_questions,
+	    .phase = chat_phase,
 	},
 };
 
@@ -604,7 +616,8 @@ const struct route api_chat_routes[] = {
 	    .tag = "chat",
 	    .summary =
 		"WebSocket: send {type: message, content, spec?}, receive "
-		"started, delta, tool_start, tool_end, questions, done, error; "
+		"started, delta, tool_start, tool_end, questions, phase, done, "
+		"error; "
 		"send {type: answers, answers?, go?} to questions, "
 		"{type: cancel}.",
 	    .response = "101 Switching Protocols",

@@ -138,6 +138,11 @@ ctl_client_event(int fd, const char *line, size_t len, struct kernel_run *r,
 	case CTL_EV_QUESTIONS:
 		rc = ctl_client_ask(fd, &ev, r, cause);
 		break;
+	case CTL_EV_PHASE:
+		if (r->phase_hook != NULL)
+			r->phase_hook(r, ev.seed_id, ev.generation, ev.phase,
+			    h->arg);
+		break;
 	case CTL_EV_ERROR:
 		r->started = 0;
 		snprintf(r->error, sizeof r->error, "the daemon: %s", ev.text);

@@ -184,6 +184,18 @@ ctl_sink_questions(const json_t *questions, int round, void *arg)
 	ctl_emit(arg, line, len);
 }
 
+static void
+ctl_sink_phase(const struct kernel_run *r, const char *seed_id, int generation,
+    const char *phase, void *arg)
+{
+	size_t len = 0;
+	char *line;
+
+	(void)r;
+	line = ctl_ev_phase(seed_id, generation, phase, &len);
+	ctl_emit(arg, line, len);
+}
+
 /* [0]: the client does not answer questions; [1]: it does ("ask"). */
 static const struct gateway_sink ctl_sinks[2] = {
 	{
@@ -194,6 +206,7 @@ static const struct gateway_sink ctl_sinks[2] = {
 	    .tool_end = ctl_sink_tool_end,
 	    .done = ctl_sink_done,
 	    .release = ctl_sink_release,
+	    .phase = ctl_sink_phase,
 	},
 	{
 	    .started = ctl_sink_started,
@@ -204,6 +217,7 @@ static const struct gateway_sink ctl_sinks[2] = {
 	    .done = ctl_sink_done,
 	    .release = ctl_sink_release,
 	    .questions = ctl_sink_questions,
+	    .phase = ctl_sink_phase,
 	},
 };
 

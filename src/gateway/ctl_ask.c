@@ -1,14 +1,18 @@
 /*
- * ctl_ask.c — the control socket's lines after the request: a cancel, or
- * the answers to an interview's round of questions, and the questions
- * event itself (see ctl_proto.h).
+ * ctl_ask.c — the control socket's Ouroboros lines (see ctl_proto.h):
+ * the lines after the request (a cancel, or the answers to an
+ * interview's round), and the events of the protocol (its questions, the
+ * phase it entered).
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "gateway/ctl_proto.h"
+#include "llm/llm.h"
 #include "ouroboros/interview.h"
 #include "ouroboros/ouroboros.h"
+#include "ouroboros/seed.h"
+#include "util/uuid.h"
 #include "util/xalloc.h"
 
 /* A control line: answers to a round of at most OURO_QUESTIONS_MAX, each
@@ -114,4 +118,41 @@ ctl_questions_check(struct ctl_event *ev, char **cause)
 	ev->round = (int)json_integer_value(round);
 	ev->data = json_object_get(ev->obj, "questions");
 	return ouro_questions_check(ev->data, cause);
+}
+
+char *
+ctl_ev_phase(const char *seed_id, int generation, const char *phase,
+    size_t *len)
+{
+	return ctl_line(json_pack("{s:s, s:s, s:i, s:s?}", "event", "phase",
+			    "phase", phase, "generation", generation, "seed_id",
+			    seed_id),
+	    len);
+}
+
+int
+ctl_phase_check(struct ctl_event *ev, char **cause)
+{
+	const json_t *gen = json_object_get(ev->obj, "generation"),
+		     *seed = json_object_get(ev->obj, "seed_id");
+
+	ev->phase = json_string_value(json_object_get(ev->obj, "phase"));
+	if (ev->phase == NULL || !llm_phase_valid(ev->phase)) {
+		xasprintf(cause, "'phase' is not a phase");
+		return -1;
+	}
+	if (!json_is_integer(gen) || json_integer_value(gen) < 0 ||
+	    json_integer_value(gen) > SEED_MAX_GENERATION) {
+		xasprintf(cause, "'generation' must be an integer from 0 to %d",
+		    SEED_MAX_GENERATION);
+		return -1;
+	}
+	ev->generation = (int)json_integer_value(gen);
+	if (seed != NULL && !json_is_null(seed) &&
+	    !(json_is_string(seed) && uuid_valid(json_string_value(seed)))) {
+		xasprintf(cause, "'seed_id' must be a seed id or null");
+		return -1;
+	}
+	ev->seed_id = json_string_value(seed);
+	return 0;
 }

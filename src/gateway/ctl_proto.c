@@ -303,6 +303,8 @@ static const struct {
 		"ouroboros_detail" } },
 	{ "error", CTL_EV_ERROR, { "event", "error" } },
 	{ "questions", CTL_EV_QUESTIONS, { "event", "round", "questions" } },
+	{ "phase", CTL_EV_PHASE,
+	    { "event", "phase", "generation", "seed_id" } },
 };
 #define CTL_NEVENTS (sizeof ctl_events / sizeof ctl_events[0])
 
@@ -380,6 +382,10 @@ ctl_event_parse(const char *line, size_t len, struct ctl_event *ev,
 		break;
 	case CTL_EV_QUESTIONS:
 		if (ctl_questions_check(ev, cause) != 0)
+			goto fail;
+		break;
+	case CTL_EV_PHASE:
+		if (ctl_phase_check(ev, cause) != 0)
 			goto fail;
 		break;
 	case CTL_EV_RESET:

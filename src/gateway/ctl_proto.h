@@ -18,6 +18,8 @@
  *   {"event":"tool_end", "name":S, "result":V}
  *   {"event":"questions", "round":N, "questions":[{"question":S,
  *    "default":S}, ...]}   (the interview; the run waits for "answers")
+ *   {"event":"phase", "phase":S, "generation":N, "seed_id":S|null}
+ *     (the Ouroboros protocol entered a phase)
  *   {"event":"done", ...every field of struct kernel_run's output}
  *   {"event":"error", "error":S}   (the request was refused)
  *
@@ -88,6 +90,7 @@ enum ctl_event_type {
 	CTL_EV_DONE,
 	CTL_EV_ERROR,
 	CTL_EV_QUESTIONS,
+	CTL_EV_PHASE,
 };
 
 /* A parsed event.  Pointers borrow from `obj`, which it owns. */
@@ -96,10 +99,13 @@ struct ctl_event {
 	json_t *obj;
 	const char *text; /* TEXT: the delta (may hold NULs); ERROR: why */
 	size_t text_len;
-	const char *name;   /* TOOL_*: the tool */
-	const json_t *data; /* TOOL_START: input; TOOL_END: result;
+	const char *name;    /* TOOL_*: the tool */
+	const json_t *data;  /* TOOL_START: input; TOOL_END: result;
 			       QUESTIONS: the questions */
-	int round;          /* QUESTIONS: from 1 */
+	int round;           /* QUESTIONS: from 1 */
+	const char *phase;   /* PHASE: "triage" ... "evolve" */
+	int generation;      /* PHASE: 0 before the first seed */
+	const char *seed_id; /* PHASE: NULL before the first seed */
 	const char *session_id, *agent_id; /* STARTED */
 };
 
@@ -124,6 +130,8 @@ char *ctl_ev_tool(int end, const char *name, const json_t *data, size_t *len);
 char *ctl_ev_done(const struct kernel_run *r, size_t *len);
 char *ctl_ev_error(const char *msg, size_t *len);
 char *ctl_ev_questions(const json_t *questions, int round, size_t *len);
+char *ctl_ev_phase(const char *seed_id, int generation, const char *phase,
+    size_t *len);
 
 /* Shared by ctl_proto.c and ctl_ask.c. */
 /* Parse one line as a JSON object, NULs in strings allowed. */
@@ -135,6 +143,8 @@ int ctl_keys_known(const json_t *o, const char *const *keys, char **cause);
 char *ctl_line(json_t *o, size_t *len);
 /* A QUESTIONS event's fields into ev (round, data). */
 int ctl_questions_check(struct ctl_event *ev, char **cause);
+/* A PHASE event's fields into ev (phase, generation, seed_id). */
+int ctl_phase_check(struct ctl_event *ev, char **cause);
 
 /*
  * Lines from a stream of bytes: feed what was read, take whole lines.  A

@@ -192,6 +192,7 @@ gateway_run(struct gateway_job *j)
 	r->hooks.tool_end = j->sink.tool_end;
 	r->hooks.arg = j->arg;
 	r->started_hook = j->sink.started;
+	r->phase_hook = j->sink.phase;
 	if (j->sink.questions != NULL) {
 		r->ask_user = gateway_ask;
 		r->ask_arg = j;

@@ -51,6 +51,10 @@ struct gateway_sink {
 	 * (kernel.agent_timeout_secs) takes the defaults.
 	 */
 	void (*questions)(const json_t *questions, int round, void *arg);
+	/* The Ouroboros protocol entered a phase (kernel_run's
+	 * phase_hook). */
+	void (*phase)(const struct kernel_run *r, const char *seed_id,
+	    int generation, const char *phase, void *arg);
 };
 
 /*

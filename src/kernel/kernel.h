@@ -36,6 +36,11 @@ struct kernel_run {
 	/* Called once the agent has its ids (session, agent), with
 	 * hooks.arg; may be NULL. */
 	void (*started_hook)(const struct kernel_run *r, void *arg);
+	/* Called as the Ouroboros protocol enters a phase ("triage" ...
+	 * "evolve"; seed_id NULL before the seed exists), with hooks.arg;
+	 * may be NULL.  The bus has the same as ouroboros.phase. */
+	void (*phase_hook)(const struct kernel_run *r, const char *seed_id,
+	    int generation, const char *phase, void *arg);
 	/* Ouroboros (docs/ouroboros.md, "The cycle"): KERNEL_SPEC_CONFIG
 	 * follows ouroboros.mode for CALL_RUN, and never for others. */
 	enum kernel_spec spec;

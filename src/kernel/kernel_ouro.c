@@ -90,6 +90,9 @@ kernel_ouro_publish(void *arg, const char *seed_id, int generation,
 
 	events_emit(EVENT_OURO_PHASE, ev);
 	json_decref(ev);
+	if (ko->r->phase_hook != NULL)
+		ko->r->phase_hook(ko->r, seed_id, generation, phase,
+		    ko->r->hooks.arg);
 }
 
 /* The mode of this run: its own, or ouroboros.mode for `oxios run`. */

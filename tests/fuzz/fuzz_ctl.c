@@ -216,6 +216,19 @@ fuzz_ctl_event(const char *s, size_t n)
 		ctl_event_free(&ev2);
 		free(line);
 		break;
+	case CTL_EV_PHASE:
+		if (ev.phase == NULL || ev.generation < 0 ||
+		    (line = ctl_ev_phase(ev.seed_id, ev.generation, ev.phase,
+			 &len)) == NULL ||
+		    ctl_event_parse(line, len - 1, &ev2, &cause) != 0)
+			abort();
+		if (strcmp(ev2.phase, ev.phase) != 0 ||
+		    ev2.generation != ev.generation ||
+		    !fuzz_streq(ev2.seed_id, ev.seed_id))
+			abort();
+		ctl_event_free(&ev2);
+		free(line);
+		break;
 	case CTL_EV_RESET:
 		break;
 	}

@@ -511,6 +511,10 @@ def test_websocket_interview(ouro):
             {'question': 'Which file?', 'default': 'hello.txt'}]
         assert q2['round'] == 2
         assert q2['questions'][0]['default'] == 'yes'
+        # The client follows the protocol's phases.
+        assert [(m['phase'], m['generation']) for m in out
+                if m['type'] == 'phase'] == [
+            ('interview', 0), ('seed', 0), ('execute', 1), ('evaluate', 1)]
         assert done['evaluation_passed'] is True, done
         assert done['ouroboros_stop'] == 'passed'
         got = assumptions(ouro, done['seed_id'])
@@ -540,5 +544,98 @@ def test_api_chat_takes_the_defaults(ouro):
         assert 'Which file?: hello.txt' in seed['assumptions']
         assert seed['degraded'] is True
         assert phases(ouro)[:2] == ['interview', 'seed']
+    finally:
+        d.stop_clean()
+
+
+class RawCtl:
+    """A raw client of the control socket: lines out, events in."""
+
+    def __init__(self, ox, request):
+        import socket
+        self.s = socket.socket(socket.AF_UNIX)
+        self.s.settimeout(60)
+        self.s.connect(ox.path('run', 'ctl.sock'))
+        self.buf = b''
+        self.send(request)
+
+    def send(self, obj):
+        self.s.sendall(json.dumps(obj).encode() + b'\n')
+
+    def event(self):
+        while b'\n' not in self.buf:
+            chunk = self.s.recv(65536)
+            assert chunk, 'the daemon closed the connection'
+            self.buf += chunk
+        line, self.buf = self.buf.split(b'\n', 1)
+        return json.loads(line)
+
+    def until(self, kind, seen):
+        while True:
+            e = self.event()
+            seen.append(e)
+            if e['event'] in (kind, 'done', 'error'):
+                return e
+
+    def close(self):
+        self.s.close()
+
+
+def test_control_socket_interview_and_phases(ouro):
+    """The protocol on the control socket: a client that said "ask"
+    gets the questions and answers them; every client gets the phases;
+    answers that do not fit cancel the run."""
+    from conftest import make_daemon
+    d = make_daemon(ouro, INTERVIEW_CFG)
+    d.start()
+    req = {'type': 'run', 'prompt': 'write a greeting file',
+           'class': 'interactive', 'spec': True, 'ask': True}
+    try:
+        ouro.fake.load({'turns': two_round_turns()})
+        c = RawCtl(ouro, req)
+        seen = []
+        q = c.until('questions', seen)
+        assert q['event'] == 'questions' and q['round'] == 1, q
+        assert [e['event'] for e in seen[:2]] == ['started', 'phase']
+        assert seen[1]['phase'] == 'interview'
+        assert seen[1]['generation'] == 0 and seen[1]['seed_id'] is None
+        c.send({'type': 'answers', 'answers': ['the word howdy', None]})
+        q = c.until('questions', seen)
+        assert q['round'] == 2, q
+        c.send({'type': 'answers', 'go': True})
+        done = c.until('done', seen)
+        c.close()
+        assert done['event'] == 'done' and done['evaluation_passed'], done
+        ph = [(e['phase'], e['generation']) for e in seen
+              if e['event'] == 'phase']
+        assert ph == [('interview', 0), ('seed', 0), ('execute', 1),
+                      ('evaluate', 1)], ph
+        ex = [e for e in seen if e['event'] == 'phase'][2]
+        assert ex['seed_id'] == done['seed_id']
+        assert 'Which greeting?: the word howdy (from the user)' in \
+            assumptions(ouro, done['seed_id'])
+
+        # Without "ask": no question comes, the defaults are taken.
+        os.remove(os.path.join(ouro.ws, 'hello.txt'))
+        turns = two_round_turns()
+        ouro.fake.load({'turns': [turns[0]] + turns[2:]})
+        c = RawCtl(ouro, dict(req, ask=False))
+        seen = []
+        done = c.until('done', seen)
+        c.close()
+        assert 'questions' not in [e['event'] for e in seen]
+        assert done['evaluation_passed'] is True, done
+        assert 'Which greeting?: the word hello' in \
+            assumptions(ouro, done['seed_id'])
+
+        # Answers that do not fit the round cancel the run.
+        ouro.fake.load({'turns': two_round_turns()})
+        c = RawCtl(ouro, req)
+        seen = []
+        assert c.until('questions', seen)['event'] == 'questions'
+        c.send({'type': 'answers', 'answers': ['one', 'two', 'three']})
+        done = c.until('done', seen)
+        c.close()
+        assert done['stop_reason'] == 'cancelled', done
     finally:
         d.stop_clean()

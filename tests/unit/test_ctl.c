@@ -315,6 +315,18 @@ test_events_round_trip(void **state)
 	ctl_event_free(&ev);
 	json_decref(qs);
 
+	parse_line(ctl_ev_phase(NULL, 0, "interview", &len), &len, &ev);
+	assert_int_equal(ev.type, CTL_EV_PHASE);
+	assert_string_equal(ev.phase, "interview");
+	assert_int_equal(ev.generation, 0);
+	assert_null(ev.seed_id);
+	ctl_event_free(&ev);
+	parse_line(ctl_ev_phase(r.session, 2, "evolve", &len), &len, &ev);
+	assert_string_equal(ev.phase, "evolve");
+	assert_int_equal(ev.generation, 2);
+	assert_string_equal(ev.seed_id, r.session);
+	ctl_event_free(&ev);
+
 	parse_line(ctl_ev_tool(0, "ls", in, &len), &len, &ev);
 	assert_int_equal(ev.type, CTL_EV_TOOL_START);
 	assert_string_equal(ev.name, "ls");
@@ -434,6 +446,14 @@ test_events_refused(void **state)
 		"[{\"question\":\"q\",\"default\":\"\"}]}",
 		"{\"event\":\"questions\",\"round\":1,\"questions\":"
 		"[{\"question\":\"q\",\"default\":\"d\",\"x\":1}]}",
+		"{\"event\":\"phase\",\"phase\":\"nap\",\"generation\":0}",
+		"{\"event\":\"phase\",\"phase\":\"seed\"}",
+		"{\"event\":\"phase\",\"phase\":\"seed\",\"generation\":31}",
+		"{\"event\":\"phase\",\"phase\":\"seed\",\"generation\":-1}",
+		"{\"event\":\"phase\",\"phase\":\"seed\",\"generation\":1,"
+		"\"seed_id\":\"../x\"}",
+		"{\"event\":\"phase\",\"phase\":\"seed\",\"generation\":1,"
+		"\"seed_id\":7}",
 	};
 	static const char *const bad_done[] = {
 		"{\"event\":\"done\"}",
