@@ -30,6 +30,8 @@ libssl-dev
 python3
 python3-pytest
 python3-websockets
+chromium
+nodejs
 "
 
 BENCH_PACKAGES="
@@ -60,7 +62,25 @@ for p in $PACKAGES; do
 	fi
 done
 
+# The browser tests (tests/e2e) need Node.js 20 or later: the nodejs of
+# the configured apt sources (NodeSource's, which includes npm), never
+# Debian's own nodejs 18 or its separate npm package.
+node_ok() {
+	v=$(node --version 2>/dev/null | sed -n 's/^v\([0-9]*\)\..*/\1/p')
+	if [ -z "$v" ] || [ "$v" -lt 20 ]; then
+		echo "deps: Node.js 20 or later is needed, found" \
+		    "'$(node --version 2>/dev/null || echo none)': configure" \
+		    "an apt source with nodejs >= 20 (NodeSource)" >&2
+		return 1
+	fi
+	if ! command -v npm >/dev/null 2>&1; then
+		echo "deps: npm is missing (it comes with NodeSource's nodejs)" >&2
+		return 1
+	fi
+}
+
 if [ -z "$missing" ]; then
+	node_ok || exit 1
 	echo "deps: all $(echo $PACKAGES | wc -w) packages present"
 	exit 0
 fi
@@ -87,3 +107,4 @@ $SUDO apt-get update -q
 # shellcheck disable=SC2086
 $SUDO apt-get install -y -q --no-install-recommends $missing
 echo "deps: installed:$missing"
+node_ok

@@ -1,0 +1,57 @@
+"""The browser end-to-end tests (tests/e2e): a real daemon (the ASan
+binary, OXIOS_BIN) wired to the fake LLM, and one `node run.mjs NAME` per
+scenario driving Debian's chromium through playwright-core.  npm's
+packages come from package-lock.json (`npm ci`, run by tests/run)."""
+import importlib.util
+import os
+import subprocess
+import tempfile
+
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+
+# The integration tests' helpers (Oxios, make_daemon, the fake), loaded
+# under a name of their own: this directory has its own conftest.
+_spec = importlib.util.spec_from_file_location(
+    'integration_conftest',
+    os.path.join(ROOT, 'tests', 'integration', 'conftest.py'))
+ic = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(ic)
+
+ARTIFACTS = os.environ.get('E2E_ARTIFACTS',
+                           os.path.join(HERE, 'artifacts'))
+
+
+@pytest.fixture(scope='module')
+def dash():
+    """A daemon with the fake LLM behind it, shared by a file's tests."""
+    from fake_llm import FakeLLM
+    fake = FakeLLM().start()
+    home = tempfile.mkdtemp(prefix='oxios-e2e-')
+    ox = ic.Oxios(os.path.join(home, 'home'))
+    ox.env.update({
+        'ANTHROPIC_BASE_URL': fake.url,
+        'ANTHROPIC_API_KEY': ic.ANTHROPIC_KEY,
+        'OPENAI_BASE_URL': fake.url + '/v1',
+        'OPENAI_API_KEY': ic.OPENAI_KEY,
+    })
+    ox.fake = fake
+    d = ic.make_daemon(ox, '[exec]\nallowlist = ["ls", "sleep"]\n')
+    d.start()
+    d.fake = fake
+    yield d
+    d.stop_clean()
+    fake.stop()
+
+
+def scenario(d, name, timeout=120):
+    """Run scenarios/NAME.mjs; fail with what it said."""
+    env = dict(os.environ, OXIOS_URL='http://127.0.0.1:%d' % d.port,
+               OXIOS_TOKEN=d.token, FAKE_URL=d.fake.url,
+               E2E_ARTIFACTS=ARTIFACTS)
+    r = subprocess.run(['node', os.path.join(HERE, 'run.mjs'), name],
+                       cwd=HERE, env=env, capture_output=True, text=True,
+                       timeout=timeout)
+    assert r.returncode == 0, r.stdout + r.stderr
