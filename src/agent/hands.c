@@ -667,8 +667,9 @@ int
 hands_call(struct hands *h, const char *tool, const json_t *args,
     const struct cancel *cancel, json_t **result, char **cause)
 {
-	json_t *msg = NULL, *id, *ok;
+	json_t *msg = NULL, *id, *ok, *out;
 	char *req = NULL, *line = NULL, *err = NULL, *how;
+	struct tool_run run;
 	size_t len;
 	int r, rc = -1;
 
@@ -725,20 +726,33 @@ hands_call(struct hands *h, const char *tool, const json_t *args,
 		    "line)");
 		goto broken;
 	}
-	if (json_is_true(ok) && json_is_string(json_object_get(msg, "output")))
-		*result = json_pack("{s:b, s:O, s:b}", "ok", 1, "output",
-		    json_object_get(msg, "output"), "truncated",
-		    json_is_true(json_object_get(msg, "truncated")));
-	else if (json_is_false(ok) &&
-	    json_is_string(json_object_get(msg, "error")))
-		*result = json_pack("{s:b, s:O}", "ok", 0, "error",
-		    json_object_get(msg, "error"));
-	else {
+	if (tools_run_parse(msg, json_is_true(ok), &run, &how) == -1) {
+		xasprintf(&err, "the worker broke the protocol (%s)", how);
+		free(how);
+		goto broken;
+	}
+	out = json_object_get(msg, "output");
+	if (json_is_true(ok) ? !json_is_string(out) :
+			       !json_is_string(json_object_get(msg, "error")) ||
+		    (run.state == TOOL_RUN_RAN && !json_is_string(out))) {
+		free(run.ended);
 		xasprintf(&err,
 		    "the worker broke the protocol (result "
 		    "without output or error)");
 		goto broken;
 	}
+	*result = json_pack("{s:b}", "ok", json_is_true(ok));
+	if (!json_is_true(ok))
+		json_object_set(*result, "error",
+		    json_object_get(msg, "error"));
+	if (json_is_true(ok) || run.state == TOOL_RUN_RAN) {
+		json_object_set(*result, "output", out);
+		json_object_set_new(*result, "truncated",
+		    json_boolean(
+			json_is_true(json_object_get(msg, "truncated"))));
+	}
+	tools_run_json(&run, *result);
+	free(run.ended);
 	rc = 0;
 	goto out;
 cancelled:

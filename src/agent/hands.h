@@ -91,6 +91,9 @@ pid_t hands_pid(const struct hands *h);
  * Run one tool.  On 0, *result is a new object:
  *   {"ok": true, "output": "...", "truncated": bool}  or
  *   {"ok": false, "error": "what went wrong"}
+ * with, for exec, how its command ended as members ("ran", "exit_code",
+ * "signal", "timed_out", ...: tools_run_json(), checked here with
+ * tools_run_parse()), and a failed run's "output" and "truncated" too
  * (a tool's own failure is ok=false, still 0).  Returns -1 with *cause
  * when the worker died or broke the protocol, or when `cancel` (may be
  * NULL) fired: the worker's process group is then killed.

@@ -406,8 +406,14 @@ registry_hands_call(struct hands *h, const char *name, json_t *args,
 	}
 	free(why);
 	why = NULL;
-	if (hands_call(h, name, args, stop, &result, &cause) == 0)
+	if (hands_call(h, name, args, stop, &result, &cause) == 0) {
+		/* A failed run's output is in its error already. */
+		if (!json_is_true(json_object_get(result, "ok"))) {
+			json_object_del(result, "output");
+			json_object_del(result, "truncated");
+		}
 		goto out;
+	}
 	if (cancel_fired(stop))
 		result = registry_error_result("%s",
 		    cause != NULL ? cause : "cancelled");

@@ -17,6 +17,12 @@
  * timeout, or when the client hangs up, the whole group is killed; as
  * init of a PID namespace (the worker) every process left is killed too.
  * The output keeps its head and its tail when it is too long.
+ *
+ * How the command ended is told twice: in words, first in the error
+ * ("exit code 2; output:\n...", "killed by SIGXCPU: CPU limit 5 s",
+ * "timed out after 10 s: ..."), for people and models; and as fields
+ * (res->run: ran, exit code, signal, timed out, stopped), for code that
+ * acts on it.  Nothing should read the words back.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -176,7 +182,7 @@ exec_is_allowed(const json_t *allow, const char *name)
 /* The program `binary` stands for: a new absolute path, or -1. */
 static int
 exec_resolve(struct tool_ctx *ctx, const char *binary, char **path,
-    char **cause)
+    struct tool_run *run, char **cause)
 {
 	struct stat want, st;
 	json_t *v;
@@ -192,6 +198,7 @@ exec_resolve(struct tool_ctx *ctx, const char *binary, char **path,
 		if (!exec_is_allowed(ctx->allowlist, binary))
 			goto refused;
 		if ((*path = exec_lookup(binary, &st)) == NULL) {
+			run->state = TOOL_RUN_NOSTART;
 			xasprintf(cause,
 			    "'%s' is allowed but not installed (not in %s)",
 			    binary, TOOLS_PATH);
@@ -325,19 +332,6 @@ exec_reap_all(struct tool_ctx *ctx)
 		;
 }
 
-/* "SIGXCPU" (static). */
-static const char *
-exec_signame(int sig, char *buf, size_t size)
-{
-	const char *abbrev = sigabbrev_np(sig);
-
-	if (abbrev != NULL)
-		snprintf(buf, size, "SIG%s", abbrev);
-	else
-		snprintf(buf, size, "signal %d", sig);
-	return buf;
-}
-
 /*
  * How the command ended, as the first line of a message: "exit code 2",
  * "killed by SIGXCPU: CPU limit 5 s", "killed by SIGSEGV".  A shell
@@ -371,17 +365,17 @@ exec_status(struct tool_ctx *ctx, int status, const struct rusage *ru,
 			xasprintf(&s,
 			    "exit code %d (the shell's way of saying a command "
 			    "was killed by %s)",
-			    code, exec_signame(sig, name, sizeof name));
+			    code, tools_signame(sig, name, sizeof name));
 		return s;
 	}
 	sig = WTERMSIG(status);
 	if (sig == SIGXCPU ||
 	    (sig == SIGKILL && ctx->cpu_secs > 0 && cpu >= ctx->cpu_secs))
 		xasprintf(&s, "killed by %s: CPU limit %d s",
-		    exec_signame(sig, name, sizeof name), ctx->cpu_secs);
+		    tools_signame(sig, name, sizeof name), ctx->cpu_secs);
 	else
 		xasprintf(&s, "killed by %s (%s)",
-		    exec_signame(sig, name, sizeof name), strsignal(sig));
+		    tools_signame(sig, name, sizeof name), strsignal(sig));
 	return s;
 }
 
@@ -428,12 +422,14 @@ exec_watch(struct tool_ctx *ctx, struct exec_watch *w)
 
 /*
  * Run path/argv, collecting the output until it exits, times out or the
- * client hangs up.  0 with *status, or -1 (*why says what).
+ * client hangs up.  0 with *status, or -1 (*why says what).  run->state
+ * is TOOL_RUN_RAN once the program runs, TOOL_RUN_NOSTART before; a
+ * timeout and a stop are said there too.
  */
 static int
 exec_run(struct tool_ctx *ctx, const char *path, char **argv, int cwdfd,
     long timeout, struct exec_out *o, int *status, struct rusage *ru,
-    struct exec_watch *w, char **why)
+    struct exec_watch *w, struct tool_run *run, char **why)
 {
 	struct pollfd pfd[2];
 	siginfo_t si;
@@ -444,6 +440,7 @@ exec_run(struct tool_ctx *ctx, const char *path, char **argv, int cwdfd,
 	int out[2] = { -1, -1 }, errp[2] = { -1, -1 }, devnull = -1;
 	int eof = 0, exited = 0, drains = 0, err = 0, rc = -1, npfd, ms;
 
+	run->state = TOOL_RUN_NOSTART;
 	if ((devnull = open("/dev/null", O_RDWR | O_CLOEXEC)) == -1 ||
 	    pipe2(out, O_CLOEXEC) == -1 || pipe2(errp, O_CLOEXEC) == -1) {
 		xasprintf(why, "cannot run '%s': %s", argv[0], strerror(errno));
@@ -468,6 +465,8 @@ exec_run(struct tool_ctx *ctx, const char *path, char **argv, int cwdfd,
 		xasprintf(why, "cannot run '%s': %s", argv[0], strerror(err));
 		goto out;
 	}
+	run->state = TOOL_RUN_RAN;
+	run->timeout_secs = (int)timeout;
 	fcntl(out[0], F_SETFL, fcntl(out[0], F_GETFL) | O_NONBLOCK);
 	deadline = time_mono_ms() + (uint64_t)timeout * 1000;
 	w->next = time_mono_ms() + LIMITS_WS_EVERY_MS;
@@ -482,13 +481,14 @@ exec_run(struct tool_ctx *ctx, const char *path, char **argv, int cwdfd,
 		}
 		if (!exited && time_mono_ms() >= w->next &&
 		    exec_watch(ctx, w)) {
-			w->ws_killed = 1;
+			w->ws_killed = run->stopped = 1;
 			xasprintf(why, "killed: %s", w->ws_over);
 			break;
 		}
 		if (exited && (eof || drains++ == EXEC_DRAIN_READS))
 			break;
 		if (!exited && time_mono_ms() >= deadline) {
+			run->timed_out = 1;
 			xasprintf(why,
 			    "timed out after %ld s: the command and its "
 			    "process group were killed",
@@ -507,11 +507,13 @@ exec_run(struct tool_ctx *ctx, const char *path, char **argv, int cwdfd,
 		}
 		ms = exited ? 0 : eof ? 10 : EXEC_SLICE_MS;
 		if (poll(pfd, (nfds_t)npfd, ms) == -1 && errno != EINTR) {
+			run->stopped = 1;
 			xasprintf(why, "poll: %s", strerror(errno));
 			break;
 		}
 		if (ctx->cancel_fd >= 0 &&
 		    (pfd[npfd - 1].revents & (POLLRDHUP | POLLHUP | POLLERR))) {
+			run->stopped = 1;
 			xasprintf(why, "cancelled: the client went away");
 			break;
 		}
@@ -561,6 +563,8 @@ tool_exec(struct tool_ctx *ctx, json_t *args, struct tool_result *res)
 
 	memset(&ru, 0, sizeof ru);
 	memset(&w, 0, sizeof w);
+	res->run.state = TOOL_RUN_REFUSED; /* until it runs */
+	res->run.exit_code = -1;
 	if (tools_arg_str(args, "binary", 0, NULL, &binary, &cause) == -1 ||
 	    tools_arg_str(args, "command", 0, NULL, &shell, &cause) == -1 ||
 	    tools_arg_str(args, "mode", 0, NULL, &mode, &cause) == -1 ||
@@ -615,7 +619,7 @@ tool_exec(struct tool_ctx *ctx, json_t *args, struct tool_result *res)
 		shargv[3] = NULL;
 		argv = xmalloc(sizeof shargv);
 		memcpy(argv, shargv, sizeof shargv);
-	} else if (exec_resolve(ctx, binary, &path, &cause) == -1 ||
+	} else if (exec_resolve(ctx, binary, &path, &res->run, &cause) == -1 ||
 	    exec_argv(ctx, binary, args, &argv, &cause) == -1)
 		goto out;
 	if ((cwdfd = tools_open(ctx, cwd, O_PATH | O_DIRECTORY, 0, &cause)) ==
@@ -631,7 +635,7 @@ tool_exec(struct tool_ctx *ctx, json_t *args, struct tool_result *res)
 	exec_out_init(&o, (size_t)cap);
 	memset(&w, 0, sizeof w);
 	ran = exec_run(ctx, path, argv, cwdfd, timeout, &o, &status, &ru, &w,
-	    &cause);
+	    &res->run, &cause);
 	text = exec_out_text(&o, &cut);
 	if (w.procs_full ||
 	    (ctx->max_procs > 0 && w.procs_most >= ctx->max_procs)) {
@@ -650,6 +654,11 @@ tool_exec(struct tool_ctx *ctx, json_t *args, struct tool_result *res)
 		free(st);
 	}
 	if (ran == -1) {
+		if (res->run.state == TOOL_RUN_RAN) {
+			res->run.ended = xstrdup(cause);
+			res->output = xstrdup(text);
+			res->truncated = cut;
+		}
 		st = cause;
 		xasprintf(&cause, "%s%s%s", st, *text != '\0' ? "\n" : "",
 		    text);
@@ -657,8 +666,11 @@ tool_exec(struct tool_ctx *ctx, json_t *args, struct tool_result *res)
 		free(text);
 		goto out;
 	}
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
-	    w.ws_over == NULL) {
+	if (WIFEXITED(status))
+		res->run.exit_code = WEXITSTATUS(status);
+	else
+		res->run.signal = WTERMSIG(status);
+	if (res->run.exit_code == 0 && w.ws_over == NULL) {
 		res->output = *text != '\0' ? text : xstrdup("(no output)");
 		if (*text == '\0')
 			free(text);
@@ -666,6 +678,8 @@ tool_exec(struct tool_ctx *ctx, json_t *args, struct tool_result *res)
 		rc = 0;
 		goto out;
 	}
+	res->output = xstrdup(text);
+	res->truncated = cut;
 	st = exec_status(ctx, status, &ru, shell != NULL);
 	if (w.ws_over != NULL) { /* passed between two measures */
 		xasprintf(&cause, "%s; %s (delete files before going on)", st,
@@ -673,6 +687,7 @@ tool_exec(struct tool_ctx *ctx, json_t *args, struct tool_result *res)
 		free(st);
 		st = cause;
 	}
+	res->run.ended = xstrdup(st);
 	xasprintf(&cause, "%s%s", st,
 	    *text != '\0' ? "; output:\n" : " (no output)");
 	free(st);

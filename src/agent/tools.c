@@ -1,11 +1,14 @@
 /*
  * tools.c — the worker's tool table, and what the tools share: paths
  * checked and opened beneath the workspace (by security/confine.h),
- * argument reading, UTF-8 cleaning, globs.
+ * argument reading, UTF-8 cleaning, globs; how a run of a program ended
+ * as members of an answer, written and read back strictly.
  */
 #include <fcntl.h>
 #include <fnmatch.h>
+#include <signal.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -73,9 +76,19 @@ tools_run(struct tool_ctx *ctx, const char *name, json_t *args,
 	    res->error != NULL ? strlen(res->error) : 6);
 	free(res->error);
 	res->error = s;
-	free(res->output);
-	res->output = NULL;
-	res->truncated = 0;
+	if (res->run.state != TOOL_RUN_RAN) {
+		free(res->output);
+		res->output = NULL;
+		res->truncated = 0;
+	} else if (res->output == NULL)
+		res->output = xstrdup("");
+	if (res->run.state == TOOL_RUN_RAN) {
+		s = tools_utf8(res->run.ended != NULL ? res->run.ended :
+							"failed",
+		    res->run.ended != NULL ? strlen(res->run.ended) : 6);
+		free(res->run.ended);
+		res->run.ended = s;
+	}
 	return -1;
 }
 
@@ -84,7 +97,169 @@ tools_result_free(struct tool_result *res)
 {
 	free(res->output);
 	free(res->error);
+	free(res->run.ended);
 	memset(res, 0, sizeof *res);
+}
+
+const char *
+tools_signame(int sig, char *buf, size_t size)
+{
+	const char *abbrev = sig > 0 && sig < NSIG ? sigabbrev_np(sig) : NULL;
+
+	if (abbrev != NULL)
+		snprintf(buf, size, "SIG%s", abbrev);
+	else
+		snprintf(buf, size, "SIG%d", sig);
+	return buf;
+}
+
+int
+tools_signo(const char *name)
+{
+	char buf[32];
+	int sig;
+
+	for (sig = 1; sig < NSIG; sig++) {
+		if (strcmp(tools_signame(sig, buf, sizeof buf), name) == 0)
+			return sig;
+	}
+	return 0;
+}
+
+void
+tools_run_json(const struct tool_run *run, json_t *obj)
+{
+	char name[32];
+
+	if (run->state == TOOL_RUN_NONE)
+		return;
+	json_object_set_new(obj, "ran",
+	    json_boolean(run->state == TOOL_RUN_RAN));
+	if (run->state == TOOL_RUN_REFUSED)
+		json_object_set_new(obj, "refused", json_true());
+	if (run->state != TOOL_RUN_RAN)
+		return;
+	if (run->exit_code >= 0)
+		json_object_set_new(obj, "exit_code",
+		    json_integer(run->exit_code));
+	if (run->signal > 0)
+		json_object_set_new(obj, "signal",
+		    json_string(tools_signame(run->signal, name, sizeof name)));
+	if (run->timed_out) {
+		json_object_set_new(obj, "timed_out", json_true());
+		json_object_set_new(obj, "timeout_secs",
+		    json_integer(run->timeout_secs));
+	}
+	if (run->stopped)
+		json_object_set_new(obj, "stopped", json_true());
+	if (run->ended != NULL)
+		json_object_set_new(obj, "ended", json_string(run->ended));
+}
+
+/* Member `key` of obj if it is `type` (or absent: NULL); -1 otherwise. */
+static int
+tools_run_member(const json_t *obj, const char *key, json_type type, json_t **v,
+    char **cause)
+{
+	*v = json_object_get(obj, key);
+	if (*v == NULL)
+		return 0;
+	if (json_typeof(*v) == type ||
+	    (type == JSON_TRUE && json_typeof(*v) == JSON_FALSE))
+		return 0;
+	xasprintf(cause, "'%s' has the wrong type", key);
+	return -1;
+}
+
+int
+tools_run_parse(const json_t *obj, int ok, struct tool_run *run, char **cause)
+{
+	json_t *ran, *refused, *code, *sig, *to, *secs, *stopped, *ended;
+	int ways;
+
+	memset(run, 0, sizeof *run);
+	run->exit_code = -1;
+	*cause = NULL;
+	if (tools_run_member(obj, "ran", JSON_TRUE, &ran, cause) == -1 ||
+	    tools_run_member(obj, "refused", JSON_TRUE, &refused, cause) ==
+		-1 ||
+	    tools_run_member(obj, "exit_code", JSON_INTEGER, &code, cause) ==
+		-1 ||
+	    tools_run_member(obj, "signal", JSON_STRING, &sig, cause) == -1 ||
+	    tools_run_member(obj, "timed_out", JSON_TRUE, &to, cause) == -1 ||
+	    tools_run_member(obj, "timeout_secs", JSON_INTEGER, &secs, cause) ==
+		-1 ||
+	    tools_run_member(obj, "stopped", JSON_TRUE, &stopped, cause) ==
+		-1 ||
+	    tools_run_member(obj, "ended", JSON_STRING, &ended, cause) == -1)
+		return -1;
+	if (ran == NULL) {
+		if (refused != NULL || code != NULL || sig != NULL ||
+		    to != NULL || secs != NULL || stopped != NULL ||
+		    ended != NULL) {
+			xasprintf(cause, "a run's members without 'ran'");
+			return -1;
+		}
+		return 0;
+	}
+	if (json_is_false(ran)) {
+		if ((refused != NULL && !json_is_true(refused)) ||
+		    code != NULL || sig != NULL || to != NULL || secs != NULL ||
+		    stopped != NULL || ended != NULL || ok) {
+			xasprintf(cause, "how a run ended, but it did not run");
+			return -1;
+		}
+		run->state =
+		    refused != NULL ? TOOL_RUN_REFUSED : TOOL_RUN_NOSTART;
+		return 0;
+	}
+	run->state = TOOL_RUN_RAN;
+	if (refused != NULL || (to != NULL && !json_is_true(to)) ||
+	    (stopped != NULL && !json_is_true(stopped)) ||
+	    (to != NULL) != (secs != NULL)) {
+		xasprintf(cause, "a run's members do not agree");
+		return -1;
+	}
+	ways =
+	    (code != NULL) + (sig != NULL) + (to != NULL) + (stopped != NULL);
+	if (ways != 1) {
+		xasprintf(cause, "a run must end in exactly one way, not %d",
+		    ways);
+		return -1;
+	}
+	if (code != NULL) {
+		if (json_integer_value(code) < 0 ||
+		    json_integer_value(code) > 255) {
+			xasprintf(cause, "'exit_code' is out of range");
+			return -1;
+		}
+		run->exit_code = (int)json_integer_value(code);
+	}
+	if (sig != NULL &&
+	    (run->signal = tools_signo(json_string_value(sig))) == 0) {
+		xasprintf(cause, "'signal' names no signal");
+		return -1;
+	}
+	if (secs != NULL) {
+		if (json_integer_value(secs) < 1 ||
+		    json_integer_value(secs) > 7 * 86400) {
+			xasprintf(cause, "'timeout_secs' is out of range");
+			return -1;
+		}
+		run->timed_out = 1;
+		run->timeout_secs = (int)json_integer_value(secs);
+	}
+	run->stopped = stopped != NULL;
+	if (ok != (run->exit_code == 0 && ended == NULL) ||
+	    (!ok && ended == NULL)) {
+		xasprintf(cause,
+		    ok ? "ok, but the run did not exit 0" :
+			 "a failed run without 'ended'");
+		return -1;
+	}
+	if (ended != NULL)
+		run->ended = xstrdup(json_string_value(ended));
+	return 0;
 }
 
 int

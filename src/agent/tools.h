@@ -43,12 +43,41 @@ struct tool_ctx {
 	int no_openat2;             /* resolve paths without openat2 (tests) */
 };
 
-/* What a tool answers: output (ok) or an error, both owned here. */
+/*
+ * What a run of a program tells (exec).  Every other tool leaves it
+ * zeroed: TOOL_RUN_NONE.  exit_code, signal, timed_out, timeout_secs,
+ * stopped and ended mean something only in state TOOL_RUN_RAN.
+ */
+enum tool_run_state {
+	TOOL_RUN_NONE,    /* no program: another tool */
+	TOOL_RUN_REFUSED, /* exec refused the call (policy, arguments) */
+	TOOL_RUN_NOSTART, /* allowed, but it could not be started */
+	TOOL_RUN_RAN,     /* a process was started */
+};
+
+struct tool_run {
+	enum tool_run_state state;
+	int exit_code;    /* its exit code; -1 when it did not exit */
+	int signal;       /* the signal that killed it; 0 none */
+	int timed_out;    /* killed at its timeout, of timeout_secs */
+	int timeout_secs; /* the timeout it ran under */
+	int stopped;      /* killed: the workspace passed its cap, cancelled */
+	char *ended;      /* !ok: how it ended in words, the first part of
+			     error ("exit code 2", ...), owned */
+};
+
+/*
+ * What a tool answers: output (ok) or an error, all owned here.  A
+ * program that ran and failed has its output in `output` too (also
+ * inside `error`, after how it ended).
+ */
 struct tool_result {
 	int ok;
-	char *output;  /* ok: the output, valid UTF-8 */
-	int truncated; /* ok: the output was cut */
+	char *output;  /* ok: the output; !ok after a run: the command's;
+			  valid UTF-8 */
+	int truncated; /* the output was cut */
 	char *error;   /* !ok: what went wrong, valid UTF-8 */
+	struct tool_run run;
 };
 
 #define TOOL_EXEC 0x1 /* runs programs: only with an allowlist or shell */
@@ -71,6 +100,26 @@ int tools_run(struct tool_ctx *ctx, const char *name, json_t *args,
     struct tool_result *res);
 /* Free what res holds; it is zeroed. */
 void tools_result_free(struct tool_result *res);
+/*
+ * The run's members of an answer (docs/worker-protocol.md), added to
+ * `obj`: none in state TOOL_RUN_NONE; else "ran" and, when meaningful,
+ * "refused", "exit_code", "signal" ("SIGKILL"), "timed_out" with
+ * "timeout_secs", "stopped", "ended".
+ */
+void tools_run_json(const struct tool_run *run, json_t *obj);
+/*
+ * Read them back from an answer whose "ok" is `ok`, checking them
+ * strictly: known members of the right types only, exactly one way of
+ * ending for a run, ok only after exit code 0, "ended" exactly when a
+ * run failed.  Returns 0 with *run filled (free run->ended), or -1 with
+ * *cause (caller frees).
+ */
+int tools_run_parse(const json_t *obj, int ok, struct tool_run *run,
+    char **cause);
+/* "SIGKILL" for SIGKILL, "SIG40" for one without a name; in buf. */
+const char *tools_signame(int sig, char *buf, size_t size);
+/* The signal tools_signame() calls `name`, or 0. */
+int tools_signo(const char *name);
 /* res->ok = 0 with a formatted error.  Returns -1. */
 int tools_fail(struct tool_result *res, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -242,9 +242,14 @@ worker_call(struct tool_ctx *ctx, int cpu_secs, const char *line, size_t len)
 		out = json_pack("{s:s, s:O, s:b, s:s, s:b}", "type", "result",
 		    "id", id, "ok", 1, "output", res.output, "truncated",
 		    res.truncated);
+	else if (res.run.state == TOOL_RUN_RAN) /* its output apart too */
+		out = json_pack("{s:s, s:O, s:b, s:s, s:s, s:b}", "type",
+		    "result", "id", id, "ok", 0, "error", res.error, "output",
+		    res.output, "truncated", res.truncated);
 	else
 		out = json_pack("{s:s, s:O, s:b, s:s}", "type", "result", "id",
 		    id, "ok", 0, "error", res.error);
+	tools_run_json(&res.run, out); /* how a program ended: exec */
 	tools_result_free(&res);
 	json_decref(req);
 	worker_send(out);

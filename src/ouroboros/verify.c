@@ -2,12 +2,15 @@
  * verify.c — one criterion checked mechanically (verify.h): its command
  * in a fresh sandboxed worker, then its artifacts and its assertion.
  *
- * The worker's exec tool answers {"ok": true, "output": ...} when the
- * command exited 0, else {"ok": false, "error": ...} whose first words
- * say how it ended ("exit code N", "killed by SIG...", "timed out after
- * N s", "cannot run ...") followed by its output, or, when it never ran,
- * why the tool refused it (src/agent/tool_exec.c).  ouro_verify_outcome()
- * reads that answer back; test_verify checks it against the real tool.
+ * How the command ended is read from the fields of the worker's answer
+ * to the exec call (agent/tools.h, struct tool_run; tools_run_parse()
+ * checks them): "ran" (false with "refused" when the command policy
+ * refused it, false alone when it could not be started), "exit_code",
+ * "signal", "timed_out" with "timeout_secs", "stopped", and for a failed
+ * run "ended" (how it ended in the tool's words, kept as they are) and
+ * "output" (the command's output, apart from the error).  The words of
+ * the error are never parsed: rewording them changes nothing here.
+ * test_verify checks this against the real tool.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "agent/tools.h"
 #include "ouroboros/verify.h"
 #include "util/buf.h"
 #include "util/time.h"
@@ -76,51 +80,14 @@ ouro_verify_result_free(struct ouro_verify_result *res)
 	res->exit_status = -1;
 }
 
-static int
-verify_prefix(const char *s, const char *prefix)
-{
-	return strncmp(s, prefix, strlen(prefix)) == 0;
-}
-
-/*
- * A failed command's message: its status line (new) and its output
- * (new), split at "; output:\n", " (no output)" or the first newline.
- */
-static void
-verify_split(const char *msg, int first_line, char **head, char **output)
-{
-	const char *p;
-	size_t len = strlen(msg), sfx = strlen(" (no output)");
-
-	if (first_line) {
-		if ((p = strchr(msg, '\n')) == NULL) {
-			*head = xstrdup(msg);
-			*output = xstrdup("");
-		} else {
-			*head = xstrndup(msg, (size_t)(p - msg));
-			*output = xstrdup(p + 1);
-		}
-		return;
-	}
-	if ((p = strstr(msg, "; output:\n")) != NULL) {
-		*head = xstrndup(msg, (size_t)(p - msg));
-		*output = xstrdup(p + strlen("; output:\n"));
-	} else if (len >= sfx && strcmp(msg + len - sfx, " (no output)") == 0) {
-		*head = xstrndup(msg, len - sfx);
-		*output = xstrdup("");
-	} else {
-		*head = xstrdup(msg);
-		*output = xstrdup("");
-	}
-}
-
 int
 ouro_verify_outcome(const json_t *answer, struct ouro_verify_result *res,
     char **output, char **why)
 {
-	const char *msg, *s;
-	char *head = NULL;
-	int code;
+	int ok = json_is_true(json_object_get(answer, "ok"));
+	const char *msg, *s, *descr;
+	struct tool_run run;
+	char *cause = NULL, name[32];
 
 	*output = NULL;
 	*why = NULL;
@@ -129,56 +96,59 @@ ouro_verify_outcome(const json_t *answer, struct ouro_verify_result *res,
 	res->timed_out = 0;
 	free(res->ended);
 	res->ended = NULL;
-	if (json_is_true(json_object_get(answer, "ok"))) {
-		s = json_string_value(json_object_get(answer, "output"));
-		/* The tool's word for nothing: no output at all. */
-		*output = xstrdup(
-		    s == NULL || strcmp(s, "(no output)") == 0 ? "" : s);
-		res->ran = 1;
-		res->exit_status = 0;
-		res->ended = xstrdup("exit code 0");
-		res->output_cut =
-		    json_is_true(json_object_get(answer, "truncated"));
-		return 0;
-	}
-	if ((msg = json_string_value(json_object_get(answer, "error"))) ==
-	    NULL) {
+	if (tools_run_parse(answer, ok, &run, &cause) == -1) {
 		xasprintf(why,
-		    "verify_command failed: the worker's answer "
-		    "gave no reason");
+		    "verify_command failed: the worker's answer is "
+		    "malformed: %s",
+		    cause);
+		free(cause);
 		return -1;
 	}
-	if (verify_prefix(msg, "exit code ") ||
-	    verify_prefix(msg, "killed by ")) {
-		verify_split(msg, 0, &head, output);
-		res->ran = 1;
-		if (sscanf(head, "exit code %d", &code) == 1) {
-			res->exit_status = code;
-			xasprintf(why, "verify_command exited %d%s", code,
-			    head + strcspn(head + strlen("exit code "), " ;") +
-				strlen("exit code "));
-		} else
-			xasprintf(why, "verify_command was %s", head);
-	} else if (verify_prefix(msg, "timed out after ")) {
-		verify_split(msg, 1, &head, output);
-		res->ran = 1;
-		res->timed_out = 1;
-		xasprintf(why, "verify_command %.*s", (int)strcspn(head, ":"),
-		    head);
-	} else if (verify_prefix(msg, "killed: ") ||
-	    verify_prefix(msg, "cancelled: ") || verify_prefix(msg, "poll: ")) {
-		verify_split(msg, 1, &head, output);
-		res->ran = 1;
-		xasprintf(why, "verify_command was stopped: %s", head);
-	} else if (verify_prefix(msg, "cannot run ") ||
-	    strstr(msg, "is allowed but not installed") != NULL) {
-		xasprintf(why, "verify_command could not run: %s", msg);
-	} else
+	msg = json_string_value(json_object_get(answer, "error"));
+	if ((ok && run.state != TOOL_RUN_RAN) || (!ok && msg == NULL)) {
 		xasprintf(why,
-		    "verify_command refused by the command policy: %s", msg);
-	if (*output != NULL && strstr(*output, "\n[... output cut: ") != NULL)
-		res->output_cut = 1;
-	res->ended = head;
+		    "verify_command failed: the worker's answer gave no %s",
+		    ok ? "way the command ended" : "reason");
+		return -1;
+	}
+	if (run.state != TOOL_RUN_RAN) {
+		if (run.state == TOOL_RUN_NOSTART)
+			xasprintf(why, "verify_command could not run: %s", msg);
+		else
+			xasprintf(why,
+			    "verify_command refused by the command policy: %s",
+			    msg);
+		return -1;
+	}
+	s = json_string_value(json_object_get(answer, "output"));
+	/* The tool's word for nothing: no output at all (ok only). */
+	*output = xstrdup(
+	    s == NULL || (ok && strcmp(s, "(no output)") == 0) ? "" : s);
+	res->output_cut = json_is_true(json_object_get(answer, "truncated"));
+	res->ran = 1;
+	res->exit_status = run.exit_code;
+	res->timed_out = run.timed_out;
+	if (ok) {
+		res->ended = xstrdup("exit code 0");
+		return 0;
+	}
+	res->ended = run.ended; /* taken */
+	if (run.timed_out)
+		xasprintf(why, "verify_command timed out after %d s",
+		    run.timeout_secs);
+	else if (run.stopped)
+		xasprintf(why, "verify_command was stopped: %s", res->ended);
+	else if (run.signal > 0) {
+		descr = sigdescr_np(run.signal);
+		xasprintf(why, "verify_command was killed by %s%s%s%s",
+		    tools_signame(run.signal, name, sizeof name),
+		    descr != NULL ? " (" : "", descr != NULL ? descr : "",
+		    descr != NULL ? ")" : "");
+	} else if (run.exit_code == 0)
+		xasprintf(why, "verify_command exited 0 but failed: %s",
+		    res->ended);
+	else
+		xasprintf(why, "verify_command exited %d", run.exit_code);
 	return -1;
 }
 

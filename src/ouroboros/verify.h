@@ -141,8 +141,10 @@ int ouro_verify_artifact(int dirfd, const char *path, char **why);
 char **ouro_verify_words(const char *command, size_t *n, char **cause);
 void ouro_verify_words_free(char **words);
 /*
- * Read the worker's answer to an exec call (see hands_call()) into res:
- * ran, exit_status, timed_out, ended, and the full output in *output
+ * Read the worker's answer to an exec call (see hands_call()) into res
+ * from its fields (agent/tools.h, tools_run_parse()), never from the
+ * words of its error: ran, exit_status, timed_out, ended (the tool's
+ * words, as they are), output_cut, and the full output in *output
  * (caller frees, NULL when the command did not run).  Returns 0 when it
  * exited 0, else -1 with *why (caller frees): "verify_command exited 1",
  * "... timed out after N s", "... refused by the command policy: ...".

@@ -190,6 +190,53 @@ test_spawn_call_close(void **state)
 	s = call(h, "read", "{\"path\":\"../../etc/passwd\"}", 0);
 	assert_non_null(strstr(s, "leaves the workspace"));
 	free(s);
+	/* How a command ended comes back as fields, not only words. */
+	{
+		json_t *res = NULL, *a;
+		char *cause = NULL;
+
+		a = json_pack("{s:s, s:[s]}", "binary", "sleep", "args", "x");
+		assert_int_equal(hands_call(h, "exec", a, NULL, &res, &cause),
+		    0);
+		json_decref(a);
+		assert_true(json_is_false(json_object_get(res, "ok")));
+		assert_true(json_is_true(json_object_get(res, "ran")));
+		assert_int_equal(json_integer_value(
+				     json_object_get(res, "exit_code")),
+		    1);
+		assert_null(json_object_get(res, "signal"));
+		assert_string_equal(json_string_value(
+					json_object_get(res, "ended")),
+		    "exit code 1");
+		assert_non_null(
+		    strstr(json_string_value(json_object_get(res, "output")),
+			"invalid time interval"));
+		json_decref(res);
+		a = json_pack("{s:s, s:[s]}", "binary", "echo", "args", "x");
+		assert_int_equal(hands_call(h, "exec", a, NULL, &res, &cause),
+		    0);
+		json_decref(a);
+		assert_true(json_is_true(json_object_get(res, "ran")));
+		assert_int_equal(json_integer_value(
+				     json_object_get(res, "exit_code")),
+		    0);
+		assert_null(json_object_get(res, "ended"));
+		json_decref(res);
+		a = json_pack("{s:s}", "binary", "rm");
+		assert_int_equal(hands_call(h, "exec", a, NULL, &res, &cause),
+		    0);
+		json_decref(a);
+		assert_true(json_is_false(json_object_get(res, "ran")));
+		assert_true(json_is_true(json_object_get(res, "refused")));
+		assert_null(json_object_get(res, "output"));
+		assert_null(json_object_get(res, "exit_code"));
+		json_decref(res);
+		a = json_pack("{s:s}", "path", ".");
+		assert_int_equal(hands_call(h, "ls", a, NULL, &res, &cause), 0);
+		json_decref(a);
+		assert_null(json_object_get(res, "ran"));
+		json_decref(res);
+	}
 	/* NULL args are an empty object */
 	{
 		json_t *res = NULL;

@@ -323,6 +323,56 @@ test_hands_dispatch(void **state)
 	tmpdir_remove(dir);
 }
 
+/* An exec result keeps how the command ended; a failed run's output
+ * is only in its error. */
+static void
+test_hands_exec_fields(void **state)
+{
+	struct hands_policy pol;
+	struct registry *reg;
+	struct hands *h = NULL;
+	const char *p = getenv("LD_PRELOAD");
+	char *cause = NULL, ws[128], *got;
+	json_t *allow;
+	int fatal;
+
+	(void)state;
+	if (p != NULL && strstr(p, "vgpreload") != NULL)
+		skip();
+	reg = registry_new();
+	assert_int_equal(tmpdir_make(dir, sizeof dir, "registry"), 0);
+	snprintf(ws, sizeof ws, "%s/ws", dir);
+	allow = json_pack("[s,s]", "sleep", "echo");
+	memset(&pol, 0, sizeof pol);
+	pol.workspace = ws;
+	pol.allowlist = allow;
+	pol.exec_timeout_secs = 10;
+	pol.max_output_bytes = 4096;
+	if (hands_spawn(&pol, &h, &cause) != 0)
+		fail_msg("%s", cause);
+	registry_add_hands(reg, h, &pol);
+	got = call(reg, "exec", "{\"binary\":\"sleep\",\"args\":[\"x\"]}",
+	    &fatal);
+	assert_int_equal(fatal, 0);
+	if (strstr(got,
+		"\"ended\":\"exit code 1\",\"error\":\"exit code 1; "
+		"output:\\nsleep: invalid time interval") == NULL ||
+	    strstr(got, "\"exit_code\":1,") == NULL ||
+	    strstr(got, "\"ok\":false,\"ran\":true}") == NULL ||
+	    strstr(got, "\"output\"") != NULL ||
+	    strstr(got, "\"truncated\"") != NULL)
+		fail_msg("exec sleep x: %s", got);
+	free(got);
+	expect(reg, "exec", "{\"binary\":\"echo\",\"args\":[\"hi\"]}",
+	    "\"exit_code\":0,\"ok\":true,\"output\":\"hi\\n\",\"ran\":true");
+	expect(reg, "exec", "{\"binary\":\"rm\"}",
+	    "\"ok\":false,\"ran\":false,\"refused\":true}");
+	registry_free(reg);
+	hands_close(h);
+	json_decref(allow);
+	tmpdir_remove(dir);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -331,6 +381,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_policy),
 		cmocka_unit_test(test_brain_dispatch),
 		cmocka_unit_test(test_hands_dispatch),
+		cmocka_unit_test(test_hands_exec_fields),
 	};
 
 	if (argc == 2 && strcmp(argv[1], "__worker") == 0)

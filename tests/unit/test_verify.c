@@ -314,51 +314,107 @@ test_artifact(void **state)
 	close(dirfd);
 }
 
-/* The exec tool's answers, in its own words (src/agent/tool_exec.c). */
+/*
+ * The exec tool's answers as the worker sends them (src/agent/worker.c):
+ * how the command ended is read from the fields, never from the words.
+ */
 static void
 test_outcome(void **state)
 {
 	static const struct {
 		const char *answer;
-		int rc, ran, exit_status, timed_out;
+		int rc, ran, exit_status, timed_out, cut;
 		const char *output, *ended, *why;
 	} cases[] = {
-		{ "{\"ok\":true,\"output\":\"ok\\n\",\"truncated\":false}", 0,
-		    1, 0, 0, "ok\n", "exit code 0", NULL },
-		{ "{\"ok\":true,\"output\":\"(no output)\"}", 0, 1, 0, 0, "",
-		    "exit code 0", NULL },
-		{ "{\"ok\":false,\"error\":\"exit code 1; output:\\nboom\\n\"}",
-		    -1, 1, 1, 0, "boom\n", "exit code 1",
+		{ "{\"ok\":true,\"output\":\"ok\\n\",\"truncated\":false,"
+		  "\"ran\":true,\"exit_code\":0}",
+		    0, 1, 0, 0, 0, "ok\n", "exit code 0", NULL },
+		{ "{\"ok\":true,\"output\":\"(no output)\",\"ran\":true,"
+		  "\"exit_code\":0}",
+		    0, 1, 0, 0, 0, "", "exit code 0", NULL },
+		{ "{\"ok\":true,\"output\":\"x\",\"truncated\":true,\"ran\":"
+		  "true,\"exit_code\":0}",
+		    0, 1, 0, 0, 1, "x", "exit code 0", NULL },
+		{ "{\"ok\":false,\"error\":\"exit code 1; output:\\nboom\\n\","
+		  "\"output\":\"boom\\n\",\"ran\":true,\"exit_code\":1,"
+		  "\"ended\":\"exit code 1\"}",
+		    -1, 1, 1, 0, 0, "boom\n", "exit code 1",
 		    "verify_command exited 1" },
-		{ "{\"ok\":false,\"error\":\"exit code 2 (no output)\"}", -1, 1,
-		    2, 0, "", "exit code 2", "verify_command exited 2" },
 		{ "{\"ok\":false,\"error\":\"exit code 137 (the shell's way of "
-		  "saying a command was killed by SIGKILL) (no output)\"}",
-		    -1, 1, 137, 0, "", NULL,
-		    "verify_command exited 137 (the shell's way" },
+		  "saying a command was killed by SIGKILL) (no output)\","
+		  "\"output\":\"\",\"ran\":true,\"exit_code\":137,\"ended\":"
+		  "\"exit code 137 (the shell's way of saying a command was "
+		  "killed by SIGKILL)\"}",
+		    -1, 1, 137, 0, 0, "", NULL, "verify_command exited 137" },
 		{ "{\"ok\":false,\"error\":\"killed by SIGSEGV (Segmentation "
-		  "fault); output:\\nx\"}",
-		    -1, 1, -1, 0, "x", "killed by SIGSEGV (Segmentation fault)",
-		    "verify_command was killed by SIGSEGV" },
+		  "fault); output:\\nx\",\"output\":\"x\",\"ran\":true,"
+		  "\"signal\":\"SIGSEGV\",\"ended\":\"killed by SIGSEGV "
+		  "(Segmentation fault)\"}",
+		    -1, 1, -1, 0, 0, "x",
+		    "killed by SIGSEGV (Segmentation fault)",
+		    "verify_command was killed by SIGSEGV (Segmentation "
+		    "fault)" },
 		{ "{\"ok\":false,\"error\":\"timed out after 2 s: the command "
-		  "and its process group were killed\\npartial\"}",
-		    -1, 1, -1, 1, "partial", NULL,
+		  "and its process group were killed\\npartial\",\"output\":"
+		  "\"partial\",\"truncated\":true,\"ran\":true,\"timed_out\":"
+		  "true,\"timeout_secs\":2,\"ended\":\"timed out after 2 s\"}",
+		    -1, 1, -1, 1, 1, "partial", "timed out after 2 s",
 		    "verify_command timed out after 2 s" },
+		{ "{\"ok\":false,\"error\":\"cancelled: gone\",\"output\":\"\","
+		  "\"ran\":true,\"stopped\":true,\"ended\":\"cancelled: "
+		  "gone\"}",
+		    -1, 1, -1, 0, 0, "", "cancelled: gone",
+		    "verify_command was stopped: cancelled: gone" },
+		{ "{\"ok\":false,\"error\":\"exit code 0; over\",\"output\":"
+		  "\"\",\"ran\":true,\"exit_code\":0,\"ended\":\"exit code 0; "
+		  "over\"}",
+		    -1, 1, 0, 0, 0, "", "exit code 0; over",
+		    "verify_command exited 0 but failed: exit code 0; over" },
+		/* The words say one thing, the fields another: the fields
+		 * win, whatever the tool's wording. */
+		{ "{\"ok\":false,\"error\":\"exit code 5; output:\\nno\","
+		  "\"output\":\"yes\",\"ran\":true,\"signal\":\"SIGKILL\","
+		  "\"ended\":\"the end\"}",
+		    -1, 1, -1, 0, 0, "yes", "the end",
+		    "verify_command was killed by SIGKILL (Killed)" },
+		{ "{\"ok\":false,\"error\":\"timed out after 9 s\",\"output\":"
+		  "\"\",\"ran\":true,\"exit_code\":3,\"ended\":\"e\"}",
+		    -1, 1, 3, 0, 0, "", "e", "verify_command exited 3" },
+		{ "{\"ok\":false,\"error\":\"cannot run 'x': reworded\","
+		  "\"ran\":false,\"refused\":true}",
+		    -1, 0, -1, 0, 0, NULL, NULL,
+		    "verify_command refused by the command policy: cannot run "
+		    "'x'" },
+		{ "{\"ok\":false,\"error\":\"not an allowed program, said "
+		  "otherwise\",\"ran\":false}",
+		    -1, 0, -1, 0, 0, NULL, NULL,
+		    "verify_command could not run: not an allowed program" },
 		{ "{\"ok\":false,\"error\":\"'rm' is not an allowed program "
-		  "(allowed: echo)\"}",
-		    -1, 0, -1, 0, NULL, NULL,
+		  "(allowed: echo)\",\"ran\":false,\"refused\":true}",
+		    -1, 0, -1, 0, 0, NULL, NULL,
 		    "verify_command refused by the command policy: 'rm' is not "
 		    "an allowed program" },
-		{ "{\"ok\":false,\"error\":\"cannot run 'x': Permission "
-		  "denied\"}",
-		    -1, 0, -1, 0, NULL, NULL,
-		    "verify_command could not run: cannot run 'x'" },
 		{ "{\"ok\":false,\"error\":\"'cc' is allowed but not installed "
-		  "(not in /usr/bin)\"}",
-		    -1, 0, -1, 0, NULL, NULL,
+		  "(not in /usr/bin)\",\"ran\":false}",
+		    -1, 0, -1, 0, 0, NULL, NULL,
 		    "verify_command could not run: 'cc'" },
-		{ "{\"ok\":false}", -1, 0, -1, 0, NULL, NULL,
+		/* No fields: refused before the tool (arguments). */
+		{ "{\"ok\":false,\"error\":\"exit code 1; output:\\nboom\"}",
+		    -1, 0, -1, 0, 0, NULL, NULL,
+		    "verify_command refused by the command policy: exit code 1" },
+		{ "{\"ok\":false}", -1, 0, -1, 0, 0, NULL, NULL,
 		    "verify_command failed: the worker's answer gave no reason" },
+		{ "{\"ok\":true,\"output\":\"ok\"}", -1, 0, -1, 0, 0, NULL,
+		    NULL,
+		    "verify_command failed: the worker's answer gave no way" },
+		/* Fields that do not agree are refused, not guessed at. */
+		{ "{\"ok\":false,\"error\":\"e\",\"output\":\"\",\"ran\":true,"
+		  "\"exit_code\":1,\"signal\":\"SIGKILL\",\"ended\":\"e\"}",
+		    -1, 0, -1, 0, 0, NULL, NULL,
+		    "verify_command failed: the worker's answer is malformed" },
+		{ "{\"ok\":true,\"output\":\"\",\"ran\":true,\"exit_code\":1}",
+		    -1, 0, -1, 0, 0, NULL, NULL,
+		    "verify_command failed: the worker's answer is malformed" },
 	};
 	struct ouro_verify_result res;
 	json_t *a;
@@ -375,9 +431,12 @@ test_outcome(void **state)
 		json_decref(a);
 		if (rc != cases[i].rc || res.ran != cases[i].ran ||
 		    res.exit_status != cases[i].exit_status ||
-		    res.timed_out != cases[i].timed_out)
-			fail_msg("case %zu: rc %d ran %d exit %d timeout %d", i,
-			    rc, res.ran, res.exit_status, res.timed_out);
+		    res.timed_out != cases[i].timed_out ||
+		    res.output_cut != cases[i].cut)
+			fail_msg("case %zu: rc %d ran %d exit %d timeout %d "
+				 "cut %d",
+			    i, rc, res.ran, res.exit_status, res.timed_out,
+			    res.output_cut);
 		if (cases[i].output == NULL)
 			assert_null(out);
 		else
@@ -584,6 +643,9 @@ test_run_timeout(void **state)
 	assert_int_equal(res.exit_status, -1);
 	assert_string_equal(res.reasons[0],
 	    "verify_command timed out after 1 s");
+	assert_string_equal(res.ended,
+	    "timed out after 1 s: the command and its process group were "
+	    "killed");
 	assert_true(res.duration_ms >= 1000 && res.duration_ms < 10000);
 	ouro_verify_result_free(&res);
 	/* The policy's limit holds whatever the caller asks. */
@@ -644,6 +706,29 @@ test_run_shell(void **state)
 	assert_string_equal(res.output, "bad\n"); /* stderr is output too */
 	assert_int_equal(res.nreasons, 1);
 	assert_string_equal(res.reasons[0], "verify_command exited 3");
+	assert_string_equal(res.ended, "exit code 3");
+	ouro_verify_result_free(&res);
+	/* Killed by a signal: no exit status, the signal named. */
+	assert_int_equal(run("echo dying; kill -KILL $$", NULL, 0, "dying",
+			     &res),
+	    OURO_VERIFY_FAILED);
+	assert_true(res.ran);
+	assert_int_equal(res.exit_status, -1);
+	assert_false(res.timed_out);
+	assert_string_equal(res.output, "dying\n");
+	assert_string_equal(res.ended, "killed by SIGKILL (Killed)");
+	assert_int_equal(res.nreasons, 1);
+	assert_string_equal(res.reasons[0],
+	    "verify_command was killed by SIGKILL (Killed)");
+	ouro_verify_result_free(&res);
+	/* A shell's 128+N is the exit status it gave. */
+	assert_int_equal(run("sh -c 'kill -KILL $$'; exit $?", NULL, 0, NULL,
+			     &res),
+	    OURO_VERIFY_FAILED);
+	assert_int_equal(res.exit_status, 137);
+	assert_string_equal(res.reasons[0], "verify_command exited 137");
+	assert_true(
+	    strstr(res.ended, "exit code 137 (the shell's way") == res.ended);
 	ouro_verify_result_free(&res);
 	/* In a worker, not here: its environment is scrubbed. */
 	setenv("OXIOS_VERIFY_SECRET", "s3cret", 1);
