@@ -283,6 +283,9 @@ export async function mount(root, ctx) {
       if (s.model) seen.add(s.model);
       sessionList.append(h('li', {}, h('a', { href: '#/chat/' + encodeURIComponent(s.id),
         class: 'session', 'data-test': 'session-item', 'data-id': s.id,
+        onclick: (ev) => { // the open one again: no hashchange, reload it
+          if (ev.currentTarget.getAttribute('href') === location.hash) open(s.id);
+        },
         'aria-current': s.id === sessionId ? 'true' : null },
       h('span', { class: 'session-title' }, s.title || s.id),
       h('span', { class: 'session-when' }, when(s.updated_at) + ' · ' + s.messages + ' msgs'))));
