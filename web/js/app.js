@@ -22,8 +22,9 @@ function applyTheme() {
   if (t === 'light' || t === 'dark') document.documentElement.dataset.theme = t;
   else delete document.documentElement.dataset.theme;
   const btn = document.getElementById('theme');
-  btn.textContent = t === 'dark' ? 'Dark' : t === 'light' ? 'Light' : 'Auto';
-  btn.title = 'Theme: ' + btn.textContent + ' (click to change)';
+  const name = t === 'dark' ? 'Dark' : t === 'light' ? 'Light' : 'Auto';
+  btn.textContent = 'Theme: ' + name;
+  btn.title = 'Theme: ' + name + ' (click for the next: Auto, Dark, Light)';
 }
 document.getElementById('theme').addEventListener('click', () => {
   const t = localStorage.getItem(THEME);

@@ -201,7 +201,8 @@ export async function mount(root, ctx) {
         showError(msg.message || msg.code, 'chat-answers');
         break;
       }
-      if (run) endRun((msg.message || msg.code || 'the run failed') +
+      if (run && msg.code === 'cancelled') endRun('Cancelled.');
+      else if (run) endRun((msg.message || msg.code || 'the run failed') +
         (msg.code ? ' [' + msg.code + ']' : ''));
       else showError(msg.message || msg.code || 'chat error', 'chat');
       break;
