@@ -118,6 +118,21 @@ export async function mount(root, ctx) {
     syncButtons();
   }
 
+  // A block (a tool fold, a phase, questions) in the answer's order: before
+  // the text segment still empty, else after it, with a new segment.
+  function addBlock(el) {
+    if (!run.text) {
+      run.m.body.insertBefore(el, run.seg);
+      return el;
+    }
+    clear(run.seg).append(renderMarkdown(run.text));
+    run.m.body.append(el);
+    run.seg = h('div', { class: 'md' });
+    run.text = '';
+    run.m.body.append(run.seg);
+    return el;
+  }
+
   function paint() {
     if (!run || run.frame) return;
     run.frame = requestAnimationFrame(() => {
@@ -134,7 +149,7 @@ export async function mount(root, ctx) {
     run = null;
     cancelAnimationFrame(r.frame);
     r.m.el.classList.remove('streaming');
-    if (done && !r.text && done.reply) r.text = done.reply;
+    if (done && !r.streamed && done.reply) r.text = done.reply;
     clear(r.seg).append(renderMarkdown(r.text));
     if (r.questions) r.questions.remove();
     if (error) r.m.body.append(h('p', { class: 'msg-error', 'data-test': 'message-error', role: 'alert' }, error));
@@ -142,6 +157,9 @@ export async function mount(root, ctx) {
       const bits = [];
       if (done.duration_ms !== undefined) bits.push((done.duration_ms / 1000).toFixed(1) + ' s');
       if (done.stop_reason) bits.push(done.stop_reason);
+      if (done.ouroboros_stop)
+        bits.push('Ouroboros: ' + done.ouroboros_stop + (done.generations ? ' after ' +
+          done.generations + ' generation' + (done.generations > 1 ? 's' : '') : ''));
       if (done.usage && done.usage.output_tokens !== undefined)
         bits.push(done.usage.input_tokens + ' in / ' + done.usage.output_tokens + ' out tokens');
       if (bits.length) r.m.body.append(h('p', { class: 'msg-meta' }, bits.join(' · ')));
@@ -162,6 +180,7 @@ export async function mount(root, ctx) {
     case 'delta':
       if (!run) return;
       run.text += msg.text || '';
+      run.streamed = true;
       paint();
       break;
     case 'reset':
@@ -171,10 +190,10 @@ export async function mount(root, ctx) {
       break;
     case 'tool_start':
       if (!run) return;
-      run.seg = h('div', { class: 'md' });
-      run.text = '';
-      run.tools.push(toolFold(run.m.body, msg.name, msg.input));
-      run.m.body.append(run.seg);
+      {
+        const box = addBlock(h('div', { class: 'tool-box' }));
+        run.tools.push(toolFold(box, msg.name, msg.input));
+      }
       scroll();
       break;
     case 'tool_end': {
@@ -188,9 +207,8 @@ export async function mount(root, ctx) {
       break;
     case 'phase':
       if (run) {
-        run.m.body.insertBefore(h('p', { class: 'phase', 'data-test': 'phase' },
-          'Phase: ' + msg.phase + (msg.generation ? ' (generation ' + msg.generation + ')' : '')),
-        run.seg);
+        addBlock(h('p', { class: 'phase', 'data-test': 'phase' },
+          'Phase: ' + msg.phase + (msg.generation ? ' (generation ' + msg.generation + ')' : '')));
       }
       break;
     case 'done':
@@ -222,9 +240,14 @@ export async function mount(root, ctx) {
     });
     const answer = (go) => {
       try {
-        sock.send({ type: 'answers', go: go || undefined,
-          answers: fields.map((f) => f.input.value.trim() || null) });
-        box.remove();
+        const answers = fields.map((f) => f.input.value.trim() || null);
+        sock.send({ type: 'answers', go: go || undefined, answers });
+        // What was answered stays in the conversation.
+        box.replaceWith(h('ul', { class: 'answered', 'data-test': 'answered' },
+          (msg.questions || []).map((q, i) => h('li', {}, q.question + ' ',
+            h('strong', {}, answers[i] ?? (q.default || '')),
+            answers[i] === null ? ' (default)' : ''))));
+        if (go) addBlock(h('p', { class: 'phase' }, 'Interview ended.'));
         run.questions = null;
       } catch (e) { showError(e.message); }
     };
@@ -237,7 +260,7 @@ export async function mount(root, ctx) {
       h('button', { type: 'button', 'data-test': 'answers-go', onclick: () => answer(true) },
         'Go with these')));
     run.questions = box;
-    run.m.body.append(box);
+    addBlock(box);
     fields[0]?.input.focus();
     scroll();
   }
