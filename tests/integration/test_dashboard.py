@@ -294,3 +294,23 @@ def test_signin_link_dies_with_rotation(oxios):
         assert st == 200
     finally:
         d.stop_clean()
+
+
+def test_rotate_prints_a_link(oxios):
+    """A token made by `oxios token rotate` (or after onboarding) comes
+    with a link too; --quiet prints the token only."""
+    d = make_daemon(oxios)  # a token made with --quiet: no link file
+    assert not os.path.exists(oxios.path('auth', 'signin'))
+    d.start()
+    try:
+        r = oxios.run('token', 'rotate', check=0)
+        token = r.stdout.split('\n', 1)[0]
+        m = re.search(r'^  http://127\.0\.0\.1:%d/#code=([A-Za-z0-9_-]{43})$'
+                      % d.port, r.stdout, re.M)
+        assert m, r.stdout
+        st, _, j = d.post('/api/signin', {'code': m.group(1)}, auth=False)
+        assert st == 200 and j['token'] == token
+        st, _, j = d.post('/api/signin', {'code': m.group(1)}, auth=False)
+        assert st == 401
+    finally:
+        d.stop_clean()
