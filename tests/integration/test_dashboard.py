@@ -5,6 +5,8 @@ and the one-time sign-in link of a fresh install (once, not twice, not
 with a wrong code, not after it expired)."""
 import os
 import re
+import shutil
+import subprocess
 import threading
 import time
 
@@ -314,3 +316,99 @@ def test_rotate_prints_a_link(oxios):
         assert st == 401
     finally:
         d.stop_clean()
+
+
+# ---- the Markdown renderer (web/js/markdown.js), under Node ----
+
+NODE = shutil.which('node')
+ALLOWED = {'p', 'strong', 'em', 'code', 'pre', 'a', 'ul', 'ol', 'li', 'br',
+           'blockquote', 'hr', 'h3', 'h4', 'h5', 'h6'}
+
+
+def render(*sources):
+    if NODE is None:
+        pytest.skip('no node')
+    import json
+    import tempfile
+    with tempfile.NamedTemporaryFile('w', suffix='.json', delete=False) as f:
+        json.dump(list(sources), f)
+    try:
+        r = subprocess.run(
+            [NODE, os.path.join(ROOT, 'tests/integration/js',
+                                'markdown_cases.mjs'), f.name,
+             'file://' + os.path.join(WEB, 'js', 'markdown.js')],
+            capture_output=True, text=True, timeout=60)
+    finally:
+        os.unlink(f.name)
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout)
+
+
+def test_markdown_renders_the_basics():
+    out = render('**bold** and *it* and `a<b>`',
+                 '# Title\n\npara one\nline two',
+                 '- a\n- b\n\n3. x\n4. y',
+                 '```c\nint x = 1 < 2;\n<b>\n```',
+                 '> quoted *it*',
+                 'see [the docs](https://example.com/a?b=1&c=2) now',
+                 'a\\*not em\\*')
+    assert out[0]['html'] == ('<div><p><strong>bold</strong> and <em>it</em>'
+                              ' and <code>a&lt;b&gt;</code></p></div>')
+    assert out[1]['html'] == ('<div><h3>Title</h3><p>para one<br></br>'
+                              'line two</p></div>')
+    assert out[2]['html'] == ('<div><ul><li>a</li><li>b</li></ul>'
+                              '<ol start="3"><li>x</li><li>y</li></ol></div>')
+    assert out[3]['html'] == ('<div><pre><code class="lang-c" data-lang="c">'
+                              'int x = 1 &lt; 2;\n&lt;b&gt;</code></pre>'
+                              '</div>')
+    assert out[4]['html'] == ('<div><blockquote><p>quoted <em>it</em></p>'
+                              '</blockquote></div>')
+    a = [e for e in out[5]['elements'] if e['tag'] == 'a']
+    assert a == [{'tag': 'a', 'attrs': {
+        'href': 'https://example.com/a?b=1&c=2',
+        'rel': 'noopener noreferrer nofollow', 'target': '_blank'}}]
+    assert out[6]['text'] == 'a*not em*'
+
+
+def test_markdown_never_makes_html_or_unsafe_links():
+    hostile = [
+        '<script>alert(1)</script>',
+        '<img src=x onerror=alert(1)>',
+        '[x](javascript:alert(1))',
+        '[x](JaVaScRiPt:alert%281%29)',
+        '[x](data:text/html,<script>alert(1)</script>)',
+        '[x](//evil.example/a)',
+        '[x](vbscript:msgbox)',
+        '[x](/relative)',
+        '<a href="javascript:alert(1)">x</a>',
+        '**<b onclick=alert(1)>x</b>**',
+        '```\n</code></pre><script>x</script>\n```',
+        '`<iframe>`',
+        '- <svg onload=alert(1)>',
+        '> <style>*{}</style>',
+        '[<img src=x>](https://ok.example/)',
+    ]
+    for src, r in zip(hostile, render(*hostile)):
+        for e in r['elements']:
+            assert e['tag'] in ALLOWED, (src, e)
+            for k in e['attrs']:
+                assert not k.startswith('on'), (src, e)
+            if e['tag'] == 'a':
+                assert re.match(r'https?://', e['attrs']['href']), (src, e)
+                assert 'noopener' in e['attrs']['rel']
+        # What the model wrote is all still there, as text.
+        for word in re.findall(r'script|onerror|onload|iframe|style', src):
+            assert word in r['text'], (src, r['text'])
+
+
+def test_markdown_survives_random_input():
+    import random
+    rnd = random.Random(16)
+    alphabet = list('*_`[]()<>#-+>!\\ \n\t:/.1aZ"\'&=~')
+    sources = [''.join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 80)))
+               for _ in range(400)]
+    for src, r in zip(sources, render(*sources)):
+        for e in r['elements']:
+            assert e['tag'] in ALLOWED, (src, e)
+            if e['tag'] == 'a':
+                assert re.match(r'https?://', e['attrs']['href']), src
