@@ -11,7 +11,7 @@ import { h, clear } from './dom.js';
 export function takeLinkCode() {
   const m = /^#code=([A-Za-z0-9_-]{20,100})$/.exec(location.hash);
   if (!m) return null;
-  history.replaceState(null, '', location.pathname + location.search + '#/chat');
+  history.replaceState(null, '', location.pathname + location.search + '#/');
   return m[1];
 }
 
