@@ -547,5 +547,6 @@ const struct route *const api_route_tables[] = {
 	api_scheduler_routes,
 	api_usage_routes,
 	api_seeds_routes,
+	api_web_routes,
 	NULL,
 };

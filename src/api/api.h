@@ -40,6 +40,7 @@ extern const struct route api_budget_routes[];
 extern const struct route api_scheduler_routes[];
 extern const struct route api_usage_routes[];
 extern const struct route api_seeds_routes[];
+extern const struct route api_web_routes[];
 /* Every table (the system routes of api.c first), ended by NULL. */
 extern const struct route *const api_route_tables[];
 

@@ -29,6 +29,7 @@
 #include "config/home.h"
 #include "kernel/supervisor.h"
 #include "security/auth.h"
+#include "security/signin.h"
 #include "store/db.h"
 #include "util/buf.h"
 #include "util/file.h"
@@ -55,7 +56,7 @@ const struct cmd_entry cmd_start_entry = {
 	    "and logs to $OXIOS_HOME/logs/oxios.log; its pid is in\n"
 	    "$OXIOS_HOME/run/oxios.pid.  If a daemon already runs, says so.\n"
 	    "On the first start an API token is made and shown once (see:\n"
-	    "oxios token).\n"
+	    "oxios token), with a one-time sign-in link to the dashboard.\n"
 	    "\n"
 	    "  -f, --foreground  stay attached, log to stderr; Ctrl-C stops\n"
 	    "\n"
@@ -209,11 +210,12 @@ out:
 
 /* ---- start ---- */
 
-/* The first start makes the API token and shows it, once. */
+/* The first start makes the API token and shows it, once, with a sign-in
+ * link to the dashboard. */
 static void
-start_token(void)
+start_token(const struct config *cfg)
 {
-	char token[AUTH_TOKEN_LEN + 1], *cause = NULL;
+	char token[AUTH_TOKEN_LEN + 1], *cause = NULL, *url;
 	int has = auth_token_exists(&cause);
 
 	if (has < 0) {
@@ -231,6 +233,16 @@ start_token(void)
 	printf("API token (shown only this once; keep it, or make a new one "
 	       "with `oxios token rotate`):\n  %s\n",
 	    token);
+	if ((url = signin_link(token, config_str(cfg, "gateway.host"),
+		 config_int(cfg, "gateway.port"), time_wall_ms() / 1000,
+		 &cause)) == NULL) {
+		cli_warn("no dashboard sign-in link: %s", cause);
+		free(cause);
+	} else
+		printf("Dashboard (a one-time sign-in link, valid %d minutes):\n"
+		       "  %s\n",
+		    SIGNIN_TTL_SECS / 60, url);
+	free(url);
 	sodium_memzero(token, sizeof token);
 }
 
@@ -297,7 +309,7 @@ daemon_start(int foreground)
 	if (old > 0)
 		cli_warn("removed a stale pidfile (pid %ld is not running)",
 		    old);
-	start_token();
+	start_token(cfg);
 	fflush(stdout);
 
 	if (foreground) {

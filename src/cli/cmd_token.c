@@ -12,7 +12,9 @@
 
 #include "cli/cli.h"
 #include "security/auth.h"
+#include "security/signin.h"
 #include "util/json.h"
+#include "util/time.h"
 #include "util/xalloc.h"
 
 /*
@@ -83,6 +85,28 @@ out:
 	return rc;
 }
 
+/* A one-time sign-in link to the dashboard for the new token. */
+static void
+cmd_token_link(const char *token)
+{
+	struct config *cfg = cli_setup();
+	char *url, *cause = NULL;
+
+	if (cfg == NULL)
+		return;
+	url = signin_link(token, config_str(cfg, "gateway.host"),
+	    config_int(cfg, "gateway.port"), time_wall_ms() / 1000, &cause);
+	if (url == NULL) {
+		cli_warn("no dashboard sign-in link: %s", cause);
+		free(cause);
+	} else
+		printf("Dashboard (a one-time sign-in link, valid %d minutes):\n"
+		       "  %s\n",
+		    SIGNIN_TTL_SECS / 60, url);
+	free(url);
+	config_free(cfg);
+}
+
 static int
 cmd_token_rotate(int argc, char **argv)
 {
@@ -109,6 +133,7 @@ cmd_token_rotate(int argc, char **argv)
 		       "%s"
 		       "Clients send it as 'Authorization: Bearer TOKEN'.\n",
 		    had ? "The previous token has stopped working.\n" : "");
+		cmd_token_link(token);
 	}
 	fflush(stdout);
 	sodium_memzero(token, sizeof token);
@@ -127,7 +152,8 @@ static const struct cmd_sub cmd_token_subs[] = {
 	{
 	    .name = "rotate",
 	    .usage = "[--quiet]",
-	    .summary = "make a new token and print it; the old one stops "
+	    .summary = "make a new token and print it, with a one-time "
+		       "sign-in link to the dashboard; the old one stops "
 		       "working at once, in a running daemon too.  --quiet "
 		       "prints only the token, for scripts",
 	    .exec = cmd_token_rotate,

@@ -147,6 +147,8 @@ http_req_unref(struct http_req *r)
 	json_decref(r->json);
 	free(r->text);
 	free(r->path);
+	for (int i = 0; i < r->nheaders; i++)
+		free(r->headers[i].value);
 	if (r->upload != NULL) {
 		buf_free(r->upload);
 		free(r->upload);
@@ -169,10 +171,32 @@ http_count(struct http_req *r)
 }
 
 void
+http_add_header(struct http_req *r, const char *name, const char *value)
+{
+	if (r->nheaders == HTTP_MAX_HEADERS) {
+		log_error("%s: %s %s: no room for header %s", __func__,
+		    r->method, r->path, name);
+		return;
+	}
+	r->headers[r->nheaders].name = name;
+	r->headers[r->nheaders].value = xstrdup(value);
+	r->nheaders++;
+}
+
+void
 http_add_common(struct http_req *r, struct MHD_Response *resp)
 {
+	int i, cache = 0;
+
+	for (i = 0; i < r->nheaders; i++) {
+		MHD_add_response_header(resp, r->headers[i].name,
+		    r->headers[i].value);
+		if (strcasecmp(r->headers[i].name, "Cache-Control") == 0)
+			cache = 1;
+	}
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-	MHD_add_response_header(resp, "Cache-Control", "no-store");
+	if (!cache)
+		MHD_add_response_header(resp, "Cache-Control", "no-store");
 	if (r->origin_ok) {
 		MHD_add_response_header(resp, "Access-Control-Allow-Origin",
 		    r->origin);

@@ -18,7 +18,8 @@
 #include "http/hub.h"
 #include "http/router.h"
 
-#define HTTP_ASYNC 1 /* handler result: the answer comes later */
+#define HTTP_ASYNC 1       /* handler result: the answer comes later */
+#define HTTP_MAX_HEADERS 8 /* extra headers a handler may add */
 
 struct MHD_Connection;
 struct http_sse;
@@ -40,6 +41,13 @@ struct http_req {
 	size_t text_len;
 	const char *content_type; /* for text */
 	char retry_after[16];     /* seconds, for a 429/503 */
+	/* Extra headers of the answer (http_add_header()); a handler's
+	 * Cache-Control replaces the default no-store. */
+	struct {
+		const char *name; /* static */
+		char *value;      /* owned */
+	} headers[HTTP_MAX_HEADERS];
+	int nheaders;
 
 	/* Streams: an SSE stream replaying events after this id (handler sets
 	 * sse = 1), or a WebSocket (handler sets ws_accept). */
@@ -102,6 +110,12 @@ int http_error(struct http_req *r, int status, const char *code,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* Answer `status` with `json` (taken).  Returns 0. */
 int http_json(struct http_req *r, int status, json_t *json);
+/*
+ * Add a header to r's answer: `name` must outlive r (a literal), `value`
+ * is copied.  Beyond HTTP_MAX_HEADERS the header is dropped (a bug: it
+ * is logged).
+ */
+void http_add_header(struct http_req *r, const char *name, const char *value);
 /* A query parameter or request header, or NULL. */
 const char *http_query(struct http_req *r, const char *name);
 const char *http_header(struct http_req *r, const char *name);
