@@ -2,10 +2,12 @@
 binary, OXIOS_BIN) wired to the fake LLM, and one `node run.mjs NAME` per
 scenario driving Debian's chromium through playwright-core.  npm's
 packages come from package-lock.json (`npm ci`, run by tests/run)."""
+import http.server
 import importlib.util
 import os
 import subprocess
 import tempfile
+import threading
 
 import pytest
 
@@ -41,15 +43,48 @@ def dash():
     d = ic.make_daemon(ox, '[exec]\nallowlist = ["ls", "sleep"]\n')
     d.start()
     d.fake = fake
+    d.control = Control(d)
     yield d
+    d.control.stop()
     d.stop_clean()
     fake.stop()
+
+
+class Control:
+    """What a scenario cannot do from the browser: POST /restart stops
+    the daemon (SIGTERM) and starts it again on the same port and home,
+    answering once it is ready (a lost and regained connection)."""
+
+    def __init__(self, d):
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                if self.path != '/restart':
+                    self.send_error(404)
+                    return
+                d.stop()
+                d.start()
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(('127.0.0.1', 0),
+                                                      Handler)
+        self.url = 'http://127.0.0.1:%d' % self.server.server_port
+        threading.Thread(target=self.server.serve_forever,
+                         daemon=True).start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
 
 
 def scenario(d, name, timeout=120):
     """Run scenarios/NAME.mjs; fail with what it said."""
     env = dict(os.environ, OXIOS_URL='http://127.0.0.1:%d' % d.port,
                OXIOS_TOKEN=d.token, FAKE_URL=d.fake.url,
+               CONTROL_URL=d.control.url,
                E2E_ARTIFACTS=ARTIFACTS)
     r = subprocess.run(['node', os.path.join(HERE, 'run.mjs'), name],
                        cwd=HERE, env=env, capture_output=True, text=True,

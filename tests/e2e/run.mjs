@@ -4,8 +4,9 @@
 //
 // Environment (set by conftest.py): OXIOS_URL (the dashboard), OXIOS_TOKEN
 // (the API token), FAKE_URL (the fake LLM, scripted over its /__script
-// route), E2E_ARTIFACTS (where screenshots go), CHROMIUM (the browser;
-// default /usr/bin/chromium).
+// route), CONTROL_URL (POST /restart restarts the daemon), E2E_ARTIFACTS
+// (where screenshots go), CHROMIUM (the browser; default
+// /usr/bin/chromium).
 //
 // Whatever the scenario does, the page is held to three rules, checked
 // after it: no console error and no uncaught exception; every request to
@@ -46,6 +47,14 @@ function context(page) {
 			if (!r.ok)
 				throw new Error('fake: ' + (await r.text()));
 		},
+		// Stop the daemon and start it again (same port, home and
+		// token): every connection of the page breaks.
+		async restartDaemon() {
+			const r = await fetch(process.env.CONTROL_URL + '/restart',
+			    { method: 'POST' });
+			if (!r.ok)
+				throw new Error('restart: ' + r.status);
+		},
 		// The daemon's API, for checks the page does not show.
 		async api(method, path, body) {
 			const r = await fetch(base + path, {
@@ -68,9 +77,9 @@ function context(page) {
 		// Sign in through the form.
 		async signIn() {
 			await page.goto(base + '/');
-			await page.fill('[data-test=token-input]', token);
-			await page.click('[data-test=sign-in]');
-			await page.waitForSelector('[data-test=nav]');
+			await page.fill('[data-test=signin-token]', token);
+			await page.click('[data-test=signin-submit]');
+			await page.waitForSelector('[data-test=nav-chat]');
 		},
 		expect(cond, what) {
 			if (!cond)
