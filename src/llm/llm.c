@@ -190,7 +190,7 @@ llm_http_error(struct llm_http *h, struct llm_error *err)
 }
 
 /* The URL as people may see it: no user:password@, no ?query. */
-static void
+void
 llm_url_shown(const char *url, char *out, size_t size)
 {
 	const char *host = strstr(url, "://"), *at;
@@ -354,7 +354,26 @@ llm_attempt(const struct llm_provider *p, const struct llm_xfer *x,
 		    res == CURLE_COULDNT_RESOLVE_PROXY) {
 			char shown[256];
 
+			/*
+			 * A provider with a key is a hosted API: a lost
+			 * connection there is worth a retry.  One without is
+			 * a server at a URL someone wrote (a local one, not
+			 * running; a name that does not resolve): retrying
+			 * only delays saying so.
+			 */
 			llm_url_shown(x->url, shown, sizeof shown);
+			if (p->api_key == NULL) {
+				llm_error_set(err, LLM_ERR_CONFIG,
+				    "%s: cannot reach %s: %s (not retried: "
+				    "start the server, or set its base URL: "
+				    "oxios config set providers.%s.base_url "
+				    "URL)",
+				    p->name, shown,
+				    cerr[0] != '\0' ? cerr :
+						      curl_easy_strerror(res),
+				    p->name);
+				goto out;
+			}
 			llm_error_set(err, LLM_ERR_TRANSIENT,
 			    "%s: connection failed: cannot reach %s: %s",
 			    p->name, shown,
@@ -471,6 +490,17 @@ llm_again(const struct llm_provider *p, int attempt, uint64_t start,
 }
 
 int
+llm_key_check(const struct llm_provider *p, struct llm_error *err)
+{
+	if (p->api_key != NULL || p->key_missing == NULL)
+		return 0;
+	llm_error_set(err, LLM_ERR_CONFIG,
+	    "%s: no %s: run 'oxios onboard' or export it", p->name,
+	    p->key_missing);
+	return -1;
+}
+
+int
 llm_exchange(const struct llm_xfer *x, struct llm_stream *s,
     const struct cancel *cancel)
 {
@@ -479,6 +509,9 @@ llm_exchange(const struct llm_xfer *x, struct llm_stream *s,
 	uint64_t start = time_mono_ms();
 	int attempt, rc = -1;
 
+	/* No key where one is needed: said at once, nothing sent. */
+	if (llm_key_check(p, err) != 0)
+		return -1;
 	for (attempt = 1;; attempt++) {
 		llm_stream_reset(s);
 		err->attempts = attempt;
@@ -636,5 +669,6 @@ llm_provider_free(struct llm_provider *p)
 	free(p->name);
 	free(p->base_url);
 	xfree_secret(p->api_key);
+	free(p->key_missing);
 	free(p);
 }

@@ -83,6 +83,13 @@ struct llm_provider {
 	enum llm_kind kind; /* its wire format */
 	char *base_url;     /* Anthropic: without /v1; OpenAI: with /v1 */
 	char *api_key;      /* secret: never logged; may be NULL */
+	/*
+	 * Where its key would come from when it must have one and has none
+	 * (a hosted API at its built-in URL: "ANTHROPIC_API_KEY"; a provider
+	 * whose api_key_env is unset): every call then fails at once,
+	 * LLM_ERR_CONFIG, before anything is sent.  NULL: no key needed.
+	 */
+	char *key_missing;
 	long connect_timeout_ms;
 	long idle_timeout_ms; /* a stream silent this long fails */
 	int max_retries;      /* retries of transient and rate-limit errors */
@@ -182,7 +189,7 @@ enum llm_error_class {
 	LLM_ERR_BAD_REQUEST, /* 400 and other 4xx */
 	LLM_ERR_PROTOCOL,    /* the answer broke the wire format */
 	LLM_ERR_CANCELLED,   /* the caller cancelled */
-	LLM_ERR_CONFIG,      /* no key, bad base URL ... */
+	LLM_ERR_CONFIG,      /* no key, bad or unreachable keyless base URL */
 	LLM_ERR_UNAVAILABLE, /* refused: the provider's breaker is open */
 	LLM_ERR_BUDGET,      /* refused by a budget (kernel/budget.h) */
 };
