@@ -659,8 +659,8 @@ call_once(const struct llm_provider *p, struct llm_error *err)
 {
 	struct llm_request req;
 	struct llm_response out;
-	json_t *msgs = json_pack("[{s:s, s:s}]", "role", "user", "content",
-	    "hi");
+	json_t *msgs =
+	    json_pack("[{s:s, s:s}]", "role", "user", "content", "hi");
 	int rc;
 
 	memset(&req, 0, sizeof req);
