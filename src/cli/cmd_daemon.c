@@ -25,6 +25,7 @@
 
 #include "daemon.h"
 #include "cli/cli.h"
+#include "cli/firstrun.h"
 #include "cli/status_breakers.h"
 #include "config/home.h"
 #include "kernel/supervisor.h"
@@ -392,6 +393,8 @@ cmd_start(int argc, char **argv)
 	}
 	if (optind != argc)
 		return cli_usage(&cmd_start_entry);
+	if ((c = firstrun_check()) != EXIT_OK)
+		return c;
 	return daemon_start(foreground);
 }
 
