@@ -17,6 +17,7 @@
 #include <sodium.h>
 
 #include "llm/llm_int.h"
+#include "llm/models.h"
 #include "util/json.h"
 #include "util/log.h"
 #include "util/redact.h"
@@ -354,30 +355,12 @@ llm_attempt(const struct llm_provider *p, const struct llm_xfer *x,
 		    res == CURLE_COULDNT_RESOLVE_PROXY) {
 			char shown[256];
 
-			/*
-			 * A provider with a key is a hosted API: a lost
-			 * connection there is worth a retry.  One without is
-			 * a server at a URL someone wrote (a local one, not
-			 * running; a name that does not resolve): retrying
-			 * only delays saying so.
-			 */
 			llm_url_shown(x->url, shown, sizeof shown);
-			if (p->api_key == NULL) {
-				llm_error_set(err, LLM_ERR_CONFIG,
-				    "%s: cannot reach %s: %s (not retried: "
-				    "start the server, or set its base URL: "
-				    "oxios config set providers.%s.base_url "
-				    "URL)",
-				    p->name, shown,
-				    cerr[0] != '\0' ? cerr :
-						      curl_easy_strerror(res),
-				    p->name);
-				goto out;
-			}
 			llm_error_set(err, LLM_ERR_TRANSIENT,
 			    "%s: connection failed: cannot reach %s: %s",
 			    p->name, shown,
 			    cerr[0] != '\0' ? cerr : curl_easy_strerror(res));
+			err->unreachable = 1;
 			goto out;
 		}
 		llm_error_set(err, LLM_ERR_TRANSIENT, "%s: %s: %s", p->name,
@@ -449,6 +432,26 @@ llm_again(const struct llm_provider *p, int attempt, uint64_t start,
 
 	if (!llm_retryable(err->cls) || attempt > p->max_retries)
 		return -1;
+	/*
+	 * A provider with a key is a hosted API: a lost connection there is
+	 * worth a retry.  One without is a server at a URL someone wrote (a
+	 * local one, not running; a name that does not resolve): retrying
+	 * only delays saying so.
+	 */
+	if (err->unreachable && p->api_key == NULL) {
+		size_t n = strlen(err->message);
+		char key[160];
+
+		/* Where its URL is set: the embedder's is memory's. */
+		if (strcmp(p->name, LLM_EMBEDDER_NAME) == 0)
+			snprintf(key, sizeof key, "memory.embedding_url");
+		else
+			snprintf(key, sizeof key, "providers.%.64s.base_url",
+			    p->name);
+		snprintf(err->message + n, sizeof err->message - n,
+		    "; not retried: start that server, or set %s", key);
+		return -1;
+	}
 	if (err->retry_after_ms >= 0)
 		wait = err->retry_after_ms;
 	else {
@@ -515,6 +518,7 @@ llm_exchange(const struct llm_xfer *x, struct llm_stream *s,
 	for (attempt = 1;; attempt++) {
 		llm_stream_reset(s);
 		err->attempts = attempt;
+		err->unreachable = 0;
 		log_debug("%s: attempt %d, model %s", p->name, attempt,
 		    x->model);
 		if (llm_attempt(p, x, s, cancel, err) == 0 &&

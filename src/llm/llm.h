@@ -189,7 +189,7 @@ enum llm_error_class {
 	LLM_ERR_BAD_REQUEST, /* 400 and other 4xx */
 	LLM_ERR_PROTOCOL,    /* the answer broke the wire format */
 	LLM_ERR_CANCELLED,   /* the caller cancelled */
-	LLM_ERR_CONFIG,      /* no key, bad or unreachable keyless base URL */
+	LLM_ERR_CONFIG,      /* no key, bad base URL ... */
 	LLM_ERR_UNAVAILABLE, /* refused: the provider's breaker is open */
 	LLM_ERR_BUDGET,      /* refused by a budget (kernel/budget.h) */
 };
@@ -199,6 +199,9 @@ struct llm_error {
 	int status;          /* last HTTP status, 0 if none */
 	int attempts;        /* requests made, retries included */
 	long retry_after_ms; /* what the provider asked for, or -1 */
+	int unreachable;     /* no connection: the host did not resolve or
+				refused; not retried for a provider with no
+				key (a server at a URL someone wrote) */
 	char message[512];   /* for people: names provider and cause */
 };
 

@@ -121,8 +121,11 @@ def test_unreachable_keyless_server_is_not_retried(oxios):
                        '[providers.local]\nbase_url = "%s"\n' % url)
     r, took = run_quickly(oxios, 'run', 'hi')
     assert r.returncode != 0
-    assert 'local: cannot reach %s/chat/completions' % url in r.stderr
-    assert 'not retried' in r.stderr and 'attempts' not in r.stderr
+    assert 'local: connection failed: cannot reach %s/chat/completions' \
+        % url in r.stderr
+    assert ('; not retried: start that server, or set '
+            'providers.local.base_url') in r.stderr
+    assert 'attempts' not in r.stderr
     assert took < 5, took
 
 

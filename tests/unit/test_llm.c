@@ -737,11 +737,25 @@ test_missing_key_fails_at_once(void **state)
 	t0 = time_mono_ms();
 	assert_int_equal(call_once(p, &err), -1);
 	assert_true(time_mono_ms() - t0 < 1000);
-	assert_int_equal(err.cls, LLM_ERR_CONFIG);
+	assert_int_equal(err.cls, LLM_ERR_TRANSIENT);
 	assert_int_equal(err.attempts, 1);
+	assert_true(err.unreachable);
 	assert_non_null(strstr(err.message,
-	    "local: cannot reach http://127.0.0.1:9/v1/chat/completions"));
-	assert_non_null(strstr(err.message, "providers.local.base_url"));
+	    "local: connection failed: cannot reach "
+	    "http://127.0.0.1:9/v1/chat/completions"));
+	assert_non_null(strstr(err.message,
+	    "; not retried: start that server, or set "
+	    "providers.local.base_url"));
+	llm_provider_free(p);
+	/* With a key (a hosted API behind it), it is retried. */
+	p = llm_provider_get(cfg, "local", &cause);
+	p->api_key = xstrdup("sk-local");
+	p->retry_base_ms = 10;
+	assert_int_equal(call_once(p, &err), -1);
+	assert_int_equal(err.cls, LLM_ERR_TRANSIENT);
+	assert_int_equal(err.attempts, 4);
+	assert_null(strstr(err.message, "not retried"));
+	assert_non_null(strstr(err.message, "(after 4 attempts)"));
 	llm_provider_free(p);
 	config_free(cfg);
 
