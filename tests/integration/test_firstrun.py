@@ -11,6 +11,7 @@ import socket
 import time
 import tomllib
 
+import pytest
 import websockets
 
 from conftest import make_daemon
@@ -32,12 +33,14 @@ def free_port():
     return port
 
 
-def test_first_start_on_a_terminal_runs_the_wizard(oxios, bin_path, fake):
+@pytest.mark.parametrize('argv', [['start'], []], ids=['start', 'bare'])
+def test_first_start_on_a_terminal_runs_the_wizard(oxios, bin_path, fake,
+                                                   argv):
     fake.load({'api_key': 'sk-first-run'})
     env = dict(oxios.env, OPENAI_API_KEY='sk-first-run',
                OPENAI_BASE_URL=fake.url + '/v1')
     port = free_port()
-    t = Terminal([bin_path, 'start'], env)
+    t = Terminal([bin_path] + argv, env)
     try:
         t.expect('No configuration yet (%s): first, the setup.'
                  % oxios.path('config.toml'))
