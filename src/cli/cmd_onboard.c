@@ -372,6 +372,7 @@ cmd_onboard(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const struct onboard_provider *prov, *fromenv;
+	struct onboard_provider custom = { NULL, NULL, NULL, NULL };
 	struct onboard_current cur;
 	const char *defprov, *defmodel;
 	char *provider = NULL, *model = NULL, *base = NULL, *ws = NULL;
@@ -435,10 +436,9 @@ cmd_onboard(int argc, char **argv)
 	/* The provider's default: the current one, else the one whose key
 	 * is in the environment, else the first. */
 	fromenv = onboard_from_env();
-	defprov = cur.provider != NULL && onboard_find(cur.provider) != NULL ?
-	    cur.provider :
-	    fromenv != NULL ? fromenv->name :
-			      onboard_providers[0].name;
+	defprov = cur.provider != NULL ? cur.provider :
+	    fromenv != NULL            ? fromenv->name :
+					 onboard_providers[0].name;
 	if (ask) {
 		printf("Welcome to Oxios.  Press Enter to take the [default]%s."
 		       "\n",
@@ -456,7 +456,15 @@ cmd_onboard(int argc, char **argv)
 		if (cur.provider == NULL && fromenv != NULL)
 			chose = 1;
 	}
-	if ((prov = onboard_find(provider)) == NULL) {
+	if ((prov = onboard_find(provider)) == NULL && cur.provider != NULL &&
+	    strcmp(provider, cur.provider) == 0) {
+		/* The current one, a [providers.NAME] of config.toml: kept
+		 * as it is set up there (no URL or key asked). */
+		custom.name = cur.provider;
+		custom.model = cur.model;
+		prov = &custom;
+	}
+	if (prov == NULL) {
 		cli_error("unknown provider '%s' (anthropic, openai or local)",
 		    provider);
 		rc = EXIT_USAGE;

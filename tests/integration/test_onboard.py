@@ -232,3 +232,25 @@ def test_onboarding_makes_the_api_token_once(oxios):
     assert 'oxt_' not in r.stdout and 'API token: exists' in r.stdout
     r = oxios.run('token', 'status', '--json', check=0)
     assert '"exists": true' in r.stdout
+
+
+def test_a_provider_of_the_file_is_kept(oxios, bin_path, fake):
+    fake.load({'require_key': False, 'models': ['m1', 'm2']})
+    oxios.write_config('[engine]\ndefault_model = "corp/m1"\n'
+                       '[providers.corp]\nbase_url = "%s/v1"\n' % fake.url)
+    before = config(oxios)
+    t = Terminal([bin_path, 'onboard'], oxios.env)
+    t.expect('Provider (anthropic, openai, local) [corp]: ')
+    t.send('')
+    t.expect('Model [m1]: ')
+    t.send('')
+    t.expect('Workspace directory')
+    t.send('')
+    assert t.wait() == 0
+    assert b'API key: [' not in t.out  # no key asked
+    assert b'Checking corp at %s/v1 ... ok: it answers (2 models, the ' \
+        b'chosen one among them)' % fake.url.encode() in t.out, t.out
+    assert config(oxios) == before
+    # Another name is still refused.
+    r = oxios.run('onboard', '--provider', 'corp2')
+    assert r.returncode == 2 and "unknown provider 'corp2'" in r.stderr
