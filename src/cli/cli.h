@@ -123,6 +123,11 @@ void cli_paint(FILE *f, enum cli_color c, const char *s);
  * NULL.  The result is the caller's (config_free()).
  */
 struct config *cli_setup(void);
+/*
+ * Print a one-time sign-in link to the dashboard for a token just made
+ * (cmd_token.c); `cfg` gives the address (NULL: the home's config).
+ */
+void cli_signin_link(const struct config *cfg, const char *token);
 
 /*
  * Append an entry by the user to the audit log of $OXIOS_HOME (for

@@ -25,11 +25,11 @@
 
 #include "daemon.h"
 #include "cli/cli.h"
+#include "cli/firstrun.h"
 #include "cli/status_breakers.h"
 #include "config/home.h"
 #include "kernel/supervisor.h"
 #include "security/auth.h"
-#include "security/signin.h"
 #include "store/db.h"
 #include "util/buf.h"
 #include "util/file.h"
@@ -57,6 +57,9 @@ const struct cmd_entry cmd_start_entry = {
 	    "$OXIOS_HOME/run/oxios.pid.  If a daemon already runs, says so.\n"
 	    "On the first start an API token is made and shown once (see:\n"
 	    "oxios token), with a one-time sign-in link to the dashboard.\n"
+	    "With no config.toml yet, on a terminal, the setup (oxios\n"
+	    "onboard) runs first; without one, what is missing is said on\n"
+	    "stderr (the default provider's key too) and the start goes on.\n"
 	    "\n"
 	    "  -f, --foreground  stay attached, log to stderr; Ctrl-C stops\n"
 	    "\n"
@@ -215,7 +218,7 @@ out:
 static void
 start_token(const struct config *cfg)
 {
-	char token[AUTH_TOKEN_LEN + 1], *cause = NULL, *url;
+	char token[AUTH_TOKEN_LEN + 1], *cause = NULL;
 	int has = auth_token_exists(&cause);
 
 	if (has < 0) {
@@ -233,16 +236,7 @@ start_token(const struct config *cfg)
 	printf("API token (shown only this once; keep it, or make a new one "
 	       "with `oxios token rotate`):\n  %s\n",
 	    token);
-	if ((url = signin_link(token, config_str(cfg, "gateway.host"),
-		 config_int(cfg, "gateway.port"), time_wall_ms() / 1000,
-		 &cause)) == NULL) {
-		cli_warn("no dashboard sign-in link: %s", cause);
-		free(cause);
-	} else
-		printf("Dashboard (a one-time sign-in link, valid %d minutes):\n"
-		       "  %s\n",
-		    SIGNIN_TTL_SECS / 60, url);
-	free(url);
+	cli_signin_link(cfg, token);
 	sodium_memzero(token, sizeof token);
 }
 
@@ -404,6 +398,8 @@ cmd_start(int argc, char **argv)
 	}
 	if (optind != argc)
 		return cli_usage(&cmd_start_entry);
+	if ((c = firstrun_check()) != EXIT_OK)
+		return c;
 	return daemon_start(foreground);
 }
 

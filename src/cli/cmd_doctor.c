@@ -17,6 +17,7 @@
 #include "cli/cli.h"
 #include "config/home.h"
 #include "kernel/kernel.h"
+#include "llm/models.h"
 #include "security/probe.h"
 #include "store/db.h"
 #include "store/migrate.h"
@@ -26,6 +27,7 @@
 #include "util/json.h"
 #include "util/xalloc.h"
 
+#define DOCTOR_PROVIDER_TIMEOUT_MS 3000 /* a provider's GET /models */
 #define DOCTOR_DISK_WARN (1024ULL * 1024 * 1024)
 #define DOCTOR_DISK_FAIL (100ULL * 1024 * 1024)
 
@@ -36,21 +38,26 @@ struct doctor {
 	struct config *cfg; /* what loaded, or the defaults */
 	json_t *results;    /* [{name, status, message}] */
 	int failed;
+	int offline; /* --offline: no provider is asked */
 };
 
 static int cmd_doctor(int, char **);
 
 const struct cmd_entry cmd_doctor_entry = {
 	.name = "doctor",
-	.usage = "[--json]",
+	.usage = "[--json] [--offline]",
 	.summary = "Check the installation: config, files, database, keys, "
-		   "port, sandbox (each layer a worker applies), disk.",
+		   "providers, port, sandbox (each layer a worker applies), "
+		   "disk.",
 	.help =
 	    "Each check prints one line: ok, warn or fail.  The exit code is 1\n"
 	    "when any check fails, 0 otherwise.  --json prints\n"
 	    "{\"ok\": bool, \"checks\": [{\"name\", \"status\", \"message\"}]}.\n"
-	    "Keys are reported as set or not set, never printed.\n",
-	.words = "--json",
+	    "Keys are reported as set or not set, never printed.  Each\n"
+	    "configured provider (and the default model's) is asked for its\n"
+	    "models (GET /models, 3 s at most): one that cannot be reached or\n"
+	    "refuses its key fails.  --offline asks no provider.\n",
+	.words = "--json --offline",
 	.exec = cmd_doctor,
 };
 
@@ -234,6 +241,106 @@ doctor_keys(struct doctor *d)
 	if (slash == NULL)
 		doctor_add(d, "keys", DOCTOR_FAIL,
 		    "engine.default_model \"%s\" is not provider/model", model);
+	free(want);
+}
+
+/*
+ * Where a provider's base URL is set, for the message of a failure: the
+ * variable or the key.  0 when it is the built-in one (a hosted API).
+ */
+static int
+doctor_url_hint(const struct doctor *d, const char *name, char *out,
+    size_t size)
+{
+	char key[256];
+	const char *src;
+
+	snprintf(key, sizeof key, "providers.%s.base_url", name);
+	src = json_string_value(json_object_get(d->cfg->sources, key));
+	if (src != NULL && strncmp(src, "env:", 4) == 0)
+		snprintf(out, size, "%s", src + 4);
+	else
+		snprintf(out, size, "%s", key);
+	return src != NULL && strcmp(src, "default") != 0;
+}
+
+/* One provider: does it answer GET /models, with its key, in time? */
+static void
+doctor_provider(struct doctor *d, const char *name)
+{
+	struct llm_provider *p;
+	struct llm_error err;
+	char *cause = NULL, hint[256];
+	json_t *ids;
+	int set;
+
+	if ((p = llm_provider_get(d->cfg, name, &cause)) == NULL) {
+		doctor_add(d, "provider", DOCTOR_FAIL, "%s", cause);
+		free(cause);
+		return;
+	}
+	if (p->key_missing != NULL) { /* the keys check says so */
+		llm_provider_free(p);
+		return;
+	}
+	set = doctor_url_hint(d, name, hint, sizeof hint);
+	ids = llm_list_models(p, DOCTOR_PROVIDER_TIMEOUT_MS, &err);
+	if (ids != NULL)
+		doctor_add(d, "provider", DOCTOR_OK,
+		    "%s answers at %s (%zu models)", name, p->base_url,
+		    json_array_size(ids));
+	else if (err.cls == LLM_ERR_AUTH)
+		doctor_add(d, "provider", DOCTOR_FAIL,
+		    "%s at %s refused its key (HTTP %d): set a valid one "
+		    "(oxios onboard) and check it with oxios doctor",
+		    name, p->base_url, err.status);
+	else if (err.cls == LLM_ERR_TRANSIENT && set)
+		doctor_add(d, "provider", DOCTOR_FAIL,
+		    "%s; start that server, or point %s at one that runs "
+		    "(oxios doctor --offline skips this check)",
+		    err.message, hint);
+	else if (err.cls == LLM_ERR_TRANSIENT)
+		doctor_add(d, "provider", DOCTOR_FAIL,
+		    "%s; check the network (a proxy: HTTPS_PROXY), or set %s "
+		    "(oxios doctor --offline skips this check)",
+		    err.message, hint);
+	else
+		doctor_add(d, "provider", DOCTOR_WARN,
+		    "%s (it may still serve chat; check %s)", err.message,
+		    hint);
+	json_decref(ids);
+	llm_provider_free(p);
+}
+
+/*
+ * Every provider the configuration sets up, and the default model's,
+ * asked whether it answers (unless --offline).
+ */
+static void
+doctor_providers(struct doctor *d)
+{
+	const char *model, *slash, *name;
+	char *want;
+	json_t *names, *v;
+	size_t i;
+
+	if (d->cfg == NULL)
+		return;
+	if (d->offline) {
+		doctor_add(d, "provider", DOCTOR_OK, "not asked (--offline)");
+		return;
+	}
+	model = config_str(d->cfg, "engine.default_model");
+	slash = strchr(model, '/');
+	want = xstrndup(model, slash != NULL ? (size_t)(slash - model) : 0);
+	names = llm_provider_names(d->cfg);
+	json_array_foreach(names, i, v) {
+		name = json_string_value(v);
+		if (strcmp(name, want) == 0 ||
+		    llm_provider_configured(d->cfg, name))
+			doctor_provider(d, name);
+	}
+	json_decref(names);
 	free(want);
 }
 
@@ -502,6 +609,7 @@ static void (*const doctor_checks[])(struct doctor *) = {
 	doctor_files,
 	doctor_database,
 	doctor_keys,
+	doctor_providers,
 	doctor_port,
 	doctor_sandbox,
 	doctor_worker,
@@ -537,15 +645,18 @@ cmd_doctor(int argc, char **argv)
 	struct doctor d;
 	char *cause = NULL;
 	size_t i;
-	int json = 0;
+	int json = 0, offline = 0;
 
 	for (i = 1; i < (size_t)argc; i++) {
 		if (strcmp(argv[i], "--json") == 0)
 			json = 1;
+		else if (strcmp(argv[i], "--offline") == 0)
+			offline = 1;
 		else
 			return cli_usage(&cmd_doctor_entry);
 	}
 	memset(&d, 0, sizeof d);
+	d.offline = offline;
 	d.home = home_dir();
 	d.results = json_array();
 	if (home_ensure(&cause) != 0) {

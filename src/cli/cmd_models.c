@@ -89,7 +89,7 @@ cmd_models(int argc, char **argv)
 			cause = NULL;
 			continue;
 		}
-		ids = offline ? NULL : llm_list_models(p, &err);
+		ids = offline ? NULL : llm_list_models(p, 0, &err);
 		if (ids != NULL) {
 			json_array_foreach(ids, j, e)
 				cmd_models_add(out, name, json_string_value(e),

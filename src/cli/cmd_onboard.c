@@ -2,9 +2,13 @@
  * cmd_onboard.c — oxios onboard: first-run setup.
  *
  * Interactive when stdin is a terminal: asks for the provider, the model,
- * where the API key comes from and the workspace.  Otherwise (or with
- * --yes) it takes the flags and the defaults without asking.  A key typed
- * in is read with echo off, stored in config.toml (0600) and never shown.
+ * where the API key comes from and the workspace, each with a default:
+ * what the configuration holds now (Enter keeps it), else the provider
+ * whose key is in the environment.  Then it checks the key with one
+ * GET /models (a few seconds at most; --offline skips it) and says what
+ * it found.  Otherwise (or with --yes) it takes the flags and the
+ * defaults without asking.  A key typed in is read with echo off, stored
+ * in config.toml (0600) and never shown.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -16,30 +20,39 @@
 #include <sodium.h>
 
 #include "cli/cli.h"
-#include "security/auth.h"
 #include "config/home.h"
+#include "llm/models.h"
+#include "security/auth.h"
 #include "store/db.h"
 #include "util/file.h"
 #include "util/path.h"
 #include "util/xalloc.h"
 
 #define ONBOARD_LINE_MAX 4096
+#define ONBOARD_CHECK_MS 5000 /* the key's check: GET /models */
 
 static int cmd_onboard(int, char **);
 
 const struct cmd_entry cmd_onboard_entry = {
 	.name = "onboard",
 	.usage = "[--provider anthropic|openai|local] [--model M] "
-		 "[--base-url URL] [--key-stdin] [--workspace DIR] [--yes]",
+		 "[--base-url URL] [--key-stdin] [--workspace DIR] [--yes] "
+		 "[--offline]",
 	.summary = "First-run setup: provider, model, API key, workspace.",
 	.help =
-	    "Without a terminal on stdin, or with --yes, nothing is asked:\n"
-	    "flags and defaults are used.  Keys are best kept in the\n"
-	    "environment (ANTHROPIC_API_KEY, OPENAI_API_KEY); --key-stdin reads\n"
-	    "one line from stdin and stores it in config.toml (mode 0600).\n"
-	    "A local provider is any OpenAI-compatible server (Ollama,\n"
-	    "llama.cpp, vLLM) at --base-url.\n",
-	.words = "--provider --model --base-url --key-stdin --workspace --yes",
+	    "On a terminal each question has a default: the current value\n"
+	    "(Enter keeps it), or on a first run the provider whose key is in\n"
+	    "the environment.  The key is then checked with one GET /models\n"
+	    "(--offline: not checked).  Without a terminal on stdin, or with\n"
+	    "--yes, nothing is asked: flags, current values and defaults are\n"
+	    "used.  Keys are best kept in the environment (ANTHROPIC_API_KEY,\n"
+	    "OPENAI_API_KEY); --key-stdin reads one line from stdin and stores\n"
+	    "it in config.toml (mode 0600).  A local provider is any\n"
+	    "OpenAI-compatible server (Ollama, llama.cpp, vLLM) at --base-url.\n"
+	    "A first `oxios start` on a terminal, with no config.toml, runs\n"
+	    "this first.\n",
+	.words = "--provider --model --base-url --key-stdin --workspace --yes "
+		 "--offline",
 	.exec = cmd_onboard,
 };
 
@@ -67,6 +80,121 @@ onboard_find(const char *name)
 			return &onboard_providers[i];
 	}
 	return NULL;
+}
+
+/*
+ * What the configuration holds now, the defaults of a second run: the
+ * default model's provider and model (NULL when not set anywhere), the
+ * local server's URL, the workspace, whether a key is stored.
+ */
+struct onboard_current {
+	struct config *cfg;     /* as loaded, or NULL */
+	char *provider, *model; /* of engine.default_model, if set */
+	char *local_url;        /* providers.local.base_url, if set */
+	char *workspace;        /* kernel.workspace, if set */
+	int exists;             /* config.toml exists */
+};
+
+/* The source of `key` in cfg: "default", "file", "env:NAME". */
+static const char *
+onboard_source(const struct config *cfg, const char *key)
+{
+	const char *src = json_string_value(json_object_get(cfg->sources, key));
+
+	return src != NULL ? src : "default";
+}
+
+static void
+onboard_current_load(const char *path, struct onboard_current *cur)
+{
+	struct config *cfg = NULL;
+	const char *spec, *slash, *v;
+	char *cause = NULL;
+
+	memset(cur, 0, sizeof *cur);
+	cur->exists = access(path, F_OK) == 0;
+	if (config_load(path, &cfg, &cause) != 0) {
+		cli_warn("%s (its values are not offered as defaults)", cause);
+		free(cause);
+		return;
+	}
+	spec = config_str(cfg, "engine.default_model");
+	slash = spec != NULL ? strchr(spec, '/') : NULL;
+	if (slash != NULL &&
+	    strcmp(onboard_source(cfg, "engine.default_model"), "default") !=
+		0) {
+		cur->provider = xstrndup(spec, (size_t)(slash - spec));
+		cur->model = xstrdup(slash + 1);
+	}
+	if ((v = config_str(cfg, "providers.local.base_url")) != NULL &&
+	    *v != '\0')
+		cur->local_url = xstrdup(v);
+	if ((v = config_str(cfg, "kernel.workspace")) != NULL && *v != '\0')
+		cur->workspace = xstrdup(v);
+	cur->cfg = cfg;
+}
+
+/* Whether config.toml holds a key for provider `name`. */
+static int
+onboard_key_stored(const struct onboard_current *cur, const char *name)
+{
+	char key[128];
+
+	if (cur->cfg == NULL)
+		return 0;
+	snprintf(key, sizeof key, "providers.%s.api_key", name);
+	return strcmp(onboard_source(cur->cfg, key), "file") == 0;
+}
+
+static void
+onboard_current_free(struct onboard_current *cur)
+{
+	config_free(cur->cfg);
+	free(cur->provider);
+	free(cur->model);
+	free(cur->local_url);
+	free(cur->workspace);
+}
+
+/* The first provider of the table whose key is in the environment. */
+static const struct onboard_provider *
+onboard_from_env(void)
+{
+	const char *v;
+	size_t i;
+
+	for (i = 0; i < sizeof onboard_providers / sizeof onboard_providers[0];
+	     i++) {
+		if (onboard_providers[i].env != NULL &&
+		    (v = getenv(onboard_providers[i].env)) != NULL &&
+		    *v != '\0')
+			return &onboard_providers[i];
+	}
+	return NULL;
+}
+
+/* Say which keys the environment holds (names only, never values). */
+static void
+onboard_found(void)
+{
+	const char *v;
+	size_t i;
+	int n = 0;
+
+	for (i = 0; i < sizeof onboard_providers / sizeof onboard_providers[0];
+	     i++) {
+		if (onboard_providers[i].env == NULL ||
+		    (v = getenv(onboard_providers[i].env)) == NULL ||
+		    *v == '\0')
+			continue;
+		printf("%s %s", n++ == 0 ? "Found in the environment:" : ",",
+		    onboard_providers[i].env);
+	}
+	if (n > 0)
+		printf(".\n");
+	else
+		printf("No API key in the environment (ANTHROPIC_API_KEY, "
+		       "OPENAI_API_KEY).\n");
 }
 
 /* One line from stdin without its newline; NULL at EOF. Caller frees. */
@@ -147,6 +275,61 @@ onboard_set(const char *path, const char *key, const char *value)
 	return 0;
 }
 
+/*
+ * Check the provider as now configured (the file just written and the
+ * environment) with one GET /models, and say what was found.  Never
+ * fatal: the setup stands either way.
+ */
+static void
+onboard_check(const char *path, const char *name, const char *model)
+{
+	struct config *cfg = NULL;
+	struct llm_provider *p = NULL;
+	struct llm_error err;
+	char *cause = NULL;
+	json_t *ids = NULL, *v;
+	size_t i;
+	int listed = 0;
+
+	if (config_load(path, &cfg, &cause) != 0 ||
+	    (p = llm_provider_get(cfg, name, &cause)) == NULL) {
+		printf("  check:     not made: %s\n", cause);
+		goto out;
+	}
+	if (p->key_missing != NULL) {
+		printf("  check:     not made: no %s yet; export it, then run "
+		       "oxios doctor\n",
+		    p->key_missing);
+		goto out;
+	}
+	printf("Checking %s at %s ... ", name, p->base_url);
+	fflush(stdout);
+	if ((ids = llm_list_models(p, ONBOARD_CHECK_MS, &err)) != NULL) {
+		json_array_foreach(ids, i, v) {
+			if (model != NULL &&
+			    strcmp(json_string_value(v), model) == 0)
+				listed = 1;
+		}
+		printf("ok: it answers%s (%zu models%s)\n",
+		    p->api_key != NULL ? " and takes the key" : "",
+		    json_array_size(ids),
+		    model == NULL ? "" :
+			listed    ? ", the chosen one among them" :
+				    ", not the chosen one: see oxios models");
+	} else if (err.cls == LLM_ERR_AUTH)
+		printf("the key was refused (HTTP %d): set a valid one and run "
+		       "oxios onboard again\n",
+		    err.status);
+	else
+		printf("no answer: %s (check later with oxios doctor)\n",
+		    err.message);
+out:
+	json_decref(ids);
+	llm_provider_free(p);
+	config_free(cfg);
+	free(cause);
+}
+
 /* The API token, made now if there is none, and shown this once. */
 static void
 onboard_token(void)
@@ -172,6 +355,7 @@ onboard_token(void)
 	       "             (shown only this once: keep it; a new one: oxios "
 	       "token rotate)\n",
 	    token);
+	cli_signin_link(NULL, token);
 	sodium_memzero(token, sizeof token);
 }
 
@@ -185,16 +369,22 @@ cmd_onboard(int argc, char **argv)
 		{ "key-stdin", no_argument, NULL, 'k' },
 		{ "workspace", required_argument, NULL, 'w' },
 		{ "yes", no_argument, NULL, 'y' },
+		{ "offline", no_argument, NULL, 'o' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const struct onboard_provider *prov;
+	const struct onboard_provider *prov, *fromenv;
+	struct onboard_provider custom = { NULL, NULL, NULL, NULL };
+	struct onboard_current cur;
+	const char *defprov, *defmodel;
 	char *provider = NULL, *model = NULL, *base = NULL, *ws = NULL;
 	char *key = NULL, *path = NULL, *dbpath = NULL, *cause = NULL;
 	char *full = NULL, *ans = NULL, *wsabs = NULL, *tmp;
-	int c, key_stdin = 0, yes = 0, ask, chose, rc = EXIT_FAIL;
+	int c, key_stdin = 0, yes = 0, offline = 0, ask, chose, stored;
+	int rc = EXIT_FAIL;
 	const char *envkey;
 	sqlite3 *db;
 
+	memset(&cur, 0, sizeof cur);
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -221,6 +411,9 @@ cmd_onboard(int argc, char **argv)
 		case 'y':
 			yes = 1;
 			break;
+		case 'o':
+			offline = 1;
+			break;
 		default:
 			cli_error("onboard: unknown or incomplete option '%s'",
 			    argv[optind - 1]);
@@ -240,30 +433,60 @@ cmd_onboard(int argc, char **argv)
 		goto out;
 	}
 	path = home_path("config.toml");
+	onboard_current_load(path, &cur);
+	/* The provider's default: the current one, else the one whose key
+	 * is in the environment, else the first. */
+	fromenv = onboard_from_env();
+	defprov = cur.provider != NULL ? cur.provider :
+	    fromenv != NULL            ? fromenv->name :
+					 onboard_providers[0].name;
 	if (ask) {
-		printf(
-		    "Welcome to Oxios.  Press Enter to take the [default].\n");
+		printf("Welcome to Oxios.  Press Enter to take the [default]%s."
+		       "\n",
+		    cur.exists ? ": the current value" : "");
+		onboard_found();
 		tmp = onboard_ask("Provider (anthropic, openai, local)",
-		    provider != NULL ? provider : "anthropic");
+		    provider != NULL ? provider : defprov);
 		free(provider);
 		provider = tmp;
 	}
-	if (provider == NULL)
-		provider = xstrdup("anthropic");
-	if ((prov = onboard_find(provider)) == NULL) {
+	if (provider == NULL) {
+		provider = xstrdup(defprov);
+		/* A first run without questions: the environment's key
+		 * chooses the provider. */
+		if (cur.provider == NULL && fromenv != NULL)
+			chose = 1;
+	}
+	if ((prov = onboard_find(provider)) == NULL && cur.provider != NULL &&
+	    strcmp(provider, cur.provider) == 0) {
+		/* The current one, a [providers.NAME] of config.toml: kept
+		 * as it is set up there (no URL or key asked). */
+		custom.name = cur.provider;
+		custom.model = cur.model;
+		prov = &custom;
+	}
+	if (prov == NULL) {
 		cli_error("unknown provider '%s' (anthropic, openai or local)",
 		    provider);
 		rc = EXIT_USAGE;
 		goto out;
 	}
+	/* The model's default: the current one if the provider stays. */
+	defmodel = cur.provider != NULL && cur.model != NULL &&
+		strcmp(cur.provider, prov->name) == 0 ?
+	    cur.model :
+	    prov->model;
+	if (prov->base_url != NULL && base == NULL)
+		base = xstrdup(
+		    cur.local_url != NULL ? cur.local_url : prov->base_url);
 	if (ask) {
-		tmp = onboard_ask("Model", model != NULL ? model : prov->model);
+		tmp = onboard_ask("Model", model != NULL ? model : defmodel);
 		free(model);
 		model = tmp;
 		if (prov->base_url != NULL) {
 			tmp = onboard_ask("Base URL of the OpenAI-compatible "
 					  "server",
-			    base != NULL ? base : prov->base_url);
+			    base);
 			free(base);
 			base = tmp;
 		}
@@ -271,6 +494,7 @@ cmd_onboard(int argc, char **argv)
 
 	/* The key: from the environment (preferred), stdin, or typed. */
 	envkey = prov->env != NULL ? getenv(prov->env) : NULL;
+	stored = onboard_key_stored(&cur, prov->name);
 	if (key_stdin) {
 		if ((key = onboard_line()) == NULL || *key == '\0') {
 			cli_error("--key-stdin: no key on stdin");
@@ -279,7 +503,13 @@ cmd_onboard(int argc, char **argv)
 	} else if (ask && prov->env != NULL) {
 		if (envkey != NULL && *envkey != '\0')
 			printf("Using %s from the environment.\n", prov->env);
-		else {
+		else if (stored) {
+			ans = onboard_ask("API key: [k]eep the one in "
+					  "config.toml, or [p]aste a new one",
+			    "k");
+			if (ans[0] == 'p' || ans[0] == 'P')
+				key = onboard_secret("API key (not shown)");
+		} else {
 			ans =
 			    onboard_ask("API key: [e]xport it yourself later, "
 					"or [p]aste it now to store in "
@@ -290,12 +520,19 @@ cmd_onboard(int argc, char **argv)
 		}
 	}
 	if (ask) {
-		tmp = onboard_ask("Workspace directory",
-		    ws != NULL ? ws : "$OXIOS_HOME/workspace");
+		const char *defws = ws != NULL ? ws :
+		    cur.workspace != NULL      ? cur.workspace :
+						 "$OXIOS_HOME/workspace";
+
+		tmp = onboard_ask("Workspace directory", defws);
 		free(ws);
-		ws = strcmp(tmp, "$OXIOS_HOME/workspace") == 0 ? NULL : tmp;
-		if (ws == NULL)
+		ws = NULL;
+		/* The default kept: nothing to write. */
+		if (strcmp(tmp, "$OXIOS_HOME/workspace") == 0 ||
+		    (cur.workspace != NULL && strcmp(tmp, cur.workspace) == 0))
 			free(tmp);
+		else
+			ws = tmp;
 	}
 
 	/*
@@ -304,8 +541,7 @@ cmd_onboard(int argc, char **argv)
 	 * that names it, its base_url before its kind.
 	 */
 	if (prov->base_url != NULL) {
-		if (onboard_set(path, "providers.local.base_url",
-			base != NULL ? base : prov->base_url) != 0 ||
+		if (onboard_set(path, "providers.local.base_url", base) != 0 ||
 		    onboard_set(path, "providers.local.kind", "openai") != 0)
 			goto out;
 	} else if (base != NULL) {
@@ -317,7 +553,7 @@ cmd_onboard(int argc, char **argv)
 	}
 	if (chose) {
 		xasprintf(&full, "%s/%s", prov->name,
-		    model != NULL ? model : prov->model);
+		    model != NULL ? model : defmodel);
 		if (onboard_set(path, "engine.default_model", full) != 0)
 			goto out;
 	}
@@ -365,17 +601,25 @@ cmd_onboard(int argc, char **argv)
 		printf("  model:     %s\n", full);
 	if (key != NULL && *key != '\0')
 		printf("  key:       stored in config.toml (not shown)\n");
+	else if (prov->env != NULL && envkey != NULL && *envkey != '\0')
+		printf("  key:       from %s (set now)\n", prov->env);
+	else if (stored)
+		printf("  key:       the one in config.toml (kept)\n");
 	else if (prov->env != NULL)
-		printf("  key:       from %s (%s)\n", prov->env,
-		    envkey != NULL && *envkey != '\0' ?
-			"set now" :
-			"not set yet: export it");
+		printf("  key:       from %s (not set yet: export it)\n",
+		    prov->env);
 	printf("  workspace: %s\n",
-	    wsabs != NULL ? wsabs : "$OXIOS_HOME/workspace");
+	    wsabs != NULL             ? wsabs :
+		cur.workspace != NULL ? cur.workspace :
+					"$OXIOS_HOME/workspace");
+	if (ask && !offline)
+		onboard_check(path, prov->name,
+		    full != NULL ? strchr(full, '/') + 1 : NULL);
 	onboard_token();
 	printf("Next: oxios doctor, then oxios start\n");
 	rc = EXIT_OK;
 out:
+	onboard_current_free(&cur);
 	xfree_secret(key);
 	free(provider);
 	free(model);

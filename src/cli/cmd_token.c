@@ -85,14 +85,13 @@ out:
 	return rc;
 }
 
-/* A one-time sign-in link to the dashboard for the new token. */
-static void
-cmd_token_link(const char *token)
+void
+cli_signin_link(const struct config *cfg, const char *token)
 {
-	struct config *cfg = cli_setup();
+	struct config *own = NULL;
 	char *url, *cause = NULL;
 
-	if (cfg == NULL)
+	if (cfg == NULL && (cfg = own = cli_setup()) == NULL)
 		return;
 	url = signin_link(token, config_str(cfg, "gateway.host"),
 	    config_int(cfg, "gateway.port"), time_wall_ms() / 1000, &cause);
@@ -104,7 +103,7 @@ cmd_token_link(const char *token)
 		       "  %s\n",
 		    SIGNIN_TTL_SECS / 60, url);
 	free(url);
-	config_free(cfg);
+	config_free(own);
 }
 
 static int
@@ -133,7 +132,7 @@ cmd_token_rotate(int argc, char **argv)
 		       "%s"
 		       "Clients send it as 'Authorization: Bearer TOKEN'.\n",
 		    had ? "The previous token has stopped working.\n" : "");
-		cmd_token_link(token);
+		cli_signin_link(NULL, token);
 	}
 	fflush(stdout);
 	sodium_memzero(token, sizeof token);

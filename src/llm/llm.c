@@ -17,6 +17,7 @@
 #include <sodium.h>
 
 #include "llm/llm_int.h"
+#include "llm/models.h"
 #include "util/json.h"
 #include "util/log.h"
 #include "util/redact.h"
@@ -190,7 +191,7 @@ llm_http_error(struct llm_http *h, struct llm_error *err)
 }
 
 /* The URL as people may see it: no user:password@, no ?query. */
-static void
+void
 llm_url_shown(const char *url, char *out, size_t size)
 {
 	const char *host = strstr(url, "://"), *at;
@@ -359,6 +360,7 @@ llm_attempt(const struct llm_provider *p, const struct llm_xfer *x,
 			    "%s: connection failed: cannot reach %s: %s",
 			    p->name, shown,
 			    cerr[0] != '\0' ? cerr : curl_easy_strerror(res));
+			err->unreachable = 1;
 			goto out;
 		}
 		llm_error_set(err, LLM_ERR_TRANSIENT, "%s: %s: %s", p->name,
@@ -430,6 +432,26 @@ llm_again(const struct llm_provider *p, int attempt, uint64_t start,
 
 	if (!llm_retryable(err->cls) || attempt > p->max_retries)
 		return -1;
+	/*
+	 * A provider with a key is a hosted API: a lost connection there is
+	 * worth a retry.  One without is a server at a URL someone wrote (a
+	 * local one, not running; a name that does not resolve): retrying
+	 * only delays saying so.
+	 */
+	if (err->unreachable && p->api_key == NULL) {
+		size_t n = strlen(err->message);
+		char key[160];
+
+		/* Where its URL is set: the embedder's is memory's. */
+		if (strcmp(p->name, LLM_EMBEDDER_NAME) == 0)
+			snprintf(key, sizeof key, "memory.embedding_url");
+		else
+			snprintf(key, sizeof key, "providers.%.64s.base_url",
+			    p->name);
+		snprintf(err->message + n, sizeof err->message - n,
+		    "; not retried: start that server, or set %s", key);
+		return -1;
+	}
 	if (err->retry_after_ms >= 0)
 		wait = err->retry_after_ms;
 	else {
@@ -471,6 +493,17 @@ llm_again(const struct llm_provider *p, int attempt, uint64_t start,
 }
 
 int
+llm_key_check(const struct llm_provider *p, struct llm_error *err)
+{
+	if (p->api_key != NULL || p->key_missing == NULL)
+		return 0;
+	llm_error_set(err, LLM_ERR_CONFIG,
+	    "%s: no %s: run 'oxios onboard' or export it", p->name,
+	    p->key_missing);
+	return -1;
+}
+
+int
 llm_exchange(const struct llm_xfer *x, struct llm_stream *s,
     const struct cancel *cancel)
 {
@@ -479,9 +512,13 @@ llm_exchange(const struct llm_xfer *x, struct llm_stream *s,
 	uint64_t start = time_mono_ms();
 	int attempt, rc = -1;
 
+	/* No key where one is needed: said at once, nothing sent. */
+	if (llm_key_check(p, err) != 0)
+		return -1;
 	for (attempt = 1;; attempt++) {
 		llm_stream_reset(s);
 		err->attempts = attempt;
+		err->unreachable = 0;
 		log_debug("%s: attempt %d, model %s", p->name, attempt,
 		    x->model);
 		if (llm_attempt(p, x, s, cancel, err) == 0 &&
@@ -636,5 +673,6 @@ llm_provider_free(struct llm_provider *p)
 	free(p->name);
 	free(p->base_url);
 	xfree_secret(p->api_key);
+	free(p->key_missing);
 	free(p);
 }

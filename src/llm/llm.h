@@ -83,6 +83,13 @@ struct llm_provider {
 	enum llm_kind kind; /* its wire format */
 	char *base_url;     /* Anthropic: without /v1; OpenAI: with /v1 */
 	char *api_key;      /* secret: never logged; may be NULL */
+	/*
+	 * Where its key would come from when it must have one and has none
+	 * (a hosted API at its built-in URL: "ANTHROPIC_API_KEY"; a provider
+	 * whose api_key_env is unset): every call then fails at once,
+	 * LLM_ERR_CONFIG, before anything is sent.  NULL: no key needed.
+	 */
+	char *key_missing;
 	long connect_timeout_ms;
 	long idle_timeout_ms; /* a stream silent this long fails */
 	int max_retries;      /* retries of transient and rate-limit errors */
@@ -192,6 +199,9 @@ struct llm_error {
 	int status;          /* last HTTP status, 0 if none */
 	int attempts;        /* requests made, retries included */
 	long retry_after_ms; /* what the provider asked for, or -1 */
+	int unreachable;     /* no connection: the host did not resolve or
+				refused; not retried for a provider with no
+				key (a server at a URL someone wrote) */
 	char message[512];   /* for people: names provider and cause */
 };
 

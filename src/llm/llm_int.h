@@ -98,6 +98,14 @@ int llm_stream_delta(struct llm_stream *s, enum llm_delta_kind kind, int index,
     const char *text, size_t len);
 void llm_stream_fail(struct llm_stream *s, enum llm_error_class cls,
     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* The URL as people may see it (no user:password@, no ?query) in out. */
+void llm_url_shown(const char *url, char *out, size_t size);
+/*
+ * A provider that must have a key and has none (p->key_missing): err says
+ * what to do ("no ANTHROPIC_API_KEY: run 'oxios onboard' or export it"),
+ * LLM_ERR_CONFIG, and -1; nothing is sent.  0 otherwise.
+ */
+int llm_key_check(const struct llm_provider *p, struct llm_error *err);
 /* base_url (trailing '/' dropped) + path.  New string. */
 char *llm_url(const char *base_url, const char *path);
 /* Free what a stream holds and make it empty (for the next attempt). */

@@ -118,6 +118,48 @@ llm_provider_limits(const struct config *cfg, struct llm_provider *p)
 	p->retry_max_total_ms = config_int(cfg, "engine.retry_max_secs") * 1000;
 }
 
+/* Whether `url` is the built-in default base URL of provider `name`. */
+static int
+llm_default_url(const char *name, const char *url)
+{
+	const struct config_key *k;
+	char path[256];
+	json_t *def;
+	int same;
+
+	snprintf(path, sizeof path, "providers.%s.base_url", name);
+	if ((k = config_schema_find(path)) == NULL || k->def == NULL)
+		return 0;
+	def = json_loads(k->def, JSON_DECODE_ANY, NULL);
+	same = url != NULL && json_is_string(def) &&
+	    strcmp(json_string_value(def), url) == 0;
+	json_decref(def);
+	return same;
+}
+
+/*
+ * A provider without a key: the variable its key would come from when it
+ * must have one (new, caller frees), or NULL.  A built-in provider at its
+ * hosted URL must; one at another URL (a local server, a proxy) need not,
+ * unless the configuration names the variable of its key (api_key_env).
+ */
+static char *
+llm_key_missing(const char *name, int builtin, const char *url,
+    const char *keyenv)
+{
+	const struct config_key *k;
+	char path[256];
+
+	if (keyenv != NULL && *keyenv != '\0')
+		return xstrdup(keyenv);
+	if (!builtin || !llm_default_url(name, url))
+		return NULL;
+	snprintf(path, sizeof path, "providers.%s.api_key", name);
+	if ((k = config_schema_find(path)) != NULL && k->env != NULL)
+		return xstrdup(k->env);
+	return NULL;
+}
+
 struct llm_provider *
 llm_provider_get(const struct config *cfg, const char *name, char **cause)
 {
@@ -155,6 +197,8 @@ llm_provider_get(const struct config *cfg, const char *name, char **cause)
 	p->kind = k;
 	p->base_url = xstrdup(url);
 	p->api_key = key != NULL && *key != '\0' ? xstrdup(key) : NULL;
+	if (p->api_key == NULL)
+		p->key_missing = llm_key_missing(name, builtin, url, keyenv);
 	llm_provider_limits(cfg, p);
 	return p;
 }
@@ -219,12 +263,8 @@ llm_resolve(const struct config *cfg, const char *spec, char **model,
 int
 llm_provider_configured(const struct config *cfg, const char *name)
 {
-	const struct config_key *k;
 	const char *url, *key;
 	enum llm_kind kind;
-	char path[256];
-	json_t *def;
-	int same;
 
 	if (!llm_builtin_kind(name, &kind))
 		return llm_provider_str(cfg, name, "base_url") != NULL;
@@ -232,14 +272,7 @@ llm_provider_configured(const struct config *cfg, const char *name)
 	if (key != NULL && *key != '\0')
 		return 1;
 	url = llm_provider_str(cfg, name, "base_url");
-	snprintf(path, sizeof path, "providers.%s.base_url", name);
-	if ((k = config_schema_find(path)) == NULL || k->def == NULL)
-		return url != NULL;
-	def = json_loads(k->def, JSON_DECODE_ANY, NULL);
-	same = url != NULL && json_is_string(def) &&
-	    strcmp(json_string_value(def), url) == 0;
-	json_decref(def);
-	return url != NULL && !same;
+	return url != NULL && !llm_default_url(name, url);
 }
 
 json_t *
@@ -284,7 +317,8 @@ llm_models_write(char *data, size_t size, size_t n, void *arg)
 }
 
 json_t *
-llm_list_models(const struct llm_provider *p, struct llm_error *err)
+llm_list_models(const struct llm_provider *p, long timeout_ms,
+    struct llm_error *err)
 {
 	struct curl_slist *h = NULL;
 	char *url = NULL, *hdr = NULL, cerr[CURL_ERROR_SIZE] = "";
@@ -297,6 +331,10 @@ llm_list_models(const struct llm_provider *p, struct llm_error *err)
 	long status = 0;
 
 	memset(err, 0, sizeof *err);
+	if (llm_key_check(p, err) != 0)
+		return NULL;
+	if (timeout_ms <= 0)
+		timeout_ms = 30000;
 	if (curl_dl_load(&why) != 0) {
 		err->cls = LLM_ERR_CONFIG;
 		snprintf(err->message, sizeof err->message, "%s: %s", p->name,
@@ -319,8 +357,10 @@ llm_list_models(const struct llm_provider *p, struct llm_error *err)
 	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, h);
 	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
-	    p->connect_timeout_ms > 0 ? p->connect_timeout_ms : 10000L);
-	curl_easy_setopt(curl, CURLOPT_TIMEOUT, 30L);
+	    p->connect_timeout_ms > 0 && p->connect_timeout_ms < timeout_ms ?
+		p->connect_timeout_ms :
+		timeout_ms);
+	curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, timeout_ms);
 	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, llm_models_write);
 	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &b);
 	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, cerr);
@@ -330,8 +370,12 @@ llm_list_models(const struct llm_provider *p, struct llm_error *err)
 	err->status = (int)status;
 	err->attempts = 1;
 	if (res != CURLE_OK) {
+		char shown[256];
+
+		llm_url_shown(url, shown, sizeof shown);
 		err->cls = LLM_ERR_TRANSIENT;
-		snprintf(err->message, sizeof err->message, "%s: %s", p->name,
+		snprintf(err->message, sizeof err->message,
+		    "%s: cannot reach %s: %s", p->name, shown,
 		    cerr[0] != '\0' ? cerr : curl_easy_strerror(res));
 	} else if (status != 200) {
 		err->cls = status == 401 || status == 403 ? LLM_ERR_AUTH :

@@ -65,9 +65,13 @@ int llm_provider_configured(const struct config *cfg, const char *name);
 json_t *llm_provider_names(const struct config *cfg);
 
 /*
- * The models a provider serves, from its /v1/models.  Returns a new array
- * of id strings, or NULL with *err filled.
+ * The models a provider serves, from its /v1/models, within timeout_ms
+ * (connecting included; 0: 30 s).  One request, no retry: a cheap check
+ * that the provider answers and takes its key.  Returns a new array of id
+ * strings, or NULL with *err filled (LLM_ERR_CONFIG without a key it
+ * needs, nothing sent; LLM_ERR_AUTH for a refused key).
  */
-json_t *llm_list_models(const struct llm_provider *p, struct llm_error *err);
+json_t *llm_list_models(const struct llm_provider *p, long timeout_ms,
+    struct llm_error *err);
 
 #endif

@@ -204,7 +204,7 @@ def test_secrets_never_shown(oxios):
                  ['config', 'list'], ['config', 'list', '--json'],
                  ['config', 'get', 'providers.anthropic.api_key'],
                  ['config', 'get', 'gateway.api_key'],
-                 ['doctor'], ['doctor', '--json']):
+                 ['doctor', '--offline'], ['doctor', '--offline', '--json']):
         r = oxios.run(*args, env=env)
         assert r.returncode == 0, (args, r.stderr)
         outputs.append(r.stdout + r.stderr)
@@ -219,9 +219,13 @@ def test_secrets_never_shown(oxios):
     assert SECRET not in r.stdout + r.stderr
     assert mode(oxios.path('config.toml')) == 0o600
     for args in (['config', 'show'], ['config', 'list', 'providers'],
-                 ['doctor']):
+                 ['doctor', '--offline']):
         r = oxios.run(*args)
         assert SECRET not in r.stdout + r.stderr
+    # Nor when doctor asks the provider, which fails (a closed port).
+    r = oxios.run('doctor', env={'OPENAI_BASE_URL': 'http://127.0.0.1:9/v1'})
+    assert 'fail  provider  openai: ' in r.stdout, r.stdout
+    assert SECRET not in r.stdout + r.stderr
     log = open(oxios.path('logs', 'oxios.log')).read() if os.path.exists(
         oxios.path('logs', 'oxios.log')) else ''
     assert SECRET not in log

@@ -4,6 +4,7 @@ import os
 import re
 import socket
 import sqlite3
+import time
 
 import pytest
 
@@ -15,7 +16,8 @@ def checks(oxios, *args, env=None):
 
 
 def test_fresh_home_is_healthy(oxios):
-    rc, doc = checks(oxios, env={'ANTHROPIC_API_KEY': 'x'})
+    # --offline: a test has no network to ask api.anthropic.com over.
+    rc, doc = checks(oxios, '--offline', env={'ANTHROPIC_API_KEY': 'x'})
     names = {c['name'] for c in doc['checks']}
     assert {'config', 'files', 'database', 'keys', 'port', 'landlock',
             'seccomp', 'userns', 'disk'} <= names
@@ -44,7 +46,7 @@ def test_missing_key_for_default_model_warns(oxios):
     warn = [c for c in keys if c['status'] == 'warn']
     assert len(warn) == 1
     assert 'ANTHROPIC_API_KEY' in warn[0]['message']
-    rc, doc = checks(oxios, env={'ANTHROPIC_API_KEY': 'sk-x'})
+    rc, doc = checks(oxios, '--offline', env={'ANTHROPIC_API_KEY': 'sk-x'})
     keys = [c for c in doc['checks'] if c['name'] == 'keys']
     assert all(c['status'] == 'ok' for c in keys)
     assert any('ANTHROPIC_API_KEY' in c['message'] for c in keys)
@@ -171,3 +173,71 @@ def test_each_limit_of_an_agent(oxios):
     oxios.write_config('[security]\nworkspace_growth_mb = 0\n')
     c = by_name(checks(oxios)[1])
     assert c['growth']['status'] == 'warn', c['growth']
+
+
+def providers(doc):
+    return [c for c in doc['checks'] if c['name'] == 'provider']
+
+
+def test_each_configured_provider_is_asked(oxios, fake):
+    fake.load({'api_key': 'sk-good'})
+    env = {'ANTHROPIC_BASE_URL': fake.url, 'ANTHROPIC_API_KEY': 'sk-good',
+           'OPENAI_BASE_URL': fake.url + '/v1', 'OPENAI_API_KEY': 'sk-good'}
+    rc, doc = checks(oxios, env=env)
+    p = providers(doc)
+    assert [c['status'] for c in p] == ['ok', 'ok'], p
+    assert p[0]['message'].startswith('anthropic answers at %s (' % fake.url)
+    assert p[1]['message'].startswith('openai answers at %s/v1 (' % fake.url)
+    assert rc == 0, doc
+    got = [(q['method'], q['path']) for q in fake.requests()]
+    assert ('GET', '/v1/models') in got and len(got) == 2, got
+    # A refused key fails, and says so.
+    env['OPENAI_API_KEY'] = 'sk-bad'
+    rc, doc = checks(oxios, env=env)
+    p = providers(doc)
+    assert p[0]['status'] == 'ok' and p[1]['status'] == 'fail', p
+    assert 'openai at %s/v1 refused its key (HTTP 401)' % fake.url \
+        in p[1]['message']
+    assert 'sk-bad' not in json.dumps(doc)
+    assert rc == 1
+
+
+def closed_port():
+    s = socket.socket()
+    s.bind(('127.0.0.1', 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def test_unreachable_provider_fails_with_what_to_do(oxios):
+    url = 'http://127.0.0.1:%d/v1' % closed_port()
+    env = {'OPENAI_BASE_URL': url}
+    oxios.write_config('[engine]\ndefault_model = "openai/gpt-4.1"\n')
+    t0 = time.monotonic()
+    rc, doc = checks(oxios, env=env)
+    assert time.monotonic() - t0 < 15
+    p = providers(doc)
+    assert len(p) == 1 and p[0]['status'] == 'fail', p
+    assert 'openai: cannot reach %s/models' % url in p[0]['message']
+    assert 'point OPENAI_BASE_URL at one that runs' in p[0]['message']
+    assert rc == 1 and doc['ok'] is False
+    # In a file, the key is named.
+    oxios.write_config('[engine]\ndefault_model = "local/q"\n'
+                       '[providers.local]\nbase_url = "%s"\n' % url)
+    rc, doc = checks(oxios)
+    p = providers(doc)
+    assert len(p) == 1 and 'providers.local.base_url' in p[0]['message'], p
+    assert rc == 1
+    # --offline asks nothing.
+    rc, doc = checks(oxios, '--offline', env=env)
+    assert [c['status'] for c in providers(doc)] == ['ok'], doc
+    assert 'not asked (--offline)' in providers(doc)[0]['message']
+    assert rc == 0, doc
+
+
+def test_a_provider_without_its_key_is_not_asked(oxios):
+    # The keys check warns; nothing is sent to api.anthropic.com.
+    rc, doc = checks(oxios)
+    assert providers(doc) == []
+    assert rc == 0, doc

@@ -55,9 +55,12 @@ def test_api_embedder_down_is_a_clear_error(llm):
                      'embedding_url = "http://127.0.0.1:9/v1"\n'
                      'embedding_model = "m"\n')
     r = mem(llm, 'add', 'something', check=1)
-    # The provider's error, as the gate gives it (after its retries).
+    # The provider's error, as the gate gives it: a keyless server that
+    # is down is not retried, and the message says where its URL is set.
     assert 'embeddings: connection failed: cannot reach ' \
         'http://127.0.0.1:9/v1/embeddings' in r.stderr
+    assert 'not retried: start that server, or set memory.embedding_url' \
+        in r.stderr and 'attempts' not in r.stderr
     r = mem(llm, 'list', '--json')
     assert json.loads(r.stdout) == []
 

@@ -653,6 +653,129 @@ test_resolve_from_config(void **state)
 	unsetenv("OPENAI_BASE_URL");
 }
 
+/* One short request through llm_call(); the error into *err. */
+static int
+call_once(const struct llm_provider *p, struct llm_error *err)
+{
+	struct llm_request req;
+	struct llm_response out;
+	json_t *msgs =
+	    json_pack("[{s:s, s:s}]", "role", "user", "content", "hi");
+	int rc;
+
+	memset(&req, 0, sizeof req);
+	req.model = "m";
+	req.messages = msgs;
+	req.max_tokens = 16;
+	req.temperature = -1;
+	rc = llm_call(p, &req, NULL, NULL, NULL, &out, err);
+	llm_response_free(&out);
+	json_decref(msgs);
+	return rc;
+}
+
+/*
+ * A hosted provider with no key fails at once, saying what to do, before
+ * anything is sent; a keyless server that cannot be reached is not
+ * retried; a key, or another URL, needs no key.
+ */
+static void
+test_missing_key_fails_at_once(void **state)
+{
+	struct config *cfg;
+	struct llm_provider *p;
+	struct llm_error err;
+	char *model = NULL, *cause = NULL;
+	const char *text = "[providers.local]\n"
+			   "base_url = \"http://127.0.0.1:9/v1\"\n"
+			   "[providers.corp]\n"
+			   "base_url = \"http://127.0.0.1:9/v1\"\n"
+			   "api_key_env = \"OXIOS_TEST_CORP_KEY\"\n"
+			   "[engine]\nmax_retries = 3\nretry_base_ms = 200\n";
+	uint64_t t0;
+
+	(void)state;
+	unsetenv("ANTHROPIC_API_KEY");
+	unsetenv("ANTHROPIC_BASE_URL");
+	unsetenv("OPENAI_API_KEY");
+	unsetenv("OPENAI_BASE_URL");
+	unsetenv("OXIOS_TEST_CORP_KEY");
+	assert_int_equal(config_load_text("c", text, strlen(text), &cfg,
+			     &cause),
+	    0);
+	p = llm_resolve(cfg, "anthropic/claude-sonnet-4-5", &model, &cause);
+	assert_non_null(p);
+	assert_string_equal(p->key_missing, "ANTHROPIC_API_KEY");
+	t0 = time_mono_ms();
+	assert_int_equal(call_once(p, &err), -1);
+	assert_true(time_mono_ms() - t0 < 1000);
+	assert_int_equal(err.cls, LLM_ERR_CONFIG);
+	assert_int_equal(err.attempts, 0);
+	assert_string_equal(err.message,
+	    "anthropic: no ANTHROPIC_API_KEY: run 'oxios onboard' or export "
+	    "it");
+	assert_null(llm_list_models(p, 1000, &err));
+	assert_int_equal(err.cls, LLM_ERR_CONFIG);
+	assert_int_equal(err.attempts, 0);
+	free(model);
+	llm_provider_free(p);
+
+	p = llm_provider_get(cfg, "openai", &cause);
+	assert_string_equal(p->key_missing, "OPENAI_API_KEY");
+	llm_provider_free(p);
+	/* The configuration names the variable: it is the one to set. */
+	p = llm_provider_get(cfg, "corp", &cause);
+	assert_string_equal(p->key_missing, "OXIOS_TEST_CORP_KEY");
+	assert_int_equal(call_once(p, &err), -1);
+	assert_int_equal(err.cls, LLM_ERR_CONFIG);
+	assert_non_null(strstr(err.message, "no OXIOS_TEST_CORP_KEY"));
+	llm_provider_free(p);
+
+	/* A local server needs no key; down, it is said after one try. */
+	p = llm_provider_get(cfg, "local", &cause);
+	assert_null(p->key_missing);
+	t0 = time_mono_ms();
+	assert_int_equal(call_once(p, &err), -1);
+	assert_true(time_mono_ms() - t0 < 1000);
+	assert_int_equal(err.cls, LLM_ERR_TRANSIENT);
+	assert_int_equal(err.attempts, 1);
+	assert_true(err.unreachable);
+	assert_non_null(strstr(err.message,
+	    "local: connection failed: cannot reach "
+	    "http://127.0.0.1:9/v1/chat/completions"));
+	assert_non_null(strstr(err.message,
+	    "; not retried: start that server, or set "
+	    "providers.local.base_url"));
+	llm_provider_free(p);
+	/* With a key (a hosted API behind it), it is retried. */
+	p = llm_provider_get(cfg, "local", &cause);
+	p->api_key = xstrdup("sk-local");
+	p->retry_base_ms = 10;
+	assert_int_equal(call_once(p, &err), -1);
+	assert_int_equal(err.cls, LLM_ERR_TRANSIENT);
+	assert_int_equal(err.attempts, 4);
+	assert_null(strstr(err.message, "not retried"));
+	assert_non_null(strstr(err.message, "(after 4 attempts)"));
+	llm_provider_free(p);
+	config_free(cfg);
+
+	/* With a key (or at another URL) nothing is missing. */
+	setenv("ANTHROPIC_API_KEY", "sk-x", 1);
+	assert_int_equal(config_load_text("c", "", 0, &cfg, &cause), 0);
+	p = llm_provider_get(cfg, "anthropic", &cause);
+	assert_null(p->key_missing);
+	llm_provider_free(p);
+	config_free(cfg);
+	unsetenv("ANTHROPIC_API_KEY");
+	setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1", 1);
+	assert_int_equal(config_load_text("c", "", 0, &cfg, &cause), 0);
+	p = llm_provider_get(cfg, "openai", &cause);
+	assert_null(p->key_missing);
+	llm_provider_free(p);
+	config_free(cfg);
+	unsetenv("OPENAI_BASE_URL");
+}
+
 /* ---- embeddings, against canned answers ---- */
 
 #define CANNED_MAX 8
@@ -1402,6 +1525,7 @@ main(void)
 		cmocka_unit_test(test_request_bodies),
 		cmocka_unit_test(test_pricing),
 		cmocka_unit_test(test_resolve_from_config),
+		cmocka_unit_test(test_missing_key_fails_at_once),
 		cmocka_unit_test(test_embed_wire),
 		cmocka_unit_test(test_phase_header),
 		cmocka_unit_test(test_embed_errors),
