@@ -76,11 +76,19 @@ function yAxis(svg, box, lo, hi, fmt, label) {
   return y;
 }
 
-function legend(svg, names, x, y) {
+const KEY_W = 130; // a legend entry's width
+
+// How many legend rows n names take from x in a chart w wide.
+function legendRows(n, x, w) {
+  return Math.ceil(n / Math.max(1, Math.floor((w - x) / KEY_W)));
+}
+
+function legend(svg, names, x, y, w) {
+  const perRow = Math.max(1, Math.floor((w - x) / KEY_W));
   names.forEach((name, i) => {
-    const lx = x + i * 130;
-    svg.append(s('rect', { class: 'chart-key chart-s' + (i % 6), x: lx, y: y - 9, width: 10, height: 10 }),
-      s('text', { class: 'chart-legend', x: lx + 14, y }, name));
+    const lx = x + (i % perRow) * KEY_W, ly = y + Math.floor(i / perRow) * 15;
+    svg.append(s('rect', { class: 'chart-key chart-s' + (i % 6), x: lx, y: ly - 9, width: 10, height: 10 }),
+      s('text', { class: 'chart-legend', x: lx + 14, y: ly }, String(name).slice(0, 18)));
   });
 }
 
@@ -89,10 +97,11 @@ function legend(svg, names, x, y) {
 // xFormat, width, height, test (its data-test).  With no points at all
 // it says so inside the frame.
 export function lineChart(o) {
-  const w = o.width || 560, hgt = o.height || 220;
-  const svg = frame(o, w, hgt);
-  const box = { x: 58, y: 14, w: w - 72, h: hgt - 62 };
   const series = o.series || [];
+  const w = o.width || 560, base = o.height || 220;
+  const hgt = base + (Math.max(1, legendRows(series.length, 58, w)) - 1) * 15;
+  const svg = frame(o, w, hgt);
+  const box = { x: 58, y: 14, w: w - 72, h: base - 62 };
   const pts = series.flatMap((se) => se.points.filter((p) => p[1] !== null && isFinite(p[1])));
   const fmtY = o.yFormat || fmtNum, fmtX = o.xFormat || fmtTime;
   if (pts.length === 0) {
@@ -126,7 +135,7 @@ export function lineChart(o) {
       svg.append(s('circle', { class: 'chart-dot chart-s' + (i % 6), cx: x(p[0][0]), cy: y(p[0][1]), r: 3 }));
     }
   });
-  legend(svg, series.map((se) => se.name), box.x, hgt - 6);
+  legend(svg, series.map((se) => se.name), box.x, base - 6, w);
   return svg;
 }
 
@@ -135,7 +144,7 @@ export function barChart(o) {
   const bars = o.bars || [];
   const w = o.width || 560, hgt = o.height || 220;
   const svg = frame(o, w, hgt);
-  const box = { x: 58, y: 14, w: w - 72, h: hgt - 50 };
+  const box = { x: 58, y: 22, w: w - 72, h: hgt - 58 };
   const fmtY = o.yFormat || fmtNum;
   if (bars.length === 0) {
     svg.append(s('text', { class: 'chart-none', x: w / 2, y: hgt / 2, 'text-anchor': 'middle' },

@@ -12,6 +12,9 @@ const PAGE = 50;
 
 export async function mount(root, ctx) {
   const { api, events } = ctx;
+  // What a control starts: a failure is a banner, never an uncaught error.
+  const safe = (fn) => (...a) => Promise.resolve().then(() => fn(...a))
+    .catch((e) => ctx.showError('Audit: ' + e.message, 'audit'));
   const input = (id, label, ph, extra) => {
     const el = h('input', Object.assign({ id: 'audit-' + id, 'data-test': 'audit-' + id, placeholder: ph,
       autocomplete: 'off', size: 14 }, extra || {}));
@@ -22,17 +25,17 @@ export async function mount(root, ctx) {
   const [resL, resource] = input('resource', 'Resource', 'any, e.g. memory:1');
   const [afterL, after] = input('after', 'After seq', '0', { type: 'number', min: 0, size: 6 });
   const filters = h('form', { class: 'toolbar', 'data-test': 'audit-filters',
-    onsubmit: (ev) => { ev.preventDefault(); starts.length = 0; load(Number(after.value) || 0); } },
+    onsubmit: (ev) => { ev.preventDefault(); starts.length = 0; safe(load)(Number(after.value) || 0); } },
   actionL, action, actorL, actor, resL, resource, afterL, after,
   h('button', { type: 'submit', 'data-test': 'audit-apply' }, 'Show'));
-  const verifyBtn = h('button', { type: 'button', 'data-test': 'audit-verify', onclick: () => verify() }, 'Verify the log');
-  const flushBtn = h('button', { type: 'button', 'data-test': 'audit-flush', onclick: () => flush() }, 'Sign a head now');
+  const verifyBtn = h('button', { type: 'button', 'data-test': 'audit-verify', onclick: safe(verify) }, 'Verify the log');
+  const flushBtn = h('button', { type: 'button', 'data-test': 'audit-flush', onclick: safe(flush) }, 'Sign a head now');
   const verdict = h('div', { class: 'result', 'data-test': 'audit-verify-result', role: 'status', 'aria-live': 'polite' });
   const table = h('div', { 'data-test': 'audit-entries' });
   const prev = h('button', { type: 'button', 'data-test': 'audit-prev', disabled: true,
-    onclick: () => load(starts.pop() || 0) }, '← Earlier');
+    onclick: safe(() => load(starts.pop() || 0)) }, '← Earlier');
   const next = h('button', { type: 'button', 'data-test': 'audit-next', disabled: true,
-    onclick: () => { starts.push(from); load(lastSeq); } }, 'Later →');
+    onclick: safe(() => { starts.push(from); return load(lastSeq); }) }, 'Later →');
   const pageInfo = h('span', { class: 'hint', 'data-test': 'audit-page' });
   root.append(h('div', { class: 'page' },
     h('div', { class: 'toolbar' }, h('h2', {}, 'Audit log'), verifyBtn, flushBtn), verdict,
@@ -53,7 +56,14 @@ export async function mount(root, ctx) {
     if (action.value.trim()) q.set('action', action.value.trim());
     if (actor.value.trim()) q.set('actor', actor.value.trim());
     if (resource.value.trim()) q.set('resource', resource.value.trim());
-    const r = await api.get('/api/audit/entries?' + q);
+    let r;
+    try {
+      r = await api.get('/api/audit/entries?' + q);
+    } catch (e) {
+      clear(table);
+      table.append(emptyState('The entries cannot be shown.', e.message));
+      throw e;
+    }
     const list = r.entries || [];
     clear(table);
     lastSeq = list.length ? list[list.length - 1].seq : start;
@@ -75,7 +85,7 @@ export async function mount(root, ctx) {
     const proofRow = h('tr', { class: 'proof-row', hidden: true }, h('td', { colspan: 7 }));
     const btn = h('button', { type: 'button', class: 'link', 'data-test': 'audit-proof',
       'aria-expanded': 'false', 'aria-label': 'Inclusion proof of entry ' + e.seq,
-      onclick: () => proof(e.seq, btn, proofRow) }, 'Proof');
+      onclick: safe(() => proof(e.seq, btn, proofRow)) }, 'Proof');
     return [h('tr', { 'data-test': 'audit-entry', dataset: { seq: String(e.seq), action: e.action } },
       h('td', {}, String(e.seq)), h('td', {}, when(e.time)), h('td', {}, e.actor),
       h('td', {}, e.action), h('td', {}, e.resource || ''),
@@ -140,8 +150,8 @@ export async function mount(root, ctx) {
   await load(0);
   // New entries come with events; reload the page shown if it is the last.
   let pending = null;
-  const unsub = events.subscribe(() => {
-    if (!next.disabled) return;
+  const unsub = events.subscribe((ev) => {
+    if (ev.type === 'agent.delta' || !next.disabled) return;
     clearTimeout(pending);
     pending = setTimeout(() => load(from).catch(() => {}), 1000);
   });

@@ -246,7 +246,7 @@ export async function mount(root, ctx) {
   // Another client (or `oxios config set`) changed it: reload unless
   // there are edits here.
   const unsub = events.subscribe((ev) => {
-    if (ev.type === 'config.reloaded' && changed().length === 0) load().catch((e) => ctx.showError('Config: ' + e.message, 'config'));
+    if (['config.reloaded', 'lost', 'daemon.started'].includes(ev.type) && changed().length === 0) load().catch((e) => ctx.showError('Config: ' + e.message, 'config'));
   });
   return unsub;
 }

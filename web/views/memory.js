@@ -4,7 +4,8 @@
 // charts (GET /api/memory/stats), and the dream reports (GET
 // /api/memory/dream/reports) with a button to consolidate now (POST
 // /api/memory/dream).  A memory can be forgotten (DELETE
-// /api/memory/{id}).  Memory events on the stream refresh it.
+// /api/memory/{id}).  It reloads when a run ends, and after a gap in the
+// event stream (lost) or a restart of the daemon.
 
 import { seg } from '../js/api.js';
 import { h, clear, emptyState, when } from '../js/dom.js';
@@ -15,6 +16,9 @@ const PROTECTIONS = ['none', 'low', 'medium', 'high'];
 
 export async function mount(root, ctx) {
   const { api, events } = ctx;
+  // What a control starts: a failure is a banner, never an uncaught error.
+  const safe = (fn) => (...a) => Promise.resolve().then(() => fn(...a))
+    .catch((e) => ctx.showError('Memory: ' + e.message, 'memory'));
 
   // ---- search ----
   const query = h('input', { id: 'mem-query', type: 'search', required: true, 'data-test': 'memory-query',
@@ -25,7 +29,7 @@ export async function mount(root, ctx) {
   const limit = h('input', { id: 'mem-limit', type: 'number', min: 1, max: 100, value: 20, 'data-test': 'memory-limit', size: 4 });
   const results = h('div', { 'data-test': 'memory-results', 'aria-live': 'polite' });
   const searchForm = h('form', { class: 'toolbar', 'data-test': 'memory-search',
-    onsubmit: (ev) => { ev.preventDefault(); search(); } },
+    onsubmit: (ev) => { ev.preventDefault(); safe(search)(); } },
   h('label', { for: 'mem-query' }, 'Search '), query,
   h('label', { for: 'mem-mode' }, 'Mode '), mode,
   h('label', { for: 'mem-type' }, 'Type '), type,
@@ -39,12 +43,12 @@ export async function mount(root, ctx) {
   const protPick = h('select', { id: 'mem-prot', 'data-test': 'memory-protection', onchange: () => showTiers() },
     h('option', { value: '' }, 'any'), PROTECTIONS.map((p) => h('option', { value: p }, p)));
   const tierList = h('div', { 'data-test': 'memory-tier-list' });
-  const dream = h('button', { type: 'button', 'data-test': 'memory-dream', onclick: () => dreamNow() }, 'Dream now');
+  const dream = h('button', { type: 'button', 'data-test': 'memory-dream', onclick: safe(dreamNow) }, 'Dream now');
   const reports = h('div', { 'data-test': 'memory-reports' });
 
   root.append(h('div', { class: 'page' },
     h('div', { class: 'toolbar' }, h('h2', {}, 'Memory'),
-      h('button', { type: 'button', 'data-test': 'memory-refresh', onclick: () => refresh(true) }, 'Refresh')),
+      h('button', { type: 'button', 'data-test': 'memory-refresh', onclick: safe(() => refresh(true)) }, 'Refresh')),
     searchForm, results,
     h('h3', {}, 'Counts'), stats,
     h('h3', {}, 'Tiers'),
@@ -59,12 +63,12 @@ export async function mount(root, ctx) {
 
   function memoryItem(m, score) {
     const forget = h('button', { type: 'button', class: 'link', 'data-test': 'memory-forget',
-      'aria-label': 'Forget memory ' + m.id, onclick: async () => {
+      'aria-label': 'Forget memory ' + m.id, onclick: safe(async () => {
         if (!confirm('Forget memory ' + m.id + '?')) return;
         await api.del('/api/memory/' + seg(m.id));
         refresh(false);
-        if (results.firstChild && query.value) search();
-      } }, 'Forget');
+        if (results.firstChild && query.value) await search();
+      }) }, 'Forget');
     return h('li', { class: 'card', 'data-test': 'memory-item', dataset: { id: String(m.id) } },
       h('p', { class: 'card-text' }, m.content),
       h('p', { class: 'hint' },
@@ -170,7 +174,9 @@ export async function mount(root, ctx) {
   await refresh(true);
   let pending = null;
   const unsub = events.subscribe((ev) => {
-    if (!/^memory\./.test(ev.type)) return;
+    // A run may have stored memories; after a gap in the stream (lost)
+    // or a restart, what is shown may be stale.
+    if (!['agent.exited', 'lost', 'daemon.started'].includes(ev.type)) return;
     clearTimeout(pending);
     pending = setTimeout(() => refresh(false), 300);
   });
