@@ -145,7 +145,7 @@ export async function mount(root, ctx) {
     const meta = [row.type, row.default !== null && row.default !== undefined ? 'default ' + row.default : 'no default',
       row.min !== undefined ? `${row.min} to ${row.max}` : null,
       row.choices ? 'one of ' + row.choices.split('|').join(', ') : null,
-      row.format || null, row.env ? 'env ' + row.env : null, 'from ' + source].filter(Boolean).join(' · ');
+      row.format || null, row.env ? 'env ' + row.env : null, 'source: ' + source].filter(Boolean).join(' · ');
     f.el = h('div', { class: 'config-field', 'data-test': 'config-field', dataset: { key: row.name } },
       h('label', { for: id, class: 'config-key' }, row.name,
         row.restart ? h('span', { class: 'tag', title: 'A change takes effect after a restart' }, 'restart') : null,
