@@ -39,6 +39,11 @@ export function fmtTime(ms) {
   return d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
 }
 
+// A label cut to n characters (the whole is in the bar's <title>).
+function fit(text, n) {
+  return text.length <= n ? text : text.slice(0, n - 1) + '…';
+}
+
 // "Nice" tick values from lo to hi, about n of them.
 function ticks(lo, hi, n) {
   if (!(hi > lo)) return [lo];
@@ -164,7 +169,7 @@ export function barChart(o) {
     s('title', {}, `${b.label}: ${fmtY(b.value)}`)),
     s('text', { class: 'chart-value', x: cx, y: top - 3, 'text-anchor': 'middle' }, fmtY(b.value)),
     s('text', { class: 'chart-tick', x: cx, y: box.y + box.h + 16, 'text-anchor': 'middle' },
-      String(b.label).slice(0, 14)));
+      fit(String(b.label), Math.max(3, Math.floor(slot / 6.5)))));
   });
   return svg;
 }

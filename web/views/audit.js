@@ -152,6 +152,7 @@ export async function mount(root, ctx) {
   let pending = null;
   const unsub = events.subscribe((ev) => {
     if (ev.type === 'agent.delta' || !next.disabled) return;
+    if (table.querySelector('.proof-row:not([hidden])')) return; // being read
     clearTimeout(pending);
     pending = setTimeout(() => load(from).catch(() => {}), 1000);
   });

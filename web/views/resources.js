@@ -35,7 +35,7 @@ export async function mount(root, ctx) {
       h('section', { 'aria-label': 'Agents' }, h('h3', {}, "Agents' workers"), agents)),
     h('h3', {}, 'History'), charts));
 
-  let timer = null, stopped = false, busy = false;
+  let banner = null, timer = null, stopped = false, busy = false;
 
   function showNow(r) {
     clear(now);
@@ -113,8 +113,10 @@ export async function mount(root, ctx) {
       showOverload(o);
       showHistory(hist);
       updated.textContent = 'Updated ' + new Date().toLocaleTimeString();
+      banner?.remove(); // the daemon answers again
+      banner = null;
     } catch (e) {
-      if (loud || !now.firstChild) ctx.showError('Resources: ' + e.message, 'resources');
+      if (loud || !now.firstChild) banner = ctx.showError('Resources: ' + e.message, 'resources');
       updated.textContent = 'Last attempt failed: ' + e.message;
     } finally {
       busy = false;

@@ -66,7 +66,7 @@ export async function mount(root, ctx) {
     h('p', { class: 'hint' }, `Sampled every ${EVERY_MS / 1000} s; the page keeps the last ${KEEP}.`),
     charts));
 
-  let timer = null, busy = false, stopped = false, lastMetrics = null;
+  let banner = null, timer = null, busy = false, stopped = false, lastMetrics = null;
 
   function showStatus(st) {
     clear(statusBox);
@@ -155,8 +155,10 @@ export async function mount(root, ctx) {
       showCharts();
       await showHealth();
       updated.textContent = 'Updated ' + new Date().toLocaleTimeString();
+      banner?.remove(); // the daemon answers again
+      banner = null;
     } catch (e) {
-      if (now || !statusBox.firstChild) ctx.showError('System: ' + e.message, 'system');
+      if (now || !statusBox.firstChild) banner = ctx.showError('System: ' + e.message, 'system');
       updated.textContent = 'Last attempt failed: ' + e.message;
     } finally {
       busy = false;

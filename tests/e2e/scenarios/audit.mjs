@@ -58,5 +58,6 @@ export default async function (ctx) {
 	    'the proof shows the leaf');
 	expect(await page.getAttribute('[data-test=audit-proof]', 'aria-expanded') === 'true',
 	    'the proof button is expanded');
+	await page.setViewportSize({ width: 1280, height: 1500 });
 	await ctx.shot('view');
 }

@@ -68,6 +68,7 @@ export default async function (ctx) {
 	expect(fmt.restart, 'the schema says logging.format needs a restart');
 	expect((await page.textContent('[data-test=config-restart]')).includes('logging.format'),
 	    'a restart is asked for logging.format');
+	await page.setViewportSize({ width: 1280, height: 1500 });
 	await ctx.shot('view');
 
 	// Back to the default: the reset sends null.

@@ -54,5 +54,6 @@ export default async function (ctx) {
 	await page.waitForFunction((n) => document.querySelectorAll('[data-test=dream-report]').length > n,
 	    before);
 	await page.selectOption('[data-test=memory-protection]', '');
+	await page.setViewportSize({ width: 1280, height: 1500 });
 	await ctx.shot('view');
 }

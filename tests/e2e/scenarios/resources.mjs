@@ -31,5 +31,6 @@ export default async function (ctx) {
 		expect(await page.locator(`svg[data-test=${c}][role=img] title`).count() === 1,
 		    c + ' is a titled image');
 	await page.selectOption('[data-test=resources-range]', '60');
+	await page.setViewportSize({ width: 1280, height: 1500 });
 	await ctx.shot('view');
 }

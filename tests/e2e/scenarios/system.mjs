@@ -32,5 +32,22 @@ export default async function (ctx) {
 	expect(/requests\/s: \d/.test(desc), 'the latest rate in words: ' + desc);
 	expect(await page.locator('svg[data-test=chart-latency] rect.chart-bar').count() > 0,
 	    'the latency bars');
+	// The daemon cannot be reached for a while: the view says so and
+	// keeps what it showed; when it answers again sampling goes on.
+	await page.route('**/api/status', (r) => r.abort());
+	await page.click('[data-test=system-refresh]');
+	await page.waitForFunction(() => document.querySelector('[data-test=system-updated]')
+	    .textContent.startsWith('Last attempt failed'));
+	expect(await page.textContent('[data-test=status-version]') === st.version,
+	    'what was shown stays');
+	expect(await page.isVisible('[data-test=error-banner]'), 'a banner says why');
+	await page.unroute('**/api/status');
+	ctx.allow(/ERR_FAILED|cannot reach the Oxios daemon/);
+	await page.click('[data-test=system-refresh]');
+	await page.waitForFunction(() => document.querySelector('[data-test=system-updated]')
+	    .textContent.startsWith('Updated'));
+	expect(await page.locator('[data-test=error-banner]').count() === 0,
+	    'the banner goes when the daemon answers again');
+	await page.setViewportSize({ width: 1280, height: 1500 });
 	await ctx.shot('view');
 }
