@@ -1,5 +1,6 @@
 // views/memory.js — the Memory view: search (POST /api/memory/search,
-// keyword or hybrid), the memories of each tier with their protection
+// keyword or hybrid), storing a memory with its type, tags and protection
+// (POST /api/memory), the memories of each tier with their protection
 // (GET /api/memory/tiers), counts by tier, type and protection as SVG bar
 // charts (GET /api/memory/stats), and the dream reports (GET
 // /api/memory/dream/reports) with a button to consolidate now (POST
@@ -12,7 +13,9 @@ import { h, clear, emptyState, when } from '../js/dom.js';
 import { barChart, fmtNum } from '../js/chart.js';
 
 const TIERS = ['hot', 'warm', 'cold'];
-const PROTECTIONS = ['none', 'low', 'medium', 'high'];
+const PROTECTIONS = ['none', 'low', 'medium', 'high', 'permanent'];
+const TYPES = ['user_profile', 'preference', 'decision', 'knowledge', 'skill', 'fact', 'episode',
+  'session', 'conversation'];
 
 export async function mount(root, ctx) {
   const { api, events } = ctx;
@@ -25,7 +28,8 @@ export async function mount(root, ctx) {
     placeholder: 'what to look for', autocomplete: 'off' });
   const mode = h('select', { id: 'mem-mode', 'data-test': 'memory-mode' },
     h('option', { value: 'keyword' }, 'keyword (BM25)'), h('option', { value: 'hybrid' }, 'hybrid (keyword + vectors)'));
-  const type = h('input', { id: 'mem-type', 'data-test': 'memory-type', placeholder: 'any', size: 10 });
+  const type = h('select', { id: 'mem-type', 'data-test': 'memory-type' },
+    h('option', { value: '' }, 'any'), TYPES.map((x) => h('option', { value: x }, x)));
   const limit = h('input', { id: 'mem-limit', type: 'number', min: 1, max: 100, value: 20, 'data-test': 'memory-limit', size: 4 });
   const results = h('div', { 'data-test': 'memory-results', 'aria-live': 'polite' });
   const searchForm = h('form', { class: 'toolbar', 'data-test': 'memory-search',
@@ -35,6 +39,37 @@ export async function mount(root, ctx) {
   h('label', { for: 'mem-type' }, 'Type '), type,
   h('label', { for: 'mem-limit' }, 'At most '), limit,
   h('button', { type: 'submit', 'data-test': 'memory-search-go' }, 'Search'));
+
+  // ---- remember ----
+  const content = h('textarea', { id: 'mem-content', rows: 2, required: true, 'data-test': 'memory-content',
+    placeholder: 'something the agent should remember' });
+  const newType = h('select', { id: 'mem-new-type', 'data-test': 'memory-new-type' },
+    h('option', { value: '' }, 'classify it'), TYPES.map((x) => h('option', { value: x }, x)));
+  const newTags = h('input', { id: 'mem-new-tags', 'data-test': 'memory-new-tags', placeholder: 'a, b', size: 12 });
+  const newProt = h('select', { id: 'mem-new-prot', 'data-test': 'memory-new-protection' },
+    PROTECTIONS.map((x) => h('option', { value: x }, x)));
+  const stored = h('span', { class: 'hint', 'data-test': 'memory-stored', role: 'status' });
+  const remember = h('form', { class: 'remember', 'data-test': 'memory-remember',
+    onsubmit: (ev) => { ev.preventDefault(); safe(store)(); } },
+  h('label', { for: 'mem-content' }, 'Remember'), content,
+  h('div', { class: 'toolbar' },
+    h('label', { for: 'mem-new-type' }, 'Type '), newType,
+    h('label', { for: 'mem-new-tags' }, 'Tags '), newTags,
+    h('label', { for: 'mem-new-prot' }, 'Protection '), newProt,
+    h('button', { type: 'submit', 'data-test': 'memory-store' }, 'Store'), stored));
+
+  async function store() {
+    const text = content.value.trim();
+    if (!text) { content.focus(); return; }
+    const body = { content: text, protection: newProt.value };
+    if (newType.value) body.type = newType.value;
+    const tags = newTags.value.split(',').map((x) => x.trim()).filter(Boolean);
+    if (tags.length) body.tags = tags;
+    const m = await api.post('/api/memory', body);
+    content.value = '';
+    stored.textContent = `Stored #${m.id} (${m.type}, ${m.tier}, protection ${m.protection}).`;
+    await refresh(true);
+  }
 
   // ---- the rest ----
   const stats = h('div', { class: 'charts', 'data-test': 'memory-stats' });
@@ -49,7 +84,7 @@ export async function mount(root, ctx) {
   root.append(h('div', { class: 'page' },
     h('div', { class: 'toolbar' }, h('h2', {}, 'Memory'),
       h('button', { type: 'button', 'data-test': 'memory-refresh', onclick: safe(() => refresh(true)) }, 'Refresh')),
-    searchForm, results,
+    searchForm, results, remember,
     h('h3', {}, 'Counts'), stats,
     h('h3', {}, 'Tiers'),
     h('div', { class: 'toolbar' }, h('label', { for: 'mem-tier' }, 'Tier '), tierPick,
@@ -83,7 +118,7 @@ export async function mount(root, ctx) {
     const q = query.value.trim();
     if (!q) { query.focus(); return; }
     const body = { query: q, limit: Number(limit.value) || 20, mode: mode.value };
-    if (type.value.trim()) body.type = type.value.trim();
+    if (type.value) body.type = type.value;
     const r = await api.post('/api/memory/search', body);
     clear(results);
     if (r.results.length === 0) {

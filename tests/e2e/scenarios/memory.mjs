@@ -48,6 +48,21 @@ export default async function (ctx) {
 	for (const p of await items.locator('[data-test=memory-item-protection]').allTextContents())
 		expect(p === 'low', 'only low protection');
 
+	// Remember: stored with its type, tags and protection.
+	await page.fill('[data-test=memory-content]', 'The staging host is called kiwi');
+	await page.selectOption('[data-test=memory-new-type]', 'knowledge');
+	await page.fill('[data-test=memory-new-tags]', 'infra, hosts');
+	await page.selectOption('[data-test=memory-new-protection]', 'medium');
+	await page.click('[data-test=memory-store]');
+	await page.waitForFunction(() => document.querySelector('[data-test=memory-stored]')
+	    .textContent.startsWith('Stored #'));
+	const id = (await page.textContent('[data-test=memory-stored]')).match(/#(\d+)/)[1];
+	const m = (await ctx.api('GET', '/api/memory/' + id)).body;
+	expect(m.content === 'The staging host is called kiwi' && m.type === 'knowledge' &&
+	    m.protection === 'medium' && m.tags.join() === 'infra,hosts', 'stored as given: ' + JSON.stringify(m));
+	await page.waitForFunction(() => document.querySelector('svg[data-test=chart-protection] desc')
+	    .textContent.includes('medium: 1'));
+
 	// Dream now: a report appears.
 	const before = (await ctx.api('GET', '/api/memory/dream/reports')).body.reports.length;
 	await page.click('[data-test=memory-dream]');
