@@ -45,11 +45,22 @@ function fit(text, n) {
 }
 
 // "Nice" tick values from lo to hi, about n of them.
-function ticks(lo, hi, n) {
-  if (!(hi > lo)) return [lo];
+function tickStep(lo, hi, n) {
   const raw = (hi - lo) / n;
   const mag = Math.pow(10, Math.floor(Math.log10(raw)));
-  const step = [1, 2, 5, 10].map((m) => m * mag).find((m) => m >= raw) || raw;
+  return [1, 2, 5, 10].map((m) => m * mag).find((m) => m >= raw) || raw;
+}
+
+// hi raised to the next tick, so the top of the data has a label.
+function niceTop(lo, hi) {
+  if (!(hi > lo) || !isFinite(hi - lo)) return hi;
+  const step = tickStep(lo, hi, 4);
+  return Number((Math.ceil(hi / step - 1e-9) * step).toPrecision(12));
+}
+
+function ticks(lo, hi, n) {
+  if (!(hi > lo)) return [lo];
+  const step = tickStep(lo, hi, n);
   const out = [];
   for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step)
     out.push(Number(v.toPrecision(12)));
@@ -119,6 +130,7 @@ export function lineChart(o) {
   let ylo = o.yMin ?? Math.min(0, ...pts.map((p) => p[1]));
   let yhi = o.yMax ?? Math.max(...pts.map((p) => p[1]));
   if (!(yhi > ylo)) yhi = ylo + 1;
+  if (o.yMax === undefined) yhi = niceTop(ylo, yhi);
   const y = yAxis(svg, box, ylo, yhi, fmtY, o.yLabel);
   const x = (v) => box.x + ((v - xlo) / (xhi - xlo)) * box.w;
   svg.append(s('line', { class: 'chart-axis', x1: box.x, x2: box.x + box.w,
@@ -156,7 +168,7 @@ export function barChart(o) {
       o.none || 'Nothing to show.'));
     return svg;
   }
-  const yhi = Math.max(o.yMax ?? 0, ...bars.map((b) => b.value), 1);
+  const yhi = niceTop(0, Math.max(o.yMax ?? 0, ...bars.map((b) => b.value), 1));
   const y = yAxis(svg, box, 0, yhi, fmtY, o.yLabel);
   svg.append(s('line', { class: 'chart-axis', x1: box.x, x2: box.x + box.w,
     y1: box.y + box.h, y2: box.y + box.h }));
