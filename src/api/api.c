@@ -246,6 +246,36 @@ api_config_show(struct http_req *r)
 	return 0;
 }
 
+/* Every key of the schema, and whether a change of it needs a restart. */
+static int
+api_config_schema(struct http_req *r)
+{
+	json_t *keys = json_array(), *row;
+	size_t i;
+
+	for (i = 0; i < config_schema_len; i++) {
+		row = config_key_json(&config_schema[i]);
+		json_object_set_new(row, "restart",
+		    json_boolean(
+			config_live_restart_key(config_schema[i].key)));
+		json_array_append_new(keys, row);
+	}
+	return http_json(r, 200, json_pack("{s:o}", "keys", keys));
+}
+
+/* A refusal of PUT /api/config naming its key (error.key). */
+static int
+api_config_refuse(struct http_req *r, const char *code, const char *key,
+    const char *why)
+{
+	json_t *err;
+
+	http_error(r, 400, code, "%s", why);
+	if ((err = json_object_get(r->json, "error")) != NULL)
+		json_object_set_new(err, "key", json_string(key));
+	return 0;
+}
+
 /* The text a user would type for a JSON value (config_parse_input). */
 static char *
 api_config_input(const json_t *v)
@@ -272,18 +302,22 @@ api_config_update(struct http_req *r)
 		    "{\"gateway.rate_limit_per_min\": 100} (null unsets)");
 	/* Check every key and value before writing any. */
 	json_object_foreach(r->body, key, v) {
-		if ((k = config_schema_find(key)) == NULL)
-			return http_error(r, 400, "unknown_key",
+		if ((k = config_schema_find(key)) == NULL) {
+			xasprintf(&cause,
 			    "unknown configuration key '%s' (see: oxios "
 			    "config schema)",
 			    key);
+			api_config_refuse(r, "unknown_key", key, cause);
+			free(cause);
+			return 0;
+		}
 		if (json_is_null(v))
 			continue;
 		input = api_config_input(v);
 		parsed = config_parse_input(k, key, input, &cause);
 		free(input);
 		if (parsed == NULL) {
-			http_error(r, 400, "invalid_value", "%s", cause);
+			api_config_refuse(r, "invalid_value", key, cause);
 			free(cause);
 			return 0;
 		}
@@ -331,7 +365,7 @@ api_config_update(struct http_req *r)
 			    cause, "via", "api");
 			audit_note(db, "user", AUDIT_CONFIG_CHANGE, key, d);
 			json_decref(d);
-			http_error(r, 400, "invalid_value", "%s", cause);
+			api_config_refuse(r, "invalid_value", key, cause);
 			free(cause);
 			free(path);
 			return 0;
@@ -491,6 +525,17 @@ static const struct route api_system_routes[] = {
 	    .response = "{config, sources, path}",
 	},
 	{
+	    .method = "GET",
+	    .pattern = "/api/config/schema",
+	    .handler = api_config_schema,
+	    .tag = "system",
+	    .summary = "Every configuration key: its type, default, range or "
+		       "choices, environment variable, meaning, and whether a "
+		       "change needs a restart.",
+	    .response = "{keys: [{key, type, default, env, secret, planned, "
+			"doc, choices?, min?, max?, format?, restart}]}",
+	},
+	{
 	    .method = "PUT",
 	    .pattern = "/api/config",
 	    .handler = api_config_update,
@@ -502,7 +547,8 @@ static const struct route api_system_routes[] = {
 		"applied live where possible).",
 	    .request =
 		"{\"gateway.rate_limit_per_min\": 100, \"key\": null (unset)}",
-	    .response = "{changed, restart_required, config}",
+	    .response = "{changed, restart_required, config}; a refused "
+			"key or value: 400 with error.key",
 	},
 	{
 	    .method = "GET",

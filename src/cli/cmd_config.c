@@ -260,27 +260,6 @@ cmd_config_reset(const char *path, const char *key)
 	return EXIT_OK;
 }
 
-/* One schema row as JSON (what `schema --json` lists).  New reference. */
-static json_t *
-cmd_config_schema_json(const struct config_key *k)
-{
-	json_t *o = json_pack("{s:s, s:s, s:s?, s:s?, s:b, s:b, s:s}", "key",
-	    k->key, "type", config_type_name(k->type), "default", k->def, "env",
-	    k->env, "secret", (k->flags & CK_SECRET) != 0, "planned",
-	    (k->flags & CK_PLANNED) != 0, "doc", k->doc);
-
-	if (k->choices != NULL)
-		json_object_set_new(o, "choices", json_string(k->choices));
-	if (k->min <= k->max) {
-		json_object_set_new(o, "min", json_real(k->min));
-		json_object_set_new(o, "max", json_real(k->max));
-	}
-	if (config_format_doc(CK_FORMAT_OF(k->flags)) != NULL)
-		json_object_set_new(o, "format",
-		    json_string(config_format_doc(CK_FORMAT_OF(k->flags))));
-	return o;
-}
-
 static int
 cmd_config_schema(int markdown, int keys, int json)
 {
@@ -297,7 +276,7 @@ cmd_config_schema(int markdown, int keys, int json)
 	for (i = 0; i < config_schema_len; i++) {
 		k = &config_schema[i];
 		if (json)
-			json_array_append_new(arr, cmd_config_schema_json(k));
+			json_array_append_new(arr, config_key_json(k));
 		else if (keys) {
 			if (strchr(k->key, '*') == NULL)
 				printf("%s\n", k->key);

@@ -103,6 +103,12 @@ int config_schema_is_table(const char *prefix);
 size_t config_segment_len(const char *path);
 /* "string", "integer", ...: the type's name as users see it. */
 const char *config_type_name(enum config_type t);
+/*
+ * schema.c: one schema row as JSON {key, type, default, env, secret,
+ * planned, doc, choices?, min?, max?, format?} (`oxios config schema
+ * --json`, GET /api/config/schema).  New reference.
+ */
+json_t *config_key_json(const struct config_key *k);
 
 /*
  * Load `path` (a missing file means all defaults) and the environment.

@@ -369,3 +369,23 @@ config_schema_is_table(const char *prefix)
 	}
 	return 0;
 }
+
+json_t *
+config_key_json(const struct config_key *k)
+{
+	json_t *o = json_pack("{s:s, s:s, s:s?, s:s?, s:b, s:b, s:s}", "key",
+	    k->key, "type", config_type_name(k->type), "default", k->def, "env",
+	    k->env, "secret", (k->flags & CK_SECRET) != 0, "planned",
+	    (k->flags & CK_PLANNED) != 0, "doc", k->doc);
+
+	if (k->choices != NULL)
+		json_object_set_new(o, "choices", json_string(k->choices));
+	if (k->min <= k->max) {
+		json_object_set_new(o, "min", json_real(k->min));
+		json_object_set_new(o, "max", json_real(k->max));
+	}
+	if (config_format_doc(CK_FORMAT_OF(k->flags)) != NULL)
+		json_object_set_new(o, "format",
+		    json_string(config_format_doc(CK_FORMAT_OF(k->flags))));
+	return o;
+}

@@ -181,6 +181,8 @@ def test_modules_import_own_files_only():
                         r'document\.write|\beval\(|new Function|'
                         r'DOMParser|createContextualFragment', src)
         assert bad is None, (rel, bad and bad.group(0))
+        # The SVG namespace (js/chart.js) names, it is never fetched.
+        src = src.replace("'http://www.w3.org/2000/svg'", '')
         assert 'http://' not in src and 'https://' not in src.replace(
             "'https:'", ''), rel
 
@@ -412,3 +414,104 @@ def test_markdown_survives_random_input():
             assert e['tag'] in ALLOWED, (src, e)
             if e['tag'] == 'a':
                 assert re.match(r'https?://', e['attrs']['href']), src
+
+
+# ---- web/js/chart.js under Node: the SVG charts of the views ----
+
+def charts(*cases):
+    """Draw each (kind, opts) with web/js/chart.js; each chart's elements."""
+    if NODE is None:
+        pytest.skip('no node')
+    import json
+    import tempfile
+    with tempfile.NamedTemporaryFile('w', suffix='.json', delete=False) as f:
+        json.dump([{'kind': k, 'opts': o} for k, o in cases], f)
+    try:
+        r = subprocess.run(
+            [NODE, os.path.join(ROOT, 'tests/integration/js',
+                                'chart_cases.mjs'), f.name,
+             'file://' + os.path.join(WEB, 'js', 'chart.js')],
+            capture_output=True, text=True, timeout=60)
+    finally:
+        os.unlink(f.name)
+    assert r.returncode == 0, r.stderr
+    return [c['elements'] for c in json.loads(r.stdout)]
+
+
+SVG_NS = 'http://www.w3.org/2000/svg'
+CHART_TAGS = {'svg', 'title', 'desc', 'line', 'text', 'path', 'rect',
+              'circle'}
+
+
+def check_chart(els):
+    """An accessible SVG image whose every number is finite and inside."""
+    svg = els[0]
+    assert svg['tag'] == 'svg' and svg['attrs']['role'] == 'img'
+    _, _, w, h = (float(x) for x in svg['attrs']['viewBox'].split())
+    ids = svg['attrs']['aria-labelledby'].split()
+    named = {e['attrs'].get('id'): e for e in els}
+    assert named[ids[0]]['tag'] == 'title' and named[ids[0]]['text']
+    assert named[ids[1]]['tag'] == 'desc'
+    for e in els:
+        assert e['ns'] == SVG_NS and e['tag'] in CHART_TAGS, e
+        for k, v in e['attrs'].items():
+            assert not k.startswith('on'), e
+            assert 'NaN' not in v and 'Infinity' not in v, e
+            if k in ('x', 'x1', 'x2', 'cx'):
+                assert -1 <= float(v) <= w + 1, e
+            if k in ('y', 'y1', 'y2', 'cy'):
+                assert -1 <= float(v) <= h + 1, e
+        if e['tag'] == 'path':
+            nums = [float(n) for n in re.findall(r'-?[\d.]+', e['attrs']['d'])]
+            assert all(-1 <= n <= max(w, h) + 1 for n in nums), e
+
+
+def test_charts_draw_lines_bars_axes_and_words():
+    t0 = 1796440000000
+    line, bar, empty, one = charts(
+        ('line', {'title': 'CPU', 'desc': 'cpu: 50', 'yLabel': 'percent',
+                  'xLabel': 'time', 'yMin': 0, 'yMax': 100, 'series': [
+                      {'name': 'cpu', 'points': [[t0, 10], [t0 + 1000, 50],
+                                                 [t0 + 2000, None]]},
+                      {'name': 'mem', 'points': [[t0, 30], [t0 + 2000, 40]]}]}),
+        ('bar', {'title': 'Tiers', 'bars': [{'label': 'hot', 'value': 3},
+                                            {'label': 'cold', 'value': 0}]}),
+        ('line', {'title': 'Nothing', 'series': [{'name': 'a', 'points': []}],
+                  'none': 'No samples yet.'}),
+        ('line', {'title': 'One', 'series': [{'name': 'a',
+                                              'points': [[t0, 5]]}]}))
+    for c in (line, bar, empty, one):
+        check_chart(c)
+    assert line[0]['attrs']['data-test'] == 'chart'
+    assert [e['attrs']['data-series'] for e in line if e['tag'] == 'path'] \
+        == ['cpu', 'mem']
+    texts = [e['text'] for e in line if e['tag'] == 'text']
+    assert {'percent', 'time', 'cpu', 'mem', '0', '100'} <= set(texts)
+    assert [e['attrs']['data-label'] for e in bar if e['tag'] == 'rect'
+            and 'chart-bar' in e['attrs']['class']] == ['hot', 'cold']
+    assert 'hot: 3' in [e['text'] for e in bar if e['tag'] == 'title']
+    assert 'No samples yet.' in [e['text'] for e in empty]
+    assert not [e for e in empty if e['tag'] == 'path']
+    assert [e for e in one if e['tag'] == 'circle'], 'one point is a dot'
+
+
+def test_charts_survive_random_series():
+    import random
+    rnd = random.Random(16)
+
+    def value():
+        return rnd.choice([None, 0, -5, 1e12, 0.001, rnd.uniform(-100, 100),
+                           rnd.randint(0, 10)])
+    cases = []
+    for _ in range(150):
+        x0 = rnd.choice([0, 1796440000000])
+        series = [{'name': 's%d' % i, 'points': [
+            [x0 + rnd.choice([0, rnd.randint(0, 10**6)]), value()]
+            for _ in range(rnd.randint(0, 12))]}
+            for i in range(rnd.randint(0, 7))]
+        cases.append(('line', {'title': 't', 'series': series}))
+        cases.append(('bar', {'title': 'b', 'bars': [
+            {'label': 'l%d' % i, 'value': value() or 0}
+            for i in range(rnd.randint(0, 20))]}))
+    for c in charts(*cases):
+        check_chart(c)

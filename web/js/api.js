@@ -57,6 +57,7 @@ async function request(method, path, body, opts) {
     const err = (data && data.error) || {};
     const e = new ApiError(resp.status, err.code || 'http_' + resp.status,
       err.message || `${method} ${path} failed: HTTP ${resp.status}`);
+    if (err.key) e.key = err.key; // the configuration key refused
     if (resp.status === 401 && !opts.quiet) unauthorized(e.message);
     throw e;
   }
