@@ -68,8 +68,8 @@ function context(page) {
 		// Sign in through the form.
 		async signIn() {
 			await page.goto(base + '/');
-			await page.fill('[data-test=token-input]', token);
-			await page.click('[data-test=sign-in]');
+			await page.fill('[data-test=signin-token]', token);
+			await page.click('[data-test=signin-submit]');
 			await page.waitForSelector('[data-test=nav]');
 		},
 		expect(cond, what) {

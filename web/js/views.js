@@ -3,7 +3,17 @@
 // that module and one line here.  The order is the navigation's.
 
 import * as chat from '../views/chat.js';
+import * as agents from '../views/agents.js';
+import * as sessions from '../views/sessions.js';
+import * as seeds from '../views/seeds.js';
+import * as scheduler from '../views/scheduler.js';
+import * as budgets from '../views/budgets.js';
 
 export const views = [
   { id: 'chat', title: 'Chat', key: 'c', module: chat },
+  { id: 'agents', title: 'Agents', key: 'a', module: agents },
+  { id: 'sessions', title: 'Sessions', key: 's', module: sessions },
+  { id: 'seeds', title: 'Seeds', key: 'd', module: seeds },
+  { id: 'scheduler', title: 'Scheduler', key: 'q', module: scheduler },
+  { id: 'budgets', title: 'Budgets', key: 'b', module: budgets },
 ];
