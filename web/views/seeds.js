@@ -64,7 +64,7 @@ function generation(g) {
 
 export async function mount(root, ctx) {
   const { api } = ctx;
-  let openId = null;
+  let openId = null, missing = null;
   const listEl = h('div', { class: 'view-body', 'data-test': 'seeds-list' });
   const detail = h('div', { class: 'seed-detail', 'data-test': 'seed-detail' });
   root.append(h('div', { class: 'view-pad' },
@@ -96,14 +96,16 @@ export async function mount(root, ctx) {
 
   async function loadDetail() {
     if (!openId) { clear(detail); return; }
+    if (openId === missing) return; // said so already; not asked again
     const id = openId;
     let seed, evo;
     try {
-      [seed, evo] = await Promise.all([api.get('/api/seeds/' + seg(id)),
-        api.get('/api/seeds/' + seg(id) + '/evolution')]);
+      seed = await api.get('/api/seeds/' + seg(id));
+      evo = await api.get('/api/seeds/' + seg(id) + '/evolution');
     } catch (e) {
       if (e.status === 404) {
-        clear(detail).append(emptyState('No seed ' + id + '.'));
+        missing = id;
+        clear(detail).append(emptyState('No seed ' + id + '.', 'Choose one above.'));
         return;
       }
       throw e;
@@ -123,7 +125,8 @@ export async function mount(root, ctx) {
         h('summary', {}, `Specification of generation ${seed.generation} (${seed.task_type || 'task'})`),
         list('Constraints', seed.constraints, (x) => x),
         list('Acceptance criteria', seed.acceptance_criteria, (c) =>
-          `${c.id}: ${c.description}` + (c.verify_command ? ` — checked by \`${c.verify_command}\`` : '')),
+          [`${c.id}: ${c.description}`, c.verify_command
+            ? [' — checked by ', h('code', {}, c.verify_command)] : null]),
         list('Evaluation principles', seed.evaluation_principles, (p) =>
           p.name + (p.weight !== undefined ? ` (weight ${p.weight})` : '')),
         list('Exit conditions', seed.exit_conditions, (x) => x),
@@ -140,6 +143,7 @@ export async function mount(root, ctx) {
 
   function open(id) {
     openId = id;
+    missing = null;
     live.refresh();
   }
 

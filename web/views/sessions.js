@@ -41,7 +41,7 @@ function renderMessage(m) {
         h('pre', {}, pretty(b.content))));
     }
   }
-  const who = m.role === 'user' ? 'You' : m.role === 'assistant' ? 'Agent' : m.role;
+  const who = { user: 'You', assistant: 'Agent', tool: 'Tool results' }[m.role] || m.role;
   return h('article', { class: 'msg msg-' + m.role, 'data-test': 'session-message', 'data-role': m.role },
     h('header', { class: 'msg-role' }, who, m.created_at ? h('span', { class: 'hint' }, ' · ' + when(m.created_at)) : null),
     body);
@@ -49,7 +49,7 @@ function renderMessage(m) {
 
 export async function mount(root, ctx) {
   const { api } = ctx;
-  let openId = null, sessions = [];
+  let openId = null, missing = null, sessions = [];
   const list = h('div', { class: 'view-body', 'data-test': 'sessions-list' });
   const detail = h('div', { class: 'session-detail', 'data-test': 'session-detail' });
   root.append(h('div', { class: 'view-pad' },
@@ -70,9 +70,9 @@ export async function mount(root, ctx) {
     await live.refresh();
   }
 
-  function actions(s) {
+  function actions(s, inDetail) {
     return h('span', { class: 'actions' },
-      h('a', { href: '#/sessions/' + encodeURIComponent(s.id), class: 'button',
+      inDetail ? null : h('a', { href: '#/sessions/' + encodeURIComponent(s.id), class: 'button',
         'data-test': 'session-open', 'aria-label': 'Open ' + (s.title || s.id) }, 'Open'),
       h('a', { href: '#/chat/' + encodeURIComponent(s.id), class: 'button',
         'data-test': 'session-continue', 'aria-label': 'Continue ' + (s.title || s.id) + ' in Chat' }, 'Continue in Chat'),
@@ -94,19 +94,21 @@ export async function mount(root, ctx) {
       { label: 'Messages', class: 'n', value: (s) => num(s.messages) },
       { label: 'Last used', value: (s) => when(s.updated_at) },
       { label: 'Started', value: (s) => when(s.created_at) },
-      { label: '', value: actions },
+      { label: '', value: (s) => actions(s, false) },
     ], sessions, { test: 'sessions-table', rowAttrs: (s) => ({ 'data-test': 'session-row',
       'data-id': s.id, 'aria-current': s.id === openId ? 'true' : null }) }));
   }
 
   async function loadDetail() {
     if (!openId) { clear(detail); return; }
+    if (openId === missing) return; // said so already; not asked again
     const id = openId;
     let s;
     try {
       s = await api.get('/api/sessions/' + seg(id));
     } catch (e) {
       if (e.status === 404) {
+        missing = id;
         clear(detail).append(emptyState('No session ' + id + '.', 'It may have been deleted.'));
         return;
       }
@@ -119,7 +121,7 @@ export async function mount(root, ctx) {
       h('div', { class: 'toolbar' },
         h('h3', { 'data-test': 'session-title' }, s.title || '(untitled)'),
         h('span', { class: 'hint' }, `${msgs.length} messages · tokens ${num(s.input_tokens)} in / ${num(s.output_tokens)} out`),
-        actions(Object.assign({ messages: msgs.length }, s)),
+        actions(Object.assign({ messages: msgs.length }, s), true),
         h('a', { href: '#/sessions', class: 'button', 'data-test': 'session-close' }, 'Close')),
       msgs.length ? h('div', { class: 'chat-log session-log', 'data-test': 'session-messages' }, msgs.map(renderMessage))
         : emptyState('This session has no messages.'),
@@ -141,6 +143,7 @@ export async function mount(root, ctx) {
 
   function open(id) {
     openId = id;
+    missing = null;
     for (const tr of list.querySelectorAll('tr[data-id]')) {
       if (tr.dataset.id === id) tr.setAttribute('aria-current', 'true');
       else tr.removeAttribute('aria-current');
