@@ -50,3 +50,11 @@ def test_seeds(dash):
              'score': 1}]})
     put_seed(dash, {'args': dict(SEED, goal='Another task')})
     scenario(dash, 'seeds')
+
+
+def test_scheduler(dash):
+    scenario(dash, 'scheduler')
+
+
+def test_budgets(dash):
+    scenario(dash, 'budgets')

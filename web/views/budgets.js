@@ -20,7 +20,7 @@ function stamp(msv) {
 
 function spent(s) {
   if (!s) return '';
-  return `${usd(s.usd)} · ${num(s.tokens)} tokens · ${num(s.calls)} calls`;
+  return `${usd(s.usd)} · ${num(s.tokens)} tokens · ${num(s.calls)} call${s.calls === 1 ? '' : 's'}`;
 }
 
 // "spent / limit" of one kind, "" when it has no limit.
@@ -87,9 +87,9 @@ export async function mount(root, ctx) {
   function edit(a) {
     const l = a.limits || {};
     f.agent.value = a.agent;
-    f.tokens.value = l.tokens ?? '';
-    f.calls.value = l.calls ?? '';
-    f.usd.value = l.usd ?? '';
+    f.tokens.value = l.tokens || ''; // 0 is no limit: left empty
+    f.calls.value = l.calls || '';
+    f.usd.value = l.usd || '';
     f.window.value = l.window || a.window || 'day';
     f.tokens.focus();
   }
