@@ -2,7 +2,8 @@
 // tree of groups (a root agent and its sub-agents, by parent_id) with its
 // state, model, tokens, cost and its worker's CPU time and memory (GET
 // /api/resources); Kill on a running or queued agent (POST
-// /api/agents/{id}/kill).  Live: the agent.* events reload it, and it is
+// /api/agents/{id}/kill).  Live: the agent.* events reload it, the
+// agent.delta and tool.* events show what each is doing, and it is
 // reloaded every 3 s for the workers' figures.
 
 import { seg } from '../js/api.js';
@@ -36,9 +37,18 @@ export function treeOrder(agents) {
   return out;
 }
 
+// What a running agent is doing, from its events: writing (the streamed
+// characters), a tool call under way, or the last tool's outcome.
+function activityText(x) {
+  if (!x) return '';
+  if (x.tool) return x.done ? `${x.tool}: ${x.ok ? 'done' : 'failed'}` : `calling ${x.tool}…`;
+  return `writing · ${num(x.chars)} chars`;
+}
+
 export async function mount(root, ctx) {
   const { api } = ctx;
   let state = '';
+  const activity = new Map(); // agent id -> { tool?, done?, ok?, chars }
   const summary = h('p', { class: 'view-summary', 'data-test': 'agents-summary', role: 'status' });
   const body = h('div', { class: 'view-body', 'data-test': 'agent-tree' });
   root.append(h('div', { class: 'view-pad' },
@@ -92,6 +102,8 @@ export async function mount(root, ctx) {
         ? h('span', { 'data-test': 'agent-cpu' }, ms(w(a).cpu_ms)) : '' },
       { label: 'Memory', class: 'n', value: (a) => w(a)
         ? h('span', { 'data-test': 'agent-rss' }, kib(w(a).rss_kb)) : '' },
+      { label: 'Activity', value: (a) => h('span', { class: 'activity', 'data-test': 'agent-activity',
+        'aria-live': 'off' }, a.state === 'running' ? activityText(activity.get(a.id)) : '') },
       { label: 'Session', value: (a) => a.session_id
         ? h('a', { href: '#/sessions/' + encodeURIComponent(a.session_id) }, shortId(a.session_id)) : '' },
       { label: 'Started', value: (a) => when(a.started_at || a.created_at) },
@@ -104,8 +116,30 @@ export async function mount(root, ctx) {
       'aria-level': String(a.level), class: 'level-' + Math.min(a.level, 6) }) }));
   }
 
+  // The live part: each agent's activity, painted into its row at once.
+  const unsub = ctx.events.subscribe((ev) => {
+    const d = ev.data || {};
+    if (!d.agent_id) return;
+    const x = activity.get(d.agent_id) || { chars: 0 };
+    if (ev.type === 'agent.delta') {
+      x.chars += (d.text || '').length;
+      delete x.tool;
+    } else if (ev.type === 'tool.call') {
+      Object.assign(x, { tool: d.name, done: false });
+    } else if (ev.type === 'tool.result') {
+      Object.assign(x, { tool: d.name, done: true, ok: d.ok });
+    } else if (ev.type === 'agent.exited' || ev.type === 'agent.zombie') {
+      activity.delete(d.agent_id);
+      return;
+    } else return;
+    activity.set(d.agent_id, x);
+    const tr = body.querySelector(`tr[data-id="${CSS.escape(d.agent_id)}"][data-state=running]`);
+    const cell = tr && tr.querySelector('[data-test=agent-activity]');
+    if (cell) cell.textContent = activityText(x);
+  });
+
   const live = refresher(ctx, 'agents', load, { every: 3000,
     types: ['agent.started', 'agent.exited', 'agent.zombie', 'lost', 'daemon.started'] });
   await live.refresh();
-  return live.stop;
+  return () => { unsub(); live.stop(); };
 }

@@ -36,6 +36,14 @@ export default async function (ctx) {
 	await root.locator('[data-test=agent-rss]').waitFor({ timeout: 15000 });
 	const rss = await root.locator('[data-test=agent-rss]').innerText();
 	expect(/\d.*(KiB|MiB|GiB)$/.test(rss), 'the worker memory: ' + rss);
+	// What each is doing, from the events: the root called the agent
+	// tool, the sub-agent is writing.
+	await page.waitForFunction((id) => /^writing · \d+ chars$/.test(document
+	    .querySelector(`[data-test=agent-row][data-id="${id}"] ` +
+	    '[data-test=agent-activity]')?.textContent || ''),
+	await child.getAttribute('data-id'), { timeout: 10000 });
+	const doing = await root.locator('[data-test=agent-activity]').innerText();
+	expect(doing === 'calling agent…', 'the root calls a sub-agent: ' + doing);
 	await ctx.shot('view');
 
 	// Kill, refused once at the confirmation: nothing happens.
@@ -65,4 +73,23 @@ export default async function (ctx) {
 	await page.selectOption('[data-test=agent-state-filter]', 'queued');
 	await page.waitForSelector('[data-test=view-agents] [data-test=empty]');
 	await ctx.shot('filtered');
+
+	// The page offline: one banner, what was shown stays; an agent that
+	// ran meanwhile is there once the page is back.
+	await page.selectOption('[data-test=agent-state-filter]', '');
+	await page.waitForSelector('[data-test=agent-row]');
+	await page.context().setOffline(true);
+	await page.waitForSelector('[data-test=error-banner]', { timeout: 10000 });
+	await ctx.script([{ text: 'Done while the page was away.' }]);
+	const r2 = await ctx.api('POST', '/api/chat', { content: 'meanwhile' });
+	expect(r2.status === 200, 'the chat ran');
+	expect(await page.locator('[data-test=agent-row]').count() >= 2,
+	    'the rows stay while offline');
+	await page.context().setOffline(false);
+	await page.waitForSelector(
+	    `[data-test=agent-row][data-id="${r2.body.agent_id}"][data-state=exited]`,
+	    { timeout: 15000 });
+	await page.waitForSelector('[data-test=error-banner]',
+	    { state: 'detached', timeout: 10000 });
+	ctx.allow(/ERR_INTERNET_DISCONNECTED|ERR_FAILED|ERR_NETWORK_CHANGED/);
 }
