@@ -4,7 +4,7 @@
 // about and when the page or the connection comes back, keeping one error
 // banner per view (replaced, not stacked; removed once a load succeeds).
 
-import { h } from './dom.js';
+import { h, emptyState } from './dom.js';
 
 // A <table>: columns [{ label, value(row) -> text or Node, class? }], rows;
 // opts.rowAttrs(row) gives each <tr>'s attributes; opts.caption a caption.
@@ -69,7 +69,8 @@ export function select(id, label, options, value, onchange, test) {
 // (0: never), on an event whose type `types` has (a prefix ending in "."
 // matches a family), when the tab is shown again, and at the first event
 // after a failed load (the stream is back); a failed load is retried
-// every 3 s.  Failures show one banner
+// every 3 s.  opts.blank: an element that, still empty after a failed load,
+// gets an empty state saying why.  Failures show one banner
 // keyed `key`; a good load removes it.  Returns { refresh, stop }.
 export function refresher(ctx, key, load, opts) {
   opts = opts || {};
@@ -88,6 +89,10 @@ export function refresher(ctx, key, load, opts) {
         failed = true;
         if (stopped) return;
         ctx.showError(e.message || String(e), key);
+        // Never a blank view: an empty one says why.
+        if (opts.blank && !opts.blank.firstChild) {
+          opts.blank.append(emptyState('This could not be loaded.', e.message || String(e)));
+        }
         clearTimeout(retry);
         retry = setTimeout(refresh, 3000); // until the daemon is back
       }

@@ -138,7 +138,7 @@ export async function mount(root, ctx) {
     if (cell) cell.textContent = activityText(x);
   });
 
-  const live = refresher(ctx, 'agents', load, { every: 3000,
+  const live = refresher(ctx, 'agents', load, { blank: body, every: 3000,
     types: ['agent.started', 'agent.exited', 'agent.zombie', 'lost', 'daemon.started'] });
   await live.refresh();
   return () => { unsub(); live.stop(); };

@@ -181,7 +181,7 @@ export async function mount(root, ctx) {
     await Promise.all([loadBudget(), loadUsage()]);
   }
 
-  const live = refresher(ctx, 'budgets', load, { every: 10000,
+  const live = refresher(ctx, 'budgets', load, { blank: global, every: 10000,
     types: ['budget.', 'agent.exited', 'lost', 'daemon.started', 'config.reloaded'] });
   await live.refresh();
   return live.stop;

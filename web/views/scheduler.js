@@ -117,7 +117,7 @@ export async function mount(root, ctx) {
     }
   }
 
-  const live = refresher(ctx, 'scheduler', load, { every: 2000,
+  const live = refresher(ctx, 'scheduler', load, { blank: body, every: 2000,
     types: ['breaker.changed', 'lost', 'daemon.started', 'config.reloaded'] });
   await live.refresh();
   return live.stop;

@@ -147,7 +147,7 @@ export async function mount(root, ctx) {
     live.refresh();
   }
 
-  const live = refresher(ctx, 'seeds', load, { every: 15000,
+  const live = refresher(ctx, 'seeds', load, { blank: listEl, every: 15000,
     types: ['ouroboros.phase', 'agent.exited', 'lost', 'daemon.started'] });
   active = { open };
   openId = ctx.params[0] || null;

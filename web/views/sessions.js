@@ -151,7 +151,7 @@ export async function mount(root, ctx) {
     live.refresh();
   }
 
-  const live = refresher(ctx, 'sessions', load, { every: 15000,
+  const live = refresher(ctx, 'sessions', load, { blank: list, every: 15000,
     types: ['agent.started', 'agent.exited', 'lost', 'daemon.started'] });
   active = { open };
   openId = ctx.params[0] || null;

@@ -64,4 +64,17 @@ export default async function (ctx) {
 	await page.waitForSelector('[data-test=view-chat] [data-test=message]');
 	expect(page.url().endsWith('#/chat/' + r2.body.session_id),
 	    'in Chat: ' + page.url());
+
+	// Opened while the daemon does not answer: not a blank view but one
+	// saying why, and the list once it answers again.
+	await page.route('**/api/sessions?*', (route) => route.abort());
+	await page.goto(ctx.base + '/#/sessions');
+	await page.waitForSelector('[data-test=sessions-list] [data-test=empty]');
+	expect((await page.locator('[data-test=sessions-list]').innerText())
+	    .includes('could not be loaded'), 'the reason shown');
+	await page.waitForSelector('[data-test=error-banner]');
+	await page.unroute('**/api/sessions?*');
+	await page.waitForSelector('[data-test=session-row]', { timeout: 10000 });
+	await page.waitForSelector('[data-test=error-banner]', { state: 'detached' });
+	ctx.allow(/ERR_FAILED/);
 }
