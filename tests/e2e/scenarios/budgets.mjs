@@ -48,6 +48,13 @@ export default async function (ctx) {
 	expect(await page.locator('[data-test=usage-row]').count() ===
 	    u.body.rows.length, 'one row per model');
 	await ctx.shot('view');
+	// On a phone's width nothing is cut off: the tables scroll sideways.
+	await page.setViewportSize({ width: 390, height: 844 });
+	const wide = await page.evaluate(() =>
+	    document.documentElement.scrollWidth > window.innerWidth + 1);
+	expect(!wide, 'the page fits a phone');
+	await ctx.shot('phone');
+	await page.setViewportSize({ width: 1280, height: 720 });
 
 	// Remove the limits: refused, kept; confirmed, gone.
 	page.once('dialog', (d) => d.dismiss());

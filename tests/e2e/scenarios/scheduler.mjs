@@ -5,7 +5,7 @@
 export default async function (ctx) {
 	const { page, expect } = ctx;
 	await ctx.script([
-		{ text: 'a slow answer for the scheduler to show', delay_ms: 400 },
+		{ text: 'a slow answer for the scheduler to show', delay_ms: 700 },
 	]);
 	const chat = ctx.api('POST', '/api/chat', { content: 'be slow' });
 	await ctx.signIn();
