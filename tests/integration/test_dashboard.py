@@ -445,3 +445,23 @@ def test_agents_tree_order():
     assert json.loads(r.stdout) == [
         ['r2', 1, 0], ['o1', 1, 0], ['r1', 1, 2], ['c1', 2, 1],
         ['g1', 3, 0], ['c2', 2, 0], ['s1', 1, 0]]
+
+
+def test_every_data_test_name_documented():
+    """The names browser tests find elements by (data-test) are listed in
+    docs/dashboard.md, so that a test and the page agree on them."""
+    with open(os.path.join(ROOT, 'docs', 'dashboard.md')) as f:
+        listed = set(re.findall(r'`([a-z0-9-]+)`', f.read()))
+    found = set()
+    for rel in web_files():
+        if not rel.endswith('.js'):
+            continue
+        with open(os.path.join(WEB, rel)) as f:
+            src = f.read()
+        found |= set(re.findall(r"'data-test':\s*'([a-z0-9-]+)'", src))
+        # table(..., { test: 'name' }) in the data views.
+        found |= set(re.findall(r"\btest:\s*'([a-z0-9-]+)'", src))
+    # A prefix ('nav-' + id) is documented as `nav-<view>`.
+    found = {n for n in found if not n.endswith('-')}
+    assert 'agent-row' in found and 'send' in found
+    assert sorted(found - listed) == []
