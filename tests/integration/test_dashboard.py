@@ -515,3 +515,56 @@ def test_charts_survive_random_series():
             for i in range(rnd.randint(0, 20))]}))
     for c in charts(*cases):
         check_chart(c)
+
+
+# ---- the Agents view's tree (web/views/agents.js), under Node ----
+
+def test_agents_tree_order():
+    if NODE is None:
+        pytest.skip('no node')
+    import json
+    # As GET /api/agents gives them: newest first.
+    agents = [
+        {'id': 'c2', 'parent_id': 'r1'},   # a second sub-agent of r1
+        {'id': 'g1', 'parent_id': 'c1'},   # a sub-agent of a sub-agent
+        {'id': 'c1', 'parent_id': 'r1'},
+        {'id': 'r2', 'parent_id': None},   # another root, newer than r1
+        {'id': 'o1', 'parent_id': 'gone'},  # its parent not listed
+        {'id': 'r1', 'parent_id': None},
+        {'id': 's1', 'parent_id': 's1'},   # its own parent: a root
+    ]
+    script = ("import { treeOrder } from %s;\n"
+              "const rows = treeOrder(JSON.parse(process.argv[1]));\n"
+              "console.log(JSON.stringify(rows.map((a) => "
+              "[a.id, a.level, a.children])));\n"
+              % json.dumps('file://' + os.path.join(WEB, 'views',
+                                                    'agents.js')))
+    r = subprocess.run([NODE, '--input-type=module', '-e', script,
+                        json.dumps(agents)],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    # Roots newest first; under each, its sub-agents oldest first, depth
+    # first; every agent once.
+    assert json.loads(r.stdout) == [
+        ['r2', 1, 0], ['o1', 1, 0], ['r1', 1, 2], ['c1', 2, 1],
+        ['g1', 3, 0], ['c2', 2, 0], ['s1', 1, 0]]
+
+
+def test_every_data_test_name_documented():
+    """The names browser tests find elements by (data-test) are listed in
+    docs/dashboard.md, so that a test and the page agree on them."""
+    with open(os.path.join(ROOT, 'docs', 'dashboard.md')) as f:
+        listed = set(re.findall(r'`([a-z0-9-]+)`', f.read()))
+    found = set()
+    for rel in web_files():
+        if not rel.endswith('.js'):
+            continue
+        with open(os.path.join(WEB, rel)) as f:
+            src = f.read()
+        found |= set(re.findall(r"'data-test':\s*'([a-z0-9-]+)'", src))
+        # table(..., { test: 'name' }) in the data views.
+        found |= set(re.findall(r"\btest:\s*'([a-z0-9-]+)'", src))
+    # A prefix ('nav-' + id) is documented as `nav-<view>`.
+    found = {n for n in found if not n.endswith('-')}
+    assert 'agent-row' in found and 'send' in found
+    assert sorted(found - listed) == []
