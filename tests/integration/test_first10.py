@@ -1,0 +1,56 @@
+"""The first ten minutes (issue 16): `oxios -f`, suggestions for a
+mistyped command or option, `oxios stop` naming the daemon's pid, and
+the rest of what a new user meets first.  The real binary, the fake LLM
+and a temporary OXIOS_HOME."""
+import os
+import subprocess
+
+import pytest
+
+from conftest import BIN, make_daemon
+
+
+@pytest.mark.parametrize('flag', ['--foreground', '-f'])
+def test_foreground_flag_starts_the_daemon_and_stop_names_its_pid(oxios,
+                                                                  flag):
+    d = make_daemon(oxios)
+    errlog = open(oxios.path('daemon.stderr'), 'a')
+    proc = subprocess.Popen([BIN, flag], env=oxios.env,
+                            stdout=subprocess.PIPE, stderr=errlog, text=True)
+    d.proc = proc
+    d.errlog = errlog
+    try:
+        d.wait_ready()
+        assert int(open(oxios.path('run', 'oxios.pid')).read()) == proc.pid
+        r = oxios.run('stop', check=0, timeout=60)
+        assert 'oxios stopped (pid %d,' % proc.pid in r.stdout, r.stdout
+        assert proc.wait(timeout=30) == 0
+    finally:
+        d.stop()
+    err = d.stderr()
+    assert 'Sanitizer' not in err and 'runtime error' not in err, err
+
+
+def test_foreground_flag_passes_the_rest_to_start(oxios):
+    r = oxios.run('-f', '--bogus')
+    assert r.returncode == 2
+    assert 'usage: oxios start' in r.stderr, r.stderr
+
+
+@pytest.mark.parametrize('args,hint', [
+    (['statu'], "unknown command 'statu' (did you mean 'oxios status'?)"),
+    (['lgo'], "did you mean 'oxios log'?"),
+    (['memroy', 'search', 'x'], "did you mean 'oxios memory'?"),
+    (['--stats'], "unknown option '--stats' (did you mean 'oxios "
+                  "status'?)"),
+    (['--markdown'], "did you mean 'oxios config --markdown'?"),
+    (['--json'], "it goes after a command ('oxios COMMAND --json'"),
+    (['xyzzy'], "unknown command 'xyzzy' (see: oxios help)"),
+    (['--xyzzy'], "unknown option '--xyzzy' (see: oxios help)"),
+])
+def test_mistakes_suggest_the_right_command(oxios, args, hint):
+    r = oxios.run(*args)
+    assert r.returncode == 2, r
+    assert hint in r.stderr, r.stderr
+    assert r.stdout == ''
+    assert len(r.stderr.splitlines()) == 1, r.stderr
