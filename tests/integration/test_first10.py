@@ -2,6 +2,7 @@
 mistyped command or option, `oxios stop` naming the daemon's pid, and
 the rest of what a new user meets first.  The real binary, the fake LLM
 and a temporary OXIOS_HOME."""
+import json
 import os
 import subprocess
 
@@ -54,3 +55,44 @@ def test_mistakes_suggest_the_right_command(oxios, args, hint):
     assert hint in r.stderr, r.stderr
     assert r.stdout == ''
     assert len(r.stderr.splitlines()) == 1, r.stderr
+
+
+# ---- memory search: which recall it used ----
+
+def test_memory_search_says_which_recall_it_used(oxios):
+    oxios.run('memory', 'add', 'I prefer tabs in C code', check=0)
+    r = oxios.run('memory', 'search', 'indentation', check=0)
+    assert r.stdout == 'nothing found\n'
+    notes = [ln for ln in r.stderr.splitlines() if 'note:' in ln]
+    assert len(notes) == 1, r.stderr
+    assert 'recall by keywords and TF-IDF' in notes[0]
+    assert 'memory.embedder api' in notes[0]
+    assert 'memory.embedding_url' in notes[0]
+    assert '/v1/embeddings' in notes[0]
+    r = oxios.run('memory', 'search', 'tabs', check=0)
+    assert 'I prefer tabs in C code' in r.stdout
+    assert r.stderr.count('note: recall by keywords and TF-IDF') == 1
+    # Not with --json (the array is all of stdout), nor by keywords alone.
+    r = oxios.run('memory', 'search', 'tabs', '--json', check=0)
+    assert r.stderr == '' and json.loads(r.stdout)[0]['id'] == 1
+    r = oxios.run('memory', 'search', 'tabs', '--mode', 'keyword', check=0)
+    assert r.stderr == ''
+
+
+def test_memory_search_with_an_api_embedder(llm):
+    cfg = ('[engine]\nretry_base_ms = 20\n[memory]\nembedder = "api"\n'
+           'embedding_url = "%s/v1"\nembedding_model = "fake-embed"\n')
+    llm.write_config(cfg % llm.fake.url)
+    llm.env['OXIOS_EMBEDDING_API_KEY'] = 'sk-openai-test-key-0123456789'
+    llm.run('memory', 'add', 'I prefer tabs in C code', check=0)
+    r = llm.run('memory', 'search', 'tabs', check=0)
+    assert 'I prefer tabs in C code' in r.stdout
+    assert 'note:' not in r.stderr, r.stderr
+    # The embedder down: the search goes on by keywords and says why.
+    llm.write_config(cfg % 'http://127.0.0.1:9')
+    r = llm.run('memory', 'search', 'tabs', check=0)
+    assert 'I prefer tabs in C code' in r.stdout
+    notes = [ln for ln in r.stderr.splitlines() if 'note:' in ln]
+    assert len(notes) == 1, r.stderr
+    assert 'recall by keywords only: the embedder failed' in notes[0]
+    assert 'cannot reach http://127.0.0.1:9/v1/embeddings' in notes[0]
