@@ -96,3 +96,28 @@ def test_memory_search_with_an_api_embedder(llm):
     assert len(notes) == 1, r.stderr
     assert 'recall by keywords only: the embedder failed' in notes[0]
     assert 'cannot reach http://127.0.0.1:9/v1/embeddings' in notes[0]
+
+
+# ---- GET /api/metrics: Prometheus, like /metrics ----
+
+def test_api_metrics_is_prometheus_with_json_on_request(daemon):
+    st, h, text = daemon.get('/api/metrics')
+    assert st == 200, text
+    assert h['Content-Type'] == 'text/plain; version=0.0.4; charset=utf-8'
+    assert '# TYPE oxios_http_requests_total counter' in text
+    assert 'oxios_llm_calls_total' in text or 'oxios_agents' in text
+    st, h2, public = daemon.get('/metrics', auth=False)
+    assert st == 200 and h2['Content-Type'] == h['Content-Type']
+    # The same families, in the same order (the counts move on).
+    def families(t):
+        return [ln for ln in t.splitlines() if ln.startswith('# TYPE')]
+    assert families(text) == families(public)
+    st, h, j = daemon.get('/api/metrics?format=json')
+    assert st == 200 and h['Content-Type'].startswith('application/json')
+    assert {'http', 'agents', 'llm'} <= set(j)
+    st, _, text = daemon.get('/api/metrics?format=prometheus')
+    assert st == 200 and '# TYPE oxios_http_requests_total' in text
+    st, _, j = daemon.get('/api/metrics?format=xml')
+    assert st == 400 and j['error']['code'] == 'bad_format'
+    st, _, j = daemon.get('/api/metrics', auth=False)
+    assert st == 401
