@@ -24,6 +24,7 @@
 #include "kernel/budget_agent.h"
 #include "kernel/sessions.h"
 #include "store/db.h"
+#include "util/buf.h"
 #include "util/xalloc.h"
 
 #define CHAT_LINE_MAX (256 * 1024)
@@ -34,11 +35,14 @@ const struct cmd_entry cmd_chat_entry = {
 	.name = "chat",
 	.usage =
 	    "[--model P/M] [--session ID] [--agent NAME] [--spec|--no-spec] "
-	    "[--local]",
+	    "[--local] [PROMPT...]",
 	.summary = "Talk with an agent interactively.",
 	.help =
 	    "Each line you type is a message; the agent answers with its tools\n"
 	    "as `oxios run` does, and the conversation is one session.\n"
+	    "PROMPT, if given, is the first message (its words joined by\n"
+	    "spaces); the chat then goes on with what you type (or, when\n"
+	    "stdin is not a terminal, with its lines).\n"
 	    "Ctrl-C cancels the answer in progress; Ctrl-D leaves.\n"
 	    "--agent NAME talks as agent profile NAME (default: default),\n"
 	    "whose budget applies (oxios budget).\n"
@@ -299,6 +303,7 @@ cmd_chat(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct chat c;
+	struct buf first;
 	char *line, *dbpath = NULL, *cause = NULL;
 	const char *session = NULL;
 	enum kernel_spec spec = KERNEL_SPEC_CONFIG;
@@ -347,9 +352,17 @@ cmd_chat(int argc, char **argv)
 			return cli_usage(&cmd_chat_entry);
 		}
 	}
-	if (optind != argc) {
-		free(c.model);
-		return cli_usage(&cmd_chat_entry);
+	/* The words left are the first message. */
+	buf_init(&first, CHAT_LINE_MAX + 1);
+	for (; optind < argc; optind++) {
+		if (buf_printf(&first, "%s%s", first.len > 0 ? " " : "",
+			argv[optind]) != 0) {
+			cli_error("a message is at most %d bytes",
+			    CHAT_LINE_MAX);
+			buf_free(&first);
+			free(c.model);
+			return EXIT_USAGE;
+		}
 	}
 	if ((c.cfg = cli_setup()) == NULL)
 		goto out;
@@ -383,6 +396,15 @@ cmd_chat(int argc, char **argv)
 		    c.model != NULL ?
 			c.model :
 			config_str(c.cfg, "engine.default_model"));
+	if (first.len > 0 &&
+	    buf_str(&first)[strspn(buf_str(&first), " \t")] != '\0') {
+		if (c.tty) {
+			/* As if typed: the transcript reads as a chat. */
+			printf("you> %s\n", buf_str(&first));
+			add_history(buf_str(&first));
+		}
+		chat_turn(&c, buf_str(&first));
+	}
 	while ((line = chat_read(&c)) != NULL) {
 		if (strlen(line) > CHAT_LINE_MAX)
 			cli_error("a message is at most %d bytes",
@@ -402,6 +424,7 @@ cmd_chat(int argc, char **argv)
 out:
 	cli_interrupt_stop();
 	db_shutdown();
+	buf_free(&first);
 	config_free(c.cfg);
 	free(c.model);
 	free(dbpath);

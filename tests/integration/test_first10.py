@@ -4,6 +4,7 @@ the rest of what a new user meets first.  The real binary, the fake LLM
 and a temporary OXIOS_HOME."""
 import json
 import os
+import pty
 import subprocess
 
 import pytest
@@ -121,3 +122,59 @@ def test_api_metrics_is_prometheus_with_json_on_request(daemon):
     assert st == 400 and j['error']['code'] == 'bad_format'
     st, _, j = daemon.get('/api/metrics', auth=False)
     assert st == 401
+
+
+# ---- oxios chat PROMPT ----
+
+CHAT_CFG = ('[engine]\nretry_base_ms = 20\n'
+            'default_model = "openai/gpt-4.1"\n')
+
+
+def user_messages(fake):
+    msgs = [q for q in fake.requests()
+            if q['path'].endswith('/completions')][-1]['body']['messages']
+    return [m['content'] for m in msgs if m['role'] == 'user']
+
+
+def test_chat_prompt_is_the_first_message_then_stdin(llm):
+    llm.write_config(CHAT_CFG)
+    llm.fake.load({'turns': [{'text': 'Hi there.'},
+                             {'text': 'You said hello first.'}]})
+    r = llm.run('chat', 'hello', 'there', stdin='what did I say?\n')
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == 'Hi there.\nYou said hello first.\n', r.stdout
+    assert user_messages(llm.fake) == ['hello there', 'what did I say?']
+
+
+def test_chat_prompt_alone_answers_and_ends_with_stdin(llm):
+    llm.write_config(CHAT_CFG)
+    llm.fake.load({'turns': [{'text': 'Hi.'}]})
+    r = llm.run('chat', '--model', 'openai/gpt-4.1-mini', 'hello', stdin='')
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == 'Hi.\n'
+    reqs = [q for q in llm.fake.requests()
+            if q['path'].endswith('/completions')]
+    assert len(reqs) == 1 and reqs[0]['body']['model'] == 'gpt-4.1-mini'
+
+
+def test_chat_prompt_on_a_terminal_goes_on_interactively(llm):
+    from test_chat import read_until
+    llm.write_config(CHAT_CFG)
+    llm.fake.load({'turns': [{'text': 'Hi there.'},
+                             {'text': 'You said hello first.'}]})
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execve(BIN, [BIN, 'chat', 'hello'], dict(llm.env, TERM='dumb'))
+    out = [b'']
+    read_until(fd, 'you> hello', out)
+    read_until(fd, 'Hi there.', out)
+    # Then the prompt, for the next message.
+    out2 = [out[0][out[0].index(b'Hi there.'):]]
+    read_until(fd, 'you> ', out2)
+    os.write(fd, b'what did I say?\r')
+    read_until(fd, 'You said hello first.', out2)
+    os.write(fd, b'.quit\r')
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    os.close(fd)
+    assert user_messages(llm.fake) == ['hello', 'what did I say?']
