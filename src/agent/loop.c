@@ -70,6 +70,8 @@ agent_delta(const struct llm_delta *d, void *arg)
 		l->hooks.text(d->text, d->len, l->hooks.arg);
 	else if (d->kind == LLM_DELTA_RESET && l->hooks.reset != NULL)
 		l->hooks.reset(l->hooks.arg);
+	else if (d->kind == LLM_DELTA_RETRY && l->hooks.retry != NULL)
+		l->hooks.retry(d->text, d->index, d->wait_ms, l->hooks.arg);
 	return 0;
 }
 

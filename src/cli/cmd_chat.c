@@ -79,6 +79,7 @@ struct chat {
 	char session[UUID_STRLEN]; /* "" until the first message */
 	int tty;
 	int local;             /* --local: never through the daemon */
+	struct cli_out *out;   /* the turn's output, while it runs */
 	enum kernel_spec spec; /* ALWAYS: the protocol; else none */
 };
 
@@ -143,6 +144,7 @@ chat_ask(void *arg, const json_t *questions, int round, json_t **answers)
 	size_t i, n = json_array_size(questions);
 	int go = 0;
 
+	cli_out_pause(c->out, 1);
 	*answers = json_array();
 	printf("\n[interview, round %d] (an empty line accepts the default; "
 	       "go accepts all and starts)\n",
@@ -169,6 +171,7 @@ chat_ask(void *arg, const json_t *questions, int round, json_t **answers)
 		free(line);
 	}
 	fflush(stdout);
+	cli_out_pause(c->out, 0);
 	return go;
 }
 
@@ -239,7 +242,7 @@ static void
 chat_turn(struct chat *c, const char *line)
 {
 	struct kernel_run r;
-	struct cli_out out = { 0, 0 };
+	struct cli_out out = { .quiet = 0 };
 	struct cancel stop;
 	char *cause = NULL;
 	int fd = -1;
@@ -265,6 +268,9 @@ chat_turn(struct chat *c, const char *line)
 	cancel_init(&stop, NULL, 0);
 	r.cancel = &stop;
 	cli_out_hooks(&out, &r.hooks);
+	r.phase_hook = cli_out_phase;
+	c->out = &out;
+	cli_out_spin(&out);
 	cli_interrupt_arm(&stop);
 	if (fd >= 0)
 		ctl_client_run(fd, &r); /* closes fd */
@@ -273,6 +279,7 @@ chat_turn(struct chat *c, const char *line)
 	cli_interrupt_arm(NULL);
 	cancel_destroy(&stop);
 	cli_out_finish(&out);
+	c->out = NULL;
 	if (r.session[0] != '\0')
 		memcpy(c->session, r.session, UUID_STRLEN);
 	if (!r.started)

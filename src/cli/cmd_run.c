@@ -198,7 +198,7 @@ cmd_run(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct kernel_run r;
-	struct cli_out out = { 0, 0 };
+	struct cli_out out = { .quiet = 0 };
 	struct config *cfg = NULL;
 	struct cancel stop;
 	const char *context = NULL;
@@ -325,11 +325,14 @@ cmd_run(int argc, char **argv)
 	r.timeout_ms = timeout * 1000;
 	r.cancel = &stop;
 	cli_out_hooks(&out, &r.hooks);
+	r.phase_hook = cli_out_phase;
+	cli_out_spin(&out);
 	if (fd >= 0)
 		ctl_client_run(fd, &r); /* closes fd */
 	else
 		kernel_run(&r);
 	fd = -1;
+	cli_out_finish(&out);
 	cli_interrupt_stop();
 	cancel_destroy(&stop);
 

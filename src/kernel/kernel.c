@@ -100,6 +100,16 @@ kernel_reset(void *arg)
 		ks->user.reset(ks->user.arg);
 }
 
+/* A retried call, a child's too: the user waits for both. */
+static void
+kernel_retry(const char *why, int attempt, long wait_ms, void *arg)
+{
+	struct kernel_save *ks = arg;
+
+	if (ks->user.retry != NULL)
+		ks->user.retry(why, attempt, wait_ms, ks->user.arg);
+}
+
 static void
 kernel_tool_start(const char *name, const json_t *input, void *arg)
 {
@@ -322,6 +332,7 @@ kernel_agent(struct kernel_run *r, struct agent *a, json_t *messages,
 	l->scope = &scope;
 	l->hooks.text = kernel_text;
 	l->hooks.reset = kernel_reset;
+	l->hooks.retry = kernel_retry;
 	l->hooks.tool_start = kernel_tool_start;
 	l->hooks.tool_end = kernel_tool_end;
 	l->hooks.message = save ? kernel_save_message : NULL;

@@ -229,6 +229,21 @@ fuzz_ctl_event(const char *s, size_t n)
 		ctl_event_free(&ev2);
 		free(line);
 		break;
+	case CTL_EV_RETRY:
+		/* Checked ranges; round trip (the reason fits, is valid). */
+		if (ev.text == NULL || ev.text_len > CTL_REASON_MAX ||
+		    ev.attempt < 1 || ev.attempt > CTL_ATTEMPT_MAX ||
+		    ev.wait_ms < -1 || ev.wait_ms > CTL_WAIT_MAX_MS ||
+		    (line = ctl_ev_retry(ev.text, ev.attempt, ev.wait_ms,
+			 &len)) == NULL ||
+		    ctl_event_parse(line, len - 1, &ev2, &cause) != 0)
+			abort();
+		if (ev2.attempt != ev.attempt || ev2.wait_ms != ev.wait_ms ||
+		    strcmp(ev2.text, ev.text) != 0)
+			abort();
+		ctl_event_free(&ev2);
+		free(line);
+		break;
 	case CTL_EV_RESET:
 		break;
 	}

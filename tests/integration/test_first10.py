@@ -5,7 +5,10 @@ and a temporary OXIOS_HOME."""
 import json
 import os
 import pty
+import re
+import select
 import subprocess
+import time
 
 import pytest
 
@@ -178,3 +181,183 @@ def test_chat_prompt_on_a_terminal_goes_on_interactively(llm):
     assert os.waitstatus_to_exitcode(status) == 0
     os.close(fd)
     assert user_messages(llm.fake) == ['hello', 'what did I say?']
+
+
+# ---- the spinner: phase, elapsed time, retries; only on a terminal ----
+
+SPIN_CFG = ('[engine]\nretry_base_ms = 400\n'
+            'default_model = "openai/gpt-4.1"\n')
+ANSWER = 'Hello there, friend.'
+MARK = re.compile(rb'\r\x1b\[K[|/\\-] ([^\r]*?)  (\d+\.\d) s')
+
+
+def read_all(fd, timeout=60):
+    out = b''
+    end = time.time() + timeout
+    while time.time() < end:
+        r, _, _ = select.select([fd], [], [], end - time.time())
+        if not r:
+            break
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:  # EIO: the other side closed
+            break
+        if not chunk:
+            break
+        out += chunk
+    return out
+
+
+def run_on_terminal(ox, args, stdout_tty=False, term='xterm'):
+    """`oxios ARGS` with stderr on a terminal of its own (and stdout on
+    the same one, as in a shell, if asked): (exit code, stdout bytes,
+    stderr bytes); with stdout_tty both are in the third."""
+    em, es = pty.openpty()
+    p = subprocess.Popen([BIN] + args, env=dict(ox.env, TERM=term),
+                         stdin=subprocess.DEVNULL,
+                         stdout=es if stdout_tty else subprocess.PIPE,
+                         stderr=es)
+    os.close(es)
+    err = read_all(em)
+    rc = p.wait(timeout=60)
+    out = b'' if stdout_tty else p.stdout.read()
+    os.close(em)
+    return rc, out, err
+
+
+def labels(err):
+    return [m.group(1).decode() for m in MARK.finditer(err)]
+
+
+def test_run_spinner_phase_time_and_retry_on_a_terminal(llm):
+    llm.write_config(SPIN_CFG)
+    llm.fake.load({'turns': [{'text': ANSWER, 'delay_ms': 300,
+                              'fault': {'status': 500, 'times': 1}}]})
+    rc, out, err = run_on_terminal(llm, ['run', '--local', 'hi'])
+    assert rc == 0, err
+    # stdout is the answer alone.
+    assert out == (ANSWER + '\n').encode(), out
+    seen = labels(err)
+    assert 'thinking' in seen, err
+    times = [float(m.group(2)) for m in MARK.finditer(err)]
+    assert times == sorted(times) and times[-1] >= 0.5, times
+    # The retry, said once with why, then counted down / retried.
+    retry = re.findall(rb'\[retrying in (\d+\.\d) s \(attempt 1 failed\): '
+                       rb'openai: server error \(HTTP 500\)[^\]]*\]\r\n',
+                       err)
+    assert len(retry) == 1, err
+    assert 0.2 <= float(retry[0]) <= 0.4
+    assert any(s.startswith('retrying') for s in seen), seen
+    # The line is erased when the run ends: what follows is plain.
+    tail = err[err.rindex(b'\x1b[K') + 3:]
+    assert b'thinking' not in tail and b'session ' in tail, tail
+
+
+def test_spinner_never_mixes_with_the_answer_on_the_same_terminal(llm):
+    """stdout on the same terminal: while a line of the answer is being
+    written the spinner keeps still (an erase would wipe the line), even
+    when the answer pauses longer than the spinner's rest."""
+    llm.write_config(SPIN_CFG)
+    llm.fake.load({'turns': [{'text': ANSWER, 'chunk_bytes': 6,
+                              'delay_ms': 450}]})
+    rc, _, both = run_on_terminal(llm, ['run', '--local', 'hi'],
+                                  stdout_tty=True)
+    assert rc == 0, both
+    start = both.index(ANSWER[:6].encode())
+    assert both[start:start + len(ANSWER) + 2] == \
+        (ANSWER + '\r\n').encode(), both
+    # The spinner was there before the answer began, erased before it.
+    assert 'thinking' in labels(both[:start]), both
+    assert both[:start].endswith(b'\r\x1b[K'), both[:start]
+
+
+def test_no_spinner_off_a_terminal_or_with_json(llm):
+    llm.write_config(SPIN_CFG)
+    llm.fake.load({'turns': [{'text': ANSWER, 'delay_ms': 300,
+                              'fault': {'status': 500, 'times': 1}}]})
+    r = llm.run('run', '--local', 'hi', env={'TERM': 'xterm'})
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == ANSWER + '\n'
+    assert '\r' not in r.stderr and 'thinking' not in r.stderr
+    assert 'retrying' not in r.stderr, r.stderr
+    # --json on a terminal: the JSON alone, nothing on stderr but what
+    # is not the spinner's.
+    llm.fake.load({'turns': [{'text': ANSWER, 'delay_ms': 300,
+                              'fault': {'status': 500, 'times': 1}}]})
+    rc, out, err = run_on_terminal(llm, ['run', '--local', '--json', 'hi'])
+    assert rc == 0, err
+    assert json.loads(out)['response'] == ANSWER
+    assert b'\x1b[K' not in err and b'retrying' not in err, err
+    # A terminal that cannot erase a line (TERM=dumb): nothing either.
+    llm.fake.load({'turns': [{'text': ANSWER, 'delay_ms': 300}]})
+    rc, out, err = run_on_terminal(llm, ['run', '--local', 'hi'],
+                                   term='dumb')
+    assert rc == 0 and out == (ANSWER + '\n').encode()
+    assert b'\x1b[K' not in err and b'thinking' not in err, err
+
+
+def test_run_through_the_daemon_shows_the_retry(daemon):
+    """The retry comes over the control socket (a `retry` event)."""
+    daemon.fake.load({'turns': [{'text': ANSWER, 'delay_ms': 300,
+                                 'fault': {'status': 500, 'times': 1}}]})
+    rc, out, err = run_on_terminal(daemon.ox, ['run', 'hi'])
+    assert rc == 0, err
+    assert out == (ANSWER + '\n').encode(), out
+    assert re.search(rb'\[retrying in \d+\.\d s \(attempt 1 failed\): '
+                     rb'openai: server error \(HTTP 500\)', err), err
+    assert 'thinking' in labels(err), err
+    # Through the daemon: the run's agent is the daemon's.
+    st, _, agents = daemon.get('/api/agents')
+    assert st == 200 and len(agents['agents'] if isinstance(
+        agents, dict) else agents) == 1
+
+
+def test_chat_spinner_during_a_turn_not_at_the_prompt(llm):
+    from test_chat import read_until
+    llm.write_config(SPIN_CFG)
+    llm.fake.load({'turns': [{'text': ANSWER, 'delay_ms': 400}]})
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execve(BIN, [BIN, 'chat', 'hi'], dict(llm.env, TERM='xterm'))
+    out = [b'']
+    read_until(fd, ANSWER, out)
+    before = out[0][:out[0].index(ANSWER.encode())]
+    assert 'thinking' in labels(before), out[0]
+    after = [b'']
+    read_until(fd, 'you> ', after)
+    time.sleep(0.8)  # at the prompt: nothing is drawn
+    r, _, _ = select.select([fd], [], [], 0)
+    if r:
+        after[0] += os.read(fd, 65536)
+    assert labels(after[0]) == [], after[0]
+    os.write(fd, b'.quit\r')
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    os.close(fd)
+
+
+OURO_CFG = ('[engine]\nretry_base_ms = 20\n'
+            'default_model = "openai/gpt-4.1"\n'
+            '[exec]\nallowlist = ["test"]\n'
+            '[ouroboros]\nmax_generations = 1\ninterview = false\n')
+
+
+def test_run_spinner_shows_the_ouroboros_phase(llm):
+    from test_ouroboros import WRITE, judge, seed_args, turn
+    llm.env.pop('OXIOS_OUROBOROS_MODE', None)
+    os.makedirs(os.path.join(llm.home, 'workspace'), exist_ok=True)
+    llm.write_config(OURO_CFG)
+    stall = {'stall_ms': 900}
+    seed = turn('write_seed', 2, **seed_args())
+    seed['fault'] = stall
+    verdict = turn('judge', 3, **judge())
+    verdict['fault'] = dict(stall)
+    llm.fake.load({'turns': [seed, WRITE, {'text': 'Wrote hello.txt.'},
+                             verdict]})
+    rc, out, err = run_on_terminal(llm, ['run', '--local', '--spec',
+                                         'write hello.txt'])
+    assert rc == 0, err
+    seen = labels(err)
+    assert 'seed' in seen and 'evaluate' in seen, seen
+    assert seen.index('seed') < seen.index('evaluate')
+    assert b'ouroboros: passed' in err, err

@@ -327,6 +327,28 @@ test_events_round_trip(void **state)
 	assert_string_equal(ev.seed_id, r.session);
 	ctl_event_free(&ev);
 
+	parse_line(ctl_ev_retry("openai: HTTP 503 \xc3\xa9", 2, 1500, &len),
+	    &len, &ev);
+	assert_int_equal(ev.type, CTL_EV_RETRY);
+	assert_int_equal(ev.attempt, 2);
+	assert_int_equal(ev.wait_ms, 1500);
+	assert_string_equal(ev.text, "openai: HTTP 503 \xc3\xa9");
+	ctl_event_free(&ev);
+	/* Once admitted; a reason cut inside a character, or too long. */
+	parse_line(ctl_ev_retry("429 \xc3", 1, -1, &len), &len, &ev);
+	assert_int_equal(ev.wait_ms, -1);
+	assert_string_equal(ev.text, "429 ");
+	ctl_event_free(&ev);
+	{
+		char long_why[CTL_REASON_MAX + 100];
+
+		memset(long_why, 'x', sizeof long_why - 1);
+		long_why[sizeof long_why - 1] = '\0';
+		parse_line(ctl_ev_retry(long_why, 3, 0, &len), &len, &ev);
+		assert_int_equal(ev.text_len, CTL_REASON_MAX);
+		ctl_event_free(&ev);
+	}
+
 	parse_line(ctl_ev_tool(0, "ls", in, &len), &len, &ev);
 	assert_int_equal(ev.type, CTL_EV_TOOL_START);
 	assert_string_equal(ev.name, "ls");
@@ -454,6 +476,23 @@ test_events_refused(void **state)
 		"\"seed_id\":\"../x\"}",
 		"{\"event\":\"phase\",\"phase\":\"seed\",\"generation\":1,"
 		"\"seed_id\":7}",
+		"{\"event\":\"retry\",\"attempt\":1,\"wait_ms\":5}",
+		"{\"event\":\"retry\",\"attempt\":0,\"wait_ms\":5,"
+		"\"reason\":\"r\"}",
+		"{\"event\":\"retry\",\"attempt\":1001,\"wait_ms\":5,"
+		"\"reason\":\"r\"}",
+		"{\"event\":\"retry\",\"attempt\":1,\"wait_ms\":-2,"
+		"\"reason\":\"r\"}",
+		"{\"event\":\"retry\",\"attempt\":1,\"wait_ms\":86400001,"
+		"\"reason\":\"r\"}",
+		"{\"event\":\"retry\",\"attempt\":1,\"wait_ms\":1.5,"
+		"\"reason\":\"r\"}",
+		"{\"event\":\"retry\",\"attempt\":\"1\",\"wait_ms\":5,"
+		"\"reason\":\"r\"}",
+		"{\"event\":\"retry\",\"attempt\":1,\"wait_ms\":5,"
+		"\"reason\":\"a\\u0000b\"}",
+		"{\"event\":\"retry\",\"attempt\":1,\"wait_ms\":5,"
+		"\"reason\":\"r\",\"x\":1}",
 	};
 	static const char *const bad_done[] = {
 		"{\"event\":\"done\"}",
