@@ -263,6 +263,8 @@ agent_loop_run(struct agent_loop *l)
 		l->usage.cache_write_tokens += resp.usage.cache_write_tokens;
 		if (rec.priced)
 			l->cost_usd += rec.cost_usd;
+		else
+			l->unpriced++;
 		agent_add(l,
 		    json_pack("{s:s, s:o}", "role", "assistant", "content",
 			agent_content(resp.content)));

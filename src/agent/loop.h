@@ -78,6 +78,7 @@ struct agent_loop {
 	int tool_calls;
 	struct llm_usage usage; /* summed over the turns */
 	double cost_usd;        /* summed; unpriced models add nothing */
+	int unpriced;           /* answers of a model with no known price */
 };
 
 /* Run the loop.  Returns 0 when it stopped with AGENT_DONE, else -1. */

@@ -21,6 +21,7 @@
 #include "kernel/sessions.h"
 #include "security/auth.h"
 #include "store/db.h"
+#include "util/json.h"
 #include "util/log.h"
 #include "util/time.h"
 #include "util/xalloc.h"
@@ -52,7 +53,8 @@ chat_ws_send(struct chat_call *c, json_t *msg)
 	char *s;
 
 	if (c->ws != NULL &&
-	    (s = json_dumps(msg, JSON_COMPACT | JSON_ENSURE_ASCII)) != NULL) {
+	    (s = json_dumps(msg,
+		 JSON_COMPACT | JSON_ENSURE_ASCII | OXJSON_REAL)) != NULL) {
 		hub_send(c->ws, s, strlen(s));
 		free(s);
 	}
@@ -114,14 +116,15 @@ static json_t *
 chat_result(const struct kernel_run *r)
 {
 	json_t *o = json_pack("{s:s, s:s, s:s, s:I, s:s, s:s, s:i, s:i, "
-			      "s:{s:I, s:I}, s:f}",
+			      "s:{s:I, s:I}, s:o}",
 	    "reply", r->answer != NULL ? r->answer : "", "session_id",
 	    r->session, "agent_id", r->agent, "duration_ms",
 	    (json_int_t)r->duration_ms, "stop_reason", agent_stop_name(r->stop),
 	    "reason", r->reason, "iterations", r->iterations, "tool_calls",
 	    r->tool_calls, "usage", "input_tokens",
 	    (json_int_t)r->usage.input_tokens, "output_tokens",
-	    (json_int_t)r->usage.output_tokens, "cost_usd", r->cost_usd);
+	    (json_int_t)r->usage.output_tokens, "cost_usd",
+	    r->cost_unknown ? json_null() : json_real(r->cost_usd));
 
 	/* Ouroboros (docs/ouroboros.md): as `oxios run --json` says it. */
 	json_object_set_new(o, "phase_reached",

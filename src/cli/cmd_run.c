@@ -172,7 +172,8 @@ run_json(const struct kernel_run *r, int exit_code)
 		    json_pack("{s:I, s:I}", "input_tokens",
 			(json_int_t)r->usage.input_tokens, "output_tokens",
 			(json_int_t)r->usage.output_tokens));
-		json_object_set_new(o, "cost_usd", json_real(r->cost_usd));
+		json_object_set_new(o, "cost_usd",
+		    r->cost_unknown ? json_null() : json_real(r->cost_usd));
 		json_object_set(o, "sandbox", r->sandbox);
 	} else
 		json_object_set_new(o, "error", json_string(r->error));

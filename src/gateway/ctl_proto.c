@@ -565,13 +565,16 @@ ctl_done_apply(const struct ctl_event *ev, struct kernel_run *r, char **cause)
 	if (ctl_count(usage, "output_tokens", &n, cause) != 0)
 		goto bad_usage;
 	r->usage.output_tokens = n;
+	/* null: a model of the run has no known price. */
 	cost = json_object_get(o, "cost_usd");
-	if (!json_is_number(cost) || !isfinite(json_number_value(cost)) ||
-	    json_number_value(cost) < 0) {
-		xasprintf(cause, "'cost_usd' must be a number");
+	r->cost_unknown = json_is_null(cost);
+	if (!r->cost_unknown &&
+	    (!json_is_number(cost) || !isfinite(json_number_value(cost)) ||
+		json_number_value(cost) < 0)) {
+		xasprintf(cause, "'cost_usd' must be a number or null");
 		return -1;
 	}
-	r->cost_usd = json_number_value(cost);
+	r->cost_usd = r->cost_unknown ? 0 : json_number_value(cost);
 	v = json_object_get(o, "answer");
 	if (v != NULL && !json_is_null(v) && !json_is_string(v)) {
 		xasprintf(cause, "'answer' must be a string");
@@ -745,7 +748,8 @@ ctl_ev_done(const struct kernel_run *r, size_t *len)
 	    json_pack("{s:I, s:I}", "input_tokens",
 		(json_int_t)r->usage.input_tokens, "output_tokens",
 		(json_int_t)r->usage.output_tokens));
-	json_object_set_new(o, "cost_usd", json_real(r->cost_usd));
+	json_object_set_new(o, "cost_usd",
+	    r->cost_unknown ? json_null() : json_real(r->cost_usd));
 	json_object_set(o, "sandbox",
 	    r->sandbox != NULL ? r->sandbox : json_null());
 	ctl_done_ouro(o, r);

@@ -359,7 +359,7 @@ kernel_agent(struct kernel_run *r, struct agent *a, json_t *messages,
 	else
 		state = AGENT_EXITED; /* a limit stopped it: it ended cleanly */
 	supervisor_finish(r->db, a, state, l->reason, l->iterations, &l->usage,
-	    l->cost_usd, l->cost_usd > 0);
+	    l->cost_usd, l->unpriced == 0);
 	registry_free(tools);
 	l->tools = NULL;
 	free(system);
@@ -468,6 +468,7 @@ kernel_run(struct kernel_run *r)
 	r->tool_calls = l.tool_calls;
 	r->usage = l.usage;
 	r->cost_usd = l.cost_usd;
+	r->cost_unknown = l.unpriced > 0;
 	if (l.stop == AGENT_WORKER_ERROR && l.iterations == 0) {
 		r->started = 0; /* no worker: the agent never ran */
 		snprintf(r->error, sizeof r->error, "%s", l.reason);

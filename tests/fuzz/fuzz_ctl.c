@@ -146,6 +146,8 @@ fuzz_ctl_done(const struct ctl_event *ev)
 		a.iterations != b.iterations || a.tool_calls != b.tool_calls ||
 		a.usage.input_tokens != b.usage.input_tokens ||
 		a.usage.output_tokens != b.usage.output_tokens ||
+		a.cost_unknown != b.cost_unknown || a.cost_usd != b.cost_usd ||
+		(a.cost_unknown && a.cost_usd != 0) ||
 		!fuzz_streq(a.answer, b.answer) ||
 		(a.sandbox == NULL) != (b.sandbox == NULL) ||
 		(a.sandbox != NULL && !json_equal(a.sandbox, b.sandbox)) ||

@@ -7,6 +7,7 @@ import os
 import pty
 import re
 import select
+import sqlite3
 import subprocess
 import time
 
@@ -361,3 +362,71 @@ def test_run_spinner_shows_the_ouroboros_phase(llm):
     assert 'seed' in seen and 'evaluate' in seen, seen
     assert seen.index('seed') < seen.index('evaluate')
     assert b'ouroboros: passed' in err, err
+
+
+# ---- cost_usd: null when the price is unknown; floats readable ----
+
+USAGE = {'input_tokens': 1000, 'output_tokens': 500}
+PRICED = (1000 * 2.0 + 500 * 8.0) / 1e6  # openai/gpt-4.1
+
+
+def test_run_json_cost_is_null_for_an_unpriced_model(llm):
+    llm.write_config(SPIN_CFG)
+    llm.fake.load({'turns': [{'text': 'a', 'usage': USAGE}]})
+    r = llm.run('run', '--local', '--json', 'hi', check=0)
+    out = json.loads(r.stdout)
+    assert out['cost_usd'] == pytest.approx(PRICED)
+    # Printed as people write it: 0.006, not 0.0060000000000000001.
+    assert '"cost_usd": 0.006' in r.stdout or \
+        '"cost_usd":0.006' in r.stdout, r.stdout
+    llm.fake.load({'turns': [{'text': 'b', 'usage': USAGE}]})
+    r = llm.run('run', '--local', '--json', '--model', 'openai/mystery-1',
+                'hi', check=0)
+    out = json.loads(r.stdout)
+    assert out['response'] == 'b' and out['cost_usd'] is None, out
+    agent = out['agent_id']
+    db = sqlite3.connect(llm.path('oxios.db'))
+    rows = db.execute('SELECT cost_usd FROM agents ORDER BY rowid').fetchall()
+    db.close()
+    assert rows[0][0] == pytest.approx(PRICED) and rows[1] == (None,)
+    assert agent
+
+
+def test_memory_json_floats_are_short(oxios):
+    oxios.run('memory', 'add', 'I prefer tabs in C code', check=0)
+    r = oxios.run('memory', 'list', '--json', check=0)
+    assert '"importance": 0.8,' in r.stdout, r.stdout
+    assert '0000000' not in r.stdout, r.stdout
+
+
+def test_daemon_cost_is_null_for_an_unpriced_model(daemon):
+    """The REST answer, the agents API, and `oxios run --json` through
+    the control socket (its done record)."""
+    daemon.fake.load({'turns': [{'text': 'x', 'usage': USAGE}]})
+    st, _, j = daemon.post('/api/chat', {'content': 'hi',
+                                         'model': 'openai/mystery-1'})
+    assert st == 200 and j['reply'] == 'x', j
+    assert j['cost_usd'] is None
+    st, _, a = daemon.get('/api/agents/' + j['agent_id'])
+    assert st == 200 and a['cost_usd'] is None, a
+    daemon.fake.load({'turns': [{'text': 'y', 'usage': USAGE}]})
+    st, _, j = daemon.post('/api/chat', {'content': 'hi'})
+    assert j['cost_usd'] == pytest.approx(PRICED)
+    st, _, a = daemon.get('/api/agents/' + j['agent_id'])
+    assert a['cost_usd'] == pytest.approx(PRICED)
+    # The REST answer's floats are short too.
+    c = daemon.conn()
+    c.request('GET', '/api/agents/' + j['agent_id'],
+              headers={'Authorization': 'Bearer ' + daemon.token})
+    raw = c.getresponse().read().decode()
+    c.close()
+    assert '"cost_usd":0.006' in raw, raw
+    # Through the control socket.
+    daemon.fake.load({'turns': [{'text': 'z', 'usage': USAGE}]})
+    r = daemon.ox.run('run', '--json', '--model', 'openai/mystery-1', 'hi',
+                      check=0)
+    out = json.loads(r.stdout)
+    assert out['response'] == 'z' and out['cost_usd'] is None, out
+    daemon.fake.load({'turns': [{'text': 'w', 'usage': USAGE}]})
+    out = json.loads(daemon.ox.run('run', '--json', 'hi', check=0).stdout)
+    assert out['cost_usd'] == pytest.approx(PRICED)

@@ -283,7 +283,7 @@ test_events_round_trip(void **state)
 	struct ctl_event ev;
 	json_t *in = json_pack("{s:s}", "path", "."), *qs;
 	size_t len;
-	char *cause = NULL;
+	char *cause = NULL, *line;
 
 	(void)state;
 	memset(&r, 0, sizeof r);
@@ -391,6 +391,7 @@ test_events_round_trip(void **state)
 	assert_int_equal(back.usage.input_tokens, 5900);
 	assert_int_equal(back.usage.output_tokens, 50);
 	assert_true(back.cost_usd == 0.0125);
+	assert_false(back.cost_unknown);
 	assert_int_equal(back.duration_ms, 1234);
 	assert_true(json_equal(back.sandbox, r.sandbox));
 	/* Nothing of Ouroboros ran: the fields are absent, and read so. */
@@ -419,6 +420,19 @@ test_events_round_trip(void **state)
 	assert_int_equal(back.generations, 2);
 	assert_string_equal(back.ouro_stop, "max_generations");
 	assert_string_equal(back.ouro_detail, r.ouro_detail);
+	kernel_run_free(&back);
+
+	/* A model with no known price: null, not 0 (not "free"). */
+	r.cost_unknown = 1;
+	r.cost_usd = 0.5; /* a part: not shown */
+	line = ctl_ev_done(&r, &len);
+	assert_non_null(strstr(line, "\"cost_usd\":null"));
+	parse_line(line, &len, &ev);
+	memset(&back, 0, sizeof back);
+	assert_int_equal(ctl_done_apply(&ev, &back, &cause), 0);
+	ctl_event_free(&ev);
+	assert_true(back.cost_unknown);
+	assert_true(back.cost_usd == 0);
 	kernel_run_free(&back);
 
 	/* A run that never started: its error. */
