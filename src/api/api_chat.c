@@ -24,6 +24,7 @@
 #include "util/json.h"
 #include "util/log.h"
 #include "util/time.h"
+#include "util/utf8.h"
 #include "util/xalloc.h"
 
 #define CHAT_MAX_CONTENT (256 * 1024) /* characters of one message */
@@ -239,6 +240,16 @@ chat_phase(const struct kernel_run *r, const char *seed_id, int generation,
 		"generation", generation, "seed_id", seed_id));
 }
 
+/* A call to the model is retried: a client can say so, and why. */
+static void
+chat_retry(const char *why, int attempt, long wait_ms, void *arg)
+{
+	chat_ws_send(arg,
+	    json_pack("{s:s, s:i, s:I, s:s%}", "type", "retry", "attempt",
+		attempt, "wait_ms", (json_int_t)wait_ms, "reason", why,
+		utf8_valid_prefix(why, strlen(why))));
+}
+
 /* [0]: POST /api/chat (nobody answers questions: the defaults); [1]: the
  * WebSocket (the user answers them). */
 static const struct gateway_sink chat_sinks[2] = {
@@ -261,6 +272,7 @@ static const struct gateway_sink chat_sinks[2] = {
 	    .release = chat_release,
 	    .questions = chat_questions,
 	    .phase = chat_phase,
+	    .retry = chat_retry,
 	},
 };
 
@@ -619,7 +631,8 @@ const struct route api_chat_routes[] = {
 	    .tag = "chat",
 	    .summary =
 		"WebSocket: send {type: message, content, spec?}, receive "
-		"started, delta, tool_start, tool_end, questions, phase, done, "
+		"started, delta, tool_start, tool_end, questions, phase, retry, "
+		"done, "
 		"error; "
 		"send {type: answers, answers?, go?} to questions, "
 		"{type: cancel}.",

@@ -430,3 +430,21 @@ def test_daemon_cost_is_null_for_an_unpriced_model(daemon):
     daemon.fake.load({'turns': [{'text': 'w', 'usage': USAGE}]})
     out = json.loads(daemon.ox.run('run', '--json', 'hi', check=0).stdout)
     assert out['cost_usd'] == pytest.approx(PRICED)
+
+
+def test_websocket_chat_tells_a_retry(daemon):
+    import asyncio
+    from test_daemon import ws_chat
+    daemon.fake.load({'turns': [{'text': ANSWER,
+                                 'fault': {'status': 500, 'times': 1}}]})
+    got = asyncio.run(ws_chat(daemon, [{'type': 'message', 'content': 'hi'}]))
+    retries = [m for m in got if m['type'] == 'retry']
+    assert len(retries) == 1, got
+    assert retries[0]['attempt'] == 1 and retries[0]['wait_ms'] >= 0
+    assert 'HTTP 500' in retries[0]['reason']
+    assert got[-1]['type'] == 'done' and got[-1]['reply'] == ANSWER
+    # The REST answer has no stream: the same run, no event, same reply.
+    daemon.fake.load({'turns': [{'text': ANSWER,
+                                 'fault': {'status': 500, 'times': 1}}]})
+    st, _, j = daemon.post('/api/chat', {'content': 'hi'})
+    assert st == 200 and j['reply'] == ANSWER
