@@ -448,3 +448,41 @@ def test_websocket_chat_tells_a_retry(daemon):
                                  'fault': {'status': 500, 'times': 1}}]})
     st, _, j = daemon.post('/api/chat', {'content': 'hi'})
     assert st == 200 and j['reply'] == ANSWER
+
+
+# ---- the README: nothing outside the repository; its samples are real ----
+
+def readme(root):
+    with open(os.path.join(root, 'README.md')) as f:
+        return f.read()
+
+
+def test_readme_points_inside_the_repository(root):
+    text = readme(root)
+    assert '../' not in text, 'the README points outside the repository'
+    for path in re.findall(r'`((?:docs/|HACKING)[^`\s]*\.md)`', text):
+        assert os.path.exists(os.path.join(root, path)), path
+    # The curl example says where $TOKEN comes from.
+    assert 'TOKEN=$(oxios token rotate --quiet)' in text
+
+
+def test_readme_samples_are_what_oxios_prints(root, oxios):
+    text = readme(root)
+    r = oxios.run('doctor', env={'ANTHROPIC_API_KEY': 'sk-ant-x' * 4})
+    db = [ln for ln in r.stdout.splitlines() if ln.startswith('ok    database')]
+    assert db, r.stdout
+    version = re.search(r'schema version \d+ \(latest \d+\)', db[0]).group(0)
+    assert version in text, (version, 'README: schema version is stale')
+    keys = [ln for ln in r.stdout.splitlines() if ln.startswith('ok    keys')]
+    for ln in keys:
+        assert ln in text, ln
+    oxios.run('memory', 'add', 'I prefer tabs in C code', '--tags', 'style',
+              check=0)
+    r = oxios.run('memory', 'search', 'tabs', check=0)
+    lines = r.stdout.splitlines() + r.stderr.splitlines()
+    # Every line but the score, which depends on the corpus.
+    for ln in lines:
+        assert re.sub(r'score [0-9.]+', 'score', ln) in \
+            re.sub(r'score [0-9.]+', 'score', text), ln
+    r = oxios.run('chat', '--help', check=0)
+    assert 'PROMPT' in r.stdout
