@@ -486,3 +486,19 @@ def test_readme_samples_are_what_oxios_prints(root, oxios):
             re.sub(r'score [0-9.]+', 'score', text), ln
     r = oxios.run('chat', '--help', check=0)
     assert 'PROMPT' in r.stdout
+
+
+def test_run_spinner_names_the_tool_running(llm):
+    llm.write_config(SPIN_CFG + '[exec]\nallowlist = ["sleep"]\n')
+    llm.fake.load({'turns': [
+        {'tool_calls': [{'id': 'c1', 'name': 'exec', 'arguments': {
+            'mode': 'structured', 'binary': 'sleep', 'args': ['1']}}]},
+        {'text': 'Slept.'}]})
+    rc, out, err = run_on_terminal(llm, ['run', '--local', 'nap'])
+    assert rc == 0, err
+    assert out == b'Slept.\n'
+    seen = labels(err)
+    assert 'running exec' in seen, seen
+    # The tool's name goes when the tool has ended.
+    after = labels(err[err.index(b'<- ok'):])
+    assert 'running exec' not in after, after
