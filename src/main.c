@@ -13,6 +13,7 @@
 int
 main(int argc, char **argv)
 {
+	char **av = NULL;
 	int rc;
 
 	if (sodium_init() < 0) {
@@ -31,12 +32,24 @@ main(int argc, char **argv)
 		argv[1] = (char *)"version";
 	else if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
 		argv[1] = (char *)"help";
-	else if (argv[1][0] == '-') {
-		fprintf(stderr,
-		    "oxios: unknown option '%s' (see: oxios help)\n", argv[1]);
+	else if (strcmp(argv[1], "--foreground") == 0 ||
+	    strcmp(argv[1], "-f") == 0) {
+		/* `oxios -f ARGS` is `oxios start --foreground ARGS`. */
+		av = calloc((size_t)argc + 2, sizeof *av);
+		if (av == NULL)
+			return EXIT_FAIL;
+		av[0] = argv[0];
+		av[1] = (char *)"start";
+		av[2] = (char *)"--foreground";
+		memcpy(av + 3, argv + 2, (size_t)(argc - 2) * sizeof *av);
+		argv = av;
+		argc++;
+	} else if (argv[1][0] == '-') {
+		cli_unknown_option(argv[1]);
 		return EXIT_USAGE;
 	}
 	rc = cli_exec(argc - 1, argv + 1);
+	free(av);
 	log_close();
 	if (fflush(stdout) == EOF || ferror(stdout)) {
 		if (rc == EXIT_OK)

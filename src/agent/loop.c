@@ -70,6 +70,8 @@ agent_delta(const struct llm_delta *d, void *arg)
 		l->hooks.text(d->text, d->len, l->hooks.arg);
 	else if (d->kind == LLM_DELTA_RESET && l->hooks.reset != NULL)
 		l->hooks.reset(l->hooks.arg);
+	else if (d->kind == LLM_DELTA_RETRY && l->hooks.retry != NULL)
+		l->hooks.retry(d->text, d->index, d->wait_ms, l->hooks.arg);
 	return 0;
 }
 
@@ -261,6 +263,8 @@ agent_loop_run(struct agent_loop *l)
 		l->usage.cache_write_tokens += resp.usage.cache_write_tokens;
 		if (rec.priced)
 			l->cost_usd += rec.cost_usd;
+		else
+			l->unpriced++;
 		agent_add(l,
 		    json_pack("{s:s, s:o}", "role", "assistant", "content",
 			agent_content(resp.content)));

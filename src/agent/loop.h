@@ -33,6 +33,10 @@ enum agent_stop {
 struct agent_hooks {
 	void (*text)(const char *s, size_t n, void *arg); /* answer text */
 	void (*reset)(void *arg); /* streamed text is being redone */
+	/* A call to the model failed (why) and is retried after wait_ms
+	 * (-1: once the scheduler admits it); attempt: the one that
+	 * failed. */
+	void (*retry)(const char *why, int attempt, long wait_ms, void *arg);
 	void (*tool_start)(const char *name, const json_t *input, void *arg);
 	void (*tool_end)(const char *name, const json_t *result, void *arg);
 	/* Each message added to the conversation (to persist it). */
@@ -74,6 +78,7 @@ struct agent_loop {
 	int tool_calls;
 	struct llm_usage usage; /* summed over the turns */
 	double cost_usd;        /* summed; unpriced models add nothing */
+	int unpriced;           /* answers of a model with no known price */
 };
 
 /* Run the loop.  Returns 0 when it stopped with AGENT_DONE, else -1. */

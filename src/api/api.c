@@ -421,17 +421,7 @@ api_metrics_free(struct metrics_sample *s)
 	json_decref(s->breakers);
 }
 
-static int
-api_metrics_json(struct http_req *r)
-{
-	struct metrics_sample s;
-
-	api_metrics_sample(&s);
-	http_json(r, 200, metrics_json(&s));
-	api_metrics_free(&s);
-	return 0;
-}
-
+/* The Prometheus text (GET /metrics, GET /api/metrics). */
 static int
 api_metrics_text(struct http_req *r)
 {
@@ -446,6 +436,24 @@ api_metrics_text(struct http_req *r)
 	r->text_len = b.len;
 	r->text = buf_detach(&b);
 	r->content_type = "text/plain; version=0.0.4; charset=utf-8";
+	return 0;
+}
+
+/* GET /api/metrics: the same text, or with ?format=json the JSON. */
+static int
+api_metrics(struct http_req *r)
+{
+	const char *format = http_query(r, "format");
+	struct metrics_sample s;
+
+	if (format == NULL || strcmp(format, "prometheus") == 0)
+		return api_metrics_text(r);
+	if (strcmp(format, "json") != 0)
+		return http_error(r, 400, "bad_format",
+		    "format must be json or prometheus");
+	api_metrics_sample(&s);
+	http_json(r, 200, metrics_json(&s));
+	api_metrics_free(&s);
 	return 0;
 }
 
@@ -553,10 +561,12 @@ static const struct route api_system_routes[] = {
 	{
 	    .method = "GET",
 	    .pattern = "/api/metrics",
-	    .handler = api_metrics_json,
+	    .handler = api_metrics,
 	    .tag = "system",
-	    .summary = "The metrics as JSON.",
-	    .response = "{http, latency, agents, llm, ...}",
+	    .summary = "The metrics of /metrics, with the token: Prometheus "
+		       "text; ?format=json for JSON.",
+	    .response = "text/plain; version=0.0.4, or with ?format=json "
+			"{http, latency, agents, llm, ...}",
 	},
 	{
 	    .method = "GET",

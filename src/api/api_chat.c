@@ -21,8 +21,10 @@
 #include "kernel/sessions.h"
 #include "security/auth.h"
 #include "store/db.h"
+#include "util/json.h"
 #include "util/log.h"
 #include "util/time.h"
+#include "util/utf8.h"
 #include "util/xalloc.h"
 
 #define CHAT_MAX_CONTENT (256 * 1024) /* characters of one message */
@@ -52,7 +54,8 @@ chat_ws_send(struct chat_call *c, json_t *msg)
 	char *s;
 
 	if (c->ws != NULL &&
-	    (s = json_dumps(msg, JSON_COMPACT | JSON_ENSURE_ASCII)) != NULL) {
+	    (s = json_dumps(msg,
+		 JSON_COMPACT | JSON_ENSURE_ASCII | OXJSON_REAL)) != NULL) {
 		hub_send(c->ws, s, strlen(s));
 		free(s);
 	}
@@ -114,14 +117,15 @@ static json_t *
 chat_result(const struct kernel_run *r)
 {
 	json_t *o = json_pack("{s:s, s:s, s:s, s:I, s:s, s:s, s:i, s:i, "
-			      "s:{s:I, s:I}, s:f}",
+			      "s:{s:I, s:I}, s:o}",
 	    "reply", r->answer != NULL ? r->answer : "", "session_id",
 	    r->session, "agent_id", r->agent, "duration_ms",
 	    (json_int_t)r->duration_ms, "stop_reason", agent_stop_name(r->stop),
 	    "reason", r->reason, "iterations", r->iterations, "tool_calls",
 	    r->tool_calls, "usage", "input_tokens",
 	    (json_int_t)r->usage.input_tokens, "output_tokens",
-	    (json_int_t)r->usage.output_tokens, "cost_usd", r->cost_usd);
+	    (json_int_t)r->usage.output_tokens, "cost_usd",
+	    r->cost_unknown ? json_null() : json_real(r->cost_usd));
 
 	/* Ouroboros (docs/ouroboros.md): as `oxios run --json` says it. */
 	json_object_set_new(o, "phase_reached",
@@ -236,6 +240,16 @@ chat_phase(const struct kernel_run *r, const char *seed_id, int generation,
 		"generation", generation, "seed_id", seed_id));
 }
 
+/* A call to the model is retried: a client can say so, and why. */
+static void
+chat_retry(const char *why, int attempt, long wait_ms, void *arg)
+{
+	chat_ws_send(arg,
+	    json_pack("{s:s, s:i, s:I, s:s%}", "type", "retry", "attempt",
+		attempt, "wait_ms", (json_int_t)wait_ms, "reason", why,
+		utf8_valid_prefix(why, strlen(why))));
+}
+
 /* [0]: POST /api/chat (nobody answers questions: the defaults); [1]: the
  * WebSocket (the user answers them). */
 static const struct gateway_sink chat_sinks[2] = {
@@ -258,6 +272,7 @@ static const struct gateway_sink chat_sinks[2] = {
 	    .release = chat_release,
 	    .questions = chat_questions,
 	    .phase = chat_phase,
+	    .retry = chat_retry,
 	},
 };
 
@@ -616,7 +631,8 @@ const struct route api_chat_routes[] = {
 	    .tag = "chat",
 	    .summary =
 		"WebSocket: send {type: message, content, spec?}, receive "
-		"started, delta, tool_start, tool_end, questions, phase, done, "
+		"started, delta, tool_start, tool_end, questions, phase, retry, "
+		"done, "
 		"error; "
 		"send {type: answers, answers?, go?} to questions, "
 		"{type: cancel}.",

@@ -60,10 +60,17 @@ int
 cli_exec(int argc, char **argv)
 {
 	const struct cmd_entry *e;
+	const char *near;
 	char *cause = NULL;
 
 	if ((e = cli_find(argv[0])) == NULL) {
-		cli_error("unknown command '%s' (see: oxios help)", argv[0]);
+		if ((near = cli_suggest_command(argv[0])) != NULL)
+			cli_error("unknown command '%s' (did you mean 'oxios "
+				  "%s'?)",
+			    argv[0], near);
+		else
+			cli_error("unknown command '%s' (see: oxios help)",
+			    argv[0]);
 		return EXIT_USAGE;
 	}
 	if (cli_wants_help(argc, argv)) {

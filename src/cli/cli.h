@@ -110,6 +110,12 @@ void cli_overview(FILE *f);
 void cli_help(FILE *f, const struct cmd_entry *e);
 /* Whether argv has -h or --help before any "--". */
 int cli_wants_help(int argc, char **argv);
+/* The command name nearest to a mistyped `word` (an edit or two away, or
+ * a name it begins), or NULL (cli_suggest.c). */
+const char *cli_suggest_command(const char *word);
+/* "oxios: unknown option 'OPT'" given before any command, with the
+ * command it belongs to or the one it looks like. */
+void cli_unknown_option(const char *opt);
 
 enum cli_color { CLI_GREEN, CLI_YELLOW, CLI_RED, CLI_BOLD };
 /* Whether to colour `f`: a terminal, NO_COLOR unset, TERM not "dumb". */

@@ -24,6 +24,7 @@
 #include "kernel/budget_agent.h"
 #include "kernel/sessions.h"
 #include "store/db.h"
+#include "util/buf.h"
 #include "util/xalloc.h"
 
 #define CHAT_LINE_MAX (256 * 1024)
@@ -34,11 +35,14 @@ const struct cmd_entry cmd_chat_entry = {
 	.name = "chat",
 	.usage =
 	    "[--model P/M] [--session ID] [--agent NAME] [--spec|--no-spec] "
-	    "[--local]",
+	    "[--local] [PROMPT...]",
 	.summary = "Talk with an agent interactively.",
 	.help =
 	    "Each line you type is a message; the agent answers with its tools\n"
 	    "as `oxios run` does, and the conversation is one session.\n"
+	    "PROMPT, if given, is the first message (its words joined by\n"
+	    "spaces); the chat then goes on with what you type (or, when\n"
+	    "stdin is not a terminal, with its lines).\n"
 	    "Ctrl-C cancels the answer in progress; Ctrl-D leaves.\n"
 	    "--agent NAME talks as agent profile NAME (default: default),\n"
 	    "whose budget applies (oxios budget).\n"
@@ -75,6 +79,7 @@ struct chat {
 	char session[UUID_STRLEN]; /* "" until the first message */
 	int tty;
 	int local;             /* --local: never through the daemon */
+	struct cli_out *out;   /* the turn's output, while it runs */
 	enum kernel_spec spec; /* ALWAYS: the protocol; else none */
 };
 
@@ -139,6 +144,7 @@ chat_ask(void *arg, const json_t *questions, int round, json_t **answers)
 	size_t i, n = json_array_size(questions);
 	int go = 0;
 
+	cli_out_pause(c->out, 1);
 	*answers = json_array();
 	printf("\n[interview, round %d] (an empty line accepts the default; "
 	       "go accepts all and starts)\n",
@@ -165,6 +171,7 @@ chat_ask(void *arg, const json_t *questions, int round, json_t **answers)
 		free(line);
 	}
 	fflush(stdout);
+	cli_out_pause(c->out, 0);
 	return go;
 }
 
@@ -235,7 +242,7 @@ static void
 chat_turn(struct chat *c, const char *line)
 {
 	struct kernel_run r;
-	struct cli_out out = { 0, 0 };
+	struct cli_out out = { .quiet = 0 };
 	struct cancel stop;
 	char *cause = NULL;
 	int fd = -1;
@@ -261,6 +268,9 @@ chat_turn(struct chat *c, const char *line)
 	cancel_init(&stop, NULL, 0);
 	r.cancel = &stop;
 	cli_out_hooks(&out, &r.hooks);
+	r.phase_hook = cli_out_phase;
+	c->out = &out;
+	cli_out_spin(&out);
 	cli_interrupt_arm(&stop);
 	if (fd >= 0)
 		ctl_client_run(fd, &r); /* closes fd */
@@ -269,6 +279,7 @@ chat_turn(struct chat *c, const char *line)
 	cli_interrupt_arm(NULL);
 	cancel_destroy(&stop);
 	cli_out_finish(&out);
+	c->out = NULL;
 	if (r.session[0] != '\0')
 		memcpy(c->session, r.session, UUID_STRLEN);
 	if (!r.started)
@@ -299,6 +310,7 @@ cmd_chat(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct chat c;
+	struct buf first;
 	char *line, *dbpath = NULL, *cause = NULL;
 	const char *session = NULL;
 	enum kernel_spec spec = KERNEL_SPEC_CONFIG;
@@ -347,9 +359,17 @@ cmd_chat(int argc, char **argv)
 			return cli_usage(&cmd_chat_entry);
 		}
 	}
-	if (optind != argc) {
-		free(c.model);
-		return cli_usage(&cmd_chat_entry);
+	/* The words left are the first message. */
+	buf_init(&first, CHAT_LINE_MAX + 1);
+	for (; optind < argc; optind++) {
+		if (buf_printf(&first, "%s%s", first.len > 0 ? " " : "",
+			argv[optind]) != 0) {
+			cli_error("a message is at most %d bytes",
+			    CHAT_LINE_MAX);
+			buf_free(&first);
+			free(c.model);
+			return EXIT_USAGE;
+		}
 	}
 	if ((c.cfg = cli_setup()) == NULL)
 		goto out;
@@ -383,6 +403,15 @@ cmd_chat(int argc, char **argv)
 		    c.model != NULL ?
 			c.model :
 			config_str(c.cfg, "engine.default_model"));
+	if (first.len > 0 &&
+	    buf_str(&first)[strspn(buf_str(&first), " \t")] != '\0') {
+		if (c.tty) {
+			/* As if typed: the transcript reads as a chat. */
+			printf("you> %s\n", buf_str(&first));
+			add_history(buf_str(&first));
+		}
+		chat_turn(&c, buf_str(&first));
+	}
 	while ((line = chat_read(&c)) != NULL) {
 		if (strlen(line) > CHAT_LINE_MAX)
 			cli_error("a message is at most %d bytes",
@@ -402,6 +431,7 @@ cmd_chat(int argc, char **argv)
 out:
 	cli_interrupt_stop();
 	db_shutdown();
+	buf_free(&first);
 	config_free(c.cfg);
 	free(c.model);
 	free(dbpath);

@@ -45,6 +45,8 @@ cmd_llm_delta(const struct llm_delta *d, void *arg)
 	json_t *line;
 
 	(void)arg;
+	if (d->kind == LLM_DELTA_RETRY)
+		return 0; /* the log says it */
 	line =
 	    json_pack("{s:s, s:i}", "delta", kinds[d->kind], "index", d->index);
 	if (d->kind == LLM_DELTA_USAGE)

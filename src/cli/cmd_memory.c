@@ -305,6 +305,36 @@ mem_add(int argc, char **argv)
 	return mem_close(&m, rc, j, cause);
 }
 
+/*
+ * One line on stderr saying which recall a search used, and how to get a
+ * better one: with the offline embedder only words that match are found
+ * ("indentation" does not find "tabs").
+ */
+static void
+mem_recall_note(const struct mem_cmd *m, const struct mem_query *q,
+    const struct llm_error *err)
+{
+	const char *embedder = config_str(m->cfg, "memory.embedder");
+
+	if (q->mode == MEM_KEYWORD)
+		return;
+	if (strcmp(embedder, "api") == 0) {
+		if (err->message[0] != '\0')
+			fprintf(stderr,
+			    "oxios: note: recall by keywords only: the "
+			    "embedder failed (%s)\n",
+			    err->message);
+		return;
+	}
+	fprintf(stderr,
+	    "oxios: note: recall by keywords and TF-IDF (memory.embedder = "
+	    "\"tfidf\"): only matching words are found.  For recall by "
+	    "meaning: oxios config set memory.embedder api, with "
+	    "memory.embedding_url (an OpenAI-compatible /v1/embeddings, e.g. "
+	    "a local server at http://127.0.0.1:11434/v1) and "
+	    "memory.embedding_model\n");
+}
+
 static int
 mem_search(int argc, char **argv)
 {
@@ -312,6 +342,7 @@ mem_search(int argc, char **argv)
 	struct mem_query q;
 	struct buf text;
 	json_t *j, *row;
+	struct llm_error err;
 	char *cause = NULL;
 	size_t i;
 	int rc;
@@ -322,6 +353,8 @@ mem_search(int argc, char **argv)
 	rc = EXIT_FAIL;
 	mem_text(&m, &text);
 	memset(&q, 0, sizeof q);
+	memset(&err, 0, sizeof err);
+	q.embed_err = &err;
 	q.text = text.data;
 	q.mode = m.o.mode == NULL             ? MEM_HYBRID :
 	    strcmp(m.o.mode, "keyword") == 0  ? MEM_KEYWORD :
@@ -340,6 +373,10 @@ mem_search(int argc, char **argv)
 		json_array_foreach(j, i, row) {
 			if (!m.o.json)
 				mem_print(row, 1);
+		}
+		if (!m.o.json) {
+			fflush(stdout);
+			mem_recall_note(&m, &q, &err);
 		}
 		rc = EXIT_OK;
 	}

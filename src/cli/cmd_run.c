@@ -172,7 +172,8 @@ run_json(const struct kernel_run *r, int exit_code)
 		    json_pack("{s:I, s:I}", "input_tokens",
 			(json_int_t)r->usage.input_tokens, "output_tokens",
 			(json_int_t)r->usage.output_tokens));
-		json_object_set_new(o, "cost_usd", json_real(r->cost_usd));
+		json_object_set_new(o, "cost_usd",
+		    r->cost_unknown ? json_null() : json_real(r->cost_usd));
 		json_object_set(o, "sandbox", r->sandbox);
 	} else
 		json_object_set_new(o, "error", json_string(r->error));
@@ -198,7 +199,7 @@ cmd_run(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct kernel_run r;
-	struct cli_out out = { 0, 0 };
+	struct cli_out out = { .quiet = 0 };
 	struct config *cfg = NULL;
 	struct cancel stop;
 	const char *context = NULL;
@@ -325,11 +326,14 @@ cmd_run(int argc, char **argv)
 	r.timeout_ms = timeout * 1000;
 	r.cancel = &stop;
 	cli_out_hooks(&out, &r.hooks);
+	r.phase_hook = cli_out_phase;
+	cli_out_spin(&out);
 	if (fd >= 0)
 		ctl_client_run(fd, &r); /* closes fd */
 	else
 		kernel_run(&r);
 	fd = -1;
+	cli_out_finish(&out);
 	cli_interrupt_stop();
 	cancel_destroy(&stop);
 

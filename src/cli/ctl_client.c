@@ -143,6 +143,10 @@ ctl_client_event(int fd, const char *line, size_t len, struct kernel_run *r,
 			r->phase_hook(r, ev.seed_id, ev.generation, ev.phase,
 			    h->arg);
 		break;
+	case CTL_EV_RETRY:
+		if (h->retry != NULL)
+			h->retry(ev.text, ev.attempt, ev.wait_ms, h->arg);
+		break;
 	case CTL_EV_ERROR:
 		r->started = 0;
 		snprintf(r->error, sizeof r->error, "the daemon: %s", ev.text);

@@ -196,6 +196,16 @@ ctl_sink_phase(const struct kernel_run *r, const char *seed_id, int generation,
 	ctl_emit(arg, line, len);
 }
 
+static void
+ctl_sink_retry(const char *why, int attempt, long wait_ms, void *arg)
+{
+	size_t len = 0;
+	char *line;
+
+	line = ctl_ev_retry(why, attempt, wait_ms, &len);
+	ctl_emit(arg, line, len);
+}
+
 /* [0]: the client does not answer questions; [1]: it does ("ask"). */
 static const struct gateway_sink ctl_sinks[2] = {
 	{
@@ -207,6 +217,7 @@ static const struct gateway_sink ctl_sinks[2] = {
 	    .done = ctl_sink_done,
 	    .release = ctl_sink_release,
 	    .phase = ctl_sink_phase,
+	    .retry = ctl_sink_retry,
 	},
 	{
 	    .started = ctl_sink_started,
@@ -218,6 +229,7 @@ static const struct gateway_sink ctl_sinks[2] = {
 	    .release = ctl_sink_release,
 	    .questions = ctl_sink_questions,
 	    .phase = ctl_sink_phase,
+	    .retry = ctl_sink_retry,
 	},
 };
 

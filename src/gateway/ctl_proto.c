@@ -305,6 +305,7 @@ static const struct {
 	{ "questions", CTL_EV_QUESTIONS, { "event", "round", "questions" } },
 	{ "phase", CTL_EV_PHASE,
 	    { "event", "phase", "generation", "seed_id" } },
+	{ "retry", CTL_EV_RETRY, { "event", "attempt", "wait_ms", "reason" } },
 };
 #define CTL_NEVENTS (sizeof ctl_events / sizeof ctl_events[0])
 
@@ -325,6 +326,50 @@ ctl_req_str(const json_t *o, const char *key, int nul, const char **out,
 	*out = json_string_value(v);
 	if (n != NULL)
 		*n = json_string_length(v);
+	return 0;
+}
+
+char *
+ctl_ev_retry(const char *why, int attempt, long wait_ms, size_t *len)
+{
+	size_t n = strlen(why);
+
+	/* What a provider said may be cut anywhere: its valid part. */
+	n = utf8_valid_prefix(why, n < CTL_REASON_MAX ? n : CTL_REASON_MAX);
+	return ctl_line(json_pack("{s:s, s:i, s:I, s:s%}", "event", "retry",
+			    "attempt", attempt, "wait_ms", (json_int_t)wait_ms,
+			    "reason", why, n),
+	    len);
+}
+
+/* A RETRY event's fields into ev (attempt, wait_ms, text). */
+static int
+ctl_retry_check(struct ctl_event *ev, char **cause)
+{
+	const json_t *a = json_object_get(ev->obj, "attempt"),
+		     *w = json_object_get(ev->obj, "wait_ms");
+
+	if (!json_is_integer(a) || json_integer_value(a) < 1 ||
+	    json_integer_value(a) > CTL_ATTEMPT_MAX) {
+		xasprintf(cause, "'attempt' must be an integer from 1 to %d",
+		    CTL_ATTEMPT_MAX);
+		return -1;
+	}
+	if (!json_is_integer(w) || json_integer_value(w) < -1 ||
+	    json_integer_value(w) > CTL_WAIT_MAX_MS) {
+		xasprintf(cause, "'wait_ms' must be an integer from -1 to %ld",
+		    CTL_WAIT_MAX_MS);
+		return -1;
+	}
+	if (ctl_req_str(ev->obj, "reason", 0, &ev->text, &ev->text_len,
+		cause) != 0)
+		return -1;
+	if (ev->text_len > CTL_REASON_MAX) {
+		xasprintf(cause, "'reason' is over %d bytes", CTL_REASON_MAX);
+		return -1;
+	}
+	ev->attempt = (int)json_integer_value(a);
+	ev->wait_ms = (long)json_integer_value(w);
 	return 0;
 }
 
@@ -386,6 +431,10 @@ ctl_event_parse(const char *line, size_t len, struct ctl_event *ev,
 		break;
 	case CTL_EV_PHASE:
 		if (ctl_phase_check(ev, cause) != 0)
+			goto fail;
+		break;
+	case CTL_EV_RETRY:
+		if (ctl_retry_check(ev, cause) != 0)
 			goto fail;
 		break;
 	case CTL_EV_RESET:
@@ -516,13 +565,16 @@ ctl_done_apply(const struct ctl_event *ev, struct kernel_run *r, char **cause)
 	if (ctl_count(usage, "output_tokens", &n, cause) != 0)
 		goto bad_usage;
 	r->usage.output_tokens = n;
+	/* null: a model of the run has no known price. */
 	cost = json_object_get(o, "cost_usd");
-	if (!json_is_number(cost) || !isfinite(json_number_value(cost)) ||
-	    json_number_value(cost) < 0) {
-		xasprintf(cause, "'cost_usd' must be a number");
+	r->cost_unknown = json_is_null(cost);
+	if (!r->cost_unknown &&
+	    (!json_is_number(cost) || !isfinite(json_number_value(cost)) ||
+		json_number_value(cost) < 0)) {
+		xasprintf(cause, "'cost_usd' must be a number or null");
 		return -1;
 	}
-	r->cost_usd = json_number_value(cost);
+	r->cost_usd = r->cost_unknown ? 0 : json_number_value(cost);
 	v = json_object_get(o, "answer");
 	if (v != NULL && !json_is_null(v) && !json_is_string(v)) {
 		xasprintf(cause, "'answer' must be a string");
@@ -696,7 +748,8 @@ ctl_ev_done(const struct kernel_run *r, size_t *len)
 	    json_pack("{s:I, s:I}", "input_tokens",
 		(json_int_t)r->usage.input_tokens, "output_tokens",
 		(json_int_t)r->usage.output_tokens));
-	json_object_set_new(o, "cost_usd", json_real(r->cost_usd));
+	json_object_set_new(o, "cost_usd",
+	    r->cost_unknown ? json_null() : json_real(r->cost_usd));
 	json_object_set(o, "sandbox",
 	    r->sandbox != NULL ? r->sandbox : json_null());
 	ctl_done_ouro(o, r);

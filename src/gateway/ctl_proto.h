@@ -20,6 +20,9 @@
  *    "default":S}, ...]}   (the interview; the run waits for "answers")
  *   {"event":"phase", "phase":S, "generation":N, "seed_id":S|null}
  *     (the Ouroboros protocol entered a phase)
+ *   {"event":"retry", "attempt":N, "wait_ms":N, "reason":S}
+ *     (a call to the model failed and is retried after wait_ms, -1:
+ *     once the scheduler admits it; attempt: the one that failed)
  *   {"event":"done", ...every field of struct kernel_run's output}
  *   {"event":"error", "error":S}   (the request was refused)
  *
@@ -44,6 +47,9 @@
 #define CTL_TIMEOUT_MAX 604800L
 #define CTL_TOKENS_MAX 1000000000000LL
 #define CTL_USD_MAX 1e9
+#define CTL_ATTEMPT_MAX 1000      /* a retry event's attempt */
+#define CTL_WAIT_MAX_MS 86400000L /* a retry event's wait */
+#define CTL_REASON_MAX 1024       /* a retry event's reason, bytes */
 
 /* What `oxios run` (or one turn of `oxios chat`) asks for. */
 struct ctl_request {
@@ -91,13 +97,15 @@ enum ctl_event_type {
 	CTL_EV_ERROR,
 	CTL_EV_QUESTIONS,
 	CTL_EV_PHASE,
+	CTL_EV_RETRY,
 };
 
 /* A parsed event.  Pointers borrow from `obj`, which it owns. */
 struct ctl_event {
 	enum ctl_event_type type;
 	json_t *obj;
-	const char *text; /* TEXT: the delta (may hold NULs); ERROR: why */
+	const char *text; /* TEXT: the delta (may hold NULs); ERROR, RETRY:
+			     why */
 	size_t text_len;
 	const char *name;    /* TOOL_*: the tool */
 	const json_t *data;  /* TOOL_START: input; TOOL_END: result;
@@ -106,6 +114,8 @@ struct ctl_event {
 	const char *phase;   /* PHASE: "triage" ... "evolve" */
 	int generation;      /* PHASE: 0 before the first seed */
 	const char *seed_id; /* PHASE: NULL before the first seed */
+	int attempt;         /* RETRY: the attempt that failed, from 1 */
+	long wait_ms;        /* RETRY: -1 (once admitted) or ms */
 	const char *session_id, *agent_id; /* STARTED */
 };
 
@@ -132,6 +142,9 @@ char *ctl_ev_error(const char *msg, size_t *len);
 char *ctl_ev_questions(const json_t *questions, int round, size_t *len);
 char *ctl_ev_phase(const char *seed_id, int generation, const char *phase,
     size_t *len);
+/* `why` is cut to its longest well-formed UTF-8 prefix of at most
+ * CTL_REASON_MAX bytes. */
+char *ctl_ev_retry(const char *why, int attempt, long wait_ms, size_t *len);
 
 /* Shared by ctl_proto.c and ctl_ask.c. */
 /* Parse one line as a JSON object, NULs in strings allowed. */

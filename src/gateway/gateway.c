@@ -188,6 +188,7 @@ gateway_run(struct gateway_job *j)
 	r->cancel = &j->cancel;
 	r->hooks.text = j->sink.text;
 	r->hooks.reset = j->sink.reset;
+	r->hooks.retry = j->sink.retry;
 	r->hooks.tool_start = j->sink.tool_start;
 	r->hooks.tool_end = j->sink.tool_end;
 	r->hooks.arg = j->arg;

@@ -55,6 +55,9 @@ struct gateway_sink {
 	 * phase_hook). */
 	void (*phase)(const struct kernel_run *r, const char *seed_id,
 	    int generation, const char *phase, void *arg);
+	/* A call to the model is retried (agent_hooks' retry); may be
+	 * NULL. */
+	void (*retry)(const char *why, int attempt, long wait_ms, void *arg);
 };
 
 /*

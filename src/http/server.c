@@ -30,6 +30,7 @@
 #include "security/auth.h"
 #include "store/db.h"
 #include "util/buf.h"
+#include "util/json.h"
 #include "util/log.h"
 #include "util/time.h"
 #include "util/xalloc.h"
@@ -223,7 +224,8 @@ http_send(struct http_req *r)
 	} else {
 		if (r->json == NULL)
 			r->json = json_object();
-		body = json_dumps(r->json, JSON_COMPACT | JSON_ENSURE_ASCII);
+		body = json_dumps(r->json,
+		    JSON_COMPACT | JSON_ENSURE_ASCII | OXJSON_REAL);
 		if (body == NULL) {
 			body =
 			    xstrdup("{\"error\":{\"code\":\"internal\","

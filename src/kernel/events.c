@@ -15,6 +15,7 @@
 
 #include "kernel/events.h"
 #include "util/log.h"
+#include "util/json.h"
 #include "util/redact.h"
 #include "util/time.h"
 #include "util/xalloc.h"
@@ -168,7 +169,7 @@ events_publish(const char *type, const json_t *data)
 	 * copy is redacted: the caller's value stays as it was. */
 	if (data != NULL && (copy = json_deep_copy(data)) != NULL) {
 		redact_json(copy);
-		text = json_dumps(copy, JSON_COMPACT);
+		text = json_dumps(copy, JSON_COMPACT | OXJSON_REAL);
 		json_decref(copy);
 	}
 	if (data != NULL && text == NULL)

@@ -100,6 +100,16 @@ kernel_reset(void *arg)
 		ks->user.reset(ks->user.arg);
 }
 
+/* A retried call, a child's too: the user waits for both. */
+static void
+kernel_retry(const char *why, int attempt, long wait_ms, void *arg)
+{
+	struct kernel_save *ks = arg;
+
+	if (ks->user.retry != NULL)
+		ks->user.retry(why, attempt, wait_ms, ks->user.arg);
+}
+
 static void
 kernel_tool_start(const char *name, const json_t *input, void *arg)
 {
@@ -322,6 +332,7 @@ kernel_agent(struct kernel_run *r, struct agent *a, json_t *messages,
 	l->scope = &scope;
 	l->hooks.text = kernel_text;
 	l->hooks.reset = kernel_reset;
+	l->hooks.retry = kernel_retry;
 	l->hooks.tool_start = kernel_tool_start;
 	l->hooks.tool_end = kernel_tool_end;
 	l->hooks.message = save ? kernel_save_message : NULL;
@@ -348,7 +359,7 @@ kernel_agent(struct kernel_run *r, struct agent *a, json_t *messages,
 	else
 		state = AGENT_EXITED; /* a limit stopped it: it ended cleanly */
 	supervisor_finish(r->db, a, state, l->reason, l->iterations, &l->usage,
-	    l->cost_usd, l->cost_usd > 0);
+	    l->cost_usd, l->unpriced == 0);
 	registry_free(tools);
 	l->tools = NULL;
 	free(system);
@@ -457,6 +468,7 @@ kernel_run(struct kernel_run *r)
 	r->tool_calls = l.tool_calls;
 	r->usage = l.usage;
 	r->cost_usd = l.cost_usd;
+	r->cost_unknown = l.unpriced > 0;
 	if (l.stop == AGENT_WORKER_ERROR && l.iterations == 0) {
 		r->started = 0; /* no worker: the agent never ran */
 		snprintf(r->error, sizeof r->error, "%s", l.reason);

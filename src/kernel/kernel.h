@@ -65,6 +65,8 @@ struct kernel_run {
 	int tool_calls;
 	struct llm_usage usage;
 	double cost_usd;
+	int cost_unknown; /* a model of the run has no known price: cost_usd
+			     is not the whole (shown as null) */
 	long duration_ms;
 	json_t *sandbox; /* the worker's sandbox report (owned) */
 	char error[512]; /* when no agent could run */

@@ -25,6 +25,7 @@ struct kernel_ouro {
 	int ran;                /* an execution ran */
 	struct llm_usage usage; /* summed over the executions */
 	double cost_usd;
+	int unpriced;
 	int iterations, tool_calls;
 };
 
@@ -68,6 +69,7 @@ kernel_ouro_execute(void *arg, const char *contract, const char *phase,
 	ko->usage.input_tokens += ko->l->usage.input_tokens;
 	ko->usage.output_tokens += ko->l->usage.output_tokens;
 	ko->cost_usd += ko->l->cost_usd;
+	ko->unpriced += ko->l->unpriced;
 	ko->iterations += ko->l->iterations;
 	ko->tool_calls += ko->l->tool_calls;
 	out->answer = ko->l->answer != NULL ? xstrdup(ko->l->answer) : NULL;
@@ -195,8 +197,10 @@ kernel_ouro_run(struct kernel_run *r, struct agent *a, json_t *messages,
 						    AGENT_LLM_ERROR;
 		snprintf(l->reason, sizeof l->reason, "%s", c.stop_detail);
 		l->cost_usd = c.cost_usd;
+		l->unpriced = c.unpriced;
 	} else {
 		l->cost_usd = ko.cost_usd + c.cost_usd;
+		l->unpriced = ko.unpriced + c.unpriced;
 		l->iterations = ko.iterations;
 		l->tool_calls = ko.tool_calls;
 		if (c.protocol && rc != 0 && l->stop == AGENT_DONE) {

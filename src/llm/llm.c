@@ -420,14 +420,40 @@ llm_retryable(enum llm_error_class c)
 	    c == LLM_ERR_PROTOCOL;
 }
 
+/* Tell the receiver that attempt `attempt` failed and another follows
+ * after `wait` ms (-1: once admitted).  0, or -1 if it cancels. */
+static int
+llm_announce(struct llm_stream *s, int attempt, long wait,
+    struct llm_error *err)
+{
+	char why[sizeof err->message];
+	struct llm_delta d = { .kind = LLM_DELTA_RETRY,
+		.index = attempt,
+		.text = why,
+		.wait_ms = wait };
+
+	if (s->retry_cb == NULL)
+		return 0;
+	snprintf(why, sizeof why, "%s", err->message);
+	redact_buf(why, sizeof why, s->p->api_key);
+	d.len = strlen(why);
+	if (s->retry_cb(&d, s->arg) == 0)
+		return 0;
+	llm_error_set(err, LLM_ERR_CANCELLED, "%s: cancelled by the receiver",
+	    s->p->name);
+	return -1;
+}
+
 /*
- * After a failed attempt: wait before the next one, or say why there is
- * none.  0: try again; -1: stop (err says why).
+ * After a failed attempt: wait before the next one (told to the
+ * receiver of s first), or say why there is none.  0: try again; -1:
+ * stop (err says why).
  */
 static int
-llm_again(const struct llm_provider *p, int attempt, uint64_t start,
+llm_again(struct llm_stream *s, int attempt, uint64_t start,
     const struct cancel *cancel, struct llm_error *err)
 {
+	const struct llm_provider *p = s->p;
 	long wait, base = p->retry_base_ms > 0 ? p->retry_base_ms : 500;
 
 	if (!llm_retryable(err->cls) || attempt > p->max_retries)
@@ -476,6 +502,8 @@ llm_again(const struct llm_provider *p, int attempt, uint64_t start,
 		err->status == 529)) {
 		log_info("%s: %s (%s), retry %d once admitted", p->name,
 		    err->message, llm_error_class_name(err->cls), attempt);
+		if (llm_announce(s, attempt, -1, err) != 0)
+			return -1;
 		if (p->throttled(p->throttled_arg, err, cancel) != 0) {
 			llm_error_set(err, LLM_ERR_CANCELLED, "%s: cancelled",
 			    p->name);
@@ -485,6 +513,8 @@ llm_again(const struct llm_provider *p, int attempt, uint64_t start,
 	}
 	log_info("%s: %s (%s), retry %d in %ld ms", p->name, err->message,
 	    llm_error_class_name(err->cls), attempt, wait);
+	if (llm_announce(s, attempt, wait, err) != 0)
+		return -1;
 	if (cancel_sleep(cancel, wait) != 0) {
 		llm_error_set(err, LLM_ERR_CANCELLED, "%s: cancelled", p->name);
 		return -1;
@@ -529,7 +559,7 @@ llm_exchange(const struct llm_xfer *x, struct llm_stream *s,
 			rc = 0;
 			break;
 		}
-		if (llm_again(p, attempt, start, cancel, err) != 0)
+		if (llm_again(s, attempt, start, cancel, err) != 0)
 			break;
 		if (s->delivered) {
 			struct llm_delta d = { .kind = LLM_DELTA_RESET,
@@ -656,6 +686,7 @@ llm_call(const struct llm_provider *p, const struct llm_request *req,
 	memset(&s, 0, sizeof s);
 	s.p = p;
 	s.cb = req->stream ? cb : NULL;
+	s.retry_cb = cb;
 	s.arg = arg;
 	s.err = err;
 	rc = llm_exchange(&x, &s, cancel);

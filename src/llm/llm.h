@@ -165,6 +165,10 @@ enum llm_delta_kind {
 	LLM_DELTA_TOOL_ARGS,  /* text: a fragment of its JSON arguments */
 	LLM_DELTA_USAGE,      /* usage: counts so far */
 	LLM_DELTA_RESET,      /* the call is retried: drop what came so far */
+	LLM_DELTA_RETRY,      /* text: why the attempt failed; index: the
+				 attempt that failed; wait_ms: the wait
+				 before the next (-1: until the scheduler
+				 admits it) */
 };
 
 struct llm_delta {
@@ -175,6 +179,7 @@ struct llm_delta {
 	const char *tool_id;
 	const char *tool_name;
 	const struct llm_usage *usage;
+	long wait_ms; /* RETRY */
 };
 
 /* A streamed piece; return nonzero to cancel the call. */
@@ -211,8 +216,8 @@ const char *llm_error_class_name(enum llm_error_class c);
 /*
  * Make one call, retrying what is worth retrying (transient, rate-limit
  * and protocol errors) with jittered exponential backoff, honouring
- * Retry-After.  When deltas were already delivered, a LLM_DELTA_RESET
- * precedes the retry.  `cancel` (may be NULL) is polled beside the
+ * Retry-After.  Before each wait a LLM_DELTA_RETRY says why; when deltas
+ * were already delivered, a LLM_DELTA_RESET precedes the retry.  `cancel` (may be NULL) is polled beside the
  * connection: when it fires the call ends at once (LLM_ERR_CANCELLED).
  * Returns 0 with *out filled (caller llm_response_free()s it), or -1 with
  * *err filled.

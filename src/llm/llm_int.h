@@ -26,6 +26,9 @@ struct llm_stream {
 	const struct llm_provider *p;
 	llm_delta_cb cb;
 	void *arg;
+	/* Told of each retry (LLM_DELTA_RETRY), streaming or not; with
+	 * arg.  May be NULL. */
+	llm_delta_cb retry_cb;
 	struct llm_block blocks[LLM_MAX_BLOCKS];
 	int nblocks;
 	int delivered; /* deltas handed to cb: no retry after this */

@@ -149,6 +149,8 @@ ouro_try_call(void *arg, struct llm_request *req, struct llm_response *out,
 				   NULL, NULL, c->cancel, out, &rec, err);
 	if (rec.priced)
 		c->cost_usd += rec.cost_usd;
+	else if (rc == 0 && c->call == NULL)
+		c->unpriced++;
 	if (rc != 0 && err->cls == LLM_ERR_BUDGET)
 		t->budget = 1;
 	if (rc == 0) {

@@ -100,6 +100,7 @@ struct ouro_ctx {
 	struct ouro_exec last;  /* the last execution (answer owned) */
 	struct llm_usage usage; /* of the forced calls (not the executions) */
 	double cost_usd;        /* theirs, where the model is priced */
+	int unpriced;           /* theirs answered by an unpriced model */
 };
 
 /*

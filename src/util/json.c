@@ -76,7 +76,7 @@ oxjson_type_name(const json_t *v)
 int
 oxjson_print(FILE *f, const json_t *v, int pretty)
 {
-	size_t flags = JSON_ENCODE_ANY | JSON_PRESERVE_ORDER;
+	size_t flags = JSON_ENCODE_ANY | JSON_PRESERVE_ORDER | OXJSON_REAL;
 
 	flags |= pretty ? JSON_INDENT(2) : JSON_COMPACT;
 	if (json_dumpf(v, f, flags) == -1)

@@ -22,7 +22,17 @@ json_int_t oxjson_int(const json_t *obj, const char *key, json_int_t def);
 int oxjson_bool(const json_t *obj, const char *key, int def);
 /* Name of the value's type: "string", "integer", "float", "table"... */
 const char *oxjson_type_name(const json_t *v);
-/* Write v to f, indented when `pretty`, and a newline.  Returns 0 or -1. */
+/*
+ * How every JSON shown to people and clients (the CLI, the REST API, the
+ * WebSocket, SSE) writes a float: 15 significant digits, so 0.8 is 0.8
+ * (not 0.80000000000000004) and a sum of costs does not end in ...0001.
+ * Internal records that must round-trip exactly (the control socket)
+ * keep jansson's 17.
+ */
+#define OXJSON_REAL JSON_REAL_PRECISION(15)
+
+/* Write v to f, indented when `pretty`, and a newline (floats with
+ * OXJSON_REAL).  Returns 0 or -1. */
 int oxjson_print(FILE *f, const json_t *v, int pretty);
 
 #endif

@@ -146,6 +146,8 @@ fuzz_ctl_done(const struct ctl_event *ev)
 		a.iterations != b.iterations || a.tool_calls != b.tool_calls ||
 		a.usage.input_tokens != b.usage.input_tokens ||
 		a.usage.output_tokens != b.usage.output_tokens ||
+		a.cost_unknown != b.cost_unknown || a.cost_usd != b.cost_usd ||
+		(a.cost_unknown && a.cost_usd != 0) ||
 		!fuzz_streq(a.answer, b.answer) ||
 		(a.sandbox == NULL) != (b.sandbox == NULL) ||
 		(a.sandbox != NULL && !json_equal(a.sandbox, b.sandbox)) ||
@@ -225,6 +227,21 @@ fuzz_ctl_event(const char *s, size_t n)
 		if (strcmp(ev2.phase, ev.phase) != 0 ||
 		    ev2.generation != ev.generation ||
 		    !fuzz_streq(ev2.seed_id, ev.seed_id))
+			abort();
+		ctl_event_free(&ev2);
+		free(line);
+		break;
+	case CTL_EV_RETRY:
+		/* Checked ranges; round trip (the reason fits, is valid). */
+		if (ev.text == NULL || ev.text_len > CTL_REASON_MAX ||
+		    ev.attempt < 1 || ev.attempt > CTL_ATTEMPT_MAX ||
+		    ev.wait_ms < -1 || ev.wait_ms > CTL_WAIT_MAX_MS ||
+		    (line = ctl_ev_retry(ev.text, ev.attempt, ev.wait_ms,
+			 &len)) == NULL ||
+		    ctl_event_parse(line, len - 1, &ev2, &cause) != 0)
+			abort();
+		if (ev2.attempt != ev.attempt || ev2.wait_ms != ev.wait_ms ||
+		    strcmp(ev2.text, ev.text) != 0)
 			abort();
 		ctl_event_free(&ev2);
 		free(line);

@@ -234,7 +234,7 @@ def test_fallback_serves_while_open(llm, backup):
         assert 'openai/gpt-4.1: unavailable (circuit breaker); fallback ' \
             'backup/gpt-b served the call' in d.stderr()
         # The record names the model that served.
-        st, _, m = d.get('/api/metrics')
+        st, _, m = d.get('/api/metrics?format=json')
         rows = [(r['provider'], r['model'], r['status'], r['calls'])
                 for r in m['llm']]
         assert ('backup', 'gpt-b', 'ok', 3) in rows, rows

@@ -510,7 +510,7 @@ def test_metrics_and_openapi(daemon):
     assert 'route="/api/chat"' in text
     assert 'oxios_http_request_duration_seconds_bucket' in text
     assert 'oxios_llm_calls_total{' in text
-    st, _, j = daemon.get('/api/metrics')
+    st, _, j = daemon.get('/api/metrics?format=json')
     assert st == 200 and isinstance(j, dict)
     # From the agent table and llm_calls: the one chat, its one call.
     assert j['agents']['by_state'] == {'exited': 1}, j['agents']

@@ -226,7 +226,7 @@ def test_api_memory_embeds_through_the_gate(edaemon):
         ('embedding', 'ok', 1)]
     assert len(embed_requests(d.fake)) == 3
     # Metrics count them with the other LLM calls, kind apart.
-    st, _, j = d.get('/api/metrics')
+    st, _, j = d.get('/api/metrics?format=json')
     assert [(c['provider'], c['model'], c['kind'], c['status'], c['calls'],
              c['input_tokens']) for c in j['llm']] == [
         ('embeddings', 'fake-embed', 'embedding', 'ok', 3, 9)], j['llm']

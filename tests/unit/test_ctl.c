@@ -283,7 +283,7 @@ test_events_round_trip(void **state)
 	struct ctl_event ev;
 	json_t *in = json_pack("{s:s}", "path", "."), *qs;
 	size_t len;
-	char *cause = NULL;
+	char *cause = NULL, *line;
 
 	(void)state;
 	memset(&r, 0, sizeof r);
@@ -327,6 +327,28 @@ test_events_round_trip(void **state)
 	assert_string_equal(ev.seed_id, r.session);
 	ctl_event_free(&ev);
 
+	parse_line(ctl_ev_retry("openai: HTTP 503 \xc3\xa9", 2, 1500, &len),
+	    &len, &ev);
+	assert_int_equal(ev.type, CTL_EV_RETRY);
+	assert_int_equal(ev.attempt, 2);
+	assert_int_equal(ev.wait_ms, 1500);
+	assert_string_equal(ev.text, "openai: HTTP 503 \xc3\xa9");
+	ctl_event_free(&ev);
+	/* Once admitted; a reason cut inside a character, or too long. */
+	parse_line(ctl_ev_retry("429 \xc3", 1, -1, &len), &len, &ev);
+	assert_int_equal(ev.wait_ms, -1);
+	assert_string_equal(ev.text, "429 ");
+	ctl_event_free(&ev);
+	{
+		char long_why[CTL_REASON_MAX + 100];
+
+		memset(long_why, 'x', sizeof long_why - 1);
+		long_why[sizeof long_why - 1] = '\0';
+		parse_line(ctl_ev_retry(long_why, 3, 0, &len), &len, &ev);
+		assert_int_equal(ev.text_len, CTL_REASON_MAX);
+		ctl_event_free(&ev);
+	}
+
 	parse_line(ctl_ev_tool(0, "ls", in, &len), &len, &ev);
 	assert_int_equal(ev.type, CTL_EV_TOOL_START);
 	assert_string_equal(ev.name, "ls");
@@ -369,6 +391,7 @@ test_events_round_trip(void **state)
 	assert_int_equal(back.usage.input_tokens, 5900);
 	assert_int_equal(back.usage.output_tokens, 50);
 	assert_true(back.cost_usd == 0.0125);
+	assert_false(back.cost_unknown);
 	assert_int_equal(back.duration_ms, 1234);
 	assert_true(json_equal(back.sandbox, r.sandbox));
 	/* Nothing of Ouroboros ran: the fields are absent, and read so. */
@@ -397,6 +420,19 @@ test_events_round_trip(void **state)
 	assert_int_equal(back.generations, 2);
 	assert_string_equal(back.ouro_stop, "max_generations");
 	assert_string_equal(back.ouro_detail, r.ouro_detail);
+	kernel_run_free(&back);
+
+	/* A model with no known price: null, not 0 (not "free"). */
+	r.cost_unknown = 1;
+	r.cost_usd = 0.5; /* a part: not shown */
+	line = ctl_ev_done(&r, &len);
+	assert_non_null(strstr(line, "\"cost_usd\":null"));
+	parse_line(line, &len, &ev);
+	memset(&back, 0, sizeof back);
+	assert_int_equal(ctl_done_apply(&ev, &back, &cause), 0);
+	ctl_event_free(&ev);
+	assert_true(back.cost_unknown);
+	assert_true(back.cost_usd == 0);
 	kernel_run_free(&back);
 
 	/* A run that never started: its error. */
@@ -454,6 +490,23 @@ test_events_refused(void **state)
 		"\"seed_id\":\"../x\"}",
 		"{\"event\":\"phase\",\"phase\":\"seed\",\"generation\":1,"
 		"\"seed_id\":7}",
+		"{\"event\":\"retry\",\"attempt\":1,\"wait_ms\":5}",
+		"{\"event\":\"retry\",\"attempt\":0,\"wait_ms\":5,"
+		"\"reason\":\"r\"}",
+		"{\"event\":\"retry\",\"attempt\":1001,\"wait_ms\":5,"
+		"\"reason\":\"r\"}",
+		"{\"event\":\"retry\",\"attempt\":1,\"wait_ms\":-2,"
+		"\"reason\":\"r\"}",
+		"{\"event\":\"retry\",\"attempt\":1,\"wait_ms\":86400001,"
+		"\"reason\":\"r\"}",
+		"{\"event\":\"retry\",\"attempt\":1,\"wait_ms\":1.5,"
+		"\"reason\":\"r\"}",
+		"{\"event\":\"retry\",\"attempt\":\"1\",\"wait_ms\":5,"
+		"\"reason\":\"r\"}",
+		"{\"event\":\"retry\",\"attempt\":1,\"wait_ms\":5,"
+		"\"reason\":\"a\\u0000b\"}",
+		"{\"event\":\"retry\",\"attempt\":1,\"wait_ms\":5,"
+		"\"reason\":\"r\",\"x\":1}",
 	};
 	static const char *const bad_done[] = {
 		"{\"event\":\"done\"}",

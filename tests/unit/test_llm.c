@@ -1195,6 +1195,82 @@ static const struct embed_case embed_cases[] = {
 	    2, NULL },
 };
 
+/* What a retry tells the receiver of the deltas. */
+struct retries {
+	int n, attempt, cancel;
+	long wait_ms;
+	char why[512];
+};
+
+static int
+record_retry(const struct llm_delta *d, void *arg)
+{
+	struct retries *r = arg;
+
+	if (d->kind != LLM_DELTA_RETRY)
+		return 0;
+	r->n++;
+	r->attempt = d->index;
+	r->wait_ms = d->wait_ms;
+	assert_int_equal(d->len, strlen(d->text));
+	snprintf(r->why, sizeof r->why, "%s", d->text);
+	return r->cancel;
+}
+
+/* Before the wait of each retry, a RETRY delta: why (the key scrubbed),
+ * which attempt failed, how long the wait; the receiver may cancel. */
+static void
+test_retry_told(void **state)
+{
+	struct llm_provider o;
+	struct llm_request req;
+	struct llm_response resp;
+	struct llm_error err;
+	struct retries r;
+	struct canned c;
+	char url[64];
+	json_t *msgs;
+
+	(void)state;
+	canned_start(&c, 3, E500,
+	    "{\"error\":{\"message\":\"busy, key " EMBED_KEY "\"}}", OK_HEAD,
+	    OPENAI_ANSWER, E500, "{}");
+	embedder_init(&o, url, sizeof url, c.port);
+	o.retry_base_ms = 40;
+	msgs = json_loads("[{\"role\":\"user\",\"content\":\"hi\"}]", 0, NULL);
+	memset(&req, 0, sizeof req);
+	req.model = "m";
+	req.messages = msgs;
+	req.max_tokens = 10;
+	req.temperature = -1;
+	memset(&r, 0, sizeof r);
+	assert_int_equal(llm_call(&o, &req, record_retry, &r, NULL, &resp,
+			     &err),
+	    0);
+	llm_response_free(&resp);
+	assert_int_equal(r.n, 1);
+	assert_int_equal(r.attempt, 1);
+	/* Jitter: between half and all of the first backoff. */
+	assert_true(r.wait_ms >= 20 && r.wait_ms <= 40);
+	assert_non_null(strstr(r.why, "HTTP 500"));
+	assert_non_null(strstr(r.why, "busy"));
+	assert_null(strstr(r.why, EMBED_KEY));
+	assert_int_equal(err.attempts, 2);
+
+	/* The receiver cancels: no second attempt. */
+	memset(&r, 0, sizeof r);
+	r.cancel = 1;
+	assert_int_equal(llm_call(&o, &req, record_retry, &r, NULL, &resp,
+			     &err),
+	    -1);
+	assert_int_equal(r.n, 1);
+	assert_int_equal(err.cls, LLM_ERR_CANCELLED);
+	assert_int_equal(err.attempts, 1);
+	canned_stop(&c);
+	canned_free(&c);
+	json_decref(msgs);
+}
+
 static void
 test_embed_errors(void **state)
 {
@@ -1529,6 +1605,7 @@ main(void)
 		cmocka_unit_test(test_embed_wire),
 		cmocka_unit_test(test_phase_header),
 		cmocka_unit_test(test_embed_errors),
+		cmocka_unit_test(test_retry_told),
 		cmocka_unit_test(test_embed_answer_cap),
 		cmocka_unit_test(test_ratelimit_observed),
 		cmocka_unit_test(test_embed_cancel),

@@ -1,6 +1,6 @@
 // views/system.js — the System view: the daemon's status (GET
 // /api/status), liveness and readiness (GET /health, /health/ready), and
-// its metrics (GET /api/metrics, JSON) drawn as inline SVG charts
+// its metrics (GET /api/metrics?format=json) drawn as inline SVG charts
 // (js/chart.js).  It samples every few seconds and keeps a short history
 // in the page (module state, so it survives a switch of view); a lost
 // connection shows in the banner and sampling goes on when it is back.
@@ -146,7 +146,7 @@ export async function mount(root, ctx) {
     if (busy || stopped) return;
     busy = true;
     try {
-      const [st, m] = await Promise.all([api.get('/api/status'), api.get('/api/metrics')]);
+      const [st, m] = await Promise.all([api.get('/api/status'), api.get('/api/metrics?format=json')]);
       if (stopped) return;
       showStatus(st);
       lastMetrics = m;
