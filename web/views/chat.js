@@ -211,6 +211,15 @@ export async function mount(root, ctx) {
           'Phase: ' + msg.phase + (msg.generation ? ' (generation ' + msg.generation + ')' : '')));
       }
       break;
+    case 'retry':
+      // A call to the model failed and is tried again: say so, and why.
+      if (run) {
+        addBlock(h('p', { class: 'phase', 'data-test': 'retry' },
+          'Retrying in ' + ((msg.wait_ms || 0) / 1000).toFixed(1) + ' s (attempt ' +
+          msg.attempt + ' failed): ' + (msg.reason || '')));
+        scroll();
+      }
+      break;
     case 'done':
       endRun(null, msg);
       break;

@@ -31,6 +31,19 @@ export default async function (t) {
 	t.expect(Array.isArray(list) && list.some((a) => a.state === 'exited'),
 	    'an exited agent: ' + JSON.stringify(agents.body).slice(0, 300));
 
+	// A call that fails once is retried, and the conversation says so.
+	await t.script([{ text: 'Second try worked.',
+	    fault: { status: 500, times: 1 } }]);
+	await page.fill('[data-test=chat-input]', 'Again?');
+	await page.click('[data-test=send]');
+	const retry = await page.waitForSelector('[data-test=retry]');
+	const why = await retry.textContent();
+	t.expect(/attempt 1 failed/.test(why) && /500/.test(why),
+	    'the retry says why: ' + why);
+	await page.waitForFunction(() => /Second try worked/.test(
+	    document.querySelector('[data-test=messages]').textContent),
+	    null, { timeout: 30000 });
+
 	// A slow answer, cancelled.
 	await t.script([{ text: 'slow', fault: { hang: true } }]);
 	await page.fill('[data-test=chat-input]', 'Take your time.');
