@@ -250,30 +250,20 @@ chat_retry(const char *why, int attempt, long wait_ms, void *arg)
 		utf8_valid_prefix(why, strlen(why))));
 }
 
-/* [0]: POST /api/chat (nobody answers questions: the defaults); [1]: the
- * WebSocket (the user answers them). */
-static const struct gateway_sink chat_sinks[2] = {
-	{
-	    .started = chat_started,
-	    .text = chat_text,
-	    .reset = chat_reset,
-	    .tool_start = chat_tool_start,
-	    .tool_end = chat_tool_end,
-	    .done = chat_done,
-	    .release = chat_release,
-	},
-	{
-	    .started = chat_started,
-	    .text = chat_text,
-	    .reset = chat_reset,
-	    .tool_start = chat_tool_start,
-	    .tool_end = chat_tool_end,
-	    .done = chat_done,
-	    .release = chat_release,
-	    .questions = chat_questions,
-	    .phase = chat_phase,
-	    .retry = chat_retry,
-	},
+/* The WebSocket's user answers the interview's questions; POST
+ * /api/chat drops them (nobody to ask: the defaults are taken), and what
+ * only a stream can carry goes nowhere (chat_ws_send()). */
+static const struct gateway_sink chat_sink = {
+	.started = chat_started,
+	.text = chat_text,
+	.reset = chat_reset,
+	.tool_start = chat_tool_start,
+	.tool_end = chat_tool_end,
+	.done = chat_done,
+	.release = chat_release,
+	.questions = chat_questions,
+	.phase = chat_phase,
+	.retry = chat_retry,
 };
 
 /* Hand the message to the gateway.  0, or -1 (c released). */
@@ -286,10 +276,12 @@ chat_submit(struct chat_call *c, const char *content, const char *session,
 		.model = model,
 		.principal = agent,
 		.spec = spec };
+	struct gateway_sink sink = chat_sink;
 	char *cause = NULL;
 
-	if (gateway_submit(c->cfg, &m, &chat_sinks[c->ws != NULL], c, c->owner,
-		&cause) == 0)
+	if (c->ws == NULL)
+		sink.questions = NULL;
+	if (gateway_submit(c->cfg, &m, &sink, c, c->owner, &cause) == 0)
 		return 0;
 	log_error("chat: %s", cause);
 	free(cause);

@@ -206,31 +206,19 @@ ctl_sink_retry(const char *why, int attempt, long wait_ms, void *arg)
 	ctl_emit(arg, line, len);
 }
 
-/* [0]: the client does not answer questions; [1]: it does ("ask"). */
-static const struct gateway_sink ctl_sinks[2] = {
-	{
-	    .started = ctl_sink_started,
-	    .text = ctl_sink_text,
-	    .reset = ctl_sink_reset,
-	    .tool_start = ctl_sink_tool_start,
-	    .tool_end = ctl_sink_tool_end,
-	    .done = ctl_sink_done,
-	    .release = ctl_sink_release,
-	    .phase = ctl_sink_phase,
-	    .retry = ctl_sink_retry,
-	},
-	{
-	    .started = ctl_sink_started,
-	    .text = ctl_sink_text,
-	    .reset = ctl_sink_reset,
-	    .tool_start = ctl_sink_tool_start,
-	    .tool_end = ctl_sink_tool_end,
-	    .done = ctl_sink_done,
-	    .release = ctl_sink_release,
-	    .questions = ctl_sink_questions,
-	    .phase = ctl_sink_phase,
-	    .retry = ctl_sink_retry,
-	},
+/* A client that said "ask" answers the interview's questions; for
+ * others this sink's questions are dropped (the defaults are taken). */
+static const struct gateway_sink ctl_sink = {
+	.started = ctl_sink_started,
+	.text = ctl_sink_text,
+	.reset = ctl_sink_reset,
+	.tool_start = ctl_sink_tool_start,
+	.tool_end = ctl_sink_tool_end,
+	.done = ctl_sink_done,
+	.release = ctl_sink_release,
+	.questions = ctl_sink_questions,
+	.phase = ctl_sink_phase,
+	.retry = ctl_sink_retry,
 };
 
 /* Tell the client why, in one error line. */
@@ -431,6 +419,7 @@ ctl_conn_thread(void *arg)
 	struct ctl_reader rd;
 	struct ctl_request req;
 	struct gateway_msg m;
+	struct gateway_sink sink;
 	struct timeval tv = { CTL_SEND_MS / 1000, 0 };
 	const struct config *cfg;
 	char *line = NULL, *cause = NULL;
@@ -466,8 +455,10 @@ ctl_conn_thread(void *arg)
 	m.spec = req.spec;
 	m.principal = req.agent;
 	cfg = config_live_get();
-	if (gateway_submit(cfg, &m, &ctl_sinks[req.ask != 0], c, c, &cause) !=
-	    0) {
+	sink = ctl_sink;
+	if (!req.ask)
+		sink.questions = NULL;
+	if (gateway_submit(cfg, &m, &sink, c, c, &cause) != 0) {
 		config_live_put(cfg);
 		log_error("ctl: %s", cause);
 		ctl_refuse(c->fd, cause);

@@ -322,11 +322,10 @@ def test_api_chat_spec_and_run_through_the_daemon(ouro):
         d.stop_clean()
 
 
-def test_chat_interview_two_rounds(ouro):
-    """oxios chat --spec --local: the interview asks in the conversation;
-    the user answers one question, accepts the other's default, then says
-    go in the second round."""
-    ouro.fake.load({'turns': [
+def two_round_turns():
+    """The interview's two rounds (three questions), then one generation
+    that passes."""
+    return [
         turn('score_clarity', 1, goal=0.3, constraints=0.2,
              success_criteria=0.3,
              questions=[{'question': 'Which greeting?',
@@ -340,7 +339,14 @@ def test_chat_interview_two_rounds(ouro):
         turn('write_seed', 3, **seed_args()),
         WRITE, {'text': 'Wrote hello.txt.'},
         turn('judge', 4, **judge()),
-    ]})
+    ]
+
+
+def test_chat_interview_two_rounds(ouro):
+    """oxios chat --spec --local: the interview asks in the conversation;
+    the user answers one question, accepts the other's default, then says
+    go in the second round."""
+    ouro.fake.load({'turns': two_round_turns()})
     r = ouro.run('chat', '--spec', '--local',
                  stdin='write a greeting file\nthe word howdy\n\ngo\n'
                        '.quit\n', timeout=120)
@@ -388,26 +394,6 @@ def test_chat_no_spec_and_mode_always(ouro):
     assert r.returncode == 0, r.stderr
     assert '[ouroboros: passed after 1 generation' in r.stderr
     assert ouro.run('chat', '--spec', '--no-spec').returncode == 2
-
-
-def two_round_turns():
-    """The interview's two rounds (three questions), then one generation
-    that passes."""
-    return [
-        turn('score_clarity', 1, goal=0.3, constraints=0.2,
-             success_criteria=0.3,
-             questions=[{'question': 'Which greeting?',
-                         'default': 'the word hello'},
-                        {'question': 'Which file?',
-                         'default': 'hello.txt'}]),
-        turn('score_clarity', 2, goal=0.6, constraints=0.5,
-             success_criteria=0.5,
-             questions=[{'question': 'Any trailing newline?',
-                         'default': 'yes'}]),
-        turn('write_seed', 3, **seed_args()),
-        WRITE, {'text': 'Wrote hello.txt.'},
-        turn('judge', 4, **judge()),
-    ]
 
 
 def assumptions(ox, seed_id):

@@ -1,19 +1,12 @@
 // audit.mjs — the Audit view: entries with a filter by action, the
 // verification of the log and its result, signing a head, and an
 // entry's inclusion proof.
-async function signIn(ctx) {
-	await ctx.page.goto(ctx.base + '/');
-	await ctx.page.fill('[data-test=signin-token]', ctx.token);
-	await ctx.page.click('[data-test=signin-submit]');
-	await ctx.page.waitForSelector('[data-test=nav-chat]');
-}
-
 export default async function (ctx) {
 	const { page, expect } = ctx;
 	await ctx.api('POST', '/api/memory', { content: 'audited memory' });
 	await ctx.api('PUT', '/api/config', { 'kernel.zombie_secs': 901 });
 	await ctx.api('PUT', '/api/config', { 'kernel.zombie_secs': null });
-	await signIn(ctx);
+	await ctx.signIn();
 	await page.click('[data-test=nav-audit]');
 	await page.waitForSelector('[data-test=audit-entry]');
 	const all = (await ctx.api('GET', '/api/audit/entries?limit=50')).body.entries;

@@ -3,19 +3,12 @@
 // or by the daemon (a model that is not provider/model: error.key), and
 // nothing is written; a good one is saved, applied, and a key that needs
 // a restart says so.
-async function signIn(ctx) {
-	await ctx.page.goto(ctx.base + '/');
-	await ctx.page.fill('[data-test=signin-token]', ctx.token);
-	await ctx.page.click('[data-test=signin-submit]');
-	await ctx.page.waitForSelector('[data-test=nav-chat]');
-}
-
 const field = (key) => `[data-test=config-field][data-key="${key}"]`;
 const input = (key) => `${field(key)} [data-test=config-input]`;
 
 export default async function (ctx) {
 	const { page, expect } = ctx;
-	await signIn(ctx);
+	await ctx.signIn();
 	await page.click('[data-test=nav-config]');
 	await page.waitForSelector(input('gateway.rate_limit_per_min'));
 	const schema = (await ctx.api('GET', '/api/config/schema')).body.keys;

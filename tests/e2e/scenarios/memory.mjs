@@ -1,20 +1,13 @@
 // memory.mjs — the Memory view: counts by tier, type and protection (SVG
 // bars), a keyword search, the tiers with their protection (and its
 // filter), and a consolidation (Dream now) whose report is listed.
-async function signIn(ctx) {
-	await ctx.page.goto(ctx.base + '/');
-	await ctx.page.fill('[data-test=signin-token]', ctx.token);
-	await ctx.page.click('[data-test=signin-submit]');
-	await ctx.page.waitForSelector('[data-test=nav-chat]');
-}
-
 export default async function (ctx) {
 	const { page, expect } = ctx;
 	const a = await ctx.api('POST', '/api/memory', { content: 'The user prefers dark roast coffee',
 	    tags: ['pref'], protection: 'high' });
 	expect(a.status === 201, 'stored a memory: ' + JSON.stringify(a.body));
 	await ctx.api('POST', '/api/memory', { content: 'Deploys happen on Tuesdays', protection: 'low' });
-	await signIn(ctx);
+	await ctx.signIn();
 	await page.click('[data-test=nav-memory]');
 	await page.waitForSelector('svg[data-test=chart-tiers]');
 	const stats = (await ctx.api('GET', '/api/memory/stats')).body;

@@ -1,15 +1,8 @@
 // resources.mjs — the Resources view: the last sample, the overload
 // state with its limits, and the history charts (inline SVG).
-async function signIn(ctx) {
-	await ctx.page.goto(ctx.base + '/');
-	await ctx.page.fill('[data-test=signin-token]', ctx.token);
-	await ctx.page.click('[data-test=signin-submit]');
-	await ctx.page.waitForSelector('[data-test=nav-chat]');
-}
-
 export default async function (ctx) {
 	const { page, expect } = ctx;
-	await signIn(ctx);
+	await ctx.signIn();
 	await page.click('[data-test=nav-resources]');
 	await page.waitForSelector('[data-test=view-resources] [data-test=resources-overload]');
 	const ov = (await ctx.api('GET', '/api/resources/overload')).body;

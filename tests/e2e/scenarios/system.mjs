@@ -1,15 +1,8 @@
 // system.mjs — the System view: status, health, and the metrics charts
 // (inline SVG with a title), which gain samples as the page polls.
-async function signIn(ctx) {
-	await ctx.page.goto(ctx.base + '/');
-	await ctx.page.fill('[data-test=signin-token]', ctx.token);
-	await ctx.page.click('[data-test=signin-submit]');
-	await ctx.page.waitForSelector('[data-test=nav-chat]');
-}
-
 export default async function (ctx) {
 	const { page, expect } = ctx;
-	await signIn(ctx);
+	await ctx.signIn();
 	await page.click('[data-test=nav-system]');
 	await page.waitForSelector('[data-test=view-system] [data-test=status-version]');
 	const st = (await ctx.api('GET', '/api/status')).body;
