@@ -1,7 +1,8 @@
 /*
  * cli_suggest.c — what the user meant: the nearest command name to a
  * mistyped one, and the command an option given before any command
- * belongs to (`oxios --timeout` → `oxios stop --timeout`).
+ * belongs to (`oxios --timeout` → `oxios stop --timeout`), and the
+ * option of a bare `oxios` a mistyped one is near (`--foregroun`).
  */
 #include <string.h>
 
@@ -83,9 +84,14 @@ suggest_has_word(const char *words, const char *opt)
 	return 0;
 }
 
+/* The options of a bare `oxios` (src/main.c). */
+static const char *const global_opts[] = { "--foreground", "--version",
+	"--help", NULL };
+
 void
 cli_unknown_option(const char *opt)
 {
+	const char *const *g;
 	const struct cmd_entry *const *e, *found = NULL;
 	const char *name = opt, *eq;
 	char word[64];
@@ -116,6 +122,15 @@ cli_unknown_option(const char *opt)
 			  "COMMAND %s'; see: oxios help)",
 		    opt, opt);
 		return;
+	}
+	for (g = global_opts; *g != NULL; g++) {
+		if (strncmp(word, "--", 2) == 0 && strlen(word) > 4 &&
+		    suggest_distance(word, *g) <= SUGGEST_MAX) {
+			cli_error("unknown option '%s' (did you mean 'oxios "
+				  "%s'?)",
+			    opt, *g);
+			return;
+		}
 	}
 	while (*name == '-')
 		name++;

@@ -53,6 +53,9 @@ def test_foreground_flag_passes_the_rest_to_start(oxios):
     (['--json'], "it goes after a command ('oxios COMMAND --json'"),
     (['xyzzy'], "unknown command 'xyzzy' (see: oxios help)"),
     (['--xyzzy'], "unknown option '--xyzzy' (see: oxios help)"),
+    (['--foregroun'], "unknown option '--foregroun' (did you mean "
+                      "'oxios --foreground'?)"),
+    (['--verison'], "did you mean 'oxios --version'?"),
 ])
 def test_mistakes_suggest_the_right_command(oxios, args, hint):
     r = oxios.run(*args)
