@@ -370,6 +370,9 @@ cmd_onboard(int argc, char **argv)
 		{ "workspace", required_argument, NULL, 'w' },
 		{ "yes", no_argument, NULL, 'y' },
 		{ "offline", no_argument, NULL, 'o' },
+		/* Hidden: run by a first `oxios start` (firstrun.c), which
+		 * starts the daemon next itself. */
+		{ "then-start", no_argument, NULL, 'T' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const struct onboard_provider *prov, *fromenv;
@@ -380,6 +383,7 @@ cmd_onboard(int argc, char **argv)
 	char *key = NULL, *path = NULL, *dbpath = NULL, *cause = NULL;
 	char *full = NULL, *ans = NULL, *wsabs = NULL, *tmp;
 	int c, key_stdin = 0, yes = 0, offline = 0, ask, chose, stored;
+	int then_start = 0;
 	int rc = EXIT_FAIL;
 	const char *envkey;
 	sqlite3 *db;
@@ -413,6 +417,9 @@ cmd_onboard(int argc, char **argv)
 			break;
 		case 'o':
 			offline = 1;
+			break;
+		case 'T':
+			then_start = 1;
 			break;
 		default:
 			cli_error("onboard: unknown or incomplete option '%s'",
@@ -616,7 +623,8 @@ cmd_onboard(int argc, char **argv)
 		onboard_check(path, prov->name,
 		    full != NULL ? strchr(full, '/') + 1 : NULL);
 	onboard_token();
-	printf("Next: oxios doctor, then oxios start\n");
+	if (!then_start)
+		printf("Next: oxios doctor, then oxios start\n");
 	rc = EXIT_OK;
 out:
 	onboard_current_free(&cur);

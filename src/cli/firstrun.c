@@ -41,7 +41,8 @@ out:
 int
 firstrun_check(void)
 {
-	static char *onboard[] = { (char *)"onboard", NULL };
+	static char *onboard[] = { (char *)"onboard", (char *)"--then-start",
+		NULL };
 	char *path = home_path("config.toml");
 	int rc = EXIT_OK;
 
@@ -49,7 +50,7 @@ firstrun_check(void)
 		; /* set up already */
 	else if (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO)) {
 		printf("No configuration yet (%s): first, the setup.\n", path);
-		rc = cmd_onboard_entry.exec(1, onboard);
+		rc = cmd_onboard_entry.exec(2, onboard);
 		if (rc == EXIT_OK)
 			printf("\n");
 	} else

@@ -66,6 +66,8 @@ def test_first_start_on_a_terminal_runs_the_wizard(oxios, bin_path, fake,
         assert 'http://127.0.0.1:%d' % port in out
         assert 'sk-first-run' not in out
         assert 'warning' not in out, out
+        # It starts next: no advice to start it.
+        assert 'Next: oxios doctor, then oxios start' not in out, out
         c = config(oxios)
         assert c['engine']['default_model'] == 'openai/gpt-4.1'
         assert c['gateway']['port'] == port
