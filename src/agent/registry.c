@@ -35,7 +35,7 @@ const struct tool_def registry_hands[] = {
 	{
 	    .name = "write",
 	    .where = TOOL_HANDS,
-	    .flags = 0,
+	    .flags = TOOL_EFFECT,
 	    .description =
 		"Create or replace a file of the workspace with `content`, "
 		"creating missing parent directories. The file is replaced "
@@ -46,7 +46,7 @@ const struct tool_def registry_hands[] = {
 	{
 	    .name = "edit",
 	    .where = TOOL_HANDS,
-	    .flags = 0,
+	    .flags = TOOL_EFFECT,
 	    .description =
 		"Replace text in a file: `old_text` must occur exactly once "
 		"(include enough surrounding lines to make it unique) "
@@ -96,7 +96,7 @@ const struct tool_def registry_hands[] = {
 	{
 	    .name = "exec",
 	    .where = TOOL_HANDS,
-	    .flags = TOOL_EXEC,
+	    .flags = TOOL_EXEC | TOOL_EFFECT,
 	    .description =
 		"Run a program in the workspace without a shell: `binary` "
 		"names an allowed program, `args` are its arguments, which "
@@ -121,6 +121,7 @@ struct registry_row {
 struct registry {
 	struct registry_row rows[REGISTRY_MAX];
 	size_t n;
+	struct registry_guard guard; /* check NULL: none */
 };
 
 /* The compiled schemas, parallel to tool_schema_srcs[]. */
@@ -433,6 +434,24 @@ out:
 	return result;
 }
 
+void
+registry_set_guard(struct registry *reg, const struct registry_guard *g)
+{
+	if (g != NULL)
+		reg->guard = *g;
+	else
+		memset(&reg->guard, 0, sizeof reg->guard);
+}
+
+const struct tool_def *
+registry_def(const struct registry *reg, const char *name)
+{
+	struct registry_row *row;
+
+	row = registry_find((struct registry *)reg, name);
+	return row != NULL ? row->def : NULL;
+}
+
 json_t *
 registry_call(struct registry *reg, const char *name, json_t *args,
     struct cancel *stop, int *fatal)
@@ -472,6 +491,13 @@ registry_call(struct registry *reg, const char *name, json_t *args,
 		goto out;
 	}
 	buf_free(&at);
+	if (reg->guard.check != NULL &&
+	    reg->guard.check(reg->guard.arg, row->def, args, stop, &cause) !=
+		0) {
+		result = registry_error_result("%s",
+		    cause != NULL ? cause : "refused by policy");
+		goto out;
+	}
 	switch (row->def->where) {
 	case TOOL_BRAIN:
 		memset(&res, 0, sizeof res);

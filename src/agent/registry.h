@@ -3,8 +3,9 @@
  * row (name, where it runs, flags, description, argument schema, handler)
  * and every call goes through one dispatch point, registry_call(), which
  * validates the arguments against the tool's JSON Schema before anything
- * runs.  Permission and approval checks go there too (later issues), and
- * skills, MCP, the browser, git and the spec protocol add rows.
+ * runs, then asks the run's guard (permissions, command policy, human
+ * approvals: kernel/toolguard.c) whether the call may run.  Skills, MCP,
+ * the browser, git and the spec protocol add rows.
  *
  * Rows belong to their owners: the hands' tools are here (they run in the
  * worker, over the protocol), memory's in kernel/memtools.c, the "agent"
@@ -29,6 +30,12 @@ enum tool_where {
 	TOOL_MCP,   /* on an MCP server (a later issue) */
 };
 
+/*
+ * A tool whose call changes something outside the model's context (files,
+ * processes, memory): under security.approval = "always" these wait.
+ */
+#define TOOL_EFFECT 0x100
+
 /* What a brain tool is handed. */
 struct tool_call {
 	void *ctx;             /* what the owner gave registry_add() */
@@ -39,7 +46,7 @@ struct tool_call {
 struct tool_def {
 	const char *name;
 	enum tool_where where;
-	int flags;                /* TOOL_EXEC (tools.h) */
+	int flags;                /* TOOL_EXEC (tools.h), TOOL_EFFECT */
 	const char *description;  /* for the model */
 	const char *schema;       /* src/agent/schemas/SCHEMA.json */
 	const char *schema_shell; /* TOOL_EXEC: the schema in shell mode */
@@ -77,6 +84,23 @@ void registry_add(struct registry *reg, const struct tool_def *def, void *ctx);
  */
 void registry_add_hands(struct registry *reg, struct hands *h,
     const struct hands_policy *pol);
+/*
+ * The guard every call passes after its arguments are valid and before
+ * anything runs.  check() returns 0 to let the call run, or -1 with *why
+ * (malloc'd, caller frees; the model sees it as the tool's error).  It may
+ * block (a human approval) and must then give up when `stop` fires.
+ */
+struct registry_guard {
+	int (*check)(void *arg, const struct tool_def *def, json_t *args,
+	    struct cancel *stop, char **why);
+	void *arg;
+};
+/* Set (or with NULL, clear) the guard of `reg`; copied. */
+void registry_set_guard(struct registry *reg, const struct registry_guard *g);
+/* The row of tool `name` offered by `reg`, or NULL. */
+const struct tool_def *registry_def(const struct registry *reg,
+    const char *name);
+
 /* The tools as the model sees them: [{name, description, input_schema}].
  * New reference. */
 json_t *registry_defs(const struct registry *reg);

@@ -138,7 +138,10 @@ static const char api_intro[] =
     "and `budget.exceeded` (an agent's budget; both in\n"
     "docs/governance.md), `ouroboros.phase` (a phase of the protocol\n"
     "entered: `seed_id`, null before the seed, `generation`, `phase`;\n"
-    "docs/ouroboros.md).\n"
+    "docs/ouroboros.md), `approval.needed` and `approval.resolved` (a\n"
+    "tool call waiting for a human, and its answer), `permissions.changed`\n"
+    "(an agent profile's permissions or allow rules; all three in\n"
+    "docs/security.md).\n"
     "\n"
     "# Routes\n";
 

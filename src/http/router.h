@@ -29,6 +29,19 @@
 #define ROUTE_STREAM 0x04 /* answers with a stream (SSE, WebSocket) */
 #define ROUTE_TICKET 0x08 /* a WebSocket ticket will do for the token */
 
+/*
+ * The least role a token needs for a route (docs/security.md): a viewer
+ * reads, an operator also runs agents and answers approvals, an admin
+ * also changes config, budgets, permissions and tokens.  ROLE_UNSET on a
+ * route that is not public counts as admin (fail closed).
+ */
+enum route_role {
+	ROLE_UNSET,
+	ROLE_VIEWER,
+	ROLE_OPERATOR,
+	ROLE_ADMIN,
+};
+
 struct http_req;
 
 /* One route; rows are written with designated initializers. */
@@ -37,6 +50,7 @@ struct route {
 	const char *pattern; /* "/api/agents/{id}" */
 	int (*handler)(struct http_req *r);
 	int flags; /* ROUTE_* */
+	int role;  /* enum route_role */
 	/*
 	 * The largest body accepted, in bytes (413 beyond); 0 for the
 	 * server's (gateway.max_body_bytes).  A route's cap lowers the

@@ -144,6 +144,9 @@ events_type_name(enum event_type t)
 		[EVENT_BUDGET_RESET] = "budget.reset",
 		[EVENT_BUDGET_EXCEEDED] = "budget.exceeded",
 		[EVENT_OURO_PHASE] = "ouroboros.phase",
+		[EVENT_APPROVAL_NEEDED] = "approval.needed",
+		[EVENT_APPROVAL_RESOLVED] = "approval.resolved",
+		[EVENT_PERMISSIONS_CHANGED] = "permissions.changed",
 	};
 
 	return (size_t)t < sizeof names / sizeof names[0] ? names[t] :

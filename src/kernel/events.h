@@ -53,6 +53,9 @@ enum event_type {
 	EVENT_BUDGET_RESET,    /* "budget.reset": an agent's window anew */
 	EVENT_BUDGET_EXCEEDED, /* "budget.exceeded": a call or hold refused */
 	EVENT_OURO_PHASE, /* "ouroboros.phase": seed_id, generation, phase */
+	EVENT_APPROVAL_NEEDED,     /* "approval.needed": a tool call waits */
+	EVENT_APPROVAL_RESOLVED,   /* "approval.resolved": answered, expired */
+	EVENT_PERMISSIONS_CHANGED, /* "permissions.changed": grants, rules */
 	EVENT_TYPE_COUNT
 };
 

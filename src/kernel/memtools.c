@@ -150,6 +150,7 @@ const struct tool_def memtools_rows[] = {
 	{
 	    .name = "memory_write",
 	    .where = TOOL_BRAIN,
+	    .flags = TOOL_EFFECT,
 	    .description =
 		"Remember something for later sessions: a fact, a "
 		"preference or decision of the user, a way of doing a task. "

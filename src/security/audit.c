@@ -51,6 +51,7 @@ static const char *const audit_names[AUDIT_NACTIONS] = {
 	[AUDIT_OTHER] = "other",
 	[AUDIT_AGENT_ZOMBIE] = "agent_zombie",
 	[AUDIT_BUDGET] = "budget",
+	[AUDIT_PERMISSION] = "permission_change",
 };
 
 struct audit_state aud = { .lock = PTHREAD_MUTEX_INITIALIZER };

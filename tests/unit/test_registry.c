@@ -115,7 +115,7 @@ test_schemas(void **state)
 		/* The worker runs exactly the hands' rows. */
 		w = tools_find(t->name);
 		assert_non_null(w);
-		assert_int_equal(w->flags, t->flags);
+		assert_int_equal(w->flags, t->flags & TOOL_EXEC);
 	}
 	for (w = tool_table; w->name != NULL; w++) {
 		for (t = registry_hands; t->name != NULL; t++)
@@ -273,6 +273,53 @@ test_brain_dispatch(void **state)
 	registry_free(reg);
 }
 
+static int guard_calls;
+
+static int
+guard_check(void *arg, const struct tool_def *def, json_t *args,
+    struct cancel *stop, char **why)
+{
+	const char *task = json_string_value(json_object_get(args, "task"));
+
+	(void)stop;
+	assert_string_equal(arg, "guard");
+	assert_string_equal(def->name, "agent");
+	guard_calls++;
+	if (task != NULL && strcmp(task, "forbidden") == 0) {
+		*why = strdup("not allowed: forbidden");
+		return -1;
+	}
+	return 0;
+}
+
+/* The guard sees valid calls only, before the handler; its no is the
+ * tool's error. */
+static void
+test_guard(void **state)
+{
+	struct registry_guard g = { guard_check, "guard" };
+	struct registry *reg = registry_new();
+
+	(void)state;
+	registry_add(reg, &brain_row, "context");
+	registry_set_guard(reg, &g);
+	brain_calls = guard_calls = 0;
+	expect(reg, "agent", "{\"task\":\"hello\"}", "\"ok\":true");
+	expect(reg, "agent", "{\"task\":\"forbidden\"}",
+	    "{\"error\":\"not allowed: forbidden\",\"ok\":false}");
+	assert_int_equal(guard_calls, 2);
+	assert_int_equal(brain_calls, 1);
+	expect(reg, "agent", "{}", "invalid arguments for agent");
+	expect(reg, "nope", "{}", "unknown tool");
+	assert_int_equal(guard_calls, 2);
+	assert_non_null(registry_def(reg, "agent"));
+	assert_null(registry_def(reg, "nope"));
+	registry_set_guard(reg, NULL);
+	expect(reg, "agent", "{\"task\":\"forbidden\"}", "\"ok\":true");
+	assert_int_equal(guard_calls, 2);
+	registry_free(reg);
+}
+
 static char dir[64];
 
 static void
@@ -380,6 +427,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_schemas),
 		cmocka_unit_test(test_policy),
 		cmocka_unit_test(test_brain_dispatch),
+		cmocka_unit_test(test_guard),
 		cmocka_unit_test(test_hands_dispatch),
 		cmocka_unit_test(test_hands_exec_fields),
 	};
