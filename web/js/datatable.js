@@ -4,7 +4,7 @@
 // about and when the page or the connection comes back, keeping one error
 // banner per view (replaced, not stacked; removed once a load succeeds).
 
-import { h, emptyState } from './dom.js';
+import { h, clear, emptyState } from './dom.js';
 
 // A <table>: columns [{ label, value(row) -> text or Node, class? }], rows;
 // opts.rowAttrs(row) gives each <tr>'s attributes; opts.caption a caption.
@@ -123,5 +123,28 @@ export function refresher(ctx, key, load, opts) {
       document.removeEventListener('visibilitychange', onShow);
       document.querySelector(`#banners [data-key="${key}"]`)?.remove();
     },
+  };
+}
+
+// The detail of an item opened by id, in `detail`: load(id, fetch, gone)
+// gives what fetch() gives, or null when the item is gone (404): then
+// `gone` (an empty state) is shown once, and the same id is not asked
+// again until forget() (another item opened).  Other errors are thrown
+// for the refresher.
+export function opener(detail) {
+  let missing = null;
+  return {
+    async load(id, fetch, gone) {
+      if (id === missing) return null; // said so already
+      try {
+        return await fetch();
+      } catch (e) {
+        if (e.status !== 404) throw e;
+        missing = id;
+        clear(detail).append(gone());
+        return null;
+      }
+    },
+    forget() { missing = null; },
   };
 }

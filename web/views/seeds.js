@@ -6,7 +6,7 @@
 
 import { seg } from '../js/api.js';
 import { h, clear, emptyState, when } from '../js/dom.js';
-import { table, num, shortId, refresher } from '../js/datatable.js';
+import { table, num, shortId, refresher, opener } from '../js/datatable.js';
 
 let active = null;
 
@@ -64,9 +64,10 @@ function generation(g) {
 
 export async function mount(root, ctx) {
   const { api } = ctx;
-  let openId = null, missing = null;
+  let openId = null;
   const listEl = h('div', { class: 'view-body', 'data-test': 'seeds-list' });
   const detail = h('div', { class: 'seed-detail', 'data-test': 'seed-detail' });
+  const seen = opener(detail);
   root.append(h('div', { class: 'view-pad' },
     h('div', { class: 'toolbar' }, h('h2', {}, 'Seeds'),
       h('button', { type: 'button', 'data-test': 'seeds-refresh', onclick: () => live.refresh() }, 'Refresh')),
@@ -96,20 +97,13 @@ export async function mount(root, ctx) {
 
   async function loadDetail() {
     if (!openId) { clear(detail); return; }
-    if (openId === missing) return; // said so already; not asked again
     const id = openId;
-    let seed, evo;
-    try {
-      seed = await api.get('/api/seeds/' + seg(id));
-      evo = await api.get('/api/seeds/' + seg(id) + '/evolution');
-    } catch (e) {
-      if (e.status === 404) {
-        missing = id;
-        clear(detail).append(emptyState('No seed ' + id + '.', 'Choose one above.'));
-        return;
-      }
-      throw e;
-    }
+    const got = await seen.load(id, async () => [
+      await api.get('/api/seeds/' + seg(id)),
+      await api.get('/api/seeds/' + seg(id) + '/evolution')],
+    () => emptyState('No seed ' + id + '.', 'Choose one above.'));
+    if (!got) return;
+    const [seed, evo] = got;
     if (openId !== id) return;
     const gens = evo.generations || [];
     const last = gens[gens.length - 1] || {};
@@ -143,7 +137,7 @@ export async function mount(root, ctx) {
 
   function open(id) {
     openId = id;
-    missing = null;
+    seen.forget();
     live.refresh();
   }
 

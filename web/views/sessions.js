@@ -7,7 +7,7 @@
 import { seg } from '../js/api.js';
 import { h, clear, emptyState, when } from '../js/dom.js';
 import { renderMarkdown } from '../js/markdown.js';
-import { table, num, shortId, refresher } from '../js/datatable.js';
+import { table, num, shortId, refresher, opener } from '../js/datatable.js';
 
 let active = null;
 
@@ -49,9 +49,10 @@ function renderMessage(m) {
 
 export async function mount(root, ctx) {
   const { api } = ctx;
-  let openId = null, missing = null, sessions = [];
+  let openId = null, sessions = [];
   const list = h('div', { class: 'view-body', 'data-test': 'sessions-list' });
   const detail = h('div', { class: 'session-detail', 'data-test': 'session-detail' });
+  const seen = opener(detail);
   root.append(h('div', { class: 'view-pad' },
     h('div', { class: 'toolbar' }, h('h2', {}, 'Sessions'),
       h('button', { type: 'button', 'data-test': 'sessions-refresh', onclick: () => live.refresh() }, 'Refresh')),
@@ -101,19 +102,10 @@ export async function mount(root, ctx) {
 
   async function loadDetail() {
     if (!openId) { clear(detail); return; }
-    if (openId === missing) return; // said so already; not asked again
     const id = openId;
-    let s;
-    try {
-      s = await api.get('/api/sessions/' + seg(id));
-    } catch (e) {
-      if (e.status === 404) {
-        missing = id;
-        clear(detail).append(emptyState('No session ' + id + '.', 'It may have been deleted.'));
-        return;
-      }
-      throw e;
-    }
+    const s = await seen.load(id, () => api.get('/api/sessions/' + seg(id)),
+      () => emptyState('No session ' + id + '.', 'It may have been deleted.'));
+    if (!s) return;
     if (openId !== id) return;
     clear(detail);
     const msgs = s.messages || [];
@@ -143,7 +135,7 @@ export async function mount(root, ctx) {
 
   function open(id) {
     openId = id;
-    missing = null;
+    seen.forget();
     for (const tr of list.querySelectorAll('tr[data-id]')) {
       if (tr.dataset.id === id) tr.setAttribute('aria-current', 'true');
       else tr.removeAttribute('aria-current');
