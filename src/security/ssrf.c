@@ -215,8 +215,7 @@ ssrf_v4_part(const char **sp, unsigned long long *v)
 		if (*v > 0xffffffffull)
 			return 0;
 	}
-	/* "0x" alone is 0 for inet_aton; a decimal part needs a digit. */
-	if (digits == 0 && base == 10)
+	if (digits == 0) /* "", and "0x" alone, as inet_aton() */
 		return 0;
 	*sp = s;
 	return 1;

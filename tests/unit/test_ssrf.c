@@ -231,6 +231,8 @@ test_parse_ipv4(void **state)
 		{ "1..2", NULL },
 		{ "08.1.1.1", NULL },
 		{ "0x1g", NULL },
+		{ "0x", NULL },
+		{ "0x.1", NULL },
 		{ "1.2.3.4 ", NULL },
 		{ "1.2.3.4x", NULL },
 		{ "", NULL },
