@@ -349,6 +349,7 @@ api_config_update(struct http_req *r)
 			    key);
 			api_config_refuse(r, "unknown_key", key, cause);
 			free(cause);
+			ssrf_allow_free(allow);
 			return 0;
 		}
 		if (json_is_null(v))
@@ -359,6 +360,7 @@ api_config_update(struct http_req *r)
 		if (parsed == NULL) {
 			api_config_refuse(r, "invalid_value", key, cause);
 			free(cause);
+			ssrf_allow_free(allow);
 			return 0;
 		}
 		if (allow == NULL) {
@@ -612,7 +614,8 @@ static const struct route api_system_routes[] = {
 	    .request =
 		"{\"gateway.rate_limit_per_min\": 100, \"key\": null (unset)}",
 	    .response = "{changed, restart_required, config}; a refused "
-			"key or value: 400 with error.key",
+			"key or value: 400 with error.key (ssrf_refused: a "
+			"URL to an address that is not public)",
 	},
 	{
 	    .method = "GET",
