@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "security/ssrf.h"
+#include "security/ssrf_fetch.h"
 
 /* The fake DNS: name -> up to three addresses. */
 static const struct {
@@ -394,6 +395,62 @@ test_classify(void **state)
 	assert_string_equal(ssrf_class_name((enum ssrf_class)99), "reserved");
 }
 
+/* URLs split by curl's parser, then checked (ssrf_check_url). */
+static void
+test_check_url(void **state)
+{
+	static const struct {
+		const char *url;
+		const char *why; /* NULL: allowed */
+	} cases[] = {
+		{ "https://93.184.216.34/v1", NULL },
+		{ "http://public.example:8080/x?y#z", NULL },
+		{ "HTTP://public.example", NULL },
+		{ "http://[2606:2800:220:1::1]:81/", NULL },
+		{ "http://127.0.0.1:9/v1", "loopback" },
+		{ "http://user:pw@127.0.0.1/", "loopback" },
+		{ "http://0x7f.1/", "loopback" },
+		{ "http://2130706433/", "loopback" },
+		{ "http://[::ffff:127.0.0.1]/", "loopback" },
+		{ "http://169.254.169.254/latest/meta-data/", "metadata" },
+		{ "http://db.internal:5432/", "private" },
+		{ "http://[fe80::1%25eth0]/", "zone id" },
+		{ "ftp://93.184.216.34/", "only http and https" },
+		{ "file:///etc/passwd", "only http and https" },
+		{ "public.example/x", "is not a URL" },
+		{ "http://public.example:0/", "no valid port" },
+		{ "", "is not a URL" },
+	};
+	static const char *const entries[] = { "127.0.0.1:9" };
+	struct ssrf_allow *a;
+	char *why;
+	size_t i;
+	int rc;
+
+	(void)state;
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		why = NULL;
+		rc = ssrf_check_url(cases[i].url, NULL, &why);
+		if (cases[i].why == NULL) {
+			if (rc != 0)
+				fail_msg("%s refused: %s", cases[i].url, why);
+			continue;
+		}
+		if (rc != -1)
+			fail_msg("%s allowed", cases[i].url);
+		if (strstr(why, cases[i].why) == NULL)
+			fail_msg("%s: '%s' lacks '%s'", cases[i].url, why,
+			    cases[i].why);
+		free(why);
+	}
+	a = allow_of(entries, 1);
+	why = NULL;
+	assert_int_equal(ssrf_check_url("http://127.0.0.1:9/v1", a, &why), 0);
+	assert_int_equal(ssrf_check_url("http://127.0.0.1/v1", a, &why), -1);
+	free(why);
+	ssrf_allow_free(a);
+}
+
 int
 main(void)
 {
@@ -404,6 +461,7 @@ main(void)
 		cmocka_unit_test(test_allow_list),
 		cmocka_unit_test(test_allow_bad),
 		cmocka_unit_test(test_classify),
+		cmocka_unit_test(test_check_url),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
