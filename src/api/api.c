@@ -22,6 +22,7 @@
 #include "kernel/monitor.h"
 #include "kernel/supervisor.h"
 #include "security/audit.h"
+#include "security/ssrf_fetch.h"
 #include "store/db.h"
 #include "util/buf.h"
 #include "util/log.h"
@@ -285,6 +286,42 @@ api_config_input(const json_t *v)
 	return json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
 }
 
+/*
+ * A URL key set over the API must not point Oxios at an address that is
+ * not public (security/ssrf.h) unless security.ssrf_allow (in force now)
+ * lists it; the same values from the file or the environment are trusted
+ * (local LLMs).  A new allow list must parse.  Returns 0, or -1 with
+ * *code and *why (caller frees).
+ */
+static int
+api_config_ssrf(const struct config_key *k, const json_t *v,
+    const struct ssrf_allow *allow, const char **code, char **why)
+{
+	struct ssrf_allow *parsed = NULL;
+	const char **entries;
+	size_t i, n;
+	int rc;
+
+	if (strcmp(k->key, "security.ssrf_allow") == 0 && json_is_array(v)) {
+		n = json_array_size(v);
+		entries = xcalloc(n + 1, sizeof *entries);
+		for (i = 0; i < n; i++)
+			entries[i] = json_string_value(json_array_get(v, i));
+		rc = ssrf_allow_parse(entries, n, &parsed, why);
+		free(entries);
+		ssrf_allow_free(parsed);
+		*code = "invalid_value";
+		return rc;
+	}
+	if (CK_FORMAT_OF(k->flags) != CF_URL || !json_is_string(v) ||
+	    json_string_length(v) == 0)
+		return 0;
+	*code = "ssrf_refused";
+	if (ssrf_check_url(json_string_value(v), allow, why) != 0)
+		return -1;
+	return 0;
+}
+
 static int
 api_config_update(struct http_req *r)
 {
@@ -294,6 +331,9 @@ api_config_update(struct http_req *r)
 	const char *key;
 	json_t *v, *parsed, *changed, *restart;
 	char *input, *cause = NULL, *path;
+	struct ssrf_fetch_opts ssrf;
+	struct ssrf_allow *allow = NULL;
+	const char *code;
 	sqlite3 *db;
 
 	if (!json_is_object(r->body) || json_object_size(r->body) == 0)
@@ -309,6 +349,7 @@ api_config_update(struct http_req *r)
 			    key);
 			api_config_refuse(r, "unknown_key", key, cause);
 			free(cause);
+			ssrf_allow_free(allow);
 			return 0;
 		}
 		if (json_is_null(v))
@@ -319,10 +360,27 @@ api_config_update(struct http_req *r)
 		if (parsed == NULL) {
 			api_config_refuse(r, "invalid_value", key, cause);
 			free(cause);
+			ssrf_allow_free(allow);
+			return 0;
+		}
+		if (allow == NULL) {
+			/* A bad list in the file: nothing beyond public. */
+			cur = config_live_get();
+			if (ssrf_fetch_config(cur, &ssrf, &allow, &cause) != 0)
+				free(cause);
+			config_live_put(cur);
+			cause = NULL;
+		}
+		if (api_config_ssrf(k, parsed, allow, &code, &cause) != 0) {
+			json_decref(parsed);
+			ssrf_allow_free(allow);
+			api_config_refuse(r, code, key, cause);
+			free(cause);
 			return 0;
 		}
 		json_decref(parsed);
 	}
+	ssrf_allow_free(allow);
 	cur = config_live_get();
 	path = xstrdup(cur->path);
 	config_live_put(cur);
@@ -556,7 +614,8 @@ static const struct route api_system_routes[] = {
 	    .request =
 		"{\"gateway.rate_limit_per_min\": 100, \"key\": null (unset)}",
 	    .response = "{changed, restart_required, config}; a refused "
-			"key or value: 400 with error.key",
+			"key or value: 400 with error.key (ssrf_refused: a "
+			"URL to an address that is not public)",
 	},
 	{
 	    .method = "GET",

@@ -40,6 +40,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_worker_entry,
 	&cmd_toml_entry,
 	&cmd_llm_entry,
+	&cmd_fetch_entry,
 	&cmd_apidoc_entry,
 	NULL,
 };

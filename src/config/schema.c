@@ -140,6 +140,14 @@ const struct config_key config_schema[] = {
 	  "Processes an agent's worker and its commands may hold at once (cgroup pids.max where delegated, else the PID namespace's pid_max, at least 300, and RLIMIT_NPROC when not root)" },
 	{ "security.workspace_growth_mb", CT_INT, "1024", R(0, 1073741824), NULL, NULL, 0,
 	  "Bytes (MiB) one run's commands and writes may add to the workspace; a command past it is killed; 0: no cap" },
+	{ "security.ssrf_allow", CT_STRINGS, "[]", NORANGE, NULL, NULL, 0,
+	  "Outbound requests Oxios may make to addresses that are not public (loopback, private, link-local, metadata ...): host, host:port, [IPv6]:port, an address or a CIDR such as 10.1.0.0/16. A name allows every address it resolves to" },
+	{ "security.ssrf_max_redirects", CT_INT, "5", R(0, 20), NULL, NULL, 0,
+	  "Redirects a guarded outbound request follows, each re-resolved and re-checked" },
+	{ "security.ssrf_max_bytes", CT_INT, "10485760", R(1, 1073741824), NULL, NULL, 0,
+	  "Largest response body of a guarded outbound request; a longer one fails" },
+	{ "security.ssrf_timeout_secs", CT_INT, "30", R(1, 3600), NULL, NULL, 0,
+	  "Time allowed for a guarded outbound request, its redirects included" },
 
 	/* [ouroboros] */
 	{ "ouroboros.mode", CT_STRING, "\"auto\"", NORANGE, "auto|always|never", "OXIOS_OUROBOROS_MODE", 0,

@@ -38,6 +38,11 @@ static const struct {
 	{ "curl_multi_poll", offsetof(struct curl_dl, multi_poll) },
 	{ "curl_multi_info_read", offsetof(struct curl_dl, multi_info_read) },
 	{ "curl_multi_cleanup", offsetof(struct curl_dl, multi_cleanup) },
+	{ "curl_url", offsetof(struct curl_dl, url) },
+	{ "curl_url_cleanup", offsetof(struct curl_dl, url_cleanup) },
+	{ "curl_url_get", offsetof(struct curl_dl, url_get) },
+	{ "curl_url_set", offsetof(struct curl_dl, url_set) },
+	{ "curl_free", offsetof(struct curl_dl, free) },
 };
 
 static void

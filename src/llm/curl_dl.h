@@ -32,6 +32,12 @@ struct curl_dl {
 	    int, int *);
 	CURLMsg *(*multi_info_read)(CURLM *, int *);
 	CURLMcode (*multi_cleanup)(CURLM *);
+	/* the URL API (security/ssrf_fetch.c splits URLs with it) */
+	CURLU *(*url)(void);
+	void (*url_cleanup)(CURLU *);
+	CURLUcode (*url_get)(CURLU *, CURLUPart, char **, unsigned int);
+	CURLUcode (*url_set)(CURLU *, CURLUPart, const char *, unsigned int);
+	void (*free)(void *);
 };
 
 extern struct curl_dl curl_dl;
@@ -62,5 +68,10 @@ int curl_dl_loaded(void);
 #define curl_multi_poll (*curl_dl.multi_poll)
 #define curl_multi_info_read (*curl_dl.multi_info_read)
 #define curl_multi_cleanup (*curl_dl.multi_cleanup)
+#define curl_url (*curl_dl.url)
+#define curl_url_cleanup (*curl_dl.url_cleanup)
+#define curl_url_get (*curl_dl.url_get)
+#define curl_url_set (*curl_dl.url_set)
+#define curl_free (*curl_dl.free)
 
 #endif
