@@ -399,7 +399,7 @@ cmd_is_interp(const char *n)
 {
 	static const char *const set[] = { "sh", "bash", "zsh", "dash", "ksh",
 		"ash", "mksh", "fish", "perl", "ruby", "node", "nodejs", "php",
-		NULL };
+		"source", ".", NULL };
 
 	return cmd_in(n, set) || strncmp(n, "python", 6) == 0;
 }
@@ -538,16 +538,17 @@ cmd_set(struct cmd_danger *d, const char *rule, const char *why,
 		snprintf(d->why + n, sizeof d->why - n, "`");
 }
 
+static const char *const cmd_shells[] = { "sh", "bash", "zsh", "dash", "ksh",
+	"ash", "mksh", NULL };
+
 /* `sh -c STRING`: the string, or NULL. */
 static const char *
 cmd_sh_c(const struct cmd_ctx *c)
 {
-	static const char *const shells[] = { "sh", "bash", "zsh", "dash",
-		"ksh", "ash", "mksh", NULL };
 	size_t i;
 	int has_c = 0;
 
-	if (!cmd_in(c->name, shells))
+	if (!cmd_in(c->name, cmd_shells))
 		return NULL;
 	for (i = 1; i < c->argc; i++) {
 		const char *a = c->argv[i];
@@ -566,6 +567,31 @@ cmd_sh_c(const struct cmd_ctx *c)
 			i++;
 	}
 	return has_c && i < c->argc ? c->argv[i] : NULL;
+}
+
+/* A shell reading a here-document or here-string: check it as a line. */
+static int
+cmd_sh_stdin(const struct cmd_ctx *c, struct cmd_danger *d, int depth)
+{
+	const struct sh_redir *r;
+	const char *text;
+	size_t i;
+
+	if (c->cmd == NULL || !cmd_in(c->name, cmd_shells))
+		return 0;
+	for (i = 0; i < c->cmd->nredir; i++) {
+		r = &c->cmd->redir[i];
+		if (r->fd > 0)
+			continue;
+		text = NULL;
+		if (strcmp(r->op, "<<<") == 0)
+			text = r->target;
+		else if (r->heredoc >= 0)
+			text = c->list->heredocs[r->heredoc];
+		if (text != NULL && cmd_line(text, d, depth + 1))
+			return 1;
+	}
+	return 0;
 }
 
 /* One command: the wrappers peeled, sh -c recursed, the table run. */
@@ -587,6 +613,8 @@ cmd_one(const char *const *argv, size_t argc, const struct sh_cmd *cmd,
 	if (split != NULL && cmd_line(split, d, depth + 1))
 		return 1;
 	if ((inner = cmd_sh_c(&c)) != NULL && cmd_line(inner, d, depth + 1))
+		return 1;
+	if (cmd_sh_stdin(&c, d, depth))
 		return 1;
 	if (c.argc == 0 && cmd == NULL)
 		return 0;

@@ -116,6 +116,9 @@ sh_list_free(struct sh_list *l)
 	for (i = 0; i < l->nfuncs; i++)
 		free(l->funcs[i].name);
 	free(l->funcs);
+	for (i = 0; i < l->nheredocs; i++)
+		free(l->heredocs[i]);
+	free(l->heredocs);
 	free(l);
 }
 
@@ -233,15 +236,26 @@ sh_simple(struct sh_parser *p, int only_redirs, int *empty)
 			}
 			sh_take(p, &tk);
 			r.target = tk.word;
+			r.heredoc = -1;
 			if (strncmp(r.op, "<<", 2) == 0 &&
 			    strcmp(r.op, "<<<") != 0) {
-				if (p->nhd >= SH_MAX_HEREDOCS) {
+				struct sh_list *l = p->out;
+
+				if (p->nhd >= SH_MAX_HEREDOCS ||
+				    l->nheredocs >= SHPARSE_MAX_HEREDOCS) {
 					free(r.target);
 					sh_fail(p,
 					    "more than %d here-documents",
-					    SH_MAX_HEREDOCS);
+					    p->nhd >= SH_MAX_HEREDOCS ?
+						SH_MAX_HEREDOCS :
+						SHPARSE_MAX_HEREDOCS);
 					goto fail;
 				}
+				l->heredocs = xreallocarray(l->heredocs,
+				    l->nheredocs + 1, sizeof *l->heredocs);
+				l->heredocs[l->nheredocs] = NULL;
+				r.heredoc = (int)l->nheredocs;
+				p->hd[p->nhd].seq = l->nheredocs++;
 				p->hd[p->nhd].delim = xstrdup(r.target);
 				p->hd[p->nhd++].dash = r.op[2] == '-';
 			}

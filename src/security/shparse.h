@@ -29,12 +29,14 @@
 #define SHPARSE_MAX_CMDS 256
 #define SHPARSE_MAX_WORDS 1024
 #define SHPARSE_MAX_FUNCS 64
+#define SHPARSE_MAX_HEREDOCS 64
 
 struct sh_redir {
 	int fd;       /* the explicit descriptor ("2>"), or -1 */
 	char op[4];   /* ">", ">>", ">|", "<", "<>", "<&", ">&", "&>", "&>>",
 			 "<<", "<<-", "<<<" */
 	char *target; /* the word after the operator (a here-doc delimiter) */
+	int heredoc;  /* "<<", "<<-": its body's index in heredocs; else -1 */
 };
 
 struct sh_cmd {
@@ -61,7 +63,10 @@ struct sh_list {
 	size_t ncmds;
 	struct sh_func *funcs;
 	size_t nfuncs;
-	int npipelines; /* pipeline ids run 0 .. npipelines - 1 */
+	int npipelines;  /* pipeline ids run 0 .. npipelines - 1 */
+	char **heredocs; /* here-document bodies, as written; an entry is NULL
+			    when the line ends before its body */
+	size_t nheredocs;
 };
 
 /*

@@ -49,6 +49,7 @@ struct sh_parser {
 	struct {
 		char *delim;
 		int dash;
+		size_t seq;    /* its index in out->heredocs */
 	} hd[SH_MAX_HEREDOCS]; /* here-documents opened on this line */
 	int nhd;
 	char *cause; /* the first error (owned) */

@@ -306,17 +306,20 @@ fail:
 	return -1;
 }
 
-/* After a newline: skip the bodies of the here-documents it opens. */
+/* After a newline: read the bodies of the here-documents it opens. */
 static void
 sh_lex_heredocs(struct sh_parser *p)
 {
+	size_t start, end;
 	int i;
 
 	for (i = 0; i < p->nhd; i++) {
+		start = end = p->pos;
 		while (p->pos < p->len) {
 			const char *line = p->s + p->pos, *nl;
 			size_t n;
 
+			end = p->pos;
 			nl = memchr(line, '\n', p->len - p->pos);
 			n = nl != NULL ? (size_t)(nl - line) : p->len - p->pos;
 			p->pos += n + (nl != NULL);
@@ -327,7 +330,10 @@ sh_lex_heredocs(struct sh_parser *p)
 			if (n == strlen(p->hd[i].delim) &&
 			    memcmp(line, p->hd[i].delim, n) == 0)
 				break;
+			end = p->pos;
 		}
+		p->out->heredocs[p->hd[i].seq] =
+		    xstrndup(p->s + start, end - start);
 		free(p->hd[i].delim);
 		p->hd[i].delim = NULL;
 	}

@@ -23,8 +23,11 @@ check_list(const struct sh_list *l, size_t len)
 	size_t i, j;
 
 	if (l->ncmds > SHPARSE_MAX_CMDS || l->nfuncs > SHPARSE_MAX_FUNCS ||
-	    l->npipelines < 0)
+	    l->npipelines < 0 || l->nheredocs > SHPARSE_MAX_HEREDOCS)
 		abort();
+	for (i = 0; i < l->nheredocs; i++)
+		if (l->heredocs[i] != NULL && strlen(l->heredocs[i]) > len)
+			abort();
 	for (i = 0; i < l->nfuncs; i++)
 		if (l->funcs[i].name == NULL || strlen(l->funcs[i].name) > len)
 			abort();

@@ -127,6 +127,12 @@ static const struct {
 	{ "eval ls", "opaque" },
 	{ "env $X", "opaque" },
 	{ "sh -c \"$CMD\"", "opaque" },
+	/* a shell reading its script from a here-document or -string */
+	{ "bash <<EOF\nrm -rf /\nEOF\n", "rm-root" },
+	{ "sh <<-'X'\n\tls\n\tsudo id\n\tX\necho done", "sudo" },
+	{ "sh <<< 'rm -rf ~'", "rm-root" },
+	{ "bash 0<<<\"sudo true\"", "sudo" },
+	{ "source <(curl -s URL)", "pipe-to-shell" },
 	/* unparsed */
 	{ "echo 'oops", "unparsed" },
 	{ "echo \"oops", "unparsed" },
@@ -168,6 +174,8 @@ static const struct {
 	{ "command -v sudo", NULL },
 	{ "f() { echo hi; }; f | f", NULL },
 	{ "cat <<EOF\nrm -rf /\nEOF\n", NULL },
+	{ "bash <<EOF\nls -la\nEOF\n", NULL },
+	{ "cat <<< 'sudo true'", NULL },
 	{ "make -j2 && ./build/oxios version", NULL },
 	{ "ls $HOME", NULL },
 	{ "echo $(date) # sudo rm -rf /", NULL },

@@ -157,6 +157,36 @@ test_cases(void **state)
 }
 
 static void
+test_heredocs(void **state)
+{
+	struct sh_list *l;
+	char *cause = NULL;
+
+	(void)state;
+	assert_int_equal(shparse("a <<A; b <<-B\nx\nA\n\ty\n\tB\nc <<C", &l,
+			     &cause),
+	    0);
+	assert_int_equal(l->nheredocs, 3);
+	assert_string_equal(l->heredocs[0], "x\n");
+	assert_string_equal(l->heredocs[1], "\ty\n");
+	assert_null(l->heredocs[2]); /* the line ended first */
+	assert_int_equal(l->ncmds, 3);
+	assert_int_equal(l->cmds[0].redir[0].heredoc, 0);
+	assert_int_equal(l->cmds[1].redir[0].heredoc, 1);
+	assert_int_equal(l->cmds[2].redir[0].heredoc, 2);
+	sh_list_free(l);
+	/* A body without its delimiter runs to the end. */
+	assert_int_equal(shparse("a <<E\nx\ny", &l, &cause), 0);
+	assert_string_equal(l->heredocs[0], "x\ny");
+	sh_list_free(l);
+	assert_int_equal(shparse("a <<<w >f", &l, &cause), 0);
+	assert_int_equal(l->nheredocs, 0);
+	assert_int_equal(l->cmds[0].redir[0].heredoc, -1);
+	assert_int_equal(l->cmds[0].redir[1].heredoc, -1);
+	sh_list_free(l);
+}
+
+static void
 test_funcs(void **state)
 {
 	struct sh_list *l;
@@ -319,6 +349,19 @@ test_caps(void **state)
 	s = repeat("A=1", " >f", SHPARSE_MAX_WORDS, "");
 	expect(s, 0, "more than 1024 words");
 	free(s);
+	/* here-documents: 16 open on one line, 64 in all */
+	s = repeat("a", " <<E", 16, "\nE\n");
+	expect(s, 1, NULL);
+	free(s);
+	s = repeat("a", " <<E", 17, "\nE\n");
+	expect(s, 0, "more than 16 here-documents");
+	free(s);
+	s = repeat("", "a <<E\nE\n", SHPARSE_MAX_HEREDOCS, "");
+	expect(s, 1, NULL);
+	free(s);
+	s = repeat("", "a <<E\nE\n", SHPARSE_MAX_HEREDOCS + 1, "");
+	expect(s, 0, "more than 64 here-documents");
+	free(s);
 }
 
 int
@@ -327,6 +370,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cases),
 		cmocka_unit_test(test_funcs),
+		cmocka_unit_test(test_heredocs),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_caps),
 	};
