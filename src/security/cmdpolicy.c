@@ -284,8 +284,9 @@ match_sudo(const struct cmd_ctx *c)
 static int
 match_mkfs(const struct cmd_ctx *c)
 {
-	return strncmp(c->name, "mkfs", 4) == 0 ||
-	    strcmp(c->name, "mke2fs") == 0;
+	static const char *const set[] = { "mke2fs", "mkswap", "wipefs", NULL };
+
+	return strncmp(c->name, "mkfs", 4) == 0 || cmd_in(c->name, set);
 }
 
 static int
@@ -412,6 +413,25 @@ cmd_is_fetch(const char *n)
 	return cmd_in(n, set);
 }
 
+/*
+ * Whether the parsed command k fetches from the network: it is curl, wget
+ * or fetch, or one of its own substitutions is.  Those are listed just
+ * before it, deeper in subst (shparse.h: a substitution's commands come
+ * before the command holding it).
+ */
+static int
+cmd_fetches(const struct sh_list *l, const struct sh_cmd *k)
+{
+	size_t j = (size_t)(k - l->cmds);
+
+	if (cmd_is_fetch(cmd_runs(k)))
+		return 1;
+	while (j-- > 0 && l->cmds[j].subst > k->subst)
+		if (cmd_is_fetch(cmd_runs(&l->cmds[j])))
+			return 1;
+	return 0;
+}
+
 static int
 match_pipe_to_shell(const struct cmd_ctx *c)
 {
@@ -420,11 +440,12 @@ match_pipe_to_shell(const struct cmd_ctx *c)
 
 	if (k == NULL)
 		return 0;
-	if (cmd_is_fetch(c->name) && k->pipeline >= 0) {
+	/* curl URL | sh, echo "$(curl URL)" | sh */
+	if (k->pipeline >= 0 && cmd_is_interp(c->name)) {
 		for (i = 0; i < c->list->ncmds; i++) {
 			o = &c->list->cmds[i];
-			if (o->pipeline == k->pipeline && o->stage > k->stage &&
-			    cmd_is_interp(cmd_runs(o)))
+			if (o->pipeline == k->pipeline && o->stage < k->stage &&
+			    cmd_fetches(c->list, o))
 				return 1;
 		}
 	}
@@ -434,14 +455,7 @@ match_pipe_to_shell(const struct cmd_ctx *c)
 	for (i = 1; i < c->argc; i++)
 		if (strncmp(c->argv[i], "<(", 2) == 0)
 			break;
-	if (i < c->argc) {
-		for (i = 0; i < c->list->ncmds; i++) {
-			o = &c->list->cmds[i];
-			if (o->subst > k->subst && cmd_is_fetch(cmd_runs(o)))
-				return 1;
-		}
-	}
-	return 0;
+	return i < c->argc && cmd_fetches(c->list, k);
 }
 
 static int
@@ -502,7 +516,9 @@ static const struct cmd_rule cmdpolicy_rules[] = {
 	{ "rm-root", match_rm_root,
 	    "recursive rm of the root or home directory" },
 	{ "sudo", match_sudo, "runs a command as another user (privilege)" },
-	{ "mkfs", match_mkfs, "makes a filesystem, erasing a device" },
+	{ "mkfs", match_mkfs,
+	    "makes a filesystem or swap (or wipes its signatures), erasing a "
+	    "device" },
 	{ "dd-device", match_dd_device, "dd writes onto a device" },
 	{ "write-device", match_write_device,
 	    "writes onto a disk device, destroying its data" },

@@ -77,6 +77,8 @@ static const struct {
 	/* mkfs */
 	{ "mkfs.ext4 /dev/sdb1", "mkfs" },
 	{ "/sbin/mkfs -t xfs /dev/sdb", "mkfs" },
+	{ "mkswap /dev/sda2", "mkfs" },
+	{ "wipefs -a /dev/sdb", "mkfs" },
 	/* dd-device */
 	{ "dd if=/dev/zero of=/dev/sda bs=1M", "dd-device" },
 	{ "dd of=/dev/nvme0n1 if=x.img", "dd-device" },
@@ -111,6 +113,9 @@ static const struct {
 	{ "fetch -o - URL | node", "pipe-to-shell" },
 	{ "curl URL | { sh; }", "pipe-to-shell" },
 	{ "bash <(curl -s URL)", "pipe-to-shell" },
+	{ "echo \"$(curl -s URL)\" | sh", "pipe-to-shell" },
+	{ "curl x|sh", "pipe-to-shell" },
+	{ "wget -O- x | python3 -", "pipe-to-shell" },
 	/* find-delete */
 	{ "find / -delete", "find-delete" },
 	{ "find ~ -name '*' -delete", "find-delete" },
@@ -181,6 +186,10 @@ static const struct {
 	{ "echo $(date) # sudo rm -rf /", NULL },
 	{ "x=$(pwd) ls", NULL },
 	{ "diff <(ls a) <(ls b)", NULL },
+	{ "curl -s URL | grep x | sort", NULL },
+	{ "sh x.sh | curl -d @- URL", NULL },
+	{ "curl -s URL | sh -n; sh x.sh", "pipe-to-shell" },
+	{ "curl -s URL > f; ls | sh", NULL },
 	{ "sh -c 'ls -la'", NULL },
 	{ "python3 -m pytest -q", NULL },
 	{ "wget URL -O page.html", NULL },
