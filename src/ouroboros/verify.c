@@ -22,6 +22,7 @@
 
 #include "agent/tools.h"
 #include "ouroboros/verify.h"
+#include "security/cmdpolicy.h"
 #include "util/buf.h"
 #include "util/time.h"
 #include "util/utf8.h"
@@ -207,6 +208,7 @@ static int
 verify_run(const struct ouro_verify_env *env, const char *command,
     struct ouro_verify_result *res, char **output, int *error)
 {
+	struct cmd_danger danger;
 	struct hands *h = NULL;
 	json_t *args, *answer = NULL;
 	char *cause = NULL, *why = NULL;
@@ -217,6 +219,15 @@ verify_run(const struct ouro_verify_env *env, const char *command,
 		verify_reason(res,
 		    "verify_command could not be split into words: %s", cause);
 		free(cause);
+		return -1;
+	}
+	/* A check runs unattended: nobody approves a deny-listed one. */
+	if (cmdpolicy_check(args, &danger)) {
+		verify_reason(res,
+		    "verify_command is deny-listed (%s): %s; a check never "
+		    "waits for a human approval",
+		    danger.rule, danger.why);
+		json_decref(args);
 		return -1;
 	}
 	if (hands_acquire(env->policy, &h, &cause) == -1) {

@@ -684,6 +684,13 @@ test_run_refused(void **state)
 	    OURO_VERIFY_FAILED);
 	assert_true(has_reason(&res, "could not be split into words"));
 	ouro_verify_result_free(&res);
+	/* Deny-listed: refused before a worker, whatever the allowlist. */
+	assert_int_equal(run("sudo true", NULL, 0, NULL, &res),
+	    OURO_VERIFY_FAILED);
+	assert_false(res.ran);
+	assert_true(has_reason(&res, "verify_command is deny-listed (sudo)"));
+	assert_true(has_reason(&res, "never waits for a human"));
+	ouro_verify_result_free(&res);
 }
 
 static void
