@@ -75,6 +75,6 @@ kernel_perm_guard(void *arg, const struct tool_def *def, json_t *args,
 	d = json_pack("{s:s}", "why", *why);
 	audit_note(kp->db, actor, AUDIT_ACCESS_DENIED, def->name, d);
 	json_decref(d);
-	log_info("%s: agent %s: %s", __func__, kp->agent_id, *why);
+	log_info("agent %s: %s", kp->agent_id, *why);
 	return -1;
 }
