@@ -377,6 +377,8 @@ policy_grants_parse(const json_t *grants, json_t **out, char **cause)
 		}
 		if ((rs = json_string_value(json_object_get(g, "rights"))) ==
 			NULL ||
+		    strlen(rs) !=
+			json_string_length(json_object_get(g, "rights")) ||
 		    (rights = policy_rights_parse(rs)) < 0) {
 			xasprintf(cause,
 			    "grants[%zu]: rights must be a string of distinct "

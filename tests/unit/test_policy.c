@@ -185,6 +185,8 @@ test_grants_parse(void **state)
 		    "control character" },
 		{ "[{\"resource\":\"tool:a\\u0000b\",\"rights\":\"r\"}]",
 		    "NUL" },
+		{ "[{\"resource\":\"tool:a\",\"rights\":\"r\\u0000w\"}]",
+		    "rights must be" },
 	};
 	json_t *in, *out;
 	char *cause, *big;
