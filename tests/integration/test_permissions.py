@@ -216,3 +216,30 @@ def test_default_template_from_config(llm):
     assert 'agent' not in names
     r = llm.run('permissions', 'show', 'x', '--json', timeout=30)
     assert json.loads(r.stdout)['template'] == 'worker'
+
+
+def test_shell_mode_needs_exec_shell(llm):
+    os.makedirs(os.path.join(llm.home, 'workspace'), exist_ok=True)
+    llm.write_config('[engine]\nretry_base_ms = 20\n'
+                     'default_model = "openai/gpt-4.1"\n'
+                     '[exec]\nallowlist = ["ls"]\nallow_shell = true\n')
+
+    def exec_schema(agent):
+        llm.fake.reset()
+        llm.fake.load({'turns': [{'text': 'Hi.'}]})
+        r = llm.run('run', '--json', '--agent', agent, 'go', timeout=90)
+        assert r.returncode == 0, r.stderr
+        tools = model_requests(llm)[0]['body']['tools']
+        return [t['function'] for t in tools
+                if t['function']['name'] == 'exec'][0]
+
+    r = llm.run('permissions', 'set', 'nosh', '--template', 'minimal',
+                '--grant', 'exec:ls=x', timeout=30)
+    assert r.returncode == 0, r.stderr
+    f = exec_schema('nosh')
+    assert 'command' not in f['parameters']['properties']
+    assert 'Shell mode is allowed' not in f['description']
+    # The default template (trusted) keeps the shell mode.
+    f = exec_schema('withsh')
+    assert 'command' in f['parameters']['properties']
+    assert 'Shell mode is allowed' in f['description']
