@@ -443,6 +443,20 @@ registry_set_guard(struct registry *reg, const struct registry_guard *g)
 		memset(&reg->guard, 0, sizeof reg->guard);
 }
 
+void
+registry_remove(struct registry *reg, const char *name)
+{
+	struct registry_row *row = registry_find(reg, name);
+	size_t i;
+
+	if (row == NULL)
+		return;
+	free(row->description);
+	i = (size_t)(row - reg->rows);
+	memmove(row, row + 1, (reg->n - i - 1) * sizeof *row);
+	reg->n--;
+}
+
 const struct tool_def *
 registry_def(const struct registry *reg, const char *name)
 {

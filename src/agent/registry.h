@@ -97,6 +97,8 @@ struct registry_guard {
 };
 /* Set (or with NULL, clear) the guard of `reg`; copied. */
 void registry_set_guard(struct registry *reg, const struct registry_guard *g);
+/* Stop offering tool `name` (a capability the run lacks); no-op if absent. */
+void registry_remove(struct registry *reg, const char *name);
 /* The row of tool `name` offered by `reg`, or NULL. */
 const struct tool_def *registry_def(const struct registry *reg,
     const char *name);

@@ -130,7 +130,7 @@ const struct config_key config_schema[] = {
 	  "Seconds a tool call waits for a human answer before it is denied" },
 	{ "security.tools.*.approval", CT_STRING, NULL, NORANGE, "auto|ask|deny", NULL, CK_PLANNED,
 	  "A tool's own policy, over security.approval: auto (no wait), ask (always waits), deny (never runs)" },
-	{ "security.default_template", CT_STRING, "\"trusted\"", NORANGE, "worker|standard|trusted|supervisor", NULL, CK_PLANNED,
+	{ "security.default_template", CT_STRING, "\"trusted\"", NORANGE, "minimal|worker|standard|trusted|supervisor", NULL, 0,
 	  "The capability template of an agent profile without permissions of its own" },
 	{ "security.worker_cpu_secs", CT_INT, "300", R(1, 86400), NULL, NULL, 0,
 	  "CPU-time limit of an agent's worker process" },

@@ -9,6 +9,7 @@
 #include "kernel/events.h"
 #include "kernel/budget.h"
 #include "kernel/kernel.h"
+#include "kernel/kernel_perm.h"
 #include "kernel/memtools.h"
 #include "kernel/reaper.h"
 #include "security/audit.h"
@@ -176,7 +177,12 @@ struct kernel_child {
 	struct kernel_run *r;
 	struct agent *parent;
 	const char *workspace;
+	const struct policy_chain *chain; /* the parent's capabilities */
 };
+
+static int kernel_agent_in(struct kernel_run *r, struct agent *a,
+    json_t *messages, const char *workspace, int save, struct agent_loop *l,
+    const struct policy_chain *parent);
 
 /* The "agent" tool: a child of the caller's agent, run to its end.  The
  * arguments were checked against schemas/agent.json. */
@@ -197,7 +203,8 @@ kernel_spawn(struct tool_call *call, json_t *args, struct tool_result *res)
 	messages = json_pack("[{s:s, s:O}]", "role", "user", "content",
 	    json_object_get(args, "task"));
 	memset(&l, 0, sizeof l);
-	rc = kernel_agent(k->r, child, messages, k->workspace, 0, &l);
+	rc = kernel_agent_in(k->r, child, messages, k->workspace, 0, &l,
+	    k->chain);
 	if (rc == 0) {
 		res->output = l.answer;
 		l.answer = NULL;
@@ -233,6 +240,20 @@ int
 kernel_agent(struct kernel_run *r, struct agent *a, json_t *messages,
     const char *workspace, int save, struct agent_loop *l)
 {
+	return kernel_agent_in(r, a, messages, workspace, save, l, NULL);
+}
+
+/* kernel_agent() of an agent whose parent has capabilities `parent`
+ * (NULL: a root agent). */
+static int
+kernel_agent_in(struct kernel_run *r, struct agent *a, json_t *messages,
+    const char *workspace, int save, struct agent_loop *l,
+    const struct policy_chain *parent)
+{
+	struct policy_chain *chain = NULL;
+	struct kernel_perm kp;
+	struct registry_guard guard;
+	json_t *allow = NULL;
 	struct hands_policy pol;
 	struct hands *hands = NULL;
 	struct kernel_save ks;
@@ -251,12 +272,22 @@ kernel_agent(struct kernel_run *r, struct agent *a, json_t *messages,
 	if (r->sandbox != NULL)
 		pol.workspace_base_bytes = json_integer_value(
 		    json_object_get(r->sandbox, "workspace_base_bytes"));
-	if ((hands = supervisor_hands(r->db, a, &pol, &cause)) == NULL) {
-		l->stop = cancel_fired(&a->cancel) ? AGENT_CANCELLED :
-						     AGENT_WORKER_ERROR;
-		snprintf(l->reason, sizeof l->reason,
-		    "starting the agent's worker: %s", cause);
+	/* Its capabilities narrow the worker's policy before it starts. */
+	if ((chain = kernel_perm_chain(r->db, r->cfg, r->principal, parent,
+		 &cause)) != NULL)
+		allow = kernel_perm_narrow(chain, &pol);
+	if (chain == NULL ||
+	    (hands = supervisor_hands(r->db, a, &pol, &cause)) == NULL) {
+		l->stop = chain != NULL && cancel_fired(&a->cancel) ?
+		    AGENT_CANCELLED :
+		    AGENT_WORKER_ERROR;
+		snprintf(l->reason, sizeof l->reason, "%s: %s",
+		    chain == NULL ? "loading the agent's permissions" :
+				    "starting the agent's worker",
+		    cause);
 		free(cause);
+		policy_chain_free(chain);
+		json_decref(allow);
 		supervisor_finish(r->db, a,
 		    l->stop == AGENT_CANCELLED ? AGENT_KILLED : AGENT_FAILED,
 		    l->reason, 0, NULL, 0, 0);
@@ -270,6 +301,7 @@ kernel_agent(struct kernel_run *r, struct agent *a, json_t *messages,
 		kc.r = r;
 		kc.parent = a;
 		kc.workspace = workspace;
+		kc.chain = chain;
 		registry_add(tools, &kernel_agent_tool, &kc);
 	}
 	system = agent_system_prompt(workspace);
@@ -285,8 +317,10 @@ kernel_agent(struct kernel_run *r, struct agent *a, json_t *messages,
 		mt.session_id = r->session;
 		mt.agent_id = a->id;
 		memtools_add(tools, &mt);
-		/* What the agent remembers, before it starts. */
+		/* What the agent remembers, before it starts (a read of
+		 * memory: only with the right to read it). */
 		if (a->depth == 0 && r->prompt != NULL &&
+		    policy_tool_offered(chain, "memory_read") &&
 		    *(recall = memory_recall(r->db, r->prompt, 5)) != '\0') {
 			char *joined;
 
@@ -297,6 +331,15 @@ kernel_agent(struct kernel_run *r, struct agent *a, json_t *messages,
 		free(recall);
 		recall = NULL;
 	}
+	/* The model is offered only what the chain allows; each call is
+	 * checked again (kernel_perm_guard()). */
+	kernel_perm_tools(tools, chain);
+	kp.db = r->db;
+	kp.chain = chain;
+	kp.agent_id = a->id;
+	guard.check = kernel_perm_guard;
+	guard.arg = &kp;
+	registry_set_guard(tools, &guard);
 
 	ks.r = r;
 	ks.a = a;
@@ -362,6 +405,8 @@ kernel_agent(struct kernel_run *r, struct agent *a, json_t *messages,
 	    l->cost_usd, l->unpriced == 0);
 	registry_free(tools);
 	l->tools = NULL;
+	policy_chain_free(chain);
+	json_decref(allow);
 	free(system);
 	l->system = NULL;
 	return rc;

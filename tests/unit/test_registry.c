@@ -185,6 +185,27 @@ test_policy(void **state)
 	    json_object_get(json_object_get(v, "input_schema"), "properties");
 	assert_non_null(json_object_get(props, "command"));
 	json_decref(defs);
+	/* A tool left out (a capability the run lacks) is neither offered
+	 * nor callable; the others keep their order. */
+	registry_remove(reg, "write");
+	registry_remove(reg, "write");
+	registry_remove(reg, "nonesuch");
+	defs = registry_defs(reg);
+	assert_int_equal(json_array_size(defs), 6);
+	assert_string_equal(json_string_value(
+				json_object_get(json_array_get(defs, 0),
+				    "name")),
+	    "read");
+	assert_string_equal(json_string_value(
+				json_object_get(json_array_get(defs, 1),
+				    "name")),
+	    "edit");
+	assert_string_equal(json_string_value(
+				json_object_get(json_array_get(defs, 5),
+				    "name")),
+	    "exec");
+	assert_null(registry_def(reg, "write"));
+	json_decref(defs);
 	registry_free(reg);
 	json_decref(allow);
 }
