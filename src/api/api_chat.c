@@ -410,7 +410,7 @@ api_chat_ticket(struct http_req *r)
 {
 	char ticket[AUTH_TICKET_LEN + 1];
 
-	auth_ticket_new(ticket, time_mono_ms());
+	auth_ticket_new(ticket, time_mono_ms(), &r->identity);
 	return http_json(r, 200,
 	    json_pack("{s:s, s:i}", "ticket", ticket, "expires_in",
 		AUTH_TICKET_TTL_MS / 1000));
@@ -592,6 +592,7 @@ const struct route api_chat_routes[] = {
 	{
 	    .method = "POST",
 	    .pattern = "/api/chat",
+	    .role = ROLE_OPERATOR,
 	    .handler = api_chat,
 	    .flags = ROUTE_BODY,
 	    .max_body = API_BODY_CHAT,
@@ -608,6 +609,7 @@ const struct route api_chat_routes[] = {
 	{
 	    .method = "POST",
 	    .pattern = "/api/chat/ticket",
+	    .role = ROLE_OPERATOR,
 	    .handler = api_chat_ticket,
 	    .tag = "chat",
 	    .summary =
@@ -618,6 +620,7 @@ const struct route api_chat_routes[] = {
 	{
 	    .method = "GET",
 	    .pattern = "/api/chat/stream",
+	    .role = ROLE_OPERATOR,
 	    .handler = api_chat_stream,
 	    .flags = ROUTE_STREAM | ROUTE_TICKET,
 	    .tag = "chat",
