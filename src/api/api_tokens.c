@@ -132,7 +132,7 @@ const struct route api_tokens_routes[] = {
 	    .tag = "tokens",
 	    .summary = "Who the request's credential speaks for: the admin "
 		       "token (\"admin\"), gateway.api_key (\"api_key\") or "
-		       "a token's name, with its role",
+		       "a token's name, with its role.",
 	    .response = "{name, role, expires_at}",
 	},
 	{
@@ -142,7 +142,7 @@ const struct route api_tokens_routes[] = {
 	    .handler = api_tokens_list,
 	    .tag = "tokens",
 	    .summary = "The API tokens with roles, newest first (never the "
-		       "tokens themselves)",
+		       "tokens themselves).",
 	    .response = "{tokens: [{id, name, role, created_at, created_by, "
 			"expires_at, revoked_at, last_used_at, state}]}",
 	},
@@ -156,7 +156,7 @@ const struct route api_tokens_routes[] = {
 	    .tag = "tokens",
 	    .summary = "Make a token: the answer holds it, the only time it "
 		       "is shown.  expires: a time ahead (24h, 30d) or an "
-		       "RFC 3339 time; none: never.  409 on a taken name",
+		       "RFC 3339 time; none: never.  409 on a taken name.",
 	    .request = "{name, role: viewer|operator|admin, expires?}",
 	    .response = "201 {id, name, role, token, expires_at, ...}",
 	},
@@ -167,7 +167,7 @@ const struct route api_tokens_routes[] = {
 	    .handler = api_tokens_delete,
 	    .tag = "tokens",
 	    .summary = "Revoke a token (by id or name): it stops working at "
-		       "once.  404 if there is no live one",
+		       "once.  404 if there is no live one.",
 	    .response = "{id, revoked: true}",
 	},
 	{ .method = NULL },

@@ -6,8 +6,10 @@
  * (viewer, operator, admin), an optional expiry, and can be revoked.  A
  * token is "oxt_" + 43 base64url characters, shown once when made;
  * only its BLAKE2b-256 hash is stored.  A check looks the row up by
- * hash, then compares the hashes in constant time (sodium_memcmp).
- * Creating and revoking are audited (action auth; never the token).
+ * hash, then compares the hashes in constant time (sodium_memcmp); live
+ * tokens are cached in memory until a revoke in any process replaces
+ * $OXIOS_HOME/auth/tokens.gen.  Creating and revoking are audited
+ * (action auth; never the token).  Thread-safe.
  */
 #ifndef OXIOS_SECURITY_TOKENS_H
 #define OXIOS_SECURITY_TOKENS_H
@@ -56,5 +58,7 @@ int tokens_revoke(sqlite3 *db, const char *which, const char *actor,
 enum { TOKENS_UNKNOWN = 0, TOKENS_OK = 1, TOKENS_EXPIRED = 2 };
 int tokens_check(sqlite3 *db, const char *presented, int64_t now_ms,
     struct auth_identity *id);
+/* Empty the cache of live tokens (tests). */
+void tokens_reset(void);
 
 #endif

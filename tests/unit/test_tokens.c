@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include <sodium.h>
@@ -43,6 +44,7 @@ setup(void **state)
 		return -1;
 	}
 	auth_reset();
+	tokens_reset();
 	return audit_open(1, 300, &cause);
 }
 
@@ -54,6 +56,7 @@ teardown(void **state)
 	db_close(db);
 	db = NULL;
 	auth_reset();
+	tokens_reset();
 	tmpdir_remove(dir);
 	return 0;
 }
@@ -363,6 +366,50 @@ test_audited(void **state)
 	json_decref(entries);
 }
 
+/* Live tokens are cached; a revoke anywhere (tokens.gen) empties it. */
+static void
+test_cache(void **state)
+{
+	char tok[AUTH_TOKEN_LEN + 1], other[AUTH_TOKEN_LEN + 1];
+	struct auth_identity id;
+	char *path = NULL, *cause = NULL;
+
+	(void)state;
+	make("cached", AUTH_ROLE_OPERATOR, 0, tok);
+	make("other", AUTH_ROLE_VIEWER, 0, other);
+	assert_int_equal(tokens_check(db, tok, time_wall_ms(), &id), TOKENS_OK);
+	/* Behind the module's back: the cache still answers... */
+	assert_int_equal(sqlite3_exec(db,
+			     "UPDATE api_tokens SET role = 'admin' WHERE "
+			     "name = 'cached'",
+			     NULL, NULL, NULL),
+	    SQLITE_OK);
+	assert_int_equal(tokens_check(db, tok, time_wall_ms(), &id), TOKENS_OK);
+	assert_int_equal(id.role, AUTH_ROLE_OPERATOR);
+	/* ...until a revoke, here of another token, replaces tokens.gen. */
+	assert_int_equal(tokens_revoke(db, "other", "user", &cause), 1);
+	assert_int_equal(tokens_check(db, tok, time_wall_ms(), &id), TOKENS_OK);
+	assert_int_equal(id.role, AUTH_ROLE_ADMIN);
+	/* Another process's revoke: only the file changes under us. */
+	assert_int_equal(sqlite3_exec(db,
+			     "UPDATE api_tokens SET revoked_at = 1 WHERE "
+			     "name = 'cached'",
+			     NULL, NULL, NULL),
+	    SQLITE_OK);
+	assert_int_equal(tokens_check(db, tok, time_wall_ms(), &id), TOKENS_OK);
+	assert_int_equal(asprintf(&path, "%s/auth/tokens.gen", dir) > 0, 1);
+	assert_int_equal(unlink(path), 0);
+	free(path);
+	assert_int_equal(tokens_check(db, tok, time_wall_ms(), &id),
+	    TOKENS_EXPIRED);
+	/* A cached token's expiry still counts on each use. */
+	make("soon", AUTH_ROLE_VIEWER, time_wall_ms() + 60000, other);
+	assert_int_equal(tokens_check(db, other, time_wall_ms(), &id),
+	    TOKENS_OK);
+	assert_int_equal(tokens_check(db, other, time_wall_ms() + 60000, &id),
+	    TOKENS_EXPIRED);
+}
+
 /* last_used_at is written on use, then at most once a minute. */
 static void
 test_last_used(void **state)
@@ -398,6 +445,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_audited, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_last_used, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_cache, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
