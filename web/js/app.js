@@ -3,7 +3,7 @@
 // stream shared by the views, and the error banners (a failed request or
 // a view that throws shows a banner, never a blank page).
 
-import { api, auth, onUnauthorized } from './api.js';
+import { api, auth, me, onUnauthorized } from './api.js';
 import { showError, clearErrors } from './banner.js';
 import { h, clear, emptyState } from './dom.js';
 import { events } from './events.js';
@@ -102,7 +102,7 @@ async function route() {
   main.append(el);
   current = { view, unmount: null };
   try {
-    current.unmount = await view.module.mount(el, { api, events, params, showError });
+    current.unmount = await view.module.mount(el, { api, events, params, showError, me });
   } catch (e) {
     showError(`${view.title}: ${e.message}`);
     if (!el.firstChild) el.append(emptyState('This view could not be shown.', e.message));
@@ -135,9 +135,16 @@ async function signin(message) {
   return null;
 }
 
-function start() {
+async function start() {
   nav.hidden = false;
-  document.getElementById('signout').hidden = false;
+  const out = document.getElementById('signout');
+  out.hidden = false;
+  try {
+    await me.load();
+  } catch {
+    return; // a 401: the sign-in is back
+  }
+  out.title = me.name ? `Signed in as ${me.name} (${me.role})` : '';
   events.start();
   route();
   main.focus({ preventScroll: true });

@@ -13,6 +13,7 @@ import * as scheduler from '../views/scheduler.js';
 import * as budgets from '../views/budgets.js';
 import * as resources from '../views/resources.js';
 import * as system from '../views/system.js';
+import * as tokens from '../views/tokens.js';
 
 export const views = [
   { id: 'chat', title: 'Chat', key: 'c', module: chat },
@@ -26,4 +27,5 @@ export const views = [
   { id: 'budgets', title: 'Budgets', key: 'b', module: budgets },
   { id: 'resources', title: 'Resources', key: 'r', module: resources },
   { id: 'system', title: 'System', key: 'y', module: system },
+  { id: 'tokens', title: 'Tokens', key: 'k', module: tokens },
 ];
