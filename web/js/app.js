@@ -14,6 +14,7 @@ const main = document.getElementById('main');
 const nav = document.getElementById('nav');
 let current = null; // { view, unmount }
 let signingIn = null;
+let starting = false; // start() is asking who the token is
 
 // ---- theme: the system's (prefers-color-scheme) unless toggled ----
 const THEME = 'oxios.theme';
@@ -79,7 +80,7 @@ function unmount() {
 }
 
 async function route() {
-  if (signingIn) return;
+  if (signingIn || starting) return;
   const { id, params } = parseHash();
   const view = views.find((v) => v.id === id);
   if (current && current.view === view && view && view.module.update) {
@@ -136,14 +137,19 @@ async function signin(message) {
 }
 
 async function start() {
-  nav.hidden = false;
-  const out = document.getElementById('signout');
-  out.hidden = false;
+  // Who the token is comes first: the views hide what its role may not
+  // do.  Until then no view is shown (route() waits for this).
+  starting = true;
   try {
     await me.load();
   } catch {
     return; // a 401: the sign-in is back
+  } finally {
+    starting = false;
   }
+  nav.hidden = false;
+  const out = document.getElementById('signout');
+  out.hidden = false;
   out.title = me.name ? `Signed in as ${me.name} (${me.role})` : '';
   events.start();
   route();
