@@ -123,6 +123,13 @@ api_db(struct http_req *r)
 	return db;
 }
 
+const char *
+api_actor(const struct http_req *r)
+{
+	/* Every route that writes needs a role, so an identity is there. */
+	return r->identity.actor[0] != '\0' ? r->identity.actor : "api";
+}
+
 int
 api_fail(struct http_req *r, char *cause)
 {
@@ -398,7 +405,7 @@ api_config_update(struct http_req *r)
 		 * the log's transaction); not made if it cannot be. */
 		db = api_db_quiet();
 		if (db == NULL ||
-		    audit_append(db, "user", AUDIT_CONFIG_CHANGE, key, d,
+		    audit_append(db, api_actor(r), AUDIT_CONFIG_CHANGE, key, d,
 			&cause) < 0) {
 			json_decref(d);
 			http_error(r, 500, "audit_failed",
@@ -421,7 +428,8 @@ api_config_update(struct http_req *r)
 			/* The log must not claim it. */
 			d = json_pack("{s:s, s:s, s:s}", "key", key, "failed",
 			    cause, "via", "api");
-			audit_note(db, "user", AUDIT_CONFIG_CHANGE, key, d);
+			audit_note(db, api_actor(r), AUDIT_CONFIG_CHANGE, key,
+			    d);
 			json_decref(d);
 			api_config_refuse(r, "invalid_value", key, cause);
 			free(cause);
@@ -575,6 +583,7 @@ static const struct route api_system_routes[] = {
 	{
 	    .method = "GET",
 	    .pattern = "/api/status",
+	    .role = ROLE_VIEWER,
 	    .handler = api_status,
 	    .tag = "system",
 	    .summary =
@@ -585,6 +594,7 @@ static const struct route api_system_routes[] = {
 	{
 	    .method = "GET",
 	    .pattern = "/api/config",
+	    .role = ROLE_VIEWER,
 	    .handler = api_config_show,
 	    .tag = "system",
 	    .summary = "The effective configuration, secrets redacted.",
@@ -593,6 +603,7 @@ static const struct route api_system_routes[] = {
 	{
 	    .method = "GET",
 	    .pattern = "/api/config/schema",
+	    .role = ROLE_VIEWER,
 	    .handler = api_config_schema,
 	    .tag = "system",
 	    .summary = "Every configuration key: its type, default, range or "
@@ -604,6 +615,7 @@ static const struct route api_system_routes[] = {
 	{
 	    .method = "PUT",
 	    .pattern = "/api/config",
+	    .role = ROLE_ADMIN,
 	    .handler = api_config_update,
 	    .flags = ROUTE_BODY,
 	    .max_body = API_BODY_CONFIG,
@@ -620,6 +632,7 @@ static const struct route api_system_routes[] = {
 	{
 	    .method = "GET",
 	    .pattern = "/api/metrics",
+	    .role = ROLE_VIEWER,
 	    .handler = api_metrics,
 	    .tag = "system",
 	    .summary = "The metrics of /metrics, with the token: Prometheus "
@@ -630,6 +643,7 @@ static const struct route api_system_routes[] = {
 	{
 	    .method = "GET",
 	    .pattern = "/api/events",
+	    .role = ROLE_VIEWER,
 	    .handler = api_events,
 	    .flags = ROUTE_STREAM,
 	    .tag = "system",
@@ -641,6 +655,7 @@ static const struct route api_system_routes[] = {
 	{
 	    .method = "GET",
 	    .pattern = "/api/openapi.json",
+	    .role = ROLE_VIEWER,
 	    .handler = api_openapi,
 	    .tag = "system",
 	    .summary = "This API as an OpenAPI 3.0 document.",
@@ -663,6 +678,7 @@ const struct route *const api_route_tables[] = {
 	api_scheduler_routes,
 	api_usage_routes,
 	api_seeds_routes,
+	api_tokens_routes,
 	api_web_routes,
 	NULL,
 };

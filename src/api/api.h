@@ -42,6 +42,7 @@ extern const struct route api_scheduler_routes[];
 extern const struct route api_usage_routes[];
 extern const struct route api_seeds_routes[];
 extern const struct route api_web_routes[];
+extern const struct route api_tokens_routes[];
 /* Every table (the system routes of api.c first), ended by NULL. */
 extern const struct route *const api_route_tables[];
 
@@ -75,6 +76,8 @@ int api_memory_stop(long wait_ms);
 /* Helpers. */
 /* The database connection of this thread, or an answer 503 and NULL. */
 struct sqlite3 *api_db(struct http_req *r);
+/* The audit actor of the request: its identity ("token:<name>"). */
+const char *api_actor(const struct http_req *r);
 /* Answer 500 with `cause` (freed). */
 int api_fail(struct http_req *r, char *cause);
 /*

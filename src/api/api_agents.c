@@ -191,6 +191,7 @@ const struct route api_agents_routes[] = {
 	{
 	    .method = "GET",
 	    .pattern = "/api/agents",
+	    .role = ROLE_VIEWER,
 	    .handler = api_agents_list,
 	    .tag = "agents",
 	    .summary = "Agents, newest first (?state=running&limit=50).",
@@ -199,6 +200,7 @@ const struct route api_agents_routes[] = {
 	{
 	    .method = "GET",
 	    .pattern = "/api/agents/{id}",
+	    .role = ROLE_VIEWER,
 	    .handler = api_agents_get,
 	    .tag = "agents",
 	    .summary = "One agent.",
@@ -207,6 +209,7 @@ const struct route api_agents_routes[] = {
 	{
 	    .method = "POST",
 	    .pattern = "/api/agents/{id}/kill",
+	    .role = ROLE_OPERATOR,
 	    .handler = api_agents_kill,
 	    .tag = "agents",
 	    .summary = "Kill a running or queued agent (and its sub-agents).",
@@ -215,6 +218,7 @@ const struct route api_agents_routes[] = {
 	{
 	    .method = "GET",
 	    .pattern = "/api/agent-groups",
+	    .role = ROLE_VIEWER,
 	    .handler = api_groups_list,
 	    .tag = "agents",
 	    .summary = "Agent groups: a root agent and its sub-agents.",
@@ -223,6 +227,7 @@ const struct route api_agents_routes[] = {
 	{
 	    .method = "GET",
 	    .pattern = "/api/agent-groups/{id}",
+	    .role = ROLE_VIEWER,
 	    .handler = api_groups_get,
 	    .tag = "agents",
 	    .summary = "One group with its agents.",
@@ -231,6 +236,7 @@ const struct route api_agents_routes[] = {
 	{
 	    .method = "GET",
 	    .pattern = "/api/sessions",
+	    .role = ROLE_VIEWER,
 	    .handler = api_sessions_list,
 	    .tag = "sessions",
 	    .summary = "Sessions, most recently used first (?limit=50).",
@@ -239,6 +245,7 @@ const struct route api_agents_routes[] = {
 	{
 	    .method = "GET",
 	    .pattern = "/api/sessions/{id}",
+	    .role = ROLE_VIEWER,
 	    .handler = api_sessions_get,
 	    .tag = "sessions",
 	    .summary =
@@ -248,6 +255,7 @@ const struct route api_agents_routes[] = {
 	{
 	    .method = "DELETE",
 	    .pattern = "/api/sessions/{id}",
+	    .role = ROLE_OPERATOR,
 	    .handler = api_sessions_delete,
 	    .tag = "sessions",
 	    .summary = "Delete a session and its messages (409 while an "

@@ -154,6 +154,7 @@ const struct route api_audit_routes[] = {
 	{
 	    .method = "GET",
 	    .pattern = "/api/audit/entries",
+	    .role = ROLE_VIEWER,
 	    .handler = api_audit_entries,
 	    .tag = "audit",
 	    .summary =
@@ -166,6 +167,7 @@ const struct route api_audit_routes[] = {
 	{
 	    .method = "GET",
 	    .pattern = "/api/audit/verify",
+	    .role = ROLE_VIEWER,
 	    .handler = api_audit_verify,
 	    .tag = "audit",
 	    .summary = "Recompute every hash, root and signature.",
@@ -175,6 +177,7 @@ const struct route api_audit_routes[] = {
 	{
 	    .method = "GET",
 	    .pattern = "/api/audit/agent/{id}",
+	    .role = ROLE_VIEWER,
 	    .handler = api_audit_agent,
 	    .tag = "audit",
 	    .summary = "What an agent did, and what was done to it.",
@@ -183,6 +186,7 @@ const struct route api_audit_routes[] = {
 	{
 	    .method = "POST",
 	    .pattern = "/api/audit/export",
+	    .role = ROLE_VIEWER,
 	    .handler = api_audit_export,
 	    .tag = "audit",
 	    .summary =
@@ -193,6 +197,7 @@ const struct route api_audit_routes[] = {
 	{
 	    .method = "POST",
 	    .pattern = "/api/audit/flush",
+	    .role = ROLE_OPERATOR,
 	    .handler = api_audit_flush,
 	    .tag = "audit",
 	    .summary = "Sign a tree head for the log as it is now.",
@@ -201,6 +206,7 @@ const struct route api_audit_routes[] = {
 	{
 	    .method = "GET",
 	    .pattern = "/api/audit/proof/{seq}",
+	    .role = ROLE_VIEWER,
 	    .handler = api_audit_proof,
 	    .tag = "audit",
 	    .summary = "Inclusion proof of an entry in the newest signed head "

@@ -83,7 +83,8 @@ api_budget_set(struct http_req *r)
 	snprintf(a.principal, sizeof a.principal, "%s", id);
 	if ((db = api_db(r)) == NULL)
 		return 0;
-	if (budget_agent_set(db, &a, "user", time_wall_ms(), &cause) != 0 ||
+	if (budget_agent_set(db, &a, api_actor(r), time_wall_ms(), &cause) !=
+		0 ||
 	    (v = budget_agent_json(db, id, time_wall_ms(), &cause)) == NULL)
 		return api_fail(r, cause);
 	return http_json(r, 200, v);
@@ -102,8 +103,8 @@ api_budget_change(struct http_req *r, int reset)
 	if ((id = api_budget_agent(r)) == NULL || (db = api_db(r)) == NULL)
 		return 0;
 	rc = reset ?
-	    budget_agent_reset(db, id, "user", time_wall_ms(), &cause) :
-	    budget_agent_unset(db, id, "user", &cause);
+	    budget_agent_reset(db, id, api_actor(r), time_wall_ms(), &cause) :
+	    budget_agent_unset(db, id, api_actor(r), &cause);
 	if (rc < 0)
 		return api_fail(r, cause);
 	if (rc == 0)
@@ -151,7 +152,7 @@ api_budget_reserve(struct http_req *r)
 	if ((db = api_db(r)) == NULL)
 		return 0;
 	cfg = config_live_get();
-	rc = budget_agent_hold(db, cfg, id, tokens, usd, ttl, "user",
+	rc = budget_agent_hold(db, cfg, id, tokens, usd, ttl, api_actor(r),
 	    time_wall_ms(), &res, &expires, &exceeded, &cause);
 	config_live_put(cfg);
 	if (rc != 0 && exceeded) {
@@ -184,7 +185,7 @@ api_budget_release(struct http_req *r)
 		    rid, id);
 	if ((db = api_db(r)) == NULL)
 		return 0;
-	if ((rc = budget_agent_release(db, id, n, "user", time_wall_ms(),
+	if ((rc = budget_agent_release(db, id, n, api_actor(r), time_wall_ms(),
 		 &cause)) < 0)
 		return api_fail(r, cause);
 	if (rc == 0)
@@ -198,6 +199,7 @@ const struct route api_budget_routes[] = {
 	{
 	    .method = "GET",
 	    .pattern = "/api/budget",
+	    .role = ROLE_VIEWER,
 	    .handler = api_budget_list,
 	    .tag = "budget",
 	    .summary = "Every agent with limits or spend, and the global "
@@ -208,6 +210,7 @@ const struct route api_budget_routes[] = {
 	{
 	    .method = "GET",
 	    .pattern = "/api/budget/{agent_id}",
+	    .role = ROLE_VIEWER,
 	    .handler = api_budget_get,
 	    .tag = "budget",
 	    .summary = "An agent's limits (null: none) and what it spent and "
@@ -218,6 +221,7 @@ const struct route api_budget_routes[] = {
 	{
 	    .method = "POST",
 	    .pattern = "/api/budget/{agent_id}",
+	    .role = ROLE_ADMIN,
 	    .handler = api_budget_set,
 	    .flags = ROUTE_BODY,
 	    .max_body = API_BODY_BUDGET,
@@ -230,6 +234,7 @@ const struct route api_budget_routes[] = {
 	{
 	    .method = "DELETE",
 	    .pattern = "/api/budget/{agent_id}",
+	    .role = ROLE_ADMIN,
 	    .handler = api_budget_delete,
 	    .tag = "budget",
 	    .summary = "Remove an agent's limits (404 no_budget without "
@@ -239,6 +244,7 @@ const struct route api_budget_routes[] = {
 	{
 	    .method = "POST",
 	    .pattern = "/api/budget/{agent_id}/reserve",
+	    .role = ROLE_OPERATOR,
 	    .handler = api_budget_reserve,
 	    .flags = ROUTE_BODY,
 	    .max_body = API_BODY_BUDGET,
@@ -253,6 +259,7 @@ const struct route api_budget_routes[] = {
 	{
 	    .method = "DELETE",
 	    .pattern = "/api/budget/{agent_id}/reserve/{id}",
+	    .role = ROLE_OPERATOR,
 	    .handler = api_budget_release,
 	    .tag = "budget",
 	    .summary = "Release a hold before it expires (404 when it is no "
@@ -262,6 +269,7 @@ const struct route api_budget_routes[] = {
 	{
 	    .method = "POST",
 	    .pattern = "/api/budget/{agent_id}/reset",
+	    .role = ROLE_ADMIN,
 	    .handler = api_budget_reset,
 	    .tag = "budget",
 	    .summary = "Start an agent's budget window anew (the history is "

@@ -36,12 +36,14 @@ struct chat_call {
 	struct http_req *req;     /* REST: answered at the end (held) */
 	struct hub_conn *ws;      /* WebSocket: streamed to (ref'd) */
 	struct chat_ws *owner;    /* its connection's state (ref'd) */
+	char actor[80];           /* who asked (api_actor()) */
 };
 
 /* A WebSocket connection's state (hub thread, plus runs: ref counted). */
 struct chat_ws {
 	pthread_mutex_t lock;
 	int refs;
+	char actor[80]; /* who opened it (the ticket's identity) */
 };
 
 static void chat_ws_unref(struct chat_ws *cw);
@@ -275,7 +277,8 @@ chat_submit(struct chat_call *c, const char *content, const char *session,
 		.session_id = session,
 		.model = model,
 		.principal = agent,
-		.spec = spec };
+		.spec = spec,
+		.identity = c->actor };
 	struct gateway_sink sink = chat_sink;
 	char *cause = NULL;
 
@@ -398,6 +401,7 @@ api_chat(struct http_req *r)
 	c->cfg = config_live_get();
 	http_hold(r);
 	c->req = r;
+	snprintf(c->actor, sizeof c->actor, "%s", api_actor(r));
 	if (chat_submit(c, content, session, model, agent, spec) != 0) {
 		http_complete(r); /* drops the hold; nothing answered yet */
 		return http_error(r, 503, "busy", "cannot start a thread");
@@ -410,7 +414,7 @@ api_chat_ticket(struct http_req *r)
 {
 	char ticket[AUTH_TICKET_LEN + 1];
 
-	auth_ticket_new(ticket, time_mono_ms());
+	auth_ticket_new(ticket, time_mono_ms(), &r->identity);
 	return http_json(r, 200,
 	    json_pack("{s:s, s:i}", "ticket", ticket, "expires_in",
 		AUTH_TICKET_TTL_MS / 1000));
@@ -536,6 +540,7 @@ chat_ws_text(struct hub_conn *c, const char *s, size_t n, void *arg)
 	cw->refs++;
 	pthread_mutex_unlock(&cw->lock);
 	call->owner = cw;
+	snprintf(call->actor, sizeof call->actor, "%s", cw->actor);
 	if (chat_submit(call, content, session, model, agent, spec) != 0)
 		chat_ws_error(c, "busy", "cannot start a thread");
 out:
@@ -581,6 +586,7 @@ api_chat_stream(struct http_req *r)
 	cw = xcalloc(1, sizeof *cw);
 	pthread_mutex_init(&cw->lock, NULL);
 	cw->refs = 1;
+	snprintf(cw->actor, sizeof cw->actor, "%s", api_actor(r));
 	r->ws.open = chat_ws_open;
 	r->ws.text = chat_ws_text;
 	r->ws.close = chat_ws_close;
@@ -592,6 +598,7 @@ const struct route api_chat_routes[] = {
 	{
 	    .method = "POST",
 	    .pattern = "/api/chat",
+	    .role = ROLE_OPERATOR,
 	    .handler = api_chat,
 	    .flags = ROUTE_BODY,
 	    .max_body = API_BODY_CHAT,
@@ -608,6 +615,7 @@ const struct route api_chat_routes[] = {
 	{
 	    .method = "POST",
 	    .pattern = "/api/chat/ticket",
+	    .role = ROLE_OPERATOR,
 	    .handler = api_chat_ticket,
 	    .tag = "chat",
 	    .summary =
@@ -618,6 +626,7 @@ const struct route api_chat_routes[] = {
 	{
 	    .method = "GET",
 	    .pattern = "/api/chat/stream",
+	    .role = ROLE_OPERATOR,
 	    .handler = api_chat_stream,
 	    .flags = ROUTE_STREAM | ROUTE_TICKET,
 	    .tag = "chat",

@@ -106,12 +106,14 @@ api_mem_stop_init(void)
 /* The work of one request, on whichever thread: the answer (new
  * reference) and its status. */
 typedef json_t *(*api_mem_fn)(sqlite3 *db, const json_t *body,
-    enum mem_mode mode, const struct cancel *cancel, int *status);
+    enum mem_mode mode, const char *actor, const struct cancel *cancel,
+    int *status);
 
 struct api_mem_job {
 	struct http_req *r; /* held */
 	json_t *body;       /* a copy: this job's own */
 	enum mem_mode mode;
+	char actor[80]; /* api_actor() of the request */
 	api_mem_fn fn;
 	int dream; /* counted in api_mem.dreams, not jobs */
 };
@@ -170,8 +172,8 @@ api_mem_thread(void *arg)
 	int status;
 
 	if (db != NULL)
-		answer =
-		    job->fn(db, job->body, job->mode, &api_mem.stop, &status);
+		answer = job->fn(db, job->body, job->mode, job->actor,
+		    &api_mem.stop, &status);
 	else
 		answer = api_mem_error(&status, 503, "unavailable",
 		    "the database cannot be opened");
@@ -202,6 +204,7 @@ api_mem_async(struct http_req *r, api_mem_fn fn, enum mem_mode mode, int dream)
 	 * without atomics. */
 	job->body = r->body != NULL ? json_deep_copy(r->body) : NULL;
 	job->mode = mode;
+	snprintf(job->actor, sizeof job->actor, "%s", api_actor(r));
 	job->fn = fn;
 	job->dream = dream;
 	api_mem_count(job, 1);
@@ -229,7 +232,7 @@ api_mem_run(struct http_req *r, sqlite3 *db, api_mem_fn fn, enum mem_mode mode)
 	int status;
 
 	if (!memory_remote_embedder() || mode == MEM_KEYWORD) {
-		answer = fn(db, r->body, mode, NULL, &status);
+		answer = fn(db, r->body, mode, api_actor(r), NULL, &status);
 		return http_json(r, status, answer);
 	}
 	return api_mem_async(r, fn, mode, 0);
@@ -294,7 +297,7 @@ api_mem_parse_new(const json_t *body, struct mem_new *m, char *why, size_t size)
 /* Store the memory of `body` (checked already): 201 and the memory. */
 static json_t *
 api_mem_add(sqlite3 *db, const json_t *body, enum mem_mode mode,
-    const struct cancel *cancel, int *status)
+    const char *actor, const struct cancel *cancel, int *status)
 {
 	struct mem_new m;
 	struct llm_error err;
@@ -312,7 +315,7 @@ api_mem_add(sqlite3 *db, const json_t *body, enum mem_mode mode,
 	if (m.type < 0)
 		m.type = (int)mem_classify(m.content, m.len);
 	/* The entry commits with the memory (memory_add()). */
-	m.audit_actor = "user";
+	m.audit_actor = actor;
 	m.audit_detail = v = json_pack("{s:s, s:s%, s:s}", "type",
 	    mem_types[m.type].name, "content", m.content, m.len, "via", "api");
 	id = memory_add(db, &m, &cause);
@@ -447,13 +450,14 @@ api_mem_parse_query(const json_t *body, enum mem_mode mode, struct mem_query *q,
 /* Search as `body` asks (checked already): 200 and the results. */
 static json_t *
 api_mem_search(sqlite3 *db, const json_t *body, enum mem_mode mode,
-    const struct cancel *cancel, int *status)
+    const char *actor, const struct cancel *cancel, int *status)
 {
 	struct mem_query q;
 	struct llm_error err;
 	char why[160], *cause = NULL;
 	json_t *found;
 
+	(void)actor; /* a read */
 	if (api_mem_parse_query(body, mode, &q, why, sizeof why) != 0)
 		return api_mem_error(status, 400, "bad_request", why);
 	q.cancel = cancel;
@@ -523,13 +527,13 @@ api_memory_stats(struct http_req *r)
 /* A dream (it runs for a while: always on a thread of its own). */
 static json_t *
 api_mem_dream(sqlite3 *db, const json_t *body, enum mem_mode mode,
-    const struct cancel *cancel, int *status)
+    const char *actor, const struct cancel *cancel, int *status)
 {
 	const struct config *cfg = config_live_get();
 	char *cause = NULL;
 	json_t *t;
 
-	(void)body, (void)mode, (void)cancel;
+	(void)body, (void)mode, (void)cancel, (void)actor;
 	t = memory_dream(db, cfg, "api", &cause);
 	config_live_put(cfg);
 	if (t != NULL) {
@@ -604,6 +608,7 @@ const struct route api_memory_routes[] = {
 	{
 	    .method = "GET",
 	    .pattern = "/api/memory",
+	    .role = ROLE_VIEWER,
 	    .handler = api_memory_list,
 	    .tag = "memory",
 	    .summary =
@@ -613,6 +618,7 @@ const struct route api_memory_routes[] = {
 	{
 	    .method = "POST",
 	    .pattern = "/api/memory",
+	    .role = ROLE_OPERATOR,
 	    .handler = api_memory_add,
 	    .flags = ROUTE_BODY,
 	    .max_body = API_BODY_MEMORY,
@@ -627,6 +633,7 @@ const struct route api_memory_routes[] = {
 	{
 	    .method = "GET",
 	    .pattern = "/api/memory/tiers",
+	    .role = ROLE_VIEWER,
 	    .handler = api_memory_tiers,
 	    .tag = "memory",
 	    .summary = "The memories of each tier.",
@@ -635,6 +642,7 @@ const struct route api_memory_routes[] = {
 	{
 	    .method = "GET",
 	    .pattern = "/api/memory/stats",
+	    .role = ROLE_VIEWER,
 	    .handler = api_memory_stats,
 	    .tag = "memory",
 	    .summary = "Counts by tier and type, the index, the embedder.",
@@ -643,6 +651,7 @@ const struct route api_memory_routes[] = {
 	{
 	    .method = "POST",
 	    .pattern = "/api/memory/search",
+	    .role = ROLE_VIEWER,
 	    .handler = api_memory_search,
 	    .flags = ROUTE_BODY,
 	    .max_body = API_BODY_MEMORY,
@@ -656,6 +665,7 @@ const struct route api_memory_routes[] = {
 	{
 	    .method = "POST",
 	    .pattern = "/api/memory/semantic",
+	    .role = ROLE_VIEWER,
 	    .handler = api_memory_semantic,
 	    .flags = ROUTE_BODY,
 	    .max_body = API_BODY_MEMORY,
@@ -667,6 +677,7 @@ const struct route api_memory_routes[] = {
 	{
 	    .method = "POST",
 	    .pattern = "/api/memory/dream",
+	    .role = ROLE_OPERATOR,
 	    .handler = api_memory_dream,
 	    .tag = "memory",
 	    .summary =
@@ -677,6 +688,7 @@ const struct route api_memory_routes[] = {
 	{
 	    .method = "GET",
 	    .pattern = "/api/memory/dream/reports",
+	    .role = ROLE_VIEWER,
 	    .handler = api_memory_reports,
 	    .tag = "memory",
 	    .summary = "Reports of past consolidations, newest first.",
@@ -685,6 +697,7 @@ const struct route api_memory_routes[] = {
 	{
 	    .method = "GET",
 	    .pattern = "/api/memory/{id}",
+	    .role = ROLE_VIEWER,
 	    .handler = api_memory_get,
 	    .tag = "memory",
 	    .summary = "One memory (counts as an access).",
@@ -693,6 +706,7 @@ const struct route api_memory_routes[] = {
 	{
 	    .method = "DELETE",
 	    .pattern = "/api/memory/{id}",
+	    .role = ROLE_OPERATOR,
 	    .handler = api_memory_delete,
 	    .tag = "memory",
 	    .summary = "Forget a memory.",

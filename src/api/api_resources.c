@@ -32,6 +32,7 @@ const struct route api_resources_routes[] = {
 	{
 	    .method = "GET",
 	    .pattern = "/api/resources",
+	    .role = ROLE_VIEWER,
 	    .handler = api_resources,
 	    .tag = "resources",
 	    .summary = "The last sample of the resource monitor: CPU, memory, "
@@ -43,6 +44,7 @@ const struct route api_resources_routes[] = {
 	{
 	    .method = "GET",
 	    .pattern = "/api/resources/history",
+	    .role = ROLE_VIEWER,
 	    .handler = api_resources_history,
 	    .tag = "resources",
 	    .summary = "The samples kept (monitor.history), oldest first; "
@@ -53,6 +55,7 @@ const struct route api_resources_routes[] = {
 	{
 	    .method = "GET",
 	    .pattern = "/api/resources/overload",
+	    .role = ROLE_VIEWER,
 	    .handler = api_resources_overload,
 	    .tag = "resources",
 	    .summary = "Whether the system is overloaded, why, and the limits: "

@@ -67,6 +67,7 @@ const struct route api_scheduler_routes[] = {
 	{
 	    .method = "GET",
 	    .pattern = "/api/scheduler/tasks",
+	    .role = ROLE_VIEWER,
 	    .handler = api_scheduler_tasks,
 	    .tag = "scheduler",
 	    .summary = "The LLM calls waiting for admission (best ranked "
@@ -79,6 +80,7 @@ const struct route api_scheduler_routes[] = {
 	{
 	    .method = "GET",
 	    .pattern = "/api/scheduler/stats",
+	    .role = ROLE_VIEWER,
 	    .handler = api_scheduler_stats,
 	    .tag = "scheduler",
 	    .summary = "Per provider and priority class: queue depth, calls "

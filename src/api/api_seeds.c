@@ -75,6 +75,7 @@ const struct route api_seeds_routes[] = {
 	{
 	    .method = "GET",
 	    .pattern = "/api/seeds",
+	    .role = ROLE_VIEWER,
 	    .handler = api_seeds_list,
 	    .tag = "seeds",
 	    .summary = "Seeds of Ouroboros, newest first (?limit=1-1000, "
@@ -86,6 +87,7 @@ const struct route api_seeds_routes[] = {
 	{
 	    .method = "GET",
 	    .pattern = "/api/seeds/{id}",
+	    .role = ROLE_VIEWER,
 	    .handler = api_seeds_get,
 	    .tag = "seeds",
 	    .summary = "One seed: its specification, metadata, status and "
@@ -99,6 +101,7 @@ const struct route api_seeds_routes[] = {
 	{
 	    .method = "GET",
 	    .pattern = "/api/seeds/{id}/evolution",
+	    .role = ROLE_VIEWER,
 	    .handler = api_seeds_evolution,
 	    .tag = "seeds",
 	    .summary = "The lineage of a seed (any of its generations): "

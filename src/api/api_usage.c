@@ -66,6 +66,7 @@ const struct route api_usage_routes[] = {
 	{
 	    .method = "GET",
 	    .pattern = "/api/usage",
+	    .role = ROLE_VIEWER,
 	    .handler = api_usage_get,
 	    .tag = "usage",
 	    .summary =

@@ -284,8 +284,8 @@ api_ws_audit(struct http_req *r, const char *norm, const char *data, size_t len,
 		    "blake2b_128", hex, "via", "api");
 	}
 	if (db == NULL ||
-	    audit_append(db, "user", AUDIT_FILE_WRITE, resource, d, &cause) <
-		0) {
+	    audit_append(db, api_actor(r), AUDIT_FILE_WRITE, resource, d,
+		&cause) < 0) {
 		if (failed == NULL)
 			http_error(r, 500, "audit_failed",
 			    "the audit log cannot record the write of %s, so "
@@ -348,6 +348,7 @@ const struct route api_workspace_routes[] = {
 	{
 	    .method = "GET",
 	    .pattern = "/api/workspace/tree",
+	    .role = ROLE_VIEWER,
 	    .handler = api_workspace_tree,
 	    .tag = "workspace",
 	    .summary = "The workspace's files (?path=sub/dir&depth=3).",
@@ -356,6 +357,7 @@ const struct route api_workspace_routes[] = {
 	{
 	    .method = "GET",
 	    .pattern = "/api/workspace/file/{path*}",
+	    .role = ROLE_VIEWER,
 	    .handler = api_workspace_read,
 	    .tag = "workspace",
 	    .summary = "Read a file of the workspace (UTF-8 text).",
@@ -364,6 +366,7 @@ const struct route api_workspace_routes[] = {
 	{
 	    .method = "PUT",
 	    .pattern = "/api/workspace/file/{path*}",
+	    .role = ROLE_OPERATOR,
 	    .handler = api_workspace_write,
 	    .flags = ROUTE_BODY,
 	    .tag = "workspace",

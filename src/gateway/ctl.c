@@ -422,7 +422,7 @@ ctl_conn_thread(void *arg)
 	struct gateway_sink sink;
 	struct timeval tv = { CTL_SEND_MS / 1000, 0 };
 	const struct config *cfg;
-	char *line = NULL, *cause = NULL;
+	char *line = NULL, *cause = NULL, uid[32];
 	size_t len;
 	int stopping;
 
@@ -445,6 +445,9 @@ ctl_conn_thread(void *arg)
 	}
 	setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
 	memset(&m, 0, sizeof m);
+	/* Only the daemon's own uid gets here (ctl_peer_ok()). */
+	snprintf(uid, sizeof uid, "uid:%u", (unsigned)geteuid());
+	m.identity = uid;
 	m.content = req.prompt;
 	m.session_id = req.session;
 	m.model = req.model;

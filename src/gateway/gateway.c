@@ -34,6 +34,7 @@ struct gateway_job {
 	char *session_id;
 	char *model;
 	char *principal;
+	char *identity;
 	long timeout_ms;
 	long long budget_tokens;
 	double budget_usd;
@@ -87,6 +88,7 @@ gateway_job_end(struct gateway_job *j)
 	free(j->session_id);
 	free(j->model);
 	free(j->principal);
+	free(j->identity);
 	free(j);
 }
 
@@ -180,6 +182,7 @@ gateway_run(struct gateway_job *j)
 	r->prompt = j->content;
 	r->model = j->model;
 	r->principal = j->principal;
+	r->identity = j->identity;
 	r->timeout_ms = j->timeout_ms;
 	r->budget_tokens = j->budget_tokens;
 	r->budget_usd = j->budget_usd;
@@ -260,6 +263,7 @@ gateway_submit(const struct config *cfg, const struct gateway_msg *m,
 	j->session_id = m->session_id != NULL ? xstrdup(m->session_id) : NULL;
 	j->model = m->model != NULL ? xstrdup(m->model) : NULL;
 	j->principal = m->principal != NULL ? xstrdup(m->principal) : NULL;
+	j->identity = m->identity != NULL ? xstrdup(m->identity) : NULL;
 	j->timeout_ms = m->timeout_ms;
 	j->budget_tokens = m->budget_tokens;
 	j->budget_usd = m->budget_usd;

@@ -26,6 +26,8 @@ struct gateway_msg {
 	enum call_class cls;   /* CALL_INTERACTIVE (0) or CALL_RUN */
 	const char *principal; /* the agent profile; NULL: "default" */
 	enum kernel_spec spec; /* Ouroboros: config (0), always, never */
+	const char *identity;  /* who asked, for the audit log ("token:ci",
+				  "uid:1000"); NULL: "user" */
 };
 
 /*

@@ -193,6 +193,9 @@ router_openapi_op(json_t *paths, const struct route *r)
 	json_object_set_new(op, "responses", responses);
 	if (r->flags & ROUTE_PUBLIC)
 		json_object_set_new(op, "security", json_array());
+	else
+		json_object_set_new(op, "x-oxios-role",
+		    json_string(route_role_name(r->role)));
 	n = strlen(r->method);
 	{
 		char lower[16];
@@ -204,6 +207,19 @@ router_openapi_op(json_t *paths, const struct route *r)
 		json_object_set_new(item, lower, op);
 	}
 	free(path);
+}
+
+const char *
+route_role_name(int role)
+{
+	switch (role) {
+	case ROLE_VIEWER:
+		return "viewer";
+	case ROLE_OPERATOR:
+		return "operator";
+	default:
+		return "admin"; /* ROLE_UNSET counts as admin */
+	}
 }
 
 json_t *
@@ -240,12 +256,16 @@ router_markdown(const struct route *const *tables, struct buf *out)
 				    "does |\n");
 				buf_printf(out, "|---|---|---|---|\n");
 			}
-			buf_printf(out, "| %s | `%s` | %s | %s", r->method,
-			    r->pattern,
-			    (r->flags & ROUTE_PUBLIC)     ? "none" :
-				(r->flags & ROUTE_TICKET) ? "token or ticket" :
-							    "token",
-			    r->summary);
+			if (r->flags & ROUTE_PUBLIC)
+				buf_printf(out, "| %s | `%s` | none | %s",
+				    r->method, r->pattern, r->summary);
+			else
+				buf_printf(out, "| %s | `%s` | %s, %s | %s",
+				    r->method, r->pattern,
+				    (r->flags & ROUTE_TICKET) ?
+					"token or ticket" :
+					"token",
+				    route_role_name(r->role), r->summary);
 			if (r->request != NULL)
 				buf_printf(out, " Body: %s.", r->request);
 			buf_printf(out, " Answer: %s. |\n", r->response);

@@ -11,7 +11,8 @@
  * whose method is NULL; the list ends with NULL.  Tables are matched in
  * order, rows in order (a literal route before a parameter one that would
  * catch it: "/api/memory/stats" before "/api/memory/{id}").  The same
- * tables generate the OpenAPI document and docs/api.md.
+ * tables generate the OpenAPI document (x-oxios-role: the role an
+ * operation needs) and docs/api.md (the Auth column).
  */
 #ifndef OXIOS_HTTP_ROUTER_H
 #define OXIOS_HTTP_ROUTER_H
@@ -84,6 +85,9 @@ int router_match(const struct route *const *tables, const char *method,
     const char *path, struct route_match *m, char *allow, size_t allow_size);
 /* The value of parameter `name`, or NULL. */
 const char *route_param(const struct route_match *m, const char *name);
+
+/* The name of a role: "viewer", "operator", "admin" (ROLE_UNSET too). */
+const char *route_role_name(int role);
 
 /* The body cap of route `r` under the server's cap `server_max`. */
 size_t route_max_body(const struct route *r, size_t server_max);

@@ -566,6 +566,7 @@ http_start(const struct http_config *hc, char **cause)
 	http.routes = hc->routes;
 	http.rl = ratelimit_new(hc->rate_per_min, HTTP_RATE_CLIENTS);
 	http.denials = denials_new(HTTP_RATE_CLIENTS, HTTP_DENIAL_WINDOW_MS);
+	http.forbids = denials_new(HTTP_RATE_CLIENTS, HTTP_DENIAL_WINDOW_MS);
 	http_reconfigure(hc);
 	if (hub_start(hc->ws_max_message, cause) != 0)
 		goto fail;
@@ -625,6 +626,8 @@ fail:
 	http.rl = NULL;
 	denials_free(http.denials);
 	http.denials = NULL;
+	denials_free(http.forbids);
+	http.forbids = NULL;
 	return -1;
 }
 
@@ -639,17 +642,24 @@ http_quiesce(void)
 static void
 http_denials_flush(int all)
 {
-	struct denial *d;
-	size_t n;
+	struct denial *d, *f;
+	size_t n, nf;
 
 	pthread_mutex_lock(&http.lock);
 	n = http.denials != NULL ?
 	    denials_take(http.denials, time_mono_ms(), all, &d) :
 	    0;
+	nf = http.forbids != NULL ?
+	    denials_take(http.forbids, time_mono_ms(), all, &f) :
+	    0;
 	pthread_mutex_unlock(&http.lock);
 	if (n > 0) {
 		http_audit_denials(d, n);
 		free(d);
+	}
+	if (nf > 0) {
+		http_audit_forbids(f, nf);
+		free(f);
 	}
 }
 
@@ -754,6 +764,8 @@ http_stop(void)
 	pthread_mutex_lock(&http.lock);
 	denials_free(http.denials);
 	http.denials = NULL;
+	denials_free(http.forbids);
+	http.forbids = NULL;
 	pthread_mutex_unlock(&http.lock);
 	pthread_mutex_lock(&http.lock);
 	json_decref(http.cors);

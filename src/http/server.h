@@ -17,6 +17,7 @@
 
 #include "http/hub.h"
 #include "http/router.h"
+#include "security/auth.h"
 
 #define HTTP_ASYNC 1       /* handler result: the answer comes later */
 #define HTTP_MAX_HEADERS 8 /* extra headers a handler may add */
@@ -33,6 +34,9 @@ struct http_req {
 	json_t *body;      /* the JSON body, or NULL if there was none */
 	char client[64];   /* the peer's address */
 	uint64_t start_ns; /* monotonic, when the headers arrived */
+	/* Who the credential speaks for (role AUTH_ROLE_NONE: nobody, a
+	 * public route). */
+	struct auth_identity identity;
 
 	/* The answer, set by the handler (or later, with HTTP_ASYNC). */
 	int status;

@@ -1,8 +1,8 @@
 /*
  * server_admit.c — what a request must pass before its handler runs, in
  * order: path sanity, CORS preflight, rate limit, bearer token (a refusal
- * is audited), route, body size (under the route's cap) and type; then
- * the JSON body.
+ * is audited), the role the route needs (a refusal is audited too),
+ * route, body size (under the route's cap) and type; then the JSON body.
  */
 #include <arpa/inet.h>
 #include <netdb.h>
@@ -25,6 +25,7 @@
 #include "kernel/events.h"
 #include "security/audit.h"
 #include "security/auth.h"
+#include "security/tokens.h"
 #include "store/db.h"
 #include "util/buf.h"
 #include "util/log.h"
@@ -49,7 +50,16 @@ http_origin_allowed(const char *origin)
 	return ok;
 }
 
-/* Whether the request carries an accepted credential. */
+_Static_assert((int)ROLE_VIEWER == (int)AUTH_ROLE_VIEWER &&
+	(int)ROLE_OPERATOR == (int)AUTH_ROLE_OPERATOR &&
+	(int)ROLE_ADMIN == (int)AUTH_ROLE_ADMIN,
+    "route roles and auth roles are one scale");
+
+/*
+ * Whether the request carries an accepted credential: 1 (r->identity
+ * filled), 0, or AUTH_EXPIRED (a table token expired or revoked; the
+ * identity names it).
+ */
 static int
 http_authorized(struct http_req *r, int ticket_ok)
 {
@@ -62,16 +72,19 @@ http_authorized(struct http_req *r, int ticket_ok)
 		pthread_mutex_lock(&http.lock);
 		extra = http.api_key != NULL ? xstrdup(http.api_key) : NULL;
 		pthread_mutex_unlock(&http.lock);
-		ok = auth_check(token, extra);
+		ok = auth_check(db_get(), token, extra, &r->identity);
 		if (extra != NULL) {
 			explicit_bzero(extra, strlen(extra));
 			free(extra);
 		}
-		if (ok)
+		if (ok == AUTH_OK)
 			return r->trusted = 1;
+		if (ok == AUTH_EXPIRED)
+			return AUTH_EXPIRED;
 	}
 	if (ticket_ok && (ticket = http_query(r, "ticket")) != NULL)
-		return r->trusted = auth_ticket_use(ticket, time_mono_ms());
+		return r->trusted = auth_ticket_use(ticket, time_mono_ms(),
+			   &r->identity);
 	return 0;
 }
 
@@ -81,7 +94,7 @@ http_authorized(struct http_req *r, int ticket_ok)
  * window (denials.h) as one row with their count when the window ends.
  */
 static void
-http_audit_denied(struct http_req *r)
+http_audit_denied(struct http_req *r, int expired)
 {
 	char actor[96];
 	struct denial ended;
@@ -102,9 +115,70 @@ http_audit_denied(struct http_req *r)
 	    http_header(r, "Authorization") != NULL ||
 		http_query(r, "ticket") != NULL,
 	    "count", 1, "window_secs", HTTP_DENIAL_WINDOW_MS / 1000);
+	if (expired) {
+		/* Never the credential: the name of the token it was. */
+		json_object_set_new(d, "op", json_string("expired_use"));
+		json_object_set_new(d, "name", json_string(r->identity.name));
+		json_object_set_new(d, "reason",
+		    json_string("expired or revoked token"));
+	}
 	snprintf(actor, sizeof actor, "client:%s", r->client);
 	audit_note(db_get(), actor, AUDIT_AUTH, r->path, d);
 	json_decref(d);
+}
+
+/*
+ * A role too low for the route goes into the audit log as access_denied
+ * (actor the identity, resource the path): the first of an identity at
+ * once, the rest of its window as one row with their count.
+ */
+static void
+http_audit_forbidden(struct http_req *r, int needed)
+{
+	struct denial ended;
+	int first = 1, nended = 0;
+	json_t *d;
+
+	pthread_mutex_lock(&http.lock);
+	if (http.forbids != NULL)
+		first = denials_note(http.forbids, r->identity.actor, r->path,
+		    time_mono_ms(), &ended, &nended);
+	pthread_mutex_unlock(&http.lock);
+	if (nended)
+		http_audit_forbids(&ended, 1);
+	if (!first)
+		return;
+	d = json_pack("{s:s, s:s, s:s, s:s, s:i, s:i}", "method", r->method,
+	    "reason", "role too low", "needed", tokens_role_name(needed),
+	    "role", tokens_role_name(r->identity.role), "count", 1,
+	    "window_secs", HTTP_DENIAL_WINDOW_MS / 1000);
+	audit_note(db_get(), r->identity.actor, AUDIT_ACCESS_DENIED, r->path,
+	    d);
+	json_decref(d);
+}
+
+void
+http_audit_forbids(const struct denial *den, size_t n)
+{
+	size_t i;
+	json_t *d;
+
+	for (i = 0; i < n; i++) {
+		d = json_pack("{s:s, s:I, s:i, s:b, s:I}", "reason",
+		    "role too low", "count", (json_int_t)den[i].count,
+		    "window_secs", HTTP_DENIAL_WINDOW_MS / 1000, "summary", 1,
+		    "span_ms", (json_int_t)(den[i].last_ms - den[i].first_ms));
+		audit_note(db_get(), den[i].addr, AUDIT_ACCESS_DENIED,
+		    den[i].path, d);
+		json_decref(d);
+	}
+}
+
+/* The role route `rt` needs: ROLE_UNSET counts as admin. */
+static int
+http_role_needed(const struct route *rt)
+{
+	return rt->role == ROLE_UNSET ? ROLE_ADMIN : rt->role;
 }
 
 void
@@ -148,7 +222,7 @@ http_admit(struct http_req *r)
 	const char *origin, *cl, *ct;
 	char allow[64];
 	const char *method = r->method;
-	int code, secs;
+	int code, secs, authed, needed;
 	unsigned long long len;
 
 	if ((origin = http_header(r, "Origin")) != NULL &&
@@ -198,16 +272,36 @@ http_admit(struct http_req *r)
 	}
 	if (strncmp(r->path, "/api/", 5) == 0 &&
 	    !(code == 200 && (r->match.route->flags & ROUTE_PUBLIC)) &&
-	    !http_authorized(r,
-		code == 200 && (r->match.route->flags & ROUTE_TICKET))) {
+	    (authed = http_authorized(r,
+		 code == 200 && (r->match.route->flags & ROUTE_TICKET))) != 1) {
 		pthread_mutex_lock(&http.lock);
 		http.auth_failures++;
 		pthread_mutex_unlock(&http.lock);
-		http_audit_denied(r);
+		http_audit_denied(r, authed == AUTH_EXPIRED);
+		memset(&r->identity, 0, sizeof r->identity);
 		return http_error(r, 401, "unauthorized",
 			   "a valid token is needed: Authorization: Bearer <token> "
 			   "(see: oxios token)"),
 		       1;
+	}
+	/* The one place a route's role is enforced. */
+	if (strncmp(r->path, "/api/", 5) == 0 && code == 200 &&
+	    !(r->match.route->flags & ROUTE_PUBLIC) &&
+	    r->identity.role < (needed = http_role_needed(r->match.route))) {
+		http_audit_forbidden(r, needed);
+		http_error(r, 403, "forbidden",
+		    "this needs the %s role; the token '%s' is %s",
+		    tokens_role_name(needed), r->identity.name,
+		    tokens_role_name(r->identity.role) != NULL ?
+			tokens_role_name(r->identity.role) :
+			"without a role");
+		json_object_set_new(json_object_get(r->json, "error"), "needed",
+		    json_string(tokens_role_name(needed)));
+		json_object_set_new(json_object_get(r->json, "error"), "role",
+		    r->identity.role != AUTH_ROLE_NONE ?
+			json_string(tokens_role_name(r->identity.role)) :
+			json_null());
+		return 1;
 	}
 	if (code == 404)
 		return http_error(r, 404, "not_found", "no route %s", r->path),

@@ -54,6 +54,7 @@ struct http_state {
 	int nstreams;
 	long long rate_limited, auth_failures;
 	struct denials *denials;  /* 401s per address and window */
+	struct denials *forbids;  /* 403s per identity and window */
 	int inflight;             /* requests begun and not yet completed */
 	int stopping;             /* http_stop() has begun */
 	struct http_req *waiting; /* async requests not yet answered */
@@ -76,6 +77,8 @@ void http_count(struct http_req *r);
 int http_admit(struct http_req *r);
 /* Audit the 401s counted after the first of their windows: a row each. */
 void http_audit_denials(const struct denial *d, size_t n);
+/* The same for the 403s of a role too low (access_denied). */
+void http_audit_forbids(const struct denial *d, size_t n);
 /* Whether a body follows the headers. */
 int http_has_body(struct http_req *r);
 /* The body is in: parse it.  1 if that answered (an error), else 0. */

@@ -197,7 +197,7 @@ kernel_spawn(struct tool_call *call, json_t *args, struct tool_result *res)
 	int rc;
 
 	if ((child = supervisor_create(k->r->db, k->r->session, k->r->model,
-		 k->parent, call->cancel, &cause)) == NULL)
+		 k->parent, call->cancel, NULL, &cause)) == NULL)
 		return tools_fail_take(res, cause);
 	supervisor_start_nested(k->r->db, child);
 	messages = json_pack("[{s:s, s:O}]", "role", "user", "content",
@@ -470,7 +470,7 @@ kernel_run(struct kernel_run *r)
 
 	/* The agent: a row, a slot, hands. */
 	if ((a = supervisor_create(r->db, r->session, r->model, NULL, r->cancel,
-		 &cause)) == NULL) {
+		 r->identity, &cause)) == NULL) {
 		snprintf(r->error, sizeof r->error, "%s", cause);
 		goto out;
 	}

@@ -29,6 +29,9 @@ struct kernel_run {
 				     its sub-agents are CALL_SUBAGENT */
 	const char *principal;    /* the agent profile (--agent); NULL:
 				     "default" */
+	const char *identity;     /* who started it, the audit actor of its
+				     agent_spawn ("token:ci", "uid:1000");
+				     NULL: "user" */
 	struct cancel *cancel;    /* fired to stop the run (SIGINT, a client
 				   that left); may be NULL */
 	struct agent_hooks hooks; /* text and tool activity (message is

@@ -42,7 +42,7 @@ kernel_ouro_execute(void *arg, const char *contract, const char *phase,
 	ko->a = NULL;
 	if (a == NULL) { /* a later generation: an agent of its own */
 		if ((a = supervisor_create(r->db, r->session, r->model, NULL,
-			 r->cancel, &cause)) == NULL) {
+			 r->cancel, r->identity, &cause)) == NULL) {
 			out->failed = 1;
 			snprintf(out->reason, sizeof out->reason, "%s", cause);
 			free(cause);

@@ -195,7 +195,8 @@ out:
 
 struct agent *
 supervisor_create(sqlite3 *db, const char *session, const char *model,
-    struct agent *parent, struct cancel *outer, char **cause)
+    struct agent *parent, struct cancel *outer, const char *starter,
+    char **cause)
 {
 	struct agent *a;
 	struct sup_row row;
@@ -227,6 +228,8 @@ supervisor_create(sqlite3 *db, const char *session, const char *model,
 		memcpy(a->group, a->id, UUID_STRLEN);
 	if (session != NULL)
 		snprintf(a->session, sizeof a->session, "%s", session);
+	snprintf(a->starter, sizeof a->starter, "%s",
+	    starter != NULL ? starter : "user");
 	cancel_init(&a->cancel, outer, 0);
 	row.a = a;
 	row.session = session;
@@ -295,7 +298,7 @@ sup_audited(sqlite3 *db, const struct agent *a, enum audit_action action,
     const char *model, const char *state, const char *reason,
     int (*write)(sqlite3 *, void *, char **), void *arg, char **cause)
 {
-	char actor[64], resource[64];
+	char actor[96], resource[64];
 	json_t *d = json_pack("{s:s?, s:s?, s:i}", "session_id",
 	    a->session[0] != '\0' ? a->session : NULL, "group_id",
 	    a->group[0] != '\0' ? a->group : NULL, "depth", a->depth);
@@ -304,7 +307,7 @@ sup_audited(sqlite3 *db, const struct agent *a, enum audit_action action,
 	if (action == AUDIT_AGENT_SPAWN && a->parent[0] != '\0')
 		snprintf(actor, sizeof actor, "agent:%s", a->parent);
 	else if (action == AUDIT_AGENT_SPAWN)
-		snprintf(actor, sizeof actor, "user");
+		snprintf(actor, sizeof actor, "%s", a->starter);
 	else
 		snprintf(actor, sizeof actor, "agent:%s", a->id);
 	snprintf(resource, sizeof resource, "agent:%s", a->id);

@@ -52,6 +52,8 @@ struct agent {
 	char parent[UUID_STRLEN];  /* "" for a root agent */
 	char group[UUID_STRLEN];   /* the root agent's id */
 	char session[UUID_STRLEN]; /* "" if none */
+	char starter[80];          /* who started a root agent (its spawn's
+				      audit actor) */
 	int depth;                 /* 0 for a root agent */
 	struct cancel cancel;      /* fired by supervisor_kill(); chained
 				      below the creator's token */
@@ -89,12 +91,14 @@ int supervisor_max_depth(void);
  * agent of this process: the new one joins its group, one level deeper
  * (refused past kernel.max_agent_depth).  Its cancel token is chained
  * below `outer` (may be NULL; must outlive the agent's run): firing
- * `outer` stops it too.  Returns a new agent holding the caller's
- * reference, or NULL with *cause.  Caller supervisor_finish()es it.
+ * `outer` stops it too.  `starter` names who started a root agent (the
+ * actor of its agent_spawn entry; NULL: "user"); a sub-agent's is its
+ * parent.  Returns a new agent holding the caller's reference, or NULL
+ * with *cause.  Caller supervisor_finish()es it.
  */
 struct agent *supervisor_create(sqlite3 *db, const char *session,
     const char *model, struct agent *parent, struct cancel *outer,
-    char **cause);
+    const char *starter, char **cause);
 /*
  * Wait for a slot; then the row says "running".  Returns 0, or -1 if the
  * agent was killed while it waited.

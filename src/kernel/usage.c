@@ -193,6 +193,26 @@ usage_since_parse(const char *s, int64_t now_ms, char *out, size_t size,
 	return 0;
 }
 
+int
+usage_until_parse(const char *s, int64_t now_ms, int64_t *at, char **cause)
+{
+	int64_t back;
+
+	if (s != NULL && usage_since_relative(s, now_ms, &back) == 0) {
+		*at = now_ms + (now_ms - back);
+		return 0;
+	}
+	if (s == NULL || usage_since_time(s, at) != 0) {
+		xasprintf(cause,
+		    "'%.64s' is neither a time ahead (a whole number and s, "
+		    "m, h, d or w: 24h, 30d) nor an RFC 3339 date or time "
+		    "(2027-01-01, 2027-01-01T10:00:00Z)",
+		    s != NULL ? s : "");
+		return -1;
+	}
+	return 0;
+}
+
 /* Add the figures of `r` to `t`. */
 static void
 usage_add(struct usage_row *t, const struct usage_row *r)

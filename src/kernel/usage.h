@@ -56,6 +56,12 @@ int usage_dim_ok(const char *by);
  */
 int usage_since_parse(const char *s, int64_t now_ms, char *out, size_t size,
     char **cause);
+/*
+ * The same two forms as Unix ms into *at, a relative time counted
+ * forward from now_ms ("30d": in 30 days; an expiry).  0, or -1 with
+ * *cause (caller frees).
+ */
+int usage_until_parse(const char *s, int64_t now_ms, int64_t *at, char **cause);
 
 /* Which calls a report counts; each NULL: no condition. */
 struct usage_filter {

@@ -23,11 +23,11 @@
 
 #include "config/home.h"
 #include "security/auth.h"
+#include "security/tokens.h"
 #include "util/file.h"
 #include "util/time.h"
 #include "util/xalloc.h"
 
-#define AUTH_HASH_LEN 32
 #define AUTH_HASH_PREFIX "blake2b-256:"
 #define AUTH_TOKEN_PREFIX "oxt_"
 #define AUTH_FILE_CAP 4096 /* the line is ~100 bytes; more is not ours */
@@ -37,6 +37,7 @@
 struct auth_ticket {
 	char text[AUTH_TICKET_LEN + 1];
 	uint64_t expiry_ms;
+	struct auth_identity id;
 };
 
 static pthread_mutex_t auth_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -62,7 +63,7 @@ auth_token_path(void)
 	return home_path("auth/token.hash");
 }
 
-static void
+void
 auth_hash(const char *s, unsigned char out[AUTH_HASH_LEN])
 {
 	crypto_generichash(out, AUTH_HASH_LEN, (const unsigned char *)s,
@@ -205,10 +206,23 @@ out:
 	return rc;
 }
 
+void
+auth_token_random(char token[AUTH_TOKEN_LEN + 1])
+{
+	unsigned char raw[32];
+
+	randombytes_buf(raw, sizeof raw);
+	memcpy(token, AUTH_TOKEN_PREFIX, strlen(AUTH_TOKEN_PREFIX));
+	sodium_bin2base64(token + strlen(AUTH_TOKEN_PREFIX),
+	    AUTH_TOKEN_LEN + 1 - strlen(AUTH_TOKEN_PREFIX), raw, sizeof raw,
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	sodium_memzero(raw, sizeof raw);
+}
+
 int
 auth_token_create(char token[AUTH_TOKEN_LEN + 1], char **cause)
 {
-	unsigned char raw[32], hash[AUTH_HASH_LEN];
+	unsigned char hash[AUTH_HASH_LEN];
 	char hex[2 * AUTH_HASH_LEN + 1], created[AUTH_CREATED_MAX];
 	char *path = NULL, *line = NULL;
 	int len, rc = -1;
@@ -217,11 +231,7 @@ auth_token_create(char token[AUTH_TOKEN_LEN + 1], char **cause)
 	if (auth_mkdir(cause) != 0)
 		goto out;
 
-	randombytes_buf(raw, sizeof raw);
-	memcpy(token, AUTH_TOKEN_PREFIX, strlen(AUTH_TOKEN_PREFIX));
-	sodium_bin2base64(token + strlen(AUTH_TOKEN_PREFIX),
-	    AUTH_TOKEN_LEN + 1 - strlen(AUTH_TOKEN_PREFIX), raw, sizeof raw,
-	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	auth_token_random(token);
 	auth_hash(token, hash);
 	sodium_bin2hex(hex, sizeof hex, hash, sizeof hash);
 	time_rfc3339(time_wall_ms(), created, sizeof created);
@@ -241,7 +251,6 @@ auth_token_create(char token[AUTH_TOKEN_LEN + 1], char **cause)
 	pthread_mutex_unlock(&auth_lock);
 	rc = 0;
 out:
-	sodium_memzero(raw, sizeof raw);
 	if (rc != 0)
 		sodium_memzero(token, AUTH_TOKEN_LEN + 1);
 	free(line);
@@ -263,12 +272,29 @@ auth_token_created(char *out, size_t size)
 	pthread_mutex_unlock(&auth_lock);
 }
 
+void
+auth_identity_set(struct auth_identity *id, const char *name, int role,
+    int64_t expires_at)
+{
+	memset(id, 0, sizeof *id);
+	snprintf(id->name, sizeof id->name, "%s", name);
+	id->role = role;
+	snprintf(id->actor, sizeof id->actor, "token:%s", id->name);
+	id->expires_at = expires_at;
+}
+
 int
-auth_check(const char *presented, const char *extra)
+auth_check(struct sqlite3 *db, const char *presented, const char *extra,
+    struct auth_identity *id)
 {
 	unsigned char mine[AUTH_HASH_LEN], other[AUTH_HASH_LEN];
+	struct auth_identity scratch;
+	const char *who = NULL;
 	int ok = 0;
 
+	if (id == NULL)
+		id = &scratch;
+	memset(id, 0, sizeof *id);
 	if (presented == NULL || *presented == '\0')
 		return 0;
 	/*
@@ -281,17 +307,31 @@ auth_check(const char *presented, const char *extra)
 	auth_refresh();
 	if (auth_cache.valid &&
 	    sodium_memcmp(mine, auth_cache.hash, AUTH_HASH_LEN) == 0)
-		ok = 1;
+		who = "admin";
 	pthread_mutex_unlock(&auth_lock);
 
 	if (extra != NULL && *extra != '\0') {
 		auth_hash(extra, other);
-		if (sodium_memcmp(mine, other, AUTH_HASH_LEN) == 0)
-			ok = 1;
+		if (sodium_memcmp(mine, other, AUTH_HASH_LEN) == 0 &&
+		    who == NULL)
+			who = "api_key";
 		sodium_memzero(other, sizeof other);
 	}
 	sodium_memzero(mine, sizeof mine);
-	return ok;
+	if (who != NULL) {
+		auth_identity_set(id, who, AUTH_ROLE_ADMIN, 0);
+		return AUTH_OK;
+	}
+	/* Only what the fixed credentials did not take reaches the table. */
+	if (db != NULL) {
+		ok = tokens_check(db, presented, time_wall_ms(), id);
+		if (ok == TOKENS_OK)
+			return AUTH_OK;
+		if (ok == TOKENS_EXPIRED)
+			return AUTH_EXPIRED;
+	}
+	memset(id, 0, sizeof *id);
+	return 0;
 }
 
 const char *
@@ -333,7 +373,8 @@ auth_ticket_purge(uint64_t now_ms)
 }
 
 void
-auth_ticket_new(char ticket[AUTH_TICKET_LEN + 1], uint64_t now_ms)
+auth_ticket_new(char ticket[AUTH_TICKET_LEN + 1], uint64_t now_ms,
+    const struct auth_identity *id)
 {
 	unsigned char raw[32];
 	size_t i, oldest;
@@ -357,15 +398,18 @@ auth_ticket_new(char ticket[AUTH_TICKET_LEN + 1], uint64_t now_ms)
 	}
 	memcpy(auth_tickets[auth_ntickets].text, ticket, AUTH_TICKET_LEN + 1);
 	auth_tickets[auth_ntickets].expiry_ms = now_ms + AUTH_TICKET_TTL_MS;
+	auth_tickets[auth_ntickets].id = *id;
 	auth_ntickets++;
 	pthread_mutex_unlock(&auth_lock);
 }
 
 int
-auth_ticket_use(const char *ticket, uint64_t now_ms)
+auth_ticket_use(const char *ticket, uint64_t now_ms, struct auth_identity *id)
 {
 	size_t i, found = SIZE_MAX;
 
+	if (id != NULL)
+		memset(id, 0, sizeof *id);
 	/* Every ticket has the same, public length. */
 	if (ticket == NULL || strlen(ticket) != AUTH_TICKET_LEN)
 		return 0;
@@ -378,6 +422,8 @@ auth_ticket_use(const char *ticket, uint64_t now_ms)
 			found = i;
 	}
 	if (found != SIZE_MAX) {
+		if (id != NULL)
+			*id = auth_tickets[found].id;
 		auth_tickets[found] = auth_tickets[--auth_ntickets];
 		sodium_memzero(&auth_tickets[auth_ntickets],
 		    sizeof auth_tickets[0]);

@@ -186,7 +186,7 @@ signin_redeem(const char *code, int64_t now_s, char token[AUTH_TOKEN_LEN + 1],
 		*why = "no link";
 		goto out;
 	}
-	if (!auth_check(token, NULL)) {
+	if (auth_check(NULL, token, NULL, NULL) != AUTH_OK) {
 		*why = "token rotated";
 		goto out;
 	}

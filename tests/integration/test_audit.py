@@ -611,7 +611,8 @@ def test_rest_entries_paging_filters_and_auth(daemon):
     assert b'secret-ticket-value' not in raw
     assert daemon.token.encode() not in raw
     mem = [e for e in allx if e['action'] == 'memory_write']
-    assert len(mem) == 3 and all(e['actor'] == 'user' for e in mem)
+    # Written over the API: the actor is the credential's identity.
+    assert len(mem) == 3 and all(e['actor'] == 'token:admin' for e in mem)
     assert mem[0]['detail']['content'] == 'note 0'
     assert mem[0]['detail']['via'] == 'api'
 
@@ -631,7 +632,7 @@ def test_rest_entries_paging_filters_and_auth(daemon):
     assert [e['seq'] for e in j['entries']] == [e['seq'] for e in mem[:2]]
     st, _, j = daemon.get('/api/audit/entries?action=memory_write')
     assert [e['seq'] for e in j['entries']] == [e['seq'] for e in mem]
-    st, _, j = daemon.get('/api/audit/entries?actor=user&resource=' +
+    st, _, j = daemon.get('/api/audit/entries?actor=token:admin&resource=' +
                           mem[1]['resource'])
     assert [e['seq'] for e in j['entries']] == [mem[1]['seq']]
     for q in ('action=nope', 'limit=0', 'limit=x', 'after=-1'):
@@ -673,7 +674,7 @@ def test_rest_chat_agent_proof_export_config(daemon, tmp_path):
     assert a['by'][0]['resource'] == 'write'
     assert a['by'][0]['detail']['input']['path'] == 'out/a.txt'
     assert [e['action'] for e in a['on']] == ['agent_spawn', 'agent_exit']
-    assert a['on'][0]['actor'] == 'user'
+    assert a['on'][0]['actor'] == 'token:admin'  # started over the API
     st, _, a = daemon.get('/api/audit/agent/nosuch')
     assert st == 200 and a['by'] == [] and a['on'] == []
 
@@ -687,7 +688,7 @@ def test_rest_chat_agent_proof_export_config(daemon, tmp_path):
     assert {e['resource'] for e in ch} == {'kernel.max_agents',
                                            'providers.anthropic.api_key'}
     for e in ch:
-        assert e['actor'] == 'user' and e['detail']['via'] == 'api'
+        assert e['actor'] == 'token:admin' and e['detail']['via'] == 'api'
     val = {e['resource']: e['detail']['value'] for e in ch}
     assert val == {'kernel.max_agents': 3,
                    'providers.anthropic.api_key': '<redacted>'}

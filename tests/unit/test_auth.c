@@ -17,6 +17,11 @@
 #include "tmpdir.h"
 
 static char home[64];
+static const struct auth_identity test_id = {
+	.name = "ops",
+	.role = AUTH_ROLE_OPERATOR,
+	.actor = "token:ops",
+};
 
 static int
 setup(void **state)
@@ -60,7 +65,7 @@ test_create_and_check(void **state)
 
 	(void)state;
 	assert_int_equal(auth_token_exists(&cause), 0);
-	assert_int_equal(auth_check("oxt_anything", NULL), 0);
+	assert_int_equal(auth_check(NULL, "oxt_anything", NULL, NULL), 0);
 	assert_int_equal(auth_token_create(tok, &cause), 0);
 	assert_int_equal(auth_token_exists(&cause), 1);
 	assert_int_equal(strlen(tok), AUTH_TOKEN_LEN);
@@ -70,22 +75,22 @@ test_create_and_check(void **state)
 			     "0123456789-_"),
 	    AUTH_TOKEN_LEN - 4);
 
-	assert_int_equal(auth_check(tok, NULL), 1);
-	assert_int_equal(auth_check(tok, ""), 1);
+	assert_int_equal(auth_check(NULL, tok, NULL, NULL), 1);
+	assert_int_equal(auth_check(NULL, tok, "", NULL), 1);
 	/* One character changed. */
 	memcpy(bad, tok, sizeof tok);
 	bad[10] = bad[10] == 'A' ? 'B' : 'A';
-	assert_int_equal(auth_check(bad, NULL), 0);
+	assert_int_equal(auth_check(NULL, bad, NULL, NULL), 0);
 	/* A prefix, and the token with something after it. */
 	memcpy(bad, tok, sizeof tok);
 	bad[AUTH_TOKEN_LEN - 1] = '\0';
-	assert_int_equal(auth_check(bad, NULL), 0);
+	assert_int_equal(auth_check(NULL, bad, NULL, NULL), 0);
 	memcpy(bad, tok, sizeof tok);
 	strcat(bad, "x");
-	assert_int_equal(auth_check(bad, NULL), 0);
-	assert_int_equal(auth_check("", NULL), 0);
-	assert_int_equal(auth_check(NULL, NULL), 0);
-	assert_int_equal(auth_check("oxt_", NULL), 0);
+	assert_int_equal(auth_check(NULL, bad, NULL, NULL), 0);
+	assert_int_equal(auth_check(NULL, "", NULL, NULL), 0);
+	assert_int_equal(auth_check(NULL, NULL, NULL, NULL), 0);
+	assert_int_equal(auth_check(NULL, "oxt_", NULL, NULL), 0);
 
 	/* Another, well-formed token that was never stored. */
 	randombytes_buf(raw, sizeof raw);
@@ -93,7 +98,7 @@ test_create_and_check(void **state)
 	sodium_bin2base64(other + 4, sizeof other - 4, raw, sizeof raw,
 	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 	assert_int_equal(strlen(other), AUTH_TOKEN_LEN);
-	assert_int_equal(auth_check(other, NULL), 0);
+	assert_int_equal(auth_check(NULL, other, NULL, NULL), 0);
 }
 
 static void
@@ -143,11 +148,11 @@ test_rotate_refuses_old(void **state)
 
 	(void)state;
 	assert_int_equal(auth_token_create(t1, &cause), 0);
-	assert_int_equal(auth_check(t1, NULL), 1); /* cached now */
+	assert_int_equal(auth_check(NULL, t1, NULL, NULL), 1); /* cached now */
 	assert_int_equal(auth_token_create(t2, &cause), 0);
 	assert_string_not_equal(t1, t2);
-	assert_int_equal(auth_check(t1, NULL), 0);
-	assert_int_equal(auth_check(t2, NULL), 1);
+	assert_int_equal(auth_check(NULL, t1, NULL, NULL), 0);
+	assert_int_equal(auth_check(NULL, t2, NULL, NULL), 1);
 
 	/*
 	 * Another process rotates (simulated by writing the file behind
@@ -162,8 +167,8 @@ test_rotate_refuses_old(void **state)
 	assert_int_equal(file_write_atomic(path, line, (size_t)len, 0600,
 			     &cause),
 	    0);
-	assert_int_equal(auth_check(t2, NULL), 0);
-	assert_int_equal(auth_check("oxt_other", NULL), 1);
+	assert_int_equal(auth_check(NULL, t2, NULL, NULL), 0);
+	assert_int_equal(auth_check(NULL, "oxt_other", NULL, NULL), 1);
 
 	/* The whole hash counts: one differing in its last byte refuses. */
 	h[31] ^= 1;
@@ -173,13 +178,13 @@ test_rotate_refuses_old(void **state)
 	assert_int_equal(file_write_atomic(path, line, (size_t)len, 0600,
 			     &cause),
 	    0);
-	assert_int_equal(auth_check("oxt_other", NULL), 0);
+	assert_int_equal(auth_check(NULL, "oxt_other", NULL, NULL), 0);
 
 	/* A damaged file: nothing but `extra` matches. */
 	assert_int_equal(file_write_atomic(path, "garbage\n", 8, 0600, &cause),
 	    0);
-	assert_int_equal(auth_check("oxt_other", NULL), 0);
-	assert_int_equal(auth_check("oxt_other", "oxt_other"), 1);
+	assert_int_equal(auth_check(NULL, "oxt_other", NULL, NULL), 0);
+	assert_int_equal(auth_check(NULL, "oxt_other", "oxt_other", NULL), 1);
 	assert_int_equal(auth_token_exists(&cause), -1);
 	assert_non_null(cause);
 	free(cause);
@@ -187,7 +192,7 @@ test_rotate_refuses_old(void **state)
 
 	/* Removed: the same. */
 	assert_int_equal(unlink(path), 0);
-	assert_int_equal(auth_check("oxt_other", NULL), 0);
+	assert_int_equal(auth_check(NULL, "oxt_other", NULL, NULL), 0);
 	assert_int_equal(auth_token_exists(&cause), 0);
 	assert_null(cause);
 
@@ -196,7 +201,7 @@ test_rotate_refuses_old(void **state)
 	assert_int_equal(auth_token_exists(&cause), -1);
 	assert_non_null(cause);
 	free(cause);
-	assert_int_equal(auth_check("oxt_other", "x"), 0);
+	assert_int_equal(auth_check(NULL, "oxt_other", "x", NULL), 0);
 	assert_int_equal(rmdir(path), 0);
 	free(path);
 }
@@ -205,17 +210,27 @@ static void
 test_extra_key(void **state)
 {
 	char tok[AUTH_TOKEN_LEN + 1], *cause = NULL;
+	struct auth_identity id;
 
 	(void)state;
-	assert_int_equal(auth_check("ci-key-123", "ci-key-123"), 1);
-	assert_int_equal(auth_check("ci-key-12", "ci-key-123"), 0);
-	assert_int_equal(auth_check("ci-key-1234", "ci-key-123"), 0);
-	assert_int_equal(auth_check("", ""), 0);
+	assert_int_equal(auth_check(NULL, "ci-key-123", "ci-key-123", NULL), 1);
+	assert_int_equal(auth_check(NULL, "ci-key-12", "ci-key-123", NULL), 0);
+	assert_int_equal(auth_check(NULL, "ci-key-1234", "ci-key-123", NULL),
+	    0);
+	assert_int_equal(auth_check(NULL, "", "", NULL), 0);
 	assert_int_equal(auth_token_create(tok, &cause), 0);
-	/* Both are accepted side by side. */
-	assert_int_equal(auth_check(tok, "ci-key-123"), 1);
-	assert_int_equal(auth_check("ci-key-123", "ci-key-123"), 1);
-	assert_int_equal(auth_check("nope", "ci-key-123"), 0);
+	/* Both are accepted side by side, each an admin of its own name. */
+	assert_int_equal(auth_check(NULL, tok, "ci-key-123", &id), AUTH_OK);
+	assert_string_equal(id.name, "admin");
+	assert_string_equal(id.actor, "token:admin");
+	assert_int_equal(id.role, AUTH_ROLE_ADMIN);
+	assert_int_equal(auth_check(NULL, "ci-key-123", "ci-key-123", &id),
+	    AUTH_OK);
+	assert_string_equal(id.name, "api_key");
+	assert_int_equal(id.role, AUTH_ROLE_ADMIN);
+	assert_int_equal(auth_check(NULL, "nope", "ci-key-123", &id), 0);
+	assert_int_equal(id.role, AUTH_ROLE_NONE);
+	assert_int_equal(auth_check(NULL, "nope", "ci-key-123", NULL), 0);
 }
 
 static void
@@ -245,26 +260,50 @@ test_tickets(void **state)
 	char t[AUTH_TICKET_LEN + 1], u[AUTH_TICKET_LEN + 1];
 
 	(void)state;
-	auth_ticket_new(t, 1000);
+	auth_ticket_new(t, 1000, &test_id);
 	assert_int_equal(strlen(t), AUTH_TICKET_LEN);
-	auth_ticket_new(u, 1000);
+	auth_ticket_new(u, 1000, &test_id);
 	assert_string_not_equal(t, u);
 	/* One-time. */
-	assert_int_equal(auth_ticket_use(t, 2000), 1);
-	assert_int_equal(auth_ticket_use(t, 2000), 0);
+	assert_int_equal(auth_ticket_use(t, 2000, NULL), 1);
+	assert_int_equal(auth_ticket_use(t, 2000, NULL), 0);
 	/* Others are refused: wrong, short, long, empty. */
-	assert_int_equal(auth_ticket_use("", 2000), 0);
-	assert_int_equal(auth_ticket_use(NULL, 2000), 0);
+	assert_int_equal(auth_ticket_use("", 2000, NULL), 0);
+	assert_int_equal(auth_ticket_use(NULL, 2000, NULL), 0);
 	memcpy(t, u, sizeof t);
 	t[0] = t[0] == 'A' ? 'B' : 'A';
-	assert_int_equal(auth_ticket_use(t, 2000), 0);
+	assert_int_equal(auth_ticket_use(t, 2000, NULL), 0);
 	t[AUTH_TICKET_LEN - 1] = '\0';
-	assert_int_equal(auth_ticket_use(t, 2000), 0);
+	assert_int_equal(auth_ticket_use(t, 2000, NULL), 0);
 	/* Expiry: live just before the TTL, dead at it. */
-	assert_int_equal(auth_ticket_use(u, 1000 + AUTH_TICKET_TTL_MS - 1), 1);
-	auth_ticket_new(u, 5000);
-	assert_int_equal(auth_ticket_use(u, 5000 + AUTH_TICKET_TTL_MS), 0);
-	assert_int_equal(auth_ticket_use(u, 5000), 0); /* purged for good */
+	assert_int_equal(auth_ticket_use(u, 1000 + AUTH_TICKET_TTL_MS - 1,
+			     NULL),
+	    1);
+	auth_ticket_new(u, 5000, &test_id);
+	assert_int_equal(auth_ticket_use(u, 5000 + AUTH_TICKET_TTL_MS, NULL),
+	    0);
+	assert_int_equal(auth_ticket_use(u, 5000, NULL),
+	    0); /* purged for good */
+}
+
+/* A ticket hands back the identity that asked for it, and only once. */
+static void
+test_ticket_identity(void **state)
+{
+	char t[AUTH_TICKET_LEN + 1];
+	struct auth_identity viewer, got;
+
+	(void)state;
+	auth_identity_set(&viewer, "watcher", AUTH_ROLE_VIEWER, 0);
+	assert_string_equal(viewer.actor, "token:watcher");
+	auth_ticket_new(t, 100, &viewer);
+	assert_int_equal(auth_ticket_use(t, 200, &got), 1);
+	assert_string_equal(got.name, "watcher");
+	assert_int_equal(got.role, AUTH_ROLE_VIEWER);
+	assert_string_equal(got.actor, "token:watcher");
+	assert_int_equal(auth_ticket_use(t, 200, &got), 0);
+	assert_int_equal(got.role, AUTH_ROLE_NONE);
+	assert_string_equal(got.name, "");
 }
 
 static void
@@ -275,21 +314,21 @@ test_ticket_table_bound(void **state)
 	int i;
 
 	(void)state;
-	auth_ticket_new(first, 0);
-	auth_ticket_new(second, 1);
+	auth_ticket_new(first, 0, &test_id);
+	auth_ticket_new(second, 1, &test_id);
 	for (i = 0; i < 1022; i++)
-		auth_ticket_new(t, 2);
+		auth_ticket_new(t, 2, &test_id);
 	/* 1024 live: the table is full but nothing was dropped yet. */
-	auth_ticket_new(last, 3);
+	auth_ticket_new(last, 3, &test_id);
 	/* The 1025th pushed out the oldest, and only it. */
-	assert_int_equal(auth_ticket_use(first, 4), 0);
-	assert_int_equal(auth_ticket_use(second, 4), 1);
-	assert_int_equal(auth_ticket_use(last, 4), 1);
-	assert_int_equal(auth_ticket_use(t, 4), 1);
+	assert_int_equal(auth_ticket_use(first, 4, NULL), 0);
+	assert_int_equal(auth_ticket_use(second, 4, NULL), 1);
+	assert_int_equal(auth_ticket_use(last, 4, NULL), 1);
+	assert_int_equal(auth_ticket_use(t, 4, NULL), 1);
 	auth_reset();
-	auth_ticket_new(t, 0);
+	auth_ticket_new(t, 0, &test_id);
 	auth_reset();
-	assert_int_equal(auth_ticket_use(t, 0), 0);
+	assert_int_equal(auth_ticket_use(t, 0, NULL), 0);
 }
 
 int
@@ -297,6 +336,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_create_and_check, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_ticket_identity, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_file_holds_only_the_hash,
 		    setup, teardown),

@@ -251,9 +251,12 @@ test_reaped(void **state)
 	(void)state;
 	events_init(64);
 	sub = events_subscribe(0, NULL, NULL);
-	silent = supervisor_create(db_get(), NULL, "m/x", NULL, NULL, &cause);
-	busy = supervisor_create(db_get(), NULL, "m/x", NULL, NULL, &cause);
-	parent = supervisor_create(db_get(), NULL, "m/x", NULL, NULL, &cause);
+	silent =
+	    supervisor_create(db_get(), NULL, "m/x", NULL, NULL, NULL, &cause);
+	busy =
+	    supervisor_create(db_get(), NULL, "m/x", NULL, NULL, NULL, &cause);
+	parent =
+	    supervisor_create(db_get(), NULL, "m/x", NULL, NULL, NULL, &cause);
 	assert_non_null(silent);
 	assert_non_null(busy);
 	assert_non_null(parent);
@@ -261,7 +264,7 @@ test_reaped(void **state)
 	assert_int_equal(supervisor_admit(db_get(), busy), 0);
 	assert_int_equal(supervisor_admit(db_get(), parent), 0);
 	child = supervisor_create(db_get(), NULL, "m/x", parent,
-	    &parent->cancel, &cause);
+	    &parent->cancel, NULL, &cause);
 	assert_non_null(child);
 	supervisor_start_nested(db_get(), child);
 	/* The parent waits in its "agent" tool; only the child streams. */

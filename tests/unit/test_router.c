@@ -224,6 +224,18 @@ test_api_tables(void **state)
 			assert_true(r->pattern[0] == '/');
 			assert_true(strncmp(r->pattern, "/api/", 5) == 0 ||
 			    (r->flags & ROUTE_PUBLIC));
+			/* Every guarded route says which role it needs. */
+			if (!(r->flags & ROUTE_PUBLIC) &&
+			    (r->role < ROLE_VIEWER || r->role > ROLE_ADMIN))
+				fail_msg("%s %s has no role", r->method,
+				    r->pattern);
+			/* Reads are for viewers, writes for more. */
+			if (strcmp(r->method, "GET") != 0 &&
+			    r->role == ROLE_VIEWER &&
+			    strcmp(r->pattern, "/api/audit/export") != 0 &&
+			    strncmp(r->pattern, "/api/memory/", 12) != 0)
+				fail_msg("%s %s: a viewer cannot write",
+				    r->method, r->pattern);
 			/* A documented body exactly when one is taken; a
 			 * cap only where a body is read. */
 			assert_int_equal(r->request != NULL,
@@ -270,6 +282,31 @@ test_api_tables(void **state)
 			     "/api/workspace/file/a", &m, allow, sizeof allow),
 	    200);
 	assert_int_equal(route_max_body(m.route, 1024 * 1024), 1024 * 1024);
+	/* The roles the policy names (docs/security.md). */
+	assert_int_equal(router_match(api_route_tables, "PUT", "/api/config",
+			     &m, allow, sizeof allow),
+	    200);
+	assert_int_equal(m.route->role, ROLE_ADMIN);
+	assert_int_equal(router_match(api_route_tables, "POST", "/api/chat", &m,
+			     allow, sizeof allow),
+	    200);
+	assert_int_equal(m.route->role, ROLE_OPERATOR);
+	assert_int_equal(router_match(api_route_tables, "POST",
+			     "/api/chat/ticket", &m, allow, sizeof allow),
+	    200);
+	assert_int_equal(m.route->role, ROLE_OPERATOR);
+	assert_int_equal(router_match(api_route_tables, "POST", "/api/tokens",
+			     &m, allow, sizeof allow),
+	    200);
+	assert_int_equal(m.route->role, ROLE_ADMIN);
+	assert_int_equal(router_match(api_route_tables, "GET", "/api/whoami",
+			     &m, allow, sizeof allow),
+	    200);
+	assert_int_equal(m.route->role, ROLE_VIEWER);
+	assert_int_equal(router_match(api_route_tables, "POST",
+			     "/api/audit/export", &m, allow, sizeof allow),
+	    200);
+	assert_int_equal(m.route->role, ROLE_VIEWER);
 }
 
 static void
@@ -297,12 +334,36 @@ test_openapi_and_markdown(void **state)
 				 "/health"),
 	    "get");
 	assert_int_equal(json_array_size(json_object_get(op, "security")), 0);
+	assert_null(json_object_get(op, "x-oxios-role"));
+	op = json_object_get(json_object_get(json_object_get(doc, "paths"),
+				 "/api/agents/{id}/kill"),
+	    "post");
+	/* A row without a role counts as admin (fail closed). */
+	assert_string_equal(json_string_value(
+				json_object_get(op, "x-oxios-role")),
+	    "admin");
+	json_decref(doc);
+	/* Every operation of the real API carries its role. */
+	doc = router_openapi(api_route_tables, "T", "1.0");
+	op = json_object_get(json_object_get(json_object_get(doc, "paths"),
+				 "/api/config"),
+	    "put");
+	assert_string_equal(json_string_value(
+				json_object_get(op, "x-oxios-role")),
+	    "admin");
+	op = json_object_get(json_object_get(json_object_get(doc, "paths"),
+				 "/api/agents"),
+	    "get");
+	assert_string_equal(json_string_value(
+				json_object_get(op, "x-oxios-role")),
+	    "viewer");
 	json_decref(doc);
 
 	buf_init(&b, BUF_NOCAP);
 	router_markdown(tables, &b);
 	assert_non_null(strstr(b.data, "## agents"));
-	assert_non_null(strstr(b.data, "| POST | `/api/agents/{id}/kill` |"));
+	assert_non_null(strstr(b.data,
+	    "| POST | `/api/agents/{id}/kill` | token, admin |"));
 	assert_non_null(strstr(b.data, "| GET | `/health` | none |"));
 	buf_free(&b);
 }

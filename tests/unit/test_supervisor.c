@@ -113,7 +113,7 @@ test_max_agents_queue(void **state)
 	for (i = 0; i < 4; i++) {
 		memset(&r[i], 0, sizeof r[i]);
 		r[i].a = supervisor_create(db_get(), NULL, "m/x", NULL, NULL,
-		    &cause);
+		    NULL, &cause);
 		assert_non_null(r[i].a);
 		assert_string_equal(state_of(r[i].a->id, buf, sizeof buf),
 		    "queued");
@@ -173,18 +173,18 @@ test_depth_cap(void **state)
 	for (max = 1; max <= SUPERVISOR_MAX_DEPTH; max += 2) {
 		supervisor_set_max_depth(max);
 		assert_int_equal(supervisor_max_depth(), max);
-		chain[0] =
-		    supervisor_create(db_get(), NULL, NULL, NULL, NULL, &cause);
+		chain[0] = supervisor_create(db_get(), NULL, NULL, NULL, NULL,
+		    NULL, &cause);
 		for (i = 1; i <= max; i++) {
 			chain[i] = supervisor_create(db_get(), NULL, NULL,
-			    chain[i - 1], NULL, &cause);
+			    chain[i - 1], NULL, NULL, &cause);
 			assert_non_null(chain[i]);
 			assert_int_equal(chain[i]->depth, i);
 			assert_string_equal(chain[i]->group, chain[0]->id);
 			assert_string_equal(chain[i]->parent, chain[i - 1]->id);
 		}
 		deeper = supervisor_create(db_get(), NULL, NULL, chain[max],
-		    NULL, &cause);
+		    NULL, NULL, &cause);
 		assert_null(deeper);
 		assert_non_null(strstr(cause, "nest at most"));
 		assert_non_null(strstr(cause, "kernel.max_agent_depth"));
@@ -212,8 +212,9 @@ test_cancel_chain(void **state)
 
 	(void)state;
 	cancel_init(&outer, NULL, 0);
-	a = supervisor_create(db_get(), NULL, NULL, NULL, &outer, &cause);
-	child = supervisor_create(db_get(), NULL, NULL, a, &a->cancel, &cause);
+	a = supervisor_create(db_get(), NULL, NULL, NULL, &outer, NULL, &cause);
+	child = supervisor_create(db_get(), NULL, NULL, a, &a->cancel, NULL,
+	    &cause);
 	assert_non_null(child);
 	assert_false(cancel_fired(&child->cancel));
 	cancel_fire(&outer);
@@ -280,7 +281,8 @@ test_kill_races_finish(void **state)
 	pol.exec_timeout_secs = 5;
 	pol.max_output_bytes = 4096;
 	for (i = 0; i < 3000 && (i < 200 || time_mono_ms() - t0 < 30000); i++) {
-		a = supervisor_create(db_get(), NULL, NULL, NULL, NULL, &cause);
+		a = supervisor_create(db_get(), NULL, NULL, NULL, NULL, NULL,
+		    &cause);
 		assert_non_null(a);
 		supervisor_start_nested(db_get(), a);
 		if (supervisor_hands(db_get(), a, &pol, &cause) == NULL)
@@ -318,7 +320,7 @@ test_recover_dead_process(void **state)
 	char sql[256];
 
 	(void)state;
-	a = supervisor_create(db_get(), NULL, NULL, NULL, NULL, &cause);
+	a = supervisor_create(db_get(), NULL, NULL, NULL, NULL, NULL, &cause);
 	/* A row whose host process is gone, as after a kill -9. */
 	if ((pid = fork()) == 0)
 		_exit(0);

@@ -1,6 +1,8 @@
 // api.js — the REST client: the token (kept in sessionStorage), JSON in
-// and out, HTTP errors turned into readable messages (ApiError), and a
-// 401 handed to the shell, which brings the sign-in back.
+// and out, HTTP errors turned into readable messages (ApiError), a 401
+// handed to the shell, which brings the sign-in back, and who the token
+// is (GET /api/whoami: its name and role, so views can hide what the
+// role may not do; the daemon refuses it anyway, with a 403).
 
 const KEY = 'oxios.token';
 
@@ -69,6 +71,32 @@ export const api = {
   post: (path, body, opts) => request('POST', path, body ?? {}, opts),
   put: (path, body, opts) => request('PUT', path, body ?? {}, opts),
   del: (path, opts) => request('DELETE', path, undefined, opts),
+};
+
+// The signed-in identity.  Roles, least first: viewer (reads), operator
+// (also chats and runs agents), admin (also config, budgets, tokens).
+const RANKS = { viewer: 1, operator: 2, admin: 3 };
+export const me = {
+  name: null,
+  role: null,
+  expires_at: null,
+  // Ask the daemon; a failure other than a 401 leaves the role unknown.
+  async load() {
+    this.name = this.role = this.expires_at = null;
+    try {
+      const w = await api.get('/api/whoami');
+      Object.assign(this, { name: w.name, role: w.role, expires_at: w.expires_at });
+    } catch (e) {
+      if (e.status === 401) throw e;
+    }
+    document.documentElement.dataset.role = this.role || '';
+    return this;
+  },
+  // Whether the role reaches `role`; an unknown role may try (the daemon
+  // decides).
+  can(role) {
+    return this.role === null || (RANKS[this.role] || 0) >= RANKS[role];
+  },
 };
 
 // A path segment, escaped.

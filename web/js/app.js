@@ -3,7 +3,7 @@
 // stream shared by the views, and the error banners (a failed request or
 // a view that throws shows a banner, never a blank page).
 
-import { api, auth, onUnauthorized } from './api.js';
+import { api, auth, me, onUnauthorized } from './api.js';
 import { showError, clearErrors } from './banner.js';
 import { h, clear, emptyState } from './dom.js';
 import { events } from './events.js';
@@ -14,6 +14,7 @@ const main = document.getElementById('main');
 const nav = document.getElementById('nav');
 let current = null; // { view, unmount }
 let signingIn = null;
+let starting = false; // start() is asking who the token is
 
 // ---- theme: the system's (prefers-color-scheme) unless toggled ----
 const THEME = 'oxios.theme';
@@ -79,7 +80,7 @@ function unmount() {
 }
 
 async function route() {
-  if (signingIn) return;
+  if (signingIn || starting) return;
   const { id, params } = parseHash();
   const view = views.find((v) => v.id === id);
   if (current && current.view === view && view && view.module.update) {
@@ -102,7 +103,7 @@ async function route() {
   main.append(el);
   current = { view, unmount: null };
   try {
-    current.unmount = await view.module.mount(el, { api, events, params, showError });
+    current.unmount = await view.module.mount(el, { api, events, params, showError, me });
   } catch (e) {
     showError(`${view.title}: ${e.message}`);
     if (!el.firstChild) el.append(emptyState('This view could not be shown.', e.message));
@@ -135,9 +136,21 @@ async function signin(message) {
   return null;
 }
 
-function start() {
+async function start() {
+  // Who the token is comes first: the views hide what its role may not
+  // do.  Until then no view is shown (route() waits for this).
+  starting = true;
+  try {
+    await me.load();
+  } catch {
+    return; // a 401: the sign-in is back
+  } finally {
+    starting = false;
+  }
   nav.hidden = false;
-  document.getElementById('signout').hidden = false;
+  const out = document.getElementById('signout');
+  out.hidden = false;
+  out.title = me.name ? `Signed in as ${me.name} (${me.role})` : '';
   events.start();
   route();
   main.focus({ preventScroll: true });

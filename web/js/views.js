@@ -14,6 +14,7 @@ import * as budgets from '../views/budgets.js';
 import * as permissions from '../views/permissions.js';
 import * as resources from '../views/resources.js';
 import * as system from '../views/system.js';
+import * as tokens from '../views/tokens.js';
 
 export const views = [
   { id: 'chat', title: 'Chat', key: 'c', module: chat },
@@ -28,4 +29,5 @@ export const views = [
   { id: 'permissions', title: 'Permissions', key: 'p', module: permissions },
   { id: 'resources', title: 'Resources', key: 'r', module: resources },
   { id: 'system', title: 'System', key: 'y', module: system },
+  { id: 'tokens', title: 'Tokens', key: 'k', module: tokens },
 ];

@@ -56,10 +56,12 @@ export async function mount(root, ctx) {
   field('budget-window', 'Window', f.window),
   h('button', { type: 'submit', 'data-test': 'budget-save' }, 'Set limits'));
 
+  // Setting, resetting and removing limits is an admin's.
+  const admin = !ctx.me || ctx.me.can('admin');
   root.append(h('div', { class: 'view-pad' },
     h('div', { class: 'toolbar' }, h('h2', {}, 'Budgets'),
       h('button', { type: 'button', 'data-test': 'budgets-refresh', onclick: () => live.refresh() }, 'Refresh')),
-    global, h('h3', {}, 'Principals'), form, agents,
+    global, h('h3', {}, 'Principals'), admin ? form : null, agents,
     h('div', { class: 'toolbar' }, h('h3', {}, 'Usage'),
       select('usage-by', 'Group by', BY, by, (v) => { by = v; live.refresh(); }, 'usage-by'),
       select('usage-since', 'Since', SINCE, since, (v) => { since = v; live.refresh(); }, 'usage-since')),
@@ -95,6 +97,7 @@ export async function mount(root, ctx) {
   }
 
   function rowActions(a) {
+    if (!admin) return '';
     return h('span', { class: 'actions' },
       h('button', { type: 'button', 'data-test': 'budget-edit', 'aria-label': 'Edit the limits of ' + a.agent,
         onclick: () => edit(a) }, 'Edit'),

@@ -59,6 +59,14 @@ export async function mount(root, ctx) {
       h('h2', {}, 'Sessions'), newChat, sessionList),
     h('div', { class: 'chat-main' }, log, form)));
 
+  // A viewer reads sessions but cannot chat (no ticket, no POST /api/chat).
+  const canChat = !ctx.me || ctx.me.can('operator');
+  if (!canChat) {
+    input.disabled = true;
+    input.placeholder = `Read only: chatting needs the operator role; this token is ${ctx.me.role}.`;
+    form.dataset.readonly = 'true';
+  }
+
   // ---- the socket ----
   const sock = new ChatSocket(onMessage, (state) => {
     status.textContent = state === 'open' ? '' : 'offline';
@@ -67,10 +75,12 @@ export async function mount(root, ctx) {
     }
     syncButtons();
   });
-  sock.start();
+  if (canChat) sock.start();
+  else status.textContent = 'read only';
+  syncButtons();
 
   function syncButtons() {
-    send.disabled = run !== null;
+    send.disabled = run !== null || !canChat;
     cancel.disabled = run === null;
   }
 

@@ -63,6 +63,13 @@ export async function mount(root, ctx) {
     h('label', { for: 'config-filter' }, 'Filter '), filter, revert, save),
   info, result, list);
   root.append(form);
+  // Changing the configuration is an admin's (PUT /api/config).
+  const admin = !ctx.me || ctx.me.can('admin');
+  if (!admin) {
+    save.hidden = true;
+    info.after(h('p', { class: 'hint', 'data-test': 'config-readonly' },
+      `Read only: changing the configuration needs the admin role; this token is ${ctx.me.role}.`));
+  }
 
   let schema = [], cfg = null;
   const fields = new Map(); // key -> {row, input, error, initial, el}
@@ -172,7 +179,7 @@ export async function mount(root, ctx) {
 
   function sync() {
     const n = changed().length;
-    save.disabled = n === 0;
+    save.disabled = n === 0 || !admin;
     revert.disabled = n === 0;
     save.textContent = n ? `Save ${n} change${n > 1 ? 's' : ''}` : 'Save changes';
     for (const f of fields.values()) {
