@@ -37,6 +37,7 @@ extern const struct route api_audit_routes[];
 extern const struct route api_workspace_routes[];
 extern const struct route api_resources_routes[];
 extern const struct route api_budget_routes[];
+extern const struct route api_approvals_routes[];
 extern const struct route api_scheduler_routes[];
 extern const struct route api_usage_routes[];
 extern const struct route api_seeds_routes[];

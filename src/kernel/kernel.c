@@ -14,6 +14,7 @@
 #include "security/audit.h"
 #include "memory/memory.h"
 #include "kernel/sessions.h"
+#include "kernel/toolguard.h"
 #include "kernel/supervisor.h"
 #include "util/file.h"
 #include "util/log.h"
@@ -140,6 +141,15 @@ kernel_tool_end(const char *name, const json_t *result, void *arg)
 }
 
 /* A sign of life of the agent's loop: the reaper's clock. */
+/* A sign of life while a tool call waits for a human. */
+static void
+kernel_guard_progress(void *arg)
+{
+	struct kernel_save *ks = arg;
+
+	supervisor_progress(ks->a, 1);
+}
+
 static void
 kernel_progress(int in_tool, void *arg)
 {
@@ -240,6 +250,8 @@ kernel_agent(struct kernel_run *r, struct agent *a, json_t *messages,
 	struct memtools mt;
 	struct call_scope scope;
 	struct registry *tools = NULL;
+	struct toolguard tg;
+	struct registry_guard guard;
 	char *system = NULL, *cause = NULL, *recall = NULL;
 	char zombie[256];
 	enum agent_state state;
@@ -339,6 +351,20 @@ kernel_agent(struct kernel_run *r, struct agent *a, json_t *messages,
 	l->hooks.arg = &ks;
 	l->progress = kernel_progress;
 	l->progress_arg = &ks;
+	/* Every call passes the policy (docs/security.md, "Policy layer"). */
+	memset(&tg, 0, sizeof tg);
+	tg.db = r->db;
+	tg.cfg = r->cfg;
+	tg.principal = r->principal;
+	tg.agent_id = a->id;
+	tg.session_id = r->session;
+	tg.can_ask = r->approvals;
+	tg.run = r;
+	tg.progress = kernel_guard_progress;
+	tg.progress_arg = &ks;
+	guard.check = toolguard_check;
+	guard.arg = &tg;
+	registry_set_guard(tools, &guard);
 	rc = agent_loop_run(l);
 	l->scope = NULL;
 	l->progress = NULL;
