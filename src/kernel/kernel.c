@@ -150,6 +150,16 @@ kernel_guard_progress(void *arg)
 	supervisor_progress(ks->a, 1);
 }
 
+/* A call waits for a human: the face may show it. */
+static void
+kernel_guard_approval(void *arg, const json_t *a)
+{
+	struct kernel_save *ks = arg;
+
+	if (ks->r->approval_hook != NULL)
+		ks->r->approval_hook(ks->r, a, ks->r->hooks.arg);
+}
+
 static void
 kernel_progress(int in_tool, void *arg)
 {
@@ -362,6 +372,7 @@ kernel_agent(struct kernel_run *r, struct agent *a, json_t *messages,
 	tg.run = r;
 	tg.progress = kernel_guard_progress;
 	tg.progress_arg = &ks;
+	tg.approval = kernel_guard_approval;
 	guard.check = toolguard_check;
 	guard.arg = &tg;
 	registry_set_guard(tools, &guard);

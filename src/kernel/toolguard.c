@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "kernel/approvals.h"
-#include "kernel/kernel.h"
 #include "kernel/toolguard.h"
 #include "security/audit.h"
 #include "util/log.h"
@@ -124,8 +123,8 @@ toolguard_ask(struct toolguard *tg, const char *tool, json_t *args,
 		free(cause);
 		return -1;
 	}
-	if (tg->run != NULL && tg->run->approval_hook != NULL)
-		tg->run->approval_hook(tg->run, ev, tg->run->hooks.arg);
+	if (tg->approval != NULL)
+		tg->approval(tg->progress_arg, ev);
 	st = approvals_wait(tg->db, id, stop,
 	    json_integer_value(json_object_get(ev, "expires_at_ms")),
 	    toolguard_progress, tg);

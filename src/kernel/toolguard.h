@@ -34,7 +34,7 @@ struct toolguard {
 	const char *principal; /* agent profile; NULL: "default" */
 	const char *agent_id, *session_id;
 	int can_ask;            /* a human can answer in this run */
-	struct kernel_run *run; /* for the approval hook; may be NULL */
+	struct kernel_run *run; /* the run (opaque here; the hooks' owner) */
 	/* Capability: 0 may run, -1 with *why.  NULL: everything allowed. */
 	int (
 	    *capability)(void *arg, const char *tool, json_t *args, char **why);
@@ -46,6 +46,9 @@ struct toolguard {
 	 * must not take the agent for stuck); may be NULL. */
 	void (*progress)(void *arg);
 	void *progress_arg;
+	/* A call starts waiting for a human (approval.needed's data), so
+	 * the face can show it; may be NULL.  With progress_arg. */
+	void (*approval)(void *arg, const json_t *a);
 };
 
 enum toolguard_verdict {
