@@ -7,6 +7,7 @@
 #include "agent/hands.h"
 #include "config/home.h"
 #include "kernel/events.h"
+#include "kernel/approvals.h"
 #include "kernel/budget.h"
 #include "kernel/kernel.h"
 #include "kernel/memtools.h"
@@ -155,9 +156,18 @@ static void
 kernel_guard_approval(void *arg, const json_t *a)
 {
 	struct kernel_save *ks = arg;
+	const char *d, *id = json_string_value(json_object_get(a, "id"));
+	char *cause = NULL;
 
 	if (ks->r->approval_hook != NULL)
 		ks->r->approval_hook(ks->r, a, ks->r->hooks.arg);
+	if (ks->r->approve_user == NULL || id == NULL ||
+	    (d = ks->r->approve_user(ks->r->approve_arg, a)) == NULL)
+		return;
+	if (approvals_answer(ks->r->db, id, strcmp(d, "deny") != 0,
+		strcmp(d, "deny") != 0 ? d : NULL, "user", NULL, &cause) != 0)
+		log_info("approval %s: %s", id, cause);
+	free(cause);
 }
 
 static void

@@ -57,6 +57,11 @@ struct kernel_run {
 	 * human: `approval` is approval.needed's data.  May be NULL. */
 	void (*approval_hook)(const struct kernel_run *r,
 	    const json_t *approval, void *arg);
+	/* The human of this face, asked inline (oxios chat on a TTY): the
+	 * decision "once", "always" or "deny", or NULL to leave the call
+	 * waiting for an answer from elsewhere.  May be NULL. */
+	const char *(*approve_user)(void *arg, const json_t *approval);
+	void *approve_arg;
 	/* Internal (kernel_ouro.c): the execution's system addition and
 	 * X-Oxios-Phase (NULL: none, "chat"). */
 	const char *exec_system;

@@ -301,3 +301,76 @@ def test_run_nobody_to_ask_fails_at_once(llm):
     c = sqlite3.connect(os.path.join(llm.home, 'oxios.db'))
     assert c.execute('SELECT count(*) FROM approvals').fetchone()[0] == 0
     c.close()
+
+
+def read_until(fd, text, out, timeout=30):
+    import select
+    end = time.time() + timeout
+    while text.encode() not in out[0]:
+        left = end - time.time()
+        if left <= 0:
+            raise AssertionError('no %r in %r' % (text, out[0][-2000:]))
+        r, _, _ = select.select([fd], [], [], left)
+        if r:
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:
+                chunk = b''
+            if not chunk:
+                raise AssertionError('EOF before %r: %r' % (text, out[0]))
+            out[0] += chunk
+
+
+def test_chat_asks_inline_over_the_control_socket(appr):
+    """`oxios chat` on a terminal, through the daemon: the approval is
+    asked inline and the answer goes back on the control socket."""
+    import pty
+    import signal
+    from conftest import BIN
+    appr.fake.load({'turns': [
+        {'tool_calls': [call('write', 'c1', path='h.txt', content='tty\n')]},
+        {'text': 'Chat wrote it.'}]})
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execve(BIN, [BIN, 'chat'], dict(appr.ox.env, TERM='dumb'))
+    out = [b'']
+    try:
+        read_until(fd, 'you> ', out)
+        os.write(fd, b'write h.txt\r')
+        read_until(fd, 'allow [o]nce / [a]lways / [d]eny? ', out)
+        assert b'write h.txt (4 bytes)' in out[0]
+        os.write(fd, b'x\r')  # not an answer: asked again
+        read_until(fd, 'allow [o]nce', out)
+        os.write(fd, b'a\r')
+        read_until(fd, 'Chat wrote it.', out)
+        read_until(fd, 'you> ', out)
+        os.write(fd, b'.quit\r')
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0
+    except BaseException:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        raise
+    finally:
+        os.close(fd)
+    with open(os.path.join(appr.ws, 'h.txt')) as f:
+        assert f.read() == 'tty\n'
+    st, _, j = appr.get('/api/approvals?state=all')
+    [a] = j['approvals']
+    assert a['state'] == 'approved' and a['scope'] == 'always'
+    assert a['decided_by'] == 'uid:%d' % os.geteuid()
+    st, _, j = appr.get('/api/security/rules')
+    assert len(j['rules']) == 1
+
+
+def test_run_through_the_daemon_never_waits(appr):
+    appr.fake.load({'turns': [
+        {'tool_calls': [call('write', 'c1', path='i.txt', content='no\n')]},
+        {'text': 'Refused.'}]})
+    r = appr.ox.run('run', '--json', 'write i.txt', timeout=60)
+    assert r.returncode == 0, r.stderr
+    res = tool_results(model_requests(appr.fake)[-1])
+    assert 'nobody can answer in this run' in res['c1'], res
+    assert not os.path.exists(os.path.join(appr.ws, 'i.txt'))
+    st, _, j = appr.get('/api/approvals?state=all')
+    assert j['approvals'] == []
