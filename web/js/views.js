@@ -11,6 +11,7 @@ import * as audit from '../views/audit.js';
 import * as config from '../views/config.js';
 import * as scheduler from '../views/scheduler.js';
 import * as budgets from '../views/budgets.js';
+import * as approvals from '../views/approvals.js';
 import * as resources from '../views/resources.js';
 import * as system from '../views/system.js';
 
@@ -24,6 +25,7 @@ export const views = [
   { id: 'config', title: 'Config', key: 'g', module: config },
   { id: 'scheduler', title: 'Scheduler', key: 'q', module: scheduler },
   { id: 'budgets', title: 'Budgets', key: 'b', module: budgets },
+  { id: 'approvals', title: 'Approvals', key: 'i', module: approvals },
   { id: 'resources', title: 'Resources', key: 'r', module: resources },
   { id: 'system', title: 'System', key: 'y', module: system },
 ];
