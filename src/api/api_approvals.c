@@ -70,7 +70,8 @@ api_approvals_get(struct http_req *r)
 static int
 api_approvals_answer(struct http_req *r, int approve)
 {
-	const char *id = route_param(&r->match, "id"), *scope = NULL;
+	const char *id = route_param(&r->match, "id"), *scope = NULL,
+		   *reason = NULL;
 	char *cause = NULL;
 	sqlite3 *db;
 	json_t *v = NULL;
@@ -79,7 +80,7 @@ api_approvals_answer(struct http_req *r, int approve)
 	if (approve && r->body != NULL)
 		scope = api_body_str(r->body, "scope", &bad);
 	if (r->body != NULL && !approve)
-		(void)api_body_str(r->body, "reason", &bad);
+		reason = api_body_str(r->body, "reason", &bad);
 	if (bad ||
 	    (scope != NULL && strcmp(scope, "once") != 0 &&
 		strcmp(scope, "always") != 0)) {
@@ -90,7 +91,8 @@ api_approvals_answer(struct http_req *r, int approve)
 	}
 	if ((db = api_db(r)) == NULL)
 		return 0;
-	rc = approvals_answer(db, id, approve, scope, "user", &v, &cause);
+	rc = approve ? approvals_answer(db, id, 1, scope, "user", &v, &cause) :
+		       approvals_reject(db, id, "user", reason, &v, &cause);
 	if (rc != 0)
 		return api_approvals_status(r, rc, cause);
 	return http_json(r, 200, v);
@@ -190,7 +192,8 @@ const struct route api_approvals_routes[] = {
 	    .role = ROLE_OPERATOR,
 	    .tag = "approvals",
 	    .summary = "Refuse the waiting call: the model gets a tool error "
-		       "(404 unknown, 409 already decided).",
+		       "(404 unknown, 409 already decided); the reason is kept "
+		       "in the audit entry.",
 	    .request = "{reason?}",
 	    .response = "the approval",
 	},

@@ -273,7 +273,7 @@ approvals_row(sqlite3 *db, const char *id, char *state, size_t size,
  */
 static int
 approvals_decide(sqlite3 *db, const char *id, enum approval_state to,
-    const char *scope, const char *actor, char **cause)
+    const char *scope, const char *actor, const char *note, char **cause)
 {
 	sqlite3_stmt *st = NULL;
 	char state[16], *principal = NULL, *tool = NULL, *input = NULL;
@@ -348,6 +348,8 @@ approvals_decide(sqlite3 *db, const char *id, enum approval_state to,
 	    json_pack("{s:s, s:s, s:s?}", "op", op, "id", id, "scope", scope);
 	if (rule > 0)
 		json_object_set_new(detail, "rule_id", json_integer(rule));
+	if (note != NULL)
+		json_object_set_new(detail, "reason", json_string(note));
 	if (audit_append_tx(db, actor, AUDIT_APPROVAL, tool, detail, cause) < 0)
 		goto fail;
 	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
@@ -396,7 +398,23 @@ approvals_answer(sqlite3 *db, const char *id, int approve, const char *scope,
 		return -1;
 	}
 	rc = approvals_decide(db, id,
-	    approve ? APPROVAL_APPROVED : APPROVAL_REJECTED, scope, actor,
+	    approve ? APPROVAL_APPROVED : APPROVAL_REJECTED, scope, actor, NULL,
+	    cause);
+	if (rc == 0 && out != NULL &&
+	    (*out = approvals_get(db, id, cause)) == NULL)
+		rc = -1;
+	return rc;
+}
+
+int
+approvals_reject(sqlite3 *db, const char *id, const char *actor,
+    const char *reason, json_t **out, char **cause)
+{
+	int rc;
+
+	if (out != NULL)
+		*out = NULL;
+	rc = approvals_decide(db, id, APPROVAL_REJECTED, NULL, actor, reason,
 	    cause);
 	if (rc == 0 && out != NULL &&
 	    (*out = approvals_get(db, id, cause)) == NULL)
@@ -411,7 +429,7 @@ approvals_end(sqlite3 *db, const char *id, enum approval_state to)
 	char state[16], *cause = NULL;
 	int r;
 
-	r = approvals_decide(db, id, to, NULL, "system", &cause);
+	r = approvals_decide(db, id, to, NULL, "system", NULL, &cause);
 	if (r == -1)
 		log_warn("approvals: %s: %s", id, cause);
 	free(cause);

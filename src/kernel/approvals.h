@@ -87,6 +87,10 @@ enum approval_state approvals_wait(sqlite3 *db, const char *id,
  */
 int approvals_answer(sqlite3 *db, const char *id, int approve,
     const char *scope, const char *actor, json_t **out, char **cause);
+/* A rejection with the human's reason (kept in the audit entry; may be
+ * NULL), as approvals_answer() otherwise. */
+int approvals_reject(sqlite3 *db, const char *id, const char *actor,
+    const char *reason, json_t **out, char **cause);
 /* One row as an object (new reference), or NULL (*cause set on error;
  * cause may be NULL). */
 json_t *approvals_get(sqlite3 *db, const char *id, char **cause);

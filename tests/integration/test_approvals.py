@@ -131,6 +131,10 @@ def test_rejected_call_is_a_tool_error(appr):
     assert not os.path.exists(os.path.join(appr.ws, 'b.txt'))
     res = tool_results(model_requests(appr.fake)[-1])
     assert 'a human rejected this call' in res['c1'], res
+    [d] = [json.loads(r[0]) for r in rows(
+        appr, "SELECT detail FROM audit_log WHERE action = 'approval' "
+        "AND detail LIKE '%rejected%'")]
+    assert d['op'] == 'rejected' and d['reason'] == 'not today', d
 
 
 def test_answer_from_another_process(appr):
