@@ -378,3 +378,46 @@ def test_run_through_the_daemon_never_waits(appr):
     assert not os.path.exists(os.path.join(appr.ws, 'i.txt'))
     st, _, j = appr.get('/api/approvals?state=all')
     assert j['approvals'] == []
+
+
+def test_embedded_chat_asks_inline(llm):
+    """`oxios chat` with no daemon runs the agent in its own process: the
+    approval is asked inline and answered on the database; a denial is
+    the model's tool error."""
+    import pty
+    import signal
+    from conftest import BIN
+    llm.write_config(
+        '[engine]\nretry_base_ms = 20\ndefault_model = "openai/gpt-4.1"\n'
+        + ASK_WRITE)
+    ws = os.path.join(llm.home, 'workspace')
+    llm.fake.load({'turns': [
+        {'tool_calls': [call('write', 'c1', path='j.txt', content='j\n')]},
+        {'text': 'Denied, fine.'}]})
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execve(BIN, [BIN, 'chat'], dict(llm.env, TERM='dumb'))
+    out = [b'']
+    try:
+        read_until(fd, 'you> ', out)
+        os.write(fd, b'write j.txt\r')
+        read_until(fd, 'allow [o]nce / [a]lways / [d]eny? ', out)
+        os.write(fd, b'd\r')
+        read_until(fd, 'Denied, fine.', out)
+        read_until(fd, 'you> ', out)
+        os.write(fd, b'.quit\r')
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0
+    except BaseException:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        raise
+    finally:
+        os.close(fd)
+    assert not os.path.exists(os.path.join(ws, 'j.txt'))
+    res = tool_results(model_requests(llm.fake)[-1])
+    assert 'a human rejected this call' in res['c1'], res
+    c = sqlite3.connect(os.path.join(llm.home, 'oxios.db'))
+    assert c.execute('SELECT state, decided_by FROM approvals').fetchall() \
+        == [('rejected', 'user')]
+    c.close()

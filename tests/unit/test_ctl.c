@@ -97,7 +97,6 @@ test_request_round_trip(void **state)
 	free(line);
 }
 
-
 static void
 test_request_refused(void **state)
 {
