@@ -114,6 +114,20 @@ def test_write_waits_and_is_approved_over_rest(appr):
         appr, "SELECT detail FROM audit_log WHERE action = 'approval' "
         "ORDER BY seq")]
     assert ops == ['requested', 'approved'], ops
+    # The events, replayed from the ring.
+    from test_daemon import SSE
+    sse = SSE(appr, last_id=1)
+    evs = sse.events_until('approval.resolved')
+    sse.close()
+    [need] = [json.loads(e['data']) for e in evs
+              if e.get('event') == 'approval.needed']
+    assert need['id'] == a['id'] and need['tool'] == 'write'
+    assert need['summary'] == 'write a.txt (9 bytes)'
+    assert need['principal'] == 'default' and need['agent_id']
+    assert need['session_id'] and need['reason'] and need['expires_at']
+    res = json.loads(evs[-1]['data'])
+    assert res == {'id': a['id'], 'state': 'approved', 'scope': 'once',
+                   'by': 'user', 'rule_id': None}, res
 
 
 def test_rejected_call_is_a_tool_error(appr):
