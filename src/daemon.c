@@ -21,6 +21,7 @@
 #include "gateway/ctl.h"
 #include "gateway/gateway.h"
 #include "http/server.h"
+#include "kernel/approvals.h"
 #include "kernel/breaker.h"
 #include "kernel/events.h"
 #include "kernel/memtools.h"
@@ -567,6 +568,11 @@ daemon_serve(struct config *cfg, int ready_fd, char **cause)
 			 "marked failed",
 		    n);
 	events_init(EVENTS_RING_DEFAULT);
+	/* Nobody waits on an approval of an earlier run any more. */
+	if ((n = approvals_sweep(db_get(), cause)) > 0)
+		log_warn("%d approval(s) of an earlier run expired", n);
+	else if (n < 0)
+		goto fail;
 	/* The first dream comes one interval after the start (no job thread
 	 * runs yet: no lock needed). */
 	dream.last_ms = time_mono_ms();

@@ -16,6 +16,7 @@
 #include "http/hub.h"
 #include "http/ws.h"
 #include "gateway/gateway.h"
+#include "kernel/approvals.h"
 #include "kernel/budget_agent.h"
 #include "kernel/kernel.h"
 #include "kernel/sessions.h"
@@ -252,6 +253,20 @@ chat_retry(const char *why, int attempt, long wait_ms, void *arg)
 		utf8_valid_prefix(why, strlen(why))));
 }
 
+/* A tool call waits for a human: the WebSocket's user may answer it
+ * ({type: approve}); a REST client answers through /api/approvals. */
+static void
+chat_approval(const json_t *a, void *arg)
+{
+	chat_ws_send(arg,
+	    json_pack("{s:s, s:O?, s:O?, s:O?, s:O?, s:O?}", "type", "approval",
+		"id", json_object_get(a, "id"), "tool",
+		json_object_get(a, "tool"), "summary",
+		json_object_get(a, "summary"), "reason",
+		json_object_get(a, "reason"), "expires_at",
+		json_object_get(a, "expires_at")));
+}
+
 /* The WebSocket's user answers the interview's questions; POST
  * /api/chat drops them (nobody to ask: the defaults are taken), and what
  * only a stream can carry goes nowhere (chat_ws_send()). */
@@ -266,6 +281,7 @@ static const struct gateway_sink chat_sink = {
 	.questions = chat_questions,
 	.phase = chat_phase,
 	.retry = chat_retry,
+	.approval = chat_approval,
 };
 
 /* Hand the message to the gateway.  0, or -1 (c released). */
@@ -278,7 +294,8 @@ chat_submit(struct chat_call *c, const char *content, const char *session,
 		.model = model,
 		.principal = agent,
 		.spec = spec,
-		.identity = c->actor };
+		.identity = c->actor,
+		.approvals = 1 };
 	struct gateway_sink sink = chat_sink;
 	char *cause = NULL;
 
@@ -470,6 +487,41 @@ chat_ws_answers(struct hub_conn *c, struct chat_ws *cw, const json_t *msg)
 	free(cause);
 }
 
+/* {type: approve, id, decision: once|always|deny}: the user's answer to
+ * a tool call that waits (approvals.h). */
+static void
+chat_ws_approve(struct hub_conn *c, struct chat_ws *cw, const json_t *msg)
+{
+	const char *id = json_string_value(json_object_get(msg, "id")),
+		   *d = json_string_value(json_object_get(msg, "decision"));
+	sqlite3 *db = db_get();
+	char *cause = NULL;
+	int rc, deny;
+
+	if (id == NULL || d == NULL ||
+	    (strcmp(d, "once") != 0 && strcmp(d, "always") != 0 &&
+		strcmp(d, "deny") != 0)) {
+		chat_ws_error(c, "bad_request",
+		    "approve needs an id and a decision: once, always or deny");
+		return;
+	}
+	if (db == NULL) {
+		chat_ws_error(c, "unavailable",
+		    "the database cannot be opened");
+		return;
+	}
+	deny = strcmp(d, "deny") == 0;
+	rc = approvals_answer(db, id, !deny, deny ? NULL : d, cw->actor, NULL,
+	    &cause);
+	if (rc != 0)
+		chat_ws_error(c,
+		    rc == APPROVALS_UNKNOWN     ? "not_found" :
+			rc == APPROVALS_DECIDED ? "conflict" :
+						  "internal",
+		    cause);
+	free(cause);
+}
+
 static void
 chat_ws_open(struct hub_conn *c, void *arg)
 {
@@ -509,10 +561,14 @@ chat_ws_text(struct hub_conn *c, const char *s, size_t n, void *arg)
 		chat_ws_answers(c, cw, msg);
 		goto out;
 	}
+	if (strcmp(type, "approve") == 0) {
+		chat_ws_approve(c, cw, msg);
+		goto out;
+	}
 	if (strcmp(type, "message") != 0) {
 		snprintf(text, sizeof text,
-		    "unknown message type '%.64s' (message, answers, cancel, "
-		    "ping)",
+		    "unknown message type '%.64s' (message, answers, approve, "
+		    "cancel, ping)",
 		    type);
 		chat_ws_error(c, "bad_request", text);
 		goto out;
@@ -633,10 +689,10 @@ const struct route api_chat_routes[] = {
 	    .summary =
 		"WebSocket: send {type: message, content, spec?}, receive "
 		"started, delta, tool_start, tool_end, questions, phase, retry, "
-		"done, "
-		"error; "
+		"approval, done, error; "
 		"send {type: answers, answers?, go?} to questions, "
-		"{type: cancel}.",
+		"{type: approve, id, decision: once|always|deny} to an "
+		"approval, {type: cancel}.",
 	    .response = "101 Switching Protocols",
 	},
 	{ .method = NULL },

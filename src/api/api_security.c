@@ -84,7 +84,7 @@ api_security_put(struct http_req *r)
 	if ((db = api_db(r)) == NULL)
 		return 0;
 	v = json_object_get(r->body, "grants");
-	if (permstore_put(db, id, tpl, json_is_null(v) ? NULL : v, "user",
+	if (permstore_put(db, id, tpl, json_is_null(v) ? NULL : v, api_actor(r),
 		time_wall_ms(), &cause) != 0) {
 		/* Every refusal before the write is the caller's fault. */
 		if (policy_template_find(tpl) == NULL ||
@@ -108,7 +108,7 @@ api_security_delete(struct http_req *r)
 
 	if ((id = api_security_agent(r)) == NULL || (db = api_db(r)) == NULL)
 		return 0;
-	if ((rc = permstore_reset(db, id, "user", &cause)) < 0)
+	if ((rc = permstore_reset(db, id, api_actor(r), &cause)) < 0)
 		return api_fail(r, cause);
 	if (rc == 0)
 		return http_error(r, 404, "no_permissions",

@@ -175,6 +175,40 @@ chat_ask(void *arg, const json_t *questions, int round, json_t **answers)
 	return go;
 }
 
+/* A tool call waits for a human: ask inline.  NULL (no answer here: it
+ * waits for one from elsewhere) at the end of input. */
+static const char *
+chat_approve(void *arg, const json_t *a)
+{
+	struct chat *c = arg;
+	const char *d = NULL;
+	char *line;
+
+	cli_out_pause(c->out, 1);
+	printf("\n[approval] %s: %s\n  why: %s (denied at %s unless "
+	       "answered)\n",
+	    json_string_value(json_object_get(a, "tool")),
+	    json_string_value(json_object_get(a, "summary")),
+	    json_string_value(json_object_get(a, "reason")),
+	    json_string_value(json_object_get(a, "expires_at")));
+	while (d == NULL) {
+		printf("allow [o]nce / [a]lways / [d]eny? ");
+		fflush(stdout);
+		if ((line = chat_answer(c)) == NULL)
+			break;
+		if (strcmp(line, "o") == 0 || strcmp(line, "once") == 0)
+			d = "once";
+		else if (strcmp(line, "a") == 0 || strcmp(line, "always") == 0)
+			d = "always";
+		else if (strcmp(line, "d") == 0 || strcmp(line, "deny") == 0)
+			d = "deny";
+		free(line);
+	}
+	fflush(stdout);
+	cli_out_pause(c->out, 0);
+	return d;
+}
+
 static void
 chat_help(void)
 {
@@ -264,6 +298,12 @@ chat_turn(struct chat *c, const char *line)
 	if (c->spec == KERNEL_SPEC_ALWAYS) {
 		r.ask_user = chat_ask;
 		r.ask_arg = c;
+	}
+	/* A human can answer a tool call's approval only on a terminal. */
+	if (c->tty) {
+		r.approvals = 1;
+		r.approve_user = chat_approve;
+		r.approve_arg = c;
 	}
 	cancel_init(&stop, NULL, 0);
 	r.cancel = &stop;

@@ -72,6 +72,7 @@ ctl_client_request(const struct kernel_run *r, size_t *len)
 	req.cls = r->cls == CALL_INTERACTIVE ? CALL_INTERACTIVE : CALL_RUN;
 	req.spec = r->spec;
 	req.ask = r->ask_user != NULL;
+	req.approvals = r->approvals;
 	return ctl_request_line(&req, len);
 }
 
@@ -94,6 +95,32 @@ ctl_client_ask(int fd, const struct ctl_event *ev, struct kernel_run *r,
 	}
 	free(line);
 	json_decref(answers);
+	return rc;
+}
+
+/* A tool call waits for a human: show it (r->approval_hook), ask the
+ * user (r->approve_user) and send the decision, if one is made here. */
+static int
+ctl_client_approval(int fd, const struct ctl_event *ev, struct kernel_run *r,
+    char **cause)
+{
+	const char *d = NULL;
+	char *line = NULL;
+	size_t len;
+	int rc = 0;
+
+	if (r->approval_hook != NULL)
+		r->approval_hook(r, ev->obj, r->hooks.arg);
+	if (r->approve_user != NULL)
+		d = r->approve_user(r->approve_arg, ev->obj);
+	if (d == NULL)
+		return 0;
+	line = ctl_approve_line(ev->id, d, &len);
+	if (line == NULL || ctl_send_all(fd, line, len) != 0) {
+		xasprintf(cause, "cannot send the approval to the daemon");
+		rc = -1;
+	}
+	free(line);
 	return rc;
 }
 
@@ -142,6 +169,9 @@ ctl_client_event(int fd, const char *line, size_t len, struct kernel_run *r,
 		if (r->phase_hook != NULL)
 			r->phase_hook(r, ev.seed_id, ev.generation, ev.phase,
 			    h->arg);
+		break;
+	case CTL_EV_APPROVAL:
+		rc = ctl_client_approval(fd, &ev, r, cause);
 		break;
 	case CTL_EV_RETRY:
 		if (h->retry != NULL)

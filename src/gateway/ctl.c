@@ -24,6 +24,7 @@
 #include "gateway/gateway.h"
 #include "config/home.h"
 #include "config/live.h"
+#include "kernel/approvals.h"
 #include "security/audit.h"
 #include "store/db.h"
 #include "util/log.h"
@@ -206,6 +207,18 @@ ctl_sink_retry(const char *why, int attempt, long wait_ms, void *arg)
 	ctl_emit(arg, line, len);
 }
 
+/* A tool call waits for a human: a client that said "approvals" may
+ * answer with an approve line. */
+static void
+ctl_sink_approval(const json_t *a, void *arg)
+{
+	size_t len = 0;
+	char *line;
+
+	line = ctl_ev_approval(a, &len);
+	ctl_emit(arg, line, len);
+}
+
 /* A client that said "ask" answers the interview's questions; for
  * others this sink's questions are dropped (the defaults are taken). */
 static const struct gateway_sink ctl_sink = {
@@ -219,6 +232,7 @@ static const struct gateway_sink ctl_sink = {
 	.questions = ctl_sink_questions,
 	.phase = ctl_sink_phase,
 	.retry = ctl_sink_retry,
+	.approval = ctl_sink_approval,
 };
 
 /* Tell the client why, in one error line. */
@@ -305,6 +319,25 @@ ctl_read_request(struct ctl_conn *c, struct ctl_reader *rd, size_t *len,
 	}
 }
 
+/* The client's answer to an approval (as the daemon's own uid, the only
+ * one the socket admits); one that lost (answered elsewhere, expired) is
+ * only logged. */
+static void
+ctl_approve(const struct ctl_control *cl)
+{
+	int deny = strcmp(cl->decision, "deny") == 0;
+	char actor[32], *cause = NULL;
+	sqlite3 *db = db_get();
+
+	snprintf(actor, sizeof actor, "uid:%u", (unsigned)geteuid());
+	if (db == NULL)
+		log_warn("ctl: approval %s: no database", cl->id);
+	else if (approvals_answer(db, cl->id, !deny, deny ? NULL : cl->decision,
+		     actor, NULL, &cause) != 0)
+		log_info("ctl: approval %s: %s", cl->id, cause);
+	free(cause);
+}
+
 /* A line from the client during its run: a cancel or its answers; a
  * line that is neither, or answers that do not fit the questions, cancel
  * the run (late answers are dropped). */
@@ -318,7 +351,10 @@ ctl_control(struct ctl_conn *c, const char *line, size_t len)
 	if (ctl_control_parse(line, len, &cl, &cause) == 0 &&
 	    cl.type == CTL_CANCEL)
 		log_info("ctl: the client cancels its run");
-	else if (cause == NULL) {
+	else if (cause == NULL && cl.type == CTL_APPROVE) {
+		ctl_approve(&cl);
+		return;
+	} else if (cause == NULL) {
 		rc = gateway_answer(c, cl.answers, cl.go, &cause);
 		if (rc == -2) /* late: the round took its defaults */
 			log_info("ctl: answers dropped: %s", cause);
@@ -457,10 +493,13 @@ ctl_conn_thread(void *arg)
 	m.cls = req.cls;
 	m.spec = req.spec;
 	m.principal = req.agent;
+	m.approvals = req.approvals;
 	cfg = config_live_get();
 	sink = ctl_sink;
 	if (!req.ask)
 		sink.questions = NULL;
+	if (!req.approvals)
+		sink.approval = NULL;
 	if (gateway_submit(cfg, &m, &sink, c, c, &cause) != 0) {
 		config_live_put(cfg);
 		log_error("ctl: %s", cause);

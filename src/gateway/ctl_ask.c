@@ -26,8 +26,10 @@ ctl_control_parse(const char *line, size_t len, struct ctl_control *c,
 	static const char *const cancel_keys[] = { "type", NULL };
 	static const char *const answer_keys[] = { "type", "answers", "go",
 		NULL };
+	static const char *const approve_keys[] = { "type", "id", "decision",
+		NULL };
 	const json_t *answers, *go;
-	const char *type;
+	const char *type, *id, *d;
 	json_t *o;
 	int rc = -1;
 
@@ -65,10 +67,30 @@ ctl_control_parse(const char *line, size_t len, struct ctl_control *c,
 		if (json_is_array(answers))
 			c->answers = json_incref((json_t *)answers);
 		c->go = json_is_true(go);
+	} else if (type != NULL && strcmp(type, "approve") == 0) {
+		if (ctl_keys_known(o, approve_keys, cause) != 0)
+			goto out;
+		id = json_string_value(json_object_get(o, "id"));
+		d = json_string_value(json_object_get(o, "decision"));
+		if (id == NULL || !uuid_valid(id)) {
+			xasprintf(cause, "'id' must be an approval's id");
+			goto out;
+		}
+		if (d == NULL ||
+		    (strcmp(d, "once") != 0 && strcmp(d, "always") != 0 &&
+			strcmp(d, "deny") != 0)) {
+			xasprintf(cause,
+			    "'decision' must be once, always or deny");
+			goto out;
+		}
+		c->type = CTL_APPROVE;
+		snprintf(c->id, sizeof c->id, "%s", id);
+		snprintf(c->decision, sizeof c->decision, "%s", d);
 	} else {
 		xasprintf(cause,
-		    "after the request only {\"type\":\"cancel\"} or "
-		    "{\"type\":\"answers\"} may come");
+		    "after the request only {\"type\":\"cancel\"}, "
+		    "{\"type\":\"answers\"} or {\"type\":\"approve\"} may "
+		    "come");
 		goto out;
 	}
 	rc = 0;
@@ -94,6 +116,52 @@ ctl_answers_line(const json_t *answers, int go, size_t *len)
 	if (answers != NULL)
 		json_object_set_new(o, "answers", json_deep_copy(answers));
 	return ctl_line(o, len);
+}
+
+char *
+ctl_approve_line(const char *id, const char *decision, size_t *len)
+{
+	return ctl_line(json_pack("{s:s, s:s, s:s}", "type", "approve", "id",
+			    id, "decision", decision),
+	    len);
+}
+
+char *
+ctl_ev_approval(const json_t *a, size_t *len)
+{
+	return ctl_line(json_pack("{s:s, s:O?, s:O?, s:O?, s:O?, s:O?}",
+			    "event", "approval", "id", json_object_get(a, "id"),
+			    "tool", json_object_get(a, "tool"), "summary",
+			    json_object_get(a, "summary"), "reason",
+			    json_object_get(a, "reason"), "expires_at",
+			    json_object_get(a, "expires_at")),
+	    len);
+}
+
+int
+ctl_approval_check(struct ctl_event *ev, char **cause)
+{
+	static const char *const keys[] = { "id", "tool", "summary", "reason",
+		"expires_at" };
+	const char **out[] = { &ev->id, &ev->name, &ev->summary, &ev->reason,
+		&ev->expires_at };
+	const json_t *v;
+	size_t i;
+
+	for (i = 0; i < sizeof keys / sizeof *keys; i++) {
+		v = json_object_get(ev->obj, keys[i]);
+		if (!json_is_string(v) ||
+		    strlen(json_string_value(v)) != json_string_length(v)) {
+			xasprintf(cause, "'%s' must be a string", keys[i]);
+			return -1;
+		}
+		*out[i] = json_string_value(v);
+	}
+	if (!uuid_valid(ev->id)) {
+		xasprintf(cause, "'id' must be an approval's id");
+		return -1;
+	}
+	return 0;
 }
 
 char *

@@ -122,9 +122,9 @@ ctl_request_parse(const char *line, size_t len, struct ctl_request *req,
 {
 	static const char *const keys[] = { "type", "prompt", "session",
 		"model", "timeout", "budget_tokens", "budget_usd", "agent",
-		"class", "spec", "ask", NULL };
+		"class", "spec", "ask", "approvals", NULL };
 	const char *type, *prompt, *session, *model, *agent, *cls;
-	const json_t *usd, *spec, *ask;
+	const json_t *usd, *spec, *ask, *appr;
 	long long timeout;
 	json_t *o;
 	int rc = -1;
@@ -201,6 +201,12 @@ ctl_request_parse(const char *line, size_t len, struct ctl_request *req,
 		goto out;
 	}
 	req->ask = json_is_true(ask);
+	appr = json_object_get(o, "approvals");
+	if (appr != NULL && !json_is_boolean(appr)) {
+		xasprintf(cause, "'approvals' must be true or false");
+		goto out;
+	}
+	req->approvals = json_is_true(appr);
 	req->spec = json_is_true(spec) ? KERNEL_SPEC_ALWAYS :
 	    json_is_false(spec)        ? KERNEL_SPEC_NEVER :
 					 KERNEL_SPEC_CONFIG;
@@ -262,6 +268,8 @@ ctl_request_line(const struct ctl_request *req, size_t *len)
 		    json_boolean(req->spec == KERNEL_SPEC_ALWAYS));
 	if (req->ask)
 		json_object_set_new(o, "ask", json_true());
+	if (req->approvals)
+		json_object_set_new(o, "approvals", json_true());
 	return ctl_line(o, len);
 }
 
@@ -306,6 +314,8 @@ static const struct {
 	{ "phase", CTL_EV_PHASE,
 	    { "event", "phase", "generation", "seed_id" } },
 	{ "retry", CTL_EV_RETRY, { "event", "attempt", "wait_ms", "reason" } },
+	{ "approval", CTL_EV_APPROVAL,
+	    { "event", "id", "tool", "summary", "reason", "expires_at" } },
 };
 #define CTL_NEVENTS (sizeof ctl_events / sizeof ctl_events[0])
 
@@ -435,6 +445,10 @@ ctl_event_parse(const char *line, size_t len, struct ctl_event *ev,
 		break;
 	case CTL_EV_RETRY:
 		if (ctl_retry_check(ev, cause) != 0)
+			goto fail;
+		break;
+	case CTL_EV_APPROVAL:
+		if (ctl_approval_check(ev, cause) != 0)
 			goto fail;
 		break;
 	case CTL_EV_RESET:

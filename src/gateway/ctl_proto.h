@@ -6,10 +6,12 @@
  * Client to daemon: one request line, then at most control lines.
  *   {"type":"run", "prompt":S, "session":S?, "model":S?, "timeout":N?,
  *    "budget_tokens":N?, "budget_usd":X?, "agent":S?, "class":S?,
- *    "spec":B?, "ask":B?}
+ *    "spec":B?, "ask":B?, "approvals":B?}
  *   {"type":"cancel"}
  *   {"type":"answers", "answers":[S|null, ...]?, "go":B?}
  *     (to a "questions" event, when the request said "ask": true)
+ *   {"type":"approve", "id":S, "decision":"once"|"always"|"deny"}
+ *     (to an "approval" event, when the request said "approvals": true)
  * Daemon to client: events, then one "done" (or one "error") line.
  *   {"event":"started", "session_id":S, "agent_id":S}
  *   {"event":"text", "text":S}
@@ -20,6 +22,8 @@
  *    "default":S}, ...]}   (the interview; the run waits for "answers")
  *   {"event":"phase", "phase":S, "generation":N, "seed_id":S|null}
  *     (the Ouroboros protocol entered a phase)
+ *   {"event":"approval", "id":S, "tool":S, "summary":S, "reason":S,
+ *    "expires_at":S}   (a tool call waits for a human: "approve")
  *   {"event":"retry", "attempt":N, "wait_ms":N, "reason":S}
  *     (a call to the model failed and is retried after wait_ms, -1:
  *     once the scheduler admits it; attempt: the one that failed)
@@ -36,6 +40,7 @@
 #include <jansson.h>
 
 #include "kernel/kernel.h"
+#include "util/uuid.h"
 
 #define CTL_PROMPT_MAX (4 * 1024 * 1024) /* as `oxios run --context-file` */
 /* A request line: the prompt, escaped (a newline is two bytes), and the
@@ -63,7 +68,8 @@ struct ctl_request {
 	enum call_class cls;     /* CALL_RUN or CALL_INTERACTIVE */
 	enum kernel_spec spec;   /* "spec": true (always), false (never),
 				    absent or null: the configuration */
-	int ask; /* the client answers the interview's questions */
+	int ask;       /* the client answers the interview's questions */
+	int approvals; /* the client answers tool calls' approvals */
 };
 
 /* Parse and check a request line (without its newline). */
@@ -75,9 +81,11 @@ void ctl_request_free(struct ctl_request *req);
 
 /* A line that follows the request (ctl_ask.c). */
 struct ctl_control {
-	enum { CTL_CANCEL, CTL_ANSWERS } type;
-	json_t *answers; /* ANSWERS: the array (owned), NULL for none */
-	int go;          /* ANSWERS: the interview ends */
+	enum { CTL_CANCEL, CTL_ANSWERS, CTL_APPROVE } type;
+	json_t *answers;      /* ANSWERS: the array (owned), NULL for none */
+	int go;               /* ANSWERS: the interview ends */
+	char id[UUID_STRLEN]; /* APPROVE: the approval */
+	char decision[8];     /* APPROVE: once, always or deny */
 };
 
 /* Parse and check a control line; free with ctl_control_free(). */
@@ -86,6 +94,8 @@ int ctl_control_parse(const char *line, size_t len, struct ctl_control *c,
 void ctl_control_free(struct ctl_control *c);
 /* The client's answers line (answers may be NULL: every default). */
 char *ctl_answers_line(const json_t *answers, int go, size_t *len);
+/* The client's answer to approval `id` (decision once|always|deny). */
+char *ctl_approve_line(const char *id, const char *decision, size_t *len);
 
 enum ctl_event_type {
 	CTL_EV_STARTED,
@@ -98,6 +108,7 @@ enum ctl_event_type {
 	CTL_EV_QUESTIONS,
 	CTL_EV_PHASE,
 	CTL_EV_RETRY,
+	CTL_EV_APPROVAL,
 };
 
 /* A parsed event.  Pointers borrow from `obj`, which it owns. */
@@ -117,6 +128,9 @@ struct ctl_event {
 	int attempt;         /* RETRY: the attempt that failed, from 1 */
 	long wait_ms;        /* RETRY: -1 (once admitted) or ms */
 	const char *session_id, *agent_id; /* STARTED */
+	/* APPROVAL: name is the tool; these its id, summary, reason and
+	 * expiry (RFC 3339). */
+	const char *id, *summary, *reason, *expires_at;
 };
 
 /* Parse and check a line from the daemon (without its newline). */
@@ -145,6 +159,8 @@ char *ctl_ev_phase(const char *seed_id, int generation, const char *phase,
 /* `why` is cut to its longest well-formed UTF-8 prefix of at most
  * CTL_REASON_MAX bytes. */
 char *ctl_ev_retry(const char *why, int attempt, long wait_ms, size_t *len);
+/* `a`: approval.needed's data (kernel/approvals.h). */
+char *ctl_ev_approval(const json_t *a, size_t *len);
 
 /* Shared by ctl_proto.c and ctl_ask.c. */
 /* Parse one line as a JSON object, NULs in strings allowed. */
@@ -158,6 +174,8 @@ char *ctl_line(json_t *o, size_t *len);
 int ctl_questions_check(struct ctl_event *ev, char **cause);
 /* A PHASE event's fields into ev (phase, generation, seed_id). */
 int ctl_phase_check(struct ctl_event *ev, char **cause);
+/* An APPROVAL event's fields into ev. */
+int ctl_approval_check(struct ctl_event *ev, char **cause);
 
 /*
  * Lines from a stream of bytes: feed what was read, take whole lines.  A

@@ -13,6 +13,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <stdint.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -40,6 +41,7 @@ struct gateway_job {
 	double budget_usd;
 	enum call_class cls;
 	enum kernel_spec spec;
+	int approvals;
 	struct gateway_sink sink;
 	void *arg;
 	const void *owner;
@@ -171,6 +173,16 @@ gateway_answer(const void *owner, const json_t *answers, int go, char **cause)
 	return rc;
 }
 
+/* kernel_run's approval_hook: to the sink. */
+static void
+gateway_approval(const struct kernel_run *r, const json_t *a, void *arg)
+{
+	struct gateway_job *j = (struct gateway_job *)((char *)r -
+	    offsetof(struct gateway_job, run));
+
+	j->sink.approval(a, arg);
+}
+
 static void
 gateway_run(struct gateway_job *j)
 {
@@ -197,6 +209,9 @@ gateway_run(struct gateway_job *j)
 	r->hooks.arg = j->arg;
 	r->started_hook = j->sink.started;
 	r->phase_hook = j->sink.phase;
+	r->approvals = j->approvals;
+	if (j->sink.approval != NULL)
+		r->approval_hook = gateway_approval;
 	if (j->sink.questions != NULL) {
 		r->ask_user = gateway_ask;
 		r->ask_arg = j;
@@ -269,6 +284,7 @@ gateway_submit(const struct config *cfg, const struct gateway_msg *m,
 	j->budget_usd = m->budget_usd;
 	j->cls = m->cls;
 	j->spec = m->spec;
+	j->approvals = m->approvals;
 	j->sink = *sink;
 	j->arg = arg;
 	j->owner = owner;

@@ -28,6 +28,8 @@ struct gateway_msg {
 	enum kernel_spec spec; /* Ouroboros: config (0), always, never */
 	const char *identity;  /* who asked, for the audit log ("token:ci",
 				  "uid:1000"); NULL: "user" */
+	int approvals;         /* 1: a human of this face answers tool calls'
+			  approvals (the run waits); 0: such calls fail */
 };
 
 /*
@@ -60,6 +62,10 @@ struct gateway_sink {
 	/* A call to the model is retried (agent_hooks' retry); may be
 	 * NULL. */
 	void (*retry)(const char *why, int attempt, long wait_ms, void *arg);
+	/* A tool call waits for a human approval (approval.needed's data:
+	 * id, tool, summary, reason, expires_at ...); the answer comes
+	 * through approvals_answer().  May be NULL. */
+	void (*approval)(const json_t *a, void *arg);
 };
 
 /*

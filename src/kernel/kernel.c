@@ -7,6 +7,7 @@
 #include "agent/hands.h"
 #include "config/home.h"
 #include "kernel/events.h"
+#include "kernel/approvals.h"
 #include "kernel/budget.h"
 #include "kernel/kernel.h"
 #include "kernel/kernel_perm.h"
@@ -15,6 +16,7 @@
 #include "security/audit.h"
 #include "memory/memory.h"
 #include "kernel/sessions.h"
+#include "kernel/toolguard.h"
 #include "kernel/supervisor.h"
 #include "util/file.h"
 #include "util/log.h"
@@ -141,6 +143,34 @@ kernel_tool_end(const char *name, const json_t *result, void *arg)
 }
 
 /* A sign of life of the agent's loop: the reaper's clock. */
+/* A sign of life while a tool call waits for a human. */
+static void
+kernel_guard_progress(void *arg)
+{
+	struct kernel_save *ks = arg;
+
+	supervisor_progress(ks->a, 1);
+}
+
+/* A call waits for a human: the face may show it. */
+static void
+kernel_guard_approval(void *arg, const json_t *a)
+{
+	struct kernel_save *ks = arg;
+	const char *d, *id = json_string_value(json_object_get(a, "id"));
+	char *cause = NULL;
+
+	if (ks->r->approval_hook != NULL)
+		ks->r->approval_hook(ks->r, a, ks->r->hooks.arg);
+	if (ks->r->approve_user == NULL || id == NULL ||
+	    (d = ks->r->approve_user(ks->r->approve_arg, a)) == NULL)
+		return;
+	if (approvals_answer(ks->r->db, id, strcmp(d, "deny") != 0,
+		strcmp(d, "deny") != 0 ? d : NULL, "user", NULL, &cause) != 0)
+		log_info("approval %s: %s", id, cause);
+	free(cause);
+}
+
 static void
 kernel_progress(int in_tool, void *arg)
 {
@@ -251,8 +281,6 @@ kernel_agent_in(struct kernel_run *r, struct agent *a, json_t *messages,
     const struct policy_chain *parent)
 {
 	struct policy_chain *chain = NULL;
-	struct kernel_perm kp;
-	struct registry_guard guard;
 	json_t *allow = NULL;
 	struct hands_policy pol;
 	struct hands *hands = NULL;
@@ -261,6 +289,8 @@ kernel_agent_in(struct kernel_run *r, struct agent *a, json_t *messages,
 	struct memtools mt;
 	struct call_scope scope;
 	struct registry *tools = NULL;
+	struct toolguard tg;
+	struct registry_guard guard;
 	char *system = NULL, *cause = NULL, *recall = NULL;
 	char zombie[256];
 	enum agent_state state;
@@ -332,14 +362,8 @@ kernel_agent_in(struct kernel_run *r, struct agent *a, json_t *messages,
 		recall = NULL;
 	}
 	/* The model is offered only what the chain allows; each call is
-	 * checked again (kernel_perm_guard()). */
+	 * checked again (the toolguard's first step). */
 	kernel_perm_tools(tools, chain);
-	kp.db = r->db;
-	kp.chain = chain;
-	kp.agent_id = a->id;
-	guard.check = kernel_perm_guard;
-	guard.arg = &kp;
-	registry_set_guard(tools, &guard);
 
 	ks.r = r;
 	ks.a = a;
@@ -382,6 +406,24 @@ kernel_agent_in(struct kernel_run *r, struct agent *a, json_t *messages,
 	l->hooks.arg = &ks;
 	l->progress = kernel_progress;
 	l->progress_arg = &ks;
+	/* Every call passes the policy (docs/security.md, "Policy layer"). */
+	memset(&tg, 0, sizeof tg);
+	tg.db = r->db;
+	tg.cfg = r->cfg;
+	tg.principal = r->principal;
+	tg.agent_id = a->id;
+	tg.session_id = r->session;
+	tg.can_ask = r->approvals;
+	tg.run = r;
+	tg.progress = kernel_guard_progress;
+	tg.progress_arg = &ks;
+	tg.approval = kernel_guard_approval;
+	tg.capability = kernel_perm_capability;
+	tg.capability_arg = chain;
+	tg.danger = kernel_perm_danger;
+	guard.check = toolguard_check;
+	guard.arg = &tg;
+	registry_set_guard(tools, &guard);
 	rc = agent_loop_run(l);
 	l->scope = NULL;
 	l->progress = NULL;

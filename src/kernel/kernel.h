@@ -52,6 +52,19 @@ struct kernel_run {
 	int (*ask_user)(void *arg, const json_t *questions, int round,
 	    json_t **answers);
 	void *ask_arg;
+	/* 1: a human can answer a tool call's approval in this run (it
+	 * waits); 0: a call that needs one fails at once (oxios run, cron,
+	 * A2A, MCP).  docs/security.md, "Human approvals". */
+	int approvals;
+	/* Called (with hooks.arg) when a tool call starts waiting for a
+	 * human: `approval` is approval.needed's data.  May be NULL. */
+	void (*approval_hook)(const struct kernel_run *r,
+	    const json_t *approval, void *arg);
+	/* The human of this face, asked inline (oxios chat on a TTY): the
+	 * decision "once", "always" or "deny", or NULL to leave the call
+	 * waiting for an answer from elsewhere.  May be NULL. */
+	const char *(*approve_user)(void *arg, const json_t *approval);
+	void *approve_arg;
 	/* Internal (kernel_ouro.c): the execution's system addition and
 	 * X-Oxios-Phase (NULL: none, "chat"). */
 	const char *exec_system;

@@ -2,11 +2,12 @@
  * kernel_perm.c — an agent's capabilities in the kernel: load its chain,
  * narrow the worker's policy and the registry to it, check each call.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "kernel/kernel_perm.h"
-#include "security/audit.h"
+#include "security/cmdpolicy.h"
 #include "security/permstore.h"
 #include "util/log.h"
 #include "util/xalloc.h"
@@ -61,20 +62,19 @@ kernel_perm_tools(struct registry *reg, const struct policy_chain *c)
 }
 
 int
-kernel_perm_guard(void *arg, const struct tool_def *def, json_t *args,
-    struct cancel *stop, char **why)
+kernel_perm_capability(void *arg, const char *tool, json_t *args, char **why)
 {
-	struct kernel_perm *kp = arg;
-	char actor[80];
-	json_t *d;
+	return policy_check_call(arg, tool, args, why);
+}
 
-	(void)stop;
-	if (policy_check_call(kp->chain, def->name, args, why) == 0)
+int
+kernel_perm_danger(json_t *args, char rule[32], char why[256])
+{
+	struct cmd_danger d;
+
+	if (!cmdpolicy_check(args, &d))
 		return 0;
-	snprintf(actor, sizeof actor, "agent:%s", kp->agent_id);
-	d = json_pack("{s:s}", "why", *why);
-	audit_note(kp->db, actor, AUDIT_ACCESS_DENIED, def->name, d);
-	json_decref(d);
-	log_info("agent %s: %s", kp->agent_id, *why);
-	return -1;
+	snprintf(rule, 32, "%s", d.rule);
+	snprintf(why, 256, "%s", d.why);
+	return 1;
 }

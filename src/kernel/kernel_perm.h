@@ -2,7 +2,8 @@
  * kernel_perm.h — an agent's capabilities in the kernel: the chain of
  * its run (root: the principal's set; a sub-agent: its parent's chain
  * plus its own set), the worker's policy narrowed to it, the tools it is
- * not offered left out, and the call-time check (docs/security.md,
+ * not offered left out, and the call-time checks the toolguard calls
+ * (docs/security.md,
  * "Agent permissions").
  */
 #ifndef OXIOS_KERNEL_KERNEL_PERM_H
@@ -34,18 +35,13 @@ json_t *kernel_perm_narrow(const struct policy_chain *c,
 /* Leave out of `reg` every tool the chain does not offer. */
 void kernel_perm_tools(struct registry *reg, const struct policy_chain *c);
 
-/* What the call-time check needs; kept by kernel_agent() for the run. */
-struct kernel_perm {
-	sqlite3 *db;
-	const struct policy_chain *chain;
-	const char *agent_id;
-};
 /*
- * A registry guard's check: policy_check_call(), and a refusal audited as
- * access_denied (actor agent:<id>, resource the tool, detail {why}).  The
- * approvals' toolguard folds this in as its first step.
+ * The toolguard's capability step (struct toolguard.capability, with the
+ * chain as its arg): policy_check_call().
  */
-int kernel_perm_guard(void *arg, const struct tool_def *def, json_t *args,
-    struct cancel *stop, char **why);
+int kernel_perm_capability(void *arg, const char *tool, json_t *args,
+    char **why);
+/* The toolguard's deny-list step (struct toolguard.danger): cmdpolicy. */
+int kernel_perm_danger(json_t *args, char rule[32], char why[256]);
 
 #endif

@@ -68,7 +68,7 @@ fuzz_ctl_request(const char *s, size_t n)
 	    a.timeout_secs != b.timeout_secs ||
 	    a.budget_tokens != b.budget_tokens ||
 	    a.budget_usd != b.budget_usd || a.cls != b.cls ||
-	    a.spec != b.spec || a.ask != b.ask)
+	    a.spec != b.spec || a.ask != b.ask || a.approvals != b.approvals)
 		abort();
 	free(line);
 	ctl_request_free(&a);
@@ -93,6 +93,22 @@ fuzz_ctl_control(const char *s, size_t n)
 	if (a.type == CTL_CANCEL) {
 		if (a.answers != NULL)
 			abort();
+		return;
+	}
+	if (a.type == CTL_APPROVE) {
+		/* An approval's id and a known decision; round trip. */
+		if (a.answers != NULL || !uuid_valid(a.id) ||
+		    (strcmp(a.decision, "once") != 0 &&
+			strcmp(a.decision, "always") != 0 &&
+			strcmp(a.decision, "deny") != 0))
+			abort();
+		if ((line = ctl_approve_line(a.id, a.decision, &len)) == NULL ||
+		    ctl_control_parse(line, len - 1, &b, &cause) != 0)
+			abort();
+		if (b.type != CTL_APPROVE || strcmp(a.id, b.id) != 0 ||
+		    strcmp(a.decision, b.decision) != 0)
+			abort();
+		free(line);
 		return;
 	}
 	if (a.answers != NULL &&
@@ -242,6 +258,33 @@ fuzz_ctl_event(const char *s, size_t n)
 			abort();
 		if (ev2.attempt != ev.attempt || ev2.wait_ms != ev.wait_ms ||
 		    strcmp(ev2.text, ev.text) != 0)
+			abort();
+		ctl_event_free(&ev2);
+		free(line);
+		break;
+	case CTL_EV_APPROVAL:
+		/* Every field a string without NULs, the id an id; round
+		 * trip. */
+		if (ev.id == NULL || !uuid_valid(ev.id) || ev.name == NULL ||
+		    ev.summary == NULL || ev.reason == NULL ||
+		    ev.expires_at == NULL)
+			abort();
+		{
+			json_t *a = json_pack("{s:s, s:s, s:s, s:s, s:s}", "id",
+			    ev.id, "tool", ev.name, "summary", ev.summary,
+			    "reason", ev.reason, "expires_at", ev.expires_at);
+
+			if (a == NULL ||
+			    (line = ctl_ev_approval(a, &len)) == NULL ||
+			    ctl_event_parse(line, len - 1, &ev2, &cause) != 0)
+				abort();
+			json_decref(a);
+		}
+		if (strcmp(ev2.id, ev.id) != 0 ||
+		    strcmp(ev2.name, ev.name) != 0 ||
+		    strcmp(ev2.summary, ev.summary) != 0 ||
+		    strcmp(ev2.reason, ev.reason) != 0 ||
+		    strcmp(ev2.expires_at, ev.expires_at) != 0)
 			abort();
 		ctl_event_free(&ev2);
 		free(line);

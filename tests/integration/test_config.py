@@ -261,11 +261,11 @@ PLANNED_NOTE = ('is not yet enforced by this version of Oxios (planned); '
 
 
 def test_planned_key_in_file_warns_with_location(oxios):
-    oxios.write_config('[gateway]\nport = 4300\n\n[security]\n'
-                       'approval = "always"\n')
+    oxios.write_config('[gateway]\nport = 4300\n\n[cron]\n'
+                       'timezone = "UTC"\n')
     r = oxios.run('config', 'get', 'gateway.port', check=0)
     assert r.stdout == '4300\n'
-    assert r.stderr == ('oxios: warning: %s:5:1: security.approval'
+    assert r.stderr == ('oxios: warning: %s:5:1: cron.timezone'
                         ' %s\n' % (oxios.path('config.toml'), PLANNED_NOTE))
     # An ordinary key alone warns of nothing.
     oxios.write_config('[gateway]\nport = 4300\n')
@@ -294,9 +294,9 @@ def test_planned_key_from_environment_warns(oxios):
 
 
 def test_planned_key_set_and_doctor(oxios):
-    key = 'security.approval'
-    r = oxios.run('config', 'set', key, 'always', check=0)
-    assert r.stdout == key + ' = always\n'
+    key = 'cron.timezone'
+    r = oxios.run('config', 'set', key, 'UTC', check=0)
+    assert r.stdout == key + ' = UTC\n'
     assert r.stderr == 'oxios: warning: %s %s\n' % (key, PLANNED_NOTE)
     r = oxios.run('config', 'set', 'gateway.port', '4300', check=0)
     assert 'warning' not in r.stderr
@@ -304,7 +304,7 @@ def test_planned_key_set_and_doctor(oxios):
     cfg = [c for c in doc['checks'] if c['name'] == 'config']
     assert len(cfg) == 1 and cfg[0]['status'] == 'warn', cfg
     assert key + ' ' + PLANNED_NOTE in cfg[0]['message']
-    assert re.search(r'config\.toml:\d+:1: security\.approval',
+    assert re.search(r'config\.toml:\d+:1: cron\.timezone',
                      cfg[0]['message'])
 
 
@@ -312,12 +312,13 @@ def test_schema_and_template_say_planned(oxios):
     schema = json.loads(oxios.run('config', 'schema', '--json',
                                   check=0).stdout)
     planned = {k['key'] for k in schema if k['planned']}
-    assert {'security.approval', 'channels.telegram.bot_token'} <= planned
+    assert {'cron.timezone', 'channels.telegram.bot_token'} <= planned
+    assert 'security.approval' not in planned  # kernel/toolguard.c
     assert 'ouroboros.max_generations' not in planned
     assert 'gateway.port' not in planned
     text = oxios.run('config', 'schema', check=0).stdout
     assert 'budget.daily_usd' not in planned  # enforced (kernel/budget.c)
-    for key, planned_here in (('security.approval', True),
+    for key, planned_here in (('cron.timezone', True),
                               ('ouroboros.max_generations', False),
                               ('budget.daily_usd', False),
                               ('gateway.port', False)):
@@ -332,7 +333,9 @@ def test_schema_and_template_say_planned(oxios):
             (key in planned), line
     oxios.run('config', 'set', 'gateway.port', '4300', check=0)  # template
     tmpl = open(oxios.path('config.toml')).read()
-    assert ('# Not yet enforced (planned): Which tool calls wait' in tmpl)
+    assert ('# Not yet enforced (planned): Which tool calls wait' not in
+            tmpl)
+    assert '# Not yet enforced (planned): Time zone' in tmpl
     assert '# Not yet enforced (planned): Port' not in tmpl
 
 

@@ -119,7 +119,7 @@ test_schema_sane(void **state)
 		/* Keys not yet enforced say so; the others do not. */
 		assert_non_null(strstr(t,
 		    "# Not yet enforced (planned): "
-		    "Which tool calls wait"));
+		    "Time zone of cron"));
 		assert_null(strstr(t, "# Not yet enforced (planned): Port"));
 		config_free(cfg);
 		free(t);
@@ -264,7 +264,8 @@ test_planned_keys_warn(void **state)
 			n++;
 	}
 	assert_true(n > 0);
-	assert_true(
+	assert_true(config_schema_find("cron.timezone")->flags & CK_PLANNED);
+	assert_false(
 	    config_schema_find("security.approval")->flags & CK_PLANNED);
 	assert_false(
 	    config_schema_find("ouroboros.ambiguity_threshold")->flags &
@@ -276,17 +277,17 @@ test_planned_keys_warn(void **state)
 	    config_schema_find("kernel.max_agent_depth")->flags & CK_PLANNED);
 
 	/* Set in the file: file:line:col, the key, "not yet enforced". */
-	assert_null(load("[gateway]\nport = 4300\n\n[security]\n"
-			 "approval = \"always\"\n",
+	assert_null(load("[gateway]\nport = 4300\n\n[cron]\n"
+			 "timezone = \"UTC\"\n",
 	    &cfg));
 	assert_int_equal(json_array_size(cfg->warnings), 1);
 	w = json_string_value(json_array_get(cfg->warnings, 0));
 	assert_string_equal(w,
-	    "c.toml:5:1: security.approval is not yet "
+	    "c.toml:5:1: cron.timezone is not yet "
 	    "enforced by this "
 	    "version of Oxios (planned); it has no effect");
 	/* Accepted all the same, and checked like any key. */
-	assert_string_equal(config_str(cfg, "security.approval"), "always");
+	assert_string_equal(config_str(cfg, "cron.timezone"), "UTC");
 	config_free(cfg);
 	cause = load("[security]\napproval = \"sometimes\"\n", &cfg);
 	assert_non_null(cause);
@@ -322,7 +323,7 @@ test_planned_keys_warn(void **state)
 	config_free(cfg);
 
 	/* Inline tables and dotted keys have their line too. */
-	assert_null(load("security.approval = \"always\"\n"
+	assert_null(load("channels.telegram.enabled = true\n"
 			 "cron = { timezone = \"UTC\" }\n",
 	    &cfg));
 	assert_int_equal(json_array_size(cfg->warnings), 2);
@@ -331,7 +332,7 @@ test_planned_keys_warn(void **state)
 		"c.toml:1:"));
 	assert_non_null(
 	    strstr(json_string_value(json_array_get(cfg->warnings, 0)),
-		"security.approval " CONFIG_PLANNED_NOTE));
+		"channels.telegram.enabled " CONFIG_PLANNED_NOTE));
 	assert_non_null(
 	    strstr(json_string_value(json_array_get(cfg->warnings, 1)),
 		"cron.timezone " CONFIG_PLANNED_NOTE));

@@ -49,6 +49,7 @@ test_request_round_trip(void **state)
 	in.cls = CALL_INTERACTIVE;
 	in.spec = KERNEL_SPEC_ALWAYS;
 	in.ask = 1;
+	in.approvals = 1;
 	line = ctl_request_line(&in, &len);
 	assert_non_null(line);
 	assert_int_equal(len, strlen(line));
@@ -65,6 +66,7 @@ test_request_round_trip(void **state)
 	assert_int_equal(out.cls, CALL_INTERACTIVE);
 	assert_int_equal(out.spec, KERNEL_SPEC_ALWAYS);
 	assert_true(out.ask);
+	assert_true(out.approvals);
 	ctl_request_free(&out);
 	free(line);
 	in.spec = KERNEL_SPEC_NEVER;
@@ -90,6 +92,7 @@ test_request_round_trip(void **state)
 	assert_int_equal(out.cls, CALL_RUN);
 	assert_int_equal(out.spec, KERNEL_SPEC_CONFIG); /* absent: config */
 	assert_false(out.ask);
+	assert_false(out.approvals);
 	ctl_request_free(&out);
 	free(line);
 }
@@ -208,6 +211,62 @@ control_refused(const char *line, const char *want)
 	if (strstr(cause, want) == NULL)
 		fail_msg("%s: '%s' lacks '%s'", line, cause, want);
 	free(cause);
+}
+
+/* An approval event and the client's answer to it: checked, and each
+ * parses back to itself. */
+static void
+test_approval_lines(void **state)
+{
+	static const char id[] = "0b9d4c1e-2f3a-4b5c-8d6e-7f8091a2b3c4";
+	struct ctl_control c;
+	struct ctl_event ev;
+	char *cause = NULL, *line;
+	json_t *a;
+	size_t len;
+
+	(void)state;
+	line = ctl_approve_line(id, "always", &len);
+	assert_int_equal(ctl_control_parse(line, len - 1, &c, &cause), 0);
+	assert_int_equal(c.type, CTL_APPROVE);
+	assert_string_equal(c.id, id);
+	assert_string_equal(c.decision, "always");
+	ctl_control_free(&c);
+	free(line);
+	control_refused("{\"type\":\"approve\",\"id\":\"x\","
+			"\"decision\":\"once\"}",
+	    "'id'");
+	control_refused("{\"type\":\"approve\",\"id\":"
+			"\"0b9d4c1e-2f3a-4b5c-8d6e-7f8091a2b3c4\","
+			"\"decision\":\"maybe\"}",
+	    "'decision'");
+	control_refused("{\"type\":\"approve\",\"id\":"
+			"\"0b9d4c1e-2f3a-4b5c-8d6e-7f8091a2b3c4\","
+			"\"decision\":\"once\",\"scope\":1}",
+	    "unknown field");
+
+	a = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "id", id, "tool",
+	    "exec", "summary", "git push --force", "reason",
+	    "deny-listed: force push", "expires_at", "2026-12-05T07:00:00Z",
+	    "principal", "ops");
+	line = ctl_ev_approval(a, &len);
+	assert_null(strstr(line, "principal")); /* only what a client needs */
+	assert_int_equal(ctl_event_parse(line, len - 1, &ev, &cause), 0);
+	assert_int_equal(ev.type, CTL_EV_APPROVAL);
+	assert_string_equal(ev.id, id);
+	assert_string_equal(ev.name, "exec");
+	assert_string_equal(ev.summary, "git push --force");
+	assert_string_equal(ev.reason, "deny-listed: force push");
+	assert_string_equal(ev.expires_at, "2026-12-05T07:00:00Z");
+	ctl_event_free(&ev);
+	free(line);
+	json_object_del(a, "summary");
+	line = ctl_ev_approval(a, &len);
+	assert_int_equal(ctl_event_parse(line, len - 1, &ev, &cause), -1);
+	assert_non_null(strstr(cause, "'summary'"));
+	free(cause);
+	free(line);
+	json_decref(a);
 }
 
 static void
@@ -620,6 +679,7 @@ main(void)
 		cmocka_unit_test(test_request_refused),
 		cmocka_unit_test(test_request_caps),
 		cmocka_unit_test(test_control),
+		cmocka_unit_test(test_approval_lines),
 		cmocka_unit_test(test_events_round_trip),
 		cmocka_unit_test(test_events_refused),
 		cmocka_unit_test(test_stop_names),

@@ -17,6 +17,7 @@
 #include "tmpdb.h"
 
 #include "kernel/kernel_perm.h"
+#include "kernel/toolguard.h"
 #include "kernel/memtools.h"
 #include "security/audit.h"
 #include "security/permstore.h"
@@ -168,24 +169,30 @@ test_chain_narrow_tools(void **state)
 static void
 test_guard_audits(void **state)
 {
-	static const struct tool_def exec_def = { .name = "exec" };
-	struct kernel_perm kp;
+	static const struct tool_def exec_def = { .name = "exec",
+		.flags = TOOL_EXEC | TOOL_EFFECT };
+	struct policy_chain *chain;
+	struct toolguard tg;
 	json_t *args, *l, *e;
 	char *why = NULL, *cause = NULL;
 
 	(void)state;
 	put("dave", "minimal", "[{\"resource\":\"exec:ls\",\"rights\":\"x\"}]");
-	kp.db = db;
-	kp.agent_id = "a1";
-	kp.chain = kernel_perm_chain(db, cfg, "dave", NULL, &cause);
+	chain = kernel_perm_chain(db, cfg, "dave", NULL, &cause);
+	memset(&tg, 0, sizeof tg);
+	tg.db = db;
+	tg.cfg = cfg;
+	tg.principal = "dave";
+	tg.agent_id = "a1";
+	tg.capability = kernel_perm_capability;
+	tg.capability_arg = chain;
+	tg.danger = kernel_perm_danger;
 	args = json_pack("{s:s}", "binary", "ls");
-	assert_int_equal(kernel_perm_guard(&kp, &exec_def, args, NULL, &why),
-	    0);
+	assert_int_equal(toolguard_check(&tg, &exec_def, args, NULL, &why), 0);
 	assert_null(why);
 	json_decref(args);
 	args = json_pack("{s:s, s:[s]}", "binary", "git", "args", "status");
-	assert_int_equal(kernel_perm_guard(&kp, &exec_def, args, NULL, &why),
-	    -1);
+	assert_int_equal(toolguard_check(&tg, &exec_def, args, NULL, &why), -1);
 	assert_string_equal(why,
 	    "permission denied: agent profile 'dave' (template minimal) has "
 	    "no execute right on exec:git");
@@ -203,7 +210,24 @@ test_guard_audits(void **state)
 	    why);
 	json_decref(l);
 	free(why);
-	policy_chain_free((struct policy_chain *)kp.chain);
+	why = NULL;
+	/* Permitted, but deny-listed: nobody can answer here, so it fails. */
+	policy_chain_free(chain);
+	put("erin", "minimal",
+	    "[{\"resource\":\"exec:sudo\",\"rights\":\"x\"}]");
+	chain = kernel_perm_chain(db, cfg, "erin", NULL, &cause);
+	tg.principal = "erin";
+	tg.capability_arg = chain;
+	args = json_pack("{s:s, s:[s]}", "binary", "sudo", "args", "true");
+	assert_int_equal(toolguard_check(&tg, &exec_def, args, NULL, &why), -1);
+	assert_non_null(strstr(why, "needs a human approval (deny-listed: "));
+	assert_non_null(strstr(why, "nobody can answer"));
+	json_decref(args);
+	free(why);
+	l = audit_list(db, 0, 10, "approval", NULL, NULL, &cause);
+	assert_int_equal(json_array_size(l), 1);
+	json_decref(l);
+	policy_chain_free(chain);
 }
 
 int

@@ -4,7 +4,10 @@
 // with their inputs and results, a run can be cancelled; the session list
 // (GET /api/sessions) resumes an earlier conversation (#/chat/<id>); the
 // model picker; the Ouroboros spec switch, whose interview questions are
-// answered in the conversation and whose phases show as they come.
+// answered in the conversation and whose phases show as they come; a tool
+// call that waits for a human approval shows as a card (Allow once, Allow
+// always, Deny), and "/approve ID [always]" or "/reject ID" typed in the
+// input answers any pending approval (POST /api/approvals/{id}/...).
 
 import { seg } from '../js/api.js';
 import { ChatSocket } from '../js/chatsock.js';
@@ -162,6 +165,7 @@ export async function mount(root, ctx) {
     if (done && !r.streamed && done.reply) r.text = done.reply;
     clear(r.seg).append(renderMarkdown(r.text));
     if (r.questions) r.questions.remove();
+    for (const c of (r.cards || new Map()).values()) clearInterval(c.timer);
     if (error) r.m.body.append(h('p', { class: 'msg-error', 'data-test': 'message-error', role: 'alert' }, error));
     if (done) {
       const bits = [];
@@ -215,6 +219,9 @@ export async function mount(root, ctx) {
     case 'questions':
       if (run) askQuestions(msg);
       break;
+    case 'approval':
+      if (run) approvalCard(msg);
+      break;
     case 'phase':
       if (run) {
         addBlock(h('p', { class: 'phase', 'data-test': 'phase' },
@@ -234,6 +241,13 @@ export async function mount(root, ctx) {
       endRun(null, msg);
       break;
     case 'error':
+      // An answer to an approval that lost (decided elsewhere, expired):
+      // said, and the run goes on.
+      if (msg.code === 'conflict' || msg.code === 'not_found' ||
+          (run && run.cards && run.cards.size && msg.code === 'bad_request')) {
+        showError(msg.message || msg.code, 'chat-approval');
+        break;
+      }
       if (run && run.questions && (msg.code === 'bad_request' || msg.code === 'not_asked')) {
         showError(msg.message || msg.code, 'chat-answers');
         break;
@@ -246,6 +260,66 @@ export async function mount(root, ctx) {
     default:
       break;
     }
+  }
+
+  // A tool call waits for a human: the card, with a countdown to its denial.
+  const DECISIONS = [['once', 'Allow once', 'Allowed once.'], ['always', 'Allow always', 'Allowed always (an allow rule was added).'],
+    ['deny', 'Deny', 'Denied.']];
+  function approvalCard(msg) {
+    run.cards = run.cards || new Map();
+    const left = h('span', { class: 'approval-left', 'data-test': 'approval-left' });
+    const expires = Date.parse(msg.expires_at);
+    const tick = () => {
+      const s = Math.max(0, Math.round((expires - Date.now()) / 1000));
+      left.textContent = isNaN(expires) ? '' : ` (denied in ${s} s unless answered)`;
+    };
+    tick();
+    const timer = setInterval(tick, 1000);
+    const card = h('div', { class: 'approval', role: 'group', 'aria-label': 'Approval of ' + msg.tool,
+      'data-test': 'approval-card', 'data-id': msg.id },
+    h('p', {}, 'Approval needed: ', h('strong', {}, msg.tool || ''), ' ', h('code', {}, msg.summary || ''), left),
+    h('p', { class: 'approval-reason' }, msg.reason || ''),
+    h('div', { class: 'chat-controls' }, DECISIONS.map(([d, label]) => h('button', {
+      type: 'button', class: d === 'deny' ? 'danger' : null, 'data-test': 'approval-' + d,
+      onclick: () => {
+        try {
+          sock.send({ type: 'approve', id: msg.id, decision: d });
+          settleCard(msg.id, DECISIONS.find((x) => x[0] === d)[2]);
+        } catch (e) { showError(e.message, 'chat-approval'); }
+      } }, label))));
+    run.cards.set(msg.id, { card, timer });
+    addBlock(card);
+    scroll();
+  }
+
+  // An approval answered (here, by a typed command, or elsewhere).
+  function settleCard(id, text) {
+    const c = run && run.cards && run.cards.get(id);
+    if (!c) return;
+    clearInterval(c.timer);
+    c.card.replaceWith(h('p', { class: 'phase', 'data-test': 'approval-answered', 'data-id': id }, text));
+    run.cards.delete(id);
+  }
+
+  // "/approve ID [always]" or "/reject ID": over REST, for any approval.
+  async function typedAnswer(text) {
+    const m = /^\/(approve|reject)\s+(\S+)(?:\s+(always|once))?\s*$/.exec(text);
+    if (!m) {
+      showError('Use /approve ID [always] or /reject ID', 'chat-approval');
+      return;
+    }
+    const [, verb, id, scope] = m;
+    const note = (t) => log.append(h('p', { class: 'phase', 'data-test': 'approval-note' }, t));
+    try {
+      const r = await api.post('/api/approvals/' + seg(id) + '/' + verb,
+        verb === 'approve' ? { scope: scope || 'once' } : {});
+      const t = `${r.tool} ${r.summary}: ${r.state}${r.scope ? ' (' + r.scope + ')' : ''}`;
+      note(t);
+      settleCard(id, t);
+    } catch (e) {
+      showError(`${verb} ${id}: ${e.message}`, 'chat-approval');
+    }
+    scroll();
   }
 
   // A round of interview questions: each with its default; empty keeps it.
@@ -288,6 +362,11 @@ export async function mount(root, ctx) {
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
     const text = input.value.trim();
+    if (/^\/(approve|reject)\b/.test(text)) {
+      input.value = '';
+      typedAnswer(text);
+      return;
+    }
     if (!text || run) return;
     const req = { type: 'message', content: text };
     if (sessionId) req.session_id = sessionId;
