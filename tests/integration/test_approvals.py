@@ -92,7 +92,7 @@ def test_write_waits_and_is_approved_over_rest(appr):
     assert st == 200 and one['id'] == a['id']
     st, _, j = appr.post('/api/approvals/%s/approve' % a['id'], {})
     assert st == 200 and j['state'] == 'approved', j
-    assert j['scope'] == 'once' and j['decided_by'] == 'user'
+    assert j['scope'] == 'once' and j['decided_by'] == 'token:admin'
     t.join(60)
     st, _, j = out['r']
     assert st == 200 and j['reply'] == 'Written.', j
@@ -127,7 +127,7 @@ def test_write_waits_and_is_approved_over_rest(appr):
     assert need['session_id'] and need['reason'] and need['expires_at']
     res = json.loads(evs[-1]['data'])
     assert res == {'id': a['id'], 'state': 'approved', 'scope': 'once',
-                   'by': 'user', 'rule_id': None}, res
+                   'by': 'token:admin', 'rule_id': None}, res
 
 
 def test_rejected_call_is_a_tool_error(appr):
@@ -211,7 +211,7 @@ def test_allow_always_makes_a_rule(appr):
     assert j['rules'] == []
     audit = rows(appr, "SELECT actor, resource FROM audit_log WHERE "
                  "action = 'permission_change'")
-    assert audit == [('user', 'rule:%d' % rule['id'])], audit
+    assert audit == [('token:admin', 'rule:%d' % rule['id'])], audit
 
 
 def test_timeout_denies(llm):

@@ -93,7 +93,7 @@ def test_worker_profile_offers_no_memory_or_agent(pdaemon):
     ent = audit(d.ox, '--action', 'permission_change')
     assert [(e['actor'], e['resource'], e['detail']['op'],
              e['detail']['template']) for e in ent] == [
-        ('user', 'permissions:bob', 'set', 'worker')]
+        ('token:admin', 'permissions:bob', 'set', 'worker')]
 
 
 def test_exec_ls_only_refuses_git_with_the_missing_right(pdaemon):
