@@ -211,9 +211,10 @@ toolguard_check(void *arg, const struct tool_def *def, json_t *args,
 		toolguard_refused(tg, def->name, reason);
 		xasprintf(why,
 		    "needs a human approval (%s): nobody can answer in this "
-		    "run; an allow rule would let it run (answer the call "
-		    "once in a chat with \"allow always\", or `oxios "
-		    "approvals approve ID --always`)",
+		    "run; an allow rule would let it run (answer the same "
+		    "call \"allow always\" once where a human can: `oxios "
+		    "chat`, the dashboard, `oxios approvals approve ID "
+		    "--always`)",
 		    reason);
 		break;
 	case TOOLGUARD_ASK:
