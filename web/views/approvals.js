@@ -25,12 +25,16 @@ function left(expires) {
 export async function mount(root, ctx) {
   const { api } = ctx;
   const titles = new Map(); // session id -> its title (a promise)
+  // Answering and revoking rules is an operator's (or an admin's).
+  const operator = !ctx.me || ctx.me.can('operator');
   const inbox = h('div', { 'data-test': 'approvals-inbox' });
   const recent = h('div', { 'data-test': 'approvals-recent' });
   const rules = h('div', { 'data-test': 'approvals-rules' });
   root.append(h('div', { class: 'view-pad' },
     h('div', { class: 'toolbar' }, h('h2', {}, 'Approvals'),
       h('button', { type: 'button', 'data-test': 'approvals-refresh', onclick: () => live.refresh() }, 'Refresh')),
+    operator ? null : h('p', { class: 'hint', 'data-test': 'approvals-readonly' },
+      `Read only: answering needs the operator role; this token is ${ctx.me.role}.`),
     inbox, h('h3', {}, 'Decided lately'), recent, h('h3', {}, 'Allow rules'), rules));
 
   async function act(what, fn) {
@@ -60,6 +64,7 @@ export async function mount(root, ctx) {
   }
 
   function actions(a) {
+    if (!operator) return null;
     return h('span', { class: 'actions' },
       h('button', { type: 'button', 'data-test': 'approval-once', 'aria-label': 'Allow once: ' + a.summary,
         onclick: () => answer(a, 'approve', { scope: 'once' }) }, 'Allow once'),
@@ -123,7 +128,7 @@ export async function mount(root, ctx) {
       { label: 'Agent', value: (x) => x.principal },
       { label: 'The call', value: (x) => h('code', {}, x.match) },
       { label: 'Since', value: (x) => stamp(x.created_at) },
-      { label: '', value: (x) => h('button', { type: 'button', class: 'danger', 'data-test': 'rule-revoke',
+      { label: '', value: (x) => !operator ? null : h('button', { type: 'button', class: 'danger', 'data-test': 'rule-revoke',
         'aria-label': 'Revoke the rule for ' + x.tool, onclick: () => {
           if (window.confirm(`Revoke this rule? The same ${x.tool} call will ask again.`)) {
             act('Revoke rule ' + x.id, () => api.del('/api/security/rules/' + seg(x.id)));

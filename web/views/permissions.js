@@ -61,10 +61,15 @@ export async function mount(root, ctx) {
   field('perm-grants', 'Grants (RESOURCE=RIGHTS, one a line; rights r w x d)', f.grants),
   h('button', { type: 'submit', 'data-test': 'perm-save' }, 'Set permissions'));
 
+  // Setting and resetting permissions is an admin's (PUT, DELETE).
+  const admin = !ctx.me || ctx.me.can('admin');
+  const readonly = admin ? null : h('p', { class: 'hint', 'data-test': 'perm-readonly' },
+    `Read only: changing permissions needs the admin role; this token is ${ctx.me.role}.`);
+
   root.append(h('div', { class: 'view-pad' },
     h('div', { class: 'toolbar' }, h('h2', {}, 'Permissions'),
       h('button', { type: 'button', 'data-test': 'permissions-refresh', onclick: () => live.refresh() }, 'Refresh')),
-    overview, h('h3', {}, 'Agent profiles'), form, principals,
+    overview, readonly, h('h3', {}, 'Agent profiles'), admin ? form : null, principals,
     h('h3', {}, 'Templates'), templates, h('h3', {}, 'Allow rules'), rules));
 
   async function act(what, fn) {
@@ -98,6 +103,7 @@ export async function mount(root, ctx) {
   }
 
   function rowActions(p) {
+    if (!admin) return null;
     return h('span', { class: 'actions' },
       h('button', { type: 'button', 'data-test': 'perm-edit', 'aria-label': 'Edit the permissions of ' + p.agent,
         onclick: () => edit(p) }, 'Edit'),

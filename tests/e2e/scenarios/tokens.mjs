@@ -1,6 +1,7 @@
 // tokens.mjs — the Tokens view and roles in the views: an admin makes a
 // viewer token (shown once, with Copy), sees it listed; signed in as the
-// viewer, Chat has no input and Config no Save, Tokens lists nothing;
+// viewer, Chat has no input, Config no Save, Permissions no form,
+// Approvals no answers, Tokens lists nothing;
 // back as the admin, Revoke (refused, kept; confirmed, revoked).
 export default async function (ctx) {
 	const { page, expect } = ctx;
@@ -48,6 +49,12 @@ export default async function (ctx) {
 	await page.waitForSelector('[data-test=budget-global-table]');
 	expect(!(await page.isVisible('[data-test=budget-form]')),
 	    'no Set limits for a viewer');
+	await page.goto(ctx.base + '/#/permissions');
+	await page.waitForSelector('[data-test=perm-readonly]');
+	expect(!(await page.isVisible('[data-test=perm-form]')),
+	    'no Set permissions for a viewer');
+	await page.goto(ctx.base + '/#/approvals');
+	await page.waitForSelector('[data-test=approvals-readonly]');
 	await page.goto(ctx.base + '/#/tokens');
 	await page.waitForSelector('[data-test=tokens-readonly]');
 	expect((await page.innerText('[data-test=tokens-whoami]'))
