@@ -252,6 +252,7 @@ cmd_permissions_set(int argc, char **argv)
 	struct perm_cmd p;
 	char *cause = NULL;
 	json_t *v;
+	size_t n;
 
 	if (perm_parse(argc, argv, 2, &p) != 0)
 		return cli_sub_usage(&cmd_permissions_entry, argv[0]);
@@ -262,10 +263,14 @@ cmd_permissions_set(int argc, char **argv)
 	if (permstore_put(p.db, p.id, p.tpl, p.grants, "user", time_wall_ms(),
 		&cause) != 0)
 		return perm_close(&p, EXIT_FAIL, cause);
-	if (!p.json)
-		printf("permissions of agent profile '%s' set: template %s, "
-		       "%zu grant(s)\n",
-		    p.id, p.tpl, json_array_size(p.grants));
+	n = json_array_size(p.grants);
+	if (!p.json && n == 0)
+		printf("permissions of agent profile '%s' set: template %s\n",
+		    p.id, p.tpl);
+	else if (!p.json)
+		printf("permissions of agent profile '%s' set: template %s "
+		       "and %zu grant%s\n",
+		    p.id, p.tpl, n, n == 1 ? "" : "s");
 	else {
 		v = permstore_view(p.db, p.id,
 		    permstore_default_template(p.cfg), &cause);
