@@ -16,6 +16,7 @@
 #include "gateway/gateway.h"
 #include "http/metrics.h"
 #include "kernel/breaker.h"
+#include "kernel/budget_agent.h"
 #include "kernel/events.h"
 #include "kernel/gate.h"
 #include "kernel/kernel.h"
@@ -128,6 +129,19 @@ api_actor(const struct http_req *r)
 {
 	/* Every route that writes needs a role, so an identity is there. */
 	return r->identity.actor[0] != '\0' ? r->identity.actor : "api";
+}
+
+const char *
+api_agent_param(struct http_req *r, const char *name)
+{
+	const char *id = route_param(&r->match, name);
+	char *cause = NULL;
+
+	if (budget_agent_name_ok(id, &cause) == 0)
+		return id;
+	http_error(r, 400, "invalid_agent", "%s", cause);
+	free(cause);
+	return NULL;
 }
 
 int

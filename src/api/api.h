@@ -79,6 +79,9 @@ int api_memory_stop(long wait_ms);
 struct sqlite3 *api_db(struct http_req *r);
 /* The audit actor of the request: its identity ("token:<name>"). */
 const char *api_actor(const struct http_req *r);
+/* Path parameter `name` if it can name an agent profile; else a 400
+ * invalid_agent is answered and NULL returned. */
+const char *api_agent_param(struct http_req *r, const char *name);
 /* Answer 500 with `cause` (freed). */
 int api_fail(struct http_req *r, char *cause);
 /*

@@ -16,20 +16,6 @@
 
 #define API_BODY_BUDGET 4096
 
-/* The {agent_id} of the path if it can name a principal; else a 400. */
-static const char *
-api_budget_agent(struct http_req *r)
-{
-	const char *id = route_param(&r->match, "agent_id");
-	char *cause = NULL;
-
-	if (budget_agent_name_ok(id, &cause) == 0)
-		return id;
-	http_error(r, 400, "invalid_agent", "%s", cause);
-	free(cause);
-	return NULL;
-}
-
 static int
 api_budget_list(struct http_req *r)
 {
@@ -56,7 +42,8 @@ api_budget_get(struct http_req *r)
 	sqlite3 *db;
 	json_t *v;
 
-	if ((id = api_budget_agent(r)) == NULL || (db = api_db(r)) == NULL)
+	if ((id = api_agent_param(r, "agent_id")) == NULL ||
+	    (db = api_db(r)) == NULL)
 		return 0;
 	if ((v = budget_agent_json(db, id, time_wall_ms(), &cause)) == NULL)
 		return api_fail(r, cause);
@@ -72,7 +59,7 @@ api_budget_set(struct http_req *r)
 	sqlite3 *db;
 	json_t *v;
 
-	if ((id = api_budget_agent(r)) == NULL)
+	if ((id = api_agent_param(r, "agent_id")) == NULL)
 		return 0;
 	memset(&a, 0, sizeof a);
 	if (budget_limits_parse(r->body, &a, &cause) != 0) {
@@ -100,7 +87,8 @@ api_budget_change(struct http_req *r, int reset)
 	json_t *v;
 	int rc;
 
-	if ((id = api_budget_agent(r)) == NULL || (db = api_db(r)) == NULL)
+	if ((id = api_agent_param(r, "agent_id")) == NULL ||
+	    (db = api_db(r)) == NULL)
 		return 0;
 	rc = reset ?
 	    budget_agent_reset(db, id, api_actor(r), time_wall_ms(), &cause) :
@@ -142,7 +130,7 @@ api_budget_reserve(struct http_req *r)
 	int exceeded, rc;
 	sqlite3 *db;
 
-	if ((id = api_budget_agent(r)) == NULL)
+	if ((id = api_agent_param(r, "agent_id")) == NULL)
 		return 0;
 	if (budget_hold_parse(r->body, &tokens, &usd, &ttl, &cause) != 0) {
 		http_error(r, 400, "invalid_reservation", "%s", cause);
@@ -177,7 +165,7 @@ api_budget_release(struct http_req *r)
 	sqlite3 *db;
 	int rc;
 
-	if ((id = api_budget_agent(r)) == NULL)
+	if ((id = api_agent_param(r, "agent_id")) == NULL)
 		return 0;
 	n = strtoll(rid, &end, 10);
 	if (*rid == '\0' || *end != '\0' || n <= 0)

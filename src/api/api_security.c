@@ -16,20 +16,6 @@
 
 #define API_BODY_PERMISSIONS (64 * 1024)
 
-/* The {agent} of the path if it can name a profile; else a 400. */
-static const char *
-api_security_agent(struct http_req *r)
-{
-	const char *id = route_param(&r->match, "agent");
-	char *cause = NULL;
-
-	if (budget_agent_name_ok(id, &cause) == 0)
-		return id;
-	http_error(r, 400, "invalid_agent", "%s", cause);
-	free(cause);
-	return NULL;
-}
-
 /* The view of profile `id` as a 200. */
 static int
 api_security_view(struct http_req *r, sqlite3 *db, const char *id)
@@ -51,7 +37,8 @@ api_security_get(struct http_req *r)
 	const char *id;
 	sqlite3 *db;
 
-	if ((id = api_security_agent(r)) == NULL || (db = api_db(r)) == NULL)
+	if ((id = api_agent_param(r, "agent")) == NULL ||
+	    (db = api_db(r)) == NULL)
 		return 0;
 	return api_security_view(r, db, id);
 }
@@ -64,7 +51,7 @@ api_security_put(struct http_req *r)
 	json_t *v;
 	sqlite3 *db;
 
-	if ((id = api_security_agent(r)) == NULL)
+	if ((id = api_agent_param(r, "agent")) == NULL)
 		return 0;
 	if (!json_is_object(r->body))
 		return http_error(r, 400, "invalid_permissions",
@@ -106,7 +93,8 @@ api_security_delete(struct http_req *r)
 	sqlite3 *db;
 	int rc;
 
-	if ((id = api_security_agent(r)) == NULL || (db = api_db(r)) == NULL)
+	if ((id = api_agent_param(r, "agent")) == NULL ||
+	    (db = api_db(r)) == NULL)
 		return 0;
 	if ((rc = permstore_reset(db, id, api_actor(r), &cause)) < 0)
 		return api_fail(r, cause);
@@ -122,10 +110,8 @@ static int
 api_security_overview(struct http_req *r)
 {
 	const struct config *cfg;
-	const struct policy_template *t;
-	const struct policy_grant *g;
-	json_t *tpls, *rows, *principals, *rules, *out;
-	char *cause = NULL, buf[8];
+	json_t *tpls, *principals, *rules, *out;
+	char *cause = NULL;
 	sqlite3 *db;
 
 	if ((db = api_db(r)) == NULL)
@@ -136,17 +122,7 @@ api_security_overview(struct http_req *r)
 		json_decref(principals);
 		return api_fail(r, cause);
 	}
-	tpls = json_array();
-	for (t = policy_templates; t->name != NULL; t++) {
-		rows = json_array();
-		for (g = t->rows; g->resource != NULL; g++)
-			json_array_append_new(rows,
-			    json_pack("{s:s, s:s}", "resource", g->resource,
-				"rights", policy_rights_str(g->rights, buf)));
-		json_array_append_new(tpls,
-		    json_pack("{s:s, s:s?, s:o}", "name", t->name, "extends",
-			t->base, "rights", rows));
-	}
+	tpls = policy_templates_json();
 	cfg = config_live_get();
 	out = json_pack("{s:o, s:s, s:o, s:o}", "templates", tpls,
 	    "default_template", permstore_default_template(cfg), "principals",

@@ -313,25 +313,12 @@ cmd_permissions_reset(int argc, char **argv)
 static int
 cmd_permissions_templates(int argc, char **argv)
 {
-	const struct policy_template *t;
-	const struct policy_grant *g;
 	struct perm_cmd p;
-	json_t *out, *rows;
-	char buf[8];
+	json_t *out;
 
 	if (perm_parse(argc, argv, 0, &p) != 0)
 		return cli_sub_usage(&cmd_permissions_entry, argv[0]);
-	out = json_array();
-	for (t = policy_templates; t->name != NULL; t++) {
-		rows = json_array();
-		for (g = t->rows; g->resource != NULL; g++)
-			json_array_append_new(rows,
-			    json_pack("{s:s, s:s}", "resource", g->resource,
-				"rights", policy_rights_str(g->rights, buf)));
-		json_array_append_new(out,
-		    json_pack("{s:s, s:s?, s:o}", "name", t->name, "extends",
-			t->base, "rights", rows));
-	}
+	out = policy_templates_json();
 	if (p.json)
 		oxjson_print(stdout, out, 1);
 	else {

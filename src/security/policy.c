@@ -715,3 +715,24 @@ policy_check_call(const struct policy_chain *c, const char *tool, json_t *args,
 	free(res);
 	return rc;
 }
+
+json_t *
+policy_templates_json(void)
+{
+	const struct policy_template *t;
+	const struct policy_grant *g;
+	json_t *out = json_array(), *rows;
+	char buf[8];
+
+	for (t = policy_templates; t->name != NULL; t++) {
+		rows = json_array();
+		for (g = t->rows; g->resource != NULL; g++)
+			json_array_append_new(rows,
+			    json_pack("{s:s, s:s}", "resource", g->resource,
+				"rights", policy_rights_str(g->rights, buf)));
+		json_array_append_new(out,
+		    json_pack("{s:s, s:s?, s:o}", "name", t->name, "extends",
+			t->base, "rights", rows));
+	}
+	return out;
+}

@@ -57,6 +57,9 @@ struct policy_chain;
 const struct policy_template *policy_template_find(const char *name);
 /* "rwxd" letters of `rights` into buf (at least 5 bytes); returns buf. */
 const char *policy_rights_str(int rights, char *buf);
+/* The templates as [{name, extends, rights: [{resource, rights}]}].  New
+ * reference. */
+json_t *policy_templates_json(void);
 /* PERM_* of a non-empty string of distinct "rwxd" letters, or -1. */
 int policy_rights_parse(const char *s);
 /*

@@ -15,32 +15,12 @@
 #include "store/db.h"
 #include "util/xalloc.h"
 
-static struct tmpdb tdb;
-static sqlite3 *db; /* tdb.db */
+TMPDB_FIXTURE("budget")
 
 /* 2024-03-15T12:00:00Z */
 #define T0 1710504000000LL
 #define HOUR (3600 * 1000LL)
 #define DAY (24 * HOUR)
-
-static int
-setup(void **state)
-{
-	(void)state;
-	if (tmpdb_setup(&tdb, "budget") != 0)
-		return -1;
-	db = tdb.db;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	tmpdb_teardown(&tdb);
-	db = NULL;
-	return 0;
-}
 
 static struct budget_estimate
 est_of(long long tokens, double usd, int priced)

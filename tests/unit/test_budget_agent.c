@@ -20,32 +20,12 @@
 #include "store/db.h"
 #include "util/xalloc.h"
 
-static struct tmpdb tdb;
-static sqlite3 *db; /* tdb.db */
+TMPDB_FIXTURE("budgetag")
 
 /* 2024-03-15T12:00:00Z */
 #define T0 1710504000000LL
 #define HOUR (3600 * 1000LL)
 #define DAY (24 * HOUR)
-
-static int
-setup(void **state)
-{
-	(void)state;
-	if (tmpdb_setup(&tdb, "budgetag") != 0)
-		return -1;
-	db = tdb.db;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	tmpdb_teardown(&tdb);
-	db = NULL;
-	return 0;
-}
 
 /* Set `who`'s limits at `now`. */
 static void

@@ -20,27 +20,7 @@
 #include "security/permstore.h"
 #include "util/xalloc.h"
 
-static struct tmpdb tdb;
-static sqlite3 *db; /* tdb.db */
-
-static int
-setup(void **state)
-{
-	(void)state;
-	if (tmpdb_setup(&tdb, "permstore") != 0)
-		return -1;
-	db = tdb.db;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	tmpdb_teardown(&tdb);
-	db = NULL;
-	return 0;
-}
+TMPDB_FIXTURE("permstore")
 
 /* The type of the next event of `s`, its data into *data, or "". */
 static const char *

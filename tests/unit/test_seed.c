@@ -24,27 +24,7 @@
 #include "util/file.h"
 #include "util/xalloc.h"
 
-static struct tmpdb tdb;
-static sqlite3 *db; /* tdb.db */
-
-static int
-setup(void **state)
-{
-	(void)state;
-	if (tmpdb_setup(&tdb, "seed") != 0)
-		return -1;
-	db = tdb.db;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	tmpdb_teardown(&tdb);
-	db = NULL;
-	return 0;
-}
+TMPDB_FIXTURE("seed")
 
 static const char good_args[] =
     "{\"goal\": \"Write hello.txt saying hello\", \"task_type\": \"code\","

@@ -44,4 +44,28 @@ tmpdb_teardown(struct tmpdb *t)
 	t->db = NULL;
 	tmpdir_remove(t->dir);
 }
+
+/*
+ * The common case in one line: a static `tdb` and its connection `db`,
+ * and the cmocka setup() and teardown() that make and remove them (the
+ * directory named after NAME).
+ */
+#define TMPDB_FIXTURE(NAME) \
+	static struct tmpdb tdb; \
+	static sqlite3 *db; /* tdb.db */ \
+	static int setup(void **state) \
+	{ \
+		(void)state; \
+		if (tmpdb_setup(&tdb, NAME) != 0) \
+			return -1; \
+		db = tdb.db; \
+		return 0; \
+	} \
+	static int teardown(void **state) \
+	{ \
+		(void)state; \
+		tmpdb_teardown(&tdb); \
+		db = NULL; \
+		return 0; \
+	}
 #endif

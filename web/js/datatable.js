@@ -148,3 +148,14 @@ export function opener(detail) {
     forget() { missing = null; },
   };
 }
+
+// A view's action: run fn(); a failure shows as a banner starting with
+// `what`; the view reloads either way (live: its refresher).
+export async function act(ctx, live, what, fn) {
+  try {
+    await fn();
+  } catch (e) {
+    ctx.showError(`${what}: ${e.message}`);
+  }
+  await live.refresh();
+}

@@ -11,7 +11,7 @@
 
 import { seg } from '../js/api.js';
 import { h, clear, emptyState } from '../js/dom.js';
-import { table, shortId, refresher } from '../js/datatable.js';
+import { table, shortId, refresher, act as actThen } from '../js/datatable.js';
 
 function stamp(msv) {
   return msv ? new Date(msv).toLocaleString() : '';
@@ -37,14 +37,7 @@ export async function mount(root, ctx) {
       `Read only: answering needs the operator role; this token is ${ctx.me.role}.`),
     inbox, h('h3', {}, 'Decided lately'), recent, h('h3', {}, 'Allow rules'), rules));
 
-  async function act(what, fn) {
-    try {
-      await fn();
-    } catch (e) {
-      ctx.showError(`${what}: ${e.message}`);
-    }
-    await live.refresh();
-  }
+  const act = (what, fn) => actThen(ctx, live, what, fn);
 
   function answer(a, verb, body) {
     return act(`${verb} ${a.tool} ${a.summary}`,

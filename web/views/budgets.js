@@ -8,7 +8,7 @@
 
 import { seg } from '../js/api.js';
 import { h, clear, emptyState } from '../js/dom.js';
-import { table, num, usd, select, refresher } from '../js/datatable.js';
+import { table, num, usd, select, refresher, act as actThen } from '../js/datatable.js';
 
 const BY = [['phase', 'Phase'], ['model', 'Model'], ['principal', 'Principal'],
   ['class', 'Priority class'], ['kind', 'Kind'], ['day', 'Day']];
@@ -67,14 +67,7 @@ export async function mount(root, ctx) {
       select('usage-since', 'Since', SINCE, since, (v) => { since = v; live.refresh(); }, 'usage-since')),
     usage));
 
-  async function act(what, fn) {
-    try {
-      await fn();
-    } catch (e) {
-      ctx.showError(`${what}: ${e.message}`);
-    }
-    await live.refresh();
-  }
+  const act = (what, fn) => actThen(ctx, live, what, fn);
 
   function save() {
     const name = f.agent.value.trim();

@@ -9,7 +9,7 @@
 
 import { seg } from '../js/api.js';
 import { h, clear, emptyState } from '../js/dom.js';
-import { table, refresher } from '../js/datatable.js';
+import { table, refresher, act as actThen } from '../js/datatable.js';
 
 const TEMPLATES = ['minimal', 'worker', 'standard', 'trusted', 'supervisor'];
 
@@ -72,14 +72,7 @@ export async function mount(root, ctx) {
     overview, readonly, h('h3', {}, 'Agent profiles'), admin ? form : null, principals,
     h('h3', {}, 'Templates'), templates, h('h3', {}, 'Allow rules'), rules));
 
-  async function act(what, fn) {
-    try {
-      await fn();
-    } catch (e) {
-      ctx.showError(`${what}: ${e.message}`);
-    }
-    await live.refresh();
-  }
+  const act = (what, fn) => actThen(ctx, live, what, fn);
 
   function save() {
     const name = f.agent.value.trim();
