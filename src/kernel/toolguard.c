@@ -58,30 +58,33 @@ toolguard_decide(const struct toolguard_in *in, const char **why)
 	return in->can_ask ? TOOLGUARD_ASK : TOOLGUARD_FAIL;
 }
 
+/* A refusal, audited by the agent: `action` with `detail` (taken). */
+static void
+toolguard_audit(struct toolguard *tg, enum audit_action action,
+    const char *tool, json_t *detail)
+{
+	char *actor = NULL;
+
+	xasprintf(&actor, "agent:%s", tg->agent_id != NULL ? tg->agent_id : "");
+	audit_note(tg->db, actor, action, tool, detail);
+	free(actor);
+	json_decref(detail);
+}
+
 /* The refusal of a capability check, audited as access_denied. */
 static void
 toolguard_denied(struct toolguard *tg, const char *tool, const char *why)
 {
-	json_t *detail = json_pack("{s:s}", "why", why);
-	char *actor = NULL;
-
-	xasprintf(&actor, "agent:%s", tg->agent_id != NULL ? tg->agent_id : "");
-	audit_note(tg->db, actor, AUDIT_ACCESS_DENIED, tool, detail);
-	free(actor);
-	json_decref(detail);
+	toolguard_audit(tg, AUDIT_ACCESS_DENIED, tool,
+	    json_pack("{s:s}", "why", why));
 }
 
 /* A refusal by policy, audited as approval {op: refused}. */
 static void
 toolguard_refused(struct toolguard *tg, const char *tool, const char *why)
 {
-	json_t *detail = json_pack("{s:s, s:s}", "op", "refused", "why", why);
-	char *actor = NULL;
-
-	xasprintf(&actor, "agent:%s", tg->agent_id != NULL ? tg->agent_id : "");
-	audit_note(tg->db, actor, AUDIT_APPROVAL, tool, detail);
-	free(actor);
-	json_decref(detail);
+	toolguard_audit(tg, AUDIT_APPROVAL, tool,
+	    json_pack("{s:s, s:s}", "op", "refused", "why", why));
 }
 
 static void
