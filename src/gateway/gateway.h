@@ -30,6 +30,8 @@ struct gateway_msg {
 				  "uid:1000"); NULL: "user" */
 	int approvals;         /* 1: a human of this face answers tool calls'
 			  approvals (the run waits); 0: such calls fail */
+	const char *persona;   /* the persona chosen; NULL: the session's */
+	const char *space;     /* the space chosen; NULL: detected */
 };
 
 /*

@@ -10,6 +10,7 @@
 #include "kernel/approvals.h"
 #include "kernel/budget.h"
 #include "kernel/kernel.h"
+#include "agent/context.h"
 #include "kernel/kernel_perm.h"
 #include "kernel/memtools.h"
 #include "kernel/reaper.h"
@@ -290,11 +291,12 @@ kernel_agent_in(struct kernel_run *r, struct agent *a, json_t *messages,
 	struct call_scope scope;
 	struct registry *tools = NULL;
 	struct toolguard tg;
+	struct context_in ctx;
 	struct registry_guard guard;
-	char *system = NULL, *cause = NULL, *recall = NULL;
+	char *system = NULL, *cause = NULL;
 	char zombie[256];
 	enum agent_state state;
-	int rc = -1;
+	int rc = -1, memory;
 
 	memset(l, 0, sizeof *l);
 	kernel_policy(r->cfg, workspace, &pol);
@@ -334,33 +336,25 @@ kernel_agent_in(struct kernel_run *r, struct agent *a, json_t *messages,
 		kc.chain = chain;
 		registry_add(tools, &kernel_agent_tool, &kc);
 	}
-	system = agent_system_prompt(workspace);
-	if (a->depth == 0 && r->exec_system != NULL) {
-		char *joined;
-
-		xasprintf(&joined, "%s\n\n%s", system, r->exec_system);
-		free(system);
-		system = joined;
-	}
-	if (memtools_ready(r->db, r->cfg)) {
+	if ((memory = memtools_ready(r->db, r->cfg))) {
 		mt.db = r->db;
 		mt.session_id = r->session;
 		mt.agent_id = a->id;
 		memtools_add(tools, &mt);
-		/* What the agent remembers, before it starts (a read of
-		 * memory: only with the right to read it). */
-		if (a->depth == 0 && r->prompt != NULL &&
-		    policy_tool_offered(chain, "memory_read") &&
-		    *(recall = memory_recall(r->db, r->prompt, 5)) != '\0') {
-			char *joined;
-
-			xasprintf(&joined, "%s\n\n%s", system, recall);
-			free(system);
-			system = joined;
-		}
-		free(recall);
-		recall = NULL;
 	}
+	/* What the agent is told before it starts (agent/context.h);
+	 * memories are recalled only with the right to read them. */
+	memset(&ctx, 0, sizeof ctx);
+	ctx.db = r->db;
+	ctx.cfg = r->cfg;
+	ctx.workspace = workspace;
+	ctx.depth = a->depth;
+	ctx.prompt = r->prompt;
+	ctx.principal = r->principal;
+	ctx.session_id = r->session;
+	ctx.exec_system = r->exec_system;
+	ctx.recall = memory && policy_tool_offered(chain, "memory_read");
+	system = context_system_prompt(&ctx);
 	/* The model is offered only what the chain allows; each call is
 	 * checked again (the toolguard's first step). */
 	kernel_perm_tools(tools, chain);

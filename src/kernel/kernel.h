@@ -32,6 +32,10 @@ struct kernel_run {
 	const char *identity;     /* who started it, the audit actor of its
 				     agent_spawn ("token:ci", "uid:1000");
 				     NULL: "user" */
+	const char *persona;      /* the persona chosen (--persona, /persona);
+				     NULL: the session's, else the default */
+	const char *space;        /* the space chosen (id or name); NULL:
+				     detected from the message */
 	struct cancel *cancel;    /* fired to stop the run (SIGINT, a client
 				   that left); may be NULL */
 	struct agent_hooks hooks; /* text and tool activity (message is
@@ -92,6 +96,9 @@ struct kernel_run {
 	 * the protocol's stop ("" when it did not run) with its detail. */
 	const char *phase_reached;
 	char seed_id[UUID_STRLEN];
+	/* The space the run's session belongs to ("" when none). */
+	char space_id[UUID_STRLEN];
+	char space_tag[64];
 	int evaluation_passed;
 	int generations;
 	char ouro_stop[32];

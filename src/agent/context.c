@@ -1,0 +1,74 @@
+/*
+ * context.c — the system prompt as a list of sections (context.h).  A
+ * new part of what an agent is told is one function and one row of
+ * context_sections[]; kernel_agent() calls context_system_prompt() once
+ * per agent.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent/context.h"
+#include "agent/loop.h"
+#include "memory/memory.h"
+#include "util/xalloc.h"
+
+/* Who the agent is and where it works. */
+static void
+context_base(const struct context_in *in, struct buf *out)
+{
+	char *s = agent_system_prompt(in->workspace);
+
+	buf_adds(out, s);
+	free(s);
+}
+
+/* The Ouroboros execution's addition (the root agent only). */
+static void
+context_exec(const struct context_in *in, struct buf *out)
+{
+	if (in->depth == 0 && in->exec_system != NULL)
+		buf_adds(out, in->exec_system);
+}
+
+/* What the agent remembers of the user's message (the root agent only). */
+static void
+context_recall(const struct context_in *in, struct buf *out)
+{
+	char *recall;
+
+	if (in->depth != 0 || !in->recall || in->prompt == NULL)
+		return;
+	recall = memory_recall(in->db, in->prompt, 5);
+	buf_adds(out, recall);
+	free(recall);
+}
+
+const struct context_section context_sections[] = {
+	{ "base", context_base },
+	{ "exec", context_exec },
+	{ "recall", context_recall },
+	{ NULL, NULL },
+};
+
+char *
+context_system_prompt(const struct context_in *in)
+{
+	const struct context_section *s;
+	struct buf out, part;
+
+	buf_init(&out, BUF_NOCAP);
+	buf_init(&part, BUF_NOCAP);
+	for (s = context_sections; s->name != NULL; s++) {
+		buf_reset(&part);
+		s->add(in, &part);
+		if (part.len == 0)
+			continue;
+		if (out.len > 0)
+			buf_adds(&out, "\n\n");
+		buf_add(&out, part.data, part.len);
+	}
+	buf_free(&part);
+	if (out.data == NULL)
+		return xstrdup("");
+	return buf_detach(&out);
+}
