@@ -587,6 +587,10 @@ daemon_serve(struct config *cfg, int ready_fd, char **cause)
 	cfg = NULL;
 	api_init();
 	api_apply_config();
+	/* The first sample before the first request: /api/resources and
+	 * the metrics never answer without one. */
+	monitor_set_workers(supervisor_workers);
+	daemon_monitor();
 	cur = config_live_get();
 	api_http_config(cur, &hc);
 	if (http_start(&hc, cause) != 0) {
@@ -602,8 +606,6 @@ daemon_serve(struct config *cfg, int ready_fd, char **cause)
 	daemon_write_state(cur);
 	breaker_set_observer(daemon_breakers_save);
 	daemon_breakers_save();
-	monitor_set_workers(supervisor_workers);
-	daemon_monitor();
 	daemon_pool();
 	log_info("oxios %s listening on http://%s:%d (pid %d)", OXIOS_VERSION,
 	    hc.host, hc.port, (int)getpid());

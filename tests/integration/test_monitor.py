@@ -27,7 +27,7 @@ def test_resources_and_history(llm):
     try:
         st, _, j = d.get('/api/resources')
         assert st == 200, j
-        assert j['sampled'] is True
+        assert j['sampled'] is True, d.stderr()
         assert 0 < j['memory_percent'] <= 100
         assert j['memory_total_kb'] > 0
         assert j['memory_available_kb'] <= j['memory_total_kb']
