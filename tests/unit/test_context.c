@@ -29,8 +29,9 @@ test_sections(void **state)
 	free(s);
 	in.exec_system = "Build to the seed.";
 	s = context_system_prompt(&in);
-	assert_non_null(strstr(s, "reply without calling a tool.\n\nBuild "
-				  "to the seed."));
+	assert_non_null(strstr(s,
+	    "reply without calling a tool.\n\nBuild "
+	    "to the seed."));
 	free(s);
 	in.depth = 1; /* a sub-agent gets no Ouroboros addition */
 	s = context_system_prompt(&in);
