@@ -132,6 +132,14 @@ int skill_read_file(const struct skill *s, const char *file, char **data,
  */
 int skill_install(const char *name, const char *content, size_t len,
     const json_t *files, char **cause);
+/*
+ * Record a change made to skill `name` by `actor`: `op` is "install",
+ * "delete", "enable" or "disable".  An audit entry (action `other`,
+ * resource "skill:NAME", detail {op}) and the event skills.changed
+ * {name, op}.  0, or -1 with *cause (the audit failed).
+ */
+int skill_record(sqlite3 *db, const char *actor, const char *name,
+    const char *op, char **cause);
 /* Delete the user source's skill `name`.  0, or -1 with *cause (ENOENT:
  * not there). */
 int skill_remove(const char *name, char **cause);

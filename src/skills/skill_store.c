@@ -14,6 +14,8 @@
 #include <unistd.h>
 
 #include "config/home.h"
+#include "kernel/events.h"
+#include "security/audit.h"
 #include "security/confine.h"
 #include "skills/skill.h"
 #include "skills/skill_int.h"
@@ -263,4 +265,20 @@ skill_remove(const char *name, char **cause)
 	free(dir);
 	free(root);
 	return rc;
+}
+
+int
+skill_record(sqlite3 *db, const char *actor, const char *name, const char *op,
+    char **cause)
+{
+	char resource[128];
+	json_t *d;
+	int64_t seq;
+
+	snprintf(resource, sizeof resource, "skill:%s", name);
+	d = json_pack("{s:s, s:s}", "name", name, "op", op);
+	seq = audit_append(db, actor, AUDIT_OTHER, resource, d, cause);
+	events_emit(EVENT_SKILLS_CHANGED, d);
+	json_decref(d);
+	return seq < 0 ? -1 : 0;
 }
