@@ -209,10 +209,16 @@ skill_yaml(const char *text, size_t len, json_t **out, size_t *line,
 	while (rc == 0) {
 		if (!yaml_parser_parse(&p, &ev)) {
 			*line = p.problem_mark.line;
-			if (p.problem_mark.line == 0 && p.context_mark.line > 0)
-				*line = p.context_mark.line;
-			xasprintf(problem, "%s",
-			    p.problem != NULL ? p.problem : "invalid YAML");
+			if (p.context != NULL)
+				xasprintf(problem,
+				    "%s (%s started at line %zu)",
+				    p.problem != NULL ? p.problem :
+							"invalid YAML",
+				    p.context, p.context_mark.line + 2);
+			else
+				xasprintf(problem, "%s",
+				    p.problem != NULL ? p.problem :
+							"invalid YAML");
 			rc = -1;
 			break;
 		}
