@@ -200,21 +200,32 @@ skill_yaml(const char *text, size_t len, json_t **out, size_t *line,
 	struct skill_yaml y;
 	yaml_parser_t p;
 	yaml_event_t ev;
+	size_t last, k;
 	int rc = 0, i;
 
 	memset(&y, 0, sizeof y);
 	*line = 0;
+	/* libyaml counts a lone "\r" (and Unicode breaks) as a line; an
+	 * editor may not: lines are clamped to the text's "\n" lines. */
+	for (k = 0, last = 0; k < len; k++)
+		last += text[k] == '\n';
 	yaml_parser_initialize(&p);
 	yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
 	while (rc == 0) {
 		if (!yaml_parser_parse(&p, &ev)) {
-			*line = p.problem_mark.line;
+			*line = p.problem_mark.line < last ?
+			    p.problem_mark.line :
+			    last;
 			if (p.context != NULL)
 				xasprintf(problem,
 				    "%s (%s started at line %zu)",
 				    p.problem != NULL ? p.problem :
 							"invalid YAML",
-				    p.context, p.context_mark.line + 2);
+				    p.context,
+				    (p.context_mark.line < last ?
+					    p.context_mark.line :
+					    last) +
+					2);
 			else
 				xasprintf(problem, "%s",
 				    p.problem != NULL ? p.problem :
@@ -222,7 +233,7 @@ skill_yaml(const char *text, size_t len, json_t **out, size_t *line,
 			rc = -1;
 			break;
 		}
-		*line = ev.start_mark.line;
+		*line = ev.start_mark.line < last ? ev.start_mark.line : last;
 		rc = skill_event(&y, &ev, problem);
 		yaml_event_delete(&ev);
 	}
