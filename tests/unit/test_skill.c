@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <ftw.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -20,6 +21,7 @@
 #include "skills/skill.h"
 #include "skills/skill_tool.h"
 #include "tmpdb.h"
+#include "util/file.h"
 #include "util/xalloc.h"
 
 TMPDB_FIXTURE("skill")
@@ -560,6 +562,43 @@ test_index(void **state)
 	unsetenv("OXIOS_SKILLS_BUNDLED");
 }
 
+static int corpus_n, corpus_openclaw;
+
+static int
+corpus_one(const char *path, const struct stat *st, int flag, struct FTW *f)
+{
+	struct skill_doc doc;
+	char *text = NULL, *cause = NULL;
+	size_t len;
+
+	(void)st;
+	(void)f;
+	if (flag != FTW_F || strcmp(path + strlen(path) - 9, "/SKILL.md") != 0)
+		return 0;
+	if (file_read(path, SKILL_MAX_BYTES, &text, &len, &cause) != 0 ||
+	    skill_parse(text, len, path, &doc, &cause) != 0)
+		fail_msg("%s", cause);
+	assert_true(json_is_string(json_object_get(doc.front, "name")));
+	assert_true(json_is_string(json_object_get(doc.front, "description")));
+	corpus_openclaw += json_is_object(
+	    json_object_get(json_object_get(doc.front, "metadata"),
+		"openclaw"));
+	corpus_n++;
+	skill_doc_free(&doc);
+	free(text);
+	return 0;
+}
+
+/* Every SKILL.md of a real public collection loads (tests/data/skills). */
+static void
+test_corpus(void **state)
+{
+	(void)state;
+	assert_int_equal(nftw(SKILLS_CORPUS_DIR, corpus_one, 16, FTW_PHYS), 0);
+	assert_true(corpus_n >= 60);
+	assert_true(corpus_openclaw >= 40); /* the openclaw block, read */
+}
+
 int
 main(void)
 {
@@ -567,6 +606,7 @@ main(void)
 		cmocka_unit_test(test_shapes),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_hostile),
+		cmocka_unit_test(test_corpus),
 		cmocka_unit_test_setup_teardown(test_eligibility, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_priority, setup, teardown),
