@@ -65,6 +65,7 @@ struct skill {
 	char *hint;      /* needs-setup: how to install it; may be NULL */
 	int enabled;     /* not disabled */
 	int changed;     /* enabled with another hash than today's */
+	int model_off;   /* disable-model-invocation: never offered to agents */
 	json_t *shadows; /* the folders of the same name it hides */
 };
 

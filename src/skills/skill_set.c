@@ -343,6 +343,10 @@ skill_read(const char *dir, const char *folder, enum skill_source src,
 	s->body = doc.body;
 	s->description = skill_oneline(s->front);
 	s->enabled = 1;
+	s->model_off = json_is_true(json_object_get(s->front,
+			   "disable-model-invocation")) ||
+	    json_is_true(json_object_get(skill_meta(s->front),
+		"disable-model-invocation"));
 	crypto_generichash(h, sizeof h, (const unsigned char *)text, len, NULL,
 	    0);
 	for (i = 0; i < sizeof h; i++)
@@ -495,6 +499,7 @@ skill_json(const struct skill *s, int body)
 	    skill_status_names[s->status], "reason", s->reason, "install",
 	    s->hint, "enabled", s->enabled, "changed", s->changed, "hash",
 	    s->hash, "front_matter", s->front);
+	json_object_set_new(v, "model_invocation", json_boolean(!s->model_off));
 	if (s->shadows != NULL)
 		json_object_set(v, "shadows", s->shadows);
 	if (body)

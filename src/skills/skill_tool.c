@@ -27,7 +27,7 @@ skill_tool_call(struct tool_call *call, json_t *input, struct tool_result *res)
 	skill_where_init(&w, st->workspace, st->principal);
 	skill_scan(st->db, st->cfg, &w, &set);
 	s = skill_find(&set, name);
-	if (s == NULL || s->status != SKILL_READY) {
+	if (s == NULL || s->status != SKILL_READY || s->model_off) {
 		xasprintf(&cause,
 		    "no skill '%s' is available (see the skills index)",
 		    name != NULL ? name : "");
@@ -78,11 +78,11 @@ skill_index(sqlite3 *db, const struct config *cfg, const char *workspace,
 	skill_scan(db, cfg, &w, &set);
 	buf_init(&line, BUF_NOCAP);
 	for (i = 0; i < set.n; i++)
-		ready += set.v[i].status == SKILL_READY;
+		ready += set.v[i].status == SKILL_READY && !set.v[i].model_off;
 	if (ready > 0)
 		buf_adds(out, head);
 	for (i = 0; i < set.n; i++) {
-		if (set.v[i].status != SKILL_READY)
+		if (set.v[i].status != SKILL_READY || set.v[i].model_off)
 			continue;
 		buf_reset(&line);
 		buf_printf(&line, "- %s: %s\n", set.v[i].name,

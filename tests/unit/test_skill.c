@@ -539,9 +539,14 @@ test_index(void **state)
 			     "---\nrequires: {bins: [oxios-nosuch]}\n---\n", 40,
 			     NULL, &cause),
 	    0);
+	assert_int_equal(skill_install("user-only",
+			     "---\ndisable-model-invocation: true\n---\n", 39,
+			     NULL, &cause),
+	    0);
 	skill_index(db, NULL, NULL, NULL, SKILL_INDEX_MAX, &out);
 	assert_non_null(strstr(buf_str(&out), "- ready-one: Does things.\n"));
 	assert_null(strstr(buf_str(&out), "needs-one"));
+	assert_null(strstr(buf_str(&out), "user-only"));
 	for (i = 0; i < 40; i++) {
 		char name[32];
 
