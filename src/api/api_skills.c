@@ -220,9 +220,10 @@ const struct route api_skills_routes[] = {
 		       "shadowing the lower, with status (ready, "
 		       "needs-setup, disabled), reason and install hint; "
 		       "malformed SKILL.md files in errors.",
-	    .response = "{skills: [{name, description, source, dir, status, "
-			"reason, install, enabled, changed, hash, "
-			"front_matter, shadows?}], errors: [{path, error}]}",
+	    .response =
+		"{skills: [{name, description, source, dir, status, "
+		"reason, install, enabled, changed, model_invocation, hash, "
+		"front_matter, shadows?}], errors: [{path, error}]}",
 	},
 	{
 	    .method = "POST",
