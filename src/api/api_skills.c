@@ -43,7 +43,7 @@ static int
 api_skills_list(struct http_req *r)
 {
 	struct skill_set set;
-	json_t *list;
+	json_t *list, *out;
 	sqlite3 *db;
 	size_t i;
 
@@ -52,8 +52,7 @@ api_skills_list(struct http_req *r)
 	list = json_array();
 	for (i = 0; i < set.n; i++)
 		json_array_append_new(list, skill_json(&set.v[i], 0));
-	json_t *out =
-	    json_pack("{s:o, s:O}", "skills", list, "errors", set.errors);
+	out = json_pack("{s:o, s:O}", "skills", list, "errors", set.errors);
 	skill_set_free(&set);
 	return http_json(r, 200, out);
 }
