@@ -23,6 +23,7 @@ sqlite3
 libsodium-dev
 libcurl4-openssl-dev
 libseccomp-dev
+libyaml-dev
 libedit-dev
 libcmocka-dev
 libmicrohttpd-dev

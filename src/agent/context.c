@@ -10,6 +10,7 @@
 #include "agent/context.h"
 #include "agent/loop.h"
 #include "memory/memory.h"
+#include "skills/skill_tool.h"
 #include "util/xalloc.h"
 
 /* Who the agent is and where it works. */
@@ -20,6 +21,15 @@ context_base(const struct context_in *in, struct buf *out)
 
 	buf_adds(out, s);
 	free(s);
+}
+
+/* The index of the ready, enabled skills, when the agent may load them. */
+static void
+context_skills(const struct context_in *in, struct buf *out)
+{
+	if (in->skills)
+		skill_index(in->db, in->cfg, in->workspace, in->principal,
+		    SKILL_INDEX_MAX, out);
 }
 
 /* The Ouroboros execution's addition (the root agent only). */
@@ -45,6 +55,7 @@ context_recall(const struct context_in *in, struct buf *out)
 
 const struct context_section context_sections[] = {
 	{ "base", context_base },
+	{ "skills", context_skills },
 	{ "exec", context_exec },
 	{ "recall", context_recall },
 	{ NULL, NULL },

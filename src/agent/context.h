@@ -29,6 +29,7 @@ struct context_in {
 	const char *exec_system; /* the Ouroboros execution's addition */
 	int recall;              /* memories may be recalled (memory is
 				    ready, the agent may read it) */
+	int skills;              /* the agent is offered the tool `skill` */
 };
 
 /* One section: append its text to `out` (nothing to leave it out). */

@@ -149,7 +149,8 @@ static const char api_intro[] =
     "docs/ouroboros.md), `approval.needed` and `approval.resolved` (a\n"
     "tool call waiting for a human, and its answer), `permissions.changed`\n"
     "(an agent profile's permissions or allow rules; all three in\n"
-    "docs/security.md).\n"
+    "docs/security.md), `skills.changed` (a skill installed, deleted,\n"
+    "enabled or disabled: `name`, `op`; docs/skills.md).\n"
     "\n"
     "# Routes\n";
 

@@ -13,6 +13,7 @@
 #include "agent/context.h"
 #include "kernel/kernel_perm.h"
 #include "kernel/memtools.h"
+#include "skills/skill_tool.h"
 #include "kernel/reaper.h"
 #include "security/audit.h"
 #include "memory/memory.h"
@@ -288,6 +289,7 @@ kernel_agent_in(struct kernel_run *r, struct agent *a, json_t *messages,
 	struct kernel_save ks;
 	struct kernel_child kc;
 	struct memtools mt;
+	struct skill_tool skt;
 	struct call_scope scope;
 	struct registry *tools = NULL;
 	struct toolguard tg;
@@ -342,6 +344,8 @@ kernel_agent_in(struct kernel_run *r, struct agent *a, json_t *messages,
 		mt.agent_id = a->id;
 		memtools_add(tools, &mt);
 	}
+	skt = (struct skill_tool){ r->db, r->cfg, workspace, r->principal };
+	skill_tool_add(tools, &skt);
 	/* What the agent is told before it starts (agent/context.h);
 	 * memories are recalled only with the right to read them. */
 	memset(&ctx, 0, sizeof ctx);
@@ -354,6 +358,7 @@ kernel_agent_in(struct kernel_run *r, struct agent *a, json_t *messages,
 	ctx.session_id = r->session;
 	ctx.exec_system = r->exec_system;
 	ctx.recall = memory && policy_tool_offered(chain, "memory_read");
+	ctx.skills = policy_tool_offered(chain, "skill");
 	system = context_system_prompt(&ctx);
 	/* The model is offered only what the chain allows; each call is
 	 * checked again (the toolguard's first step). */

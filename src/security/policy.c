@@ -37,6 +37,7 @@ static const struct policy_grant tpl_minimal[] = {
 	{ "tool:find", R },
 	{ "tool:grep", R },
 	{ "tool:exec", R },
+	{ "tool:skill", R },
 	{ "path:**", R },
 	{ NULL, 0 },
 };

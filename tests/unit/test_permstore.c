@@ -234,7 +234,7 @@ test_load_view_rules(void **state)
 	    "worker");
 	assert_true(json_is_false(json_object_get(v, "default")));
 	assert_int_equal(json_array_size(json_object_get(v, "grants")), 1);
-	assert_int_equal(json_array_size(json_object_get(v, "effective")), 12);
+	assert_int_equal(json_array_size(json_object_get(v, "effective")), 13);
 	assert_int_equal(json_array_size(json_object_get(v, "rules")), 1);
 	assert_string_equal(
 	    json_string_value(json_array_get(

@@ -27,6 +27,7 @@ static const struct {
 	{ "tool:find", { "r", "r", "r", "r", "r" } },
 	{ "tool:grep", { "r", "r", "r", "r", "r" } },
 	{ "tool:exec", { "r", "r", "r", "r", "r" } },
+	{ "tool:skill", { "r", "r", "r", "r", "r" } },
 	{ "tool:memory_read", { "", "", "r", "r", "r" } },
 	{ "tool:memory_search", { "", "", "r", "r", "r" } },
 	{ "tool:memory_write", { "", "", "", "r", "r" } },
@@ -272,10 +273,10 @@ test_grants_add(void **state)
 	assert_false(policy_set_allows(s, "browser:a.example.com", PERM_WRITE));
 	assert_true(policy_set_allows(s, "path:x", PERM_WRITE));
 	eff = policy_set_effective(s);
-	/* The 11 rows of minimal and worker, then the 2 grants. */
-	assert_int_equal(json_array_size(eff), 13);
+	/* The 12 rows of minimal and worker, then the 2 grants. */
+	assert_int_equal(json_array_size(eff), 14);
 	assert_string_equal(json_string_value(
-				json_object_get(json_array_get(eff, 11),
+				json_object_get(json_array_get(eff, 12),
 				    "from")),
 	    "grant");
 	assert_string_equal(json_string_value(
