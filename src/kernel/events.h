@@ -56,6 +56,7 @@ enum event_type {
 	EVENT_APPROVAL_NEEDED,     /* "approval.needed": a tool call waits */
 	EVENT_APPROVAL_RESOLVED,   /* "approval.resolved": answered, expired */
 	EVENT_PERMISSIONS_CHANGED, /* "permissions.changed": grants, rules */
+	EVENT_PERSONA_CHANGED, /* "persona.changed": created, edited, used */
 	EVENT_TYPE_COUNT
 };
 
