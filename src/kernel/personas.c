@@ -126,16 +126,19 @@ personas_name_ok(const char *name, char **cause)
 	size_t n = name != NULL ? strlen(name) : 0, i;
 
 	if (n == 0 || n > PERSONA_NAME_MAX) {
-		xasprintf(cause, "a persona's name is 1 to %d characters",
-		    PERSONA_NAME_MAX);
+		if (cause != NULL)
+			xasprintf(cause,
+			    "a persona's name is 1 to %d characters",
+			    PERSONA_NAME_MAX);
 		return -1;
 	}
 	for (i = 0; i < n; i++)
 		if (!isalnum((unsigned char)name[i]) &&
 		    strchr("_.-", name[i]) == NULL) {
-			xasprintf(cause,
-			    "a persona's name may hold letters, digits, '_', "
-			    "'.' and '-' only");
+			if (cause != NULL)
+				xasprintf(cause,
+				    "a persona's name may hold letters, digits, '_', "
+				    "'.' and '-' only");
 			return -1;
 		}
 	return 0;

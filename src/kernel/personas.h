@@ -31,7 +31,8 @@
 #define PERSONAS_UNKNOWN 3 /* no such persona */
 #define PERSONAS_BUILTIN 4 /* delete: a shipped persona without edits */
 
-/* 0 if `name` is 1..64 of [A-Za-z0-9_.-], else -1 with *cause. */
+/* 0 if `name` is 1..64 of [A-Za-z0-9_.-], else -1 with *cause (when
+ * `cause` is not NULL). */
 int personas_name_ok(const char *name, char **cause);
 /*
  * A persona from a request body (an object): name, prompt required,
