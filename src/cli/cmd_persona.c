@@ -284,6 +284,7 @@ cmd_persona_use(int argc, char **argv)
 {
 	struct persona_cmd p;
 	char *cause = NULL;
+	json_t *v = NULL;
 	int rc;
 
 	if (persona_parse(argc, argv, 1, &p) != 0)
@@ -294,12 +295,17 @@ cmd_persona_use(int argc, char **argv)
 	}
 	if ((rc = personas_use(p.db, p.session, p.name, "user", &cause)) != 0)
 		return persona_close(&p, EXIT_FAIL, cause);
+	if (personas_get(p.db, p.name, &v, &cause) == 1)
+		p.name = persona_s(v, "name"); /* its spelling */
+	free(cause);
+	cause = NULL;
 	if (p.json)
 		printf("{\"persona\": \"%s\"}\n", p.name);
 	else if (p.session != NULL)
 		printf("session %s now has persona %s\n", p.session, p.name);
 	else
 		printf("%s is now the default persona\n", p.name);
+	json_decref(v);
 	return persona_close(&p, EXIT_OK, NULL);
 }
 
