@@ -149,7 +149,8 @@ static const char api_intro[] =
     "docs/ouroboros.md), `approval.needed` and `approval.resolved` (a\n"
     "tool call waiting for a human, and its answer), `permissions.changed`\n"
     "(an agent profile's permissions or allow rules; all three in\n"
-    "docs/security.md).\n"
+    "docs/security.md), `persona.changed` (a persona created, edited,\n"
+    "deleted or chosen: `op`, `persona`, `session_id`; docs/agents.md).\n"
     "\n"
     "# Routes\n";
 
