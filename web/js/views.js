@@ -12,6 +12,7 @@ import * as config from '../views/config.js';
 import * as scheduler from '../views/scheduler.js';
 import * as budgets from '../views/budgets.js';
 import * as permissions from '../views/permissions.js';
+import * as personas from '../views/personas.js';
 import * as approvals from '../views/approvals.js';
 import * as resources from '../views/resources.js';
 import * as system from '../views/system.js';
@@ -28,6 +29,7 @@ export const views = [
   { id: 'scheduler', title: 'Scheduler', key: 'q', module: scheduler },
   { id: 'budgets', title: 'Budgets', key: 'b', module: budgets },
   { id: 'permissions', title: 'Permissions', key: 'p', module: permissions },
+  { id: 'personas', title: 'Personas', key: 'n', module: personas },
   { id: 'approvals', title: 'Approvals', key: 'i', module: approvals },
   { id: 'resources', title: 'Resources', key: 'r', module: resources },
   { id: 'system', title: 'System', key: 'y', module: system },
