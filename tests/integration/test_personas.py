@@ -3,12 +3,14 @@ provider as the system message for run and chat, --persona and
 /persona, the persona's model, its tools allow-list narrowing what the
 model is offered, the session keeping its persona, REST and CLI
 agreeing, roles and the audit."""
+import asyncio
 import json
 import os
 
 import pytest
 
 from conftest import make_daemon
+from test_daemon import ws_chat
 
 
 PIRATE = 'Talk like a pirate, always.'
@@ -146,7 +148,8 @@ def pdaemon(pllm):
 def test_daemon_run_chat_and_rest(pdaemon):
     d = pdaemon
     ox = d.ox
-    d.fake.load({'turns': [{'text': 'Arr.'}, {'text': 'Aye.'}]})
+    d.fake.load({'turns': [{'text': 'Arr.'}, {'text': 'Aye.'},
+                           {'text': 'Hm.'}, {'text': 'Ho.'}]})
     # REST: create, then run through the daemon with --persona.
     st, _, p = d.post('/api/personas', {'name': 'Pirate', 'prompt': PIRATE,
                                         'tools': ['read'],
@@ -158,6 +161,10 @@ def test_daemon_run_chat_and_rest(pdaemon):
     req = model_requests(d.fake)[-1]
     assert system(req).startswith(PIRATE)
     assert offered(req) == {'read'}
+    # oxios chat through the daemon: /persona reaches the run.
+    r = ox.run('chat', stdin='/persona pirate\nahoy\n', timeout=90)
+    assert r.returncode == 0, r.stderr
+    assert system(model_requests(d.fake)[-1]).startswith(PIRATE)
     # POST /api/chat with "persona".
     st, _, j = d.post('/api/chat', {'content': 'hello', 'persona': 'research'},
                       timeout=60)
@@ -165,6 +172,17 @@ def test_daemon_run_chat_and_rest(pdaemon):
     assert system(model_requests(d.fake)[-1]).startswith('You are Research')
     st, _, a = d.get('/api/personas/active?session_id=' + j['session_id'])
     assert st == 200 and a['persona'] == 'Research'
+    st, _, sess = d.get('/api/sessions/' + j['session_id'])
+    assert st == 200 and sess['persona'] == 'Research'
+    # The WebSocket chat takes "persona" too.
+    got = asyncio.run(ws_chat(d, [{'type': 'message', 'content': 'hey',
+                                   'persona': 'Review'}]))
+    assert got[-1]['type'] == 'done', got[-1]
+    assert system(model_requests(d.fake)[-1]).startswith('You are Review')
+    got = asyncio.run(ws_chat(d, [{'type': 'message', 'content': 'hey',
+                                   'persona': 'ghost'}]))
+    assert got[-1]['type'] == 'error' and 'no persona ghost' in json.dumps(
+        got[-1])
     st, _, e = d.post('/api/chat', {'content': 'x', 'persona': 'ghost'})
     assert st == 404 and 'no persona ghost' in json.dumps(e)
     st, _, e = d.post('/api/chat', {'content': 'x', 'persona': 'a b'})
