@@ -4,6 +4,7 @@
  * choosing a persona an operator's, creating, editing and deleting one
  * an admin's.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -52,22 +53,30 @@ api_personas_get(struct http_req *r)
 	return api_personas_view(r, db, route_param(&r->match, "id"));
 }
 
-/* POST (name NULL) or PUT of a persona. */
+/* POST (name NULL) or PUT of a persona.  An edit without a name keeps
+ * the persona's spelling of it. */
 static int
 api_personas_write(struct http_req *r, const char *name)
 {
-	char *cause = NULL;
-	json_t *p;
+	char *cause = NULL, spelt[PERSONA_NAME_MAX + 1];
+	json_t *p, *old = NULL;
 	sqlite3 *db;
 	int rc;
 
-	if ((p = personas_parse(r->body, name, &cause)) == NULL) {
+	if ((db = api_db(r)) == NULL)
+		return 0;
+	if (name != NULL && json_is_object(r->body) &&
+	    json_object_get(r->body, "name") == NULL &&
+	    personas_get(db, name, &old, NULL) == 1) {
+		snprintf(spelt, sizeof spelt, "%s",
+		    json_string_value(json_object_get(old, "name")));
+		name = spelt;
+		json_decref(old);
+	}
+	p = personas_parse(r->body, name, &cause);
+	if (p == NULL) {
 		http_error(r, 400, "invalid_persona", "%s", cause);
 		free(cause);
-		return 0;
-	}
-	if ((db = api_db(r)) == NULL) {
-		json_decref(p);
 		return 0;
 	}
 	rc = personas_put(db, p, name == NULL, api_actor(r), &cause);

@@ -354,7 +354,7 @@ personas_row_get(sqlite3 *db, const char *id, json_t **out, char **cause)
 	} else if (s == SQLITE_DONE)
 		rc = 0;
 out:
-	if (rc < 0)
+	if (rc < 0 && cause != NULL)
 		xasprintf(cause, "reading persona %s: %s", id,
 		    sqlite3_errmsg(db));
 	sqlite3_finalize(st);

@@ -206,6 +206,7 @@ def test_rest_and_cli_agree(pdaemon):
     st, _, p = d.request('PUT', '/api/personas/dev',
                          body={'prompt': 'Other words.'})
     assert st == 200 and p['prompt'] == 'Other words.'
+    assert p['name'] == 'Dev'  # its spelling kept
     r = ox.run('persona', 'show', 'dev', '--json')
     assert json.loads(r.stdout)['prompt'] == 'Other words.'
     assert json.loads(r.stdout)['edited'] is True
