@@ -9,15 +9,21 @@
 
 #include "agent/context.h"
 #include "agent/loop.h"
+#include "kernel/personas.h"
 #include "memory/memory.h"
 #include "skills/skill_tool.h"
 #include "util/xalloc.h"
 
-/* Who the agent is and where it works. */
+/* Who the agent is and where it works; a run with a persona has the
+ * persona's words instead (context_persona). */
 static void
 context_base(const struct context_in *in, struct buf *out)
 {
-	char *s = agent_system_prompt(in->workspace);
+	char *s;
+
+	if (in->persona != NULL)
+		return;
+	s = agent_system_prompt(in->workspace);
 
 	buf_adds(out, s);
 	free(s);
@@ -30,6 +36,39 @@ context_skills(const struct context_in *in, struct buf *out)
 	if (in->skills)
 		skill_index(in->db, in->cfg, in->workspace, in->principal,
 		    SKILL_INDEX_MAX, out);
+}
+
+/* The run's persona (kernel/personas.h): its system prompt and role,
+ * then the workspace's facts.  A persona gone since the run chose it:
+ * the base's words. */
+static void
+context_persona(const struct context_in *in, struct buf *out)
+{
+	const char *role;
+	json_t *p = NULL;
+	char *s, *cause = NULL;
+
+	if (in->persona == NULL)
+		return;
+	if (personas_get(in->db, in->persona, &p, &cause) != 1) {
+		free(cause);
+		s = agent_system_prompt(in->workspace);
+		buf_adds(out, s);
+		free(s);
+		return;
+	}
+	buf_adds(out, json_string_value(json_object_get(p, "prompt")));
+	role = json_string_value(json_object_get(p, "role"));
+	if (role != NULL && role[0] != '\0') {
+		buf_adds(out, "\nYour role: ");
+		buf_adds(out, role);
+		buf_adds(out, ".");
+	}
+	s = agent_workspace_facts(in->workspace);
+	buf_adds(out, "\n");
+	buf_adds(out, s);
+	free(s);
+	json_decref(p);
 }
 
 /* The Ouroboros execution's addition (the root agent only). */
@@ -55,6 +94,7 @@ context_recall(const struct context_in *in, struct buf *out)
 
 const struct context_section context_sections[] = {
 	{ "base", context_base },
+	{ "persona", context_persona },
 	{ "skills", context_skills },
 	{ "exec", context_exec },
 	{ "recall", context_recall },

@@ -34,21 +34,33 @@ agent_stop_name(enum agent_stop s)
 }
 
 char *
-agent_system_prompt(const char *workspace)
+agent_workspace_facts(const char *workspace)
 {
 	char *s;
+
+	xasprintf(&s,
+	    "Your workspace is %s; tool paths are relative to it and cannot "
+	    "leave it. Commands run sandboxed inside it, without network "
+	    "unless allowed.",
+	    workspace);
+	return s;
+}
+
+char *
+agent_system_prompt(const char *workspace)
+{
+	char *facts = agent_workspace_facts(workspace), *s;
 
 	xasprintf(&s,
 	    "You are an Oxios agent: you complete the user's task on their "
 	    "machine with the tools you are given, then answer briefly with "
 	    "what you did and found.\n"
-	    "Your workspace is %s; tool paths are relative to it and cannot "
-	    "leave it. Commands run sandboxed inside it, without network "
-	    "unless allowed.\n"
+	    "%s\n"
 	    "Read before you edit; check your work (run it, test it) when you "
 	    "can. Do not invent file contents or results: use the tools. "
 	    "When the task is done, reply without calling a tool.",
-	    workspace);
+	    facts);
+	free(facts);
 	return s;
 }
 

@@ -87,6 +87,9 @@ int agent_loop_run(struct agent_loop *l);
 void agent_loop_free(struct agent_loop *l);
 /* "done", "max_iterations", "repeat", ... */
 const char *agent_stop_name(enum agent_stop s);
+/* Where the agent works and what its tools can reach (part of the
+ * system prompt; a persona's prompt is followed by it).  Caller frees. */
+char *agent_workspace_facts(const char *workspace);
 /* The default system prompt for a workspace.  New string. */
 char *agent_system_prompt(const char *workspace);
 

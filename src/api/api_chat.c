@@ -19,6 +19,7 @@
 #include "kernel/approvals.h"
 #include "kernel/budget_agent.h"
 #include "kernel/kernel.h"
+#include "kernel/personas.h"
 #include "kernel/sessions.h"
 #include "security/auth.h"
 #include "store/db.h"
@@ -287,12 +288,14 @@ static const struct gateway_sink chat_sink = {
 /* Hand the message to the gateway.  0, or -1 (c released). */
 static int
 chat_submit(struct chat_call *c, const char *content, const char *session,
-    const char *model, const char *agent, enum kernel_spec spec)
+    const char *model, const char *agent, const char *persona,
+    enum kernel_spec spec)
 {
 	struct gateway_msg m = { .content = content,
 		.session_id = session,
 		.model = model,
 		.principal = agent,
+		.persona = persona,
 		.spec = spec,
 		.identity = c->actor,
 		.approvals = 1 };
@@ -316,10 +319,10 @@ chat_submit(struct chat_call *c, const char *content, const char *session,
  */
 static int
 chat_check(json_t *body, const char **content, const char **session,
-    const char **model, const char **agent, enum kernel_spec *spec,
-    const char **code, char *msg, size_t msgsize)
+    const char **model, const char **agent, const char **persona,
+    enum kernel_spec *spec, const char **code, char *msg, size_t msgsize)
 {
-	json_t *c, *s, *m, *a, *sp;
+	json_t *c, *s, *m, *a, *sp, *pv, *p = NULL;
 	sqlite3 *db;
 	char *cause = NULL;
 	int exists;
@@ -377,9 +380,39 @@ chat_check(json_t *body, const char **content, const char **session,
 		}
 		*agent = json_string_value(a);
 	}
+	*persona = NULL;
+	pv = json_object_get(body, "persona");
+	if (pv != NULL && !json_is_null(pv)) {
+		if (!json_is_string(pv) ||
+		    personas_name_ok(json_string_value(pv), &cause) != 0) {
+			snprintf(msg, msgsize, "\"persona\": %s",
+			    cause != NULL ? cause : "must be a persona's name");
+			free(cause);
+			return -1;
+		}
+		*persona = json_string_value(pv);
+	}
 	*content = json_string_value(c);
 	*session = json_is_string(s) ? json_string_value(s) : NULL;
 	*model = json_is_string(m) ? json_string_value(m) : NULL;
+	if (*persona != NULL) {
+		if ((db = db_get()) == NULL) {
+			*code = "database_unavailable";
+			snprintf(msg, msgsize, "the database cannot be opened");
+			return -1;
+		}
+		exists = personas_get(db, *persona, &p, &cause);
+		json_decref(p);
+		free(cause);
+		cause = NULL;
+		if (exists != 1) {
+			*code = "not_found";
+			snprintf(msg, msgsize,
+			    "no persona %.64s (GET /api/personas lists them)",
+			    *persona);
+			return -1;
+		}
+	}
 	if (*session != NULL) {
 		if ((db = db_get()) == NULL) {
 			*code = "database_unavailable";
@@ -400,15 +433,15 @@ chat_check(json_t *body, const char **content, const char **session,
 static int
 api_chat(struct http_req *r)
 {
-	const char *content, *session, *model, *agent, *code;
+	const char *content, *session, *model, *agent, *persona, *code;
 	enum kernel_spec spec;
 	struct chat_call *c;
 	char msg[256];
 
 	if (api_stopping())
 		return http_error(r, 503, "stopping", "the daemon is stopping");
-	if (chat_check(r->body, &content, &session, &model, &agent, &spec,
-		&code, msg, sizeof msg) != 0)
+	if (chat_check(r->body, &content, &session, &model, &agent, &persona,
+		&spec, &code, msg, sizeof msg) != 0)
 		return http_error(r,
 		    strcmp(code, "not_found") == 0       ? 404 :
 			strcmp(code, "bad_request") == 0 ? 400 :
@@ -419,7 +452,8 @@ api_chat(struct http_req *r)
 	http_hold(r);
 	c->req = r;
 	snprintf(c->actor, sizeof c->actor, "%s", api_actor(r));
-	if (chat_submit(c, content, session, model, agent, spec) != 0) {
+	if (chat_submit(c, content, session, model, agent, persona, spec) !=
+	    0) {
 		http_complete(r); /* drops the hold; nothing answered yet */
 		return http_error(r, 503, "busy", "cannot start a thread");
 	}
@@ -533,7 +567,7 @@ static void
 chat_ws_text(struct hub_conn *c, const char *s, size_t n, void *arg)
 {
 	struct chat_ws *cw = arg;
-	const char *content, *session, *model, *agent, *code, *type;
+	const char *content, *session, *model, *agent, *persona, *code, *type;
 	enum kernel_spec spec;
 	struct chat_call *call;
 	json_error_t err;
@@ -583,8 +617,8 @@ chat_ws_text(struct hub_conn *c, const char *s, size_t n, void *arg)
 		    "wait for done)");
 		goto out;
 	}
-	if (chat_check(msg, &content, &session, &model, &agent, &spec, &code,
-		text, sizeof text) != 0) {
+	if (chat_check(msg, &content, &session, &model, &agent, &persona, &spec,
+		&code, text, sizeof text) != 0) {
 		chat_ws_error(c, code, text);
 		goto out;
 	}
@@ -597,7 +631,8 @@ chat_ws_text(struct hub_conn *c, const char *s, size_t n, void *arg)
 	pthread_mutex_unlock(&cw->lock);
 	call->owner = cw;
 	snprintf(call->actor, sizeof call->actor, "%s", cw->actor);
-	if (chat_submit(call, content, session, model, agent, spec) != 0)
+	if (chat_submit(call, content, session, model, agent, persona, spec) !=
+	    0)
 		chat_ws_error(c, "busy", "cannot start a thread");
 out:
 	json_decref(msg);

@@ -150,7 +150,9 @@ static const char api_intro[] =
     "tool call waiting for a human, and its answer), `permissions.changed`\n"
     "(an agent profile's permissions or allow rules; all three in\n"
     "docs/security.md), `skills.changed` (a skill installed, deleted,\n"
-    "enabled or disabled: `name`, `op`; docs/skills.md).\n"
+    "enabled or disabled: `name`, `op`; docs/skills.md),\n"
+    "`persona.changed` (a persona created, edited, deleted or chosen:\n"
+    "`op`, `persona`, `session_id`; docs/agents.md).\n"
     "\n"
     "# Routes\n";
 

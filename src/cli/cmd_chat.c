@@ -22,6 +22,7 @@
 #include "config/home.h"
 #include "kernel/kernel.h"
 #include "kernel/budget_agent.h"
+#include "kernel/personas.h"
 #include "kernel/sessions.h"
 #include "store/db.h"
 #include "util/buf.h"
@@ -33,9 +34,8 @@ static int cmd_chat(int, char **);
 
 const struct cmd_entry cmd_chat_entry = {
 	.name = "chat",
-	.usage =
-	    "[--model P/M] [--session ID] [--agent NAME] [--spec|--no-spec] "
-	    "[--local] [PROMPT...]",
+	.usage = "[--model P/M] [--session ID] [--agent NAME] [--persona NAME] "
+		 "[--spec|--no-spec] [--local] [PROMPT...]",
 	.summary = "Talk with an agent interactively.",
 	.help =
 	    "Each line you type is a message; the agent answers with its tools\n"
@@ -49,6 +49,9 @@ const struct cmd_entry cmd_chat_entry = {
 	    "\n"
 	    "  --model P/M      instead of engine.default_model\n"
 	    "  --session ID     continue that session\n"
+	    "  --persona NAME   who the agent is told to be (oxios persona\n"
+	    "                   list; default: the session's, else the\n"
+	    "                   default persona)\n"
 	    "  --spec           each message is a task through the Ouroboros\n"
 	    "                   protocol (docs/ouroboros.md): the interview\n"
 	    "                   asks its questions here, each with a default\n"
@@ -62,21 +65,25 @@ const struct cmd_entry cmd_chat_entry = {
 	    "                   through the daemon's control socket when it\n"
 	    "                   listens)\n"
 	    "\n"
-	    "  .help            these commands\n"
-	    "  .quit            leave\n"
-	    "  .reset           start a new session\n"
-	    "  .model [P/M]     show or change the model\n"
-	    "  .session [ID]    show the session, or continue another\n",
-	.words = "--model --session --agent --spec --no-spec --local",
+	    "Commands start with / (the old . forms still work):\n"
+	    "  /help            these commands\n"
+	    "  /quit            leave\n"
+	    "  /reset           start a new session\n"
+	    "  /model [P/M]     show or change the model\n"
+	    "  /session [ID]    show the session, or continue another\n"
+	    "  /persona [NAME]  show or change the persona\n",
+	.words = "--model --session --agent --persona --spec --no-spec "
+		 "--local",
 	.exec = cmd_chat,
 };
 
 struct chat {
 	struct config *cfg;
 	sqlite3 *db;
-	char *model;               /* NULL: engine.default_model */
-	const char *agent;         /* the principal (--agent); NULL: default */
-	char session[UUID_STRLEN]; /* "" until the first message */
+	char *model;       /* NULL: engine.default_model */
+	const char *agent; /* the principal (--agent); NULL: default */
+	char persona[PERSONA_NAME_MAX + 1]; /* "": the session's */
+	char session[UUID_STRLEN];          /* "" until the first message */
 	int tty;
 	int local;             /* --local: never through the daemon */
 	struct cli_out *out;   /* the turn's output, while it runs */
@@ -212,16 +219,76 @@ chat_approve(void *arg, const json_t *a)
 static void
 chat_help(void)
 {
-	printf(".help            these commands\n"
-	       ".quit            leave (or Ctrl-D)\n"
-	       ".reset           start a new session\n"
-	       ".model [P/M]     show or change the model\n"
-	       ".session [ID]    show the session, or continue another\n"
-	       "Anything else is a message to the agent; Ctrl-C cancels its "
-	       "answer.\n");
+	printf("/help            these commands\n"
+	       "/quit            leave (or Ctrl-D)\n"
+	       "/reset           start a new session\n"
+	       "/model [P/M]     show or change the model\n"
+	       "/session [ID]    show the session, or continue another\n"
+	       "/persona [NAME]  show or change the persona\n"
+	       "(.help, .quit ... work too.)  Anything else is a message to "
+	       "the agent; Ctrl-C cancels its answer.\n");
 }
 
-/* A line starting with '.': 1 to go on, 0 to quit. */
+/* Whether `line` is a command: '/' or '.' then a word without '/' (so
+ * "/etc/hosts is gone" is a message). */
+static int
+chat_is_command(const char *line)
+{
+	size_t n;
+
+	if (line[0] != '/' && line[0] != '.')
+		return 0;
+	n = strcspn(line + 1, " \t");
+	return n > 0 && memchr(line + 1, '/', n) == NULL;
+}
+
+/* Whether command `line` is `name` (after its '/' or '.'). */
+static int
+chat_cmd(const char *line, const char *name)
+{
+	size_t n = strlen(name);
+
+	return strncmp(line + 1, name, n) == 0 &&
+	    (line[n + 1] == '\0' || line[n + 1] == ' ' || line[n + 1] == '\t');
+}
+
+/* /persona [NAME]: show the persona of the next turn, or choose one
+ * (the session's too when there is one). */
+static void
+chat_persona(struct chat *c, const char *arg)
+{
+	char name[PERSONA_NAME_MAX + 1], *cause = NULL;
+	json_t *p = NULL;
+
+	if (*arg == '\0') {
+		name[0] = '\0';
+		if (c->persona[0] != '\0')
+			snprintf(name, sizeof name, "%s", c->persona);
+		else if (c->session[0] != '\0')
+			personas_session(c->db, c->session, name, &cause);
+		if (name[0] == '\0')
+			personas_default(c->db, name, &cause);
+		printf("persona %s\n", name);
+		free(cause);
+		return;
+	}
+	if (personas_get(c->db, arg, &p, &cause) != 1) {
+		printf("no persona %s (oxios persona list)\n", arg);
+		free(cause);
+		return;
+	}
+	snprintf(c->persona, sizeof c->persona, "%s",
+	    json_string_value(json_object_get(p, "name")));
+	json_decref(p);
+	if (c->session[0] != '\0' &&
+	    personas_use(c->db, c->session, c->persona, "user", &cause) != 0) {
+		printf("%s\n", cause);
+		free(cause);
+	}
+	printf("persona %s\n", c->persona);
+}
+
+/* A command line (chat_is_command()): 1 to go on, 0 to quit. */
 static int
 chat_meta(struct chat *c, const char *line)
 {
@@ -231,15 +298,16 @@ chat_meta(struct chat *c, const char *line)
 
 	while (*arg == ' ' || *arg == '\t')
 		arg++;
-	if (strcmp(line, ".quit") == 0 || strcmp(line, ".exit") == 0)
+	if ((chat_cmd(line, "quit") || chat_cmd(line, "exit")) && *arg == '\0')
 		return 0;
-	if (strcmp(line, ".help") == 0)
+	if (chat_cmd(line, "help"))
 		chat_help();
-	else if (strcmp(line, ".reset") == 0) {
+	else if (chat_cmd(line, "reset")) {
 		c->session[0] = '\0';
 		printf("new session\n");
-	} else if (strncmp(line, ".model", 6) == 0 &&
-	    (line[6] == '\0' || line[6] == ' ')) {
+	} else if (chat_cmd(line, "persona"))
+		chat_persona(c, arg);
+	else if (chat_cmd(line, "model")) {
 		if (*arg != '\0') {
 			if (strchr(arg, '/') == NULL) {
 				printf("a model is provider/model, e.g. "
@@ -253,8 +321,7 @@ chat_meta(struct chat *c, const char *line)
 		    c->model != NULL ?
 			c->model :
 			config_str(c->cfg, "engine.default_model"));
-	} else if (strncmp(line, ".session", 8) == 0 &&
-	    (line[8] == '\0' || line[8] == ' ')) {
+	} else if (chat_cmd(line, "session")) {
 		if (*arg != '\0') {
 			if ((n = session_exists(c->db, arg, &cause)) == 1)
 				snprintf(c->session, sizeof c->session, "%s",
@@ -268,7 +335,8 @@ chat_meta(struct chat *c, const char *line)
 			c->session :
 			"(new: starts with your next message)");
 	} else
-		printf("unknown command %s (.help lists them)\n", line);
+		printf("unknown command %.*s (/help lists them)\n",
+		    (int)strcspn(line, " \t"), line);
 	return 1;
 }
 
@@ -293,6 +361,7 @@ chat_turn(struct chat *c, const char *line)
 	r.prompt = line;
 	r.model = c->model;
 	r.principal = c->agent;
+	r.persona = c->persona[0] != '\0' ? c->persona : NULL;
 	r.cls = CALL_INTERACTIVE;
 	r.spec = c->spec;
 	if (c->spec == KERNEL_SPEC_ALWAYS) {
@@ -344,6 +413,7 @@ cmd_chat(int argc, char **argv)
 		{ "model", required_argument, NULL, 'm' },
 		{ "session", required_argument, NULL, 's' },
 		{ "agent", required_argument, NULL, 'a' },
+		{ "persona", required_argument, NULL, 'P' },
 		{ "local", no_argument, NULL, 'L' },
 		{ "spec", no_argument, NULL, 'S' },
 		{ "no-spec", no_argument, NULL, 'N' },
@@ -376,6 +446,15 @@ cmd_chat(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			c.agent = optarg;
+			break;
+		case 'P':
+			if (personas_name_ok(optarg, &cause) != 0) {
+				cli_error("chat: --persona: %s", cause);
+				free(cause);
+				free(c.model);
+				return EXIT_USAGE;
+			}
+			snprintf(c.persona, sizeof c.persona, "%s", optarg);
 			break;
 		case 'L':
 			c.local = 1;
@@ -438,7 +517,7 @@ cmd_chat(int argc, char **argv)
 		goto out;
 	}
 	if (c.tty)
-		printf("Oxios chat (%s). .help for commands, Ctrl-D to "
+		printf("Oxios chat (%s). /help for commands, Ctrl-D to "
 		       "leave.\n",
 		    c.model != NULL ?
 			c.model :
@@ -456,7 +535,7 @@ cmd_chat(int argc, char **argv)
 		if (strlen(line) > CHAT_LINE_MAX)
 			cli_error("a message is at most %d bytes",
 			    CHAT_LINE_MAX);
-		else if (line[0] == '.') {
+		else if (chat_is_command(line)) {
 			if (!chat_meta(&c, line)) {
 				free(line);
 				break;

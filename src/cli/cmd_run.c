@@ -15,6 +15,7 @@
 #include "cli/ctl_client.h"
 #include "config/home.h"
 #include "kernel/budget_agent.h"
+#include "kernel/personas.h"
 #include "kernel/kernel.h"
 #include "store/db.h"
 #include "util/buf.h"
@@ -31,7 +32,8 @@ const struct cmd_entry cmd_run_entry = {
 	.usage =
 	    "[--json] [--exit-code] [--session ID] [--context-file PATH|-] "
 	    "[--model P/M] [--timeout SECS] [--budget-tokens N] "
-	    "[--budget-usd X] [--agent NAME] [--spec|--no-spec] [--local] "
+	    "[--budget-usd X] [--agent NAME] [--persona NAME] "
+	    "[--spec|--no-spec] [--local] "
 	    "PROMPT...",
 	.summary = "Run an agent on a task and print its answer.",
 	.help =
@@ -67,6 +69,9 @@ const struct cmd_entry cmd_run_entry = {
 	    "                   with a model that has no price)\n"
 	    "  --agent NAME     run as agent profile NAME (default: default):\n"
 	    "                   its budget applies (oxios budget)\n"
+	    "  --persona NAME   who the agent is told to be (oxios persona\n"
+	    "                   list; default: the session's, else the\n"
+	    "                   default persona)\n"
 	    "  --local          run the agent in this process even when the\n"
 	    "                   daemon runs (by default its runs go through\n"
 	    "                   the daemon's control socket, run/ctl.sock, so\n"
@@ -79,7 +84,8 @@ const struct cmd_entry cmd_run_entry = {
 	    "bad usage.\n",
 	.words =
 	    "--json --exit-code --session --context-file --model --timeout "
-	    "--budget-tokens --budget-usd --agent --spec --no-spec --local",
+	    "--budget-tokens --budget-usd --agent --persona --spec --no-spec "
+	    "--local",
 	.exec = cmd_run,
 };
 
@@ -193,6 +199,7 @@ cmd_run(int argc, char **argv)
 		{ "budget-tokens", required_argument, NULL, 'B' },
 		{ "budget-usd", required_argument, NULL, 'U' },
 		{ "agent", required_argument, NULL, 'a' },
+		{ "persona", required_argument, NULL, 'P' },
 		{ "local", no_argument, NULL, 'L' },
 		{ "spec", no_argument, NULL, 'S' },
 		{ "no-spec", no_argument, NULL, 'N' },
@@ -284,6 +291,14 @@ cmd_run(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			r.principal = optarg;
+			break;
+		case 'P':
+			if (personas_name_ok(optarg, &cause) != 0) {
+				cli_error("run: --persona: %s", cause);
+				free(cause);
+				return EXIT_USAGE;
+			}
+			r.persona = optarg;
 			break;
 		default:
 			cli_error("run: unknown or incomplete option '%s'",

@@ -493,6 +493,7 @@ ctl_conn_thread(void *arg)
 	m.cls = req.cls;
 	m.spec = req.spec;
 	m.principal = req.agent;
+	m.persona = req.persona;
 	m.approvals = req.approvals;
 	cfg = config_live_get();
 	sink = ctl_sink;

@@ -122,8 +122,8 @@ ctl_request_parse(const char *line, size_t len, struct ctl_request *req,
 {
 	static const char *const keys[] = { "type", "prompt", "session",
 		"model", "timeout", "budget_tokens", "budget_usd", "agent",
-		"class", "spec", "ask", "approvals", NULL };
-	const char *type, *prompt, *session, *model, *agent, *cls;
+		"class", "spec", "ask", "approvals", "persona", NULL };
+	const char *type, *prompt, *session, *model, *agent, *cls, *persona;
 	const json_t *usd, *spec, *ask, *appr;
 	long long timeout;
 	json_t *o;
@@ -149,6 +149,7 @@ ctl_request_parse(const char *line, size_t len, struct ctl_request *req,
 	if (ctl_opt_str(o, "session", CTL_NAME_MAX, &session, cause) != 0 ||
 	    ctl_opt_str(o, "model", CTL_NAME_MAX, &model, cause) != 0 ||
 	    ctl_opt_str(o, "agent", CTL_NAME_MAX, &agent, cause) != 0 ||
+	    ctl_opt_str(o, "persona", 64, &persona, cause) != 0 ||
 	    ctl_opt_str(o, "class", 16, &cls, cause) != 0)
 		goto out;
 	if (session != NULL && !ctl_name_ok(session)) {
@@ -159,6 +160,10 @@ ctl_request_parse(const char *line, size_t len, struct ctl_request *req,
 		xasprintf(cause,
 		    "'agent' may hold letters, digits, '-', '_' "
 		    "and '.' only");
+		goto out;
+	}
+	if (persona != NULL && (persona[0] == '\0' || !ctl_name_ok(persona))) {
+		xasprintf(cause, "'persona' is not a persona's name");
 		goto out;
 	}
 	if (model != NULL && strchr(model, '/') == NULL) {
@@ -214,6 +219,7 @@ ctl_request_parse(const char *line, size_t len, struct ctl_request *req,
 	req->session = session != NULL ? xstrdup(session) : NULL;
 	req->model = model != NULL ? xstrdup(model) : NULL;
 	req->agent = agent != NULL ? xstrdup(agent) : NULL;
+	req->persona = persona != NULL ? xstrdup(persona) : NULL;
 	rc = 0;
 out:
 	json_decref(o);
@@ -254,6 +260,8 @@ ctl_request_line(const struct ctl_request *req, size_t *len)
 		json_object_set_new(o, "model", json_string(req->model));
 	if (req->agent != NULL)
 		json_object_set_new(o, "agent", json_string(req->agent));
+	if (req->persona != NULL)
+		json_object_set_new(o, "persona", json_string(req->persona));
 	if (req->timeout_secs > 0)
 		json_object_set_new(o, "timeout",
 		    json_integer(req->timeout_secs));
@@ -280,6 +288,7 @@ ctl_request_free(struct ctl_request *req)
 	free(req->session);
 	free(req->model);
 	free(req->agent);
+	free(req->persona);
 	memset(req, 0, sizeof *req);
 }
 

@@ -65,6 +65,7 @@ struct ctl_request {
 	long long budget_tokens; /* 0: none */
 	double budget_usd;       /* 0: none */
 	char *agent;             /* the principal; NULL: "default" */
+	char *persona;           /* the persona chosen; NULL: the session's */
 	enum call_class cls;     /* CALL_RUN or CALL_INTERACTIVE */
 	enum kernel_spec spec;   /* "spec": true (always), false (never),
 				    absent or null: the configuration */

@@ -35,6 +35,7 @@ struct gateway_job {
 	char *session_id;
 	char *model;
 	char *principal;
+	char *persona;
 	char *identity;
 	long timeout_ms;
 	long long budget_tokens;
@@ -90,6 +91,7 @@ gateway_job_end(struct gateway_job *j)
 	free(j->session_id);
 	free(j->model);
 	free(j->principal);
+	free(j->persona);
 	free(j->identity);
 	free(j);
 }
@@ -194,6 +196,7 @@ gateway_run(struct gateway_job *j)
 	r->prompt = j->content;
 	r->model = j->model;
 	r->principal = j->principal;
+	r->persona = j->persona;
 	r->identity = j->identity;
 	r->timeout_ms = j->timeout_ms;
 	r->budget_tokens = j->budget_tokens;
@@ -278,6 +281,7 @@ gateway_submit(const struct config *cfg, const struct gateway_msg *m,
 	j->session_id = m->session_id != NULL ? xstrdup(m->session_id) : NULL;
 	j->model = m->model != NULL ? xstrdup(m->model) : NULL;
 	j->principal = m->principal != NULL ? xstrdup(m->principal) : NULL;
+	j->persona = m->persona != NULL ? xstrdup(m->persona) : NULL;
 	j->identity = m->identity != NULL ? xstrdup(m->identity) : NULL;
 	j->timeout_ms = m->timeout_ms;
 	j->budget_tokens = m->budget_tokens;

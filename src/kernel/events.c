@@ -148,6 +148,7 @@ events_type_name(enum event_type t)
 		[EVENT_APPROVAL_RESOLVED] = "approval.resolved",
 		[EVENT_PERMISSIONS_CHANGED] = "permissions.changed",
 		[EVENT_SKILLS_CHANGED] = "skills.changed",
+		[EVENT_PERSONA_CHANGED] = "persona.changed",
 	};
 
 	return (size_t)t < sizeof names / sizeof names[0] ? names[t] :

@@ -57,6 +57,7 @@ enum event_type {
 	EVENT_APPROVAL_RESOLVED,   /* "approval.resolved": answered, expired */
 	EVENT_PERMISSIONS_CHANGED, /* "permissions.changed": grants, rules */
 	EVENT_SKILLS_CHANGED,      /* "skills.changed": name, op */
+	EVENT_PERSONA_CHANGED, /* "persona.changed": created, edited, used */
 	EVENT_TYPE_COUNT
 };
 

@@ -356,6 +356,7 @@ kernel_agent_in(struct kernel_run *r, struct agent *a, json_t *messages,
 	ctx.prompt = r->prompt;
 	ctx.principal = r->principal;
 	ctx.session_id = r->session;
+	ctx.persona = kernel_persona_name(r);
 	ctx.exec_system = r->exec_system;
 	ctx.recall = memory && policy_tool_offered(chain, "memory_read");
 	ctx.skills = policy_tool_offered(chain, "skill");
@@ -363,6 +364,7 @@ kernel_agent_in(struct kernel_run *r, struct agent *a, json_t *messages,
 	/* The model is offered only what the chain allows; each call is
 	 * checked again (the toolguard's first step). */
 	kernel_perm_tools(tools, chain);
+	kernel_persona_tools(r, tools);
 
 	ks.r = r;
 	ks.a = a;
@@ -473,6 +475,9 @@ kernel_run(struct kernel_run *r)
 	r->seed_id[0] = r->ouro_stop[0] = r->ouro_detail[0] = '\0';
 	r->evaluation_passed = -1;
 	r->generations = 0;
+	r->persona_taken = NULL;
+	r->model_asked = r->model;
+	r->persona_name[0] = '\0';
 	supervisor_recover(r->db);
 	supervisor_set_max((int)config_int(r->cfg, "kernel.max_agents"));
 	supervisor_set_max_depth(
@@ -507,6 +512,11 @@ kernel_run(struct kernel_run *r)
 			goto out;
 		}
 		messages = json_array();
+	}
+
+	if (kernel_persona_begin(r, &cause) != 0) {
+		snprintf(r->error, sizeof r->error, "%s", cause);
+		goto out;
 	}
 
 	/* The agent: a row, a slot, hands. */
@@ -565,6 +575,7 @@ kernel_run(struct kernel_run *r)
 	cause = NULL;
 	a = NULL;
 out:
+	kernel_persona_end(r);
 	if (reaping)
 		reaper_release();
 	agent_loop_free(&l);

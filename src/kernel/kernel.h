@@ -73,6 +73,10 @@ struct kernel_run {
 	 * X-Oxios-Phase (NULL: none, "chat"). */
 	const char *exec_system;
 	const char *exec_phase;
+	/* Internal (kernel_persona.c): the persona the run took (owned) and
+	 * the caller's model while the persona's stands in for none. */
+	json_t *persona_taken;
+	const char *model_asked;
 
 	/* Out */
 	char session[UUID_STRLEN];
@@ -99,6 +103,8 @@ struct kernel_run {
 	/* The space the run's session belongs to ("" when none). */
 	char space_id[UUID_STRLEN];
 	char space_tag[64];
+	/* The persona the run took (its name; "" when none could be). */
+	char persona_name[65];
 	int evaluation_passed;
 	int generations;
 	char ouro_stop[32];
@@ -113,6 +119,18 @@ struct kernel_run {
  */
 int kernel_run(struct kernel_run *r);
 void kernel_run_free(struct kernel_run *r);
+
+/* kernel_persona.c: the run's persona (r->persona, else the session's,
+ * else the default) taken, recorded on the session and its model put
+ * in for none: 0, or -1 with *cause.  _end() gives the caller's model
+ * back and lets it go. */
+int kernel_persona_begin(struct kernel_run *r, char **cause);
+void kernel_persona_end(struct kernel_run *r);
+/* The run's persona's name (NULL: none) and its tools allow-list
+ * applied to `tools`. */
+struct registry;
+const char *kernel_persona_name(const struct kernel_run *r);
+void kernel_persona_tools(const struct kernel_run *r, struct registry *tools);
 
 /* kernel.c's inside, for kernel_ouro.c. */
 struct agent;

@@ -222,7 +222,7 @@ session_get(sqlite3 *db, const char *id, char **cause)
 	size_t i;
 
 	if ((s = db_row(db,
-		 "SELECT id, title, created_at, updated_at, model, "
+		 "SELECT id, title, created_at, updated_at, model, persona, "
 		 "input_tokens, output_tokens FROM sessions WHERE id = ?1",
 		 1, &id, cause)) == NULL)
 		return NULL;

@@ -34,7 +34,8 @@ int session_touch(sqlite3 *db, const char *id, const char *model,
 json_t *session_list(sqlite3 *db, int limit, char **cause);
 
 /*
- * A session with its messages and the agents that ran in it (their state
+ * A session with its messages, its persona (kernel/personas.h; null
+ * until a run took one) and the agents that ran in it (their state
  * says whether a run ended, failed or was interrupted).  NULL with *cause
  * NULL if there is no such session.
  */

@@ -43,7 +43,7 @@ def test_meta_commands(chat):
                  '.model openai/gpt-4.1-mini\nfirst\n.reset\nsecond\n'
                  '.bogus\n')
     assert r.returncode == 0
-    assert '.reset' in r.stdout and '.quit' in r.stdout
+    assert '/reset' in r.stdout and '/quit' in r.stdout
     assert 'model openai/gpt-4.1\n' in r.stdout
     assert 'a model is provider/model' in r.stdout
     assert 'model openai/gpt-4.1-mini\n' in r.stdout

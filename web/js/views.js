@@ -13,6 +13,7 @@ import * as scheduler from '../views/scheduler.js';
 import * as budgets from '../views/budgets.js';
 import * as permissions from '../views/permissions.js';
 import * as skills from '../views/skills.js';
+import * as personas from '../views/personas.js';
 import * as approvals from '../views/approvals.js';
 import * as resources from '../views/resources.js';
 import * as system from '../views/system.js';
@@ -30,6 +31,7 @@ export const views = [
   { id: 'budgets', title: 'Budgets', key: 'b', module: budgets },
   { id: 'permissions', title: 'Permissions', key: 'p', module: permissions },
   { id: 'skills', title: 'Skills', key: 'l', module: skills },
+  { id: 'personas', title: 'Personas', key: 'n', module: personas },
   { id: 'approvals', title: 'Approvals', key: 'i', module: approvals },
   { id: 'resources', title: 'Resources', key: 'r', module: resources },
   { id: 'system', title: 'System', key: 'y', module: system },
