@@ -28,6 +28,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_audit_entry,
 	&cmd_budget_entry,
 	&cmd_permissions_entry,
+	&cmd_space_entry,
 	&cmd_approvals_entry,
 	&cmd_seeds_entry,
 	&cmd_usage_entry,

@@ -73,6 +73,7 @@ extern const struct cmd_entry cmd_memory_entry;
 extern const struct cmd_entry cmd_audit_entry;
 extern const struct cmd_entry cmd_budget_entry;
 extern const struct cmd_entry cmd_permissions_entry;
+extern const struct cmd_entry cmd_space_entry;
 extern const struct cmd_entry cmd_approvals_entry;
 extern const struct cmd_entry cmd_seeds_entry;
 extern const struct cmd_entry cmd_usage_entry;

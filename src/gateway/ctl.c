@@ -494,6 +494,7 @@ ctl_conn_thread(void *arg)
 	m.spec = req.spec;
 	m.principal = req.agent;
 	m.approvals = req.approvals;
+	m.space = req.space;
 	cfg = config_live_get();
 	sink = ctl_sink;
 	if (!req.ask)

@@ -122,8 +122,8 @@ ctl_request_parse(const char *line, size_t len, struct ctl_request *req,
 {
 	static const char *const keys[] = { "type", "prompt", "session",
 		"model", "timeout", "budget_tokens", "budget_usd", "agent",
-		"class", "spec", "ask", "approvals", NULL };
-	const char *type, *prompt, *session, *model, *agent, *cls;
+		"class", "spec", "ask", "approvals", "space", NULL };
+	const char *type, *prompt, *session, *model, *agent, *cls, *space;
 	const json_t *usd, *spec, *ask, *appr;
 	long long timeout;
 	json_t *o;
@@ -149,7 +149,8 @@ ctl_request_parse(const char *line, size_t len, struct ctl_request *req,
 	if (ctl_opt_str(o, "session", CTL_NAME_MAX, &session, cause) != 0 ||
 	    ctl_opt_str(o, "model", CTL_NAME_MAX, &model, cause) != 0 ||
 	    ctl_opt_str(o, "agent", CTL_NAME_MAX, &agent, cause) != 0 ||
-	    ctl_opt_str(o, "class", 16, &cls, cause) != 0)
+	    ctl_opt_str(o, "class", 16, &cls, cause) != 0 ||
+	    ctl_opt_str(o, "space", CTL_NAME_MAX, &space, cause) != 0)
 		goto out;
 	if (session != NULL && !ctl_name_ok(session)) {
 		xasprintf(cause, "'session' is not a session id");
@@ -214,6 +215,7 @@ ctl_request_parse(const char *line, size_t len, struct ctl_request *req,
 	req->session = session != NULL ? xstrdup(session) : NULL;
 	req->model = model != NULL ? xstrdup(model) : NULL;
 	req->agent = agent != NULL ? xstrdup(agent) : NULL;
+	req->space = space != NULL ? xstrdup(space) : NULL;
 	rc = 0;
 out:
 	json_decref(o);
@@ -254,6 +256,8 @@ ctl_request_line(const struct ctl_request *req, size_t *len)
 		json_object_set_new(o, "model", json_string(req->model));
 	if (req->agent != NULL)
 		json_object_set_new(o, "agent", json_string(req->agent));
+	if (req->space != NULL)
+		json_object_set_new(o, "space", json_string(req->space));
 	if (req->timeout_secs > 0)
 		json_object_set_new(o, "timeout",
 		    json_integer(req->timeout_secs));
@@ -280,6 +284,7 @@ ctl_request_free(struct ctl_request *req)
 	free(req->session);
 	free(req->model);
 	free(req->agent);
+	free(req->space);
 	memset(req, 0, sizeof *req);
 }
 
@@ -308,7 +313,7 @@ static const struct {
 		"stop_detail", "answer", "iterations", "tool_calls", "usage",
 		"cost_usd", "duration_ms", "sandbox", "error", "phase_reached",
 		"seed_id", "evaluation_passed", "generations", "ouroboros_stop",
-		"ouroboros_detail" } },
+		"ouroboros_detail", "space_id", "space_tag" } },
 	{ "error", CTL_EV_ERROR, { "event", "error" } },
 	{ "questions", CTL_EV_QUESTIONS, { "event", "round", "questions" } },
 	{ "phase", CTL_EV_PHASE,
@@ -545,8 +550,15 @@ ctl_done_apply(const struct ctl_event *ev, struct kernel_run *r, char **cause)
 	}
 	if (ctl_id(o, "session_id", r->session, cause) != 0 ||
 	    ctl_id(o, "agent_id", r->agent, cause) != 0 ||
+	    ctl_id(o, "space_id", r->space_id, cause) != 0 ||
 	    ctl_count(o, "duration_ms", &n, cause) != 0)
 		return -1;
+	r->space_tag[0] = '\0';
+	if (json_object_get(o, "space_tag") != NULL) {
+		if (ctl_req_str(o, "space_tag", 0, &s, NULL, cause) != 0)
+			return -1;
+		ctl_copy(r->space_tag, sizeof r->space_tag, s);
+	}
 	r->duration_ms = (long)n;
 	r->started = json_is_true(json_object_get(o, "started"));
 	if (!r->started) {
@@ -747,6 +759,10 @@ ctl_ev_done(const struct kernel_run *r, size_t *len)
 
 	if (o == NULL)
 		return NULL;
+	if (r->space_id[0] != '\0') {
+		json_object_set_new(o, "space_id", json_string(r->space_id));
+		json_object_set_new(o, "space_tag", ctl_jstr(r->space_tag));
+	}
 	if (!r->started) {
 		json_object_set_new(o, "error", ctl_jstr(r->error));
 		return ctl_line(o, len);

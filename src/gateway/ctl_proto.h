@@ -6,7 +6,7 @@
  * Client to daemon: one request line, then at most control lines.
  *   {"type":"run", "prompt":S, "session":S?, "model":S?, "timeout":N?,
  *    "budget_tokens":N?, "budget_usd":X?, "agent":S?, "class":S?,
- *    "spec":B?, "ask":B?, "approvals":B?}
+ *    "spec":B?, "ask":B?, "approvals":B?, "space":S?}
  *   {"type":"cancel"}
  *   {"type":"answers", "answers":[S|null, ...]?, "go":B?}
  *     (to a "questions" event, when the request said "ask": true)
@@ -70,6 +70,7 @@ struct ctl_request {
 				    absent or null: the configuration */
 	int ask;       /* the client answers the interview's questions */
 	int approvals; /* the client answers tool calls' approvals */
+	char *space;   /* the space chosen (id or name); NULL: detected */
 };
 
 /* Parse and check a request line (without its newline). */

@@ -36,6 +36,7 @@ struct gateway_job {
 	char *model;
 	char *principal;
 	char *identity;
+	char *space;
 	long timeout_ms;
 	long long budget_tokens;
 	double budget_usd;
@@ -91,6 +92,7 @@ gateway_job_end(struct gateway_job *j)
 	free(j->model);
 	free(j->principal);
 	free(j->identity);
+	free(j->space);
 	free(j);
 }
 
@@ -195,6 +197,7 @@ gateway_run(struct gateway_job *j)
 	r->model = j->model;
 	r->principal = j->principal;
 	r->identity = j->identity;
+	r->space = j->space;
 	r->timeout_ms = j->timeout_ms;
 	r->budget_tokens = j->budget_tokens;
 	r->budget_usd = j->budget_usd;
@@ -279,6 +282,7 @@ gateway_submit(const struct config *cfg, const struct gateway_msg *m,
 	j->model = m->model != NULL ? xstrdup(m->model) : NULL;
 	j->principal = m->principal != NULL ? xstrdup(m->principal) : NULL;
 	j->identity = m->identity != NULL ? xstrdup(m->identity) : NULL;
+	j->space = m->space != NULL ? xstrdup(m->space) : NULL;
 	j->timeout_ms = m->timeout_ms;
 	j->budget_tokens = m->budget_tokens;
 	j->budget_usd = m->budget_usd;

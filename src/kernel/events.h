@@ -56,6 +56,9 @@ enum event_type {
 	EVENT_APPROVAL_NEEDED,     /* "approval.needed": a tool call waits */
 	EVENT_APPROVAL_RESOLVED,   /* "approval.resolved": answered, expired */
 	EVENT_PERMISSIONS_CHANGED, /* "permissions.changed": grants, rules */
+	EVENT_SPACE_CHANGED,    /* "space.changed": created, updated, deleted */
+	EVENT_SPACE_CHOSEN,     /* "space.chosen": a session's space, why */
+	EVENT_SPACE_SUMMARISED, /* "space.summarised": a history buffered */
 	EVENT_TYPE_COUNT
 };
 

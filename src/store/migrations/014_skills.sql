@@ -1,0 +1,3 @@
+-- 014_skills: the number the skills work holds (docs/agents.md); empty
+-- on this branch so that 016 follows without a gap.
+SELECT 1;
