@@ -296,7 +296,7 @@ spaces_create(sqlite3 *db, const json_t *body, char id[UUID_STRLEN],
 	sqlite3_bind_text(st, 8, now, -1, SQLITE_STATIC);
 	free(paths);
 	free(tags);
-	if ((rc = sqlite3_step(st)) == SQLITE_CONSTRAINT) {
+	if (((rc = sqlite3_step(st)) & 0xff) == SQLITE_CONSTRAINT) {
 		sqlite3_finalize(st);
 		xasprintf(cause, "a space named '%s' exists",
 		    spaces_text(body, "name"));
@@ -338,7 +338,7 @@ spaces_update(sqlite3 *db, const char *id, const json_t *body, char **cause)
 		free(s);
 		sqlite3_bind_text(st, 2, now, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 3, id, -1, SQLITE_STATIC);
-		if ((rc = sqlite3_step(st)) == SQLITE_CONSTRAINT) {
+		if (((rc = sqlite3_step(st)) & 0xff) == SQLITE_CONSTRAINT) {
 			xasprintf(cause, "a space named '%s' exists",
 			    json_string_value(v));
 			sqlite3_finalize(st);
