@@ -689,6 +689,7 @@ const struct route *const api_route_tables[] = {
 	api_resources_routes,
 	api_budget_routes,
 	api_security_routes,
+	api_spaces_routes,
 	api_approvals_routes,
 	api_scheduler_routes,
 	api_usage_routes,

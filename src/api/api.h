@@ -38,6 +38,7 @@ extern const struct route api_workspace_routes[];
 extern const struct route api_resources_routes[];
 extern const struct route api_budget_routes[];
 extern const struct route api_security_routes[];
+extern const struct route api_spaces_routes[];
 extern const struct route api_approvals_routes[];
 extern const struct route api_scheduler_routes[];
 extern const struct route api_usage_routes[];

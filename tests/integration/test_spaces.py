@@ -173,3 +173,59 @@ def test_cli_checks_bodies(agent):
     r = agent.run('audit', '--action', 'space_change', '--json', check=0)
     ops = [e['detail']['op'] for e in json.loads(r.stdout)]
     assert sorted(ops) == ['create', 'delete']
+
+
+def token(ox, role, name):
+    r = ox.run('token', 'create', '--role', role, '--name', name, '--json')
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout)['token']
+
+
+def test_rest_spaces_and_chat(llm):
+    d = make_daemon(llm)
+    d.fake = llm.fake
+    viewer = token(llm, 'viewer', 'v')
+    d.start()
+    try:
+        st, _, j = d.post('/api/spaces', {'name': 'Docs', 'emoji': 'D',
+                                          'paths': ['docs/'],
+                                          'tags': ['manual']})
+        assert st == 201, j
+        sid = j['id']
+        assert (j['name'], j['paths'], j['tags']) == ('Docs', ['docs/'],
+                                                       ['manual'])
+        for body, code in [({'name': 'x', 'oops': 1}, 400),
+                           ({'name': 'x', 'paths': ['/abs']}, 400),
+                           ({'emoji': 'x'}, 400),
+                           ({'name': 'docs'}, 409)]:
+            st, _, j = d.post('/api/spaces', body)
+            assert st == code, (body, st, j)
+        st, _, j = d.request('PUT', '/api/spaces/Docs',
+                             body={'description': 'The manuals'})
+        assert st == 200 and j['description'] == 'The manuals'
+        assert j['paths'] == ['docs/']
+        st, _, j = d.get('/api/spaces/' + sid, token=viewer)
+        assert st == 200 and j['name'] == 'Docs'
+        st, _, j = d.get('/api/spaces', token=viewer)
+        assert st == 200 and [s['id'] for s in j] == [sid]
+        st, _, _ = d.post('/api/spaces', {'name': 'V'}, token=viewer)
+        assert st == 403
+        st, _, _ = d.request('DELETE', '/api/spaces/' + sid, token=viewer)
+        assert st == 403
+        # A chat naming a path of the space lands in it; "space" chooses.
+        d.fake.load({'turns': [{'text': 'one'}, {'text': 'two'}]})
+        st, _, j = d.post('/api/chat', {'content': 'fix docs/intro.md'})
+        assert st == 200, j
+        assert (j['space_id'], j['space_tag']) == (sid, 'D')
+        st, _, j = d.post('/api/chat', {'content': 'hi', 'space': 'nope'})
+        assert st == 404 and 'no space' in j['error']['message'], j
+        st, _, j = d.post('/api/chat', {'content': 'hi', 'space': 7})
+        assert st == 400
+        st, _, j = d.post('/api/chat', {'content': 'hi', 'space': 'docs'})
+        assert st == 200 and j['space_id'] == sid
+        st, _, j = d.request('DELETE', '/api/spaces/' + sid)
+        assert st == 200 and j == {'deleted': True}
+        st, _, j = d.get('/api/spaces/' + sid)
+        assert st == 404 and j['error']['code'] == 'no_space', j
+    finally:
+        d.stop_clean()
