@@ -149,7 +149,11 @@ static const char api_intro[] =
     "docs/ouroboros.md), `approval.needed` and `approval.resolved` (a\n"
     "tool call waiting for a human, and its answer), `permissions.changed`\n"
     "(an agent profile's permissions or allow rules; all three in\n"
-    "docs/security.md).\n"
+    "docs/security.md), `space.changed` (a space created, changed or\n"
+    "deleted: `op`, `id`, `name`), `space.chosen` (a run's space:\n"
+    "`session_id`, `space_id`, `space_tag`, `why`) and `space.summarised`\n"
+    "(a history buffered: `session_id`, `summarised`, `kept`; all three in\n"
+    "docs/agents.md, \"Spaces\").\n"
     "\n"
     "# Routes\n";
 

@@ -21,6 +21,7 @@
 #include "cli/ctl_client.h"
 #include "config/home.h"
 #include "kernel/kernel.h"
+#include "cli/cmd_space.h"
 #include "kernel/budget_agent.h"
 #include "kernel/sessions.h"
 #include "store/db.h"
@@ -33,9 +34,8 @@ static int cmd_chat(int, char **);
 
 const struct cmd_entry cmd_chat_entry = {
 	.name = "chat",
-	.usage =
-	    "[--model P/M] [--session ID] [--agent NAME] [--spec|--no-spec] "
-	    "[--local] [PROMPT...]",
+	.usage = "[--model P/M] [--session ID] [--agent NAME] [--space NAME] "
+		 "[--spec|--no-spec] [--local] [PROMPT...]",
 	.summary = "Talk with an agent interactively.",
 	.help =
 	    "Each line you type is a message; the agent answers with its tools\n"
@@ -49,6 +49,9 @@ const struct cmd_entry cmd_chat_entry = {
 	    "\n"
 	    "  --model P/M      instead of engine.default_model\n"
 	    "  --session ID     continue that session\n"
+	    "  --space NAME     talk in that space (else the one of `oxios\n"
+	    "                   space use`, else the one the first message\n"
+	    "                   names; docs/agents.md, \"Spaces\")\n"
 	    "  --spec           each message is a task through the Ouroboros\n"
 	    "                   protocol (docs/ouroboros.md): the interview\n"
 	    "                   asks its questions here, each with a default\n"
@@ -67,7 +70,7 @@ const struct cmd_entry cmd_chat_entry = {
 	    "  .reset           start a new session\n"
 	    "  .model [P/M]     show or change the model\n"
 	    "  .session [ID]    show the session, or continue another\n",
-	.words = "--model --session --agent --spec --no-spec --local",
+	.words = "--model --session --agent --space --spec --no-spec --local",
 	.exec = cmd_chat,
 };
 
@@ -76,6 +79,7 @@ struct chat {
 	sqlite3 *db;
 	char *model;               /* NULL: engine.default_model */
 	const char *agent;         /* the principal (--agent); NULL: default */
+	char *space;               /* --space, else `oxios space use`'s */
 	char session[UUID_STRLEN]; /* "" until the first message */
 	int tty;
 	int local;             /* --local: never through the daemon */
@@ -293,6 +297,7 @@ chat_turn(struct chat *c, const char *line)
 	r.prompt = line;
 	r.model = c->model;
 	r.principal = c->agent;
+	r.space = c->space;
 	r.cls = CALL_INTERACTIVE;
 	r.spec = c->spec;
 	if (c->spec == KERNEL_SPEC_ALWAYS) {
@@ -344,6 +349,7 @@ cmd_chat(int argc, char **argv)
 		{ "model", required_argument, NULL, 'm' },
 		{ "session", required_argument, NULL, 's' },
 		{ "agent", required_argument, NULL, 'a' },
+		{ "space", required_argument, NULL, 'P' },
 		{ "local", no_argument, NULL, 'L' },
 		{ "spec", no_argument, NULL, 'S' },
 		{ "no-spec", no_argument, NULL, 'N' },
@@ -373,9 +379,14 @@ cmd_chat(int argc, char **argv)
 				cli_error("chat: --agent: %s", cause);
 				free(cause);
 				free(c.model);
+				free(c.space);
 				return EXIT_USAGE;
 			}
 			c.agent = optarg;
+			break;
+		case 'P':
+			free(c.space);
+			c.space = xstrdup(optarg);
 			break;
 		case 'L':
 			c.local = 1;
@@ -389,6 +400,7 @@ cmd_chat(int argc, char **argv)
 				cli_error("chat: --spec and --no-spec exclude "
 					  "each other");
 				free(c.model);
+				free(c.space);
 				return EXIT_USAGE;
 			}
 			spec =
@@ -396,6 +408,7 @@ cmd_chat(int argc, char **argv)
 			break;
 		default:
 			free(c.model);
+			free(c.space);
 			return cli_usage(&cmd_chat_entry);
 		}
 	}
@@ -408,11 +421,14 @@ cmd_chat(int argc, char **argv)
 			    CHAT_LINE_MAX);
 			buf_free(&first);
 			free(c.model);
+			free(c.space);
 			return EXIT_USAGE;
 		}
 	}
 	if ((c.cfg = cli_setup()) == NULL)
 		goto out;
+	if (c.space == NULL)
+		c.space = cmd_space_used();
 	dbpath = home_path("oxios.db");
 	if (db_init(dbpath, &cause) != 0) {
 		cli_error("%s", cause);
@@ -474,6 +490,7 @@ out:
 	buf_free(&first);
 	config_free(c.cfg);
 	free(c.model);
+	free(c.space);
 	free(dbpath);
 	free(cause);
 	return rc;

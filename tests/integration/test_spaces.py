@@ -110,7 +110,8 @@ def test_a_path_in_the_message_chooses_the_space(agent):
 def test_explicit_space_and_use(agent):
     create(agent, 'Alpha')
     beta = create(agent, 'Beta')
-    agent.fake.load({'turns': [{'text': 'ok'}, {'text': 'ok'}]})
+    agent.fake.load({'turns': [{'text': 'ok'}, {'text': 'ok'},
+                               {'text': 'chatted'}]})
     out = run_json(agent, '--space', 'beta', 'something alpha')
     assert out['space_id'] == beta
     r = agent.run('run', '--json', '--space', 'Gamma', 'x')
@@ -121,6 +122,14 @@ def test_explicit_space_and_use(agent):
     assert out['space_id'] == beta
     agent.run('space', 'use', '--none', check=0)
     assert not os.path.exists(os.path.join(agent.home, 'space'))
+    # oxios chat --space: the chat's session is the space's.
+    r = agent.run('chat', '--space', 'Alpha', stdin='hello\n')
+    assert r.returncode == 0 and 'chatted' in r.stdout, r.stderr
+    db = sqlite3.connect(os.path.join(agent.home, 'oxios.db'))
+    (title, space), = db.execute(
+        "SELECT s.title, p.name FROM sessions s JOIN spaces p "
+        "ON p.id = s.space_id WHERE s.title = 'hello'")
+    assert space == 'Alpha'
 
 
 def test_the_buffer_summarises_older_turns(agent):
