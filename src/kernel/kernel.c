@@ -574,6 +574,7 @@ kernel_run(struct kernel_run *r)
 	    l.usage.output_tokens, &cause);
 	free(cause);
 	cause = NULL;
+	kernel_space_end(r); /* the knowledge bridge */
 	a = NULL;
 out:
 	if (reaping)

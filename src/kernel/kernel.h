@@ -132,6 +132,8 @@ int kernel_space_begin(struct kernel_run *r, json_t **space, int *bind,
 int kernel_space_bind(struct kernel_run *r, const json_t *space, int bind,
     char **cause);
 int kernel_space_buffer(struct kernel_run *r, json_t *messages, char **cause);
+/* After the run: the knowledge bridge (spaces.bridge) of its space. */
+void kernel_space_end(struct kernel_run *r);
 /* The agent's workspace directory from the configuration.  New string. */
 char *kernel_workspace(const struct config *cfg);
 /* The worker's policy under `cfg` (strings borrowed from cfg, workspace). */

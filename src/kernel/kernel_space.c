@@ -10,6 +10,7 @@
 #include "kernel/events.h"
 #include "kernel/kernel.h"
 #include "kernel/spaces.h"
+#include "kernel/spaces_bridge.h"
 #include "kernel/spaces_buffer.h"
 #include "util/log.h"
 
@@ -75,4 +76,26 @@ kernel_space_buffer(struct kernel_run *r, json_t *messages, char **cause)
 	scope.run_usd = r->budget_usd;
 	return spaces_buffer(r->db, r->cfg, &scope, r->session, messages,
 	    cause);
+}
+
+void
+kernel_space_end(struct kernel_run *r)
+{
+	struct call_scope scope;
+	char *cause = NULL;
+
+	if (r->space_id[0] == '\0' || !r->started)
+		return;
+	memset(&scope, 0, sizeof scope);
+	scope.cls = CALL_BACKGROUND;
+	scope.principal = r->principal;
+	scope.session_id = r->session;
+	scope.run_id = r->agent;
+	scope.run_tokens = r->budget_tokens;
+	scope.run_usd = r->budget_usd;
+	if (spaces_bridge(r->db, r->cfg, &scope, r->session, r->space_id,
+		&cause) < 0) {
+		log_info("spaces: %s", cause);
+		free(cause);
+	}
 }

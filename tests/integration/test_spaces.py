@@ -238,3 +238,44 @@ def test_rest_spaces_and_chat(llm):
         assert st == 404 and j['error']['code'] == 'no_space', j
     finally:
         d.stop_clean()
+
+
+def test_the_knowledge_bridge(agent):
+    with open(agent.path('config.toml'), 'a') as f:
+        f.write('[spaces]\nbridge = true\n')
+    garden = create(agent, 'Garden', '--tag', 'plants')
+    create(agent, 'Infra', '--tag', 'k8s')
+    agent.fake.load({'turns': [
+        {'text': 'noted'},
+        {'text': '- The user grows tomatoes in bed 3\n'
+                 'not a fact line\n- \n- Watering is on Sundays'},
+        {'text': 'ok'}, {'text': 'NONE'}]})
+    out = run_json(agent, 'my plants: tomatoes in bed 3, watered Sundays')
+    assert out['space_id'] == garden
+    run_json(agent, 'the k8s cluster has three nodes')
+    reqs = chat_requests(agent)
+    assert [q['headers'].get('x-oxios-phase') for q in reqs] == [
+        'chat', 'space', 'chat', 'space']
+    assert 'tomatoes in bed 3' in texts(reqs[1])
+    assert 'k8s' not in texts(reqs[1])
+
+    def search(*args):
+        r = agent.run('memory', 'search', '--json', *args)
+        assert r.returncode == 0, r.stderr
+        return [m['content'] for m in json.loads(r.stdout)]
+
+    assert search('tomatoes', '--space', 'garden') == [
+        'The user grows tomatoes in bed 3']
+    assert search('tomatoes', '--space', 'Infra') == []
+    assert 'Watering is on Sundays' in search('Watering', '--space',
+                                              garden)
+    r = agent.run('memory', 'search', 'x', '--space', 'Nope')
+    assert r.returncode == 1 and 'no space' in r.stderr
+    db = sqlite3.connect(os.path.join(agent.home, 'oxios.db'))
+    assert db.execute('SELECT count(*) FROM memories WHERE space = ?',
+                      (garden,)).fetchone() == (2,)
+    # The next run of the space extracts from its new turns only.
+    agent.fake.load({'turns': [{'text': 'again'}, {'text': 'NONE'}]})
+    run_json(agent, 'plants: what now?')
+    last = chat_requests(agent)[-1]
+    assert 'what now' in texts(last) and 'bed 3' not in texts(last)

@@ -15,6 +15,7 @@
 
 #include "kernel/sessions.h"
 #include "kernel/spaces.h"
+#include "kernel/spaces_bridge.h"
 #include "kernel/spaces_buffer.h"
 #include "store/db.h"
 #include "tmpdir.h"
@@ -312,6 +313,32 @@ test_buffer_cut(void **state)
 	json_decref(m);
 }
 
+static void
+test_bridge_facts(void **state)
+{
+	json_t *f;
+	char many[512] = "";
+	int i;
+
+	(void)state;
+	f = spaces_bridge_facts("NONE");
+	assert_int_equal(json_array_size(f), 0);
+	json_decref(f);
+	f = spaces_bridge_facts("- one  \r\nnot\n-two\n- \n-   three");
+	assert_int_equal(json_array_size(f), 2);
+	assert_string_equal(json_string_value(json_array_get(f, 0)), "one");
+	assert_string_equal(json_string_value(json_array_get(f, 1)), "three");
+	json_decref(f);
+	for (i = 0; i < 15; i++)
+		strcat(many, "- a fact\n");
+	f = spaces_bridge_facts(many);
+	assert_int_equal(json_array_size(f), BRIDGE_MAX_FACTS);
+	json_decref(f);
+	f = spaces_bridge_facts("- bad \xff utf8\n- fine");
+	assert_int_equal(json_array_size(f), 1);
+	json_decref(f);
+}
+
 int
 main(void)
 {
@@ -321,6 +348,7 @@ main(void)
 		cmocka_unit_test(test_detect),
 		cmocka_unit_test_setup_teardown(test_store, setup, teardown),
 		cmocka_unit_test(test_buffer_cut),
+		cmocka_unit_test(test_bridge_facts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

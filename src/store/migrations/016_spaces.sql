@@ -21,3 +21,6 @@ ALTER TABLE sessions ADD COLUMN space_id TEXT
 ALTER TABLE sessions ADD COLUMN summary TEXT;
 ALTER TABLE sessions ADD COLUMN summary_upto INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX sessions_space ON sessions (space_id);
+-- The knowledge bridge: the messages of the session its facts were
+-- extracted from.
+ALTER TABLE sessions ADD COLUMN bridge_upto INTEGER NOT NULL DEFAULT 0;
