@@ -279,3 +279,24 @@ def test_the_knowledge_bridge(agent):
     run_json(agent, 'plants: what now?')
     last = chat_requests(agent)[-1]
     assert 'what now' in texts(last) and 'bed 3' not in texts(last)
+
+
+def test_the_model_classifies_when_configured(agent):
+    garden = create(agent, 'Garden', '--description', 'growing vegetables')
+    agent.fake.load({'turns': [{'text': 'ok'}, {'text': '"garden".'},
+                               {'text': 'ok'}, {'text': 'none'},
+                               {'text': 'ok'}]})
+    # Off (the default): no call, no space.
+    out = run_json(agent, 'when do tomatoes ripen?')
+    assert out['space_id'] is None
+    with open(agent.path('config.toml'), 'a') as f:
+        f.write('[spaces]\nclassify = true\n')
+    out = run_json(agent, 'when do tomatoes ripen?')
+    assert out['space_id'] == garden
+    out = run_json(agent, 'what is a monad?')
+    assert out['space_id'] is None
+    reqs = chat_requests(agent)
+    assert [q['headers'].get('x-oxios-phase') for q in reqs] == [
+        'chat', 'space', 'chat', 'space', 'chat']
+    ask = texts(reqs[1])
+    assert 'Garden: growing vegetables' in ask and 'tomatoes' in ask
