@@ -13,6 +13,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "agent/context.h"
 #include "kernel/sessions.h"
 #include "kernel/spaces.h"
 #include "kernel/spaces_bridge.h"
@@ -276,6 +277,38 @@ test_store(void **state)
 	assert_null(s);
 	free(cause);
 	cause = NULL;
+
+	/* The space section: name, emoji, description; the summary. */
+	{
+		struct context_in in;
+		char *p;
+
+		memset(&in, 0, sizeof in);
+		in.db = db;
+		in.workspace = "/ws";
+		in.space_id = id;
+		in.session_id = sess;
+		p = context_system_prompt(&in);
+		assert_non_null(
+		    strstr(p, "You are in the space \"Garden\" G."));
+		assert_non_null(strstr(p, "It is about: veg"));
+		assert_null(strstr(p, "Summary of the earlier"));
+		free(p);
+		assert_int_equal(sqlite3_exec(db,
+				     "UPDATE sessions SET summary = 'S1', "
+				     "summary_upto = 4",
+				     NULL, NULL, NULL),
+		    SQLITE_OK);
+		p = context_system_prompt(&in);
+		assert_non_null(strstr(p,
+		    "Summary of the earlier "
+		    "conversation:\nS1"));
+		free(p);
+		in.depth = 1; /* a sub-agent is not told */
+		p = context_system_prompt(&in);
+		assert_null(strstr(p, "Garden"));
+		free(p);
+	}
 
 	assert_int_equal(spaces_delete(db, id, &cause), 1);
 	assert_int_equal(spaces_delete(db, id, &cause), 0);
