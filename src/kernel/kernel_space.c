@@ -68,12 +68,12 @@ kernel_space_buffer(struct kernel_run *r, json_t *messages, char **cause)
 {
 	struct call_scope scope;
 
+	/* Before the run's agent exists: the global budgets and the
+	 * profile's apply, not the run's own. */
 	memset(&scope, 0, sizeof scope);
 	scope.cls = r->cls;
 	scope.principal = r->principal;
 	scope.session_id = r->session;
-	scope.run_tokens = r->budget_tokens;
-	scope.run_usd = r->budget_usd;
 	return spaces_buffer(r->db, r->cfg, &scope, r->session, messages,
 	    cause);
 }

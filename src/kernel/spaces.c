@@ -358,6 +358,8 @@ spaces_update(sqlite3 *db, const char *id, const json_t *body, char **cause)
 		    strcmp(json_string_value(json_object_get(o, "id")), id) ==
 			0;
 		json_decref(o);
+		if (o == NULL && *cause != NULL)
+			goto undo;
 	}
 	sqlite3_exec(db, "RELEASE spaces_update", NULL, NULL, NULL);
 	return changed > 0;
