@@ -10,6 +10,8 @@
 #include "agent/context.h"
 #include "agent/loop.h"
 #include "kernel/personas.h"
+#include "kernel/spaces.h"
+#include "kernel/spaces_buffer.h"
 #include "memory/memory.h"
 #include "skills/skill_tool.h"
 #include "util/xalloc.h"
@@ -71,6 +73,43 @@ context_persona(const struct context_in *in, struct buf *out)
 	json_decref(p);
 }
 
+/* The run's space (its name, emoji and description) and the summary of
+ * the session's older turns, when there is one (the root agent only;
+ * kernel/spaces_buffer.h). */
+static void
+context_space(const struct context_in *in, struct buf *out)
+{
+	json_t *sp = NULL;
+	char *summary = NULL, *cause = NULL;
+	const char *desc;
+	long upto = 0;
+
+	if (in->depth != 0)
+		return;
+	if (in->space_id != NULL &&
+	    (sp = spaces_get(in->db, in->space_id, &cause)) != NULL) {
+		buf_printf(out, "You are in the space \"%s\"%s%s.",
+		    json_string_value(json_object_get(sp, "name")),
+		    *json_string_value(json_object_get(sp, "emoji")) ? " " : "",
+		    json_string_value(json_object_get(sp, "emoji")));
+		desc = json_string_value(json_object_get(sp, "description"));
+		if (desc != NULL && *desc != '\0')
+			buf_printf(out, " It is about: %s", desc);
+		buf_adds(out, " Keep to its topic.");
+		json_decref(sp);
+	}
+	free(cause);
+	cause = NULL;
+	if (in->session_id != NULL &&
+	    spaces_buffer_read(in->db, in->session_id, &summary, &upto,
+		&cause) == 0 &&
+	    summary != NULL && upto > 0)
+		buf_printf(out, "%sSummary of the earlier conversation:\n%s",
+		    out->len > 0 ? "\n\n" : "", summary);
+	free(summary);
+	free(cause);
+}
+
 /* The Ouroboros execution's addition (the root agent only). */
 static void
 context_exec(const struct context_in *in, struct buf *out)
@@ -96,6 +135,7 @@ const struct context_section context_sections[] = {
 	{ "base", context_base },
 	{ "persona", context_persona },
 	{ "skills", context_skills },
+	{ "space", context_space },
 	{ "exec", context_exec },
 	{ "recall", context_recall },
 	{ NULL, NULL },

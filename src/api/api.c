@@ -691,6 +691,7 @@ const struct route *const api_route_tables[] = {
 	api_security_routes,
 	api_skills_routes,
 	api_personas_routes,
+	api_spaces_routes,
 	api_approvals_routes,
 	api_scheduler_routes,
 	api_usage_routes,

@@ -40,6 +40,7 @@ extern const struct route api_budget_routes[];
 extern const struct route api_security_routes[];
 extern const struct route api_skills_routes[];
 extern const struct route api_personas_routes[];
+extern const struct route api_spaces_routes[];
 extern const struct route api_approvals_routes[];
 extern const struct route api_scheduler_routes[];
 extern const struct route api_usage_routes[];

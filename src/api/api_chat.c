@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "api/api.h"
+#include "kernel/spaces.h"
 #include "config/live.h"
 #include "http/hub.h"
 #include "http/ws.h"
@@ -141,6 +142,10 @@ chat_result(const struct kernel_run *r)
 	    r->evaluation_passed < 0 ? json_null() :
 				       json_boolean(r->evaluation_passed));
 	json_object_set_new(o, "generations", json_integer(r->generations));
+	json_object_set_new(o, "space_id",
+	    r->space_id[0] != '\0' ? json_string(r->space_id) : json_null());
+	json_object_set_new(o, "space_tag",
+	    r->space_id[0] != '\0' ? json_string(r->space_tag) : json_null());
 	json_object_set_new(o, "ouroboros_stop",
 	    r->ouro_stop[0] != '\0' ? json_string(r->ouro_stop) : json_null());
 	return o;
@@ -289,9 +294,10 @@ static const struct gateway_sink chat_sink = {
 static int
 chat_submit(struct chat_call *c, const char *content, const char *session,
     const char *model, const char *agent, const char *persona,
-    enum kernel_spec spec)
+    enum kernel_spec spec, const char *space)
 {
 	struct gateway_msg m = { .content = content,
+		.space = space,
 		.session_id = session,
 		.model = model,
 		.principal = agent,
@@ -392,6 +398,28 @@ chat_check(json_t *body, const char **content, const char **session,
 		}
 		*persona = json_string_value(pv);
 	}
+	s = json_object_get(body, "space"); /* the space chosen */
+	if (s != NULL && !json_is_null(s) &&
+	    (!json_is_string(s) || json_string_length(s) == 0 ||
+		json_string_length(s) > SPACE_NAME_MAX)) {
+		snprintf(msg, msgsize,
+		    "\"space\" must be a space's id or name");
+		return -1;
+	}
+	if (json_is_string(s) && (db = db_get()) != NULL) {
+		json_t *known = spaces_get(db, json_string_value(s), &cause);
+
+		free(cause);
+		cause = NULL;
+		json_decref(known);
+		if (known == NULL) {
+			*code = "not_found";
+			snprintf(msg, msgsize, "no space '%.64s'",
+			    json_string_value(s));
+			return -1;
+		}
+	}
+	s = json_object_get(body, "session_id");
 	*content = json_string_value(c);
 	*session = json_is_string(s) ? json_string_value(s) : NULL;
 	*model = json_is_string(m) ? json_string_value(m) : NULL;
@@ -452,8 +480,8 @@ api_chat(struct http_req *r)
 	http_hold(r);
 	c->req = r;
 	snprintf(c->actor, sizeof c->actor, "%s", api_actor(r));
-	if (chat_submit(c, content, session, model, agent, persona, spec) !=
-	    0) {
+	if (chat_submit(c, content, session, model, agent, persona, spec,
+		json_string_value(json_object_get(r->body, "space"))) != 0) {
 		http_complete(r); /* drops the hold; nothing answered yet */
 		return http_error(r, 503, "busy", "cannot start a thread");
 	}
@@ -631,8 +659,8 @@ chat_ws_text(struct hub_conn *c, const char *s, size_t n, void *arg)
 	pthread_mutex_unlock(&cw->lock);
 	call->owner = cw;
 	snprintf(call->actor, sizeof call->actor, "%s", cw->actor);
-	if (chat_submit(call, content, session, model, agent, persona, spec) !=
-	    0)
+	if (chat_submit(call, content, session, model, agent, persona, spec,
+		json_string_value(json_object_get(msg, "space"))) != 0)
 		chat_ws_error(c, "busy", "cannot start a thread");
 out:
 	json_decref(msg);
@@ -697,11 +725,13 @@ const struct route api_chat_routes[] = {
 	    .summary = "Run an agent on a message and answer when it is done.",
 	    .request = "{content (or message), session_id?, model?, agent?, "
 		       "spec?: true runs the Ouroboros protocol (defaults "
-		       "accepted), false or absent: none}",
+		       "accepted), false or absent: none, space?: a space's "
+		       "id or name (else detected)}",
 	    .response =
 		"{reply, session_id, agent_id, duration_ms, stop_reason, "
 		"iterations, tool_calls, usage, phase_reached, seed_id, "
-		"evaluation_passed, generations, ouroboros_stop}",
+		"evaluation_passed, generations, ouroboros_stop, space_id, "
+		"space_tag}",
 	},
 	{
 	    .method = "POST",

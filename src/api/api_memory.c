@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "api/api.h"
+#include "kernel/spaces.h"
 #include "config/live.h"
 #include "kernel/memtools.h"
 #include "memory/memory.h"
@@ -455,14 +456,21 @@ api_mem_search(sqlite3 *db, const json_t *body, enum mem_mode mode,
 	struct mem_query q;
 	struct llm_error err;
 	char why[160], *cause = NULL;
-	json_t *found;
+	json_t *found, *sp = NULL;
 
 	(void)actor; /* a read */
 	if (api_mem_parse_query(body, mode, &q, why, sizeof why) != 0)
 		return api_mem_error(status, 400, "bad_request", why);
 	q.cancel = cancel;
 	q.embed_err = &err;
-	if ((found = memory_search(db, &q, &cause)) == NULL)
+	/* A space's name stands for its id (the memories' origin). */
+	if (q.space != NULL && (sp = spaces_get(db, q.space, &cause)) != NULL)
+		q.space = json_string_value(json_object_get(sp, "id"));
+	free(cause);
+	cause = NULL;
+	found = memory_search(db, &q, &cause);
+	json_decref(sp);
+	if (found == NULL)
 		return api_mem_failed(status, &err, 400, "bad_request", cause);
 	*status = 200;
 	return json_pack("{s:o}", "results", found);

@@ -31,6 +31,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_skills_entry,
 	&cmd_skill_entry,
 	&cmd_persona_entry,
+	&cmd_space_entry,
 	&cmd_approvals_entry,
 	&cmd_seeds_entry,
 	&cmd_usage_entry,

@@ -76,6 +76,7 @@ extern const struct cmd_entry cmd_permissions_entry;
 extern const struct cmd_entry cmd_skills_entry;
 extern const struct cmd_entry cmd_skill_entry;
 extern const struct cmd_entry cmd_persona_entry;
+extern const struct cmd_entry cmd_space_entry;
 extern const struct cmd_entry cmd_approvals_entry;
 extern const struct cmd_entry cmd_seeds_entry;
 extern const struct cmd_entry cmd_usage_entry;

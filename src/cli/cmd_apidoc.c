@@ -152,7 +152,12 @@ static const char api_intro[] =
     "docs/security.md), `skills.changed` (a skill installed, deleted,\n"
     "enabled or disabled: `name`, `op`; docs/skills.md),\n"
     "`persona.changed` (a persona created, edited, deleted or chosen:\n"
-    "`op`, `persona`, `session_id`; docs/agents.md).\n"
+    "`op`, `persona`, `session_id`; docs/agents.md), `space.changed` (a\n"
+    "space created, changed or deleted: `op`, `id`, `name`),\n"
+    "`space.chosen` (a run's space: `session_id`, `space_id`,\n"
+    "`space_tag`, `why`) and `space.summarised` (a history buffered:\n"
+    "`session_id`, `summarised`, `kept`; all three in docs/agents.md,\n"
+    "\"Spaces\").\n"
     "\n"
     "# Routes\n";
 

@@ -21,6 +21,7 @@
 #include "cli/ctl_client.h"
 #include "config/home.h"
 #include "kernel/kernel.h"
+#include "cli/cmd_space.h"
 #include "kernel/budget_agent.h"
 #include "kernel/personas.h"
 #include "kernel/sessions.h"
@@ -35,6 +36,7 @@ static int cmd_chat(int, char **);
 const struct cmd_entry cmd_chat_entry = {
 	.name = "chat",
 	.usage = "[--model P/M] [--session ID] [--agent NAME] [--persona NAME] "
+		 "[--space NAME] "
 		 "[--spec|--no-spec] [--local] [PROMPT...]",
 	.summary = "Talk with an agent interactively.",
 	.help =
@@ -52,6 +54,9 @@ const struct cmd_entry cmd_chat_entry = {
 	    "  --persona NAME   who the agent is told to be (oxios persona\n"
 	    "                   list; default: the session's, else the\n"
 	    "                   default persona)\n"
+	    "  --space NAME     talk in that space (else the one of `oxios\n"
+	    "                   space use`, else the one the first message\n"
+	    "                   names; docs/agents.md, \"Spaces\")\n"
 	    "  --spec           each message is a task through the Ouroboros\n"
 	    "                   protocol (docs/ouroboros.md): the interview\n"
 	    "                   asks its questions here, each with a default\n"
@@ -72,8 +77,8 @@ const struct cmd_entry cmd_chat_entry = {
 	    "  /model [P/M]     show or change the model\n"
 	    "  /session [ID]    show the session, or continue another\n"
 	    "  /persona [NAME]  show or change the persona\n",
-	.words = "--model --session --agent --persona --spec --no-spec "
-		 "--local",
+	.words = "--model --session --agent --persona --space --spec "
+		 "--no-spec --local",
 	.exec = cmd_chat,
 };
 
@@ -83,7 +88,8 @@ struct chat {
 	char *model;       /* NULL: engine.default_model */
 	const char *agent; /* the principal (--agent); NULL: default */
 	char persona[PERSONA_NAME_MAX + 1]; /* "": the session's */
-	char session[UUID_STRLEN];          /* "" until the first message */
+	char *space;               /* --space, else `oxios space use`'s */
+	char session[UUID_STRLEN]; /* "" until the first message */
 	int tty;
 	int local;             /* --local: never through the daemon */
 	struct cli_out *out;   /* the turn's output, while it runs */
@@ -362,6 +368,7 @@ chat_turn(struct chat *c, const char *line)
 	r.model = c->model;
 	r.principal = c->agent;
 	r.persona = c->persona[0] != '\0' ? c->persona : NULL;
+	r.space = c->space;
 	r.cls = CALL_INTERACTIVE;
 	r.spec = c->spec;
 	if (c->spec == KERNEL_SPEC_ALWAYS) {
@@ -414,6 +421,7 @@ cmd_chat(int argc, char **argv)
 		{ "session", required_argument, NULL, 's' },
 		{ "agent", required_argument, NULL, 'a' },
 		{ "persona", required_argument, NULL, 'P' },
+		{ "space", required_argument, NULL, 'E' },
 		{ "local", no_argument, NULL, 'L' },
 		{ "spec", no_argument, NULL, 'S' },
 		{ "no-spec", no_argument, NULL, 'N' },
@@ -443,6 +451,7 @@ cmd_chat(int argc, char **argv)
 				cli_error("chat: --agent: %s", cause);
 				free(cause);
 				free(c.model);
+				free(c.space);
 				return EXIT_USAGE;
 			}
 			c.agent = optarg;
@@ -452,9 +461,14 @@ cmd_chat(int argc, char **argv)
 				cli_error("chat: --persona: %s", cause);
 				free(cause);
 				free(c.model);
+				free(c.space);
 				return EXIT_USAGE;
 			}
 			snprintf(c.persona, sizeof c.persona, "%s", optarg);
+			break;
+		case 'E':
+			free(c.space);
+			c.space = xstrdup(optarg);
 			break;
 		case 'L':
 			c.local = 1;
@@ -468,6 +482,7 @@ cmd_chat(int argc, char **argv)
 				cli_error("chat: --spec and --no-spec exclude "
 					  "each other");
 				free(c.model);
+				free(c.space);
 				return EXIT_USAGE;
 			}
 			spec =
@@ -475,6 +490,7 @@ cmd_chat(int argc, char **argv)
 			break;
 		default:
 			free(c.model);
+			free(c.space);
 			return cli_usage(&cmd_chat_entry);
 		}
 	}
@@ -487,11 +503,14 @@ cmd_chat(int argc, char **argv)
 			    CHAT_LINE_MAX);
 			buf_free(&first);
 			free(c.model);
+			free(c.space);
 			return EXIT_USAGE;
 		}
 	}
 	if ((c.cfg = cli_setup()) == NULL)
 		goto out;
+	if (c.space == NULL)
+		c.space = cmd_space_used();
 	dbpath = home_path("oxios.db");
 	if (db_init(dbpath, &cause) != 0) {
 		cli_error("%s", cause);
@@ -553,6 +572,7 @@ out:
 	buf_free(&first);
 	config_free(c.cfg);
 	free(c.model);
+	free(c.space);
 	free(dbpath);
 	free(cause);
 	return rc;

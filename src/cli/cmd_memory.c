@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "kernel/spaces.h"
 #include "config/home.h"
 #include "memory/memory.h"
 #include "security/audit.h"
@@ -18,7 +19,7 @@
 struct mem_opts {
 	int json;
 	long limit;
-	const char *type, *tier, *tag, *tags, *mode, *protect;
+	const char *type, *tier, *tag, *tags, *mode, *protect, *space;
 };
 
 static int
@@ -33,6 +34,7 @@ mem_parse(int argc, char **argv, struct mem_opts *o)
 		{ "tags", required_argument, NULL, 'G' },
 		{ "mode", required_argument, NULL, 'm' },
 		{ "protect", required_argument, NULL, 'p' },
+		{ "space", required_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 },
 	};
 	char *end;
@@ -75,6 +77,9 @@ mem_parse(int argc, char **argv, struct mem_opts *o)
 			break;
 		case 'G':
 			o->tags = optarg;
+			break;
+		case 'S':
+			o->space = optarg;
 			break;
 		case 'm':
 			if (strcmp(optarg, "hybrid") != 0 &&
@@ -341,7 +346,7 @@ mem_search(int argc, char **argv)
 	struct mem_cmd m;
 	struct mem_query q;
 	struct buf text;
-	json_t *j, *row;
+	json_t *j, *row, *sp = NULL;
 	struct llm_error err;
 	char *cause = NULL;
 	size_t i;
@@ -365,7 +370,18 @@ mem_search(int argc, char **argv)
 	q.tag = m.o.tag;
 	q.include_cold = 1;
 	q.touch = 1;
-	if ((j = memory_search(m.db, &q, &cause)) != NULL) {
+	if (m.o.space != NULL) { /* the origin's id, from a name too */
+		if ((sp = spaces_get(m.db, m.o.space, &cause)) == NULL) {
+			buf_free(&text);
+			if (cause == NULL)
+				xasprintf(&cause, "no space '%s'", m.o.space);
+			return mem_close(&m, EXIT_FAIL, NULL, cause);
+		}
+		q.space = json_string_value(json_object_get(sp, "id"));
+	}
+	j = memory_search(m.db, &q, &cause);
+	json_decref(sp);
+	if (j != NULL) {
 		if (m.o.json)
 			oxjson_print(stdout, j, 1);
 		else if (json_array_size(j) == 0)
@@ -522,7 +538,7 @@ static const struct cmd_sub cmd_memory_subs[] = {
 	{
 	    .name = "search",
 	    .usage = "QUERY [--limit N] [--mode hybrid|keyword|semantic] "
-		     "[--type T] [--tag X] [--json]",
+		     "[--type T] [--tag X] [--space NAME] [--json]",
 	    .summary = "BM25 and vectors, merged by reciprocal rank fusion; "
 		       "--json prints [{id, content, score, ...}]",
 	    .exec = mem_search,
@@ -577,6 +593,7 @@ const struct cmd_entry cmd_memory_entry = {
 	    "Types: user_profile, preference, decision, knowledge, skill,\n"
 	    "fact, episode, session, conversation.  Protection: none, low,\n"
 	    "medium, high, permanent.\n",
-	.words = "--type --tags --protect --limit --mode --tier --tag --json",
+	.words = "--type --tags --protect --limit --mode --tier --tag --space "
+		 "--json",
 	.subs = cmd_memory_subs,
 };

@@ -13,6 +13,7 @@
 #include "cli/interrupt.h"
 #include "cli/cli_out.h"
 #include "cli/ctl_client.h"
+#include "cli/cmd_space.h"
 #include "config/home.h"
 #include "kernel/budget_agent.h"
 #include "kernel/personas.h"
@@ -32,7 +33,7 @@ const struct cmd_entry cmd_run_entry = {
 	.usage =
 	    "[--json] [--exit-code] [--session ID] [--context-file PATH|-] "
 	    "[--model P/M] [--timeout SECS] [--budget-tokens N] "
-	    "[--budget-usd X] [--agent NAME] [--persona NAME] "
+	    "[--budget-usd X] [--agent NAME] [--persona NAME] [--space NAME] "
 	    "[--spec|--no-spec] [--local] "
 	    "PROMPT...",
 	.summary = "Run an agent on a task and print its answer.",
@@ -46,8 +47,8 @@ const struct cmd_entry cmd_run_entry = {
 	    "                   response, session_id, agent_id, exit_code,\n"
 	    "                   duration_ms, stop_reason (the agent loop's),\n"
 	    "                   phase_reached, seed_id, evaluation_passed,\n"
-	    "                   generations, ouroboros_stop, ... (null for\n"
-	    "                   what does not exist: space_id, space_tag)\n"
+	    "                   generations, ouroboros_stop, space_id,\n"
+	    "                   space_tag, ... (null for what does not exist)\n"
 	    "  --exit-code      exit 0 only if the seed's evaluation passed,\n"
 	    "                   or, for a quick answer, the agent finished\n"
 	    "                   (answered without being stopped by a limit);\n"
@@ -60,6 +61,10 @@ const struct cmd_entry cmd_run_entry = {
 	    "  --session ID     continue that session (its history is the\n"
 	    "                   context)\n"
 	    "  --context-file F add a file (or - for stdin) before the prompt\n"
+	    "  --space NAME     run in that space (else the one of `oxios space\n"
+	    "                   use`, else the one the message names: a path,\n"
+	    "                   a tag, the name); a space's runs continue its\n"
+	    "                   conversation\n"
 	    "  --model P/M      instead of engine.default_model\n"
 	    "  --timeout SECS   instead of kernel.agent_timeout_secs\n"
 	    "  --budget-tokens N  the run may use at most N tokens (input and\n"
@@ -84,7 +89,8 @@ const struct cmd_entry cmd_run_entry = {
 	    "bad usage.\n",
 	.words =
 	    "--json --exit-code --session --context-file --model --timeout "
-	    "--budget-tokens --budget-usd --agent --persona --spec --no-spec "
+	    "--budget-tokens --budget-usd --agent --persona --space --spec "
+	    "--no-spec "
 	    "--local",
 	.exec = cmd_run,
 };
@@ -148,11 +154,13 @@ run_json(const struct kernel_run *r, int exit_code)
 {
 	json_t *o;
 
-	o = json_pack("{s:s?, s:s?, s:n, s:n, s:s?, s:s?, s:s?, s:o, s:i, "
+	o = json_pack("{s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:o, s:i, "
 		      "s:s?, s:i, s:i}",
 	    "response", r->started ? r->answer : NULL, "session_id",
-	    r->session[0] != '\0' ? r->session : NULL, "space_id", "space_tag",
-	    "seed_id", r->seed_id[0] != '\0' ? r->seed_id : NULL, "agent_id",
+	    r->session[0] != '\0' ? r->session : NULL, "space_id",
+	    r->space_id[0] != '\0' ? r->space_id : NULL, "space_tag",
+	    r->space_id[0] != '\0' ? r->space_tag : NULL, "seed_id",
+	    r->seed_id[0] != '\0' ? r->seed_id : NULL, "agent_id",
 	    r->agent[0] != '\0' ? r->agent : NULL, "phase_reached",
 	    r->phase_reached, "evaluation_passed",
 	    r->evaluation_passed < 0 ? json_null() :
@@ -200,6 +208,7 @@ cmd_run(int argc, char **argv)
 		{ "budget-usd", required_argument, NULL, 'U' },
 		{ "agent", required_argument, NULL, 'a' },
 		{ "persona", required_argument, NULL, 'P' },
+		{ "space", required_argument, NULL, 'E' },
 		{ "local", no_argument, NULL, 'L' },
 		{ "spec", no_argument, NULL, 'S' },
 		{ "no-spec", no_argument, NULL, 'N' },
@@ -210,7 +219,7 @@ cmd_run(int argc, char **argv)
 	struct config *cfg = NULL;
 	struct cancel stop;
 	const char *context = NULL;
-	char *prompt = NULL, *dbpath = NULL, *cause = NULL, *end;
+	char *prompt = NULL, *dbpath = NULL, *cause = NULL, *end, *used = NULL;
 	int c, exit_code_mode = 0, rc = EXIT_FAIL, code, local = 0, fd = -1;
 	long timeout = 0;
 	size_t i;
@@ -229,6 +238,9 @@ cmd_run(int argc, char **argv)
 			break;
 		case 'L':
 			local = 1;
+			break;
+		case 'E':
+			r.space = optarg;
 			break;
 		case 'S':
 		case 'N':
@@ -318,6 +330,8 @@ cmd_run(int argc, char **argv)
 	}
 	if ((cfg = cli_setup()) == NULL)
 		goto out;
+	if (r.space == NULL) /* oxios space use */
+		r.space = used = cmd_space_used();
 	if (!local && (fd = ctl_client_connect(&cause)) == -2) {
 		cli_error("%s", cause);
 		goto out;
@@ -395,6 +409,7 @@ out:
 	db_shutdown();
 	config_free(cfg);
 	free(prompt);
+	free(used);
 	free(dbpath);
 	free(cause);
 	return rc;

@@ -67,6 +67,7 @@ ctl_client_request(const struct kernel_run *r, size_t *len)
 	req.model = (char *)r->model;
 	req.agent = (char *)r->principal;
 	req.persona = (char *)r->persona;
+	req.space = (char *)r->space;
 	req.timeout_secs = r->timeout_ms / 1000;
 	req.budget_tokens = r->budget_tokens;
 	req.budget_usd = r->budget_usd;

@@ -209,6 +209,16 @@ const struct config_key config_schema[] = {
 	{ "monitor.min_disk_mb", CT_INT, "64", R(0, 1000000000), NULL, NULL, 0,
 	  "Free megabytes on the disk of $OXIOS_HOME under which new runs are paused; 0 turns the check off" },
 
+	/* [spaces] */
+	{ "spaces.classify", CT_BOOL, "false", NORANGE, NULL, NULL, 0,
+	  "Whether a message no space's path, tag or name matches is classified into a space by the model" },
+	{ "spaces.buffer_tokens", CT_INT, "24000", R(1000, 10000000), NULL, NULL, 0,
+	  "Estimated tokens (4 characters each) of a session's history over which its older turns are summarised" },
+	{ "spaces.bridge", CT_BOOL, "false", NORANGE, NULL, NULL, 0,
+	  "Whether durable facts of a space's conversation are extracted into memory (origin: the space) after each of its runs" },
+	{ "spaces.keep_turns", CT_INT, "6", R(1, 1000), NULL, NULL, 0,
+	  "User turns kept whole when a session's history is summarised" },
+
 	/* [cron] */
 	{ "cron.enabled", CT_BOOL, "true", NORANGE, NULL, NULL, CK_PLANNED,
 	  "Whether scheduled jobs run" },

@@ -495,6 +495,7 @@ ctl_conn_thread(void *arg)
 	m.principal = req.agent;
 	m.persona = req.persona;
 	m.approvals = req.approvals;
+	m.space = req.space;
 	cfg = config_live_get();
 	sink = ctl_sink;
 	if (!req.ask)

@@ -6,7 +6,7 @@
  * Client to daemon: one request line, then at most control lines.
  *   {"type":"run", "prompt":S, "session":S?, "model":S?, "timeout":N?,
  *    "budget_tokens":N?, "budget_usd":X?, "agent":S?, "class":S?,
- *    "spec":B?, "ask":B?, "approvals":B?}
+ *    "spec":B?, "ask":B?, "approvals":B?, "space":S?}
  *   {"type":"cancel"}
  *   {"type":"answers", "answers":[S|null, ...]?, "go":B?}
  *     (to a "questions" event, when the request said "ask": true)
@@ -71,6 +71,7 @@ struct ctl_request {
 				    absent or null: the configuration */
 	int ask;       /* the client answers the interview's questions */
 	int approvals; /* the client answers tool calls' approvals */
+	char *space;   /* the space chosen (id or name); NULL: detected */
 };
 
 /* Parse and check a request line (without its newline). */
@@ -171,6 +172,14 @@ json_t *ctl_parse_object(const char *line, size_t len, size_t cap,
 int ctl_keys_known(const json_t *o, const char *const *keys, char **cause);
 /* `o` as one compact line with its newline; o is consumed. */
 char *ctl_line(json_t *o, size_t *len);
+/* A session id or an agent name: letters, digits, '-', '_', '.'. */
+int ctl_name_ok(const char *s);
+/* A required string member `key` of `o` into *out and its length into
+ * *len (NULs allowed when `nul`): 0, or -1 with *cause. */
+int ctl_req_str(const json_t *o, const char *key, int nul, const char **out,
+    size_t *len, char **cause);
+/* A JSON string of the well-formed UTF-8 prefix of `s` (new). */
+json_t *ctl_jstr(const char *s);
 /* A QUESTIONS event's fields into ev (round, data). */
 int ctl_questions_check(struct ctl_event *ev, char **cause);
 /* A PHASE event's fields into ev (phase, generation, seed_id). */

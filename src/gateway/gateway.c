@@ -37,6 +37,7 @@ struct gateway_job {
 	char *principal;
 	char *persona;
 	char *identity;
+	char *space;
 	long timeout_ms;
 	long long budget_tokens;
 	double budget_usd;
@@ -93,6 +94,7 @@ gateway_job_end(struct gateway_job *j)
 	free(j->principal);
 	free(j->persona);
 	free(j->identity);
+	free(j->space);
 	free(j);
 }
 
@@ -198,6 +200,7 @@ gateway_run(struct gateway_job *j)
 	r->principal = j->principal;
 	r->persona = j->persona;
 	r->identity = j->identity;
+	r->space = j->space;
 	r->timeout_ms = j->timeout_ms;
 	r->budget_tokens = j->budget_tokens;
 	r->budget_usd = j->budget_usd;
@@ -283,6 +286,7 @@ gateway_submit(const struct config *cfg, const struct gateway_msg *m,
 	j->principal = m->principal != NULL ? xstrdup(m->principal) : NULL;
 	j->persona = m->persona != NULL ? xstrdup(m->persona) : NULL;
 	j->identity = m->identity != NULL ? xstrdup(m->identity) : NULL;
+	j->space = m->space != NULL ? xstrdup(m->space) : NULL;
 	j->timeout_ms = m->timeout_ms;
 	j->budget_tokens = m->budget_tokens;
 	j->budget_usd = m->budget_usd;

@@ -149,6 +149,9 @@ events_type_name(enum event_type t)
 		[EVENT_PERMISSIONS_CHANGED] = "permissions.changed",
 		[EVENT_SKILLS_CHANGED] = "skills.changed",
 		[EVENT_PERSONA_CHANGED] = "persona.changed",
+		[EVENT_SPACE_CHANGED] = "space.changed",
+		[EVENT_SPACE_CHOSEN] = "space.chosen",
+		[EVENT_SPACE_SUMMARISED] = "space.summarised",
 	};
 
 	return (size_t)t < sizeof names / sizeof names[0] ? names[t] :

@@ -57,7 +57,10 @@ enum event_type {
 	EVENT_APPROVAL_RESOLVED,   /* "approval.resolved": answered, expired */
 	EVENT_PERMISSIONS_CHANGED, /* "permissions.changed": grants, rules */
 	EVENT_SKILLS_CHANGED,      /* "skills.changed": name, op */
-	EVENT_PERSONA_CHANGED, /* "persona.changed": created, edited, used */
+	EVENT_PERSONA_CHANGED,  /* "persona.changed": created, edited, used */
+	EVENT_SPACE_CHANGED,    /* "space.changed": created, updated, deleted */
+	EVENT_SPACE_CHOSEN,     /* "space.chosen": a session's space, why */
+	EVENT_SPACE_SUMMARISED, /* "space.summarised": a history buffered */
 	EVENT_TYPE_COUNT
 };
 

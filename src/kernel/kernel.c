@@ -357,6 +357,7 @@ kernel_agent_in(struct kernel_run *r, struct agent *a, json_t *messages,
 	ctx.principal = r->principal;
 	ctx.session_id = r->session;
 	ctx.persona = kernel_persona_name(r);
+	ctx.space_id = r->space_id[0] != '\0' ? r->space_id : NULL;
 	ctx.exec_system = r->exec_system;
 	ctx.recall = memory && policy_tool_offered(chain, "memory_read");
 	ctx.skills = policy_tool_offered(chain, "skill");
@@ -460,10 +461,11 @@ kernel_run(struct kernel_run *r)
 {
 	struct agent_loop l;
 	struct agent *a = NULL;
-	json_t *messages = NULL, *user;
+	json_t *messages = NULL, *user, *space = NULL;
+	const char *resume;
 	char *workspace = NULL, *cause = NULL;
 	uint64_t t0 = time_mono_ms();
-	int exists, rc = -1, reaping;
+	int exists, rc = -1, reaping, bind;
 
 	memset(&l, 0, sizeof l);
 	r->started = 0;
@@ -471,6 +473,7 @@ kernel_run(struct kernel_run *r)
 	r->sandbox = NULL;
 	r->error[0] = r->reason[0] = '\0';
 	r->session[0] = r->agent[0] = '\0';
+	r->space_why = NULL;
 	r->phase_reached = NULL;
 	r->seed_id[0] = r->ouro_stop[0] = r->ouro_detail[0] = '\0';
 	r->evaluation_passed = -1;
@@ -487,22 +490,31 @@ kernel_run(struct kernel_run *r)
 	    (long)config_int(r->cfg, "kernel.zombie_secs"),
 	    (long)config_int(r->cfg, "exec.timeout_secs"));
 
-	/* The session: resumed, or new. */
-	if (r->session_id != NULL) {
-		if ((exists = session_exists(r->db, r->session_id, &cause)) <=
-		    0) {
+	/* The space (kernel_space.c), then the session: resumed (the
+	 * space's conversation, too), or new. */
+	if (kernel_space_begin(r, &space, &bind, &cause) != 0) {
+		snprintf(r->error, sizeof r->error, "%s", cause);
+		goto out;
+	}
+	resume = r->session_id != NULL ? r->session_id :
+	    r->session[0] != '\0'      ? r->session :
+					 NULL;
+	if (resume != NULL) {
+		if ((exists = session_exists(r->db, resume, &cause)) <= 0) {
 			snprintf(r->error, sizeof r->error, "%s",
 			    exists < 0 ? cause : "no such session");
 			if (exists == 0)
 				snprintf(r->error, sizeof r->error,
 				    "no session %.64s (see the session_id of "
 				    "an earlier run)",
-				    r->session_id);
+				    resume);
 			goto out;
 		}
-		snprintf(r->session, sizeof r->session, "%s", r->session_id);
+		if (resume != r->session)
+			snprintf(r->session, sizeof r->session, "%s", resume);
 		if ((messages = session_messages(r->db, r->session, &cause)) ==
-		    NULL) {
+			NULL ||
+		    kernel_space_buffer(r, messages, &cause) != 0) {
 			snprintf(r->error, sizeof r->error, "%s", cause);
 			goto out;
 		}
@@ -512,6 +524,10 @@ kernel_run(struct kernel_run *r)
 			goto out;
 		}
 		messages = json_array();
+	}
+	if (kernel_space_bind(r, space, bind, &cause) != 0) {
+		snprintf(r->error, sizeof r->error, "%s", cause);
+		goto out;
 	}
 
 	if (kernel_persona_begin(r, &cause) != 0) {
@@ -573,6 +589,7 @@ kernel_run(struct kernel_run *r)
 	    l.usage.output_tokens, &cause);
 	free(cause);
 	cause = NULL;
+	kernel_space_end(r); /* the knowledge bridge */
 	a = NULL;
 out:
 	kernel_persona_end(r);
@@ -580,6 +597,7 @@ out:
 		reaper_release();
 	agent_loop_free(&l);
 	json_decref(messages);
+	json_decref(space);
 	free(workspace);
 	free(cause);
 	r->duration_ms = (long)(time_mono_ms() - t0);

@@ -102,7 +102,8 @@ struct kernel_run {
 	char seed_id[UUID_STRLEN];
 	/* The space the run's session belongs to ("" when none). */
 	char space_id[UUID_STRLEN];
-	char space_tag[64];
+	char space_tag[64];    /* its emoji, else its name */
+	const char *space_why; /* how it was chosen (spaces_why_name()) */
 	/* The persona the run took (its name; "" when none could be). */
 	char persona_name[65];
 	int evaluation_passed;
@@ -141,6 +142,16 @@ int kernel_agent(struct kernel_run *r, struct agent *a, json_t *messages,
  * execution, its results in *l. */
 int kernel_ouro_run(struct kernel_run *r, struct agent *a, json_t *messages,
     const char *workspace, struct agent_loop *l);
+/* kernel_space.c: the run's space before its session (a space's
+ * conversation goes into r->session), the session bound to it, the
+ * conversation buffer over the history.  0, or -1 with *cause. */
+int kernel_space_begin(struct kernel_run *r, json_t **space, int *bind,
+    char **cause);
+int kernel_space_bind(struct kernel_run *r, const json_t *space, int bind,
+    char **cause);
+int kernel_space_buffer(struct kernel_run *r, json_t *messages, char **cause);
+/* After the run: the knowledge bridge (spaces.bridge) of its space. */
+void kernel_space_end(struct kernel_run *r);
 /* The agent's workspace directory from the configuration.  New string. */
 char *kernel_workspace(const struct config *cfg);
 /* The worker's policy under `cfg` (strings borrowed from cfg, workspace). */

@@ -138,7 +138,8 @@ struct llm_request {
 /*
  * Whether `phase` is one of the phases a request may name: triage,
  * interview, seed, execute, evaluate, evolve (Ouroboros), chat, dream,
- * embedding.  An unknown one is refused (LLM_ERR_BAD_REQUEST) before
+ * embedding, space (a space chosen by the model), summary (the
+ * conversation buffer).  An unknown one is refused (LLM_ERR_BAD_REQUEST) before
  * anything is sent.
  */
 int llm_phase_valid(const char *phase);

@@ -52,6 +52,7 @@ static const char *const audit_names[AUDIT_NACTIONS] = {
 	[AUDIT_AGENT_ZOMBIE] = "agent_zombie",
 	[AUDIT_BUDGET] = "budget",
 	[AUDIT_PERMISSION] = "permission_change",
+	[AUDIT_SPACE] = "space_change",
 };
 
 struct audit_state aud = { .lock = PTHREAD_MUTEX_INITIALIZER };

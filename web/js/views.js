@@ -18,6 +18,7 @@ import * as approvals from '../views/approvals.js';
 import * as resources from '../views/resources.js';
 import * as system from '../views/system.js';
 import * as tokens from '../views/tokens.js';
+import * as spaces from '../views/spaces.js';
 
 export const views = [
   { id: 'chat', title: 'Chat', key: 'c', module: chat },
@@ -36,4 +37,5 @@ export const views = [
   { id: 'resources', title: 'Resources', key: 'r', module: resources },
   { id: 'system', title: 'System', key: 'y', module: system },
   { id: 'tokens', title: 'Tokens', key: 'k', module: tokens },
+  { id: 'spaces', title: 'Spaces', key: 'e', module: spaces },
 ];
