@@ -218,7 +218,7 @@ test_expiry(void **state)
 {
 	char tok[AUTH_TOKEN_LEN + 1];
 	struct auth_identity id;
-	int64_t now = time_wall_ms(), at;
+	int64_t now = time_wall_ms(), at, gone;
 	char *cause = NULL;
 	const char *name;
 	json_t *list, *row;
@@ -251,8 +251,9 @@ test_expiry(void **state)
 	cause = NULL;
 
 	/* The list shows the state once it has passed (wall clock). */
-	make("gone", AUTH_ROLE_VIEWER, time_wall_ms() + 1, tok);
-	while (time_wall_ms() <= now + 2)
+	gone = time_wall_ms() + 1;
+	make("gone", AUTH_ROLE_VIEWER, gone, tok);
+	while (time_wall_ms() <= gone)
 		;
 	list = tokens_list(db, &cause);
 	assert_non_null(list);
