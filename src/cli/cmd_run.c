@@ -47,8 +47,9 @@ const struct cmd_entry cmd_run_entry = {
 	    "                   response, session_id, agent_id, exit_code,\n"
 	    "                   duration_ms, stop_reason (the agent loop's),\n"
 	    "                   phase_reached, seed_id, evaluation_passed,\n"
-	    "                   generations, ouroboros_stop, space_id,\n"
-	    "                   space_tag, ... (null for what does not exist)\n"
+	    "                   generations, ouroboros_stop, persona,\n"
+	    "                   space_id, space_tag, ... (null for what does\n"
+	    "                   not exist)\n"
 	    "  --exit-code      exit 0 only if the seed's evaluation passed,\n"
 	    "                   or, for a quick answer, the agent finished\n"
 	    "                   (answered without being stopped by a limit);\n"
@@ -154,10 +155,11 @@ run_json(const struct kernel_run *r, int exit_code)
 {
 	json_t *o;
 
-	o = json_pack("{s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:o, s:i, "
-		      "s:s?, s:i, s:i}",
+	o = json_pack("{s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:o, "
+		      "s:i, s:s?, s:i, s:i}",
 	    "response", r->started ? r->answer : NULL, "session_id",
-	    r->session[0] != '\0' ? r->session : NULL, "space_id",
+	    r->session[0] != '\0' ? r->session : NULL, "persona",
+	    r->persona_name[0] != '\0' ? r->persona_name : NULL, "space_id",
 	    r->space_id[0] != '\0' ? r->space_id : NULL, "space_tag",
 	    r->space_id[0] != '\0' ? r->space_tag : NULL, "seed_id",
 	    r->seed_id[0] != '\0' ? r->seed_id : NULL, "agent_id",

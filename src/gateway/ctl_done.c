@@ -85,6 +85,12 @@ ctl_done_apply(const struct ctl_event *ev, struct kernel_run *r, char **cause)
 			return -1;
 		ctl_copy(r->space_tag, sizeof r->space_tag, s);
 	}
+	r->persona_name[0] = '\0';
+	if (json_object_get(o, "persona") != NULL) {
+		if (ctl_req_str(o, "persona", 0, &s, NULL, cause) != 0)
+			return -1;
+		ctl_copy(r->persona_name, sizeof r->persona_name, s);
+	}
 	r->duration_ms = (long)n;
 	r->started = json_is_true(json_object_get(o, "started"));
 	if (!r->started) {
@@ -253,6 +259,8 @@ ctl_ev_done(const struct kernel_run *r, size_t *len)
 		json_object_set_new(o, "space_id", json_string(r->space_id));
 		json_object_set_new(o, "space_tag", ctl_jstr(r->space_tag));
 	}
+	if (r->persona_name[0] != '\0')
+		json_object_set_new(o, "persona", ctl_jstr(r->persona_name));
 	if (!r->started) {
 		json_object_set_new(o, "error", ctl_jstr(r->error));
 		return ctl_line(o, len);

@@ -322,7 +322,7 @@ static const struct {
 		"stop_detail", "answer", "iterations", "tool_calls", "usage",
 		"cost_usd", "duration_ms", "sandbox", "error", "phase_reached",
 		"seed_id", "evaluation_passed", "generations", "ouroboros_stop",
-		"ouroboros_detail", "space_id", "space_tag" } },
+		"ouroboros_detail", "space_id", "space_tag", "persona" } },
 	{ "error", CTL_EV_ERROR, { "event", "error" } },
 	{ "questions", CTL_EV_QUESTIONS, { "event", "round", "questions" } },
 	{ "phase", CTL_EV_PHASE,

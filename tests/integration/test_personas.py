@@ -59,6 +59,7 @@ def test_run_persona_prompt_model_tools(pllm):
     ox.fake.load({'turns': [{'text': 'Arr.'}, {'text': 'Aye.'},
                             {'text': 'Done.'}]})
     j = run(ox, '--persona', 'pirate', 'hello')
+    assert j['persona'] == 'Pirate', j
     req = model_requests(ox.fake)[-1]
     s = system(req)
     assert s.startswith(PIRATE + '\nYour role: sea dog.'), s
@@ -156,8 +157,9 @@ def test_daemon_run_chat_and_rest(pdaemon):
                                         'traits': ['salty']})
     assert st == 201, p
     assert p['id'] == 'pirate' and p['builtin'] is False
-    r = ox.run('run', '--persona', 'Pirate', 'hi', timeout=90)
+    r = ox.run('run', '--json', '--persona', 'Pirate', 'hi', timeout=90)
     assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)['persona'] == 'Pirate', r.stdout
     req = model_requests(d.fake)[-1]
     assert system(req).startswith(PIRATE)
     assert offered(req) == {'read'}
