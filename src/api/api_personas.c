@@ -222,7 +222,8 @@ const struct route api_personas_routes[] = {
 		       "Research) then the custom ones, each with default: "
 		       "true for the default one.",
 	    .response = "{personas: [{id, name, role, description, prompt, "
-			"model, tools, traits, builtin, edited, default}]}",
+			"model, tools, traits, template, builtin, edited, "
+			"default}]}",
 	},
 	{
 	    .method = "POST",
@@ -236,7 +237,8 @@ const struct route api_personas_routes[] = {
 		       "reason, 409 persona_exists; audited (config_change), "
 		       "event persona.changed.",
 	    .request = "{name, prompt, role?, description?, model?: "
-		       "provider/model, tools?: [name], traits?: [text]}",
+		       "provider/model, tools?: [name], traits?: [text], "
+		       "template?: a capability template}",
 	    .response = "the persona",
 	},
 	{
@@ -284,7 +286,7 @@ const struct route api_personas_routes[] = {
 		       "apart: DELETE brings it back); audited, event "
 		       "persona.changed.",
 	    .request = "{name?, prompt, role?, description?, model?, "
-		       "tools?, traits?}",
+		       "tools?, traits?, template?}",
 	    .response = "the persona",
 	},
 	{

@@ -54,12 +54,14 @@ persona_parse(int argc, char **argv, int want_name, struct persona_cmd *p)
 		{ "model", required_argument, NULL, 'm' },
 		{ "tool", required_argument, NULL, 't' },
 		{ "trait", required_argument, NULL, 'T' },
+		{ "template", required_argument, NULL, 'x' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static const char *const keys[] = { ['p'] = "prompt",
 		['r'] = "role",
 		['d'] = "description",
-		['m'] = "model" };
+		['m'] = "model",
+		['x'] = "template" };
 	int create = strcmp(argv[0], "create") == 0, c;
 
 	memset(p, 0, sizeof *p);
@@ -90,6 +92,7 @@ persona_parse(int argc, char **argv, int want_name, struct persona_cmd *p)
 		case 'r':
 		case 'd':
 		case 'm':
+		case 'x':
 			json_object_set_new(p->body, keys[c],
 			    json_string(optarg));
 			break;
@@ -188,6 +191,10 @@ persona_print(const json_t *p)
 	    json_is_string(json_object_get(p, "model")) ?
 		persona_s(p, "model") :
 		"(the run's)");
+	printf("  capability template: %s\n",
+	    json_is_string(json_object_get(p, "template")) ?
+		persona_s(p, "template") :
+		"(security.default_template)");
 	printf("  tools: ");
 	if (!json_is_array(json_object_get(p, "tools")))
 		printf("(all)");
@@ -404,7 +411,7 @@ static const struct cmd_sub cmd_persona_subs[] = {
 	    .name = "create",
 	    .usage = "NAME --prompt TEXT [--role R] [--description D] "
 		     "[--model PROVIDER/MODEL] [--tool T]... [--trait T]... "
-		     "[--json]",
+		     "[--template T] [--json]",
 	    .summary = "a custom persona (--tool: the tools it may be "
 		       "offered; none given: all)",
 	    .exec = cmd_persona_create,
@@ -426,8 +433,11 @@ const struct cmd_entry cmd_persona_entry = {
 	    "role, optionally a model (used when the run names none) and a\n"
 	    "tools allow-list.  Oxios ships Dev (the default), Review and\n"
 	    "Research.  A run takes --persona NAME, else its session's\n"
-	    "persona, else the default; in oxios chat, /persona NAME.\n",
+	    "persona, else the default; in oxios chat, /persona NAME.\n"
+	    "--template T gives the persona's runs capability template T\n"
+	    "(oxios permissions templates) when their agent profile has no\n"
+	    "permissions of its own (else security.default_template).\n",
 	.words = "--json --session --prompt --role --description --model "
-		 "--tool --trait",
+		 "--tool --trait --template",
 	.subs = cmd_persona_subs,
 };

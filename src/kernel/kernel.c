@@ -307,8 +307,10 @@ kernel_agent_in(struct kernel_run *r, struct agent *a, json_t *messages,
 		pol.workspace_base_bytes = json_integer_value(
 		    json_object_get(r->sandbox, "workspace_base_bytes"));
 	/* Its capabilities narrow the worker's policy before it starts. */
-	if ((chain = kernel_perm_chain(r->db, r->cfg, r->principal, parent,
-		 &cause)) != NULL)
+	if ((chain = kernel_perm_chain(r->db, r->cfg, r->principal,
+		 json_string_value(
+		     json_object_get(r->persona_taken, "template")),
+		 parent, &cause)) != NULL)
 		allow = kernel_perm_narrow(chain, &pol);
 	if (chain == NULL ||
 	    (hands = supervisor_hands(r->db, a, &pol, &cause)) == NULL) {

@@ -14,12 +14,15 @@
 
 struct policy_chain *
 kernel_perm_chain(sqlite3 *db, const struct config *cfg, const char *principal,
-    const struct policy_chain *parent, char **cause)
+    const char *persona_template, const struct policy_chain *parent,
+    char **cause)
 {
 	struct policy_set *own;
 
 	if ((own = permstore_load(db, principal,
-		 permstore_default_template(cfg), cause)) == NULL)
+		 persona_template != NULL ? persona_template :
+					    permstore_default_template(cfg),
+		 cause)) == NULL)
 		return NULL;
 	return policy_chain_new(parent, own);
 }

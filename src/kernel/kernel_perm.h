@@ -19,11 +19,14 @@
 
 /*
  * The chain of an agent of `principal` (NULL: the default profile) under
- * `parent` (NULL for a root agent).  NULL with *cause.  Caller
+ * `parent` (NULL for a root agent).  A profile without permissions of
+ * its own has `persona_template` (the run's persona's; NULL: none), else
+ * security.default_template.  NULL with *cause.  Caller
  * policy_chain_free()s it.
  */
 struct policy_chain *kernel_perm_chain(sqlite3 *db, const struct config *cfg,
-    const char *principal, const struct policy_chain *parent, char **cause);
+    const char *principal, const char *persona_template,
+    const struct policy_chain *parent, char **cause);
 /*
  * Narrow `pol` to `c`: the allowlist to the programs the chain may
  * execute (exec.allowlist and the exec: grants), shell mode only with

@@ -12,6 +12,7 @@
 #include "kernel/events.h"
 #include "kernel/personas.h"
 #include "security/audit.h"
+#include "security/policy.h"
 #include "util/time.h"
 #include "util/xalloc.h"
 
@@ -113,11 +114,12 @@ personas_builtin_json(const struct personas_builtin *b)
 	char id[PERSONA_NAME_MAX + 1];
 
 	personas_id(b->name, id);
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:n, s:o, s:o, s:b, s:b}",
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:n, s:o, s:o, s:n, s:b, s:b}",
 	    "id", id, "name", b->name, "role", b->role, "description",
 	    b->description, "prompt", b->prompt, "model", "tools",
 	    b->tools != NULL ? personas_strings(b->tools) : json_null(),
-	    "traits", personas_strings(b->traits), "builtin", 1, "edited", 0);
+	    "traits", personas_strings(b->traits), "template", "builtin", 1,
+	    "edited", 0);
 }
 
 int
@@ -213,8 +215,8 @@ json_t *
 personas_parse(const json_t *body, const char *name, char **cause)
 {
 	static const char *const keys[] = { "name", "role", "description",
-		"prompt", "model", "tools", "traits", NULL };
-	const char *key, *nm, *role, *desc, *prompt, *model;
+		"prompt", "model", "tools", "traits", "template", NULL };
+	const char *key, *nm, *role, *desc, *prompt, *model, *tpl;
 	char id[PERSONA_NAME_MAX + 1];
 	json_t *v, *tools = NULL, *traits = NULL;
 	size_t i;
@@ -222,7 +224,7 @@ personas_parse(const json_t *body, const char *name, char **cause)
 	if (!json_is_object(body)) {
 		xasprintf(cause,
 		    "a persona is an object {name, prompt, role?, "
-		    "description?, model?, tools?, traits?}");
+		    "description?, model?, tools?, traits?, template?}");
 		return NULL;
 	}
 	json_object_foreach((json_t *)body, key, v) {
@@ -252,8 +254,18 @@ personas_parse(const json_t *body, const char *name, char **cause)
 	    personas_str(body, "description", PERSONA_DESC_MAX, 1, &desc,
 		cause) != 0 ||
 	    personas_str(body, "model", PERSONA_MODEL_MAX, 1, &model, cause) !=
-		0)
+		0 ||
+	    personas_str(body, "template", 32, 1, &tpl, cause) != 0)
 		return NULL;
+	if (tpl != NULL && tpl[0] == '\0')
+		tpl = NULL;
+	if (tpl != NULL && policy_template_find(tpl) == NULL) {
+		xasprintf(cause,
+		    "'template' must be a capability template (oxios "
+		    "permissions templates), not '%.32s'",
+		    tpl);
+		return NULL;
+	}
 	if (prompt[0] == '\0') {
 		xasprintf(cause, "'prompt' is empty");
 		return NULL;
@@ -273,11 +285,11 @@ personas_parse(const json_t *body, const char *name, char **cause)
 		return NULL;
 	}
 	personas_id(nm, id);
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s?, s:o, s:o, s:b, s:b}",
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s?, s:o, s:o, s:s?, s:b, s:b}",
 	    "id", id, "name", nm, "role", role != NULL ? role : "",
 	    "description", desc != NULL ? desc : "", "prompt", prompt, "model",
 	    model, "tools", tools != NULL ? tools : json_null(), "traits",
-	    traits != NULL ? traits : json_array(), "builtin",
+	    traits != NULL ? traits : json_array(), "template", tpl, "builtin",
 	    personas_builtin_find(id) != NULL, "edited", 0);
 }
 
@@ -306,7 +318,7 @@ personas_parse_text(const char *text, size_t len, const char *name,
 /* ---- rows ---- */
 
 #define PERSONAS_COLS \
-	"id, name, role, description, prompt, model, tools, traits"
+	"id, name, role, description, prompt, model, tools, traits, template"
 
 static json_t *
 personas_json_col(sqlite3_stmt *st, int col)
@@ -325,13 +337,14 @@ personas_row(sqlite3_stmt *st)
 	const char *id = (const char *)sqlite3_column_text(st, 0);
 	const char *model = (const char *)sqlite3_column_text(st, 5);
 
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s?, s:o, s:o, s:b, s:b}",
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s?, s:o, s:o, s:s?, s:b, s:b}",
 	    "id", id, "name", (const char *)sqlite3_column_text(st, 1), "role",
 	    (const char *)sqlite3_column_text(st, 2), "description",
 	    (const char *)sqlite3_column_text(st, 3), "prompt",
 	    (const char *)sqlite3_column_text(st, 4), "model", model, "tools",
 	    personas_json_col(st, 6), "traits", personas_json_col(st, 7),
-	    "builtin", personas_builtin_find(id) != NULL, "edited",
+	    "template", (const char *)sqlite3_column_text(st, 8), "builtin",
+	    personas_builtin_find(id) != NULL, "edited",
 	    personas_builtin_find(id) != NULL);
 }
 
@@ -451,10 +464,11 @@ personas_write_put(sqlite3 *db, void *arg, char **cause)
 	traits = json_dumps(json_object_get(c->p, "traits"), JSON_COMPACT);
 	if (sqlite3_prepare_v2(db,
 		"INSERT INTO personas (" PERSONAS_COLS ", updated_at, "
-		"updated_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
-		"ON CONFLICT (id) DO UPDATE SET name = ?2, role = ?3, "
+		"updated_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?11, ?9, "
+		"?10) ON CONFLICT (id) DO UPDATE SET name = ?2, role = ?3, "
 		"description = ?4, prompt = ?5, model = ?6, tools = ?7, "
-		"traits = ?8, updated_at = ?9, updated_by = ?10",
+		"traits = ?8, template = ?11, updated_at = ?9, "
+		"updated_by = ?10",
 		-1, &st, NULL) != SQLITE_OK)
 		goto out;
 	sqlite3_bind_text(st, 1, c->id, -1, SQLITE_STATIC);
@@ -478,6 +492,9 @@ personas_write_put(sqlite3 *db, void *arg, char **cause)
 	    SQLITE_STATIC);
 	sqlite3_bind_int64(st, 9, time_wall_ms());
 	sqlite3_bind_text(st, 10, c->actor, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 11,
+	    json_string_value(json_object_get(c->p, "template")), -1,
+	    SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_DONE)
 		rc = 0;
 out:

@@ -110,6 +110,34 @@ def test_default_persona_and_unknown(pllm):
     assert r.returncode == 2 and 'letters, digits' in r.stderr
 
 
+def test_persona_template_for_profiles_without_permissions(pllm):
+    """A persona's capability template applies to a profile without
+    permissions of its own; a profile with its own keeps them."""
+    ox = pllm
+    r = ox.run('persona', 'create', 'Sandy', '--prompt', 'Work carefully.',
+               '--template', 'worker')
+    assert r.returncode == 0, r.stderr
+    r = ox.run('persona', 'show', 'sandy')
+    assert 'capability template: worker' in r.stdout, r.stdout
+    r = ox.run('persona', 'create', 'Bad', '--prompt', 'x', '--template',
+               'root')
+    assert r.returncode != 0 and 'capability template' in r.stderr
+    ox.fake.load({'turns': [{'text': 'a'}, {'text': 'b'}, {'text': 'c'}]})
+    run(ox, '--persona', 'sandy', 'hello')
+    got = offered(model_requests(ox.fake)[-1])
+    assert 'write' in got, got
+    assert not {t for t in got if t.startswith('memory_')}, got
+    assert 'agent' not in got, got
+    # Without the persona: the default template (trusted) again.
+    run(ox, 'hello')
+    assert 'memory_write' in offered(model_requests(ox.fake)[-1])
+    # A profile with permissions of its own keeps them.
+    r = ox.run('permissions', 'set', 'ops', '--template', 'trusted')
+    assert r.returncode == 0, r.stderr
+    run(ox, '--agent', 'ops', '--persona', 'sandy', 'hello')
+    assert 'memory_write' in offered(model_requests(ox.fake)[-1])
+
+
 def test_chat_persona_flag_and_command(pllm):
     ox = pllm
     create_pirate(ox)

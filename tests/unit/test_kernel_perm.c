@@ -97,7 +97,7 @@ test_chain_narrow_tools(void **state)
 
 	(void)state;
 	/* No row: security.default_template (standard). */
-	c = kernel_perm_chain(db, cfg, "ann", NULL, &cause);
+	c = kernel_perm_chain(db, cfg, "ann", NULL, NULL, &cause);
 	assert_non_null(c);
 	assert_true(policy_tool_offered(c, "memory_read"));
 	assert_false(policy_tool_offered(c, "memory_write"));
@@ -106,7 +106,7 @@ test_chain_narrow_tools(void **state)
 	put("bob", "minimal",
 	    "[{\"resource\":\"exec:ls\",\"rights\":\"x\"},"
 	    "{\"resource\":\"exec:make\",\"rights\":\"x\"}]");
-	c = kernel_perm_chain(db, cfg, "bob", NULL, &cause);
+	c = kernel_perm_chain(db, cfg, "bob", NULL, NULL, &cause);
 	assert_non_null(c);
 	memset(&pol, 0, sizeof pol);
 	allow = json_pack("[s,s,s]", "ls", "git", "cat");
@@ -132,7 +132,7 @@ test_chain_narrow_tools(void **state)
 	/* A worker child under bob keeps bob's narrower exec and gains no
 	 * write tools; the shell mode stays off. */
 	put("carl", "worker", NULL);
-	child = kernel_perm_chain(db, cfg, "carl", c, &cause);
+	child = kernel_perm_chain(db, cfg, "carl", NULL, c, &cause);
 	assert_non_null(child);
 	pol.allowlist = allow;
 	pol.allow_shell = 1;
@@ -145,7 +145,7 @@ test_chain_narrow_tools(void **state)
 	policy_chain_free(c);
 
 	/* A worker alone keeps the whole allowlist and the shell mode. */
-	c = kernel_perm_chain(db, cfg, "carl", NULL, &cause);
+	c = kernel_perm_chain(db, cfg, "carl", NULL, NULL, &cause);
 	pol.allowlist = allow;
 	pol.allow_shell = 1;
 	narrowed = kernel_perm_narrow(c, &pol);
@@ -161,7 +161,7 @@ test_chain_narrow_tools(void **state)
 			     "WHERE principal = 'carl'",
 			     NULL, NULL, NULL),
 	    SQLITE_OK);
-	assert_null(kernel_perm_chain(db, cfg, "carl", NULL, &cause));
+	assert_null(kernel_perm_chain(db, cfg, "carl", NULL, NULL, &cause));
 	assert_non_null(strstr(cause, "agent profile 'carl'"));
 	free(cause);
 }
@@ -178,7 +178,7 @@ test_guard_audits(void **state)
 
 	(void)state;
 	put("dave", "minimal", "[{\"resource\":\"exec:ls\",\"rights\":\"x\"}]");
-	chain = kernel_perm_chain(db, cfg, "dave", NULL, &cause);
+	chain = kernel_perm_chain(db, cfg, "dave", NULL, NULL, &cause);
 	memset(&tg, 0, sizeof tg);
 	tg.db = db;
 	tg.cfg = cfg;
@@ -215,7 +215,7 @@ test_guard_audits(void **state)
 	policy_chain_free(chain);
 	put("erin", "minimal",
 	    "[{\"resource\":\"exec:sudo\",\"rights\":\"x\"}]");
-	chain = kernel_perm_chain(db, cfg, "erin", NULL, &cause);
+	chain = kernel_perm_chain(db, cfg, "erin", NULL, NULL, &cause);
 	tg.principal = "erin";
 	tg.capability_arg = chain;
 	args = json_pack("{s:s, s:[s]}", "binary", "sudo", "args", "true");

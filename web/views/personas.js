@@ -31,6 +31,9 @@ export async function mount(root, ctx) {
     tools: h('input', { id: 'persona-tools', name: 'tools', 'data-test': 'persona-tools', size: 30,
       placeholder: 'all (or: read, ls, grep)' }),
     traits: h('input', { id: 'persona-traits', name: 'traits', 'data-test': 'persona-traits', size: 30 }),
+    template: h('select', { id: 'persona-template', name: 'template', 'data-test': 'persona-template' },
+      ['', 'minimal', 'worker', 'standard', 'trusted', 'supervisor'].map((t) =>
+        h('option', { value: t }, t || 'security.default_template'))),
     prompt: h('textarea', { id: 'persona-prompt', name: 'prompt', rows: 5, cols: 60, required: true,
       'data-test': 'persona-prompt', spellcheck: 'true' }),
   };
@@ -45,7 +48,8 @@ export async function mount(root, ctx) {
     field('persona-model', 'Model', f.model)),
   h('div', { class: 'toolbar' }, field('persona-description', 'Description', f.description)),
   h('div', { class: 'toolbar' }, field('persona-tools', 'Tools', f.tools),
-    field('persona-traits', 'Traits', f.traits)),
+    field('persona-traits', 'Traits', f.traits),
+    field('persona-template', 'Capability template', f.template)),
   field('persona-prompt', 'System prompt', f.prompt),
   h('div', { class: 'toolbar' },
     h('button', { type: 'submit', 'data-test': 'persona-save' }, 'Save persona'),
@@ -82,6 +86,7 @@ export async function mount(root, ctx) {
     f.model.value = p.model || '';
     f.tools.value = (p.tools || []).join(', ');
     f.traits.value = (p.traits || []).join(', ');
+    f.template.value = p.template || '';
     f.prompt.value = p.prompt || '';
     f.prompt.focus();
   }
@@ -93,6 +98,7 @@ export async function mount(root, ctx) {
       description: f.description.value.trim(), traits: words(f.traits.value) };
     if (f.model.value.trim()) body.model = f.model.value.trim();
     if (words(f.tools.value).length) body.tools = words(f.tools.value);
+    if (f.template.value) body.template = f.template.value;
     const id = editing;
     return act(id ? `Save ${name}` : `Create ${name}`, async () => {
       if (id) await api.put('/api/personas/' + seg(id), body);

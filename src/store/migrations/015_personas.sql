@@ -2,7 +2,9 @@
 -- (Dev, Review, Research) live in the code; a row here is a custom
 -- persona or the edits of a shipped one (same id).  The id is the name
 -- in lower case.  tools is a JSON array (NULL: every tool), traits a
--- JSON array of strings.
+-- JSON array of strings; template the capability template of the
+-- persona's runs whose agent profile has no permissions of its own
+-- (NULL: security.default_template).
 CREATE TABLE personas (
 	id TEXT PRIMARY KEY,
 	name TEXT NOT NULL,
@@ -12,6 +14,7 @@ CREATE TABLE personas (
 	model TEXT,
 	tools TEXT,
 	traits TEXT NOT NULL DEFAULT '[]',
+	template TEXT,
 	updated_at INTEGER NOT NULL,
 	updated_by TEXT NOT NULL
 );
