@@ -354,6 +354,37 @@ cli_paint(FILE *f, enum cli_color c, const char *s)
 		fputs(s, f);
 }
 
+int
+cli_db_open(struct config **cfg, sqlite3 **db)
+{
+	char *path, *cause = NULL;
+	sqlite3 *d = NULL;
+
+	if ((*cfg = cli_setup()) == NULL)
+		return -1;
+	path = home_path("oxios.db");
+	if (db_init(path, &cause) != 0 || (d = db_get()) == NULL) {
+		cli_error("%s", cause != NULL ? cause : "no database");
+		free(cause);
+		free(path);
+		cli_db_close(*cfg);
+		*cfg = NULL;
+		return -1;
+	}
+	free(path);
+	if (db != NULL)
+		*db = d;
+	return 0;
+}
+
+void
+cli_db_close(struct config *cfg)
+{
+	audit_close();
+	db_shutdown();
+	config_free(cfg);
+}
+
 struct config *
 cli_setup(void)
 {

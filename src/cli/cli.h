@@ -137,6 +137,14 @@ void cli_paint(FILE *f, enum cli_color c, const char *s);
  */
 struct config *cli_setup(void);
 /*
+ * For a command that works on the home's database directly: the
+ * configuration (cli_setup()) and the database opened (*db may be NULL
+ * to leave it to db_get()).  0, or -1 (told, nothing left open).
+ */
+int cli_db_open(struct config **cfg, struct sqlite3 **db);
+/* Close what cli_db_open() opened (the audit log, the database, cfg). */
+void cli_db_close(struct config *cfg);
+/*
  * Print a one-time sign-in link to the dashboard for a token just made
  * (cmd_token.c); `cfg` gives the address (NULL: the home's config).
  */

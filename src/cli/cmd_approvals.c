@@ -71,21 +71,8 @@ approvals_parse(int argc, char **argv, const char *flags, int want_id,
 static int
 approvals_open(struct approvals_cmd *a)
 {
-	char *path, *cause = NULL;
-
-	if ((a->cfg = cli_setup()) == NULL)
+	if (cli_db_open(&a->cfg, &a->db) != 0)
 		return -1;
-	path = home_path("oxios.db");
-	if (db_init(path, &cause) != 0 || (a->db = db_get()) == NULL) {
-		cli_error("%s", cause != NULL ? cause : "no database");
-		free(cause);
-		free(path);
-		audit_close();
-		db_shutdown();
-		config_free(a->cfg);
-		return -1;
-	}
-	free(path);
 	return 0;
 }
 
@@ -96,9 +83,7 @@ approvals_close(struct approvals_cmd *a, int rc, char *cause)
 	if (cause != NULL)
 		cli_error("%s", cause);
 	free(cause);
-	audit_close();
-	db_shutdown();
-	config_free(a->cfg);
+	cli_db_close(a->cfg);
 	return rc;
 }
 

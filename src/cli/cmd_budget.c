@@ -129,21 +129,8 @@ budget_parse(int argc, char **argv, int want_id, struct budget_cmd *b)
 static int
 budget_open(struct budget_cmd *b)
 {
-	char *path, *cause = NULL;
-
-	if ((b->cfg = cli_setup()) == NULL)
+	if (cli_db_open(&b->cfg, &b->db) != 0)
 		return -1;
-	path = home_path("oxios.db");
-	if (db_init(path, &cause) != 0 || (b->db = db_get()) == NULL) {
-		cli_error("%s", cause != NULL ? cause : "no database");
-		free(cause);
-		free(path);
-		audit_close();
-		db_shutdown();
-		config_free(b->cfg);
-		return -1;
-	}
-	free(path);
 	return 0;
 }
 
@@ -154,9 +141,7 @@ budget_close(struct budget_cmd *b, int rc, char *cause)
 	if (cause != NULL)
 		cli_error("%s", cause);
 	free(cause);
-	audit_close();
-	db_shutdown();
-	config_free(b->cfg);
+	cli_db_close(b->cfg);
 	return rc;
 }
 

@@ -250,9 +250,7 @@ mem_close(struct mem_cmd *m, int rc, json_t *j, char *cause)
 	memory_close();
 	/* cli_setup() opened the audit log: its statements go before the
 	 * connection. */
-	audit_close();
-	db_shutdown();
-	config_free(m->cfg);
+	cli_db_close(m->cfg);
 	return rc;
 }
 

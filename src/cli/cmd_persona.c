@@ -136,21 +136,8 @@ fail:
 static int
 persona_open(struct persona_cmd *p)
 {
-	char *path, *cause = NULL;
-
-	if ((p->cfg = cli_setup()) == NULL)
+	if (cli_db_open(&p->cfg, &p->db) != 0)
 		return -1;
-	path = home_path("oxios.db");
-	if (db_init(path, &cause) != 0 || (p->db = db_get()) == NULL) {
-		cli_error("%s", cause != NULL ? cause : "no database");
-		free(cause);
-		free(path);
-		audit_close();
-		db_shutdown();
-		config_free(p->cfg);
-		return -1;
-	}
-	free(path);
 	return 0;
 }
 
@@ -162,9 +149,7 @@ persona_close(struct persona_cmd *p, int rc, char *cause)
 		cli_error("%s", cause);
 	free(cause);
 	json_decref(p->body);
-	audit_close();
-	db_shutdown();
-	config_free(p->cfg);
+	cli_db_close(p->cfg);
 	return rc;
 }
 

@@ -101,20 +101,8 @@ seeds_parse(int argc, char **argv, int want_id, struct seeds_cmd *c)
 static int
 seeds_open(struct seeds_cmd *c)
 {
-	char *path, *cause = NULL;
-
-	if ((c->cfg = cli_setup()) == NULL)
+	if (cli_db_open(&c->cfg, &c->db) != 0)
 		return -1;
-	path = home_path("oxios.db");
-	if (db_init(path, &cause) != 0 || (c->db = db_get()) == NULL) {
-		cli_error("%s", cause != NULL ? cause : "no database");
-		free(cause);
-		free(path);
-		db_shutdown();
-		config_free(c->cfg);
-		return -1;
-	}
-	free(path);
 	return 0;
 }
 

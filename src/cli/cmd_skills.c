@@ -61,21 +61,10 @@ static int
 skills_open(struct skills_cmd *c)
 {
 	struct skill_where w;
-	char *path, *cause = NULL, *ws;
+	char *ws;
 
-	if ((c->cfg = cli_setup()) == NULL)
+	if (cli_db_open(&c->cfg, &c->db) != 0)
 		return -1;
-	path = home_path("oxios.db");
-	if (db_init(path, &cause) != 0 || (c->db = db_get()) == NULL) {
-		cli_error("%s", cause != NULL ? cause : "no database");
-		free(cause);
-		free(path);
-		audit_close();
-		db_shutdown();
-		config_free(c->cfg);
-		return -1;
-	}
-	free(path);
 	ws = kernel_workspace(c->cfg);
 	skill_where_init(&w, ws, c->agent);
 	skill_scan(c->db, c->cfg, &w, &c->set);
@@ -88,9 +77,7 @@ static int
 skills_close(struct skills_cmd *c, int rc)
 {
 	skill_set_free(&c->set);
-	audit_close();
-	db_shutdown();
-	config_free(c->cfg);
+	cli_db_close(c->cfg);
 	return rc;
 }
 

@@ -73,20 +73,8 @@ cmd_space_used(void)
 static int
 space_open(struct config **cfg, sqlite3 **db)
 {
-	char *path, *cause = NULL;
-
-	if ((*cfg = cli_setup()) == NULL)
+	if (cli_db_open(cfg, db) != 0)
 		return -1;
-	path = home_path("oxios.db");
-	if (db_init(path, &cause) != 0 || (*db = db_get()) == NULL) {
-		cli_error("%s", cause != NULL ? cause : "no database");
-		free(cause);
-		free(path);
-		db_shutdown();
-		config_free(*cfg);
-		return -1;
-	}
-	free(path);
 	return 0;
 }
 
@@ -279,8 +267,6 @@ cmd_space(int argc, char **argv)
 		cli_error("space %s: %s", sub, cause);
 	free(cause);
 	json_decref(o);
-	audit_close();
-	db_shutdown();
-	config_free(cfg);
+	cli_db_close(cfg);
 	return rc;
 }

@@ -152,22 +152,8 @@ static struct config *
 cmd_token_open(void)
 {
 	struct config *cfg;
-	char *path, *cause = NULL;
 
-	if ((cfg = cli_setup()) == NULL)
-		return NULL;
-	path = home_path("oxios.db");
-	if (db_init(path, &cause) != 0 || db_get() == NULL) {
-		cli_error("%s", cause != NULL ? cause : "no database");
-		free(cause);
-		free(path);
-		audit_close();
-		db_shutdown();
-		config_free(cfg);
-		return NULL;
-	}
-	free(path);
-	return cfg;
+	return cli_db_open(&cfg, NULL) == 0 ? cfg : NULL;
 }
 
 /* Close what cmd_token_open() opened; tell `cause` (freed).  rc. */
@@ -177,9 +163,7 @@ cmd_token_close(struct config *cfg, int rc, char *cause)
 	if (cause != NULL)
 		cli_error("%s", cause);
 	free(cause);
-	audit_close();
-	db_shutdown();
-	config_free(cfg);
+	cli_db_close(cfg);
 	return rc;
 }
 
