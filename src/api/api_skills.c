@@ -70,8 +70,9 @@ api_skill_one(struct http_req *r, const struct skill_set *set)
 	return s;
 }
 
+/* The path's skill as JSON, with its body when `body`. */
 static int
-api_skills_get(struct http_req *r)
+api_skills_one_json(struct http_req *r, int body)
 {
 	const struct skill *s;
 	struct skill_set set;
@@ -80,24 +81,21 @@ api_skills_get(struct http_req *r)
 	if ((db = api_db(r)) == NULL || api_skills_scan(r, db, &set) < 0)
 		return 0;
 	if ((s = api_skill_one(r, &set)) != NULL)
-		http_json(r, 200, skill_json(s, 0));
+		http_json(r, 200, skill_json(s, body));
 	skill_set_free(&set);
 	return 0;
 }
 
 static int
+api_skills_get(struct http_req *r)
+{
+	return api_skills_one_json(r, 0);
+}
+
+static int
 api_skills_content(struct http_req *r)
 {
-	const struct skill *s;
-	struct skill_set set;
-	sqlite3 *db;
-
-	if ((db = api_db(r)) == NULL || api_skills_scan(r, db, &set) < 0)
-		return 0;
-	if ((s = api_skill_one(r, &set)) != NULL)
-		http_json(r, 200, skill_json(s, 1));
-	skill_set_free(&set);
-	return 0;
+	return api_skills_one_json(r, 1);
 }
 
 /* enable (on) or disable (!on) the path's skill. */

@@ -153,6 +153,20 @@ persona_close(struct persona_cmd *p, int rc, char *cause)
 	return rc;
 }
 
+/* Parse subcommand argv[0] and open the database: 0, or the exit code
+ * to return (told). */
+static int
+persona_begin(int argc, char **argv, int want_name, struct persona_cmd *p)
+{
+	if (persona_parse(argc, argv, want_name, p) != 0)
+		return cli_sub_usage(&cmd_persona_entry, argv[0]);
+	if (persona_open(p) != 0) {
+		json_decref(p->body);
+		return EXIT_FAIL;
+	}
+	return 0;
+}
+
 static const char *
 persona_s(const json_t *p, const char *key)
 {
@@ -204,13 +218,10 @@ cmd_persona_list(int argc, char **argv)
 	char *cause = NULL;
 	json_t *all, *e;
 	size_t i;
+	int rc;
 
-	if (persona_parse(argc, argv, 0, &p) != 0)
-		return cli_sub_usage(&cmd_persona_entry, argv[0]);
-	if (persona_open(&p) != 0) {
-		json_decref(p.body);
-		return EXIT_FAIL;
-	}
+	if ((rc = persona_begin(argc, argv, 0, &p)) != 0)
+		return rc;
 	if ((all = personas_list(p.db, &cause)) == NULL)
 		return persona_close(&p, EXIT_FAIL, cause);
 	if (p.json)
@@ -236,12 +247,8 @@ cmd_persona_show(int argc, char **argv)
 	json_t *v = NULL;
 	int rc;
 
-	if (persona_parse(argc, argv, 0, &p) != 0)
-		return cli_sub_usage(&cmd_persona_entry, argv[0]);
-	if (persona_open(&p) != 0) {
-		json_decref(p.body);
-		return EXIT_FAIL;
-	}
+	if ((rc = persona_begin(argc, argv, 0, &p)) != 0)
+		return rc;
 	if (personas_default(p.db, def, &cause) != 0)
 		return persona_close(&p, EXIT_FAIL, cause);
 	if (p.name == NULL && p.session != NULL) {
@@ -279,12 +286,8 @@ cmd_persona_use(int argc, char **argv)
 	json_t *v = NULL;
 	int rc;
 
-	if (persona_parse(argc, argv, 1, &p) != 0)
-		return cli_sub_usage(&cmd_persona_entry, argv[0]);
-	if (persona_open(&p) != 0) {
-		json_decref(p.body);
-		return EXIT_FAIL;
-	}
+	if ((rc = persona_begin(argc, argv, 1, &p)) != 0)
+		return rc;
 	if ((rc = personas_use(p.db, p.session, p.name, "user", &cause)) != 0)
 		return persona_close(&p, EXIT_FAIL, cause);
 	if (personas_get(p.db, p.name, &v, &cause) == 1)
@@ -349,12 +352,8 @@ cmd_persona_delete(int argc, char **argv)
 	char *cause = NULL;
 	int rc;
 
-	if (persona_parse(argc, argv, 1, &p) != 0)
-		return cli_sub_usage(&cmd_persona_entry, argv[0]);
-	if (persona_open(&p) != 0) {
-		json_decref(p.body);
-		return EXIT_FAIL;
-	}
+	if ((rc = persona_begin(argc, argv, 1, &p)) != 0)
+		return rc;
 	rc = personas_delete(p.db, p.name, "user", &cause);
 	if (rc == PERSONAS_UNKNOWN)
 		xasprintf(&cause, "no persona '%.64s'", p.name);
