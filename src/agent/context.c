@@ -13,6 +13,7 @@
 #include "kernel/spaces.h"
 #include "kernel/spaces_buffer.h"
 #include "memory/memory.h"
+#include "memory/root.h"
 #include "skills/skill_tool.h"
 #include "util/xalloc.h"
 
@@ -118,6 +119,24 @@ context_exec(const struct context_in *in, struct buf *out)
 		buf_adds(out, in->exec_system);
 }
 
+/* What the memory holds, by topic (the ROOT index), within
+ * memory.toc_tokens (4 bytes a token); when the agent may read memory. */
+static void
+context_topics(const struct context_in *in, struct buf *out)
+{
+	long long tokens;
+	char *toc;
+	size_t n;
+
+	if (!in->recall || in->cfg == NULL ||
+	    (tokens = config_int(in->cfg, "memory.toc_tokens")) <= 0)
+		return;
+	toc = memory_toc(in->db, (size_t)tokens * 4);
+	n = strlen(toc);
+	buf_add(out, toc, n > 0 && toc[n - 1] == '\n' ? n - 1 : n);
+	free(toc);
+}
+
 /* What the agent remembers of the user's message (the root agent only). */
 static void
 context_recall(const struct context_in *in, struct buf *out)
@@ -136,6 +155,7 @@ const struct context_section context_sections[] = {
 	{ "persona", context_persona },
 	{ "skills", context_skills },
 	{ "space", context_space },
+	{ "topics", context_topics },
 	{ "exec", context_exec },
 	{ "recall", context_recall },
 	{ NULL, NULL },

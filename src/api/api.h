@@ -33,6 +33,7 @@
 extern const struct route api_chat_routes[];
 extern const struct route api_agents_routes[];
 extern const struct route api_memory_routes[];
+extern const struct route api_memory_topics_routes[];
 extern const struct route api_audit_routes[];
 extern const struct route api_workspace_routes[];
 extern const struct route api_resources_routes[];

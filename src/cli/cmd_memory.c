@@ -1,6 +1,6 @@
 /*
  * cmd_memory.c — oxios memory: add, search, list, show, forget, dream,
- * stats, tune (the table at the end).
+ * stats, tune, topics (the table at the end).
  */
 #include <getopt.h>
 #include <stdlib.h>
@@ -10,6 +10,7 @@
 #include "kernel/spaces.h"
 #include "config/home.h"
 #include "memory/memory.h"
+#include "memory/root.h"
 #include "security/audit.h"
 #include "store/db.h"
 #include "util/buf.h"
@@ -19,6 +20,7 @@
 struct mem_opts {
 	int json;
 	long limit;
+	int limit_set; /* --limit was given */
 	const char *type, *tier, *tag, *tags, *mode, *protect, *space;
 };
 
@@ -50,6 +52,7 @@ mem_parse(int argc, char **argv, struct mem_opts *o)
 			break;
 		case 'n':
 			o->limit = strtol(optarg, &end, 10);
+			o->limit_set = 1;
 			if (*optarg == '\0' || *end != '\0' || o->limit < 1 ||
 			    o->limit > 1000) {
 				cli_error("--limit: a number from 1 to 1000");
@@ -526,6 +529,50 @@ mem_tune(int argc, char **argv)
 	return mem_close(&m, j != NULL ? EXIT_OK : EXIT_FAIL, j, cause);
 }
 
+/* The ROOT index: every topic, or one with its memories. */
+static int
+mem_topics(int argc, char **argv)
+{
+	struct mem_cmd m;
+	json_t *j, *row;
+	char *cause = NULL;
+	size_t i;
+	int rc;
+
+	if ((rc = mem_args(argc, argv, 0, 1, &m)) != EXIT_OK ||
+	    (rc = mem_open(&m)) != EXIT_OK)
+		return rc;
+	if (m.argc == 1)
+		j = memory_topic(m.db, m.argv[0], &cause);
+	else
+		j = memory_topics(m.db, NULL, m.o.limit_set ? m.o.limit : 100,
+		    &cause);
+	if (j == NULL) {
+		if (cause == NULL)
+			cli_error("no topic '%s' (oxios memory topics lists "
+				  "them)",
+			    m.argv[0]);
+		return mem_close(&m, EXIT_FAIL, NULL, cause);
+	}
+	if (m.o.json)
+		oxjson_print(stdout, j, 1);
+	else if (m.argc == 1) {
+		printf("%s (%lld)  %s\n",
+		    json_string_value(json_object_get(j, "topic")),
+		    (long long)json_integer_value(json_object_get(j, "count")),
+		    json_string_value(json_object_get(j, "summary")));
+		json_array_foreach(json_object_get(j, "memories"), i, row)
+			mem_print(row, 0);
+	} else
+		json_array_foreach(j, i, row)
+			printf("%-24s %4lld  %s\n",
+			    json_string_value(json_object_get(row, "topic")),
+			    (long long)json_integer_value(
+				json_object_get(row, "count")),
+			    json_string_value(json_object_get(row, "summary")));
+	return mem_close(&m, EXIT_OK, j, NULL);
+}
+
 static const struct cmd_sub cmd_memory_subs[] = {
 	{
 	    .name = "add",
@@ -580,6 +627,14 @@ static const struct cmd_sub cmd_memory_subs[] = {
 		       "memory.hnsw_target_recall (the daemon does this by "
 		       "itself as memory grows)",
 	    .exec = mem_tune,
+	},
+	{
+	    .name = "topics",
+	    .usage = "[NAME] [--limit N] [--json]",
+	    .summary = "the ROOT index: topics (tags, else the type) with "
+		       "counts and a line each, most memories first; with "
+		       "NAME, that topic's memories",
+	    .exec = mem_topics,
 	},
 	{ .name = NULL },
 };

@@ -174,6 +174,8 @@ const struct config_key config_schema[] = {
 	  "Whether agents remember across sessions" },
 	{ "memory.hot_tokens", CT_INT, "3000", R(0, 100000), NULL, NULL, 0,
 	  "Token budget of the hot tier loaded into every context" },
+	{ "memory.toc_tokens", CT_INT, "300", R(0, 10000), NULL, NULL, 0,
+	  "Token budget (chars/4) of the memory's table of contents (its topics) in every context; 0: none" },
 	{ "memory.embedder", CT_STRING, "\"tfidf\"", NORANGE, "tfidf|api", NULL, 0,
 	  "tfidf (offline) or api (an OpenAI-compatible /v1/embeddings)" },
 	{ "memory.embedding_dim", CT_INT, "256", R(8, 8192), NULL, NULL, 0,

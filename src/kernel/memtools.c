@@ -1,5 +1,6 @@
 /*
- * memtools.c — memory_write, memory_search and memory_read for agents.
+ * memtools.c — memory_write, memory_search, memory_read and the ROOT
+ * index's memory_topics and memory_topic for agents.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -7,6 +8,7 @@
 
 #include "kernel/memtools.h"
 #include "memory/memory.h"
+#include "memory/root.h"
 #include "util/log.h"
 #include "util/xalloc.h"
 
@@ -146,6 +148,53 @@ memtools_read(struct tool_call *call, json_t *input, struct tool_result *res)
 	return memtools_ok(res, out);
 }
 
+#define MEMTOOLS_MAX_TOPICS 100
+
+/* The topics (a keyed table, no search): name, count, summary. */
+static int
+memtools_topics(struct tool_call *call, json_t *input, struct tool_result *res)
+{
+	struct memtools *mt = call->ctx;
+	json_t *out;
+	char *cause = NULL;
+
+	if ((out = memory_topics(mt->db,
+		 json_string_value(json_object_get(input, "prefix")),
+		 MEMTOOLS_MAX_TOPICS, &cause)) == NULL)
+		return memtools_fail(res, cause);
+	return memtools_ok(res, out);
+}
+
+/* One topic with its memories (id, content, type). */
+static int
+memtools_topic(struct tool_call *call, json_t *input, struct tool_result *res)
+{
+	struct memtools *mt = call->ctx;
+	const char *name = json_string_value(json_object_get(input, "name"));
+	json_t *out, *slim, *row;
+	char *cause = NULL;
+	size_t i;
+
+	if ((out = memory_topic(mt->db, name, &cause)) == NULL) {
+		if (cause != NULL)
+			return memtools_fail(res, cause);
+		xasprintf(&cause, "no topic '%s' (memory_topics lists them)",
+		    name);
+		return memtools_fail(res, cause);
+	}
+	slim = json_array();
+	json_array_foreach(json_object_get(out, "memories"), i, row) {
+		json_array_append_new(slim,
+		    json_pack("{s:O, s:O, s:O}", "id",
+			json_object_get(row, "id"), "content",
+			json_object_get(row, "content"), "type",
+			json_object_get(row, "type")));
+	}
+	json_object_set_new(out, "memories", slim);
+	json_object_del(out, "ids");
+	return memtools_ok(res, out);
+}
+
 const struct tool_def memtools_rows[] = {
 	{
 	    .name = "memory_write",
@@ -174,6 +223,23 @@ const struct tool_def memtools_rows[] = {
 		"Read one memory in full by its id (from memory_search).",
 	    .schema = "memory_read",
 	    .fn = memtools_read,
+	},
+	{
+	    .name = "memory_topics",
+	    .where = TOOL_BRAIN,
+	    .description =
+		"List the topics of what you remember (tags, or the kind "
+		"of memory), each with its count and a one-line summary.",
+	    .schema = "memory_topics",
+	    .fn = memtools_topics,
+	},
+	{
+	    .name = "memory_topic",
+	    .where = TOOL_BRAIN,
+	    .description = "Read the memories of one topic (from "
+			   "memory_topics or the topics in your context).",
+	    .schema = "memory_topic",
+	    .fn = memtools_topic,
 	},
 	{ .name = NULL },
 };

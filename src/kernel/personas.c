@@ -53,7 +53,8 @@ static const struct personas_builtin {
 	    "answer is the review. When the review is done, reply without "
 	    "calling a tool.",
 	    (const char *const[]){ "read", "ls", "find", "grep", "exec",
-		"memory_read", "memory_search", "skill", NULL },
+		"memory_read", "memory_search", "memory_topics", "memory_topic",
+		"skill", NULL },
 	    { "critical", "evidence first", "read only", NULL },
 	},
 	{
@@ -68,7 +69,8 @@ static const struct personas_builtin {
 	    "change files. When you have the answer, reply without calling "
 	    "a tool.",
 	    (const char *const[]){ "read", "ls", "find", "grep", "memory_read",
-		"memory_search", "memory_write", "agent", "skill", NULL },
+		"memory_search", "memory_topics", "memory_topic",
+		"memory_write", "agent", "skill", NULL },
 	    { "thorough", "cites sources", "read only", NULL },
 	},
 };

@@ -18,6 +18,7 @@
 #include "llm/models.h"
 #include "store/db.h"
 #include "memory/memory_int.h"
+#include "memory/root.h"
 #include "util/log.h"
 #include "util/time.h"
 #include "util/xalloc.h"
@@ -170,6 +171,8 @@ dream_rewrite(sqlite3 *db, int64_t id, const char *text, const float *apivec,
 	sqlite3_bind_text(st, 4, mem.embedder, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		goto dberr;
+	if (root_note(db, id, cause) != 0)
+		goto out;
 	if (mem.index != NULL) {
 		if (ok && hnsw_add(mem.index, id, v, cause) != 0)
 			goto out;
@@ -251,7 +254,9 @@ dream_merge(sqlite3 *db, int64_t into, int64_t from, double sim, char **cause)
 		sqlite3_finalize(st);
 		st = NULL;
 	}
-	return mem_delete_row(db, from, cause) < 0 ? -1 : 0;
+	if (mem_delete_row(db, from, cause) < 0)
+		return -1;
+	return root_note(db, into, cause);
 fail:
 	xasprintf(cause, "memory: merge: %s", sqlite3_errmsg(db));
 	sqlite3_finalize(st);
@@ -617,6 +622,14 @@ memory_dream(sqlite3 *db, const struct config *cfg, const char *reason,
 		goto out;
 	if (mem_retier(db, NULL, NULL, NULL, cause) != 0)
 		goto out;
+	/* The ROOT index, rebuilt: whatever drifted heals. */
+	if (mem_exec(db, "BEGIN IMMEDIATE", cause) != 0)
+		goto out;
+	if (root_rebuild(db, cause) != 0 ||
+	    mem_exec(db, "COMMIT", cause) != 0) {
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		goto out;
+	}
 	pthread_mutex_lock(&mem.lock);
 	if (mem.index != NULL &&
 	    hnsw_deleted(mem.index) > hnsw_count(mem.index) / 4 + 16) {

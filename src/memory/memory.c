@@ -12,6 +12,7 @@
 #include "kernel/gate.h"
 #include "memory/embed.h"
 #include "memory/memory_int.h"
+#include "memory/root.h"
 #include "util/log.h"
 #include "util/time.h"
 #include "util/xalloc.h"
@@ -644,7 +645,7 @@ memory_open(sqlite3 *db, const struct config *cfg, char **cause)
 		}
 	}
 	free(why);
-	if (mem_sync(db, cause) != 0) {
+	if (mem_sync(db, cause) != 0 || root_heal(db, cause) != 0) {
 		rc = -1;
 		goto out;
 	}

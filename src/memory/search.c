@@ -4,11 +4,13 @@
  * weighted by retention and tier; and proactive recall for a context.
  */
 #include <math.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "memory/embed.h"
 #include "memory/memory_int.h"
+#include "memory/root.h"
 #include "util/buf.h"
 #include "util/log.h"
 #include "util/time.h"
@@ -191,6 +193,15 @@ search_score(sqlite3_stmt *st, const struct mem_query *q, struct hit *h)
 	return 1;
 }
 
+/* Searches run (memory_searches()). */
+static atomic_llong search_count;
+
+long long
+memory_searches(void)
+{
+	return atomic_load(&search_count);
+}
+
 json_t *
 memory_search(sqlite3 *db, const struct mem_query *q, char **cause)
 {
@@ -203,6 +214,7 @@ memory_search(sqlite3 *db, const struct mem_query *q, char **cause)
 	json_t *out = NULL, *row;
 	int rank, rc, in_tx = 0, ranked = 1;
 
+	atomic_fetch_add(&search_count, 1);
 	if (q->embed_err != NULL)
 		memset(q->embed_err, 0, sizeof *q->embed_err);
 	if (q->text == NULL || *q->text == '\0') {

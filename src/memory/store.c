@@ -9,6 +9,7 @@
 
 #include "memory/embed.h"
 #include "memory/memory_int.h"
+#include "memory/root.h"
 #include "security/audit.h"
 #include "store/db.h"
 #include "util/log.h"
@@ -191,6 +192,10 @@ memory_add(sqlite3 *db, const struct mem_new *m, char **cause)
 		goto dberr;
 	id = sqlite3_last_insert_rowid(db);
 	mem_bump(db);
+	if (root_note(db, id, cause) != 0) {
+		id = -1;
+		goto out;
+	}
 	if (m->audit_actor != NULL) {
 		snprintf(resource, sizeof resource, "memory:%lld",
 		    (long long)id);
@@ -303,6 +308,8 @@ mem_delete_row(sqlite3 *db, int64_t id, char **cause)
 		goto dberr;
 	n = sqlite3_changes(db);
 	mem_bump(db);
+	if (root_note(db, id, cause) != 0)
+		goto out;
 	if (mem.index != NULL && hnsw_delete(mem.index, id))
 		mem.dirty = 1;
 	rc = n > 0 ? 1 : 0;
@@ -522,6 +529,9 @@ memory_stats(sqlite3 *db, char **cause)
 	    (json_int_t)mem_scalar(db, "SELECT COUNT(*) FROM memory_terms"),
 	    "merged",
 	    (json_int_t)mem_scalar(db, "SELECT COUNT(*) FROM memory_merged"));
+	json_object_set_new(out, "topics",
+	    json_integer(mem_scalar(db, "SELECT COUNT(*) FROM memory_topics")));
+	json_object_set_new(out, "searches", json_integer(memory_searches()));
 	json_object_set_new(json_object_get(out, "index"), "ef_search_mode",
 	    json_string(mem.ef_search == 0 ? "auto" : "fixed"));
 	json_object_set_new(json_object_get(out, "index"), "tuning",

@@ -52,6 +52,8 @@ static const struct policy_grant tpl_worker[] = {
 static const struct policy_grant tpl_standard[] = {
 	{ "tool:memory_read", R },
 	{ "tool:memory_search", R },
+	{ "tool:memory_topics", R },
+	{ "tool:memory_topic", R },
 	{ "browser:*", R | W },
 	{ NULL, 0 },
 };

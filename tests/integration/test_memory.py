@@ -538,6 +538,11 @@ def test_agent_memory_tool_errors(agent):
 
 
 def test_recall_goes_into_the_system_prompt(agent):
+    # Recall alone: the topics' table of contents would name every memory
+    # (test_memory_topics.py tests it).
+    agent.write_config('[engine]\nretry_base_ms = 20\n'
+                       'default_model = "openai/gpt-4.1"\n'
+                       '[memory]\ntoc_tokens = 0\n')
     add(agent, "The user's favourite editor is vim", '--type', 'preference')
     add(agent, 'The deploy server is called zeus', '--type', 'fact')
     add(agent, 'Rhubarb grows best in cold winters', '--type', 'fact')

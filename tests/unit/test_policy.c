@@ -30,6 +30,8 @@ static const struct {
 	{ "tool:skill", { "r", "r", "r", "r", "r" } },
 	{ "tool:memory_read", { "", "", "r", "r", "r" } },
 	{ "tool:memory_search", { "", "", "r", "r", "r" } },
+	{ "tool:memory_topics", { "", "", "r", "r", "r" } },
+	{ "tool:memory_topic", { "", "", "r", "r", "r" } },
 	{ "tool:memory_write", { "", "", "", "r", "r" } },
 	{ "tool:agent", { "", "", "", "d", "d" } },
 	{ "tool:cron", { "", "", "", "", "r" } },

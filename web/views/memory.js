@@ -80,12 +80,17 @@ export async function mount(root, ctx) {
   const tierList = h('div', { 'data-test': 'memory-tier-list' });
   const dream = h('button', { type: 'button', 'data-test': 'memory-dream', onclick: safe(dreamNow) }, 'Dream now');
   const reports = h('div', { 'data-test': 'memory-reports' });
+  const topicList = h('div', { 'data-test': 'memory-topics' });
+  const topicDetail = h('div', { 'data-test': 'memory-topic-detail', 'aria-live': 'polite' });
 
   root.append(h('div', { class: 'page' },
     h('div', { class: 'toolbar' }, h('h2', {}, 'Memory'),
       h('button', { type: 'button', 'data-test': 'memory-refresh', onclick: safe(() => refresh(true)) }, 'Refresh')),
     searchForm, results, remember,
     h('h3', {}, 'Counts'), stats,
+    h('h3', {}, 'Topics'),
+    h('p', { class: 'hint' }, 'What the memory knows, by topic (tags, else the type): the table of contents agents see.'),
+    topicList, topicDetail,
     h('h3', {}, 'Tiers'),
     h('div', { class: 'toolbar' }, h('label', { for: 'mem-tier' }, 'Tier '), tierPick,
       h('label', { for: 'mem-prot' }, 'Protection '), protPick),
@@ -148,6 +153,30 @@ export async function mount(root, ctx) {
         bars: byProt, yLabel: 'memories' })));
   }
 
+  let openTopic = '';
+  function showTopics(list) {
+    clear(topicList);
+    if (list.length === 0) {
+      topicList.append(emptyState('No topics yet.', 'Topics are the tags of memories, or their type.'));
+      return;
+    }
+    topicList.append(h('ul', { class: 'cards' }, list.map((t) =>
+      h('li', { class: 'card', 'data-test': 'memory-topic', dataset: { topic: t.topic } },
+        h('button', { type: 'button', class: 'link', 'data-test': 'memory-topic-open',
+          'aria-label': 'Open topic ' + t.topic, onclick: safe(() => showTopic(t.topic)) }, t.topic),
+        ' ', h('span', { 'data-test': 'memory-topic-count' }, String(t.count)),
+        h('p', { class: 'hint' }, t.summary)))));
+  }
+
+  async function showTopic(name) {
+    openTopic = name;
+    const t = await api.get('/api/memory/topics/' + seg(name));
+    if (stopped || openTopic !== name) return;
+    clear(topicDetail);
+    topicDetail.append(h('h4', { 'data-test': 'memory-topic-name' }, `${t.topic} (${t.count})`),
+      h('ul', { class: 'cards' }, t.memories.map((m) => memoryItem(m))));
+  }
+
   function showTiers() {
     clear(tierList);
     const t = tierPick.value, p = protPick.value;
@@ -193,10 +222,13 @@ export async function mount(root, ctx) {
   let stopped = false;
   async function refresh(loud) {
     try {
-      const [s, t, r] = await Promise.all([api.get('/api/memory/stats'), api.get('/api/memory/tiers'),
-        api.get('/api/memory/dream/reports')]);
+      const [s, t, r, tp] = await Promise.all([api.get('/api/memory/stats'), api.get('/api/memory/tiers'),
+        api.get('/api/memory/dream/reports'), api.get('/api/memory/topics')]);
       if (stopped) return;
       tiers = t;
+      showTopics(tp.topics || []);
+      if (openTopic && (tp.topics || []).some((x) => x.topic === openTopic)) await showTopic(openTopic);
+      else { openTopic = ''; clear(topicDetail); }
       showStats(s, [...t.hot, ...t.warm, ...t.cold]);
       showTiers();
       showReports(r.reports || []);

@@ -1,5 +1,5 @@
 // memory.mjs — the Memory view: counts by tier, type and protection (SVG
-// bars), a keyword search, the tiers with their protection (and its
+// bars), the topics (one opened), a keyword search, the tiers with their protection (and its
 // filter), and a consolidation (Dream now) whose report is listed.
 export default async function (ctx) {
 	const { page, expect } = ctx;
@@ -19,6 +19,19 @@ export default async function (ctx) {
 	const high = [...tiers.hot, ...tiers.warm, ...tiers.cold].filter((m) => m.protection === 'high').length;
 	expect(high >= 1 && (await page.textContent('svg[data-test=chart-protection] desc')).includes('high: ' + high),
 	    'the memories of high protection');
+
+	// Topics: the tag is a topic; opening it lists its memories.
+	const topics = (await ctx.api('GET', '/api/memory/topics')).body.topics;
+	const pref = topics.find((t) => t.topic === 'pref');
+	expect(pref && pref.count === 1, 'the topic pref: ' + JSON.stringify(topics));
+	const row = page.locator('[data-test=memory-topics] [data-test=memory-topic][data-topic=pref]');
+	expect(await row.locator('[data-test=memory-topic-count]').textContent() === '1', 'its count');
+	await row.locator('[data-test=memory-topic-open]').click();
+	await page.waitForSelector('[data-test=memory-topic-detail] [data-test=memory-item]');
+	expect((await page.textContent('[data-test=memory-topic-detail]')).includes('dark roast'),
+	    'the topic\'s memory');
+	expect(await page.locator('[data-test=memory-topics] [data-test=memory-topic]').count() === topics.length,
+	    'every topic listed');
 
 	// Search.
 	await page.fill('[data-test=memory-query]', 'coffee');

@@ -1,0 +1,91 @@
+/*
+ * api_memory_topics.c — /api/memory/topics: the ROOT index (memory/root.h),
+ * its topics and one topic's memories.  Keyed reads: no search runs.
+ */
+#include <stdlib.h>
+
+#include "api/api.h"
+#include "config/live.h"
+#include "kernel/memtools.h"
+#include "memory/root.h"
+
+/* The memory service, or a 503 answer and NULL. */
+static sqlite3 *
+api_topics_db(struct http_req *r)
+{
+	const struct config *cfg;
+	sqlite3 *db;
+	int ok;
+
+	if ((db = api_db(r)) == NULL)
+		return NULL;
+	cfg = config_live_get();
+	ok = memtools_ready(db, cfg);
+	config_live_put(cfg);
+	if (!ok) {
+		http_error(r, 503, "memory_off",
+		    "memory is turned off (memory.enabled) or could not "
+		    "start (see the log)");
+		return NULL;
+	}
+	return db;
+}
+
+static int
+api_memory_topics(struct http_req *r)
+{
+	char *cause = NULL;
+	sqlite3 *db;
+	json_t *t;
+	long limit;
+
+	if (api_query_int(r, "limit", 1, 1000, 100, &limit) != 0 ||
+	    (db = api_topics_db(r)) == NULL)
+		return 0;
+	if ((t = memory_topics(db, http_query(r, "prefix"), limit, &cause)) ==
+	    NULL)
+		return api_fail(r, cause);
+	return http_json(r, 200, json_pack("{s:o}", "topics", t));
+}
+
+static int
+api_memory_topic(struct http_req *r)
+{
+	const char *name = route_param(&r->match, "name");
+	char *cause = NULL;
+	sqlite3 *db;
+	json_t *t;
+
+	if ((db = api_topics_db(r)) == NULL)
+		return 0;
+	if ((t = memory_topic(db, name, &cause)) == NULL) {
+		if (cause != NULL)
+			return api_fail(r, cause);
+		return http_error(r, 404, "not_found", "no topic %.64s", name);
+	}
+	return http_json(r, 200, t);
+}
+
+const struct route api_memory_topics_routes[] = {
+	{
+	    .method = "GET",
+	    .pattern = "/api/memory/topics",
+	    .role = ROLE_VIEWER,
+	    .handler = api_memory_topics,
+	    .tag = "memory",
+	    .summary = "The ROOT index: topics (tags, else the type), most "
+		       "memories first (?prefix=&limit=).",
+	    .response = "{topics: [{topic, summary, count, touched_at}]}",
+	},
+	{
+	    .method = "GET",
+	    .pattern = "/api/memory/topics/{name}",
+	    .role = ROLE_VIEWER,
+	    .handler = api_memory_topic,
+	    .tag = "memory",
+	    .summary = "One topic and its memories, most important first "
+		       "(no access counted).",
+	    .response = "{topic, summary, count, touched_at, ids, memories}",
+	},
+	{ .method = NULL },
+};

@@ -1,0 +1,421 @@
+/*
+ * root.c — the ROOT index: topics of memories, kept by every write and
+ * rebuilt by dream (see root.h).
+ */
+#include <ctype.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "memory/memory_int.h"
+#include "memory/root.h"
+#include "store/db.h"
+#include "util/buf.h"
+#include "util/time.h"
+#include "util/xalloc.h"
+
+/* ---- a memory's topics ---- */
+
+/* Add `s` (n bytes) to the set `topics`, lower-cased and trimmed;
+ * nothing if it is blank or too long. */
+static void
+root_add_topic(json_t *topics, const char *s, size_t n)
+{
+	char t[ROOT_MAX_TOPIC + 1];
+	size_t i;
+
+	while (n > 0 && isspace((unsigned char)*s)) {
+		s++;
+		n--;
+	}
+	while (n > 0 && isspace((unsigned char)s[n - 1]))
+		n--;
+	if (n == 0 || n > ROOT_MAX_TOPIC)
+		return;
+	for (i = 0; i < n; i++)
+		t[i] = (char)tolower((unsigned char)s[i]);
+	t[n] = '\0';
+	json_object_set_new(topics, t, json_true());
+}
+
+/* The topics of a memory with tags `tags` (JSON text) and type `type`:
+ * a set (object of names).  New reference. */
+static json_t *
+root_topics_of(const char *tags, const char *type)
+{
+	json_t *topics = json_object(), *list, *v;
+	size_t i;
+
+	list = tags != NULL ? json_loads(tags, 0, NULL) : NULL;
+	json_array_foreach(list, i, v) {
+		if (json_is_string(v))
+			root_add_topic(topics, json_string_value(v),
+			    json_string_length(v));
+	}
+	json_decref(list);
+	if (json_object_size(topics) == 0 && type != NULL)
+		root_add_topic(topics, type, strlen(type));
+	return topics;
+}
+
+/* ---- topics ---- */
+
+/* `content` as one line of at most ROOT_SUMMARY_BYTES (cut on a UTF-8
+ * boundary, "..." when cut).  New string. */
+static char *
+root_summary(const char *content)
+{
+	size_t n = strlen(content), i, cut = n;
+	char *s;
+
+	if (n > ROOT_SUMMARY_BYTES) {
+		cut = ROOT_SUMMARY_BYTES;
+		while (cut > 0 && ((unsigned char)content[cut] & 0xc0) == 0x80)
+			cut--;
+	}
+	s = xmalloc(cut + 4);
+	for (i = 0; i < cut; i++)
+		s[i] = content[i] == '\n' || content[i] == '\r' ||
+			content[i] == '\t' ?
+		    ' ' :
+		    content[i];
+	s[cut] = '\0';
+	if (cut < n)
+		strcpy(s + cut, "...");
+	return s;
+}
+
+/* Recompute the row of `topic` from its links.  0, or -1 with *cause. */
+static int
+root_refresh(sqlite3 *db, const char *topic, char **cause)
+{
+	sqlite3_stmt *st = NULL;
+	json_t *ids = json_array();
+	char *summary = NULL, *idtext = NULL;
+	int rc = -1;
+
+	if (sqlite3_prepare_v2(db,
+		"SELECT m.id, m.content FROM memory_topic_links l JOIN "
+		"memories m ON m.id = l.memory_id WHERE l.topic = ?1 "
+		"ORDER BY m.importance DESC, m.id DESC",
+		-1, &st, NULL) != SQLITE_OK)
+		goto dberr;
+	sqlite3_bind_text(st, 1, topic, -1, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (summary == NULL)
+			summary = root_summary(
+			    (const char *)sqlite3_column_text(st, 1));
+		json_array_append_new(ids,
+		    json_integer((json_int_t)sqlite3_column_int64(st, 0)));
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (summary == NULL) {
+		if (sqlite3_prepare_v2(db,
+			"DELETE FROM memory_topics WHERE topic = ?1", -1, &st,
+			NULL) != SQLITE_OK)
+			goto dberr;
+		sqlite3_bind_text(st, 1, topic, -1, SQLITE_STATIC);
+	} else {
+		if (sqlite3_prepare_v2(db,
+			"INSERT OR REPLACE INTO memory_topics (topic, summary, "
+			"ids, count, touched_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
+			-1, &st, NULL) != SQLITE_OK)
+			goto dberr;
+		idtext = json_dumps(ids, JSON_COMPACT);
+		sqlite3_bind_text(st, 1, topic, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, summary, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, idtext, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 4, (sqlite3_int64)json_array_size(ids));
+		sqlite3_bind_int64(st, 5, time_wall_ms());
+	}
+	if (sqlite3_step(st) != SQLITE_DONE)
+		goto dberr;
+	rc = 0;
+	goto out;
+dberr:
+	xasprintf(cause, "memory: topics: %s", sqlite3_errmsg(db));
+out:
+	sqlite3_finalize(st);
+	json_decref(ids);
+	free(summary);
+	free(idtext);
+	return rc;
+}
+
+/* Run `sql` with ?1 = id; when `into` is not NULL, add column 0 of each
+ * row to that set.  0, or -1 with *cause. */
+static int
+root_by_id(sqlite3 *db, const char *sql, int64_t id, json_t *into, char **cause)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+		xasprintf(cause, "memory: topics: %s", sqlite3_errmsg(db));
+		return -1;
+	}
+	sqlite3_bind_int64(st, 1, id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (into != NULL)
+			json_object_set_new(into,
+			    (const char *)sqlite3_column_text(st, 0),
+			    json_true());
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		xasprintf(cause, "memory: topics: %s", sqlite3_errmsg(db));
+		return -1;
+	}
+	return 0;
+}
+
+/* Link memory `id` to its topics (a set) now.  0, or -1 with *cause. */
+static int
+root_link(sqlite3 *db, int64_t id, json_t **topics, char **cause)
+{
+	sqlite3_stmt *st = NULL;
+	const char *t;
+	json_t *v;
+	int rc = -1;
+
+	*topics = NULL;
+	if (sqlite3_prepare_v2(db,
+		"SELECT tags, type FROM memories WHERE id = ?1", -1, &st,
+		NULL) != SQLITE_OK)
+		goto dberr;
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		*topics =
+		    root_topics_of((const char *)sqlite3_column_text(st, 0),
+			(const char *)sqlite3_column_text(st, 1));
+	else
+		*topics = json_object();
+	sqlite3_finalize(st);
+	st = NULL;
+	if (sqlite3_prepare_v2(db,
+		"INSERT OR IGNORE INTO memory_topic_links (topic, memory_id) "
+		"VALUES (?1, ?2)",
+		-1, &st, NULL) != SQLITE_OK)
+		goto dberr;
+	json_object_foreach(*topics, t, v) {
+		sqlite3_reset(st);
+		sqlite3_bind_text(st, 1, t, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, id);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			goto dberr;
+	}
+	rc = 0;
+	goto out;
+dberr:
+	xasprintf(cause, "memory: topics: %s", sqlite3_errmsg(db));
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+root_note(sqlite3 *db, int64_t id, char **cause)
+{
+	json_t *touched = json_object(), *now = NULL, *v;
+	const char *t;
+	int rc = -1;
+
+	if (root_by_id(db,
+		"SELECT topic FROM memory_topic_links WHERE memory_id = ?1", id,
+		touched, cause) != 0 ||
+	    root_by_id(db,
+		"DELETE FROM memory_topic_links WHERE memory_id = ?1", id, NULL,
+		cause) != 0 ||
+	    root_link(db, id, &now, cause) != 0)
+		goto out;
+	json_object_update(touched, now);
+	json_object_foreach(touched, t, v) {
+		if (root_refresh(db, t, cause) != 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	json_decref(touched);
+	json_decref(now);
+	return rc;
+}
+
+int
+root_rebuild(sqlite3 *db, char **cause)
+{
+	sqlite3_stmt *st = NULL;
+	json_t *ids = json_array(), *all = json_object(), *now, *v;
+	const char *t;
+	size_t i;
+	int rc = -1;
+
+	if (mem_exec(db, "DELETE FROM memory_topic_links", cause) != 0 ||
+	    mem_exec(db, "DELETE FROM memory_topics", cause) != 0)
+		goto out;
+	if (sqlite3_prepare_v2(db, "SELECT id FROM memories", -1, &st, NULL) !=
+	    SQLITE_OK) {
+		xasprintf(cause, "memory: topics: %s", sqlite3_errmsg(db));
+		goto out;
+	}
+	while (sqlite3_step(st) == SQLITE_ROW)
+		json_array_append_new(ids,
+		    json_integer((json_int_t)sqlite3_column_int64(st, 0)));
+	sqlite3_finalize(st);
+	json_array_foreach(ids, i, v) {
+		if (root_link(db, (int64_t)json_integer_value(v), &now,
+			cause) != 0) {
+			json_decref(now);
+			goto out;
+		}
+		json_object_update(all, now);
+		json_decref(now);
+	}
+	json_object_foreach(all, t, v) {
+		if (root_refresh(db, t, cause) != 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	json_decref(ids);
+	json_decref(all);
+	return rc;
+}
+
+int
+root_heal(sqlite3 *db, char **cause)
+{
+	if (mem_scalar(db, "SELECT COUNT(*) FROM memory_topic_links") > 0 ||
+	    mem_scalar(db, "SELECT COUNT(*) FROM memories") == 0)
+		return 0;
+	if (mem_exec(db, "BEGIN IMMEDIATE", cause) != 0)
+		return -1;
+	if (root_rebuild(db, cause) != 0 ||
+	    mem_exec(db, "COMMIT", cause) != 0) {
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- reading ---- */
+
+/* A row (topic, summary, count, touched_ms[, ids]) as JSON. */
+static json_t *
+root_row_json(sqlite3_stmt *st)
+{
+	char at[40];
+
+	time_rfc3339(sqlite3_column_int64(st, 3), at, sizeof at);
+	return json_pack("{s:s, s:s, s:I, s:s}", "topic",
+	    (const char *)sqlite3_column_text(st, 0), "summary",
+	    (const char *)sqlite3_column_text(st, 1), "count",
+	    (json_int_t)sqlite3_column_int64(st, 2), "touched_at", at);
+}
+
+json_t *
+memory_topics(sqlite3 *db, const char *prefix, long limit, char **cause)
+{
+	sqlite3_stmt *st = NULL;
+	json_t *out = json_array();
+
+	if (prefix == NULL)
+		prefix = "";
+	if (sqlite3_prepare_v2(db,
+		"SELECT topic, summary, count, touched_ms FROM memory_topics "
+		"WHERE substr(topic, 1, length(?1)) = lower(?1) "
+		"ORDER BY count DESC, topic LIMIT ?2",
+		-1, &st, NULL) != SQLITE_OK)
+		goto dberr;
+	sqlite3_bind_text(st, 1, prefix, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, limit > 0 ? limit : -1);
+	if (db_collect(st, root_row_json, out) == 0) /* finalizes st */
+		return out;
+	st = NULL;
+dberr:
+	xasprintf(cause, "memory: topics: %s", sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	json_decref(out);
+	return NULL;
+}
+
+json_t *
+memory_topic(sqlite3 *db, const char *name, char **cause)
+{
+	sqlite3_stmt *st = NULL;
+	json_t *out = NULL, *ids, *mems, *v, *m, *key;
+	size_t i;
+
+	*cause = NULL;
+	key = json_object();
+	if (name != NULL)
+		root_add_topic(key, name, strlen(name));
+	if (json_object_size(key) == 0)
+		goto out;
+	if (sqlite3_prepare_v2(db,
+		"SELECT topic, summary, count, touched_ms, ids FROM "
+		"memory_topics WHERE topic = ?1",
+		-1, &st, NULL) != SQLITE_OK) {
+		xasprintf(cause, "memory: topics: %s", sqlite3_errmsg(db));
+		goto out;
+	}
+	sqlite3_bind_text(st, 1, json_object_iter_key(json_object_iter(key)),
+	    -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_ROW)
+		goto out;
+	out = root_row_json(st);
+	ids = json_loads((const char *)sqlite3_column_text(st, 4), 0, NULL);
+	if (ids == NULL)
+		ids = json_array();
+	mems = json_array();
+	json_array_foreach(ids, i, v) {
+		m = memory_get(db, (int64_t)json_integer_value(v), 0, cause);
+		if (m != NULL)
+			json_array_append_new(mems, m);
+		free(*cause);
+		*cause = NULL;
+	}
+	json_object_set_new(out, "ids", ids);
+	json_object_set_new(out, "memories", mems);
+out:
+	sqlite3_finalize(st);
+	json_decref(key);
+	return out;
+}
+
+char *
+memory_toc(sqlite3 *db, size_t max_bytes)
+{
+	static const char head[] =
+	    "Topics in your memory (memory_topic NAME lists one's "
+	    "memories):\n";
+	sqlite3_stmt *st = NULL;
+	struct buf b, line;
+	int n = 0;
+
+	buf_init(&b, BUF_NOCAP);
+	buf_init(&line, BUF_NOCAP);
+	if (max_bytes <= sizeof head ||
+	    sqlite3_prepare_v2(db,
+		"SELECT topic, summary, count FROM memory_topics "
+		"ORDER BY count DESC, touched_ms DESC, topic",
+		-1, &st, NULL) != SQLITE_OK)
+		goto out;
+	buf_adds(&b, head);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		buf_reset(&line);
+		buf_printf(&line, "- %s (%lld): %s\n",
+		    (const char *)sqlite3_column_text(st, 0),
+		    (long long)sqlite3_column_int64(st, 2),
+		    (const char *)sqlite3_column_text(st, 1));
+		if (b.len + line.len > max_bytes)
+			break;
+		buf_add(&b, line.data, line.len);
+		n++;
+	}
+out:
+	sqlite3_finalize(st);
+	buf_free(&line);
+	if (n == 0)
+		buf_reset(&b);
+	return buf_detach(&b);
+}
