@@ -79,6 +79,9 @@ int api_memory_running(void);
 int api_memory_stop(long wait_ms);
 
 /* Helpers. */
+/* The database when memory is on (memtools_ready()), or an answer 503
+ * memory_off and NULL (api_memory.c). */
+struct sqlite3 *api_memory_db(struct http_req *r);
 /* The database connection of this thread, or an answer 503 and NULL. */
 struct sqlite3 *api_db(struct http_req *r);
 /* The audit actor of the request: its identity ("token:<name>"). */

@@ -18,9 +18,8 @@
 #include "util/log.h"
 #include "util/xalloc.h"
 
-/* The memory service, or a 503 answer and NULL. */
-static sqlite3 *
-api_mem_db(struct http_req *r)
+sqlite3 *
+api_memory_db(struct http_req *r)
 {
 	const struct config *cfg;
 	sqlite3 *db;
@@ -72,7 +71,7 @@ api_memory_list(struct http_req *r)
 	if (tier != NULL && mem_tier_parse(tier) < 0)
 		return http_error(r, 400, "bad_parameter",
 		    "tier must be hot, warm or cold");
-	if ((db = api_mem_db(r)) == NULL)
+	if ((db = api_memory_db(r)) == NULL)
 		return 0;
 	if ((list = memory_list(db, type, tier, limit, offset, &cause)) == NULL)
 		return api_fail(r, cause);
@@ -343,7 +342,7 @@ api_memory_add(struct http_req *r)
 
 	if (api_mem_parse_new(r->body, &m, why, sizeof why) != 0)
 		return http_error(r, 400, "bad_request", "%s", why);
-	if ((db = api_mem_db(r)) == NULL)
+	if ((db = api_memory_db(r)) == NULL)
 		return 0;
 	return api_mem_run(r, db, api_mem_add, MEM_HYBRID);
 }
@@ -356,7 +355,7 @@ api_memory_get(struct http_req *r)
 	json_t *m;
 	int64_t id;
 
-	if (api_mem_id(r, &id) != 0 || (db = api_mem_db(r)) == NULL)
+	if (api_mem_id(r, &id) != 0 || (db = api_memory_db(r)) == NULL)
 		return 0;
 	snprintf(num, sizeof num, "%lld", (long long)id);
 	m = memory_get(db, id, 1, &cause);
@@ -371,7 +370,7 @@ api_memory_delete(struct http_req *r)
 	int64_t id;
 	int rc;
 
-	if (api_mem_id(r, &id) != 0 || (db = api_mem_db(r)) == NULL)
+	if (api_mem_id(r, &id) != 0 || (db = api_memory_db(r)) == NULL)
 		return 0;
 	if ((rc = memory_forget(db, id, &cause)) < 0)
 		return api_fail(r, cause);
@@ -487,7 +486,7 @@ api_memory_query(struct http_req *r, enum mem_mode mode)
 
 	if (api_mem_parse_query(r->body, mode, &q, why, sizeof why) != 0)
 		return http_error(r, 400, "bad_request", "%s", why);
-	if ((db = api_mem_db(r)) == NULL)
+	if ((db = api_memory_db(r)) == NULL)
 		return 0;
 	return api_mem_run(r, db, api_mem_search, q.mode);
 }
@@ -511,7 +510,7 @@ api_memory_tiers(struct http_req *r)
 	sqlite3 *db;
 	json_t *t;
 
-	if ((db = api_mem_db(r)) == NULL)
+	if ((db = api_memory_db(r)) == NULL)
 		return 0;
 	if ((t = memory_tiers(db, &cause)) == NULL)
 		return api_fail(r, cause);
@@ -525,7 +524,7 @@ api_memory_stats(struct http_req *r)
 	sqlite3 *db;
 	json_t *t;
 
-	if ((db = api_mem_db(r)) == NULL)
+	if ((db = api_memory_db(r)) == NULL)
 		return 0;
 	if ((t = memory_stats(db, &cause)) == NULL)
 		return api_fail(r, cause);
@@ -556,7 +555,7 @@ api_mem_dream(sqlite3 *db, const json_t *body, enum mem_mode mode,
 static int
 api_memory_dream(struct http_req *r)
 {
-	if (api_mem_db(r) == NULL)
+	if (api_memory_db(r) == NULL)
 		return 0;
 	return api_mem_async(r, api_mem_dream, MEM_HYBRID, 1);
 }
@@ -605,7 +604,7 @@ api_memory_reports(struct http_req *r)
 	long limit;
 
 	if (api_query_int(r, "limit", 1, 1000, 20, &limit) != 0 ||
-	    (db = api_mem_db(r)) == NULL)
+	    (db = api_memory_db(r)) == NULL)
 		return 0;
 	if ((t = memory_dream_reports(db, limit, &cause)) == NULL)
 		return api_fail(r, cause);

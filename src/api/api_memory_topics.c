@@ -5,31 +5,7 @@
 #include <stdlib.h>
 
 #include "api/api.h"
-#include "config/live.h"
-#include "kernel/memtools.h"
 #include "memory/root.h"
-
-/* The memory service, or a 503 answer and NULL. */
-static sqlite3 *
-api_topics_db(struct http_req *r)
-{
-	const struct config *cfg;
-	sqlite3 *db;
-	int ok;
-
-	if ((db = api_db(r)) == NULL)
-		return NULL;
-	cfg = config_live_get();
-	ok = memtools_ready(db, cfg);
-	config_live_put(cfg);
-	if (!ok) {
-		http_error(r, 503, "memory_off",
-		    "memory is turned off (memory.enabled) or could not "
-		    "start (see the log)");
-		return NULL;
-	}
-	return db;
-}
 
 static int
 api_memory_topics(struct http_req *r)
@@ -40,7 +16,7 @@ api_memory_topics(struct http_req *r)
 	long limit;
 
 	if (api_query_int(r, "limit", 1, 1000, 100, &limit) != 0 ||
-	    (db = api_topics_db(r)) == NULL)
+	    (db = api_memory_db(r)) == NULL)
 		return 0;
 	if ((t = memory_topics(db, http_query(r, "prefix"), limit, &cause)) ==
 	    NULL)
@@ -56,7 +32,7 @@ api_memory_topic(struct http_req *r)
 	sqlite3 *db;
 	json_t *t;
 
-	if ((db = api_topics_db(r)) == NULL)
+	if ((db = api_memory_db(r)) == NULL)
 		return 0;
 	if ((t = memory_topic(db, name, &cause)) == NULL) {
 		if (cause != NULL)
