@@ -422,9 +422,7 @@ kernel_agent_in(struct kernel_run *r, struct agent *a, json_t *messages,
 	tg.progress = kernel_guard_progress;
 	tg.progress_arg = &ks;
 	tg.approval = kernel_guard_approval;
-	tg.capability = kernel_perm_capability;
-	tg.capability_arg = chain;
-	tg.danger = kernel_perm_danger;
+	tg.chain = chain;
 	guard.check = toolguard_check;
 	guard.arg = &tg;
 	registry_set_guard(tools, &guard);

@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "kernel/kernel_perm.h"
-#include "security/cmdpolicy.h"
 #include "security/permstore.h"
 #include "util/log.h"
 #include "util/xalloc.h"
@@ -62,22 +61,4 @@ kernel_perm_tools(struct registry *reg, const struct policy_chain *c)
 			registry_remove(reg, name);
 	}
 	json_decref(defs);
-}
-
-int
-kernel_perm_capability(void *arg, const char *tool, json_t *args, char **why)
-{
-	return policy_check_call(arg, tool, args, why);
-}
-
-int
-kernel_perm_danger(json_t *args, char rule[32], char why[256])
-{
-	struct cmd_danger d;
-
-	if (!cmdpolicy_check(args, &d))
-		return 0;
-	snprintf(rule, 32, "%s", d.rule);
-	snprintf(why, 256, "%s", d.why);
-	return 1;
 }

@@ -1,10 +1,9 @@
 /*
  * kernel_perm.h — an agent's capabilities in the kernel: the chain of
  * its run (root: the principal's set; a sub-agent: its parent's chain
- * plus its own set), the worker's policy narrowed to it, the tools it is
- * not offered left out, and the call-time checks the toolguard calls
- * (docs/security.md,
- * "Agent permissions").
+ * plus its own set), the worker's policy narrowed to it and the tools it
+ * is not offered left out; the toolguard checks each call against the
+ * chain (docs/security.md, "Agent permissions").
  */
 #ifndef OXIOS_KERNEL_KERNEL_PERM_H
 #define OXIOS_KERNEL_KERNEL_PERM_H
@@ -37,14 +36,5 @@ json_t *kernel_perm_narrow(const struct policy_chain *c,
     struct hands_policy *pol);
 /* Leave out of `reg` every tool the chain does not offer. */
 void kernel_perm_tools(struct registry *reg, const struct policy_chain *c);
-
-/*
- * The toolguard's capability step (struct toolguard.capability, with the
- * chain as its arg): policy_check_call().
- */
-int kernel_perm_capability(void *arg, const char *tool, json_t *args,
-    char **why);
-/* The toolguard's deny-list step (struct toolguard.danger): cmdpolicy. */
-int kernel_perm_danger(json_t *args, char rule[32], char why[256]);
 
 #endif

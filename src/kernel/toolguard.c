@@ -9,6 +9,8 @@
 #include "kernel/approvals.h"
 #include "kernel/toolguard.h"
 #include "security/audit.h"
+#include "security/cmdpolicy.h"
+#include "security/policy.h"
 #include "util/log.h"
 #include "util/time.h"
 #include "util/xalloc.h"
@@ -163,14 +165,15 @@ toolguard_check(void *arg, const struct tool_def *def, json_t *args,
 	struct toolguard_in in;
 	enum toolguard_verdict v;
 	const char *what = "";
-	char key[160], rule[32] = "", dwhy[256] = "", *cap = NULL;
-	char *reason = NULL;
+	char key[160], *cap = NULL, *reason = NULL;
+	struct cmd_danger d;
 	int rc = -1;
 
 	memset(&in, 0, sizeof in);
 	in.capable = 1;
-	if (tg->capability != NULL &&
-	    tg->capability(tg->capability_arg, def->name, args, &cap) != 0) {
+	memset(&d, 0, sizeof d);
+	if (tg->chain != NULL &&
+	    policy_check_call(tg->chain, def->name, args, &cap) != 0) {
 		in.capable = 0;
 		if (cap == NULL)
 			xasprintf(&cap, "%s is not permitted to this agent",
@@ -183,8 +186,8 @@ toolguard_check(void *arg, const struct tool_def *def, json_t *args,
 	snprintf(key, sizeof key, "security.tools.%s.approval", def->name);
 	in.policy = config_str(tg->cfg, key);
 	in.effect = (def->flags & TOOL_EFFECT) != 0;
-	if ((def->flags & TOOL_EXEC) && tg->danger != NULL)
-		in.danger = tg->danger(args, rule, dwhy) == 1;
+	if (def->flags & TOOL_EXEC)
+		in.danger = cmdpolicy_check(args, &d);
 	in.can_ask = tg->can_ask;
 	v = toolguard_decide(&in, &what);
 	if (v == TOOLGUARD_ASK || v == TOOLGUARD_FAIL) {
@@ -198,7 +201,8 @@ toolguard_check(void *arg, const struct tool_def *def, json_t *args,
 		v = toolguard_decide(&in, &what);
 	}
 	if (in.danger)
-		xasprintf(&reason, "deny-listed: %s", dwhy[0] ? dwhy : rule);
+		xasprintf(&reason, "deny-listed: %s",
+		    d.why[0] ? d.why : d.rule);
 	else
 		reason = xstrdup(what);
 	switch (v) {
@@ -222,7 +226,7 @@ toolguard_check(void *arg, const struct tool_def *def, json_t *args,
 		break;
 	case TOOLGUARD_ASK:
 		rc = toolguard_ask(tg, def->name, args, reason,
-		    in.danger ? rule : NULL, stop, why);
+		    in.danger ? d.rule : NULL, stop, why);
 		break;
 	}
 	free(reason);

@@ -27,6 +27,7 @@
 #include "config/config.h"
 
 struct kernel_run;
+struct policy_chain;
 
 struct toolguard {
 	sqlite3 *db;
@@ -35,13 +36,9 @@ struct toolguard {
 	const char *agent_id, *session_id;
 	int can_ask;            /* a human can answer in this run */
 	struct kernel_run *run; /* the run (opaque here; the hooks' owner) */
-	/* Capability: 0 may run, -1 with *why.  NULL: everything allowed. */
-	int (
-	    *capability)(void *arg, const char *tool, json_t *args, char **why);
-	void *capability_arg;
-	/* Deny list (exec): 1 with a rule id and a reason, 0 clean.
-	 * NULL: nothing is deny-listed. */
-	int (*danger)(json_t *args, char rule[32], char why[256]);
+	/* The agent's capabilities (policy_check_call()); NULL: everything
+	 * allowed.  Exec calls always pass the deny list (cmdpolicy). */
+	const struct policy_chain *chain;
 	/* A sign of life while a call waits for a human (the zombie reaper
 	 * must not take the agent for stuck); may be NULL. */
 	void (*progress)(void *arg);

@@ -184,9 +184,7 @@ test_guard_audits(void **state)
 	tg.cfg = cfg;
 	tg.principal = "dave";
 	tg.agent_id = "a1";
-	tg.capability = kernel_perm_capability;
-	tg.capability_arg = chain;
-	tg.danger = kernel_perm_danger;
+	tg.chain = chain;
 	args = json_pack("{s:s}", "binary", "ls");
 	assert_int_equal(toolguard_check(&tg, &exec_def, args, NULL, &why), 0);
 	assert_null(why);
@@ -217,7 +215,7 @@ test_guard_audits(void **state)
 	    "[{\"resource\":\"exec:sudo\",\"rights\":\"x\"}]");
 	chain = kernel_perm_chain(db, cfg, "erin", NULL, NULL, &cause);
 	tg.principal = "erin";
-	tg.capability_arg = chain;
+	tg.chain = chain;
 	args = json_pack("{s:s, s:[s]}", "binary", "sudo", "args", "true");
 	assert_int_equal(toolguard_check(&tg, &exec_def, args, NULL, &why), -1);
 	assert_non_null(strstr(why, "needs a human approval (deny-listed: "));

@@ -18,6 +18,7 @@
 
 #include "kernel/approvals.h"
 #include "kernel/toolguard.h"
+#include "security/policy.h"
 #include "util/xalloc.h"
 
 #define R TOOLGUARD_RUN
@@ -97,6 +98,7 @@ test_decide_table(void **state)
 
 static struct tmpdb tdb;
 static struct config *cfg;
+static struct policy_chain *chain; /* profile "ops", template worker */
 
 static int
 setup(void **state)
@@ -115,6 +117,8 @@ setup(void **state)
 		free(cause);
 		return -1;
 	}
+	chain = policy_chain_new(NULL,
+	    policy_set_new("ops", "worker", NULL, &cause));
 	return tmpdb_setup(&tdb, "toolguard");
 }
 
@@ -123,36 +127,12 @@ teardown(void **state)
 {
 	(void)state;
 	tmpdb_teardown(&tdb);
+	policy_chain_free(chain);
 	config_free(cfg);
 	return 0;
 }
 
-static int
-no_read(void *arg, const char *tool, json_t *args, char **why)
-{
-	(void)arg;
-	(void)args;
-	if (strcmp(tool, "read") != 0)
-		return 0;
-	*why = xstrdup("read is not in this profile's template");
-	return -1;
-}
-
-/* Deny-lists any exec whose first argument is "push". */
-static int
-push_danger(json_t *args, char rule[32], char why[256])
-{
-	const char *a0 =
-	    json_string_value(json_array_get(json_object_get(args, "args"), 0));
-
-	if (a0 == NULL || strcmp(a0, "push") != 0)
-		return 0;
-	snprintf(rule, 32, "git-push");
-	snprintf(why, 256, "git push --force");
-	return 1;
-}
-
-static const struct tool_def def_read = { .name = "read" };
+static const struct tool_def def_memw = { .name = "memory_write" };
 static const struct tool_def def_edit = { .name = "edit",
 	.flags = TOOL_EFFECT };
 static const struct tool_def def_write = { .name = "write",
@@ -170,8 +150,7 @@ guard_init(struct toolguard *tg, int can_ask)
 	tg->agent_id = "agent-1";
 	tg->session_id = "session-1";
 	tg->can_ask = can_ask;
-	tg->capability = no_read;
-	tg->danger = push_danger;
+	tg->chain = chain;
 }
 
 static void
@@ -183,8 +162,10 @@ test_check_refusals(void **state)
 
 	(void)state;
 	guard_init(&tg, 1);
-	assert_int_equal(toolguard_check(&tg, &def_read, args, NULL, &why), -1);
-	assert_non_null(strstr(why, "not in this profile's template"));
+	assert_int_equal(toolguard_check(&tg, &def_memw, args, NULL, &why), -1);
+	assert_string_equal(why,
+	    "permission denied: agent profile 'ops' (template worker) has no "
+	    "read right on tool:memory_write");
 	free(why);
 	why = NULL;
 	assert_int_equal(toolguard_check(&tg, &def_edit, args, NULL, &why), -1);
@@ -202,8 +183,9 @@ test_check_refusals(void **state)
 	guard_init(&tg, 0);
 	assert_int_equal(toolguard_check(&tg, &def_exec, args, NULL, &why), -1);
 	assert_non_null(strstr(why,
-	    "needs a human approval (deny-listed: "
-	    "git push --force): nobody can answer"));
+	    "needs a human approval (deny-listed: git push --force (or a "
+	    "+refspec) can overwrite others' history"));
+	assert_non_null(strstr(why, "nobody can answer"));
 	assert_non_null(strstr(why, "allow rule"));
 	free(why);
 	why = NULL;
