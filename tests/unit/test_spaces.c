@@ -19,36 +19,9 @@
 #include "kernel/spaces_bridge.h"
 #include "kernel/spaces_buffer.h"
 #include "store/db.h"
-#include "tmpdir.h"
+#include "tmpdb.h"
 
-static char dir[64];
-static char dbpath[128];
-
-static int
-setup(void **state)
-{
-	char *cause = NULL;
-
-	(void)state;
-	if (tmpdir_make(dir, sizeof dir, "spaces") != 0)
-		return -1;
-	snprintf(dbpath, sizeof dbpath, "%s/oxios.db", dir);
-	if (db_init(dbpath, &cause) != 0) {
-		fprintf(stderr, "%s\n", cause);
-		free(cause);
-		return -1;
-	}
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	db_shutdown();
-	tmpdir_remove(dir);
-	return 0;
-}
+TMPDB_SHARED_FIXTURE("spaces")
 
 static json_t *
 body(const char *text, int partial, char **cause)

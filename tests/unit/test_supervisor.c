@@ -23,32 +23,10 @@
 #include "agent/hands.h"
 #include "kernel/supervisor.h"
 #include "store/db.h"
-#include "tmpdir.h"
+#include "tmpdb.h"
 #include "util/time.h"
 
-static char dir[64];
-static char dbpath[128];
-
-static int
-setup(void **state)
-{
-	char *cause = NULL;
-
-	(void)state;
-	if (tmpdir_make(dir, sizeof dir, "sup") != 0)
-		return -1;
-	snprintf(dbpath, sizeof dbpath, "%s/oxios.db", dir);
-	return db_init(dbpath, &cause);
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	db_shutdown();
-	tmpdir_remove(dir);
-	return 0;
-}
+TMPDB_SHARED_FIXTURE("sup")
 
 static const char *
 state_of(const char *id, char *buf, size_t size)

@@ -68,4 +68,33 @@ tmpdb_teardown(struct tmpdb *t)
 		db = NULL; \
 		return 0; \
 	}
+
+/*
+ * The same for the process's shared database (db_init(), db_get() on
+ * every thread): statics `dir` and `dbpath`, setup() and teardown().
+ */
+#define TMPDB_SHARED_FIXTURE(NAME) \
+	static char dir[64]; \
+	static char dbpath[128]; \
+	static int setup(void **state) \
+	{ \
+		char *cause = NULL; \
+		(void)state; \
+		if (tmpdir_make(dir, sizeof dir, NAME) != 0) \
+			return -1; \
+		snprintf(dbpath, sizeof dbpath, "%s/oxios.db", dir); \
+		if (db_init(dbpath, &cause) != 0) { \
+			fprintf(stderr, "%s\n", cause); \
+			free(cause); \
+			return -1; \
+		} \
+		return 0; \
+	} \
+	static int teardown(void **state) \
+	{ \
+		(void)state; \
+		db_shutdown(); \
+		tmpdir_remove(dir); \
+		return 0; \
+	}
 #endif
