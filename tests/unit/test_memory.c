@@ -24,7 +24,7 @@
 #include "security/audit.h"
 #include "store/db.h"
 #include "util/time.h"
-#include "tmpdir.h"
+#include "memdb.h"
 
 #define HOUR_MS 3600000LL
 
@@ -43,44 +43,20 @@ assert_near(double a, double b, double eps, const char *what, const char *file,
 	}
 }
 
-static char dir[64];
-static char dbpath[128];
-static char idxpath[128];
-static sqlite3 *db;
-static struct config *cfg;
+static struct memdb mdb;
+static sqlite3 *db;        /* mdb.db */
+static struct config *cfg; /* mdb.cfg */
 
 /* ---- fixtures ---- */
 
 static int
-open_with(const char *config_text)
-{
-	char *cause = NULL;
-
-	if (config_load_text("test", config_text, strlen(config_text), &cfg,
-		&cause) != 0) {
-		fprintf(stderr, "config: %s\n", cause);
-		free(cause);
-		return -1;
-	}
-	if (db_open(dbpath, &db, &cause) != 0 ||
-	    memory_open(db, cfg, &cause) != 0) {
-		fprintf(stderr, "open: %s\n", cause);
-		free(cause);
-		return -1;
-	}
-	return 0;
-}
-
-static int
 setup_cfg(const char *config_text)
 {
-	if (tmpdir_make(dir, sizeof dir, "memory") != 0)
+	if (memdb_setup(&mdb, "memory", config_text) != 0)
 		return -1;
-	snprintf(dbpath, sizeof dbpath, "%s/oxios.db", dir);
-	snprintf(idxpath, sizeof idxpath, "%s/memory.hnsw", dir);
-	/* The index file lives in $OXIOS_HOME. */
-	setenv("OXIOS_HOME", dir, 1);
-	return open_with(config_text);
+	db = mdb.db;
+	cfg = mdb.cfg;
+	return 0;
 }
 
 static int
@@ -102,13 +78,9 @@ static int
 teardown(void **state)
 {
 	(void)state;
-	memory_close();
-	db_close(db);
+	memdb_teardown(&mdb);
 	db = NULL;
-	config_free(cfg);
 	cfg = NULL;
-	tmpdir_remove(dir);
-	unsetenv("OXIOS_HOME");
 	return 0;
 }
 
@@ -1441,9 +1413,9 @@ test_index_persistence(void **state)
 	c = add("invoice numbers start with INV", MEM_FACT);
 	assert_true(semantic_finds("waxing glacier boots", a));
 	/* Closing saves the index in $OXIOS_HOME. */
-	assert_int_not_equal(stat(idxpath, &st), 0);
+	assert_int_not_equal(stat(mdb.index, &st), 0);
 	memory_close();
-	assert_int_equal(stat(idxpath, &st), 0);
+	assert_int_equal(stat(mdb.index, &st), 0);
 	assert_true(st.st_size > 0);
 
 	/* Opened again, it is loaded: prove it by taking the vectors out of
@@ -1462,16 +1434,16 @@ test_index_persistence(void **state)
 	    "saved WHERE saved.id = memories.id)");
 
 	/* Without the file: rebuilt from the database. */
-	assert_int_equal(unlink(idxpath), 0);
+	assert_int_equal(unlink(mdb.index), 0);
 	reopen();
 	assert_int_equal(stat_index_vectors(), 3);
 	assert_true(semantic_finds("waxing glacier boots", a));
 	assert_true(semantic_finds("invoice numbers", c));
 	memory_close();
-	assert_int_equal(stat(idxpath, &st), 0);
+	assert_int_equal(stat(mdb.index, &st), 0);
 
 	/* A corrupt file: rebuilt too. */
-	assert_non_null(f = fopen(idxpath, "r+"));
+	assert_non_null(f = fopen(mdb.index, "r+"));
 	fseek(f, 100, SEEK_SET);
 	fputs("garbage garbage garbage", f);
 	fclose(f);
@@ -1482,7 +1454,7 @@ test_index_persistence(void **state)
 	/* A stale file: another process added a memory after it was saved.
 	 * Loaded, then brought up to date. */
 	memory_close();
-	assert_int_equal(db_open(dbpath, &db2, &cause), 0);
+	assert_int_equal(db_open(mdb.path, &db2, &cause), 0);
 	e = insert_other(db2, "tandem bicycle tyres are tubeless");
 	reopen();
 	assert_true(semantic_finds("tandem bicycle tyres", e));
@@ -1517,7 +1489,7 @@ test_sync_with_other_connection(void **state)
 	b = add("pelican feeding time is noon", MEM_FACT);
 	assert_int_equal(stat_index_vectors(), 2);
 	/* Another process (another connection) adds one. */
-	assert_int_equal(db_open(dbpath, &db2, &cause), 0);
+	assert_int_equal(db_open(mdb.path, &db2, &cause), 0);
 	e = insert_other(db2, text);
 	/* This one sees it: by keyword (FTS) and by vector (synced). */
 	r = search("crossing signals", MEM_SEMANTIC, 10);

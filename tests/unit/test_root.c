@@ -17,55 +17,27 @@
 #include "memory/memory.h"
 #include "memory/root.h"
 #include "store/db.h"
-#include "tmpdir.h"
+#include "memdb.h"
 
-static char dir[64];
-static char dbpath[128];
-static sqlite3 *db;
-static struct config *cfg;
-
-static int
-open_all(void)
-{
-	char *cause = NULL;
-
-	if (db_open(dbpath, &db, &cause) != 0 ||
-	    memory_open(db, cfg, &cause) != 0) {
-		fprintf(stderr, "open: %s\n", cause);
-		free(cause);
-		return -1;
-	}
-	return 0;
-}
+static struct memdb mdb;
+static sqlite3 *db;        /* mdb.db */
 
 static int
 setup(void **state)
 {
-	char *cause = NULL;
-
 	(void)state;
-	if (tmpdir_make(dir, sizeof dir, "root") != 0)
+	if (memdb_setup(&mdb, "root", "") != 0)
 		return -1;
-	snprintf(dbpath, sizeof dbpath, "%s/oxios.db", dir);
-	setenv("OXIOS_HOME", dir, 1);
-	if (config_load_text("test", "", 0, &cfg, &cause) != 0) {
-		free(cause);
-		return -1;
-	}
-	return open_all();
+	db = mdb.db;
+	return 0;
 }
 
 static int
 teardown(void **state)
 {
 	(void)state;
-	memory_close();
-	db_close(db);
+	memdb_teardown(&mdb);
 	db = NULL;
-	config_free(cfg);
-	cfg = NULL;
-	tmpdir_remove(dir);
-	unsetenv("OXIOS_HOME");
 	return 0;
 }
 
@@ -239,9 +211,9 @@ test_heal_on_open(void **state)
 			     NULL, NULL, NULL),
 	    SQLITE_OK);
 	assert_ids("gamma", "none");
-	memory_close();
-	db_close(db);
-	assert_int_equal(open_all(), 0);
+	memdb_close(&mdb);
+	assert_int_equal(memdb_open(&mdb), 0);
+	db = mdb.db;
 	assert_ids("gamma", "[1]");
 }
 

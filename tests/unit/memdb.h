@@ -1,0 +1,85 @@
+/*
+ * memdb.h — a scratch OXIOS_HOME with a database and the memory module
+ * open on it, for the memory unit tests (header-only test helper).  A
+ * test keeps one `struct memdb` in a static, calls memdb_setup() from
+ * its cmocka setup and memdb_teardown() from its teardown.
+ */
+#ifndef OXIOS_TESTS_MEMDB_H
+#define OXIOS_TESTS_MEMDB_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sqlite3.h>
+
+#include "config/config.h"
+#include "memory/memory.h"
+#include "store/db.h"
+#include "tmpdir.h"
+
+struct memdb {
+	char dir[64];    /* OXIOS_HOME */
+	char path[128];  /* dir/oxios.db */
+	char index[128]; /* dir/memory.hnsw, the vector index's file */
+	sqlite3 *db;
+	struct config *cfg;
+};
+
+/* Open the database and the memory module on it (again, after
+ * memdb_close()).  0 or -1 (the cause on stderr). */
+static inline int
+memdb_open(struct memdb *m)
+{
+	char *cause = NULL;
+
+	if (db_open(m->path, &m->db, &cause) != 0 ||
+	    memory_open(m->db, m->cfg, &cause) != 0) {
+		fprintf(stderr, "open: %s\n", cause);
+		free(cause);
+		return -1;
+	}
+	return 0;
+}
+
+/* Close the memory module and the database; the files stay. */
+static inline void
+memdb_close(struct memdb *m)
+{
+	memory_close();
+	db_close(m->db);
+	m->db = NULL;
+}
+
+/* Make /tmp/oxios-NAME-XXXXXX as OXIOS_HOME, load `config_text` and
+ * open.  0 or -1 (the cause on stderr). */
+static inline int
+memdb_setup(struct memdb *m, const char *name, const char *config_text)
+{
+	char *cause = NULL;
+
+	if (tmpdir_make(m->dir, sizeof m->dir, name) != 0)
+		return -1;
+	snprintf(m->path, sizeof m->path, "%s/oxios.db", m->dir);
+	snprintf(m->index, sizeof m->index, "%s/memory.hnsw", m->dir);
+	setenv("OXIOS_HOME", m->dir, 1);
+	if (config_load_text("test", config_text, strlen(config_text), &m->cfg,
+		&cause) != 0) {
+		fprintf(stderr, "config: %s\n", cause);
+		free(cause);
+		return -1;
+	}
+	return memdb_open(m);
+}
+
+/* Close everything and remove the directory. */
+static inline void
+memdb_teardown(struct memdb *m)
+{
+	memdb_close(m);
+	config_free(m->cfg);
+	m->cfg = NULL;
+	tmpdir_remove(m->dir);
+	unsetenv("OXIOS_HOME");
+}
+
+#endif
