@@ -25,11 +25,10 @@
 #include "security/merkle.h"
 #include "store/db.h"
 #include "util/xalloc.h"
-#include "tmpdir.h"
+#include "tmpdb.h"
 
-static char dir[64];
-static char dbpath[128];
-static sqlite3 *db;
+static struct tmpdb tdb;
+static sqlite3 *db; /* tdb.db */
 
 static int
 setup(void **state)
@@ -37,16 +36,10 @@ setup(void **state)
 	char *cause = NULL;
 
 	(void)state;
-	if (tmpdir_make(dir, sizeof dir, "audit") != 0)
-		return -1;
 	/* The signing key goes into $OXIOS_HOME/audit. */
-	setenv("OXIOS_HOME", dir, 1);
-	snprintf(dbpath, sizeof dbpath, "%s/oxios.db", dir);
-	if (db_open(dbpath, &db, &cause) != 0) {
-		fprintf(stderr, "%s\n", cause);
-		free(cause);
+	if (tmpdb_setup_home(&tdb, "audit") != 0)
 		return -1;
-	}
+	db = tdb.db;
 	return audit_open(1, 300, &cause);
 }
 
@@ -55,9 +48,8 @@ teardown(void **state)
 {
 	(void)state;
 	audit_close();
-	db_close(db);
+	tmpdb_teardown(&tdb);
 	db = NULL;
-	tmpdir_remove(dir);
 	unsetenv("OXIOS_HOME");
 	return 0;
 }
@@ -226,7 +218,7 @@ tamper(const char *fmt, ...)
 	va_start(ap, fmt);
 	assert_true(xvasprintf(&sql, fmt, ap) >= 0);
 	va_end(ap);
-	assert_int_equal(sqlite3_open(dbpath, &t), SQLITE_OK);
+	assert_int_equal(sqlite3_open(tdb.path, &t), SQLITE_OK);
 	sqlite3_busy_timeout(t, 5000);
 	if (sqlite3_exec(t,
 		"DROP TRIGGER IF EXISTS audit_log_no_update;"
@@ -521,7 +513,7 @@ test_append_flush_verify(void **state)
 	assert_int_equal(crypto_sign_verify_detached(h.sig, msg, sizeof msg,
 			     h.pk),
 	    0);
-	snprintf(keypath, sizeof keypath, "%s/audit/signing.key", dir);
+	snprintf(keypath, sizeof keypath, "%s/audit/signing.key", tdb.dir);
 	assert_int_equal(stat(keypath, &sb), 0);
 	assert_int_equal(sb.st_mode & 0777, 0600);
 	assert_non_null(f = fopen(keypath, "r"));
@@ -1317,7 +1309,7 @@ test_sanitize_on_append(void **state)
 	assert_int_equal(sqlite3_wal_checkpoint_v2(db, NULL,
 			     SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL),
 	    SQLITE_OK);
-	assert_non_null(f = fopen(dbpath, "rb"));
+	assert_non_null(f = fopen(tdb.path, "rb"));
 	fseek(f, 0, SEEK_END);
 	n = ftell(f);
 	rewind(f);
@@ -1506,7 +1498,7 @@ export_lines(struct lines *x)
 	ssize_t len;
 	FILE *f;
 
-	snprintf(path, sizeof path, "%s/export.ndjson", dir);
+	snprintf(path, sizeof path, "%s/export.ndjson", tdb.dir);
 	assert_non_null(f = fopen(path, "w"));
 	if (audit_export(db, f, &cause) != 0)
 		fail_msg("audit_export: %s", cause);
@@ -1532,7 +1524,7 @@ verify_lines(const struct lines *x, const char *key, char **cause)
 	size_t i;
 	FILE *f;
 
-	snprintf(path, sizeof path, "%s/check.ndjson", dir);
+	snprintf(path, sizeof path, "%s/check.ndjson", tdb.dir);
 	assert_non_null(f = fopen(path, "w"));
 	for (i = 0; i < x->n; i++)
 		fputs(x->l[i], f);
@@ -1872,7 +1864,7 @@ test_disabled(void **state)
 	cause = NULL;
 	assert_int_equal(count_rows("audit_heads"), 0);
 	/* No key was made for it. */
-	snprintf(keypath, sizeof keypath, "%s/audit/signing.key", dir);
+	snprintf(keypath, sizeof keypath, "%s/audit/signing.key", tdb.dir);
 	assert_int_not_equal(stat(keypath, &sb), 0);
 	/* Back on: appends again, from 1. */
 	assert_int_equal(audit_open(1, 300, &cause), 0);

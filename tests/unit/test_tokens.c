@@ -15,7 +15,7 @@
 
 #include <sodium.h>
 
-#include "tmpdir.h"
+#include "tmpdb.h"
 
 #include "kernel/usage.h"
 #include "security/audit.h"
@@ -24,9 +24,8 @@
 #include "store/db.h"
 #include "util/time.h"
 
-static char dir[64];
-static char dbpath[128];
-static sqlite3 *db;
+static struct tmpdb tdb;
+static sqlite3 *db; /* tdb.db */
 
 static int
 setup(void **state)
@@ -34,15 +33,9 @@ setup(void **state)
 	char *cause = NULL;
 
 	(void)state;
-	if (tmpdir_make(dir, sizeof dir, "tokens") != 0)
+	if (tmpdb_setup_home(&tdb, "tokens") != 0)
 		return -1;
-	setenv("OXIOS_HOME", dir, 1);
-	snprintf(dbpath, sizeof dbpath, "%s/oxios.db", dir);
-	if (db_open(dbpath, &db, &cause) != 0) {
-		fprintf(stderr, "%s\n", cause);
-		free(cause);
-		return -1;
-	}
+	db = tdb.db;
 	auth_reset();
 	tokens_reset();
 	return audit_open(1, 300, &cause);
@@ -53,11 +46,11 @@ teardown(void **state)
 {
 	(void)state;
 	audit_close();
-	db_close(db);
+	tmpdb_teardown(&tdb);
 	db = NULL;
 	auth_reset();
 	tokens_reset();
-	tmpdir_remove(dir);
+	unsetenv("OXIOS_HOME");
 	return 0;
 }
 
@@ -398,7 +391,7 @@ test_cache(void **state)
 			     NULL, NULL, NULL),
 	    SQLITE_OK);
 	assert_int_equal(tokens_check(db, tok, time_wall_ms(), &id), TOKENS_OK);
-	assert_int_equal(asprintf(&path, "%s/auth/tokens.gen", dir) > 0, 1);
+	assert_int_equal(asprintf(&path, "%s/auth/tokens.gen", tdb.dir) > 0, 1);
 	assert_int_equal(unlink(path), 0);
 	free(path);
 	assert_int_equal(tokens_check(db, tok, time_wall_ms(), &id),

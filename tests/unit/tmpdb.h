@@ -36,6 +36,17 @@ tmpdb_setup(struct tmpdb *t, const char *name)
 	return 0;
 }
 
+/* The same, the directory being OXIOS_HOME too (for the files kept
+ * beside the database: the audit key, the token generation...). */
+static inline int
+tmpdb_setup_home(struct tmpdb *t, const char *name)
+{
+	if (tmpdb_setup(t, name) != 0)
+		return -1;
+	setenv("OXIOS_HOME", t->dir, 1);
+	return 0;
+}
+
 /* Close it and remove the directory. */
 static inline void
 tmpdb_teardown(struct tmpdb *t)
