@@ -247,3 +247,76 @@ def dribbling(socks, every):
     finally:
         stop.set()
         t.join()
+
+
+import pty as _pty  # noqa: E402
+import select as _select  # noqa: E402
+
+
+class Terminal:
+    """A command on a pseudo-terminal, as a person at a terminal runs it:
+    expect() what it prints, send() a line, interrupt() it (Ctrl-C).  As
+    a context manager, a test that fails kills it."""
+
+    def __init__(self, argv, env):
+        self.pid, self.fd = _pty.fork()
+        if self.pid == 0:
+            os.execve(argv[0], argv, env)
+        self.out = b''
+
+    def _read(self, left):
+        r, _, _ = _select.select([self.fd], [], [], left)
+        if not r:
+            return True
+        try:
+            chunk = os.read(self.fd, 4096)
+        except OSError:
+            chunk = b''
+        self.out += chunk
+        return bool(chunk)
+
+    def expect(self, text, timeout=30, since=0):
+        """Read until `text` is in out[since:]; the offset after it."""
+        want = text.encode()
+        end = _time.time() + timeout
+        while want not in self.out[since:]:
+            left = end - _time.time()
+            if left <= 0:
+                raise AssertionError('no %r in %r' % (text,
+                                                      self.out[-2000:]))
+            if not self._read(left):
+                raise AssertionError('EOF before %r: %r' % (text,
+                                                            self.out))
+        return self.out.index(want, since) + len(want)
+
+    def send(self, line):
+        os.write(self.fd, line.encode() + b'\r')
+
+    def interrupt(self):
+        os.kill(self.pid, _signal.SIGINT)
+
+    def wait(self, timeout=60):
+        """Read to the end; the exit code."""
+        end = _time.time() + timeout
+        while _time.time() < end and self._read(end - _time.time()):
+            pass
+        if _time.time() >= end:
+            os.kill(self.pid, _signal.SIGKILL)
+        _, status = os.waitpid(self.pid, 0)
+        self.pid = None
+        return os.waitstatus_to_exitcode(status)
+
+    def close(self):
+        if self.pid is not None:
+            os.kill(self.pid, _signal.SIGKILL)
+            os.waitpid(self.pid, 0)
+            self.pid = None
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()

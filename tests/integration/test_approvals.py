@@ -15,7 +15,7 @@ import time
 import pytest
 import websockets
 
-from conftest import make_daemon
+from conftest import BIN, Terminal, make_daemon
 
 ASK_WRITE = '[security.tools.write]\napproval = "ask"\n'
 
@@ -321,56 +321,24 @@ def test_run_nobody_to_ask_fails_at_once(llm):
     c.close()
 
 
-def read_until(fd, text, out, timeout=30):
-    import select
-    end = time.time() + timeout
-    while text.encode() not in out[0]:
-        left = end - time.time()
-        if left <= 0:
-            raise AssertionError('no %r in %r' % (text, out[0][-2000:]))
-        r, _, _ = select.select([fd], [], [], left)
-        if r:
-            try:
-                chunk = os.read(fd, 4096)
-            except OSError:
-                chunk = b''
-            if not chunk:
-                raise AssertionError('EOF before %r: %r' % (text, out[0]))
-            out[0] += chunk
-
-
 def test_chat_asks_inline_over_the_control_socket(appr):
     """`oxios chat` on a terminal, through the daemon: the approval is
     asked inline and the answer goes back on the control socket."""
-    import pty
-    import signal
-    from conftest import BIN
     appr.fake.load({'turns': [
         {'tool_calls': [call('write', 'c1', path='h.txt', content='tty\n')]},
         {'text': 'Chat wrote it.'}]})
-    pid, fd = pty.fork()
-    if pid == 0:
-        os.execve(BIN, [BIN, 'chat'], dict(appr.ox.env, TERM='dumb'))
-    out = [b'']
-    try:
-        read_until(fd, 'you> ', out)
-        os.write(fd, b'write h.txt\r')
-        read_until(fd, 'allow [o]nce / [a]lways / [d]eny? ', out)
-        assert b'write h.txt (4 bytes)' in out[0]
-        os.write(fd, b'x\r')  # not an answer: asked again
-        read_until(fd, 'allow [o]nce', out)
-        os.write(fd, b'a\r')
-        read_until(fd, 'Chat wrote it.', out)
-        read_until(fd, 'you> ', out)
-        os.write(fd, b'.quit\r')
-        _, status = os.waitpid(pid, 0)
-        assert os.waitstatus_to_exitcode(status) == 0
-    except BaseException:
-        os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
-        raise
-    finally:
-        os.close(fd)
+    with Terminal([BIN, 'chat'], dict(appr.ox.env, TERM='dumb')) as t:
+        t.expect('you> ')
+        t.send('write h.txt')
+        at = t.expect('allow [o]nce / [a]lways / [d]eny? ')
+        assert b'write h.txt (4 bytes)' in t.out
+        t.send('x')  # not an answer: asked again
+        t.expect('allow [o]nce', since=at)
+        t.send('a')
+        at = t.expect('Chat wrote it.')
+        t.expect('you> ', since=at)
+        t.send('.quit')
+        assert t.wait() == 0
     with open(os.path.join(appr.ws, 'h.txt')) as f:
         assert f.read() == 'tty\n'
     st, _, j = appr.get('/api/approvals?state=all')
@@ -398,9 +366,6 @@ def test_embedded_chat_asks_inline(llm):
     """`oxios chat` with no daemon runs the agent in its own process: the
     approval is asked inline and answered on the database; a denial is
     the model's tool error."""
-    import pty
-    import signal
-    from conftest import BIN
     llm.write_config(
         '[engine]\nretry_base_ms = 20\ndefault_model = "openai/gpt-4.1"\n'
         + ASK_WRITE)
@@ -408,26 +373,15 @@ def test_embedded_chat_asks_inline(llm):
     llm.fake.load({'turns': [
         {'tool_calls': [call('write', 'c1', path='j.txt', content='j\n')]},
         {'text': 'Denied, fine.'}]})
-    pid, fd = pty.fork()
-    if pid == 0:
-        os.execve(BIN, [BIN, 'chat'], dict(llm.env, TERM='dumb'))
-    out = [b'']
-    try:
-        read_until(fd, 'you> ', out)
-        os.write(fd, b'write j.txt\r')
-        read_until(fd, 'allow [o]nce / [a]lways / [d]eny? ', out)
-        os.write(fd, b'd\r')
-        read_until(fd, 'Denied, fine.', out)
-        read_until(fd, 'you> ', out)
-        os.write(fd, b'.quit\r')
-        _, status = os.waitpid(pid, 0)
-        assert os.waitstatus_to_exitcode(status) == 0
-    except BaseException:
-        os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
-        raise
-    finally:
-        os.close(fd)
+    with Terminal([BIN, 'chat'], dict(llm.env, TERM='dumb')) as t:
+        t.expect('you> ')
+        t.send('write j.txt')
+        t.expect('allow [o]nce / [a]lways / [d]eny? ')
+        t.send('d')
+        at = t.expect('Denied, fine.')
+        t.expect('you> ', since=at)
+        t.send('.quit')
+        assert t.wait() == 0
     assert not os.path.exists(os.path.join(ws, 'j.txt'))
     res = tool_results(model_requests(llm.fake)[-1])
     assert 'a human rejected this call' in res['c1'], res

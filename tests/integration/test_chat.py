@@ -1,15 +1,12 @@
 """oxios chat: turns in one session, meta-commands, and on a terminal,
 Ctrl-C cancelling the answer in progress without leaving the chat."""
 import os
-import pty
-import select
-import signal
 import sqlite3
 import time
 
 import pytest
 
-from conftest import BIN
+from conftest import BIN, Terminal
 
 
 @pytest.fixture
@@ -59,42 +56,20 @@ def test_meta_commands(chat):
     db.close()
 
 
-def read_until(fd, text, out, timeout=20):
-    end = time.time() + timeout
-    while text.encode() not in out[0]:
-        left = end - time.time()
-        if left <= 0:
-            raise AssertionError('no %r in %r' % (text, out[0][-2000:]))
-        r, _, _ = select.select([fd], [], [], left)
-        if r:
-            try:
-                chunk = os.read(fd, 4096)
-            except OSError:
-                chunk = b''
-            if not chunk:
-                raise AssertionError('EOF before %r: %r' % (text, out[0]))
-            out[0] += chunk
-
-
 def test_ctrl_c_cancels_the_answer_not_the_chat(chat):
     chat.fake.load({'turns': [
         {'tool_calls': [{'id': 'c1', 'name': 'exec', 'arguments': {
             'mode': 'structured', 'binary': 'sleep', 'args': ['33.75']}}]},
         {'text': 'Still here.'}]})
-    pid, fd = pty.fork()
-    if pid == 0:
-        os.execve(BIN, [BIN, 'chat'], dict(chat.env, TERM='dumb'))
-    out = [b'']
-    read_until(fd, 'you> ', out)
-    os.write(fd, b'sleep please\r')
-    read_until(fd, '-> exec', out)
-    time.sleep(0.3)
-    os.kill(pid, signal.SIGINT)
-    read_until(fd, '[cancelled]', out)
-    read_until(fd, 'you> ', out)
-    os.write(fd, b'are you there?\r')
-    read_until(fd, 'Still here.', out)
-    os.write(fd, b'.quit\r')
-    _, status = os.waitpid(pid, 0)
-    assert os.waitstatus_to_exitcode(status) == 0
-    os.close(fd)
+    with Terminal([BIN, 'chat'], dict(chat.env, TERM='dumb')) as t:
+        t.expect('you> ')
+        t.send('sleep please')
+        t.expect('-> exec')
+        time.sleep(0.3)
+        t.interrupt()
+        t.expect('[cancelled]')
+        t.expect('you> ', since=t.out.index(b'[cancelled]'))
+        t.send('are you there?')
+        t.expect('Still here.')
+        t.send('.quit')
+        assert t.wait() == 0

@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from conftest import BIN, make_daemon
+from conftest import BIN, Terminal, make_daemon
 
 TOOLS_THEN_ANSWER = {'turns': [
     {'text': 'Looking.', 'tool_calls': [
@@ -439,36 +439,29 @@ def test_chat_through_the_daemon_keeps_the_session(home):
 
 
 def test_chat_ctrl_c_through_the_daemon(home):
-    import pty
-    from test_chat import read_until
     d = home.d
     d.start()
     # The fault hangs the first request for the turn; the next one gets it.
     home.fake.load({'turns': [{'text': 'Still here.',
                                'fault': {'hang': True}}]})
-    pid, fd = pty.fork()
-    if pid == 0:
-        os.execve(BIN, [BIN, 'chat'], dict(home.env, TERM='dumb'))
-    out = [b'']
-    read_until(fd, 'you> ', out)
-    os.write(fd, b'wait for it\r')
-    aid = running_agents(d)[0]['id']
-    for _ in range(200):  # the hanging request has reached the fake
-        if any(q['path'].endswith('/completions')
-               for q in home.fake.requests()):
-            break
-        time.sleep(0.05)
-    os.kill(pid, signal.SIGINT)
-    read_until(fd, '[cancelled]', out)
-    read_until(fd, 'you> ', out)
-    st, _, a = d.get('/api/agents/' + aid)
-    assert a['state'] == 'killed'  # in the daemon
-    os.write(fd, b'are you there?\r')
-    read_until(fd, 'Still here.', out)
-    os.write(fd, b'.quit\r')
-    _, status = os.waitpid(pid, 0)
-    assert os.waitstatus_to_exitcode(status) == 0
-    os.close(fd)
+    with Terminal([BIN, 'chat'], dict(home.env, TERM='dumb')) as t:
+        t.expect('you> ')
+        t.send('wait for it')
+        aid = running_agents(d)[0]['id']
+        for _ in range(200):  # the hanging request has reached the fake
+            if any(q['path'].endswith('/completions')
+                   for q in home.fake.requests()):
+                break
+            time.sleep(0.05)
+        t.interrupt()
+        at = t.expect('[cancelled]')
+        t.expect('you> ', since=at)
+        st, _, a = d.get('/api/agents/' + aid)
+        assert a['state'] == 'killed'  # in the daemon
+        t.send('are you there?')
+        t.expect('Still here.')
+        t.send('.quit')
+        assert t.wait() == 0
     st, _, j = d.get('/api/agents')
     assert len(j['agents']) == 2
 

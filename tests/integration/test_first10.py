@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from conftest import BIN, make_daemon
+from conftest import BIN, Terminal, make_daemon
 
 
 @pytest.mark.parametrize('flag', ['--foreground', '-f'])
@@ -165,25 +165,19 @@ def test_chat_prompt_alone_answers_and_ends_with_stdin(llm):
 
 
 def test_chat_prompt_on_a_terminal_goes_on_interactively(llm):
-    from test_chat import read_until
     llm.write_config(CHAT_CFG)
     llm.fake.load({'turns': [{'text': 'Hi there.'},
                              {'text': 'You said hello first.'}]})
-    pid, fd = pty.fork()
-    if pid == 0:
-        os.execve(BIN, [BIN, 'chat', 'hello'], dict(llm.env, TERM='dumb'))
-    out = [b'']
-    read_until(fd, 'you> hello', out)
-    read_until(fd, 'Hi there.', out)
-    # Then the prompt, for the next message.
-    out2 = [out[0][out[0].index(b'Hi there.'):]]
-    read_until(fd, 'you> ', out2)
-    os.write(fd, b'what did I say?\r')
-    read_until(fd, 'You said hello first.', out2)
-    os.write(fd, b'.quit\r')
-    _, status = os.waitpid(pid, 0)
-    assert os.waitstatus_to_exitcode(status) == 0
-    os.close(fd)
+    with Terminal([BIN, 'chat', 'hello'],
+                  dict(llm.env, TERM='dumb')) as t:
+        t.expect('you> hello')
+        at = t.expect('Hi there.')
+        # Then the prompt, for the next message.
+        t.expect('you> ', since=at)
+        t.send('what did I say?')
+        t.expect('You said hello first.')
+        t.send('.quit')
+        assert t.wait() == 0
     assert user_messages(llm.fake) == ['hello', 'what did I say?']
 
 
@@ -317,27 +311,20 @@ def test_run_through_the_daemon_shows_the_retry(daemon):
 
 
 def test_chat_spinner_during_a_turn_not_at_the_prompt(llm):
-    from test_chat import read_until
     llm.write_config(SPIN_CFG)
     llm.fake.load({'turns': [{'text': ANSWER, 'delay_ms': 400}]})
-    pid, fd = pty.fork()
-    if pid == 0:
-        os.execve(BIN, [BIN, 'chat', 'hi'], dict(llm.env, TERM='xterm'))
-    out = [b'']
-    read_until(fd, ANSWER, out)
-    before = out[0][:out[0].index(ANSWER.encode())]
-    assert 'thinking' in labels(before), out[0]
-    after = [b'']
-    read_until(fd, 'you> ', after)
-    time.sleep(0.8)  # at the prompt: nothing is drawn
-    r, _, _ = select.select([fd], [], [], 0)
-    if r:
-        after[0] += os.read(fd, 65536)
-    assert labels(after[0]) == [], after[0]
-    os.write(fd, b'.quit\r')
-    _, status = os.waitpid(pid, 0)
-    assert os.waitstatus_to_exitcode(status) == 0
-    os.close(fd)
+    with Terminal([BIN, 'chat', 'hi'], dict(llm.env, TERM='xterm')) as t:
+        at = t.expect(ANSWER)
+        before = t.out[:at - len(ANSWER)]
+        assert 'thinking' in labels(before), t.out
+        t.expect('you> ', since=at)
+        time.sleep(0.8)  # at the prompt: nothing is drawn
+        r, _, _ = select.select([t.fd], [], [], 0)
+        if r:
+            t.out += os.read(t.fd, 65536)
+        assert labels(t.out[at:]) == [], t.out[at:]
+        t.send('.quit')
+        assert t.wait() == 0
 
 
 OURO_CFG = ('[engine]\nretry_base_ms = 20\n'

@@ -14,8 +14,7 @@ import tomllib
 import pytest
 import websockets
 
-from conftest import make_daemon
-from test_onboard import Terminal
+from conftest import Terminal, make_daemon
 
 NO_KEY = "no OPENAI_API_KEY: run 'oxios onboard' or export it"
 

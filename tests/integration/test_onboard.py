@@ -1,10 +1,9 @@
 """oxios onboard: non-interactive defaults and flags, and the interactive
 dialogue on a terminal, where a typed key is never echoed."""
 import os
-import pty
-import select
-import time
 import tomllib
+
+from conftest import Terminal
 
 
 def config(oxios):
@@ -64,46 +63,6 @@ def test_bad_input(oxios):
     r = oxios.run('onboard', '--workspace', 'relative/dir', '--yes')
     assert r.returncode == 1
     assert 'absolute' in r.stderr
-
-
-class Terminal:
-    def __init__(self, argv, env):
-        self.pid, self.fd = pty.fork()
-        if self.pid == 0:
-            os.execve(argv[0], argv, env)
-        self.out = b''
-
-    def expect(self, text, timeout=20):
-        end = time.time() + timeout
-        while text.encode() not in self.out:
-            left = end - time.time()
-            if left <= 0:
-                raise AssertionError('no %r in %r' % (text, self.out))
-            r, _, _ = select.select([self.fd], [], [], left)
-            if r:
-                try:
-                    chunk = os.read(self.fd, 4096)
-                except OSError:
-                    chunk = b''
-                if not chunk:
-                    raise AssertionError('EOF before %r: %r' % (text,
-                                                                self.out))
-                self.out += chunk
-
-    def send(self, line):
-        os.write(self.fd, line.encode() + b'\n')
-
-    def wait(self):
-        while True:
-            try:
-                chunk = os.read(self.fd, 4096)
-            except OSError:
-                break
-            if not chunk:
-                break
-            self.out += chunk
-        _, status = os.waitpid(self.pid, 0)
-        return os.waitstatus_to_exitcode(status)
 
 
 def test_interactive_on_a_terminal(oxios, bin_path, fake):
