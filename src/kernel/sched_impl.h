@@ -49,12 +49,11 @@ struct sched_model {
 struct sched_provider {
 	char name[64];
 	int in_flight;
-	double rate;   /* rpm allowed by AIMD; 0: not reduced */
-	double base;   /* rpm before the last decrease */
-	double tokens; /* of the requests bucket */
-	uint64_t refill_ms;
-	uint64_t blocked_until; /* Retry-After: nothing goes before */
-	unsigned long epoch;    /* decreases so far */
+	double rate;             /* rpm allowed by AIMD; 0: not reduced */
+	double base;             /* rpm before the last decrease */
+	struct sched_bucket req; /* requests, filled at the paced rate */
+	uint64_t blocked_until;  /* Retry-After: nothing goes before */
+	unsigned long epoch;     /* decreases so far */
 	uint64_t ring[SCHED_RING];
 	size_t nring, ring_next;
 	unsigned long admitted, rate_limited;

@@ -75,7 +75,6 @@ sched_get_locked(const char *name)
 	    xreallocarray(sched_provs, sched_nprovs + 1, sizeof *sched_provs);
 	sp = xcalloc(1, sizeof *sp);
 	snprintf(sp->name, sizeof sp->name, "%s", name);
-	sp->tokens = -1; /* full at the first look */
 	sched_provs[sched_nprovs++] = sp;
 	return sp;
 }
@@ -208,33 +207,16 @@ sched_observed(const struct sched_provider *sp, uint64_t now)
 	return n == 0 ? SCHED_MIN_RPM : (double)n * 60000.0 / (double)span;
 }
 
-/* Fill the requests bucket up to now at `rate` rpm (paced).  Under the
- * lock. */
-static void
-sched_refill(struct sched_provider *sp, double rate, uint64_t now)
-{
-	double cap = SCHED_BURST;
-
-	if (sp->tokens < 0)
-		sp->tokens = cap;
-	if (now > sp->refill_ms) {
-		sp->tokens += (double)(now - sp->refill_ms) * rate / 60000.0;
-		sp->refill_ms = now;
-	}
-	if (sp->tokens > cap)
-		sp->tokens = cap;
-}
-
 /* The cap of a bucket of `per_min`: one request (SCHED_BURST), or a
  * whole minute of tokens. */
 static double
-sched_cap(long per_min, int requests)
+sched_cap(double per_min, int requests)
 {
-	return requests ? SCHED_BURST : (double)per_min;
+	return requests ? SCHED_BURST : per_min;
 }
 
 static void
-sched_bucket_fill(struct sched_bucket *b, long per_min, double cap,
+sched_bucket_fill(struct sched_bucket *b, double per_min, double cap,
     uint64_t now)
 {
 	if (!b->primed) {
@@ -243,8 +225,7 @@ sched_bucket_fill(struct sched_bucket *b, long per_min, double cap,
 		b->refill_ms = now;
 	}
 	if (now > b->refill_ms) {
-		b->level +=
-		    (double)(now - b->refill_ms) * (double)per_min / 60000.0;
+		b->level += (double)(now - b->refill_ms) * per_min / 60000.0;
 		b->refill_ms = now;
 	}
 	if (b->level > cap)
@@ -257,7 +238,7 @@ sched_bucket_fill(struct sched_bucket *b, long per_min, double cap,
  * the ms until it will.
  */
 static long
-sched_bucket_wait(struct sched_bucket *b, long per_min, int requests,
+sched_bucket_wait(struct sched_bucket *b, double per_min, int requests,
     double need, uint64_t now)
 {
 	double cap = sched_cap(per_min, requests);
@@ -266,7 +247,7 @@ sched_bucket_wait(struct sched_bucket *b, long per_min, int requests,
 	sched_bucket_fill(b, per_min, cap, now);
 	if (b->level >= target)
 		return 0;
-	return (long)((target - b->level) * 60000.0 / (double)per_min) + 1;
+	return (long)((target - b->level) * 60000.0 / per_min) + 1;
 }
 
 /* Give back `tokens` (negative: take more) to a tokens bucket. */
@@ -327,11 +308,9 @@ sched_check_locked(struct sched_provider *sp, const struct sched_call *c,
 	if (c->slot && sp->in_flight >= lim->max_concurrent)
 		return -1;
 	*hold = SCHED_HOLD_PROVIDER;
-	if (rate > 0) {
-		sched_refill(sp, rate, now);
-		if (sp->tokens < 1)
-			return (long)((1 - sp->tokens) * 60000.0 / rate) + 1;
-	}
+	if (rate > 0 &&
+	    (wait = sched_bucket_wait(&sp->req, rate, 1, 1, now)) != 0)
+		return wait;
 	if (lim->tpm > 0 &&
 	    (wait = sched_bucket_wait(&sp->tpm, lim->tpm, 0, (double)c->est,
 		 now)) != 0)
@@ -365,7 +344,7 @@ sched_take_locked(struct sched_provider *sp, struct sched_call *c, uint64_t now)
 	long waited = (long)(now - c->since);
 
 	if (sched_effective(sp, lim) > 0)
-		sp->tokens -= 1;
+		sp->req.level -= 1;
 	if (lim->tpm > 0)
 		sp->tpm.level -= (double)c->est;
 	if (sm != NULL) {
@@ -651,8 +630,9 @@ sched_slow_locked(struct sched_provider *sp, const struct sched_ticket *t,
 	sp->epoch++;
 	sp->base = base;
 	sp->rate = base / 2 < SCHED_MIN_RPM ? SCHED_MIN_RPM : base / 2;
-	sp->tokens = 0;
-	sp->refill_ms = sp->blocked_until > now ? sp->blocked_until : now;
+	sp->req.primed = 1; /* empty, filling from Retry-After on */
+	sp->req.level = 0;
+	sp->req.refill_ms = sp->blocked_until > now ? sp->blocked_until : now;
 	log_info("provider %s: rate limited (HTTP %d); admitting %.1f "
 		 "requests/minute%s",
 	    sp->name, err->status, sp->rate,
