@@ -684,6 +684,7 @@ const struct route *const api_route_tables[] = {
 	api_chat_routes,
 	api_agents_routes,
 	api_memory_topics_routes,
+	api_memory_tree_routes,
 	api_memory_routes,
 	api_audit_routes,
 	api_workspace_routes,

@@ -34,6 +34,7 @@ extern const struct route api_chat_routes[];
 extern const struct route api_agents_routes[];
 extern const struct route api_memory_routes[];
 extern const struct route api_memory_topics_routes[];
+extern const struct route api_memory_tree_routes[];
 extern const struct route api_audit_routes[];
 extern const struct route api_workspace_routes[];
 extern const struct route api_resources_routes[];
@@ -82,6 +83,15 @@ int api_memory_stop(long wait_ms);
 /* The database when memory is on (memtools_ready()), or an answer 503
  * memory_off and NULL (api_memory.c). */
 struct sqlite3 *api_memory_db(struct http_req *r);
+/*
+ * Answer `r` with bg(db, actor, &status) later, from a thread of its own
+ * counted with the dreams (api_memory_running(), waited for at stop):
+ * work that calls a model, like a compaction.  HTTP_ASYNC, or a 503
+ * answered now (api_memory.c).
+ */
+typedef json_t *(
+    *api_mem_bg_fn)(struct sqlite3 *db, const char *actor, int *status);
+int api_memory_background(struct http_req *r, api_mem_bg_fn bg);
 /* The database connection of this thread, or an answer 503 and NULL. */
 struct sqlite3 *api_db(struct http_req *r);
 /* The audit actor of the request: its identity ("token:<name>"). */

@@ -115,7 +115,8 @@ struct api_mem_job {
 	enum mem_mode mode;
 	char actor[80]; /* api_actor() of the request */
 	api_mem_fn fn;
-	int dream; /* counted in api_mem.dreams, not jobs */
+	api_mem_bg_fn bg; /* instead of fn (api_memory_background()) */
+	int dream;        /* counted in api_mem.dreams, not jobs */
 };
 
 /* Count a job in or out (api_mem.lock taken here). */
@@ -171,7 +172,9 @@ api_mem_thread(void *arg)
 	json_t *answer;
 	int status;
 
-	if (db != NULL)
+	if (db != NULL && job->bg != NULL)
+		answer = job->bg(db, job->actor, &status);
+	else if (db != NULL)
 		answer = job->fn(db, job->body, job->mode, job->actor,
 		    &api_mem.stop, &status);
 	else
@@ -188,7 +191,8 @@ api_mem_thread(void *arg)
 /* Answer `r` with fn later, from a thread of its own.  HTTP_ASYNC, or
  * a 503 answered now. */
 static int
-api_mem_async(struct http_req *r, api_mem_fn fn, enum mem_mode mode, int dream)
+api_mem_start(struct http_req *r, api_mem_fn fn, api_mem_bg_fn bg,
+    enum mem_mode mode, int dream)
 {
 	struct api_mem_job *job;
 	pthread_attr_t attr;
@@ -206,6 +210,7 @@ api_mem_async(struct http_req *r, api_mem_fn fn, enum mem_mode mode, int dream)
 	job->mode = mode;
 	snprintf(job->actor, sizeof job->actor, "%s", api_actor(r));
 	job->fn = fn;
+	job->bg = bg;
 	job->dream = dream;
 	api_mem_count(job, 1);
 	http_hold(r);
@@ -221,6 +226,18 @@ api_mem_async(struct http_req *r, api_mem_fn fn, enum mem_mode mode, int dream)
 		return http_error(r, 503, "busy", "cannot start a thread");
 	}
 	return HTTP_ASYNC;
+}
+
+static int
+api_mem_async(struct http_req *r, api_mem_fn fn, enum mem_mode mode, int dream)
+{
+	return api_mem_start(r, fn, NULL, mode, dream);
+}
+
+int
+api_memory_background(struct http_req *r, api_mem_bg_fn bg)
+{
+	return api_mem_start(r, NULL, bg, MEM_HYBRID, 1);
 }
 
 /* Answer `r` with fn: now, or later from a thread when it embeds through

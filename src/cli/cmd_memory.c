@@ -9,6 +9,7 @@
 #include "cli/cli.h"
 #include "kernel/spaces.h"
 #include "config/home.h"
+#include "memory/compact.h"
 #include "memory/memory.h"
 #include "memory/root.h"
 #include "security/audit.h"
@@ -19,6 +20,7 @@
 
 struct mem_opts {
 	int json;
+	int tree; /* show --tree */
 	long limit;
 	int limit_set; /* --limit was given */
 	const char *type, *tier, *tag, *tags, *mode, *protect, *space;
@@ -37,6 +39,7 @@ mem_parse(int argc, char **argv, struct mem_opts *o)
 		{ "mode", required_argument, NULL, 'm' },
 		{ "protect", required_argument, NULL, 'p' },
 		{ "space", required_argument, NULL, 'S' },
+		{ "tree", no_argument, NULL, 'r' },
 		{ NULL, 0, NULL, 0 },
 	};
 	char *end;
@@ -83,6 +86,9 @@ mem_parse(int argc, char **argv, struct mem_opts *o)
 			break;
 		case 'S':
 			o->space = optarg;
+			break;
+		case 'r':
+			o->tree = 1;
 			break;
 		case 'm':
 			if (strcmp(optarg, "hybrid") != 0 &&
@@ -427,6 +433,47 @@ mem_list(int argc, char **argv)
 	return mem_close(&m, rc, j, cause);
 }
 
+/* A tree node and its children, indented by depth. */
+static void
+mem_print_node(const json_t *n, int depth)
+{
+	const json_t *c;
+	const char *level = json_string_value(json_object_get(n, "level"));
+	size_t i;
+
+	if (json_is_true(json_object_get(n, "gone")))
+		printf("%*s#%lld (pruned)\n", depth * 2, "",
+		    (long long)json_integer_value(json_object_get(n, "id")));
+	else
+		printf("%*s#%lld [%s%s%s] %s\n", depth * 2, "",
+		    (long long)json_integer_value(json_object_get(n, "id")),
+		    level != NULL ?
+			level :
+			json_string_value(json_object_get(n, "type")),
+		    level != NULL ? " " : "",
+		    level != NULL ?
+			json_string_value(json_object_get(n, "period")) :
+			"",
+		    json_string_value(json_object_get(n, "content")));
+	json_array_foreach(json_object_get(n, "children"), i, c)
+		mem_print_node(c, depth + 1);
+}
+
+/* memory show --tree: the summaries above, the node, its sources. */
+static void
+mem_print_tree(const json_t *t)
+{
+	const json_t *p;
+	size_t i;
+
+	json_array_foreach(json_object_get(t, "parents"), i, p)
+		printf("in #%lld [%s %s]\n",
+		    (long long)json_integer_value(json_object_get(p, "id")),
+		    json_string_value(json_object_get(p, "level")),
+		    json_string_value(json_object_get(p, "period")));
+	mem_print_node(t, 0);
+}
+
 static int
 mem_show(int argc, char **argv)
 {
@@ -443,9 +490,15 @@ mem_show(int argc, char **argv)
 	if ((rc = mem_open(&m)) != EXIT_OK)
 		return rc;
 	rc = EXIT_FAIL;
-	if ((j = memory_get(m.db, id, 1, &cause)) != NULL) {
+	if (m.o.tree)
+		j = memory_tree(m.db, id, &cause);
+	else
+		j = memory_get(m.db, id, 1, &cause);
+	if (j != NULL) {
 		if (m.o.json)
 			oxjson_print(stdout, j, 1);
+		else if (m.o.tree)
+			mem_print_tree(j);
 		else
 			mem_print(j, 0);
 		rc = EXIT_OK;
@@ -490,6 +543,45 @@ mem_dream(int argc, char **argv)
 		return rc;
 	if ((j = memory_dream(m.db, m.cfg, "cli", &cause)) != NULL)
 		oxjson_print(stdout, j, 1);
+	return mem_close(&m, j != NULL ? EXIT_OK : EXIT_FAIL, j, cause);
+}
+
+static int
+mem_compact(int argc, char **argv)
+{
+	struct mem_cmd m;
+	json_t *j, *lv;
+	const char *name;
+	char *cause = NULL;
+	int rc;
+
+	if ((rc = mem_args(argc, argv, 0, 0, &m)) != EXIT_OK ||
+	    (rc = mem_open(&m)) != EXIT_OK)
+		return rc;
+	if ((j = memory_compact(m.db, m.cfg, "user", &cause)) != NULL) {
+		if (m.o.json)
+			oxjson_print(stdout, j, 1);
+		else {
+			json_object_foreach(json_object_get(j, "levels"), name,
+			    lv)
+				printf("%-8s %lld written, %lld rewritten, "
+				       "%lld unchanged, %lld pending\n",
+				    name,
+				    (long long)json_integer_value(
+					json_object_get(lv, "written")),
+				    (long long)json_integer_value(
+					json_object_get(lv, "rewritten")),
+				    (long long)json_integer_value(
+					json_object_get(lv, "unchanged")),
+				    (long long)json_integer_value(
+					json_object_get(lv, "pending")));
+			printf("%lld model calls, %lld pruned\n",
+			    (long long)json_integer_value(
+				json_object_get(j, "calls")),
+			    (long long)json_integer_value(
+				json_object_get(j, "pruned")));
+		}
+	}
 	return mem_close(&m, j != NULL ? EXIT_OK : EXIT_FAIL, j, cause);
 }
 
@@ -596,8 +688,10 @@ static const struct cmd_sub cmd_memory_subs[] = {
 	},
 	{
 	    .name = "show",
-	    .usage = "ID [--json]",
-	    .summary = "one memory (counts as an access)",
+	    .usage = "ID [--tree] [--json]",
+	    .summary = "one memory (counts as an access); --tree: the "
+		       "summaries that cover it and, for a summary, its "
+		       "sources down the compaction tree",
 	    .exec = mem_show,
 	},
 	{
@@ -612,6 +706,14 @@ static const struct cmd_sub cmd_memory_subs[] = {
 	    .summary = "consolidate now: re-tier, merge duplicates, prune, "
 		       "re-index; prints the report",
 	    .exec = mem_dream,
+	},
+	{
+	    .name = "compact",
+	    .usage = "[--json]",
+	    .summary = "roll closed days, weeks and months of raw memories "
+		       "up into summaries, and a root summary per topic "
+		       "(dream does it too; memory.compaction)",
+	    .exec = mem_compact,
 	},
 	{
 	    .name = "stats",
@@ -642,11 +744,10 @@ static const struct cmd_sub cmd_memory_subs[] = {
 const struct cmd_entry cmd_memory_entry = {
 	.name = "memory",
 	.summary = "What agents remember: add, search, forget, consolidate.",
-	.help =
-	    "Types: user_profile, preference, decision, knowledge, skill,\n"
-	    "fact, episode, session, conversation.  Protection: none, low,\n"
-	    "medium, high, permanent.\n",
+	.help = "Types: user_profile, preference, decision, knowledge, skill,\n"
+		"fact, episode, session, conversation, summary.  Protection:\n"
+		"none, low, medium, high, permanent.\n",
 	.words = "--type --tags --protect --limit --mode --tier --tag --space "
-		 "--json",
+		 "--tree --json",
 	.subs = cmd_memory_subs,
 };

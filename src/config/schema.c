@@ -198,6 +198,12 @@ const struct config_key config_schema[] = {
 	  "Minutes between background consolidations; 0 turns them off" },
 	{ "memory.prune_threshold", CT_FLOAT, "0.05", R(0, 1), NULL, NULL, 0,
 	  "Unprotected memories whose retention falls below this are pruned" },
+	{ "memory.compaction", CT_BOOL, "true", NORANGE, NULL, NULL, 0,
+	  "Whether dream rolls raw memories up into daily, weekly, monthly and per-topic root summaries (the compaction tree; needs engine.default_model)" },
+	{ "memory.covered_decay", CT_FLOAT, "2.0", R(1, 100), NULL, NULL, 0,
+	  "How many times faster a raw memory that a summary covers decays" },
+	{ "memory.prune_covered_days", CT_INT, "0", R(0, 100000), NULL, NULL, 0,
+	  "Unprotected raw memories a summary covers are pruned this many days after they were made; 0: never" },
 
 	/* [monitor] */
 	{ "monitor.interval_secs", CT_INT, "10", R(1, 3600), NULL, NULL, 0,

@@ -17,6 +17,7 @@
 #include "kernel/gate.h"
 #include "llm/models.h"
 #include "store/db.h"
+#include "memory/compact.h"
 #include "memory/memory_int.h"
 #include "memory/root.h"
 #include "util/log.h"
@@ -127,8 +128,8 @@ dream_summarise(const struct config *cfg, const char *a, const char *b,
 
 /* The survivor of a merge takes the summary as its text (mem.lock held,
  * in a transaction): terms, vector and index follow. */
-static int
-dream_rewrite(sqlite3 *db, int64_t id, const char *text, const float *apivec,
+int
+mem_rewrite(sqlite3 *db, int64_t id, const char *text, const float *apivec,
     char **cause)
 {
 	sqlite3_stmt *st = NULL;
@@ -358,8 +359,8 @@ dream_consolidate(sqlite3 *db, const struct config *cfg, json_t *pairs,
 			if (dream_merge(db, keep, drop, hits[k].score, cause) !=
 				0 ||
 			    (summary != NULL && (!mem.api || apivec != NULL) &&
-				dream_rewrite(db, keep, summary, apivec,
-				    cause) != 0) ||
+				mem_rewrite(db, keep, summary, apivec, cause) !=
+				    0) ||
 			    mem_exec(db, "COMMIT", cause) != 0) {
 				sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 				pthread_mutex_unlock(&mem.lock);
@@ -420,8 +421,8 @@ dream_prune(sqlite3 *db, json_t *ids, int *pruned, char **cause)
 
 	*pruned = 0;
 	if (sqlite3_prepare_v2(db,
-		"SELECT id, type, access_count, last_access_ms FROM memories "
-		"WHERE protection = 0",
+		"SELECT id, type, access_count, last_access_ms, " MEM_COVERED_SQL
+		" FROM memories WHERE protection = 0",
 		-1, &st, NULL) != SQLITE_OK) {
 		xasprintf(cause, "memory: prune: %s", sqlite3_errmsg(db));
 		return -1;
@@ -431,7 +432,8 @@ dream_prune(sqlite3 *db, json_t *ids, int *pruned, char **cause)
 		    (const char *)sqlite3_column_text(st, 1));
 		r = mem_retention((int)type < 0 ? MEM_FACT : type, PROT_NONE,
 		    sqlite3_column_int64(st, 2),
-		    (double)(now - sqlite3_column_int64(st, 3)) / 3600000.0);
+		    (double)(now - sqlite3_column_int64(st, 3)) / 3600000.0 *
+			(sqlite3_column_int(st, 4) ? mem.covered_decay : 1));
 		if (r >= mem.prune_threshold)
 			continue;
 		victims = xreallocarray(victims, n + 1, sizeof *victims);
@@ -594,7 +596,7 @@ memory_dream(sqlite3 *db, const struct config *cfg, const char *reason,
     char **cause)
 {
 	json_t *report = NULL, *before, *after, *pairs, *pruned_ids;
-	json_t *tuned = NULL;
+	json_t *tuned = NULL, *compacted = NULL;
 	sqlite3_stmt *st = NULL;
 	uint64_t t0 = time_mono_ms();
 	char started[40];
@@ -617,6 +619,14 @@ memory_dream(sqlite3 *db, const struct config *cfg, const char *reason,
 	/* Consolidate. */
 	if (dream_consolidate(db, cfg, pairs, &merged, &summarised, cause) != 0)
 		goto out;
+	/* The compaction tree (memory.compaction): its failure is logged,
+	 * its periods wait for the next dream. */
+	if (mem.compaction &&
+	    (compacted = memory_compact(db, cfg, "dream", cause)) == NULL) {
+		log_warn("%s", *cause);
+		free(*cause);
+		*cause = NULL;
+	}
 	/* Prune and index. */
 	if (dream_prune(db, pruned_ids, &pruned, cause) != 0)
 		goto out;
@@ -667,6 +677,9 @@ memory_dream(sqlite3 *db, const struct config *cfg, const char *reason,
 	    "after", "total", json_object_get(after, "total"), "tiers",
 	    json_object_get(after, "tiers"), "summaries", "");
 	json_object_set_new(report, "summaries", json_integer(summarised));
+	json_object_set_new(report, "compaction",
+	    compacted != NULL ? compacted : json_null());
+	compacted = NULL;
 	if (tuned == NULL) { /* not due: the one in use */
 		pthread_mutex_lock(&mem.lock);
 		tuned = mem_tuning_json();
@@ -697,6 +710,7 @@ memory_dream(sqlite3 *db, const struct config *cfg, const char *reason,
 		 "demoted, %d re-embedded",
 	    reason, merged, pruned, promoted, demoted, reembedded);
 out:
+	json_decref(compacted);
 	json_decref(tuned);
 	json_decref(before);
 	json_decref(pairs);

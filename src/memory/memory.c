@@ -29,6 +29,7 @@ const struct mem_type_info mem_types[MEM_NTYPES] = {
 	[MEM_EPISODE] = { "episode", 0.4, 0.01 },
 	[MEM_SESSION] = { "session", 0.3, 0.02 },
 	[MEM_CONVERSATION] = { "conversation", 0.2, 0.03 },
+	[MEM_SUMMARY] = { "summary", 0.6, 0.001 },
 };
 
 static const char *const mem_tier_names[TIER_NTIERS] = { "hot", "warm",
@@ -593,6 +594,10 @@ memory_open(sqlite3 *db, const struct config *cfg, char **cause)
 	mem.target_recall = config_float(cfg, "memory.hnsw_target_recall");
 	mem.hot_tokens = (long)config_int(cfg, "memory.hot_tokens");
 	mem.prune_threshold = config_float(cfg, "memory.prune_threshold");
+	mem.compaction = config_bool(cfg, "memory.compaction");
+	mem.covered_decay = config_float(cfg, "memory.covered_decay");
+	mem.prune_covered_days =
+	    (long)config_int(cfg, "memory.prune_covered_days");
 	mem.api = strcmp(config_str(cfg, "memory.embedder"), "api") == 0;
 	if (mem.api) {
 		/* The provider is resolved once; calls go through the gate. */

@@ -40,6 +40,7 @@ enum mem_type {
 	MEM_EPISODE,
 	MEM_SESSION,
 	MEM_CONVERSATION,
+	MEM_SUMMARY, /* written by compaction (compact.h) */
 	MEM_NTYPES
 };
 
@@ -105,6 +106,11 @@ struct mem_new {
 	/* May be NULL: set to 1 when the memory was fine but storing it
 	 * (the database, its audit entry) failed, else 0. */
 	int *store_failed;
+	/* May be NULL: called inside the memory's transaction, after its
+	 * row and audit entry, with its id; non-zero (with *cause) rolls
+	 * everything back (compaction stores a summary's edges so). */
+	int (*in_tx)(sqlite3 *db, int64_t id, void *arg, char **cause);
+	void *in_tx_arg;
 };
 
 /*

@@ -25,6 +25,9 @@ struct mem_state {
 	char *path;           /* $OXIOS_HOME/memory.hnsw */
 	long hot_tokens;
 	double prune_threshold;
+	int compaction;            /* memory.compaction: dream compacts */
+	double covered_decay;      /* memory.covered_decay */
+	long prune_covered_days;   /* memory.prune_covered_days */
 	double target_recall;      /* memory.hnsw_target_recall */
 	unsigned long serial;      /* bumped by every new index */
 	struct hnsw_tuning tuning; /* the last one, kept over rebuilds */
@@ -43,6 +46,13 @@ json_t *mem_row_json(sqlite3_stmt *st);
 	"id, content, type, tier, importance, protection, access_count, " \
 	"last_access_ms, created_ms, session_id, agent_id, space, tags, " \
 	"sources"
+
+/* A column of `memories` queries: whether a summary covers the memory
+ * (it then decays memory.covered_decay times faster). */
+#define MEM_COVERED_SQL \
+	"EXISTS (SELECT 1 FROM memory_summary_sources e JOIN " \
+	"memory_summaries s ON s.memory_id = e.summary_id WHERE " \
+	"e.source_id = memories.id)"
 
 /* A counter of memory_meta ("docs", "generation"), 0 if none. */
 long long mem_meta(sqlite3 *db, const char *key);
@@ -92,5 +102,20 @@ int mem_retier(sqlite3 *db, int *promoted, int *demoted, int *protect,
 /* Delete a memory's row and keyword entry, fix the IDF (caller holds a
  * transaction); its vector leaves the index (mem.lock held by caller). */
 int mem_delete_row(sqlite3 *db, int64_t id, char **cause);
+
+/*
+ * The memory clock: the wall clock, or, for tests only, the instant in
+ * OXIOS_TEST_MEMORY_CLOCK_MS (Unix milliseconds) when it is set.  New
+ * memories are created (and last accessed) at it, and compaction tells
+ * closed periods by it; retention keeps the wall clock (compact.c).
+ */
+int64_t mem_clock_ms(void);
+/* Whether a memory of this type is raw material of compaction. */
+int mem_compactable(const char *type);
+/* A memory takes `text` as its content (mem.lock held, in a transaction):
+ * terms, vector (the API embedder's `apivec`, else TF-IDF), topics and
+ * index follow (dream.c). */
+int mem_rewrite(sqlite3 *db, int64_t id, const char *text, const float *apivec,
+    char **cause);
 
 #endif

@@ -129,7 +129,7 @@ memory_add(sqlite3 *db, const struct mem_new *m, char **cause)
 	char *tags = NULL;
 	float *vec = NULL;
 	double importance;
-	int64_t id = -1, now = time_wall_ms();
+	int64_t id = -1, now = mem_clock_ms();
 	long long before;
 	char resource[32];
 	int in_tx = 0;
@@ -204,6 +204,10 @@ memory_add(sqlite3 *db, const struct mem_new *m, char **cause)
 			id = -1;
 			goto out;
 		}
+	}
+	if (m->in_tx != NULL && m->in_tx(db, id, m->in_tx_arg, cause) != 0) {
+		id = -1;
+		goto out;
 	}
 	if (mem_exec(db, "COMMIT", cause) != 0) {
 		id = -1;
@@ -404,7 +408,8 @@ mem_retier(sqlite3 *db, int *promoted, int *demoted, int *protect, char **cause)
 
 	if (sqlite3_prepare_v2(db,
 		"SELECT id, type, tier, importance, protection, access_count, "
-		"last_access_ms, length(CAST(content AS BLOB)) FROM memories",
+		"last_access_ms, length(CAST(content AS BLOB)), " MEM_COVERED_SQL
+		" FROM memories",
 		-1, &st, NULL) != SQLITE_OK)
 		goto dberr;
 	while (sqlite3_step(st) == SQLITE_ROW) {
@@ -422,7 +427,8 @@ mem_retier(sqlite3 *db, int *promoted, int *demoted, int *protect, char **cause)
 		r[n].retention = mem_retention(type,
 		    (enum mem_protect)r[n].new_prot,
 		    sqlite3_column_int64(st, 5),
-		    (double)(now - sqlite3_column_int64(st, 6)) / 3600000.0);
+		    (double)(now - sqlite3_column_int64(st, 6)) / 3600000.0 *
+			(sqlite3_column_int(st, 8) ? mem.covered_decay : 1));
 		r[n].score = sqlite3_column_double(st, 3) * r[n].retention;
 		r[n].tokens = sqlite3_column_int(st, 7) / 4 + 1;
 		n++;

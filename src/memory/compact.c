@@ -1,0 +1,793 @@
+/*
+ * compact.c — the compaction tree (compact.h): periods, one run's passes
+ * (daily, weekly, monthly, root), the model's summaries and the pruning
+ * of what they cover.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernel/events.h"
+#include "kernel/gate.h"
+#include "llm/models.h"
+#include "memory/compact.h"
+#include "memory/memory_int.h"
+#include "security/audit.h"
+#include "util/buf.h"
+#include "util/log.h"
+#include "util/time.h"
+#include "util/utf8.h"
+#include "util/xalloc.h"
+
+#define DAY_MS 86400000LL
+#define COMPACT_RAW_SQL \
+	"('episode', 'session', 'conversation', 'fact', 'knowledge')"
+
+static const char *const compact_levels[COMPACT_NLEVELS] = { "daily", "weekly",
+	"monthly", "root" };
+static const char *const compact_raw[] = { "episode", "session", "conversation",
+	"fact", "knowledge" };
+/* How a summary of each level weighs at first. */
+static const double compact_importance[COMPACT_NLEVELS] = { 0.5, 0.55, 0.6,
+	0.7 };
+/* What the model is asked to write, by level. */
+static const char *const compact_ask_what[COMPACT_NLEVELS] = {
+	"the notes of one day",
+	"the daily summaries of one week",
+	"the weekly summaries of one month",
+	"the monthly summaries that touch one topic",
+};
+
+int64_t
+mem_clock_ms(void)
+{
+	const char *s = getenv("OXIOS_TEST_MEMORY_CLOCK_MS");
+	char *end;
+	long long v;
+
+	if (s == NULL || *s == '\0')
+		return time_wall_ms();
+	v = strtoll(s, &end, 10);
+	if (*end != '\0' || v <= 0)
+		return time_wall_ms();
+	return v;
+}
+
+int
+mem_compactable(const char *type)
+{
+	size_t i;
+
+	for (i = 0;
+	     type != NULL && i < sizeof compact_raw / sizeof *compact_raw; i++)
+		if (strcmp(type, compact_raw[i]) == 0)
+			return 1;
+	return 0;
+}
+
+const char *
+compact_level_name(enum compact_level l)
+{
+	return (unsigned)l < COMPACT_NLEVELS ? compact_levels[l] : "?";
+}
+
+int
+compact_level_parse(const char *s)
+{
+	int i;
+
+	for (i = 0; s != NULL && i < COMPACT_NLEVELS; i++)
+		if (strcmp(s, compact_levels[i]) == 0)
+			return i;
+	return -1;
+}
+
+/* ---- periods (UTC, proleptic Gregorian) ---- */
+
+static int64_t
+compact_floordiv(int64_t a, int64_t b)
+{
+	return a / b - (a % b != 0 && (a < 0) != (b < 0));
+}
+
+static int64_t
+compact_floormod(int64_t a, int64_t b)
+{
+	return a - compact_floordiv(a, b) * b;
+}
+
+/* Year, month, day of a day number (days since 1970-01-01). */
+static void
+compact_civil(int64_t days, int *y, int *m, int *d)
+{
+	int64_t z = days + 719468, era = compact_floordiv(z, 146097);
+	int64_t doe = z - era * 146097;
+	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	int64_t mp = (5 * doy + 2) / 153;
+
+	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
+	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
+	*y = (int)(yoe + era * 400 + (*m <= 2));
+}
+
+/* The day number of a date. */
+static int64_t
+compact_days(int y, int m, int d)
+{
+	int64_t era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = compact_floordiv(y, 400);
+	yoe = y - era * 400;
+	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+/* The Thursday of the ISO week holding day `day` (Monday is day 0 of a
+ * week; 1970-01-01 was a Thursday). */
+static int64_t
+compact_thursday(int64_t day)
+{
+	return day - compact_floormod(day + 3, 7) + 3;
+}
+
+int
+compact_period_of(enum compact_level level, int64_t ms,
+    struct compact_period *p)
+{
+	int64_t day = compact_floordiv(ms, DAY_MS), thu, first, next, last;
+	int y, m, d;
+
+	memset(p, 0, sizeof *p);
+	switch (level) {
+	case COMPACT_DAILY:
+		compact_civil(day, &y, &m, &d);
+		snprintf(p->key, sizeof p->key, "%04d-%02d-%02d", y, m, d);
+		p->start_ms = day * DAY_MS;
+		p->end_ms = (day + 1) * DAY_MS;
+		return 0;
+	case COMPACT_WEEKLY:
+		thu = compact_thursday(day);
+		compact_civil(thu, &y, &m, &d);
+		snprintf(p->key, sizeof p->key, "%04d-W%02d", y,
+		    (int)((thu - compact_days(y, 1, 1)) / 7 + 1));
+		p->start_ms = (thu - 3) * DAY_MS;
+		p->end_ms = (thu + 4) * DAY_MS;
+		return 0;
+	case COMPACT_MONTHLY:
+		compact_civil(compact_thursday(day), &y, &m, &d);
+		snprintf(p->key, sizeof p->key, "%04d-%02d", y, m);
+		first = compact_days(y, m, 1);
+		next = m == 12 ? compact_days(y + 1, 1, 1) :
+				 compact_days(y, m + 1, 1);
+		/* The weeks of its first and last Thursdays, and between. */
+		thu = first +
+		    compact_floormod(3 - compact_floormod(first + 3, 7), 7);
+		last = compact_thursday(next - 1);
+		if (last >= next)
+			last -= 7;
+		p->start_ms = (thu - 3) * DAY_MS;
+		p->end_ms = (last + 4) * DAY_MS;
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+/* ---- one run ---- */
+
+/* A source of a summary to be, under its period's key. */
+struct compact_src {
+	int64_t id;
+	char key[80]; /* a period's key, or a topic */
+	int64_t start_ms, end_ms;
+};
+
+struct compact_run {
+	sqlite3 *db;
+	const struct config *cfg;
+	const char *actor;
+	int64_t now;
+	int model;  /* engine.default_model is configured */
+	int calls;  /* made, of COMPACT_MAX_CALLS */
+	int failed; /* a period was left: no level above this run */
+	int n[COMPACT_NLEVELS][4]; /* written, rewritten, unchanged, pending */
+};
+
+enum { C_WRITTEN, C_REWRITTEN, C_UNCHANGED, C_PENDING };
+
+static int
+compact_src_cmp(const void *a, const void *b)
+{
+	const struct compact_src *x = a, *y = b;
+	int c = strcmp(x->key, y->key);
+
+	return c != 0 ? c : x->id < y->id ? -1 : x->id > y->id;
+}
+
+/*
+ * The sources of `level`, each under its period: raw memories (daily),
+ * daily summaries (weekly), weekly ones (monthly), or the monthly
+ * summaries under each topic of the raw memories they cover (root).
+ * Sorted by key.  0, or -1 with *cause.
+ */
+static int
+compact_gather(sqlite3 *db, enum compact_level level, int64_t now,
+    struct compact_src **out, size_t *np, char **cause)
+{
+	static const char *const sql[COMPACT_NLEVELS] = {
+		"SELECT id, created_ms FROM memories WHERE type IN " COMPACT_RAW_SQL
+		" AND created_ms < ?1",
+		"SELECT memory_id, start_ms FROM memory_summaries WHERE level "
+		"= 'daily'",
+		"SELECT memory_id, start_ms FROM memory_summaries WHERE level "
+		"= 'weekly'",
+		"WITH RECURSIVE down(top, id) AS (SELECT memory_id, memory_id "
+		"FROM memory_summaries WHERE level = 'monthly' UNION SELECT "
+		"down.top, e.source_id FROM down JOIN memory_summary_sources e "
+		"ON e.summary_id = down.id) SELECT DISTINCT down.top, "
+		"s.start_ms, s.end_ms, l.topic FROM down JOIN "
+		"memory_topic_links l ON l.memory_id = down.id JOIN memories m "
+		"ON m.id = down.id JOIN memory_summaries s ON s.memory_id = "
+		"down.top WHERE m.type != 'summary'",
+	};
+	sqlite3_stmt *st = NULL;
+	struct compact_src *s = NULL;
+	struct compact_period p;
+	size_t n = 0;
+
+	if (sqlite3_prepare_v2(db, sql[level], -1, &st, NULL) != SQLITE_OK) {
+		xasprintf(cause, "memory: compaction: %s", sqlite3_errmsg(db));
+		return -1;
+	}
+	if (level == COMPACT_DAILY)
+		sqlite3_bind_int64(st, 1, now);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		s = xreallocarray(s, n + 1, sizeof *s);
+		s[n].id = sqlite3_column_int64(st, 0);
+		if (level == COMPACT_ROOT) {
+			s[n].start_ms = sqlite3_column_int64(st, 1);
+			s[n].end_ms = sqlite3_column_int64(st, 2);
+			snprintf(s[n].key, sizeof s[n].key, "%s",
+			    (const char *)sqlite3_column_text(st, 3));
+		} else {
+			compact_period_of(level, sqlite3_column_int64(st, 1),
+			    &p);
+			snprintf(s[n].key, sizeof s[n].key, "%s", p.key);
+			s[n].start_ms = p.start_ms;
+			s[n].end_ms = p.end_ms;
+		}
+		n++;
+	}
+	sqlite3_finalize(st);
+	if (n > 1)
+		qsort(s, n, sizeof *s, compact_src_cmp);
+	*out = s;
+	*np = n;
+	return 0;
+}
+
+/* The summary of a level's period: its id, or -1. */
+static int64_t
+compact_summary_of(sqlite3 *db, enum compact_level level, const char *key)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t v = -1;
+
+	if (sqlite3_prepare_v2(db,
+		"SELECT memory_id FROM memory_summaries WHERE level = ?1 AND "
+		"period = ?2",
+		-1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, compact_level_name(level), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* How many of src[0..n) summary `id` (-1: none) has not taken in yet:
+ * new ones, and summaries rewritten since. */
+static size_t
+compact_fresh(sqlite3 *db, int64_t id, const struct compact_src *src, size_t n)
+{
+	sqlite3_stmt *st = NULL;
+	size_t i, fresh = 0;
+
+	if (id < 0 ||
+	    sqlite3_prepare_v2(db,
+		"SELECT COALESCE((SELECT version FROM memory_summaries WHERE "
+		"memory_id = ?2), 0) > COALESCE((SELECT seen FROM "
+		"memory_summary_sources WHERE summary_id = ?1 AND source_id = "
+		"?2), -1)",
+		-1, &st, NULL) != SQLITE_OK)
+		return n;
+	for (i = 0; i < n; i++) {
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_int64(st, 2, src[i].id);
+		if (sqlite3_step(st) != SQLITE_ROW ||
+		    sqlite3_column_int(st, 0) != 0)
+			fresh++;
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	return fresh;
+}
+
+/* The prompt for a period's summary: the old one, then its sources (as
+ * many as fit COMPACT_PROMPT_BYTES).  Caller buf_free()s. */
+static void
+compact_prompt(sqlite3 *db, enum compact_level level, const char *key,
+    int64_t old, const struct compact_src *src, size_t n, struct buf *p)
+{
+	sqlite3_stmt *st = NULL;
+	const char *text, *lvl;
+	size_t i, len, shown = 0, start;
+	char at[40];
+
+	buf_init(p, BUF_NOCAP);
+	buf_printf(p, "Summarise %s (%s %s) for a memory store.\n",
+	    compact_ask_what[level],
+	    level == COMPACT_ROOT ? "topic" : compact_level_name(level), key);
+	if (sqlite3_prepare_v2(db,
+		"SELECT m.content, m.created_ms, s.level, s.period FROM "
+		"memories m LEFT JOIN memory_summaries s ON s.memory_id = m.id "
+		"WHERE m.id = ?1",
+		-1, &st, NULL) != SQLITE_OK)
+		return;
+	if (old > 0) {
+		sqlite3_bind_int64(st, 1, old);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			buf_printf(p,
+			    "\nThe summary so far (new notes came since):\n%s\n",
+			    (const char *)sqlite3_column_text(st, 0));
+		sqlite3_reset(st);
+	}
+	buf_adds(p, "\nThe notes:\n");
+	start = p->len;
+	for (i = 0; i < n; i++) {
+		sqlite3_bind_int64(st, 1, src[i].id);
+		if (sqlite3_step(st) == SQLITE_ROW &&
+		    p->len - start < COMPACT_PROMPT_BYTES) {
+			text = (const char *)sqlite3_column_text(st, 0);
+			len = utf8_cut(text, COMPACT_SOURCE_BYTES);
+			lvl = (const char *)sqlite3_column_text(st, 2);
+			time_rfc3339(sqlite3_column_int64(st, 1), at,
+			    sizeof at);
+			if (lvl != NULL)
+				buf_printf(p, "- [%s %s] ", lvl,
+				    (const char *)sqlite3_column_text(st, 3));
+			else
+				buf_printf(p, "- [%.10s] ", at);
+			buf_add(p, text, len);
+			buf_adds(p, "\n");
+			shown++;
+		}
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	if (shown < n)
+		buf_printf(p, "(%zu more not shown)\n", n - shown);
+	buf_adds(p,
+	    "\nWrite the summary: every fact, decision and name that "
+	    "matters, in a few short sentences. Answer with the "
+	    "summary only.");
+}
+
+/* The model's summary for `prompt`: a new string, or NULL (logged). */
+static char *
+compact_ask(struct compact_run *run, const struct buf *prompt)
+{
+	struct llm_request req;
+	struct llm_response resp;
+	struct llm_error err;
+	json_t *messages, *check;
+	char *text;
+	size_t start, n;
+
+	messages = json_pack("[{s:s, s:s%}]", "role", "user", "content",
+	    prompt->data, prompt->len);
+	if (messages == NULL)
+		return NULL;
+	memset(&req, 0, sizeof req);
+	memset(&resp, 0, sizeof resp);
+	req.system = "You compress notes of a memory store into summaries. "
+		     "Never add facts.";
+	req.messages = messages;
+	req.max_tokens = 600;
+	req.temperature = 0;
+	req.phase = "dream";
+	run->calls++;
+	if (gate_call(run->cfg, NULL, &req, NULL, NULL, mem_stop(), &resp, NULL,
+		&err) != 0) {
+		log_warn("memory: compaction: no summary: %s", err.message);
+		json_decref(messages);
+		return NULL;
+	}
+	json_decref(messages);
+	text = llm_response_text(&resp);
+	llm_response_free(&resp);
+	start = strspn(text, " \t\r\n");
+	n = strlen(text + start);
+	while (n > 0 && strchr(" \t\r\n", text[start + n - 1]) != NULL)
+		n--;
+	check = json_stringn(text + start, n);
+	if (n == 0 || n > MEMORY_MAX_CONTENT || check == NULL) {
+		log_warn("memory: compaction: the model's summary was empty, "
+			 "too long or not UTF-8");
+		json_decref(check);
+		free(text);
+		return NULL;
+	}
+	json_decref(check);
+	memmove(text, text + start, n);
+	text[n] = '\0';
+	return text;
+}
+
+/* What a new summary's transaction adds: its row and edges. */
+struct compact_new {
+	enum compact_level level;
+	const char *key;
+	int64_t start_ms, end_ms, now;
+	const struct compact_src *src;
+	size_t n;
+};
+
+/* Its edges to src[0..n), each with the source's version, in the
+ * caller's transaction.  0, or -1 with *cause. */
+static int
+compact_edges(sqlite3 *db, int64_t id, const struct compact_src *src, size_t n,
+    char **cause)
+{
+	sqlite3_stmt *st = NULL;
+	size_t i;
+
+	if (sqlite3_prepare_v2(db,
+		"INSERT INTO memory_summary_sources (summary_id, source_id, "
+		"seen) VALUES (?1, ?2, COALESCE((SELECT version FROM "
+		"memory_summaries WHERE memory_id = ?2), 0)) ON CONFLICT DO "
+		"UPDATE SET seen = excluded.seen",
+		-1, &st, NULL) != SQLITE_OK)
+		goto fail;
+	for (i = 0; i < n; i++) {
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_int64(st, 2, src[i].id);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			goto fail;
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	return 0;
+fail:
+	xasprintf(cause, "memory: compaction: %s", sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	return -1;
+}
+
+static int
+compact_new_tx(sqlite3 *db, int64_t id, void *arg, char **cause)
+{
+	const struct compact_new *c = arg;
+	sqlite3_stmt *st = NULL;
+
+	if (sqlite3_prepare_v2(db,
+		"INSERT INTO memory_summaries (memory_id, level, period, "
+		"start_ms, end_ms, made_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+		-1, &st, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, compact_level_name(c->level), -1,
+	    SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, c->key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, c->start_ms);
+	sqlite3_bind_int64(st, 5, c->end_ms);
+	sqlite3_bind_int64(st, 6, c->now);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		goto fail;
+	sqlite3_finalize(st);
+	return compact_edges(db, id, c->src, c->n, cause);
+fail:
+	xasprintf(cause, "memory: compaction: %s", sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	return -1;
+}
+
+/* An existing summary takes a new text and its new sources, with its
+ * audit entry, in one transaction.  0, or -1 with *cause. */
+static int
+compact_rewrite(struct compact_run *run, int64_t id, const char *text,
+    const struct compact_new *c, const json_t *detail, char **cause)
+{
+	sqlite3 *db = run->db;
+	sqlite3_stmt *st = NULL;
+	float *apivec = NULL;
+	char resource[32];
+	long long before;
+	int rc = -1;
+
+	if (mem.api &&
+	    (apivec = mem_embed(db, text, strlen(text), mem_stop(), NULL,
+		 cause)) == NULL)
+		return -1;
+	if (mem_exec(db, "BEGIN IMMEDIATE", cause) != 0) {
+		free(apivec);
+		return -1;
+	}
+	pthread_mutex_lock(&mem.lock);
+	before = mem_generation(db);
+	snprintf(resource, sizeof resource, "memory:%lld", (long long)id);
+	if (mem_rewrite(db, id, text, apivec, cause) != 0 ||
+	    compact_edges(db, id, c->src, c->n, cause) != 0 ||
+	    audit_append_tx(db, run->actor, AUDIT_MEMORY_WRITE, resource,
+		detail, cause) < 0)
+		goto out;
+	if (sqlite3_prepare_v2(db,
+		"UPDATE memory_summaries SET made_ms = ?2, version = version + "
+		"1, start_ms = min(start_ms, ?3), end_ms = max(end_ms, ?4) "
+		"WHERE memory_id = ?1",
+		-1, &st, NULL) != SQLITE_OK)
+		goto dberr;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, run->now);
+	sqlite3_bind_int64(st, 3, c->start_ms);
+	sqlite3_bind_int64(st, 4, c->end_ms);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		goto dberr;
+	if (mem_exec(db, "COMMIT", cause) != 0)
+		goto out;
+	if (before == mem.generation)
+		mem.generation = mem_generation(db);
+	rc = 0;
+	goto out;
+dberr:
+	xasprintf(cause, "memory: compaction: %s", sqlite3_errmsg(db));
+out:
+	if (rc != 0)
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	pthread_mutex_unlock(&mem.lock);
+	sqlite3_finalize(st);
+	free(apivec);
+	return rc;
+}
+
+/*
+ * One period of `level`: nothing when it is open or its summary covers
+ * every source already; else the model's summary, written or rewritten.
+ * A period left (no model, the call cap, a refused call) counts as
+ * pending, and so does one whose store failed (logged).
+ */
+static void
+compact_period(struct compact_run *run, enum compact_level level,
+    const struct compact_src *src, size_t n)
+{
+	struct compact_new c;
+	struct mem_new m;
+	struct buf prompt;
+	json_t *tags = NULL, *detail = NULL;
+	char *text = NULL, *why = NULL, **cause = &why;
+	int64_t old;
+	size_t i;
+	int rc = 0;
+
+	memset(&c, 0, sizeof c);
+	c.level = level;
+	c.key = src[0].key;
+	c.start_ms = src[0].start_ms;
+	c.end_ms = src[0].end_ms;
+	for (i = 1; i < n; i++) {
+		if (src[i].start_ms < c.start_ms)
+			c.start_ms = src[i].start_ms;
+		if (src[i].end_ms > c.end_ms)
+			c.end_ms = src[i].end_ms;
+	}
+	c.now = run->now;
+	c.src = src;
+	c.n = n;
+	if (level != COMPACT_ROOT && c.end_ms > run->now)
+		return; /* not over yet */
+	old = compact_summary_of(run->db, level, c.key);
+	if (compact_fresh(run->db, old, src, n) == 0) {
+		run->n[level][C_UNCHANGED]++;
+		return;
+	}
+	if (!run->model || run->calls >= COMPACT_MAX_CALLS) {
+		run->n[level][C_PENDING]++;
+		run->failed = 1;
+		return;
+	}
+	compact_prompt(run->db, level, c.key, old, src, n, &prompt);
+	text = compact_ask(run, &prompt);
+	buf_free(&prompt);
+	if (text == NULL) {
+		run->n[level][C_PENDING]++;
+		run->failed = 1;
+		return;
+	}
+	detail = json_pack("{s:s, s:s, s:s, s:I, s:s}", "via", "compaction",
+	    "level", compact_level_name(level), "period", c.key, "sources",
+	    (json_int_t)n, "content", text);
+	if (old > 0) {
+		if (compact_rewrite(run, old, text, &c, detail, cause) != 0)
+			rc = -1;
+		else
+			run->n[level][C_REWRITTEN]++;
+		goto out;
+	}
+	memset(&m, 0, sizeof m);
+	m.content = text;
+	m.len = strlen(text);
+	m.type = MEM_SUMMARY;
+	m.protect = -1;
+	m.importance = compact_importance[level];
+	if (level == COMPACT_ROOT)
+		m.tags = tags = json_pack("[s]", c.key);
+	m.cancel = mem_stop();
+	m.audit_actor = run->actor;
+	m.audit_detail = detail;
+	m.in_tx = compact_new_tx;
+	m.in_tx_arg = &c;
+	if (memory_add(run->db, &m, cause) < 0)
+		rc = -1;
+	else
+		run->n[level][C_WRITTEN]++;
+out:
+	if (rc != 0) {
+		/* An embedding refused is a period for next time. */
+		log_warn("memory: compaction: %s %s: %s",
+		    compact_level_name(level), c.key, *cause);
+		free(*cause);
+		*cause = NULL;
+		run->n[level][C_PENDING]++;
+		run->failed = 1;
+	}
+	json_decref(tags);
+	json_decref(detail);
+	free(text);
+}
+
+/* Every period of `level`.  0, or -1 with *cause. */
+static int
+compact_level_run(struct compact_run *run, enum compact_level level,
+    char **cause)
+{
+	struct compact_src *src = NULL;
+	size_t n = 0, i, j;
+
+	if (compact_gather(run->db, level, run->now, &src, &n, cause) != 0)
+		return -1;
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && strcmp(src[j].key, src[i].key) == 0;
+		     j++)
+			;
+		compact_period(run, level, src + i, j - i);
+	}
+	free(src);
+	return 0;
+}
+
+int
+compact_prune(sqlite3 *db, long days, json_t *ids, char **cause)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t *victims = NULL;
+	size_t n = 0, i;
+	long long before;
+	int rc = -1;
+
+	if (days <= 0)
+		return 0;
+	if (sqlite3_prepare_v2(db,
+		"SELECT id FROM memories WHERE protection = 0 AND type IN " COMPACT_RAW_SQL
+		" AND created_ms < ?1 AND EXISTS (SELECT 1 FROM "
+		"memory_summary_sources e JOIN memory_summaries s ON "
+		"s.memory_id = e.summary_id WHERE e.source_id = memories.id) "
+		"ORDER BY id",
+		-1, &st, NULL) != SQLITE_OK) {
+		xasprintf(cause, "memory: pruning: %s", sqlite3_errmsg(db));
+		return -1;
+	}
+	sqlite3_bind_int64(st, 1, mem_clock_ms() - (int64_t)days * DAY_MS);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		victims = xreallocarray(victims, n + 1, sizeof *victims);
+		victims[n++] = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_finalize(st);
+	if (n == 0)
+		return 0;
+	if (mem_exec(db, "BEGIN IMMEDIATE", cause) != 0)
+		goto out;
+	pthread_mutex_lock(&mem.lock);
+	before = mem_generation(db);
+	for (i = 0; i < n; i++)
+		if (mem_delete_row(db, victims[i], cause) < 0)
+			break;
+	if (i < n || mem_exec(db, "COMMIT", cause) != 0) {
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		pthread_mutex_unlock(&mem.lock);
+		goto out;
+	}
+	if (before == mem.generation)
+		mem.generation = mem_generation(db);
+	pthread_mutex_unlock(&mem.lock);
+	for (i = 0; ids != NULL && i < n; i++)
+		json_array_append_new(ids, json_integer(victims[i]));
+	rc = (int)n;
+out:
+	free(victims);
+	return rc;
+}
+
+/* Whether engine.default_model names a configured provider. */
+static int
+compact_has_model(const struct config *cfg)
+{
+	const char *spec;
+	char provider[64];
+	size_t n;
+
+	if (cfg == NULL ||
+	    (spec = config_str(cfg, "engine.default_model")) == NULL)
+		return 0;
+	n = strcspn(spec, "/");
+	if (n == 0 || n >= sizeof provider || spec[n] != '/')
+		return 0;
+	memcpy(provider, spec, n);
+	provider[n] = '\0';
+	return llm_provider_configured(cfg, provider);
+}
+
+json_t *
+memory_compact(sqlite3 *db, const struct config *cfg, const char *actor,
+    char **cause)
+{
+	static const char *const counts[] = { "written", "rewritten",
+		"unchanged", "pending" };
+	struct compact_run run;
+	json_t *report = NULL, *levels, *lv, *pruned_ids, *ev;
+	char clock[40];
+	int l, k, pruned = 0, skipped;
+
+	memset(&run, 0, sizeof run);
+	run.db = db;
+	run.cfg = cfg;
+	run.actor = actor;
+	run.now = mem_clock_ms();
+	run.model = compact_has_model(cfg);
+	levels = json_object();
+	pruned_ids = json_array();
+	for (l = 0; l < COMPACT_NLEVELS; l++) {
+		/* A level waits while one below it left a period. */
+		skipped = run.failed;
+		if (!skipped &&
+		    compact_level_run(&run, (enum compact_level)l, cause) != 0)
+			goto out;
+		lv = json_object();
+		for (k = 0; k < 4; k++)
+			json_object_set_new(lv, counts[k],
+			    json_integer(run.n[l][k]));
+		if (skipped)
+			json_object_set_new(lv, "waiting", json_true());
+		json_object_set_new(levels,
+		    compact_level_name((enum compact_level)l), lv);
+	}
+	if ((pruned = compact_prune(db, mem.prune_covered_days, pruned_ids,
+		 cause)) < 0)
+		goto out;
+	time_rfc3339(run.now, clock, sizeof clock);
+	report = json_pack("{s:O, s:i, s:b, s:i, s:O, s:s}", "levels", levels,
+	    "calls", run.calls, "model", run.model, "pruned", pruned,
+	    "pruned_ids", pruned_ids, "clock", clock);
+	ev = json_pack("{s:O, s:i, s:i, s:s}", "levels", levels, "calls",
+	    run.calls, "pruned", pruned, "actor", actor);
+	events_emit(EVENT_MEMORY_COMPACTED, ev);
+	json_decref(ev);
+	log_info("memory: compaction (%s): %d model calls, %d pruned", actor,
+	    run.calls, pruned);
+out:
+	json_decref(levels);
+	json_decref(pruned_ids);
+	return report;
+}

@@ -1,0 +1,147 @@
+/*
+ * compact_tree.c — a memory as a node of the compaction tree: a summary
+ * with its sources below it (recursively), any memory with the summaries
+ * that cover it (compact.h, memory_tree()).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "memory/compact.h"
+#include "memory/memory_int.h"
+#include "util/time.h"
+#include "util/utf8.h"
+#include "util/xalloc.h"
+
+#define TREE_PREVIEW 300 /* bytes of a child's content */
+
+struct tree {
+	sqlite3_stmt *node; /* one memory, with its summary row */
+	sqlite3_stmt *kids; /* a summary's sources */
+	size_t left;        /* nodes still allowed */
+};
+
+/* Memory `id` as a node (its content cut at `cut` bytes, 0: whole),
+ * without children; NULL if there is none. */
+static json_t *
+tree_node(struct tree *t, int64_t id, size_t cut)
+{
+	sqlite3_stmt *st = t->node;
+	const char *text;
+	json_t *j = NULL;
+	char made[40];
+	size_t len;
+
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		text = (const char *)sqlite3_column_text(st, 2);
+		len = strlen(text);
+		if (cut > 0 && len > cut)
+			len = utf8_cut(text, cut);
+		time_rfc3339(sqlite3_column_int64(st, 3), made, sizeof made);
+		j = json_pack("{s:I, s:s, s:s%, s:s}", "id", (json_int_t)id,
+		    "type", (const char *)sqlite3_column_text(st, 1), "content",
+		    text, len, "created_at", made);
+		if (len < strlen(text))
+			json_object_set_new(j, "cut", json_true());
+		if (sqlite3_column_type(st, 4) != SQLITE_NULL)
+			json_object_set_new(j, "level",
+			    json_string(
+				(const char *)sqlite3_column_text(st, 4)));
+		if (sqlite3_column_type(st, 5) != SQLITE_NULL)
+			json_object_set_new(j, "period",
+			    json_string(
+				(const char *)sqlite3_column_text(st, 5)));
+	}
+	sqlite3_reset(st);
+	return j;
+}
+
+/* The sources of summary `id`, as nodes with their own children. */
+static json_t *
+tree_children(struct tree *t, int64_t id)
+{
+	json_t *out = json_array(), *c;
+	int64_t *ids = NULL;
+	size_t n = 0, i;
+
+	sqlite3_bind_int64(t->kids, 1, id);
+	while (sqlite3_step(t->kids) == SQLITE_ROW) {
+		ids = xreallocarray(ids, n + 1, sizeof *ids);
+		ids[n++] = sqlite3_column_int64(t->kids, 0);
+	}
+	sqlite3_reset(t->kids);
+	for (i = 0; i < n; i++) {
+		if (t->left == 0)
+			break;
+		t->left--;
+		if ((c = tree_node(t, ids[i], TREE_PREVIEW)) == NULL)
+			c = json_pack("{s:I, s:b}", "id", (json_int_t)ids[i],
+			    "gone", 1);
+		else if (json_object_get(c, "level") != NULL)
+			json_object_set_new(c, "children",
+			    tree_children(t, ids[i]));
+		json_array_append_new(out, c);
+	}
+	free(ids);
+	return out;
+}
+
+/* The summaries that cover memory `id`: [{id, level, period}]. */
+static json_t *
+tree_parents(sqlite3 *db, int64_t id)
+{
+	sqlite3_stmt *st = NULL;
+	json_t *out = json_array();
+
+	if (sqlite3_prepare_v2(db,
+		"SELECT s.memory_id, s.level, s.period FROM "
+		"memory_summary_sources e JOIN memory_summaries s ON "
+		"s.memory_id = e.summary_id WHERE e.source_id = ?1 ORDER BY "
+		"s.memory_id",
+		-1, &st, NULL) != SQLITE_OK)
+		return out;
+	sqlite3_bind_int64(st, 1, id);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		json_array_append_new(out,
+		    json_pack("{s:I, s:s, s:s}", "id",
+			(json_int_t)sqlite3_column_int64(st, 0), "level",
+			(const char *)sqlite3_column_text(st, 1), "period",
+			(const char *)sqlite3_column_text(st, 2)));
+	sqlite3_finalize(st);
+	return out;
+}
+
+json_t *
+memory_tree(sqlite3 *db, int64_t id, char **cause)
+{
+	struct tree t;
+	json_t *j = NULL;
+
+	*cause = NULL;
+	memset(&t, 0, sizeof t);
+	t.left = COMPACT_TREE_NODES;
+	if (sqlite3_prepare_v2(db,
+		"SELECT m.id, m.type, m.content, m.created_ms, s.level, "
+		"s.period FROM memories m LEFT JOIN memory_summaries s ON "
+		"s.memory_id = m.id WHERE m.id = ?1",
+		-1, &t.node, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db,
+		"SELECT source_id FROM memory_summary_sources WHERE "
+		"summary_id = ?1 ORDER BY source_id",
+		-1, &t.kids, NULL) != SQLITE_OK) {
+		xasprintf(cause, "memory: %s", sqlite3_errmsg(db));
+		goto out;
+	}
+	if ((j = tree_node(&t, id, 0)) == NULL)
+		goto out;
+	json_object_set_new(j, "children",
+	    json_object_get(j, "level") != NULL ? tree_children(&t, id) :
+						  json_array());
+	json_object_set_new(j, "parents", tree_parents(db, id));
+	if (t.left == 0)
+		json_object_set_new(j, "truncated", json_true());
+out:
+	sqlite3_finalize(t.node);
+	sqlite3_finalize(t.kids);
+	return j;
+}

@@ -1,0 +1,246 @@
+"""The compaction tree (src/memory/compact.c): a month of dated memories
+(the test-only memory clock, OXIOS_TEST_MEMORY_CLOCK_MS) rolled up into
+daily, weekly and monthly summaries and a root summary per topic, through
+the fake LLM; provenance both ways, idempotence (no request, no change on
+a second run), a period that gains a source rewritten, pruning that never
+removes an uncovered or protected memory, `memory show --tree` and the
+REST tree agreeing."""
+import datetime
+import json
+import sqlite3
+
+import pytest
+
+from conftest import make_daemon
+
+CLOCK = 'OXIOS_TEST_MEMORY_CLOCK_MS'
+
+
+def ms(iso):
+    return int(datetime.datetime.fromisoformat(iso).replace(
+        tzinfo=datetime.timezone.utc).timestamp() * 1000)
+
+
+def run(ox, *args, at=None, check=0):
+    env = {CLOCK: str(ms(at))} if at else None
+    return ox.run('memory', *args, env=env, check=check)
+
+
+def add(ox, text, at, *opts):
+    r = run(ox, 'add', text, '--json', *opts, at=at)
+    return json.loads(r.stdout)['id']
+
+
+def compact(ox, at):
+    return json.loads(run(ox, 'compact', '--json', at=at).stdout)
+
+
+def chats(ox):
+    return [q for q in ox.fake.requests()
+            if q['path'].endswith('/chat/completions')]
+
+
+def rows(ox, sql, *args):
+    c = sqlite3.connect(ox.path('oxios.db'))
+    try:
+        return c.execute(sql, args).fetchall()
+    finally:
+        c.close()
+
+
+def levels(report):
+    return {k: (v['written'], v['rewritten'], v['unchanged'], v['pending'])
+            for k, v in report['levels'].items()}
+
+
+def tree_ids(node):
+    """A tree as nested (id, [children]) tuples."""
+    return (node['id'], [tree_ids(c) for c in node.get('children', [])])
+
+
+@pytest.fixture
+def month(llm):
+    """October 2025: one memory a day (ops on even days, garden on odd),
+    a preference (not raw material) and a protected episode."""
+    llm.write_config('[engine]\nretry_base_ms = 20\n'
+                     'default_model = "openai/gpt-4.1"\n')
+    llm.fake.load({'turns': [{'text': 'Summary number %d of the notes' % i}
+                             for i in range(200)]})
+    ids = {}
+    for day in range(1, 32):
+        topic = 'ops' if day % 2 == 0 else 'garden'
+        ids[day] = add(llm, 'Day %d: %s note about item%d' % (day, topic, day),
+                       '2025-10-%02dT09:00:00' % day, '--type', 'episode',
+                       '--tags', topic)
+    llm.pref = add(llm, 'I prefer tea over coffee', '2025-10-03T10:00:00',
+                   '--type', 'preference')
+    llm.protected = add(llm, 'Day 5 protected: the vault code changed',
+                        '2025-10-05T11:00:00', '--type', 'episode',
+                        '--tags', 'ops', '--protect', 'high')
+    llm.days = ids
+    return llm
+
+
+def test_a_month_compacts_into_days_weeks_a_month_and_roots(month):
+    ox = month
+    # The week of Oct 27 is not over on Nov 1: nothing above the days.
+    early = compact(ox, '2025-11-01T12:00:00')
+    assert early['model'] is True
+    assert early['levels']['daily']['written'] == 31
+    assert early['levels']['weekly']['written'] == 4  # W40..W43
+    assert early['levels']['monthly']['written'] == 0  # W44 still open
+    ox.fake.reset()
+    ox.fake.load({'turns': [{'text': 'Later summary %d' % i}
+                            for i in range(100)]})
+    rep = compact(ox, '2025-12-01T00:00:00')
+    assert levels(rep) == {'daily': (0, 0, 31, 0), 'weekly': (1, 0, 4, 0),
+                           'monthly': (1, 0, 0, 0), 'root': (2, 0, 0, 0)}
+    assert rep['calls'] == len(chats(ox)) == 4
+    # Each summary lists its sources.
+    summ = {(lv, p): i for i, lv, p in rows(
+        ox, 'SELECT memory_id, level, period FROM memory_summaries')}
+    assert sorted(p for lv, p in summ if lv == 'weekly') == \
+        ['2025-W40', '2025-W41', '2025-W42', '2025-W43', '2025-W44']
+    assert sorted(p for lv, p in summ if lv == 'root') == ['garden', 'ops']
+
+    def sources(sid):
+        return sorted(r[0] for r in rows(
+            ox, 'SELECT source_id FROM memory_summary_sources '
+            'WHERE summary_id = ?', sid))
+    assert sources(summ[('daily', '2025-10-05')]) == \
+        sorted([ox.days[5], ox.protected])
+    assert sources(summ[('daily', '2025-10-03')]) == [ox.days[3]]
+    week40 = sources(summ[('weekly', '2025-W40')])
+    assert week40 == sorted(summ[('daily', '2025-10-%02d' % d)]
+                            for d in range(1, 6))
+    assert sources(summ[('monthly', '2025-10')]) == sorted(
+        i for (lv, p), i in summ.items() if lv == 'weekly')
+    assert sources(summ[('root', 'ops')]) == [summ[('monthly', '2025-10')]]
+    # The preference is no raw material.
+    assert not rows(ox, 'SELECT 1 FROM memory_summary_sources WHERE '
+                    'source_id = ?', ox.pref)
+    # The tree from the month down to the raw memories, and back up.
+    t = json.loads(run(ox, 'show', str(summ[('monthly', '2025-10')]),
+                       '--tree', '--json').stdout)
+    assert t['level'] == 'monthly' and t['period'] == '2025-10'
+    assert t['parents'][0]['level'] == 'root'
+    raw = set()
+
+    def walk(n):
+        if not n.get('children'):
+            raw.add(n['id'])
+        for c in n.get('children', []):
+            walk(c)
+    walk(t)
+    assert raw == set(ox.days.values()) | {ox.protected}
+    up = json.loads(run(ox, 'show', str(ox.days[12]), '--tree',
+                        '--json').stdout)
+    assert [p['level'] for p in up['parents']] == ['daily']
+    assert up['children'] == []
+    text = run(ox, 'show', str(summ[('weekly', '2025-W41')]),
+               '--tree').stdout
+    assert 'in #%d [monthly 2025-10]' % summ[('monthly', '2025-10')] in text
+    assert '[weekly 2025-W41]' in text and '  #' in text
+    # A summary is a memory: search finds it.
+    found = json.loads(run(ox, 'search', 'Later summary', '--type',
+                           'summary', '--json').stdout)
+    assert found and all(f['type'] == 'summary' for f in found)
+
+
+def test_a_second_compaction_changes_nothing(month):
+    ox = month
+    compact(ox, '2025-12-01T00:00:00')
+    before = rows(ox, 'SELECT id, content, type FROM memories ORDER BY id')
+    edges = rows(ox, 'SELECT * FROM memory_summary_sources ORDER BY 1, 2')
+    ox.fake.reset()
+    rep = compact(ox, '2025-12-02T00:00:00')
+    assert chats(ox) == [] and rep['calls'] == 0
+    assert levels(rep) == {'daily': (0, 0, 31, 0), 'weekly': (0, 0, 5, 0),
+                           'monthly': (0, 0, 1, 0), 'root': (0, 0, 2, 0)}
+    assert rows(ox, 'SELECT id, content, type FROM memories ORDER BY id') \
+        == before
+    assert rows(ox, 'SELECT * FROM memory_summary_sources ORDER BY 1, 2') \
+        == edges
+
+
+def test_a_period_that_gains_a_source_is_rewritten(month):
+    ox = month
+    compact(ox, '2025-12-01T00:00:00')
+    summ = {(lv, p): i for i, lv, p in rows(
+        ox, 'SELECT memory_id, level, period FROM memory_summaries')}
+    late = add(ox, 'Day 15 again: a late ops note', '2025-10-15T20:00:00',
+               '--type', 'fact', '--tags', 'ops')
+    ox.fake.reset()
+    ox.fake.load({'turns': [{'text': 'Rewritten %d' % i} for i in range(9)]})
+    rep = compact(ox, '2025-12-01T00:00:00')
+    # The day, its week, the month and the roots over the month:
+    # rewritten in place.
+    assert levels(rep) == {'daily': (0, 1, 30, 0), 'weekly': (0, 1, 4, 0),
+                           'monthly': (0, 1, 0, 0), 'root': (0, 2, 0, 0)}
+    assert len(chats(ox)) == 5
+    prompt = chats(ox)[0]['body']['messages'][-1]['content']
+    assert 'The summary so far' in prompt and 'a late ops note' in prompt
+    after = {(lv, p): i for i, lv, p in rows(
+        ox, 'SELECT memory_id, level, period FROM memory_summaries')}
+    assert after == summ
+    day = summ[('daily', '2025-10-15')]
+    assert late in [r[0] for r in rows(
+        ox, 'SELECT source_id FROM memory_summary_sources WHERE '
+        'summary_id = ?', day)]
+    assert rows(ox, 'SELECT content FROM memories WHERE id = ?', day) == \
+        [('Rewritten 0',)]
+
+
+def test_pruning_never_removes_an_uncovered_or_protected_memory(month):
+    ox = month
+    # Made on the clock's own day: no summary covers it yet.
+    fresh = add(ox, 'An ops note of today', '2025-12-01T08:00:00',
+                '--type', 'episode', '--tags', 'ops')
+    cfg = open(ox.path('config.toml')).read()
+    ox.write_config(cfg + '[memory]\nprune_covered_days = 10\n')
+    rep = compact(ox, '2025-12-01T12:00:00')
+    left = {r[0] for r in rows(ox, 'SELECT id FROM memories')}
+    assert fresh in left and ox.protected in left and ox.pref in left
+    assert not set(ox.days.values()) & left
+    assert sorted(rep['pruned_ids']) == sorted(ox.days.values())
+    # Provenance stays: the day still lists what it covered.
+    t = json.loads(run(ox, 'show', str(rows(
+        ox, "SELECT memory_id FROM memory_summaries WHERE period = "
+        "'2025-10-12'")[0][0]), '--tree', '--json').stdout)
+    assert t['children'] == [{'id': ox.days[12], 'gone': True}]
+
+
+def test_no_model_writes_no_summary(oxios):
+    add(oxios, 'Day 1: a note', '2025-10-01T09:00:00', '--type', 'episode')
+    rep = compact(oxios, '2025-12-01T00:00:00')
+    assert rep['model'] is False and rep['calls'] == 0
+    assert levels(rep)['daily'] == (0, 0, 0, 1)
+    assert rep['levels']['weekly'].get('waiting') is True
+    assert rows(oxios, 'SELECT COUNT(*) FROM memory_summaries') == [(0,)]
+
+
+def test_rest_compact_and_tree_agree_with_the_cli(month):
+    ox = month
+    ox.env[CLOCK] = str(ms('2025-12-01T00:00:00'))
+    d = make_daemon(ox)
+    d.fake = ox.fake
+    d.start()
+    try:
+        status, _, rep = d.post('/api/memory/compact')
+        assert status == 200, rep
+        assert rep['levels']['root']['written'] == 2
+        mid = rows(ox, "SELECT memory_id FROM memory_summaries WHERE "
+                   "level = 'monthly'")[0][0]
+        status, _, tree = d.get('/api/memory/%d/tree' % mid)
+        assert status == 200
+        cli = json.loads(run(ox, 'show', str(mid), '--tree',
+                             '--json').stdout)
+        assert tree == cli and tree_ids(tree)[1]
+        assert d.get('/api/memory/999999/tree')[0] == 404
+        assert d.get('/api/memory/x/tree')[0] == 400
+        status, _, again = d.post('/api/memory/compact')
+        assert status == 200 and again['calls'] == 0
+        # A viewer may read the tree but not compact.
+        assert d.post('/api/memory/compact', auth=False)[0] == 401
+    finally:
+        d.stop_clean()
