@@ -479,7 +479,9 @@ compact_period(struct compact_run *run, enum compact_level level,
 	m.content = text;
 	m.len = strlen(text);
 	m.type = MEM_SUMMARY;
-	m.protect = -1;
+	/* Low protection: never pruned by retention (what it covers may be
+	 * gone); it decays at half the rate. */
+	m.protect = PROT_LOW;
 	m.importance = compact_importance[level];
 	if (level == COMPACT_ROOT)
 		m.tags = tags = json_pack("[s]", c.key);

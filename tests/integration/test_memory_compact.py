@@ -12,6 +12,7 @@ import sqlite3
 import pytest
 
 from conftest import make_daemon
+from test_daemon import SSE
 
 CLOCK = 'OXIOS_TEST_MEMORY_CLOCK_MS'
 
@@ -225,10 +226,14 @@ def test_rest_compact_and_tree_agree_with_the_cli(month):
     d = make_daemon(ox)
     d.fake = ox.fake
     d.start()
+    sse = SSE(d)
     try:
         status, _, rep = d.post('/api/memory/compact')
         assert status == 200, rep
         assert rep['levels']['root']['written'] == 2
+        ev = json.loads(sse.events_until('memory.compacted')[-1]['data'])
+        assert ev['levels'] == rep['levels'] and ev['calls'] == rep['calls']
+        assert ev['actor'] and ev['pruned'] == 0
         mid = rows(ox, "SELECT memory_id FROM memory_summaries WHERE "
                    "level = 'monthly'")[0][0]
         status, _, tree = d.get('/api/memory/%d/tree' % mid)
@@ -243,4 +248,31 @@ def test_rest_compact_and_tree_agree_with_the_cli(month):
         # A viewer may read the tree but not compact.
         assert d.post('/api/memory/compact', auth=False)[0] == 401
     finally:
+        sse.close()
         d.stop_clean()
+
+
+@pytest.mark.parametrize('on', [True, False])
+def test_dream_compacts_unless_turned_off(month, on):
+    ox = month
+    cfg = open(ox.path('config.toml')).read()
+    ox.write_config(cfg + '[memory]\ncompaction = %s\n' % str(on).lower())
+    ox.fake.reset()
+    rep = json.loads(run(ox, 'dream', at='2025-12-01T00:00:00').stdout)
+    made = rows(ox, 'SELECT level, COUNT(*) FROM memory_summaries '
+                'GROUP BY level ORDER BY level')
+    if on:
+        c = rep['compaction']
+        assert c['levels']['monthly']['written'] == 1
+        assert c['levels']['root']['written'] == 2
+        # (Dream merged near-duplicate notes first: fewer days.)
+        assert dict(made) == {k: v['written']
+                              for k, v in c['levels'].items()}
+        assert c['levels']['daily']['written'] > 10
+        # Written by the dream: audited as its memory writes.
+        actors = rows(ox, "SELECT DISTINCT actor FROM audit_log WHERE "
+                      "action = 'memory_write' AND resource IN (SELECT "
+                      "'memory:' || memory_id FROM memory_summaries)")
+        assert actors == [('dream',)]
+    else:
+        assert rep['compaction'] is None and made == []

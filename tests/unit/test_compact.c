@@ -20,6 +20,7 @@
 #include "memory/memory.h"
 #include "memory/memory_int.h"
 #include "store/db.h"
+#include "util/time.h"
 #include "tmpdir.h"
 
 #define DAY_MS 86400000LL
@@ -392,6 +393,33 @@ test_prune_spares_uncovered_and_protected(void **state)
 	(void)loose;
 }
 
+/* A covered memory decays memory.covered_decay (2) times faster: of two
+ * alike episodes last used 100 hours ago (retention e^-1 and e^-2), the
+ * covered one turns cold, the other stays warm. */
+static void
+test_covered_decays_faster(void **state)
+{
+	int64_t loose, covered, s;
+	char *cause = NULL, sql[128];
+
+	(void)state;
+	loose = add("episode one, alone", MEM_EPISODE, -1,
+	    time_wall_ms() - 100 * 3600000LL);
+	covered = add("episode two, covered", MEM_EPISODE, -1,
+	    time_wall_ms() - 100 * 3600000LL);
+	s = summary("2025-10-01", at(2025, 10, 1, 0), &covered, 1);
+	assert_int_equal(mem_retier(db, NULL, NULL, NULL, &cause), 0);
+	snprintf(sql, sizeof sql,
+	    "SELECT tier = 'warm' FROM memories WHERE id = %lld",
+	    (long long)loose);
+	assert_true(count(sql) == 1);
+	snprintf(sql, sizeof sql,
+	    "SELECT tier = 'cold' FROM memories WHERE id = %lld",
+	    (long long)covered);
+	assert_true(count(sql) == 1);
+	(void)s;
+}
+
 int
 main(void)
 {
@@ -402,6 +430,8 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_prune_spares_uncovered_and_protected, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_covered_decays_faster,
+		    setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
