@@ -15,7 +15,7 @@ import { barChart, fmtNum } from '../js/chart.js';
 const TIERS = ['hot', 'warm', 'cold'];
 const PROTECTIONS = ['none', 'low', 'medium', 'high', 'permanent'];
 const TYPES = ['user_profile', 'preference', 'decision', 'knowledge', 'skill', 'fact', 'episode',
-  'session', 'conversation'];
+  'session', 'conversation', 'summary'];
 
 export async function mount(root, ctx) {
   const { api, events } = ctx;
@@ -172,9 +172,31 @@ export async function mount(root, ctx) {
     openTopic = name;
     const t = await api.get('/api/memory/topics/' + seg(name));
     if (stopped || openTopic !== name) return;
+    // The topic's root summary (compaction), with the levels below it.
+    const top = t.memories.find((m) => m.type === 'summary');
+    const tree = top ? await api.get('/api/memory/' + top.id + '/tree') : null;
+    if (stopped || openTopic !== name) return;
     clear(topicDetail);
     topicDetail.append(h('h4', { 'data-test': 'memory-topic-name' }, `${t.topic} (${t.count})`),
+      tree && tree.level === 'root' ? h('div', { 'data-test': 'memory-topic-tree' },
+        h('p', { class: 'hint' }, 'Compaction levels: root, monthly, weekly, daily, then the memories.'),
+        h('ul', { class: 'tree' }, treeNode(tree, true))) : null,
       h('ul', { class: 'cards' }, t.memories.map((m) => memoryItem(m))));
+  }
+
+  // One node of the compaction tree: its level and period (or its type),
+  // id and text; a summary folds its sources (details/summary).
+  function treeNode(n, open) {
+    const attrs = { 'data-test': 'memory-tree-node',
+      dataset: { id: String(n.id), level: n.gone ? 'pruned' : (n.level || 'raw') } };
+    if (n.gone) return h('li', attrs, `#${n.id} (pruned)`);
+    const head = [h('span', { class: 'badge', 'data-test': 'memory-tree-level' },
+      n.level ? `${n.level} ${n.period}` : n.type), ` #${n.id} `, n.content];
+    const kids = n.children || [];
+    if (kids.length === 0) return h('li', attrs, head);
+    return h('li', attrs, h('details', { open },
+      h('summary', { 'data-test': 'memory-tree-open' }, head),
+      h('ul', { class: 'tree' }, kids.map((c) => treeNode(c, false)))));
   }
 
   function showTiers() {
