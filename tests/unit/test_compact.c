@@ -15,58 +15,34 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "config/config.h"
 #include "memory/compact.h"
 #include "memory/memory.h"
 #include "memory/memory_int.h"
 #include "store/db.h"
 #include "util/time.h"
-#include "tmpdir.h"
+#include "memdb.h"
 
 #define DAY_MS 86400000LL
 
-static char dir[64];
-static char dbpath[128];
+static struct memdb mdb;
 static sqlite3 *db;
-static struct config *cfg;
-
-static int
-open_with(const char *text)
-{
-	char *cause = NULL;
-
-	if (config_load_text("test", text, strlen(text), &cfg, &cause) != 0 ||
-	    db_open(dbpath, &db, &cause) != 0 ||
-	    memory_open(db, cfg, &cause) != 0) {
-		fprintf(stderr, "open: %s\n", cause);
-		free(cause);
-		return -1;
-	}
-	return 0;
-}
 
 static int
 setup(void **state)
 {
 	(void)state;
-	if (tmpdir_make(dir, sizeof dir, "compact") != 0)
+	if (memdb_setup(&mdb, "compact", "") != 0)
 		return -1;
-	snprintf(dbpath, sizeof dbpath, "%s/oxios.db", dir);
-	setenv("OXIOS_HOME", dir, 1);
-	return open_with("");
+	db = mdb.db;
+	return 0;
 }
 
 static int
 teardown(void **state)
 {
 	(void)state;
-	memory_close();
-	db_close(db);
+	memdb_teardown(&mdb);
 	db = NULL;
-	config_free(cfg);
-	cfg = NULL;
-	tmpdir_remove(dir);
-	unsetenv("OXIOS_HOME");
 	unsetenv("OXIOS_TEST_MEMORY_CLOCK_MS");
 	return 0;
 }
