@@ -48,9 +48,11 @@ struct compact_run {
 	const struct config *cfg;
 	const char *actor;
 	int64_t now;
-	int model;  /* engine.default_model is configured */
-	int calls;  /* made, of COMPACT_MAX_CALLS */
-	int failed; /* a period was left: no level above this run */
+	int model;     /* engine.default_model is configured */
+	int calls;     /* made, of COMPACT_MAX_CALLS */
+	int failed;    /* a period was left: no level above this run */
+	int refused;   /* the gate refused a call: no more this run */
+	char why[512]; /* why it did */
 	int n[COMPACT_NLEVELS][4]; /* written, rewritten, unchanged, pending */
 };
 
@@ -262,6 +264,14 @@ compact_ask(struct compact_run *run, const struct buf *prompt)
 	if (gate_call(run->cfg, NULL, &req, NULL, NULL, mem_stop(), &resp, NULL,
 		&err) != 0) {
 		log_warn("memory: compaction: no summary: %s", err.message);
+		/* Refused (a budget, the breaker, auth, a stop): no more
+		 * calls this run; whatever is left waits. */
+		if (err.cls == LLM_ERR_BUDGET ||
+		    err.cls == LLM_ERR_UNAVAILABLE || err.cls == LLM_ERR_AUTH ||
+		    err.cls == LLM_ERR_CONFIG || err.cls == LLM_ERR_CANCELLED) {
+			run->refused = 1;
+			snprintf(run->why, sizeof run->why, "%s", err.message);
+		}
 		json_decref(messages);
 		return NULL;
 	}
@@ -452,7 +462,7 @@ compact_period(struct compact_run *run, enum compact_level level,
 		run->n[level][C_UNCHANGED]++;
 		return;
 	}
-	if (!run->model || run->calls >= COMPACT_MAX_CALLS) {
+	if (!run->model || run->refused || run->calls >= COMPACT_MAX_CALLS) {
 		run->n[level][C_PENDING]++;
 		run->failed = 1;
 		return;
@@ -641,6 +651,8 @@ memory_compact(sqlite3 *db, const struct config *cfg, const char *actor,
 	report = json_pack("{s:O, s:i, s:b, s:i, s:O, s:s}", "levels", levels,
 	    "calls", run.calls, "model", run.model, "pruned", pruned,
 	    "pruned_ids", pruned_ids, "clock", clock);
+	if (run.refused)
+		json_object_set_new(report, "refused", json_string(run.why));
 	ev = json_pack("{s:O, s:i, s:i, s:s}", "levels", levels, "calls",
 	    run.calls, "pruned", pruned, "actor", actor);
 	events_emit(EVENT_MEMORY_COMPACTED, ev);

@@ -72,7 +72,9 @@ int compact_period_of(enum compact_level level, int64_t ms,
  * actor of the summaries written ("dream", "user", a token's name).
  * Emits "memory.compacted".  Returns the report (new reference):
  * {levels: {daily: {written, rewritten, unchanged, pending}, ...},
- * calls, model, pruned, pruned_ids, clock}, or NULL with *cause.
+ * calls, model, pruned, pruned_ids, clock, refused?}, or NULL with
+ * *cause.  A call the gate refuses (a budget, the breaker, no key, the
+ * service stopping) ends the run's calls; `refused` says why.
  */
 json_t *memory_compact(sqlite3 *db, const struct config *cfg, const char *actor,
     char **cause);

@@ -276,3 +276,23 @@ def test_dream_compacts_unless_turned_off(month, on):
         assert actors == [('dream',)]
     else:
         assert rep['compaction'] is None and made == []
+
+
+def test_a_refused_call_leaves_the_period_for_next_time(month):
+    ox = month
+    cfg = open(ox.path('config.toml')).read()
+    # A daily budget no call fits in: the gate refuses before sending.
+    ox.write_config(cfg + '[budget]\ndaily_usd = 0.000001\n')
+    ox.fake.reset()
+    rep = compact(ox, '2025-12-01T00:00:00')
+    assert chats(ox) == []
+    assert rep['calls'] == 1 and 'budget' in rep['refused']
+    assert levels(rep)['daily'] == (0, 0, 0, 31)
+    assert rep['levels']['weekly'].get('waiting') is True
+    assert rows(ox, 'SELECT COUNT(*) FROM memory_summaries') == [(0,)]
+    assert rows(ox, "SELECT COUNT(*) FROM memories WHERE type = "
+                "'summary'") == [(0,)]
+    # With the budget gone, the next run does them.
+    ox.write_config(cfg)
+    rep = compact(ox, '2025-12-01T00:00:00')
+    assert levels(rep)['daily'] == (31, 0, 0, 0) and 'refused' not in rep
