@@ -87,7 +87,7 @@ compact_gather(sqlite3 *db, enum compact_level level, int64_t now,
 		"WITH RECURSIVE down(top, id) AS (SELECT memory_id, memory_id "
 		"FROM memory_summaries WHERE level = 'monthly' UNION SELECT "
 		"down.top, e.source_id FROM down JOIN memory_summary_sources e "
-		"ON e.summary_id = down.id) SELECT DISTINCT down.top, "
+		"ON e.summary_id = down.id AND e.seen >= 0) SELECT DISTINCT down.top, "
 		"s.start_ms, s.end_ms, l.topic FROM down JOIN "
 		"memory_topic_links l ON l.memory_id = down.id JOIN memories m "
 		"ON m.id = down.id JOIN memory_summaries s ON s.memory_id = "
@@ -162,7 +162,7 @@ compact_fresh(sqlite3 *db, int64_t id, const struct compact_src *src, size_t n)
 		"SELECT COALESCE((SELECT version FROM memory_summaries WHERE "
 		"memory_id = ?2), 0) > COALESCE((SELECT seen FROM "
 		"memory_summary_sources WHERE summary_id = ?1 AND source_id = "
-		"?2), -1)",
+		"?2 AND seen >= 0), -1)",
 		-1, &st, NULL) != SQLITE_OK)
 		return n;
 	for (i = 0; i < n; i++) {
@@ -554,8 +554,8 @@ compact_prune(sqlite3 *db, long days, json_t *ids, char **cause)
 		"SELECT id FROM memories WHERE protection = 0 AND type IN " COMPACT_RAW_SQL
 		" AND created_ms < ?1 AND EXISTS (SELECT 1 FROM "
 		"memory_summary_sources e JOIN memory_summaries s ON "
-		"s.memory_id = e.summary_id WHERE e.source_id = memories.id) "
-		"ORDER BY id",
+		"s.memory_id = e.summary_id WHERE e.source_id = memories.id "
+		"AND e.seen >= 0) ORDER BY id",
 		-1, &st, NULL) != SQLITE_OK) {
 		xasprintf(cause, "memory: pruning: %s", sqlite3_errmsg(db));
 		return -1;

@@ -64,19 +64,25 @@ tree_children(struct tree *t, int64_t id)
 	int64_t *ids = NULL;
 	size_t n = 0, i;
 
+	/* A source gone is stored negated: its id may be another's now. */
 	sqlite3_bind_int64(t->kids, 1, id);
 	while (sqlite3_step(t->kids) == SQLITE_ROW) {
 		ids = xreallocarray(ids, n + 1, sizeof *ids);
-		ids[n++] = sqlite3_column_int64(t->kids, 0);
+		ids[n] = sqlite3_column_int64(t->kids, 0);
+		if (sqlite3_column_int64(t->kids, 1) < 0)
+			ids[n] = -ids[n];
+		n++;
 	}
 	sqlite3_reset(t->kids);
 	for (i = 0; i < n; i++) {
 		if (t->left == 0)
 			break;
 		t->left--;
-		if ((c = tree_node(t, ids[i], TREE_PREVIEW)) == NULL)
-			c = json_pack("{s:I, s:b}", "id", (json_int_t)ids[i],
-			    "gone", 1);
+		if (ids[i] < 0 ||
+		    (c = tree_node(t, ids[i], TREE_PREVIEW)) == NULL)
+			c = json_pack("{s:I, s:b}", "id",
+			    (json_int_t)(ids[i] < 0 ? -ids[i] : ids[i]), "gone",
+			    1);
 		else if (json_object_get(c, "level") != NULL)
 			json_object_set_new(c, "children",
 			    tree_children(t, ids[i]));
@@ -96,8 +102,8 @@ tree_parents(sqlite3 *db, int64_t id)
 	if (sqlite3_prepare_v2(db,
 		"SELECT s.memory_id, s.level, s.period FROM "
 		"memory_summary_sources e JOIN memory_summaries s ON "
-		"s.memory_id = e.summary_id WHERE e.source_id = ?1 ORDER BY "
-		"s.memory_id",
+		"s.memory_id = e.summary_id WHERE e.source_id = ?1 AND e.seen "
+		">= 0 ORDER BY s.memory_id",
 		-1, &st, NULL) != SQLITE_OK)
 		return out;
 	sqlite3_bind_int64(st, 1, id);
@@ -126,7 +132,7 @@ memory_tree(sqlite3 *db, int64_t id, char **cause)
 		"s.memory_id = m.id WHERE m.id = ?1",
 		-1, &t.node, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(db,
-		"SELECT source_id FROM memory_summary_sources WHERE "
+		"SELECT source_id, seen FROM memory_summary_sources WHERE "
 		"summary_id = ?1 ORDER BY source_id",
 		-1, &t.kids, NULL) != SQLITE_OK) {
 		xasprintf(cause, "memory: %s", sqlite3_errmsg(db));

@@ -52,7 +52,7 @@ json_t *mem_row_json(sqlite3_stmt *st);
 #define MEM_COVERED_SQL \
 	"EXISTS (SELECT 1 FROM memory_summary_sources e JOIN " \
 	"memory_summaries s ON s.memory_id = e.summary_id WHERE " \
-	"e.source_id = memories.id)"
+	"e.source_id = memories.id AND e.seen >= 0)"
 
 /* A counter of memory_meta ("docs", "generation"), 0 if none. */
 long long mem_meta(sqlite3 *db, const char *key);

@@ -396,6 +396,51 @@ test_covered_decays_faster(void **state)
 	(void)s;
 }
 
+/* Memory ids may be reused (the highest one, once deleted): a new memory
+ * under the id of a source gone is covered by nothing. */
+static void
+test_a_reused_id_is_not_covered(void **state)
+{
+	int64_t a, s, b, c, src[1];
+	json_t *t, *r, *ids = json_array();
+	char *cause = NULL, sql[160];
+
+	(void)state;
+	a = add("the first note", MEM_EPISODE, -1, at(2025, 10, 1, 9));
+	src[0] = a;
+	s = summary("2025-10-01", at(2025, 10, 1, 0), src, 1);
+	b = add("a later note of the same day", MEM_EPISODE, -1,
+	    at(2025, 10, 1, 20));
+	/* As a rewrite that took it in would have. */
+	snprintf(sql, sizeof sql,
+	    "INSERT INTO memory_summary_sources VALUES (%lld, %lld, 0)",
+	    (long long)s, (long long)b);
+	assert_int_equal(mem_exec(db, sql, &cause), 0);
+	assert_int_equal(memory_forget(db, b, &cause), 1);
+	c = add("an unrelated note", MEM_EPISODE, -1, at(2025, 10, 1, 21));
+	assert_true(c == b); /* the id came back */
+
+	t = memory_tree(db, c, &cause);
+	assert_int_equal(json_array_size(json_object_get(t, "parents")), 0);
+	json_decref(t);
+	t = memory_tree(db, s, &cause);
+	assert_true(json_is_true(
+	    json_object_get(json_array_get(json_object_get(t, "children"), 1),
+		"gone")));
+	json_decref(t);
+	set_clock(at(2025, 12, 1, 0));
+	assert_int_equal(compact_prune(db, 10, ids, &cause), 1);
+	assert_true(json_integer_value(json_array_get(ids, 0)) == a);
+	r = memory_compact(db, NULL, "test", &cause);
+	assert_int_equal(num(level(r, "daily"), "pending"), 1);
+	assert_int_equal(num(level(r, "daily"), "unchanged"), 0);
+	json_decref(r);
+	snprintf(sql, sizeof sql,
+	    "SELECT COUNT(*) FROM memories WHERE id = %lld", (long long)c);
+	assert_true(count(sql) == 1);
+	json_decref(ids);
+}
+
 int
 main(void)
 {
@@ -407,6 +452,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    test_prune_spares_uncovered_and_protected, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_covered_decays_faster,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_a_reused_id_is_not_covered,
 		    setup, teardown),
 	};
 

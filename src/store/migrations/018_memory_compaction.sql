@@ -19,15 +19,19 @@ CREATE TABLE memory_summaries (
 CREATE TABLE memory_summary_sources (
 	summary_id INTEGER NOT NULL,
 	source_id INTEGER NOT NULL,
-	seen INTEGER NOT NULL DEFAULT 0,	-- the source's version then (0: raw)
+	seen INTEGER NOT NULL DEFAULT 0,	-- the source's version then (0: raw,
+						-- -1: the source is gone)
 	PRIMARY KEY (summary_id, source_id)
 ) WITHOUT ROWID;
 CREATE INDEX memory_summary_sources_source
 	ON memory_summary_sources (source_id);
 
 -- A summary forgotten takes its row and edges along: its sources are
--- uncovered again and the next compaction writes it anew.
+-- uncovered again and the next compaction writes it anew.  A source gone
+-- (pruned, merged, forgotten) keeps its edges, marked: memory ids may be
+-- reused, and a new memory under an old id is covered by nothing.
 CREATE TRIGGER memories_summary_ad AFTER DELETE ON memories BEGIN
 	DELETE FROM memory_summaries WHERE memory_id = old.id;
 	DELETE FROM memory_summary_sources WHERE summary_id = old.id;
+	UPDATE memory_summary_sources SET seen = -1 WHERE source_id = old.id;
 END;
