@@ -3,7 +3,8 @@
  *
  *   orient       what is there (counts by tier and type)
  *   gather       retention, protection earned by use, tiers
- *   consolidate  near-duplicates (same type, cosine >= DREAM_MERGE_SIM)
+ *   consolidate  near-duplicates (same type, cosine >= DREAM_MERGE_SIM;
+ *                never summaries: compaction keeps those)
  *                merged into the more valuable one; the merged text is kept
  *                in memory_merged and its id in the survivor's sources
  *   prune/index  unprotected memories below memory.prune_threshold go;
@@ -283,7 +284,7 @@ dream_consolidate(sqlite3 *db, const struct config *cfg, json_t *pairs,
 	*merged = 0;
 	if (sqlite3_prepare_v2(db,
 		"SELECT id, type, importance, embedding, embedder FROM memories "
-		"WHERE embedding IS NOT NULL ORDER BY id",
+		"WHERE embedding IS NOT NULL AND type != 'summary' ORDER BY id",
 		-1, &st, NULL) != SQLITE_OK)
 		goto dberr;
 	while (sqlite3_step(st) == SQLITE_ROW) {

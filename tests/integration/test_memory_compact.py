@@ -274,6 +274,13 @@ def test_dream_compacts_unless_turned_off(month, on):
                       "action = 'memory_write' AND resource IN (SELECT "
                       "'memory:' || memory_id FROM memory_summaries)")
         assert actors == [('dream',)]
+        # Alike summaries are not near-duplicates to merge: the next
+        # dream keeps them all and asks the model nothing.
+        ox.fake.reset()
+        again = json.loads(run(ox, 'dream', at='2025-12-01T00:00:00').stdout)
+        assert rows(ox, 'SELECT level, COUNT(*) FROM memory_summaries '
+                    'GROUP BY level ORDER BY level') == made
+        assert again['compaction']['calls'] == 0 and chats(ox) == []
     else:
         assert rep['compaction'] is None and made == []
 
