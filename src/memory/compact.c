@@ -385,11 +385,10 @@ compact_rewrite(struct compact_run *run, int64_t id, const char *text,
 		free(apivec);
 		return -1;
 	}
-	pthread_mutex_lock(&mem.lock);
-	before = mem_generation(db);
+	/* The rows first, then the text and its vector under the index's
+	 * lock, to the commit. */
 	snprintf(resource, sizeof resource, "memory:%lld", (long long)id);
-	if (mem_rewrite(db, id, text, apivec, cause) != 0 ||
-	    compact_edges(db, id, c->src, c->n, cause) != 0 ||
+	if (compact_edges(db, id, c->src, c->n, cause) != 0 ||
 	    audit_append_tx(db, run->actor, AUDIT_MEMORY_WRITE, resource,
 		detail, cause) < 0)
 		goto out;
@@ -405,18 +404,21 @@ compact_rewrite(struct compact_run *run, int64_t id, const char *text,
 	sqlite3_bind_int64(st, 4, c->end_ms);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		goto dberr;
-	if (mem_exec(db, "COMMIT", cause) != 0)
-		goto out;
-	if (before == mem.generation)
-		mem.generation = mem_generation(db);
-	rc = 0;
+	pthread_mutex_lock(&mem.lock);
+	before = mem_generation(db);
+	if (mem_rewrite(db, id, text, apivec, cause) == 0 &&
+	    mem_exec(db, "COMMIT", cause) == 0) {
+		if (before == mem.generation)
+			mem.generation = mem_generation(db);
+		rc = 0;
+	}
+	pthread_mutex_unlock(&mem.lock);
 	goto out;
 dberr:
 	xasprintf(cause, "memory: compaction: %s", sqlite3_errmsg(db));
 out:
 	if (rc != 0)
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-	pthread_mutex_unlock(&mem.lock);
 	sqlite3_finalize(st);
 	free(apivec);
 	return rc;
