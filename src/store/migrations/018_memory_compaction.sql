@@ -1,0 +1,2 @@
+-- 018_memory_compaction: a placeholder on this branch only (the
+-- compaction tree brings the real one); kept so that 019 follows 018.
