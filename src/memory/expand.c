@@ -30,10 +30,7 @@
 #include "util/utf8.h"
 #include "util/xalloc.h"
 
-#define EXPAND_CACHE_MAX 1000
-#define EXPAND_CACHE_DAYS 30
 #define EXPAND_MAX_ITEMS 32 /* strings of a JSON answer */
-#define EXPAND_DAY_MS (24LL * 3600 * 1000)
 
 static int
 expand_space(unsigned char c)
@@ -238,10 +235,9 @@ expand_parse(const char *s, size_t len, const char *query, char *out,
 	return 0;
 }
 
-/* The cached terms of (key, model) into out[size]: 1, or 0 if none. */
-static int
-expand_cache_get(sqlite3 *db, const char *key, const char *model, char *out,
-    size_t size)
+int
+expand_cache_get(sqlite3 *db, const char *key, const char *model,
+    int64_t now_ms, char *out, size_t size)
 {
 	sqlite3_stmt *st = NULL;
 	int found = 0;
@@ -253,8 +249,7 @@ expand_cache_get(sqlite3 *db, const char *key, const char *model, char *out,
 		return 0;
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, model, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3,
-	    time_wall_ms() - EXPAND_CACHE_DAYS * EXPAND_DAY_MS);
+	sqlite3_bind_int64(st, 3, now_ms - EXPAND_CACHE_DAYS * EXPAND_DAY_MS);
 	if (sqlite3_step(st) == SQLITE_ROW &&
 	    (size_t)sqlite3_column_bytes(st, 0) < size) {
 		snprintf(out, size, "%s", sqlite3_column_text(st, 0));
@@ -264,10 +259,9 @@ expand_cache_get(sqlite3 *db, const char *key, const char *model, char *out,
 	return found;
 }
 
-/* Remember the terms; the oldest and the too old go.  Best effort. */
-static void
+void
 expand_cache_put(sqlite3 *db, const char *key, const char *model,
-    const char *terms)
+    const char *terms, int64_t now_ms)
 {
 	static const char *const sql[] = {
 		"INSERT INTO memory_expansions (query, model, terms, "
@@ -293,7 +287,7 @@ expand_cache_put(sqlite3 *db, const char *key, const char *model,
 		if ((idx = sqlite3_bind_parameter_index(st, "?3")) > 0)
 			sqlite3_bind_text(st, idx, terms, -1, SQLITE_STATIC);
 		if ((idx = sqlite3_bind_parameter_index(st, "?4")) > 0)
-			sqlite3_bind_int64(st, idx, time_wall_ms());
+			sqlite3_bind_int64(st, idx, now_ms);
 		if ((idx = sqlite3_bind_parameter_index(st, "?5")) > 0)
 			sqlite3_bind_int64(st, idx,
 			    EXPAND_CACHE_DAYS * EXPAND_DAY_MS);
@@ -420,7 +414,8 @@ mem_expand(sqlite3 *db, const struct mem_query *q, struct mem_recall *r)
 		return;
 	}
 	if (spec != NULL &&
-	    expand_cache_get(db, key, spec, r->terms, sizeof r->terms)) {
+	    expand_cache_get(db, key, spec, time_wall_ms(), r->terms,
+		sizeof r->terms)) {
 		snprintf(r->expansion, sizeof r->expansion, "cached");
 		return;
 	}
@@ -431,7 +426,7 @@ mem_expand(sqlite3 *db, const struct mem_query *q, struct mem_recall *r)
 	}
 	snprintf(r->expansion, sizeof r->expansion, "expanded");
 	if (spec != NULL)
-		expand_cache_put(db, key, spec, r->terms);
+		expand_cache_put(db, key, spec, r->terms, time_wall_ms());
 }
 
 void
