@@ -470,26 +470,34 @@ api_mem_search(sqlite3 *db, const json_t *body, enum mem_mode mode,
     const char *actor, const struct cancel *cancel, int *status)
 {
 	struct mem_query q;
+	struct mem_recall recall;
 	struct llm_error err;
 	char why[160], *cause = NULL;
 	json_t *found, *sp = NULL;
+	const struct config *cfg;
 
 	(void)actor; /* a read */
 	if (api_mem_parse_query(body, mode, &q, why, sizeof why) != 0)
 		return api_mem_error(status, 400, "bad_request", why);
 	q.cancel = cancel;
 	q.embed_err = &err;
+	q.recall = &recall;
+	/* Expanded as memory.query_expansion says (on this thread only
+	 * when api_memory_query() saw no model call coming). */
+	q.cfg = cfg = config_live_get();
 	/* A space's name stands for its id (the memories' origin). */
 	if (q.space != NULL && (sp = spaces_get(db, q.space, &cause)) != NULL)
 		q.space = json_string_value(json_object_get(sp, "id"));
 	free(cause);
 	cause = NULL;
 	found = memory_search(db, &q, &cause);
+	config_live_put(cfg);
 	json_decref(sp);
 	if (found == NULL)
 		return api_mem_failed(status, &err, 400, "bad_request", cause);
 	*status = 200;
-	return json_pack("{s:o}", "results", found);
+	return json_pack("{s:o, s:o}", "results", found, "recall",
+	    memory_recall_json(&recall));
 }
 
 /* POST /api/memory/search and /semantic: the mode the body may change
@@ -497,14 +505,22 @@ api_mem_search(sqlite3 *db, const json_t *body, enum mem_mode mode,
 static int
 api_memory_query(struct http_req *r, enum mem_mode mode)
 {
+	const struct config *cfg;
 	struct mem_query q;
 	char why[160];
 	sqlite3 *db;
+	int ask;
 
 	if (api_mem_parse_query(r->body, mode, &q, why, sizeof why) != 0)
 		return http_error(r, 400, "bad_request", "%s", why);
 	if ((db = api_memory_db(r)) == NULL)
 		return 0;
+	/* A query the model may expand waits on a thread of its own. */
+	cfg = config_live_get();
+	ask = memory_expand_due(cfg, q.text);
+	config_live_put(cfg);
+	if (ask)
+		return api_mem_async(r, api_mem_search, q.mode, 0);
 	return api_mem_run(r, db, api_mem_search, q.mode);
 }
 
@@ -684,7 +700,8 @@ const struct route api_memory_routes[] = {
 		"Keyword search (BM25); \"mode\": \"hybrid\" adds vectors.",
 	    .request = "{query, limit?, mode?, type?, tag?, space?, since_ms?, "
 		       "until_ms?}",
-	    .response = "{results: [{id, content, score, ...}]}",
+	    .response = "{results: [{id, content, score, ...}], recall: {how, "
+			"embedder, expansion, terms, why?}}",
 	},
 	{
 	    .method = "POST",
@@ -696,7 +713,8 @@ const struct route api_memory_routes[] = {
 	    .tag = "memory",
 	    .summary = "Vector search (HNSW, cosine).",
 	    .request = "{query, limit?, type?, tag?, space?}",
-	    .response = "{results: [{id, content, score, similarity, ...}]}",
+	    .response = "{results: [{id, content, score, similarity, ...}], "
+			"recall}",
 	},
 	{
 	    .method = "POST",

@@ -318,18 +318,25 @@ mem_add(int argc, char **argv)
 }
 
 /*
- * One line on stderr saying which recall a search used, and how to get a
- * better one: with the offline embedder only words that match are found
- * ("indentation" does not find "tabs").
+ * Which recall a search used (a last line on stdout: "recall: fts+vector
+ * (embedder tfidf:256), expanded: tabs spaces indent"), and on stderr how
+ * to get a better one: with the offline embedder and no expansion only
+ * words that match are found ("indentation" does not find "tabs").
  */
 static void
 mem_recall_note(const struct mem_cmd *m, const struct mem_query *q,
     const struct llm_error *err)
 {
 	const char *embedder = config_str(m->cfg, "memory.embedder");
+	char line[1024];
 
+	memory_recall_line(q->recall, line, sizeof line);
+	printf("%s\n", line);
+	fflush(stdout);
 	if (q->mode == MEM_KEYWORD)
 		return;
+	if (q->recall->terms[0] != '\0')
+		return; /* expanded: other words are looked for too */
 	if (strcmp(embedder, "api") == 0) {
 		if (err->message[0] != '\0')
 			fprintf(stderr,
@@ -355,6 +362,7 @@ mem_search(int argc, char **argv)
 	struct buf text;
 	json_t *j, *row, *sp = NULL;
 	struct llm_error err;
+	struct mem_recall recall;
 	char *cause = NULL;
 	size_t i;
 	int rc;
@@ -377,6 +385,8 @@ mem_search(int argc, char **argv)
 	q.tag = m.o.tag;
 	q.include_cold = 1;
 	q.touch = 1;
+	q.cfg = m.cfg; /* expansion as memory.query_expansion says */
+	q.recall = &recall;
 	if (m.o.space != NULL) { /* the origin's id, from a name too */
 		if ((sp = spaces_get(m.db, m.o.space, &cause)) == NULL) {
 			buf_free(&text);
@@ -397,10 +407,8 @@ mem_search(int argc, char **argv)
 			if (!m.o.json)
 				mem_print(row, 1);
 		}
-		if (!m.o.json) {
-			fflush(stdout);
+		if (!m.o.json)
 			mem_recall_note(&m, &q, &err);
-		}
 		rc = EXIT_OK;
 	}
 	buf_free(&text);

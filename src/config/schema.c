@@ -178,6 +178,8 @@ const struct config_key config_schema[] = {
 	  "Token budget (chars/4) of the memory's table of contents (its topics) in every context; 0: none" },
 	{ "memory.embedder", CT_STRING, "\"tfidf\"", NORANGE, "tfidf|api", NULL, 0,
 	  "tfidf (offline) or api (an OpenAI-compatible /v1/embeddings)" },
+	{ "memory.query_expansion", CT_STRING, "\"auto\"", NORANGE, "off|auto|on", NULL, 0,
+	  "Before a CLI or REST search, a query of at most 6 words is expanded into related words by engine.default_model, through the gate (background priority, budgeted, cached per query and model); auto: when that model's provider has a key, on: always try, off: never. A refusal or an error searches without, and says so" },
 	{ "memory.embedding_dim", CT_INT, "256", R(8, 8192), NULL, NULL, 0,
 	  "Vector dimension of the tfidf embedder" },
 	{ "memory.embedding_url", CT_STRING, NULL, NORANGE, NULL, NULL, CK_FORMAT(CF_URL),

@@ -604,7 +604,7 @@ llm_phase_valid(const char *phase)
 {
 	static const char *const phases[] = { "triage", "interview", "seed",
 		"execute", "evaluate", "evolve", "chat", "dream", "embedding",
-		"space", "summary", NULL };
+		"space", "summary", "expand", NULL };
 	size_t i;
 
 	for (i = 0; phase != NULL && phases[i] != NULL; i++) {

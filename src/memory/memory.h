@@ -156,6 +156,24 @@ struct mem_query {
 	int touch;         /* count an access on the hits */
 	const struct cancel *cancel; /* as in struct mem_new */
 	struct llm_error *embed_err;
+	/* With a configuration (NULL: never), a short query is expanded
+	 * by the chat model as memory.query_expansion says (expand.c). */
+	const struct config *cfg;
+	struct mem_recall *recall; /* may be NULL: how the search went */
+};
+
+/* Which recall a search used, for the one who asked (memory search, the
+ * REST answer's "recall"). */
+struct mem_recall {
+	char how[16];       /* "fts+vector", "fts", "vector" */
+	char embedder[128]; /* as memory_stats() names it: "tfidf:256" */
+	int vector_failed;  /* a hybrid search went on by keywords only */
+	/* "expanded", "cached" (expanded, from the cache), "off",
+	 * "skipped" (a long query), "failed" (the model's call or answer:
+	 * the search went on without) */
+	char expansion[16];
+	char terms[300]; /* the words added, "" if none */
+	char why[256];   /* why not expanded, "" if it was */
 };
 
 /*
@@ -167,6 +185,19 @@ struct mem_query {
  * keywords only (logged) and a semantic one fails.
  */
 json_t *memory_search(sqlite3 *db, const struct mem_query *q, char **cause);
+/*
+ * Whether a search of `text` with `cfg` would ask the chat model to expand
+ * it (ignoring the cache): memory.query_expansion allows it and the query
+ * is short.  For a caller that must not wait for the network on its
+ * thread.
+ */
+int memory_expand_due(const struct config *cfg, const char *text);
+/* The recall as one line, "recall: fts+vector (embedder tfidf:256),
+ * expanded: tabs spaces indent", into out[size]. */
+void memory_recall_line(const struct mem_recall *r, char *out, size_t size);
+/* The recall as JSON {how, embedder, vector_failed, expansion, terms?,
+ * why?}.  New reference. */
+json_t *memory_recall_json(const struct mem_recall *r);
 /*
  * Proactive recall: for the user's message, the hot tier (within
  * memory.hot_tokens) and the top warm memories scoring above a threshold,

@@ -93,6 +93,13 @@ float *mem_embed_many(sqlite3 *db, const char *const *texts, size_t n,
 /* The token of provider calls made without one of their own (dreams,
  * recall): fired by memory_stop(). */
 const struct cancel *mem_stop(void);
+/*
+ * Expand q->text for a search (expand.c; mem.lock NOT held, no
+ * transaction open: it may call the model through the gate): r is filled
+ * in (expansion, terms, why).  Never fails: a refusal or an error is said
+ * in r->why.
+ */
+void mem_expand(sqlite3 *db, const struct mem_query *q, struct mem_recall *r);
 /* Update document frequencies for a text added (+1) or removed (-1). */
 int mem_df(sqlite3 *db, const char *text, size_t len, int delta, char **cause);
 /* Recompute retention, protection and tiers of every memory.  Counts of

@@ -5,6 +5,7 @@
  */
 #include <math.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -202,8 +203,11 @@ memory_searches(void)
 	return atomic_load(&search_count);
 }
 
-json_t *
-memory_search(sqlite3 *db, const struct mem_query *q, char **cause)
+/* The search of `text` as q asks (q->text is the user's query), its
+ * recall into r. */
+static json_t *
+search_run(sqlite3 *db, const struct mem_query *q, const char *text,
+    struct mem_recall *r, char **cause)
 {
 	struct hit *hits = NULL, *h;
 	struct hnsw_hit *vh = NULL;
@@ -214,18 +218,6 @@ memory_search(sqlite3 *db, const struct mem_query *q, char **cause)
 	json_t *out = NULL, *row;
 	int rank, rc, in_tx = 0, ranked = 1;
 
-	atomic_fetch_add(&search_count, 1);
-	if (q->embed_err != NULL)
-		memset(q->embed_err, 0, sizeof *q->embed_err);
-	if (q->text == NULL || *q->text == '\0') {
-		xasprintf(cause, "a search needs a query");
-		return NULL;
-	}
-	if (strlen(q->text) > MEMORY_MAX_CONTENT) {
-		xasprintf(cause, "the query is over %d bytes",
-		    MEMORY_MAX_CONTENT);
-		return NULL;
-	}
 	limit = q->limit == 0           ? 10 :
 	    q->limit > SEARCH_MAX_LIMIT ? SEARCH_MAX_LIMIT :
 					  q->limit;
@@ -234,13 +226,14 @@ memory_search(sqlite3 *db, const struct mem_query *q, char **cause)
 	/* The query's vector first: a provider call must not hold the
 	 * database.  Without it a hybrid search still has its keywords. */
 	if (q->mode != MEM_KEYWORD &&
-	    (vec = mem_embed(db, q->text, strlen(q->text), q->cancel,
-		 q->embed_err, cause)) == NULL) {
+	    (vec = mem_embed(db, text, strlen(text), q->cancel, q->embed_err,
+		 cause)) == NULL) {
 		if (q->mode == MEM_SEMANTIC)
 			return NULL;
 		log_warn("memory: searching by keywords only: %s", *cause);
 		free(*cause);
 		*cause = NULL;
+		r->vector_failed = 1;
 	}
 
 	/* One read transaction for every lookup of the search: a statement
@@ -250,7 +243,7 @@ memory_search(sqlite3 *db, const struct mem_query *q, char **cause)
 
 	/* BM25: FTS5's rank is smaller for better matches. */
 	if (q->mode != MEM_SEMANTIC &&
-	    *(fts = search_fts_query(db, q->text, &ranked))) {
+	    *(fts = search_fts_query(db, text, &ranked))) {
 		/* The keyword index alone: time filters are applied with
 		 * the others, to the candidates (a join here would look up
 		 * every matching row). */
@@ -396,6 +389,44 @@ out:
 	free(vh);
 	free(vec);
 	free(fts);
+	return out;
+}
+
+json_t *
+memory_search(sqlite3 *db, const struct mem_query *q, char **cause)
+{
+	struct mem_recall own, *r = q->recall != NULL ? q->recall : &own;
+	char *text = NULL;
+	json_t *out;
+
+	atomic_fetch_add(&search_count, 1);
+	memset(r, 0, sizeof *r);
+	if (q->embed_err != NULL)
+		memset(q->embed_err, 0, sizeof *q->embed_err);
+	if (q->text == NULL || *q->text == '\0') {
+		xasprintf(cause, "a search needs a query");
+		return NULL;
+	}
+	if (strlen(q->text) > MEMORY_MAX_CONTENT) {
+		xasprintf(cause, "the query is over %d bytes",
+		    MEMORY_MAX_CONTENT);
+		return NULL;
+	}
+	snprintf(r->how, sizeof r->how, "%s",
+	    q->mode == MEM_KEYWORD      ? "fts" :
+		q->mode == MEM_SEMANTIC ? "vector" :
+					  "fts+vector");
+	pthread_mutex_lock(&mem.lock);
+	snprintf(r->embedder, sizeof r->embedder, "%s", mem.embedder);
+	pthread_mutex_unlock(&mem.lock);
+	/* Expansion first, like the embedding: no lock, no transaction
+	 * while the model answers. */
+	if (q->cfg != NULL)
+		mem_expand(db, q, r);
+	if (r->terms[0] != '\0')
+		xasprintf(&text, "%s %s", q->text, r->terms);
+	out = search_run(db, q, text != NULL ? text : q->text, r, cause);
+	free(text);
 	return out;
 }
 

@@ -169,7 +169,10 @@ EMBEDDER = ('[memory]\nembedder = "api"\nembedding_url = "%s/v1"\n'
 def edaemon(llm):
     """A daemon whose memory embeds through the fake's /v1/embeddings."""
     llm.env['OXIOS_EMBEDDING_API_KEY'] = OPENAI_KEY
-    d = make_daemon(llm, EMBEDDER % llm.fake.url)
+    # No query expansion: these count the embedding calls alone
+    # (test_memory_expand.py has the expansion's).
+    d = make_daemon(llm, EMBEDDER % llm.fake.url +
+                    'query_expansion = "off"\n')
     d.fake = llm.fake
     d.start()
     yield d

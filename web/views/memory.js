@@ -127,11 +127,25 @@ export async function mount(root, ctx) {
     const r = await api.post('/api/memory/search', body);
     clear(results);
     if (r.results.length === 0) {
-      results.append(emptyState('Nothing found for "' + q + '".', 'Try other words, or the hybrid mode.'));
+      results.append(emptyState('Nothing found for "' + q + '".', 'Try other words, or the hybrid mode.'),
+        recallHint(r.recall));
       return;
     }
     results.append(h('p', { class: 'hint' }, `${r.results.length} result(s), best first.`),
-      h('ol', { class: 'cards' }, r.results.map((m) => memoryItem(m, m.score))));
+      h('ol', { class: 'cards' }, r.results.map((m) => memoryItem(m, m.score))), recallHint(r.recall));
+  }
+
+  // Which recall the search used, as `oxios memory search` says it:
+  // "Recall: fts+vector (embedder tfidf:256), expanded: tabs spaces indent".
+  function recallHint(rc) {
+    if (!rc) return null;
+    let t = 'Recall: ' + rc.how;
+    if (rc.vector_failed) t = `Recall: fts (embedder ${rc.embedder} failed)`;
+    else if (rc.how !== 'fts') t += ` (embedder ${rc.embedder})`;
+    if (rc.terms && rc.terms.length > 0)
+      t += `, expanded${rc.expansion === 'cached' ? ' (cached)' : ''}: ${rc.terms.join(' ')}`;
+    else if (rc.why) t += `, not expanded: ${rc.why}`;
+    return h('p', { class: 'hint', 'data-test': 'memory-recall' }, t);
   }
 
   function showStats(s, all) {

@@ -41,6 +41,9 @@ export default async function (ctx) {
 	expect((await hits.first().textContent()).includes('dark roast'), 'the right memory');
 	expect(await hits.first().locator('[data-test=memory-item-protection]').textContent() === 'high',
 	    'its protection');
+	// Which recall it used (the fake's answer is no list of words: not expanded).
+	const recall = await page.textContent('[data-test=memory-results] [data-test=memory-recall]');
+	expect(recall.startsWith('Recall: fts') && recall.includes('not expanded: '), 'the recall said: ' + recall);
 	await page.fill('[data-test=memory-query]', 'zebra');
 	await page.click('[data-test=memory-search-go]');
 	await page.waitForSelector('[data-test=memory-results] [data-test=empty]');
