@@ -155,9 +155,11 @@ static const char api_intro[] =
     "`op`, `persona`, `session_id`; docs/agents.md), `space.changed` (a\n"
     "space created, changed or deleted: `op`, `id`, `name`),\n"
     "`space.chosen` (a run's space: `session_id`, `space_id`,\n"
-    "`space_tag`, `why`) and `space.summarised` (a history buffered:\n"
+    "`space_tag`, `why`), `space.summarised` (a history buffered:\n"
     "`session_id`, `summarised`, `kept`; all three in docs/agents.md,\n"
-    "\"Spaces\").\n"
+    "\"Spaces\") and `memory.recalled` (a session recalled memories:\n"
+    "`session_id`, `why` `session_start` or `topic_change`, `topics`,\n"
+    "`ids`; docs/memory.md, \"Recall at topic changes\").\n"
     "\n"
     "# Routes\n";
 

@@ -1,0 +1,3 @@
+-- 018: a placeholder on this branch only.  Migration 018 belongs to
+-- another branch (the compaction tree); scripts/embed_sql.py refuses
+-- gaps, so this empty one stands in until the branches meet.

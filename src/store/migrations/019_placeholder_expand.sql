@@ -1,0 +1,3 @@
+-- 019: a placeholder on this branch only.  Migration 019 belongs to
+-- another branch (query expansion); scripts/embed_sql.py refuses gaps,
+-- so this empty one stands in until the branches meet.
