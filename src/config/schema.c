@@ -175,7 +175,7 @@ const struct config_key config_schema[] = {
 	{ "memory.hot_tokens", CT_INT, "3000", R(0, 100000), NULL, NULL, 0,
 	  "Token budget of the hot tier loaded into every context" },
 	{ "memory.recall_shift", CT_FLOAT, "0.5", R(0, 1), NULL, NULL, 0,
-	  "Recall again in a conversation when more than this share of a message's nearest topics is new (0: any new topic; 1: never)" },
+	  "Recall again in a conversation when more than this share of a message's nearest topics is new (0: any new topic; 1: only at a session's start)" },
 	{ "memory.recall_tokens", CT_INT, "1000", R(0, 100000), NULL, NULL, 0,
 	  "Token budget (chars/4) of the memories a session recalled, in each of its runs' context (the newest recalls first)" },
 	{ "memory.toc_tokens", CT_INT, "300", R(0, 10000), NULL, NULL, 0,
