@@ -3,8 +3,8 @@
 -- when its topic shifts, once per topic per session.
 
 -- The topics of a session: the nearest topics of its messages (`turn`:
--- the last message, counted from 1, whose nearest topics they were) and
--- whether the session has recalled them.
+-- the last of its messages that had topics, counted from 1, whose
+-- nearest topics they were) and whether the session has recalled them.
 CREATE TABLE session_recall_topics (
 	session_id TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
 	topic TEXT NOT NULL,
