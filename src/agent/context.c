@@ -12,9 +12,12 @@
 #include "kernel/personas.h"
 #include "kernel/spaces.h"
 #include "kernel/spaces_buffer.h"
+#include "kernel/events.h"
 #include "memory/memory.h"
+#include "memory/recall.h"
 #include "memory/root.h"
 #include "skills/skill_tool.h"
+#include "util/log.h"
 #include "util/xalloc.h"
 
 /* Who the agent is and where it works; a run with a persona has the
@@ -137,17 +140,38 @@ context_topics(const struct context_in *in, struct buf *out)
 	free(toc);
 }
 
-/* What the agent remembers of the user's message (the root agent only). */
+/* What the agent remembers of the user's message (the root agent only):
+ * in a session, what the session recalled, at its start and at each
+ * shift of topic (memory/recall.h), said by an event when it recalls. */
 static void
 context_recall(const struct context_in *in, struct buf *out)
 {
-	char *recall;
+	struct recall_turn t;
+	struct recall_result res;
+	char *recall, *cause = NULL;
 
 	if (in->depth != 0 || !in->recall || in->prompt == NULL)
 		return;
-	recall = memory_recall(in->db, in->prompt, 5);
-	buf_adds(out, recall);
-	free(recall);
+	if (in->session_id == NULL || in->cfg == NULL) {
+		recall = memory_recall(in->db, in->prompt, RECALL_MAX_ITEMS);
+		buf_adds(out, recall);
+		free(recall);
+		return;
+	}
+	memset(&t, 0, sizeof t);
+	t.session_id = in->session_id;
+	t.message = in->prompt;
+	t.threshold = config_float(in->cfg, "memory.recall_shift");
+	t.tokens = (long)config_int(in->cfg, "memory.recall_tokens");
+	if (recall_turn(in->db, &t, &res, &cause) != 0) {
+		log_error("%s", cause);
+		free(cause);
+	}
+	if (res.event != NULL)
+		events_emit(EVENT_MEMORY_RECALLED, res.event);
+	json_decref(res.event);
+	buf_adds(out, res.text);
+	free(res.text);
 }
 
 const struct context_section context_sections[] = {

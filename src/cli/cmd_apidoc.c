@@ -157,10 +157,12 @@ static const char api_intro[] =
     "`space.chosen` (a run's space: `session_id`, `space_id`,\n"
     "`space_tag`, `why`), `space.summarised` (a history buffered:\n"
     "`session_id`, `summarised`, `kept`; all three in docs/agents.md,\n"
-    "\"Spaces\") and `memory.compacted` (a compaction ran: `levels`\n"
+    "\"Spaces\"), `memory.compacted` (a compaction ran: `levels`\n"
     "with `written`, `rewritten`, `unchanged`, `pending` per level,\n"
     "`calls`, `pruned`, `actor`; docs/memory.md, \"The compaction\n"
-    "tree\").\n"
+    "tree\") and `memory.recalled` (a session recalled memories:\n"
+    "`session_id`, `why` `session_start` or `topic_change`, `topics`,\n"
+    "`ids`; docs/memory.md, \"Recall at topic changes\").\n"
     "\n"
     "# Routes\n";
 

@@ -153,6 +153,7 @@ events_type_name(enum event_type t)
 		[EVENT_SPACE_CHOSEN] = "space.chosen",
 		[EVENT_SPACE_SUMMARISED] = "space.summarised",
 		[EVENT_MEMORY_COMPACTED] = "memory.compacted",
+		[EVENT_MEMORY_RECALLED] = "memory.recalled",
 	};
 
 	return (size_t)t < sizeof names / sizeof names[0] ? names[t] :

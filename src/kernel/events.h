@@ -62,6 +62,7 @@ enum event_type {
 	EVENT_SPACE_CHOSEN,     /* "space.chosen": a session's space, why */
 	EVENT_SPACE_SUMMARISED, /* "space.summarised": a history buffered */
 	EVENT_MEMORY_COMPACTED, /* "memory.compacted": counts per level */
+	EVENT_MEMORY_RECALLED,  /* "memory.recalled": a session's recall, why */
 	EVENT_TYPE_COUNT
 };
 

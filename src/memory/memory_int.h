@@ -8,6 +8,7 @@
 
 #include "memory/hnsw.h"
 #include "memory/memory.h"
+#include "util/buf.h"
 
 struct gate_embedder;
 
@@ -124,5 +125,16 @@ int mem_compactable(const char *type);
  * index follow (dream.c). */
 int mem_rewrite(sqlite3 *db, int64_t id, const char *text, const float *apivec,
     char **cause);
+/* ---- recall (recall.c) ---- */
+#define MEM_RECALL_MIN_SIM 0.15 /* vector-only hits below this are noise */
+#define MEM_RECALL_HEAD "What you remember (from earlier sessions):\n"
+/* Append the hot tier to `b` within memory.hot_tokens, MEM_RECALL_HEAD
+ * first; their ids into the array `ids` (may be NULL).  How many. */
+int mem_recall_hot(sqlite3 *db, struct buf *b, json_t *ids);
+/* Whether search hit `hit` may be recalled: not hot (the hot tier is
+ * listed already), and a keyword match or cosine >= MEM_RECALL_MIN_SIM. */
+int mem_recall_fits(const json_t *hit);
+/* Append "- [type #id] content\n" of a memory (a search hit's shape). */
+void mem_recall_line(struct buf *b, const json_t *m);
 
 #endif

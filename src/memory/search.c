@@ -19,7 +19,6 @@
 
 #define SEARCH_DEPTH 50 /* candidates from each list */
 #define SEARCH_MAX_LIMIT 1000
-#define RECALL_MIN_SIM 0.15      /* vector-only hits below this are noise */
 #define SEARCH_MIN_SIM 0.05      /* ... and below this, even in a search */
 #define SEARCH_MAX_TERMS 8       /* keyword terms of a query, the rarest */
 #define SEARCH_MAX_POSTINGS 1000 /* rows BM25 may score for one query */
@@ -434,41 +433,15 @@ char *
 memory_recall(sqlite3 *db, const char *message, size_t max_items)
 {
 	struct mem_query q;
-	sqlite3_stmt *st = NULL;
 	struct buf b;
 	json_t *found, *row;
 	char *cause = NULL;
-	long budget;
 	size_t i;
-	int n = 0;
+	int n;
 
 	buf_init(&b, BUF_NOCAP);
-	pthread_mutex_lock(&mem.lock);
-	budget = mem.hot_tokens;
-	pthread_mutex_unlock(&mem.lock);
-
-	/* The hot tier: always there, within its budget. */
-	if (sqlite3_prepare_v2(db,
-		"SELECT id, type, content FROM memories WHERE tier = 'hot' "
-		"ORDER BY importance DESC, last_access_ms DESC",
-		-1, &st, NULL) == SQLITE_OK) {
-		while (sqlite3_step(st) == SQLITE_ROW) {
-			long tokens = sqlite3_column_bytes(st, 2) / 4 + 1;
-
-			if (tokens > budget)
-				continue;
-			budget -= tokens;
-			if (n++ == 0)
-				buf_adds(&b,
-				    "What you remember (from earlier "
-				    "sessions):\n");
-			buf_printf(&b, "- [%s #%lld] %s\n",
-			    (const char *)sqlite3_column_text(st, 1),
-			    (long long)sqlite3_column_int64(st, 0),
-			    (const char *)sqlite3_column_text(st, 2));
-		}
-	}
-	sqlite3_finalize(st);
+	/* The hot tier: always there, within its budget (recall.c). */
+	n = mem_recall_hot(db, &b, NULL);
 
 	/* And what the message brings to mind. */
 	if (message != NULL && *message != '\0' && max_items > 0) {
@@ -480,26 +453,11 @@ memory_recall(sqlite3 *db, const char *message, size_t max_items)
 		q.touch = 1;
 		if ((found = memory_search(db, &q, &cause)) != NULL) {
 			json_array_foreach(found, i, row) {
-				if (strcmp(json_string_value(
-					       json_object_get(row, "tier")),
-					"hot") == 0)
-					continue; /* listed already */
-				if (json_object_get(row, "keyword_rank") ==
-					NULL &&
-				    json_real_value(json_object_get(row,
-					"similarity")) < RECALL_MIN_SIM)
+				if (!mem_recall_fits(row))
 					continue;
 				if (n++ == 0)
-					buf_adds(&b,
-					    "What you remember (from "
-					    "earlier sessions):\n");
-				buf_printf(&b, "- [%s #%lld] %s\n",
-				    json_string_value(
-					json_object_get(row, "type")),
-				    (long long)json_integer_value(
-					json_object_get(row, "id")),
-				    json_string_value(
-					json_object_get(row, "content")));
+					buf_adds(&b, MEM_RECALL_HEAD);
+				mem_recall_line(&b, row);
 			}
 			json_decref(found);
 		}
