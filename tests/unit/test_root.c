@@ -20,7 +20,7 @@
 #include "memdb.h"
 
 static struct memdb mdb;
-static sqlite3 *db;        /* mdb.db */
+static sqlite3 *db; /* mdb.db */
 
 static int
 setup(void **state)
