@@ -151,7 +151,7 @@ dream_rewrite(sqlite3 *db, int64_t id, const char *text, const float *apivec,
 		if (mem_df(db, old, strlen(old), -1, cause) != 0 ||
 		    mem_df(db, text, strlen(text), 1, cause) != 0)
 			goto out;
-		v = vec = mem_embed_tfidf(db, text, strlen(text));
+		v = vec = mem_embed_offline(db, text, strlen(text));
 	}
 	for (ok = 0, rc = 0; v != NULL && rc < mem.dim; rc++)
 		ok |= v[rc] != 0;

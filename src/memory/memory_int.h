@@ -16,8 +16,9 @@ struct mem_state {
 	int open;
 	struct hnsw *index; /* vectors of the current embedder, or NULL */
 	int dim;            /* 0 until known (API embedder) */
-	char embedder[128]; /* "tfidf:256", "api:<model>" */
+	char embedder[128]; /* "tfidf:256", "local:glove100", "api:<model>" */
 	int api;
+	int local; /* memory.embedder = local (embed_local.h) */
 	struct gate_embedder *api_embedder; /* with api (kernel/gate.h) */
 	int m, ef_construction, ef_search;
 	long long generation; /* of the database, as the index has it */
@@ -64,6 +65,9 @@ json_t *mem_tuning_json(void);
 int mem_sync(sqlite3 *db, char **cause);
 /* The TF-IDF vector of `text` (mem.lock held; mem.dim floats). */
 float *mem_embed_tfidf(sqlite3 *db, const char *text, size_t len);
+/* The vector of the offline embedder configured (local or TF-IDF), dim
+ * floats, caller frees; mem.lock held. */
+float *mem_embed_offline(sqlite3 *db, const char *text, size_t len);
 /*
  * Embed `text` (mem.lock NOT held: the API may be slow): TF-IDF, or the
  * provider's vector through the gate (L2-normalised, of the index's
