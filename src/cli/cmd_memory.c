@@ -313,8 +313,8 @@ mem_add(int argc, char **argv)
 
 /*
  * One line on stderr saying which recall a search used, and how to get a
- * better one: with the offline embedder only words that match are found
- * ("indentation" does not find "tabs").
+ * better one: with TF-IDF only words that match are found ("indentation"
+ * does not find "tabs"); the local word vectors know common words only.
  */
 static void
 mem_recall_note(const struct mem_cmd *m, const struct mem_query *q,
@@ -330,6 +330,15 @@ mem_recall_note(const struct mem_cmd *m, const struct mem_query *q,
 			    "oxios: note: recall by keywords only: the "
 			    "embedder failed (%s)\n",
 			    err->message);
+		return;
+	}
+	if (strcmp(embedder, "local") == 0) {
+		fprintf(stderr,
+		    "oxios: note: recall by keywords and built-in word "
+		    "vectors (memory.embedder = \"local\"): related common "
+		    "words are found, rare ones only as keywords.  For recall "
+		    "by a model: oxios config set memory.embedder api, with "
+		    "memory.embedding_url and memory.embedding_model\n");
 		return;
 	}
 	fprintf(stderr,

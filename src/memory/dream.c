@@ -17,6 +17,7 @@
 #include "kernel/gate.h"
 #include "llm/models.h"
 #include "store/db.h"
+#include "memory/embed.h"
 #include "memory/memory_int.h"
 #include "memory/root.h"
 #include "util/log.h"
@@ -338,6 +339,16 @@ dream_consolidate(sqlite3 *db, const struct config *cfg, json_t *pairs,
 			 * lock: both may take seconds. */
 			ta = dream_text(db, keep);
 			tb = dream_text(db, drop);
+			/* Word vectors make "on Monday" and "on Tuesday" all
+			 * but equal: with them a merge needs the same words
+			 * too. */
+			if (mem.local && ta != NULL && tb != NULL &&
+			    embed_terms_similarity(ta, tb) < DREAM_MERGE_SIM) {
+				free(ta);
+				free(tb);
+				ta = tb = NULL;
+				continue;
+			}
 			summary = ta != NULL && tb != NULL ?
 			    dream_summarise(cfg, ta, tb, &why) :
 			    NULL;

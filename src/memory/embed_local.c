@@ -32,8 +32,6 @@
  * source's 400 000 words (ln n + 0.5772). */
 #define EL_SIF_A 1e-4
 #define EL_ZIPF_H 13.4789
-#define EL_UNKNOWN_RANK 400000.0 /* a word the table lacks is rare */
-#define EL_UNKNOWN_NORM 4.67     /* the table's mean vector length */
 
 extern const unsigned char embed_local_table[];
 extern const unsigned char embed_local_table_end[];
@@ -174,30 +172,6 @@ el_lookup(const struct el_table *t, const char *term)
 	return -1;
 }
 
-/* A fixed pseudo-random vector for a word the table lacks, as long as an
- * average word's. */
-static void
-el_unknown(const char *term, uint32_t dim, float *out)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-	float v = (float)(EL_UNKNOWN_NORM / sqrt((double)dim));
-	uint32_t d;
-
-	for (; *term != '\0'; term++) {
-		h ^= (unsigned char)*term;
-		h *= 0x100000001b3ULL;
-	}
-	for (d = 0; d < dim; d++) {
-		/* splitmix64 */
-		uint64_t z = (h += 0x9e3779b97f4a7c15ULL);
-
-		z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-		z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-		z ^= z >> 31;
-		out[d] = (z >> 63) ? -v : v;
-	}
-}
-
 void
 embed_local(const char *s, size_t len, float *out)
 {
@@ -213,13 +187,12 @@ embed_local(const char *s, size_t len, float *out)
 	memset(out, 0, sizeof *out * t->dim);
 	n = embed_terms(s, len, &terms);
 	for (i = 0; i < n; i++) {
-		if ((k = el_lookup(t, terms[i].term)) >= 0) {
-			el_vector(t, (size_t)k, w_vec, &rank);
-			p = 1.0 / (((double)rank + 1.0) * EL_ZIPF_H);
-		} else {
-			el_unknown(terms[i].term, t->dim, w_vec);
-			p = 1.0 / ((EL_UNKNOWN_RANK + 1.0) * EL_ZIPF_H);
-		}
+		/* A word the table lacks adds nothing: keywords (BM25)
+		 * find it. */
+		if ((k = el_lookup(t, terms[i].term)) < 0)
+			continue;
+		el_vector(t, (size_t)k, w_vec, &rank);
+		p = 1.0 / (((double)rank + 1.0) * EL_ZIPF_H);
 		w = EL_SIF_A / (EL_SIF_A + p) *
 		    (1.0 + log((double)terms[i].tf));
 		for (d = 0; d < t->dim; d++)

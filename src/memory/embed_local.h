@@ -24,9 +24,8 @@ int embed_local_word(const char *word, float *out, unsigned *rank);
  * embed_terms() (lower-cased, stop words dropped), each looked up as it
  * is or with a plural or -ing/-ed ending folded, weighted by a/(a + p)
  * with p the word's probability from its frequency rank (rare words
- * weigh more) and averaged; a word the table lacks gets a fixed
- * pseudo-random vector from its hash, so two texts sharing it still meet.
- * L2-normalised; all zero without terms.
+ * weigh more) and summed; a word the table lacks adds nothing (keyword
+ * search finds it).  L2-normalised; all zero without a known word.
  */
 void embed_local(const char *s, size_t len, float *out);
 
