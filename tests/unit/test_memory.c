@@ -1678,9 +1678,9 @@ test_local_embedder(void **state)
 	assert_non_null(s = memory_stats(db, &cause));
 	assert_string_equal(json_string_value(json_object_get(s, "embedder")),
 	    "local:glove100");
-	assert_int_equal(json_integer_value(json_object_get(s, "dim")), 64);
+	assert_int_equal(json_integer_value(json_object_get(s, "dim")), 48);
 	json_decref(s);
-	assert_int_equal(memory_dim(), 64);
+	assert_int_equal(memory_dim(), 48);
 
 	car = add("The car needs new tyres before winter", MEM_FACT);
 	mon = add("The budget meeting is on Monday", MEM_FACT);
