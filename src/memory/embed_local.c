@@ -130,6 +130,20 @@ el_vector(const struct el_table *t, size_t i, float *out, unsigned *rank)
 		    (unsigned)t->rank[i * 2 + 1] << 8;
 }
 
+const char *
+embed_local_word_at(size_t i, unsigned *rank)
+{
+	const struct el_table *t = el_table();
+	uint32_t off;
+
+	if (i >= t->n || (off = el_u32(t->word + i * 4)) >= t->words_bytes)
+		return NULL;
+	if (rank != NULL)
+		*rank = (unsigned)t->rank[i * 2] |
+		    (unsigned)t->rank[i * 2 + 1] << 8;
+	return (const char *)t->blob + off;
+}
+
 int
 embed_local_word(const char *word, float *out, unsigned *rank)
 {

@@ -16,6 +16,9 @@
 int embed_local_dim(void);
 /* Words in the table. */
 size_t embed_local_words(void);
+/* The i-th word of the table (sorted; i < embed_local_words()), its
+ * frequency rank in *rank if not NULL: for benchmarks and tests. */
+const char *embed_local_word_at(size_t i, unsigned *rank);
 /* The vector of one lower-case word into out[dim]; its frequency rank in
  * *rank if not NULL.  1 if the table has it, else 0 (out untouched). */
 int embed_local_word(const char *word, float *out, unsigned *rank);

@@ -77,9 +77,18 @@ test_table(void **state)
 	/* Ranks follow frequency. */
 	assert_true(embed_local_word("zebra", v, &rank2));
 	assert_true(rank < rank2);
-	/* The first and the last word of the sorted table. */
-	assert_true(embed_local_word("aa", v, NULL) ||
-	    embed_local_word("aaron", v, NULL));
+	/* Every word of the table is found, in order, with its rank. */
+	for (i = 0; i < (int)embed_local_words(); i++) {
+		const char *w = embed_local_word_at((size_t)i, &rank2);
+		const char *prev =
+		    i > 0 ? embed_local_word_at((size_t)i - 1, NULL) : "";
+
+		assert_non_null(w);
+		assert_true(strcmp(prev, w) < 0);
+		assert_true(embed_local_word(w, v, &rank));
+		assert_int_equal(rank, rank2);
+	}
+	assert_null(embed_local_word_at(embed_local_words(), NULL));
 	/* Not there: rare words, stop words, upper case, empty. */
 	memset(v, 0x7f, sizeof v);
 	assert_false(embed_local_word("indentation", v, NULL));
