@@ -8,8 +8,10 @@
  *
  * Synthetic memories: 8 to 30 English words drawn from the 20 000 most
  * frequent of the local embedder's table with a Zipf-like skew, fixed
- * seed (the same texts for either embedder).  Runs in a temporary
- * $OXIOS_HOME.
+ * seed (the same texts for either embedder), each with one of 1 000 tags
+ * (a topic of the ROOT index: a topic's row is recomputed from all its
+ * memories on every write, so one topic for all would make inserts
+ * quadratic).  Runs in a temporary $OXIOS_HOME.
  * The index's ef_search is auto: tuned after the warm-up searches, as
  * the daemon tunes it when memory has grown by a quarter.
  * Prints figures; asserts nothing.
@@ -124,7 +126,9 @@ bench_tune(sqlite3 *db, long size)
 int
 main(int argc, char **argv)
 {
-	char cfgtext[128];
+	char cfgtext[128], tag[32];
+	json_t *tags;
+	int64_t rc;
 	const char *embedder = getenv("MEMBENCH_EMBEDDER");
 	long sizes[8] = { 10000, 100000 };
 	int nsizes = 2, s, q;
@@ -181,9 +185,14 @@ main(int argc, char **argv)
 			memset(&m, 0, sizeof m);
 			m.content = b.data;
 			m.len = b.len;
+			snprintf(tag, sizeof tag, "topic%ld", i % 1000);
+			tags = json_pack("[s]", tag);
+			m.tags = tags;
 			m.type = m.protect = -1;
 			m.importance = -1;
-			if (memory_add(db, &m, &cause) < 0) {
+			rc = memory_add(db, &m, &cause);
+			json_decref(tags);
+			if (rc < 0) {
 				fprintf(stderr, "memory_bench: %s\n", cause);
 				return 1;
 			}

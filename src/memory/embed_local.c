@@ -18,6 +18,7 @@
  * which is what removing the common component does for the average.
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,34 +50,39 @@ el_u32(const unsigned char *p)
 	    (uint32_t)p[3] << 24;
 }
 
-/* The table, checked once (it is ours, linked in: a bad one is fatal). */
-static const struct el_table *
-el_table(void)
+static struct el_table el_tab;
+static pthread_once_t el_once = PTHREAD_ONCE_INIT;
+
+/* Check the table and find its parts (it is ours, linked in: a bad one
+ * is fatal). */
+static void
+el_init(void)
 {
-	static struct el_table t;
-	static int ready;
+	struct el_table *t = &el_tab;
 	size_t size, need;
 
-	if (__atomic_load_n(&ready, __ATOMIC_ACQUIRE))
-		return &t;
 	size = (size_t)(embed_local_table_end - embed_local_table);
 	if (size < EL_HEADER || memcmp(embed_local_table, "OXWVEC01", 8) != 0)
 		fatal("embed_local: the word table is not one");
-	t.base = embed_local_table;
-	t.n = el_u32(t.base + 8);
-	t.dim = el_u32(t.base + 12);
-	t.words_bytes = el_u32(t.base + 16);
-	need = EL_HEADER + (size_t)t.n * (4 + 2 + 4 + t.dim) + t.words_bytes;
-	if (t.dim == 0 || t.dim > EL_MAX_DIM || need != size)
+	t->base = embed_local_table;
+	t->n = el_u32(t->base + 8);
+	t->dim = el_u32(t->base + 12);
+	t->words_bytes = el_u32(t->base + 16);
+	need = EL_HEADER + (size_t)t->n * (4 + 2 + 4 + t->dim) + t->words_bytes;
+	if (t->dim == 0 || t->dim > EL_MAX_DIM || need != size)
 		fatal("embed_local: the word table's size is wrong");
-	t.word = t.base + EL_HEADER;
-	t.rank = t.word + (size_t)t.n * 4;
-	t.scale = t.rank + (size_t)t.n * 2;
-	t.vec = t.scale + (size_t)t.n * 4;
-	t.blob = t.vec + (size_t)t.n * t.dim;
-	/* Racing threads write the same values. */
-	__atomic_store_n(&ready, 1, __ATOMIC_RELEASE);
-	return &t;
+	t->word = t->base + EL_HEADER;
+	t->rank = t->word + (size_t)t->n * 4;
+	t->scale = t->rank + (size_t)t->n * 2;
+	t->vec = t->scale + (size_t)t->n * 4;
+	t->blob = t->vec + (size_t)t->n * t->dim;
+}
+
+static const struct el_table *
+el_table(void)
+{
+	pthread_once(&el_once, el_init);
+	return &el_tab;
 }
 
 int
