@@ -178,7 +178,8 @@ def main():
             if fake is not None:
                 fake.stop()
         print('%-12s %10.3f %14.1f  %s' % (name, r, ms,
-              config.strip().replace('\n', '; ')))
+              config.strip().replace('\n', '; ').replace('{url}',
+                                                          '<fake>')))
     print('* the whole `oxios memory search` process: start-up, opening '
           'the store, search')
 
