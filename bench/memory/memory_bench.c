@@ -1,12 +1,17 @@
 /*
  * memory_bench — the memory store end to end: insert rate (classify,
- * TF-IDF embed, SQLite row + FTS5, HNSW) and hybrid search latency
- * (BM25 + vectors + fusion + rows) at growing sizes.
+ * embed, SQLite row + FTS5, HNSW) and hybrid search latency (embedding
+ * the query + BM25 + vectors + fusion + rows) at growing sizes.
  *
- *   memory_bench [SIZES...]      default: 10000 100000
+ *   [MEMBENCH_EMBEDDER=local|tfidf] memory_bench [SIZES...]
+ *                                default: local; 10000 100000
  *
- * Synthetic memories: 8 to 30 words drawn from a 20 000-word vocabulary
- * with a Zipf-like skew, fixed seed.  Runs in a temporary $OXIOS_HOME.
+ * Synthetic memories: 8 to 30 English words drawn from the 20 000 most
+ * frequent of the local embedder's table with a Zipf-like skew, fixed
+ * seed (the same texts for either embedder), each with one of 1 000 tags
+ * (a topic of the ROOT index: a topic's row is recomputed from all its
+ * memories on every write, so one topic for all would make inserts
+ * quadratic).  Runs in a temporary $OXIOS_HOME.
  * The index's ef_search is auto: tuned after the warm-up searches, as
  * the daemon tunes it when memory has grown by a quarter.
  * Prints figures; asserts nothing.
@@ -17,6 +22,7 @@
 #include <string.h>
 
 #include "config/config.h"
+#include "memory/embed_local.h"
 #include "memory/memory.h"
 #include "store/db.h"
 #include "util/buf.h"
@@ -37,19 +43,38 @@ next(void)
 	return rng;
 }
 
-/* A word of the vocabulary, skewed towards the first ones. */
+/* The vocabulary: the table's words by frequency rank. */
+static const char *vocab[VOCAB];
+
+static void
+vocab_init(void)
+{
+	size_t i, n = embed_local_words();
+	unsigned rank;
+	const char *w;
+
+	for (i = 0; i < n; i++) {
+		w = embed_local_word_at(i, &rank);
+		/* Ranks count the source's words the table left out. */
+		if (w != NULL && rank < VOCAB && vocab[rank] == NULL)
+			vocab[rank] = w;
+	}
+	for (i = 0, n = 0; i < VOCAB; i++) {
+		if (vocab[i] != NULL)
+			vocab[n++] = vocab[i];
+	}
+	for (i = n; i < VOCAB; i++)
+		vocab[i] = vocab[i % n];
+}
+
+/* A word of the vocabulary, skewed towards the frequent ones. */
 static void
 word(struct buf *b)
 {
 	double u = (double)(next() % 1000000) / 1000000.0;
 	unsigned w = (unsigned)(pow(u, 3.0) * VOCAB);
-	static const char *const syl[] = { "ka", "ro", "mi", "te", "su", "na",
-		"lo", "vi", "pe", "da", "zu", "ho", "gi", "fa", "be", "xo" };
 
-	do {
-		buf_adds(b, syl[w % 16]);
-		w /= 16;
-	} while (w > 0);
+	buf_adds(b, vocab[w]);
 }
 
 static void
@@ -101,7 +126,10 @@ bench_tune(sqlite3 *db, long size)
 int
 main(int argc, char **argv)
 {
-	static const char cfgtext[] = "[memory]\ndream_interval_mins = 0\n";
+	char cfgtext[128], tag[32];
+	json_t *tags;
+	int64_t rc;
+	const char *embedder = getenv("MEMBENCH_EMBEDDER");
 	long sizes[8] = { 10000, 100000 };
 	int nsizes = 2, s, q;
 	char dir[256] = "/tmp/oxios-membench-XXXXXX", path[300], *cause = NULL;
@@ -126,6 +154,11 @@ main(int argc, char **argv)
 	else if (mkdtemp(dir) == NULL)
 		return 1;
 	setenv("OXIOS_HOME", dir, 1);
+	if (embedder == NULL)
+		embedder = "local";
+	snprintf(cfgtext, sizeof cfgtext,
+	    "[memory]\ndream_interval_mins = 0\nembedder = \"%s\"\n", embedder);
+	vocab_init();
 	snprintf(path, sizeof path, "%s/oxios.db", dir);
 	if (config_load_text("bench", cfgtext, strlen(cfgtext), &cfg, &cause) !=
 		0 ||
@@ -141,8 +174,8 @@ main(int argc, char **argv)
 		have = (long)json_integer_value(json_object_get(st, "total"));
 		json_decref(st);
 	}
-	printf("memory_bench: TF-IDF %d-d, HNSW M=%lld efC=%lld ef=%lld\n",
-	    memory_dim(), config_int(cfg, "memory.hnsw_m"),
+	printf("memory_bench: %s %d-d, HNSW M=%lld efC=%lld ef=%lld\n",
+	    embedder, memory_dim(), config_int(cfg, "memory.hnsw_m"),
 	    config_int(cfg, "memory.hnsw_ef_construction"),
 	    config_int(cfg, "memory.hnsw_ef_search"));
 	for (s = 0; s < nsizes; s++) {
@@ -152,9 +185,14 @@ main(int argc, char **argv)
 			memset(&m, 0, sizeof m);
 			m.content = b.data;
 			m.len = b.len;
+			snprintf(tag, sizeof tag, "topic%ld", i % 1000);
+			tags = json_pack("[s]", tag);
+			m.tags = tags;
 			m.type = m.protect = -1;
 			m.importance = -1;
-			if (memory_add(db, &m, &cause) < 0) {
+			rc = memory_add(db, &m, &cause);
+			json_decref(tags);
+			if (rc < 0) {
 				fprintf(stderr, "memory_bench: %s\n", cause);
 				return 1;
 			}

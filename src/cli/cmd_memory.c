@@ -319,9 +319,10 @@ mem_add(int argc, char **argv)
 
 /*
  * Which recall a search used (a last line on stdout: "recall: fts+vector
- * (embedder tfidf:256), expanded: tabs spaces indent"), and on stderr how
- * to get a better one: with the offline embedder and no expansion only
- * words that match are found ("indentation" does not find "tabs").
+ * (embedder local:glove100), expanded: tabs spaces indent"), and on
+ * stderr how to get a better one where it is poor: with TF-IDF and no
+ * expansion only words that match are found ("indentation" does not
+ * find "tabs"), and a failing API embedder leaves keywords alone.
  */
 static void
 mem_recall_note(const struct mem_cmd *m, const struct mem_query *q,
@@ -345,6 +346,8 @@ mem_recall_note(const struct mem_cmd *m, const struct mem_query *q,
 			    err->message);
 		return;
 	}
+	if (strcmp(embedder, "local") == 0)
+		return; /* the recall line says it; it is as good as offline goes */
 	fprintf(stderr,
 	    "oxios: note: recall by keywords and TF-IDF (memory.embedder = "
 	    "\"tfidf\"): only matching words are found.  For recall by "

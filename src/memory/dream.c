@@ -19,6 +19,7 @@
 #include "llm/models.h"
 #include "store/db.h"
 #include "memory/compact.h"
+#include "memory/embed.h"
 #include "memory/memory_int.h"
 #include "memory/root.h"
 #include "util/log.h"
@@ -153,7 +154,7 @@ mem_rewrite(sqlite3 *db, int64_t id, const char *text, const float *apivec,
 		if (mem_df(db, old, strlen(old), -1, cause) != 0 ||
 		    mem_df(db, text, strlen(text), 1, cause) != 0)
 			goto out;
-		v = vec = mem_embed_tfidf(db, text, strlen(text));
+		v = vec = mem_embed_offline(db, text, strlen(text));
 	}
 	for (ok = 0, rc = 0; v != NULL && rc < mem.dim; rc++)
 		ok |= v[rc] != 0;
@@ -340,6 +341,16 @@ dream_consolidate(sqlite3 *db, const struct config *cfg, json_t *pairs,
 			 * lock: both may take seconds. */
 			ta = dream_text(db, keep);
 			tb = dream_text(db, drop);
+			/* Word vectors make "on Monday" and "on Tuesday" all
+			 * but equal: with them a merge needs the same words
+			 * too. */
+			if (mem.local && ta != NULL && tb != NULL &&
+			    embed_terms_similarity(ta, tb) < DREAM_MERGE_SIM) {
+				free(ta);
+				free(tb);
+				ta = tb = NULL;
+				continue;
+			}
 			summary = ta != NULL && tb != NULL ?
 			    dream_summarise(cfg, ta, tb, &why) :
 			    NULL;

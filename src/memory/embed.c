@@ -107,6 +107,35 @@ embed_terms_free(struct embed_term *t, size_t n)
 	free(t);
 }
 
+double
+embed_terms_similarity(const char *a, const char *b)
+{
+	struct embed_term *ta, *tb;
+	size_t na, nb, i = 0, j = 0;
+	double dot = 0, sa = 0, sb = 0;
+	int c;
+
+	na = embed_terms(a, strlen(a), &ta);
+	nb = embed_terms(b, strlen(b), &tb);
+	for (i = 0; i < na; i++)
+		sa += (double)ta[i].tf * (double)ta[i].tf;
+	for (j = 0; j < nb; j++)
+		sb += (double)tb[j].tf * (double)tb[j].tf;
+	/* Both sorted: a merge join. */
+	for (i = 0, j = 0; i < na && j < nb;) {
+		c = strcmp(ta[i].term, tb[j].term);
+		if (c == 0)
+			dot += (double)ta[i++].tf * (double)tb[j++].tf;
+		else if (c < 0)
+			i++;
+		else
+			j++;
+	}
+	embed_terms_free(ta, na);
+	embed_terms_free(tb, nb);
+	return sa > 0 && sb > 0 ? dot / sqrt(sa * sb) : 0;
+}
+
 /* FNV-1a 64: bucket from the low bits, sign from a high one. */
 static uint64_t
 embed_hash(const char *s)

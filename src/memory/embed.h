@@ -18,6 +18,9 @@ struct embed_term {
  * many; *out is the caller's (embed_terms_free). */
 size_t embed_terms(const char *s, size_t len, struct embed_term **out);
 void embed_terms_free(struct embed_term *t, size_t n);
+/* The cosine of the term counts of a and b (NUL-terminated): 1 for the
+ * same words, 0 for none in common or no terms. */
+double embed_terms_similarity(const char *a, const char *b);
 /* Inverse document frequency: ln((docs + 1) / (df + 1)) + 1. */
 double embed_idf(long long docs, long long df);
 /* The TF-IDF vector of terms t (df[i] their document frequencies) hashed

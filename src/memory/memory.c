@@ -11,6 +11,7 @@
 #include "config/home.h"
 #include "kernel/gate.h"
 #include "memory/embed.h"
+#include "memory/embed_local.h"
 #include "memory/memory_int.h"
 #include "memory/root.h"
 #include "util/log.h"
@@ -328,6 +329,18 @@ mem_embed_tfidf(sqlite3 *db, const char *text, size_t len)
 	return v;
 }
 
+float *
+mem_embed_offline(sqlite3 *db, const char *text, size_t len)
+{
+	float *v;
+
+	if (!mem.local)
+		return mem_embed_tfidf(db, text, len);
+	v = xcalloc((size_t)mem.dim, sizeof *v);
+	embed_local(text, len, v);
+	return v;
+}
+
 /* Fired by memory_stop(): the token of calls made without one. */
 static pthread_once_t mem_stop_once = PTHREAD_ONCE_INIT;
 static struct cancel mem_stop_token;
@@ -370,7 +383,7 @@ mem_embed_many(sqlite3 *db, const char *const *texts, size_t n,
 	if (!mem.api) {
 		v = xcalloc(n * (size_t)mem.dim, sizeof *v);
 		for (i = 0; i < n; i++) {
-			row = mem_embed_tfidf(db, texts[i], strlen(texts[i]));
+			row = mem_embed_offline(db, texts[i], strlen(texts[i]));
 			memcpy(v + i * (size_t)mem.dim, row,
 			    (size_t)mem.dim * sizeof *row);
 			free(row);
@@ -599,6 +612,7 @@ memory_open(sqlite3 *db, const struct config *cfg, char **cause)
 	mem.prune_covered_days =
 	    (long)config_int(cfg, "memory.prune_covered_days");
 	mem.api = strcmp(config_str(cfg, "memory.embedder"), "api") == 0;
+	mem.local = strcmp(config_str(cfg, "memory.embedder"), "local") == 0;
 	if (mem.api) {
 		/* The provider is resolved once; calls go through the gate. */
 		if ((mem.api_embedder = gate_embedder_new(cfg, cause)) ==
@@ -626,6 +640,10 @@ memory_open(sqlite3 *db, const struct config *cfg, char **cause)
 			}
 			sqlite3_finalize(st);
 		}
+	} else if (mem.local) {
+		mem.dim = embed_local_dim();
+		snprintf(mem.embedder, sizeof mem.embedder, "%s",
+		    EMBED_LOCAL_NAME);
 	} else {
 		mem.dim = (int)config_int(cfg, "memory.embedding_dim");
 		snprintf(mem.embedder, sizeof mem.embedder, "tfidf:%d",

@@ -17,8 +17,9 @@ struct mem_state {
 	int open;
 	struct hnsw *index; /* vectors of the current embedder, or NULL */
 	int dim;            /* 0 until known (API embedder) */
-	char embedder[128]; /* "tfidf:256", "api:<model>" */
+	char embedder[128]; /* "tfidf:256", "local:glove100", "api:<model>" */
 	int api;
+	int local; /* memory.embedder = local (embed_local.h) */
 	struct gate_embedder *api_embedder; /* with api (kernel/gate.h) */
 	int m, ef_construction, ef_search;
 	long long generation; /* of the database, as the index has it */
@@ -75,6 +76,9 @@ json_t *mem_tuning_json(void);
 int mem_sync(sqlite3 *db, char **cause);
 /* The TF-IDF vector of `text` (mem.lock held; mem.dim floats). */
 float *mem_embed_tfidf(sqlite3 *db, const char *text, size_t len);
+/* The vector of the offline embedder configured (local or TF-IDF), dim
+ * floats, caller frees; mem.lock held. */
+float *mem_embed_offline(sqlite3 *db, const char *text, size_t len);
 /*
  * Embed `text` (mem.lock NOT held: the API may be slow): TF-IDF, or the
  * provider's vector through the gate (L2-normalised, of the index's
@@ -127,12 +131,19 @@ int mem_rewrite(sqlite3 *db, int64_t id, const char *text, const float *apivec,
     char **cause);
 /* ---- recall (recall.c) ---- */
 #define MEM_RECALL_MIN_SIM 0.15 /* vector-only hits below this are noise */
+/* The same floor for the local embedder: averaged word vectors make any
+ * two texts somewhat alike (on the recall benchmark, bench/recall:
+ * unrelated pairs have a median cosine of 0.39 and a 90th percentile of
+ * 0.60; a fact and its paraphrase a median of 0.72, a 10th percentile of
+ * 0.55; a search floor of 0.5 loses no recall@5 there). */
+#define MEM_LOCAL_RECALL_MIN_SIM 0.6
 #define MEM_RECALL_HEAD "What you remember (from earlier sessions):\n"
 /* Append the hot tier to `b` within memory.hot_tokens, MEM_RECALL_HEAD
  * first; their ids into the array `ids` (may be NULL).  How many. */
 int mem_recall_hot(sqlite3 *db, struct buf *b, json_t *ids);
 /* Whether search hit `hit` may be recalled: not hot (the hot tier is
- * listed already), and a keyword match or cosine >= MEM_RECALL_MIN_SIM. */
+ * listed already), and a keyword match or cosine at the recall floor of
+ * the embedder (MEM_RECALL_MIN_SIM, MEM_LOCAL_RECALL_MIN_SIM). */
 int mem_recall_fits(const json_t *hit);
 /* Append "- [type #id] content\n" of a memory (a search hit's shape). */
 void mem_recall_line(struct buf *b, const json_t *m);

@@ -52,9 +52,13 @@ mem_recall_hot(sqlite3 *db, struct buf *b, json_t *ids)
 static int
 recall_strong(const json_t *hit)
 {
+	double floor;
+
+	pthread_mutex_lock(&mem.lock);
+	floor = mem.local ? MEM_LOCAL_RECALL_MIN_SIM : MEM_RECALL_MIN_SIM;
+	pthread_mutex_unlock(&mem.lock);
 	return json_object_get(hit, "keyword_rank") != NULL ||
-	    json_real_value(json_object_get(hit, "similarity")) >=
-	    MEM_RECALL_MIN_SIM;
+	    json_real_value(json_object_get(hit, "similarity")) >= floor;
 }
 
 int

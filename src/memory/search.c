@@ -22,6 +22,9 @@
 #define SEARCH_MIN_SIM 0.05      /* ... and below this, even in a search */
 #define SEARCH_MAX_TERMS 8       /* keyword terms of a query, the rarest */
 #define SEARCH_MAX_POSTINGS 1000 /* rows BM25 may score for one query */
+/* The search floor for the local embedder (the recall floor beside
+ * MEM_RECALL_MIN_SIM, memory_int.h, says why). */
+#define LOCAL_SEARCH_MIN_SIM 0.5
 
 struct hit {
 	int64_t id;
@@ -216,6 +219,7 @@ search_run(sqlite3 *db, const struct mem_query *q, const char *text,
 	float *vec = NULL;
 	json_t *out = NULL, *row;
 	int rank, rc, in_tx = 0, ranked = 1;
+	double min_sim = SEARCH_MIN_SIM;
 
 	limit = q->limit == 0           ? 10 :
 	    q->limit > SEARCH_MAX_LIMIT ? SEARCH_MAX_LIMIT :
@@ -277,6 +281,8 @@ search_run(sqlite3 *db, const struct mem_query *q, const char *text,
 		mem_sync(db, cause);
 		free(*cause);
 		*cause = NULL;
+		if (mem.local)
+			min_sim = LOCAL_SEARCH_MIN_SIM;
 		if (mem.index != NULL) {
 			vh = xcalloc(depth, sizeof *vh);
 			/* Where the graph needs so wide a search for the
@@ -292,7 +298,7 @@ search_run(sqlite3 *db, const struct mem_query *q, const char *text,
 			h = search_find(hits, n, vh[i].id);
 			/* Feature hashing makes unrelated texts a little
 			 * similar: that alone is no match. */
-			if (h == NULL && vh[i].score < SEARCH_MIN_SIM)
+			if (h == NULL && vh[i].score < min_sim)
 				continue;
 			if (h == NULL) {
 				hits = xreallocarray(hits, n + 1, sizeof *hits);

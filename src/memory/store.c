@@ -161,7 +161,7 @@ memory_add(sqlite3 *db, const struct mem_new *m, char **cause)
 		if (mem_df(db, m->content, m->len, 1, cause) != 0)
 			goto out;
 		pthread_mutex_lock(&mem.lock);
-		vec = mem_embed_tfidf(db, m->content, m->len);
+		vec = mem_embed_offline(db, m->content, m->len);
 		pthread_mutex_unlock(&mem.lock);
 	}
 	if (sqlite3_prepare_v2(db,
@@ -301,7 +301,9 @@ mem_delete_row(sqlite3 *db, int64_t id, char **cause)
 	embedder = xstrdup((const char *)sqlite3_column_text(st, 1));
 	sqlite3_finalize(st);
 	st = NULL;
-	if (strncmp(embedder, "tfidf:", 6) == 0 &&
+	/* Counted in the terms by an offline embedder (memory_add()). */
+	if ((strncmp(embedder, "tfidf:", 6) == 0 ||
+		strncmp(embedder, "local:", 6) == 0) &&
 	    mem_df(db, content, strlen(content), -1, cause) != 0)
 		goto out;
 	if (sqlite3_prepare_v2(db, "DELETE FROM memories WHERE id = ?1", -1,

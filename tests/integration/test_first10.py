@@ -69,6 +69,8 @@ def test_mistakes_suggest_the_right_command(oxios, args, hint):
 
 def test_memory_search_says_which_recall_it_used(oxios):
     oxios.run('memory', 'add', 'I prefer tabs in C code', check=0)
+    # The default, the built-in word vectors: "indentation" is not among
+    # their words (nor does it share one with the memory).
     r = oxios.run('memory', 'search', 'indentation', check=0)
     # No key: no query expansion (tests/integration/test_memory_expand.py).
     assert r.stdout == (
@@ -77,9 +79,25 @@ def test_memory_search_says_which_recall_it_used(oxios):
         'model: the provider of engine.default_model has no key\n')
     notes = [ln for ln in r.stderr.splitlines() if 'note:' in ln]
     assert len(notes) == 1, r.stderr
-    assert 'recall by keywords and TF-IDF' in notes[0]
+    assert 'recall by keywords and built-in word vectors' in notes[0]
     assert 'memory.embedder api' in notes[0]
     assert 'memory.embedding_url' in notes[0]
+    # Words it knows find what they mean.
+    r = oxios.run('memory', 'search', 'software formatting preferences',
+                  '--json', check=0)
+    hit = json.loads(r.stdout)[0]
+    assert hit['content'] == 'I prefer tabs in C code'
+    assert 'keyword_rank' not in hit and hit['vector_rank'] == 1
+    r = oxios.run('memory', 'search', 'software formatting preferences',
+                  check=0)
+    assert 'I prefer tabs in C code' in r.stdout
+    assert r.stderr.count('note: recall by keywords and built-in') == 1
+    oxios.write_config('[memory]\nembedder = "tfidf"\n')
+    r = oxios.run('memory', 'search', 'indentation', check=0)
+    notes = [ln for ln in r.stderr.splitlines() if 'note:' in ln]
+    assert len(notes) == 1, r.stderr
+    assert 'recall by keywords and TF-IDF' in notes[0]
+    assert 'memory.embedder api' in notes[0]
     assert '/v1/embeddings' in notes[0]
     r = oxios.run('memory', 'search', 'tabs', check=0)
     assert 'I prefer tabs in C code' in r.stdout

@@ -151,7 +151,8 @@ def test_cli_dream_and_stats(oxios):
     assert st['types'] == {'skill': 2, 'fact': 1}
     assert sum(st['tiers'].values()) == 3
     assert st['index']['vectors'] == 3
-    assert st['embedder'].startswith('tfidf:')
+    # The default embedder: the built-in word vectors.
+    assert st['embedder'] == 'local:glove100' and st['dim'] == 48
 
     r = mem(oxios, 'dream', check=0)
     rep = json.loads(r.stdout)

@@ -5,6 +5,7 @@ through the LLM gate (an llm_calls row of kind 'embedding'), a provider
 failure is a 502 with nothing stored, and the calls wait on threads of
 their own, so the server answers while a provider hangs."""
 import json
+import os
 import sqlite3
 import threading
 import time
@@ -325,3 +326,43 @@ def test_health_answers_while_embeddings_hang(edaemon):
     rows = llm_calls(d.ox)
     assert [(k, s) for k, _, _, s, _, _, _ in rows] == \
         [('embedding', 'cancelled')] * n
+
+
+def test_switching_to_the_local_embedder_re_embeds(oxios):
+    """TF-IDF to the local word vectors (the default) and back: the next
+    dream re-embeds every memory, and recall by meaning comes with it."""
+    oxios.write_config('[memory]\nembedder = "tfidf"\n')
+    mem(oxios, 'add', 'The car needs new tyres before winter')
+    mem(oxios, 'add', 'My sister lives in Lisbon with her two kids')
+    st = json.loads(mem(oxios, 'stats').stdout)
+    assert st['embedder'] == 'tfidf:256' and st['index']['vectors'] == 2
+    query = ('search', 'vehicle maintenance tires', '--mode', 'semantic',
+             '--json')
+    assert json.loads(mem(oxios, *query).stdout) == []
+
+    oxios.write_config('')  # the default
+    st = json.loads(mem(oxios, 'stats').stdout)
+    assert st['embedder'] == 'local:glove100' and st['dim'] == 48
+    assert st['index']['vectors'] == 0
+    assert json.loads(mem(oxios, *query).stdout) == []
+    report = json.loads(mem(oxios, 'dream').stdout)
+    assert report['index']['reembedded'] == 2
+    st = json.loads(mem(oxios, 'stats').stdout)
+    assert st['index']['vectors'] == 2
+    hits = json.loads(mem(oxios, *query).stdout)
+    assert [h['content'] for h in hits] == [
+        'The car needs new tyres before winter']
+    # Nothing left to redo.
+    report = json.loads(mem(oxios, 'dream').stdout)
+    assert report['index']['reembedded'] == 0
+
+    oxios.write_config('[memory]\nembedder = "tfidf"\n')
+    report = json.loads(mem(oxios, 'dream').stdout)
+    assert report['index']['reembedded'] == 2
+    assert json.loads(mem(oxios, *query).stdout) == []
+    c = sqlite3.connect(os.path.join(oxios.home, 'oxios.db'))
+    try:
+        rows = c.execute('SELECT DISTINCT embedder FROM memories').fetchall()
+    finally:
+        c.close()
+    assert rows == [('tfidf:256',)]

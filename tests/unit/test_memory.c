@@ -66,6 +66,15 @@ setup(void **state)
 	return setup_cfg("");
 }
 
+/* The TF-IDF embedder (the default is the local one): for the tests of
+ * TF-IDF itself and of what they build on its 256 hashed dimensions. */
+static int
+setup_tfidf(void **state)
+{
+	(void)state;
+	return setup_cfg("[memory]\nembedder = \"tfidf\"\n");
+}
+
 /* A small hot tier: 30 tokens. */
 static int
 setup_small_hot(void **state)
@@ -1628,6 +1637,63 @@ test_list_and_stats(void **state)
 	json_decref(s);
 }
 
+/* ---- the local embedder (the default) ---- */
+
+static void
+test_local_embedder(void **state)
+{
+	int64_t car, mon, tue, dup1, dup2;
+	char *cause = NULL;
+	json_t *s, *r, *rep;
+
+	(void)state;
+	assert_non_null(s = memory_stats(db, &cause));
+	assert_string_equal(json_string_value(json_object_get(s, "embedder")),
+	    "local:glove100");
+	assert_int_equal(json_integer_value(json_object_get(s, "dim")), 48);
+	json_decref(s);
+	assert_int_equal(memory_dim(), 48);
+
+	car = add("The car needs new tyres before winter", MEM_FACT);
+	mon = add("The budget meeting is on Monday", MEM_FACT);
+	tue = add("The budget meeting is on Tuesday", MEM_FACT);
+	dup1 = add("Deploys go out with make deploy from main", MEM_FACT);
+	dup2 = add("deploys go out with MAKE DEPLOY from main!", MEM_FACT);
+	assert_int_equal(stat_index_vectors(), 5);
+
+	/* No word in common, found by meaning; the unrelated are not. */
+	r = search("vehicle maintenance tires", MEM_SEMANTIC, 10);
+	assert_int_equal(json_integer_value(
+			     json_object_get(json_array_get(r, 0), "id")),
+	    car);
+	assert_null(result_of(r, dup1));
+	json_decref(r);
+	/* A query of words it does not know has no vector: nothing. */
+	r = search("indentation", MEM_SEMANTIC, 10);
+	assert_int_equal(json_array_size(r), 0);
+	json_decref(r);
+
+	/* Monday and Tuesday are all but the same vector: dream merges only
+	 * what has the same words too. */
+	r = search("The budget meeting is on Monday", MEM_SEMANTIC, 10);
+	assert_true(json_real_value(json_object_get(result_of(r, tue),
+			"similarity")) > 0.92);
+	json_decref(r);
+	rep = dream();
+	assert_int_equal(report_int(rep, "consolidate", "merged"), 1);
+	json_decref(rep);
+	assert_non_null(s = memory_get(db, mon, 0, &cause));
+	json_decref(s);
+	assert_non_null(s = memory_get(db, tue, 0, &cause));
+	json_decref(s);
+	s = memory_get(db, dup1, 0, &cause);
+	r = memory_get(db, dup2, 0, &cause);
+	assert_true((s == NULL) != (r == NULL));
+	json_decref(s);
+	json_decref(r);
+	free(cause);
+}
+
 /* ---- the reasoning bank ---- */
 
 static void
@@ -1724,14 +1790,15 @@ main(void)
 		cmocka_unit_test(test_classify),
 		cmocka_unit_test(test_embed_terms),
 		cmocka_unit_test(test_embed_idf_and_vector),
-		cmocka_unit_test_setup_teardown(test_idf_follows_corpus, setup,
-		    teardown),
+		cmocka_unit_test_setup_teardown(test_idf_follows_corpus,
+		    setup_tfidf, teardown),
 		cmocka_unit_test_setup_teardown(test_df_follows_add_and_forget,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tiers, setup_small_hot,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_recall, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rrf, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rrf, setup_tfidf,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_search_filters_and_limits,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dream_merges_near_duplicates,
@@ -1742,12 +1809,14 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_input, setup,
 		    teardown),
-		cmocka_unit_test_setup_teardown(test_index_persistence, setup,
-		    teardown),
+		cmocka_unit_test_setup_teardown(test_index_persistence,
+		    setup_tfidf, teardown),
 		cmocka_unit_test_setup_teardown(test_sync_with_other_connection,
-		    setup, teardown),
+		    setup_tfidf, teardown),
 		cmocka_unit_test_setup_teardown(test_forget, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_list_and_stats, setup,
+		cmocka_unit_test_setup_teardown(test_list_and_stats,
+		    setup_tfidf, teardown),
+		cmocka_unit_test_setup_teardown(test_local_embedder, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_reasoning_bank, setup,
 		    teardown),
