@@ -137,6 +137,11 @@ int mem_rewrite(sqlite3 *db, int64_t id, const char *text, const float *apivec,
  * 0.60; a fact and its paraphrase a median of 0.72, a 10th percentile of
  * 0.55; a search floor of 0.5 loses no recall@5 there). */
 #define MEM_LOCAL_RECALL_MIN_SIM 0.6
+/* A vector-only hit's vote for a message's topics (recall.c), with the
+ * local embedder: a short message and an unrelated memory reach 0.7
+ * ("any fact" and "The car needs an oil change ...": 0.71), so only a
+ * close match votes; keyword hits and topic names always do. */
+#define MEM_LOCAL_TOPIC_MIN_SIM 0.8
 #define MEM_RECALL_HEAD "What you remember (from earlier sessions):\n"
 /* Append the hot tier to `b` within memory.hot_tokens, MEM_RECALL_HEAD
  * first; their ids into the array `ids` (may be NULL).  How many. */

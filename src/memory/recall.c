@@ -48,14 +48,17 @@ mem_recall_hot(sqlite3 *db, struct buf *b, json_t *ids)
 }
 
 /* Whether a search hit says something of the message: a keyword match,
- * or a vector one close enough. */
+ * or a vector one close enough (closer still for a topic's vote with
+ * the local embedder: MEM_LOCAL_TOPIC_MIN_SIM). */
 static int
-recall_strong(const json_t *hit)
+recall_strong(const json_t *hit, int topic)
 {
 	double floor;
 
 	pthread_mutex_lock(&mem.lock);
-	floor = mem.local ? MEM_LOCAL_RECALL_MIN_SIM : MEM_RECALL_MIN_SIM;
+	floor = !mem.local ? MEM_RECALL_MIN_SIM :
+	    topic          ? MEM_LOCAL_TOPIC_MIN_SIM :
+			     MEM_LOCAL_RECALL_MIN_SIM;
 	pthread_mutex_unlock(&mem.lock);
 	return json_object_get(hit, "keyword_rank") != NULL ||
 	    json_real_value(json_object_get(hit, "similarity")) >= floor;
@@ -66,7 +69,8 @@ mem_recall_fits(const json_t *hit)
 {
 	const char *tier = json_string_value(json_object_get(hit, "tier"));
 
-	return recall_strong(hit) && (tier == NULL || strcmp(tier, "hot") != 0);
+	return recall_strong(hit, 0) &&
+	    (tier == NULL || strcmp(tier, "hot") != 0);
 }
 
 void
@@ -170,7 +174,7 @@ recall_vote(sqlite3 *db, const char *message, const json_t *hits)
 	size_t i, j, nterms, n = 0, rank = 0;
 
 	json_array_foreach(hits, i, row) {
-		if (!recall_strong(row))
+		if (!recall_strong(row, 1))
 			continue;
 		rank++;
 		links = recall_links(db,

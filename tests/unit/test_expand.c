@@ -245,7 +245,7 @@ test_search_says_why_not(void **state)
 	assert_string_equal(r.expansion, "off");
 	memory_recall_line(&r, line, sizeof line);
 	assert_string_equal(line,
-	    "recall: fts+vector (embedder tfidf:256), not expanded: no chat "
+	    "recall: fts+vector (embedder local:glove100), not expanded: no chat "
 	    "model: the provider of engine.default_model has no key");
 	/* A long query. */
 	search(cfg, "one two three four five six seven", &r);
@@ -261,7 +261,7 @@ test_search_says_why_not(void **state)
 	search(NULL, "indentation", &r);
 	assert_string_equal(r.expansion, "");
 	memory_recall_line(&r, line, sizeof line);
-	assert_string_equal(line, "recall: fts+vector (embedder tfidf:256)");
+	assert_string_equal(line, "recall: fts+vector (embedder local:glove100)");
 }
 
 static void
@@ -303,7 +303,7 @@ test_search_uses_the_cache(void **state)
 	assert_string_equal(r.expansion, "cached");
 	memory_recall_line(&r, line, sizeof line);
 	assert_string_equal(line,
-	    "recall: fts+vector (embedder tfidf:256), expanded (cached): tabs "
+	    "recall: fts+vector (embedder local:glove100), expanded (cached): tabs "
 	    "spaces indent");
 	j = memory_recall_json(&r);
 	assert_int_equal(json_array_size(json_object_get(j, "terms")), 3);
