@@ -322,11 +322,12 @@ mem_add(int argc, char **argv)
  * (embedder local:glove100), expanded: tabs spaces indent"), and on
  * stderr how to get a better one where it is poor: with TF-IDF and no
  * expansion only words that match are found ("indentation" does not
- * find "tabs"), and a failing API embedder leaves keywords alone.
+ * find "tabs"), the local word vectors know common words only (said when
+ * nothing was found), and a failing API embedder leaves keywords alone.
  */
 static void
 mem_recall_note(const struct mem_cmd *m, const struct mem_query *q,
-    const struct llm_error *err)
+    const struct llm_error *err, size_t found)
 {
 	const char *embedder = config_str(m->cfg, "memory.embedder");
 	char line[1024];
@@ -346,8 +347,17 @@ mem_recall_note(const struct mem_cmd *m, const struct mem_query *q,
 			    err->message);
 		return;
 	}
-	if (strcmp(embedder, "local") == 0)
-		return; /* the recall line says it; it is as good as offline goes */
+	if (strcmp(embedder, "local") == 0) {
+		if (found == 0) /* else the recall line says enough */
+			fprintf(stderr,
+			    "oxios: note: recall by keywords and built-in word "
+			    "vectors (memory.embedder = \"local\"): related "
+			    "common words are found, rare ones only as keywords.  "
+			    "For recall by a model: oxios config set "
+			    "memory.embedder api, with memory.embedding_url and "
+			    "memory.embedding_model\n");
+		return;
+	}
 	fprintf(stderr,
 	    "oxios: note: recall by keywords and TF-IDF (memory.embedder = "
 	    "\"tfidf\"): only matching words are found.  For recall by "
@@ -411,7 +421,7 @@ mem_search(int argc, char **argv)
 				mem_print(row, 1);
 		}
 		if (!m.o.json)
-			mem_recall_note(&m, &q, &err);
+			mem_recall_note(&m, &q, &err, json_array_size(j));
 		rc = EXIT_OK;
 	}
 	buf_free(&text);

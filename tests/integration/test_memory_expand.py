@@ -13,7 +13,7 @@ import sqlite3
 from conftest import make_daemon
 
 EXPANSION = {'text': '["tabs", "spaces", "indent"]'}
-LINE = 'recall: fts+vector (embedder tfidf:256), expanded: tabs spaces indent'
+LINE = 'recall: fts+vector (embedder local:glove100), expanded: tabs spaces indent'
 
 
 def mem(ox, *args, check=0):
@@ -58,7 +58,7 @@ def test_expansion_finds_what_the_words_miss_and_is_cached(llm):
     r = mem(llm, 'search', '  Indentation ')
     assert 'I prefer tabs in C code' in r.stdout
     assert r.stdout.splitlines()[-1] == (
-        'recall: fts+vector (embedder tfidf:256), expanded (cached): tabs '
+        'recall: fts+vector (embedder local:glove100), expanded (cached): tabs '
         'spaces indent')
     assert len(model_requests(fake)) == 1
     # By keywords too (no embedder then).
@@ -73,7 +73,8 @@ def test_expansion_finds_what_the_words_miss_and_is_cached(llm):
 
 
 def test_off_says_so_and_tfidf_alone_misses(llm):
-    llm.write_config('[memory]\nquery_expansion = "off"\n')
+    llm.write_config('[memory]\nquery_expansion = "off"\n'
+                     'embedder = "tfidf"\n')
     mem(llm, 'add', 'I prefer tabs in C code')
     r = mem(llm, 'search', 'indentation')
     assert r.stdout == (
@@ -89,7 +90,7 @@ def test_auto_without_a_key(oxios):
     mem(oxios, 'add', 'I prefer tabs in C code')
     r = mem(oxios, 'search', 'indentation')
     assert r.stdout.splitlines()[-1] == (
-        'recall: fts+vector (embedder tfidf:256), not expanded: no chat '
+        'recall: fts+vector (embedder local:glove100), not expanded: no chat '
         'model: the provider of engine.default_model has no key')
 
 
@@ -116,7 +117,7 @@ def test_a_budget_refusal_searches_without(llm):
     assert r.returncode == 0
     assert 'I prefer tabs in C code' in r.stdout
     last = r.stdout.splitlines()[-1]
-    assert last.startswith('recall: fts+vector (embedder tfidf:256), not '
+    assert last.startswith('recall: fts+vector (embedder local:glove100), not '
                            'expanded: budget: the daily USD budget '
                            '(budget.daily_usd = $0.0500) would be '
                            'exceeded'), last
@@ -139,7 +140,7 @@ def test_a_fault_or_a_bad_answer_searches_without(llm):
     assert r.returncode == 0
     lines = r.stdout.splitlines()
     assert lines[0] == 'nothing found'
-    assert lines[-1].startswith('recall: fts+vector (embedder tfidf:256), '
+    assert lines[-1].startswith('recall: fts+vector (embedder local:glove100), '
                                 'not expanded: '), lines[-1]
     assert '500' in lines[-1] or 'server' in lines[-1], lines[-1]
     r = mem(llm, 'search', 'indentation')
@@ -161,7 +162,7 @@ def test_on_without_a_key_is_a_failure_said(oxios):
     r = mem(oxios, 'search', 'indentation')
     assert r.returncode == 0
     last = r.stdout.splitlines()[-1]
-    assert last.startswith('recall: fts+vector (embedder tfidf:256), not '
+    assert last.startswith('recall: fts+vector (embedder local:glove100), not '
                            'expanded: '), last
     assert 'ANTHROPIC_API_KEY' in last or 'key' in last, last
 
@@ -179,7 +180,7 @@ def test_rest_search_says_its_recall(llm):
         assert st == 200, j
         assert j['results'][0]['content'] == 'I prefer tabs in C code'
         assert j['recall'] == {
-            'how': 'fts+vector', 'embedder': 'tfidf:256',
+            'how': 'fts+vector', 'embedder': 'local:glove100',
             'vector_failed': False, 'expansion': 'expanded',
             'terms': ['tabs', 'spaces', 'indent']}
         reqs = model_requests(llm.fake)
