@@ -3,15 +3,16 @@
  * embed, SQLite row + FTS5, HNSW) and hybrid search latency (embedding
  * the query + BM25 + vectors + fusion + rows) at growing sizes.
  *
- *   [MEMBENCH_EMBEDDER=local|tfidf] memory_bench [SIZES...]
- *                                default: local; 10000 100000
+ *   [MEMBENCH_EMBEDDER=local|tfidf] [MEMBENCH_TAGS=N] memory_bench [SIZES...]
+ *                                default: local; 1000 tags; 10000 100000
  *
  * Synthetic memories: 8 to 30 English words drawn from the 20 000 most
  * frequent of the local embedder's table with a Zipf-like skew, fixed
- * seed (the same texts for either embedder), each with one of 1 000 tags
- * (a topic of the ROOT index: a topic's row is recomputed from all its
- * memories on every write, so one topic for all would make inserts
- * quadratic).  Runs in a temporary $OXIOS_HOME.
+ * seed (the same texts for either embedder), each with one of
+ * MEMBENCH_TAGS tags (a topic of the ROOT index; 0: no tags, every memory
+ * under its type, a few topics of tens of thousands of memories each: a
+ * write moves a topic's count by one whatever it holds, so the rate is
+ * the same).  Runs in a temporary $OXIOS_HOME.
  * The index's ef_search is auto: tuned after the warm-up searches, as
  * the daemon tunes it when memory has grown by a quarter.
  * Prints figures; asserts nothing.
@@ -130,6 +131,9 @@ main(int argc, char **argv)
 	json_t *tags;
 	int64_t rc;
 	const char *embedder = getenv("MEMBENCH_EMBEDDER");
+	long ntags = getenv("MEMBENCH_TAGS") != NULL ?
+	    strtol(getenv("MEMBENCH_TAGS"), NULL, 10) :
+	    1000;
 	long sizes[8] = { 10000, 100000 };
 	int nsizes = 2, s, q;
 	char dir[256] = "/tmp/oxios-membench-XXXXXX", path[300], *cause = NULL;
@@ -185,8 +189,9 @@ main(int argc, char **argv)
 			memset(&m, 0, sizeof m);
 			m.content = b.data;
 			m.len = b.len;
-			snprintf(tag, sizeof tag, "topic%ld", i % 1000);
-			tags = json_pack("[s]", tag);
+			snprintf(tag, sizeof tag, "topic%ld",
+			    ntags > 0 ? i % ntags : 0);
+			tags = ntags > 0 ? json_pack("[s]", tag) : NULL;
 			m.tags = tags;
 			m.type = m.protect = -1;
 			m.importance = -1;

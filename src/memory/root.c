@@ -85,62 +85,32 @@ root_summary(const char *content)
 	return s;
 }
 
-/* Recompute the row of `topic` from its links.  0, or -1 with *cause. */
-static int
-root_refresh(sqlite3 *db, const char *topic, char **cause)
+/* Prepare `sql`: the statement, or NULL with *cause. */
+static sqlite3_stmt *
+root_prepare(sqlite3 *db, const char *sql, char **cause)
 {
 	sqlite3_stmt *st = NULL;
-	json_t *ids = json_array();
-	char *summary = NULL, *idtext = NULL;
-	int rc = -1;
 
-	if (sqlite3_prepare_v2(db,
-		"SELECT m.id, m.content FROM memory_topic_links l JOIN "
-		"memories m ON m.id = l.memory_id WHERE l.topic = ?1 "
-		"ORDER BY m.importance DESC, m.id DESC",
-		-1, &st, NULL) != SQLITE_OK)
-		goto dberr;
-	sqlite3_bind_text(st, 1, topic, -1, SQLITE_STATIC);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		if (summary == NULL)
-			summary = root_summary(
-			    (const char *)sqlite3_column_text(st, 1));
-		json_array_append_new(ids,
-		    json_integer((json_int_t)sqlite3_column_int64(st, 0)));
-	}
-	sqlite3_finalize(st);
-	st = NULL;
-	if (summary == NULL) {
-		if (sqlite3_prepare_v2(db,
-			"DELETE FROM memory_topics WHERE topic = ?1", -1, &st,
-			NULL) != SQLITE_OK)
-			goto dberr;
-		sqlite3_bind_text(st, 1, topic, -1, SQLITE_STATIC);
-	} else {
-		if (sqlite3_prepare_v2(db,
-			"INSERT OR REPLACE INTO memory_topics (topic, summary, "
-			"ids, count, touched_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
-			-1, &st, NULL) != SQLITE_OK)
-			goto dberr;
-		idtext = json_dumps(ids, JSON_COMPACT);
-		sqlite3_bind_text(st, 1, topic, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, summary, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 3, idtext, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 4, (sqlite3_int64)json_array_size(ids));
-		sqlite3_bind_int64(st, 5, time_wall_ms());
-	}
-	if (sqlite3_step(st) != SQLITE_DONE)
-		goto dberr;
-	rc = 0;
-	goto out;
-dberr:
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK)
+		return st;
 	xasprintf(cause, "memory: topics: %s", sqlite3_errmsg(db));
-out:
 	sqlite3_finalize(st);
-	json_decref(ids);
-	free(summary);
-	free(idtext);
-	return rc;
+	return NULL;
+}
+
+/* Step `st` to its end and finalize it.  0, or -1 with *cause. */
+static int
+root_done(sqlite3 *db, sqlite3_stmt *st, char **cause)
+{
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		;
+	sqlite3_finalize(st);
+	if (rc == SQLITE_DONE)
+		return 0;
+	xasprintf(cause, "memory: topics: %s", sqlite3_errmsg(db));
+	return -1;
 }
 
 /* Run `sql` with ?1 = id; when `into` is not NULL, add column 0 of each
@@ -148,41 +118,130 @@ out:
 static int
 root_by_id(sqlite3 *db, const char *sql, int64_t id, json_t *into, char **cause)
 {
-	sqlite3_stmt *st = NULL;
-	int rc;
+	sqlite3_stmt *st;
 
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-		xasprintf(cause, "memory: topics: %s", sqlite3_errmsg(db));
+	if ((st = root_prepare(db, sql, cause)) == NULL)
 		return -1;
-	}
 	sqlite3_bind_int64(st, 1, id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+	while (sqlite3_step(st) == SQLITE_ROW)
 		if (into != NULL)
 			json_object_set_new(into,
 			    (const char *)sqlite3_column_text(st, 0),
 			    json_true());
+	return root_done(db, st, cause);
+}
+
+/* The importance of memory `id`, or -1 if there is none. */
+static double
+root_importance(sqlite3 *db, int64_t id)
+{
+	sqlite3_stmt *st = NULL;
+	double v = -1;
+
+	if (sqlite3_prepare_v2(db,
+		"SELECT importance FROM memories WHERE id = ?1", -1, &st,
+		NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, id);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			v = sqlite3_column_double(st, 0);
+	}
 	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		xasprintf(cause, "memory: topics: %s", sqlite3_errmsg(db));
+	return v;
+}
+
+/* A topic's memories, most important first (the summary's is the first). */
+#define ROOT_SQL_BEST \
+	"SELECT m.id, m.content FROM memory_topic_links l JOIN memories m " \
+	"ON m.id = l.memory_id WHERE l.topic = ?1 " \
+	"ORDER BY m.importance DESC, m.id DESC LIMIT ?2"
+
+/*
+ * Write the row of `topic`: `count` memories (0 deletes it), its summary
+ * from memory `sid` — or, with sid 0, from its most important memory,
+ * found by a walk of the topic's memories (only when the one it had left
+ * or changed).  0, or -1 with *cause.
+ */
+static int
+root_put(sqlite3 *db, const char *topic, long long count, int64_t sid,
+    char **cause)
+{
+	sqlite3_stmt *st;
+	char *summary = NULL;
+	int rc;
+
+	if (count > 0) {
+		st = root_prepare(db,
+		    sid == 0 ? ROOT_SQL_BEST :
+			       "SELECT id, content FROM memories WHERE id = ?1",
+		    cause);
+		if (st == NULL)
+			return -1;
+		if (sid == 0) {
+			sqlite3_bind_text(st, 1, topic, -1, SQLITE_STATIC);
+			sqlite3_bind_int(st, 2, 1);
+		} else
+			sqlite3_bind_int64(st, 1, sid);
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			sid = sqlite3_column_int64(st, 0);
+			summary = root_summary(
+			    (const char *)sqlite3_column_text(st, 1));
+		}
+		sqlite3_finalize(st);
+	}
+	st = root_prepare(db,
+	    summary == NULL ?
+		"DELETE FROM memory_topics WHERE topic = ?1" :
+		"INSERT OR REPLACE INTO memory_topics (topic, summary, "
+		"summary_id, count, touched_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
+	    cause);
+	if (st == NULL) {
+		free(summary);
 		return -1;
 	}
-	return 0;
+	sqlite3_bind_text(st, 1, topic, -1, SQLITE_STATIC);
+	if (summary != NULL) {
+		sqlite3_bind_text(st, 2, summary, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, sid);
+		sqlite3_bind_int64(st, 4, count);
+		sqlite3_bind_int64(st, 5, time_wall_ms());
+	}
+	rc = root_done(db, st, cause);
+	free(summary);
+	return rc;
+}
+
+/* How many memories `topic` links (a walk of them: for a row that is
+ * missing, never on the common path). */
+static long long
+root_count(sqlite3 *db, const char *topic)
+{
+	sqlite3_stmt *st = NULL;
+	long long n = 0;
+
+	if (sqlite3_prepare_v2(db,
+		"SELECT COUNT(*) FROM memory_topic_links WHERE topic = ?1", -1,
+		&st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, topic, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			n = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_finalize(st);
+	return n;
 }
 
 /* Link memory `id` to its topics (a set) now.  0, or -1 with *cause. */
 static int
 root_link(sqlite3 *db, int64_t id, json_t **topics, char **cause)
 {
-	sqlite3_stmt *st = NULL;
+	sqlite3_stmt *st;
 	const char *t;
 	json_t *v;
-	int rc = -1;
 
 	*topics = NULL;
-	if (sqlite3_prepare_v2(db,
-		"SELECT tags, type FROM memories WHERE id = ?1", -1, &st,
-		NULL) != SQLITE_OK)
-		goto dberr;
+	if ((st = root_prepare(db,
+		 "SELECT tags, type FROM memories WHERE id = ?1", cause)) ==
+	    NULL)
+		return -1;
 	sqlite3_bind_int64(st, 1, id);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		*topics =
@@ -191,51 +250,119 @@ root_link(sqlite3 *db, int64_t id, json_t **topics, char **cause)
 	else
 		*topics = json_object();
 	sqlite3_finalize(st);
-	st = NULL;
-	if (sqlite3_prepare_v2(db,
-		"INSERT OR IGNORE INTO memory_topic_links (topic, memory_id) "
-		"VALUES (?1, ?2)",
-		-1, &st, NULL) != SQLITE_OK)
-		goto dberr;
+	if ((st = root_prepare(db,
+		 "INSERT OR IGNORE INTO memory_topic_links (topic, memory_id) "
+		 "VALUES (?1, ?2)",
+		 cause)) == NULL)
+		return -1;
 	json_object_foreach(*topics, t, v) {
 		sqlite3_reset(st);
 		sqlite3_bind_text(st, 1, t, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 2, id);
-		if (sqlite3_step(st) != SQLITE_DONE)
-			goto dberr;
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			xasprintf(cause, "memory: topics: %s",
+			    sqlite3_errmsg(db));
+			sqlite3_finalize(st);
+			return -1;
+		}
 	}
-	rc = 0;
-	goto out;
-dberr:
-	xasprintf(cause, "memory: topics: %s", sqlite3_errmsg(db));
-out:
 	sqlite3_finalize(st);
-	return rc;
+	return 0;
+}
+
+/* How memory `id` stands to a topic in root_note(). */
+enum root_move {
+	ROOT_LEFT = 1,   /* linked before, not now */
+	ROOT_JOINED = 2, /* linked now, not before */
+	ROOT_STAYED = 3, /* both */
+};
+
+/*
+ * Whether memory `id` (importance `imp`) comes before `sid`, the topic's
+ * summary memory, in the order ROOT_SQL_BEST walks.
+ */
+static int
+root_beats(sqlite3 *db, int64_t id, double imp, int64_t sid)
+{
+	double simp;
+
+	if (sid == 0 || (simp = root_importance(db, sid)) < 0)
+		return 1;
+	return imp > simp || (imp == simp && id > sid);
+}
+
+/*
+ * A topic's row follows one memory's move: its count by one, its summary
+ * taken over by a memory that comes first, found anew (sid 0) when the
+ * memory that gave it left or changed.  No walk of the topic's memories
+ * otherwise: a write costs the same whatever a topic holds.
+ */
+static int
+root_move(sqlite3 *db, const char *topic, enum root_move move, int64_t id,
+    double imp, char **cause)
+{
+	sqlite3_stmt *st;
+	long long count = 0;
+	int64_t sid = 0;
+	int exists = 0;
+
+	if ((st = root_prepare(db,
+		 "SELECT count, summary_id FROM memory_topics WHERE topic = ?1",
+		 cause)) == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, topic, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		exists = 1;
+		count = sqlite3_column_int64(st, 0);
+		sid = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_finalize(st);
+	if (!exists) /* the links are the truth: count them */
+		return root_put(db, topic, root_count(db, topic), 0, cause);
+	if (move == ROOT_LEFT)
+		count--;
+	else if (move == ROOT_JOINED)
+		count++;
+	if (sid == id)
+		sid = 0; /* left, or its importance or text changed */
+	else if (move != ROOT_LEFT && root_beats(db, id, imp, sid))
+		sid = id;
+	return root_put(db, topic, count, sid, cause);
 }
 
 int
 root_note(sqlite3 *db, int64_t id, char **cause)
 {
-	json_t *touched = json_object(), *now = NULL, *v;
+	json_t *moves = json_object(), *now = NULL, *v;
 	const char *t;
+	double imp;
 	int rc = -1;
 
 	if (root_by_id(db,
 		"SELECT topic FROM memory_topic_links WHERE memory_id = ?1", id,
-		touched, cause) != 0 ||
+		moves, cause) != 0 ||
 	    root_by_id(db,
 		"DELETE FROM memory_topic_links WHERE memory_id = ?1", id, NULL,
 		cause) != 0 ||
 	    root_link(db, id, &now, cause) != 0)
 		goto out;
-	json_object_update(touched, now);
-	json_object_foreach(touched, t, v) {
-		if (root_refresh(db, t, cause) != 0)
+	json_object_foreach(moves, t, v)
+		json_object_set_new(moves, t, json_integer(ROOT_LEFT));
+	json_object_foreach(now, t, v) {
+		json_object_set_new(moves, t,
+		    json_integer(json_object_get(moves, t) != NULL ?
+			    ROOT_STAYED :
+			    ROOT_JOINED));
+	}
+	imp = root_importance(db, id);
+	json_object_foreach(moves, t, v) {
+		if (root_move(db, t, (enum root_move)json_integer_value(v), id,
+			imp, cause) != 0)
 			goto out;
 	}
 	rc = 0;
 out:
-	json_decref(touched);
+	json_decref(moves);
 	json_decref(now);
 	return rc;
 }
@@ -250,13 +377,9 @@ root_rebuild(sqlite3 *db, char **cause)
 	int rc = -1;
 
 	if (mem_exec(db, "DELETE FROM memory_topic_links", cause) != 0 ||
-	    mem_exec(db, "DELETE FROM memory_topics", cause) != 0)
+	    mem_exec(db, "DELETE FROM memory_topics", cause) != 0 ||
+	    (st = root_prepare(db, "SELECT id FROM memories", cause)) == NULL)
 		goto out;
-	if (sqlite3_prepare_v2(db, "SELECT id FROM memories", -1, &st, NULL) !=
-	    SQLITE_OK) {
-		xasprintf(cause, "memory: topics: %s", sqlite3_errmsg(db));
-		goto out;
-	}
 	while (sqlite3_step(st) == SQLITE_ROW)
 		json_array_append_new(ids,
 		    json_integer((json_int_t)sqlite3_column_int64(st, 0)));
@@ -271,7 +394,7 @@ root_rebuild(sqlite3 *db, char **cause)
 		json_decref(now);
 	}
 	json_object_foreach(all, t, v) {
-		if (root_refresh(db, t, cause) != 0)
+		if (root_put(db, t, root_count(db, t), 0, cause) != 0)
 			goto out;
 	}
 	rc = 0;
@@ -342,8 +465,9 @@ json_t *
 memory_topic(sqlite3 *db, const char *name, char **cause)
 {
 	sqlite3_stmt *st = NULL;
-	json_t *out = NULL, *ids, *mems, *v, *m, *key;
-	size_t i;
+	json_t *out = NULL, *ids, *mems, *m, *key;
+	const char *topic;
+	int64_t id;
 
 	*cause = NULL;
 	key = json_object();
@@ -351,33 +475,35 @@ memory_topic(sqlite3 *db, const char *name, char **cause)
 		root_add_topic(key, name, strlen(name));
 	if (json_object_size(key) == 0)
 		goto out;
-	if (sqlite3_prepare_v2(db,
-		"SELECT topic, summary, count, touched_ms, ids FROM "
-		"memory_topics WHERE topic = ?1",
-		-1, &st, NULL) != SQLITE_OK) {
-		xasprintf(cause, "memory: topics: %s", sqlite3_errmsg(db));
+	topic = json_object_iter_key(json_object_iter(key));
+	if ((st = root_prepare(db,
+		 "SELECT topic, summary, count, touched_ms FROM "
+		 "memory_topics WHERE topic = ?1",
+		 cause)) == NULL)
 		goto out;
-	}
-	sqlite3_bind_text(st, 1, json_object_iter_key(json_object_iter(key)),
-	    -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_ROW)
+	sqlite3_bind_text(st, 1, topic, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		out = root_row_json(st);
+	sqlite3_finalize(st);
+	if (out == NULL ||
+	    (st = root_prepare(db, ROOT_SQL_BEST, cause)) == NULL)
 		goto out;
-	out = root_row_json(st);
-	ids = json_loads((const char *)sqlite3_column_text(st, 4), 0, NULL);
-	if (ids == NULL)
-		ids = json_array();
+	sqlite3_bind_text(st, 1, topic, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, ROOT_TOPIC_MEMORIES);
+	ids = json_array();
 	mems = json_array();
-	json_array_foreach(ids, i, v) {
-		m = memory_get(db, (int64_t)json_integer_value(v), 0, cause);
-		if (m != NULL)
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		id = sqlite3_column_int64(st, 0);
+		json_array_append_new(ids, json_integer((json_int_t)id));
+		if ((m = memory_get(db, id, 0, cause)) != NULL)
 			json_array_append_new(mems, m);
 		free(*cause);
 		*cause = NULL;
 	}
+	sqlite3_finalize(st);
 	json_object_set_new(out, "ids", ids);
 	json_object_set_new(out, "memories", mems);
 out:
-	sqlite3_finalize(st);
 	json_decref(key);
 	return out;
 }

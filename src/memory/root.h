@@ -4,11 +4,13 @@
  * A memory's topics are its tags (lower-cased, trimmed), or, when it has
  * none, its type ("preference", "decision", ...).  Each topic keeps a
  * one-line summary (the content of its most important memory, cut at
- * ROOT_SUMMARY_BYTES; no model is asked), the ids of its memories (most
- * important first), their count and when it last changed.  Two tables
- * (migration 017): memory_topics, keyed by topic, and memory_topic_links
- * (topic, memory id).  Every memory write keeps them in its own
- * transaction (root_note()); dream rebuilds them (root_rebuild()), so
+ * ROOT_SUMMARY_BYTES; no model is asked) and that memory's id, how many
+ * memories it has and when it last changed.  Two tables (migrations 017,
+ * 021): memory_topics, keyed by topic, and memory_topic_links (topic,
+ * memory id).  Every memory write keeps them in its own transaction
+ * (root_note(): a count moved by one, the summary taken over or found
+ * anew, never a walk of a topic's memories unless the one that gave its
+ * summary left or changed); dream rebuilds them (root_rebuild()), so
  * they heal.  Looking a topic up is a keyed read: no keyword or vector
  * search runs (memory_stats()'s "searches" counts those).
  */
@@ -20,13 +22,14 @@
 #include <sqlite3.h>
 #include <jansson.h>
 
-#define ROOT_SUMMARY_BYTES 100 /* of a topic's one-line summary */
-#define ROOT_MAX_TOPIC 64      /* bytes of a topic (MEMORY_MAX_TAG) */
+#define ROOT_SUMMARY_BYTES 100  /* of a topic's one-line summary */
+#define ROOT_MAX_TOPIC 64       /* bytes of a topic (MEMORY_MAX_TAG) */
+#define ROOT_TOPIC_MEMORIES 100 /* memories memory_topic() shows */
 
 /*
  * After memory `id` was inserted, changed or deleted (inside the
  * caller's transaction): its links follow its tags and type, and each
- * topic it left or joined is recomputed.  0, or -1 with *cause.
+ * topic it left, joined or stayed in follows.  0, or -1 with *cause.
  */
 int root_note(sqlite3 *db, int64_t id, char **cause);
 /* Rebuild both tables from the memories (inside the caller's
@@ -46,7 +49,8 @@ json_t *memory_topics(sqlite3 *db, const char *prefix, long limit,
 /*
  * One topic by name (lower-cased, trimmed; a keyed read): {topic,
  * summary, count, ids, touched_at, memories: [the memories, as
- * memory_get() shows them, without counting an access]}.  New
+ * memory_get() shows them, without counting an access]}; ids and
+ * memories are the ROOT_TOPIC_MEMORIES most important.  New
  * reference; NULL with *cause NULL if there is no such topic.
  */
 json_t *memory_topic(sqlite3 *db, const char *name, char **cause);

@@ -173,8 +173,9 @@ test_rebuild_equals_incremental(void **state)
 	before = snapshot();
 	assert_int_equal(sqlite3_exec(db,
 			     "BEGIN; DELETE FROM memory_topics; "
-			     "INSERT INTO memory_topics VALUES ('ghost', 'x', "
-			     "'[99]', 1, 0); COMMIT;",
+			     "INSERT INTO memory_topics (topic, summary, "
+			     "count, touched_ms, summary_id) VALUES ('ghost', "
+			     "'x', 1, 0, 99); COMMIT;",
 			     NULL, NULL, NULL),
 	    SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db, "BEGIN", NULL, NULL, NULL),
@@ -198,6 +199,59 @@ test_rebuild_equals_incremental(void **state)
 	assert_string_equal(before, after);
 	free(after);
 	free(before);
+}
+
+/*
+ * Random writes — adds, forgets, changes of importance and tags (as a
+ * rewrite makes them, then root_note()) — with ties of importance on
+ * purpose: the counted, incremental map equals the one a rebuild makes.
+ */
+static void
+test_random_writes_equal_a_rebuild(void **state)
+{
+	static const char *const tagsets[] = { NULL, "[\"a\"]", "[\"b\"]",
+		"[\"a\", \"b\"]", "[\"c\", \"a\"]", "[\"d\"]" };
+	unsigned seed = 7;
+	int64_t ids[64], id;
+	size_t n = 0, i, k;
+	char text[64], sql[160], *cause = NULL, *before, *after;
+
+	(void)state;
+	for (i = 0; i < 400; i++) {
+		seed = seed * 1103515245u + 12345u;
+		k = (seed >> 8) % 10;
+		if (n == 0 || (k < 5 && n < 64)) {
+			snprintf(text, sizeof text, "memory number %zu", i);
+			ids[n++] = add(text, k % 2 ? MEM_FACT : MEM_EPISODE,
+			    (double)((seed >> 12) % 4) / 4.0,
+			    tagsets[(seed >> 16) % 6]);
+		} else if (k < 7) {
+			k = (seed >> 12) % n;
+			assert_int_equal(memory_forget(db, ids[k], &cause), 1);
+			ids[k] = ids[--n];
+		} else {
+			id = ids[(seed >> 12) % n];
+			snprintf(sql, sizeof sql,
+			    "UPDATE memories SET importance = %.2f, tags = "
+			    "'%s' WHERE id = %lld",
+			    (double)((seed >> 20) % 4) / 4.0,
+			    tagsets[1 + (seed >> 16) % 5], (long long)id);
+			assert_int_equal(sqlite3_exec(db, sql, NULL, NULL,
+					     NULL),
+			    SQLITE_OK);
+			assert_int_equal(root_note(db, id, &cause), 0);
+		}
+	}
+	before = snapshot();
+	assert_int_equal(sqlite3_exec(db, "BEGIN", NULL, NULL, NULL),
+	    SQLITE_OK);
+	assert_int_equal(root_rebuild(db, &cause), 0);
+	assert_int_equal(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL),
+	    SQLITE_OK);
+	after = snapshot();
+	assert_string_equal(before, after);
+	free(before);
+	free(after);
 }
 
 static void
@@ -316,6 +370,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_write_and_delete, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_random_writes_equal_a_rebuild,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rebuild_equals_incremental,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_heal_on_open, setup,
