@@ -261,7 +261,8 @@ test_search_says_why_not(void **state)
 	search(NULL, "indentation", &r);
 	assert_string_equal(r.expansion, "");
 	memory_recall_line(&r, line, sizeof line);
-	assert_string_equal(line, "recall: fts+vector (embedder local:glove100)");
+	assert_string_equal(line,
+	    "recall: fts+vector (embedder local:glove100)");
 }
 
 static void
