@@ -80,6 +80,34 @@ memdb_teardown(struct memdb *m)
 	m->cfg = NULL;
 	tmpdir_remove(m->dir);
 	unsetenv("OXIOS_HOME");
+	unsetenv("OXIOS_TEST_MEMORY_CLOCK_MS");
 }
+
+/*
+ * The common case in one line: a static `mdb` with its `db` and `cfg`,
+ * and the cmocka setup() and teardown() that make and remove them (the
+ * directory named after NAME, the configuration CONFIG_TEXT).
+ */
+#define MEMDB_FIXTURE(NAME, CONFIG_TEXT) \
+	static struct memdb mdb; \
+	static sqlite3 *db;        /* mdb.db */ \
+	static struct config *cfg; /* mdb.cfg */ \
+	static int setup(void **state) \
+	{ \
+		(void)state; \
+		if (memdb_setup(&mdb, NAME, CONFIG_TEXT) != 0) \
+			return -1; \
+		db = mdb.db; \
+		cfg = mdb.cfg; \
+		return 0; \
+	} \
+	static int teardown(void **state) \
+	{ \
+		(void)state; \
+		memdb_teardown(&mdb); \
+		db = NULL; \
+		cfg = NULL; \
+		return 0; \
+	}
 
 #endif

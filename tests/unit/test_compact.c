@@ -24,28 +24,7 @@
 
 #define DAY_MS 86400000LL
 
-static struct memdb mdb;
-static sqlite3 *db;
-
-static int
-setup(void **state)
-{
-	(void)state;
-	if (memdb_setup(&mdb, "compact", "") != 0)
-		return -1;
-	db = mdb.db;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	memdb_teardown(&mdb);
-	db = NULL;
-	unsetenv("OXIOS_TEST_MEMORY_CLOCK_MS");
-	return 0;
-}
+MEMDB_FIXTURE("compact", "")
 
 /* Unix ms of a UTC date and hour. */
 static int64_t

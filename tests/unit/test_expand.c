@@ -18,47 +18,9 @@
 #include "memory/expand.h"
 #include "memory/memory.h"
 #include "store/db.h"
-#include "tmpdir.h"
+#include "memdb.h"
 
-static char dir[64];
-static char dbpath[128];
-static sqlite3 *db;
-static struct config *cfg;
-
-static int
-setup(void **state)
-{
-	char *cause = NULL;
-
-	(void)state;
-	if (tmpdir_make(dir, sizeof dir, "expand") != 0)
-		return -1;
-	snprintf(dbpath, sizeof dbpath, "%s/oxios.db", dir);
-	setenv("OXIOS_HOME", dir, 1);
-	unsetenv("ANTHROPIC_API_KEY");
-	if (config_load_text("test", "", 0, &cfg, &cause) != 0 ||
-	    db_open(dbpath, &db, &cause) != 0 ||
-	    memory_open(db, cfg, &cause) != 0) {
-		fprintf(stderr, "setup: %s\n", cause);
-		free(cause);
-		return -1;
-	}
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	memory_close();
-	db_close(db);
-	db = NULL;
-	config_free(cfg);
-	cfg = NULL;
-	tmpdir_remove(dir);
-	unsetenv("OXIOS_HOME");
-	return 0;
-}
+MEMDB_FIXTURE("expand", "")
 
 /* expand_parse() of s: its words, or NULL when refused. */
 static const char *
@@ -333,5 +295,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_search_uses_the_cache,
 		    setup, teardown),
 	};
+
+	unsetenv("ANTHROPIC_API_KEY"); /* "auto": no key, no expansion */
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -18,7 +18,7 @@
 #include "memory/memory.h"
 #include "memory/recall.h"
 #include "store/db.h"
-#include "tmpdir.h"
+#include "memdb.h"
 
 /* ---- the decision (pure) ---- */
 
@@ -89,45 +89,7 @@ test_shift_table(void **state)
 
 /* ---- with a database ---- */
 
-static char dir[64];
-static char dbpath[128];
-static sqlite3 *db;
-static struct config *cfg;
-
-static int
-setup(void **state)
-{
-	char *cause = NULL;
-
-	(void)state;
-	if (tmpdir_make(dir, sizeof dir, "recall") != 0)
-		return -1;
-	snprintf(dbpath, sizeof dbpath, "%s/oxios.db", dir);
-	setenv("OXIOS_HOME", dir, 1);
-	if (config_load_text("test", "[memory]\nhot_tokens = 0\n", 0, &cfg,
-		&cause) != 0 ||
-	    db_open(dbpath, &db, &cause) != 0 ||
-	    memory_open(db, cfg, &cause) != 0) {
-		fprintf(stderr, "setup: %s\n", cause);
-		free(cause);
-		return -1;
-	}
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	memory_close();
-	db_close(db);
-	db = NULL;
-	config_free(cfg);
-	cfg = NULL;
-	tmpdir_remove(dir);
-	unsetenv("OXIOS_HOME");
-	return 0;
-}
+MEMDB_FIXTURE("recall", "[memory]\nhot_tokens = 0\n")
 
 static int64_t
 add(const char *content, const char *tags_json)

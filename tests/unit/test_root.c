@@ -19,27 +19,7 @@
 #include "store/db.h"
 #include "memdb.h"
 
-static struct memdb mdb;
-static sqlite3 *db; /* mdb.db */
-
-static int
-setup(void **state)
-{
-	(void)state;
-	if (memdb_setup(&mdb, "root", "") != 0)
-		return -1;
-	db = mdb.db;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	memdb_teardown(&mdb);
-	db = NULL;
-	return 0;
-}
+MEMDB_FIXTURE("root", "")
 
 /* Store a memory of `type` with `importance` and tags (JSON or NULL). */
 static int64_t
