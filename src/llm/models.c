@@ -275,6 +275,22 @@ llm_provider_configured(const struct config *cfg, const char *name)
 	return url != NULL && !llm_default_url(name, url);
 }
 
+int
+llm_model_configured(const struct config *cfg, const char *spec)
+{
+	char provider[64];
+	size_t n;
+
+	if (cfg == NULL || spec == NULL)
+		return 0;
+	n = strcspn(spec, "/");
+	if (n == 0 || n >= sizeof provider || spec[n] != '/')
+		return 0;
+	memcpy(provider, spec, n);
+	provider[n] = '\0';
+	return llm_provider_configured(cfg, provider);
+}
+
 json_t *
 llm_provider_names(const struct config *cfg)
 {

@@ -61,6 +61,9 @@ struct llm_provider *llm_resolve(const struct config *cfg, const char *spec,
  * [providers.NAME].
  */
 int llm_provider_configured(const struct config *cfg, const char *name);
+/* Whether model `spec` ("provider/model"; NULL: no) names a provider
+ * that llm_provider_configured() says is set up. */
+int llm_model_configured(const struct config *cfg, const char *spec);
 /* Names of every provider the configuration mentions.  New array. */
 json_t *llm_provider_names(const struct config *cfg);
 

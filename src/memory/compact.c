@@ -244,9 +244,8 @@ compact_ask(struct compact_run *run, const struct buf *prompt)
 	struct llm_request req;
 	struct llm_response resp;
 	struct llm_error err;
-	json_t *messages, *check;
+	json_t *messages;
 	char *text;
-	size_t start, n;
 
 	messages = json_pack("[{s:s, s:s%}]", "role", "user", "content",
 	    prompt->data, prompt->len);
@@ -276,23 +275,11 @@ compact_ask(struct compact_run *run, const struct buf *prompt)
 		return NULL;
 	}
 	json_decref(messages);
-	text = llm_response_text(&resp);
+	text = mem_note_text(llm_response_text(&resp));
 	llm_response_free(&resp);
-	start = strspn(text, " \t\r\n");
-	n = strlen(text + start);
-	while (n > 0 && strchr(" \t\r\n", text[start + n - 1]) != NULL)
-		n--;
-	check = json_stringn(text + start, n);
-	if (n == 0 || n > MEMORY_MAX_CONTENT || check == NULL) {
+	if (text == NULL)
 		log_warn("memory: compaction: the model's summary was empty, "
 			 "too long or not UTF-8");
-		json_decref(check);
-		free(text);
-		return NULL;
-	}
-	json_decref(check);
-	memmove(text, text + start, n);
-	text[n] = '\0';
 	return text;
 }
 
@@ -593,25 +580,6 @@ out:
 	return rc;
 }
 
-/* Whether engine.default_model names a configured provider. */
-static int
-compact_has_model(const struct config *cfg)
-{
-	const char *spec;
-	char provider[64];
-	size_t n;
-
-	if (cfg == NULL ||
-	    (spec = config_str(cfg, "engine.default_model")) == NULL)
-		return 0;
-	n = strcspn(spec, "/");
-	if (n == 0 || n >= sizeof provider || spec[n] != '/')
-		return 0;
-	memcpy(provider, spec, n);
-	provider[n] = '\0';
-	return llm_provider_configured(cfg, provider);
-}
-
 json_t *
 memory_compact(sqlite3 *db, const struct config *cfg, const char *actor,
     char **cause)
@@ -628,7 +596,8 @@ memory_compact(sqlite3 *db, const struct config *cfg, const char *actor,
 	run.cfg = cfg;
 	run.actor = actor;
 	run.now = mem_clock_ms();
-	run.model = compact_has_model(cfg);
+	run.model = cfg != NULL &&
+	    llm_model_configured(cfg, config_str(cfg, "engine.default_model"));
 	levels = json_object();
 	pruned_ids = json_array();
 	for (l = 0; l < COMPACT_NLEVELS; l++) {

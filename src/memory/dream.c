@@ -68,20 +68,11 @@ dream_summarise(const struct config *cfg, const char *a, const char *b,
 	struct llm_request req;
 	struct llm_response resp;
 	struct llm_error err;
-	const char *spec;
-	char provider[64], *prompt = NULL, *text = NULL;
-	json_t *messages, *check;
-	size_t n, start;
+	char *prompt = NULL, *text = NULL;
+	json_t *messages;
 
 	if (cfg == NULL ||
-	    (spec = config_str(cfg, "engine.default_model")) == NULL)
-		return NULL;
-	n = strcspn(spec, "/");
-	if (n == 0 || n >= sizeof provider || spec[n] != '/')
-		return NULL;
-	memcpy(provider, spec, n);
-	provider[n] = '\0';
-	if (!llm_provider_configured(cfg, provider))
+	    !llm_model_configured(cfg, config_str(cfg, "engine.default_model")))
 		return NULL;
 	xasprintf(&prompt,
 	    "These two notes of a memory store say nearly the same thing. "
@@ -106,9 +97,23 @@ dream_summarise(const struct config *cfg, const char *a, const char *b,
 		return NULL;
 	}
 	json_decref(messages);
-	text = llm_response_text(&resp);
+	text = mem_note_text(llm_response_text(&resp));
 	llm_response_free(&resp);
-	/* Trimmed, non-empty, of a memory's size, UTF-8. */
+	if (text == NULL)
+		xasprintf(why,
+		    "the model's summary was empty, too long or not "
+		    "UTF-8");
+	return text;
+}
+
+char *
+mem_note_text(char *text)
+{
+	size_t n, start;
+	json_t *check;
+
+	if (text == NULL)
+		return NULL;
 	start = strspn(text, " \t\r\n");
 	n = strlen(text + start);
 	while (n > 0 && strchr(" \t\r\n", text[start + n - 1]) != NULL)
@@ -117,9 +122,6 @@ dream_summarise(const struct config *cfg, const char *a, const char *b,
 	if (n == 0 || n > MEMORY_MAX_CONTENT || check == NULL) {
 		json_decref(check);
 		free(text);
-		xasprintf(why,
-		    "the model's summary was empty, too long or not "
-		    "UTF-8");
 		return NULL;
 	}
 	json_decref(check);

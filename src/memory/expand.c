@@ -299,22 +299,6 @@ expand_cache_put(sqlite3 *db, const char *key, const char *model,
 }
 
 /* Whether the provider of `spec` ("provider/model") is configured. */
-static int
-expand_model_ready(const struct config *cfg, const char *spec)
-{
-	char provider[64];
-	size_t n;
-
-	if (spec == NULL)
-		return 0;
-	n = strcspn(spec, "/");
-	if (n == 0 || n >= sizeof provider || spec[n] != '/')
-		return 0;
-	memcpy(provider, spec, n);
-	provider[n] = '\0';
-	return llm_provider_configured(cfg, provider);
-}
-
 static void
 expand_not(struct mem_recall *r, const char *expansion, const char *why)
 {
@@ -338,7 +322,7 @@ memory_expand_due(const struct config *cfg, const char *text)
 	if (words < 1 || words > EXPAND_MAX_WORDS)
 		return 0;
 	return strcmp(set, "on") == 0 ||
-	    expand_model_ready(cfg, config_str(cfg, "engine.default_model"));
+	    llm_model_configured(cfg, config_str(cfg, "engine.default_model"));
 }
 
 /* Ask the model for the terms of `query` into r->terms: 0, or -1 with
@@ -407,7 +391,7 @@ mem_expand(sqlite3 *db, const struct mem_query *q, struct mem_recall *r)
 		return;
 	}
 	spec = config_str(q->cfg, "engine.default_model");
-	if (strcmp(set, "auto") == 0 && !expand_model_ready(q->cfg, spec)) {
+	if (strcmp(set, "auto") == 0 && !llm_model_configured(q->cfg, spec)) {
 		expand_not(r, "off",
 		    "no chat model: the provider of engine.default_model has "
 		    "no key");

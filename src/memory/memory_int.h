@@ -127,6 +127,10 @@ int mem_compactable(const char *type);
 /* A memory takes `text` as its content (mem.lock held, in a transaction):
  * terms, vector (the API embedder's `apivec`, else TF-IDF), topics and
  * index follow (dream.c). */
+/* A model's answer `text` (taken; NULL: none) as a memory's text:
+ * trimmed, not empty, at most MEMORY_MAX_CONTENT, UTF-8.  The same
+ * string shortened, or NULL (freed). */
+char *mem_note_text(char *text);
 int mem_rewrite(sqlite3 *db, int64_t id, const char *text, const float *apivec,
     char **cause);
 /* ---- recall (recall.c) ---- */
