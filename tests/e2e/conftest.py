@@ -26,28 +26,44 @@ ARTIFACTS = os.environ.get('E2E_ARTIFACTS',
                            os.path.join(HERE, 'artifacts'))
 
 
-@pytest.fixture(scope='module')
-def dash():
-    """A daemon with the fake LLM behind it, shared by a file's tests."""
+def serve(extra_config='', anthropic=True, prepare=None):
+    """A daemon with the fake LLM behind it, for a fixture to yield:
+    `extra_config` in its config.toml, the Anthropic provider pointed at
+    the fake too when `anthropic`, `prepare(ox, fake)` run on its home
+    before it starts.  The caller ends it with stop(d)."""
     from fake_llm import FakeLLM
     fake = FakeLLM().start()
     home = tempfile.mkdtemp(prefix='oxios-e2e-')
     ox = ic.Oxios(os.path.join(home, 'home'))
+    if anthropic:
+        ox.env.update({'ANTHROPIC_BASE_URL': fake.url,
+                       'ANTHROPIC_API_KEY': ic.ANTHROPIC_KEY})
     ox.env.update({
-        'ANTHROPIC_BASE_URL': fake.url,
-        'ANTHROPIC_API_KEY': ic.ANTHROPIC_KEY,
         'OPENAI_BASE_URL': fake.url + '/v1',
         'OPENAI_API_KEY': ic.OPENAI_KEY,
     })
     ox.fake = fake
-    d = ic.make_daemon(ox, '[exec]\nallowlist = ["ls", "sleep"]\n')
+    d = ic.make_daemon(ox, extra_config)
+    if prepare is not None:
+        prepare(ox, fake)
     d.start()
     d.fake = fake
     d.control = Control(d)
-    yield d
+    return d
+
+
+def stop(d):
     d.control.stop()
     d.stop_clean()
-    fake.stop()
+    d.fake.stop()
+
+
+@pytest.fixture(scope='module')
+def dash():
+    """A daemon with the fake LLM behind it, shared by a file's tests."""
+    d = serve('[exec]\nallowlist = ["ls", "sleep"]\n')
+    yield d
+    stop(d)
 
 
 class Control:
