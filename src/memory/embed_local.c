@@ -11,8 +11,8 @@
  *	u32 word[n] (offsets into the blob); u16 rank[n]; f32 scale[n];
  *	i8 vec[n][dim]; char blob[words_bytes] (NUL-terminated words).
  *
- * A sentence is the SIF-weighted average of its words' vectors (Arora,
- * Liang and Ma, "A simple but tough-to-beat baseline for sentence
+ * A sentence is the SIF-weighted average of its words' vectors (smooth
+ * inverse frequency, "A simple but tough-to-beat baseline for sentence
  * embeddings", 2017): weight a/(a + p(w)), p from a Zipf law on the
  * frequency rank.  The vectors were centred when the table was made,
  * which is what removing the common component does for the average.
