@@ -485,6 +485,7 @@ static void
 mem_print_tree(const json_t *t)
 {
 	const json_t *p;
+	const char *type;
 	size_t i;
 
 	json_array_foreach(json_object_get(t, "parents"), i, p)
@@ -493,6 +494,17 @@ mem_print_tree(const json_t *t)
 		    json_string_value(json_object_get(p, "level")),
 		    json_string_value(json_object_get(p, "period")));
 	mem_print_node(t, 0);
+	type = json_string_value(json_object_get(t, "type"));
+	if (json_array_size(json_object_get(t, "parents")) > 0 ||
+	    json_string_value(json_object_get(t, "level")) != NULL)
+		return;
+	if (compact_raw_type(type))
+		printf("(in no summary yet: `oxios memory compact` rolls "
+		       "closed days up)\n");
+	else
+		printf("(a %s: only episodes, sessions, conversations, facts "
+		       "and knowledge roll up into summaries)\n",
+		    type != NULL ? type : "memory");
 }
 
 static int

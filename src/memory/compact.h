@@ -48,6 +48,8 @@ enum compact_level {
 /* "daily", "weekly", "monthly", "root"; parse: -1 if unknown. */
 const char *compact_level_name(enum compact_level l);
 int compact_level_parse(const char *s);
+/* Whether a memory of this type is raw material of compaction. */
+int compact_raw_type(const char *type);
 
 /* A period of a level: its key ("2026-10-03", "2026-W40", "2026-10") and
  * its span [start_ms, end_ms). */

@@ -34,7 +34,7 @@ mem_clock_ms(void)
 }
 
 int
-mem_compactable(const char *type)
+compact_raw_type(const char *type)
 {
 	size_t i;
 

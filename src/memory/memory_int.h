@@ -122,8 +122,6 @@ int mem_delete_row(sqlite3 *db, int64_t id, char **cause);
  * closed periods by it; retention keeps the wall clock (compact.c).
  */
 int64_t mem_clock_ms(void);
-/* Whether a memory of this type is raw material of compaction. */
-int mem_compactable(const char *type);
 /* A memory takes `text` as its content (mem.lock held, in a transaction):
  * terms, vector (the API embedder's `apivec`, else TF-IDF), topics and
  * index follow (dream.c). */

@@ -303,3 +303,16 @@ def test_a_refused_call_leaves_the_period_for_next_time(month):
     ox.write_config(cfg)
     rep = compact(ox, '2025-12-01T00:00:00')
     assert levels(rep)['daily'] == (31, 0, 0, 0) and 'refused' not in rep
+
+
+def test_tree_of_a_memory_in_no_summary_says_why(oxios):
+    fact = json.loads(run(oxios, 'add', 'The build runs nightly', '--type',
+                          'fact', '--json').stdout)['id']
+    pref = json.loads(run(oxios, 'add', 'I like short commit titles',
+                          '--type', 'preference', '--json').stdout)['id']
+    text = run(oxios, 'show', str(fact), '--tree').stdout
+    assert text.endswith('(in no summary yet: `oxios memory compact` rolls '
+                         'closed days up)\n'), text
+    text = run(oxios, 'show', str(pref), '--tree').stdout
+    assert '(a preference: only episodes, sessions, conversations, facts ' \
+        'and knowledge roll up into summaries)' in text, text

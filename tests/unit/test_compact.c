@@ -125,9 +125,9 @@ test_names_and_clock(void **state)
 				     compact_level_name((enum compact_level)i)),
 		    i);
 	assert_int_equal(compact_level_parse("yearly"), -1);
-	assert_true(mem_compactable("episode") && mem_compactable("fact"));
-	assert_false(mem_compactable("preference") ||
-	    mem_compactable("summary") || mem_compactable(NULL));
+	assert_true(compact_raw_type("episode") && compact_raw_type("fact"));
+	assert_false(compact_raw_type("preference") ||
+	    compact_raw_type("summary") || compact_raw_type(NULL));
 	assert_int_equal(mem_type_parse("summary"), MEM_SUMMARY);
 	set_clock(at(2025, 10, 1, 9));
 	assert_true(mem_clock_ms() == at(2025, 10, 1, 9));
