@@ -22,6 +22,8 @@ api_approvals_status(struct http_req *r, int rc, char *cause)
 		http_error(r, 404, "not_found", "%s", cause);
 	else if (rc == APPROVALS_DECIDED)
 		http_error(r, 409, "already_decided", "%s", cause);
+	else if (rc == APPROVALS_BAD)
+		http_error(r, 400, "bad_request", "%s", cause);
 	else
 		return api_fail(r, cause);
 	free(cause);

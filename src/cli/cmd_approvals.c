@@ -21,12 +21,14 @@ struct approvals_cmd {
 	struct config *cfg;
 	sqlite3 *db;
 	int json, all, always;
-	const char *id; /* the one argument, or NULL */
+	const char *id;     /* the one argument, or NULL */
+	const char *reason; /* reject --reason, or NULL */
 };
 
 /*
  * The options of subcommand argv[0] (`flags` lists the ones it takes:
- * "j" --json, "a" --all, "A" --always) and its one argument when
+ * "j" --json, "a" --all, "A" --always, "r" --reason) and its one
+ * argument when
  * `want_id`.  0, or -1 (told).
  */
 static int
@@ -37,23 +39,30 @@ approvals_parse(int argc, char **argv, const char *flags, int want_id,
 		{ "json", no_argument, NULL, 'j' },
 		{ "all", no_argument, NULL, 'a' },
 		{ "always", no_argument, NULL, 'A' },
+		{ "reason", required_argument, NULL, 'r' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int c;
+	int c, li;
 
 	memset(a, 0, sizeof *a);
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "", longopts, &li)) != -1) {
 		if (c == '?' || strchr(flags, c) == NULL) {
-			cli_error("approvals %s: unknown option '%s'", argv[0],
-			    argv[optind - 1]);
+			if (c == '?')
+				cli_error("approvals %s: unknown option '%s'",
+				    argv[0], argv[optind - 1]);
+			else
+				cli_error("approvals %s: unknown option '--%s'",
+				    argv[0], longopts[li].name);
 			return -1;
 		}
 		if (c == 'j')
 			a->json = 1;
 		else if (c == 'a')
 			a->all = 1;
+		else if (c == 'r')
+			a->reason = optarg;
 		else
 			a->always = 1;
 	}
@@ -137,15 +146,17 @@ approvals_answer_cmd(int argc, char **argv, int approve)
 	json_t *v = NULL;
 	int rc;
 
-	if (approvals_parse(argc, argv, approve ? "jA" : "j", 1, &a) != 0)
+	if (approvals_parse(argc, argv, approve ? "jA" : "jr", 1, &a) != 0)
 		return cli_sub_usage(&cmd_approvals_entry, argv[0]);
 	if (approvals_open(&a) != 0)
 		return EXIT_FAIL;
-	rc = approvals_answer(a.db, a.id, approve,
-	    approve ? (a.always ? "always" : "once") : NULL, "user", &v,
-	    &cause);
+	rc = approve ?
+	    approvals_answer(a.db, a.id, 1, a.always ? "always" : "once",
+		"user", &v, &cause) :
+	    approvals_reject(a.db, a.id, "user", a.reason, &v, &cause);
 	if (rc != 0)
-		return approvals_close(&a, EXIT_FAIL, cause);
+		return approvals_close(&a,
+		    rc == APPROVALS_BAD ? EXIT_USAGE : EXIT_FAIL, cause);
 	if (a.json)
 		oxjson_print(stdout, v, 1);
 	else if (!approve)
@@ -249,8 +260,9 @@ static const struct cmd_sub cmd_approvals_subs[] = {
 	},
 	{
 	    .name = "reject",
-	    .usage = "ID [--json]",
-	    .summary = "refuse a waiting call (the model gets a tool error)",
+	    .usage = "ID [--reason TEXT] [--json]",
+	    .summary = "refuse a waiting call (the model gets a tool error, "
+		       "with the reason when one is given)",
 	    .exec = cmd_approvals_reject,
 	},
 	{

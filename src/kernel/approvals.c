@@ -17,6 +17,7 @@
 #include "store/db.h"
 #include "util/log.h"
 #include "util/time.h"
+#include "util/utf8.h"
 #include "util/xalloc.h"
 
 static const char *const approvals_states[] = {
@@ -327,7 +328,7 @@ approvals_decide(sqlite3 *db, const char *id, enum approval_state to,
 		scope = "once";
 	if (sqlite3_prepare_v2(db,
 		"UPDATE approvals SET state = ?, scope = ?, rule_id = ?, "
-		"decided_at = ?, decided_by = ? WHERE id = ? AND "
+		"decided_at = ?, decided_by = ?, note = ? WHERE id = ? AND "
 		"state = 'pending'",
 		-1, &st, NULL) != SQLITE_OK)
 		goto sqlerr;
@@ -339,7 +340,8 @@ approvals_decide(sqlite3 *db, const char *id, enum approval_state to,
 		sqlite3_bind_null(st, 3);
 	sqlite3_bind_int64(st, 4, now);
 	sqlite3_bind_text(st, 5, actor, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, note, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, id, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		goto sqlerr;
 	sqlite3_finalize(st);
@@ -414,6 +416,16 @@ approvals_reject(sqlite3 *db, const char *id, const char *actor,
 
 	if (out != NULL)
 		*out = NULL;
+	if (reason != NULL && *reason == '\0')
+		reason = NULL;
+	if (reason != NULL &&
+	    (strlen(reason) > APPROVALS_MAX_NOTE ||
+		!utf8_valid(reason, strlen(reason)))) {
+		xasprintf(cause,
+		    "the reason must be UTF-8 text of at most %d bytes",
+		    APPROVALS_MAX_NOTE);
+		return APPROVALS_BAD;
+	}
 	rc = approvals_decide(db, id, APPROVAL_REJECTED, NULL, actor, reason,
 	    cause);
 	if (rc == 0 && out != NULL &&
@@ -526,7 +538,8 @@ approvals_get(sqlite3 *db, const char *id, char **cause)
 	return db_row(db,
 	    "SELECT id, principal, agent_id, session_id, tool, input, "
 	    "summary, reason, danger, state, scope, rule_id, created_at, "
-	    "expires_at, decided_at, decided_by FROM approvals WHERE id = ?1",
+	    "expires_at, decided_at, decided_by, note FROM approvals WHERE id = "
+	    "?1",
 	    1, p, cause);
 }
 
@@ -544,12 +557,12 @@ approvals_list(sqlite3 *db, int all, long limit, char **cause)
 	return db_rows(db,
 	    all ? "SELECT id, principal, agent_id, session_id, tool, input, "
 		  "summary, reason, danger, state, scope, rule_id, "
-		  "created_at, expires_at, decided_at, decided_by FROM "
-		  "approvals ORDER BY created_at DESC, id" :
+		  "created_at, expires_at, decided_at, decided_by, note "
+		  "FROM approvals ORDER BY created_at DESC, id" :
 		  "SELECT id, principal, agent_id, session_id, tool, input, "
 		  "summary, reason, danger, state, scope, rule_id, "
-		  "created_at, expires_at, decided_at, decided_by FROM "
-		  "approvals WHERE state = 'pending' ORDER BY created_at, "
+		  "created_at, expires_at, decided_at, decided_by, note "
+		  "FROM approvals WHERE state = 'pending' ORDER BY created_at, "
 		  "id",
 	    0, NULL, limit > 0 ? (size_t)limit : 1, cause);
 }

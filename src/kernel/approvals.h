@@ -36,8 +36,10 @@ enum approval_state {
 };
 
 /* Results of approvals_answer() besides 0 and -1. */
-#define APPROVALS_UNKNOWN -2 /* no such approval */
-#define APPROVALS_DECIDED -3 /* no longer pending */
+#define APPROVALS_UNKNOWN -2    /* no such approval */
+#define APPROVALS_DECIDED -3    /* no longer pending */
+#define APPROVALS_BAD -4        /* a reason too long or not UTF-8 */
+#define APPROVALS_MAX_NOTE 1024 /* bytes of a rejection's reason */
 
 /* What a call that waits is. */
 struct approval_req {
@@ -87,8 +89,10 @@ enum approval_state approvals_wait(sqlite3 *db, const char *id,
  */
 int approvals_answer(sqlite3 *db, const char *id, int approve,
     const char *scope, const char *actor, json_t **out, char **cause);
-/* A rejection with the human's reason (kept in the audit entry; may be
- * NULL), as approvals_answer() otherwise. */
+/* A rejection with the human's reason (NULL or "": none; kept as the
+ * row's note and in the audit entry, shown to the model), as
+ * approvals_answer() otherwise; APPROVALS_BAD for a reason over
+ * APPROVALS_MAX_NOTE bytes or not UTF-8. */
 int approvals_reject(sqlite3 *db, const char *id, const char *actor,
     const char *reason, json_t **out, char **cause);
 /* One row as an object (new reference), or NULL (*cause set on error;

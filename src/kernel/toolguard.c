@@ -73,6 +73,25 @@ toolguard_audit(struct toolguard *tg, enum audit_action action,
 	json_decref(detail);
 }
 
+/* A human's rejection as the tool's error, with their words if they
+ * gave any: the model should act on them. */
+static void
+toolguard_rejected(const struct toolguard *tg, const char *reason,
+    const char *id, char **why)
+{
+	json_t *row = approvals_get(tg->db, id, NULL);
+	const char *note = json_string_value(json_object_get(row, "note"));
+
+	if (note != NULL)
+		xasprintf(why,
+		    "a human rejected this call (%s; approval %s), saying: %s",
+		    reason, id, note);
+	else
+		xasprintf(why, "a human rejected this call (%s; approval %s)",
+		    reason, id);
+	json_decref(row);
+}
+
 /* The refusal of a capability check, audited as access_denied. */
 static void
 toolguard_denied(struct toolguard *tg, const char *tool, const char *why)
@@ -138,8 +157,7 @@ toolguard_ask(struct toolguard *tg, const char *tool, json_t *args,
 	case APPROVAL_APPROVED:
 		return 0;
 	case APPROVAL_REJECTED:
-		xasprintf(why, "a human rejected this call (%s; approval %s)",
-		    reason, id);
+		toolguard_rejected(tg, reason, id, why);
 		break;
 	case APPROVAL_CANCELLED:
 		xasprintf(why,

@@ -137,14 +137,19 @@ def test_rejected_call_is_a_tool_error(appr):
     out, t = chat_bg(appr, 'Write b.txt.')
     [a] = pending(appr)
     st, _, j = appr.post('/api/approvals/%s/reject' % a['id'],
+                         {'reason': 'x' * 1025})
+    assert st == 400 and 'at most 1024 bytes' in j['error']['message'], j
+    st, _, j = appr.post('/api/approvals/%s/reject' % a['id'],
                          {'reason': 'not today'})
     assert st == 200 and j['state'] == 'rejected', j
+    assert j['note'] == 'not today', j
     t.join(60)
     st, _, j = out['r']
     assert st == 200 and j['reply'] == 'It was refused.', j
     assert not os.path.exists(os.path.join(appr.ws, 'b.txt'))
     res = tool_results(model_requests(appr.fake)[-1])
     assert 'a human rejected this call' in res['c1'], res
+    assert res['c1'].endswith(', saying: not today'), res
     [d] = [json.loads(r[0]) for r in rows(
         appr, "SELECT detail FROM audit_log WHERE action = 'approval' "
         "AND detail LIKE '%rejected%'")]
@@ -172,6 +177,27 @@ def test_answer_from_another_process(appr):
     assert r.returncode == 1 and 'already approved' in r.stderr, r
     r = appr.ox.run('approvals', 'approve')
     assert r.returncode == 2 and 'name one id' in r.stderr, r
+
+
+def test_reject_from_the_cli_with_a_reason(appr):
+    appr.fake.load({'turns': [
+        {'tool_calls': [call('write', 'c1', path='r.txt', content='no\n')]},
+        {'text': 'Understood.'}]})
+    out, t = chat_bg(appr, 'Write r.txt.')
+    [a] = pending(appr)
+    r = appr.ox.run('approvals', 'approve', a['id'], '--reason', 'x')
+    assert r.returncode == 2 and "unknown option '--reason'" in r.stderr, r
+    r = appr.ox.run('approvals', 'reject', a['id'], '--reason',
+                    'use staging.txt instead')
+    assert r.returncode == 0 and 'rejected %s' % a['id'] in r.stdout, r
+    t.join(60)
+    assert out['r'][2]['reply'] == 'Understood.', out['r']
+    res = tool_results(model_requests(appr.fake)[-1])
+    assert res['c1'].endswith(', saying: use staging.txt instead'), res
+    r = appr.ox.run('approvals', 'list', '--all', '--json')
+    [row] = [x for x in json.loads(r.stdout) if x['id'] == a['id']]
+    assert row['state'] == 'rejected' and \
+        row['note'] == 'use staging.txt instead', row
 
 
 def test_allow_always_makes_a_rule(appr):

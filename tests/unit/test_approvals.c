@@ -300,6 +300,44 @@ test_sweep(void **state)
 }
 
 static void
+test_reject_with_a_reason(void **state)
+{
+	char id[UUID_STRLEN], big[APPROVALS_MAX_NOTE + 2], *cause = NULL;
+	json_t *row = NULL;
+
+	(void)state;
+	request(NULL, 60, id, NULL);
+	memset(big, 'x', sizeof big - 1);
+	big[sizeof big - 1] = '\0';
+	assert_int_equal(approvals_reject(tdb.db, id, "user", big, &row,
+			     &cause),
+	    APPROVALS_BAD);
+	assert_non_null(strstr(cause, "at most 1024 bytes"));
+	free(cause);
+	cause = NULL;
+	assert_int_equal(approvals_reject(tdb.db, id, "user", "\xff\xfe", &row,
+			     &cause),
+	    APPROVALS_BAD);
+	free(cause);
+	cause = NULL;
+	/* Still pending; then a reason that fits is kept as the note. */
+	assert_int_equal(approvals_reject(tdb.db, id, "user",
+			     "use staging instead", &row, &cause),
+	    0);
+	assert_string_equal(json_string_value(json_object_get(row, "state")),
+	    "rejected");
+	assert_string_equal(json_string_value(json_object_get(row, "note")),
+	    "use staging instead");
+	json_decref(row);
+	/* An empty reason is none. */
+	request(NULL, 60, id, NULL);
+	assert_int_equal(approvals_reject(tdb.db, id, "user", "", &row, &cause),
+	    0);
+	assert_true(json_is_null(json_object_get(row, "note")));
+	json_decref(row);
+}
+
+static void
 test_rules(void **state)
 {
 	char id[UUID_STRLEN], *cause = NULL;
@@ -392,6 +430,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_out_of_process, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_race, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reject_with_a_reason,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sweep, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rules, setup, teardown),
 		cmocka_unit_test(test_summary),

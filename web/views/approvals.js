@@ -3,7 +3,8 @@
 // summarised, the agent (its profile, a link to the agents view), its
 // task (the session's title, a link to the session), why it waits, a
 // countdown to its denial, and Allow once, Allow always (an allow rule
-// for the same call) and Deny (POST /api/approvals/{id}/approve|reject);
+// for the same call) and Deny with an optional reason the agent reads
+// (POST /api/approvals/{id}/approve|reject);
 // below, the latest decided approvals and the allow rules in force
 // (GET /api/security/rules), each revocable (DELETE
 // /api/security/rules/{id}).  Reloaded on the approval.* and
@@ -65,7 +66,16 @@ export async function mount(root, ctx) {
         'aria-label': 'Allow always (the same call runs without asking): ' + a.summary,
         onclick: () => answer(a, 'approve', { scope: 'always' }) }, 'Allow always'),
       h('button', { type: 'button', class: 'danger', 'data-test': 'approval-deny', 'aria-label': 'Deny: ' + a.summary,
-        onclick: () => answer(a, 'reject', {}) }, 'Deny'));
+        onclick: () => answer(a, 'reject', reasonOf(a)) }, 'Deny'),
+      h('input', { type: 'text', maxlength: 1024, placeholder: 'reason (optional, the agent reads it)',
+        'data-test': 'approval-reason', 'data-id': a.id, 'aria-label': 'Reason for a denial: ' + a.summary }));
+  }
+
+  // The reason typed beside a call's Deny button, if any.
+  function reasonOf(a) {
+    const el = inbox.querySelector(`[data-test="approval-reason"][data-id="${CSS.escape(a.id)}"]`);
+    const reason = el ? el.value.trim() : '';
+    return reason ? { reason } : {};
   }
 
   async function loadInbox() {
@@ -103,6 +113,7 @@ export async function mount(root, ctx) {
       { label: 'Agent', value: (a) => a.principal },
       { label: 'State', value: (a) => a.state + (a.scope ? ` (${a.scope})` : '') },
       { label: 'By', value: (a) => a.decided_by || '' },
+      { label: 'Reason', value: (a) => a.note || '' },
       { label: 'When', value: (a) => stamp(a.decided_at) },
     ], rows, { test: 'approvals-decided', rowAttrs: (a) => ({ 'data-test': 'decided-row', 'data-id': a.id,
       'data-state': a.state }) }));

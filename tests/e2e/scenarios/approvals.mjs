@@ -3,7 +3,8 @@
 // is allowed once from the Approvals inbox; in the Chat view a write
 // shows its approval card and Allow always answers it (an allow rule,
 // listed in the inbox's rules); another write is rejected by typing
-// /reject ID in the chat.  Only small files in the workspace are written.
+// /reject ID in the chat, and one more denied from the inbox with a
+// reason.  Only small files in the workspace are written.
 export default async function (ctx) {
 	const { page, expect } = ctx;
 	const write = (id, path, content) => ({ tool_calls: [{ id, name: 'write',
@@ -55,6 +56,22 @@ export default async function (ctx) {
 	await page.getByText('It was refused.').waitFor();
 	const a = await ctx.api('GET', '/api/approvals/' + id);
 	expect(a.body.state === 'rejected', 'rejected: ' + JSON.stringify(a.body));
+
+	// Denied from the inbox with a reason, which the agent reads.
+	await ctx.script([write('c4', 'e2e-d.txt', 'no\n'), { text: 'Noted.' }]);
+	const chat4 = ctx.api('POST', '/api/chat', { content: 'write d' });
+	await page.goto(ctx.base + '/#/approvals');
+	const row4 = page.locator('[data-test=approval-row][data-tool=write]');
+	await row4.waitFor();
+	const id4 = await row4.getAttribute('data-id');
+	await row4.locator('[data-test=approval-reason]').fill('not in the workspace root');
+	await row4.locator('[data-test=approval-deny]').click();
+	const r4 = await chat4;
+	expect(r4.status === 200 && r4.body.reply === 'Noted.', 'the chat ran: ' + JSON.stringify(r4.body));
+	const a4 = await ctx.api('GET', '/api/approvals/' + id4);
+	expect(a4.body.state === 'rejected' && a4.body.note === 'not in the workspace root',
+	    'rejected with its reason: ' + JSON.stringify(a4.body));
+	await page.locator(`[data-test=decided-row][data-id="${id4}"]`).waitFor();
 
 	// The rule in the inbox, revoked.
 	await page.goto(ctx.base + '/#/approvals');
