@@ -182,6 +182,27 @@ registry_schema_index(const char *name)
 	return -1;
 }
 
+int
+registry_args_check(const char *tool, const json_t *args, char **cause)
+{
+	char *why = NULL;
+	int i;
+
+	if (registry_schemas_check(cause) != 0)
+		return -1;
+	if ((i = registry_schema_index(tool)) < 0) {
+		xasprintf(cause, "unknown tool '%.64s'",
+		    tool != NULL ? tool : "");
+		return -1;
+	}
+	if (jsonschema_validate(registry_compiled[i], args, &why) != 0) {
+		xasprintf(cause, "invalid arguments for %s: %s", tool, why);
+		free(why);
+		return -1;
+	}
+	return 0;
+}
+
 const char *
 registry_schema_text(const char *name)
 {

@@ -121,6 +121,10 @@ json_t *registry_call(struct registry *reg, const char *name, json_t *args,
  * first; a schema that does not compile is a build defect (test_registry).
  */
 int registry_schemas_check(char **cause);
+/* Whether `args` are valid arguments of tool `tool` (its embedded
+ * schema), as registry_call() checks them.  0, or -1 with *cause naming
+ * an unknown tool or the first fault. */
+int registry_args_check(const char *tool, const json_t *args, char **cause);
 /* The embedded text of schema `name`, or NULL. */
 const char *registry_schema_text(const char *name);
 

@@ -128,6 +128,39 @@ api_rules_list(struct http_req *r)
 }
 
 static int
+api_rules_add(struct http_req *r)
+{
+	const char *principal, *tool;
+	json_t *args, *v;
+	char *cause = NULL;
+	sqlite3 *db;
+	int64_t id;
+	int bad = 0;
+
+	if (r->body == NULL || !json_is_object(r->body)) {
+		http_error(r, 400, "bad_request",
+		    "the body is {principal, tool, args}");
+		return 0;
+	}
+	principal = api_body_str(r->body, "principal", &bad);
+	tool = api_body_str(r->body, "tool", &bad);
+	args = json_object_get(r->body, "args");
+	if (bad || principal == NULL || tool == NULL || !json_is_object(args)) {
+		http_error(r, 400, "bad_request",
+		    "principal and tool are strings, args an object");
+		return 0;
+	}
+	if ((db = api_db(r)) == NULL)
+		return 0;
+	if ((id = approvals_rule_add(db, principal, tool, args, api_actor(r),
+		 &cause)) < 0)
+		return api_approvals_status(r, (int)id, cause);
+	v = json_pack("{s:I, s:s, s:s, s:s}", "id", (json_int_t)id, "principal",
+	    principal, "tool", tool, "created_by", api_actor(r));
+	return http_json(r, 201, v);
+}
+
+static int
 api_rules_revoke(struct http_req *r)
 {
 	const char *s = route_param(&r->match, "id");
@@ -194,9 +227,12 @@ const struct route api_approvals_routes[] = {
 	    .max_body = API_BODY_APPROVAL,
 	    .role = ROLE_OPERATOR,
 	    .tag = "approvals",
-	    .summary = "Refuse the waiting call: the model gets a tool error "
-		       "(404 unknown, 409 already decided); the reason is kept "
-		       "in the audit entry.",
+	    .summary =
+		"Refuse the waiting call: the model gets a tool error "
+		"with the reason, if one is given (400 a reason over "
+		"1024 bytes or not UTF-8, 404 unknown, 409 already "
+		"decided); the reason is kept as the approval's note and "
+		"in the audit entry.",
 	    .request = "{reason?}",
 	    .response = "the approval",
 	},
@@ -210,6 +246,21 @@ const struct route api_approvals_routes[] = {
 		       "answers).",
 	    .response = "{rules: [{id, principal, tool, match, created_at, "
 			"created_by, approval_id}]}",
+	},
+	{
+	    .method = "POST",
+	    .pattern = "/api/security/rules",
+	    .handler = api_rules_add,
+	    .flags = ROUTE_BODY,
+	    .role = ROLE_OPERATOR,
+	    .tag = "approvals",
+	    .summary = "Make an allow rule without a waiting call: the "
+		       "profile's calls of the tool with exactly these "
+		       "arguments run without asking (400 a bad name, an "
+		       "unknown tool or arguments its schema refuses); "
+		       "audited, event permissions.changed.",
+	    .request = "{principal, tool, args}",
+	    .response = "{id, principal, tool, created_by}",
 	},
 	{
 	    .method = "DELETE",

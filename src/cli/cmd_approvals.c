@@ -23,16 +23,17 @@ struct approvals_cmd {
 	int json, all, always;
 	const char *id;     /* the one argument, or NULL */
 	const char *reason; /* reject --reason, or NULL */
+	char **args;        /* the arguments */
 };
 
 /*
  * The options of subcommand argv[0] (`flags` lists the ones it takes:
- * "j" --json, "a" --all, "A" --always, "r" --reason) and its one
- * argument when
+ * "j" --json, "a" --all, "A" --always, "r" --reason) and its `nargs`
+ * arguments (the first as the id) when
  * `want_id`.  0, or -1 (told).
  */
 static int
-approvals_parse(int argc, char **argv, const char *flags, int want_id,
+approvals_parse(int argc, char **argv, const char *flags, int nargs,
     struct approvals_cmd *a)
 {
 	static const struct option longopts[] = {
@@ -66,13 +67,15 @@ approvals_parse(int argc, char **argv, const char *flags, int want_id,
 		else
 			a->always = 1;
 	}
-	if (argc - optind != (want_id ? 1 : 0)) {
-		cli_error(want_id ? "approvals %s: name one id" :
-				    "approvals %s: takes no argument",
-		    argv[0]);
+	if (argc - optind != nargs) {
+		cli_error(nargs == 0 ? "approvals %s: takes no argument" :
+			nargs == 1   ? "approvals %s: name one id" :
+				       "approvals %s: takes %d arguments",
+		    argv[0], nargs);
 		return -1;
 	}
-	a->id = want_id ? argv[optind] : NULL;
+	a->id = nargs > 0 ? argv[optind] : NULL;
+	a->args = argv + optind;
 	return 0;
 }
 
@@ -242,6 +245,41 @@ cmd_approvals_revoke(int argc, char **argv)
 	return approvals_close(&a, EXIT_OK, NULL);
 }
 
+static int
+cmd_approvals_allow(int argc, char **argv)
+{
+	struct approvals_cmd a;
+	char *cause = NULL;
+	json_error_t err;
+	json_t *args;
+	int64_t id;
+
+	if (approvals_parse(argc, argv, "", 3, &a) != 0)
+		return cli_sub_usage(&cmd_approvals_entry, argv[0]);
+	if ((args = json_loads(a.args[2], 0, &err)) == NULL ||
+	    !json_is_object(args)) {
+		cli_error("approvals allow: the arguments are a JSON object, "
+			  "as the tool takes them (%s)",
+		    args == NULL ? err.text : "not an object");
+		json_decref(args);
+		return EXIT_USAGE;
+	}
+	if (approvals_open(&a) != 0) {
+		json_decref(args);
+		return EXIT_FAIL;
+	}
+	id = approvals_rule_add(a.db, a.args[0], a.args[1], args, "user",
+	    &cause);
+	json_decref(args);
+	if (id < 0)
+		return approvals_close(&a,
+		    id == APPROVALS_BAD ? EXIT_USAGE : EXIT_FAIL, cause);
+	printf("allow rule %lld added: %s's %s with these arguments runs "
+	       "without asking (oxios approvals revoke-rule %lld removes it)\n",
+	    (long long)id, a.args[0], a.args[1], (long long)id);
+	return approvals_close(&a, EXIT_OK, NULL);
+}
+
 static const struct cmd_sub cmd_approvals_subs[] = {
 	{
 	    .name = "list",
@@ -272,6 +310,15 @@ static const struct cmd_sub cmd_approvals_subs[] = {
 	    .exec = cmd_approvals_rules,
 	},
 	{
+	    .name = "allow",
+	    .usage = "PROFILE TOOL ARGS-JSON",
+	    .summary = "make an allow rule without a waiting call (for runs "
+		       "nobody can answer: cron, oxios run): the profile's "
+		       "calls of TOOL with exactly these arguments run without "
+		       "asking",
+	    .exec = cmd_approvals_allow,
+	},
+	{
 	    .name = "revoke-rule",
 	    .usage = "ID",
 	    .summary = "revoke an allow rule",
@@ -292,7 +339,10 @@ const struct cmd_entry cmd_approvals_entry = {
 	    "here reaches a waiting agent of the daemon within half a\n"
 	    "second.  \"approve --always\" adds an allow rule: the same call\n"
 	    "(tool, agent profile and arguments, exactly) then runs without\n"
-	    "asking, until the rule is revoked.\n",
+	    "asking, until the rule is revoked.  \"allow PROFILE TOOL ARGS\"\n"
+	    "makes such a rule without a waiting call, e.g.\n"
+	    "  oxios approvals allow default exec "
+	    "'{\"binary\":\"git\",\"args\":[\"push\"]}'\n",
 	.words = "--json --all --always",
 	.subs = cmd_approvals_subs,
 };

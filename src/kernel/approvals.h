@@ -116,6 +116,16 @@ int64_t approvals_rule_match(sqlite3 *db, const char *principal,
 /* The rules (revoked ones too when `all`).  New reference, or NULL with
  * *cause. */
 json_t *approvals_rules(sqlite3 *db, int all, char **cause);
+/*
+ * Make an allow rule without a waiting call (a run nobody can answer —
+ * cron, `oxios run` — needs one made beforehand): `principal`'s calls
+ * of `tool` with exactly `args` (checked against the tool's schema) run
+ * without asking.  Audited permission_change, event permissions.changed.
+ * The rule's id; -1 or APPROVALS_BAD (a bad name, tool or arguments),
+ * with *cause.
+ */
+int64_t approvals_rule_add(sqlite3 *db, const char *principal, const char *tool,
+    const json_t *args, const char *actor, char **cause);
 /* Revoke rule `id` as `actor` (audited permission_change, event
  * permissions.changed).  0, -1, APPROVALS_UNKNOWN or APPROVALS_DECIDED
  * (already revoked), with *cause. */

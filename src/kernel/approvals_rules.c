@@ -7,7 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agent/registry.h"
 #include "kernel/approvals.h"
+#include "kernel/budget_agent.h"
 #include "kernel/events.h"
 #include "security/audit.h"
 #include "store/db.h"
@@ -62,6 +64,72 @@ approvals_rules(sqlite3 *db, int all, char **cause)
 		  "approval_id, revoked_at, revoked_by FROM policy_rules "
 		  "WHERE revoked_at IS NULL ORDER BY id",
 	    0, NULL, 10000, cause);
+}
+
+int64_t
+approvals_rule_add(sqlite3 *db, const char *principal, const char *tool,
+    const json_t *args, const char *actor, char **cause)
+{
+	sqlite3_stmt *st = NULL;
+	json_t *detail = NULL, *ev = NULL;
+	char resource[48], *match = NULL;
+	int64_t id = -1;
+
+	if (budget_agent_name_ok(principal, cause) != 0 ||
+	    registry_args_check(tool, args, cause) != 0)
+		return APPROVALS_BAD;
+	match = approvals_canonical(args);
+	if (strlen(match) > APPROVALS_INPUT_MAX) {
+		xasprintf(cause, "the arguments are over %d bytes as JSON",
+		    APPROVALS_INPUT_MAX);
+		free(match);
+		return APPROVALS_BAD;
+	}
+	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
+		SQLITE_OK ||
+	    sqlite3_prepare_v2(db,
+		"INSERT INTO policy_rules (principal, tool, match, created_at, "
+		"created_by) VALUES (?, ?, ?, ?, ?)",
+		-1, &st, NULL) != SQLITE_OK)
+		goto sqlerr;
+	sqlite3_bind_text(st, 1, principal, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, tool, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, match, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, time_wall_ms());
+	sqlite3_bind_text(st, 5, actor, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		goto sqlerr;
+	id = sqlite3_last_insert_rowid(db);
+	detail = json_pack("{s:s, s:s, s:s}", "op", "rule_add", "principal",
+	    principal, "tool", tool);
+	snprintf(resource, sizeof resource, "rule:%lld", (long long)id);
+	if (audit_append_tx(db, actor, AUDIT_PERMISSION, resource, detail,
+		cause) < 0) {
+		id = -1;
+		goto fail;
+	}
+	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		goto sqlerr;
+	ev = json_deep_copy(detail);
+	json_object_set_new(ev, "rule_id", json_integer(id));
+	json_object_set_new(ev, "by", json_string(actor));
+	events_emit(EVENT_PERMISSIONS_CHANGED, ev);
+	goto out;
+sqlerr:
+	id = -1;
+	xasprintf(cause, "rules: %s", sqlite3_errmsg(db));
+fail:
+	if (!sqlite3_get_autocommit(db)) {
+		sqlite3_finalize(st);
+		st = NULL;
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	}
+out:
+	sqlite3_finalize(st);
+	json_decref(detail);
+	json_decref(ev);
+	free(match);
+	return id;
 }
 
 int

@@ -319,6 +319,60 @@ def test_websocket_approve(appr):
         assert f.read() == 'ws\n'
 
 
+def test_a_rule_made_beforehand_lets_a_run_nobody_answers_go(llm):
+    """`oxios approvals allow` makes the rule a cron job or `oxios run`
+    needs: that exact call runs, any other still fails at once."""
+    llm.write_config(
+        '[engine]\nretry_base_ms = 20\ndefault_model = "openai/gpt-4.1"\n'
+        + ASK_WRITE)
+    ws = os.path.join(llm.home, 'workspace')
+    r = llm.run('approvals', 'allow', 'default', 'write',
+                '{"path": "ok.txt", "content": "fine\\n"}')
+    assert r.returncode == 0 and r.stdout.startswith('allow rule 1 added'), r
+    r = llm.run('approvals', 'allow', 'default', 'write', '{"path": 3}')
+    assert r.returncode == 2 and 'invalid arguments for write' in r.stderr
+    llm.fake.load({'turns': [
+        {'tool_calls': [call('write', 'c1', path='ok.txt', content='fine\n'),
+                        call('write', 'c2', path='no.txt', content='x\n')]},
+        {'text': 'One of two.'}]})
+    r = llm.run('run', '--json', 'write both', timeout=60)
+    assert r.returncode == 0, r.stderr
+    res = tool_results(model_requests(llm.fake)[-1])
+    assert 'error' not in res['c1'].lower()[:40], res
+    assert 'nobody can answer in this run' in res['c2'], res
+    with open(os.path.join(ws, 'ok.txt')) as f:
+        assert f.read() == 'fine\n'
+    assert not os.path.exists(os.path.join(ws, 'no.txt'))
+    c = sqlite3.connect(os.path.join(llm.home, 'oxios.db'))
+    [(actor, detail)] = c.execute(
+        "SELECT actor, detail FROM audit_log WHERE resource = 'rule:1'"
+    ).fetchall()
+    c.close()
+    assert actor == 'user' and json.loads(detail)['op'] == 'rule_add'
+
+
+def test_rest_makes_a_rule(appr):
+    body = {'principal': 'default', 'tool': 'write',
+            'args': {'path': 'p.txt', 'content': 'rest\n'}}
+    st, _, j = appr.post('/api/security/rules', body)
+    assert st == 201 and j['tool'] == 'write' and j['id'] >= 1, j
+    st, _, j = appr.post('/api/security/rules', dict(body, tool='nope'))
+    assert st == 400 and "unknown tool 'nope'" in j['error']['message'], j
+    st, _, j = appr.post('/api/security/rules', {'principal': 'default'})
+    assert st == 400, j
+    st, _, j = appr.get('/api/security/rules')
+    assert [x['match'] for x in j['rules']] == \
+        ['{"content":"rest\\n","path":"p.txt"}'], j
+    # The rule answers the call: nothing waits.
+    appr.fake.load({'turns': [
+        {'tool_calls': [call('write', 'c1', path='p.txt',
+                             content='rest\n')]},
+        {'text': 'Done.'}]})
+    st, _, j = appr.post('/api/chat', {'content': 'write p'})
+    assert st == 200 and j['reply'] == 'Done.', j
+    assert os.path.exists(os.path.join(appr.ws, 'p.txt'))
+
+
 def test_run_nobody_to_ask_fails_at_once(llm):
     """`oxios run` (no daemon: embedded) cannot wait: the call fails at
     once with the reason, and nothing waits in the table."""

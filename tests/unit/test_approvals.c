@@ -300,6 +300,48 @@ test_sweep(void **state)
 }
 
 static void
+test_rule_made_beforehand(void **state)
+{
+	json_t *args = json_pack("{s:s, s:s}", "path", "a.txt", "content", "x");
+	json_t *other =
+	    json_pack("{s:s, s:s}", "path", "b.txt", "content", "x");
+	json_t *bad = json_pack("{s:i}", "path", 1);
+	char *cause = NULL;
+	int64_t id;
+
+	(void)state;
+	id = approvals_rule_add(tdb.db, "ops", "write", args, "user", &cause);
+	assert_true(id > 0);
+	assert_int_equal(approvals_rule_match(tdb.db, "ops", "write", args),
+	    id);
+	assert_int_equal(approvals_rule_match(tdb.db, "ops", "write", other),
+	    0);
+	assert_int_equal(approvals_rule_match(tdb.db, "dev", "write", args), 0);
+	assert_int_equal(approvals_rule_add(tdb.db, "ops", "nosuch", args,
+			     "user", &cause),
+	    APPROVALS_BAD);
+	assert_string_equal(cause, "unknown tool 'nosuch'");
+	free(cause);
+	cause = NULL;
+	assert_int_equal(approvals_rule_add(tdb.db, "ops", "write", bad, "user",
+			     &cause),
+	    APPROVALS_BAD);
+	assert_non_null(strstr(cause, "invalid arguments for write"));
+	free(cause);
+	cause = NULL;
+	assert_int_equal(approvals_rule_add(tdb.db, "o p", "write", args,
+			     "user", &cause),
+	    APPROVALS_BAD);
+	free(cause);
+	cause = NULL;
+	assert_int_equal(approvals_rule_revoke(tdb.db, id, "user", &cause), 0);
+	assert_int_equal(approvals_rule_match(tdb.db, "ops", "write", args), 0);
+	json_decref(args);
+	json_decref(other);
+	json_decref(bad);
+}
+
+static void
 test_reject_with_a_reason(void **state)
 {
 	char id[UUID_STRLEN], big[APPROVALS_MAX_NOTE + 2], *cause = NULL;
@@ -430,6 +472,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_out_of_process, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_race, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rule_made_beforehand,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reject_with_a_reason,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sweep, setup, teardown),
