@@ -7,7 +7,8 @@
 // (POST /api/approvals/{id}/approve|reject);
 // below, the latest decided approvals and the allow rules in force
 // (GET /api/security/rules), each revocable (DELETE
-// /api/security/rules/{id}).  Reloaded on the approval.* and
+// /api/security/rules/{id}), and a form that makes one before any call
+// waits (POST /api/security/rules).  Reloaded on the approval.* and
 // permissions.changed events and every 10 s; the countdowns tick.
 
 import { seg } from '../js/api.js';
@@ -31,18 +32,47 @@ export async function mount(root, ctx) {
   const inbox = h('div', { 'data-test': 'approvals-inbox' });
   const recent = h('div', { 'data-test': 'approvals-recent' });
   const rules = h('div', { 'data-test': 'approvals-rules' });
+  // An allow rule made before any call waits (runs nobody can answer:
+  // cron, `oxios run`): POST /api/security/rules.
+  const rf = {
+    principal: h('input', { id: 'rule-principal', name: 'principal', value: 'default', size: 12,
+      'data-test': 'rule-principal' }),
+    tool: h('input', { id: 'rule-tool', name: 'tool', size: 10, placeholder: 'write', 'data-test': 'rule-tool' }),
+    args: h('input', { id: 'rule-args', name: 'args', size: 40, placeholder: '{"path": "notes.txt", "content": "..."}',
+      'data-test': 'rule-args' }),
+  };
+  const field = (id, label, el) => h('label', { class: 'field', for: id }, label + ' ', el);
+  const ruleForm = h('form', { class: 'toolbar', 'data-test': 'rule-form',
+    'aria-label': 'Make an allow rule for one exact call', onsubmit: (ev) => { ev.preventDefault(); addRule(); } },
+  field('rule-principal', 'Agent profile', rf.principal), field('rule-tool', 'Tool', rf.tool),
+  field('rule-args', 'Arguments (JSON)', rf.args),
+  h('button', { type: 'submit', 'data-test': 'rule-add' }, 'Add rule'));
   root.append(h('div', { class: 'view-pad' },
     h('div', { class: 'toolbar' }, h('h2', {}, 'Approvals'),
       h('button', { type: 'button', 'data-test': 'approvals-refresh', onclick: () => live.refresh() }, 'Refresh')),
     operator ? null : h('p', { class: 'hint', 'data-test': 'approvals-readonly' },
       `Read only: answering needs the operator role; this token is ${ctx.me.role}.`),
-    inbox, h('h3', {}, 'Decided lately'), recent, h('h3', {}, 'Allow rules'), rules));
+    inbox, h('h3', {}, 'Decided lately'), recent, h('h3', {}, 'Allow rules'), operator ? ruleForm : null, rules));
 
   const act = (what, fn) => actThen(ctx, live, what, fn);
 
   function answer(a, verb, body) {
     return act(`${verb} ${a.tool} ${a.summary}`,
       () => api.post('/api/approvals/' + seg(a.id) + '/' + verb, body));
+  }
+
+  function addRule() {
+    let args;
+    try {
+      args = JSON.parse(rf.args.value || '{}');
+    } catch (e) {
+      rf.args.setCustomValidity('not JSON: ' + e.message);
+      rf.args.reportValidity();
+      return;
+    }
+    rf.args.setCustomValidity('');
+    const body = { principal: rf.principal.value.trim(), tool: rf.tool.value.trim(), args };
+    return act(`Allow ${body.tool} for ${body.principal}`, () => api.post('/api/security/rules', body));
   }
 
   function task(a) {

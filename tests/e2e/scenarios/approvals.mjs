@@ -4,7 +4,7 @@
 // shows its approval card and Allow always answers it (an allow rule,
 // listed in the inbox's rules); another write is rejected by typing
 // /reject ID in the chat, and one more denied from the inbox with a
-// reason.  Only small files in the workspace are written.
+// reason; last, an allow rule made from the form before any call.  Only small files in the workspace are written.
 export default async function (ctx) {
 	const { page, expect } = ctx;
 	const write = (id, path, content) => ({ tool_calls: [{ id, name: 'write',
@@ -79,5 +79,15 @@ export default async function (ctx) {
 	page.once('dialog', (d) => d.accept());
 	await page.click('[data-test=rule-revoke]');
 	await page.locator('[data-test=approvals-rules] [data-test=empty]').waitFor();
+
+	// A rule made before any call waits, from the form.
+	await page.fill('[data-test=rule-tool]', 'write');
+	await page.fill('[data-test=rule-args]', '{"path": "e2e-e.txt", "content": "ahead\\n"}');
+	await page.click('[data-test=rule-add]');
+	await page.locator('[data-test=rule-row]').waitFor();
+	const made = await ctx.api('GET', '/api/security/rules');
+	expect(made.body.rules.length === 1 && made.body.rules[0].principal === 'default' &&
+	    made.body.rules[0].match === '{"content":"ahead\\n","path":"e2e-e.txt"}',
+	    'the rule made: ' + JSON.stringify(made.body));
 	await ctx.shot('done');
 }
