@@ -66,13 +66,42 @@ approvals_rules(sqlite3 *db, int all, char **cause)
 	    0, NULL, 10000, cause);
 }
 
+/*
+ * The end of a change to rule `id` (inside its transaction): `detail`
+ * audited as `actor` (permission_change, resource rule:ID), the commit,
+ * then the event permissions.changed.  0, or -1 with *cause (the
+ * transaction left to the caller to roll back).
+ */
+static int
+approvals_rule_commit(sqlite3 *db, int64_t id, const char *actor,
+    json_t *detail, char **cause)
+{
+	char resource[48];
+	json_t *ev;
+
+	snprintf(resource, sizeof resource, "rule:%lld", (long long)id);
+	if (audit_append_tx(db, actor, AUDIT_PERMISSION, resource, detail,
+		cause) < 0)
+		return -1;
+	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		xasprintf(cause, "rules: %s", sqlite3_errmsg(db));
+		return -1;
+	}
+	ev = json_deep_copy(detail);
+	json_object_set_new(ev, "rule_id", json_integer(id));
+	json_object_set_new(ev, "by", json_string(actor));
+	events_emit(EVENT_PERMISSIONS_CHANGED, ev);
+	json_decref(ev);
+	return 0;
+}
+
 int64_t
 approvals_rule_add(sqlite3 *db, const char *principal, const char *tool,
     const json_t *args, const char *actor, char **cause)
 {
 	sqlite3_stmt *st = NULL;
-	json_t *detail = NULL, *ev = NULL;
-	char resource[48], *match = NULL;
+	json_t *detail = NULL;
+	char *match = NULL;
 	int64_t id = -1;
 
 	if (budget_agent_name_ok(principal, cause) != 0 ||
@@ -102,18 +131,10 @@ approvals_rule_add(sqlite3 *db, const char *principal, const char *tool,
 	id = sqlite3_last_insert_rowid(db);
 	detail = json_pack("{s:s, s:s, s:s}", "op", "rule_add", "principal",
 	    principal, "tool", tool);
-	snprintf(resource, sizeof resource, "rule:%lld", (long long)id);
-	if (audit_append_tx(db, actor, AUDIT_PERMISSION, resource, detail,
-		cause) < 0) {
+	if (approvals_rule_commit(db, id, actor, detail, cause) != 0) {
 		id = -1;
 		goto fail;
 	}
-	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-		goto sqlerr;
-	ev = json_deep_copy(detail);
-	json_object_set_new(ev, "rule_id", json_integer(id));
-	json_object_set_new(ev, "by", json_string(actor));
-	events_emit(EVENT_PERMISSIONS_CHANGED, ev);
 	goto out;
 sqlerr:
 	id = -1;
@@ -127,7 +148,6 @@ fail:
 out:
 	sqlite3_finalize(st);
 	json_decref(detail);
-	json_decref(ev);
 	free(match);
 	return id;
 }
@@ -136,8 +156,7 @@ int
 approvals_rule_revoke(sqlite3 *db, int64_t id, const char *actor, char **cause)
 {
 	sqlite3_stmt *st = NULL;
-	json_t *detail = NULL, *ev = NULL;
-	char resource[48];
+	json_t *detail = NULL;
 	int rc = -1, r;
 
 	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
@@ -175,16 +194,8 @@ approvals_rule_revoke(sqlite3 *db, int64_t id, const char *actor, char **cause)
 	sqlite3_bind_int64(st, 3, id);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		goto sqlerr;
-	snprintf(resource, sizeof resource, "rule:%lld", (long long)id);
-	if (audit_append_tx(db, actor, AUDIT_PERMISSION, resource, detail,
-		cause) < 0)
+	if (approvals_rule_commit(db, id, actor, detail, cause) != 0)
 		goto fail;
-	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-		goto sqlerr;
-	ev = json_deep_copy(detail);
-	json_object_set_new(ev, "rule_id", json_integer(id));
-	json_object_set_new(ev, "by", json_string(actor));
-	events_emit(EVENT_PERMISSIONS_CHANGED, ev);
 	rc = 0;
 	goto out;
 sqlerr:
@@ -198,6 +209,5 @@ fail:
 out:
 	sqlite3_finalize(st);
 	json_decref(detail);
-	json_decref(ev);
 	return rc;
 }
