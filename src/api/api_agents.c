@@ -7,6 +7,7 @@
 #include "api/api.h"
 #include "kernel/sessions.h"
 #include "kernel/supervisor.h"
+#include "memory/recall.h"
 #include "util/uuid.h"
 
 #define API_MAX_LIMIT 1000
@@ -157,11 +158,17 @@ api_sessions_get(struct http_req *r)
 	const char *id = route_param(&r->match, "id");
 	char *cause = NULL;
 	sqlite3 *db;
-	json_t *s;
+	json_t *s, *recall;
 
 	if (!api_id_ok(r, id, "session") || (db = api_db(r)) == NULL)
 		return 0;
 	s = session_get(db, id, &cause);
+	if (s != NULL && (recall = recall_session(db, id, &cause)) == NULL) {
+		json_decref(s);
+		return api_fail(r, cause);
+	}
+	if (s != NULL)
+		json_object_set_new(s, "recall", recall);
 	return api_found(r, s, cause, "session", id);
 }
 
@@ -248,9 +255,12 @@ const struct route api_agents_routes[] = {
 	    .role = ROLE_VIEWER,
 	    .handler = api_sessions_get,
 	    .tag = "sessions",
-	    .summary =
-		"A session with its messages and the agents that ran in it.",
-	    .response = "{id, title, messages, agents, ...}",
+	    .summary = "A session with its messages, the agents that ran in "
+		       "it and what it recalled from memory (docs/memory.md, "
+		       "\"Recall at topic changes\").",
+	    .response = "{id, title, messages, agents, recall: {topics: "
+			"[{topic, turn, recalled}], memories: [{id, type, "
+			"content}]}, ...}",
 	},
 	{
 	    .method = "DELETE",

@@ -9,6 +9,7 @@
 #include "memory/embed.h"
 #include "memory/memory_int.h"
 #include "memory/recall.h"
+#include "store/db.h"
 #include "util/xalloc.h"
 
 /* ---- lines of the section ---- */
@@ -619,4 +620,28 @@ out:
 	json_decref(covered);
 	json_decref(picked);
 	return rc;
+}
+
+json_t *
+recall_session(sqlite3 *db, const char *id, char **cause)
+{
+	const char *p[1] = { id };
+	json_t *topics, *mems;
+
+	topics = db_rows(db,
+	    "SELECT topic, turn, recalled FROM session_recall_topics "
+	    "WHERE session_id = ?1 ORDER BY turn, topic",
+	    1, p, 1000, cause);
+	if (topics == NULL)
+		return NULL;
+	mems = db_rows(db,
+	    "SELECT r.memory_id AS id, m.type, m.content FROM "
+	    "session_recall_memories r LEFT JOIN memories m ON m.id = "
+	    "r.memory_id WHERE r.session_id = ?1 ORDER BY r.seq",
+	    1, p, 1000, cause);
+	if (mems == NULL) {
+		json_decref(topics);
+		return NULL;
+	}
+	return json_pack("{s:o, s:o}", "topics", topics, "memories", mems);
 }

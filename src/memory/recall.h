@@ -72,5 +72,12 @@ struct recall_result {
  */
 int recall_turn(sqlite3 *db, const struct recall_turn *t,
     struct recall_result *out, char **cause);
+/*
+ * What session `id` has recalled, for a person: {topics: [{topic, turn,
+ * recalled}] in the order of their turns, memories: [{id, type,
+ * content}] in the order recalled (a memory forgotten since: without
+ * type and content)}.  New reference, or NULL with *cause.
+ */
+json_t *recall_session(sqlite3 *db, const char *id, char **cause);
 
 #endif

@@ -104,6 +104,13 @@ def test_a_shift_of_topic_recalls_once_per_topic(home):
         assert evs[0]['ids'] == [ids[TOMATO]]
         assert evs[1]['topics'] == ['car']
         assert evs[1]['ids'] == [ids[OIL]]
+        # The session says what it recalled, for a person.
+        st, _, j = d.get('/api/sessions/' + sid)
+        assert st == 200, j
+        assert [(t['topic'], t['recalled']) for t in j['recall']['topics']
+                ] == [('car', 1), ('garden', 1), ('tools', 0)], j['recall']
+        assert [(m['id'], m['content']) for m in j['recall']['memories']
+                ] == [(ids[TOMATO], TOMATO), (ids[OIL], OIL)], j['recall']
     finally:
         d.stop_clean()
 

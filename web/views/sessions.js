@@ -1,5 +1,6 @@
 // views/sessions.js — the Sessions view: the conversations (GET
-// /api/sessions), one opened with its messages and the agents that ran in
+// /api/sessions), one opened with its messages, what it recalled from
+// memory and the agents that ran in
 // it (GET /api/sessions/{id}, address #/sessions/<id>), Continue in Chat
 // (#/chat/<id>), and Delete after a confirmation (DELETE
 // /api/sessions/{id}; refused while an agent runs in it).
@@ -125,7 +126,24 @@ export async function mount(root, ctx) {
         { label: 'Iterations', class: 'n', value: (a) => num(a.iterations) },
         { label: 'Started', value: (a) => when(a.created_at) },
         { label: 'Ended', value: (a) => when(a.ended_at) + (a.exit_reason ? ' · ' + a.exit_reason : '') },
-      ], s.agents, { caption: 'Agents that ran in it', test: 'session-agents' }) : null);
+      ], s.agents, { caption: 'Agents that ran in it', test: 'session-agents' }) : null,
+      recalled(s.recall));
+  }
+
+  // What the session recalled from memory (at its start, and when its
+  // topic shifted): the topics, then the memories in the order recalled.
+  function recalled(r) {
+    const mems = (r && r.memories) || [];
+    if (!mems.length) return null;
+    const topics = (r.topics || []).filter((t) => t.recalled).map((t) => t.topic);
+    return h('div', { 'data-test': 'session-recall' },
+      h('p', { class: 'hint' }, 'Recalled from memory' + (topics.length ? ' on ' + topics.join(', ') : '') + ':'),
+      table([
+        { label: 'Memory', value: (m) => '#' + m.id },
+        { label: 'Type', value: (m) => m.type || '(forgotten since)' },
+        { label: 'Content', value: (m) => m.content || '' },
+      ], mems, { test: 'session-recall-table', rowAttrs: (m) => ({ 'data-test': 'session-recall-row',
+        'data-id': String(m.id) }) }));
   }
 
   async function load() {

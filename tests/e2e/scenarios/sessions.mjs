@@ -1,8 +1,12 @@
 // sessions.mjs — the Sessions view: a conversation listed, opened with
-// its messages (a tool call folded), Continue in Chat leads to it, and
+// its messages (a tool call folded) and the memory it recalled, Continue in Chat leads to it, and
 // Delete asks first: refused it keeps the session, confirmed it is gone.
 export default async function (ctx) {
 	const { page, expect } = ctx;
+	// A memory the question brings to mind: recalled at the session's start.
+	const mem = await ctx.api('POST', '/api/memory',
+	    { content: 'The workspace holds the garden planner', tags: ['workspace'] });
+	expect(mem.status === 201 || mem.status === 200, 'a memory: ' + JSON.stringify(mem.body));
 	await ctx.script([
 		{ tool_calls: [{ id: 'k1', name: 'ls', arguments: { path: '.' } }] },
 		{ text: 'The **workspace** is listed.' },
@@ -23,6 +27,9 @@ export default async function (ctx) {
 	    .evaluateAll((els) => els.map((e) => e.dataset.role));
 	expect(roles[0] === 'user' && roles.includes('assistant'),
 	    'the messages: ' + roles.join(','));
+	const rec = page.locator(`[data-test=session-recall-row][data-id="${mem.body.id}"]`);
+	await rec.waitFor();
+	expect((await rec.innerText()).includes('garden planner'), 'the recalled memory shown');
 	const log = await page.locator('[data-test=session-messages]').innerText();
 	expect(log.includes('list the workspace please'), 'the question shown');
 	expect(log.includes('The workspace is listed.'), 'the answer shown');
