@@ -18,15 +18,19 @@ api_mem_compact(sqlite3 *db, const char *actor, int *status)
 	const struct config *cfg = config_live_get();
 	char *cause = NULL;
 	json_t *t;
+	int busy;
 
+	errno = 0;
 	t = memory_compact(db, cfg, actor, &cause);
+	busy = t == NULL && errno == EBUSY;
 	config_live_put(cfg);
 	if (t != NULL) {
 		*status = 200;
 		return t;
 	}
-	*status = 500;
-	t = json_pack("{s:{s:s, s:s}}", "error", "code", "internal", "message",
+	*status = busy ? 409 : 500;
+	t = json_pack("{s:{s:s, s:s}}", "error", "code",
+	    busy ? "busy" : "internal", "message",
 	    cause != NULL ? cause : "compaction failed");
 	free(cause);
 	return t;
@@ -74,7 +78,8 @@ const struct route api_memory_tree_routes[] = {
 	    .summary = "Compact now: closed days, weeks and months of raw "
 		       "memories into summaries through the model, a root "
 		       "summary per topic; then prune covered memories by "
-		       "memory.prune_covered_days.",
+		       "memory.prune_covered_days (409 while another "
+		       "compaction runs).",
 	    .response = "{levels: {daily|weekly|monthly|root: {written, "
 			"rewritten, unchanged, pending}}, calls, model, "
 			"pruned, pruned_ids, clock}",

@@ -3,9 +3,15 @@
  * (daily, weekly, monthly, root), the model's summaries and the pruning
  * of what they cover.
  */
+#include <sys/file.h>
+
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "config/home.h"
 #include "kernel/events.h"
 #include "kernel/gate.h"
 #include "llm/models.h"
@@ -41,6 +47,8 @@ struct compact_src {
 	int64_t id;
 	char key[80]; /* a period's key, or a topic */
 	int64_t start_ms, end_ms;
+	int fresh; /* not taken in by the period's summary yet */
+	int shown; /* in the prompt of this run (compact_prompt()) */
 };
 
 struct compact_run {
@@ -149,14 +157,16 @@ compact_summary_of(sqlite3 *db, enum compact_level level, const char *key)
 	return v;
 }
 
-/* How many of src[0..n) summary `id` (-1: none) has not taken in yet:
- * new ones, and summaries rewritten since. */
+/* How many of src[0..n) summary `id` (-1: none) has not taken in yet —
+ * new ones, and summaries rewritten since — each marked `fresh`. */
 static size_t
-compact_fresh(sqlite3 *db, int64_t id, const struct compact_src *src, size_t n)
+compact_fresh(sqlite3 *db, int64_t id, struct compact_src *src, size_t n)
 {
 	sqlite3_stmt *st = NULL;
 	size_t i, fresh = 0;
 
+	for (i = 0; i < n; i++)
+		src[i].fresh = 1;
 	if (id < 0 ||
 	    sqlite3_prepare_v2(db,
 		"SELECT COALESCE((SELECT version FROM memory_summaries WHERE "
@@ -168,20 +178,22 @@ compact_fresh(sqlite3 *db, int64_t id, const struct compact_src *src, size_t n)
 	for (i = 0; i < n; i++) {
 		sqlite3_bind_int64(st, 1, id);
 		sqlite3_bind_int64(st, 2, src[i].id);
-		if (sqlite3_step(st) != SQLITE_ROW ||
-		    sqlite3_column_int(st, 0) != 0)
-			fresh++;
+		src[i].fresh = sqlite3_step(st) != SQLITE_ROW ||
+		    sqlite3_column_int(st, 0) != 0;
+		fresh += src[i].fresh;
 		sqlite3_reset(st);
 	}
 	sqlite3_finalize(st);
 	return fresh;
 }
 
-/* The prompt for a period's summary: the old one, then its sources (as
- * many as fit COMPACT_PROMPT_BYTES).  Caller buf_free()s. */
+/* The prompt for a period's summary: the old one, then the sources it
+ * has not taken in (as many as fit COMPACT_PROMPT_BYTES, each marked
+ * `shown`: only those get an edge, the rest wait for the next run).
+ * Caller buf_free()s. */
 static void
 compact_prompt(sqlite3 *db, enum compact_level level, const char *key,
-    int64_t old, const struct compact_src *src, size_t n, struct buf *p)
+    int64_t old, struct compact_src *src, size_t n, struct buf *p)
 {
 	sqlite3_stmt *st = NULL;
 	const char *text, *lvl;
@@ -209,6 +221,9 @@ compact_prompt(sqlite3 *db, enum compact_level level, const char *key,
 	buf_adds(p, "\nThe notes:\n");
 	start = p->len;
 	for (i = 0; i < n; i++) {
+		src[i].shown = 0;
+		if (!src[i].fresh)
+			continue;
 		sqlite3_bind_int64(st, 1, src[i].id);
 		if (sqlite3_step(st) == SQLITE_ROW &&
 		    p->len - start < COMPACT_PROMPT_BYTES) {
@@ -224,13 +239,12 @@ compact_prompt(sqlite3 *db, enum compact_level level, const char *key,
 				buf_printf(p, "- [%.10s] ", at);
 			buf_add(p, text, len);
 			buf_adds(p, "\n");
+			src[i].shown = 1;
 			shown++;
 		}
 		sqlite3_reset(st);
 	}
 	sqlite3_finalize(st);
-	if (shown < n)
-		buf_printf(p, "(%zu more not shown)\n", n - shown);
 	buf_adds(p,
 	    "\nWrite the summary: every fact, decision and name that "
 	    "matters, in a few short sentences. Answer with the "
@@ -303,12 +317,15 @@ compact_edges(sqlite3 *db, int64_t id, const struct compact_src *src, size_t n,
 
 	if (sqlite3_prepare_v2(db,
 		"INSERT INTO memory_summary_sources (summary_id, source_id, "
-		"seen) VALUES (?1, ?2, COALESCE((SELECT version FROM "
-		"memory_summaries WHERE memory_id = ?2), 0)) ON CONFLICT DO "
+		"seen) SELECT ?1, ?2, COALESCE((SELECT version FROM "
+		"memory_summaries WHERE memory_id = ?2), 0) WHERE EXISTS "
+		"(SELECT 1 FROM memories WHERE id = ?2) ON CONFLICT DO "
 		"UPDATE SET seen = excluded.seen",
 		-1, &st, NULL) != SQLITE_OK)
 		goto fail;
 	for (i = 0; i < n; i++) {
+		if (!src[i].shown)
+			continue; /* not in the prompt: still to take in */
 		sqlite3_bind_int64(st, 1, id);
 		sqlite3_bind_int64(st, 2, src[i].id);
 		if (sqlite3_step(st) != SQLITE_DONE)
@@ -391,6 +408,11 @@ compact_rewrite(struct compact_run *run, int64_t id, const char *text,
 	sqlite3_bind_int64(st, 4, c->end_ms);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		goto dberr;
+	if (sqlite3_changes(db) != 1) {
+		xasprintf(cause, "summary #%lld was forgotten meanwhile",
+		    (long long)id);
+		goto out;
+	}
 	pthread_mutex_lock(&mem.lock);
 	before = mem_generation(db);
 	if (mem_rewrite(db, id, text, apivec, cause) == 0 &&
@@ -419,7 +441,7 @@ out:
  */
 static void
 compact_period(struct compact_run *run, enum compact_level level,
-    const struct compact_src *src, size_t n)
+    struct compact_src *src, size_t n)
 {
 	struct compact_new c;
 	struct mem_new m;
@@ -539,26 +561,29 @@ compact_prune(sqlite3 *db, long days, json_t *ids, char **cause)
 
 	if (days <= 0)
 		return 0;
+	/* Chosen inside the transaction that deletes them, so a memory
+	 * protected or uncovered meanwhile is not taken; one longer than
+	 * a prompt shows of a source (cut) is never covered whole. */
+	if (mem_exec(db, "BEGIN IMMEDIATE", cause) != 0)
+		return -1;
 	if (sqlite3_prepare_v2(db,
 		"SELECT id FROM memories WHERE protection = 0 AND type IN " COMPACT_RAW_SQL
-		" AND created_ms < ?1 AND EXISTS (SELECT 1 FROM "
-		"memory_summary_sources e JOIN memory_summaries s ON "
-		"s.memory_id = e.summary_id WHERE e.source_id = memories.id "
-		"AND e.seen >= 0) ORDER BY id",
+		" AND created_ms < ?1 AND length(CAST(content AS BLOB)) <= ?2 "
+		"AND EXISTS (SELECT 1 FROM memory_summary_sources e JOIN "
+		"memory_summaries s ON s.memory_id = e.summary_id WHERE "
+		"e.source_id = memories.id AND e.seen >= 0) ORDER BY id",
 		-1, &st, NULL) != SQLITE_OK) {
 		xasprintf(cause, "memory: pruning: %s", sqlite3_errmsg(db));
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 		return -1;
 	}
 	sqlite3_bind_int64(st, 1, mem_clock_ms() - (int64_t)days * DAY_MS);
+	sqlite3_bind_int(st, 2, COMPACT_SOURCE_BYTES);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		victims = xreallocarray(victims, n + 1, sizeof *victims);
 		victims[n++] = sqlite3_column_int64(st, 0);
 	}
 	sqlite3_finalize(st);
-	if (n == 0)
-		return 0;
-	if (mem_exec(db, "BEGIN IMMEDIATE", cause) != 0)
-		goto out;
 	pthread_mutex_lock(&mem.lock);
 	before = mem_generation(db);
 	for (i = 0; i < n; i++)
@@ -580,6 +605,30 @@ out:
 	return rc;
 }
 
+/*
+ * One compaction at a time on a home, across the daemon's threads (dream,
+ * REST) and other processes (the CLI): an exclusive flock on
+ * $OXIOS_HOME/memory.compact.lock.  Its descriptor; -1 when the file
+ * cannot be opened (no lock then: a period's UNIQUE row still keeps one
+ * summary); -2 when another compaction holds it.
+ */
+static int
+compact_lock(void)
+{
+	char *path = home_path("memory.compact.lock");
+	int fd;
+
+	fd = path != NULL ? open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600) : -1;
+	free(path);
+	if (fd < 0)
+		return -1;
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		close(fd);
+		return -2;
+	}
+	return fd;
+}
+
 json_t *
 memory_compact(sqlite3 *db, const struct config *cfg, const char *actor,
     char **cause)
@@ -589,8 +638,13 @@ memory_compact(sqlite3 *db, const struct config *cfg, const char *actor,
 	struct compact_run run;
 	json_t *report = NULL, *levels, *lv, *pruned_ids, *ev;
 	char clock[40];
-	int l, k, pruned = 0, skipped;
+	int l, k, pruned = 0, skipped, lock;
 
+	if ((lock = compact_lock()) == -2) {
+		xasprintf(cause, "a compaction is already running");
+		errno = EBUSY;
+		return NULL;
+	}
 	memset(&run, 0, sizeof run);
 	run.db = db;
 	run.cfg = cfg;
@@ -633,5 +687,7 @@ memory_compact(sqlite3 *db, const struct config *cfg, const char *actor,
 out:
 	json_decref(levels);
 	json_decref(pruned_ids);
+	if (lock >= 0)
+		close(lock);
 	return report;
 }

@@ -76,7 +76,9 @@ int compact_period_of(enum compact_level level, int64_t ms,
  * {levels: {daily: {written, rewritten, unchanged, pending}, ...},
  * calls, model, pruned, pruned_ids, clock, refused?}, or NULL with
  * *cause.  A call the gate refuses (a budget, the breaker, no key, the
- * service stopping) ends the run's calls; `refused` says why.
+ * service stopping) ends the run's calls; `refused` says why.  One runs
+ * at a time on a home: another gets NULL, errno EBUSY, "a compaction is
+ * already running".
  */
 json_t *memory_compact(sqlite3 *db, const struct config *cfg, const char *actor,
     char **cause);

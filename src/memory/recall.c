@@ -10,6 +10,7 @@
 #include "memory/memory_int.h"
 #include "memory/recall.h"
 #include "store/db.h"
+#include "util/utf8.h"
 #include "util/xalloc.h"
 
 /* ---- lines of the section ---- */
@@ -222,13 +223,22 @@ static json_t *
 recall_search(sqlite3 *db, const char *message, char **cause)
 {
 	struct mem_query q;
+	char *cut = NULL;
+	json_t *hits;
 
+	/* A long message (a pasted file) is searched by its beginning: a
+	 * query is at most MEMORY_MAX_CONTENT. */
+	if (strlen(message) > MEMORY_MAX_CONTENT)
+		message = cut =
+		    xstrndup(message, utf8_cut(message, MEMORY_MAX_CONTENT));
 	memset(&q, 0, sizeof q);
 	q.text = message;
 	q.mode = MEM_HYBRID;
 	q.limit = RECALL_SEARCH;
 	q.type = -1;
-	return memory_search(db, &q, cause);
+	hits = memory_search(db, &q, cause);
+	free(cut);
+	return hits;
 }
 
 json_t *

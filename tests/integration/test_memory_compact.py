@@ -316,3 +316,74 @@ def test_tree_of_a_memory_in_no_summary_says_why(oxios):
     text = run(oxios, 'show', str(pref), '--tree').stdout
     assert '(a preference: only episodes, sessions, conversations, facts ' \
         'and knowledge roll up into summaries)' in text, text
+
+
+def test_a_busy_day_is_taken_in_over_runs_and_a_cut_note_never_pruned(llm):
+    """More notes than one prompt holds (32 KiB): a run covers those the
+    model was shown, the next takes in the rest; a note longer than a
+    prompt shows of a source (2000 bytes) is never pruned."""
+    llm.write_config('[engine]\nretry_base_ms = 20\n'
+                     'default_model = "openai/gpt-4.1"\n'
+                     '[memory]\nprune_covered_days = 1\n')
+    llm.fake.load({'turns': [{'text': 'Busy day summary %d' % i}
+                             for i in range(20)]})
+    ids = [add(llm, 'Note %02d of the busy day: ' % i + 'x' * 1900,
+               '2025-10-01T09:%02d:00' % i, '--type', 'episode')
+           for i in range(24)]
+    long_id = add(llm, 'A long note: ' + 'y' * 3000, '2025-10-01T10:00:00',
+                  '--type', 'episode')
+    ids.append(long_id)
+    day = "SELECT memory_id FROM memory_summaries WHERE level = 'daily'"
+    edges = 'SELECT COUNT(*) FROM memory_summary_sources WHERE ' \
+            'summary_id = ? AND seen >= 0'
+    rep = compact(llm, '2025-10-01T23:59:59')
+    assert levels(rep)['daily'] == (0, 0, 0, 0)  # the day is not over
+    rep = compact(llm, '2025-10-02T00:30:00')
+    assert levels(rep)['daily'][0] == 1, rep
+    [(sid,)] = rows(llm, day)
+    [(first,)] = rows(llm, edges, sid)
+    assert 0 < first < len(ids), first
+    prompt = chats(llm)[-1]['body']['messages'][-1]['content']
+    assert 'Note 00 of the busy day' in prompt
+    # A day later the model refuses (a bad key): the day waits, and
+    # pruning takes only the notes the summary was shown.
+    llm.fake.load({'turns': [{'text': 'never',
+                              'fault': {'status': 401, 'times': 50}}]})
+    rep = compact(llm, '2025-10-03T00:30:00')
+    assert levels(rep)['daily'] == (0, 0, 0, 1) and rep['refused'], rep
+    left = {i for (i,) in rows(llm, 'SELECT id FROM memories WHERE '
+                               "type = 'episode'")}
+    assert len(set(ids) - left) == first, (first, left)
+    assert long_id in left
+    # The next run takes in the rest; nothing is lost uncovered.
+    llm.fake.load({'turns': [{'text': 'Busy day, the rest %d' % i}
+                             for i in range(20)]})
+    rep = compact(llm, '2025-10-04T00:30:00')
+    assert levels(rep)['daily'][1] == 1, rep  # rewritten with the rest
+    prompt = chats(llm)[-1]['body']['messages'][-1]['content']
+    assert 'The summary so far' in prompt and 'Note 00 ' not in prompt
+    left = {i for (i,) in rows(llm, 'SELECT id FROM memories WHERE '
+                               "type = 'episode'")}
+    assert left == {long_id}, left  # cut in its prompt: never pruned
+    # Every note has its edge: live for the long one, gone for the pruned.
+    assert rows(llm, 'SELECT COUNT(*) FROM memory_summary_sources WHERE '
+                'summary_id = ?', sid) == [(len(ids),)]
+
+
+def test_one_compaction_at_a_time(llm):
+    import fcntl
+    add(llm, 'Day 1: a note', '2025-10-01T09:00:00', '--type', 'episode')
+    with open(llm.path('memory.compact.lock'), 'w') as f:
+        fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        r = run(llm, 'compact', at='2025-12-01T00:00:00', check=None)
+        assert r.returncode == 1, r
+        assert 'a compaction is already running' in r.stderr
+        d = make_daemon(llm)
+        d.start()
+        try:
+            st, _, j = d.post('/api/memory/compact')
+            assert st == 409 and j['error']['code'] == 'busy', j
+        finally:
+            d.stop_clean()
+    r = run(llm, 'compact', at='2025-12-01T00:00:00')
+    assert r.returncode == 0, r.stderr

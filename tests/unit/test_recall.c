@@ -171,6 +171,19 @@ test_nearest_topics(void **state)
 	expect_topics("any fact", "[\"fact\"]");
 	/* Nothing matches: no topic. */
 	expect_topics("quantum chromodynamics", "[]");
+	/* A message longer than a query may be (a pasted file) is searched
+	 * by its beginning. */
+	{
+		size_t n = MEMORY_MAX_CONTENT + 4096;
+		char *big = malloc(n + 1);
+
+		assert_non_null(big);
+		memset(big, 'z', n);
+		memcpy(big, "how are the tomatoes ", 21);
+		big[n] = '\0';
+		expect_topics(big, "[\"garden\"]");
+		free(big);
+	}
 }
 
 /* One turn of session `sid`: the event's why (or "-"), its topics and
