@@ -3,8 +3,8 @@
 // (POST /api/memory), the memories of each tier with their protection
 // (GET /api/memory/tiers), counts by tier, type and protection as SVG bar
 // charts (GET /api/memory/stats), and the dream reports (GET
-// /api/memory/dream/reports) with a button to consolidate now (POST
-// /api/memory/dream).  A memory can be forgotten (DELETE
+// /api/memory/dream/reports) with buttons to consolidate now (POST
+// /api/memory/dream) and to compact now (POST /api/memory/compact).  A memory can be forgotten (DELETE
 // /api/memory/{id}).  It reloads when a run ends, and after a gap in the
 // event stream (lost) or a restart of the daemon.
 
@@ -79,6 +79,9 @@ export async function mount(root, ctx) {
     h('option', { value: '' }, 'any'), PROTECTIONS.map((p) => h('option', { value: p }, p)));
   const tierList = h('div', { 'data-test': 'memory-tier-list' });
   const dream = h('button', { type: 'button', 'data-test': 'memory-dream', onclick: safe(dreamNow) }, 'Dream now');
+  const compact = h('button', { type: 'button', 'data-test': 'memory-compact', onclick: safe(compactNow) },
+    'Compact now');
+  const compacted = h('p', { class: 'hint', 'data-test': 'memory-compact-result', 'aria-live': 'polite' });
   const reports = h('div', { 'data-test': 'memory-reports' });
   const topicList = h('div', { 'data-test': 'memory-topics' });
   const topicDetail = h('div', { 'data-test': 'memory-topic-detail', 'aria-live': 'polite' });
@@ -95,8 +98,10 @@ export async function mount(root, ctx) {
     h('div', { class: 'toolbar' }, h('label', { for: 'mem-tier' }, 'Tier '), tierPick,
       h('label', { for: 'mem-prot' }, 'Protection '), protPick),
     tierList,
-    h('div', { class: 'toolbar' }, h('h3', {}, 'Dream reports'), dream),
-    h('p', { class: 'hint' }, 'Dreaming consolidates: re-tiers, merges near-duplicates, prunes what decayed, re-indexes.'),
+    h('div', { class: 'toolbar' }, h('h3', {}, 'Dream reports'), dream, compact),
+    h('p', { class: 'hint' }, 'Dreaming consolidates: re-tiers, merges near-duplicates, compacts, prunes what decayed, '
+      + 're-indexes. Compacting rolls closed days, weeks and months up into summaries through the model.'),
+    compacted,
     reports));
 
   let tiers = { hot: [], warm: [], cold: [] };
@@ -252,6 +257,21 @@ export async function mount(root, ctx) {
       await refresh(true);
     } finally {
       dream.disabled = false;
+    }
+  }
+
+  // A compaction now (POST /api/memory/compact): what it did, per level.
+  async function compactNow() {
+    compact.disabled = true;
+    try {
+      const r = await api.post('/api/memory/compact', {});
+      const sum = (k) => Object.values(r.levels || {}).reduce((n, l) => n + (l[k] || 0), 0);
+      compacted.textContent = `Compaction: ${sum('written')} written, ${sum('rewritten')} rewritten, `
+        + `${sum('unchanged')} unchanged, ${sum('pending')} pending; ${r.calls} model calls, ${r.pruned} pruned`
+        + (r.refused ? ` (the model refused: ${r.refused})` : '') + '.';
+      await refresh(true);
+    } finally {
+      compact.disabled = false;
     }
   }
 

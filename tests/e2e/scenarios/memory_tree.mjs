@@ -1,7 +1,8 @@
 // memory_tree.mjs — the Memory view's compaction levels: the topic ops
 // (two weeks of notes, compacted before the daemon started) shows its
 // root summary, which folds out to the month, the weeks, the days and the
-// notes, as GET /api/memory/{id}/tree has them.
+// notes, as GET /api/memory/{id}/tree has them; Compact now then changes
+// nothing.
 export default async function (ctx) {
 	const { page, expect } = ctx;
 	const topic = (await ctx.api('GET', '/api/memory/topics/ops')).body;
@@ -37,5 +38,14 @@ export default async function (ctx) {
 	const note = day.locator('[data-test=memory-tree-node][data-level=raw]').first();
 	await note.waitFor({ state: 'visible' });
 	expect((await note.textContent()).includes('Ops note of day'), 'a raw note at the bottom');
+	// Compact now: every closed period is summarised already, so the run
+	// changes nothing and asks the model nothing.
+	await page.click('[data-test=memory-compact]');
+	const said = page.locator('[data-test=memory-compact-result]');
+	await page.waitForFunction(() => document.querySelector('[data-test=memory-compact-result]')
+	    .textContent.startsWith('Compaction:'));
+	const text = await said.textContent();
+	expect(/ 0 written, 0 rewritten, [1-9]\d* unchanged, 0 pending; 0 model calls/.test(text),
+	    'a second compaction changes nothing: ' + text);
 	await ctx.shot('view');
 }
