@@ -9,6 +9,7 @@
 #include "memory/embed.h"
 #include "memory/memory_int.h"
 #include "memory/recall.h"
+#include "memory/root.h"
 #include "store/db.h"
 #include "util/utf8.h"
 #include "util/xalloc.h"
@@ -143,26 +144,6 @@ recall_vote_add(json_t *votes, const char *topic, double w)
 	    json_real((v != NULL ? json_real_value(v) : 0.0) + w));
 }
 
-/* The topics of memory `id` (the ROOT index's links): a new array. */
-static json_t *
-recall_links(sqlite3 *db, json_int_t id)
-{
-	sqlite3_stmt *st = NULL;
-	json_t *out = json_array();
-
-	if (sqlite3_prepare_v2(db,
-		"SELECT topic FROM memory_topic_links WHERE memory_id = ?1 "
-		"ORDER BY topic",
-		-1, &st, NULL) != SQLITE_OK)
-		return out;
-	sqlite3_bind_int64(st, 1, id);
-	while (sqlite3_step(st) == SQLITE_ROW)
-		json_array_append_new(out,
-		    json_string((const char *)sqlite3_column_text(st, 0)));
-	sqlite3_finalize(st);
-	return out;
-}
-
 /* The nearest topics of `message`, given the search's `hits`: a new
  * array of names, best first. */
 static json_t *
@@ -179,7 +160,7 @@ recall_vote(sqlite3 *db, const char *message, const json_t *hits)
 		if (!recall_strong(row, 1))
 			continue;
 		rank++;
-		links = recall_links(db,
+		links = root_memory_topics(db,
 		    json_integer_value(json_object_get(row, "id")));
 		json_array_foreach(links, j, v)
 			recall_vote_add(votes, json_string_value(v),
@@ -371,7 +352,7 @@ recall_pick(sqlite3 *db, json_int_t id, const struct recall_state *s,
 		if (json_integer_value(v) == id)
 			return;
 	json_array_append_new(picked, json_integer(id));
-	links = recall_links(db, id);
+	links = root_memory_topics(db, id);
 	json_array_foreach(links, i, v)
 		if (json_object_get(fresh, json_string_value(v)) != NULL)
 			json_object_set_new(covered, json_string_value(v),
@@ -580,7 +561,7 @@ recall_turn(sqlite3 *db, const struct recall_turn *t, struct recall_result *out,
 				break;
 			if (!mem_recall_fits(row))
 				continue;
-			links = recall_links(db,
+			links = root_memory_topics(db,
 			    json_integer_value(json_object_get(row, "id")));
 			if (start || recall_under(links, fresh))
 				recall_pick(db,

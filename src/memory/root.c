@@ -131,6 +131,26 @@ root_by_id(sqlite3 *db, const char *sql, int64_t id, json_t *into, char **cause)
 	return root_done(db, st, cause);
 }
 
+/* The topics memory `id` is under, by name. */
+#define ROOT_SQL_LINKS \
+	"SELECT topic FROM memory_topic_links WHERE memory_id = ?1 " \
+	"ORDER BY topic"
+
+json_t *
+root_memory_topics(sqlite3 *db, int64_t id)
+{
+	json_t *set = json_object(), *out = json_array(), *v;
+	const char *t;
+	char *cause = NULL;
+
+	if (root_by_id(db, ROOT_SQL_LINKS, id, set, &cause) != 0)
+		free(cause);
+	json_object_foreach(set, t, v)
+		json_array_append_new(out, json_string(t));
+	json_decref(set);
+	return out;
+}
+
 /* The importance of memory `id`, or -1 if there is none. */
 static double
 root_importance(sqlite3 *db, int64_t id)
@@ -338,9 +358,7 @@ root_note(sqlite3 *db, int64_t id, char **cause)
 	double imp;
 	int rc = -1;
 
-	if (root_by_id(db,
-		"SELECT topic FROM memory_topic_links WHERE memory_id = ?1", id,
-		moves, cause) != 0 ||
+	if (root_by_id(db, ROOT_SQL_LINKS, id, moves, cause) != 0 ||
 	    root_by_id(db,
 		"DELETE FROM memory_topic_links WHERE memory_id = ?1", id, NULL,
 		cause) != 0 ||

@@ -32,6 +32,9 @@
  * topic it left, joined or stayed in follows.  0, or -1 with *cause.
  */
 int root_note(sqlite3 *db, int64_t id, char **cause);
+/* The topics memory `id` is under, sorted by name: a new array (empty
+ * if it has none, or on an error). */
+json_t *root_memory_topics(sqlite3 *db, int64_t id);
 /* Rebuild both tables from the memories (inside the caller's
  * transaction).  0, or -1 with *cause. */
 int root_rebuild(sqlite3 *db, char **cause);
