@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -274,6 +275,136 @@ db_row(sqlite3 *db, const char *sql, int n, const char *const *params,
 	row = json_incref(json_array_get(rows, 0));
 	json_decref(rows);
 	return row;
+}
+
+/* Bind ?1..?n of `st` from `ap` as `types` says (see db.h). */
+static int
+db_bindv(sqlite3_stmt *st, const char *types, va_list ap)
+{
+	const char *t;
+	const void *p;
+	int64_t v;
+	int i, rc = SQLITE_OK, len;
+
+	for (i = 1; types[i - 1] != '\0' && rc == SQLITE_OK; i++) {
+		switch (types[i - 1]) {
+		case 't':
+			t = va_arg(ap, const char *);
+			rc = t == NULL ?
+			    sqlite3_bind_null(st, i) :
+			    sqlite3_bind_text(st, i, t, -1, SQLITE_TRANSIENT);
+			break;
+		case 'i':
+			rc = sqlite3_bind_int(st, i, va_arg(ap, int));
+			break;
+		case 'I':
+			rc = sqlite3_bind_int64(st, i, va_arg(ap, int64_t));
+			break;
+		case 'N':
+			v = va_arg(ap, int64_t);
+			rc = v == 0 ? sqlite3_bind_null(st, i) :
+				      sqlite3_bind_int64(st, i, v);
+			break;
+		case 'd':
+			rc = sqlite3_bind_double(st, i, va_arg(ap, double));
+			break;
+		case 'b':
+			p = va_arg(ap, const void *);
+			len = va_arg(ap, int);
+			rc = p == NULL ?
+			    sqlite3_bind_null(st, i) :
+			    sqlite3_bind_blob(st, i, p, len, SQLITE_TRANSIENT);
+			break;
+		default:
+			fatal("db: unknown parameter type '%c'", types[i - 1]);
+		}
+	}
+	return rc;
+}
+
+static sqlite3_stmt *
+db_preparev(sqlite3 *db, const char *sql, const char *types, va_list ap)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK ||
+	    db_bindv(st, types, ap) != SQLITE_OK) {
+		sqlite3_finalize(st); /* the error stays readable */
+		return NULL;
+	}
+	return st;
+}
+
+sqlite3_stmt *
+db_prepare(sqlite3 *db, const char *sql, const char *types, ...)
+{
+	sqlite3_stmt *st;
+	va_list ap;
+
+	va_start(ap, types);
+	st = db_preparev(db, sql, types, ap);
+	va_end(ap);
+	return st;
+}
+
+int64_t
+db_exec(sqlite3 *db, const char *sql, const char *types, ...)
+{
+	sqlite3_stmt *st;
+	va_list ap;
+	int rc;
+
+	va_start(ap, types);
+	st = db_preparev(db, sql, types, ap);
+	va_end(ap);
+	if (st == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		;
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? sqlite3_changes64(db) : -1;
+}
+
+/* Step `st` once for db_int() and db_real(): 1 (a row), 0 or -1. */
+static int
+db_first(sqlite3_stmt *st, int64_t *i, double *d)
+{
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (i != NULL)
+			*i = sqlite3_column_int64(st, 0);
+		else
+			*d = sqlite3_column_double(st, 0);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+db_int(sqlite3 *db, const char *sql, int64_t *out, const char *types, ...)
+{
+	sqlite3_stmt *st;
+	va_list ap;
+
+	va_start(ap, types);
+	st = db_preparev(db, sql, types, ap);
+	va_end(ap);
+	return db_first(st, out, NULL);
+}
+
+int
+db_real(sqlite3 *db, const char *sql, double *out, const char *types, ...)
+{
+	sqlite3_stmt *st;
+	va_list ap;
+
+	va_start(ap, types);
+	st = db_preparev(db, sql, types, ap);
+	va_end(ap);
+	return db_first(st, NULL, out);
 }
 
 int

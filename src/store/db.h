@@ -6,6 +6,8 @@
 #ifndef OXIOS_STORE_DB_H
 #define OXIOS_STORE_DB_H
 
+#include <stdint.h>
+
 #include <sqlite3.h>
 #include <jansson.h>
 
@@ -58,6 +60,31 @@ int db_collect(sqlite3_stmt *st, json_t *(*row)(sqlite3_stmt *), json_t *out);
 /* The first row of db_rows(), or NULL (no row: *cause stays NULL). */
 json_t *db_row(sqlite3 *db, const char *sql, int n, const char *const *params,
     char **cause);
+
+/*
+ * One statement with parameters of mixed types, without the hand-written
+ * prepare/bind/step/finalize.  `types` has one letter per parameter
+ * (?1..?n), each taking the next argument:
+ *   t  const char *            text (NULL binds NULL)
+ *   i  int                     integer
+ *   I  int64_t                 integer
+ *   N  int64_t                 integer, 0 binds NULL ("not set")
+ *   d  double                  real
+ *   b  const void *, int       blob of that many bytes (NULL binds NULL)
+ * Values are copied when bound.  An unknown letter is a programming
+ * error (abort).  Errors are left in sqlite3_errmsg(db).
+ */
+/* The prepared and bound statement (caller finalizes), or NULL. */
+sqlite3_stmt *db_prepare(sqlite3 *db, const char *sql, const char *types, ...);
+/* Run it to its end: the rows it changed (>= 0), or -1. */
+int64_t db_exec(sqlite3 *db, const char *sql, const char *types, ...);
+/*
+ * The first column of its first row in *out: 1, or 0 when there is no
+ * row (*out untouched; a NULL value reads as 0), or -1.
+ */
+int db_int(sqlite3 *db, const char *sql, int64_t *out, const char *types, ...);
+/* The same for a real column. */
+int db_real(sqlite3 *db, const char *sql, double *out, const char *types, ...);
 
 /* Whether the connection answers a trivial query: 1 or 0 (readiness). */
 int db_ping(sqlite3 *db);

@@ -173,6 +173,75 @@ test_per_thread(void **state)
 	db_shutdown();
 }
 
+/* db_prepare/db_exec/db_int/db_real bind every type and report errors. */
+static void
+test_bound(void **state)
+{
+	static const unsigned char blob[3] = { 1, 0, 2 };
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	char *cause = NULL, text[8];
+	int64_t n = -7;
+	double d = -1;
+
+	(void)state;
+	assert_int_equal(db_open(dbpath, &db, &cause), 0);
+	assert_int_equal(sqlite3_exec(db,
+			     "CREATE TABLE t (a TEXT, b INTEGER, c INTEGER, "
+			     "d REAL, e BLOB, f INTEGER)",
+			     NULL, NULL, NULL),
+	    SQLITE_OK);
+	/* The text is copied when bound: changing it after does nothing. */
+	snprintf(text, sizeof text, "one");
+	st = db_prepare(db, "INSERT INTO t VALUES (?, ?, ?, ?, ?, ?)", "tiIdbN",
+	    text, 7, (int64_t)1 << 40, 2.5, blob, (int)sizeof blob, (int64_t)0);
+	assert_non_null(st);
+	text[0] = 'X';
+	assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+	sqlite3_finalize(st);
+	assert_int_equal(db_exec(db, "INSERT INTO t VALUES (?, ?, 0, 0, ?, ?)",
+			     "tibN", NULL, 8, NULL, 0, (int64_t)5),
+	    1);
+
+	assert_int_equal(db_int(db, "SELECT c FROM t WHERE a = ?", &n, "t",
+			     "one"),
+	    1);
+	assert_true(n == (int64_t)1 << 40);
+	assert_int_equal(db_int(db,
+			     "SELECT count(*) FROM t WHERE a IS NULL "
+			     "AND e IS NULL AND f = 5",
+			     &n, ""),
+	    1);
+	assert_int_equal(n, 1);
+	assert_int_equal(db_int(db,
+			     "SELECT count(*) FROM t WHERE f IS NULL "
+			     "AND e = ?",
+			     &n, "b", blob, (int)sizeof blob),
+	    1);
+	assert_int_equal(n, 1);
+	assert_int_equal(db_real(db, "SELECT d FROM t WHERE b = ?", &d, "i", 7),
+	    1);
+	assert_true(d == 2.5);
+	/* No row: 0 and the value untouched. */
+	n = 42;
+	assert_int_equal(db_int(db, "SELECT b FROM t WHERE b = ?", &n, "I",
+			     (int64_t)99),
+	    0);
+	assert_int_equal(n, 42);
+	/* Changes are counted; errors are -1 with the message kept. */
+	assert_int_equal(db_exec(db, "UPDATE t SET b = b + 1", ""), 2);
+	assert_int_equal(db_exec(db, "UPDATE nosuch SET b = 1", ""), -1);
+	assert_non_null(strstr(sqlite3_errmsg(db), "nosuch"));
+	assert_int_equal(db_int(db, "SELECT x FROM t", &n, ""), -1);
+	assert_null(db_prepare(db, "SELECT ?1", "tt", "a", "b"));
+	assert_int_equal(db_exec(db, "INSERT INTO t (b) VALUES (?)", "t",
+			     "x' ; DROP TABLE t; --"),
+	    1);
+	assert_int_equal(db_int(db, "SELECT count(*) FROM t", &n, ""), 1);
+	assert_int_equal(n, 3);
+	db_close(db);
+}
+
 int
 main(void)
 {
@@ -185,6 +254,7 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_per_thread, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_bound, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
