@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/memory_print.h"
 #include "kernel/spaces.h"
 #include "config/home.h"
 #include "memory/compact.h"
@@ -132,47 +133,6 @@ mem_tags(const char *s)
 			p++;
 	}
 	return a;
-}
-
-static void
-mem_print(const json_t *m, int score)
-{
-	const json_t *tags = json_object_get(m, "tags"), *t;
-	size_t i;
-
-	printf("#%lld  [%s, %s",
-	    (long long)json_integer_value(json_object_get(m, "id")),
-	    json_string_value(json_object_get(m, "type")),
-	    json_string_value(json_object_get(m, "tier")));
-	if (score)
-		printf(", score %.4f",
-		    json_real_value(json_object_get(m, "score")));
-	json_array_foreach(tags, i, t)
-		printf("%s%s", i == 0 ? ", tags " : ",", json_string_value(t));
-	printf("]\n    %s\n", json_string_value(json_object_get(m, "content")));
-}
-
-static void
-mem_print_tuning(const json_t *t)
-{
-	printf("ef_search %lld: recall@%lld %.3f, target %.3f %s\n"
-	       "measured on %lld queries (%lld recent searches, the rest "
-	       "held-out memories) over %lld vectors in %lld ms\n",
-	    (long long)json_integer_value(json_object_get(t, "ef_search")),
-	    (long long)json_integer_value(json_object_get(t, "k")),
-	    json_real_value(json_object_get(t, "recall")),
-	    json_real_value(json_object_get(t, "target")),
-	    json_is_true(json_object_get(t, "reached")) ?
-		"reached" :
-		"NOT reached (ef_search is at its largest)",
-	    (long long)json_integer_value(json_object_get(t, "samples")),
-	    (long long)json_integer_value(json_object_get(t, "recent_queries")),
-	    (long long)json_integer_value(json_object_get(t, "vectors")),
-	    (long long)json_integer_value(json_object_get(t, "duration_ms")));
-	if (strcmp(json_string_value(json_object_get(t, "ef_search_mode")),
-		"fixed") == 0)
-		printf("memory.hnsw_ef_search is set, so searches use that; "
-		       "set it to 0 to use this one\n");
 }
 
 static int64_t
@@ -418,7 +378,7 @@ mem_search(int argc, char **argv)
 			printf("nothing found\n");
 		json_array_foreach(j, i, row) {
 			if (!m.o.json)
-				mem_print(row, 1);
+				mprint_memory(row, 1);
 		}
 		if (!m.o.json)
 			mem_recall_note(&m, &q, &err, json_array_size(j));
@@ -447,64 +407,11 @@ mem_list(int argc, char **argv)
 			oxjson_print(stdout, j, 1);
 		json_array_foreach(j, i, row) {
 			if (!m.o.json)
-				mem_print(row, 0);
+				mprint_memory(row, 0);
 		}
 		rc = EXIT_OK;
 	}
 	return mem_close(&m, rc, j, cause);
-}
-
-/* A tree node and its children, indented by depth. */
-static void
-mem_print_node(const json_t *n, int depth)
-{
-	const json_t *c;
-	const char *level = json_string_value(json_object_get(n, "level"));
-	size_t i;
-
-	if (json_is_true(json_object_get(n, "gone")))
-		printf("%*s#%lld (pruned)\n", depth * 2, "",
-		    (long long)json_integer_value(json_object_get(n, "id")));
-	else
-		printf("%*s#%lld [%s%s%s] %s\n", depth * 2, "",
-		    (long long)json_integer_value(json_object_get(n, "id")),
-		    level != NULL ?
-			level :
-			json_string_value(json_object_get(n, "type")),
-		    level != NULL ? " " : "",
-		    level != NULL ?
-			json_string_value(json_object_get(n, "period")) :
-			"",
-		    json_string_value(json_object_get(n, "content")));
-	json_array_foreach(json_object_get(n, "children"), i, c)
-		mem_print_node(c, depth + 1);
-}
-
-/* memory show --tree: the summaries above, the node, its sources. */
-static void
-mem_print_tree(const json_t *t)
-{
-	const json_t *p;
-	const char *type;
-	size_t i;
-
-	json_array_foreach(json_object_get(t, "parents"), i, p)
-		printf("in #%lld [%s %s]\n",
-		    (long long)json_integer_value(json_object_get(p, "id")),
-		    json_string_value(json_object_get(p, "level")),
-		    json_string_value(json_object_get(p, "period")));
-	mem_print_node(t, 0);
-	type = json_string_value(json_object_get(t, "type"));
-	if (json_array_size(json_object_get(t, "parents")) > 0 ||
-	    json_string_value(json_object_get(t, "level")) != NULL)
-		return;
-	if (compact_raw_type(type))
-		printf("(in no summary yet: `oxios memory compact` rolls "
-		       "closed days up)\n");
-	else
-		printf("(a %s: only episodes, sessions, conversations, facts "
-		       "and knowledge roll up into summaries)\n",
-		    type != NULL ? type : "memory");
 }
 
 static int
@@ -531,9 +438,9 @@ mem_show(int argc, char **argv)
 		if (m.o.json)
 			oxjson_print(stdout, j, 1);
 		else if (m.o.tree)
-			mem_print_tree(j);
+			mprint_tree(j);
 		else
-			mem_print(j, 0);
+			mprint_memory(j, 0);
 		rc = EXIT_OK;
 	} else if (cause == NULL)
 		cli_error("no memory #%lld", (long long)id);
@@ -583,8 +490,7 @@ static int
 mem_compact(int argc, char **argv)
 {
 	struct mem_cmd m;
-	json_t *j, *lv;
-	const char *name;
+	json_t *j;
 	char *cause = NULL;
 	int rc;
 
@@ -594,26 +500,8 @@ mem_compact(int argc, char **argv)
 	if ((j = memory_compact(m.db, m.cfg, "user", &cause)) != NULL) {
 		if (m.o.json)
 			oxjson_print(stdout, j, 1);
-		else {
-			json_object_foreach(json_object_get(j, "levels"), name,
-			    lv)
-				printf("%-8s %lld written, %lld rewritten, "
-				       "%lld unchanged, %lld pending\n",
-				    name,
-				    (long long)json_integer_value(
-					json_object_get(lv, "written")),
-				    (long long)json_integer_value(
-					json_object_get(lv, "rewritten")),
-				    (long long)json_integer_value(
-					json_object_get(lv, "unchanged")),
-				    (long long)json_integer_value(
-					json_object_get(lv, "pending")));
-			printf("%lld model calls, %lld pruned\n",
-			    (long long)json_integer_value(
-				json_object_get(j, "calls")),
-			    (long long)json_integer_value(
-				json_object_get(j, "pruned")));
-		}
+		else
+			mprint_compact(j);
 	}
 	return mem_close(&m, j != NULL ? EXIT_OK : EXIT_FAIL, j, cause);
 }
@@ -649,7 +537,7 @@ mem_tune(int argc, char **argv)
 		if (m.o.json)
 			oxjson_print(stdout, j, 1);
 		else
-			mem_print_tuning(j);
+			mprint_tuning(j);
 	}
 	return mem_close(&m, j != NULL ? EXIT_OK : EXIT_FAIL, j, cause);
 }
@@ -659,9 +547,8 @@ static int
 mem_topics(int argc, char **argv)
 {
 	struct mem_cmd m;
-	json_t *j, *row;
+	json_t *j;
 	char *cause = NULL;
-	size_t i;
 	int rc;
 
 	if ((rc = mem_args(argc, argv, 0, 1, &m)) != EXIT_OK ||
@@ -681,20 +568,10 @@ mem_topics(int argc, char **argv)
 	}
 	if (m.o.json)
 		oxjson_print(stdout, j, 1);
-	else if (m.argc == 1) {
-		printf("%s (%lld)  %s\n",
-		    json_string_value(json_object_get(j, "topic")),
-		    (long long)json_integer_value(json_object_get(j, "count")),
-		    json_string_value(json_object_get(j, "summary")));
-		json_array_foreach(json_object_get(j, "memories"), i, row)
-			mem_print(row, 0);
-	} else
-		json_array_foreach(j, i, row)
-			printf("%-24s %4lld  %s\n",
-			    json_string_value(json_object_get(row, "topic")),
-			    (long long)json_integer_value(
-				json_object_get(row, "count")),
-			    json_string_value(json_object_get(row, "summary")));
+	else if (m.argc == 1)
+		mprint_topic(j);
+	else
+		mprint_topics(j);
 	return mem_close(&m, EXIT_OK, j, NULL);
 }
 
