@@ -104,11 +104,14 @@ memtools_search(struct tool_call *call, json_t *input, struct tool_result *res)
 {
 	struct memtools *mt = call->ctx;
 	struct mem_query q;
-	json_t *out, *row, *slim;
-	char *cause = NULL;
+	struct mem_recall recall;
+	json_t *out, *row, *slim, *answer;
+	char *cause = NULL, line[1024];
 	size_t i;
 
 	memset(&q, 0, sizeof q);
+	memset(&recall, 0, sizeof recall);
+	q.recall = &recall;
 	q.text = json_string_value(json_object_get(input, "query"));
 	q.mode = MEM_HYBRID;
 	q.limit = (size_t)json_integer_value(json_object_get(input, "limit"));
@@ -130,7 +133,17 @@ memtools_search(struct tool_call *call, json_t *input, struct tool_result *res)
 			json_object_get(row, "score")));
 	}
 	json_decref(out);
-	return memtools_ok(res, slim);
+	/* Which recall it was, so that the model knows when only matching
+	 * words could be found and other words are worth a try. */
+	memory_recall_line(&recall, line, sizeof line);
+	answer = json_pack("{s:o, s:s}", "memories", slim, "recall",
+	    line + strlen("recall: "));
+	if (recall.vector_failed || strncmp(recall.embedder, "tfidf", 5) == 0)
+		json_object_set_new(answer, "note",
+		    json_string("found by matching words only: search "
+				"again with other words for the same "
+				"thing"));
+	return memtools_ok(res, answer);
 }
 
 static int
@@ -212,7 +225,8 @@ const struct tool_def memtools_rows[] = {
 	    .where = TOOL_BRAIN,
 	    .description =
 		"Search what you remember from earlier sessions (keywords "
-		"and meaning).  Returns ids, contents and scores.",
+		"and meaning).  Returns {memories: [{id, content, type, "
+		"score}], recall: how it searched}.",
 	    .schema = "memory_search",
 	    .fn = memtools_search,
 	},

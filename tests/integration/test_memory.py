@@ -510,11 +510,33 @@ def test_agent_memory_write_then_search(agent):
     assert len(reqs) == 3
     got = tool_results(reqs[1])['s1']
     assert text in got
-    hits = json.loads(got)
+    answer = json.loads(got)
+    hits = answer['memories']
     assert res['remembered'] in ids(hits)
     assert all({'id', 'content', 'score'} <= set(h) for h in hits)
+    # It says how it searched: keywords and the built-in word vectors.
+    assert answer['recall'] == 'fts+vector (embedder local:glove100)'
+    assert 'note' not in answer
     got = tool_results(reqs[2])['r1']
     assert text in got and json.loads(got)['id'] == res['remembered']
+
+
+def test_agent_memory_search_says_when_only_words_match(agent):
+    # With TF-IDF vectors only matching words are found: the tool says so,
+    # and that other words are worth a try.
+    agent.write_config('[engine]\nretry_base_ms = 20\n'
+                       'default_model = "openai/gpt-4.1"\n'
+                       '[memory]\nembedder = "tfidf"\n')
+    seed = add(agent, 'The release train leaves on Thursdays')
+    agent.fake.load({'turns': [
+        {'tool_calls': [call('memory_search', 's1', query='release')]},
+        {'text': 'Thursdays.'}]})
+    r = agent.run('run', 'when do releases go out?', timeout=60)
+    assert r.returncode == 0, r.stderr
+    answer = json.loads(tool_results(model_requests(agent)[1])['s1'])
+    assert seed['id'] in ids(answer['memories'])
+    assert answer['recall'].startswith('fts+vector (embedder tfidf:')
+    assert 'other words' in answer['note']
 
 
 def test_agent_memory_tool_errors(agent):
