@@ -57,7 +57,7 @@ static const char api_intro[] =
     "  500, 502 the LLM provider failed, 503 stopping or unavailable.\n"
     "- **Rate limit**: a token bucket per client address,\n"
     "  `gateway.rate_limit_per_min` (600) with as large a burst; `/health`\n"
-    "  is exempt.\n"
+    "  is exempt; 0 turns the limit off (a daemon only you can reach).\n"
     "- **CORS**: origins listed in `gateway.cors_origins` get\n"
     "  `Access-Control-Allow-Origin`; preflights from others get 403.\n"
     "- **Limits**: 1024 connections, 256 per address (at a cap the\n"

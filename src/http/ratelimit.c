@@ -42,10 +42,14 @@ struct ratelimit {
 	unsigned char key[crypto_shorthash_KEYBYTES];
 };
 
+/* 0 (no limit) stays 0; else 1 .. RL_MAX_PER_MIN (a negative rate is
+ * nonsense, taken as the strictest). */
 static long
 ratelimit_clamp(long per_min)
 {
-	if (per_min < 1)
+	if (per_min == 0)
+		return 0;
+	if (per_min < 0)
 		return 1;
 	if (per_min > RL_MAX_PER_MIN)
 		return RL_MAX_PER_MIN;
@@ -166,6 +170,10 @@ ratelimit_take(struct ratelimit *rl, const char *addr, uint64_t now_ms,
 	int rc = -1;
 
 	pthread_mutex_lock(&rl->lock);
+	if (rl->per_min == 0) { /* no limit: nothing to count */
+		pthread_mutex_unlock(&rl->lock);
+		return 0;
+	}
 	b = ratelimit_find(rl, addr, now_ms);
 	full = rl->per_min * RL_UNIT;
 	/* A clock that went back refills nothing; a minute refills all. */

@@ -13,11 +13,12 @@
 
 struct ratelimit;
 
-/* A limiter for `per_min` requests a minute (>= 1), at most `max_clients`
- * addresses tracked.  */
+/* A limiter for `per_min` requests a minute (0: no limit, every take
+ * allowed; below 0: 1), at most `max_clients` addresses tracked.  */
 struct ratelimit *ratelimit_new(long per_min, int max_clients);
 void ratelimit_free(struct ratelimit *rl);
-/* Change the rate (config reload); existing buckets are clamped. */
+/* Change the rate (config reload; 0 turns the limit off); existing
+ * buckets are clamped. */
 void ratelimit_set(struct ratelimit *rl, long per_min);
 /*
  * Take one token for `addr` (a printable address, e.g. "127.0.0.1") at

@@ -13,6 +13,7 @@ import http.client
 import json
 import os
 import socket
+import signal
 import struct
 import threading
 import time
@@ -754,6 +755,33 @@ def test_rate_limit_answers_429_with_retry_after_and_spares_health(llm):
         for _ in range(20):
             st, _, j = d.get('/health', auth=False)
             assert st == 200, (st, j)
+        alive(d)
+    finally:
+        stop_daemon(d)
+
+
+def test_rate_limit_zero_is_no_limit_and_reloads(llm):
+    d = start_daemon(llm, gateway='rate_limit_per_min = 3\n')
+    try:
+        for i in range(3):
+            assert d.get('/api/status')[0] == 200, i
+        assert d.get('/api/status')[0] == 429
+        # Turned off in the file, reloaded by SIGHUP: nothing is refused.
+        with open(llm.path('config.toml')) as f:
+            text = f.read().replace('rate_limit_per_min = 3',
+                                    'rate_limit_per_min = 0')
+        with open(llm.path('config.toml'), 'w') as f:
+            f.write(text)
+        d.proc.send_signal(signal.SIGHUP)
+        for _ in range(100):
+            if d.get('/api/status')[0] == 200:
+                break
+            time.sleep(0.1)
+        for i in range(700):  # more than the default's minute
+            st, _, j = d.get('/api/status')
+            assert st == 200, (i, st, j)
+        st, _, j = d.get('/api/config')
+        assert j['config']['gateway']['rate_limit_per_min'] == 0, j
         alive(d)
     finally:
         stop_daemon(d)

@@ -137,6 +137,28 @@ test_eviction(void **state)
 	ratelimit_free(rl);
 }
 
+/* 0 is no limit: every take is allowed, and the limit can come back
+ * (a negative rate is not 0: test_set). */
+static void
+test_off(void **state)
+{
+	struct ratelimit *rl = ratelimit_new(0, 16);
+	int i, retry = -7;
+
+	(void)state;
+	for (i = 0; i < 100000; i++)
+		assert_int_equal(ratelimit_take(rl, "a", T0, &retry), 0);
+	assert_int_equal(retry, -7);
+	ratelimit_set(rl, 2);
+	assert_int_equal(ratelimit_take(rl, "a", T0, &retry), 0);
+	assert_int_equal(ratelimit_take(rl, "a", T0, &retry), 0);
+	assert_int_equal(ratelimit_take(rl, "a", T0, &retry), -1);
+	assert_int_equal(retry, 30);
+	ratelimit_set(rl, 0);
+	assert_int_equal(ratelimit_take(rl, "a", T0, &retry), 0);
+	ratelimit_free(rl);
+}
+
 static void
 test_set(void **state)
 {
@@ -162,7 +184,7 @@ test_set(void **state)
 	assert_int_equal(retry, 1);
 	assert_int_equal(ratelimit_take(rl, "b", T0 + 100, &retry), 0);
 	/* Nonsense rates are taken as 1 a minute. */
-	ratelimit_set(rl, 0);
+	ratelimit_set(rl, -3);
 	assert_int_equal(ratelimit_take(rl, "c", T0, &retry), 0);
 	assert_int_equal(ratelimit_take(rl, "c", T0, &retry), -1);
 	assert_int_equal(retry, 60);
@@ -178,6 +200,7 @@ main(void)
 		cmocka_unit_test(test_independent),
 		cmocka_unit_test(test_eviction),
 		cmocka_unit_test(test_set),
+		cmocka_unit_test(test_off),
 	};
 
 	if (sodium_init() < 0)
