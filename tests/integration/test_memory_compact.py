@@ -218,6 +218,10 @@ def test_no_model_writes_no_summary(oxios):
     assert levels(rep)['daily'] == (0, 0, 0, 1)
     assert rep['levels']['weekly'].get('waiting') is True
     assert rows(oxios, 'SELECT COUNT(*) FROM memory_summaries') == [(0,)]
+    # The text says why the day waits, and what to do.
+    text = run(oxios, 'compact', at='2025-12-01T00:00:00', check=0).stdout
+    assert 'daily    0 written, 0 rewritten, 0 unchanged, 1 pending' in text
+    assert 'pending: no chat model' in text and 'oxios onboard' in text
 
 
 def test_rest_compact_and_tree_agree_with_the_cli(month):
@@ -299,6 +303,9 @@ def test_a_refused_call_leaves_the_period_for_next_time(month):
     assert rows(ox, 'SELECT COUNT(*) FROM memory_summaries') == [(0,)]
     assert rows(ox, "SELECT COUNT(*) FROM memories WHERE type = "
                 "'summary'") == [(0,)]
+    text = run(ox, 'compact', at='2025-12-01T00:00:00', check=0).stdout
+    assert "pending: the model's call was refused (" in text
+    assert 'budget' in text
     # With the budget gone, the next run does them.
     ox.write_config(cfg)
     rep = compact(ox, '2025-12-01T00:00:00')
@@ -387,3 +394,4 @@ def test_one_compaction_at_a_time(llm):
             d.stop_clean()
     r = run(llm, 'compact', at='2025-12-01T00:00:00')
     assert r.returncode == 0, r.stderr
+
