@@ -40,17 +40,14 @@ mprint_tuning(const json_t *t)
 	printf("ef_search %lld: recall@%lld %.3f, target %.3f %s\n"
 	       "measured on %lld queries (%lld recent searches, the rest "
 	       "held-out memories) over %lld vectors in %lld ms\n",
-	    (long long)json_integer_value(json_object_get(t, "ef_search")),
-	    (long long)json_integer_value(json_object_get(t, "k")),
+	    mprint_int(t, "ef_search"), mprint_int(t, "k"),
 	    json_real_value(json_object_get(t, "recall")),
 	    json_real_value(json_object_get(t, "target")),
 	    json_is_true(json_object_get(t, "reached")) ?
 		"reached" :
 		"NOT reached (ef_search is at its largest)",
-	    (long long)json_integer_value(json_object_get(t, "samples")),
-	    (long long)json_integer_value(json_object_get(t, "recent_queries")),
-	    (long long)json_integer_value(json_object_get(t, "vectors")),
-	    (long long)json_integer_value(json_object_get(t, "duration_ms")));
+	    mprint_int(t, "samples"), mprint_int(t, "recent_queries"),
+	    mprint_int(t, "vectors"), mprint_int(t, "duration_ms"));
 	if (strcmp(json_string_value(json_object_get(t, "ef_search_mode")),
 		"fixed") == 0)
 		printf("memory.hnsw_ef_search is set, so searches use that; "
