@@ -91,29 +91,6 @@ test_shift_table(void **state)
 
 MEMDB_FIXTURE("recall", "[memory]\nhot_tokens = 0\n")
 
-static int64_t
-add(const char *content, const char *tags_json)
-{
-	struct mem_new m;
-	json_t *tags;
-	char *cause = NULL;
-	int64_t id;
-
-	memset(&m, 0, sizeof m);
-	m.content = content;
-	m.len = strlen(content);
-	m.type = -1;
-	m.protect = -1;
-	m.importance = -1;
-	assert_non_null(tags = json_loads(tags_json, 0, NULL));
-	m.tags = tags;
-	id = memory_add(db, &m, &cause);
-	if (id < 0)
-		fail_msg("memory_add(%s): %s", content, cause);
-	json_decref(tags);
-	return id;
-}
-
 #define TOMATO "The tomatoes grow in the north bed"
 #define SHED "The shed key hangs behind the blue door"
 #define OIL "The car needs an oil change every 10000 km"
@@ -123,9 +100,9 @@ static int64_t id_tomato, id_shed, id_oil;
 static void
 seed(void)
 {
-	id_tomato = add(TOMATO, "[\"garden\"]");
-	id_shed = add(SHED, "[\"garden\", \"Tools\"]");
-	id_oil = add(OIL, "[\"car\"]");
+	id_tomato = memdb_add(db, TOMATO, -1, -1, -1, "[\"garden\"]");
+	id_shed = memdb_add(db, SHED, -1, -1, -1, "[\"garden\", \"Tools\"]");
+	id_oil = memdb_add(db, OIL, -1, -1, -1, "[\"car\"]");
 }
 
 /* The topics of `message` as compact JSON text (caller frees). */
@@ -167,7 +144,7 @@ test_nearest_topics(void **state)
 	expect_topics("something about tools", "[\"tools\",\"garden\"]");
 	/* A topic named by a term and no hit: the memory's type is its
 	 * topic when it has no tags. */
-	add("Nothing here is tagged at all", "[]");
+	memdb_add(db, "Nothing here is tagged at all", -1, -1, -1, "[]");
 	expect_topics("any fact", "[\"fact\"]");
 	/* Nothing matches: no topic. */
 	expect_topics("quantum chromodynamics", "[]");
