@@ -137,8 +137,8 @@ search_hit_cmp(const void *a, const void *b)
 
 /*
  * Read what scoring and filtering need of candidate h (not the whole row:
- * most candidates are not shown; `st` takes its id as ?3).  Returns 1 if it passes the filters,
- * with h->score set.
+ * most candidates are not shown; `st` takes its id as ?3).  Returns 1 if
+ * it passes the filters, with h->score set.
  */
 static int
 search_score(sqlite3_stmt *st, const struct mem_query *q, struct hit *h)
