@@ -13,11 +13,11 @@
 
 #include "config/home.h"
 #include "kernel/events.h"
-#include "kernel/gate.h"
 #include "llm/models.h"
 #include "memory/compact.h"
 #include "memory/memory_int.h"
 #include "security/audit.h"
+#include "store/db.h"
 #include "util/buf.h"
 #include "util/log.h"
 #include "util/time.h"
@@ -106,12 +106,12 @@ compact_gather(sqlite3 *db, enum compact_level level, int64_t now,
 	struct compact_period p;
 	size_t n = 0;
 
-	if (sqlite3_prepare_v2(db, sql[level], -1, &st, NULL) != SQLITE_OK) {
+	/* Only the daily query has a parameter (?1). */
+	if ((st = db_prepare(db, sql[level], level == COMPACT_DAILY ? "I" : "",
+		 (int64_t)now)) == NULL) {
 		xasprintf(cause, "memory: compaction: %s", sqlite3_errmsg(db));
 		return -1;
 	}
-	if (level == COMPACT_DAILY)
-		sqlite3_bind_int64(st, 1, now);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		s = xreallocarray(s, n + 1, sizeof *s);
 		s[n].id = sqlite3_column_int64(st, 0);
@@ -141,19 +141,12 @@ compact_gather(sqlite3 *db, enum compact_level level, int64_t now,
 static int64_t
 compact_summary_of(sqlite3 *db, enum compact_level level, const char *key)
 {
-	sqlite3_stmt *st = NULL;
 	int64_t v = -1;
 
-	if (sqlite3_prepare_v2(db,
-		"SELECT memory_id FROM memory_summaries WHERE level = ?1 AND "
-		"period = ?2",
-		-1, &st, NULL) != SQLITE_OK)
-		return -1;
-	sqlite3_bind_text(st, 1, compact_level_name(level), -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	db_int(db,
+	    "SELECT memory_id FROM memory_summaries WHERE level = ?1 AND "
+	    "period = ?2",
+	    &v, "tt", compact_level_name(level), key);
 	return v;
 }
 
@@ -168,12 +161,12 @@ compact_fresh(sqlite3 *db, int64_t id, struct compact_src *src, size_t n)
 	for (i = 0; i < n; i++)
 		src[i].fresh = 1;
 	if (id < 0 ||
-	    sqlite3_prepare_v2(db,
-		"SELECT COALESCE((SELECT version FROM memory_summaries WHERE "
-		"memory_id = ?2), 0) > COALESCE((SELECT seen FROM "
-		"memory_summary_sources WHERE summary_id = ?1 AND source_id = "
-		"?2 AND seen >= 0), -1)",
-		-1, &st, NULL) != SQLITE_OK)
+	    (st = db_prepare(db,
+		 "SELECT COALESCE((SELECT version FROM memory_summaries WHERE "
+		 "memory_id = ?2), 0) > COALESCE((SELECT seen FROM "
+		 "memory_summary_sources WHERE summary_id = ?1 AND source_id = "
+		 "?2 AND seen >= 0), -1)",
+		 "")) == NULL)
 		return n;
 	for (i = 0; i < n; i++) {
 		sqlite3_bind_int64(st, 1, id);
@@ -204,11 +197,11 @@ compact_prompt(sqlite3 *db, enum compact_level level, const char *key,
 	buf_printf(p, "Summarise %s (%s %s) for a memory store.\n",
 	    compact_ask_what[level],
 	    level == COMPACT_ROOT ? "topic" : compact_level_name(level), key);
-	if (sqlite3_prepare_v2(db,
-		"SELECT m.content, m.created_ms, s.level, s.period FROM "
-		"memories m LEFT JOIN memory_summaries s ON s.memory_id = m.id "
-		"WHERE m.id = ?1",
-		-1, &st, NULL) != SQLITE_OK)
+	if ((st = db_prepare(db,
+		 "SELECT m.content, m.created_ms, s.level, s.period FROM "
+		 "memories m LEFT JOIN memory_summaries s ON s.memory_id = m.id "
+		 "WHERE m.id = ?1",
+		 "")) == NULL)
 		return;
 	if (old > 0) {
 		sqlite3_bind_int64(st, 1, old);
@@ -255,46 +248,30 @@ compact_prompt(sqlite3 *db, enum compact_level level, const char *key,
 static char *
 compact_ask(struct compact_run *run, const struct buf *prompt)
 {
-	struct llm_request req;
-	struct llm_response resp;
 	struct llm_error err;
-	json_t *messages;
 	char *text;
 
-	messages = json_pack("[{s:s, s:s%}]", "role", "user", "content",
-	    prompt->data, prompt->len);
-	if (messages == NULL)
-		return NULL;
-	memset(&req, 0, sizeof req);
-	memset(&resp, 0, sizeof resp);
-	req.system = "You compress notes of a memory store into summaries. "
-		     "Never add facts.";
-	req.messages = messages;
-	req.max_tokens = 600;
-	req.temperature = 0;
-	req.phase = "dream";
 	run->calls++;
-	if (gate_call(run->cfg, NULL, &req, NULL, NULL, mem_stop(), &resp, NULL,
-		&err) != 0) {
-		log_warn("memory: compaction: no summary: %s", err.message);
-		/* Refused (a budget, the breaker, auth, a stop): no more
-		 * calls this run; whatever is left waits. */
-		if (err.cls == LLM_ERR_BUDGET ||
-		    err.cls == LLM_ERR_UNAVAILABLE || err.cls == LLM_ERR_AUTH ||
-		    err.cls == LLM_ERR_CONFIG || err.cls == LLM_ERR_CANCELLED) {
-			run->refused = 1;
-			snprintf(run->why, sizeof run->why, "%s", err.message);
-		}
-		json_decref(messages);
-		return NULL;
-	}
-	json_decref(messages);
-	text = mem_note_text(llm_response_text(&resp));
-	llm_response_free(&resp);
-	if (text == NULL)
+	if ((text = mem_ask(run->cfg,
+		 "You compress notes of a memory store into summaries. Never "
+		 "add facts.",
+		 600, prompt->data, prompt->len, &err)) != NULL)
+		return text;
+	if (err.cls == LLM_OK) {
 		log_warn("memory: compaction: the model's summary was empty, "
 			 "too long or not UTF-8");
-	return text;
+		return NULL;
+	}
+	log_warn("memory: compaction: no summary: %s", err.message);
+	/* Refused (a budget, the breaker, auth, a stop): no more calls this
+	 * run; whatever is left waits. */
+	if (err.cls == LLM_ERR_BUDGET || err.cls == LLM_ERR_UNAVAILABLE ||
+	    err.cls == LLM_ERR_AUTH || err.cls == LLM_ERR_CONFIG ||
+	    err.cls == LLM_ERR_CANCELLED) {
+		run->refused = 1;
+		snprintf(run->why, sizeof run->why, "%s", err.message);
+	}
+	return NULL;
 }
 
 /* What a new summary's transaction adds: its row and edges. */
@@ -315,13 +292,13 @@ compact_edges(sqlite3 *db, int64_t id, const struct compact_src *src, size_t n,
 	sqlite3_stmt *st = NULL;
 	size_t i;
 
-	if (sqlite3_prepare_v2(db,
-		"INSERT INTO memory_summary_sources (summary_id, source_id, "
-		"seen) SELECT ?1, ?2, COALESCE((SELECT version FROM "
-		"memory_summaries WHERE memory_id = ?2), 0) WHERE EXISTS "
-		"(SELECT 1 FROM memories WHERE id = ?2) ON CONFLICT DO "
-		"UPDATE SET seen = excluded.seen",
-		-1, &st, NULL) != SQLITE_OK)
+	if ((st = db_prepare(db,
+		 "INSERT INTO memory_summary_sources (summary_id, source_id, "
+		 "seen) SELECT ?1, ?2, COALESCE((SELECT version FROM "
+		 "memory_summaries WHERE memory_id = ?2), 0) WHERE EXISTS "
+		 "(SELECT 1 FROM memories WHERE id = ?2) ON CONFLICT DO "
+		 "UPDATE SET seen = excluded.seen",
+		 "")) == NULL)
 		goto fail;
 	for (i = 0; i < n; i++) {
 		if (!src[i].shown)
@@ -344,28 +321,17 @@ static int
 compact_new_tx(sqlite3 *db, int64_t id, void *arg, char **cause)
 {
 	const struct compact_new *c = arg;
-	sqlite3_stmt *st = NULL;
 
-	if (sqlite3_prepare_v2(db,
+	if (db_exec(db,
 		"INSERT INTO memory_summaries (memory_id, level, period, "
 		"start_ms, end_ms, made_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-		-1, &st, NULL) != SQLITE_OK)
-		goto fail;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_text(st, 2, compact_level_name(c->level), -1,
-	    SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, c->key, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, c->start_ms);
-	sqlite3_bind_int64(st, 5, c->end_ms);
-	sqlite3_bind_int64(st, 6, c->now);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		goto fail;
-	sqlite3_finalize(st);
+		"IttIII", (int64_t)id, compact_level_name(c->level), c->key,
+		(int64_t)c->start_ms, (int64_t)c->end_ms,
+		(int64_t)c->now) < 0) {
+		xasprintf(cause, "memory: compaction: %s", sqlite3_errmsg(db));
+		return -1;
+	}
 	return compact_edges(db, id, c->src, c->n, cause);
-fail:
-	xasprintf(cause, "memory: compaction: %s", sqlite3_errmsg(db));
-	sqlite3_finalize(st);
-	return -1;
 }
 
 /* An existing summary takes a new text and its new sources, with its
@@ -375,10 +341,10 @@ compact_rewrite(struct compact_run *run, int64_t id, const char *text,
     const struct compact_new *c, const json_t *detail, char **cause)
 {
 	sqlite3 *db = run->db;
-	sqlite3_stmt *st = NULL;
 	float *apivec = NULL;
 	char resource[32];
 	long long before;
+	int64_t changed;
 	int rc = -1;
 
 	if (mem.api &&
@@ -396,19 +362,14 @@ compact_rewrite(struct compact_run *run, int64_t id, const char *text,
 	    audit_append_tx(db, run->actor, AUDIT_MEMORY_WRITE, resource,
 		detail, cause) < 0)
 		goto out;
-	if (sqlite3_prepare_v2(db,
-		"UPDATE memory_summaries SET made_ms = ?2, version = version + "
-		"1, start_ms = min(start_ms, ?3), end_ms = max(end_ms, ?4) "
-		"WHERE memory_id = ?1",
-		-1, &st, NULL) != SQLITE_OK)
+	if ((changed = db_exec(db,
+		 "UPDATE memory_summaries SET made_ms = ?2, version = version "
+		 "+ 1, start_ms = min(start_ms, ?3), end_ms = max(end_ms, ?4) "
+		 "WHERE memory_id = ?1",
+		 "IIII", (int64_t)id, (int64_t)run->now, (int64_t)c->start_ms,
+		 (int64_t)c->end_ms)) < 0)
 		goto dberr;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, run->now);
-	sqlite3_bind_int64(st, 3, c->start_ms);
-	sqlite3_bind_int64(st, 4, c->end_ms);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		goto dberr;
-	if (sqlite3_changes(db) != 1) {
+	if (changed != 1) {
 		xasprintf(cause, "summary #%lld was forgotten meanwhile",
 		    (long long)id);
 		goto out;
@@ -428,7 +389,6 @@ dberr:
 out:
 	if (rc != 0)
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-	sqlite3_finalize(st);
 	free(apivec);
 	return rc;
 }
@@ -566,19 +526,18 @@ compact_prune(sqlite3 *db, long days, json_t *ids, char **cause)
 	 * a prompt shows of a source (cut) is never covered whole. */
 	if (mem_exec(db, "BEGIN IMMEDIATE", cause) != 0)
 		return -1;
-	if (sqlite3_prepare_v2(db,
-		"SELECT id FROM memories WHERE protection = 0 AND type IN " COMPACT_RAW_SQL
-		" AND created_ms < ?1 AND length(CAST(content AS BLOB)) <= ?2 "
-		"AND EXISTS (SELECT 1 FROM memory_summary_sources e JOIN "
-		"memory_summaries s ON s.memory_id = e.summary_id WHERE "
-		"e.source_id = memories.id AND e.seen >= 0) ORDER BY id",
-		-1, &st, NULL) != SQLITE_OK) {
+	if ((st = db_prepare(db,
+		 "SELECT id FROM memories WHERE protection = 0 AND type IN " COMPACT_RAW_SQL
+		 " AND created_ms < ?1 AND length(CAST(content AS BLOB)) <= ?2 "
+		 "AND EXISTS (SELECT 1 FROM memory_summary_sources e JOIN "
+		 "memory_summaries s ON s.memory_id = e.summary_id WHERE "
+		 "e.source_id = memories.id AND e.seen >= 0) ORDER BY id",
+		 "Ii", (int64_t)(mem_clock_ms() - (int64_t)days * DAY_MS),
+		 (int)COMPACT_SOURCE_BYTES)) == NULL) {
 		xasprintf(cause, "memory: pruning: %s", sqlite3_errmsg(db));
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 		return -1;
 	}
-	sqlite3_bind_int64(st, 1, mem_clock_ms() - (int64_t)days * DAY_MS);
-	sqlite3_bind_int(st, 2, COMPACT_SOURCE_BYTES);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		victims = xreallocarray(victims, n + 1, sizeof *victims);
 		victims[n++] = sqlite3_column_int64(st, 0);

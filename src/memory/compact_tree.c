@@ -8,6 +8,7 @@
 
 #include "memory/compact.h"
 #include "memory/memory_int.h"
+#include "store/db.h"
 #include "util/time.h"
 #include "util/utf8.h"
 #include "util/xalloc.h"
@@ -99,14 +100,13 @@ tree_parents(sqlite3 *db, int64_t id)
 	sqlite3_stmt *st = NULL;
 	json_t *out = json_array();
 
-	if (sqlite3_prepare_v2(db,
-		"SELECT s.memory_id, s.level, s.period FROM "
-		"memory_summary_sources e JOIN memory_summaries s ON "
-		"s.memory_id = e.summary_id WHERE e.source_id = ?1 AND e.seen "
-		">= 0 ORDER BY s.memory_id",
-		-1, &st, NULL) != SQLITE_OK)
+	if ((st = db_prepare(db,
+		 "SELECT s.memory_id, s.level, s.period FROM "
+		 "memory_summary_sources e JOIN memory_summaries s ON "
+		 "s.memory_id = e.summary_id WHERE e.source_id = ?1 AND e.seen "
+		 ">= 0 ORDER BY s.memory_id",
+		 "I", (int64_t)id)) == NULL)
 		return out;
-	sqlite3_bind_int64(st, 1, id);
 	while (sqlite3_step(st) == SQLITE_ROW)
 		json_array_append_new(out,
 		    json_pack("{s:I, s:s, s:s}", "id",
@@ -126,15 +126,15 @@ memory_tree(sqlite3 *db, int64_t id, char **cause)
 	*cause = NULL;
 	memset(&t, 0, sizeof t);
 	t.left = COMPACT_TREE_NODES;
-	if (sqlite3_prepare_v2(db,
-		"SELECT m.id, m.type, m.content, m.created_ms, s.level, "
-		"s.period FROM memories m LEFT JOIN memory_summaries s ON "
-		"s.memory_id = m.id WHERE m.id = ?1",
-		-1, &t.node, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db,
-		"SELECT source_id, seen FROM memory_summary_sources WHERE "
-		"summary_id = ?1 ORDER BY source_id",
-		-1, &t.kids, NULL) != SQLITE_OK) {
+	if ((t.node = db_prepare(db,
+		 "SELECT m.id, m.type, m.content, m.created_ms, s.level, "
+		 "s.period FROM memories m LEFT JOIN memory_summaries s ON "
+		 "s.memory_id = m.id WHERE m.id = ?1",
+		 "")) == NULL ||
+	    (t.kids = db_prepare(db,
+		 "SELECT source_id, seen FROM memory_summary_sources WHERE "
+		 "summary_id = ?1 ORDER BY source_id",
+		 "")) == NULL) {
 		xasprintf(cause, "memory: %s", sqlite3_errmsg(db));
 		goto out;
 	}

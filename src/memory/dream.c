@@ -65,11 +65,8 @@ static char *
 dream_summarise(const struct config *cfg, const char *a, const char *b,
     char **why)
 {
-	struct llm_request req;
-	struct llm_response resp;
 	struct llm_error err;
 	char *prompt = NULL, *text = NULL;
-	json_t *messages;
 
 	if (cfg == NULL ||
 	    !llm_model_configured(cfg, config_str(cfg, "engine.default_model")))
@@ -79,30 +76,50 @@ dream_summarise(const struct config *cfg, const char *a, const char *b,
 	    "Write one short note that keeps every fact of both. Answer with "
 	    "the note only.\n\n1. %s\n2. %s",
 	    a, b);
-	messages = json_pack("[{s:s, s:s}]", "role", "user", "content", prompt);
+	text = mem_ask(cfg, "You consolidate notes. Never add facts.", 400,
+	    prompt, strlen(prompt), &err);
 	free(prompt);
+	if (text == NULL && err.cls != LLM_OK)
+		xasprintf(why, "%s", err.message);
+	else if (text == NULL)
+		xasprintf(why,
+		    "the model's summary was empty, too long or not "
+		    "UTF-8");
+	return text;
+}
+
+char *
+mem_ask(const struct config *cfg, const char *system, int max_tokens,
+    const char *prompt, size_t len, struct llm_error *err)
+{
+	struct llm_request req;
+	struct llm_response resp;
+	json_t *messages;
+	char *text;
+
+	memset(err, 0, sizeof *err);
+	if ((messages = json_pack("[{s:s, s:s%}]", "role", "user", "content",
+		 prompt, len)) == NULL) {
+		err->cls = LLM_ERR_BAD_REQUEST;
+		snprintf(err->message, sizeof err->message,
+		    "memory: the prompt is not UTF-8");
+		return NULL;
+	}
 	memset(&req, 0, sizeof req);
 	memset(&resp, 0, sizeof resp);
-	req.system = "You consolidate notes. Never add facts.";
+	req.system = system;
 	req.messages = messages;
-	req.max_tokens = 400;
+	req.max_tokens = max_tokens;
 	req.temperature = 0;
 	req.phase = "dream";
-	if (messages == NULL ||
-	    gate_call(cfg, NULL, &req, NULL, NULL, mem_stop(), &resp, NULL,
-		&err) != 0) {
-		if (messages != NULL)
-			xasprintf(why, "%s", err.message);
+	if (gate_call(cfg, NULL, &req, NULL, NULL, mem_stop(), &resp, NULL,
+		err) != 0) {
 		json_decref(messages);
 		return NULL;
 	}
 	json_decref(messages);
 	text = mem_note_text(llm_response_text(&resp));
 	llm_response_free(&resp);
-	if (text == NULL)
-		xasprintf(why,
-		    "the model's summary was empty, too long or not "
-		    "UTF-8");
 	return text;
 }
 
@@ -142,10 +159,9 @@ mem_rewrite(sqlite3 *db, int64_t id, const char *text, const float *apivec,
 	const float *v = apivec;
 	int rc = -1, ok;
 
-	if (sqlite3_prepare_v2(db, "SELECT content FROM memories WHERE id = ?1",
-		-1, &st, NULL) != SQLITE_OK)
+	if ((st = db_prepare(db, "SELECT content FROM memories WHERE id = ?1",
+		 "I", (int64_t)id)) == NULL)
 		goto dberr;
-	sqlite3_bind_int64(st, 1, id);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		old = xstrdup((const char *)sqlite3_column_text(st, 0));
 	sqlite3_finalize(st);
@@ -161,20 +177,11 @@ mem_rewrite(sqlite3 *db, int64_t id, const char *text, const float *apivec,
 	for (ok = 0, rc = 0; v != NULL && rc < mem.dim; rc++)
 		ok |= v[rc] != 0;
 	rc = -1;
-	if (sqlite3_prepare_v2(db,
+	if (db_exec(db,
 		"UPDATE memories SET content = ?2, embedding = ?3, embedder = ?4 "
 		"WHERE id = ?1",
-		-1, &st, NULL) != SQLITE_OK)
-		goto dberr;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_text(st, 2, text, -1, SQLITE_STATIC);
-	if (ok)
-		sqlite3_bind_blob(st, 3, v, mem.dim * (int)sizeof(float),
-		    SQLITE_STATIC);
-	else
-		sqlite3_bind_null(st, 3);
-	sqlite3_bind_text(st, 4, mem.embedder, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_DONE)
+		"Itbt", (int64_t)id, text, ok ? (const void *)v : NULL,
+		mem.dim * (int)sizeof(float), mem.embedder) < 0)
 		goto dberr;
 	if (root_note(db, id, cause) != 0)
 		goto out;
@@ -204,12 +211,10 @@ dream_text(sqlite3 *db, int64_t id)
 	sqlite3_stmt *st = NULL;
 	char *t = NULL;
 
-	if (sqlite3_prepare_v2(db, "SELECT content FROM memories WHERE id = ?1",
-		-1, &st, NULL) == SQLITE_OK) {
-		sqlite3_bind_int64(st, 1, id);
-		if (sqlite3_step(st) == SQLITE_ROW)
-			t = xstrdup((const char *)sqlite3_column_text(st, 0));
-	}
+	if ((st = db_prepare(db, "SELECT content FROM memories WHERE id = ?1",
+		 "I", (int64_t)id)) != NULL &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		t = xstrdup((const char *)sqlite3_column_text(st, 0));
 	sqlite3_finalize(st);
 	return t;
 }
@@ -218,54 +223,40 @@ dream_text(sqlite3 *db, int64_t id)
 static int
 dream_merge(sqlite3 *db, int64_t into, int64_t from, double sim, char **cause)
 {
-	static const char *const sql[] = {
-		/* Provenance first: the merged text is kept. */
-		"INSERT INTO memory_merged (id, into_id, content, type, "
-		"created_ms, merged_ms, similarity) SELECT id, ?1, content, "
-		"type, created_ms, ?3, ?4 FROM memories WHERE id = ?2",
-		/* The survivor takes its use, weight and tags. */
-		"UPDATE memories SET "
-		"access_count = access_count + (SELECT access_count FROM "
-		"memories WHERE id = ?2), "
-		"importance = max(importance, (SELECT importance FROM memories "
-		"WHERE id = ?2)), "
-		"protection = max(protection, (SELECT protection FROM memories "
-		"WHERE id = ?2)), "
-		"last_access_ms = max(last_access_ms, (SELECT last_access_ms "
-		"FROM memories WHERE id = ?2)), "
-		"tags = (SELECT json_group_array(DISTINCT value) FROM (SELECT "
-		"value FROM json_each(memories.tags) UNION SELECT value FROM "
-		"json_each((SELECT tags FROM memories WHERE id = ?2)))), "
-		"sources = (SELECT json_group_array(value) FROM (SELECT value "
-		"FROM json_each(memories.sources) UNION SELECT ?2 UNION SELECT "
-		"value FROM json_each((SELECT sources FROM memories WHERE id = "
-		"?2)))) "
-		"WHERE id = ?1",
-	};
-	sqlite3_stmt *st = NULL;
-	size_t i;
+	/* Provenance first: the merged text is kept. */
+	static const char keep_sql[] =
+	    "INSERT INTO memory_merged (id, into_id, content, type, "
+	    "created_ms, merged_ms, similarity) SELECT id, ?1, content, "
+	    "type, created_ms, ?3, ?4 FROM memories WHERE id = ?2";
+	/* The survivor takes its use, weight and tags. */
+	static const char take_sql[] =
+	    "UPDATE memories SET "
+	    "access_count = access_count + (SELECT access_count FROM "
+	    "memories WHERE id = ?2), "
+	    "importance = max(importance, (SELECT importance FROM memories "
+	    "WHERE id = ?2)), "
+	    "protection = max(protection, (SELECT protection FROM memories "
+	    "WHERE id = ?2)), "
+	    "last_access_ms = max(last_access_ms, (SELECT last_access_ms "
+	    "FROM memories WHERE id = ?2)), "
+	    "tags = (SELECT json_group_array(DISTINCT value) FROM (SELECT "
+	    "value FROM json_each(memories.tags) UNION SELECT value FROM "
+	    "json_each((SELECT tags FROM memories WHERE id = ?2)))), "
+	    "sources = (SELECT json_group_array(value) FROM (SELECT value "
+	    "FROM json_each(memories.sources) UNION SELECT ?2 UNION SELECT "
+	    "value FROM json_each((SELECT sources FROM memories WHERE id = "
+	    "?2)))) "
+	    "WHERE id = ?1";
 
-	for (i = 0; i < sizeof sql / sizeof sql[0]; i++) {
-		if (sqlite3_prepare_v2(db, sql[i], -1, &st, NULL) != SQLITE_OK)
-			goto fail;
-		sqlite3_bind_int64(st, 1, into);
-		sqlite3_bind_int64(st, 2, from);
-		if (i == 0) {
-			sqlite3_bind_int64(st, 3, time_wall_ms());
-			sqlite3_bind_double(st, 4, sim);
-		}
-		if (sqlite3_step(st) != SQLITE_DONE)
-			goto fail;
-		sqlite3_finalize(st);
-		st = NULL;
+	if (db_exec(db, keep_sql, "IIId", (int64_t)into, (int64_t)from,
+		(int64_t)time_wall_ms(), sim) < 0 ||
+	    db_exec(db, take_sql, "II", (int64_t)into, (int64_t)from) < 0) {
+		xasprintf(cause, "memory: merge: %s", sqlite3_errmsg(db));
+		return -1;
 	}
 	if (mem_delete_row(db, from, cause) < 0)
 		return -1;
 	return root_note(db, into, cause);
-fail:
-	xasprintf(cause, "memory: merge: %s", sqlite3_errmsg(db));
-	sqlite3_finalize(st);
-	return -1;
 }
 
 /* Consolidate: near-duplicates of the same type. */
@@ -285,10 +276,10 @@ dream_consolidate(sqlite3 *db, const struct config *cfg, json_t *pairs,
 	int rc = -1;
 
 	*merged = 0;
-	if (sqlite3_prepare_v2(db,
-		"SELECT id, type, importance, embedding, embedder FROM memories "
-		"WHERE embedding IS NOT NULL AND type != 'summary' ORDER BY id",
-		-1, &st, NULL) != SQLITE_OK)
+	if ((st = db_prepare(db,
+		 "SELECT id, type, importance, embedding, embedder FROM memories "
+		 "WHERE embedding IS NOT NULL AND type != 'summary' ORDER BY id",
+		 "")) == NULL)
 		goto dberr;
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		r = xreallocarray(r, n + 1, sizeof *r);
@@ -301,9 +292,9 @@ dream_consolidate(sqlite3 *db, const struct config *cfg, json_t *pairs,
 	}
 	sqlite3_finalize(st);
 	st = NULL;
-	if (sqlite3_prepare_v2(db,
-		"SELECT embedding FROM memories WHERE id = ?1 AND embedder = ?2",
-		-1, &st, NULL) != SQLITE_OK)
+	if ((st = db_prepare(db,
+		 "SELECT embedding FROM memories WHERE id = ?1 AND embedder = ?2",
+		 "")) == NULL)
 		goto dberr;
 	for (i = 0; i < n; i++) {
 		a = &r[i];
@@ -434,10 +425,10 @@ dream_prune(sqlite3 *db, json_t *ids, int *pruned, char **cause)
 	int rc = -1;
 
 	*pruned = 0;
-	if (sqlite3_prepare_v2(db,
-		"SELECT id, type, access_count, last_access_ms, " MEM_COVERED_SQL
-		" FROM memories WHERE protection = 0",
-		-1, &st, NULL) != SQLITE_OK) {
+	if ((st = db_prepare(db,
+		 "SELECT id, type, access_count, last_access_ms, " MEM_COVERED_SQL
+		 " FROM memories WHERE protection = 0",
+		 "")) == NULL) {
 		xasprintf(cause, "memory: prune: %s", sqlite3_errmsg(db));
 		return -1;
 	}
@@ -505,10 +496,10 @@ dream_reembed(sqlite3 *db, char **cause)
 	pthread_mutex_unlock(&mem.lock);
 	docs = 0;
 	then = 0;
-	if (sqlite3_prepare_v2(db,
-		"SELECT (SELECT value FROM memory_meta WHERE key = 'docs'), "
-		"(SELECT value FROM memory_meta WHERE key = 'idf_docs')",
-		-1, &st, NULL) == SQLITE_OK &&
+	if ((st = db_prepare(db,
+		 "SELECT (SELECT value FROM memory_meta WHERE key = 'docs'), "
+		 "(SELECT value FROM memory_meta WHERE key = 'idf_docs')",
+		 "")) != NULL &&
 	    sqlite3_step(st) == SQLITE_ROW) {
 		docs = sqlite3_column_int64(st, 0);
 		then = sqlite3_column_int64(st, 1);
@@ -517,13 +508,11 @@ dream_reembed(sqlite3 *db, char **cause)
 	st = NULL;
 	all = strncmp(embedder, "tfidf:", 6) == 0 &&
 	    (double)docs > (double)then * DREAM_REEMBED_GROWTH;
-	if (sqlite3_prepare_v2(db,
-		"SELECT id, content FROM memories WHERE ?1 OR embedder != ?2 "
-		"OR embedding IS NULL",
-		-1, &st, NULL) != SQLITE_OK)
+	if ((st = db_prepare(db,
+		 "SELECT id, content FROM memories WHERE ?1 OR embedder != ?2 "
+		 "OR embedding IS NULL",
+		 "it", all, embedder)) == NULL)
 		goto dberr;
-	sqlite3_bind_int(st, 1, all);
-	sqlite3_bind_text(st, 2, embedder, -1, SQLITE_STATIC);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		ids = xreallocarray(ids, n + 1, sizeof *ids);
 		texts = xreallocarray(texts, n + 1, sizeof *texts);
@@ -533,9 +522,9 @@ dream_reembed(sqlite3 *db, char **cause)
 	}
 	sqlite3_finalize(st);
 	st = NULL;
-	if (sqlite3_prepare_v2(db,
-		"UPDATE memories SET embedding = ?2, embedder = ?3 WHERE id = ?1",
-		-1, &up, NULL) != SQLITE_OK)
+	if ((up = db_prepare(db,
+		 "UPDATE memories SET embedding = ?2, embedder = ?3 WHERE id = ?1",
+		 "")) == NULL)
 		goto dberr;
 	/* A batch at a time: one provider request each (API embedder). */
 	for (i = 0; i < n; i += batch) {
@@ -579,18 +568,11 @@ dream_reembed(sqlite3 *db, char **cause)
 		}
 		free(vs);
 	}
-	if (all) {
-		sqlite3_finalize(up);
-		up = NULL;
-		if (sqlite3_prepare_v2(db,
-			"INSERT INTO memory_meta (key, value) VALUES "
-			"('idf_docs', ?1) ON CONFLICT (key) DO UPDATE SET "
-			"value = ?1",
-			-1, &up, NULL) == SQLITE_OK) {
-			sqlite3_bind_int64(up, 1, docs);
-			sqlite3_step(up);
-		}
-	}
+	if (all)
+		db_exec(db,
+		    "INSERT INTO memory_meta (key, value) VALUES ('idf_docs', "
+		    "?1) ON CONFLICT (key) DO UPDATE SET value = ?1",
+		    "I", (int64_t)docs);
 	goto out;
 dberr:
 	xasprintf(cause, "memory: re-embedding: %s", sqlite3_errmsg(db));
@@ -611,7 +593,6 @@ memory_dream(sqlite3 *db, const struct config *cfg, const char *reason,
 {
 	json_t *report = NULL, *before, *after, *pairs, *pruned_ids;
 	json_t *tuned = NULL, *compacted = NULL;
-	sqlite3_stmt *st = NULL;
 	uint64_t t0 = time_mono_ms();
 	char started[40];
 	int promoted = 0, demoted = 0, protect = 0, merged = 0, pruned = 0;
@@ -706,19 +687,13 @@ memory_dream(sqlite3 *db, const struct config *cfg, const char *reason,
 	json_object_set_new(report, "duration_ms",
 	    json_integer((json_int_t)(time_mono_ms() - t0)));
 	text = json_dumps(report, JSON_COMPACT);
-	if (sqlite3_prepare_v2(db,
+	if (db_exec(db,
 		"INSERT INTO memory_dreams (started_at, duration_ms, reason, "
 		"report) VALUES (?1, ?2, ?3, ?4)",
-		-1, &st, NULL) == SQLITE_OK) {
-		sqlite3_bind_text(st, 1, started, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 2, (sqlite3_int64)(time_mono_ms() - t0));
-		sqlite3_bind_text(st, 3, reason, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 4, text, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) == SQLITE_DONE)
-			json_object_set_new(report, "id",
-			    json_integer(sqlite3_last_insert_rowid(db)));
-	}
-	sqlite3_finalize(st);
+		"tItt", started, (int64_t)(time_mono_ms() - t0), reason,
+		text) >= 0)
+		json_object_set_new(report, "id",
+		    json_integer(sqlite3_last_insert_rowid(db)));
 	free(text);
 	log_info("memory: dream (%s): %d merged, %d pruned, %d promoted, %d "
 		 "demoted, %d re-embedded",
@@ -752,11 +727,10 @@ memory_dream_reports(sqlite3 *db, long limit, char **cause)
 	json_t *out = json_array();
 	int rc;
 
-	if (sqlite3_prepare_v2(db,
-		"SELECT id, report FROM memory_dreams ORDER BY id DESC LIMIT ?1",
-		-1, &st, NULL) != SQLITE_OK)
+	if ((st = db_prepare(db,
+		 "SELECT id, report FROM memory_dreams ORDER BY id DESC LIMIT ?1",
+		 "I", (int64_t)limit)) == NULL)
 		goto fail;
-	sqlite3_bind_int64(st, 1, limit);
 	rc = db_collect(st, dream_report_row, out);
 	st = NULL;
 	if (rc == 0)

@@ -26,6 +26,7 @@
 #include "llm/models.h"
 #include "memory/expand.h"
 #include "memory/memory_int.h"
+#include "store/db.h"
 #include "util/time.h"
 #include "util/utf8.h"
 #include "util/xalloc.h"
@@ -239,17 +240,16 @@ int
 expand_cache_get(sqlite3 *db, const char *key, const char *model,
     int64_t now_ms, char *out, size_t size)
 {
-	sqlite3_stmt *st = NULL;
+	sqlite3_stmt *st;
 	int found = 0;
 
-	if (sqlite3_prepare_v2(db,
-		"SELECT terms FROM memory_expansions WHERE query = ?1 AND "
-		"model = ?2 AND created_ms >= ?3",
-		-1, &st, NULL) != SQLITE_OK)
+	if ((st = db_prepare(db,
+		 "SELECT terms FROM memory_expansions WHERE query = ?1 AND "
+		 "model = ?2 AND created_ms >= ?3",
+		 "ttI", key, model,
+		 (int64_t)(now_ms - EXPAND_CACHE_DAYS * EXPAND_DAY_MS))) ==
+	    NULL)
 		return 0;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, model, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, now_ms - EXPAND_CACHE_DAYS * EXPAND_DAY_MS);
 	if (sqlite3_step(st) == SQLITE_ROW &&
 	    (size_t)sqlite3_column_bytes(st, 0) < size) {
 		snprintf(out, size, "%s", sqlite3_column_text(st, 0));
@@ -263,39 +263,19 @@ void
 expand_cache_put(sqlite3 *db, const char *key, const char *model,
     const char *terms, int64_t now_ms)
 {
-	static const char *const sql[] = {
-		"INSERT INTO memory_expansions (query, model, terms, "
-		"created_ms) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (query, "
-		"model) DO UPDATE SET terms = excluded.terms, created_ms = "
-		"excluded.created_ms",
-		"DELETE FROM memory_expansions WHERE created_ms < ?4 - ?5",
-		"DELETE FROM memory_expansions WHERE id IN (SELECT id FROM "
-		"memory_expansions ORDER BY created_ms DESC, id DESC LIMIT -1 "
-		"OFFSET ?6)",
-	};
-	sqlite3_stmt *st;
-	size_t i;
-	int idx;
-
-	for (i = 0; i < sizeof sql / sizeof sql[0]; i++) {
-		if (sqlite3_prepare_v2(db, sql[i], -1, &st, NULL) != SQLITE_OK)
-			continue;
-		if ((idx = sqlite3_bind_parameter_index(st, "?1")) > 0)
-			sqlite3_bind_text(st, idx, key, -1, SQLITE_STATIC);
-		if ((idx = sqlite3_bind_parameter_index(st, "?2")) > 0)
-			sqlite3_bind_text(st, idx, model, -1, SQLITE_STATIC);
-		if ((idx = sqlite3_bind_parameter_index(st, "?3")) > 0)
-			sqlite3_bind_text(st, idx, terms, -1, SQLITE_STATIC);
-		if ((idx = sqlite3_bind_parameter_index(st, "?4")) > 0)
-			sqlite3_bind_int64(st, idx, now_ms);
-		if ((idx = sqlite3_bind_parameter_index(st, "?5")) > 0)
-			sqlite3_bind_int64(st, idx,
-			    EXPAND_CACHE_DAYS * EXPAND_DAY_MS);
-		if ((idx = sqlite3_bind_parameter_index(st, "?6")) > 0)
-			sqlite3_bind_int(st, idx, EXPAND_CACHE_MAX);
-		sqlite3_step(st);
-		sqlite3_finalize(st);
-	}
+	/* Each on its own: a failed one does not keep the next. */
+	db_exec(db,
+	    "INSERT INTO memory_expansions (query, model, terms, created_ms) "
+	    "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (query, model) DO UPDATE "
+	    "SET terms = excluded.terms, created_ms = excluded.created_ms",
+	    "tttI", key, model, terms, (int64_t)now_ms);
+	db_exec(db, "DELETE FROM memory_expansions WHERE created_ms < ?1", "I",
+	    (int64_t)(now_ms - EXPAND_CACHE_DAYS * EXPAND_DAY_MS));
+	db_exec(db,
+	    "DELETE FROM memory_expansions WHERE id IN (SELECT id FROM "
+	    "memory_expansions ORDER BY created_ms DESC, id DESC LIMIT -1 "
+	    "OFFSET ?1)",
+	    "i", (int)EXPAND_CACHE_MAX);
 }
 
 /* Whether the provider of `spec` ("provider/model") is configured. */

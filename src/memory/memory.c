@@ -14,6 +14,7 @@
 #include "memory/embed_local.h"
 #include "memory/memory_int.h"
 #include "memory/root.h"
+#include "store/db.h"
 #include "util/log.h"
 #include "util/time.h"
 #include "util/xalloc.h"
@@ -205,50 +206,32 @@ mem_exec(sqlite3 *db, const char *sql, char **cause)
 long long
 mem_meta(sqlite3 *db, const char *key)
 {
-	sqlite3_stmt *st = NULL;
-	long long v = 0;
+	int64_t v = 0;
 
-	if (sqlite3_prepare_v2(db,
-		"SELECT value FROM memory_meta WHERE key = ?1", -1, &st,
-		NULL) == SQLITE_OK) {
-		sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) == SQLITE_ROW)
-			v = sqlite3_column_int64(st, 0);
-	}
-	sqlite3_finalize(st);
-	return v;
+	db_int(db, "SELECT value FROM memory_meta WHERE key = ?1", &v, "t",
+	    key);
+	return (long long)v;
 }
 
 /* The integer a query answers (0 if none). */
 long long
 mem_scalar(sqlite3 *db, const char *sql)
 {
-	sqlite3_stmt *st = NULL;
-	long long v = 0;
+	int64_t v = 0;
 
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
+	db_int(db, sql, &v, "");
+	return (long long)v;
 }
 
 static int
 mem_meta_add(sqlite3 *db, const char *key, long long delta)
 {
-	sqlite3_stmt *st = NULL;
-	int rc = -1;
-
-	if (sqlite3_prepare_v2(db,
+	if (db_exec(db,
 		"INSERT INTO memory_meta (key, value) VALUES (?1, ?2) "
 		"ON CONFLICT (key) DO UPDATE SET value = value + ?2",
-		-1, &st, NULL) == SQLITE_OK) {
-		sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 2, delta);
-		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
-	}
-	sqlite3_finalize(st);
-	return rc;
+		"tI", key, (int64_t)delta) < 0)
+		return -1;
+	return 0;
 }
 
 long long
@@ -273,12 +256,12 @@ mem_df(sqlite3 *db, const char *text, size_t len, int delta, char **cause)
 	int rc = -1;
 
 	n = embed_terms(text, len, &t);
-	if (sqlite3_prepare_v2(db,
-		delta > 0 ?
-		    "INSERT INTO memory_terms (term, df) VALUES (?1, 1) "
-		    "ON CONFLICT (term) DO UPDATE SET df = df + 1" :
-		    "UPDATE memory_terms SET df = df - 1 WHERE term = ?1",
-		-1, &st, NULL) != SQLITE_OK)
+	if ((st = db_prepare(db,
+		 delta > 0 ?
+		     "INSERT INTO memory_terms (term, df) VALUES (?1, 1) "
+		     "ON CONFLICT (term) DO UPDATE SET df = df + 1" :
+		     "UPDATE memory_terms SET df = df - 1 WHERE term = ?1",
+		 "")) == NULL)
 		goto out;
 	for (i = 0; i < n; i++) {
 		sqlite3_bind_text(st, 1, t[i].term, -1, SQLITE_STATIC);
@@ -312,9 +295,8 @@ mem_embed_tfidf(sqlite3 *db, const char *text, size_t len)
 
 	n = embed_terms(text, len, &t);
 	df = xcalloc(n + 1, sizeof *df);
-	if (sqlite3_prepare_v2(db,
-		"SELECT df FROM memory_terms WHERE term = ?1", -1, &st,
-		NULL) == SQLITE_OK) {
+	if ((st = db_prepare(db, "SELECT df FROM memory_terms WHERE term = ?1",
+		 "")) != NULL) {
 		for (i = 0; i < n; i++) {
 			sqlite3_bind_text(st, 1, t[i].term, -1, SQLITE_STATIC);
 			if (sqlite3_step(st) == SQLITE_ROW)
@@ -538,13 +520,12 @@ again:
 			return -1;
 		rebuilt = 1;
 	}
-	if (sqlite3_prepare_v2(db,
-		"SELECT id, embedding FROM memories WHERE embedder = ?1", -1,
-		&st, NULL) != SQLITE_OK) {
+	if ((st = db_prepare(db,
+		 "SELECT id, embedding FROM memories WHERE embedder = ?1", "t",
+		 mem.embedder)) == NULL) {
 		xasprintf(cause, "memory: %s", sqlite3_errmsg(db));
 		return -1;
 	}
-	sqlite3_bind_text(st, 1, mem.embedder, -1, SQLITE_STATIC);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		id = sqlite3_column_int64(st, 0);
 		blob = sqlite3_column_blob(st, 1);
@@ -625,20 +606,13 @@ memory_open(sqlite3 *db, const struct config *cfg, char **cause)
 		/* The dimension: that of what is stored, or the first
 		 * answer's. */
 		{
-			sqlite3_stmt *st = NULL;
+			int64_t bytes = 0;
 
-			mem.dim = 0;
-			if (sqlite3_prepare_v2(db,
-				"SELECT length(embedding) FROM memories WHERE "
-				"embedder = ?1 LIMIT 1",
-				-1, &st, NULL) == SQLITE_OK) {
-				sqlite3_bind_text(st, 1, mem.embedder, -1,
-				    SQLITE_STATIC);
-				if (sqlite3_step(st) == SQLITE_ROW)
-					mem.dim = sqlite3_column_int(st, 0) /
-					    (int)sizeof(float);
-			}
-			sqlite3_finalize(st);
+			db_int(db,
+			    "SELECT length(embedding) FROM memories WHERE "
+			    "embedder = ?1 LIMIT 1",
+			    &bytes, "t", mem.embedder);
+			mem.dim = (int)bytes / (int)sizeof(float);
 		}
 	} else if (mem.local) {
 		mem.dim = embed_local_dim();

@@ -122,13 +122,24 @@ int mem_delete_row(sqlite3 *db, int64_t id, char **cause);
  * closed periods by it; retention keeps the wall clock (compact.c).
  */
 int64_t mem_clock_ms(void);
-/* A memory takes `text` as its content (mem.lock held, in a transaction):
- * terms, vector (the API embedder's `apivec`, else TF-IDF), topics and
- * index follow (dream.c). */
 /* A model's answer `text` (taken; NULL: none) as a memory's text:
  * trimmed, not empty, at most MEMORY_MAX_CONTENT, UTF-8.  The same
  * string shortened, or NULL (freed). */
 char *mem_note_text(char *text);
+/*
+ * Ask engine.default_model (through the gate, mem.lock NOT held, no
+ * transaction open) for a memory's text: `prompt` (len bytes) as the one
+ * user message under `system`, at most `max_tokens`, temperature 0,
+ * phase "dream", stopped by mem_stop().  The answer through
+ * mem_note_text() (caller frees); or NULL: *err says why when the call
+ * failed (err->cls not LLM_OK), else the answer was not a memory's text
+ * (dream.c, for dreams and compaction).
+ */
+char *mem_ask(const struct config *cfg, const char *system, int max_tokens,
+    const char *prompt, size_t len, struct llm_error *err);
+/* A memory takes `text` as its content (mem.lock held, in a transaction):
+ * terms, vector (the API embedder's `apivec`, else TF-IDF), topics and
+ * index follow (dream.c). */
 int mem_rewrite(sqlite3 *db, int64_t id, const char *text, const float *apivec,
     char **cause);
 /* ---- recall (recall.c) ---- */

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "memory/memory_int.h"
+#include "store/db.h"
 #include "util/time.h"
 #include "util/xalloc.h"
 
@@ -14,7 +15,6 @@ int64_t
 memory_reasoning_add(sqlite3 *db, const char *task, const json_t *steps,
     const char *outcome, char **cause)
 {
-	sqlite3_stmt *st = NULL;
 	float *v;
 	char *text;
 	int64_t id = -1;
@@ -34,22 +34,14 @@ memory_reasoning_add(sqlite3 *db, const char *task, const json_t *steps,
 	if ((v = mem_embed(db, task, strlen(task), NULL, NULL, cause)) == NULL)
 		return -1;
 	text = json_dumps(steps, JSON_COMPACT);
-	if (sqlite3_prepare_v2(db,
+	if (db_exec(db,
 		"INSERT INTO reasoning (task, steps, outcome, created_ms, "
 		"embedding) VALUES (?1, ?2, ?3, ?4, ?5)",
-		-1, &st, NULL) == SQLITE_OK) {
-		sqlite3_bind_text(st, 1, task, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, text, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 3, outcome, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 4, time_wall_ms());
-		sqlite3_bind_blob(st, 5, v, memory_dim() * (int)sizeof(float),
-		    SQLITE_STATIC);
-		if (sqlite3_step(st) == SQLITE_DONE)
-			id = sqlite3_last_insert_rowid(db);
-	}
-	if (id < 0)
+		"tttIb", task, text, outcome, (int64_t)time_wall_ms(),
+		(const void *)v, memory_dim() * (int)sizeof(float)) >= 0)
+		id = sqlite3_last_insert_rowid(db);
+	else
 		xasprintf(cause, "memory: reasoning: %s", sqlite3_errmsg(db));
-	sqlite3_finalize(st);
 	free(text);
 	free(v);
 	return id;
@@ -73,9 +65,9 @@ memory_reasoning_similar(sqlite3 *db, const char *task, size_t k, char **cause)
 	}
 	dim = memory_dim();
 	/* A few thousand chains at most: a scan is fast enough. */
-	if (sqlite3_prepare_v2(db,
-		"SELECT id, task, steps, outcome, embedding FROM reasoning", -1,
-		&st, NULL) == SQLITE_OK) {
+	if ((st = db_prepare(db,
+		 "SELECT id, task, steps, outcome, embedding FROM reasoning",
+		 "")) != NULL) {
 		while (sqlite3_step(st) == SQLITE_ROW) {
 			e = sqlite3_column_blob(st, 4);
 			if (e == NULL ||

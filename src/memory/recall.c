@@ -26,10 +26,10 @@ mem_recall_hot(sqlite3 *db, struct buf *b, json_t *ids)
 	pthread_mutex_lock(&mem.lock);
 	budget = mem.hot_tokens;
 	pthread_mutex_unlock(&mem.lock);
-	if (sqlite3_prepare_v2(db,
-		"SELECT id, type, content FROM memories WHERE tier = 'hot' "
-		"ORDER BY importance DESC, last_access_ms DESC",
-		-1, &st, NULL) == SQLITE_OK) {
+	if ((st = db_prepare(db,
+		 "SELECT id, type, content FROM memories WHERE tier = 'hot' "
+		 "ORDER BY importance DESC, last_access_ms DESC",
+		 "")) != NULL) {
 		while (sqlite3_step(st) == SQLITE_ROW) {
 			tokens = sqlite3_column_bytes(st, 2) / 4 + 1;
 			if (tokens > budget)
@@ -168,9 +168,8 @@ recall_vote(sqlite3 *db, const char *message, const json_t *hits)
 		json_decref(links);
 	}
 	nterms = embed_terms(message, strlen(message), &terms);
-	if (sqlite3_prepare_v2(db,
-		"SELECT 1 FROM memory_topics WHERE topic = ?1", -1, &st,
-		NULL) == SQLITE_OK) {
+	if ((st = db_prepare(db, "SELECT 1 FROM memory_topics WHERE topic = ?1",
+		 "")) != NULL) {
 		for (i = 0; i < nterms && i < RECALL_MAX_TERMS; i++) {
 			sqlite3_bind_text(st, 1, terms[i].term, -1,
 			    SQLITE_STATIC);
@@ -266,12 +265,11 @@ recall_state_read(sqlite3 *db, const char *session, struct recall_state *s,
 	s->recalled = json_object();
 	s->held = json_object();
 	s->turn = s->seq = 0;
-	if (sqlite3_prepare_v2(db,
-		"SELECT topic, turn, recalled FROM session_recall_topics "
-		"WHERE session_id = ?1 ORDER BY turn DESC, topic",
-		-1, &st, NULL) != SQLITE_OK)
+	if ((st = db_prepare(db,
+		 "SELECT topic, turn, recalled FROM session_recall_topics "
+		 "WHERE session_id = ?1 ORDER BY turn DESC, topic",
+		 "t", session)) == NULL)
 		goto dberr;
-	sqlite3_bind_text(st, 1, session, -1, SQLITE_STATIC);
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		topic = (const char *)sqlite3_column_text(st, 0);
 		if (s->turn == 0)
@@ -284,12 +282,11 @@ recall_state_read(sqlite3 *db, const char *session, struct recall_state *s,
 	if (step != SQLITE_DONE)
 		goto dberr;
 	sqlite3_finalize(st);
-	if (sqlite3_prepare_v2(db,
-		"SELECT memory_id, seq FROM session_recall_memories "
-		"WHERE session_id = ?1",
-		-1, &st, NULL) != SQLITE_OK)
+	if ((st = db_prepare(db,
+		 "SELECT memory_id, seq FROM session_recall_memories "
+		 "WHERE session_id = ?1",
+		 "t", session)) == NULL)
 		goto dberr;
-	sqlite3_bind_text(st, 1, session, -1, SQLITE_STATIC);
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		snprintf(key, sizeof key, "%lld",
 		    (long long)sqlite3_column_int64(st, 0));
@@ -371,13 +368,12 @@ recall_fill(sqlite3 *db, const char *topic, const struct recall_state *s,
 	size_t i, before;
 	int n = 0;
 
-	if (sqlite3_prepare_v2(db,
-		"SELECT m.id FROM memory_topic_links l JOIN memories m "
-		"ON m.id = l.memory_id WHERE l.topic = ?1 AND m.tier = 'warm' "
-		"ORDER BY m.importance DESC, m.id DESC LIMIT 4",
-		-1, &st, NULL) != SQLITE_OK)
+	if ((st = db_prepare(db,
+		 "SELECT m.id FROM memory_topic_links l JOIN memories m "
+		 "ON m.id = l.memory_id WHERE l.topic = ?1 AND m.tier = 'warm' "
+		 "ORDER BY m.importance DESC, m.id DESC LIMIT 4",
+		 "t", topic)) == NULL)
 		return;
-	sqlite3_bind_text(st, 1, topic, -1, SQLITE_STATIC);
 	ids = json_array();
 	while (sqlite3_step(st) == SQLITE_ROW)
 		json_array_append_new(ids,
@@ -401,59 +397,44 @@ recall_note(sqlite3 *db, const char *session, const struct recall_state *s,
     const json_t *topics, const json_t *fresh, const json_t *picked,
     char **cause)
 {
-	sqlite3_stmt *tp = NULL, *mm = NULL;
+	static const char topic_sql[] =
+	    "INSERT INTO session_recall_topics (session_id, topic, turn, "
+	    "recalled) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (session_id, "
+	    "topic) DO UPDATE SET turn = excluded.turn, recalled = CASE "
+	    "WHEN excluded.recalled = 1 THEN 1 ELSE "
+	    "session_recall_topics.recalled END";
+	static const char memory_sql[] =
+	    "INSERT INTO session_recall_memories (session_id, memory_id, "
+	    "seq) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING";
 	long long seq = s->seq;
+	const char *topic;
 	size_t i;
 	json_t *v;
-	int rc = -1;
 
 	if (json_array_size(topics) == 0 && json_array_size(picked) == 0)
 		return 0;
 	if (mem_exec(db, "BEGIN IMMEDIATE", cause) != 0)
 		return -1;
-	if (sqlite3_prepare_v2(db,
-		"INSERT INTO session_recall_topics (session_id, topic, turn, "
-		"recalled) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (session_id, "
-		"topic) DO UPDATE SET turn = excluded.turn, recalled = CASE "
-		"WHEN excluded.recalled = 1 THEN 1 ELSE "
-		"session_recall_topics.recalled END",
-		-1, &tp, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db,
-		"INSERT INTO session_recall_memories (session_id, memory_id, "
-		"seq) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
-		-1, &mm, NULL) != SQLITE_OK)
-		goto dberr;
 	json_array_foreach(topics, i, v) {
-		sqlite3_bind_text(tp, 1, session, -1, SQLITE_STATIC);
-		sqlite3_bind_text(tp, 2, json_string_value(v), -1,
-		    SQLITE_STATIC);
-		sqlite3_bind_int64(tp, 3, s->turn + 1);
-		sqlite3_bind_int(tp, 4,
-		    json_object_get(fresh, json_string_value(v)) != NULL);
-		if (sqlite3_step(tp) != SQLITE_DONE)
+		topic = json_string_value(v);
+		if (db_exec(db, topic_sql, "ttIi", session, topic,
+			(int64_t)(s->turn + 1),
+			json_object_get(fresh, topic) != NULL) < 0)
 			goto dberr;
-		sqlite3_reset(tp);
 	}
 	json_array_foreach(picked, i, v) {
-		sqlite3_bind_text(mm, 1, session, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(mm, 2, json_integer_value(v));
-		sqlite3_bind_int64(mm, 3, ++seq);
-		if (sqlite3_step(mm) != SQLITE_DONE)
+		if (db_exec(db, memory_sql, "tII", session,
+			(int64_t)json_integer_value(v), (int64_t)++seq) < 0)
 			goto dberr;
-		sqlite3_reset(mm);
 	}
 	if (mem_exec(db, "COMMIT", cause) != 0)
 		goto rollback;
-	rc = 0;
-	goto out;
+	return 0;
 dberr:
 	xasprintf(cause, "recall: %s", sqlite3_errmsg(db));
 rollback:
 	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-out:
-	sqlite3_finalize(tp);
-	sqlite3_finalize(mm);
-	return rc;
+	return -1;
 }
 
 /* The section: the hot tier, then the session's recalled memories (not
@@ -471,13 +452,12 @@ recall_text(sqlite3 *db, const char *session, long tokens)
 	buf_init(&b, BUF_NOCAP);
 	buf_init(&line, BUF_NOCAP);
 	n = mem_recall_hot(db, &b, NULL);
-	if (sqlite3_prepare_v2(db,
-		"SELECT m.id, m.type, m.content, m.tier "
-		"FROM session_recall_memories r JOIN memories m "
-		"ON m.id = r.memory_id WHERE r.session_id = ?1 "
-		"ORDER BY r.seq DESC",
-		-1, &st, NULL) == SQLITE_OK) {
-		sqlite3_bind_text(st, 1, session, -1, SQLITE_STATIC);
+	if ((st = db_prepare(db,
+		 "SELECT m.id, m.type, m.content, m.tier "
+		 "FROM session_recall_memories r JOIN memories m "
+		 "ON m.id = r.memory_id WHERE r.session_id = ?1 "
+		 "ORDER BY r.seq DESC",
+		 "t", session)) != NULL) {
 		while (sqlite3_step(st) == SQLITE_ROW) {
 			if (strcmp((const char *)sqlite3_column_text(st, 3),
 				"hot") == 0)

@@ -85,56 +85,33 @@ root_summary(const char *content)
 	return s;
 }
 
-/* Prepare `sql`: the statement, or NULL with *cause. */
-static sqlite3_stmt *
-root_prepare(sqlite3 *db, const char *sql, char **cause)
-{
-	sqlite3_stmt *st = NULL;
-
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK)
-		return st;
-	xasprintf(cause, "memory: topics: %s", sqlite3_errmsg(db));
-	sqlite3_finalize(st);
-	return NULL;
-}
-
-/* Step `st` to its end and finalize it.  0, or -1 with *cause. */
+/* -1, with the connection's error in *cause. */
 static int
-root_done(sqlite3 *db, sqlite3_stmt *st, char **cause)
+root_err(sqlite3 *db, char **cause)
 {
-	int rc;
-
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		;
-	sqlite3_finalize(st);
-	if (rc == SQLITE_DONE)
-		return 0;
 	xasprintf(cause, "memory: topics: %s", sqlite3_errmsg(db));
 	return -1;
 }
 
-/* Run `sql` with ?1 = id; when `into` is not NULL, add column 0 of each
- * row to that set.  0, or -1 with *cause. */
+/* Add the topics memory `id` is under to the set `into`.  0, or -1 with
+ * *cause. */
 static int
-root_by_id(sqlite3 *db, const char *sql, int64_t id, json_t *into, char **cause)
+root_links(sqlite3 *db, int64_t id, json_t *into, char **cause)
 {
 	sqlite3_stmt *st;
+	int rc;
 
-	if ((st = root_prepare(db, sql, cause)) == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	while (sqlite3_step(st) == SQLITE_ROW)
-		if (into != NULL)
-			json_object_set_new(into,
-			    (const char *)sqlite3_column_text(st, 0),
-			    json_true());
-	return root_done(db, st, cause);
+	if ((st = db_prepare(db,
+		 "SELECT topic FROM memory_topic_links WHERE memory_id = ?1 "
+		 "ORDER BY topic",
+		 "I", (int64_t)id)) == NULL)
+		return root_err(db, cause);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		json_object_set_new(into,
+		    (const char *)sqlite3_column_text(st, 0), json_true());
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : root_err(db, cause);
 }
-
-/* The topics memory `id` is under, by name. */
-#define ROOT_SQL_LINKS \
-	"SELECT topic FROM memory_topic_links WHERE memory_id = ?1 " \
-	"ORDER BY topic"
 
 json_t *
 root_memory_topics(sqlite3 *db, int64_t id)
@@ -143,7 +120,7 @@ root_memory_topics(sqlite3 *db, int64_t id)
 	const char *t;
 	char *cause = NULL;
 
-	if (root_by_id(db, ROOT_SQL_LINKS, id, set, &cause) != 0)
+	if (root_links(db, id, set, &cause) != 0)
 		free(cause);
 	json_object_foreach(set, t, v)
 		json_array_append_new(out, json_string(t));
@@ -155,17 +132,10 @@ root_memory_topics(sqlite3 *db, int64_t id)
 static double
 root_importance(sqlite3 *db, int64_t id)
 {
-	sqlite3_stmt *st = NULL;
 	double v = -1;
 
-	if (sqlite3_prepare_v2(db,
-		"SELECT importance FROM memories WHERE id = ?1", -1, &st,
-		NULL) == SQLITE_OK) {
-		sqlite3_bind_int64(st, 1, id);
-		if (sqlite3_step(st) == SQLITE_ROW)
-			v = sqlite3_column_double(st, 0);
-	}
-	sqlite3_finalize(st);
+	db_real(db, "SELECT importance FROM memories WHERE id = ?1", &v, "I",
+	    (int64_t)id);
 	return v;
 }
 
@@ -187,20 +157,16 @@ root_put(sqlite3 *db, const char *topic, long long count, int64_t sid,
 {
 	sqlite3_stmt *st;
 	char *summary = NULL;
-	int rc;
+	int64_t rc;
 
 	if (count > 0) {
-		st = root_prepare(db,
-		    sid == 0 ? ROOT_SQL_BEST :
-			       "SELECT id, content FROM memories WHERE id = ?1",
-		    cause);
+		st = sid == 0 ?
+		    db_prepare(db, ROOT_SQL_BEST, "ti", topic, 1) :
+		    db_prepare(db,
+			"SELECT id, content FROM memories WHERE id = ?1", "I",
+			(int64_t)sid);
 		if (st == NULL)
-			return -1;
-		if (sid == 0) {
-			sqlite3_bind_text(st, 1, topic, -1, SQLITE_STATIC);
-			sqlite3_bind_int(st, 2, 1);
-		} else
-			sqlite3_bind_int64(st, 1, sid);
+			return root_err(db, cause);
 		if (sqlite3_step(st) == SQLITE_ROW) {
 			sid = sqlite3_column_int64(st, 0);
 			summary = root_summary(
@@ -208,26 +174,16 @@ root_put(sqlite3 *db, const char *topic, long long count, int64_t sid,
 		}
 		sqlite3_finalize(st);
 	}
-	st = root_prepare(db,
-	    summary == NULL ?
-		"DELETE FROM memory_topics WHERE topic = ?1" :
+	rc = summary == NULL ?
+	    db_exec(db, "DELETE FROM memory_topics WHERE topic = ?1", "t",
+		topic) :
+	    db_exec(db,
 		"INSERT OR REPLACE INTO memory_topics (topic, summary, "
 		"summary_id, count, touched_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
-	    cause);
-	if (st == NULL) {
-		free(summary);
-		return -1;
-	}
-	sqlite3_bind_text(st, 1, topic, -1, SQLITE_STATIC);
-	if (summary != NULL) {
-		sqlite3_bind_text(st, 2, summary, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 3, sid);
-		sqlite3_bind_int64(st, 4, count);
-		sqlite3_bind_int64(st, 5, time_wall_ms());
-	}
-	rc = root_done(db, st, cause);
+		"ttIII", topic, summary, (int64_t)sid, (int64_t)count,
+		(int64_t)time_wall_ms());
 	free(summary);
-	return rc;
+	return rc < 0 ? root_err(db, cause) : 0;
 }
 
 /* How many memories `topic` links (a walk of them: for a row that is
@@ -235,18 +191,11 @@ root_put(sqlite3 *db, const char *topic, long long count, int64_t sid,
 static long long
 root_count(sqlite3 *db, const char *topic)
 {
-	sqlite3_stmt *st = NULL;
-	long long n = 0;
+	int64_t n = 0;
 
-	if (sqlite3_prepare_v2(db,
-		"SELECT COUNT(*) FROM memory_topic_links WHERE topic = ?1", -1,
-		&st, NULL) == SQLITE_OK) {
-		sqlite3_bind_text(st, 1, topic, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) == SQLITE_ROW)
-			n = sqlite3_column_int64(st, 0);
-	}
-	sqlite3_finalize(st);
-	return n;
+	db_int(db, "SELECT COUNT(*) FROM memory_topic_links WHERE topic = ?1",
+	    &n, "t", topic);
+	return (long long)n;
 }
 
 /* Link memory `id` to its topics (a set) now.  0, or -1 with *cause. */
@@ -258,11 +207,10 @@ root_link(sqlite3 *db, int64_t id, json_t **topics, char **cause)
 	json_t *v;
 
 	*topics = NULL;
-	if ((st = root_prepare(db,
-		 "SELECT tags, type FROM memories WHERE id = ?1", cause)) ==
-	    NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, id);
+	if ((st = db_prepare(db,
+		 "SELECT tags, type FROM memories WHERE id = ?1", "I",
+		 (int64_t)id)) == NULL)
+		return root_err(db, cause);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		*topics =
 		    root_topics_of((const char *)sqlite3_column_text(st, 0),
@@ -270,20 +218,18 @@ root_link(sqlite3 *db, int64_t id, json_t **topics, char **cause)
 	else
 		*topics = json_object();
 	sqlite3_finalize(st);
-	if ((st = root_prepare(db,
+	if ((st = db_prepare(db,
 		 "INSERT OR IGNORE INTO memory_topic_links (topic, memory_id) "
 		 "VALUES (?1, ?2)",
-		 cause)) == NULL)
-		return -1;
+		 "")) == NULL)
+		return root_err(db, cause);
 	json_object_foreach(*topics, t, v) {
 		sqlite3_reset(st);
 		sqlite3_bind_text(st, 1, t, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 2, id);
 		if (sqlite3_step(st) != SQLITE_DONE) {
-			xasprintf(cause, "memory: topics: %s",
-			    sqlite3_errmsg(db));
 			sqlite3_finalize(st);
-			return -1;
+			return root_err(db, cause);
 		}
 	}
 	sqlite3_finalize(st);
@@ -326,11 +272,10 @@ root_move(sqlite3 *db, const char *topic, enum root_move move, int64_t id,
 	int64_t sid = 0;
 	int exists = 0;
 
-	if ((st = root_prepare(db,
+	if ((st = db_prepare(db,
 		 "SELECT count, summary_id FROM memory_topics WHERE topic = ?1",
-		 cause)) == NULL)
-		return -1;
-	sqlite3_bind_text(st, 1, topic, -1, SQLITE_STATIC);
+		 "t", topic)) == NULL)
+		return root_err(db, cause);
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		exists = 1;
 		count = sqlite3_column_int64(st, 0);
@@ -358,11 +303,14 @@ root_note(sqlite3 *db, int64_t id, char **cause)
 	double imp;
 	int rc = -1;
 
-	if (root_by_id(db, ROOT_SQL_LINKS, id, moves, cause) != 0 ||
-	    root_by_id(db,
-		"DELETE FROM memory_topic_links WHERE memory_id = ?1", id, NULL,
-		cause) != 0 ||
-	    root_link(db, id, &now, cause) != 0)
+	if (root_links(db, id, moves, cause) != 0)
+		goto out;
+	if (db_exec(db, "DELETE FROM memory_topic_links WHERE memory_id = ?1",
+		"I", (int64_t)id) < 0) {
+		root_err(db, cause);
+		goto out;
+	}
+	if (root_link(db, id, &now, cause) != 0)
 		goto out;
 	json_object_foreach(moves, t, v)
 		json_object_set_new(moves, t, json_integer(ROOT_LEFT));
@@ -395,9 +343,12 @@ root_rebuild(sqlite3 *db, char **cause)
 	int rc = -1;
 
 	if (mem_exec(db, "DELETE FROM memory_topic_links", cause) != 0 ||
-	    mem_exec(db, "DELETE FROM memory_topics", cause) != 0 ||
-	    (st = root_prepare(db, "SELECT id FROM memories", cause)) == NULL)
+	    mem_exec(db, "DELETE FROM memory_topics", cause) != 0)
 		goto out;
+	if ((st = db_prepare(db, "SELECT id FROM memories", "")) == NULL) {
+		root_err(db, cause);
+		goto out;
+	}
 	while (sqlite3_step(st) == SQLITE_ROW)
 		json_array_append_new(ids,
 		    json_integer((json_int_t)sqlite3_column_int64(st, 0)));
@@ -461,14 +412,12 @@ memory_topics(sqlite3 *db, const char *prefix, long limit, char **cause)
 
 	if (prefix == NULL)
 		prefix = "";
-	if (sqlite3_prepare_v2(db,
-		"SELECT topic, summary, count, touched_ms FROM memory_topics "
-		"WHERE substr(topic, 1, length(?1)) = lower(?1) "
-		"ORDER BY count DESC, topic LIMIT ?2",
-		-1, &st, NULL) != SQLITE_OK)
+	if ((st = db_prepare(db,
+		 "SELECT topic, summary, count, touched_ms FROM memory_topics "
+		 "WHERE substr(topic, 1, length(?1)) = lower(?1) "
+		 "ORDER BY count DESC, topic LIMIT ?2",
+		 "tI", prefix, (int64_t)(limit > 0 ? limit : -1))) == NULL)
 		goto dberr;
-	sqlite3_bind_text(st, 1, prefix, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, limit > 0 ? limit : -1);
 	if (db_collect(st, root_row_json, out) == 0) /* finalizes st */
 		return out;
 	st = NULL;
@@ -494,20 +443,23 @@ memory_topic(sqlite3 *db, const char *name, char **cause)
 	if (json_object_size(key) == 0)
 		goto out;
 	topic = json_object_iter_key(json_object_iter(key));
-	if ((st = root_prepare(db,
+	if ((st = db_prepare(db,
 		 "SELECT topic, summary, count, touched_ms FROM "
 		 "memory_topics WHERE topic = ?1",
-		 cause)) == NULL)
+		 "t", topic)) == NULL) {
+		root_err(db, cause);
 		goto out;
-	sqlite3_bind_text(st, 1, topic, -1, SQLITE_STATIC);
+	}
 	if (sqlite3_step(st) == SQLITE_ROW)
 		out = root_row_json(st);
 	sqlite3_finalize(st);
-	if (out == NULL ||
-	    (st = root_prepare(db, ROOT_SQL_BEST, cause)) == NULL)
+	if (out == NULL)
 		goto out;
-	sqlite3_bind_text(st, 1, topic, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, ROOT_TOPIC_MEMORIES);
+	if ((st = db_prepare(db, ROOT_SQL_BEST, "ti", topic,
+		 (int)ROOT_TOPIC_MEMORIES)) == NULL) {
+		root_err(db, cause);
+		goto out;
+	}
 	ids = json_array();
 	mems = json_array();
 	while (sqlite3_step(st) == SQLITE_ROW) {
@@ -539,10 +491,10 @@ memory_toc(sqlite3 *db, size_t max_bytes)
 	buf_init(&b, BUF_NOCAP);
 	buf_init(&line, BUF_NOCAP);
 	if (max_bytes <= sizeof head ||
-	    sqlite3_prepare_v2(db,
-		"SELECT topic, summary, count FROM memory_topics "
-		"ORDER BY count DESC, touched_ms DESC, topic",
-		-1, &st, NULL) != SQLITE_OK)
+	    (st = db_prepare(db,
+		 "SELECT topic, summary, count FROM memory_topics "
+		 "ORDER BY count DESC, touched_ms DESC, topic",
+		 "")) == NULL)
 		goto out;
 	buf_adds(&b, head);
 	while (sqlite3_step(st) == SQLITE_ROW) {

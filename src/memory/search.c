@@ -12,6 +12,7 @@
 #include "memory/embed.h"
 #include "memory/memory_int.h"
 #include "memory/root.h"
+#include "store/db.h"
 #include "util/buf.h"
 #include "util/log.h"
 #include "util/time.h"
@@ -68,10 +69,10 @@ search_fts_query(sqlite3 *db, const char *text, int *ranked)
 
 	n = embed_terms(text, strlen(text), &t);
 	qt = xcalloc(n + 1, sizeof *qt);
-	if (sqlite3_prepare_v2(db,
-		"SELECT (SELECT value FROM memory_meta WHERE key = 'docs'), "
-		"(SELECT df FROM memory_terms WHERE term = ?1)",
-		-1, &st, NULL) == SQLITE_OK) {
+	if ((st = db_prepare(db,
+		 "SELECT (SELECT value FROM memory_meta WHERE key = 'docs'), "
+		 "(SELECT df FROM memory_terms WHERE term = ?1)",
+		 "")) != NULL) {
 		for (i = 0; i < n; i++) {
 			sqlite3_bind_text(st, 1, t[i].term, -1, SQLITE_STATIC);
 			if (sqlite3_step(st) == SQLITE_ROW) {
@@ -136,8 +137,8 @@ search_hit_cmp(const void *a, const void *b)
 
 /*
  * Read what scoring and filtering need of candidate h (not the whole row:
- * most candidates are not shown).  Returns 1 if it passes the filters,
- * with h->score set.
+ * most candidates are not shown; `st` takes its id as ?3).  Returns 1 if
+ * it passes the filters, with h->score set.
  */
 static int
 search_score(sqlite3_stmt *st, const struct mem_query *q, struct hit *h)
@@ -148,7 +149,7 @@ search_score(sqlite3_stmt *st, const struct mem_query *q, struct hit *h)
 	char quoted[MEMORY_MAX_TAG * 2 + 3];
 	int64_t now = time_wall_ms();
 
-	sqlite3_bind_int64(st, 1, h->id);
+	sqlite3_bind_int64(st, 3, h->id);
 	if (sqlite3_step(st) != SQLITE_ROW) {
 		sqlite3_reset(st);
 		return 0;
@@ -250,17 +251,15 @@ search_run(sqlite3 *db, const struct mem_query *q, const char *text,
 		/* The keyword index alone: time filters are applied with
 		 * the others, to the candidates (a join here would look up
 		 * every matching row). */
-		if (sqlite3_prepare_v2(db,
-			ranked ?
-			    "SELECT rowid FROM memories_fts WHERE "
-			    "memories_fts MATCH ?1 ORDER BY rank LIMIT ?2" :
-			    "SELECT rowid FROM memories_fts WHERE "
-			    "memories_fts MATCH ?1 ORDER BY rowid DESC "
-			    "LIMIT ?2",
-			-1, &st, NULL) != SQLITE_OK)
+		if ((st = db_prepare(db,
+			 ranked ?
+			     "SELECT rowid FROM memories_fts WHERE "
+			     "memories_fts MATCH ?1 ORDER BY rank LIMIT ?2" :
+			     "SELECT rowid FROM memories_fts WHERE "
+			     "memories_fts MATCH ?1 ORDER BY rowid DESC "
+			     "LIMIT ?2",
+			 "tI", fts, (int64_t)depth)) == NULL)
 			goto dberr;
-		sqlite3_bind_text(st, 1, fts, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 2, (sqlite3_int64)depth);
 		rank = 0;
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 			hits = xreallocarray(hits, n + 1, sizeof *hits);
@@ -313,14 +312,12 @@ search_run(sqlite3 *db, const struct mem_query *q, const char *text,
 
 	/* Filters and fusion on what scoring needs; whole rows only for
 	 * the results. */
-	if (sqlite3_prepare_v2(db,
-		"SELECT type, tier, protection, access_count, last_access_ms, "
-		"space, tags FROM memories WHERE id = ?1 AND (?2 = 0 OR "
-		"created_ms >= ?2) AND (?3 = 0 OR created_ms < ?3)",
-		-1, &st, NULL) != SQLITE_OK)
+	if ((st = db_prepare(db,
+		 "SELECT type, tier, protection, access_count, last_access_ms, "
+		 "space, tags FROM memories WHERE id = ?3 AND (?1 = 0 OR "
+		 "created_ms >= ?1) AND (?2 = 0 OR created_ms < ?2)",
+		 "II", (int64_t)q->since_ms, (int64_t)q->until_ms)) == NULL)
 		goto dberr;
-	sqlite3_bind_int64(st, 2, q->since_ms);
-	sqlite3_bind_int64(st, 3, q->until_ms);
 	for (i = 0; i < n; i++) {
 		if (!search_score(st, q, &hits[i]))
 			hits[i].score = -1;
@@ -329,9 +326,9 @@ search_run(sqlite3 *db, const struct mem_query *q, const char *text,
 	st = NULL;
 	if (n > 0)
 		qsort(hits, n, sizeof *hits, search_hit_cmp);
-	if (sqlite3_prepare_v2(db,
-		"SELECT " MEM_COLUMNS " FROM memories WHERE id = ?1", -1, &st,
-		NULL) != SQLITE_OK)
+	if ((st = db_prepare(db,
+		 "SELECT " MEM_COLUMNS " FROM memories WHERE id = ?1", "")) ==
+	    NULL)
 		goto dberr;
 	for (i = 0; i < n && i < limit && hits[i].score >= 0; i++) {
 		sqlite3_bind_int64(st, 1, hits[i].id);
@@ -365,10 +362,10 @@ search_run(sqlite3 *db, const struct mem_query *q, const char *text,
 		in_tx = 0;
 	}
 	if (q->touch && json_array_size(out) > 0) {
-		if (sqlite3_prepare_v2(db,
-			"UPDATE memories SET access_count = access_count + 1, "
-			"last_access_ms = ?2 WHERE id = ?1",
-			-1, &st, NULL) == SQLITE_OK) {
+		if ((st = db_prepare(db,
+			 "UPDATE memories SET access_count = access_count + 1, "
+			 "last_access_ms = ?2 WHERE id = ?1",
+			 "")) != NULL) {
 			json_array_foreach(out, i, row) {
 				sqlite3_bind_int64(st, 1,
 				    json_integer_value(

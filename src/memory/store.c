@@ -164,31 +164,22 @@ memory_add(sqlite3 *db, const struct mem_new *m, char **cause)
 		vec = mem_embed_offline(db, m->content, m->len);
 		pthread_mutex_unlock(&mem.lock);
 	}
-	if (sqlite3_prepare_v2(db,
-		"INSERT INTO memories (content, type, tier, importance, "
-		"protection, last_access_ms, created_ms, session_id, agent_id, "
-		"space, tags, embedder, embedding) VALUES (?1, ?2, ?3, ?4, ?5, "
-		"?6, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-		-1, &st, NULL) != SQLITE_OK)
-		goto dberr;
-	sqlite3_bind_text(st, 1, m->content, (int)m->len, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, mem_types[type].name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, importance >= 0.8 ? "hot" : "warm", -1,
-	    SQLITE_STATIC);
-	sqlite3_bind_double(st, 4, importance);
-	sqlite3_bind_int(st, 5, m->protect >= 0 ? m->protect : PROT_NONE);
-	sqlite3_bind_int64(st, 6, now);
-	sqlite3_bind_text(st, 7, m->session_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 8, m->agent_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 9, m->space, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 10, tags, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 11, mem.embedder, -1, SQLITE_STATIC);
-	if (mem_vec_ok(vec, mem.dim))
-		sqlite3_bind_blob(st, 12, vec, mem.dim * (int)sizeof(float),
-		    SQLITE_STATIC);
-	else
-		sqlite3_bind_null(st, 12);
-	if (sqlite3_step(st) != SQLITE_DONE)
+	/* The content last: it is bound with its length (m->content need
+	 * not end at m->len). */
+	if ((st = db_prepare(db,
+		 "INSERT INTO memories (content, type, tier, importance, "
+		 "protection, last_access_ms, created_ms, session_id, "
+		 "agent_id, space, tags, embedder, embedding) VALUES (?12, ?1, "
+		 "?2, ?3, ?4, ?5, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+		 "ttdiItttttb", mem_types[type].name,
+		 importance >= 0.8 ? "hot" : "warm", importance,
+		 (int)(m->protect >= 0 ? m->protect : PROT_NONE), (int64_t)now,
+		 m->session_id, m->agent_id, m->space, tags, mem.embedder,
+		 mem_vec_ok(vec, mem.dim) ? (const void *)vec : NULL,
+		 mem.dim * (int)sizeof(float))) == NULL ||
+	    sqlite3_bind_text(st, 12, m->content, (int)m->len, SQLITE_STATIC) !=
+		SQLITE_OK ||
+	    sqlite3_step(st) != SQLITE_DONE)
 		goto dberr;
 	id = sqlite3_last_insert_rowid(db);
 	mem_bump(db);
@@ -256,25 +247,17 @@ memory_get(sqlite3 *db, int64_t id, int touch, char **cause)
 	json_t *j = NULL;
 
 	*cause = NULL;
-	if (touch) {
-		if (sqlite3_prepare_v2(db,
-			"UPDATE memories SET access_count = access_count + 1, "
-			"last_access_ms = ?2 WHERE id = ?1",
-			-1, &st, NULL) == SQLITE_OK) {
-			sqlite3_bind_int64(st, 1, id);
-			sqlite3_bind_int64(st, 2, time_wall_ms());
-			sqlite3_step(st);
-		}
-		sqlite3_finalize(st);
-		st = NULL;
-	}
-	if (sqlite3_prepare_v2(db,
-		"SELECT " MEM_COLUMNS " FROM memories WHERE id = ?1", -1, &st,
-		NULL) != SQLITE_OK) {
+	if (touch)
+		db_exec(db,
+		    "UPDATE memories SET access_count = access_count + 1, "
+		    "last_access_ms = ?2 WHERE id = ?1",
+		    "II", (int64_t)id, (int64_t)time_wall_ms());
+	if ((st = db_prepare(db,
+		 "SELECT " MEM_COLUMNS " FROM memories WHERE id = ?1", "I",
+		 (int64_t)id)) == NULL) {
 		xasprintf(cause, "memory: %s", sqlite3_errmsg(db));
 		return NULL;
 	}
-	sqlite3_bind_int64(st, 1, id);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		j = mem_row_json(st);
 	sqlite3_finalize(st);
@@ -288,11 +271,10 @@ mem_delete_row(sqlite3 *db, int64_t id, char **cause)
 	char *content = NULL, *embedder = NULL;
 	int rc = -1, n;
 
-	if (sqlite3_prepare_v2(db,
-		"SELECT content, embedder FROM memories WHERE id = ?1", -1, &st,
-		NULL) != SQLITE_OK)
+	if ((st = db_prepare(db,
+		 "SELECT content, embedder FROM memories WHERE id = ?1", "I",
+		 (int64_t)id)) == NULL)
 		goto dberr;
-	sqlite3_bind_int64(st, 1, id);
 	if (sqlite3_step(st) != SQLITE_ROW) {
 		sqlite3_finalize(st);
 		return 0;
@@ -306,13 +288,9 @@ mem_delete_row(sqlite3 *db, int64_t id, char **cause)
 		strncmp(embedder, "local:", 6) == 0) &&
 	    mem_df(db, content, strlen(content), -1, cause) != 0)
 		goto out;
-	if (sqlite3_prepare_v2(db, "DELETE FROM memories WHERE id = ?1", -1,
-		&st, NULL) != SQLITE_OK)
+	if ((n = (int)db_exec(db, "DELETE FROM memories WHERE id = ?1", "I",
+		 (int64_t)id)) < 0)
 		goto dberr;
-	sqlite3_bind_int64(st, 1, id);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		goto dberr;
-	n = sqlite3_changes(db);
 	mem_bump(db);
 	if (root_note(db, id, cause) != 0)
 		goto out;
@@ -358,16 +336,12 @@ memory_list(sqlite3 *db, const char *type, const char *tier, long limit,
 	json_t *out = json_array();
 	int rc;
 
-	if (sqlite3_prepare_v2(db,
-		"SELECT " MEM_COLUMNS " FROM memories WHERE (?1 IS NULL OR "
-		"type = ?1) AND (?2 IS NULL OR tier = ?2) ORDER BY created_ms "
-		"DESC, id DESC LIMIT ?3 OFFSET ?4",
-		-1, &st, NULL) != SQLITE_OK)
+	if ((st = db_prepare(db,
+		 "SELECT " MEM_COLUMNS " FROM memories WHERE (?1 IS NULL OR "
+		 "type = ?1) AND (?2 IS NULL OR tier = ?2) ORDER BY created_ms "
+		 "DESC, id DESC LIMIT ?3 OFFSET ?4",
+		 "ttII", type, tier, (int64_t)limit, (int64_t)offset)) == NULL)
 		goto fail;
-	sqlite3_bind_text(st, 1, type, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, tier, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, limit);
-	sqlite3_bind_int64(st, 4, offset);
 	rc = db_collect(st, mem_row_json, out);
 	st = NULL;
 	if (rc == 0)
@@ -408,11 +382,11 @@ mem_retier(sqlite3 *db, int *promoted, int *demoted, int *protect, char **cause)
 	int tier, np = 0, nd = 0, nprot = 0, rc = -1;
 	enum mem_type type;
 
-	if (sqlite3_prepare_v2(db,
-		"SELECT id, type, tier, importance, protection, access_count, "
-		"last_access_ms, length(CAST(content AS BLOB)), " MEM_COVERED_SQL
-		" FROM memories",
-		-1, &st, NULL) != SQLITE_OK)
+	if ((st = db_prepare(db,
+		 "SELECT id, type, tier, importance, protection, access_count, "
+		 "last_access_ms, length(CAST(content AS BLOB)), " MEM_COVERED_SQL
+		 " FROM memories",
+		 "")) == NULL)
 		goto dberr;
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		r = xreallocarray(r, n + 1, sizeof *r);
@@ -439,9 +413,9 @@ mem_retier(sqlite3 *db, int *promoted, int *demoted, int *protect, char **cause)
 	st = NULL;
 	if (n > 0)
 		qsort(r, n, sizeof *r, mem_rank_cmp);
-	if (sqlite3_prepare_v2(db,
-		"UPDATE memories SET tier = ?2, protection = ?3 WHERE id = ?1",
-		-1, &up, NULL) != SQLITE_OK)
+	if ((up = db_prepare(db,
+		 "UPDATE memories SET tier = ?2, protection = ?3 WHERE id = ?1",
+		 "")) == NULL)
 		goto dberr;
 	/* Hot: the best, as many as fit the context budget; cold: those
 	 * that have faded. */
@@ -498,9 +472,9 @@ memory_stats(sqlite3 *db, char **cause)
 	for (i = 0; i < TIER_NTIERS; i++)
 		json_object_set_new(tiers, mem_tier_name((enum mem_tier)i),
 		    json_integer(0));
-	if (sqlite3_prepare_v2(db,
-		"SELECT tier, type, COUNT(*) FROM memories GROUP BY tier, type",
-		-1, &st, NULL) != SQLITE_OK) {
+	if ((st = db_prepare(db,
+		 "SELECT tier, type, COUNT(*) FROM memories GROUP BY tier, type",
+		 "")) == NULL) {
 		xasprintf(cause, "memory: %s", sqlite3_errmsg(db));
 		json_decref(tiers);
 		json_decref(types);
@@ -573,18 +547,11 @@ memory_tiers(sqlite3 *db, char **cause)
 long long
 memory_stale(sqlite3 *db)
 {
-	sqlite3_stmt *st = NULL;
-	long long n = 0;
+	int64_t n = 0;
 
 	pthread_mutex_lock(&mem.lock);
-	if (sqlite3_prepare_v2(db,
-		"SELECT COUNT(*) FROM memories WHERE embedder != ?1", -1, &st,
-		NULL) == SQLITE_OK) {
-		sqlite3_bind_text(st, 1, mem.embedder, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) == SQLITE_ROW)
-			n = sqlite3_column_int64(st, 0);
-	}
-	sqlite3_finalize(st);
+	db_int(db, "SELECT COUNT(*) FROM memories WHERE embedder != ?1", &n,
+	    "t", mem.embedder);
 	pthread_mutex_unlock(&mem.lock);
-	return n;
+	return (long long)n;
 }

@@ -7,9 +7,15 @@
 #ifndef OXIOS_TESTS_MEMDB_H
 #define OXIOS_TESTS_MEMDB_H
 
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <cmocka.h>
+#include <jansson.h>
 #include <sqlite3.h>
 
 #include "config/config.h"
@@ -81,6 +87,40 @@ memdb_teardown(struct memdb *m)
 	tmpdir_remove(m->dir);
 	unsetenv("OXIOS_HOME");
 	unsetenv("OXIOS_TEST_MEMORY_CLOCK_MS");
+}
+
+/*
+ * Store `content` as a memory of `type` (-1: classified), `protect` (-1:
+ * none) and `importance` (-1: the type's), tagged with `tags_json` (a
+ * JSON list, or NULL).  Its id; a failure fails the test.
+ */
+static inline int64_t
+memdb_add(sqlite3 *db, const char *content, int type, int protect,
+    double importance, const char *tags_json)
+{
+	struct mem_new m;
+	json_t *tags = NULL;
+	char *cause = NULL;
+	int64_t id;
+
+	memset(&m, 0, sizeof m);
+	m.content = content;
+	m.len = strlen(content);
+	m.type = type;
+	m.protect = protect;
+	m.importance = importance;
+	if (tags_json != NULL)
+		assert_non_null(tags = json_loads(tags_json, 0, NULL));
+	m.tags = tags;
+	id = memory_add(db, &m, &cause);
+	json_decref(tags);
+	if (id < 0) {
+		print_error("memory_add(%s): %s\n", content, cause);
+		free(cause);
+		fail();
+	}
+	assert_null(cause);
+	return id;
 }
 
 /*

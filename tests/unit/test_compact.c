@@ -138,24 +138,12 @@ test_names_and_clock(void **state)
 
 /* ---- the tree without a model ---- */
 
+/* A memory made at `when` (the memory clock). */
 static int64_t
 add(const char *text, int type, int protect, int64_t when)
 {
-	struct mem_new m;
-	char *cause = NULL;
-	int64_t id;
-
 	set_clock(when);
-	memset(&m, 0, sizeof m);
-	m.content = text;
-	m.len = strlen(text);
-	m.type = type;
-	m.protect = protect;
-	m.importance = -1;
-	id = memory_add(db, &m, &cause);
-	if (id < 0)
-		fail_msg("memory_add: %s", cause);
-	return id;
+	return memdb_add(db, text, type, protect, -1, NULL);
 }
 
 struct manual {

@@ -95,39 +95,11 @@ teardown(void **state)
 
 /* ---- helpers ---- */
 
-/* Store a memory; tags as JSON text or NULL.  Fails the test on error. */
-static int64_t
-add_full(const char *content, int type, int protect, double importance,
-    const char *tags_json)
-{
-	struct mem_new m;
-	json_t *tags = NULL;
-	char *cause = NULL;
-	int64_t id;
-
-	memset(&m, 0, sizeof m);
-	m.content = content;
-	m.len = strlen(content);
-	m.type = type;
-	m.protect = protect;
-	m.importance = importance;
-	if (tags_json != NULL) {
-		tags = json_loads(tags_json, 0, NULL);
-		assert_non_null(tags);
-	}
-	m.tags = tags;
-	id = memory_add(db, &m, &cause);
-	if (id < 0)
-		fail_msg("memory_add(%s): %s", content, cause);
-	assert_null(cause);
-	json_decref(tags);
-	return id;
-}
-
+/* A memory of `type`, untagged, its protection and weight the type's. */
 static int64_t
 add(const char *content, int type)
 {
-	return add_full(content, type, -1, -1, NULL);
+	return memdb_add(db, content, type, -1, -1, NULL);
 }
 
 static long long
@@ -656,13 +628,13 @@ test_tiers(void **state)
 	json_t *m, *tiers;
 
 	(void)state;
-	a = add(a_text, MEM_PREFERENCE);                /* 0.8 */
-	b = add(b_text, MEM_USER_PROFILE);              /* 0.9, too big */
-	c = add(c_text, MEM_FACT);                      /* 0.5 */
-	d = add_full(d_text, MEM_FACT, -1, 0.45, NULL); /* does not fit */
-	e = add(e_text, MEM_EPISODE);                   /* 0.4, faded */
-	f = add(f_text, MEM_EPISODE);                   /* faded, much used */
-	g = add(g_text, MEM_CONVERSATION);              /* 0.2 */
+	a = add(a_text, MEM_PREFERENCE);                     /* 0.8 */
+	b = add(b_text, MEM_USER_PROFILE);                   /* 0.9, too big */
+	c = add(c_text, MEM_FACT);                           /* 0.5 */
+	d = memdb_add(db, d_text, MEM_FACT, -1, 0.45, NULL); /* does not fit */
+	e = add(e_text, MEM_EPISODE);                        /* 0.4, faded */
+	f = add(f_text, MEM_EPISODE);      /* faded, much used */
+	g = add(g_text, MEM_CONVERSATION); /* 0.2 */
 	assert_true(tokens(b_text) > 30);
 	assert_true(tokens(a_text) + tokens(c_text) <= 30);
 	assert_true(tokens(a_text) + tokens(c_text) + tokens(d_text) > 30);
@@ -831,7 +803,8 @@ test_rrf(void **state)
 	both = add("kangaroo pouch biology", MEM_FACT);
 	/* Only in the keyword list: the query is in its tags, its content
 	 * has no term to embed (so no vector). */
-	kw = add_full("it is as it was", MEM_FACT, -1, -1, "[\"kangaroo\"]");
+	kw = memdb_add(db, "it is as it was", MEM_FACT, -1, -1,
+	    "[\"kangaroo\"]");
 	/* Only in the vector list. */
 	vec = add(word, MEM_FACT);
 	noise = add("spreadsheet macro errors", MEM_FACT);
@@ -919,7 +892,7 @@ test_search_filters_and_limits(void **state)
 	int i;
 
 	(void)state;
-	a = add_full("ferret grooming schedule", MEM_FACT, -1, -1,
+	a = memdb_add(db, "ferret grooming schedule", MEM_FACT, -1, -1,
 	    "[\"pets\"]");
 	b = add("ferret vaccination decided for May", MEM_DECISION);
 	for (i = 0; i < 12; i++) {
@@ -1002,8 +975,9 @@ test_dream_merges_near_duplicates(void **state)
 	json_t *tags, *sources;
 
 	(void)state;
-	m1 = add_full(m1_text, MEM_FACT, -1, 0.5, "[\"ops\"]");
-	m2 = add_full(m2_text, MEM_FACT, -1, 0.6, "[\"security\",\"ops\"]");
+	m1 = memdb_add(db, m1_text, MEM_FACT, -1, 0.5, "[\"ops\"]");
+	m2 =
+	    memdb_add(db, m2_text, MEM_FACT, -1, 0.6, "[\"security\",\"ops\"]");
 	/* The same words, another type: kept apart. */
 	m3 = add(m1_text, MEM_DECISION);
 	m4 = add("The coffee grinder is set to fine", MEM_FACT);
@@ -1119,9 +1093,9 @@ test_dream_prunes_faded(void **state)
 
 	(void)state;
 	old = add("We went to the harbour festival", MEM_EPISODE);
-	kept = add_full("We went to the lighthouse museum", MEM_EPISODE,
+	kept = memdb_add(db, "We went to the lighthouse museum", MEM_EPISODE,
 	    PROT_LOW, -1, NULL);
-	perm = add_full("We went to the glacier walk", MEM_EPISODE,
+	perm = memdb_add(db, "We went to the glacier walk", MEM_EPISODE,
 	    PROT_PERMANENT, -1, NULL);
 	fresh = add("We went to the night market", MEM_EPISODE);
 	age(old, 10000); /* e^-100 */
@@ -1337,13 +1311,13 @@ test_bad_input(void **state)
 
 	/* The limits themselves are fine. */
 	snprintf(tags, sizeof tags, "[\"%0*d\"]", MEMORY_MAX_TAG, 0);
-	add_full("a tag of the longest length", MEM_FACT, -1, -1, tags);
+	memdb_add(db, "a tag of the longest length", MEM_FACT, -1, -1, tags);
 	p = tags;
 	p += sprintf(p, "[");
 	for (i = 0; i < MEMORY_MAX_TAGS; i++)
 		p += sprintf(p, "%s\"t%d\"", i ? "," : "", i);
 	sprintf(p, "]");
-	add_full("as many tags as allowed", MEM_FACT, -1, -1, tags);
+	memdb_add(db, "as many tags as allowed", MEM_FACT, -1, -1, tags);
 	big[MEMORY_MAX_CONTENT] = '\0';
 	add(big, MEM_FACT);
 	free(big);

@@ -91,29 +91,6 @@ test_shift_table(void **state)
 
 MEMDB_FIXTURE("recall", "[memory]\nhot_tokens = 0\n")
 
-static int64_t
-add(const char *content, const char *tags_json)
-{
-	struct mem_new m;
-	json_t *tags;
-	char *cause = NULL;
-	int64_t id;
-
-	memset(&m, 0, sizeof m);
-	m.content = content;
-	m.len = strlen(content);
-	m.type = -1;
-	m.protect = -1;
-	m.importance = -1;
-	assert_non_null(tags = json_loads(tags_json, 0, NULL));
-	m.tags = tags;
-	id = memory_add(db, &m, &cause);
-	if (id < 0)
-		fail_msg("memory_add(%s): %s", content, cause);
-	json_decref(tags);
-	return id;
-}
-
 #define TOMATO "The tomatoes grow in the north bed"
 #define SHED "The shed key hangs behind the blue door"
 #define OIL "The car needs an oil change every 10000 km"
@@ -123,9 +100,9 @@ static int64_t id_tomato, id_shed, id_oil;
 static void
 seed(void)
 {
-	id_tomato = add(TOMATO, "[\"garden\"]");
-	id_shed = add(SHED, "[\"garden\", \"Tools\"]");
-	id_oil = add(OIL, "[\"car\"]");
+	id_tomato = memdb_add(db, TOMATO, -1, -1, -1, "[\"garden\"]");
+	id_shed = memdb_add(db, SHED, -1, -1, -1, "[\"garden\", \"Tools\"]");
+	id_oil = memdb_add(db, OIL, -1, -1, -1, "[\"car\"]");
 }
 
 /* The topics of `message` as compact JSON text (caller frees). */
@@ -167,7 +144,7 @@ test_nearest_topics(void **state)
 	expect_topics("something about tools", "[\"tools\",\"garden\"]");
 	/* A topic named by a term and no hit: the memory's type is its
 	 * topic when it has no tags. */
-	add("Nothing here is tagged at all", "[]");
+	memdb_add(db, "Nothing here is tagged at all", -1, -1, -1, "[]");
 	expect_topics("any fact", "[\"fact\"]");
 	/* Nothing matches: no topic. */
 	expect_topics("quantum chromodynamics", "[]");
@@ -233,91 +210,89 @@ session(const char *sid)
 	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
 }
 
+/*
+ * One turn of session `sid` that answers `reason` ("-": no recall) and,
+ * when `topic` is not NULL, recalls that topic with memory `id`.  The
+ * section (caller frees).
+ */
+static char *
+turn_is(const char *sid, const char *message, double threshold, long tokens,
+    const char *reason, const char *topic, int64_t id)
+{
+	char *detail, *text, want[128];
+
+	assert_string_equal(turn(sid, message, threshold, tokens, &detail,
+				&text),
+	    reason);
+	if (topic != NULL) {
+		snprintf(want, sizeof want,
+		    "{\"topics\":[\"%s\"],\"ids\":[%lld]}", topic,
+		    (long long)id);
+		assert_string_equal(detail, want);
+	}
+	free(detail);
+	return text;
+}
+
 static void
 test_session_turns(void **state)
 {
-	char *detail, *text, want[128];
+	char *text;
 
 	(void)state;
 	seed();
 	session("s1");
 
 	/* The start recalls what the message brings to mind. */
-	assert_string_equal(turn("s1", "how are the tomatoes", 0.5, 1000,
-				&detail, &text),
-	    "session_start");
-	snprintf(want, sizeof want, "{\"topics\":[\"garden\"],\"ids\":[%lld]}",
-	    (long long)id_tomato);
-	assert_string_equal(detail, want);
+	text = turn_is("s1", "how are the tomatoes", 0.5, 1000, "session_start",
+	    "garden", id_tomato);
 	assert_non_null(strstr(text, TOMATO));
 	assert_null(strstr(text, OIL));
-	free(detail);
 	free(text);
 
 	/* On topic: nothing new, the same section. */
-	assert_string_equal(turn("s1", "the tomatoes again", 0.5, 1000, &detail,
-				&text),
-	    "-");
+	text = turn_is("s1", "the tomatoes again", 0.5, 1000, "-", NULL, 0);
 	assert_non_null(strstr(text, TOMATO));
 	free(text);
 
 	/* Half on topic (garden and tools), not above 0.5: nothing. */
-	assert_string_equal(turn("s1", "the blue door", 0.5, 1000, &detail,
-				&text),
-	    "-");
+	text = turn_is("s1", "the blue door", 0.5, 1000, "-", NULL, 0);
 	assert_null(strstr(text, SHED));
 	free(text);
 
 	/* To the car: recalled, the garden kept, in the order recalled. */
-	assert_string_equal(turn("s1", "when is the oil change", 0.5, 1000,
-				&detail, &text),
-	    "topic_change");
-	snprintf(want, sizeof want, "{\"topics\":[\"car\"],\"ids\":[%lld]}",
-	    (long long)id_oil);
-	assert_string_equal(detail, want);
+	text = turn_is("s1", "when is the oil change", 0.5, 1000,
+	    "topic_change", "car", id_oil);
 	assert_non_null(strstr(text, OIL));
 	assert_true(strstr(text, TOMATO) < strstr(text, OIL));
-	free(detail);
 	free(text);
 
 	/* Back to the garden: recalled once already. */
-	assert_string_equal(turn("s1", "how are the tomatoes", 0.5, 1000,
-				&detail, &text),
-	    "-");
-	free(text);
+	free(turn_is("s1", "how are the tomatoes", 0.5, 1000, "-", NULL, 0));
 
 	/* A threshold of 0: tools, new, is recalled (a shift from garden
 	 * to garden and tools), with its memory. */
-	assert_string_equal(turn("s1", "the blue door", 0.0, 1000, &detail,
-				&text),
-	    "topic_change");
-	snprintf(want, sizeof want, "{\"topics\":[\"tools\"],\"ids\":[%lld]}",
-	    (long long)id_shed);
-	assert_string_equal(detail, want);
+	text = turn_is("s1", "the blue door", 0.0, 1000, "topic_change",
+	    "tools", id_shed);
 	assert_non_null(strstr(text, SHED));
-	free(detail);
 	free(text);
 
 	/* The budget: room for the newest only (the shed, 10 tokens). */
-	assert_string_equal(turn("s1", "the blue door", 0.0, 10, &detail,
-				&text),
-	    "-");
+	text = turn_is("s1", "the blue door", 0.0, 10, "-", NULL, 0);
 	assert_non_null(strstr(text, SHED));
 	assert_null(strstr(text, OIL));
 	assert_null(strstr(text, TOMATO));
 	free(text);
 	/* None at all: no section. */
-	turn("s1", "the blue door", 0.0, 0, &detail, &text);
+	text = turn_is("s1", "the blue door", 0.0, 0, "-", NULL, 0);
 	assert_string_equal(text, "");
 	free(text);
 
 	/* Another session starts afresh. */
 	session("s2");
-	assert_string_equal(turn("s2", "where is the oil", 0.5, 1000, &detail,
-				&text),
-	    "session_start");
+	text = turn_is("s2", "where is the oil", 0.5, 1000, "session_start",
+	    NULL, 0);
 	assert_null(strstr(text, TOMATO));
-	free(detail);
 	free(text);
 }
 

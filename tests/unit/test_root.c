@@ -21,31 +21,6 @@
 
 MEMDB_FIXTURE("root", "")
 
-/* Store a memory of `type` with `importance` and tags (JSON or NULL). */
-static int64_t
-add(const char *content, int type, double importance, const char *tags_json)
-{
-	struct mem_new m;
-	json_t *tags = NULL;
-	char *cause = NULL;
-	int64_t id;
-
-	memset(&m, 0, sizeof m);
-	m.content = content;
-	m.len = strlen(content);
-	m.type = type;
-	m.protect = -1;
-	m.importance = importance;
-	if (tags_json != NULL)
-		assert_non_null(tags = json_loads(tags_json, 0, NULL));
-	m.tags = tags;
-	id = memory_add(db, &m, &cause);
-	if (id < 0)
-		fail_msg("memory_add(%s): %s", content, cause);
-	json_decref(tags);
-	return id;
-}
-
 /* The topic `name`'s ids as JSON text ("none" if there is no topic). */
 static char *
 ids_of(const char *name)
@@ -118,10 +93,12 @@ test_write_and_delete(void **state)
 	int64_t a, b, c;
 
 	(void)state;
-	a = add("Builds use meson and ninja", MEM_FACT, 0.3,
+	a = memdb_add(db, "Builds use meson and ninja", MEM_FACT, -1, 0.3,
 	    "[\"Rust\", \" Build \"]");
-	b = add("We chose SQLite over Postgres", MEM_DECISION, 0.5, NULL);
-	c = add("The crate is called oxide", MEM_FACT, 0.6, "[\"rust\"]");
+	b = memdb_add(db, "We chose SQLite over Postgres", MEM_DECISION, -1,
+	    0.5, NULL);
+	c = memdb_add(db, "The crate is called oxide", MEM_FACT, -1, 0.6,
+	    "[\"rust\"]");
 	(void)b;
 	/* Tags lower-cased and trimmed; most important first. */
 	t = memory_topic(db, "rust", &cause);
@@ -161,10 +138,11 @@ test_rebuild_equals_incremental(void **state)
 	json_t *rep;
 
 	(void)state;
-	add("alpha one", MEM_FACT, 0.2, "[\"alpha\"]");
-	add("alpha two and beta", MEM_FACT, 0.4, "[\"alpha\", \"beta\"]");
-	add("a preference for tabs", MEM_PREFERENCE, 0.5, NULL);
-	add("beta three", MEM_KNOWLEDGE, 0.1, "[\"BETA\"]");
+	memdb_add(db, "alpha one", MEM_FACT, -1, 0.2, "[\"alpha\"]");
+	memdb_add(db, "alpha two and beta", MEM_FACT, -1, 0.4,
+	    "[\"alpha\", \"beta\"]");
+	memdb_add(db, "a preference for tabs", MEM_PREFERENCE, -1, 0.5, NULL);
+	memdb_add(db, "beta three", MEM_KNOWLEDGE, -1, 0.1, "[\"BETA\"]");
 	assert_int_equal(memory_forget(db, 1, &cause), 1);
 	before = snapshot();
 	assert_int_equal(sqlite3_exec(db,
@@ -211,9 +189,10 @@ test_random_writes_equal_a_rebuild(void **state)
 		k = (seed >> 8) % 10;
 		if (n == 0 || (k < 5 && n < 64)) {
 			snprintf(text, sizeof text, "memory number %zu", i);
-			ids[n++] = add(text, k % 2 ? MEM_FACT : MEM_EPISODE,
-			    (double)((seed >> 12) % 4) / 4.0,
-			    tagsets[(seed >> 16) % 6]);
+			ids[n++] =
+			    memdb_add(db, text, k % 2 ? MEM_FACT : MEM_EPISODE,
+				-1, (double)((seed >> 12) % 4) / 4.0,
+				tagsets[(seed >> 16) % 6]);
 		} else if (k < 7) {
 			k = (seed >> 12) % n;
 			assert_int_equal(memory_forget(db, ids[k], &cause), 1);
@@ -240,7 +219,7 @@ static void
 test_heal_on_open(void **state)
 {
 	(void)state;
-	add("gamma", MEM_FACT, 0.3, "[\"gamma\"]");
+	memdb_add(db, "gamma", MEM_FACT, -1, 0.3, "[\"gamma\"]");
 	assert_int_equal(sqlite3_exec(db,
 			     "DELETE FROM memory_topic_links; DELETE FROM "
 			     "memory_topics",
@@ -262,9 +241,10 @@ test_lookup_runs_no_search(void **state)
 	long long n;
 
 	(void)state;
-	add("delta is a river mouth", MEM_FACT, 0.3, "[\"delta\"]");
-	add("dune is sand", MEM_FACT, 0.3, "[\"dune\"]");
-	add("echo is a sound", MEM_FACT, 0.3, "[\"echo\"]");
+	memdb_add(db, "delta is a river mouth", MEM_FACT, -1, 0.3,
+	    "[\"delta\"]");
+	memdb_add(db, "dune is sand", MEM_FACT, -1, 0.3, "[\"dune\"]");
+	memdb_add(db, "echo is a sound", MEM_FACT, -1, 0.3, "[\"echo\"]");
 	n = memory_searches();
 	t = memory_topic(db, "delta", &cause);
 	assert_non_null(t);
@@ -313,7 +293,7 @@ test_summary_and_toc(void **state)
 	long_text[99] = 'z'; /* make the é break: 0xc3 'z' is not UTF-8 */
 	long_text[98] = 'x';
 	memcpy(long_text + 99, "\xc3\xa9", 2); /* é at 99..100 */
-	add(long_text, MEM_FACT, 0.3, "[\"long\"]");
+	memdb_add(db, long_text, MEM_FACT, -1, 0.3, "[\"long\"]");
 	t = memory_topic(db, "long", &cause);
 	s = json_string_value(json_object_get(t, "summary"));
 	assert_non_null(s);
@@ -326,9 +306,9 @@ test_summary_and_toc(void **state)
 
 		snprintf(text, sizeof text, "memory number %zu", i);
 		snprintf(tags, sizeof tags, "[\"topic%02zu\"]", i);
-		add(text, MEM_FACT, 0.3, tags);
+		memdb_add(db, text, MEM_FACT, -1, 0.3, tags);
 	}
-	add("another on topic07", MEM_FACT, 0.3, "[\"topic07\"]");
+	memdb_add(db, "another on topic07", MEM_FACT, -1, 0.3, "[\"topic07\"]");
 	small = memory_toc(db, 300);
 	assert_true(strlen(small) <= 300);
 	/* The most memories first; whole lines only. */
