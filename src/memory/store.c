@@ -124,7 +124,6 @@ mem_check(const struct mem_new *m, char **tags_json, char **cause)
 int64_t
 memory_add(sqlite3 *db, const struct mem_new *m, char **cause)
 {
-	sqlite3_stmt *st = NULL;
 	enum mem_type type;
 	char *tags = NULL;
 	float *vec = NULL;
@@ -164,22 +163,18 @@ memory_add(sqlite3 *db, const struct mem_new *m, char **cause)
 		vec = mem_embed_offline(db, m->content, m->len);
 		pthread_mutex_unlock(&mem.lock);
 	}
-	/* The content last: it is bound with its length (m->content need
-	 * not end at m->len). */
-	if ((st = db_prepare(db,
-		 "INSERT INTO memories (content, type, tier, importance, "
-		 "protection, last_access_ms, created_ms, session_id, "
-		 "agent_id, space, tags, embedder, embedding) VALUES (?12, ?1, "
-		 "?2, ?3, ?4, ?5, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-		 "ttdiItttttb", mem_types[type].name,
-		 importance >= 0.8 ? "hot" : "warm", importance,
-		 (int)(m->protect >= 0 ? m->protect : PROT_NONE), (int64_t)now,
-		 m->session_id, m->agent_id, m->space, tags, mem.embedder,
-		 mem_vec_ok(vec, mem.dim) ? (const void *)vec : NULL,
-		 mem.dim * (int)sizeof(float))) == NULL ||
-	    sqlite3_bind_text(st, 12, m->content, (int)m->len, SQLITE_STATIC) !=
-		SQLITE_OK ||
-	    sqlite3_step(st) != SQLITE_DONE)
+	/* m->content need not end at m->len: bound with its length. */
+	if (db_exec(db,
+		"INSERT INTO memories (content, type, tier, importance, "
+		"protection, last_access_ms, created_ms, session_id, "
+		"agent_id, space, tags, embedder, embedding) VALUES (?1, ?2, "
+		"?3, ?4, ?5, ?6, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+		"TttdiItttttb", m->content, (int)m->len, mem_types[type].name,
+		importance >= 0.8 ? "hot" : "warm", importance,
+		(int)(m->protect >= 0 ? m->protect : PROT_NONE), (int64_t)now,
+		m->session_id, m->agent_id, m->space, tags, mem.embedder,
+		mem_vec_ok(vec, mem.dim) ? (const void *)vec : NULL,
+		mem.dim * (int)sizeof(float)) < 0)
 		goto dberr;
 	id = sqlite3_last_insert_rowid(db);
 	mem_bump(db);
@@ -229,7 +224,6 @@ dberr:
 	xasprintf(cause, "memory: %s", sqlite3_errmsg(db));
 	id = -1;
 out:
-	sqlite3_finalize(st);
 	if (in_tx) {
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 		if (m->store_failed != NULL)

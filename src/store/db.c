@@ -294,6 +294,13 @@ db_bindv(sqlite3_stmt *st, const char *types, va_list ap)
 			    sqlite3_bind_null(st, i) :
 			    sqlite3_bind_text(st, i, t, -1, SQLITE_TRANSIENT);
 			break;
+		case 'T':
+			t = va_arg(ap, const char *);
+			len = va_arg(ap, int);
+			rc = t == NULL ?
+			    sqlite3_bind_null(st, i) :
+			    sqlite3_bind_text(st, i, t, len, SQLITE_TRANSIENT);
+			break;
 		case 'i':
 			rc = sqlite3_bind_int(st, i, va_arg(ap, int));
 			break;

@@ -66,6 +66,7 @@ json_t *db_row(sqlite3 *db, const char *sql, int n, const char *const *params,
  * prepare/bind/step/finalize.  `types` has one letter per parameter
  * (?1..?n), each taking the next argument:
  *   t  const char *            text (NULL binds NULL)
+ *   T  const char *, int       text of that many bytes (NULL binds NULL)
  *   i  int                     integer
  *   I  int64_t                 integer
  *   N  int64_t                 integer, 0 binds NULL ("not set")

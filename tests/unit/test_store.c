@@ -202,6 +202,14 @@ test_bound(void **state)
 	assert_int_equal(db_exec(db, "INSERT INTO t VALUES (?, ?, 0, 0, ?, ?)",
 			     "tibN", NULL, 8, NULL, 0, (int64_t)5),
 	    1);
+	/* Text with a length: the bytes up to it, not to a NUL. */
+	assert_int_equal(db_exec(db, "INSERT INTO t (a, b) VALUES (?, ?)", "Ti",
+			     "twofold", 3, 9),
+	    1);
+	assert_int_equal(db_int(db, "SELECT b FROM t WHERE a = 'two'", &n, ""),
+	    1);
+	assert_int_equal(n, 9);
+	assert_int_equal(db_exec(db, "DELETE FROM t WHERE b = ?", "i", 9), 1);
 
 	assert_int_equal(db_int(db, "SELECT c FROM t WHERE a = ?", &n, "t",
 			     "one"),
