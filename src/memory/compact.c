@@ -49,6 +49,9 @@ struct compact_src {
 	int64_t start_ms, end_ms;
 	int fresh; /* not taken in by the period's summary yet */
 	int shown; /* in the prompt of this run (compact_prompt()) */
+	/* What the prompt showed, so that the edge names that memory and
+	 * not another that took its id meanwhile, nor a later version. */
+	int64_t created_ms, version;
 };
 
 struct compact_run {
@@ -198,9 +201,9 @@ compact_prompt(sqlite3 *db, enum compact_level level, const char *key,
 	    compact_ask_what[level],
 	    level == COMPACT_ROOT ? "topic" : compact_level_name(level), key);
 	if ((st = db_prepare(db,
-		 "SELECT m.content, m.created_ms, s.level, s.period FROM "
-		 "memories m LEFT JOIN memory_summaries s ON s.memory_id = m.id "
-		 "WHERE m.id = ?1",
+		 "SELECT m.content, m.created_ms, s.level, s.period, "
+		 "COALESCE(s.version, 0) FROM memories m LEFT JOIN "
+		 "memory_summaries s ON s.memory_id = m.id WHERE m.id = ?1",
 		 "")) == NULL)
 		return;
 	if (old > 0) {
@@ -232,6 +235,8 @@ compact_prompt(sqlite3 *db, enum compact_level level, const char *key,
 				buf_printf(p, "- [%.10s] ", at);
 			buf_add(p, text, len);
 			buf_adds(p, "\n");
+			src[i].created_ms = sqlite3_column_int64(st, 1);
+			src[i].version = sqlite3_column_int64(st, 4);
 			src[i].shown = 1;
 			shown++;
 		}
@@ -283,8 +288,10 @@ struct compact_new {
 	size_t n;
 };
 
-/* Its edges to src[0..n), each with the source's version, in the
- * caller's transaction.  0, or -1 with *cause. */
+/* Its edges to the sources of src[0..n) the prompt showed, each with the
+ * version it showed, and only to a memory still there under its id (not
+ * one made since under a reused id), in the caller's transaction.  0, or
+ * -1 with *cause. */
 static int
 compact_edges(sqlite3 *db, int64_t id, const struct compact_src *src, size_t n,
     char **cause)
@@ -294,10 +301,9 @@ compact_edges(sqlite3 *db, int64_t id, const struct compact_src *src, size_t n,
 
 	if ((st = db_prepare(db,
 		 "INSERT INTO memory_summary_sources (summary_id, source_id, "
-		 "seen) SELECT ?1, ?2, COALESCE((SELECT version FROM "
-		 "memory_summaries WHERE memory_id = ?2), 0) WHERE EXISTS "
-		 "(SELECT 1 FROM memories WHERE id = ?2) ON CONFLICT DO "
-		 "UPDATE SET seen = excluded.seen",
+		 "seen) SELECT ?1, ?2, ?4 WHERE EXISTS (SELECT 1 FROM memories "
+		 "WHERE id = ?2 AND created_ms = ?3) ON CONFLICT DO UPDATE SET "
+		 "seen = excluded.seen",
 		 "")) == NULL)
 		goto fail;
 	for (i = 0; i < n; i++) {
@@ -305,6 +311,8 @@ compact_edges(sqlite3 *db, int64_t id, const struct compact_src *src, size_t n,
 			continue; /* not in the prompt: still to take in */
 		sqlite3_bind_int64(st, 1, id);
 		sqlite3_bind_int64(st, 2, src[i].id);
+		sqlite3_bind_int64(st, 3, src[i].created_ms);
+		sqlite3_bind_int64(st, 4, src[i].version);
 		if (sqlite3_step(st) != SQLITE_DONE)
 			goto fail;
 		sqlite3_reset(st);

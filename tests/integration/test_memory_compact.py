@@ -395,3 +395,94 @@ def test_one_compaction_at_a_time(llm):
     r = run(llm, 'compact', at='2025-12-01T00:00:00')
     assert r.returncode == 0, r.stderr
 
+
+
+def compact_during(ox, at, meanwhile):
+    """Compact at `at`, running meanwhile() while the first model call
+    waits (the fake stalls it), and return the report."""
+    import threading
+    import time
+    out = {}
+    t = threading.Thread(target=lambda: out.update(r=compact(ox, at)))
+    t.start()
+    deadline = time.time() + 30
+    while not chats(ox) and time.time() < deadline:
+        time.sleep(0.02)
+    assert chats(ox), 'the compaction never asked the model'
+    meanwhile()
+    t.join(60)
+    assert 'r' in out, 'the compaction did not finish'
+    return out['r']
+
+
+def sources_of(ox, level, period):
+    return sorted(r[0] for r in rows(
+        ox, 'SELECT s.source_id FROM memory_summary_sources s JOIN '
+        'memory_summaries m ON m.memory_id = s.summary_id '
+        'WHERE m.level = ? AND m.period = ?', level, period))
+
+
+def test_a_source_forgotten_during_the_call_is_covered_by_nothing(llm):
+    # The newest source is forgotten while the model writes the day's
+    # summary, and a new memory takes its id (SQLite reuses the largest):
+    # the summary covers neither — the new memory is not what the model
+    # read — and the next run takes the new one in.
+    llm.write_config('[engine]\nretry_base_ms = 20\n'
+                     'default_model = "openai/gpt-4.1"\n')
+    llm.fake.load({'turns': [{'text': 'Day one summary',
+                              'fault': {'stall_ms': 1500}}] +
+                   [{'text': 'Summary %d' % i} for i in range(20)]})
+    day = '2025-10-01T09:00:00'
+    a = add(llm, 'Day 1: the ops note alpha', day, '--type', 'episode')
+    b = add(llm, 'Day 1: the ops note beta', day, '--type', 'episode')
+    c = add(llm, 'Day 1: the ops note gamma', day, '--type', 'episode')
+    new = {}
+
+    def meanwhile():
+        run(llm, 'forget', str(c), check=0)
+        new['id'] = add(llm, 'Day 1: written later, never summarised',
+                        '2025-10-01T10:00:00', '--type', 'episode')
+    rep = compact_during(llm, '2025-12-01T00:00:00', meanwhile)
+    assert new['id'] == c  # the id was reused: the case under test
+    assert rep['levels']['daily']['written'] == 1, rep
+    assert sources_of(llm, 'daily', '2025-10-01') == [a, b]
+    up = json.loads(run(llm, 'show', str(c), '--tree', '--json').stdout)
+    assert up['parents'] == []
+    # Nothing is lost: the next run rewrites the day with the new memory.
+    rep = compact(llm, '2025-12-01T00:00:00')
+    assert rep['levels']['daily']['rewritten'] == 1, rep
+    assert sources_of(llm, 'daily', '2025-10-01') == [a, b, c]
+
+
+def test_a_summary_forgotten_during_its_rewrite_is_not_brought_back(llm):
+    llm.write_config('[engine]\nretry_base_ms = 20\n'
+                     'default_model = "openai/gpt-4.1"\n')
+    llm.fake.load({'turns': [{'text': 'Summary %d' % i} for i in range(20)]})
+    day = '2025-10-01T09:00:00'
+    a = add(llm, 'Day 1: the garden note alpha', day, '--type', 'episode')
+    compact(llm, '2025-10-02T12:00:00')
+    (summary,), = rows(llm, "SELECT memory_id FROM memory_summaries WHERE "
+                       "level = 'daily'")
+    b = add(llm, 'Day 1: the garden note beta', day, '--type', 'episode')
+    llm.fake.reset()
+    llm.fake.load({'turns': [{'text': 'Rewritten day',
+                              'fault': {'stall_ms': 1500}}] +
+                   [{'text': 'Summary %d' % i} for i in range(20)]})
+
+    def meanwhile():
+        run(llm, 'forget', str(summary), check=0)
+    rep = compact_during(llm, '2025-10-02T12:00:00', meanwhile)
+    # The rewrite rolled back: no row, no edge, no text of the summary.
+    assert rep['levels']['daily']['rewritten'] == 0, rep
+    assert rep['levels']['daily']['pending'] == 1, rep
+    assert not rows(llm, 'SELECT 1 FROM memories WHERE id = ?', summary)
+    assert not rows(llm, 'SELECT 1 FROM memory_summaries WHERE '
+                    'memory_id = ?', summary)
+    assert not rows(llm, 'SELECT 1 FROM memory_summary_sources WHERE '
+                    'summary_id = ?', summary)
+    assert not rows(llm, "SELECT 1 FROM memories WHERE content = "
+                    "'Rewritten day'")
+    # The next run writes the day anew over both sources.
+    rep = compact(llm, '2025-10-02T12:00:00')
+    assert rep['levels']['daily']['written'] == 1, rep
+    assert sources_of(llm, 'daily', '2025-10-01') == [a, b]
