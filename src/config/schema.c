@@ -206,6 +206,8 @@ const struct config_key config_schema[] = {
 	  "Unprotected memories whose retention falls below this are pruned" },
 	{ "memory.compaction", CT_BOOL, "true", NORANGE, NULL, NULL, 0,
 	  "Whether dream rolls raw memories up into daily, weekly, monthly and per-topic root summaries (the compaction tree; needs engine.default_model)" },
+	{ "memory.compaction_max_calls", CT_INT, "256", R(1, 100000), NULL, NULL, 0,
+	  "Model calls one compaction makes at most; the periods left wait for the next run" },
 	{ "memory.covered_decay", CT_FLOAT, "2.0", R(1, 100), NULL, NULL, 0,
 	  "How many times faster a raw memory that a summary covers decays" },
 	{ "memory.prune_covered_days", CT_INT, "0", R(0, 100000), NULL, NULL, 0,

@@ -60,9 +60,10 @@ struct compact_run {
 	const char *actor;
 	int64_t now;
 	int model;     /* engine.default_model is configured */
-	int calls;     /* made, of COMPACT_MAX_CALLS */
+	int calls;     /* made, of mem.compact_max_calls */
 	int failed;    /* a period was left: no level above this run */
 	int refused;   /* the gate refused a call: no more this run */
+	int capped;    /* a period was left for the call cap */
 	char why[512]; /* why it did */
 	int n[COMPACT_NLEVELS][4]; /* written, rewritten, unchanged, pending */
 };
@@ -441,7 +442,9 @@ compact_period(struct compact_run *run, enum compact_level level,
 		run->n[level][C_UNCHANGED]++;
 		return;
 	}
-	if (!run->model || run->refused || run->calls >= COMPACT_MAX_CALLS) {
+	if (!run->model || run->refused ||
+	    run->calls >= mem.compact_max_calls) {
+		run->capped = run->model && !run->refused;
 		run->n[level][C_PENDING]++;
 		run->failed = 1;
 		return;
@@ -645,6 +648,11 @@ memory_compact(sqlite3 *db, const struct config *cfg, const char *actor,
 	    "pruned_ids", pruned_ids, "clock", clock);
 	if (run.refused)
 		json_object_set_new(report, "refused", json_string(run.why));
+	else if (run.capped) {
+		json_object_set_new(report, "capped", json_true());
+		json_object_set_new(report, "max_calls",
+		    json_integer(mem.compact_max_calls));
+	}
 	ev = json_pack("{s:O, s:i, s:i, s:s}", "levels", levels, "calls",
 	    run.calls, "pruned", pruned, "actor", actor);
 	events_emit(EVENT_MEMORY_COMPACTED, ev);

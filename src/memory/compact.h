@@ -40,7 +40,6 @@ enum compact_level {
 	COMPACT_NLEVELS
 };
 
-#define COMPACT_MAX_CALLS 256      /* model calls of one run */
 #define COMPACT_SOURCE_BYTES 2000  /* of one source in a prompt */
 #define COMPACT_PROMPT_BYTES 32768 /* of the sources in one prompt */
 #define COMPACT_TREE_NODES 2000    /* nodes of one tree answer */

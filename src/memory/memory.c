@@ -590,6 +590,8 @@ memory_open(sqlite3 *db, const struct config *cfg, char **cause)
 	mem.prune_threshold = config_float(cfg, "memory.prune_threshold");
 	mem.compaction = config_bool(cfg, "memory.compaction");
 	mem.covered_decay = config_float(cfg, "memory.covered_decay");
+	mem.compact_max_calls =
+	    (long)config_int(cfg, "memory.compaction_max_calls");
 	mem.prune_covered_days =
 	    (long)config_int(cfg, "memory.prune_covered_days");
 	mem.api = strcmp(config_str(cfg, "memory.embedder"), "api") == 0;

@@ -29,6 +29,7 @@ struct mem_state {
 	double prune_threshold;
 	int compaction;            /* memory.compaction: dream compacts */
 	double covered_decay;      /* memory.covered_decay */
+	long compact_max_calls;    /* memory.compaction_max_calls */
 	long prune_covered_days;   /* memory.prune_covered_days */
 	double target_recall;      /* memory.hnsw_target_recall */
 	unsigned long serial;      /* bumped by every new index */

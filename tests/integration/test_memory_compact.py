@@ -312,6 +312,26 @@ def test_a_refused_call_leaves_the_period_for_next_time(month):
     assert levels(rep)['daily'] == (31, 0, 0, 0) and 'refused' not in rep
 
 
+def test_the_call_cap_leaves_the_rest_for_the_next_run(llm):
+    llm.write_config('[engine]\nretry_base_ms = 20\n'
+                     'default_model = "openai/gpt-4.1"\n'
+                     '[memory]\ncompaction_max_calls = 2\n')
+    llm.fake.load({'turns': [{'text': 'Summary %d' % i} for i in range(20)]})
+    for day in range(1, 6):
+        add(llm, 'Day %d: a note' % day, '2025-10-%02dT09:00:00' % day,
+            '--type', 'episode')
+    rep = compact(llm, '2025-10-10T00:00:00')
+    assert rep['calls'] == 2 and len(chats(llm)) == 2
+    assert levels(rep)['daily'] == (2, 0, 0, 3)
+    assert rep['capped'] is True and rep['max_calls'] == 2
+    text = run(llm, 'compact', at='2025-10-10T00:00:00', check=0).stdout
+    assert 'pending: a run makes at most 2 model calls' in text
+    # Two more, then the last; then nothing is capped.
+    rep = compact(llm, '2025-10-10T00:00:00')
+    assert levels(rep)['daily'] == (1, 0, 4, 0), rep
+    assert 'capped' not in rep
+
+
 def test_tree_of_a_memory_in_no_summary_says_why(oxios):
     fact = json.loads(run(oxios, 'add', 'The build runs nightly', '--type',
                           'fact', '--json').stdout)['id']
