@@ -39,7 +39,8 @@ root_add_topic(json_t *topics, const char *s, size_t n)
 }
 
 /* The topics of a memory with tags `tags` (JSON text) and type `type`:
- * a set (object of names).  New reference. */
+ * a set (object of names; empty for an untagged summary).  New
+ * reference. */
 static json_t *
 root_topics_of(const char *tags, const char *type)
 {
@@ -53,7 +54,11 @@ root_topics_of(const char *tags, const char *type)
 			    json_string_length(v));
 	}
 	json_decref(list);
-	if (json_object_size(topics) == 0 && type != NULL)
+	/* A daily, weekly or monthly summary is reached down the tree from
+	 * its topics' root summaries (tagged with the topic), not as a
+	 * topic "summary" that would grow by a memory a day. */
+	if (json_object_size(topics) == 0 && type != NULL &&
+	    strcmp(type, "summary") != 0)
 		root_add_topic(topics, type, strlen(type));
 	return topics;
 }

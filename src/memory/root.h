@@ -2,7 +2,9 @@
  * root.h — the ROOT index: what the memory knows, by topic.
  *
  * A memory's topics are its tags (lower-cased, trimmed), or, when it has
- * none, its type ("preference", "decision", ...).  Each topic keeps a
+ * none, its type ("preference", "decision", ...); an untagged summary of
+ * the compaction tree has none (its root summary, tagged with the topic,
+ * leads down to it).  Each topic keeps a
  * one-line summary (the content of its most important memory, cut at
  * ROOT_SUMMARY_BYTES; no model is asked) and that memory's id, how many
  * memories it has and when it last changed.  Two tables (migrations 017,

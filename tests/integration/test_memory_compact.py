@@ -117,6 +117,13 @@ def test_a_month_compacts_into_days_weeks_a_month_and_roots(month):
     assert sources(summ[('monthly', '2025-10')]) == sorted(
         i for (lv, p), i in summ.items() if lv == 'weekly')
     assert sources(summ[('root', 'ops')]) == [summ[('monthly', '2025-10')]]
+    # The ROOT index: the topics, each led by its root summary; the days,
+    # weeks and the month are under them in the tree, not a topic.
+    topics = json.loads(run(ox, 'topics', '--json').stdout)
+    assert sorted(t['topic'] for t in topics) == \
+        ['garden', 'ops', 'preference']
+    ops = json.loads(run(ox, 'topics', 'ops', '--json').stdout)
+    assert summ[('root', 'ops')] in ops['ids']
     # The preference is no raw material.
     assert not rows(ox, 'SELECT 1 FROM memory_summary_sources WHERE '
                     'source_id = ?', ox.pref)

@@ -114,6 +114,19 @@ test_write_and_delete(void **state)
 	/* No tags: the type is the topic. */
 	assert_ids("decision", "[2]");
 	assert_ids("fact", "none");
+	/* An untagged summary (a day's, a week's...) is in no topic; a
+	 * tagged one (a topic's root summary) is in its topic. */
+	assert_int_equal(memdb_add(db, "Tuesday: builds moved to meson",
+			     MEM_SUMMARY, -1, 0.5, NULL),
+	    4);
+	assert_ids("summary", "none");
+	assert_int_equal(memdb_add(db, "Rust, all told: the crate and builds",
+			     MEM_SUMMARY, -1, 0.2, "[\"rust\"]"),
+	    5);
+	assert_ids("rust", "[3,1,5]");
+	assert_ids("summary", "none");
+	assert_int_equal(memory_forget(db, 5, &cause), 1);
+	assert_int_equal(memory_forget(db, 4, &cause), 1);
 	/* A name is looked up as a topic is stored. */
 	assert_ids("  RUST ", "[3,1]");
 	/* Forgetting leaves the topics it was in. */
