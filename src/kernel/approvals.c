@@ -146,7 +146,6 @@ int
 approvals_request(sqlite3 *db, const struct approval_req *q,
     char id[UUID_STRLEN], json_t **out, char **cause)
 {
-	sqlite3_stmt *st = NULL;
 	char *input = NULL, *summary = NULL;
 	const char *principal = q->principal != NULL ? q->principal : "default";
 	int64_t now = time_wall_ms(), expires;
@@ -165,26 +164,14 @@ approvals_request(sqlite3 *db, const struct approval_req *q,
 		input[APPROVALS_INPUT_MAX] = '\0';
 	}
 	summary = approvals_summary(q->tool, q->args);
-	if (sqlite3_prepare_v2(db,
+	if (db_exec(db,
 		"INSERT INTO approvals (id, principal, agent_id, session_id, "
 		"tool, input, summary, reason, danger, created_at, "
 		"expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
 		"?10, ?11)",
-		-1, &st, NULL) != SQLITE_OK)
-		goto sqlerr;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, principal, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, q->agent_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, q->session_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, q->tool, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, input, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 7, summary, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 8, q->reason != NULL ? q->reason : "", -1,
-	    SQLITE_STATIC);
-	sqlite3_bind_text(st, 9, q->danger, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 10, now);
-	sqlite3_bind_int64(st, 11, expires);
-	if (sqlite3_step(st) != SQLITE_DONE)
+		"tttttttttII", id, principal, q->agent_id, q->session_id,
+		q->tool, input, summary, q->reason != NULL ? q->reason : "",
+		q->danger, now, expires) < 0)
 		goto sqlerr;
 	time_rfc3339(expires, at, sizeof at);
 	ev = json_pack("{s:s, s:s?, s:s, s:s?, s:s, s:s, s:s, s:s?, s:s, "
@@ -207,7 +194,6 @@ approvals_request(sqlite3 *db, const struct approval_req *q,
 sqlerr:
 	xasprintf(cause, "approvals: %s", sqlite3_errmsg(db));
 out:
-	sqlite3_finalize(st);
 	json_decref(ev);
 	json_decref(detail);
 	free(actor);
@@ -234,14 +220,13 @@ approvals_row(sqlite3 *db, const char *id, char *state, size_t size,
 	sqlite3_stmt *st = NULL;
 	int rc;
 
-	if (sqlite3_prepare_v2(db,
-		"SELECT state, principal, tool, input FROM approvals "
-		"WHERE id = ?",
-		-1, &st, NULL) != SQLITE_OK) {
+	if ((st = db_prepare(db,
+		 "SELECT state, principal, tool, input FROM approvals "
+		 "WHERE id = ?",
+		 "t", id)) == NULL) {
 		xasprintf(cause, "approvals: %s", sqlite3_errmsg(db));
 		return -2;
 	}
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		snprintf(state, size, "%s",
@@ -276,7 +261,6 @@ static int
 approvals_decide(sqlite3 *db, const char *id, enum approval_state to,
     const char *scope, const char *actor, const char *note, char **cause)
 {
-	sqlite3_stmt *st = NULL;
 	char state[16], *principal = NULL, *tool = NULL, *input = NULL;
 	const char *op = approvals_state_name(to);
 	int64_t now = time_wall_ms(), rule = 0;
@@ -304,48 +288,24 @@ approvals_decide(sqlite3 *db, const char *id, enum approval_state to,
 	}
 	if (to == APPROVAL_APPROVED && scope != NULL &&
 	    strcmp(scope, "always") == 0) {
-		if (sqlite3_prepare_v2(db,
+		if (db_exec(db,
 			"INSERT INTO policy_rules (principal, tool, match, "
 			"created_at, created_by, approval_id) VALUES (?, ?, "
 			"?, ?, ?, ?)",
-			-1, &st, NULL) != SQLITE_OK)
-			goto sqlerr;
-		sqlite3_bind_text(st, 1, principal, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, tool, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 3, input, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 4, now);
-		sqlite3_bind_text(st, 5, actor, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 6, id, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) != SQLITE_DONE)
+			"tttItt", principal, tool, input, now, actor, id) < 0)
 			goto sqlerr;
 		rule = sqlite3_last_insert_rowid(db);
-		sqlite3_finalize(st);
-		st = NULL;
 	}
 	if (to != APPROVAL_APPROVED)
 		scope = NULL;
 	else if (scope == NULL)
 		scope = "once";
-	if (sqlite3_prepare_v2(db,
+	if (db_exec(db,
 		"UPDATE approvals SET state = ?, scope = ?, rule_id = ?, "
 		"decided_at = ?, decided_by = ?, note = ? WHERE id = ? AND "
 		"state = 'pending'",
-		-1, &st, NULL) != SQLITE_OK)
+		"ttNIttt", op, scope, rule, now, actor, note, id) < 0)
 		goto sqlerr;
-	sqlite3_bind_text(st, 1, op, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, scope, -1, SQLITE_STATIC);
-	if (rule > 0)
-		sqlite3_bind_int64(st, 3, rule);
-	else
-		sqlite3_bind_null(st, 3);
-	sqlite3_bind_int64(st, 4, now);
-	sqlite3_bind_text(st, 5, actor, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, note, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 7, id, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		goto sqlerr;
-	sqlite3_finalize(st);
-	st = NULL;
 	detail =
 	    json_pack("{s:s, s:s, s:s?}", "op", op, "id", id, "scope", scope);
 	if (rule > 0)
@@ -374,8 +334,6 @@ approvals_decide(sqlite3 *db, const char *id, enum approval_state to,
 sqlerr:
 	xasprintf(cause, "approvals: %s", sqlite3_errmsg(db));
 fail:
-	sqlite3_finalize(st);
-	st = NULL;
 	approvals_rollback(db);
 out:
 	json_decref(detail);
@@ -570,24 +528,19 @@ approvals_list(sqlite3 *db, int all, long limit, char **cause)
 int
 approvals_sweep(sqlite3 *db, char **cause)
 {
-	sqlite3_stmt *st = NULL;
 	json_t *detail = NULL;
-	int n = -1;
+	int64_t n;
 
 	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
 		SQLITE_OK ||
-	    sqlite3_prepare_v2(db,
-		"UPDATE approvals SET state = 'expired', decided_at = ?, "
-		"decided_by = 'system' WHERE state = 'pending'",
-		-1, &st, NULL) != SQLITE_OK)
+	    (n = db_exec(db,
+		 "UPDATE approvals SET state = 'expired', decided_at = ?, "
+		 "decided_by = 'system' WHERE state = 'pending'",
+		 "I", time_wall_ms())) < 0)
 		goto sqlerr;
-	sqlite3_bind_int64(st, 1, time_wall_ms());
-	if (sqlite3_step(st) != SQLITE_DONE)
-		goto sqlerr;
-	n = sqlite3_changes(db);
 	if (n > 0) {
 		detail = json_pack("{s:s, s:i, s:s}", "op", "expired", "count",
-		    n, "why", "the daemon restarted");
+		    (int)n, "why", "the daemon restarted");
 		if (audit_append_tx(db, "system", AUDIT_APPROVAL, "", detail,
 			cause) < 0) {
 			n = -1;
@@ -603,7 +556,6 @@ sqlerr:
 fail:
 	approvals_rollback(db);
 out:
-	sqlite3_finalize(st);
 	json_decref(detail);
-	return n;
+	return (int)n;
 }

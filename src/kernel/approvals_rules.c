@@ -20,27 +20,15 @@ int64_t
 approvals_rule_match(sqlite3 *db, const char *principal, const char *tool,
     const json_t *args)
 {
-	sqlite3_stmt *st = NULL;
 	char *match = approvals_canonical(args);
-	int64_t id = -1;
-	int rc;
+	int64_t id = 0;
 
-	if (sqlite3_prepare_v2(db,
+	if (db_int(db,
 		"SELECT id FROM policy_rules WHERE principal = ? AND tool = ? "
 		"AND match = ? AND revoked_at IS NULL ORDER BY id LIMIT 1",
-		-1, &st, NULL) != SQLITE_OK)
-		goto out;
-	sqlite3_bind_text(st, 1, principal != NULL ? principal : "default", -1,
-	    SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, tool, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, match, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		id = sqlite3_column_int64(st, 0);
-	else if (rc == SQLITE_DONE)
-		id = 0;
-out:
-	sqlite3_finalize(st);
+		&id, "ttt", principal != NULL ? principal : "default", tool,
+		match) < 0)
+		id = -1;
 	free(match);
 	return id;
 }
@@ -64,6 +52,21 @@ approvals_rules(sqlite3 *db, int all, char **cause)
 		  "approval_id, revoked_at, revoked_by FROM policy_rules "
 		  "WHERE revoked_at IS NULL ORDER BY id",
 	    0, NULL, 10000, cause);
+}
+
+/*
+ * A change to a rule that failed inside its transaction: the SQLite
+ * error in *cause when `sqlerr` (else *cause already says why), then
+ * ROLLBACK.  Returns -1.
+ */
+static int
+approvals_rule_fail(sqlite3 *db, int sqlerr, char **cause)
+{
+	if (sqlerr)
+		xasprintf(cause, "rules: %s", sqlite3_errmsg(db));
+	if (!sqlite3_get_autocommit(db))
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
 }
 
 /*
@@ -99,10 +102,9 @@ int64_t
 approvals_rule_add(sqlite3 *db, const char *principal, const char *tool,
     const json_t *args, const char *actor, char **cause)
 {
-	sqlite3_stmt *st = NULL;
-	json_t *detail = NULL;
-	char *match = NULL;
-	int64_t id = -1;
+	json_t *detail;
+	char *match;
+	int64_t id;
 
 	if (budget_agent_name_ok(principal, cause) != 0 ||
 	    registry_args_check(tool, args, cause) != 0)
@@ -116,98 +118,64 @@ approvals_rule_add(sqlite3 *db, const char *principal, const char *tool,
 	}
 	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
 		SQLITE_OK ||
-	    sqlite3_prepare_v2(db,
+	    db_exec(db,
 		"INSERT INTO policy_rules (principal, tool, match, created_at, "
 		"created_by) VALUES (?, ?, ?, ?, ?)",
-		-1, &st, NULL) != SQLITE_OK)
-		goto sqlerr;
-	sqlite3_bind_text(st, 1, principal, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, tool, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, match, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, time_wall_ms());
-	sqlite3_bind_text(st, 5, actor, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		goto sqlerr;
+		"tttIt", principal, tool, match, time_wall_ms(), actor) < 0) {
+		free(match);
+		return approvals_rule_fail(db, 1, cause);
+	}
+	free(match);
 	id = sqlite3_last_insert_rowid(db);
 	detail = json_pack("{s:s, s:s, s:s}", "op", "rule_add", "principal",
 	    principal, "tool", tool);
-	if (approvals_rule_commit(db, id, actor, detail, cause) != 0) {
-		id = -1;
-		goto fail;
-	}
-	goto out;
-sqlerr:
-	id = -1;
-	xasprintf(cause, "rules: %s", sqlite3_errmsg(db));
-fail:
-	if (!sqlite3_get_autocommit(db)) {
-		sqlite3_finalize(st);
-		st = NULL;
-		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-	}
-out:
-	sqlite3_finalize(st);
+	if (approvals_rule_commit(db, id, actor, detail, cause) != 0)
+		id = approvals_rule_fail(db, 0, cause);
 	json_decref(detail);
-	free(match);
 	return id;
 }
 
 int
 approvals_rule_revoke(sqlite3 *db, int64_t id, const char *actor, char **cause)
 {
-	sqlite3_stmt *st = NULL;
+	sqlite3_stmt *st;
 	json_t *detail = NULL;
-	int rc = -1, r;
+	int rc, r, revoked = 0;
 
 	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
 		SQLITE_OK ||
-	    sqlite3_prepare_v2(db,
-		"SELECT principal, tool, revoked_at IS NOT NULL FROM "
-		"policy_rules WHERE id = ?",
-		-1, &st, NULL) != SQLITE_OK)
-		goto sqlerr;
-	sqlite3_bind_int64(st, 1, id);
-	if ((r = sqlite3_step(st)) == SQLITE_DONE) {
+	    (st = db_prepare(db,
+		 "SELECT principal, tool, revoked_at IS NOT NULL FROM "
+		 "policy_rules WHERE id = ?",
+		 "I", id)) == NULL)
+		return approvals_rule_fail(db, 1, cause);
+	if ((r = sqlite3_step(st)) == SQLITE_ROW &&
+	    !(revoked = sqlite3_column_int(st, 2)))
+		detail = json_pack("{s:s, s:s, s:s}", "op", "rule_revoke",
+		    "principal", (const char *)sqlite3_column_text(st, 0),
+		    "tool", (const char *)sqlite3_column_text(st, 1));
+	sqlite3_finalize(st);
+	if (r == SQLITE_DONE) {
 		xasprintf(cause, "no rule %lld", (long long)id);
-		rc = APPROVALS_UNKNOWN;
-		goto fail;
+		approvals_rule_fail(db, 0, cause);
+		return APPROVALS_UNKNOWN;
 	}
 	if (r != SQLITE_ROW)
-		goto sqlerr;
-	if (sqlite3_column_int(st, 2)) {
+		return approvals_rule_fail(db, 1, cause);
+	if (revoked) {
 		xasprintf(cause, "rule %lld is already revoked", (long long)id);
-		rc = APPROVALS_DECIDED;
-		goto fail;
+		approvals_rule_fail(db, 0, cause);
+		return APPROVALS_DECIDED;
 	}
-	detail = json_pack("{s:s, s:s, s:s}", "op", "rule_revoke", "principal",
-	    (const char *)sqlite3_column_text(st, 0), "tool",
-	    (const char *)sqlite3_column_text(st, 1));
-	sqlite3_finalize(st);
-	st = NULL;
-	if (sqlite3_prepare_v2(db,
+	if (db_exec(db,
 		"UPDATE policy_rules SET revoked_at = ?, revoked_by = ? "
 		"WHERE id = ?",
-		-1, &st, NULL) != SQLITE_OK)
-		goto sqlerr;
-	sqlite3_bind_int64(st, 1, time_wall_ms());
-	sqlite3_bind_text(st, 2, actor, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, id);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		goto sqlerr;
-	if (approvals_rule_commit(db, id, actor, detail, cause) != 0)
-		goto fail;
-	rc = 0;
-	goto out;
-sqlerr:
-	xasprintf(cause, "rules: %s", sqlite3_errmsg(db));
-fail:
-	if (!sqlite3_get_autocommit(db)) {
-		sqlite3_finalize(st);
-		st = NULL;
-		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-	}
-out:
-	sqlite3_finalize(st);
+		"ItI", time_wall_ms(), actor, id) < 0)
+		rc = approvals_rule_fail(db, 1, cause);
+	else if (approvals_rule_commit(db, id, actor, detail, cause) != 0)
+		rc = approvals_rule_fail(db, 0, cause);
+	else
+		rc = 0;
 	json_decref(detail);
 	return rc;
 }

@@ -128,7 +128,7 @@ budget_total(sqlite3 *db, enum budget_rows which, const char *key,
 		"state = 'spent' AND ?1 IS NOT NULL",
 		"state = 'reserved' AND expires_at > ?1",
 	};
-	sqlite3_stmt *st = NULL;
+	sqlite3_stmt *st;
 	char sql[320];
 	int rc = -1,
 	    k = state == NULL           ? 0 :
@@ -141,12 +141,9 @@ budget_total(sqlite3 *db, enum budget_rows which, const char *key,
 	    "COALESCE(SUM(usd), 0.0) FROM budget_ledger WHERE %s AND "
 	    "at >= ?2%s",
 	    states[k], where[which]);
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+	if ((st = db_prepare(db, sql, which != ROWS_ALL ? "IIt" : "II", now_ms,
+		 since, key)) == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, now_ms);
-	sqlite3_bind_int64(st, 2, since);
-	if (which != ROWS_ALL)
-		sqlite3_bind_text(st, 3, key, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		out->tokens = sqlite3_column_int64(st, 0);
 		out->calls = sqlite3_column_int64(st, 1);
@@ -397,19 +394,11 @@ budget_prune(sqlite3 *db, int64_t cut)
 		"calls = calls + excluded.calls, usd = usd + excluded.usd",
 		"DELETE FROM budget_ledger WHERE at < ?1",
 	};
-	sqlite3_stmt *st;
 	size_t i;
-	int rc;
 
-	for (i = 0; i < sizeof sql / sizeof *sql; i++) {
-		if (sqlite3_prepare_v2(db, sql[i], -1, &st, NULL) != SQLITE_OK)
+	for (i = 0; i < sizeof sql / sizeof *sql; i++)
+		if (db_exec(db, sql[i], "I", cut) < 0)
 			return -1;
-		sqlite3_bind_int64(st, 1, cut);
-		rc = sqlite3_step(st);
-		sqlite3_finalize(st);
-		if (rc != SQLITE_DONE)
-			return -1;
-	}
 	return 0;
 }
 
@@ -427,7 +416,6 @@ budget_reserve(sqlite3 *db, const struct budget_limits *lim,
     const char *provider, const char *model, const struct budget_estimate *est,
     int64_t now_ms, int64_t *reservation, char **cause)
 {
-	sqlite3_stmt *st = NULL;
 	int rc = -1, open = 0;
 
 	*reservation = 0;
@@ -436,36 +424,18 @@ budget_reserve(sqlite3 *db, const struct budget_limits *lim,
 	open = 1;
 	if (budget_check(db, lim, provider, model, est, now_ms, cause) != 0)
 		goto out;
-	if (sqlite3_prepare_v2(db,
+	if (db_exec(db,
 		"INSERT INTO budget_ledger (at, run_id, provider, model, "
 		"tokens, usd, state, expires_at, principal, session_id, calls) "
 		"VALUES (?, ?, ?, ?, ?, ?, 'reserved', ?, ?, ?, ?)",
-		-1, &st, NULL) != SQLITE_OK)
-		goto dberr;
-	sqlite3_bind_int64(st, 1, now_ms);
-	if (lim->run_id != NULL)
-		sqlite3_bind_text(st, 2, lim->run_id, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(st, 2);
-	sqlite3_bind_text(st, 3, provider, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, model, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 5, est->tokens);
-	sqlite3_bind_double(st, 6, est->priced ? est->usd : 0.0);
-	sqlite3_bind_int64(st, 7,
-	    now_ms + (est->ttl_ms > 0 ? est->ttl_ms : BUDGET_RESERVE_TTL_MS));
-	sqlite3_bind_text(st, 8,
-	    lim->principal != NULL ? lim->principal : BUDGET_DEFAULT_AGENT, -1,
-	    SQLITE_STATIC);
-	if (lim->session_id != NULL)
-		sqlite3_bind_text(st, 9, lim->session_id, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(st, 9);
-	sqlite3_bind_int(st, 10, est->hold ? 0 : 1);
-	if (sqlite3_step(st) != SQLITE_DONE)
+		"ItttIdItti", now_ms, lim->run_id, provider, model,
+		(int64_t)est->tokens, est->priced ? est->usd : 0.0,
+		(int64_t)(now_ms +
+		    (est->ttl_ms > 0 ? est->ttl_ms : BUDGET_RESERVE_TTL_MS)),
+		lim->principal != NULL ? lim->principal : BUDGET_DEFAULT_AGENT,
+		lim->session_id, est->hold ? 0 : 1) < 0)
 		goto dberr;
 	*reservation = sqlite3_last_insert_rowid(db);
-	sqlite3_finalize(st);
-	st = NULL;
 	if (budget_prune(db, now_ms - BUDGET_KEEP_MS) != 0)
 		goto dberr;
 	if (budget_exec(db, "COMMIT", cause) != 0)
@@ -477,7 +447,6 @@ dberr:
 	xasprintf(cause, "budget: the ledger cannot be written: %s",
 	    sqlite3_errmsg(db));
 out:
-	sqlite3_finalize(st);
 	if (open)
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 	if (rc != 0)
@@ -489,45 +458,27 @@ int
 budget_settle(sqlite3 *db, int64_t id, long long tokens, double usd,
     char **cause)
 {
-	sqlite3_stmt *st = NULL;
-	int rc = -1;
-
-	if (sqlite3_prepare_v2(db,
+	if (db_exec(db,
 		"UPDATE budget_ledger SET tokens = ?, usd = ?, "
 		"state = 'spent', expires_at = NULL WHERE id = ?",
-		-1, &st, NULL) == SQLITE_OK) {
-		sqlite3_bind_int64(st, 1, tokens);
-		sqlite3_bind_double(st, 2, usd);
-		sqlite3_bind_int64(st, 3, id);
-		if (sqlite3_step(st) == SQLITE_DONE)
-			rc = 0;
-	}
-	if (rc != 0)
-		xasprintf(cause, "budget: settling reservation %lld: %s",
-		    (long long)id, sqlite3_errmsg(db));
-	sqlite3_finalize(st);
-	return rc;
+		"IdI", (int64_t)tokens, usd, id) >= 0)
+		return 0;
+	xasprintf(cause, "budget: settling reservation %lld: %s", (long long)id,
+	    sqlite3_errmsg(db));
+	return -1;
 }
 
 int
 budget_release(sqlite3 *db, int64_t id, char **cause)
 {
-	sqlite3_stmt *st = NULL;
-	int rc = -1;
-
-	if (sqlite3_prepare_v2(db,
+	if (db_exec(db,
 		"DELETE FROM budget_ledger WHERE id = ? AND state = "
 		"'reserved'",
-		-1, &st, NULL) == SQLITE_OK) {
-		sqlite3_bind_int64(st, 1, id);
-		if (sqlite3_step(st) == SQLITE_DONE)
-			rc = 0;
-	}
-	if (rc != 0)
-		xasprintf(cause, "budget: releasing reservation %lld: %s",
-		    (long long)id, sqlite3_errmsg(db));
-	sqlite3_finalize(st);
-	return rc;
+		"I", id) >= 0)
+		return 0;
+	xasprintf(cause, "budget: releasing reservation %lld: %s",
+	    (long long)id, sqlite3_errmsg(db));
+	return -1;
 }
 
 int
@@ -539,11 +490,10 @@ budget_run_spent(sqlite3 *db, const char *run_id, long long *tokens,
 
 	*tokens = 0;
 	*usd = 0;
-	if (sqlite3_prepare_v2(db,
-		"SELECT COALESCE(SUM(tokens), 0), COALESCE(SUM(usd), 0.0) "
-		"FROM budget_ledger WHERE state = 'spent' AND run_id = ?",
-		-1, &st, NULL) == SQLITE_OK) {
-		sqlite3_bind_text(st, 1, run_id, -1, SQLITE_STATIC);
+	if ((st = db_prepare(db,
+		 "SELECT COALESCE(SUM(tokens), 0), COALESCE(SUM(usd), 0.0) "
+		 "FROM budget_ledger WHERE state = 'spent' AND run_id = ?",
+		 "t", run_id)) != NULL) {
 		if (sqlite3_step(st) == SQLITE_ROW) {
 			*tokens = sqlite3_column_int64(st, 0);
 			*usd = sqlite3_column_double(st, 1);

@@ -10,6 +10,7 @@
 #include "kernel/budget_agent.h"
 #include "kernel/events.h"
 #include "security/audit.h"
+#include "store/db.h"
 #include "util/xalloc.h"
 
 static const char *const budget_windows[] = {
@@ -196,12 +197,11 @@ budget_agent_get(sqlite3 *db, const char *principal, struct budget_agent *out,
 	int rc = -1, s;
 
 	memset(out, 0, sizeof *out);
-	if (sqlite3_prepare_v2(db,
-		"SELECT tokens, calls, usd, period, reset_at, updated_at "
-		"FROM budget_agents WHERE principal = ?",
-		-1, &st, NULL) != SQLITE_OK)
+	if ((st = db_prepare(db,
+		 "SELECT tokens, calls, usd, period, reset_at, updated_at "
+		 "FROM budget_agents WHERE principal = ?",
+		 "t", principal)) == NULL)
 		goto out;
-	sqlite3_bind_text(st, 1, principal, -1, SQLITE_STATIC);
 	if ((s = sqlite3_step(st)) == SQLITE_DONE)
 		rc = 0;
 	else if (s == SQLITE_ROW) {
@@ -238,15 +238,14 @@ budget_agent_used(sqlite3 *db, const struct budget_agent *a, int64_t now_ms,
 	if (a->window != BUDGET_LIFETIME)
 		return 0;
 	/* What rows pruned for age carried since the last reset. */
-	if (sqlite3_prepare_v2(db,
-		"SELECT tokens, calls, usd FROM budget_carry "
-		"WHERE principal = ?",
-		-1, &st, NULL) != SQLITE_OK) {
+	if ((st = db_prepare(db,
+		 "SELECT tokens, calls, usd FROM budget_carry "
+		 "WHERE principal = ?",
+		 "t", a->principal)) == NULL) {
 		xasprintf(cause, "budget: the ledger cannot be read: %s",
 		    sqlite3_errmsg(db));
 		return -1;
 	}
-	sqlite3_bind_text(st, 1, a->principal, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		spent->tokens += sqlite3_column_int64(st, 0);
 		spent->calls += sqlite3_column_int64(st, 1);
@@ -268,30 +267,20 @@ static int
 budget_run(sqlite3 *db, const char *sql, const struct budget_change *c,
     int *changed, char **cause)
 {
-	sqlite3_stmt *st = NULL;
-	int rc = -1;
+	int64_t n;
 
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK) {
-		sqlite3_bind_text(st, 1, c->principal, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 2, c->now_ms);
-		if (c->a != NULL) {
-			sqlite3_bind_int64(st, 3, c->a->tokens);
-			sqlite3_bind_int64(st, 4, c->a->calls);
-			sqlite3_bind_double(st, 5, c->a->usd);
-			sqlite3_bind_text(st, 6,
-			    budget_window_name(c->a->window), -1,
-			    SQLITE_STATIC);
-		}
-		if (sqlite3_step(st) == SQLITE_DONE)
-			rc = 0;
-	}
-	if (rc != 0)
+	n = c->a != NULL ? db_exec(db, sql, "tIIIdt", c->principal, c->now_ms,
+			       (int64_t)c->a->tokens, (int64_t)c->a->calls,
+			       c->a->usd, budget_window_name(c->a->window)) :
+			   db_exec(db, sql, "tI", c->principal, c->now_ms);
+	if (n < 0) {
 		xasprintf(cause, "budget: changing agent '%s': %s",
 		    c->principal, sqlite3_errmsg(db));
-	else if (changed != NULL)
-		*changed = sqlite3_changes(db);
-	sqlite3_finalize(st);
-	return rc;
+		return -1;
+	}
+	if (changed != NULL)
+		*changed = (int)n;
+	return 0;
 }
 
 static int
@@ -471,38 +460,29 @@ int
 budget_agent_release(sqlite3 *db, const char *principal, int64_t id,
     const char *actor, int64_t now_ms, char **cause)
 {
-	sqlite3_stmt *st = NULL;
 	char res[BUDGET_AGENT_MAX + 8];
-	int rc = -1;
+	int64_t n;
 	json_t *d;
 
 	if (budget_agent_name_ok(principal, cause) != 0)
 		return -1;
-	if (sqlite3_prepare_v2(db,
-		"DELETE FROM budget_ledger WHERE id = ? AND principal = ? AND "
-		"state = 'reserved' AND calls = 0 AND provider = 'api' AND "
-		"model = 'hold' AND expires_at > ?",
-		-1, &st, NULL) == SQLITE_OK) {
-		sqlite3_bind_int64(st, 1, id);
-		sqlite3_bind_text(st, 2, principal, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 3, now_ms);
-		if (sqlite3_step(st) == SQLITE_DONE)
-			rc = sqlite3_changes(db) > 0;
-	}
-	sqlite3_finalize(st);
-	if (rc < 0) {
+	if ((n = db_exec(db,
+		 "DELETE FROM budget_ledger WHERE id = ? AND principal = ? AND "
+		 "state = 'reserved' AND calls = 0 AND provider = 'api' AND "
+		 "model = 'hold' AND expires_at > ?",
+		 "ItI", id, principal, now_ms)) < 0) {
 		xasprintf(cause, "budget: releasing hold %lld: %s",
 		    (long long)id, sqlite3_errmsg(db));
 		return -1;
 	}
-	if (rc == 1) {
+	if (n > 0) {
 		snprintf(res, sizeof res, "budget:%s", principal);
 		d = json_pack("{s:s, s:I}", "op", "release", "reservation",
 		    (json_int_t)id);
 		audit_note(db, actor, AUDIT_BUDGET, res, d);
 		json_decref(d);
 	}
-	return rc;
+	return n > 0;
 }
 
 static json_t *

@@ -13,6 +13,7 @@
 #include "kernel/personas.h"
 #include "security/audit.h"
 #include "security/policy.h"
+#include "store/db.h"
 #include "util/time.h"
 #include "util/xalloc.h"
 
@@ -358,10 +359,9 @@ personas_row_get(sqlite3 *db, const char *id, json_t **out, char **cause)
 	int rc = -1, s;
 
 	*out = NULL;
-	if (sqlite3_prepare_v2(db,
-		"SELECT " PERSONAS_COLS " FROM personas WHERE id = ?1", -1, &st,
-		NULL) != SQLITE_OK ||
-	    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC) != SQLITE_OK)
+	if ((st = db_prepare(db,
+		 "SELECT " PERSONAS_COLS " FROM personas WHERE id = ?1", "t",
+		 id)) == NULL)
 		goto out;
 	if ((s = sqlite3_step(st)) == SQLITE_ROW) {
 		*out = personas_row(st);
@@ -456,7 +456,6 @@ static int
 personas_write_put(sqlite3 *db, void *arg, char **cause)
 {
 	struct personas_change *c = arg;
-	sqlite3_stmt *st = NULL;
 	char *tools = NULL, *traits;
 	const json_t *t = json_object_get(c->p, "tools");
 	int rc = -1;
@@ -464,46 +463,25 @@ personas_write_put(sqlite3 *db, void *arg, char **cause)
 	if (json_is_array(t))
 		tools = json_dumps(t, JSON_COMPACT);
 	traits = json_dumps(json_object_get(c->p, "traits"), JSON_COMPACT);
-	if (sqlite3_prepare_v2(db,
+	if (db_exec(db,
 		"INSERT INTO personas (" PERSONAS_COLS ", updated_at, "
 		"updated_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?11, ?9, "
 		"?10) ON CONFLICT (id) DO UPDATE SET name = ?2, role = ?3, "
 		"description = ?4, prompt = ?5, model = ?6, tools = ?7, "
 		"traits = ?8, template = ?11, updated_at = ?9, "
 		"updated_by = ?10",
-		-1, &st, NULL) != SQLITE_OK)
-		goto out;
-	sqlite3_bind_text(st, 1, c->id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2,
-	    json_string_value(json_object_get(c->p, "name")), -1,
-	    SQLITE_STATIC);
-	sqlite3_bind_text(st, 3,
-	    json_string_value(json_object_get(c->p, "role")), -1,
-	    SQLITE_STATIC);
-	sqlite3_bind_text(st, 4,
-	    json_string_value(json_object_get(c->p, "description")), -1,
-	    SQLITE_STATIC);
-	sqlite3_bind_text(st, 5,
-	    json_string_value(json_object_get(c->p, "prompt")), -1,
-	    SQLITE_STATIC);
-	sqlite3_bind_text(st, 6,
-	    json_string_value(json_object_get(c->p, "model")), -1,
-	    SQLITE_STATIC);
-	sqlite3_bind_text(st, 7, tools, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 8, traits != NULL ? traits : "[]", -1,
-	    SQLITE_STATIC);
-	sqlite3_bind_int64(st, 9, time_wall_ms());
-	sqlite3_bind_text(st, 10, c->actor, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 11,
-	    json_string_value(json_object_get(c->p, "template")), -1,
-	    SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_DONE)
+		"ttttttttItt", c->id,
+		json_string_value(json_object_get(c->p, "name")),
+		json_string_value(json_object_get(c->p, "role")),
+		json_string_value(json_object_get(c->p, "description")),
+		json_string_value(json_object_get(c->p, "prompt")),
+		json_string_value(json_object_get(c->p, "model")), tools,
+		traits != NULL ? traits : "[]", time_wall_ms(), c->actor,
+		json_string_value(json_object_get(c->p, "template"))) >= 0)
 		rc = 0;
-out:
-	if (rc != 0)
+	else
 		xasprintf(cause, "storing persona %s: %s", c->id,
 		    sqlite3_errmsg(db));
-	sqlite3_finalize(st);
 	free(tools);
 	free(traits);
 	return rc;
@@ -513,20 +491,16 @@ static int
 personas_write_delete(sqlite3 *db, void *arg, char **cause)
 {
 	struct personas_change *c = arg;
-	sqlite3_stmt *st = NULL;
-	int rc = -1;
+	int64_t n;
 
-	if (sqlite3_prepare_v2(db, "DELETE FROM personas WHERE id = ?1", -1,
-		&st, NULL) == SQLITE_OK &&
-	    sqlite3_bind_text(st, 1, c->id, -1, SQLITE_STATIC) == SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_DONE) {
-		c->changed = sqlite3_changes(db);
-		rc = 0;
-	} else
+	if ((n = db_exec(db, "DELETE FROM personas WHERE id = ?1", "t",
+		 c->id)) < 0) {
 		xasprintf(cause, "deleting persona %s: %s", c->id,
 		    sqlite3_errmsg(db));
-	sqlite3_finalize(st);
-	return rc;
+		return -1;
+	}
+	c->changed = (int)n;
+	return 0;
 }
 
 static void
@@ -636,10 +610,8 @@ personas_session(sqlite3 *db, const char *session_id,
 	int rc = -1, s;
 
 	out[0] = '\0';
-	if (sqlite3_prepare_v2(db, "SELECT persona FROM sessions WHERE id = ?1",
-		-1, &st, NULL) != SQLITE_OK ||
-	    sqlite3_bind_text(st, 1, session_id, -1, SQLITE_STATIC) !=
-		SQLITE_OK)
+	if ((st = db_prepare(db, "SELECT persona FROM sessions WHERE id = ?1",
+		 "t", session_id)) == NULL)
 		goto out;
 	if ((s = sqlite3_step(st)) == SQLITE_ROW) {
 		if ((v = (const char *)sqlite3_column_text(st, 0)) != NULL)
@@ -659,28 +631,22 @@ static int
 personas_write_use(sqlite3 *db, void *arg, char **cause)
 {
 	struct personas_change *c = arg;
-	sqlite3_stmt *st = NULL;
-	int rc = -1;
+	int64_t n;
 
-	if (sqlite3_prepare_v2(db,
-		c->session != NULL ?
-		    "UPDATE sessions SET persona = ?2 WHERE id = ?1" :
-		    "INSERT INTO persona_settings (key, value) VALUES "
-		    "('default', ?2) ON CONFLICT (key) DO UPDATE SET "
-		    "value = ?2",
-		-1, &st, NULL) == SQLITE_OK &&
-	    (c->session == NULL ||
-		sqlite3_bind_text(st, 1, c->session, -1, SQLITE_STATIC) ==
-		    SQLITE_OK) &&
-	    sqlite3_bind_text(st, 2, c->name, -1, SQLITE_STATIC) == SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_DONE) {
-		c->changed = sqlite3_changes(db);
-		rc = 0;
-	} else
+	/* Without a session ?1 is unused: it binds NULL. */
+	if ((n = db_exec(db,
+		 c->session != NULL ?
+		     "UPDATE sessions SET persona = ?2 WHERE id = ?1" :
+		     "INSERT INTO persona_settings (key, value) VALUES "
+		     "('default', ?2) ON CONFLICT (key) DO UPDATE SET "
+		     "value = ?2",
+		 "tt", c->session, c->name)) < 0) {
 		xasprintf(cause, "choosing the persona: %s",
 		    sqlite3_errmsg(db));
-	sqlite3_finalize(st);
-	return rc;
+		return -1;
+	}
+	c->changed = (int)n;
+	return 0;
 }
 
 int

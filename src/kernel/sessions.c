@@ -33,43 +33,32 @@ int
 session_create(sqlite3 *db, const char *title, char id[UUID_STRLEN],
     char **cause)
 {
-	sqlite3_stmt *st = NULL;
 	char now[40], *t;
+	int64_t n;
 
 	uuid_v4(id);
 	time_rfc3339(time_wall_ms(), now, sizeof now);
-	if (sqlite3_prepare_v2(db,
-		"INSERT INTO sessions (id, created_at, updated_at, title) "
-		"VALUES (?, ?, ?, ?)",
-		-1, &st, NULL) != SQLITE_OK)
-		return session_fail(db, st, "creating a session", cause);
 	t = title != NULL ? session_title(title) : NULL;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, now, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, now, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, t, -1, SQLITE_TRANSIENT);
+	n = db_exec(db,
+	    "INSERT INTO sessions (id, created_at, updated_at, title) "
+	    "VALUES (?, ?, ?, ?)",
+	    "tttt", id, now, now, t);
 	free(t);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		return session_fail(db, st, "creating a session", cause);
-	sqlite3_finalize(st);
+	if (n < 0)
+		return session_fail(db, NULL, "creating a session", cause);
 	return 0;
 }
 
 int
 session_exists(sqlite3 *db, const char *id, char **cause)
 {
-	sqlite3_stmt *st = NULL;
+	int64_t one;
 	int rc;
 
-	if (sqlite3_prepare_v2(db, "SELECT 1 FROM sessions WHERE id = ?", -1,
-		&st, NULL) != SQLITE_OK)
-		return session_fail(db, st, "looking up a session", cause);
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return session_fail(db, st, "looking up a session", cause);
-	sqlite3_finalize(st);
-	return rc == SQLITE_ROW;
+	if ((rc = db_int(db, "SELECT 1 FROM sessions WHERE id = ?", &one, "t",
+		 id)) < 0)
+		return session_fail(db, NULL, "looking up a session", cause);
+	return rc;
 }
 
 json_t *
@@ -79,15 +68,14 @@ session_messages(sqlite3 *db, const char *id, char **cause)
 	json_t *out = json_array(), *content;
 	int rc;
 
-	if (sqlite3_prepare_v2(db,
-		"SELECT role, content FROM messages WHERE session_id = ? "
-		"ORDER BY seq",
-		-1, &st, NULL) != SQLITE_OK) {
-		session_fail(db, st, "reading a session", cause);
+	if ((st = db_prepare(db,
+		 "SELECT role, content FROM messages WHERE session_id = ? "
+		 "ORDER BY seq",
+		 "t", id)) == NULL) {
+		session_fail(db, NULL, "reading a session", cause);
 		json_decref(out);
 		return NULL;
 	}
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		content = json_loads((const char *)sqlite3_column_text(st, 1),
 		    0, NULL);
@@ -116,10 +104,9 @@ int
 session_append(sqlite3 *db, const char *id, const char *agent_id,
     const json_t *msg, char **cause)
 {
-	sqlite3_stmt *st = NULL;
 	char now[40], *content;
 	const json_t *c = json_object_get(msg, "content");
-	int rc;
+	int64_t n;
 
 	if (json_is_string(c)) { /* stored as blocks, like the rest */
 		json_t *blocks =
@@ -130,27 +117,15 @@ session_append(sqlite3 *db, const char *id, const char *agent_id,
 	} else
 		content = json_dumps(c, JSON_COMPACT | JSON_ENCODE_ANY);
 	time_rfc3339(time_wall_ms(), now, sizeof now);
-	if (sqlite3_prepare_v2(db,
-		"INSERT INTO messages (session_id, seq, role, content, "
-		"agent_id, created_at) VALUES (?, (SELECT COALESCE(MAX(seq), "
-		"0) + 1 FROM messages WHERE session_id = ?), ?, ?, ?, ?)",
-		-1, &st, NULL) != SQLITE_OK) {
-		free(content);
-		return session_fail(db, st, "saving a message", cause);
-	}
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3,
-	    json_string_value(json_object_get(msg, "role")), -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, content != NULL ? content : "[]", -1,
-	    SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, agent_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, now, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
+	n = db_exec(db,
+	    "INSERT INTO messages (session_id, seq, role, content, "
+	    "agent_id, created_at) VALUES (?, (SELECT COALESCE(MAX(seq), "
+	    "0) + 1 FROM messages WHERE session_id = ?), ?, ?, ?, ?)",
+	    "tttttt", id, id, json_string_value(json_object_get(msg, "role")),
+	    content != NULL ? content : "[]", agent_id, now);
 	free(content);
-	if (rc != SQLITE_DONE)
-		return session_fail(db, st, "saving a message", cause);
-	sqlite3_finalize(st);
+	if (n < 0)
+		return session_fail(db, NULL, "saving a message", cause);
 	return 0;
 }
 
@@ -158,24 +133,16 @@ int
 session_touch(sqlite3 *db, const char *id, const char *model,
     long long input_tokens, long long output_tokens, char **cause)
 {
-	sqlite3_stmt *st = NULL;
 	char now[40];
 
 	time_rfc3339(time_wall_ms(), now, sizeof now);
-	if (sqlite3_prepare_v2(db,
+	if (db_exec(db,
 		"UPDATE sessions SET updated_at = ?, model = COALESCE(?, "
 		"model), input_tokens = input_tokens + ?, output_tokens = "
 		"output_tokens + ? WHERE id = ?",
-		-1, &st, NULL) != SQLITE_OK)
-		return session_fail(db, st, "updating a session", cause);
-	sqlite3_bind_text(st, 1, now, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, model, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, input_tokens);
-	sqlite3_bind_int64(st, 4, output_tokens);
-	sqlite3_bind_text(st, 5, id, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		return session_fail(db, st, "updating a session", cause);
-	sqlite3_finalize(st);
+		"ttIIt", now, model, (int64_t)input_tokens,
+		(int64_t)output_tokens, id) < 0)
+		return session_fail(db, NULL, "updating a session", cause);
 	return 0;
 }
 
@@ -186,16 +153,15 @@ session_list(sqlite3 *db, int limit, char **cause)
 	json_t *out = json_array(), *row;
 	int rc;
 
-	if (sqlite3_prepare_v2(db,
-		"SELECT s.id, s.title, s.created_at, s.updated_at, s.model, "
-		"(SELECT COUNT(*) FROM messages m WHERE m.session_id = s.id) "
-		"FROM sessions s ORDER BY s.updated_at DESC LIMIT ?",
-		-1, &st, NULL) != SQLITE_OK) {
-		session_fail(db, st, "listing sessions", cause);
+	if ((st = db_prepare(db,
+		 "SELECT s.id, s.title, s.created_at, s.updated_at, s.model, "
+		 "(SELECT COUNT(*) FROM messages m WHERE m.session_id = s.id) "
+		 "FROM sessions s ORDER BY s.updated_at DESC LIMIT ?",
+		 "i", limit)) == NULL) {
+		session_fail(db, NULL, "listing sessions", cause);
 		json_decref(out);
 		return NULL;
 	}
-	sqlite3_bind_int(st, 1, limit);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		row = json_pack("{s:s, s:s?, s:s, s:s, s:s?, s:i}", "id",
 		    (const char *)sqlite3_column_text(st, 0), "title",
@@ -260,22 +226,17 @@ fail:
 int
 session_delete(sqlite3 *db, const char *id, char **cause)
 {
-	sqlite3_stmt *st = NULL;
-	int deleted, exists;
+	int64_t deleted;
+	int exists;
 
-	if (sqlite3_prepare_v2(db,
-		"DELETE FROM sessions WHERE id = ?1 AND NOT EXISTS "
-		"(SELECT 1 FROM agents WHERE session_id = ?1 AND state IN "
-		"('running', 'queued'))",
-		-1, &st, NULL) != SQLITE_OK)
-		return session_fail(db, st, "deleting a session", cause);
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		return session_fail(db, st, "deleting a session", cause);
 	/* Rows of this statement only, not the cascade to messages. */
-	deleted = sqlite3_changes(db) > 0;
-	sqlite3_finalize(st);
-	if (deleted)
+	if ((deleted = db_exec(db,
+		 "DELETE FROM sessions WHERE id = ?1 AND NOT EXISTS "
+		 "(SELECT 1 FROM agents WHERE session_id = ?1 AND state IN "
+		 "('running', 'queued'))",
+		 "t", id)) < 0)
+		return session_fail(db, NULL, "deleting a session", cause);
+	if (deleted > 0)
 		return SESSION_DELETED;
 	/* Kept: either there is no such session or an agent holds it. */
 	if ((exists = session_exists(db, id, cause)) < 0)

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "kernel/spaces.h"
+#include "store/db.h"
 #include "util/time.h"
 #include "util/xalloc.h"
 
@@ -194,16 +195,14 @@ spaces_row(sqlite3_stmt *st)
 static json_t *
 spaces_query(sqlite3 *db, const char *sql, const char *arg, char **cause)
 {
-	sqlite3_stmt *st = NULL;
+	sqlite3_stmt *st;
 	json_t *a;
 	int rc;
 
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-		spaces_fail(db, st, "reading spaces", cause);
+	if ((st = db_prepare(db, sql, arg != NULL ? "t" : "", arg)) == NULL) {
+		spaces_fail(db, NULL, "reading spaces", cause);
 		return NULL;
 	}
-	if (arg != NULL)
-		sqlite3_bind_text(st, 1, arg, -1, SQLITE_STATIC);
 	a = json_array();
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		json_array_append_new(a, spaces_row(st));
@@ -261,50 +260,34 @@ int
 spaces_create(sqlite3 *db, const json_t *body, char id[UUID_STRLEN],
     char **cause)
 {
-	sqlite3_stmt *st = NULL;
 	char now[40], *paths, *tags;
-	int rc;
+	int64_t n;
 
-	if ((st = NULL,
-		sqlite3_prepare_v2(db, "SELECT count(*) FROM spaces", -1, &st,
-		    NULL)) != SQLITE_OK ||
-	    sqlite3_step(st) != SQLITE_ROW)
-		return spaces_fail(db, st, "counting spaces", cause);
-	rc = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
-	if (rc >= SPACES_MAX) {
+	if (db_int(db, "SELECT count(*) FROM spaces", &n, "") != 1)
+		return spaces_fail(db, NULL, "counting spaces", cause);
+	if (n >= SPACES_MAX) {
 		xasprintf(cause, "there are %d spaces already", SPACES_MAX);
 		return -1;
 	}
 	uuid_v4(id);
 	time_rfc3339(time_wall_ms(), now, sizeof now);
-	if (sqlite3_prepare_v2(db,
-		"INSERT INTO spaces (id, name, emoji, description, paths, "
-		"tags, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-		-1, &st, NULL) != SQLITE_OK)
-		return spaces_fail(db, st, "creating a space", cause);
 	paths = spaces_dump(body, "paths");
 	tags = spaces_dump(body, "tags");
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, spaces_text(body, "name"), -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, spaces_text(body, "emoji"), -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, spaces_text(body, "description"), -1,
-	    SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, paths, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 6, tags, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 7, now, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 8, now, -1, SQLITE_STATIC);
+	n = db_exec(db,
+	    "INSERT INTO spaces (id, name, emoji, description, paths, "
+	    "tags, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+	    "tttttttt", id, spaces_text(body, "name"),
+	    spaces_text(body, "emoji"), spaces_text(body, "description"), paths,
+	    tags, now, now);
 	free(paths);
 	free(tags);
-	if (((rc = sqlite3_step(st)) & 0xff) == SQLITE_CONSTRAINT) {
-		sqlite3_finalize(st);
+	if (n < 0 && (sqlite3_errcode(db) & 0xff) == SQLITE_CONSTRAINT) {
 		xasprintf(cause, "a space named '%s' exists",
 		    spaces_text(body, "name"));
 		return -1;
 	}
-	if (rc != SQLITE_DONE)
-		return spaces_fail(db, st, "creating a space", cause);
-	sqlite3_finalize(st);
+	if (n < 0)
+		return spaces_fail(db, NULL, "creating a space", cause);
 	return 0;
 }
 
@@ -313,10 +296,10 @@ spaces_update(sqlite3 *db, const char *id, const json_t *body, char **cause)
 {
 	static const char *const keys[] = { "name", "emoji", "description",
 		"paths", "tags" };
-	sqlite3_stmt *st = NULL;
 	const json_t *v;
 	char now[40], *sql, *s;
-	int rc, i, changed = 0;
+	int64_t n;
+	int i, changed = 0;
 
 	time_rfc3339(time_wall_ms(), now, sizeof now);
 	if (sqlite3_exec(db, "SAVEPOINT spaces_update", NULL, NULL, NULL) !=
@@ -328,28 +311,20 @@ spaces_update(sqlite3 *db, const char *id, const json_t *body, char **cause)
 		xasprintf(&sql,
 		    "UPDATE spaces SET %s = ?, updated_at = ? WHERE id = ?",
 		    keys[i]);
-		rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
-		free(sql);
-		if (rc != SQLITE_OK)
-			goto fail;
 		s = json_is_array(v) ? json_dumps(v, JSON_COMPACT) :
 				       xstrdup(json_string_value(v));
-		sqlite3_bind_text(st, 1, s, -1, SQLITE_TRANSIENT);
+		n = db_exec(db, sql, "ttt", s, now, id);
 		free(s);
-		sqlite3_bind_text(st, 2, now, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 3, id, -1, SQLITE_STATIC);
-		if (((rc = sqlite3_step(st)) & 0xff) == SQLITE_CONSTRAINT) {
+		free(sql);
+		if (n < 0 &&
+		    (sqlite3_errcode(db) & 0xff) == SQLITE_CONSTRAINT) {
 			xasprintf(cause, "a space named '%s' exists",
 			    json_string_value(v));
-			sqlite3_finalize(st);
-			st = NULL;
 			goto undo;
 		}
-		if (rc != SQLITE_DONE)
+		if (n < 0)
 			goto fail;
-		changed += sqlite3_changes(db);
-		sqlite3_finalize(st);
-		st = NULL;
+		changed += (int)n;
 	}
 	if (changed == 0) { /* nothing given, or no such space */
 		json_t *o = spaces_get(db, id, cause);
@@ -365,7 +340,6 @@ spaces_update(sqlite3 *db, const char *id, const json_t *body, char **cause)
 	return changed > 0;
 fail:
 	xasprintf(cause, "changing a space: %s", sqlite3_errmsg(db));
-	sqlite3_finalize(st);
 undo:
 	sqlite3_exec(db, "ROLLBACK TO spaces_update; RELEASE spaces_update",
 	    NULL, NULL, NULL);
@@ -375,16 +349,11 @@ undo:
 int
 spaces_delete(sqlite3 *db, const char *id, char **cause)
 {
-	sqlite3_stmt *st = NULL;
+	int64_t n;
 
-	if (sqlite3_prepare_v2(db, "DELETE FROM spaces WHERE id = ?", -1, &st,
-		NULL) != SQLITE_OK)
-		return spaces_fail(db, st, "deleting a space", cause);
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		return spaces_fail(db, st, "deleting a space", cause);
-	sqlite3_finalize(st);
-	return sqlite3_changes(db) > 0;
+	if ((n = db_exec(db, "DELETE FROM spaces WHERE id = ?", "t", id)) < 0)
+		return spaces_fail(db, NULL, "deleting a space", cause);
+	return n > 0;
 }
 
 /* ---- detection ---- */

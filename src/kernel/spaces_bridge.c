@@ -10,6 +10,7 @@
 #include "kernel/spaces_bridge.h"
 #include "llm/llm.h"
 #include "memory/memory.h"
+#include "store/db.h"
 #include "util/buf.h"
 #include "util/log.h"
 #include "util/utf8.h"
@@ -71,38 +72,23 @@ spaces_bridge_transcript(const json_t *messages, size_t from, struct buf *b)
 static int
 spaces_bridge_mark(sqlite3 *db, const char *session, long upto, char **cause)
 {
-	sqlite3_stmt *st = NULL;
-
-	if (sqlite3_prepare_v2(db,
-		"UPDATE sessions SET bridge_upto = ? WHERE id = ?", -1, &st,
-		NULL) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 1, upto) != SQLITE_OK ||
-	    sqlite3_bind_text(st, 2, session, -1, SQLITE_STATIC) != SQLITE_OK ||
-	    sqlite3_step(st) != SQLITE_DONE) {
+	if (db_exec(db, "UPDATE sessions SET bridge_upto = ? WHERE id = ?",
+		"It", (int64_t)upto, session) < 0) {
 		xasprintf(cause, "marking a session's bridge: %s",
 		    sqlite3_errmsg(db));
-		sqlite3_finalize(st);
 		return -1;
 	}
-	sqlite3_finalize(st);
 	return 0;
 }
 
 static long
 spaces_bridge_upto(sqlite3 *db, const char *session)
 {
-	sqlite3_stmt *st = NULL;
-	long upto = 0;
+	int64_t upto = 0;
 
-	if (sqlite3_prepare_v2(db,
-		"SELECT bridge_upto FROM sessions WHERE id = ?", -1, &st,
-		NULL) == SQLITE_OK) {
-		sqlite3_bind_text(st, 1, session, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) == SQLITE_ROW)
-			upto = (long)sqlite3_column_int64(st, 0);
-	}
-	sqlite3_finalize(st);
-	return upto;
+	db_int(db, "SELECT bridge_upto FROM sessions WHERE id = ?", &upto, "t",
+	    session);
+	return (long)upto;
 }
 
 /* The model's answer to the transcript, or NULL (logged). */

@@ -10,6 +10,7 @@
 #include "kernel/gate.h"
 #include "kernel/spaces_buffer.h"
 #include "llm/llm.h"
+#include "store/db.h"
 #include "util/buf.h"
 #include "util/log.h"
 #include "util/utf8.h"
@@ -178,11 +179,10 @@ spaces_buffer_read(sqlite3 *db, const char *session, char **summary, long *upto,
 
 	*summary = NULL;
 	*upto = 0;
-	if (sqlite3_prepare_v2(db,
-		"SELECT summary, summary_upto FROM sessions WHERE id = ?", -1,
-		&st, NULL) != SQLITE_OK)
+	if ((st = db_prepare(db,
+		 "SELECT summary, summary_upto FROM sessions WHERE id = ?", "t",
+		 session)) == NULL)
 		goto fail;
-	sqlite3_bind_text(st, 1, session, -1, SQLITE_STATIC);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if ((s = (const char *)sqlite3_column_text(st, 0)) != NULL)
 			*summary = xstrdup(s);
@@ -201,22 +201,14 @@ static int
 spaces_buffer_write(sqlite3 *db, const char *session, const char *summary,
     long upto, char **cause)
 {
-	sqlite3_stmt *st = NULL;
-
-	if (sqlite3_prepare_v2(db,
+	if (db_exec(db,
 		"UPDATE sessions SET summary = ?, summary_upto = ? "
 		"WHERE id = ?",
-		-1, &st, NULL) != SQLITE_OK ||
-	    sqlite3_bind_text(st, 1, summary, -1, SQLITE_STATIC) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 2, upto) != SQLITE_OK ||
-	    sqlite3_bind_text(st, 3, session, -1, SQLITE_STATIC) != SQLITE_OK ||
-	    sqlite3_step(st) != SQLITE_DONE) {
+		"tIt", summary, (int64_t)upto, session) < 0) {
 		xasprintf(cause, "keeping a session's summary: %s",
 		    sqlite3_errmsg(db));
-		sqlite3_finalize(st);
 		return -1;
 	}
-	sqlite3_finalize(st);
 	return 0;
 }
 

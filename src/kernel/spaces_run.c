@@ -11,6 +11,7 @@
 #include "kernel/spaces.h"
 #include "llm/llm.h"
 #include "security/audit.h"
+#include "store/db.h"
 #include "util/buf.h"
 #include "util/log.h"
 #include "util/xalloc.h"
@@ -18,20 +19,18 @@
 json_t *
 spaces_of_session(sqlite3 *db, const char *session, char **cause)
 {
-	sqlite3_stmt *st = NULL;
+	sqlite3_stmt *st;
 	char id[UUID_STRLEN] = "";
 	const char *s;
 	int rc;
 
 	*cause = NULL;
-	if (sqlite3_prepare_v2(db, "SELECT space_id FROM sessions WHERE id = ?",
-		-1, &st, NULL) != SQLITE_OK) {
+	if ((st = db_prepare(db, "SELECT space_id FROM sessions WHERE id = ?",
+		 "t", session)) == NULL) {
 		xasprintf(cause, "reading a session's space: %s",
 		    sqlite3_errmsg(db));
-		sqlite3_finalize(st);
 		return NULL;
 	}
-	sqlite3_bind_text(st, 1, session, -1, SQLITE_STATIC);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW &&
 	    (s = (const char *)sqlite3_column_text(st, 0)) != NULL)
 		snprintf(id, sizeof id, "%s", s);
@@ -48,29 +47,18 @@ int
 spaces_bind(sqlite3 *db, const char *session, const char *space_id,
     char **cause)
 {
-	sqlite3_stmt *st = NULL;
 	static const char *const sql[] = {
 		"UPDATE sessions SET space_id = ?2 WHERE id = ?1",
 		"UPDATE spaces SET session_id = ?1 WHERE id = ?2",
 	};
 	int i;
 
-	for (i = 0; i < 2; i++) {
-		if (sqlite3_prepare_v2(db, sql[i], -1, &st, NULL) !=
-			SQLITE_OK ||
-		    sqlite3_bind_text(st, 1, session, -1, SQLITE_STATIC) !=
-			SQLITE_OK ||
-		    sqlite3_bind_text(st, 2, space_id, -1, SQLITE_STATIC) !=
-			SQLITE_OK ||
-		    sqlite3_step(st) != SQLITE_DONE) {
+	for (i = 0; i < 2; i++)
+		if (db_exec(db, sql[i], "tt", session, space_id) < 0) {
 			xasprintf(cause, "binding a session to its space: %s",
 			    sqlite3_errmsg(db));
-			sqlite3_finalize(st);
 			return -1;
 		}
-		sqlite3_finalize(st);
-		st = NULL;
-	}
 	return 0;
 }
 

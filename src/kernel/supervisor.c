@@ -119,28 +119,15 @@ supervisor_max_depth(void)
 	return d;
 }
 
+/* One statement on the agent table: ?1 agent `id`, ?2 `text`; 0 or -1
+ * (logged). */
 static int
-sup_exec(sqlite3 *db, const char *sql, const char *id, const char *a,
-    const char *b, long long n)
+sup_exec(sqlite3 *db, const char *sql, const char *id, const char *text)
 {
-	sqlite3_stmt *st = NULL;
-	int rc;
-
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-		log_error("agent table: %s", sqlite3_errmsg(db));
-		return -1;
-	}
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, a, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, b, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, n);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		log_error("agent table: %s", sqlite3_errmsg(db));
-		return -1;
-	}
-	return 0;
+	if (db_exec(db, sql, "tt", id, text) >= 0)
+		return 0;
+	log_error("agent table: %s", sqlite3_errmsg(db));
+	return -1;
 }
 
 static void
@@ -164,33 +151,20 @@ static int
 sup_insert(sqlite3 *db, void *arg, char **cause)
 {
 	const struct sup_row *row = arg;
-	sqlite3_stmt *st = NULL;
 	char now[40];
-	int rc = -1;
 
 	sup_now(now, sizeof now);
-	if (sqlite3_prepare_v2(db,
+	if (db_exec(db,
 		"INSERT INTO agents (id, parent_id, group_id, session_id, "
 		"state, model, host_pid, created_at) VALUES (?, ?, ?, ?, "
 		"'queued', ?, ?, ?)",
-		-1, &st, NULL) != SQLITE_OK)
-		goto out;
-	sqlite3_bind_text(st, 1, row->a->id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2,
-	    row->a->parent[0] != '\0' ? row->a->parent : NULL, -1,
-	    SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, row->a->group, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, row->session, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, row->model, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 6, (long long)getpid());
-	sqlite3_bind_text(st, 7, now, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_DONE)
-		rc = 0;
-out:
-	if (rc != 0)
-		xasprintf(cause, "agent table: %s", sqlite3_errmsg(db));
-	sqlite3_finalize(st);
-	return rc;
+		"tttttIt", row->a->id,
+		row->a->parent[0] != '\0' ? row->a->parent : NULL,
+		row->a->group, row->session, row->model, (int64_t)getpid(),
+		now) >= 0)
+		return 0;
+	xasprintf(cause, "agent table: %s", sqlite3_errmsg(db));
+	return -1;
 }
 
 struct agent *
@@ -251,7 +225,7 @@ supervisor_create(sqlite3 *db, const char *session, const char *model,
 			sup_exec(db,
 			    "UPDATE agents SET state = 'failed', "
 			    "exit_reason = ?2 WHERE id = ?1",
-			    a->id, "too many agents in this process", NULL, 0);
+			    a->id, "too many agents in this process");
 		else
 			log_error("%s", why);
 		free(why);
@@ -386,7 +360,7 @@ supervisor_admit(sqlite3 *db, struct agent *a)
 	sup_now(now, sizeof now);
 	sup_exec(db,
 	    "UPDATE agents SET state = 'running', started_at = ?2 WHERE id = ?1",
-	    a->id, now, NULL, 0);
+	    a->id, now);
 	sup_event(EVENT_AGENT_STARTED, a, NULL, NULL);
 	return 0;
 }
@@ -401,7 +375,7 @@ supervisor_start_nested(sqlite3 *db, struct agent *a)
 	sup_now(now, sizeof now);
 	sup_exec(db,
 	    "UPDATE agents SET state = 'running', started_at = ?2 WHERE id = ?1",
-	    a->id, now, NULL, 0);
+	    a->id, now);
 	sup_event(EVENT_AGENT_STARTED, a, NULL, NULL);
 }
 
@@ -424,8 +398,9 @@ supervisor_hands(sqlite3 *db, struct agent *a, const struct hands_policy *pol,
 	if (cancel_fired(&a->cancel))
 		hands_kill(h);
 	pthread_mutex_unlock(&sup_lock);
-	sup_exec(db, "UPDATE agents SET worker_pid = ?4 WHERE id = ?1", a->id,
-	    NULL, NULL, (long long)hands_pid(h));
+	if (db_exec(db, "UPDATE agents SET worker_pid = ?2 WHERE id = ?1", "tI",
+		a->id, (int64_t)hands_pid(h)) < 0)
+		log_error("agent table: %s", sqlite3_errmsg(db));
 	return h;
 }
 
@@ -447,28 +422,19 @@ sup_update_end(sqlite3 *db, void *arg, char **cause)
 	int rc = -1;
 
 	sup_now(now, sizeof now);
-	if (sqlite3_prepare_v2(db,
-		"UPDATE agents SET state = ?, ended_at = ?, exit_reason = ?, "
-		"iterations = ?, input_tokens = ?, output_tokens = ?, "
-		"cost_usd = ? WHERE id = ?",
-		-1, &st, NULL) != SQLITE_OK)
-		goto out;
-	sqlite3_bind_text(st, 1, e->state, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, now, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, e->reason, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 4, e->iterations);
-	sqlite3_bind_int64(st, 5,
-	    e->usage != NULL ? e->usage->input_tokens : 0);
-	sqlite3_bind_int64(st, 6,
-	    e->usage != NULL ? e->usage->output_tokens : 0);
-	if (e->priced)
-		sqlite3_bind_double(st, 7, e->cost_usd);
-	else
-		sqlite3_bind_null(st, 7);
-	sqlite3_bind_text(st, 8, e->a->id, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_DONE)
+	/* ?8, the cost, stays NULL when the calls were not priced. */
+	if ((st = db_prepare(db,
+		 "UPDATE agents SET state = ?1, ended_at = ?2, "
+		 "exit_reason = ?3, iterations = ?4, input_tokens = ?5, "
+		 "output_tokens = ?6, cost_usd = ?8 WHERE id = ?7",
+		 "tttiIIt", e->state, now, e->reason, e->iterations,
+		 (int64_t)(e->usage != NULL ? e->usage->input_tokens : 0),
+		 (int64_t)(e->usage != NULL ? e->usage->output_tokens : 0),
+		 e->a->id)) != NULL &&
+	    (!e->priced ||
+		sqlite3_bind_double(st, 8, e->cost_usd) == SQLITE_OK) &&
+	    sqlite3_step(st) == SQLITE_DONE)
 		rc = 0;
-out:
 	if (rc != 0)
 		xasprintf(cause, "agent table: %s", sqlite3_errmsg(db));
 	sqlite3_finalize(st);
@@ -601,7 +567,7 @@ sup_set_zombie(sqlite3 *db, void *arg, char **cause)
 	if (sup_exec(db,
 		"UPDATE agents SET state = 'zombie', exit_reason = ?2 "
 		"WHERE id = ?1 AND state = 'running'",
-		a->id, a->zombie_reason, NULL, 0) != 0) {
+		a->id, a->zombie_reason) != 0) {
 		xasprintf(cause, "agent table: %s", sqlite3_errmsg(db));
 		return -1;
 	}
@@ -731,7 +697,7 @@ supervisor_recover(sqlite3 *db)
 		    "UPDATE agents SET state = 'failed', ended_at = ?2, "
 		    "exit_reason = 'interrupted: its process ended without "
 		    "finishing it' WHERE id = ?1",
-		    ids[i], now, NULL, 0);
+		    ids[i], now);
 		free(ids[i]);
 	}
 	free(ids);

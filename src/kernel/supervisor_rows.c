@@ -79,13 +79,12 @@ supervisor_pid_counts(sqlite3 *db, long pid, long long *running,
 	int rc = -1;
 
 	*running = *queued = 0;
-	if (sqlite3_prepare_v2(db,
-		"SELECT COALESCE(SUM(state = 'running'), 0), "
-		"COALESCE(SUM(state = 'queued'), 0) FROM agents "
-		"WHERE host_pid = ?1",
-		-1, &st, NULL) != SQLITE_OK)
+	if ((st = db_prepare(db,
+		 "SELECT COALESCE(SUM(state = 'running'), 0), "
+		 "COALESCE(SUM(state = 'queued'), 0) FROM agents "
+		 "WHERE host_pid = ?1",
+		 "I", (int64_t)pid)) == NULL)
 		goto out;
-	sqlite3_bind_int64(st, 1, pid);
 	if (sqlite3_step(st) != SQLITE_ROW)
 		goto out;
 	*running = sqlite3_column_int64(st, 0);

@@ -54,7 +54,6 @@ seed_store_put(sqlite3 *db, const struct seed *s, char **cause)
 	static const char sql[] =
 	    "INSERT INTO seeds (id, parent_id, root_id, generation, "
 	    "created_at, spec) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
-	sqlite3_stmt *st = NULL;
 	json_t *row = NULL, *v = NULL;
 	char *spec = NULL;
 	const char *p[1];
@@ -96,16 +95,9 @@ seed_store_put(sqlite3 *db, const struct seed *s, char **cause)
 	}
 	v = seed_to_json(s);
 	spec = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS);
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-		goto dbfail;
-	sqlite3_bind_text(st, 1, s->id, -1, SQLITE_STATIC);
-	if (s->generation > 1)
-		sqlite3_bind_text(st, 2, s->parent_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, s->root_id, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 4, s->generation);
-	sqlite3_bind_int64(st, 5, s->created_at);
-	sqlite3_bind_text(st, 6, spec, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_DONE) {
+	if (db_exec(db, sql, "tttiIt", s->id,
+		s->generation > 1 ? s->parent_id : NULL, s->root_id,
+		s->generation, s->created_at, spec) < 0) {
 		if (sqlite3_extended_errcode(db) == SQLITE_CONSTRAINT_UNIQUE)
 			xasprintf(cause, "root %s already has a generation %d",
 			    s->root_id, s->generation);
@@ -113,18 +105,12 @@ seed_store_put(sqlite3 *db, const struct seed *s, char **cause)
 			seed_db_fail(db, cause);
 		goto out;
 	}
-	sqlite3_finalize(st);
-	st = NULL;
-	if (s->generation > 1) {
-		if (sqlite3_prepare_v2(db,
-			"UPDATE seeds SET status = 'superseded' WHERE id = ?1 "
-			"AND status = 'active'",
-			-1, &st, NULL) != SQLITE_OK)
-			goto dbfail;
-		sqlite3_bind_text(st, 1, s->parent_id, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) != SQLITE_DONE)
-			goto dbfail;
-	}
+	if (s->generation > 1 &&
+	    db_exec(db,
+		"UPDATE seeds SET status = 'superseded' WHERE id = ?1 "
+		"AND status = 'active'",
+		"t", s->parent_id) < 0)
+		goto dbfail;
 	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
 		goto dbfail;
 	began = 0;
@@ -133,7 +119,6 @@ seed_store_put(sqlite3 *db, const struct seed *s, char **cause)
 dbfail:
 	seed_db_fail(db, cause);
 out:
-	sqlite3_finalize(st);
 	if (began)
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 	json_decref(row);
@@ -247,8 +232,7 @@ int
 seed_store_status(sqlite3 *db, const char *id, const char *status,
     const char *stop_reason, char **cause)
 {
-	sqlite3_stmt *st = NULL;
-	int rc;
+	int64_t n;
 
 	if (!seed_status_ok(status)) {
 		xasprintf(cause,
@@ -262,27 +246,16 @@ seed_store_status(sqlite3 *db, const char *id, const char *status,
 		    SEED_STOP_MAX);
 		return -1;
 	}
-	if (sqlite3_prepare_v2(db,
-		"UPDATE seeds SET status = ?2, stop_reason = ?3 WHERE id = ?1",
-		-1, &st, NULL) != SQLITE_OK)
+	if ((n = db_exec(db,
+		 "UPDATE seeds SET status = ?2, stop_reason = ?3 WHERE id = ?1",
+		 "ttt", id, status, stop_reason)) < 0)
 		return seed_db_fail(db, cause);
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, status, -1, SQLITE_STATIC);
-	if (stop_reason != NULL)
-		sqlite3_bind_text(st, 3, stop_reason, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		sqlite3_finalize(st);
-		return seed_db_fail(db, cause);
-	}
-	sqlite3_finalize(st);
-	rc = sqlite3_changes(db) == 0 ? 1 : 0;
-	return rc;
+	return n == 0 ? 1 : 0;
 }
 
 int
 seed_store_result(sqlite3 *db, const struct seed_result *r, char **cause)
 {
-	sqlite3_stmt *st = NULL;
 	struct seed *s = NULL;
 	char *detail = NULL;
 	int rc = -1;
@@ -309,31 +282,19 @@ seed_store_result(sqlite3 *db, const struct seed_result *r, char **cause)
 	}
 	if (r->detail != NULL)
 		detail = json_dumps(r->detail, JSON_COMPACT | JSON_ENCODE_ANY);
-	if (sqlite3_prepare_v2(db,
+	/* A NAN score binds NULL: SQLite stores no NaN. */
+	if (db_exec(db,
 		"INSERT INTO seed_results (seed_id, criterion_id, stage, "
 		"passed, score, detail, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
 		"?7)",
-		-1, &st, NULL) != SQLITE_OK) {
-		seed_db_fail(db, cause);
-		goto out;
-	}
-	sqlite3_bind_text(st, 1, s->id, -1, SQLITE_STATIC);
-	if (r->criterion_id != NULL)
-		sqlite3_bind_text(st, 2, r->criterion_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, seed_stage_name(r->stage), -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 4, r->passed != 0);
-	if (!isnan(r->score))
-		sqlite3_bind_double(st, 5, r->score);
-	if (detail != NULL)
-		sqlite3_bind_text(st, 6, detail, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 7, r->at != 0 ? r->at : time_wall_ms());
-	if (sqlite3_step(st) != SQLITE_DONE) {
+		"tttidtI", s->id, r->criterion_id, seed_stage_name(r->stage),
+		r->passed != 0, r->score, detail,
+		r->at != 0 ? r->at : time_wall_ms()) < 0) {
 		seed_db_fail(db, cause);
 		goto out;
 	}
 	rc = 0;
 out:
-	sqlite3_finalize(st);
 	free(detail);
 	seed_free(s);
 	return rc;

@@ -546,7 +546,6 @@ audit_head(sqlite3 *db, char **cause)
 json_t *
 audit_flush(sqlite3 *db, char **cause)
 {
-	sqlite3_stmt *st = NULL;
 	merkle_hash *leaves = NULL, root;
 	unsigned char msg[52], sig[crypto_sign_BYTES];
 	unsigned char sk[crypto_sign_SECRETKEYBYTES];
@@ -580,33 +579,20 @@ audit_flush(sqlite3 *db, char **cause)
 	if (own &&
 	    sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
 		goto dberr;
-	if (sqlite3_prepare_v2(db, "SELECT MAX(size) FROM audit_heads", -1, &st,
-		NULL) == SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW &&
-	    sqlite3_column_type(st, 0) != SQLITE_NULL)
-		last = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	st = NULL;
+	db_int(db, "SELECT COALESCE(MAX(size), -1) FROM audit_heads", &last,
+	    "");
 	if ((leaves = audit_leaves(db, &n, cause)) == NULL)
 		goto fail;
 	if ((int64_t)n != last) {
 		merkle_root(leaves, n, root);
 		audit_head_msg(n, root, ts, msg);
 		crypto_sign_detached(sig, NULL, msg, sizeof msg, sk);
-		if (sqlite3_prepare_v2(db,
+		if (db_exec(db,
 			"INSERT INTO audit_heads (size, root, ts_ms, signature, "
 			"public_key) VALUES (?1, ?2, ?3, ?4, ?5)",
-			-1, &st, NULL) != SQLITE_OK)
+			"IbIbb", (int64_t)n, root, (int)MERKLE_HASH, ts, sig,
+			(int)sizeof sig, pk, (int)sizeof pk) < 0)
 			goto dberr;
-		sqlite3_bind_int64(st, 1, (int64_t)n);
-		sqlite3_bind_blob(st, 2, root, MERKLE_HASH, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 3, ts);
-		sqlite3_bind_blob(st, 4, sig, sizeof sig, SQLITE_STATIC);
-		sqlite3_bind_blob(st, 5, pk, sizeof pk, SQLITE_STATIC);
-		if (sqlite3_step(st) != SQLITE_DONE)
-			goto dberr;
-		sqlite3_finalize(st);
-		st = NULL;
 		head = audit_head_json((int64_t)n, root, ts, sig, pk);
 	}
 	/* else nothing new: a head is never replaced. */
@@ -626,7 +612,6 @@ audit_flush(sqlite3 *db, char **cause)
 dberr:
 	xasprintf(cause, "audit: %s", sqlite3_errmsg(db));
 fail:
-	sqlite3_finalize(st);
 	json_decref(head);
 	if (own && !sqlite3_get_autocommit(db))
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
@@ -683,29 +668,19 @@ json_t *
 audit_list(sqlite3 *db, int64_t after, long limit, const char *action,
     const char *actor, const char *resource, char **cause)
 {
-	sqlite3_stmt *st = NULL;
+	sqlite3_stmt *st;
 	json_t *out = json_array();
-	int rc;
 
-	if (sqlite3_prepare_v2(db,
-		"SELECT seq, ts_ms, actor, action, resource, detail, leaf FROM "
-		"audit_log WHERE seq > ?1 AND (?2 IS NULL OR action = ?2) AND "
-		"(?3 IS NULL OR actor = ?3) AND (?4 IS NULL OR resource = ?4) "
-		"ORDER BY seq LIMIT ?5",
-		-1, &st, NULL) != SQLITE_OK)
-		goto fail;
-	sqlite3_bind_int64(st, 1, after);
-	sqlite3_bind_text(st, 2, action, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, actor, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, resource, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 5, limit);
-	rc = db_collect(st, audit_row_json, out);
-	st = NULL;
-	if (rc == 0)
+	if ((st = db_prepare(db,
+		 "SELECT seq, ts_ms, actor, action, resource, detail, leaf FROM "
+		 "audit_log WHERE seq > ?1 AND (?2 IS NULL OR action = ?2) AND "
+		 "(?3 IS NULL OR actor = ?3) AND (?4 IS NULL OR resource = ?4) "
+		 "ORDER BY seq LIMIT ?5",
+		 "ItttI", after, action, actor, resource, (int64_t)limit)) !=
+		NULL &&
+	    db_collect(st, audit_row_json, out) == 0)
 		return out;
-fail:
 	xasprintf(cause, "audit: %s", sqlite3_errmsg(db));
-	sqlite3_finalize(st);
 	json_decref(out);
 	return NULL;
 }

@@ -9,6 +9,7 @@
 #include "kernel/events.h"
 #include "security/audit.h"
 #include "security/permstore.h"
+#include "store/db.h"
 #include "util/xalloc.h"
 
 const char *
@@ -47,14 +48,13 @@ permstore_get(sqlite3 *db, const char *principal, json_t **out, char **cause)
 	int rc;
 
 	*out = NULL;
-	if (sqlite3_prepare_v2(db,
-		"SELECT principal, template, grants, updated_at, updated_by "
-		"FROM agent_permissions WHERE principal = ?",
-		-1, &st, NULL) != SQLITE_OK) {
+	if ((st = db_prepare(db,
+		 "SELECT principal, template, grants, updated_at, updated_by "
+		 "FROM agent_permissions WHERE principal = ?",
+		 "t", permstore_name(principal))) == NULL) {
 		xasprintf(cause, "permissions: %s", sqlite3_errmsg(db));
 		return -1;
 	}
-	sqlite3_bind_text(st, 1, permstore_name(principal), -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		*out = permstore_row(st);
@@ -77,50 +77,43 @@ struct permstore_change {
 	int changed;
 };
 
+/* The end of write `c` that changed `n` rows (-1: it failed). */
 static int
-permstore_run(sqlite3 *db, const char *sql, struct permstore_change *c,
-    char **cause)
+permstore_done(sqlite3 *db, struct permstore_change *c, int64_t n, char **cause)
 {
-	sqlite3_stmt *st = NULL;
-	int rc = -1;
-
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-		goto out;
-	sqlite3_bind_text(st, 1, c->principal, -1, SQLITE_STATIC);
-	if (sqlite3_bind_parameter_count(st) > 1) {
-		sqlite3_bind_text(st, 2, c->tpl, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 3, c->grants, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 4, c->now_ms);
-		sqlite3_bind_text(st, 5, c->actor, -1, SQLITE_STATIC);
-	}
-	if (sqlite3_step(st) != SQLITE_DONE)
-		goto out;
-	c->changed = sqlite3_changes(db);
-	rc = 0;
-out:
-	if (rc != 0)
+	if (n < 0) {
 		xasprintf(cause, "permissions of %s: %s", c->principal,
 		    sqlite3_errmsg(db));
-	sqlite3_finalize(st);
-	return rc;
+		return -1;
+	}
+	c->changed = (int)n;
+	return 0;
 }
 
 static int
 permstore_write_put(sqlite3 *db, void *arg, char **cause)
 {
-	return permstore_run(db,
-	    "INSERT INTO agent_permissions (principal, template, grants, "
-	    "updated_at, updated_by) VALUES (?1, ?2, ?3, ?4, ?5) "
-	    "ON CONFLICT (principal) DO UPDATE SET template = ?2, "
-	    "grants = ?3, updated_at = ?4, updated_by = ?5",
-	    arg, cause);
+	struct permstore_change *c = arg;
+
+	return permstore_done(db, c,
+	    db_exec(db,
+		"INSERT INTO agent_permissions (principal, template, grants, "
+		"updated_at, updated_by) VALUES (?1, ?2, ?3, ?4, ?5) "
+		"ON CONFLICT (principal) DO UPDATE SET template = ?2, "
+		"grants = ?3, updated_at = ?4, updated_by = ?5",
+		"tttIt", c->principal, c->tpl, c->grants, c->now_ms, c->actor),
+	    cause);
 }
 
 static int
 permstore_write_reset(sqlite3 *db, void *arg, char **cause)
 {
-	return permstore_run(db,
-	    "DELETE FROM agent_permissions WHERE principal = ?1", arg, cause);
+	struct permstore_change *c = arg;
+
+	return permstore_done(db, c,
+	    db_exec(db, "DELETE FROM agent_permissions WHERE principal = ?1",
+		"t", c->principal),
+	    cause);
 }
 
 static void
@@ -236,16 +229,14 @@ permstore_rules(sqlite3 *db, const char *principal, char **cause)
 	json_t *out, *match;
 	int rc;
 
-	if (sqlite3_prepare_v2(db,
-		"SELECT id, principal, tool, match, created_at, created_by "
-		"FROM policy_rules WHERE revoked_at IS NULL AND "
-		"(?1 IS NULL OR principal = ?1) ORDER BY id",
-		-1, &st, NULL) != SQLITE_OK) {
+	if ((st = db_prepare(db,
+		 "SELECT id, principal, tool, match, created_at, created_by "
+		 "FROM policy_rules WHERE revoked_at IS NULL AND "
+		 "(?1 IS NULL OR principal = ?1) ORDER BY id",
+		 "t", principal)) == NULL) {
 		xasprintf(cause, "rules: %s", sqlite3_errmsg(db));
 		return NULL;
 	}
-	if (principal != NULL)
-		sqlite3_bind_text(st, 1, principal, -1, SQLITE_STATIC);
 	out = json_array();
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		m = (const char *)sqlite3_column_text(st, 3);

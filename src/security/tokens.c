@@ -218,22 +218,14 @@ tokens_insert(sqlite3 *db, void *arg, char **cause)
 	sqlite3_stmt *st = NULL;
 	int rc = -1;
 
-	if (sqlite3_prepare_v2(db,
-		"INSERT INTO api_tokens (id, name, role, hash, created_at, "
-		"created_by, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
-		"RETURNING " TOKENS_COLS,
-		-1, &st, NULL) != SQLITE_OK)
+	if ((st = db_prepare(db,
+		 "INSERT INTO api_tokens (id, name, role, hash, created_at, "
+		 "created_by, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
+		 "RETURNING " TOKENS_COLS,
+		 "tttbItN", t->id, t->name, t->role, t->hash,
+		 (int)AUTH_HASH_LEN, t->now, t->actor,
+		 t->expires_at > 0 ? t->expires_at : (int64_t)0)) == NULL)
 		goto fail;
-	sqlite3_bind_text(st, 1, t->id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, t->name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, t->role, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 4, t->hash, AUTH_HASH_LEN, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 5, t->now);
-	sqlite3_bind_text(st, 6, t->actor, -1, SQLITE_STATIC);
-	if (t->expires_at > 0)
-		sqlite3_bind_int64(st, 7, t->expires_at);
-	else
-		sqlite3_bind_null(st, 7);
 	if (sqlite3_step(st) != SQLITE_ROW) {
 		if (sqlite3_extended_errcode(db) == SQLITE_CONSTRAINT_UNIQUE) {
 			xasprintf(cause, "a token named '%s' exists", t->name);
@@ -341,13 +333,11 @@ tokens_mark(sqlite3 *db, void *arg, char **cause)
 	sqlite3_stmt *st = NULL;
 	int rc = -1, step;
 
-	if (sqlite3_prepare_v2(db,
-		"UPDATE api_tokens SET revoked_at = ?2 WHERE (id = ?1 OR "
-		"name = ?1) AND revoked_at IS NULL RETURNING id, name, role",
-		-1, &st, NULL) != SQLITE_OK)
+	if ((st = db_prepare(db,
+		 "UPDATE api_tokens SET revoked_at = ?2 WHERE (id = ?1 OR "
+		 "name = ?1) AND revoked_at IS NULL RETURNING id, name, role",
+		 "tI", g->which, g->now)) == NULL)
 		goto fail;
-	sqlite3_bind_text(st, 1, g->which, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, g->now);
 	if ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		g->found = 1;
 		snprintf(g->id, sizeof g->id, "%s", sqlite3_column_text(st, 0));
@@ -417,16 +407,9 @@ out:
 static void
 tokens_touch(sqlite3 *db, const char *tid, int64_t now_ms)
 {
-	sqlite3_stmt *st = NULL;
-
-	if (sqlite3_prepare_v2(db,
-		"UPDATE api_tokens SET last_used_at = ?2 WHERE id = ?1", -1,
-		&st, NULL) == SQLITE_OK) {
-		sqlite3_bind_text(st, 1, tid, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 2, now_ms);
-		(void)sqlite3_step(st);
-	}
-	sqlite3_finalize(st);
+	(void)db_exec(db,
+	    "UPDATE api_tokens SET last_used_at = ?2 WHERE id = ?1", "tI", tid,
+	    now_ms);
 }
 
 /*
@@ -509,12 +492,11 @@ tokens_check(sqlite3 *db, const char *presented, int64_t now_ms,
 			tokens_touch(db, tid, now_ms);
 		goto out;
 	}
-	if (sqlite3_prepare_v2(db,
-		"SELECT id, name, role, hash, expires_at, revoked_at, "
-		"last_used_at FROM api_tokens WHERE hash = ?1",
-		-1, &st, NULL) != SQLITE_OK)
+	if ((st = db_prepare(db,
+		 "SELECT id, name, role, hash, expires_at, revoked_at, "
+		 "last_used_at FROM api_tokens WHERE hash = ?1",
+		 "b", mine, (int)AUTH_HASH_LEN)) == NULL)
 		goto out;
-	sqlite3_bind_blob(st, 1, mine, AUTH_HASH_LEN, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_ROW)
 		goto out;
 	stored = sqlite3_column_blob(st, 3);

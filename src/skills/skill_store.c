@@ -19,6 +19,7 @@
 #include "security/confine.h"
 #include "skills/skill.h"
 #include "skills/skill_int.h"
+#include "store/db.h"
 #include "util/file.h"
 #include "util/json.h"
 #include "util/path.h"
@@ -36,11 +37,10 @@ skill_state_apply(sqlite3 *db, struct skill *s)
 	s->enabled = 1;
 	s->changed = 0;
 	if (db == NULL ||
-	    sqlite3_prepare_v2(db,
-		"SELECT enabled, hash FROM skill_state WHERE name = ?", -1, &st,
-		NULL) != SQLITE_OK)
+	    (st = db_prepare(db,
+		 "SELECT enabled, hash FROM skill_state WHERE name = ?", "t",
+		 s->name)) == NULL)
 		goto out;
-	sqlite3_bind_text(st, 1, s->name, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		s->enabled = sqlite3_column_int(st, 0) != 0;
 		hash = (const char *)sqlite3_column_text(st, 1);
@@ -55,30 +55,17 @@ int
 skill_set_enabled(sqlite3 *db, const struct skill *s, int enabled,
     const char *actor, char **cause)
 {
-	sqlite3_stmt *st = NULL;
-	int rc = -1;
-
-	if (sqlite3_prepare_v2(db,
+	if (db_exec(db,
 		"INSERT INTO skill_state (name, enabled, hash, updated_at, "
 		"updated_by) VALUES (?, ?, ?, ?, ?) ON CONFLICT (name) DO "
 		"UPDATE SET enabled = excluded.enabled, hash = excluded.hash, "
 		"updated_at = excluded.updated_at, "
 		"updated_by = excluded.updated_by",
-		-1, &st, NULL) != SQLITE_OK)
-		goto out;
-	sqlite3_bind_text(st, 1, s->name, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, enabled != 0);
-	sqlite3_bind_text(st, 3, s->hash, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, time_wall_ms());
-	sqlite3_bind_text(st, 5, actor, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_DONE)
-		rc = 0;
-out:
-	if (rc < 0)
-		xasprintf(cause, "saving the skill's state: %s",
-		    sqlite3_errmsg(db));
-	sqlite3_finalize(st);
-	return rc;
+		"titIt", s->name, enabled != 0, s->hash, time_wall_ms(),
+		actor) >= 0)
+		return 0;
+	xasprintf(cause, "saving the skill's state: %s", sqlite3_errmsg(db));
+	return -1;
 }
 
 int
