@@ -2,6 +2,7 @@
  * gate.c — the LLM gate: every chat call and every embedding request
  * through the same steps (gate_begin(), the call, gate_end()).
  */
+#include <math.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -36,52 +37,27 @@ static void
 gate_record_db(const struct gate_record *r, int64_t started)
 {
 	sqlite3 *db;
-	sqlite3_stmt *st = NULL;
 	char stamp[40];
 
 	if ((db = db_get()) == NULL)
 		return;
 	time_rfc3339(started, stamp, sizeof stamp);
-	if (sqlite3_prepare_v2(db,
+	/* The cost is NULL (NaN) when the calls were not priced. */
+	if (db_exec(db,
 		"INSERT INTO llm_calls (started_at, provider, model, kind, "
 		"input_tokens, output_tokens, cache_read_tokens, "
 		"cache_write_tokens, cost_usd, duration_ms, attempts, status, "
 		"error, queue_ms, agent_id, principal, class, phase) VALUES (?, "
 		"?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-		-1, &st, NULL) != SQLITE_OK) {
+		"ttttIIIIdIittItttt", stamp, r->provider, r->model, r->kind,
+		(int64_t)r->usage.input_tokens, (int64_t)r->usage.output_tokens,
+		(int64_t)r->usage.cache_read_tokens,
+		(int64_t)r->usage.cache_write_tokens,
+		r->priced ? r->cost_usd : NAN, (int64_t)r->duration_ms,
+		r->attempts, r->status, r->error, (int64_t)r->queue_ms,
+		r->agent_id[0] != '\0' ? r->agent_id : NULL, r->principal,
+		r->cls, r->phase) < 0)
 		log_error("recording an LLM call: %s", sqlite3_errmsg(db));
-		return;
-	}
-	sqlite3_bind_text(st, 1, stamp, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 2, r->provider, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, r->model, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, r->kind, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 5, r->usage.input_tokens);
-	sqlite3_bind_int64(st, 6, r->usage.output_tokens);
-	sqlite3_bind_int64(st, 7, r->usage.cache_read_tokens);
-	sqlite3_bind_int64(st, 8, r->usage.cache_write_tokens);
-	if (r->priced)
-		sqlite3_bind_double(st, 9, r->cost_usd);
-	else
-		sqlite3_bind_null(st, 9);
-	sqlite3_bind_int64(st, 10, r->duration_ms);
-	sqlite3_bind_int(st, 11, r->attempts);
-	sqlite3_bind_text(st, 12, r->status, -1, SQLITE_STATIC);
-	if (r->error != NULL)
-		sqlite3_bind_text(st, 13, r->error, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(st, 13);
-	sqlite3_bind_int64(st, 14, r->queue_ms);
-	if (r->agent_id[0] != '\0')
-		sqlite3_bind_text(st, 15, r->agent_id, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(st, 15);
-	sqlite3_bind_text(st, 16, r->principal, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 17, r->cls, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 18, r->phase, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		log_error("recording an LLM call: %s", sqlite3_errmsg(db));
-	sqlite3_finalize(st);
 }
 
 /* A call about to be made: what its record knows before it. */

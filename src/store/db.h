@@ -70,7 +70,7 @@ json_t *db_row(sqlite3 *db, const char *sql, int n, const char *const *params,
  *   i  int                     integer
  *   I  int64_t                 integer
  *   N  int64_t                 integer, 0 binds NULL ("not set")
- *   d  double                  real
+ *   d  double                  real (NaN binds NULL, as SQLite stores it)
  *   b  const void *, int       blob of that many bytes (NULL binds NULL)
  * Values are copied when bound.  An unknown letter is a programming
  * error (abort).  Errors are left in sqlite3_errmsg(db).

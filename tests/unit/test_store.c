@@ -3,6 +3,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -202,6 +203,9 @@ test_bound(void **state)
 	assert_int_equal(db_exec(db, "INSERT INTO t VALUES (?, ?, 0, 0, ?, ?)",
 			     "tibN", NULL, 8, NULL, 0, (int64_t)5),
 	    1);
+	/* A NaN real is stored as NULL (gate.c's unpriced cost). */
+	assert_int_equal(db_int(db, "SELECT ? IS NULL", &n, "d", NAN), 1);
+	assert_int_equal(n, 1);
 	/* Text with a length: the bytes up to it, not to a NUL. */
 	assert_int_equal(db_exec(db, "INSERT INTO t (a, b) VALUES (?, ?)", "Ti",
 			     "twofold", 3, 9),
