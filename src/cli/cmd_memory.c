@@ -470,8 +470,15 @@ mem_forget(int argc, char **argv)
 	return mem_close(&m, rc, NULL, cause);
 }
 
+/*
+ * A subcommand without arguments that asks the memory service for one
+ * report: printed by `print`, or as JSON with --json (always without a
+ * printer).
+ */
 static int
-mem_dream(int argc, char **argv)
+mem_report(int argc, char **argv,
+    json_t *(*ask)(const struct mem_cmd *, char **),
+    void (*print)(const json_t *))
 {
 	struct mem_cmd m;
 	json_t *j;
@@ -481,65 +488,61 @@ mem_dream(int argc, char **argv)
 	if ((rc = mem_args(argc, argv, 0, 0, &m)) != EXIT_OK ||
 	    (rc = mem_open(&m)) != EXIT_OK)
 		return rc;
-	if ((j = memory_dream(m.db, m.cfg, "cli", &cause)) != NULL)
-		oxjson_print(stdout, j, 1);
+	if ((j = ask(&m, &cause)) != NULL) {
+		if (m.o.json || print == NULL)
+			oxjson_print(stdout, j, 1);
+		else
+			print(j);
+	}
 	return mem_close(&m, j != NULL ? EXIT_OK : EXIT_FAIL, j, cause);
+}
+
+static json_t *
+mem_ask_dream(const struct mem_cmd *m, char **cause)
+{
+	return memory_dream(m->db, m->cfg, "cli", cause);
+}
+
+static json_t *
+mem_ask_compact(const struct mem_cmd *m, char **cause)
+{
+	return memory_compact(m->db, m->cfg, "user", cause);
+}
+
+static json_t *
+mem_ask_stats(const struct mem_cmd *m, char **cause)
+{
+	return memory_stats(m->db, cause);
+}
+
+static json_t *
+mem_ask_tune(const struct mem_cmd *m, char **cause)
+{
+	return memory_tune(m->db, NULL, cause);
+}
+
+static int
+mem_dream(int argc, char **argv)
+{
+	return mem_report(argc, argv, mem_ask_dream, NULL);
 }
 
 static int
 mem_compact(int argc, char **argv)
 {
-	struct mem_cmd m;
-	json_t *j;
-	char *cause = NULL;
-	int rc;
-
-	if ((rc = mem_args(argc, argv, 0, 0, &m)) != EXIT_OK ||
-	    (rc = mem_open(&m)) != EXIT_OK)
-		return rc;
-	if ((j = memory_compact(m.db, m.cfg, "user", &cause)) != NULL) {
-		if (m.o.json)
-			oxjson_print(stdout, j, 1);
-		else
-			mprint_compact(j);
-	}
-	return mem_close(&m, j != NULL ? EXIT_OK : EXIT_FAIL, j, cause);
+	return mem_report(argc, argv, mem_ask_compact, mprint_compact);
 }
 
 static int
 mem_stats(int argc, char **argv)
 {
-	struct mem_cmd m;
-	json_t *j;
-	char *cause = NULL;
-	int rc;
-
-	if ((rc = mem_args(argc, argv, 0, 0, &m)) != EXIT_OK ||
-	    (rc = mem_open(&m)) != EXIT_OK)
-		return rc;
-	if ((j = memory_stats(m.db, &cause)) != NULL)
-		oxjson_print(stdout, j, 1);
-	return mem_close(&m, j != NULL ? EXIT_OK : EXIT_FAIL, j, cause);
+	return mem_report(argc, argv, mem_ask_stats, NULL);
 }
 
 static int
 mem_tune(int argc, char **argv)
 {
-	struct mem_cmd m;
-	json_t *j;
-	char *cause = NULL;
-	int rc;
-
-	if ((rc = mem_args(argc, argv, 0, 0, &m)) != EXIT_OK ||
-	    (rc = mem_open(&m)) != EXIT_OK)
-		return rc;
-	if ((j = memory_tune(m.db, NULL, &cause)) != NULL) {
-		if (m.o.json)
-			oxjson_print(stdout, j, 1);
-		else
-			mprint_tuning(j);
-	}
-	return mem_close(&m, j != NULL ? EXIT_OK : EXIT_FAIL, j, cause);
+	return mem_report(argc, argv, mem_ask_tune, mprint_tuning);
 }
 
 /* The ROOT index: every topic, or one with its memories. */
