@@ -723,21 +723,15 @@ dream_report_row(sqlite3_stmt *st)
 json_t *
 memory_dream_reports(sqlite3 *db, long limit, char **cause)
 {
-	sqlite3_stmt *st = NULL;
 	json_t *out = json_array();
-	int rc;
 
-	if ((st = db_prepare(db,
-		 "SELECT id, report FROM memory_dreams ORDER BY id DESC LIMIT ?1",
-		 "I", (int64_t)limit)) == NULL)
-		goto fail;
-	rc = db_collect(st, dream_report_row, out);
-	st = NULL;
-	if (rc == 0)
+	if (db_collect(db_prepare(db,
+			   "SELECT id, report FROM memory_dreams ORDER BY id "
+			   "DESC LIMIT ?1",
+			   "I", (int64_t)limit),
+		dream_report_row, out) == 0)
 		return out;
-fail:
 	xasprintf(cause, "memory: %s", sqlite3_errmsg(db));
-	sqlite3_finalize(st);
 	json_decref(out);
 	return NULL;
 }

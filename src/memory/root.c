@@ -412,23 +412,18 @@ root_row_json(sqlite3_stmt *st)
 json_t *
 memory_topics(sqlite3 *db, const char *prefix, long limit, char **cause)
 {
-	sqlite3_stmt *st = NULL;
 	json_t *out = json_array();
 
 	if (prefix == NULL)
 		prefix = "";
-	if ((st = db_prepare(db,
-		 "SELECT topic, summary, count, touched_ms FROM memory_topics "
-		 "WHERE substr(topic, 1, length(?1)) = lower(?1) "
-		 "ORDER BY count DESC, topic LIMIT ?2",
-		 "tI", prefix, (int64_t)(limit > 0 ? limit : -1))) == NULL)
-		goto dberr;
-	if (db_collect(st, root_row_json, out) == 0) /* finalizes st */
+	if (db_collect(db_prepare(db,
+			   "SELECT topic, summary, count, touched_ms FROM "
+			   "memory_topics WHERE substr(topic, 1, length(?1)) = "
+			   "lower(?1) ORDER BY count DESC, topic LIMIT ?2",
+			   "tI", prefix, (int64_t)(limit > 0 ? limit : -1)),
+		root_row_json, out) == 0)
 		return out;
-	st = NULL;
-dberr:
 	xasprintf(cause, "memory: topics: %s", sqlite3_errmsg(db));
-	sqlite3_finalize(st);
 	json_decref(out);
 	return NULL;
 }

@@ -326,23 +326,17 @@ json_t *
 memory_list(sqlite3 *db, const char *type, const char *tier, long limit,
     long offset, char **cause)
 {
-	sqlite3_stmt *st = NULL;
 	json_t *out = json_array();
-	int rc;
 
-	if ((st = db_prepare(db,
-		 "SELECT " MEM_COLUMNS " FROM memories WHERE (?1 IS NULL OR "
-		 "type = ?1) AND (?2 IS NULL OR tier = ?2) ORDER BY created_ms "
-		 "DESC, id DESC LIMIT ?3 OFFSET ?4",
-		 "ttII", type, tier, (int64_t)limit, (int64_t)offset)) == NULL)
-		goto fail;
-	rc = db_collect(st, mem_row_json, out);
-	st = NULL;
-	if (rc == 0)
+	if (db_collect(db_prepare(db,
+			   "SELECT " MEM_COLUMNS " FROM memories WHERE (?1 IS "
+			   "NULL OR type = ?1) AND (?2 IS NULL OR tier = ?2) "
+			   "ORDER BY created_ms DESC, id DESC LIMIT ?3 OFFSET "
+			   "?4",
+			   "ttII", type, tier, (int64_t)limit, (int64_t)offset),
+		mem_row_json, out) == 0)
 		return out;
-fail:
 	xasprintf(cause, "memory: %s", sqlite3_errmsg(db));
-	sqlite3_finalize(st);
 	json_decref(out);
 	return NULL;
 }

@@ -668,17 +668,16 @@ json_t *
 audit_list(sqlite3 *db, int64_t after, long limit, const char *action,
     const char *actor, const char *resource, char **cause)
 {
-	sqlite3_stmt *st;
 	json_t *out = json_array();
 
-	if ((st = db_prepare(db,
-		 "SELECT seq, ts_ms, actor, action, resource, detail, leaf FROM "
-		 "audit_log WHERE seq > ?1 AND (?2 IS NULL OR action = ?2) AND "
-		 "(?3 IS NULL OR actor = ?3) AND (?4 IS NULL OR resource = ?4) "
-		 "ORDER BY seq LIMIT ?5",
-		 "ItttI", after, action, actor, resource, (int64_t)limit)) !=
-		NULL &&
-	    db_collect(st, audit_row_json, out) == 0)
+	if (db_collect(db_prepare(db,
+			   "SELECT seq, ts_ms, actor, action, resource, detail, "
+			   "leaf FROM audit_log WHERE seq > ?1 AND (?2 IS NULL "
+			   "OR action = ?2) AND (?3 IS NULL OR actor = ?3) AND "
+			   "(?4 IS NULL OR resource = ?4) ORDER BY seq LIMIT ?5",
+			   "ItttI", after, action, actor, resource,
+			   (int64_t)limit),
+		audit_row_json, out) == 0)
 		return out;
 	xasprintf(cause, "audit: %s", sqlite3_errmsg(db));
 	json_decref(out);

@@ -304,14 +304,13 @@ tokens_create(sqlite3 *db, const char *name, int role, int64_t expires_at,
 json_t *
 tokens_list(sqlite3 *db, char **cause)
 {
-	sqlite3_stmt *st = NULL;
 	json_t *out = json_array();
 
-	if (sqlite3_prepare_v2(db,
-		"SELECT " TOKENS_COLS
-		" FROM api_tokens ORDER BY created_at DESC, id",
-		-1, &st, NULL) != SQLITE_OK ||
-	    db_collect(st, tokens_row, out) != 0) {
+	if (db_collect(db_prepare(db,
+			   "SELECT " TOKENS_COLS
+			   " FROM api_tokens ORDER BY created_at DESC, id",
+			   ""),
+		tokens_row, out) != 0) {
 		xasprintf(cause, "tokens: %s", sqlite3_errmsg(db));
 		json_decref(out);
 		return NULL;

@@ -254,6 +254,8 @@ db_collect(sqlite3_stmt *st, json_t *(*row)(sqlite3_stmt *), json_t *out)
 	json_t *r;
 	int rc;
 
+	if (st == NULL) /* db_prepare() failed: its error is kept */
+		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if ((r = row(st)) != NULL)
 			json_array_append_new(out, r);

@@ -54,7 +54,8 @@ json_t *db_rows(sqlite3 *db, const char *sql, int n, const char *const *params,
  * Step `st` to its end, appending row(st) of each row to `out` (a NULL
  * from row() skips the row), then finalize it.  0; or -1 on an SQLite
  * error, which is left in sqlite3_errmsg() (the statement is finalized
- * either way).
+ * either way).  A NULL `st` (a db_prepare() that failed) is -1 too, so
+ * db_collect(db_prepare(...), row, out) is one call.
  */
 int db_collect(sqlite3_stmt *st, json_t *(*row)(sqlite3_stmt *), json_t *out);
 /* The first row of db_rows(), or NULL (no row: *cause stays NULL). */

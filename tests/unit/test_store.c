@@ -182,6 +182,7 @@ test_bound(void **state)
 	sqlite3 *db;
 	sqlite3_stmt *st;
 	char *cause = NULL, text[8];
+	json_t *rows;
 	int64_t n = -7;
 	double d = -1;
 
@@ -246,6 +247,14 @@ test_bound(void **state)
 	assert_non_null(strstr(sqlite3_errmsg(db), "nosuch"));
 	assert_int_equal(db_int(db, "SELECT x FROM t", &n, ""), -1);
 	assert_null(db_prepare(db, "SELECT ?1", "tt", "a", "b"));
+	/* A failed db_prepare() given to db_collect() is its error. */
+	rows = json_array();
+	assert_int_equal(db_collect(db_prepare(db, "SELECT x FROM t", ""), NULL,
+			     rows),
+	    -1);
+	assert_non_null(strstr(sqlite3_errmsg(db), "no such column"));
+	assert_int_equal(json_array_size(rows), 0);
+	json_decref(rows);
 	assert_int_equal(db_exec(db, "INSERT INTO t (b) VALUES (?)", "t",
 			     "x' ; DROP TABLE t; --"),
 	    1);
