@@ -132,8 +132,8 @@ mprint_compact_why(const json_t *j)
 		       "next run (or dream) goes on\n",
 		    mprint_int(j, "max_calls"));
 	else
-		printf("pending: a summary could not be stored (the log says "
-		       "why); the next run tries again\n");
+		printf("pending: a summary could not be written or stored (the "
+		       "log says why); the next run tries again\n");
 }
 
 void

@@ -78,7 +78,8 @@ json_t *db_row(sqlite3 *db, const char *sql, int n, const char *const *params,
  */
 /* The prepared and bound statement (caller finalizes), or NULL. */
 sqlite3_stmt *db_prepare(sqlite3 *db, const char *sql, const char *types, ...);
-/* Run it to its end: the rows it changed (>= 0), or -1. */
+/* Run it to its end: the rows an INSERT, UPDATE or DELETE changed (>= 0;
+ * for another statement a number to ignore), or -1. */
 int64_t db_exec(sqlite3 *db, const char *sql, const char *types, ...);
 /*
  * The first column of its first row in *out: 1, or 0 when there is no

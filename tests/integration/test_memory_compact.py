@@ -424,8 +424,8 @@ def test_one_compaction_at_a_time(llm):
 
 
 
-def compact_during(ox, at, meanwhile):
-    """Compact at `at`, running meanwhile() while the first model call
+def compact_during(ox, at, meanwhile, call=1):
+    """Compact at `at`, running meanwhile() while model call number `call`
     waits (the fake stalls it), and return the report."""
     import threading
     import time
@@ -433,9 +433,9 @@ def compact_during(ox, at, meanwhile):
     t = threading.Thread(target=lambda: out.update(r=compact(ox, at)))
     t.start()
     deadline = time.time() + 30
-    while not chats(ox) and time.time() < deadline:
+    while len(chats(ox)) < call and time.time() < deadline:
         time.sleep(0.02)
-    assert chats(ox), 'the compaction never asked the model'
+    assert len(chats(ox)) >= call, 'the compaction never asked the model'
     meanwhile()
     t.join(60)
     assert 'r' in out, 'the compaction did not finish'
@@ -513,3 +513,48 @@ def test_a_summary_forgotten_during_its_rewrite_is_not_brought_back(llm):
     rep = compact(llm, '2025-10-02T12:00:00')
     assert rep['levels']['daily']['written'] == 1, rep
     assert sources_of(llm, 'daily', '2025-10-01') == [a, b]
+
+
+def test_an_edge_keeps_the_version_the_model_was_shown(llm):
+    # A day's summary changes while the model writes its week's (here by
+    # hand: one compaction runs at a time, so only a bug could do it):
+    # the week's edge keeps the version its prompt showed, and the next
+    # run takes the newer one in.
+    llm.write_config('[engine]\nretry_base_ms = 20\n'
+                     'default_model = "openai/gpt-4.1"\n')
+    llm.fake.load({'turns': [{'text': 'Summary %d' % i} for i in range(20)]})
+    for day in range(1, 6):  # 2025-W40 ends on Sunday the 5th
+        add(llm, 'Day %d: a note' % day, '2025-10-%02dT09:00:00' % day,
+            '--type', 'episode')
+    rep = compact(llm, '2025-10-10T00:00:00')
+    assert levels(rep)['weekly'] == (1, 0, 0, 0), rep
+    add(llm, 'Day 3: another note', '2025-10-03T15:00:00', '--type',
+        'episode')
+    (day3,), = rows(llm, "SELECT memory_id FROM memory_summaries WHERE "
+                    "period = '2025-10-03'")
+    (week,), = rows(llm, "SELECT memory_id FROM memory_summaries WHERE "
+                    "period = '2025-W40'")
+    llm.fake.reset()
+    llm.fake.load({'turns': [{'text': 'Day 3, rewritten'},
+                             {'text': 'The week, rewritten',
+                              'fault': {'stall_ms': 1500}}] +
+                   [{'text': 'Summary %d' % i} for i in range(20)]})
+
+    def meanwhile():
+        c = sqlite3.connect(llm.path('oxios.db'), timeout=10)
+        try:
+            c.execute('UPDATE memory_summaries SET version = version + 1 '
+                      'WHERE memory_id = ?', (day3,))
+            c.commit()
+        finally:
+            c.close()
+    rep = compact_during(llm, '2025-10-10T00:00:00', meanwhile, call=2)
+    assert levels(rep)['weekly'] == (0, 1, 0, 0), rep
+    assert rows(llm, 'SELECT version FROM memory_summaries WHERE '
+                'memory_id = ?', day3) == [(3,)]
+    assert rows(llm, 'SELECT seen FROM memory_summary_sources WHERE '
+                'summary_id = ? AND source_id = ?', week, day3) == [(2,)]
+    rep = compact(llm, '2025-10-10T00:00:00')
+    assert levels(rep)['weekly'] == (0, 1, 0, 0), rep
+    assert rows(llm, 'SELECT seen FROM memory_summary_sources WHERE '
+                'summary_id = ? AND source_id = ?', week, day3) == [(3,)]

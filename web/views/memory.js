@@ -265,7 +265,7 @@ export async function mount(root, ctx) {
     if (r.refused) return 'The rest waits for the next run.';
     if (!r.model) return 'No chat model: summaries wait until engine.default_model\'s provider has a key.';
     if (r.capped) return `A run makes at most ${r.max_calls} model calls: the next run goes on.`;
-    return 'A summary could not be stored (the log says why): the next run tries again.';
+    return 'A summary could not be written or stored (the log says why): the next run tries again.';
   }
 
   // A compaction now (POST /api/memory/compact): what it did, per level.
