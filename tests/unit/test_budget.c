@@ -9,6 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "budget_race.h"
 #include "tmpdb.h"
 
 #include "kernel/budget.h"
@@ -256,80 +257,23 @@ test_unpriced_fails_closed(void **state)
 	json_decref(msgs);
 }
 
-#define RACERS 20
-#define TRIES 5
-
-static pthread_barrier_t race_start;
-static int race_won;
-static pthread_mutex_t race_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static void *
-racer(void *arg)
+static void
+test_race_no_overspend(void **state)
 {
 	struct budget_limits lim;
-	struct budget_estimate e = { 100, 0.1, 1, 0, 0 };
-	sqlite3 *mine;
+	long long tokens;
+	double usd;
 	char *cause = NULL;
-	int64_t id;
-	int i, won = 0;
 
-	(void)arg;
-	if (db_open(tdb.path, &mine, &cause) != 0) {
-		fprintf(stderr, "%s\n", cause);
-		free(cause);
-		pthread_barrier_wait(&race_start);
-		return (void *)1;
-	}
+	(void)state;
 	memset(&lim, 0, sizeof lim);
 	lim.run_id = "shared";
 	lim.run_tokens = 1000;
 	lim.daily_usd = 0.95; /* the tighter of the two: 9 calls */
-	pthread_barrier_wait(&race_start);
-	for (i = 0; i < TRIES; i++) {
-		if (budget_reserve(mine, &lim, "anthropic", "claude-haiku-4-5",
-			&e, T0 + 5 * DAY, &id, &cause) == 0) {
-			won++;
-			if (budget_settle(mine, id, 100, 0.1, &cause) != 0)
-				break;
-		} else {
-			if (strncmp(cause, "budget: the daily", 17) != 0) {
-				fprintf(stderr, "%s\n", cause);
-				free(cause);
-				break;
-			}
-			free(cause);
-			cause = NULL;
-		}
-	}
-	db_close(mine);
-	pthread_mutex_lock(&race_lock);
-	race_won += won;
-	pthread_mutex_unlock(&race_lock);
-	return i == TRIES ? NULL : (void *)1;
-}
-
-static void
-test_race_no_overspend(void **state)
-{
-	pthread_t t[RACERS];
-	void *ret;
-	long long tokens;
-	double usd;
-	char *cause = NULL;
-	int i, failed = 0;
-
-	(void)state;
-	pthread_barrier_init(&race_start, NULL, RACERS);
-	for (i = 0; i < RACERS; i++)
-		assert_int_equal(pthread_create(&t[i], NULL, racer, NULL), 0);
-	for (i = 0; i < RACERS; i++) {
-		pthread_join(t[i], &ret);
-		failed += ret != NULL;
-	}
-	pthread_barrier_destroy(&race_start);
-	assert_int_equal(failed, 0);
 	/* 100 calls tried, $0.95 allows exactly nine of $0.10. */
-	assert_int_equal(race_won, 9);
+	assert_int_equal(budget_race(tdb.path, &lim, "budget: the daily",
+			     T0 + 5 * DAY),
+	    9);
 	assert_int_equal(budget_run_spent(db, "shared", &tokens, &usd, &cause),
 	    0);
 	assert_int_equal(tokens, 900);

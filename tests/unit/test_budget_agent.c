@@ -13,6 +13,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "budget_race.h"
 #include "tmpdb.h"
 
 #include "kernel/budget_agent.h"
@@ -543,79 +544,22 @@ test_holds_events_and_list(void **state)
 	config_free(cfg);
 }
 
-#define RACERS 20
-#define TRIES 5
-
-static pthread_barrier_t race_start;
-static int race_won;
-static pthread_mutex_t race_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static void *
-racer(void *arg)
-{
-	struct budget_limits lim;
-	struct budget_estimate e = { 100, 0.1, 1, 0, 0 };
-	sqlite3 *mine;
-	char *cause = NULL;
-	int64_t id;
-	int i, won = 0;
-
-	(void)arg;
-	if (db_open(tdb.path, &mine, &cause) != 0) {
-		fprintf(stderr, "%s\n", cause);
-		free(cause);
-		pthread_barrier_wait(&race_start);
-		return (void *)1;
-	}
-	memset(&lim, 0, sizeof lim);
-	lim.principal = "racer";
-	pthread_barrier_wait(&race_start);
-	for (i = 0; i < TRIES; i++) {
-		if (budget_reserve(mine, &lim, "anthropic", "claude-haiku-4-5",
-			&e, T0 + 5 * DAY, &id, &cause) == 0) {
-			won++;
-			if (budget_settle(mine, id, 100, 0.1, &cause) != 0)
-				break;
-		} else {
-			if (strstr(cause, "agent 'racer'") == NULL) {
-				fprintf(stderr, "%s\n", cause);
-				free(cause);
-				break;
-			}
-			free(cause);
-			cause = NULL;
-		}
-	}
-	db_close(mine);
-	pthread_mutex_lock(&race_lock);
-	race_won += won;
-	pthread_mutex_unlock(&race_lock);
-	return i == TRIES ? NULL : (void *)1;
-}
-
 static void
 test_race_agent_no_overspend(void **state)
 {
+	struct budget_limits lim;
 	struct budget_agent a;
 	struct budget_sum spent, held;
-	pthread_t t[RACERS];
-	void *ret;
 	char *cause = NULL;
-	int i, failed = 0;
 
 	(void)state;
 	/* Tokens allow 12 calls, USD 9, calls 7: the calls win. */
 	set("racer", 1200, 7, 0.95, BUDGET_DAY, T0);
-	pthread_barrier_init(&race_start, NULL, RACERS);
-	for (i = 0; i < RACERS; i++)
-		assert_int_equal(pthread_create(&t[i], NULL, racer, NULL), 0);
-	for (i = 0; i < RACERS; i++) {
-		pthread_join(t[i], &ret);
-		failed += ret != NULL;
-	}
-	pthread_barrier_destroy(&race_start);
-	assert_int_equal(failed, 0);
-	assert_int_equal(race_won, 7);
+	memset(&lim, 0, sizeof lim);
+	lim.principal = "racer";
+	assert_int_equal(budget_race(tdb.path, &lim, "agent 'racer'",
+			     T0 + 5 * DAY),
+	    7);
 	assert_int_equal(budget_agent_get(db, "racer", &a, &cause), 1);
 	assert_int_equal(budget_agent_used(db, &a, T0 + 5 * DAY, &spent, &held,
 			     &cause),
