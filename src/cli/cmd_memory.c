@@ -470,33 +470,6 @@ mem_forget(int argc, char **argv)
 	return mem_close(&m, rc, NULL, cause);
 }
 
-/*
- * A subcommand without arguments that asks the memory service for one
- * report: printed by `print`, or as JSON with --json (always without a
- * printer).
- */
-static int
-mem_report(int argc, char **argv,
-    json_t *(*ask)(const struct mem_cmd *, char **),
-    void (*print)(const json_t *))
-{
-	struct mem_cmd m;
-	json_t *j;
-	char *cause = NULL;
-	int rc;
-
-	if ((rc = mem_args(argc, argv, 0, 0, &m)) != EXIT_OK ||
-	    (rc = mem_open(&m)) != EXIT_OK)
-		return rc;
-	if ((j = ask(&m, &cause)) != NULL) {
-		if (m.o.json || print == NULL)
-			oxjson_print(stdout, j, 1);
-		else
-			print(j);
-	}
-	return mem_close(&m, j != NULL ? EXIT_OK : EXIT_FAIL, j, cause);
-}
-
 static json_t *
 mem_ask_dream(const struct mem_cmd *m, char **cause)
 {
@@ -521,28 +494,44 @@ mem_ask_tune(const struct mem_cmd *m, char **cause)
 	return memory_tune(m->db, NULL, cause);
 }
 
-static int
-mem_dream(int argc, char **argv)
-{
-	return mem_report(argc, argv, mem_ask_dream, NULL);
-}
+/* The subcommands without arguments that ask the memory service for one
+ * report: printed by `print`, or as JSON (with --json, or no printer). */
+static const struct mem_report {
+	const char *name;
+	json_t *(*ask)(const struct mem_cmd *, char **);
+	void (*print)(const json_t *);
+} mem_reports[] = {
+	{ "dream", mem_ask_dream, NULL },
+	{ "compact", mem_ask_compact, mprint_compact },
+	{ "stats", mem_ask_stats, NULL },
+	{ "tune", mem_ask_tune, mprint_tuning },
+	{ NULL, NULL, NULL },
+};
 
 static int
-mem_compact(int argc, char **argv)
+mem_report(int argc, char **argv)
 {
-	return mem_report(argc, argv, mem_ask_compact, mprint_compact);
-}
+	const struct mem_report *r;
+	struct mem_cmd m;
+	json_t *j;
+	char *cause = NULL;
+	int rc;
 
-static int
-mem_stats(int argc, char **argv)
-{
-	return mem_report(argc, argv, mem_ask_stats, NULL);
-}
-
-static int
-mem_tune(int argc, char **argv)
-{
-	return mem_report(argc, argv, mem_ask_tune, mprint_tuning);
+	for (r = mem_reports; r->name != NULL; r++)
+		if (strcmp(r->name, argv[0]) == 0)
+			break;
+	if (r->name == NULL) /* the subcommand table sends only these */
+		return EXIT_FAIL;
+	if ((rc = mem_args(argc, argv, 0, 0, &m)) != EXIT_OK ||
+	    (rc = mem_open(&m)) != EXIT_OK)
+		return rc;
+	if ((j = r->ask(&m, &cause)) != NULL) {
+		if (m.o.json || r->print == NULL)
+			oxjson_print(stdout, j, 1);
+		else
+			r->print(j);
+	}
+	return mem_close(&m, j != NULL ? EXIT_OK : EXIT_FAIL, j, cause);
 }
 
 /* The ROOT index: every topic, or one with its memories. */
@@ -618,7 +607,7 @@ static const struct cmd_sub cmd_memory_subs[] = {
 	    .usage = "[--json]",
 	    .summary = "consolidate now: re-tier, merge duplicates, prune, "
 		       "re-index; prints the report",
-	    .exec = mem_dream,
+	    .exec = mem_report,
 	},
 	{
 	    .name = "compact",
@@ -626,13 +615,13 @@ static const struct cmd_sub cmd_memory_subs[] = {
 	    .summary = "roll closed days, weeks and months of raw memories "
 		       "up into summaries, and a root summary per topic "
 		       "(dream does it too; memory.compaction)",
-	    .exec = mem_compact,
+	    .exec = mem_report,
 	},
 	{
 	    .name = "stats",
 	    .usage = "[--json]",
 	    .summary = "counts by tier and type, the index",
-	    .exec = mem_stats,
+	    .exec = mem_report,
 	},
 	{
 	    .name = "tune",
@@ -641,7 +630,7 @@ static const struct cmd_sub cmd_memory_subs[] = {
 		       "search and pick the smallest ef_search reaching "
 		       "memory.hnsw_target_recall (the daemon does this by "
 		       "itself as memory grows)",
-	    .exec = mem_tune,
+	    .exec = mem_report,
 	},
 	{
 	    .name = "topics",
