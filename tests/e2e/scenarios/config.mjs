@@ -25,7 +25,7 @@ export default async function (ctx) {
 	await page.fill('[data-test=config-filter]', '');
 
 	// Out of range: refused in the page, no request made.
-	await page.fill(input('gateway.rate_limit_per_min'), '0');
+	await page.fill(input('gateway.rate_limit_per_min'), '-1');
 	await page.click('[data-test=config-save]');
 	await page.waitForSelector(`${field('gateway.rate_limit_per_min')} [data-test=config-error]:visible`);
 	expect(await page.getAttribute(input('gateway.rate_limit_per_min'), 'aria-invalid') === 'true',
