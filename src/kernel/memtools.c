@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "kernel/memtools.h"
+#include "memory/compact.h"
 #include "memory/memory.h"
 #include "memory/root.h"
 #include "util/log.h"
@@ -150,14 +151,16 @@ static int
 memtools_read(struct tool_call *call, json_t *input, struct tool_result *res)
 {
 	struct memtools *mt = call->ctx;
-	json_t *out;
+	json_int_t id = json_integer_value(json_object_get(input, "id"));
+	json_t *out, *tree;
 	char *cause = NULL;
 
-	if ((out = memory_get(mt->db,
-		 json_integer_value(json_object_get(input, "id")), 1,
-		 &cause)) == NULL)
+	if ((out = memory_get(mt->db, id, 1, &cause)) == NULL)
 		return memtools_fail(res,
 		    cause != NULL ? cause : xstrdup("no such memory"));
+	/* Its place in the compaction tree: the way down and up. */
+	if ((tree = memory_tree_links(mt->db, (int64_t)id)) != NULL)
+		json_object_set_new(out, "tree", tree);
 	return memtools_ok(res, out);
 }
 
@@ -234,7 +237,10 @@ const struct tool_def memtools_rows[] = {
 	    .name = "memory_read",
 	    .where = TOOL_BRAIN,
 	    .description =
-		"Read one memory in full by its id (from memory_search).",
+		"Read one memory in full by its id (from memory_search or "
+		"memory_topic).  A summary's tree.covers lists the memories "
+		"it summarises (read them to go down, a day to its notes); "
+		"tree.covered_by the summaries above a memory.",
 	    .schema = "memory_read",
 	    .fn = memtools_read,
 	},

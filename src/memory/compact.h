@@ -98,5 +98,13 @@ int compact_prune(sqlite3 *db, long days, json_t *ids, char **cause);
  * is no such memory.
  */
 json_t *memory_tree(sqlite3 *db, int64_t id, char **cause);
+/*
+ * Memory `id`'s place in the tree, one level each way, for an agent that
+ * walks it with memory_read: {level, period, covers: [ids of its sources
+ * still there]} for a summary, and {covered_by: [{id, level, period}]}
+ * when summaries cover it (both for a summary above another).  NULL when
+ * it has neither (or on an error: the tree is extra).  New reference.
+ */
+json_t *memory_tree_links(sqlite3 *db, int64_t id);
 
 #endif

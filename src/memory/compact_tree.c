@@ -151,3 +151,42 @@ out:
 	sqlite3_finalize(t.kids);
 	return j;
 }
+
+json_t *
+memory_tree_links(sqlite3 *db, int64_t id)
+{
+	sqlite3_stmt *st;
+	json_t *j = json_object(), *covers, *up;
+
+	if ((st = db_prepare(db,
+		 "SELECT level, period FROM memory_summaries WHERE memory_id = "
+		 "?1",
+		 "I", (int64_t)id)) != NULL &&
+	    sqlite3_step(st) == SQLITE_ROW) {
+		json_object_set_new(j, "level",
+		    json_string((const char *)sqlite3_column_text(st, 0)));
+		json_object_set_new(j, "period",
+		    json_string((const char *)sqlite3_column_text(st, 1)));
+		covers = json_array();
+		sqlite3_finalize(st);
+		/* A source gone is marked (seen -1): its id may be another's. */
+		if ((st = db_prepare(db,
+			 "SELECT source_id FROM memory_summary_sources WHERE "
+			 "summary_id = ?1 AND seen >= 0 ORDER BY source_id",
+			 "I", (int64_t)id)) != NULL)
+			while (sqlite3_step(st) == SQLITE_ROW)
+				json_array_append_new(covers,
+				    json_integer(sqlite3_column_int64(st, 0)));
+		json_object_set_new(j, "covers", covers);
+	}
+	sqlite3_finalize(st);
+	if (json_array_size(up = tree_parents(db, id)) > 0)
+		json_object_set_new(j, "covered_by", up);
+	else
+		json_decref(up);
+	if (json_object_size(j) == 0) {
+		json_decref(j);
+		return NULL;
+	}
+	return j;
+}

@@ -558,3 +558,39 @@ def test_an_edge_keeps_the_version_the_model_was_shown(llm):
     assert levels(rep)['weekly'] == (0, 1, 0, 0), rep
     assert rows(llm, 'SELECT seen FROM memory_summary_sources WHERE '
                 'summary_id = ? AND source_id = ?', week, day3) == [(3,)]
+
+
+def test_an_agent_walks_down_the_tree_with_memory_read(month):
+    # From a topic's root summary down to a day's notes, one memory_read
+    # a level: each summary lists what it covers, each memory what covers
+    # it.
+    from test_memory import call, tool_results
+    ox = month
+    compact(ox, '2025-12-01T00:00:00')
+    summ = {(lv, p): i for i, lv, p in rows(
+        ox, 'SELECT memory_id, level, period FROM memory_summaries')}
+    root, month_ = summ[('root', 'ops')], summ[('monthly', '2025-10')]
+    day = summ[('daily', '2025-10-12')]
+    ox.fake.reset()
+    ox.fake.load({'turns': [
+        {'tool_calls': [call('memory_read', 'r1', id=root),
+                        call('memory_read', 'r2', id=day),
+                        call('memory_read', 'r3', id=ox.days[12]),
+                        call('memory_read', 'r4', id=ox.pref)]},
+        {'text': 'done'}]})
+    r = ox.run('run', 'what happened in ops?', timeout=60)
+    assert r.returncode == 0, r.stderr
+    res = {k: json.loads(v) for k, v in tool_results(chats(ox)[1]).items()}
+    assert res['r1']['tree'] == {'level': 'root', 'period': 'ops',
+                                 'covers': [month_]}
+    assert res['r2']['tree']['level'] == 'daily'
+    assert res['r2']['tree']['covers'] == [ox.days[12]]
+    assert [p['level'] for p in res['r2']['tree']['covered_by']] == \
+        ['weekly']
+    assert res['r3']['tree'] == {'covered_by': [
+        {'id': day, 'level': 'daily', 'period': '2025-10-12'}]}
+    assert 'tree' not in res['r4']  # a preference is in no summary
+    # And the model is told how to walk it.
+    tools = {t['function']['name']: t['function']['description']
+             for t in chats(ox)[0]['body']['tools']}
+    assert 'tree.covers' in tools['memory_read']
