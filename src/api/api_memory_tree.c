@@ -82,7 +82,8 @@ const struct route api_memory_tree_routes[] = {
 		       "compaction runs).",
 	    .response = "{levels: {daily|weekly|monthly|root: {written, "
 			"rewritten, unchanged, pending}}, calls, model, "
-			"pruned, pruned_ids, clock}",
+			"pruned, pruned_ids, clock, refused?, capped?, "
+			"max_calls?, pending_why?}",
 	},
 	{
 	    .method = "GET",

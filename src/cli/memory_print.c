@@ -106,41 +106,11 @@ mprint_tree(const json_t *t)
 		    type != NULL ? type : "memory");
 }
 
-/* Why periods were left pending, a line (none when none was). */
-static void
-mprint_compact_why(const json_t *j)
-{
-	const json_t *lv;
-	const char *name, *refused;
-	long long pending = 0;
-
-	json_object_foreach((json_t *)json_object_get(j, "levels"), name, lv)
-		pending += mprint_int(lv, "pending");
-	if (pending == 0)
-		return;
-	if ((refused = json_string_value(json_object_get(j, "refused"))) !=
-	    NULL)
-		printf("pending: the model's call was refused (%s); the rest "
-		       "waits for the next run\n",
-		    refused);
-	else if (!json_is_true(json_object_get(j, "model")))
-		printf("pending: no chat model (engine.default_model's "
-		       "provider has no key: oxios onboard); summaries wait "
-		       "for one\n");
-	else if (json_is_true(json_object_get(j, "capped")))
-		printf("pending: a run makes at most %lld model calls; the "
-		       "next run (or dream) goes on\n",
-		    mprint_int(j, "max_calls"));
-	else
-		printf("pending: a summary could not be written or stored (the "
-		       "log says why); the next run tries again\n");
-}
-
 void
 mprint_compact(const json_t *j)
 {
 	const json_t *lv;
-	const char *name;
+	const char *name, *why;
 
 	json_object_foreach((json_t *)json_object_get(j, "levels"), name, lv)
 		printf("%-8s %lld written, %lld rewritten, %lld unchanged, "
@@ -150,7 +120,9 @@ mprint_compact(const json_t *j)
 		    mprint_int(lv, "pending"));
 	printf("%lld model calls, %lld pruned\n", mprint_int(j, "calls"),
 	    mprint_int(j, "pruned"));
-	mprint_compact_why(j);
+	if ((why = json_string_value(json_object_get(j, "pending_why"))) !=
+	    NULL)
+		printf("pending: %s\n", why);
 }
 
 void

@@ -575,6 +575,39 @@ out:
 	return rc;
 }
 
+/* Why periods were left pending, when some were: `pending_why` of the
+ * report, the one text the CLI and the dashboard show. */
+static void
+compact_pending_why(const struct compact_run *run, json_t *report)
+{
+	char why[640];
+	int l, pending = 0;
+
+	for (l = 0; l < COMPACT_NLEVELS; l++)
+		pending += run->n[l][C_PENDING];
+	if (pending == 0)
+		return;
+	if (run->refused)
+		snprintf(why, sizeof why,
+		    "the model's call was refused (%s); the rest waits for "
+		    "the next run",
+		    run->why);
+	else if (!run->model)
+		snprintf(why, sizeof why,
+		    "no chat model (engine.default_model's provider has no "
+		    "key: oxios onboard); summaries wait for one");
+	else if (run->capped)
+		snprintf(why, sizeof why,
+		    "a run makes at most %ld model calls: the next run goes "
+		    "on",
+		    mem.compact_max_calls);
+	else
+		snprintf(why, sizeof why,
+		    "a summary could not be written or stored (the log says "
+		    "why); the next run tries again");
+	json_object_set_new(report, "pending_why", json_string(why));
+}
+
 /*
  * One compaction at a time on a home, across the daemon's threads (dream,
  * REST) and other processes (the CLI): an exclusive flock on
@@ -653,6 +686,7 @@ memory_compact(sqlite3 *db, const struct config *cfg, const char *actor,
 		json_object_set_new(report, "max_calls",
 		    json_integer(mem.compact_max_calls));
 	}
+	compact_pending_why(&run, report);
 	ev = json_pack("{s:O, s:i, s:i, s:s}", "levels", levels, "calls",
 	    run.calls, "pruned", pruned, "actor", actor);
 	events_emit(EVENT_MEMORY_COMPACTED, ev);

@@ -73,9 +73,12 @@ int compact_period_of(enum compact_level level, int64_t ms,
  * actor of the summaries written ("dream", "user", a token's name).
  * Emits "memory.compacted".  Returns the report (new reference):
  * {levels: {daily: {written, rewritten, unchanged, pending}, ...},
- * calls, model, pruned, pruned_ids, clock, refused?}, or NULL with
- * *cause.  A call the gate refuses (a budget, the breaker, no key, the
- * service stopping) ends the run's calls; `refused` says why.  One runs
+ * calls, model, pruned, pruned_ids, clock, refused?, capped?,
+ * max_calls?, pending_why?}, or NULL with *cause.  A call the gate
+ * refuses (a budget, the breaker, no key, the service stopping) ends the
+ * run's calls; `refused` says why.  `pending_why` says why periods were
+ * left pending, when some were (the text the CLI and the dashboard
+ * show).  One runs
  * at a time on a home: another gets NULL, errno EBUSY, "a compaction is
  * already running".
  */

@@ -260,14 +260,6 @@ export async function mount(root, ctx) {
     }
   }
 
-  // Why a compaction left periods pending (as `oxios memory compact` says).
-  function pendingWhy(r) {
-    if (r.refused) return 'The rest waits for the next run.';
-    if (!r.model) return 'No chat model: summaries wait until engine.default_model\'s provider has a key.';
-    if (r.capped) return `A run makes at most ${r.max_calls} model calls: the next run goes on.`;
-    return 'A summary could not be written or stored (the log says why): the next run tries again.';
-  }
-
   // A compaction now (POST /api/memory/compact): what it did, per level.
   async function compactNow() {
     compact.disabled = true;
@@ -275,9 +267,9 @@ export async function mount(root, ctx) {
       const r = await api.post('/api/memory/compact', {});
       const sum = (k) => Object.values(r.levels || {}).reduce((n, l) => n + (l[k] || 0), 0);
       compacted.textContent = `Compaction: ${sum('written')} written, ${sum('rewritten')} rewritten, `
-        + `${sum('unchanged')} unchanged, ${sum('pending')} pending; ${r.calls} model calls, ${r.pruned} pruned`
-        + (r.refused ? ` (the model refused: ${r.refused})` : '') + '.'
-        + (sum('pending') > 0 ? ' ' + pendingWhy(r) : '');
+        + `${sum('unchanged')} unchanged, ${sum('pending')} pending; ${r.calls} model calls, ${r.pruned} pruned.`
+        // Why periods wait, as the daemon says it (and `oxios memory compact`).
+        + (r.pending_why ? ' ' + r.pending_why[0].toUpperCase() + r.pending_why.slice(1) + '.' : '');
       await refresh(true);
     } finally {
       compact.disabled = false;
