@@ -28,9 +28,8 @@ struct approvals_cmd {
 
 /*
  * The options of subcommand argv[0] (`flags` lists the ones it takes:
- * "j" --json, "a" --all, "A" --always, "r" --reason) and its `nargs`
- * arguments (the first as the id) when
- * `want_id`.  0, or -1 (told).
+ * "j" --json, "a" --all, "A" --always, "r" --reason) and exactly its
+ * `nargs` arguments (the first taken as the id).  0, or -1 (told).
  */
 static int
 approvals_parse(int argc, char **argv, const char *flags, int nargs,

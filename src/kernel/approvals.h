@@ -38,7 +38,7 @@ enum approval_state {
 /* Results of approvals_answer() besides 0 and -1. */
 #define APPROVALS_UNKNOWN -2    /* no such approval */
 #define APPROVALS_DECIDED -3    /* no longer pending */
-#define APPROVALS_BAD -4        /* a reason too long or not UTF-8 */
+#define APPROVALS_BAD -4        /* bad input: a reason, a rule's name... */
 #define APPROVALS_MAX_NOTE 1024 /* bytes of a rejection's reason */
 
 /* What a call that waits is. */

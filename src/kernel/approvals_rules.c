@@ -36,22 +36,13 @@ approvals_rule_match(sqlite3 *db, const char *principal, const char *tool,
 json_t *
 approvals_rules(sqlite3 *db, int all, char **cause)
 {
-	char *ignored = NULL;
-	json_t *v;
+	const char *every = all ? "1" : "0";
 
-	if (cause == NULL) {
-		v = approvals_rules(db, all, &ignored);
-		free(ignored);
-		return v;
-	}
 	return db_rows(db,
-	    all ? "SELECT id, principal, tool, match, created_at, created_by, "
-		  "approval_id, revoked_at, revoked_by FROM policy_rules "
-		  "ORDER BY id" :
-		  "SELECT id, principal, tool, match, created_at, created_by, "
-		  "approval_id, revoked_at, revoked_by FROM policy_rules "
-		  "WHERE revoked_at IS NULL ORDER BY id",
-	    0, NULL, 10000, cause);
+	    "SELECT id, principal, tool, match, created_at, created_by, "
+	    "approval_id, revoked_at, revoked_by FROM policy_rules WHERE ?1 = "
+	    "'1' OR revoked_at IS NULL ORDER BY id",
+	    1, &every, 10000, cause);
 }
 
 /*
