@@ -174,9 +174,7 @@ mem_rewrite(sqlite3 *db, int64_t id, const char *text, const float *apivec,
 			goto out;
 		v = vec = mem_embed_offline(db, text, strlen(text));
 	}
-	for (ok = 0, rc = 0; v != NULL && rc < mem.dim; rc++)
-		ok |= v[rc] != 0;
-	rc = -1;
+	ok = v != NULL && mem_vec_ok(v, mem.dim);
 	if (db_exec(db,
 		"UPDATE memories SET content = ?2, embedding = ?3, embedder = ?4 "
 		"WHERE id = ?1",
